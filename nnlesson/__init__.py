@@ -1,0 +1,48 @@
+"""nnlesson: the basics of neural networks, in numpy, one readable page at a time.
+
+Layers with an explicit forward and backward (``layers.py``), activations (``activations.py``),
+losses, SGD, a training loop with early stopping (``train.py``), gradient checking
+(``gradcheck.py``) and datasets (``data.py``). Plots and widgets load only when used.
+"""
+
+from .activations import (
+    log_softmax,
+    prelu,
+    prelu_derivative,
+    relu,
+    relu_derivative,
+    sigmoid,
+    sigmoid_derivative,
+    softmax,
+    tanh,
+    tanh_derivative,
+)
+from .data import (
+    add_label_noise,
+    batches,
+    curve,
+    load_digits,
+    make_circles,
+    make_curve,
+    make_moons,
+    make_spirals,
+    make_xor,
+    train_val_split,
+)
+from .gradcheck import GradcheckReport, gradcheck, numerical_gradient, rel_error
+from .layers import (
+    Dropout,
+    Linear,
+    Module,
+    Parameter,
+    PReLU,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    Tanh,
+)
+from .losses import MSELoss, SoftmaxCrossEntropy
+from .optim import SGD
+from .train import EarlyStopping, History, accuracy, fit
+
+__version__ = "0.1.0"

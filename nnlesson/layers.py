@@ -1,0 +1,340 @@
+"""Layers with an explicit forward and backward pass.
+
+Every layer follows one contract:
+
+- ``forward(x)`` (or ``layer(x)``) computes the output and keeps in ``self.cache`` exactly what
+  ``backward`` will need, nothing more.
+- ``backward(dout)`` takes dL/d(output), stores dL/d(parameter) of this batch in each parameter's
+  ``.grad`` (overwriting, never adding) and returns dL/d(input).
+- ``parameters()`` lists the learnable :class:`Parameter` objects in a fixed order;
+  ``train()`` / ``eval()`` switch the behaviour of layers such as :class:`Dropout`.
+
+Shapes: a batch of inputs is a 2-D array ``(batch, features)``, one example per row, so the board's
+``y = Wx + b`` for one column vector ``x`` becomes ``y = x @ W.T + b`` for a whole batch.
+"""
+
+import numpy as np
+
+from ._util import as_rng, check_positive_int, float_array
+from .activations import prelu, sigmoid
+
+
+class Parameter:
+    """A learnable array: ``data`` holds its value, ``grad`` the gradient dL/d(data), same shape."""
+
+    def __init__(self, data, name=""):
+        self.data = np.array(float_array(data, "Parameter"))  # a copy: the caller's array stays
+        self.grad = np.zeros_like(self.data)
+        self.name = name
+
+    @property
+    def shape(self):
+        return self.data.shape
+
+    def __repr__(self):
+        name = self.name or "unnamed"
+        return f"Parameter({name}, shape={self.data.shape}, dtype={self.data.dtype})"
+
+
+class Module:
+    """What all layers share: calling, train/eval mode, parameter lists and input checks."""
+
+    training = True
+    cache = None  # None means "no forward yet"; a tuple of arrays after a forward
+
+    def __call__(self, x):
+        return self.forward(x)
+
+    def forward(self, x):
+        raise NotImplementedError
+
+    def backward(self, dout):
+        raise NotImplementedError
+
+    def parameters(self):
+        """The learnable parameters, in a fixed documented order (none for most layers)."""
+        return []
+
+    def named_parameters(self):
+        """``(name, parameter)`` pairs, in the order of :meth:`parameters`."""
+        return [(p.name, p) for p in self.parameters()]
+
+    def train(self):
+        """Training mode (the default): Dropout drops units. Returns the layer itself."""
+        self.training = True
+        return self
+
+    def eval(self):
+        """Evaluation mode: Dropout is the identity. Returns the layer itself."""
+        self.training = False
+        return self
+
+    def cache_nbytes(self):
+        """How many bytes this layer holds for its backward pass right now."""
+        return sum(a.nbytes for a in self.cache or ())
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+    # -- checks shared by the layers -----------------------------------------------------------
+    def _cached(self):
+        if self.cache is None:
+            raise RuntimeError(
+                f"{self!r}.backward was called before forward: run forward on a batch first"
+            )
+        return self.cache
+
+    def _check_dout(self, dout, shape):
+        dout = float_array(dout, f"{self!r}.backward")
+        if dout.shape != shape:
+            raise ValueError(
+                f"{self!r}.backward expected dout of shape {shape} (the shape of its last output), "
+                f"got shape {dout.shape}"
+            )
+        return dout
+
+
+class Linear(Module):
+    """A fully connected layer: ``y = x @ W.T + b``, the batched form of ``y = Wx + b``.
+
+    Parameters: ``W`` of shape ``(out_features, in_features)``, one row per output neuron, and
+    ``b`` of shape ``(out_features,)``; ``parameters()`` is ``[W, b]``.
+
+    Initialisation (``init``): ``b`` starts at zero. With ``"he"`` (the default, for ReLU-family
+    activations) ``W`` is drawn from N(0, 2 / in_features), which keeps the size of the signal
+    roughly constant through ReLU layers. With ``"glorot"`` (for sigmoid, tanh, or no activation)
+    ``W`` is uniform on [-a, a] with a = sqrt(6 / (in_features + out_features)).
+    """
+
+    def __init__(self, in_features, out_features, *, rng=None, dtype=np.float64, init="he"):
+        who = f"Linear({in_features!r} -> {out_features!r})"
+        self.in_features = check_positive_int(in_features, "in_features", who)
+        self.out_features = check_positive_int(out_features, "out_features", who)
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise ValueError(f"{who}: dtype must be a floating-point type, got {dtype}")
+        rng = as_rng(rng)
+        shape = (self.out_features, self.in_features)
+        if init == "he":
+            W = rng.normal(0.0, np.sqrt(2.0 / self.in_features), size=shape)
+        elif init == "glorot":
+            a = np.sqrt(6.0 / (self.in_features + self.out_features))
+            W = rng.uniform(-a, a, size=shape)
+        else:
+            raise ValueError(f'{who}: init must be "he" or "glorot", got {init!r}')
+        self.W = Parameter(W.astype(dtype), name="W")
+        self.b = Parameter(np.zeros(self.out_features, dtype=dtype), name="b")
+
+    def forward(self, x):
+        """x: (batch, in_features) -> y: (batch, out_features). Cache: (x,)."""
+        x = np.asarray(x, dtype=self.W.data.dtype)
+        if x.ndim != 2 or x.shape[1] != self.in_features:
+            hint = " (for one example use x.reshape(1, -1))" if x.ndim == 1 else ""
+            raise ValueError(
+                f"{self!r} expected input with {self.in_features} features, of shape "
+                f"(batch, {self.in_features}), got shape {x.shape}{hint}"
+            )
+        self.cache = (x,)
+        return x @ self.W.data.T + self.b.data
+
+    def backward(self, dout):
+        """dout: (batch, out_features) -> dx: (batch, in_features); sets W.grad and b.grad."""
+        (x,) = self._cached()
+        dout = self._check_dout(dout, (x.shape[0], self.out_features))
+        self.W.grad = dout.T @ x  # (out, batch) @ (batch, in): the sum over the batch of dout x^T
+        self.b.grad = dout.sum(axis=0)
+        return dout @ self.W.data  # (batch, out) @ (out, in)
+
+    def parameters(self):
+        return [self.W, self.b]
+
+    def __repr__(self):
+        return f"Linear({self.in_features} -> {self.out_features})"
+
+
+class Sigmoid(Module):
+    """y = sigmoid(x) element-wise; dy/dx = y (1 - y), so the cache is the output y."""
+
+    def forward(self, x):
+        """x: any shape -> y: same shape. Cache: (y,)."""
+        y = sigmoid(float_array(x, repr(self)))
+        self.cache = (y,)
+        return y
+
+    def backward(self, dout):
+        (y,) = self._cached()
+        return self._check_dout(dout, y.shape) * y * (1 - y)
+
+
+class Tanh(Module):
+    """y = tanh(x) element-wise; dy/dx = 1 - y^2, so the cache is the output y."""
+
+    def forward(self, x):
+        """x: any shape -> y: same shape. Cache: (y,)."""
+        y = np.tanh(float_array(x, repr(self)))
+        self.cache = (y,)
+        return y
+
+    def backward(self, dout):
+        (y,) = self._cached()
+        return self._check_dout(dout, y.shape) * (1 - y * y)
+
+
+class ReLU(Module):
+    """y = max(0, x) element-wise; dy/dx is 1 where x > 0, else 0.
+
+    The cache is the boolean mask ``x > 0``: one byte per element instead of eight.
+    """
+
+    def forward(self, x):
+        """x: any shape -> y: same shape. Cache: (x > 0,)."""
+        x = float_array(x, repr(self))
+        positive = x > 0
+        self.cache = (positive,)
+        return x * positive
+
+    def backward(self, dout):
+        (positive,) = self._cached()
+        return self._check_dout(dout, positive.shape) * positive
+
+
+class PReLU(Module):
+    """Parametric ReLU: y = x for x > 0 and y = alpha * x for x <= 0, with a learnable alpha.
+
+    dy/dx = 1 for x > 0 and alpha for x <= 0.  dy/dalpha = x for x <= 0 and 0 for x > 0, so
+    dL/dalpha sums ``dout * x`` over every element with x <= 0 in the batch.
+    ``alpha`` is a scalar :class:`Parameter` and ``parameters()`` is ``[alpha]``.
+    """
+
+    def __init__(self, alpha=0.25):
+        alpha = float(alpha)
+        if not np.isfinite(alpha):
+            raise ValueError(f"PReLU: alpha must be a finite number, got {alpha!r}")
+        self.alpha = Parameter(np.array(alpha), name="alpha")
+
+    def forward(self, x):
+        """x: any shape -> y: same shape. Cache: (x,) (dL/dalpha needs the negative inputs)."""
+        x = float_array(x, repr(self))
+        self.cache = (x,)
+        return prelu(x, self.alpha.data.astype(x.dtype))
+
+    def backward(self, dout):
+        (x,) = self._cached()
+        dout = self._check_dout(dout, x.shape)
+        negative = x <= 0
+        self.alpha.grad = np.sum(dout * x, where=negative)
+        return np.where(negative, self.alpha.data.astype(dout.dtype) * dout, dout)
+
+    def parameters(self):
+        return [self.alpha]
+
+    def __repr__(self):
+        return f"PReLU(alpha={float(self.alpha.data):.4g})"
+
+
+class Dropout(Module):
+    """Inverted dropout. ``p`` is the probability of DROPPING a unit (not of keeping it).
+
+    (cs231n's assignments use p for the keep probability; here, as in PyTorch, p is the drop
+    probability.)  In training mode each element is set to 0 with probability p and the survivors
+    are scaled by 1 / (1 - p), so every element keeps its expected value:
+    E[y] = (1 - p) * x / (1 - p) = x.  In eval mode the layer is the identity.
+
+    ``mask`` is the boolean array of kept units of the last training forward (None in eval mode).
+    """
+
+    def __init__(self, p=0.5, *, rng=None):
+        if isinstance(p, bool) or not isinstance(p, (int, float, np.floating)) or not 0 <= p < 1:
+            raise ValueError(
+                f"Dropout: p (the drop probability) must satisfy 0 <= p < 1, got {p!r}"
+            )
+        self.p = float(p)
+        self.rng = as_rng(rng)
+
+    @property
+    def mask(self):
+        return self.cache[0] if self.cache else None
+
+    def forward(self, x):
+        """x: any shape -> y: same shape. Cache: (mask,) in training mode, () in eval mode."""
+        x = float_array(x, repr(self))
+        if not self.training:
+            self.cache = ()
+            return x
+        keep = self.rng.random(x.shape) >= self.p  # True with probability 1 - p
+        self.cache = (keep,)
+        return x * keep / (1 - self.p)
+
+    def backward(self, dout):
+        cache = self._cached()
+        if not cache:  # eval mode: the identity
+            return float_array(dout, f"{self!r}.backward")
+        (keep,) = cache
+        return self._check_dout(dout, keep.shape) * keep / (1 - self.p)
+
+    def __repr__(self):
+        return f"Dropout(p={self.p:g})"
+
+
+class Sequential(Module):
+    """Layers applied one after the other: ``Sequential(Linear(2, 16), ReLU(), Linear(16, 2))``.
+
+    ``parameters()`` concatenates the layers' parameters in layer order; ``model[i]`` is the i-th
+    layer, ``model[a:b]`` a Sequential sharing those layers.
+    """
+
+    def __init__(self, *layers):
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Module):
+                raise TypeError(
+                    f"Sequential: layer {i} must be a layer such as Linear or ReLU, "
+                    f"got {type(layer).__name__}"
+                )
+        self.layers = list(layers)
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def backward(self, dout):
+        for layer in reversed(self.layers):
+            dout = layer.backward(dout)
+        return dout
+
+    def parameters(self):
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    def named_parameters(self):
+        return [(f"{i}.{name}", p) for i, layer in enumerate(self.layers)
+                for name, p in layer.named_parameters()]
+
+    def train(self):
+        self.training = True
+        for layer in self.layers:
+            layer.train()
+        return self
+
+    def eval(self):
+        self.training = False
+        for layer in self.layers:
+            layer.eval()
+        return self
+
+    def cache_nbytes(self):
+        return sum(layer.cache_nbytes() for layer in self.layers)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return Sequential(*self.layers[index])
+        return self.layers[index]
+
+    def __len__(self):
+        return len(self.layers)
+
+    def __iter__(self):
+        return iter(self.layers)
+
+    def __repr__(self):
+        lines = [f"  ({i}): {layer!r}" for i, layer in enumerate(self.layers)]
+        return "Sequential(\n" + "\n".join(lines) + "\n)"

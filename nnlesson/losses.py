@@ -1,0 +1,102 @@
+"""Loss functions: ``loss = loss_fn(pred, target)`` then ``dpred = loss_fn.backward()``.
+
+Both reduce with a mean, as PyTorch's defaults do: the loss does not grow with the batch size.
+"""
+
+import numpy as np
+
+from ._util import float_array
+from .activations import log_softmax
+
+
+class MSELoss:
+    """Mean squared error over all elements: L = mean((pred - target)^2).
+
+    dL/dpred = 2 (pred - target) / N, where N is the number of elements.
+    """
+
+    cache = None
+
+    def __call__(self, pred, target):
+        return self.forward(pred, target)
+
+    def forward(self, pred, target):
+        """pred, target: the same shape -> float. Cache: (pred - target,)."""
+        pred = float_array(pred, "MSELoss")
+        target = float_array(target, "MSELoss")
+        if pred.shape != target.shape:
+            raise ValueError(
+                f"MSELoss expected pred and target of the same shape, got pred {pred.shape} "
+                f"and target {target.shape}"
+            )
+        diff = pred - target
+        self.cache = (diff,)
+        return float(np.mean(diff * diff))
+
+    def backward(self):
+        """-> dpred: the shape of pred."""
+        if self.cache is None:
+            raise RuntimeError("MSELoss.backward was called before forward")
+        (diff,) = self.cache
+        return 2 * diff / diff.size
+
+    def __repr__(self):
+        return "MSELoss()"
+
+
+class SoftmaxCrossEntropy:
+    """Softmax followed by the cross-entropy with integer class labels, averaged over the batch.
+
+    For logits z of one example and its class c: L = -log softmax(z)_c = log(sum_j e^z_j) - z_c.
+    The gradient of the mean over a batch of N is dL/dz = (softmax(z) - onehot(c)) / N.
+    Computed through a stable log-softmax, so logits of size 1e4 give finite values.
+    """
+
+    cache = None
+
+    def __call__(self, logits, labels):
+        return self.forward(logits, labels)
+
+    def forward(self, logits, labels):
+        """logits: (batch, classes), labels: (batch,) integers in [0, classes) -> float.
+
+        Cache: (probabilities, labels).
+        """
+        logits = float_array(logits, "SoftmaxCrossEntropy")
+        labels = np.asarray(labels)
+        if logits.ndim != 2:
+            raise ValueError(
+                f"SoftmaxCrossEntropy expected logits of shape (batch, classes), "
+                f"got shape {logits.shape}"
+            )
+        batch, classes = logits.shape
+        if labels.shape != (batch,):
+            raise ValueError(
+                f"SoftmaxCrossEntropy expected labels of shape ({batch},), one class index per "
+                f"row of logits, got shape {labels.shape}"
+            )
+        if labels.dtype.kind not in "iu":
+            raise TypeError(
+                f"SoftmaxCrossEntropy expected integer class labels, got dtype {labels.dtype}"
+            )
+        if batch and (labels.min() < 0 or labels.max() >= classes):
+            raise ValueError(
+                f"SoftmaxCrossEntropy: labels must lie in [0, {classes}) for {classes} classes, "
+                f"got values from {labels.min()} to {labels.max()}"
+            )
+        logp = log_softmax(logits)
+        rows = np.arange(batch)
+        self.cache = (np.exp(logp), labels)
+        return float(-np.mean(logp[rows, labels]))
+
+    def backward(self):
+        """-> dlogits: (batch, classes)."""
+        if self.cache is None:
+            raise RuntimeError("SoftmaxCrossEntropy.backward was called before forward")
+        probs, labels = self.cache
+        dlogits = probs.copy()
+        dlogits[np.arange(len(labels)), labels] -= 1
+        return dlogits / len(labels)
+
+    def __repr__(self):
+        return "SoftmaxCrossEntropy()"

@@ -1,0 +1,48 @@
+"""Stochastic gradient descent."""
+
+import numpy as np
+
+from .layers import Parameter
+
+
+class SGD:
+    """Gradient descent on a list of parameters: ``param.data -= lr * param.grad``.
+
+    With ``momentum`` m, a velocity v remembers past steps: ``v = m * v + grad`` and
+    ``param.data -= lr * v`` (PyTorch's convention). ``weight_decay`` wd adds ``wd * param.data``
+    to the gradient, the gradient of the L2 penalty ``wd/2 * ||param||^2``.
+    """
+
+    def __init__(self, parameters, lr, momentum=0.0, weight_decay=0.0):
+        self.parameters = list(parameters)
+        if not self.parameters:
+            raise ValueError("SGD: got an empty parameter list (did you pass model.parameters()?)")
+        for i, p in enumerate(self.parameters):
+            if not isinstance(p, Parameter):
+                raise TypeError(f"SGD: parameter {i} must be a Parameter, got {type(p).__name__}")
+        if not lr > 0:
+            raise ValueError(f"SGD: lr (the learning rate) must be positive, got {lr!r}")
+        if not 0 <= momentum < 1:
+            raise ValueError(f"SGD: momentum must satisfy 0 <= momentum < 1, got {momentum!r}")
+        if not weight_decay >= 0:
+            raise ValueError(f"SGD: weight_decay must be >= 0, got {weight_decay!r}")
+        self.lr = float(lr)
+        self.momentum = float(momentum)
+        self.weight_decay = float(weight_decay)
+        self.velocity = [np.zeros_like(p.data) for p in self.parameters] if momentum else None
+
+    def step(self):
+        """Move every parameter one step against its gradient."""
+        for i, p in enumerate(self.parameters):
+            grad = p.grad
+            if self.weight_decay:
+                grad = grad + self.weight_decay * p.data
+            if self.velocity is not None:
+                self.velocity[i] *= self.momentum
+                self.velocity[i] += grad
+                grad = self.velocity[i]
+            p.data -= self.lr * grad
+
+    def __repr__(self):
+        return (f"SGD(lr={self.lr:g}, momentum={self.momentum:g}, "
+                f"weight_decay={self.weight_decay:g})")

@@ -1,0 +1,157 @@
+"""Bad input gets a clear error naming the layer or function, what it expected and what it got."""
+
+import re
+
+import numpy as np
+import pytest
+
+import nnlesson as nl
+
+
+def test_linear_wrong_feature_count():
+    with pytest.raises(ValueError, match=re.escape("Linear(3 -> 4) expected input with 3 features")) as e:
+        nl.Linear(3, 4, rng=0)(np.ones((5, 2)))
+    assert "got shape (5, 2)" in str(e.value)
+
+
+def test_linear_wrong_number_of_dimensions_with_a_hint():
+    with pytest.raises(ValueError, match=r"got shape \(3,\) \(for one example use x.reshape\(1, -1\)\)"):
+        nl.Linear(3, 4, rng=0)(np.ones(3))
+    with pytest.raises(ValueError, match=r"Linear\(3 -> 4\).*got shape \(2, 3, 1\)"):
+        nl.Linear(3, 4, rng=0)(np.ones((2, 3, 1)))
+
+
+@pytest.mark.parametrize("args", [(0, 4), (3, -1), (2.5, 3), (True, 3)])
+def test_linear_non_positive_or_non_integer_sizes(args):
+    with pytest.raises(ValueError, match=r"Linear\(.*\): (in|out)_features must be a positive integer"):
+        nl.Linear(*args)
+
+
+def test_linear_bad_init_and_dtype():
+    with pytest.raises(ValueError, match='init must be "he" or "glorot", got \'xavier\''):
+        nl.Linear(2, 2, init="xavier")
+    with pytest.raises(ValueError, match="dtype must be a floating-point type, got int64"):
+        nl.Linear(2, 2, dtype=np.int64)
+
+
+@pytest.mark.parametrize("p", [-0.1, 1.0, 1.5, "0.5", None])
+def test_dropout_p_outside_zero_one(p):
+    with pytest.raises(ValueError, match=r"Dropout: p \(the drop probability\) must satisfy 0 <= p < 1"):
+        nl.Dropout(p)
+
+
+@pytest.mark.parametrize("layer", [nl.Linear(2, 3, rng=0), nl.Sigmoid(), nl.Tanh(), nl.ReLU(),
+                                   nl.PReLU(), nl.Dropout(0.5)], ids=repr)
+def test_backward_before_forward(layer):
+    with pytest.raises(RuntimeError, match=re.escape(f"{layer!r}.backward was called before forward")):
+        layer.backward(np.ones((1, 3)))
+
+
+@pytest.mark.parametrize("layer", [nl.Linear(2, 3, rng=0), nl.Sigmoid(), nl.ReLU(), nl.PReLU(),
+                                   nl.Dropout(0.5, rng=0)], ids=repr)
+def test_backward_with_wrong_dout_shape(layer):
+    out = layer(np.ones((4, 2)))
+    with pytest.raises(ValueError, match=re.escape(f"{layer!r}.backward expected dout of shape {out.shape}")):
+        layer.backward(np.ones((4, 5)))
+
+
+def test_losses_before_forward_and_bad_shapes():
+    with pytest.raises(RuntimeError, match="MSELoss.backward was called before forward"):
+        nl.MSELoss().backward()
+    with pytest.raises(RuntimeError, match="SoftmaxCrossEntropy.backward was called before forward"):
+        nl.SoftmaxCrossEntropy().backward()
+    with pytest.raises(ValueError, match=r"MSELoss expected pred and target of the same shape, got pred \(4, 1\) and target \(4,\)"):
+        nl.MSELoss()(np.ones((4, 1)), np.ones(4))
+
+
+def test_cross_entropy_labels_out_of_range_wrong_shape_or_dtype():
+    loss = nl.SoftmaxCrossEntropy()
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 3\) for 3 classes, got values from 0 to 3"):
+        loss(np.zeros((2, 3)), np.array([0, 3]))
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 3\).*from -1"):
+        loss(np.zeros((2, 3)), np.array([-1, 0]))
+    with pytest.raises(ValueError, match=r"expected labels of shape \(2,\).*got shape \(2, 1\)"):
+        loss(np.zeros((2, 3)), np.array([[0], [1]]))
+    with pytest.raises(TypeError, match="expected integer class labels, got dtype float64"):
+        loss(np.zeros((2, 3)), np.array([0.0, 1.0]))
+    with pytest.raises(ValueError, match=r"expected logits of shape \(batch, classes\), got shape \(3,\)"):
+        loss(np.zeros(3), np.array([0, 1, 2]))
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"lr": 0}, "lr (the learning rate) must be positive, got 0"),
+    ({"lr": -0.1}, "lr (the learning rate) must be positive, got -0.1"),
+    ({"lr": 0.1, "momentum": 1.0}, "momentum must satisfy 0 <= momentum < 1, got 1.0"),
+    ({"lr": 0.1, "weight_decay": -1}, "weight_decay must be >= 0, got -1"),
+])
+def test_sgd_bad_hyperparameters(kwargs, message):
+    with pytest.raises(ValueError, match=re.escape("SGD: " + message)):
+        nl.SGD(nl.Linear(2, 2).parameters(), **kwargs)
+
+
+def test_sgd_empty_or_wrong_parameters():
+    with pytest.raises(ValueError, match="SGD: got an empty parameter list"):
+        nl.SGD([], lr=0.1)
+    with pytest.raises(TypeError, match="SGD: parameter 0 must be a Parameter, got ndarray"):
+        nl.SGD([np.ones(3)], lr=0.1)
+
+
+def test_sequential_rejects_non_layers():
+    with pytest.raises(TypeError, match="Sequential: layer 1 must be a layer such as Linear or ReLU, got function"):
+        nl.Sequential(nl.Linear(2, 2), lambda x: x)
+
+
+def test_fit_rejects_nan_inputs_and_mismatched_data():
+    model = nl.Sequential(nl.Linear(2, 2, rng=0))
+    opt, loss = nl.SGD(model.parameters(), lr=0.1), nl.SoftmaxCrossEntropy()
+    X, y = np.ones((4, 2)), np.array([0, 1, 0, 1])
+    X[2, 1] = np.nan
+    with pytest.raises(ValueError, match="fit: train_data inputs contain NaN or inf"):
+        nl.fit(model, loss, opt, (X, y), epochs=1, batch_size=2, rng=0)
+    with pytest.raises(ValueError, match="fit: val_data has 4 inputs but 3 targets"):
+        nl.fit(model, loss, opt, (np.ones((4, 2)), y), (np.ones((4, 2)), y[:3]), epochs=1, batch_size=2, rng=0)
+    with pytest.raises(ValueError, match="fit: early_stopping needs val_data"):
+        nl.fit(model, loss, opt, (np.ones((4, 2)), y), epochs=1, batch_size=2, rng=0,
+               early_stopping=nl.EarlyStopping(2))
+    with pytest.raises(ValueError, match="fit: batch_size must be a positive integer, got 0"):
+        nl.fit(model, loss, opt, (np.ones((4, 2)), y), epochs=1, batch_size=0, rng=0)
+
+
+@pytest.mark.parametrize("patience", [0, -3, 1.5])
+def test_early_stopping_patience_below_one(patience):
+    with pytest.raises(ValueError, match=f"EarlyStopping: patience must be a positive integer, got {patience}"):
+        nl.EarlyStopping(patience)
+
+
+def test_early_stopping_negative_min_delta():
+    with pytest.raises(ValueError, match="EarlyStopping: min_delta must be >= 0, got -0.1"):
+        nl.EarlyStopping(3, min_delta=-0.1)
+
+
+def test_gradcheck_helpers_reject_bad_input():
+    with pytest.raises(ValueError, match=r"rel_error expected arrays of the same shape, got \(3,\) and \(3, 1\)"):
+        nl.rel_error(np.ones(3), np.ones((3, 1)))
+    with pytest.raises(TypeError, match="numerical_gradient expected x to be a float numpy array"):
+        nl.numerical_gradient(lambda v: 0.0, [1.0, 2.0])
+    with pytest.raises(TypeError, match="got an array of int64"):
+        nl.numerical_gradient(lambda v: 0.0, np.arange(3))
+
+
+def test_dataset_bad_arguments():
+    with pytest.raises(ValueError, match="make_moons: n must be a positive integer, got 0"):
+        nl.make_moons(0)
+    with pytest.raises(ValueError, match="make_circles: factor must satisfy 0 < factor < 1, got 1.5"):
+        nl.make_circles(10, factor=1.5)
+    with pytest.raises(ValueError, match="add_label_noise: fraction must lie in"):
+        nl.add_label_noise(np.array([0, 1]), 1.5)
+    with pytest.raises(ValueError, match="train_val_split: X has 3 rows but y has 2"):
+        nl.train_val_split(np.ones((3, 2)), np.ones(2))
+    with pytest.raises(ValueError, match="make_curve: gap must be"):
+        nl.make_curve(10, gap=(2.0, 1.0))
+    with pytest.raises(TypeError, match="rng must be a np.random.Generator, an integer seed or None, got str"):
+        nl.make_xor(10, rng="seed")
+
+
+def test_activation_layers_reject_non_numeric_input():
+    with pytest.raises(TypeError, match=r"ReLU\(\) expected a numeric array, got dtype <U1"):
+        nl.ReLU()(np.array(["a", "b"]))

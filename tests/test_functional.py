@@ -1,0 +1,156 @@
+"""Activations, losses, SGD and gradient checking."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import nnlesson as nl
+
+
+def test_sigmoid_is_stable_and_correct():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an overflow warning would fail here
+        assert nl.sigmoid(-1000.0) == 0.0
+        assert nl.sigmoid(1000.0) == 1.0
+        x = np.linspace(-30, 30, 601)
+        np.testing.assert_allclose(nl.sigmoid(x), 1 / (1 + np.exp(-x)), rtol=1e-14)
+    assert nl.sigmoid(0.0) == 0.5
+
+
+@pytest.mark.parametrize("f, df, args", [
+    (nl.sigmoid, nl.sigmoid_derivative, ()),
+    (nl.tanh, nl.tanh_derivative, ()),
+    (nl.relu, nl.relu_derivative, ()),
+    (nl.prelu, nl.prelu_derivative, (0.3,)),
+    (nl.prelu, nl.prelu_derivative, (0.0,)),
+])
+def test_derivatives_match_central_differences(f, df, args):
+    x = np.linspace(-4, 4, 80)  # no point lands exactly on the kink at 0
+    h = 1e-6
+    numeric = (f(x + h, *args) - f(x - h, *args)) / (2 * h)
+    np.testing.assert_allclose(df(x, *args), numeric, atol=1e-8)
+
+
+def test_ranges_and_kinks():
+    x = np.linspace(-10, 10, 101)
+    assert np.all((nl.sigmoid(x) > 0) & (nl.sigmoid(x) < 1))
+    assert np.all(np.abs(nl.tanh(x[np.abs(x) < 5])) < 1)
+    assert nl.relu_derivative(0.0) == 0.0
+    assert nl.prelu_derivative(0.0, 0.1) == 0.1  # the lesson's rule: alpha for x <= 0
+    assert nl.prelu_derivative(1e-9, 0.1) == 1.0
+    assert nl.sigmoid_derivative(0.0) == 0.25
+
+
+def test_softmax_rows_sum_to_one_even_for_huge_logits():
+    logits = np.array([[1e4, 0.0, -1e4], [3.0, 3.0, 3.0]])
+    p = nl.softmax(logits)
+    np.testing.assert_allclose(p.sum(axis=1), 1.0)
+    np.testing.assert_allclose(p[1], 1 / 3)
+    assert p[0, 0] == 1.0
+
+
+def test_mse_loss_value_and_gradient():
+    pred, target = np.array([[1.0, 2.0], [3.0, 5.0]]), np.array([[1.0, 0.0], [0.0, 5.0]])
+    loss = nl.MSELoss()
+    numeric = nl.numerical_gradient(lambda p: loss(p, target), pred.copy())
+    assert loss(pred, target) == pytest.approx((0 + 4 + 9 + 0) / 4)
+    assert nl.rel_error(loss.backward(), numeric) < 1e-8
+
+
+def test_cross_entropy_matches_definition_and_numerical_gradient():
+    rng = np.random.default_rng(0)
+    logits, labels = rng.standard_normal((6, 4)), np.array([0, 3, 1, 1, 2, 0])
+    loss = nl.SoftmaxCrossEntropy()
+    numeric = nl.numerical_gradient(lambda z: loss(z, labels), logits.copy())
+    value = loss(logits, labels)  # after the numerical gradient: backward uses the last forward
+    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    assert value == pytest.approx(-np.mean(np.log(p[np.arange(6), labels])))
+    assert nl.rel_error(loss.backward(), numeric) < 1e-7
+
+
+def test_cross_entropy_is_stable_for_logits_of_size_1e4():
+    loss = nl.SoftmaxCrossEntropy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value = loss(np.array([[1e4, -1e4], [-1e4, 1e4]]), np.array([1, 1]))
+        grad = loss.backward()
+    assert value == pytest.approx(1e4)  # the first row's true class is 2e4 below: loss 2e4, mean 1e4
+    assert np.all(np.isfinite(grad))
+    np.testing.assert_allclose(grad, [[0.5, -0.5], [0.0, 0.0]])
+
+
+def test_sgd_plain_momentum_and_weight_decay():
+    p = nl.Parameter(np.array([1.0, -2.0]))
+    p.grad = np.array([0.5, 0.5])
+    nl.SGD([p], lr=0.1).step()
+    np.testing.assert_allclose(p.data, [0.95, -2.05])
+
+    q = nl.Parameter(np.array([1.0]))
+    opt = nl.SGD([q], lr=0.1, momentum=0.9)
+    q.grad = np.array([1.0])
+    opt.step()  # v = 1
+    opt.step()  # v = 0.9 + 1 = 1.9
+    np.testing.assert_allclose(q.data, [1.0 - 0.1 - 0.19])
+
+    r = nl.Parameter(np.array([2.0]))
+    r.grad = np.array([0.0])
+    nl.SGD([r], lr=0.5, weight_decay=0.1).step()  # grad + wd * data = 0.2
+    np.testing.assert_allclose(r.data, [1.9])
+
+
+def test_numerical_gradient_restores_x_and_is_accurate():
+    x = np.array([[1.0, -2.0], [0.5, 3.0]])
+    before = x.copy()
+    grad = nl.numerical_gradient(lambda v: float(np.sum(v ** 3)), x)
+    np.testing.assert_array_equal(x, before)
+    np.testing.assert_allclose(grad, 3 * before ** 2, rtol=1e-8)
+
+
+def test_numerical_gradient_restores_x_when_f_raises():
+    x = np.array([1.0, 2.0])
+
+    def f(v):
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        nl.numerical_gradient(f, x)
+    np.testing.assert_array_equal(x, [1.0, 2.0])
+
+
+def test_rel_error_is_symmetric_with_a_floor():
+    a, b = np.array([1.0, 2.0]), np.array([1.0, 2.2])
+    assert nl.rel_error(a, b) == pytest.approx(0.2 / 2.2)
+    assert nl.rel_error(a, b) == nl.rel_error(b, a)
+    assert nl.rel_error(np.zeros(3), np.zeros(3)) == 0.0
+    assert nl.rel_error(np.zeros(1), np.array([1e-12])) == pytest.approx(1e-4)  # floor 1e-8
+
+
+class BrokenLinear(nl.Linear):
+    """A Linear whose backward forgets to sum the bias gradient over the batch (a classic bug)."""
+
+    def backward(self, dout):
+        dx = super().backward(dout)
+        self.b.grad = dout[0]
+        return dx
+
+
+def test_gradcheck_reports_a_wrong_backward_naming_the_parameter():
+    rng = np.random.default_rng(0)
+    model = nl.Sequential(nl.Linear(3, 4, rng=rng), nl.Tanh(), BrokenLinear(4, 2, rng=rng))
+    report = nl.gradcheck(model, rng.standard_normal((5, 3)))
+    assert not report.passed
+    assert report.failed == ["2.b"]
+    assert report.errors["2.b"] > 1e-2 and report.errors["2.W"] < 1e-7
+    text = str(report)
+    assert "FAILED: 2.b" in text and "2.W" in text and "input" in text
+
+
+def test_gradcheck_works_in_float64_on_a_float32_model_and_leaves_it_alone():
+    rng = np.random.default_rng(0)
+    model = nl.Sequential(nl.Linear(3, 4, rng=rng, dtype=np.float32), nl.Sigmoid())
+    before = model[0].W.data.copy()
+    report = nl.gradcheck(model, rng.standard_normal((2, 3)))
+    assert report.max_error < 1e-7  # float32 central differences could not get near this
+    assert model[0].W.data.dtype == np.float32
+    np.testing.assert_array_equal(model[0].W.data, before)

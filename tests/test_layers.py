@@ -1,0 +1,179 @@
+"""Layers: forward against the formula, backward against numerical gradients, the contract."""
+
+import numpy as np
+import pytest
+
+import nnlesson as nl
+
+GRAD_TOL = 1e-7  # the quality bar: every layer's float64 gradients agree with central differences
+
+
+def away_from_kink(shape, rng, margin=1e-2):
+    """Random inputs with no element within ``margin`` of 0, where ReLU/PReLU have a kink."""
+    x = rng.standard_normal(shape)
+    return np.where(np.abs(x) < margin, np.sign(x + 1e-12) * margin * 2, x)
+
+
+LAYERS = {
+    "Linear": lambda rng, n: nl.Linear(n, 4, rng=rng),
+    "Sigmoid": lambda rng, n: nl.Sigmoid(),
+    "Tanh": lambda rng, n: nl.Tanh(),
+    "ReLU": lambda rng, n: nl.ReLU(),
+    "PReLU": lambda rng, n: nl.PReLU(alpha=0.3),
+    "Dropout": lambda rng, n: nl.Dropout(0.4, rng=rng),
+}
+
+
+@pytest.mark.parametrize("name", LAYERS)
+@pytest.mark.parametrize("shape", [(1, 3), (7, 5), (2, 1)])
+def test_every_layer_passes_gradcheck(name, shape):
+    rng = np.random.default_rng(sum(map(ord, name)) + shape[0])
+    layer = LAYERS[name](rng, shape[1])
+    report = nl.gradcheck(layer, away_from_kink(shape, rng))
+    assert report.max_error < GRAD_TOL, report
+    expected = {"Linear": {"W", "b", "input"}, "PReLU": {"alpha", "input"}}.get(name, {"input"})
+    assert set(report.errors) == expected
+
+
+@pytest.mark.parametrize("loss", ["mse", "ce"])
+def test_mlp_with_loss_passes_gradcheck(loss):
+    rng = np.random.default_rng(1)
+    model = nl.Sequential(nl.Linear(3, 6, rng=rng), nl.PReLU(), nl.Linear(6, 6, rng=rng), nl.Tanh(),
+                          nl.Dropout(0.3, rng=rng), nl.Linear(6, 3, rng=rng))
+    x = rng.standard_normal((5, 3))
+    if loss == "mse":
+        report = nl.gradcheck(model, x, nl.MSELoss(), rng.standard_normal((5, 3)))
+    else:
+        report = nl.gradcheck(model, x, nl.SoftmaxCrossEntropy(), np.array([0, 2, 1, 1, 0]))
+    assert report.passed and report.max_error < GRAD_TOL, report
+    assert list(report.errors) == ["0.W", "0.b", "1.alpha", "2.W", "2.b", "5.W", "5.b", "input"]
+
+
+def test_linear_computes_y_equals_Wx_plus_b_per_example():
+    rng = np.random.default_rng(0)
+    layer = nl.Linear(3, 2, rng=rng)
+    layer.b.data[:] = [0.5, -1.0]
+    x = rng.standard_normal((4, 3))
+    y = layer(x)
+    assert y.shape == (4, 2)
+    for xi, yi in zip(x, y):
+        np.testing.assert_allclose(yi, layer.W.data @ xi + layer.b.data)
+
+
+def test_linear_shapes_and_parameter_order():
+    layer = nl.Linear(3, 5, rng=0)
+    W, b = layer.parameters()
+    assert W is layer.W and b is layer.b
+    assert W.shape == (5, 3) and b.shape == (5,)
+    assert W.grad.shape == W.data.shape and b.grad.shape == b.data.shape
+    assert repr(layer) == "Linear(3 -> 5)"
+
+
+def test_linear_he_and_glorot_initialisation():
+    he = nl.Linear(400, 300, rng=0)
+    assert np.std(he.W.data) == pytest.approx(np.sqrt(2 / 400), rel=0.02)
+    assert abs(np.mean(he.W.data)) < 0.002
+    assert np.all(he.b.data == 0)
+    glorot = nl.Linear(400, 300, rng=0, init="glorot")
+    limit = np.sqrt(6 / 700)
+    assert np.max(np.abs(glorot.W.data)) <= limit
+    assert np.std(glorot.W.data) == pytest.approx(limit / np.sqrt(3), rel=0.02)  # uniform's std
+
+
+def test_linear_same_seed_same_weights_and_dtype():
+    a, b = nl.Linear(4, 3, rng=7), nl.Linear(4, 3, rng=7)
+    np.testing.assert_array_equal(a.W.data, b.W.data)
+    f32 = nl.Linear(4, 3, rng=7, dtype=np.float32)
+    assert f32.W.data.dtype == np.float32 and f32(np.ones((2, 4))).dtype == np.float32
+
+
+def test_backward_overwrites_gradients_instead_of_adding():
+    rng = np.random.default_rng(3)
+    model = nl.Sequential(nl.Linear(3, 4, rng=rng), nl.PReLU(), nl.Linear(4, 2, rng=rng))
+    x, dout = rng.standard_normal((5, 3)), rng.standard_normal((5, 2))
+    model(x)
+    model.backward(dout)
+    first = [p.grad.copy() for p in model.parameters()]
+    model(x)
+    model.backward(dout)
+    for g1, p in zip(first, model.parameters()):
+        np.testing.assert_array_equal(p.grad, g1)
+
+
+def test_prelu_derivative_is_alpha_for_x_at_most_zero_and_one_above():
+    layer = nl.PReLU(alpha=0.2)
+    x = np.array([[-2.0, -0.5, 0.0, 0.5, 3.0]])
+    np.testing.assert_allclose(layer(x), [[-0.4, -0.1, 0.0, 0.5, 3.0]])
+    dx = layer.backward(np.ones_like(x))
+    np.testing.assert_allclose(dx, [[0.2, 0.2, 0.2, 1.0, 1.0]])
+    assert layer.alpha.grad == pytest.approx(-2.5)  # sum of x over x <= 0
+    assert layer.parameters() == [layer.alpha] and layer.alpha.shape == ()
+
+
+def test_relu_caches_a_boolean_mask_only():
+    layer = nl.ReLU()
+    layer(np.ones((10, 10)))
+    (mask,) = layer.cache
+    assert mask.dtype == bool and layer.cache_nbytes() == 100
+
+
+def test_dropout_preserves_the_expectation():
+    p, x = 0.6, np.linspace(-2, 2, 50).reshape(1, 50)
+    layer = nl.Dropout(p, rng=0)
+    mean = np.mean([layer(x) for _ in range(20000)], axis=0)
+    # Each output is x/(1-p) with probability 1-p: its std is |x| sqrt(p/(1-p)); the mean of 20,000
+    # draws has std |x| * 1.22 / 141 < 0.018 for |x| <= 2. Allow five of those.
+    np.testing.assert_allclose(mean, x, atol=0.09)
+    assert abs(np.mean(mean - x)) < 0.01
+
+
+def test_dropout_drops_fraction_p_and_scales_survivors():
+    layer = nl.Dropout(0.25, rng=1)
+    y = layer(np.ones((200, 100)))
+    assert 1 - layer.mask.mean() == pytest.approx(0.25, abs=0.01)
+    np.testing.assert_allclose(np.unique(y), [0.0, 1 / 0.75])
+    np.testing.assert_array_equal(y == 0, ~layer.mask)
+
+
+def test_dropout_eval_mode_is_identity_and_backward_passes_through():
+    layer = nl.Dropout(0.9, rng=0).eval()
+    x = np.arange(12.0).reshape(3, 4)
+    np.testing.assert_array_equal(layer(x), x)
+    assert layer.mask is None
+    np.testing.assert_array_equal(layer.backward(x), x)
+
+
+def test_dropout_same_seed_same_mask():
+    x = np.ones((8, 8))
+    a, b = nl.Dropout(0.5, rng=42), nl.Dropout(0.5, rng=42)
+    a(x), b(x)
+    np.testing.assert_array_equal(a.mask, b.mask)
+    c = nl.Dropout(0.5, rng=43)
+    c(x)
+    assert not np.array_equal(a.mask, c.mask)
+
+
+def test_sequential_container():
+    model = nl.Sequential(nl.Linear(2, 3, rng=0), nl.ReLU(), nl.Dropout(0.5), nl.Linear(3, 1, rng=1))
+    assert len(model) == 4 and isinstance(model[1], nl.ReLU)
+    assert [type(layer).__name__ for layer in model] == ["Linear", "ReLU", "Dropout", "Linear"]
+    assert model.parameters() == [model[0].W, model[0].b, model[3].W, model[3].b]
+    head = model[:2]
+    assert isinstance(head, nl.Sequential) and head[0] is model[0]
+    model.eval()
+    assert not model[2].training and not model.training
+    model.train()
+    assert model[2].training
+    assert repr(model).splitlines()[1] == "  (0): Linear(2 -> 3)"
+
+
+def test_float32_model_stays_float32():
+    rng = np.random.default_rng(0)
+    model = nl.Sequential(nl.Linear(4, 8, rng=rng, dtype=np.float32), nl.PReLU(), nl.Dropout(0.2, rng=0),
+                          nl.Sigmoid(), nl.Linear(8, 3, rng=rng, dtype=np.float32))
+    x = rng.standard_normal((5, 4)).astype(np.float32)
+    loss = nl.SoftmaxCrossEntropy()
+    loss(model(x), np.array([0, 1, 2, 0, 1]))
+    dx = model.backward(loss.backward())
+    assert dx.dtype == np.float32
+    assert all(p.grad.dtype == np.float32 for p in model.parameters() if p.data.ndim)

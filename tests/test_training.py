@@ -1,0 +1,165 @@
+"""fit, EarlyStopping and the datasets: the quality bars of the core."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import nnlesson as nl
+
+
+def mlp(sizes, rng, activation=nl.ReLU):
+    layers = []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nl.Linear(n_in, n_out, rng=rng))
+        if i < len(sizes) - 2:
+            layers.append(activation())
+    return nl.Sequential(*layers)
+
+
+def test_digits_mlp_reaches_95_percent_validation_accuracy():
+    X, y = nl.load_digits()
+    train, val = nl.train_val_split(X, y, val_fraction=0.2, rng=0)
+    model = mlp([64, 64, 64, 10], np.random.default_rng(1))
+    history = nl.fit(model, nl.SoftmaxCrossEntropy(), nl.SGD(model.parameters(), lr=0.1, momentum=0.9),
+                     train, val, epochs=20, batch_size=32, rng=2)
+    assert history.val_accuracy[-1] >= 0.95
+    assert nl.accuracy(model(val[0]), val[1]) == history.val_accuracy[-1]
+
+
+def test_two_moons_mlp_reaches_100_percent_training_accuracy():
+    X, y = nl.make_moons(200, noise=0.1, rng=0)
+    model = mlp([2, 32, 32, 2], np.random.default_rng(1))
+    history = nl.fit(model, nl.SoftmaxCrossEntropy(), nl.SGD(model.parameters(), lr=0.1, momentum=0.9),
+                     (X, y), epochs=150, batch_size=32, rng=2)
+    assert nl.accuracy(model(X), y) == 1.0
+    assert history.train_loss[-1] < history.train_loss[0] / 10
+
+
+def test_fit_is_deterministic_given_the_seeds():
+    X, y = nl.make_moons(100, rng=0)
+
+    def run():
+        model = nl.Sequential(nl.Linear(2, 8, rng=1), nl.ReLU(), nl.Dropout(0.2, rng=2), nl.Linear(8, 2, rng=3))
+        h = nl.fit(model, nl.SoftmaxCrossEntropy(), nl.SGD(model.parameters(), lr=0.1), (X, y), (X, y),
+                   epochs=3, batch_size=16, rng=4)
+        return h.train_loss, model[0].W.data
+
+    (loss_a, w_a), (loss_b, w_b) = run(), run()
+    assert loss_a == loss_b
+    np.testing.assert_array_equal(w_a, w_b)
+
+
+def test_early_stopping_patience_rule():
+    stopper = nl.EarlyStopping(patience=2, min_delta=0.1)
+    losses = [1.0, 0.8, 0.75, 0.72, 0.5, 0.45, 0.44]
+    decisions = [stopper.step(v, epoch) for epoch, v in enumerate(losses, start=1)]
+    # 0.75 and 0.72 do not beat 0.8 by more than 0.1: patience 2 runs out at epoch 4.
+    assert decisions == [False, False, False, True, False, False, True]
+    assert stopper.best_epoch == 5  # 0.5 was the last improvement by more than min_delta
+
+
+def test_fit_stops_early_and_restores_the_best_parameters():
+    rng = np.random.default_rng(0)
+    X, y = nl.make_curve(40, noise=0.3, rng=rng)
+    X_val, y_val = nl.make_curve(40, noise=0.3, rng=rng)
+    model = mlp([1, 64, 64, 1], rng)
+    snapshots = {}
+
+    def remember(epoch, m):
+        snapshots[epoch] = [p.data.copy() for p in m.parameters()]
+
+    stopper = nl.EarlyStopping(patience=5)
+    history = nl.fit(model, nl.MSELoss(), nl.SGD(model.parameters(), lr=0.01, momentum=0.9), (X, y),
+                     (X_val, y_val), epochs=500, batch_size=8, rng=1, early_stopping=stopper,
+                     callback=remember)
+    assert history.stopped_epoch < 500
+    assert history.stopped_epoch - history.best_epoch == 5
+    assert history.best_epoch == int(np.argmin(history.val_loss)) + 1
+    for p, best in zip(model.parameters(), snapshots[history.best_epoch]):
+        np.testing.assert_array_equal(p.data, best)
+    assert nl.MSELoss()(model(X_val), y_val) == pytest.approx(min(history.val_loss))
+
+
+def test_fit_stops_on_nan_loss_naming_the_epoch_and_learning_rate():
+    X, y = nl.make_curve(50, rng=0)
+    model = mlp([1, 16, 1], np.random.default_rng(0))
+    with pytest.raises(FloatingPointError, match=r"epoch \d+.*smaller learning rate \(now lr=1e\+06\)"):
+        nl.fit(model, nl.MSELoss(), nl.SGD(model.parameters(), lr=1e6), (X, y * 1e3), epochs=5,
+               batch_size=10, rng=0)
+
+
+def test_fit_leaves_model_in_eval_mode_and_history_is_complete():
+    X, y = nl.make_xor(80, rng=0)
+    model = nl.Sequential(nl.Linear(2, 8, rng=0), nl.Tanh(), nl.Dropout(0.1, rng=0), nl.Linear(8, 2, rng=1))
+    h = nl.fit(model, nl.SoftmaxCrossEntropy(), nl.SGD(model.parameters(), lr=0.1), (X, y), (X, y),
+               epochs=4, batch_size=16, rng=0)
+    assert not model[2].training
+    assert len(h.train_loss) == len(h.val_loss) == len(h.val_accuracy) == len(h.train_accuracy) == 4
+    assert h.stopped_epoch == 4 and 1 <= h.best_epoch <= 4
+
+
+# -- datasets ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("make", [nl.make_moons, nl.make_circles, nl.make_xor, nl.make_spirals])
+def test_classification_sets_are_seeded_and_balanced(make):
+    X, y = make(120, rng=3)
+    X2, y2 = make(120, rng=3)
+    np.testing.assert_array_equal(X, X2)
+    assert X.shape == (120, 2) and y.shape == (120,) and y.dtype.kind == "i"
+    counts = np.bincount(y)
+    assert counts.max() - counts.min() <= 0.25 * counts.mean()
+    assert not np.array_equal(X, make(120, rng=4)[0])
+
+
+def test_moons_and_circles_have_the_expected_geometry():
+    X, y = nl.make_circles(400, noise=0.0, factor=0.4, rng=0)
+    np.testing.assert_allclose(np.linalg.norm(X[y == 0], axis=1), 1.0)
+    np.testing.assert_allclose(np.linalg.norm(X[y == 1], axis=1), 0.4)
+    X, y = nl.make_moons(400, noise=0.0, rng=0)
+    np.testing.assert_allclose(np.linalg.norm(X[y == 0], axis=1), 1.0)
+    np.testing.assert_allclose(np.linalg.norm(X[y == 1] - [1.0, 0.5], axis=1), 1.0)
+
+
+def test_make_curve_with_a_gap():
+    X, y = nl.make_curve(300, noise=0.0, gap=(-1.0, 1.0), rng=0)
+    assert X.shape == y.shape == (300, 1)
+    assert not np.any((X > -1) & (X < 1)) and X.min() >= -3 and X.max() <= 3
+    np.testing.assert_allclose(y, nl.curve(X))
+
+
+def test_add_label_noise_flips_exactly_the_fraction_to_other_classes():
+    y = np.repeat(np.arange(4), 50)
+    noisy = nl.add_label_noise(y, 0.3, rng=0)
+    assert np.sum(noisy != y) == 60
+    assert set(np.unique(noisy)) <= {0, 1, 2, 3}
+    np.testing.assert_array_equal(y, np.repeat(np.arange(4), 50))  # input untouched
+    np.testing.assert_array_equal(noisy, nl.add_label_noise(y, 0.3, rng=0))
+
+
+def test_train_val_split_and_batches_cover_everything_once():
+    X, y = np.arange(20).reshape(10, 2), np.arange(10)
+    (Xt, yt), (Xv, yv) = nl.train_val_split(X, y, val_fraction=0.3, rng=0)
+    assert len(yv) == 3 and sorted(np.concatenate([yt, yv])) == list(range(10))
+    np.testing.assert_array_equal(Xt[:, 0] // 2, yt)
+    seen = [yb for _, yb in nl.batches(X, y, 4, rng=1)]
+    assert [len(b) for b in seen] == [4, 4, 2]
+    assert sorted(np.concatenate(seen)) == list(range(10))
+    assert [list(b) for _, b in nl.batches(X, y, 5)] == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]
+
+
+def test_load_digits_is_the_bundled_uci_test_set():
+    X, y = nl.load_digits()
+    assert X.shape == (1797, 64) and y.shape == (1797,)
+    assert X.min() == 0.0 and X.max() == 1.0
+    assert np.bincount(y).tolist() == [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]
+    # The first image is a zero: a ring of ink with an empty middle.
+    image = X[0].reshape(8, 8)
+    assert y[0] == 0 and image[3:5, 3:5].max() < 0.2 and image[0].max() > 0.5
+
+
+def test_import_does_not_load_matplotlib_or_ipywidgets():
+    code = "import sys, nnlesson; print(sorted({'matplotlib', 'ipywidgets'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
