@@ -40,6 +40,7 @@ from .layers import (
     Sequential,
     Sigmoid,
     Tanh,
+    no_grad,
 )
 from .losses import MSELoss, SoftmaxCrossEntropy
 from .optim import SGD

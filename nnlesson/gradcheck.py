@@ -10,7 +10,7 @@ import copy
 import numpy as np
 
 from ._util import as_rng
-from .layers import Sequential
+from .layers import Sequential, random_generators
 
 
 def numerical_gradient(f, x, eps=1e-6):
@@ -110,9 +110,10 @@ def gradcheck(module, x, loss_fn=None, target=None, *, eps=1e-6, tol=1e-6, rng=0
     model = copy.deepcopy(module)
     for p in model.parameters():
         p.data = p.data.astype(np.float64)
+        p.grad = np.zeros_like(p.data)
     x = np.array(x, dtype=np.float64)  # a copy: numerical_gradient nudges it in place
     G = None
-    generators = [layer.rng for layer in _layers(model) if hasattr(layer, "rng")]
+    generators = random_generators(model)
     states = [g.bit_generator.state for g in generators]
 
     def forward():
@@ -146,9 +147,3 @@ def gradcheck(module, x, loss_fn=None, target=None, *, eps=1e-6, tol=1e-6, rng=0
     title = f"gradcheck of {what}" + (f" with {loss_fn!r}" if loss_fn else "") + ", in float64"
     return GradcheckReport(title, rows, tol)
 
-
-def _layers(module):
-    """The module and every layer inside it (Sequential nests)."""
-    yield module
-    for layer in getattr(module, "layers", ()):
-        yield from _layers(layer)

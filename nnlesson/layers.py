@@ -9,18 +9,53 @@ Every layer follows one contract:
 - ``parameters()`` lists the learnable :class:`Parameter` objects in a fixed order;
   ``train()`` / ``eval()`` switch the behaviour of layers such as :class:`Dropout`.
 
+Inside ``with no_grad():`` a forward keeps nothing (prediction needs no backward, so no memory for
+it). ``Sequential(..., checkpoint_every=k)`` keeps only every k-th layer's input and recomputes the
+rest during backward: less memory for more compute.
+
 Shapes: a batch of inputs is a 2-D array ``(batch, features)``, one example per row, so the board's
 ``y = Wx + b`` for one column vector ``x`` becomes ``y = x @ W.T + b`` for a whole batch.
 """
+
+from contextlib import contextmanager
 
 import numpy as np
 
 from ._util import as_rng, check_positive_int, float_array
 from .activations import prelu, sigmoid
 
+_grad_enabled = True
+_NO_GRAD = "forward ran inside no_grad()"  # the cache of a layer whose forward kept nothing
+
+
+@contextmanager
+def no_grad():
+    """Inference mode: inside ``with no_grad():`` layers keep nothing for backward.
+
+    A forward inside it also drops what an earlier forward kept, so a later backward cannot use
+    stale values: it raises a RuntimeError instead.
+    """
+    global _grad_enabled
+    previous, _grad_enabled = _grad_enabled, False
+    try:
+        yield
+    finally:
+        _grad_enabled = previous
+
+
+def random_generators(module):
+    """The random generators of ``module`` and of every layer inside it (Dropout's ``rng``)."""
+    found = [module.rng] if isinstance(getattr(module, "rng", None), np.random.Generator) else []
+    for layer in getattr(module, "layers", ()):
+        found += random_generators(layer)
+    return found
+
 
 class Parameter:
-    """A learnable array: ``data`` holds its value, ``grad`` the gradient dL/d(data), same shape."""
+    """A learnable array: ``data`` holds its value, ``grad`` the gradient dL/d(data), same shape.
+
+    ``grad`` starts at zero; each backward overwrites it in place with the gradient of its batch.
+    """
 
     def __init__(self, data, name=""):
         self.data = np.array(float_array(data, "Parameter"))  # a copy: the caller's array stays
@@ -40,7 +75,7 @@ class Module:
     """What all layers share: calling, train/eval mode, parameter lists and input checks."""
 
     training = True
-    cache = None  # None means "no forward yet"; a tuple of arrays after a forward
+    cache = None  # None: no forward yet; a tuple of arrays: what the last forward kept for backward
 
     def __call__(self, x):
         return self.forward(x)
@@ -71,16 +106,25 @@ class Module:
 
     def cache_nbytes(self):
         """How many bytes this layer holds for its backward pass right now."""
-        return sum(a.nbytes for a in self.cache or ())
+        return sum(a.nbytes for a in self.cache) if isinstance(self.cache, tuple) else 0
 
     def __repr__(self):
         return f"{type(self).__name__}()"
 
-    # -- checks shared by the layers -----------------------------------------------------------
+    # -- shared by the layers ------------------------------------------------------------------
+    def _save(self, *arrays):
+        """Keep ``arrays`` for backward (nothing inside ``no_grad()``)."""
+        self.cache = arrays if _grad_enabled else _NO_GRAD
+
     def _cached(self):
         if self.cache is None:
             raise RuntimeError(
                 f"{self!r}.backward was called before forward: run forward on a batch first"
+            )
+        if self.cache is _NO_GRAD:
+            raise RuntimeError(
+                f"{self!r}.backward: the last forward ran inside no_grad(), which keeps nothing "
+                f"for backward; run forward again outside no_grad() first"
             )
         return self.cache
 
@@ -134,15 +178,17 @@ class Linear(Module):
                 f"{self!r} expected input with {self.in_features} features, of shape "
                 f"(batch, {self.in_features}), got shape {x.shape}{hint}"
             )
-        self.cache = (x,)
+        self._save(x)
         return x @ self.W.data.T + self.b.data
 
     def backward(self, dout):
         """dout: (batch, out_features) -> dx: (batch, in_features); sets W.grad and b.grad."""
         (x,) = self._cached()
         dout = self._check_dout(dout, (x.shape[0], self.out_features))
-        self.W.grad = dout.T @ x  # (out, batch) @ (batch, in): the sum over the batch of dout x^T
-        self.b.grad = dout.sum(axis=0)
+        # dW = dout^T x: (out, batch) @ (batch, in), the sum over the batch of dout x^T. Written
+        # into the existing .grad arrays (out=...), so a training step allocates no new gradients.
+        np.matmul(dout.T, x, out=self.W.grad)
+        np.sum(dout, axis=0, out=self.b.grad)
         return dout @ self.W.data  # (batch, out) @ (out, in)
 
     def parameters(self):
@@ -158,7 +204,7 @@ class Sigmoid(Module):
     def forward(self, x):
         """x: any shape -> y: same shape. Cache: (y,)."""
         y = sigmoid(float_array(x, repr(self)))
-        self.cache = (y,)
+        self._save(y)
         return y
 
     def backward(self, dout):
@@ -172,7 +218,7 @@ class Tanh(Module):
     def forward(self, x):
         """x: any shape -> y: same shape. Cache: (y,)."""
         y = np.tanh(float_array(x, repr(self)))
-        self.cache = (y,)
+        self._save(y)
         return y
 
     def backward(self, dout):
@@ -190,7 +236,7 @@ class ReLU(Module):
         """x: any shape -> y: same shape. Cache: (x > 0,)."""
         x = float_array(x, repr(self))
         positive = x > 0
-        self.cache = (positive,)
+        self._save(positive)
         return x * positive
 
     def backward(self, dout):
@@ -215,14 +261,14 @@ class PReLU(Module):
     def forward(self, x):
         """x: any shape -> y: same shape. Cache: (x,) (dL/dalpha needs the negative inputs)."""
         x = float_array(x, repr(self))
-        self.cache = (x,)
+        self._save(x)
         return prelu(x, self.alpha.data.astype(x.dtype))
 
     def backward(self, dout):
         (x,) = self._cached()
         dout = self._check_dout(dout, x.shape)
         negative = x <= 0
-        self.alpha.grad = np.sum(dout * x, where=negative)
+        self.alpha.grad[...] = np.sum(dout * x, where=negative)
         return np.where(negative, self.alpha.data.astype(dout.dtype) * dout, dout)
 
     def parameters(self):
@@ -253,16 +299,16 @@ class Dropout(Module):
 
     @property
     def mask(self):
-        return self.cache[0] if self.cache else None
+        return self.cache[0] if isinstance(self.cache, tuple) and self.cache else None
 
     def forward(self, x):
         """x: any shape -> y: same shape. Cache: (mask,) in training mode, () in eval mode."""
         x = float_array(x, repr(self))
         if not self.training:
-            self.cache = ()
+            self._save()
             return x
         keep = self.rng.random(x.shape) >= self.p  # True with probability 1 - p
-        self.cache = (keep,)
+        self._save(keep)
         return x * keep / (1 - self.p)
 
     def backward(self, dout):
@@ -281,26 +327,70 @@ class Sequential(Module):
 
     ``parameters()`` concatenates the layers' parameters in layer order; ``model[i]`` is the i-th
     layer, ``model[a:b]`` a Sequential sharing those layers.
+
+    Gradient checkpointing: with ``checkpoint_every=k`` the forward keeps only the input of every
+    k-th layer (the start of each segment of k layers) and no layer's cache. The backward runs the
+    segments last to first: it recomputes one segment's forward from its stored input,
+    backpropagates through it and frees it again. Gradients are the same; the memory for backward
+    drops from every layer's intermediates to the stored inputs plus one segment's, for the price
+    of one extra forward.
     """
 
-    def __init__(self, *layers):
+    def __init__(self, *layers, checkpoint_every=None):
         for i, layer in enumerate(layers):
             if not isinstance(layer, Module):
                 raise TypeError(
                     f"Sequential: layer {i} must be a layer such as Linear or ReLU, "
                     f"got {type(layer).__name__}"
                 )
+            for j in range(i):
+                if layers[j] is layer:
+                    raise ValueError(
+                        f"Sequential: layer {i} is the same object as layer {j} ({layer!r}); a "
+                        f"layer keeps the cache of its last forward, so each position needs its "
+                        f"own layer"
+                    )
+        if checkpoint_every is not None:
+            check_positive_int(checkpoint_every, "checkpoint_every", "Sequential")
         self.layers = list(layers)
+        self.checkpoint_every = checkpoint_every
 
     def forward(self, x):
-        for layer in self.layers:
-            x = layer(x)
+        if not self.checkpoint_every:
+            for layer in self.layers:
+                x = layer(x)
+            return x
+        keep = _grad_enabled
+        checkpoints = []  # (segment input, its layers' random states) for every segment
+        with no_grad():
+            for segment in self._segments():
+                checkpoints.append((x, _states(segment)))
+                for layer in segment:
+                    x = layer(x)
+        self.cache = checkpoints if keep else _NO_GRAD
         return x
 
     def backward(self, dout):
-        for layer in reversed(self.layers):
-            dout = layer.backward(dout)
+        if not self.checkpoint_every:
+            for layer in reversed(self.layers):
+                dout = layer.backward(dout)
+            return dout
+        checkpoints = self._cached()
+        after_forward = _states(self.layers)  # recomputing must not rewind the random streams
+        for segment, (x, states) in reversed(list(zip(self._segments(), checkpoints))):
+            _set_states(segment, states)  # Dropout draws the same mask as in the forward
+            for layer in segment:
+                x = layer(x)
+            for layer in reversed(segment):
+                dout = layer.backward(dout)
+            for layer in segment:
+                layer.cache = None  # free the recomputed intermediates
+        _set_states(self.layers, after_forward)
         return dout
+
+    def _segments(self):
+        k = self.checkpoint_every
+        return [self.layers[i:i + k] for i in range(0, len(self.layers), k)]
 
     def parameters(self):
         return [p for layer in self.layers for p in layer.parameters()]
@@ -321,8 +411,16 @@ class Sequential(Module):
             layer.eval()
         return self
 
-    def cache_nbytes(self):
-        return sum(layer.cache_nbytes() for layer in self.layers)
+    def cache_nbytes(self, per_layer=False):
+        """Bytes held for backward, in total or (``per_layer=True``) as a list, one per layer.
+
+        With checkpointing, a stored segment input counts for the first layer of its segment.
+        """
+        sizes = [layer.cache_nbytes() for layer in self.layers]
+        if self.checkpoint_every and isinstance(self.cache, list):
+            for i, (x, _) in zip(range(0, len(self.layers), self.checkpoint_every), self.cache):
+                sizes[i] += x.nbytes
+        return sizes if per_layer else sum(sizes)
 
     def __getitem__(self, index):
         if isinstance(index, slice):
@@ -337,4 +435,16 @@ class Sequential(Module):
 
     def __repr__(self):
         lines = [f"  ({i}): {layer!r}" for i, layer in enumerate(self.layers)]
+        if self.checkpoint_every:
+            lines.append(f"  checkpoint_every={self.checkpoint_every}")
         return "Sequential(\n" + "\n".join(lines) + "\n)"
+
+
+def _states(layers):
+    return [g.bit_generator.state for layer in layers for g in random_generators(layer)]
+
+
+def _set_states(layers, states):
+    generators = [g for layer in layers for g in random_generators(layer)]
+    for g, state in zip(generators, states):
+        g.bit_generator.state = state

@@ -101,6 +101,12 @@ def test_sequential_rejects_non_layers():
         nl.Sequential(nl.Linear(2, 2), lambda x: x)
 
 
+def test_sequential_rejects_the_same_layer_twice():
+    relu = nl.ReLU()
+    with pytest.raises(ValueError, match=r"Sequential: layer 3 is the same object as layer 1 \(ReLU\(\)\)"):
+        nl.Sequential(nl.Linear(2, 2), relu, nl.Linear(2, 2), relu)
+
+
 def test_fit_rejects_nan_inputs_and_mismatched_data():
     model = nl.Sequential(nl.Linear(2, 2, rng=0))
     opt, loss = nl.SGD(model.parameters(), lr=0.1), nl.SoftmaxCrossEntropy()

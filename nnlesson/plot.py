@@ -1,0 +1,95 @@
+"""Plots the lessons share. ``import nnlesson`` alone does not load this module or matplotlib.
+
+Colours come from the Okabe-Ito palette, which stays distinguishable with the common forms of
+colour blindness.
+"""
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import ListedColormap
+
+# Okabe & Ito (2008), "Color Universal Design".
+BLUE, ORANGE, GREEN, VERMILLION = "#0072B2", "#E69F00", "#009E73", "#D55E00"
+SKY, PURPLE, YELLOW, BLACK = "#56B4E9", "#CC79A7", "#F0E442", "#000000"
+PALETTE = [BLUE, ORANGE, GREEN, VERMILLION, SKY, PURPLE, YELLOW, BLACK]
+GREY = "#BBBBBB"
+
+
+def draw_layer(W, ax=None, *, input_names=None, output_names=None):
+    """Draw a fully connected layer as a weighted directed graph, inputs on the left.
+
+    One edge per weight ``W[j, i]`` from input i to output j: its width grows with ``|W[j, i]|``,
+    blue for positive weights and vermillion for negative ones. Returns the axes.
+    """
+    W = np.asarray(W)
+    n_out, n_in = W.shape
+    ax = ax or plt.figure(figsize=(4.5, 3.2)).add_subplot()
+    y_in = np.linspace(1, 0, n_in) if n_in > 1 else np.array([0.5])
+    y_out = np.linspace(1, 0, n_out) if n_out > 1 else np.array([0.5])
+    scale = 4 / max(np.abs(W).max(), 1e-12)
+    for j in range(n_out):
+        for i in range(n_in):
+            w = W[j, i]
+            ax.plot([0, 1], [y_in[i], y_out[j]], color=BLUE if w >= 0 else VERMILLION,
+                    lw=0.3 + scale * abs(w), alpha=0.8, zorder=1)
+    ax.scatter(np.zeros(n_in), y_in, s=600, color="white", edgecolor=BLACK, zorder=2)
+    ax.scatter(np.ones(n_out), y_out, s=600, color="white", edgecolor=BLACK, zorder=2)
+    for names, xs, ys in ((input_names or [f"$x_{i + 1}$" for i in range(n_in)], 0, y_in),
+                          (output_names or [f"$y_{j + 1}$" for j in range(n_out)], 1, y_out)):
+        for name, yy in zip(names, ys):
+            ax.text(xs, yy, name, ha="center", va="center", zorder=3)
+    ax.set_xlim(-0.25, 1.25)
+    ax.set_ylim(-0.15, 1.15)
+    ax.set_xticks([0, 1], ["inputs x", "outputs y = Wx + b"])
+    ax.set_yticks([])
+    ax.set_xlabel("edge width: |weight|; blue: positive, vermillion: negative")
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    ax.set_title(f"A fully connected {n_in} -> {n_out} layer")
+    return ax
+
+
+def decision_grid(X, steps=150, margin=0.5):
+    """A grid of points covering the 2-D data ``X``: returns (xx, yy, points of shape (n, 2))."""
+    lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
+    xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], steps), np.linspace(lo[1], hi[1], steps))
+    return xx, yy, np.column_stack([xx.ravel(), yy.ravel()])
+
+
+def plot_decision_boundary(model, X, y, ax=None, *, title=None, steps=150):
+    """Colour the plane by the class ``model`` predicts, and scatter the data on top.
+
+    ``model`` maps an (n, 2) array to (n, classes) scores. It is called in eval mode.
+    """
+    ax = ax or plt.figure(figsize=(4.5, 4)).add_subplot()
+    xx, yy, points = decision_grid(X, steps)
+    model.eval()
+    predicted = np.argmax(model(points), axis=1).reshape(xx.shape)
+    classes = int(max(y.max(), predicted.max())) + 1
+    colors = PALETTE[:classes]
+    ax.contourf(xx, yy, predicted, levels=np.arange(classes + 1) - 0.5,
+                cmap=ListedColormap(colors), alpha=0.25)
+    for c in range(classes):
+        ax.scatter(*X[y == c].T, s=12, color=colors[c], edgecolor="white", linewidth=0.3,
+                   label=f"class {c}")
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.set_title(title or "Decision boundary")
+    return ax
+
+
+def plot_history(history, ax=None, *, title="Loss per epoch"):
+    """Training and validation loss per epoch, with the best epoch marked."""
+    ax = ax or plt.figure(figsize=(5.5, 3.5)).add_subplot()
+    epochs = np.arange(1, len(history.train_loss) + 1)
+    ax.plot(epochs, history.train_loss, color=BLUE, label="training loss")
+    if history.val_loss:
+        ax.plot(epochs, history.val_loss, color=ORANGE, label="validation loss")
+    if history.best_epoch:
+        ax.axvline(history.best_epoch, color=BLACK, ls="--", lw=1,
+                   label=f"best epoch ({history.best_epoch})")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax.set_title(title)
+    ax.legend()
+    return ax

@@ -1,0 +1,151 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lesson 2: Why a nonlinearity is necessary
+#
+# **Learning goals.** After this lesson you can
+# - prove that two stacked linear layers compute one linear layer, by algebra and by computation,
+# - explain why a stack of linear layers can only draw a straight decision boundary,
+# - show that one nonlinear activation between the layers lets the network bend the boundary.
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+
+import nnlesson as nl
+from nnlesson import plot as nlplot
+
+np.set_printoptions(precision=3, suppress=True)
+
+# %% [markdown]
+# ## Two linear layers are one linear layer
+#
+# Feed the output of a layer $h = W_1 x + b_1$ into a second layer $y = W_2 h + b_2$. Expanding,
+#
+# $$ y = W_2 (W_1 x + b_1) + b_2 = \underbrace{(W_2 W_1)}_{W} \, x + \underbrace{(W_2 b_1 + b_2)}_{b}. $$
+#
+# The product of two matrices is a matrix, and $W_2 b_1 + b_2$ is a vector: the two layers compute
+# **exactly** what a single layer with $W = W_2 W_1$ and $b = W_2 b_1 + b_2$ computes. However many
+# linear layers we stack, the result stays one linear map (plus a shift). Let us check it with
+# `nnlesson`'s layers.
+
+# %%
+first, second = nl.Linear(2, 5, rng=1), nl.Linear(5, 3, rng=2)
+first.b.data[:] = np.random.default_rng(3).normal(size=5)  # non-zero biases, to test them too
+second.b.data[:] = np.random.default_rng(4).normal(size=3)
+
+W = second.W.data @ first.W.data
+b = second.W.data @ first.b.data + second.b.data
+merged = nl.Linear(2, 3)
+merged.W.data[:], merged.b.data[:] = W, b
+
+x = np.random.default_rng(5).normal(size=(1000, 2))
+stacked_out = second(first(x))
+print("W = W2 W1 has shape", W.shape)
+difference = np.max(np.abs(stacked_out - merged(x)))
+print("largest difference over 1000 inputs below 1e-12:", difference < 1e-12)
+
+# %% [markdown]
+# What difference there is comes from floating-point round-off (about $10^{-15}$): the two
+# computations are the same function.
+#
+# ## What this means for classification
+#
+# A linear classifier scores each class with a linear function of $x$, and the boundary between two
+# classes is where two scores are equal: a straight line (a hyperplane in more dimensions). The
+# *two moons* below cannot be separated by any straight line. We train two networks of the same
+# shape on them: one with no activation between the layers, one with a ReLU.
+
+# %%
+X, y = nl.make_moons(300, noise=0.1, rng=0)
+(X_train, y_train), (X_val, y_val) = nl.train_val_split(X, y, val_fraction=0.3, rng=1)
+
+
+def make_net(activation, rng):
+    """2 -> 32 -> 32 -> 2; `activation` is a layer class, or None for a purely linear stack."""
+    layers = [nl.Linear(2, 32, rng=rng), nl.Linear(32, 32, rng=rng), nl.Linear(32, 2, rng=rng)]
+    if activation is not None:
+        layers = [layers[0], activation(), layers[1], activation(), layers[2]]
+    return nl.Sequential(*layers)
+
+
+nets = {"linear stack": make_net(None, np.random.default_rng(2)),
+        "with ReLU": make_net(nl.ReLU, np.random.default_rng(2))}
+accuracy = {}
+for name, net in nets.items():
+    history = nl.fit(net, nl.SoftmaxCrossEntropy(), nl.SGD(net.parameters(), lr=0.05, momentum=0.9),
+                     (X_train, y_train), (X_val, y_val), epochs=100, batch_size=32, rng=3)
+    print(f"{name:13} train accuracy {history.train_accuracy[-1]:6.1%}"
+          f"   validation accuracy {history.val_accuracy[-1]:6.1%}")
+    accuracy[name] = history.val_accuracy[-1]
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(9, 4), sharey=True)
+for ax, (name, net) in zip(axes, nets.items()):
+    nlplot.plot_decision_boundary(net, X_val, y_val, ax=ax,
+                                  title=f"{name}: {accuracy[name]:.0%} correct")
+axes[1].set_ylabel("")
+fig.suptitle("The same three layers, without and with a nonlinearity (validation points)")
+plt.show()
+
+# %% [markdown]
+# The linear stack has 1,218 parameters but still draws one straight line; it cannot do better
+# than about 85% here. The ReLU network bends its boundary around the moons.
+#
+# ## Summary
+#
+# - $W_2 (W_1 x + b_1) + b_2 = (W_2 W_1) x + (W_2 b_1 + b_2)$: stacked linear layers collapse into one.
+# - Depth without nonlinearity adds parameters but no expressive power: the decision boundary stays
+#   a hyperplane.
+# - An elementwise nonlinearity (ReLU, sigmoid, tanh, ...) between layers breaks the collapse and
+#   lets the network represent curved boundaries.
+#
+# ## Exercises
+#
+# **Exercise 1 (code).** Write `collapse(W1, b1, W2, b2)` returning the `(W, b)` of the single
+# layer that computes the same function as layer 1 followed by layer 2.
+
+# %%
+def collapse(W1, b1, W2, b2):
+    ### BEGIN SOLUTION
+    return W2 @ W1, W2 @ b1 + b2
+    ### END SOLUTION
+
+
+W_c, b_c = collapse(first.W.data, first.b.data, second.W.data, second.b.data)
+print(np.allclose(x @ W_c.T + b_c, stacked_out))
+
+# %% [markdown]
+# **Exercise 2 (short answer).** Is a network with ReLU activations a linear function of its
+# input? What does it look like as a function of $x$?
+
+# %% [markdown]
+# ### BEGIN SOLUTION
+# No. It is *piecewise* linear: on each region of input space where the pattern of active ReLUs
+# does not change, it is linear; crossing into another region changes the pattern and the slope.
+# Many small linear pieces can approximate a curved boundary.
+# ### END SOLUTION
+
+# %% [markdown]
+# **Exercise 3 (short answer).** Would inserting $h \mapsto 2h$ (multiply by two) between the
+# layers help the linear stack? Why or why not?
+
+# %% [markdown]
+# ### BEGIN SOLUTION
+# No: multiplying by 2 is itself linear, so the whole stack is still one linear map. The activation
+# has to be nonlinear.
+# ### END SOLUTION

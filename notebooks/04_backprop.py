@@ -1,0 +1,275 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lesson 4: Backpropagation through the computational graph
+#
+# **Learning goals.** After this lesson you can
+# - draw a computation as a graph of variables and operators,
+# - run the forward pass and say which intermediate values must be stored,
+# - apply the chain rule backwards through the graph, by hand with numbers and for whole tensors,
+# - check a backward pass against numerical gradients and read the relative error,
+# - take one step of gradient descent.
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+
+import nnlesson as nl
+from nnlesson import plot as nlplot
+
+np.set_printoptions(precision=4, suppress=True)
+
+# %% [markdown]
+# ## The computational graph
+#
+# Every computation a network does is a chain (more generally, a directed acyclic graph) of simple
+# operations. Take $Y = f(X)$ and $Z = g(Y)$: the variables $X$, $Y$, $Z$ are nodes, the operators
+# $f$ and $g$ are nodes between them, and the edges point from inputs to outputs:
+#
+# $$ X \xrightarrow{\;f\;} Y \xrightarrow{\;g\;} Z. $$
+#
+# **Forward pass:** evaluate the graph from the inputs to the output, **storing** every intermediate
+# value ($Y$ here), because the derivatives need them.
+#
+# **Backward pass:** the chain rule says
+#
+# $$ \frac{\partial Z}{\partial X} = \frac{\partial Z}{\partial Y} \cdot \frac{\partial Y}{\partial X}. $$
+#
+# We start at the output with $\partial Z / \partial Z = 1$ and traverse the graph in **reverse
+# order**: each operator receives the gradient of the output with respect to *its* output, multiplies
+# by its local derivative, and passes the product on to its input. For tensors, "multiply" is the
+# product that matches the shapes (a matrix product, or an element-wise product for element-wise
+# operators), written $\mathrm{prod}(\partial Z/\partial Y, \partial Y/\partial X)$.
+#
+# ## A worked example by hand
+#
+# One neuron with a sigmoid, and a squared error against a target $t$:
+#
+# $$ z = w x + b, \qquad a = \sigma(z), \qquad L = (a - t)^2. $$
+#
+# With $x = 2$, $w = 0.5$, $b = -0.5$ and $t = 1$:
+
+# %%
+x, w, b, t = 2.0, 0.5, -0.5, 1.0
+
+# forward, storing every intermediate
+z = w * x + b
+a = nl.sigmoid(z)
+L = (a - t) ** 2
+print(f"forward:  z = {z:.4f}   a = sigmoid(z) = {a:.4f}   L = {L:.4f}")
+
+# backward, in reverse order: each line is (gradient received) x (local derivative)
+dL_da = 2 * (a - t)          # d/da (a - t)^2
+dL_dz = dL_da * a * (1 - a)  # sigmoid'(z) = a (1 - a): uses the stored a
+dL_dw = dL_dz * x            # dz/dw = x: uses the stored input
+dL_db = dL_dz * 1            # dz/db = 1
+print(f"backward: dL/da = {dL_da:.4f}   dL/dz = {dL_dz:.4f}   dL/dw = {dL_dw:.4f}   dL/db = {dL_db:.4f}")
+
+# %% [markdown]
+# The numbers can be checked without any calculus: nudge $w$ a little up and down and watch $L$.
+# This is the *central difference* $\frac{L(w + \epsilon) - L(w - \epsilon)}{2 \epsilon}$:
+
+# %%
+def loss_of(w, b):
+    return (nl.sigmoid(w * x + b) - t) ** 2
+
+
+eps = 1e-6
+print(f"numerical dL/dw = {(loss_of(w + eps, b) - loss_of(w - eps, b)) / (2 * eps):.4f}")
+print(f"numerical dL/db = {(loss_of(w, b + eps) - loss_of(w, b - eps)) / (2 * eps):.4f}")
+
+# %% [markdown]
+# ## The same for tensors: a one-hidden-layer network
+#
+# For a batch $X$ of shape $(N, n)$, a hidden layer of $m$ ReLU units and $k$ outputs:
+#
+# $$ H = X W_1^\top + b_1, \quad A = \mathrm{relu}(H), \quad S = A W_2^\top + b_2, \quad
+#    L = \mathrm{CrossEntropy}(S, y). $$
+#
+# Going backwards, each step is the chain rule with the shapes worked out:
+#
+# | step | gradient | shape |
+# | --- | --- | --- |
+# | loss | $\partial L / \partial S = (\mathrm{softmax}(S) - \mathrm{onehot}(y)) / N$ | $(N, k)$ |
+# | $S = A W_2^\top + b_2$ | $\partial L/\partial W_2 = (\partial L/\partial S)^\top A$, $\;\partial L/\partial b_2 = \sum_\text{rows} \partial L/\partial S$, $\;\partial L/\partial A = (\partial L/\partial S)\, W_2$ | $(k, m)$, $(k,)$, $(N, m)$ |
+# | $A = \mathrm{relu}(H)$ | $\partial L/\partial H = \partial L/\partial A \odot [H > 0]$ | $(N, m)$ |
+# | $H = X W_1^\top + b_1$ | $\partial L/\partial W_1 = (\partial L/\partial H)^\top X$, $\;\partial L/\partial b_1 = \sum_\text{rows} \partial L/\partial H$ | $(m, n)$, $(m,)$ |
+#
+# Written out in numpy, next to the same network built from `nnlesson` layers:
+
+# %%
+rng = np.random.default_rng(0)
+X = rng.normal(size=(8, 3))
+y = rng.integers(0, 2, size=8)
+net = nl.Sequential(nl.Linear(3, 4, rng=1), nl.ReLU(), nl.Linear(4, 2, rng=2))
+W1, b1, W2, b2 = (p.data for p in net.parameters())
+
+# forward, by hand
+H = X @ W1.T + b1
+A = np.maximum(H, 0)
+S = A @ W2.T + b2
+P = nl.softmax(S)
+loss = -np.mean(np.log(P[np.arange(len(y)), y]))
+
+# backward, by hand, in reverse order
+dS = P.copy()
+dS[np.arange(len(y)), y] -= 1
+dS /= len(y)
+dW2, db2, dA = dS.T @ A, dS.sum(axis=0), dS @ W2
+dH = dA * (H > 0)
+dW1, db1 = dH.T @ X, dH.sum(axis=0)
+
+# the layers do the same
+loss_fn = nl.SoftmaxCrossEntropy()
+print(f"loss by hand {loss:.6f}, by the layers {loss_fn(net(X), y):.6f}")
+net.backward(loss_fn.backward())
+for name, mine, p in zip(["W1", "b1", "W2", "b2"], [dW1, db1, dW2, db2], net.parameters()):
+    print(f"d{name}: same as the layers' backward: {np.allclose(mine, p.grad)}")
+
+# %% [markdown]
+# ## Gradient checking
+#
+# Every backward pass we write can be checked the way we checked the single neuron:
+# `nl.gradcheck` compares each parameter's gradient (and the input's) with central differences and
+# reports the **relative error** $\max|a - b| / \max(|a|, |b|)$. In float64:
+#
+# | relative error | meaning |
+# | --- | --- |
+# | around $10^{-2}$ or more | a bug: a wrong sign, a missing term, a forgotten sum |
+# | around $10^{-4}$ | suspicious: maybe an input sits on a kink of ReLU, or float32 was used |
+# | $10^{-7}$ or less | correct |
+
+# %%
+print(nl.gradcheck(net, X, loss_fn, y))
+
+# %% [markdown]
+# A check must be able to fail. Here is a Linear layer with a classic bug: its bias gradient takes
+# only the first example of the batch instead of summing over all of them.
+
+# %%
+class ForgetfulLinear(nl.Linear):
+    def backward(self, dout):
+        dx = super().backward(dout)
+        self.b.grad = dout[0]  # bug: should be dout.sum(axis=0)
+        return dx
+
+
+buggy = nl.Sequential(nl.Linear(3, 4, rng=1), nl.ReLU(), ForgetfulLinear(4, 2, rng=2))
+report = nl.gradcheck(buggy, X, loss_fn, y)
+print(report)
+
+# %% [markdown]
+# The report points at `2.b`, the bias of layer 2, and nothing else.
+#
+# How small $\epsilon$ should be is a trade-off: the error of the central difference shrinks like
+# $\epsilon^2$, but a tiny $\epsilon$ loses digits to round-off ($L(w+\epsilon)$ and $L(w-\epsilon)$
+# become almost equal). In float64, $\epsilon$ around $10^{-6}$ to $10^{-5}$ is the sweet spot:
+
+# %%
+epsilons = np.logspace(-12, -1, 23)
+dW1_exact = net[0].W.grad.copy()
+
+
+def loss_at(_):
+    return loss_fn(net(X), y)
+
+
+errors = [nl.rel_error(dW1_exact, nl.numerical_gradient(loss_at, net[0].W.data, eps=e))
+          for e in epsilons]
+
+fig, ax = plt.subplots(figsize=(6, 3.8))
+ax.loglog(epsilons, errors, "o-", color=nlplot.BLUE)
+ax.set_xlabel("step size epsilon")
+ax.set_ylabel("relative error of dL/dW1")
+ax.set_title("Central differences: truncation (right) vs round-off (left)")
+plt.show()
+
+# %% [markdown]
+# ## One step of gradient descent
+#
+# The gradient points in the direction in which the loss grows fastest; a small step against it
+# lowers the loss: $\theta \leftarrow \theta - \eta \, \partial L / \partial \theta$ for every
+# parameter $\theta$, with learning rate $\eta$. `nl.SGD` does exactly this.
+
+# %%
+loss_before = loss_fn(net(X), y)
+net.backward(loss_fn.backward())
+nl.SGD(net.parameters(), lr=0.5).step()
+loss_after = loss_fn(net(X), y)
+print(f"loss before the step {loss_before:.4f}, after {loss_after:.4f}")
+
+# %% [markdown]
+# ## Summary
+#
+# - A computation is a graph of variables and operators; the forward pass evaluates it and stores
+#   the intermediates.
+# - The backward pass traverses the graph in reverse order; each operator multiplies the gradient
+#   it receives by its local derivative: $\partial Z/\partial X = \mathrm{prod}(\partial Z/\partial Y, \partial Y/\partial X)$.
+# - For a linear layer $Y = XW^\top + b$: $\partial L/\partial W = (\partial L/\partial Y)^\top X$,
+#   $\partial L/\partial b = $ the column sums of $\partial L/\partial Y$, $\partial L/\partial X = (\partial L/\partial Y) W$.
+# - Check every backward against central differences: below $10^{-7}$ in float64 is correct.
+#
+# ## Exercises
+#
+# **Exercise 1 (code).** Write `my_numerical_gradient(f, x, eps=1e-6)` that returns the central
+# difference gradient of the scalar function `f(x)` with respect to the array `x`. Leave `x`
+# unchanged when you return.
+
+# %%
+def my_numerical_gradient(f, x, eps=1e-6):
+    ### BEGIN SOLUTION
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + eps
+        f_plus = f(x)
+        x[i] = old - eps
+        f_minus = f(x)
+        x[i] = old
+        grad[i] = (f_plus - f_minus) / (2 * eps)
+    return grad
+    ### END SOLUTION
+
+
+v = np.array([1.0, -2.0, 3.0])
+print(my_numerical_gradient(lambda u: np.sum(u ** 2), v))
+
+# %% [markdown]
+# **Exercise 2 (code).** Write the backward pass of a linear layer: given the cached input `x`
+# (shape `(N, n)`), the weights `W` (shape `(m, n)`) and `dout` (shape `(N, m)`), return
+# `(dx, dW, db)`.
+
+# %%
+def my_linear_backward(x, W, dout):
+    ### BEGIN SOLUTION
+    return dout @ W, dout.T @ x, dout.sum(axis=0)
+    ### END SOLUTION
+
+
+dx_, dW_, db_ = my_linear_backward(X, W1, dH)
+print(np.allclose(dW_, dW1), np.allclose(db_, db1))
+
+# %% [markdown]
+# **Exercise 3 (short answer).** In the worked example, which values computed in the forward pass
+# did the backward pass need? What would happen to memory if the network had 100 layers?
+
+# %% [markdown]
+# ### BEGIN SOLUTION
+# The input $x$ (for $\partial z / \partial w$) and the activation $a$ (for $\sigma'(z) = a(1-a)$ and
+# for $\partial L / \partial a$). Every layer keeps such values until its backward has run, so memory
+# grows with depth (and batch size): lesson 5 measures it.
+# ### END SOLUTION

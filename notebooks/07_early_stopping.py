@@ -1,0 +1,212 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lesson 7: Early stopping under label noise
+#
+# **Learning goals.** After this lesson you can
+# - show that a network fits the clean labels of its training set first and memorises wrong labels
+#   later,
+# - read the validation curve: it falls, reaches a minimum, then rises,
+# - apply the patience rule with a threshold $\epsilon$ and restore the best weights,
+# - say when early stopping matters and when it matters less.
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+
+import nnlesson as nl
+from nnlesson import plot as nlplot
+
+# %% [markdown]
+# ## A training set with wrong labels
+#
+# Real labels contain mistakes. We simulate them on the 8x8 digits: 40% of the training (and
+# validation) labels are changed to a random *other* digit. The test set keeps its true labels: it
+# measures what we care about, recognising digits.
+
+# %%
+X, y = nl.load_digits()
+(X_rest, y_rest), (X_test, y_test) = nl.train_val_split(X, y, val_fraction=0.25, rng=0)
+(X_train, y_train), (X_val, y_val) = nl.train_val_split(X_rest, y_rest, val_fraction=0.2, rng=1)
+y_train_noisy = nl.add_label_noise(y_train, 0.4, rng=2)
+y_val_noisy = nl.add_label_noise(y_val, 0.4, rng=3)
+noisy = y_train_noisy != y_train
+print(f"{len(y_train)} training images, {noisy.sum()} of them with a wrong label; "
+      f"{len(y_val)} validation, {len(y_test)} test")
+
+fig, axes = plt.subplots(1, 8, figsize=(9, 1.8))
+for ax, i in zip(axes, np.flatnonzero(noisy)[:8]):
+    ax.imshow(X_train[i].reshape(8, 8), cmap="gray_r")
+    ax.set_title(f"label {y_train_noisy[i]}\n(is {y_train[i]})", fontsize=9)
+    ax.axis("off")
+fig.suptitle("Some training images with a wrong label")
+plt.show()
+
+# %% [markdown]
+# ## Clean labels are learned first, wrong ones later
+#
+# We train a network with two hidden layers of 256 units for 80 epochs and, after every epoch,
+# measure its accuracy separately on the training images with a **correct** label and on those with
+# a **wrong** one ("accuracy" on a wrong label means: it predicts the wrong label, it has memorised
+# it), and on the clean test set.
+
+# %%
+def digits_net(seed):
+    rng = np.random.default_rng(seed)
+    return nl.Sequential(nl.Linear(64, 256, rng=rng), nl.ReLU(), nl.Linear(256, 256, rng=rng),
+                         nl.ReLU(), nl.Linear(256, 10, rng=rng))
+
+
+curves = {"clean": [], "noisy": [], "test": []}
+
+
+def measure(epoch, model):
+    predicted = np.argmax(model(X_train), axis=1)
+    curves["clean"].append(np.mean(predicted[~noisy] == y_train[~noisy]))
+    curves["noisy"].append(np.mean(predicted[noisy] == y_train_noisy[noisy]))
+    curves["test"].append(nl.accuracy(model(X_test), y_test))
+
+
+model = digits_net(4)
+history = nl.fit(model, nl.SoftmaxCrossEntropy(), nl.SGD(model.parameters(), lr=0.05, momentum=0.9),
+                 (X_train, y_train_noisy), (X_val, y_val_noisy), epochs=80, batch_size=32, rng=5,
+                 callback=measure)
+
+# %%
+epochs = np.arange(1, 81)
+fig, ax = plt.subplots(figsize=(7, 4))
+ax.plot(epochs, curves["clean"], color=nlplot.BLUE, label="training images, correct label")
+ax.plot(epochs, curves["noisy"], color=nlplot.VERMILLION, label="training images, wrong label")
+ax.plot(epochs, curves["test"], color=nlplot.GREEN, ls="--", label="test set (true labels)")
+ax.set_xlabel("epoch")
+ax.set_ylabel("accuracy against the given label")
+ax.set_title("The network learns the clean labels first, then memorises the wrong ones")
+ax.legend()
+plt.show()
+
+best = int(np.argmax(curves["test"]))
+print(f"epoch {best + 1}: correct-label fit {curves['clean'][best]:.0%}, wrong labels memorised "
+      f"{curves['noisy'][best]:.0%}, test accuracy {curves['test'][best]:.0%}")
+print(f"epoch 80: correct-label fit {curves['clean'][-1]:.0%}, wrong labels memorised "
+      f"{curves['noisy'][-1]:.0%}, test accuracy {curves['test'][-1]:.0%}")
+
+# %% [markdown]
+# In the first few epochs the network fits the pattern shared by most images of a digit: it
+# predicts the *true* digit, even for images labelled wrongly. Only later, once the clean labels
+# are fitted, does it start to memorise the individual wrong labels, and its test accuracy falls
+# with every one it learns.
+#
+# ## The validation loss tells us when to stop
+#
+# We cannot watch the test set while training (it would stop being a test). But the validation
+# set, noisy like the training set, shows the same turn: its loss falls while the network learns
+# the real pattern and rises when it starts memorising.
+
+# %%
+nlplot.plot_history(history, title="Training on 40% wrong labels: the validation loss turns")
+plt.show()
+
+# %% [markdown]
+# ## The patience rule
+#
+# Early stopping watches the validation loss $V_t$ after each epoch $t$ and keeps the best value so
+# far, $V^\ast$. An epoch *improves* if $V_t < V^\ast - \epsilon$, for a small threshold
+# $\epsilon \ge 0$ (`min_delta`). If **patience** epochs in a row bring no improvement, training
+# stops, and the weights of the best epoch are restored.
+#
+# `nl.EarlyStopping(patience, min_delta)` implements this rule; `nl.fit` checks it after every
+# epoch and restores the best weights.
+
+# %%
+model = digits_net(4)
+stopper = nl.EarlyStopping(patience=10, min_delta=0.001)
+history_es = nl.fit(model, nl.SoftmaxCrossEntropy(),
+                    nl.SGD(model.parameters(), lr=0.05, momentum=0.9),
+                    (X_train, y_train_noisy), (X_val, y_val_noisy), epochs=80, batch_size=32,
+                    rng=5, early_stopping=stopper)
+print(f"stopped after epoch {history_es.stopped_epoch}, restored epoch {history_es.best_epoch}")
+print(f"test accuracy with early stopping:    {nl.accuracy(model(X_test), y_test):.1%}")
+print(f"test accuracy after all 80 epochs:    {curves['test'][-1]:.1%}")
+
+# %% [markdown]
+# The run stops a few epochs after the minimum of the validation loss (it has to wait `patience`
+# epochs to be sure) and goes back to the best weights: it keeps the network from before it
+# memorised the wrong labels, and it saves most of the training time too.
+#
+# ## When early stopping matters less
+#
+# Without label noise there is little to memorise that hurts: the labels the network fits late are
+# right. We train the same network on the clean labels.
+
+# %%
+model = digits_net(4)
+history_clean = nl.fit(model, nl.SoftmaxCrossEntropy(),
+                       nl.SGD(model.parameters(), lr=0.05, momentum=0.9),
+                       (X_train, y_train), (X_val, y_val), epochs=80, batch_size=32, rng=5)
+print(f"clean labels: best validation accuracy {max(history_clean.val_accuracy):.1%}, "
+      f"after 80 epochs {history_clean.val_accuracy[-1]:.1%}, "
+      f"test accuracy after 80 epochs {nl.accuracy(model(X_test), y_test):.1%}")
+
+# %% [markdown]
+# With clean labels, the accuracy after 80 epochs is within about a point of the best: training
+# too long costs little. Early stopping matters most when the labels are noisy, the data is small
+# and the network is large enough to memorise; it matters less when the classes are clean and
+# well separated.
+#
+# ## Summary
+#
+# - Networks fit the common, clean structure first and memorise noisy labels later.
+# - Memorising wrong labels lowers the training loss but raises the validation loss and lowers
+#   test accuracy.
+# - Early stopping with patience and $\epsilon$ stops near the validation minimum and restores the
+#   best weights.
+#
+# ## Exercises
+#
+# **Exercise 1 (code).** Write `my_stopping_epoch(val_losses, patience, min_delta)`: given the
+# validation loss of each epoch (epoch 1 first), return the epoch after which the patience rule
+# stops training, or `None` if it never stops.
+
+# %%
+def my_stopping_epoch(val_losses, patience, min_delta):
+    ### BEGIN SOLUTION
+    best, wait = np.inf, 0
+    for epoch, loss in enumerate(val_losses, start=1):
+        if loss < best - min_delta:
+            best, wait = loss, 0
+        else:
+            wait += 1
+            if wait >= patience:
+                return epoch
+    return None
+    ### END SOLUTION
+
+
+print(my_stopping_epoch(history.val_loss, patience=10, min_delta=0.001), history_es.stopped_epoch)
+
+# %% [markdown]
+# **Exercise 2 (short answer).** What happens with a very small patience (1) and with a very
+# large one (50) on this problem? What is $\epsilon$ (`min_delta`) for?
+
+# %% [markdown]
+# ### BEGIN SOLUTION
+# With patience 1 a single noisy epoch without improvement stops training, possibly long before
+# the real minimum. With patience 50 the run would go on memorising for 50 more epochs before
+# stopping; thanks to restoring the best weights the final model is still good, but the time is
+# wasted. $\epsilon$ ignores improvements too small to matter, so that a slowly creeping loss does
+# not keep training alive forever.
+# ### END SOLUTION

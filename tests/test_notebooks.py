@@ -1,0 +1,63 @@
+"""Notebook hygiene: pairs agree, outputs are stored and clean, randomness is seeded.
+
+nbval (run by the same pytest command) re-executes every lesson and compares the outputs; these
+tests catch what nbval cannot: a .py edited without its .ipynb, a notebook stored without outputs.
+"""
+
+import re
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+LESSONS = sorted(NOTEBOOKS.glob("*.ipynb"))
+MAX_BYTES = 2_000_000
+
+
+def cells(notebook):
+    return [(c.cell_type, c.source.strip(), tuple(c.metadata.get("tags", ()))) for c in notebook.cells]
+
+
+def test_the_seven_lessons_are_there_in_order():
+    assert [p.stem[:2] for p in LESSONS] == ["01", "02", "03", "04", "05", "06", "07"]
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_ipynb_and_py_agree(path):
+    paired = path.with_suffix(".py")
+    assert paired.exists(), f"{path.name} has no paired {paired.name} (run: jupytext --sync {path})"
+    from_ipynb = cells(jupytext.read(path))
+    from_py = cells(jupytext.read(paired))
+    for i, (a, b) in enumerate(zip(from_ipynb, from_py)):
+        assert a == b, (
+            f"cell {i} differs between {path.name} and {paired.name}: edit the .py, then run "
+            f"jupytext --sync and re-execute the notebook"
+        )
+    assert len(from_ipynb) == len(from_py), f"{path.name} and {paired.name} have different cell counts"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_notebook_is_stored_executed_without_errors(path):
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.execution_count is not None for c in code), "every code cell must be executed"
+    assert [c.execution_count for c in code] == list(range(1, len(code) + 1)), "run top to bottom"
+    assert sum(len(c.outputs) for c in code) >= len(code) // 2, "outputs are missing"
+    errors = [o for c in code for o in c.outputs if o.output_type == "error"]
+    assert not errors, f"stored error output: {errors[0].ename}: {errors[0].evalue}"
+    stderr = [o.text for c in code for o in c.outputs if o.get("name") == "stderr"]
+    assert not stderr, f"stored warnings or stderr output: {stderr[0][:200]}"
+    assert nb.metadata.kernelspec.name == "python3"
+    assert path.stat().st_size < MAX_BYTES
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_randomness_is_seeded_explicitly(path):
+    source = path.with_suffix(".py").read_text()
+    assert "np.random.seed" not in source, "use np.random.default_rng(seed), not the global seed"
+    assert not re.search(r"default_rng\(\s*\)", source), "every default_rng needs a seed"
+    unseeded = re.findall(r"np\.random\.(?:rand|randn|normal|uniform|randint|choice|shuffle)\(", source)
+    assert not unseeded, f"global-state random calls: {unseeded}"
