@@ -28,6 +28,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import nnlesson as nl
+from nnlesson import checks
 from nnlesson import plot as nlplot
 
 np.set_printoptions(precision=3, suppress=True)
@@ -164,6 +165,9 @@ print("total:", sum(p.data.size for p in mlp.parameters()))
 #
 # ## Exercises
 #
+# Each code exercise ends with a check: run the cell and it tells you at once whether your
+# function is right and, if not, what is wrong with it.
+#
 # **Exercise 1 (code).** Write `my_linear_forward(x, W, b)` that returns the output of a fully
 # connected layer for a batch `x` of shape `(batch, in_features)`, with `W` of shape
 # `(out_features, in_features)` and `b` of shape `(out_features,)`.
@@ -175,7 +179,10 @@ def my_linear_forward(x, W, b):
     ### END SOLUTION
 
 
-print(np.allclose(my_linear_forward(X, W, b), Y))
+checks.check_linear_forward(my_linear_forward)
+### BEGIN HIDDEN TESTS
+assert checks.check_linear_forward(my_linear_forward, quiet=True)
+### END HIDDEN TESTS
 
 # %% [markdown]
 # **Exercise 2 (short answer).** How many learnable numbers does an MLP with layers

@@ -27,6 +27,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import nnlesson as nl
+from nnlesson import checks
 from nnlesson import plot as nlplot
 
 np.set_printoptions(precision=3, suppress=True)
@@ -116,6 +117,9 @@ plt.show()
 #
 # ## Exercises
 #
+# Each code exercise ends with a check: run the cell and it tells you at once whether your
+# function is right and, if not, what is wrong with it.
+#
 # **Exercise 1 (code).** Write `collapse(W1, b1, W2, b2)` returning the `(W, b)` of the single
 # layer that computes the same function as layer 1 followed by layer 2.
 
@@ -126,8 +130,7 @@ def collapse(W1, b1, W2, b2):
     ### END SOLUTION
 
 
-W_c, b_c = collapse(first.W.data, first.b.data, second.W.data, second.b.data)
-print(np.allclose(x @ W_c.T + b_c, stacked_out))
+checks.check_collapse(collapse)
 
 # %% [markdown]
 # **Exercise 2 (short answer).** Is a network with ReLU activations a linear function of its

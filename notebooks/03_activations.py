@@ -27,6 +27,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import nnlesson as nl
+from nnlesson import checks
 from nnlesson import plot as nlplot
 
 np.set_printoptions(precision=3, suppress=True)
@@ -164,6 +165,9 @@ for name, g in norms.items():
 #
 # ## Exercises
 #
+# Each code exercise ends with a check: run the cell and it tells you at once whether your
+# function is right and, if not, what is wrong with it.
+#
 # **Exercise 1 (code).** Write `my_sigmoid_derivative(x)` using only `nl.sigmoid` (no other
 # derivative function).
 
@@ -175,7 +179,7 @@ def my_sigmoid_derivative(x):
     ### END SOLUTION
 
 
-print(np.allclose(my_sigmoid_derivative(x), nl.sigmoid_derivative(x)))
+checks.check_sigmoid_derivative(my_sigmoid_derivative)
 
 # %% [markdown]
 # **Exercise 2 (code).** Write the pReLU backward: given the input `x`, the slope `alpha` and the
@@ -191,8 +195,7 @@ def my_prelu_backward(x, alpha, dout):
     ### END SOLUTION
 
 
-dx, dalpha = my_prelu_backward(x_small, 0.25, np.ones_like(x_small))
-print(dx, dalpha)
+checks.check_prelu_backward(my_prelu_backward)
 
 # %% [markdown]
 # **Exercise 3 (short answer).** What happens to pReLU when $\alpha = 0$, when $\alpha = 1$, and

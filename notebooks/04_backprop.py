@@ -29,6 +29,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import nnlesson as nl
+from nnlesson import checks
 from nnlesson import plot as nlplot
 
 np.set_printoptions(precision=4, suppress=True)
@@ -225,6 +226,9 @@ print(f"loss before the step {loss_before:.4f}, after {loss_after:.4f}")
 #
 # ## Exercises
 #
+# Each code exercise ends with a check: run the cell and it tells you at once whether your
+# function is right and, if not, what is wrong with it.
+#
 # **Exercise 1 (code).** Write `my_numerical_gradient(f, x, eps=1e-6)` that returns the central
 # difference gradient of the scalar function `f(x)` with respect to the array `x`. Leave `x`
 # unchanged when you return.
@@ -245,8 +249,7 @@ def my_numerical_gradient(f, x, eps=1e-6):
     ### END SOLUTION
 
 
-v = np.array([1.0, -2.0, 3.0])
-print(my_numerical_gradient(lambda u: np.sum(u ** 2), v))
+checks.check_numerical_gradient(my_numerical_gradient)
 
 # %% [markdown]
 # **Exercise 2 (code).** Write the backward pass of a linear layer: given the cached input `x`
@@ -260,8 +263,7 @@ def my_linear_backward(x, W, dout):
     ### END SOLUTION
 
 
-dx_, dW_, db_ = my_linear_backward(X, W1, dH)
-print(np.allclose(dW_, dW1), np.allclose(db_, db1))
+checks.check_linear_backward(my_linear_backward)
 
 # %% [markdown]
 # **Exercise 3 (short answer).** In the worked example, which values computed in the forward pass

@@ -31,6 +31,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import nnlesson as nl
+from nnlesson import checks
 from nnlesson import plot as nlplot
 
 MB = 1e6
@@ -250,6 +251,9 @@ plt.show()
 #
 # ## Exercises
 #
+# Each code exercise ends with a check: run the cell and it tells you at once whether your
+# function is right and, if not, what is wrong with it.
+#
 # **Exercise 1 (code).** Write `my_cache_bytes(depth, batch, width)`: the bytes kept for backward
 # by `depth` blocks of `Linear(width, width)` + `Sigmoid()` in float64. (What does a Sigmoid keep?)
 
@@ -260,10 +264,7 @@ def my_cache_bytes(depth, batch, width):
     ### END SOLUTION
 
 
-sigmoid_net = nl.Sequential(*[layer for _ in range(3)
-                              for layer in (nl.Linear(20, 20, rng=0), nl.Sigmoid())])
-sigmoid_net(np.ones((7, 20)))
-print(my_cache_bytes(3, 7, 20) == sigmoid_net.cache_nbytes())
+checks.check_cache_bytes(my_cache_bytes)
 
 # %% [markdown]
 # **Exercise 2 (short answer).** Your network trains with batch size 256 but runs out of memory

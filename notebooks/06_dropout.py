@@ -29,6 +29,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import nnlesson as nl
+from nnlesson import checks
 from nnlesson import plot as nlplot
 
 np.set_printoptions(precision=3, suppress=True)
@@ -206,6 +207,9 @@ print(f"average std away from the data:  {std[~inside].mean():.2f}")
 #
 # ## Exercises
 #
+# Each code exercise ends with a check: run the cell and it tells you at once whether your
+# function is right and, if not, what is wrong with it.
+#
 # **Exercise 1 (code).** Implement the dropout forward and backward. `my_dropout_forward(x, p, rng)`
 # returns `(out, mask)` where `mask` is True for kept units (draw it with `rng.random(x.shape)`);
 # `my_dropout_backward(dout, mask, p)` returns the gradient with respect to `x`.
@@ -224,9 +228,7 @@ def my_dropout_backward(dout, mask, p):
     ### END SOLUTION
 
 
-out, mask = my_dropout_forward(np.ones((2, 5)), 0.5, np.random.default_rng(0))
-print(out)
-print(my_dropout_backward(np.ones((2, 5)), mask, 0.5))
+checks.check_dropout(my_dropout_forward, my_dropout_backward)
 
 # %% [markdown]
 # **Exercise 2 (short answer).** What would go wrong at test time if training dropped units with

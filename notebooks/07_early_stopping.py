@@ -29,6 +29,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import nnlesson as nl
+from nnlesson import checks
 from nnlesson import plot as nlplot
 
 # %% [markdown]
@@ -177,6 +178,9 @@ print(f"clean labels: best validation accuracy {max(history_clean.val_accuracy):
 #
 # ## Exercises
 #
+# Each code exercise ends with a check: run the cell and it tells you at once whether your
+# function is right and, if not, what is wrong with it.
+#
 # **Exercise 1 (code).** Write `my_stopping_epoch(val_losses, patience, min_delta)`: given the
 # validation loss of each epoch (epoch 1 first), return the epoch after which the patience rule
 # stops training, or `None` if it never stops.
@@ -196,7 +200,10 @@ def my_stopping_epoch(val_losses, patience, min_delta):
     ### END SOLUTION
 
 
-print(my_stopping_epoch(history.val_loss, patience=10, min_delta=0.001), history_es.stopped_epoch)
+checks.check_stopping_epoch(my_stopping_epoch)
+### BEGIN HIDDEN TESTS
+assert my_stopping_epoch(history.val_loss, 10, 0.001) == history_es.stopped_epoch
+### END HIDDEN TESTS
 
 # %% [markdown]
 # **Exercise 2 (short answer).** What happens with a very small patience (1) and with a very

@@ -1,0 +1,187 @@
+"""The exercise checks pass the reference solutions and catch typical mistakes, naming them."""
+
+import numpy as np
+import pytest
+
+import nnlesson as nl
+from nnlesson import checks
+
+
+def run(check, *fns, capsys):
+    assert check(*fns) is None  # prints, returns nothing (so a notebook shows no extra output)
+    out = capsys.readouterr().out.strip()
+    assert len(out.splitlines()) == 1, out  # one short verdict
+    assert check(*fns, quiet=True) == out.startswith(checks.PASS)
+    return out.startswith(checks.PASS), out
+
+
+# Each entry: the check, the reference solution(s), and wrong versions with a phrase the verdict
+# must contain. The references are written as a student would, independently of the checks.
+def ref_linear_forward(x, W, b):
+    return x @ W.T + b
+
+
+def ref_collapse(W1, b1, W2, b2):
+    return W2 @ W1, W2 @ b1 + b2
+
+
+def ref_sigmoid_derivative(x):
+    s = nl.sigmoid(x)
+    return s * (1 - s)
+
+
+def ref_prelu_backward(x, alpha, dout):
+    negative = x <= 0
+    return np.where(negative, alpha * dout, dout), np.sum(dout * x * negative)
+
+
+def ref_numerical_gradient(f, x, eps=1e-6):
+    return nl.numerical_gradient(f, x, eps)
+
+
+def ref_linear_backward(x, W, dout):
+    return dout @ W, dout.T @ x, dout.sum(axis=0)
+
+
+def ref_cache_bytes(depth, batch, width):
+    return depth * batch * width * 16
+
+
+def ref_dropout_forward(x, p, rng):
+    mask = rng.random(x.shape) >= p
+    return x * mask / (1 - p), mask
+
+
+def ref_dropout_backward(dout, mask, p):
+    return dout * mask / (1 - p)
+
+
+def ref_stopping_epoch(val_losses, patience, min_delta):
+    best, wait = np.inf, 0
+    for epoch, loss in enumerate(val_losses, start=1):
+        if loss < best - min_delta:
+            best, wait = loss, 0
+        else:
+            wait += 1
+            if wait >= patience:
+                return epoch
+    return None
+
+
+def not_implemented(*args):
+    raise NotImplementedError()
+
+
+def leaves_x_nudged(f, x, eps=1e-6):
+    grad = nl.numerical_gradient(f, x, eps)
+    x[0] += eps  # forgot to restore one element
+    return grad
+
+
+def forward_differences(f, x, eps=1e-6):
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        base = f(x)
+        x[i] = old + eps
+        grad[i] = (f(x) - base) / eps
+        x[i] = old
+    return grad
+
+
+CASES = {
+    "linear_forward": (checks.check_linear_forward, [ref_linear_forward], [
+        (lambda x, W, b: x @ W + b, "raised ValueError"),  # transposed weight
+        (lambda x, W, b: x @ W.T, "is wrong"),  # forgot the bias
+        (lambda x, W, b: (x @ W.T + b).T, "transposed?"),
+        (lambda x, W, b: None, "forget a `return`"),
+    ]),
+    "collapse": (checks.check_collapse, [ref_collapse], [
+        (lambda W1, b1, W2, b2: (W1.T @ W2.T, W2 @ b1 + b2), "W should have shape"),
+        (lambda W1, b1, W2, b2: (W2 @ W1, W2 @ b1), "b is wrong"),  # forgot b2
+    ]),
+    "sigmoid_derivative": (checks.check_sigmoid_derivative, [ref_sigmoid_derivative], [
+        (lambda x: nl.sigmoid(x) * (1 + nl.sigmoid(x)), "is wrong at index"),
+        (lambda x: 2 * ref_sigmoid_derivative(x), "2 times the right value"),
+        (lambda x: -ref_sigmoid_derivative(x), "wrong sign"),
+    ]),
+    "prelu_backward": (checks.check_prelu_backward, [ref_prelu_backward], [
+        (lambda x, a, d: (np.where(x <= 0, a * d, d), np.sum(d * x)), "dalpha"),  # all x, not x <= 0
+        (lambda x, a, d: (np.where(x <= 0, a, 1.0), np.sum(d * x * (x <= 0))), "dx"),  # forgot dout
+        (lambda x, a, d: (np.where(x <= 0, d, a * d), np.sum(d * x * (x <= 0))), "dx"),  # swapped
+    ]),
+    "numerical_gradient": (checks.check_numerical_gradient, [ref_numerical_gradient], [
+        (leaves_x_nudged, "x after the call (put each element back)"),
+        (forward_differences, "the gradient is wrong"),
+        (lambda f, x, eps=1e-6: -nl.numerical_gradient(f, x, eps), "wrong sign"),
+    ]),
+    "linear_backward": (checks.check_linear_backward, [ref_linear_backward], [
+        (lambda x, W, d: (d @ W, x.T @ d, d.sum(axis=0)), "dW should have shape"),  # transposed
+        (lambda x, W, d: (d @ W, d.T @ x, d.mean(axis=0)), "db is"),  # mean instead of sum
+        (lambda x, W, d: (d @ W.T, d.T @ x, d.sum(axis=0)), "raised ValueError for a batch of 6"),
+    ]),
+    "cache_bytes": (checks.check_cache_bytes, [ref_cache_bytes], [
+        (lambda d, n, w: d * n * w * 8, "should be"),  # forgot the Sigmoid's output
+        (lambda d, n, w: d * n * w * 9, "should be"),  # counted a ReLU mask instead
+    ]),
+    "dropout": (checks.check_dropout, [ref_dropout_forward, ref_dropout_backward], [
+        ((lambda x, p, rng: ((x * (m := rng.random(x.shape) >= p)), m)), ref_dropout_backward,
+         "check the scaling"),  # forgot 1/(1-p) in forward
+        ((lambda x, p, rng: ((x * (m := rng.random(x.shape) < p)) / (1 - p), m)), ref_dropout_backward,
+         "mask"),  # p used as the keep probability
+        (ref_dropout_forward, lambda d, m, p: d * m, "check the scaling"),  # backward without 1/(1-p)
+    ]),
+    "stopping_epoch": (checks.check_stopping_epoch, [ref_stopping_epoch], [
+        (lambda v, patience, min_delta: ref_stopping_epoch(v, patience + 1, min_delta), "should be"),
+        (lambda v, patience, min_delta: ref_stopping_epoch(v, patience, 0.0), "small gains below min_delta"),
+    ]),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_reference_solution_passes_in_one_line(name, capsys):
+    check, reference, _ = CASES[name]
+    ok, out = run(check, *reference, capsys=capsys)
+    assert ok and out.startswith(checks.PASS) and "correct on all" in out
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_wrong_solutions_fail_and_name_the_problem(name, capsys):
+    check, reference, wrongs = CASES[name]
+    assert len(wrongs) >= 2
+    for *fns, phrase in wrongs:
+        if len(reference) == 2 and len(fns) == 1:
+            fns = [fns[0], reference[1]]
+        ok, out = run(check, *fns, capsys=capsys)
+        assert not ok and out.startswith(checks.FAIL), out
+        assert phrase in out, f"{phrase!r} not in {out!r}"
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_not_implemented_gets_a_friendly_message(name, capsys):
+    check, reference, _ = CASES[name]
+    ok, out = run(check, *[not_implemented] * len(reference), capsys=capsys)
+    assert not ok and "is not implemented yet" in out and "Traceback" not in out
+
+
+def test_checks_never_print_code(capsys):
+    for check, reference, wrongs in CASES.values():
+        for *fns, _ in wrongs:
+            check(*fns, *reference[len(fns):])
+    out = capsys.readouterr().out
+    for fragment in ["@ W", "@ x", "W2 @ W1", "(1 - p)", "(1 - s)", "np.sum", "np.where", "mean("]:
+        assert fragment not in out
+
+
+def test_quiet_mode_returns_without_printing(capsys):
+    assert checks.check_linear_forward(ref_linear_forward, quiet=True) is True
+    assert checks.check_linear_forward(lambda x, W, b: x @ W.T, quiet=True) is False
+    assert capsys.readouterr().out == ""
+
+
+def test_diagnose_reports_the_worst_element():
+    expected = np.array([[1.0, 2.0], [3.0, 4.0]])
+    got = expected.copy()
+    got[1, 0] = 3.5
+    assert checks.diagnose(expected, got) == "is wrong at index (1, 0): expected 3, got 3.5 (relative error 0.14)"
+    assert checks.diagnose(expected, expected) is None
