@@ -107,6 +107,15 @@ plt.show()
 # The linear stack has 1,218 parameters but still draws one straight line; it cannot do better
 # than about 85% here. The ReLU network bends its boundary around the moons.
 #
+# **Explore.** Toggle the activation between the identity (a purely linear stack) and ReLU, and
+# change the width of the hidden layers. However wide the linear stack, its boundary stays a line.
+
+# %%
+from nnlesson.widgets import nonlinearity_explorer
+
+nonlinearity_explorer()
+
+# %% [markdown]
 # ## Summary
 #
 # - $W_2 (W_1 x + b_1) + b_2 = (W_2 W_1) x + (W_2 b_1 + b_2)$: stacked linear layers collapse into one.

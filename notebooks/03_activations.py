@@ -99,6 +99,17 @@ print("dL/dx    =", layer.backward(np.ones_like(x_small)), " (for dL/dy = 1)")
 print("dL/dalpha =", layer.alpha.grad, " (= -2 + -1)")
 
 # %% [markdown]
+# **Explore.** Move $\alpha$: the left plot shows pReLU and its derivative, the right one what a
+# layer outputs for Gaussian inputs. With $\alpha = 0$ (ReLU) half of the inputs are cut to exactly
+# 0, and no gradient flows back through them; with $\alpha > 0$ some signal and some gradient
+# pass. Negative $\alpha$ folds the negative side up: the function is no longer monotonic.
+
+# %%
+from nnlesson.widgets import activation_explorer, prelu_explorer
+
+prelu_explorer()
+
+# %% [markdown]
 # ## Vanishing gradients
 #
 # Backpropagation multiplies, layer after layer, by the derivative of the activation. The sigmoid's
@@ -154,6 +165,13 @@ for name, g in norms.items():
 # The ReLU network's gradients stay within a small factor across all 12 layers. This is the main
 # reason ReLU-family activations replaced the sigmoid in hidden layers.
 #
+# **Explore.** Choose an activation and a depth and watch the gradient per layer. Try tanh: better
+# than sigmoid (its derivative reaches 1), but it still vanishes as the network gets deeper.
+
+# %%
+activation_explorer()
+
+# %% [markdown]
 # ## Summary
 #
 # - sigmoid maps to $(0, 1)$, tanh to $(-1, 1)$; both saturate: for large $|x|$ their derivative is

@@ -56,6 +56,24 @@ np.set_printoptions(precision=4, suppress=True)
 # product that matches the shapes (a matrix product, or an element-wise product for element-wise
 # operators), written $\mathrm{prod}(\partial Z/\partial Y, \partial Y/\partial X)$.
 #
+# `nnlesson.graph` records this graph while it computes. Every operation on a `Tensor` returns a new
+# `Tensor` that remembers its inputs and its operator; `backward()` then walks the graph in reverse
+# and `draw` pictures it. Here $Y = f(X) = \tanh(X)$ and $Z = g(Y) = \sum_i Y_i$: the boxes are
+# variables (with value and gradient), the circles operators.
+
+# %%
+from nnlesson.graph import Tensor, cross_entropy, draw
+
+X_ = Tensor(np.array([0.5, -1.0, 2.0]), name="X")
+Y_ = X_.tanh()  # Y = f(X)
+Y_.name = "Y"
+Z_ = Y_.sum()  # Z = g(Y)
+Z_.name = "Z"
+Z_.backward()
+print("dZ/dY =", Y_.grad, "   dZ/dX = dZ/dY * (1 - Y^2) =", X_.grad)
+draw(Z_)
+
+# %% [markdown]
 # ## A worked example by hand
 #
 # One neuron with a sigmoid, and a squared error against a target $t$:
@@ -140,6 +158,51 @@ print(f"loss by hand {loss:.6f}, by the layers {loss_fn(net(X), y):.6f}")
 net.backward(loss_fn.backward())
 for name, mine, p in zip(["W1", "b1", "W2", "b2"], [dW1, db1, dW2, db2], net.parameters()):
     print(f"d{name}: same as the layers' backward: {np.allclose(mine, p.grad)}")
+
+# %% [markdown]
+# ## The network's graph, step by step
+#
+# The same network on one example, computed with graph tensors. The drawing shows every
+# intermediate the forward pass stored and, after `backward()`, the gradient each one received.
+
+# %%
+W1_, b1_, W2_, b2_ = (Tensor(p.data, name=name)
+                      for name, p in zip(["W1", "b1", "W2", "b2"], net.parameters()))
+x_ = Tensor(X[:1], name="x")
+H_ = x_ @ W1_.T + b1_
+A_ = H_.relu()
+S_ = A_ @ W2_.T + b2_
+L_ = cross_entropy(S_, y[:1])
+for tensor, name in [(H_, "H"), (A_, "A"), (S_, "S"), (L_, "L")]:
+    tensor.name = name
+L_.backward()
+draw(L_)
+
+# %% [markdown]
+# **Explore.** Move the slider to walk the backward pass. Each step takes the next operator in
+# reverse order: the tensor it made has received its gradient from everything downstream; the
+# operator multiplies it by its local derivative and passes the product on to its inputs. That is
+# the chain rule, one node at a time.
+
+# %%
+from nnlesson.widgets import backprop_explorer
+
+backprop_explorer(L_)
+
+# %% [markdown]
+# Three ways to the same gradients, on the whole batch: the layers' hand-written `backward`, the
+# graph's automatic one, and central differences.
+
+# %%
+W1_, b1_, W2_, b2_ = (Tensor(p.data) for p in net.parameters())
+graph_loss = cross_entropy((Tensor(X) @ W1_.T + b1_).relu() @ W2_.T + b2_, y)
+graph_loss.backward()
+loss_fn(net(X), y)
+net.backward(loss_fn.backward())
+for name, p, t in zip(["W1", "b1", "W2", "b2"], net.parameters(), [W1_, b1_, W2_, b2_]):
+    numeric = nl.numerical_gradient(lambda _: loss_fn(net(X), y), p.data)
+    print(f"d{name}: layers vs graph {nl.rel_error(p.grad, t.grad) < 1e-12}, "
+          f"layers vs numerical {nl.rel_error(p.grad, numeric) < 1e-7}")
 
 # %% [markdown]
 # ## Gradient checking

@@ -196,6 +196,17 @@ print(f"average std where there is data: {std[inside].mean():.2f}")
 print(f"average std away from the data:  {std[~inside].mean():.2f}")
 
 # %% [markdown]
+# **Explore.** Move $p$: the grid shows one mask (grey units are dropped, the survivors brighter
+# by $1/(1-p)$), the middle plot that the mean over many masks stays at the input whatever $p$,
+# and the right plot the Monte-Carlo prediction of the network above with dropout $p$ at
+# prediction time: the band widens as $p$ grows. "resample" draws new masks.
+
+# %%
+from nnlesson.widgets import dropout_explorer
+
+dropout_explorer()
+
+# %% [markdown]
 # ## Summary
 #
 # - Dropout zeroes each hidden unit with probability $p$ during training and scales the survivors by

@@ -148,6 +148,16 @@ print(f"test accuracy after all 80 epochs:    {curves['test'][-1]:.1%}")
 # epochs to be sure) and goes back to the best weights: it keeps the network from before it
 # memorised the wrong labels, and it saves most of the training time too.
 #
+# **Explore.** The validation losses of the 80-epoch run above, replayed under the patience rule.
+# Move `patience` and `min_delta` and see where training would stop, which epoch it would restore,
+# and the test accuracy of that epoch (dotted).
+
+# %%
+from nnlesson.widgets import early_stopping_explorer
+
+early_stopping_explorer(history.val_loss, curves["test"], patience=10, min_delta=0.001)
+
+# %% [markdown]
 # ## When early stopping matters less
 #
 # Without label noise there is little to memorise that hurts: the labels the network fits late are

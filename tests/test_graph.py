@@ -1,0 +1,141 @@
+"""The graph autodiff: every operation against numerical gradients, deep graphs, drawing."""
+
+import numpy as np
+import pytest
+
+import nnlesson as nl
+from nnlesson.graph import Tensor, cross_entropy, draw, layout, mse, topological_order
+
+TOL = 1e-7
+rng = np.random.default_rng(0)
+
+
+def check(build, *arrays):
+    """Compare backward() with central differences for every input array of ``build``."""
+    tensors = [Tensor(a.copy()) for a in arrays]
+    loss = build(*tensors)
+    loss.backward()
+    for t in tensors:
+        numeric = nl.numerical_gradient(lambda _: float(build(*tensors).data), t.data)
+        assert nl.rel_error(t.grad, numeric) < TOL, (t, t.grad, numeric)
+
+
+def weighted(out):
+    """A scalar that weighs every output element differently, so no gradient is trivially 1."""
+    w = np.arange(1, out.data.size + 1, dtype=float).reshape(out.shape) / out.data.size
+    return (out * w).sum()
+
+
+A, B = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
+M = rng.normal(size=(4, 2))
+POSITIVE = rng.uniform(0.5, 2.0, size=(3, 4))
+AWAY_FROM_ZERO = np.where(np.abs(A) < 0.05, 0.3, A)
+
+
+@pytest.mark.parametrize("name, build, arrays", [
+    ("add", lambda a, b: weighted(a + b), (A, B)),
+    ("sub", lambda a, b: weighted(a - b), (A, B)),
+    ("mul", lambda a, b: weighted(a * b), (A, B)),
+    ("scalar ops", lambda a: weighted(2.0 * a - 1.5 + a * 3.0 - (1 - a)), (A,)),
+    ("neg", lambda a: weighted(-a), (A,)),
+    ("matmul", lambda a, m: weighted(a @ m), (A, M)),
+    ("transpose", lambda a: weighted(a.T), (A,)),
+    ("sum", lambda a: (a * a).sum(), (A,)),
+    ("mean", lambda a: (a * a).mean(), (A,)),
+    ("exp", lambda a: weighted(a.exp()), (A,)),
+    ("log", lambda a: weighted(a.log()), (POSITIVE,)),
+    ("relu", lambda a: weighted(a.relu()), (AWAY_FROM_ZERO,)),
+    ("sigmoid", lambda a: weighted(a.sigmoid()), (A,)),
+    ("tanh", lambda a: weighted(a.tanh()), (A,)),
+    ("prelu", lambda a, alpha: weighted(a.prelu(alpha)), (AWAY_FROM_ZERO, np.array(0.2))),
+    ("bias broadcast (n,) + (batch, n)", lambda x, b: weighted(x + b), (A, rng.normal(size=4))),
+    ("broadcast (batch, 1) * (batch, n)", lambda x, c: weighted(x * c), (A, rng.normal(size=(3, 1)))),
+    ("broadcast scalar tensor", lambda x, s: weighted(x * s), (A, np.array(1.7))),
+    ("mse", lambda p, t: mse(p, t), (A, B)),
+    ("cross_entropy", lambda z: cross_entropy(z, np.array([0, 3, 1])), (A,)),
+    ("reuse of a node", lambda a: weighted(a * a + a), (A,)),
+])
+def test_every_operation_matches_numerical_gradients(name, build, arrays):
+    check(build, *arrays)
+
+
+def test_backward_twice_does_not_double_gradients():
+    x = Tensor(np.array([1.0, 2.0, 3.0]))
+    loss = (x * x).sum()
+    loss.backward()
+    first = x.grad.copy()
+    loss.backward()
+    np.testing.assert_array_equal(x.grad, first)
+    np.testing.assert_array_equal(first, [2.0, 4.0, 6.0])
+
+
+def test_a_2000_node_chain_backpropagates_without_recursion_error():
+    x = Tensor(np.array(0.5))
+    h = x
+    for _ in range(2000):
+        h = h * 1.0001
+    h.backward()
+    assert x.grad == pytest.approx(1.0001 ** 2000)
+    assert len(topological_order(h)) == 4001  # x, 2000 constants, 2000 products
+
+
+def test_backward_needs_a_scalar():
+    with pytest.raises(ValueError, match=r"backward\(\) starts from a scalar loss, got a tensor of shape \(2,\)"):
+        Tensor(np.ones(2)).backward()
+
+
+def test_matmul_shape_errors_are_clear():
+    with pytest.raises(ValueError, match=r"Tensor @: shapes \(3, 4\) and \(3, 4\) do not match"):
+        Tensor(A) @ Tensor(B)
+
+
+def test_the_mlp_gives_the_same_gradients_three_ways():
+    X, y = nl.make_moons(16, rng=1)
+    net = nl.Sequential(nl.Linear(2, 5, rng=2), nl.ReLU(), nl.Linear(5, 3, rng=3))
+    # 1) the layers' manual backward
+    loss_fn = nl.SoftmaxCrossEntropy()
+    manual_loss = loss_fn(net(X), y)
+    net.backward(loss_fn.backward())
+    manual = [p.grad.copy() for p in net.parameters()]
+    # 2) the graph autodiff, on the same weights
+    W1, b1, W2, b2 = (Tensor(p.data.copy()) for p in net.parameters())
+    graph_loss = cross_entropy(((Tensor(X) @ W1.T + b1).relu()) @ W2.T + b2, y)
+    graph_loss.backward()
+    assert float(graph_loss.data) == pytest.approx(manual_loss, rel=1e-12)
+    # 3) numerical gradients
+    for p, mine, theirs in zip(net.parameters(), manual, (W1, b1, W2, b2)):
+        numeric = nl.numerical_gradient(lambda _: loss_fn(net(X), y), p.data)
+        assert nl.rel_error(mine, theirs.grad) < 1e-12
+        assert nl.rel_error(mine, numeric) < TOL
+
+
+def test_layout_has_a_node_per_variable_and_operator_and_an_edge_per_dependency():
+    x, w = Tensor(np.ones(3), name="x"), Tensor(np.ones(3), name="w")
+    y = (x * w).sigmoid()
+    z = (y + x).sum()
+    spec = layout(z)
+    # variables: x, w, x*w, sigmoid, y+x, sum -> 6; operators: *, sigmoid, +, sum -> 4
+    assert len(spec["variables"]) == 6 and len(spec["operators"]) == 4
+    # edges: 2 into *, 1 into sigmoid, 2 into +, 1 into sum, plus one op -> result each: 6 + 4
+    assert len(spec["edges"]) == 10
+    columns = {key: col for key, (col, _) in {**spec["variables"], **spec["operators"]}.items()}
+    for start, end in spec["edges"]:
+        assert columns[start] < columns[end]  # left to right
+
+
+def test_draw_returns_a_figure_with_one_artist_per_node_and_edge():
+    x, w = Tensor(np.array([1.0, -2.0]), name="X"), Tensor(np.array(0.5), name="w")
+    loss = (x * w).tanh().sum()
+    loss.name = "Z"
+    loss.backward()
+    fig = draw(loss)
+    ax = fig.axes[0]
+    texts = [t for t in ax.texts if t.get_gid()]
+    variables = [t for t in texts if t.get_gid().startswith("var:")]
+    operators = [t for t in texts if t.get_gid().startswith("op:")]
+    edges = [p for p in ax.patches if p.get_gid() == "edge"]
+    assert len(variables) == 5 and len(operators) == 3 and len(edges) == 7
+    assert {t.get_gid() for t in operators} == {"op:*", "op:tanh", "op:sum"}
+    label = next(t.get_text() for t in variables if t.get_gid() == "var:X")
+    assert "X (2,)" in label and "grad" in label
+    assert "matplotlib.pyplot" not in type(fig).__module__
