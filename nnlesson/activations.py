@@ -63,8 +63,9 @@ def log_softmax(logits):
     Subtracting the row maximum first changes nothing mathematically (it cancels) but keeps every
     ``exp`` argument <= 0, so logits of size 1e4 do not overflow.
     """
-    shifted = logits - np.max(logits, axis=-1, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+    logits = np.asarray(logits)
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
 def softmax(logits):

@@ -31,7 +31,7 @@ class MSELoss:
             )
         diff = pred - target
         self.cache = (diff,)
-        return float(np.mean(diff * diff))
+        return float((diff * diff).mean())
 
     def backward(self):
         """-> dpred: the shape of pred."""
@@ -87,7 +87,7 @@ class SoftmaxCrossEntropy:
         logp = log_softmax(logits)
         rows = np.arange(batch)
         self.cache = (np.exp(logp), labels)
-        return float(-np.mean(logp[rows, labels]))
+        return float(-logp[rows, labels].mean())
 
     def backward(self):
         """-> dlogits: (batch, classes)."""

@@ -105,11 +105,11 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, *, epochs, batch_s
                         f"too large, try a smaller learning rate"
                         + ("" if lr is None else f" (now lr={lr:g})")
                     )
-                model.backward(loss_fn.backward())
+                model.backward_params(loss_fn.backward())  # dL/dX of the data is not needed
                 optimizer.step()
             total += loss * len(X_batch)
             if classify:
-                correct += int(np.sum(np.argmax(out, axis=1) == y_batch))
+                correct += int((out.argmax(axis=1) == y_batch).sum())
         history.train_loss.append(total / len(X))
         if classify:
             history.train_accuracy.append(correct / len(X))

@@ -424,7 +424,8 @@ def backprop_explorer(loss):
 
     loss.backward()
     steps = [node for node in reversed(topological_order(loss)) if node.op]
-    fig = Figure(figsize=(max(6.0, 1.7 * (2 * len(steps) + 1)), 4.4), dpi=DPI)
+    # A wide figure: a lower resolution keeps its PNG (and the redraw) small.
+    fig = Figure(figsize=(max(6.0, 1.7 * (2 * len(steps) + 1)), 4.4), dpi=60)
     ax_graph = fig.add_axes((0.0, 0.3, 1.0, 0.6))
     _, texts = _draw(loss, ax_graph, True)
     panel = fig.text(0.01, 0.02, "", family="monospace", fontsize=8, va="bottom")

@@ -177,3 +177,22 @@ def test_float32_model_stays_float32():
     dx = model.backward(loss.backward())
     assert dx.dtype == np.float32
     assert all(p.grad.dtype == np.float32 for p in model.parameters() if p.data.ndim)
+
+
+@pytest.mark.parametrize("checkpoint_every", [None, 2])
+def test_backward_params_gives_the_same_gradients_and_skips_the_input_gradient(checkpoint_every):
+    rng = np.random.default_rng(5)
+    x, dout = rng.standard_normal((6, 3)), rng.standard_normal((6, 2))
+    grads = []
+    for method in ("backward", "backward_params"):
+        model = nl.Sequential(nl.Linear(3, 5, rng=1), nl.Tanh(), nl.Dropout(0.3, rng=2),
+                              nl.Linear(5, 2, rng=3), checkpoint_every=checkpoint_every)
+        model(x)
+        result = getattr(model, method)(dout)
+        assert (result is None) == (method == "backward_params")
+        grads.append([p.grad.copy() for p in model.parameters()])
+    for a, b in zip(*grads):
+        np.testing.assert_array_equal(a, b)
+    activation_first = nl.Sequential(nl.ReLU(), nl.Linear(3, 2, rng=0))
+    activation_first(x)
+    assert activation_first.backward_params(dout) is None

@@ -1,0 +1,61 @@
+"""Slider-to-redraw time of every explorer, headless: median and worst of repeated moves.
+
+Setting a control's value runs the redraw synchronously (update the artists, blit, encode the
+PNG), exactly what happens when a student drags the slider. Target: median under 30 ms.
+Run: python benchmarks/widget_latency.py [--quick]
+"""
+
+import argparse
+import time
+
+import numpy as np
+
+from nnlesson import widgets
+from nnlesson.graph import Tensor, cross_entropy
+
+
+def backprop_example():
+    rng = np.random.default_rng(0)
+    W1, b1 = Tensor(rng.normal(size=(4, 3)), name="W1"), Tensor(np.zeros(4), name="b1")
+    W2, b2 = Tensor(rng.normal(size=(2, 4)), name="W2"), Tensor(np.zeros(2), name="b2")
+    x = Tensor(rng.normal(size=(1, 3)), name="x")
+    return cross_entropy((x @ W1.T + b1).relu() @ W2.T + b2, np.array([1]))
+
+
+EXPLORERS = [
+    ("prelu_explorer", widgets.prelu_explorer, "alpha", [0.0, 0.25, 0.5, 0.75, 1.0, -0.3]),
+    ("dropout_explorer", widgets.dropout_explorer, "p", [0.1, 0.3, 0.5, 0.7, 0.9]),
+    ("activation_explorer", widgets.activation_explorer, "depth", [4, 8, 12, 16, 20, 24]),
+    ("nonlinearity_explorer", widgets.nonlinearity_explorer, "width", [2, 4, 8, 16, 32]),
+    ("early_stopping_explorer",
+     lambda: widgets.early_stopping_explorer(np.linspace(1, 2, 60) + np.sin(np.arange(60)) / 5,
+                                             np.linspace(0.6, 0.9, 60)),
+     "patience", [2, 5, 8, 11, 14]),
+    ("backprop_explorer", lambda: widgets.backprop_explorer(backprop_example()), "step",
+     [1, 2, 3, 4, 5, 6]),
+]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one pass (a smoke test)")
+    args = parser.parse_args()
+    rounds = 1 if args.quick else 5
+    print(f"{'explorer':26} {'median ms':>10} {'worst ms':>9} {'moves':>6}")
+    results = {}
+    for name, make, control, values in EXPLORERS:
+        explorer = make()
+        slider = getattr(explorer, control)
+        times = []
+        for _ in range(rounds):
+            for value in values:
+                start = time.perf_counter()
+                slider.value = value
+                times.append(1000 * (time.perf_counter() - start))
+        results[name] = (float(np.median(times)), max(times))
+        print(f"{name:26} {results[name][0]:10.1f} {results[name][1]:9.1f} {len(times):6d}")
+    return results
+
+
+if __name__ == "__main__":
+    main()
