@@ -62,11 +62,26 @@ class Tensor:
         out._backward = lambda: [(self, out.grad * other.data), (other, out.grad * self.data)]
         return out
 
-    def __neg__(self):
-        return self * -1.0
-
     def __sub__(self, other):
-        return self + (-as_tensor(other))
+        other = as_tensor(other)
+        out = Tensor(self.data - other.data, parents=(self, other), op="-")
+        out.local = "d(a - b)/da = 1,  d(a - b)/db = -1"
+        out._backward = lambda: [(self, out.grad), (other, -out.grad)]
+        return out
+
+    def __neg__(self):
+        out = Tensor(-self.data, parents=(self,), op="neg")
+        out.local = "d(-a)/da = -1"
+        out._backward = lambda: [(self, -out.grad)]
+        return out
+
+    def __pow__(self, n):
+        if not isinstance(n, (int, float)):
+            raise TypeError(f"Tensor ** expects a plain number as the exponent, got {n!r}")
+        out = Tensor(self.data ** n, parents=(self,), op=f"**{n:g}")
+        out.local = f"d(a^{n:g})/da = {n:g} a^{n - 1:g}"
+        out._backward = lambda: [(self, out.grad * n * self.data ** (n - 1))]
+        return out
 
     def __radd__(self, other):
         return as_tensor(other) + self
@@ -223,9 +238,8 @@ def topological_order(root):
 
 # -- losses ------------------------------------------------------------------------------------
 def mse(pred, target):
-    """Mean squared error mean((pred - target)²), as a graph of -, *, mean."""
-    diff = pred - as_tensor(target)
-    return (diff * diff).mean()
+    """Mean squared error mean((pred - target)²), as a graph of -, ** 2 and mean."""
+    return ((pred - as_tensor(target)) ** 2).mean()
 
 
 def cross_entropy(logits, labels):

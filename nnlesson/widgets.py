@@ -420,15 +420,15 @@ def backprop_explorer(loss):
     """
     from matplotlib.patches import Rectangle
 
-    from .graph import _draw, topological_order, unbroadcast
+    from .graph import _draw, layout, topological_order, unbroadcast
 
     loss.backward()
     steps = [node for node in reversed(topological_order(loss)) if node.op]
-    # A wide figure: a lower resolution keeps its PNG (and the redraw) small.
-    fig = Figure(figsize=(max(6.0, 1.7 * (2 * len(steps) + 1)), 4.4), dpi=60)
-    ax_graph = fig.add_axes((0.0, 0.3, 1.0, 0.6))
+    columns = 1 + max(col for col, _ in layout(loss)["variables"].values())
+    fig = Figure(figsize=(max(6.0, 1.3 * columns), 3.6), dpi=DPI)
+    ax_graph = fig.add_axes((0.0, 0.36, 1.0, 0.58))
     _, texts = _draw(loss, ax_graph, True)
-    panel = fig.text(0.01, 0.02, "", family="monospace", fontsize=8, va="bottom")
+    panel = fig.text(0.01, 0.02, "", family="monospace", fontsize=9, va="bottom")
     canvas = FigureCanvasAgg(fig)
     canvas.draw()  # lay the graph out once, to know where each node's box is
     to_figure = fig.transFigure.inverted()
@@ -451,8 +451,9 @@ def backprop_explorer(loss):
             box = boxes[key].expanded(1.15, 1.15)
             outline.set_bounds(box.x0, box.y0, box.width, box.height)
         name = node.name or "a tensor"
+        shape = node.shape if node.shape else "(scalar)"
         lines = [f"step {slider.value} of {len(steps)}: the operator '{node.op}' that made "
-                 f"{name} {node.shape}",
+                 f"{name} {shape}",
                  f"  gradient {name} received: dL/d{node.name or 'out'} = {fmt(node.grad)}",
                  f"  local derivative: {node.local}"]
         for parent, contribution in node._backward():

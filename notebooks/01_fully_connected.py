@@ -24,6 +24,17 @@
 # - build a multi-layer perceptron (MLP) from at least three fully connected layers with `nnlesson`.
 
 # %%
+# On Colab, or anywhere nnlesson is missing, install it first (Binder and local installs have it).
+try:
+    import nnlesson  # noqa: F401
+except ModuleNotFoundError:
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                    "nnlesson @ git+https://github.com/nnlesson/nnlesson"], check=True)
+
+# %%
 import matplotlib.pyplot as plt
 import numpy as np
 

@@ -23,6 +23,17 @@
 # - explain the vanishing-gradient problem of deep sigmoid networks and measure it.
 
 # %%
+# On Colab, or anywhere nnlesson is missing, install it first (Binder and local installs have it).
+try:
+    import nnlesson  # noqa: F401
+except ModuleNotFoundError:
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                    "nnlesson @ git+https://github.com/nnlesson/nnlesson"], check=True)
+
+# %%
 import matplotlib.pyplot as plt
 import numpy as np
 

@@ -25,6 +25,17 @@
 # - take one step of gradient descent.
 
 # %%
+# On Colab, or anywhere nnlesson is missing, install it first (Binder and local installs have it).
+try:
+    import nnlesson  # noqa: F401
+except ModuleNotFoundError:
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                    "nnlesson @ git+https://github.com/nnlesson/nnlesson"], check=True)
+
+# %%
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -179,15 +190,24 @@ L_.backward()
 draw(L_)
 
 # %% [markdown]
-# **Explore.** Move the slider to walk the backward pass. Each step takes the next operator in
-# reverse order: the tensor it made has received its gradient from everything downstream; the
-# operator multiplies it by its local derivative and passes the product on to its inputs. That is
-# the chain rule, one node at a time.
+# **Explore.** The single neuron we worked out by hand, as a graph. Move the slider to walk its
+# backward pass. Each step takes the next operator in reverse order: the tensor it made has
+# received its gradient from everything downstream; the operator multiplies it by its local
+# derivative and passes the product on to its inputs. That is the chain rule, one node at a time,
+# and the numbers are those of our hand computation.
 
 # %%
 from nnlesson.widgets import backprop_explorer
 
-backprop_explorer(L_)
+w_, xn_, b_, t_ = (Tensor(v, name=n) for v, n in [(0.5, "w"), (2.0, "x"), (-0.5, "b"), (1.0, "t")])
+wx_ = w_ * xn_
+z_ = wx_ + b_
+a_ = z_.sigmoid()
+error_ = a_ - t_
+neuron_loss = error_ ** 2
+for tensor, name in [(wx_, "wx"), (z_, "z"), (a_, "a"), (error_, "a-t"), (neuron_loss, "L")]:
+    tensor.name = name
+backprop_explorer(neuron_loss)
 
 # %% [markdown]
 # Three ways to the same gradients, on the whole batch: the layers' hand-written `backward`, the

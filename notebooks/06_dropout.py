@@ -25,6 +25,17 @@
 # - use Monte-Carlo dropout to estimate how uncertain a prediction is.
 
 # %%
+# On Colab, or anywhere nnlesson is missing, install it first (Binder and local installs have it).
+try:
+    import nnlesson  # noqa: F401
+except ModuleNotFoundError:
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                    "nnlesson @ git+https://github.com/nnlesson/nnlesson"], check=True)
+
+# %%
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -133,7 +144,7 @@ for p in [0.0, 0.5]:
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
-for ax, (p, (net, history)) in zip(axes, runs.items()):
+for ax, (p, (_, history)) in zip(axes, runs.items()):
     epochs = np.arange(1, len(history.val_loss) + 1)
     ax.plot(epochs, history.train_loss, color=nlplot.BLUE, label="training loss")
     ax.plot(epochs, history.val_loss, color=nlplot.ORANGE, label="validation loss")

@@ -38,6 +38,8 @@ AWAY_FROM_ZERO = np.where(np.abs(A) < 0.05, 0.3, A)
     ("mul", lambda a, b: weighted(a * b), (A, B)),
     ("scalar ops", lambda a: weighted(2.0 * a - 1.5 + a * 3.0 - (1 - a)), (A,)),
     ("neg", lambda a: weighted(-a), (A,)),
+    ("pow", lambda a: weighted(a ** 3 + a ** 2), (A,)),
+    ("pow, fractional", lambda a: weighted(a ** 0.5), (POSITIVE,)),
     ("matmul", lambda a, m: weighted(a @ m), (A, M)),
     ("transpose", lambda a: weighted(a.T), (A,)),
     ("sum", lambda a: (a * a).sum(), (A,)),

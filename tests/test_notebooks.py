@@ -14,6 +14,7 @@ import pytest
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 LESSONS = sorted(NOTEBOOKS.glob("*.ipynb"))
 MAX_BYTES = 2_000_000
+MAX_PNG_BYTES = 400_000
 
 
 def cells(notebook):
@@ -52,6 +53,9 @@ def test_notebook_is_stored_executed_without_errors(path):
     assert not stderr, f"stored warnings or stderr output: {stderr[0][:200]}"
     assert nb.metadata.kernelspec.name == "python3"
     assert path.stat().st_size < MAX_BYTES
+    pngs = [o.data["image/png"] for c in code for o in c.outputs if "image/png" in o.get("data", {})]
+    assert all(len(png) * 3 / 4 < MAX_PNG_BYTES for png in pngs), "an image is too large: lower its dpi"
+    assert "widgets" not in nb.metadata, "stored widget state churns: execute with store_widget_state=False"
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)

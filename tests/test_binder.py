@@ -1,0 +1,78 @@
+"""Binder: the pinned environment installs in a fresh virtual environment and runs lesson 01.
+
+This is what repo2docker does, minus Docker: install binder/requirements.txt (which installs this
+repository with `-e .`), then run a lesson in that environment. Slow (about a minute): it is
+marked `slow`, and .ci/run runs it with everything else.
+"""
+
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+RUN_LESSON = """
+import nbformat, sys
+from nbclient import NotebookClient
+nb = nbformat.read(sys.argv[1], as_version=4)
+NotebookClient(nb, timeout=300, kernel_name="python3",
+               resources={"metadata": {"path": sys.argv[2]}}).execute()
+errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
+print("errors:", len(errors), "cells:", len(nb.cells))
+import nnlesson, numpy, matplotlib, ipywidgets, jupytext
+print("versions:", numpy.__version__, matplotlib.__version__, ipywidgets.__version__,
+      jupytext.__version__, nnlesson.__file__)
+"""
+
+
+def test_binder_files_exist_and_pin_exactly():
+    requirements = (ROOT / "binder" / "requirements.txt").read_text().splitlines()
+    packages = [line for line in requirements if line and not line.startswith("#")]
+    assert "-e ." in packages
+    assert all("==" in line for line in packages if line != "-e .")
+    assert (ROOT / "binder" / "runtime.txt").read_text().strip().startswith("python-3.")
+
+
+@pytest.mark.slow
+def test_lesson_01_runs_in_the_binder_environment(tmp_path):
+    env_dir = tmp_path / "binder-env"
+    venv.create(env_dir, with_pip=True)
+    python = env_dir / "bin" / "python"
+    install = subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "-r", "binder/requirements.txt",
+         # repo2docker's base image brings the notebook server and kernel; add what runs one:
+         "ipykernel", "nbclient", "nbformat"],
+        cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert install.returncode == 0, install.stderr[-3000:]
+    done = subprocess.run([str(python), "-c", RUN_LESSON,
+                           str(ROOT / "notebooks" / "01_fully_connected.ipynb"), str(tmp_path)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "errors: 0" in done.stdout
+    pins = dict(line.split("==") for line in (ROOT / "binder" / "requirements.txt").read_text()
+                .splitlines() if "==" in line)
+    versions = done.stdout.split("versions:")[1].split()
+    assert versions[:4] == [pins["numpy"], pins["matplotlib"], pins["ipywidgets"], pins["jupytext"]]
+    assert str(ROOT) in versions[4]  # the repository's own package, installed editable
+
+
+def test_pre_commit_refuses_a_notebook_with_an_error_output(tmp_path):
+    yaml = pytest.importorskip("yaml")
+    import nbformat
+
+    config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())
+    hook = next(h for repo in config["repos"] for h in repo["hooks"] if h["id"] == "no-error-outputs")
+    code = hook["entry"].split('"', 1)[1].rsplit('"', 1)[0]
+    broken = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1/0", outputs=[
+        nbformat.v4.new_output("error", ename="ZeroDivisionError", evalue="division by zero",
+                               traceback=[])])])
+    nbformat.write(broken, tmp_path / "broken.ipynb")
+    lessons = sorted(str(p) for p in (ROOT / "notebooks").glob("*.ipynb"))
+    bad = subprocess.run([sys.executable, "-c", code, str(tmp_path / "broken.ipynb")],
+                         capture_output=True, text=True)
+    good = subprocess.run([sys.executable, "-c", code, *lessons], capture_output=True, text=True)
+    assert bad.returncode == 1 and "error output stored in" in bad.stdout
+    assert good.returncode == 0, good.stdout
