@@ -1,7 +1,9 @@
-"""The explorers in a real browser: JupyterLab on loopback, headless Chromium driven by Playwright.
+"""The explorers in a real browser: Jupyter on loopback, headless Chromium driven by Playwright.
 
-For every lesson with an explorer: open it, clear and run all cells, then move every slider with
-the keyboard and check that the explorer's picture changed and that no cell shows an error.
+For every lesson with an explorer, in JupyterLab: open it, clear and run all cells, then move
+every slider with the keyboard and check that the explorer's picture changed and that no cell
+shows an error. In Notebook 7, which swallows the slider keys, one lesson with the mouse. And a
+lesson opened without running it shows each explorer as a picture (its stored static image).
 Screenshots go to a temporary folder printed at the end (pytest -s shows it). Skips when Debian's
 chromium or the playwright package is missing; .ci/run installs both.
 """
@@ -27,6 +29,11 @@ LESSONS_WITH_EXPLORERS = ["02_why_nonlinearity", "03_activations", "04_backprop"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 TOKEN = "nnlesson-browser-test"
+SETTINGS = [("@jupyterlab/docmanager-extension/plugin", {"autosave": False}),
+            ("@jupyterlab/apputils-extension/notification",
+             {"fetchNews": "false", "checkForUpdates": False}),
+            # render every cell, not only those in view, so that every slider exists
+            ("@jupyterlab/notebook-extension/tracker", {"windowingMode": "none"})]
 
 
 def free_port():
@@ -35,32 +42,31 @@ def free_port():
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
+def serve(app, tmp_path_factory):
+    """Start JupyterLab ("jupyterlab") or Notebook 7 ("notebook") on a copy of the lessons."""
     if not shutil.which("chromium"):
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    root = tmp_path_factory.mktemp("lab")
+    root = tmp_path_factory.mktemp(app)
     work = root / "notebooks"
     shutil.copytree(ROOT / "notebooks", work)  # the test's edits never reach the repository
-    settings = root / "settings"
-    for plugin, values in [("@jupyterlab/docmanager-extension/plugin", {"autosave": False}),
-                           ("@jupyterlab/apputils-extension/notification",
-                            {"fetchNews": "false", "checkForUpdates": False}),
-                           # render every cell, not only those in view, so all sliders exist
-                           ("@jupyterlab/notebook-extension/tracker", {"windowingMode": "none"})]:
-        path = settings / f"{plugin}.jupyterlab-settings"
+    for plugin, values in SETTINGS:
+        path = root / "settings" / f"{plugin}.jupyterlab-settings"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values))
     port = free_port()
-    env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(settings)}
-    log = open(root / "jupyterlab.log", "w")
+    env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(root / "settings"),
+           "JUPYTERLAB_WORKSPACES_DIR": str(root / "workspaces")}
+    expose = "LabApp" if app == "jupyterlab" else "JupyterNotebookApp"
+    log_path = root / "server.log"
+    log = open(log_path, "w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+        [sys.executable, "-m", app, "--no-browser", "--ServerApp.ip=127.0.0.1",
          f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
          f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={work}",
          f"--FileCheckpoints.checkpoint_dir={root / 'checkpoints'}",
-         "--LabApp.expose_app_in_browser=True", "--ServerApp.allow_root=True"],
+         f"--{expose}.workspaces_dir={root / 'workspaces'}",
+         f"--{expose}.expose_app_in_browser=True", "--ServerApp.allow_root=True"],
         env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -71,7 +77,7 @@ def lab(tmp_path_factory):
             except OSError:
                 time.sleep(0.5)
         else:
-            pytest.fail(f"JupyterLab did not start: {(root / 'jupyterlab.log').read_text()[-2000:]}")
+            pytest.fail(f"{app} did not start: {log_path.read_text()[-2000:]}")
         yield base, root
     finally:
         os.killpg(server.pid, signal.SIGTERM)  # only the server we started, and its kernels
@@ -80,6 +86,16 @@ def lab(tmp_path_factory):
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    yield from serve("jupyterlab", tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def notebook7(tmp_path_factory):
+    yield from serve("notebook", tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -92,52 +108,100 @@ def browser():
         chromium.close()
 
 
+KERNEL_IDLE = """() => {
+    const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+    const session = panel && panel.sessionContext && panel.sessionContext.session;
+    return Boolean(session && session.kernel && session.kernel.status === 'idle');
+}"""
 ALL_CELLS_RAN = """() => {
     const panel = window.jupyterapp.shell.currentWidget;
-    const kernel = panel && panel.sessionContext.session && panel.sessionContext.session.kernel;
-    if (!kernel || kernel.status !== 'idle') return false;
+    if (panel.sessionContext.session.kernel.status !== 'idle') return false;
     return panel.content.widgets.every(
         cell => cell.model.type !== 'code' || cell.model.executionCount !== null);
 }"""
+IMAGE_OF = "h => h.closest('.widget-vbox').querySelector('img').src"
+
+
+def run_all_cells(page, url):
+    page.goto(url)
+    page.wait_for_function(KERNEL_IDLE, timeout=90_000)
+    page.evaluate("window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_function(ALL_CELLS_RAN, timeout=180_000)
+    page.wait_for_selector(".widget-slider .noUi-handle", state="attached", timeout=60_000)
+    return page.query_selector_all(".widget-slider .noUi-handle")
+
+
+def assert_no_error_shown(page, lesson):
+    errors = page.query_selector_all(
+        '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
+    assert not errors, f"{lesson}: a cell shows an error: {errors[0].inner_text()[:500]}"
+    assert "Error displaying widget" not in page.content()
 
 
 @pytest.mark.parametrize("lesson", LESSONS_WITH_EXPLORERS)
-def test_every_slider_redraws_its_explorer_in_jupyterlab(lesson, lab, browser, tmp_path_factory):
+def test_every_slider_redraws_its_explorer_in_jupyterlab(lesson, lab, browser):
     base, root = lab
     shots = root / "screenshots"
     shots.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1500, "height": 1100})
     try:
         # a fresh workspace of its own, so that no other lesson is restored beside this one
-        page.goto(f"{base}/lab/workspaces/{lesson}/tree/{lesson}.ipynb?reset&token={TOKEN}")
-        page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget "
-                               "&& window.jupyterapp.shell.currentWidget.sessionContext",
-                               timeout=90_000)
-        page.wait_for_function("() => { const s = window.jupyterapp.shell.currentWidget"
-                               ".sessionContext.session; return s && s.kernel && "
-                               "s.kernel.status === 'idle'; }", timeout=90_000)
-        page.evaluate("window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
-        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-        page.wait_for_function(ALL_CELLS_RAN, timeout=180_000)
-        page.wait_for_selector(".widget-slider .noUi-handle", state="attached", timeout=60_000)
-        handles = page.query_selector_all(".widget-slider .noUi-handle")
+        handles = run_all_cells(
+            page, f"{base}/lab/workspaces/{lesson}/tree/{lesson}.ipynb?reset&token={TOKEN}")
         assert handles, f"{lesson}: no slider found"
         for i, handle in enumerate(handles):
             handle.scroll_into_view_if_needed()
-            src = handle.evaluate("h => h.closest('.widget-vbox').querySelector('img').src")
+            before = handle.evaluate(IMAGE_OF)
             handle.focus()
             for _ in range(3):
                 handle.press("ArrowRight")
-            page.wait_for_function(
-                "([h, old]) => h.closest('.widget-vbox').querySelector('img').src !== old",
-                arg=[handle, src], timeout=20_000)
+            page.wait_for_function(f"([h, old]) => ({IMAGE_OF})(h) !== old",
+                                   arg=[handle, before], timeout=20_000)
             explorer = handle.evaluate_handle("h => h.closest('.widget-vbox')").as_element()
             explorer.screenshot(path=str(shots / f"{lesson}-slider{i + 1}.png"))
-        errors = page.query_selector_all(
-            '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
-        assert not errors, f"{lesson}: a cell shows an error: {errors[0].inner_text()[:500]}"
-        assert "Error displaying widget" not in page.content()
+        assert_no_error_shown(page, lesson)
         page.screenshot(path=str(shots / f"{lesson}.png"))
         print(f"\nscreenshots of {lesson}: {shots}")
+    finally:
+        page.close()
+
+
+def test_sliders_redraw_in_notebook_7_with_the_mouse(notebook7, browser):
+    base, root = notebook7
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        handles = run_all_cells(page, f"{base}/notebooks/03_activations.ipynb?token={TOKEN}")
+        assert len(handles) == 2  # pReLU's alpha and the activation explorer's depth
+        for handle in handles:
+            handle.scroll_into_view_if_needed()
+            before = handle.evaluate(IMAGE_OF)
+            box = handle.bounding_box()
+            x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+            page.mouse.move(x, y)
+            page.mouse.down()
+            page.mouse.move(x + 40, y, steps=5)
+            page.mouse.up()
+            page.wait_for_function(f"([h, old]) => ({IMAGE_OF})(h) !== old",
+                                   arg=[handle, before], timeout=20_000)
+        assert_no_error_shown(page, "03_activations")
+        page.screenshot(path=str(root / "notebook7-03_activations.png"))
+    finally:
+        page.close()
+
+
+def test_an_unrun_lesson_shows_each_explorer_as_a_picture(lab, browser):
+    base, _ = lab
+    page = browser.new_page(viewport={"width": 1500, "height": 1100})
+    try:
+        page.goto(f"{base}/lab/workspaces/unrun/tree/06_dropout.ipynb?reset&token={TOKEN}")
+        page.wait_for_selector(".jp-Notebook .jp-OutputArea-output", timeout=90_000)
+        # No kernel has run: the stored widget has no model, so its static PNG is what shows.
+        mimes = page.evaluate("""() => [...document.querySelectorAll('.jp-CodeCell')]
+            .filter(cell => cell.querySelector('.jp-InputArea').innerText.includes('_explorer('))
+            .map(cell => [...cell.querySelectorAll('.jp-OutputArea-output')]
+                 .map(o => o.getAttribute('data-mime-type')))""")
+        assert mimes == [["image/png"]]
+        assert "Error displaying widget" not in page.content()
     finally:
         page.close()
