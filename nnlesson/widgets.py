@@ -21,7 +21,7 @@ from matplotlib.colors import ListedColormap, to_rgb
 from matplotlib.figure import Figure
 
 from . import activations as act
-from .data import load_digits, make_curve, make_moons, train_val_split
+from .data import add_label_noise, load_digits, make_curve, make_moons, train_val_split
 from .layers import Dropout, Linear, PReLU, ReLU, Sequential, Sigmoid, Tanh, no_grad
 from .losses import MSELoss, SoftmaxCrossEntropy
 from .optim import SGD
@@ -163,7 +163,7 @@ def dropout_explorer(p=0.5, *, seed=0, samples=100):
     cmap = matplotlib.colormaps["cividis"].with_extremes(bad="#E8E8E8")  # grey: dropped
     image = ax_grid.imshow(units, cmap=cmap, vmin=0, vmax=3)
     ax_grid.set(xticks=[], yticks=[])
-    line_h, = ax_mean.plot(h, "o-", color=BLUE, label="input h")
+    ax_mean.plot(h, "o-", color=BLUE, label="input h")
     line_mean, = ax_mean.plot(h, "s", color=ORANGE, label="mean of 2,000 dropout passes")
     line_one, = ax_mean.plot(h, "x", color=VERMILLION, label="one dropout pass")
     ax_mean.set(xlabel="unit", ylabel="activation", ylim=(-0.2, 8),
@@ -191,9 +191,9 @@ def dropout_explorer(p=0.5, *, seed=0, samples=100):
         line_mean.set_ydata((h * masks / (1 - p)).mean(axis=0))
         line_one.set_ydata(h * masks[0] / (1 - p))
         model = net["model"].train()
-        for layer in model:
-            if isinstance(layer, Dropout):
-                layer.p, layer.rng = p, np.random.default_rng(state["seed"])
+        for i, layer in enumerate(model):
+            if isinstance(layer, Dropout):  # its own stream per layer, the same at every redraw
+                layer.p, layer.rng = p, np.random.default_rng([state["seed"], i])
         with no_grad():
             runs = np.stack([model(x_grid)[:, 0] for _ in range(samples)])
         mean, std = runs.mean(axis=0), runs.std(axis=0)
@@ -201,18 +201,17 @@ def dropout_explorer(p=0.5, *, seed=0, samples=100):
         x = x_grid[:, 0]
         band.set_verts([np.concatenate([np.column_stack([x, mean - 2 * std]),
                                         np.column_stack([x[::-1], (mean + 2 * std)[::-1]])])])
-        explorer_state.update(keep=keep, std=std)
+        state.update(keep=keep, std=std)
 
     def resample(_):
         state["seed"] += 1
         explorer.redraw()
 
-    explorer_state = {}
     button.on_click(resample)
     explorer = Explorer("Dropout explorer", fig, [slider, button], update,
                         [image, ax_grid.title, line_mean, line_one, band, line_mc, data],
                         width="900px")
-    explorer.p, explorer.resample, explorer.state = slider, button, explorer_state
+    explorer.p, explorer.resample, explorer.state = slider, button, state
     explorer.image_artist, explorer.lines = image, {"mean": line_mean, "mc_mean": line_mc}
     return explorer
 
@@ -256,7 +255,7 @@ def activation_explorer(activation="sigmoid", depth=10):
     # Fixed limits, so that depths and activations compare at a glance (and the axes never
     # need redrawing).
     ax_g.set(xlabel="layer (1 = next to the input)", ylabel="||dL/dW|| (log scale)",
-             xlim=(0.5, 30.5), ylim=(1e-14, 1e2), title=" ")
+             xlim=(0.5, 30.5), ylim=(1e-20, 1e2), title=" ")
     fig.tight_layout()
 
     choice = widgets.Dropdown(options=list(_ACTIVATIONS), value=activation,
@@ -340,8 +339,6 @@ def nonlinearity_explorer(activation="identity", width=8, *, seed=0):
 # -- early stopping ----------------------------------------------------------------------------
 def noisy_digits_history(epochs=60, noise=0.4, seed=0):
     """Validation loss and test accuracy per epoch of a digits net trained on noisy labels."""
-    from .data import add_label_noise
-
     X, y = load_digits()
     (X_rest, y_rest), (X_test, y_test) = train_val_split(X, y, val_fraction=0.25, rng=seed)
     (X_tr, y_tr), (X_val, y_val) = train_val_split(X_rest, y_rest, val_fraction=0.2, rng=seed + 1)

@@ -176,8 +176,9 @@ for name, g in norms.items():
 # The ReLU network's gradients stay within a small factor across all 12 layers. This is the main
 # reason ReLU-family activations replaced the sigmoid in hidden layers.
 #
-# **Explore.** Choose an activation and a depth and watch the gradient per layer. Try tanh: better
-# than sigmoid (its derivative reaches 1), but it still vanishes as the network gets deeper.
+# **Explore.** Choose an activation and a depth and watch the gradient per layer. Try tanh: its
+# derivative reaches 1 at 0, and with Glorot initialisation its gradients stay within a small
+# factor even 30 layers deep, while the sigmoid's, never above 1/4 per layer, fall by 10^18.
 
 # %%
 activation_explorer()
