@@ -28,7 +28,8 @@ def _say(verdict, quiet):
 def diagnose(expected, got, rtol=1e-6, atol=1e-9):
     """What is wrong with ``got`` compared with ``expected``, in words; None if nothing is."""
     if expected is None or isinstance(expected, (bool, int, np.integer)):
-        return None if got == expected else f"should be {expected!r}, got {got!r}"
+        same = got is None if expected is None else np.ndim(got) == 0 and got == expected
+        return None if same else f"should be {expected!r}, got {got!r}"
     if got is None:
         return "is None: did you forget a `return`?"
     expected = np.asarray(expected, dtype=float)

@@ -185,3 +185,6 @@ def test_diagnose_reports_the_worst_element():
     got[1, 0] = 3.5
     assert checks.diagnose(expected, got) == "is wrong at index (1, 0): expected 3, got 3.5 (relative error 0.14)"
     assert checks.diagnose(expected, expected) is None
+    assert checks.diagnose(4, np.int64(4)) is None and checks.diagnose(None, None) is None
+    assert checks.diagnose(4, np.array([4, 5])) == "should be 4, got array([4, 5])"
+    assert checks.diagnose(None, 3) == "should be None, got 3"
