@@ -231,10 +231,6 @@ def check_stopping_epoch(fn, *, quiet=False):
         ("a loss that keeps falling", [1.0, 0.9, 0.8, 0.7], 2, 0.0),
         ("patience 1", [1.0, 1.0, 0.5], 1, 0.0),
     ]:
-        stopper, expected = EarlyStopping(patience, min_delta), None
-        for epoch, loss in enumerate(losses, start=1):
-            if stopper.step(loss, epoch):
-                expected = epoch
-                break
+        expected, _ = EarlyStopping(patience, min_delta).replay(losses)
         cases.append((label, (losses, patience, min_delta), expected))
     return run_cases(fn, cases, ["the stopping epoch"], quiet=quiet)

@@ -45,6 +45,17 @@ class EarlyStopping:
             self.wait += 1
         return self.wait >= self.patience
 
+    def replay(self, val_losses):
+        """Apply the rule to a list of validation losses (epoch 1 first), from a fresh start.
+
+        Returns ``(stopped_epoch, best_epoch)``; ``stopped_epoch`` is None if it never stops.
+        """
+        self.reset()
+        for epoch, loss in enumerate(val_losses, start=1):
+            if self.step(loss, epoch):
+                return epoch, self.best_epoch
+        return None, self.best_epoch
+
     def __repr__(self):
         return f"EarlyStopping(patience={self.patience}, min_delta={self.min_delta:g})"
 

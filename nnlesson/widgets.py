@@ -355,15 +355,6 @@ def noisy_digits_history(epochs=60, noise=0.4, seed=0):
     return history.val_loss, test_accuracy
 
 
-def stopping_point(val_losses, patience, min_delta):
-    """(stopped epoch, best epoch) of the patience rule over a list of validation losses."""
-    stopper = EarlyStopping(patience, min_delta)
-    for epoch, loss in enumerate(val_losses, start=1):
-        if stopper.step(loss, epoch):
-            return epoch, stopper.best_epoch
-    return len(val_losses), stopper.best_epoch
-
-
 def early_stopping_explorer(val_losses=None, test_accuracy=None, *, patience=5, min_delta=0.0):
     """Move patience and min_delta over a training history: where it stops, what it restores.
 
@@ -391,7 +382,8 @@ def early_stopping_explorer(val_losses=None, test_accuracy=None, *, patience=5, 
     result = {}
 
     def update():
-        stop, best = stopping_point(val_losses, patience_slider.value, delta_slider.value)
+        stop, best = EarlyStopping(patience_slider.value, delta_slider.value).replay(val_losses)
+        stop = stop or len(val_losses)  # never stopped: the run went to its last epoch
         stop_line.set_xdata([stop, stop])
         best_marker.set_data([best], [val_losses[best - 1]])
         text = f"stops after epoch {stop}, restores epoch {best}"
@@ -417,7 +409,7 @@ def backprop_explorer(loss):
     """
     from matplotlib.patches import Rectangle
 
-    from .graph import _draw, layout, topological_order, unbroadcast
+    from .graph import _draw, _fmt, layout, topological_order, unbroadcast
 
     loss.backward()
     steps = [node for node in reversed(topological_order(loss)) if node.op]
@@ -438,9 +430,8 @@ def backprop_explorer(loss):
 
     slider = _int_slider("backward step", 1, 1, len(steps))
 
-    def fmt(a):
-        return np.array2string(np.asarray(a), precision=3, suppress_small=True,
-                               separator=", ").replace("\n", "")
+    def fmt(a):  # the drawing's number format, on one line
+        return _fmt(a).replace("\n", "")
 
     def update():
         node = steps[slider.value - 1]

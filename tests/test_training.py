@@ -58,6 +58,8 @@ def test_early_stopping_patience_rule():
     # 0.75 and 0.72 do not beat 0.8 by more than 0.1: patience 2 runs out at epoch 4.
     assert decisions == [False, False, False, True, False, False, True]
     assert stopper.best_epoch == 5  # 0.5 was the last improvement by more than min_delta
+    assert stopper.replay(losses) == (4, 2)  # from a fresh start: stops at epoch 4, best 2
+    assert nl.EarlyStopping(patience=3).replay([3.0, 2.0, 1.0]) == (None, 3)
 
 
 def test_fit_stops_early_and_restores_the_best_parameters():
