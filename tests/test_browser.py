@@ -108,6 +108,13 @@ def browser():
         chromium.close()
 
 
+@pytest.fixture
+def page(browser):
+    page = browser.new_page(viewport={"width": 1500, "height": 1100})
+    yield page
+    page.close()
+
+
 KERNEL_IDLE = """() => {
     const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
     const session = panel && panel.sessionContext && panel.sessionContext.session;
@@ -165,53 +172,41 @@ def assert_no_error_shown(page, lesson):
 
 
 @pytest.mark.parametrize("lesson", LESSONS_WITH_EXPLORERS)
-def test_every_slider_redraws_its_explorer_in_jupyterlab(lesson, lab, browser):
+def test_every_slider_redraws_its_explorer_in_jupyterlab(lesson, lab, page):
     base, root = lab
     shots = root / "screenshots"
     shots.mkdir(exist_ok=True)
-    page = browser.new_page(viewport={"width": 1500, "height": 1100})
-    try:
-        # a fresh workspace of its own, so that no other lesson is restored beside this one
-        handles = run_all_cells(
-            page, f"{base}/lab/workspaces/{lesson}/tree/{lesson}.ipynb?reset&token={TOKEN}")
-        assert handles, f"{lesson}: no slider found"
-        for i, handle in enumerate(handles):
-            wait_for_redraw(page, handle, press_right)
-            explorer = handle.evaluate_handle("h => h.closest('.widget-vbox')").as_element()
-            explorer.screenshot(path=str(shots / f"{lesson}-slider{i + 1}.png"))
-        assert_no_error_shown(page, lesson)
-        page.screenshot(path=str(shots / f"{lesson}.png"))
-        print(f"\nscreenshots of {lesson}: {shots}")
-    finally:
-        page.close()
+    # a fresh workspace of its own, so that no other lesson is restored beside this one
+    handles = run_all_cells(
+        page, f"{base}/lab/workspaces/{lesson}/tree/{lesson}.ipynb?reset&token={TOKEN}")
+    assert handles, f"{lesson}: no slider found"
+    for i, handle in enumerate(handles):
+        wait_for_redraw(page, handle, press_right)
+        explorer = handle.evaluate_handle("h => h.closest('.widget-vbox')").as_element()
+        explorer.screenshot(path=str(shots / f"{lesson}-slider{i + 1}.png"))
+    assert_no_error_shown(page, lesson)
+    page.screenshot(path=str(shots / f"{lesson}.png"))
+    print(f"\nscreenshots of {lesson}: {shots}")
 
 
-def test_sliders_redraw_in_notebook_7_with_the_mouse(notebook7, browser):
+def test_sliders_redraw_in_notebook_7_with_the_mouse(notebook7, page):
     base, root = notebook7
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    try:
-        handles = run_all_cells(page, f"{base}/notebooks/03_activations.ipynb?token={TOKEN}")
-        assert len(handles) == 2  # pReLU's alpha and the activation explorer's depth
-        for handle in handles:  # Notebook 7 swallows the slider keys: drag with the mouse
-            wait_for_redraw(page, handle, drag_right)
-        assert_no_error_shown(page, "03_activations")
-        page.screenshot(path=str(root / "notebook7-03_activations.png"))
-    finally:
-        page.close()
+    handles = run_all_cells(page, f"{base}/notebooks/03_activations.ipynb?token={TOKEN}")
+    assert len(handles) == 2  # pReLU's alpha and the activation explorer's depth
+    for handle in handles:  # Notebook 7 swallows the slider keys: drag with the mouse
+        wait_for_redraw(page, handle, drag_right)
+    assert_no_error_shown(page, "03_activations")
+    page.screenshot(path=str(root / "notebook7-03_activations.png"))
 
 
-def test_an_unrun_lesson_shows_each_explorer_as_a_picture(lab, browser):
+def test_an_unrun_lesson_shows_each_explorer_as_a_picture(lab, page):
     base, _ = lab
-    page = browser.new_page(viewport={"width": 1500, "height": 1100})
-    try:
-        page.goto(f"{base}/lab/workspaces/unrun/tree/06_dropout.ipynb?reset&token={TOKEN}")
-        page.wait_for_selector(".jp-Notebook .jp-OutputArea-output", timeout=90_000)
-        # No kernel has run: the stored widget has no model, so its static PNG is what shows.
-        mimes = page.evaluate("""() => [...document.querySelectorAll('.jp-CodeCell')]
-            .filter(cell => cell.querySelector('.jp-InputArea').innerText.includes('_explorer('))
-            .map(cell => [...cell.querySelectorAll('.jp-OutputArea-output')]
-                 .map(o => o.getAttribute('data-mime-type')))""")
-        assert mimes == [["image/png"]]
-        assert "Error displaying widget" not in page.content()
-    finally:
-        page.close()
+    page.goto(f"{base}/lab/workspaces/unrun/tree/06_dropout.ipynb?reset&token={TOKEN}")
+    page.wait_for_selector(".jp-Notebook .jp-OutputArea-output", timeout=90_000)
+    # No kernel has run: the stored widget has no model, so its static PNG is what shows.
+    mimes = page.evaluate("""() => [...document.querySelectorAll('.jp-CodeCell')]
+        .filter(cell => cell.querySelector('.jp-InputArea').innerText.includes('_explorer('))
+        .map(cell => [...cell.querySelectorAll('.jp-OutputArea-output')]
+             .map(o => o.getAttribute('data-mime-type')))""")
+    assert mimes == [["image/png"]]
+    assert "Error displaying widget" not in page.content()
