@@ -13,7 +13,8 @@ import io
 
 import numpy as np
 
-from .activations import log_softmax, sigmoid, softmax
+from .activations import sigmoid
+from .losses import SoftmaxCrossEntropy
 
 
 class Tensor:
@@ -245,25 +246,14 @@ def mse(pred, target):
 def cross_entropy(logits, labels):
     """Softmax cross-entropy of (batch, classes) logits with integer labels, averaged.
 
-    One node: its local derivative (softmax(z) - onehot(y)) / batch is simpler and more stable
-    than the chain through exp, sum and log.
+    One node, computed by the layers' own :class:`SoftmaxCrossEntropy`: its local derivative
+    (softmax(z) - onehot(y)) / batch is simpler and more stable than the chain through exp, sum
+    and log.
     """
-    labels = np.asarray(labels)
-    batch, classes = logits.shape
-    if labels.shape != (batch,) or labels.min() < 0 or labels.max() >= classes:
-        raise ValueError(
-            f"cross_entropy expected {batch} labels in [0, {classes}), got {labels!r}"
-        )
-    rows = np.arange(batch)
-    out = Tensor(-np.mean(log_softmax(logits.data)[rows, labels]), parents=(logits,), op="CE")
+    loss = SoftmaxCrossEntropy()
+    out = Tensor(loss(logits.data, labels), parents=(logits,), op="CE")
     out.local = "d CE/dz = (softmax(z) - onehot(y)) / batch"
-
-    def backward():
-        d = softmax(logits.data)
-        d[rows, labels] -= 1
-        return [(logits, out.grad * d / batch)]
-
-    out._backward = backward
+    out._backward = lambda: [(logits, out.grad * loss.backward())]
     return out
 
 
