@@ -6,6 +6,7 @@ colour blindness.
 
 import matplotlib.pyplot as plt
 import numpy as np
+from cycler import cycler
 from matplotlib.colors import ListedColormap
 
 # Okabe & Ito (2008), "Color Universal Design".
@@ -13,6 +14,31 @@ BLUE, ORANGE, GREEN, VERMILLION = "#0072B2", "#E69F00", "#009E73", "#D55E00"
 SKY, PURPLE, YELLOW, BLACK = "#56B4E9", "#CC79A7", "#F0E442", "#000000"
 PALETTE = [BLUE, ORANGE, GREEN, VERMILLION, SKY, PURPLE, YELLOW, BLACK]
 GREY = "#BBBBBB"
+
+# One look for every lesson figure and explorer. A notebook's output area is about 900 px wide:
+# at 100 dpi a figure up to MAX_WIDTH inches shows at full size, so a 9 pt label stays 9 pt.
+DPI = 100
+MAX_WIDTH = 9.0
+STYLE = {
+    "figure.dpi": DPI,
+    "savefig.dpi": DPI,
+    "figure.constrained_layout.use": True,  # titles, labels and colour bars never overlap
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "legend.fontsize": 9,
+    "figure.titlesize": 12,
+    "axes.prop_cycle": cycler(color=PALETTE),
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
+
+
+def use_style():
+    """Apply the course figure style (:data:`STYLE`) to pyplot; each lesson calls it at the top."""
+    plt.rcParams.update(STYLE)
 
 
 def draw_layer(W, ax=None, *, input_names=None, output_names=None):
