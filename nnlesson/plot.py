@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from cycler import cycler
 from matplotlib.colors import ListedColormap
+from matplotlib.text import Text
 
 # Okabe & Ito (2008), "Color Universal Design".
 BLUE, ORANGE, GREEN, VERMILLION = "#0072B2", "#E69F00", "#009E73", "#D55E00"
@@ -119,3 +120,71 @@ def plot_history(history, ax=None, *, title="Loss per epoch"):
     ax.set_title(title)
     ax.legend()
     return ax
+
+
+def figure_problems(fig, *, max_width=MAX_WIDTH, min_fontsize=9):
+    """What makes ``fig`` hard to read at notebook width, as a list of sentences (empty: none).
+
+    Checked: the width (inches at :data:`DPI`, so that the figure shows at full size in a ~900 px
+    output area), every visible text's size, text running off the figure, two texts overlapping
+    each other, and a legend covering plotted points. Tests call it on every lesson figure and
+    explorer.
+    """
+    problems = []
+    width = fig.get_figwidth() * fig.dpi / DPI
+    if width > max_width + 1e-9:
+        problems.append(f"figure is {width:.1f} in wide at {DPI} dpi (at most {max_width})")
+    renderer = fig.canvas.get_renderer()
+    fig.draw(renderer)  # final positions, after constrained layout
+    box = fig.bbox
+    hidden = _undrawn_tick_labels(fig)
+    texts = []
+    for t in fig.findobj(Text):
+        if not t.get_visible() or not t.get_text().strip() or not _shown(t) or id(t) in hidden:
+            continue
+        extent = t.get_window_extent(renderer)
+        if extent.width < 1 or extent.height < 1:
+            continue
+        label = repr(t.get_text()[:30])
+        if t.get_fontsize() < min_fontsize - 1e-9:
+            problems.append(f"text {label} is {t.get_fontsize():g} pt (at least {min_fontsize})")
+        if (extent.x0 < box.x0 - 1 or extent.y0 < box.y0 - 1 or extent.x1 > box.x1 + 1
+                or extent.y1 > box.y1 + 1):
+            problems.append(f"text {label} runs off the figure")
+        texts.append((label, extent))
+    for i, (a, ea) in enumerate(texts):
+        for b, eb in texts[i + 1:]:
+            if ea.shrunk(0.95, 0.9).overlaps(eb.shrunk(0.95, 0.9)):
+                problems.append(f"texts {a} and {b} overlap")
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if legend is None or not legend.get_visible():
+            continue
+        frame = legend.get_window_extent(renderer)
+        for line in ax.get_lines():
+            if not line.get_visible() or not len(line.get_xdata()):
+                continue
+            xy = line.get_transform().transform(line.get_xydata())
+            inside = ((xy[:, 0] > frame.x0) & (xy[:, 0] < frame.x1)
+                      & (xy[:, 1] > frame.y0) & (xy[:, 1] < frame.y1))
+            if inside.any():
+                problems.append(f"the legend of {ax.get_title()!r} covers {line.get_label()!r}")
+    return problems
+
+
+def _shown(text):
+    """False for a text inside a hidden axes."""
+    return text.axes is None or text.axes.get_visible()
+
+
+def _undrawn_tick_labels(fig):
+    """ids of tick labels matplotlib keeps but does not draw (ticks outside the axis limits)."""
+    hidden = set()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            lo, hi = sorted(axis.get_view_interval())
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                loc = tick.get_loc()
+                if loc is None or not lo - 1e-9 * (hi - lo) <= loc <= hi + 1e-9 * (hi - lo):
+                    hidden.update((id(tick.label1), id(tick.label2)))
+    return hidden

@@ -1,0 +1,54 @@
+"""The course figure style and the readability check every lesson figure and explorer goes through."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from nnlesson import plot as nlplot  # noqa: E402
+
+
+def test_a_readable_figure_has_no_problems():
+    with plt.rc_context(nlplot.STYLE):
+        fig, axes = plt.subplots(1, 3, figsize=(8, 3))
+        for ax in axes:
+            ax.plot([0, 1], [0, 1], label="a line")
+            ax.set(title="a long title for a panel", xlabel="x", ylabel="y")
+            ax.legend(loc="lower right")
+        fig.suptitle("Three panels")
+    assert nlplot.figure_problems(fig) == []
+    plt.close(fig)
+
+
+def test_too_wide_too_small_and_overlapping_text_are_reported():
+    with plt.rc_context(nlplot.STYLE):
+        fig, ax = plt.subplots(figsize=(12, 3))
+        ax.text(0.5, 0.5, "hello world", fontsize=6)
+        ax.text(0.52, 0.5, "overlapping")
+    problems = nlplot.figure_problems(fig)
+    assert any("12.0 in wide" in p for p in problems)
+    assert any("'hello world' is 6 pt" in p for p in problems)
+    assert any("overlap" in p for p in problems)
+    plt.close(fig)
+
+
+def test_crowded_titles_without_constrained_layout_are_reported():
+    with plt.rc_context({**nlplot.STYLE, "figure.constrained_layout.use": False}):
+        fig, axes = plt.subplots(1, 3, figsize=(6, 3))
+        for ax in axes:
+            ax.set_title("a very long title for a small panel")
+    assert any("overlap" in p for p in nlplot.figure_problems(fig))
+    plt.close(fig)
+
+
+def test_a_legend_over_the_data_is_reported():
+    with plt.rc_context(nlplot.STYLE):
+        fig, ax = plt.subplots(figsize=(5, 3))
+        x = np.linspace(0, 1, 50)
+        ax.plot(x, np.ones_like(x), label="flat line at the top")
+        ax.set_ylim(0, 1.05)
+        ax.legend(loc="upper center")
+    assert any("legend" in p for p in nlplot.figure_problems(fig))
+    plt.close(fig)
