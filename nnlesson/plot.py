@@ -182,9 +182,12 @@ def _undrawn_tick_labels(fig):
     hidden = set()
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
-            lo, hi = sorted(axis.get_view_interval())
+            scale = axis.get_transform()  # compare in the axis's own scale (log axes too)
+            lo, hi = sorted(scale.transform(np.asarray(axis.get_view_interval(), float)))
+            slack = 1e-9 * (hi - lo)
             for tick in axis.get_major_ticks() + axis.get_minor_ticks():
                 loc = tick.get_loc()
-                if loc is None or not lo - 1e-9 * (hi - lo) <= loc <= hi + 1e-9 * (hi - lo):
+                at = np.nan if loc is None else scale.transform(np.array([float(loc)]))[0]
+                if not lo - slack <= at <= hi + slack:  # False for NaN (log of 0 or less)
                     hidden.update((id(tick.label1), id(tick.label2)))
     return hidden
