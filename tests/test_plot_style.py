@@ -57,9 +57,9 @@ def test_a_legend_over_the_data_is_reported():
 def test_tick_labels_outside_a_log_axis_are_not_counted():
     with plt.rc_context(nlplot.STYLE):
         fig, ax = plt.subplots(figsize=(5, 3))
-        ax.semilogy([1, 2, 3], [1e-6, 1e-3, 1])
+        ax.semilogy([1, 2, 3], [1e-9, 1e-3, 1])
         ax.set(title="log axis", xlabel="x", ylabel="y")
-        ax.set_yticks([1e-14, 1e-6, 1e-3, 1])  # 1e-14 lies below the view: not drawn
-        ax.set_ylim(1e-7, 2)
+        ax.set_yticks([1e-14, 1e-9, 1e-3, 1])  # 1e-14 lies below the view: not drawn
+        ax.set_ylim(1e-10, 2)
     assert nlplot.figure_problems(fig) == []
     plt.close(fig)
