@@ -74,7 +74,8 @@ print("kept   :", layer.mask.astype(int))
 # %% [markdown]
 # One mask over a layer of 16 x 16 units whose activations are all 1, for three values of $p$.
 # Dropped units are **white** (their value is 0, the white triangle at the bottom of the colour
-# bar); the survivors are blue, darker the larger they are: $1/(1-p)$ = 1.11, 2 and 5.
+# bar); the survivors are blue, darker the larger they are (the cell prints their value,
+# $1/(1-p)$).
 
 # %%
 from matplotlib.colors import ListedColormap
@@ -90,6 +91,7 @@ for ax, p in zip(axes, [0.1, 0.5, 0.8]):
     ax.set_xticks([])
     ax.set_yticks([])
     ax.spines[:].set_visible(True)  # a frame, so white units at the border stay visible
+    print(f"p = {p}: survivors 1/(1 - p) = {1 / (1 - p):.2f}")
 fig.colorbar(image, ax=axes, extend="min", shrink=0.85,
              label="h' (white: 0, dropped)")
 fig.suptitle("One dropout mask on 16 x 16 units, input all ones")
@@ -153,7 +155,10 @@ print(f"{'mean of relu(W h) over masks':28}{nl.relu(z).mean(axis=0)[0]:8.3f}"
 #
 # A network with two hidden layers of 256 units has far more weights than needed for 60 noisy
 # two-moons points, and can fit their noise. We train it for 300 epochs with and without dropout
-# ($p = 0.5$ after each hidden layer) and measure on 1,000 fresh points.
+# ($p = 0.5$ after each hidden layer) and measure on 1,000 fresh points. `nl.fit` trains with
+# mini-batch SGD: every epoch it shuffles the 60 points into 3 batches of 20 and takes one step
+# per batch; `momentum=0.9` makes each step a running average of the recent gradients, which
+# smooths the noise of small batches.
 
 # %%
 X, y = nl.make_moons(1060, noise=0.35, rng=0)

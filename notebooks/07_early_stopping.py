@@ -75,7 +75,8 @@ plt.show()
 # %% [markdown]
 # ## Clean labels are learned first, wrong ones later
 #
-# We train a network with two hidden layers of 256 units for 80 epochs and, after every epoch,
+# We train a network with two hidden layers of 256 units for 80 epochs (mini-batch SGD with
+# momentum, as in lesson 6) and, after every epoch,
 # measure its accuracy separately on the training images with a **correct** label and on those with
 # a **wrong** one ("accuracy" on a wrong label means: it predicts the wrong label, it has memorised
 # it), and on the clean test set. For the wrongly labelled images we also count how often the
