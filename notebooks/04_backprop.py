@@ -424,14 +424,3 @@ checks.check_mlp_backward(my_mlp_backward)
 ### BEGIN HIDDEN TESTS
 assert checks.check_mlp_backward(my_mlp_backward, quiet=True)
 ### END HIDDEN TESTS
-
-# %% [markdown]
-# **Exercise 5 (short answer).** In the worked example, which values computed in the forward pass
-# did the backward pass need? What would happen to memory if the network had 100 layers?
-
-# %% [markdown]
-# ### BEGIN SOLUTION
-# The input $x$ (for $\partial z / \partial w$) and the activation $a$ (for $\sigma'(z) = a(1-a)$ and
-# for $\partial L / \partial a$). Every layer keeps such values until its backward has run, so memory
-# grows with depth (and batch size): lesson 5 measures it.
-# ### END SOLUTION

@@ -395,24 +395,19 @@ assert checks.check_mc_dropout(my_mc_dropout, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 4 (short answer).** What would go wrong at test time if training dropped units with
-# probability $p$ but did *not* scale the survivors by $1/(1-p)$?
+# **Exercise 4 (short answer).** (a) What would go wrong at test time if training dropped units
+# with probability $p$ but did *not* scale the survivors by $1/(1-p)$? (b) In the Monte-Carlo
+# dropout plot, why is the band narrow over the training data even though every pass uses a
+# different sub-network?
 
 # %% [markdown]
 # ### BEGIN SOLUTION
-# During training each unit's expected output would be $(1-p)h$; at test time, with all units on,
+# (a) During training each unit's expected output would be $(1-p)h$; at test time, with all units on,
 # the next layer would receive $h$, larger by a factor $1/(1-p)$ than anything it saw in training.
 # (The original dropout paper fixed this by scaling the weights by $1-p$ at test time; inverted
 # dropout scales during training instead, so that testing needs no change.)
-# ### END SOLUTION
-
-# %% [markdown]
-# **Exercise 5 (short answer).** In the Monte-Carlo dropout plot, why is the band narrow over the
-# training data even though every pass uses a different sub-network?
-
-# %% [markdown]
-# ### BEGIN SOLUTION
-# Training pushed *every* sub-network towards the training targets, so near the data they agree.
+#
+# (b) Training pushed *every* sub-network towards the training targets, so near the data they agree.
 # Nothing constrained their behaviour far from the data, so there they extrapolate differently
 # and their predictions spread out.
 # ### END SOLUTION
