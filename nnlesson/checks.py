@@ -234,3 +234,151 @@ def check_stopping_epoch(fn, *, quiet=False):
         expected, _ = EarlyStopping(patience, min_delta).replay(losses)
         cases.append((label, (losses, patience, min_delta), expected))
     return run_cases(fn, cases, ["the stopping epoch"], quiet=quiet)
+
+
+# == lessons 4-7, more exercises (helper lessons-b) ==============================================
+# One block: checks for the exercises added to lessons 4-7, easiest first within each lesson.
+# They reuse run_cases / diagnose like every check above.
+
+# -- lesson 4 ----------------------------------------------------------------------------------
+def check_relu_backward(fn, *, quiet=False):
+    """``fn(h, dout) -> dh``: the ReLU backward, ``dout`` where ``h > 0`` and 0 elsewhere."""
+    r = _rng(0)
+    cases = []
+    for label, h in [("mixed signs", r.normal(size=(4, 5))),
+                     ("all negative", -np.abs(r.normal(size=(2, 3)))),
+                     ("exact zeros (the kink: gradient 0)", np.array([[0.0, 1.0, -1.0, 0.0]]))]:
+        dout = r.normal(size=h.shape)
+        cases.append((label, (h, dout), dout * (h > 0)))
+    return run_cases(fn, cases, ["dh"], quiet=quiet)
+
+
+def _mlp_reference(X, y, W1, b1, W2, b2):
+    """Gradients of the mean cross-entropy of Linear -> ReLU -> Linear, by nnlesson's layers."""
+    from .layers import Linear, ReLU, Sequential
+    from .losses import SoftmaxCrossEntropy
+
+    net = Sequential(Linear(W1.shape[1], W1.shape[0], rng=0), ReLU(),
+                     Linear(W2.shape[1], W2.shape[0], rng=0))
+    for p, value in zip(net.parameters(), (W1, b1, W2, b2)):
+        p.data[...] = value
+    loss_fn = SoftmaxCrossEntropy()
+    loss_fn(net(X), y)
+    net.backward(loss_fn.backward())
+    return tuple(p.grad.copy() for p in net.parameters())
+
+
+def check_mlp_backward(fn, *, quiet=False):
+    """``fn(X, y, W1, b1, W2, b2) -> (dW1, db1, dW2, db2)`` of the mean cross-entropy loss of
+    ``relu(X @ W1.T + b1) @ W2.T + b2``."""
+    cases = []
+    for label, (n, d, m, k), seed in [("a batch of 8, 3 -> 4 -> 2", (8, 3, 4, 2), 0),
+                                      ("a batch of 1, 2 -> 5 -> 3", (1, 2, 5, 3), 1),
+                                      ("a batch of 6, 4 -> 6 -> 4", (6, 4, 6, 4), 2)]:
+        r = _rng(seed)
+        X, y = r.normal(size=(n, d)), r.integers(0, k, size=n)
+        W1, b1 = r.normal(size=(m, d)), r.normal(size=m)
+        W2, b2 = r.normal(size=(k, m)), r.normal(size=k)
+        args = (X, y, W1, b1, W2, b2)
+        cases.append((label, args, _mlp_reference(*args)))
+    return run_cases(fn, cases, ["dW1", "db1", "dW2", "db2"], quiet=quiet)
+
+
+# -- lesson 5 ----------------------------------------------------------------------------------
+def check_array_bytes(fn, *, quiet=False):
+    """``fn(shape, dtype)``: the bytes of an array of that shape and dtype."""
+    cases = [(f"shape {shape}, {np.dtype(dtype).name}", (shape, dtype),
+              int(np.prod(shape)) * np.dtype(dtype).itemsize)
+             for shape, dtype in [((64, 256), np.float64), ((64, 256), np.float32),
+                                  ((64, 256), bool), ((3, 4, 5), np.float64), ((7,), np.int32)]]
+    return run_cases(fn, cases, ["the byte count"], quiet=quiet)
+
+
+def check_best_checkpoint(fn, *, quiet=False):
+    """``fn(L) -> (k, activations)``: the k in 1..L with the fewest ``ceil(L / k) + k``
+    activations held at the peak of a checkpointed backward (the smallest such k on a tie)."""
+    cases = []
+    for L in (32, 16, 10, 1, 50):
+        cost = {k: -(-L // k) + k for k in range(1, L + 1)}
+        best = min(cost, key=lambda k: (cost[k], k))
+        cases.append((f"L = {L}", (L,), (best, cost[best])))
+    return run_cases(fn, cases, ["k", "the activations at the peak"], quiet=quiet)
+
+
+# -- lesson 6 ----------------------------------------------------------------------------------
+def check_dropout_variance(fn, *, quiet=False):
+    """``fn(h, p)``: the variance of the inverted-dropout output h' (element-wise)."""
+    r = _rng(0)
+    cases = [(label, (h, p), h ** 2 * p / (1 - p)) for label, h, p in [
+        ("p = 0.5 on a vector", r.normal(size=6), 0.5),
+        ("p = 0.2 on a 3 x 4 array", r.normal(size=(3, 4)), 0.2),
+        ("p = 0.8", np.array([1.0, -2.0, 3.0]), 0.8),
+        ("p = 0 (no dropout)", np.array([1.0, 2.0]), 0.0),
+    ]]
+    return run_cases(fn, cases, ["the variance"], quiet=quiet)
+
+
+def check_mc_dropout(fn, *, quiet=False):
+    """``fn(model, x, T) -> (mean, std)``: T forward passes with dropout on (``model.train()``),
+    their mean and standard deviation over the passes; the model left in eval mode afterwards."""
+    from .layers import Dropout, Linear, ReLU, Sequential
+
+    cases = []
+    for label, (n, width, p, T), seed in [("5 points, p = 0.5, T = 20", (5, 8, 0.5, 20), 0),
+                                          ("1 point, p = 0.2, T = 50", (1, 16, 0.2, 50), 1),
+                                          ("4 points, p = 0.5, T = 2", (4, 4, 0.5, 2), 2)]:
+        r = _rng(seed)
+        model = Sequential(Linear(1, width, rng=r), ReLU(), Dropout(p, rng=r),
+                           Linear(width, 1, rng=r))
+        model.eval()  # as fit leaves it: the function must switch dropout on itself
+        x = r.normal(size=(n, 1))
+        twin = copy.deepcopy(model)  # the same weights and the same random state
+        twin.train()
+        samples = np.stack([twin(x) for _ in range(T)])
+        cases.append((label, (model, x, T), (samples.mean(axis=0), samples.std(axis=0), False)))
+
+    def with_mode_after(model, x, T):
+        result = fn(model, x, T)
+        if isinstance(result, tuple) and len(result) == 2:
+            if np.ndim(result[1]) and np.allclose(result[1], 0):
+                raise ValueError("every pass gave the same output (std 0): is dropout on? "
+                                 "Call model.train() before the passes")
+            return (*result, model.training)
+        return result
+
+    with_mode_after.__name__ = getattr(fn, "__name__", "your function")
+    return run_cases(with_mode_after, cases,
+                     ["the mean", "the std", "model.training after the call (call model.eval())"],
+                     quiet=quiet)
+
+
+# -- lesson 7 ----------------------------------------------------------------------------------
+def check_noise_fraction(fn, *, quiet=False):
+    """``fn(y_given, y_true)``: the fraction of labels that are wrong."""
+    r = _rng(0)
+    y_true = r.integers(0, 10, size=200)
+    y_given = y_true.copy()
+    flip = r.random(200) < 0.3
+    y_given[flip] = (y_true[flip] + r.integers(1, 10, size=flip.sum())) % 10
+    cases = [("200 labels, some wrong", (y_given, y_true), float(np.mean(y_given != y_true))),
+             ("no wrong label", (y_true, y_true), 0.0),
+             ("all wrong", ((y_true + 1) % 10, y_true), 1.0)]
+    return run_cases(fn, cases, ["the fraction"], quiet=quiet)
+
+
+def check_label_agreement(fn, *, quiet=False):
+    """``fn(predicted, y_true, y_given) -> (true_rate, given_rate)``: on the examples whose given
+    label is wrong, the fraction predicted as the true label and as the given (wrong) label."""
+    cases = []
+    for label, n, seed in [("100 examples", 100, 0), ("12 examples", 12, 1)]:
+        r = _rng(seed)
+        y_true = r.integers(0, 10, size=n)
+        y_given = np.where(r.random(n) < 0.4, (y_true + 1 + r.integers(0, 9, size=n)) % 10, y_true)
+        predicted = np.where(r.random(n) < 0.5, y_true, np.where(r.random(n) < 0.5, y_given,
+                                                                    r.integers(0, 10, size=n)))
+        wrong = y_given != y_true
+        cases.append((label, (predicted, y_true, y_given),
+                      (np.mean(predicted[wrong] == y_true[wrong]),
+                       np.mean(predicted[wrong] == y_given[wrong]))))
+    return run_cases(fn, cases, ["true_rate", "given_rate"], quiet=quiet)
+# == end of lessons 4-7 block =====================================================================

@@ -43,6 +43,7 @@ import nnlesson as nl
 from nnlesson import checks
 from nnlesson import plot as nlplot
 
+nlplot.use_style()
 np.set_printoptions(precision=4, suppress=True)
 
 # %% [markdown]
@@ -173,21 +174,31 @@ for name, mine, p in zip(["W1", "b1", "W2", "b2"], [dW1, db1, dW2, db2], net.par
 # %% [markdown]
 # ## The network's graph, step by step
 #
-# The same network on one example, computed with graph tensors. The drawing shows every
-# intermediate the forward pass stored and, after `backward()`, the gradient each one received.
+# The same network on one example, computed with graph tensors. We take row 3 of the batch: its
+# pre-activations $H$ have both signs (the cell prints them), so the ReLU visibly does something:
+# it zeroes the negative ones, and in the backward pass it blocks their gradient. The drawing shows every intermediate the
+# forward pass stored and, after `backward()`, the gradient each one received.
 
 # %%
+row = 3
 W1_, b1_, W2_, b2_ = (Tensor(p.data, name=name)
                       for name, p in zip(["W1", "b1", "W2", "b2"], net.parameters()))
-x_ = Tensor(X[:1], name="x")
+x_ = Tensor(X[row:row + 1], name="x")
 H_ = x_ @ W1_.T + b1_
 A_ = H_.relu()
 S_ = A_ @ W2_.T + b2_
-L_ = cross_entropy(S_, y[:1])
+L_ = cross_entropy(S_, y[row:row + 1])
 for tensor, name in [(H_, "H"), (A_, "A"), (S_, "S"), (L_, "L")]:
     tensor.name = name
 L_.backward()
+print("H  =", H_.data[0], "   dL/dH =", H_.grad[0])
+print("A  =", A_.data[0] + 0.0, "   dL/dA =", A_.grad[0])  # + 0.0 prints relu's -0.0 as 0.0
 draw(L_)
+
+# %% [markdown]
+# Where $H < 0$ the ReLU outputs $A = 0$, and $\partial L/\partial H$ is 0 there although
+# $\partial L/\partial A$ is not: the local derivative $[H > 0]$ stops the gradient. Those hidden
+# units did not contribute to this example's output, so their weights get no gradient from it.
 
 # %% [markdown]
 # **Explore.** The single neuron we worked out by hand, as a graph. Move the slider to walk its
@@ -197,6 +208,8 @@ draw(L_)
 # and the numbers are those of our hand computation.
 
 # %%
+from IPython.display import display
+
 from nnlesson.widgets import backprop_explorer
 
 w_, xn_, b_, t_ = (Tensor(v, name=n) for v, n in [(0.5, "w"), (2.0, "x"), (-0.5, "b"), (1.0, "t")])
@@ -207,7 +220,9 @@ error_ = a_ - t_
 neuron_loss = error_ ** 2
 for tensor, name in [(wx_, "wx"), (z_, "z"), (a_, "a"), (error_, "a-t"), (neuron_loss, "L")]:
     tensor.name = name
-backprop_explorer(neuron_loss)
+with plt.rc_context({"figure.constrained_layout.use": False}):  # it lays itself out
+    explorer = backprop_explorer(neuron_loss)
+display(explorer)
 
 # %% [markdown]
 # Three ways to the same gradients, on the whole batch: the layers' hand-written `backward`, the
@@ -219,23 +234,30 @@ graph_loss = cross_entropy((Tensor(X) @ W1_.T + b1_).relu() @ W2_.T + b2_, y)
 graph_loss.backward()
 loss_fn(net(X), y)
 net.backward(loss_fn.backward())
+print("relative error     layers vs graph   layers vs numerical")
 for name, p, t in zip(["W1", "b1", "W2", "b2"], net.parameters(), [W1_, b1_, W2_, b2_]):
     numeric = nl.numerical_gradient(lambda _: loss_fn(net(X), y), p.data)
-    print(f"d{name}: layers vs graph {nl.rel_error(p.grad, t.grad) < 1e-12}, "
-          f"layers vs numerical {nl.rel_error(p.grad, numeric) < 1e-7}")
+    print(f"d{name:17} {nl.rel_error(p.grad, t.grad):15.1e}   {nl.rel_error(p.grad, numeric):19.1e}")
+
+# %% [markdown]
+# The layers and the graph do the same arithmetic in the same order: they agree to the last bit
+# or nearly (the printed errors are 0 or around $10^{-16}$, float64's resolution). Central
+# differences are an approximation, so they agree only to about $10^{-9}$ to $10^{-10}$.
 
 # %% [markdown]
 # ## Gradient checking
 #
 # Every backward pass we write can be checked the way we checked the single neuron:
 # `nl.gradcheck` compares each parameter's gradient (and the input's) with central differences and
-# reports the **relative error** $\max|a - b| / \max(|a|, |b|)$. In float64:
+# reports the **relative error** $\max|a - b| / \max(|a|, |b|)$, and passes a gradient when that
+# error is below its tolerance `tol` (default $10^{-6}$, printed on the report's last line). In
+# float64:
 #
 # | relative error | meaning |
 # | --- | --- |
 # | around $10^{-2}$ or more | a bug: a wrong sign, a missing term, a forgotten sum |
 # | around $10^{-4}$ | suspicious: maybe an input sits on a kink of ReLU, or float32 was used |
-# | $10^{-7}$ or less | correct |
+# | below $10^{-6}$ (`gradcheck`'s tolerance) | correct; a correct backward usually gives $10^{-8}$ or less |
 
 # %%
 print(nl.gradcheck(net, X, loss_fn, y))
@@ -261,7 +283,8 @@ print(report)
 #
 # How small $\epsilon$ should be is a trade-off: the error of the central difference shrinks like
 # $\epsilon^2$, but a tiny $\epsilon$ loses digits to round-off ($L(w+\epsilon)$ and $L(w-\epsilon)$
-# become almost equal). In float64, $\epsilon$ around $10^{-6}$ to $10^{-5}$ is the sweet spot:
+# become almost equal). In float64 the sweet spot lies in between (the line printed under the
+# plot):
 
 # %%
 epsilons = np.logspace(-12, -1, 23)
@@ -277,10 +300,13 @@ errors = [nl.rel_error(dW1_exact, nl.numerical_gradient(loss_at, net[0].W.data, 
 
 fig, ax = plt.subplots(figsize=(6, 3.8))
 ax.loglog(epsilons, errors, "o-", color=nlplot.BLUE)
+ax.set_xticks(np.logspace(-12, 0, 7))  # label only decades inside the plotted range
+ax.set_yticks(np.logspace(-10, 0, 6))
 ax.set_xlabel("step size epsilon")
 ax.set_ylabel("relative error of dL/dW1")
 ax.set_title("Central differences: truncation (right) vs round-off (left)")
 plt.show()
+print(f"smallest relative error {min(errors):.1e}, at epsilon = {epsilons[np.argmin(errors)]:.0e}")
 
 # %% [markdown]
 # ## One step of gradient descent
@@ -305,14 +331,33 @@ print(f"loss before the step {loss_before:.4f}, after {loss_after:.4f}")
 #   it receives by its local derivative: $\partial Z/\partial X = \mathrm{prod}(\partial Z/\partial Y, \partial Y/\partial X)$.
 # - For a linear layer $Y = XW^\top + b$: $\partial L/\partial W = (\partial L/\partial Y)^\top X$,
 #   $\partial L/\partial b = $ the column sums of $\partial L/\partial Y$, $\partial L/\partial X = (\partial L/\partial Y) W$.
-# - Check every backward against central differences: below $10^{-7}$ in float64 is correct.
+# - Check every backward against central differences: `gradcheck` passes a relative error below
+#   $10^{-6}$ in float64; a correct backward usually gives $10^{-8}$ or less.
 #
 # ## Exercises
 #
 # Each code exercise ends with a check: run the cell and it tells you at once whether your
-# function is right and, if not, what is wrong with it.
+# function is right and, if not, what is wrong with it. The exercises rise in difficulty; the last
+# code exercise takes several steps.
 #
-# **Exercise 1 (code).** Write `my_numerical_gradient(f, x, eps=1e-6)` that returns the central
+# **Exercise 1 (code, one line).** Write `my_relu_backward(h, dout)`: the gradient with respect to
+# the ReLU's input `h`, given the gradient `dout` of its output. At $h = 0$ take the derivative 0,
+# as `nl.ReLU` does.
+
+# %%
+def my_relu_backward(h, dout):
+    ### BEGIN SOLUTION
+    return dout * (h > 0)
+    ### END SOLUTION
+
+
+checks.check_relu_backward(my_relu_backward)
+### BEGIN HIDDEN TESTS
+assert checks.check_relu_backward(my_relu_backward, quiet=True)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# **Exercise 2 (code).** Write `my_numerical_gradient(f, x, eps=1e-6)` that returns the central
 # difference gradient of the scalar function `f(x)` with respect to the array `x`. Leave `x`
 # unchanged when you return.
 
@@ -333,9 +378,12 @@ def my_numerical_gradient(f, x, eps=1e-6):
 
 
 checks.check_numerical_gradient(my_numerical_gradient)
+### BEGIN HIDDEN TESTS
+assert checks.check_numerical_gradient(my_numerical_gradient, quiet=True)
+### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 2 (code).** Write the backward pass of a linear layer: given the cached input `x`
+# **Exercise 3 (code).** Write the backward pass of a linear layer: given the cached input `x`
 # (shape `(N, n)`), the weights `W` (shape `(m, n)`) and `dout` (shape `(N, m)`), return
 # `(dx, dW, db)`.
 
@@ -347,14 +395,32 @@ def my_linear_backward(x, W, dout):
 
 
 checks.check_linear_backward(my_linear_backward)
+### BEGIN HIDDEN TESTS
+assert checks.check_linear_backward(my_linear_backward, quiet=True)
+### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 3 (short answer).** In the worked example, which values computed in the forward pass
-# did the backward pass need? What would happen to memory if the network had 100 layers?
+# **Exercise 4 (code, several steps).** The whole backward pass of this lesson's network:
+# `my_mlp_backward(X, y, W1, b1, W2, b2)` returns `(dW1, db1, dW2, db2)`, the gradients of the mean
+# cross-entropy loss of $\mathrm{relu}(X W_1^\top + b_1) W_2^\top + b_2$ with labels `y`. Steps:
+# the forward pass (keep $H$ and $A$), $\partial L/\partial S$ from the softmax, then the table
+# above row by row. You may reuse `my_linear_backward` and `my_relu_backward`.
 
-# %% [markdown]
-# ### BEGIN SOLUTION
-# The input $x$ (for $\partial z / \partial w$) and the activation $a$ (for $\sigma'(z) = a(1-a)$ and
-# for $\partial L / \partial a$). Every layer keeps such values until its backward has run, so memory
-# grows with depth (and batch size): lesson 5 measures it.
-# ### END SOLUTION
+# %%
+def my_mlp_backward(X, y, W1, b1, W2, b2):
+    ### BEGIN SOLUTION
+    H = X @ W1.T + b1
+    A = np.maximum(H, 0)
+    dS = nl.softmax(A @ W2.T + b2)
+    dS[np.arange(len(y)), y] -= 1
+    dS /= len(y)
+    dA, dW2, db2 = my_linear_backward(A, W2, dS)
+    _, dW1, db1 = my_linear_backward(X, W1, my_relu_backward(H, dA))
+    return dW1, db1, dW2, db2
+    ### END SOLUTION
+
+
+checks.check_mlp_backward(my_mlp_backward)
+### BEGIN HIDDEN TESTS
+assert checks.check_mlp_backward(my_mlp_backward, quiet=True)
+### END HIDDEN TESTS

@@ -45,6 +45,7 @@ import nnlesson as nl
 from nnlesson import checks
 from nnlesson import plot as nlplot
 
+nlplot.use_style()
 MB = 1e6
 
 # %% [markdown]
@@ -114,7 +115,7 @@ print("measured == analytic, over batch sizes:",
 print("measured == analytic, over depths:     ",
       by_depth == [analytic_bytes(d, 64, width) for d in depths])
 
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
 axes[0].plot(batches, np.array(by_batch) / MB, "o", color=nlplot.BLUE, label="measured")
 axes[0].plot(batches, [analytic_bytes(8, n, width) / MB for n in batches], "-",
              color=nlplot.ORANGE, label="L N w (8 + 1) bytes")
@@ -126,9 +127,9 @@ axes[1].plot(depths, [analytic_bytes(d, 64, width) / MB for d in depths], "-",
 axes[1].set_xlabel("depth L in blocks (batch N = 64)")
 axes[1].set_title("... vs depth")
 for ax in axes:
-    ax.set_ylabel("MB kept for backward (width w = 256)")
+    ax.set_ylabel("MB kept for backward")
     ax.legend()
-fig.tight_layout()
+fig.suptitle("Width w = 256, float64")
 plt.show()
 
 # %% [markdown]
@@ -171,11 +172,16 @@ print(f"peak during a prediction forward: {inference_peak / MB:5.1f} MB")
 print(f"peak during a training forward:   {training_peak / MB:5.1f} MB")
 print(f"difference:                       {(training_peak - inference_peak) / MB:5.1f} MB")
 print(f"cache_nbytes() after training:    {net.cache_nbytes() / MB:5.1f} MB")
+activation = x.nbytes  # one 256 x 256 float64 activation
+print(f"in activations of {activation / MB:.2f} MB: prediction peak "
+      f"{inference_peak / activation:.1f}, cache_nbytes() minus the difference "
+      f"{(net.cache_nbytes() - (training_peak - inference_peak)) / activation:.1f}")
 
 # %% [markdown]
-# The extra memory of the training forward is, to within one or two activations, exactly what the
-# layers report keeping. A prediction holds about two activations at any moment (the input and the
-# output of the current layer), whatever the depth; training holds every layer's intermediates.
+# The last line counts in activations (one 256 x 256 float64 array). The extra memory of the
+# training forward is what the layers report keeping, to within the one or two activations
+# printed there. A prediction's peak is a few activations (the output of the current layer, the
+# one before it, a temporary), whatever the depth; training holds every layer's intermediates.
 # That is why a GPU that can *run* a large model often cannot *train* it at the same batch size.
 #
 # ## Gradient checkpointing: trade compute for memory
@@ -202,7 +208,8 @@ print("checkpointed gradients identical:", all(np.array_equal(a, b) for a, b in 
 # %% [markdown]
 # Storing $L/k$ segment inputs and recomputing one segment of $k$ layers at a time, the peak memory
 # of backward is about $L/k + k$ activations, smallest at $k = \sqrt{L}$. The price is one extra
-# forward pass. We measure peak memory and time of a full training step (forward and backward) for
+# forward pass: a third more arithmetic, since a `Linear` does one matrix product forward
+# and two backward. We measure peak memory and time of a full training step (forward and backward) for
 # every $k$ of a 32-layer network (16 blocks of `Linear` + `ReLU`).
 
 # %%
@@ -212,45 +219,81 @@ x_big = np.random.default_rng(6).normal(size=(256, 256))
 dout = np.ones_like(x_big)
 
 
-def step_cost(k):
+def training_step(k):
+    """One forward and backward of the 32-layer network, checkpointed every k layers."""
     model = block_net(depth_layers // 2, 256, np.random.default_rng(7), checkpoint_every=k)
 
     def step():
         model(x_big)
         model.backward(dout)
 
-    peak = peak_bytes(step)
-    start = time.perf_counter()
-    for _ in range(3):
-        step()
-    return peak, (time.perf_counter() - start) / 3
+    return step
 
 
-plain_peak, plain_time = step_cost(None)
-costs = [step_cost(k) for k in ks]
+def fastest_times(steps, rounds=3):
+    """The fastest of `rounds` runs of each step, taking turns so that a busy moment on the
+    machine slows every step alike."""
+    best = [np.inf] * len(steps)
+    for _ in range(rounds):
+        for i, step in enumerate(steps):
+            start = time.perf_counter()
+            step()
+            best[i] = min(best[i], time.perf_counter() - start)
+    return best
 
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+
+# NBVAL_IGNORE_OUTPUT
+# (times change from run to run, peaks with the numpy version; tests/test_claims_04_07.py checks
+# the memory claims below)
+steps = [training_step(k) for k in [None, *ks]]
+peaks = [peak_bytes(step) for step in steps]
+times = fastest_times(steps)
+plain_peak, plain_time = peaks[0], times[0]
+costs = list(zip(peaks[1:], times[1:]))
+memory = np.array([peak for peak, _ in costs]) / plain_peak
+slowdown = np.array([t for _, t in costs]) / plain_time
+print(f"no checkpointing: peak {plain_peak / MB:.1f} MB, {plain_time * 1e3:.0f} ms per step")
+print(f"{'k':>3} {'peak (MB)':>10} {'peak / no checkpointing':>24} {'time / no checkpointing':>24}")
+for k, (peak, _), m, t in zip(ks, costs, memory, slowdown):
+    print(f"{k:3d} {peak / MB:10.1f} {m:24.0%} {t:24.2f}")
+best = int(np.argmin(memory))
+print(f"smallest peak at k = {ks[best]}: {memory[best]:.0%} of the peak without checkpointing; "
+      f"time ratios from {slowdown.min():.2f} to {slowdown.max():.2f}")
+linears = depth_layers // 2
+print(f"matrix products per step: {3 * linears} without checkpointing (per Linear 1 forward, "
+      f"2 backward), {4 * linears} with it for any k (one more forward): {4 / 3:.2f} times")
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
 axes[0].plot(ks, [c[0] / MB for c in costs], "o-", color=nlplot.BLUE, label="checkpointed")
 axes[0].axhline(plain_peak / MB, color=nlplot.VERMILLION, ls="--", label="no checkpointing")
 axes[0].axvline(np.sqrt(depth_layers), color=nlplot.GREY, ls=":", label="k = sqrt(32)")
 axes[0].set_xlabel("checkpoint every k layers")
 axes[0].set_ylabel("peak memory of a training step (MB)")
 axes[0].set_title("Memory: smallest near k = sqrt(depth)")
-axes[0].legend()
-axes[1].plot(ks, [c[1] / plain_time for c in costs], "o-", color=nlplot.BLUE, label="checkpointed")
+axes[0].legend(loc="upper center")
+axes[1].plot(ks, slowdown, "o-", color=nlplot.BLUE, label="checkpointed")
 axes[1].axhline(1, color=nlplot.VERMILLION, ls="--", label="no checkpointing")
+axes[1].axhline(4 / 3, color=nlplot.GREY, ls=":", label="4/3: the arithmetic")
 axes[1].set_xlabel("checkpoint every k layers")
 axes[1].set_ylabel("time of a training step (relative)")
-axes[1].set_ylim(0, 2.5)
-axes[1].set_title("Compute: about one extra forward pass")
-axes[1].legend()
-fig.tight_layout()
+axes[1].set_ylim(0, 2)
+axes[1].set_title("Time (fastest of 3 steps; noisy)")
+axes[1].legend(loc="lower right")
 plt.show()
 
 # %% [markdown]
-# Near $k = \sqrt{32} \approx 6$ the step needs about half the memory it needs without
-# checkpointing, for about 1.2 to 1.5 times the time (the extra forward pass). Checkpointing *every* layer ($k = 1$) is worse
-# than none here: it stores every ReLU's float input, where the ReLU itself keeps only a 1-byte mask.
+# Read the table and its last line. The smallest peak is near $k = \sqrt{32} \approx 5.7$: at
+# $k = 8$, with $k = 4$ and $6$ close behind, a little over half the memory of the step without
+# checkpointing (56% to 65% in the stored run). That is more than the simple count
+# $(L/k + k)/L$ predicts, because the count treats every layer alike (here the ReLUs keep only
+# 1-byte masks) and ignores the backward pass's own temporaries. The price is compute:
+# one extra forward pass, 4/3 of the matrix products (the last printed line), whatever $k$. The
+# measured times should sit near that ratio, but on a busy shared machine a single step's time
+# can be far off in either direction (compare the table's time column with the dotted line), so
+# read them as rough; the memory figures do not change from run to run.
+# Checkpointing *every* layer ($k = 1$) needs *more* memory than none: it stores every ReLU's
+# float input, where the ReLU itself keeps only a 1-byte mask.
 #
 # ## Summary
 #
@@ -258,14 +301,34 @@ plt.show()
 # - That memory is $\text{depth} \times \text{batch} \times \text{width} \times$ bytes per element:
 #   linear in batch size and depth. Prediction (`no_grad`) keeps none of it.
 # - Gradient checkpointing keeps every $k$-th input and recomputes the rest: with $k \approx
-#   \sqrt{L}$ memory falls from $L$ to about $2\sqrt{L}$ activations for about one extra forward.
+#   \sqrt{L}$ the kept activations fall from $L$ to about $2\sqrt{L}$ for about one extra
+#   forward; the whole step's peak falls less (here to a little over half), because gradients and
+#   temporaries remain.
 #
 # ## Exercises
 #
 # Each code exercise ends with a check: run the cell and it tells you at once whether your
-# function is right and, if not, what is wrong with it.
+# function is right and, if not, what is wrong with it. The exercises rise in difficulty; the last
+# code exercise takes several steps.
 #
-# **Exercise 1 (code).** Write `my_cache_bytes(depth, batch, width)`: the bytes kept for backward
+# **Exercise 1 (code, one line).** Write `my_array_bytes(shape, dtype)`: the bytes of a numpy array
+# of that shape and dtype, computed from the numbers alone (without creating the array).
+# `np.dtype(dtype).itemsize` gives the bytes per element.
+
+# %%
+def my_array_bytes(shape, dtype):
+    ### BEGIN SOLUTION
+    return int(np.prod(shape)) * np.dtype(dtype).itemsize
+    ### END SOLUTION
+
+
+checks.check_array_bytes(my_array_bytes)
+### BEGIN HIDDEN TESTS
+assert checks.check_array_bytes(my_array_bytes, quiet=True)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# **Exercise 2 (code).** Write `my_cache_bytes(depth, batch, width)`: the bytes kept for backward
 # by `depth` blocks of `Linear(width, width)` + `Sigmoid()` in float64. (What does a Sigmoid keep?)
 
 # %%
@@ -276,9 +339,36 @@ def my_cache_bytes(depth, batch, width):
 
 
 checks.check_cache_bytes(my_cache_bytes)
+### BEGIN HIDDEN TESTS
+assert checks.check_cache_bytes(my_cache_bytes, quiet=True)
+### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 2 (short answer).** Your network trains with batch size 256 but runs out of memory
+# **Exercise 3 (code, several steps).** In the simple count of checkpointing, a network of $L$
+# layers that keeps the input of every $k$-th layer holds, at the peak of its backward pass,
+# $\lceil L/k \rceil$ stored segment inputs plus the $k$ activations of the segment being
+# recomputed. Write `my_best_checkpoint(L)` returning `(k, activations)`: the $k$ from 1 to $L$
+# with the fewest activations at the peak, and that number (on a tie, the smallest such $k$).
+# Steps: the count for one $k$ (mind the ceiling), the count for every $k$, the best one. Is
+# your $k$ for $L = 32$ near $\sqrt{32}$? Is it the $k$ the measurement above found, and why
+# might they differ?
+
+# %%
+def my_best_checkpoint(L):
+    ### BEGIN SOLUTION
+    counts = [(-(-L // k) + k, k) for k in range(1, L + 1)]  # -(-a // b): ceil(a / b) in integers
+    activations, k = min(counts)
+    return k, activations
+    ### END SOLUTION
+
+
+checks.check_best_checkpoint(my_best_checkpoint)
+### BEGIN HIDDEN TESTS
+assert checks.check_best_checkpoint(my_best_checkpoint, quiet=True)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# **Exercise 4 (short answer).** Your network trains with batch size 256 but runs out of memory
 # at 512. Name two ways to train with the larger effective batch, and what each costs.
 
 # %% [markdown]

@@ -43,6 +43,7 @@ import nnlesson as nl
 from nnlesson import checks
 from nnlesson import plot as nlplot
 
+nlplot.use_style()
 np.set_printoptions(precision=3, suppress=True)
 
 # %% [markdown]
@@ -71,19 +72,29 @@ print("h'     :", layer(h))
 print("kept   :", layer.mask.astype(int))
 
 # %% [markdown]
-# One mask over a layer of 16 x 16 units, for three values of $p$: dropped units are grey, the
-# survivors are scaled up by $1/(1-p)$.
+# One mask over a layer of 16 x 16 units whose activations are all 1, for three values of $p$.
+# Dropped units are **white** (their value is 0, the white triangle at the bottom of the colour
+# bar); the survivors are blue, darker the larger they are (the cell prints their value,
+# $1/(1-p)$).
 
 # %%
-fig, axes = plt.subplots(1, 3, figsize=(10, 3.6))
+from matplotlib.colors import ListedColormap
+
+# survivors (values 1 to 5) on a blue ramp that stays visibly darker than white; 0 falls below
+# vmin = 1 and takes the "under" colour, white: a dropped unit looks empty
+blues = ListedColormap(plt.get_cmap("Blues")(np.linspace(0.45, 1.0, 256))).with_extremes(under="white")
+fig, axes = plt.subplots(1, 3, figsize=(9, 3.4))
 for ax, p in zip(axes, [0.1, 0.5, 0.8]):
     out = nl.Dropout(p, rng=1)(np.ones((16, 16)))
-    ax.imshow(out, cmap="cividis", vmin=0, vmax=5)
-    ax.set_title(f"p = {p}: {np.mean(out == 0):.0%} dropped,\nsurvivors = {1 / (1 - p):.2f}")
+    image = ax.imshow(out, cmap=blues, vmin=1, vmax=5)
+    ax.set_title(f"p = {p}: {np.mean(out == 0):.0%} dropped")
     ax.set_xticks([])
     ax.set_yticks([])
-fig.suptitle("Dropout masks on a layer of 16 x 16 units (input all ones)")
-fig.tight_layout()
+    ax.spines[:].set_visible(True)  # a frame, so white units at the border stay visible
+    print(f"p = {p}: survivors 1/(1 - p) = {1 / (1 - p):.2f}")
+fig.colorbar(image, ax=axes, extend="min", shrink=0.85,
+             label="h' (white: 0, dropped)")
+fig.suptitle("One dropout mask on 16 x 16 units, input all ones")
 plt.show()
 
 # %% [markdown]
@@ -102,21 +113,52 @@ print(f"{'the input h':22}: {h[0]}")
 # %% [markdown]
 # ## At test time dropout is off
 #
-# After training we want the network's best, deterministic prediction, not a noisy one. Because the
-# training-time noise was unbiased, the network with every unit on already produces the expected
-# activations: in eval mode (`model.eval()`) dropout is simply the identity. (`nl.fit` switches to
-# eval mode for validation and leaves the model there.)
+# After training we want the network's best, deterministic prediction, not a noisy one. In eval
+# mode (`model.eval()`) dropout is simply the identity. (`nl.fit` switches to eval mode for
+# validation and leaves the model there.)
 
 # %%
 layer.eval()
 print("eval mode:", layer(h)[0])
 
 # %% [markdown]
+# Is the network with every unit on the *average* of the networks seen in training? Only up to
+# the next linear layer. A linear layer commutes with the expectation, $\mathbb{E}[W h' + b] =
+# W\,\mathbb{E}[h'] + b = W h + b$, so its output in eval mode is exactly the average of its
+# training outputs. A nonlinearity $f$ does not: in general $\mathbb{E}[f(h')] \ne
+# f(\mathbb{E}[h'])$. Two output units after a dropout layer with $p = 0.5$ show both cases: unit 1
+# adds four activations of 1, unit 2 adds two and subtracts two (its input is 0 in eval mode).
+
+# %%
+h4 = np.ones((1, 4))
+W = np.array([[1.0, 1.0, 1.0, 1.0],    # unit 1
+              [1.0, -1.0, 1.0, -1.0]])  # unit 2
+layer = nl.Dropout(p=0.5, rng=3)
+z = np.concatenate([layer(np.repeat(h4, 10_000, axis=0)) @ W.T for _ in range(10)])
+print(f"{'':28}{'unit 1':>8}{'unit 2':>8}")
+print(f"{'eval:  W h':28}{(h4 @ W.T)[0, 0]:8.3f}{(h4 @ W.T)[0, 1]:8.3f}")
+print(f"{'mean of W h over masks':28}{z.mean(axis=0)[0]:8.3f}{z.mean(axis=0)[1]:8.3f}")
+print(f"{'eval:  relu(W h)':28}{nl.relu(h4 @ W.T)[0, 0]:8.3f}{nl.relu(h4 @ W.T)[0, 1]:8.3f}")
+print(f"{'mean of relu(W h) over masks':28}{nl.relu(z).mean(axis=0)[0]:8.3f}"
+      f"{nl.relu(z).mean(axis=0)[1]:8.3f}")
+
+# %% [markdown]
+# Before the ReLU, eval mode and the average over 100,000 masks agree (up to sampling noise).
+# After it they agree for unit 1, whose input is positive whatever the mask, but not for unit 2:
+# the ReLU cuts off the negative half of its noisy input, so its average is above 0 while the
+# eval output is exactly 0. A whole network stacks many such nonlinearities, so eval mode is a
+# cheap **approximation** of the average over sub-networks ("weight scaling"), good when the
+# noise rarely pushes a unit across a kink. We measure the gap on a trained network below.
+
+# %% [markdown]
 # ## Dropout against over-fitting
 #
-# A network with two hidden layers of 256 units trained on only 60 noisy two-moons points will
-# memorise them. We train it with and without dropout ($p = 0.5$ after each hidden layer) and
-# measure on 1,000 fresh points.
+# A network with two hidden layers of 256 units has far more weights than needed for 60 noisy
+# two-moons points, and can fit their noise. We train it for 300 epochs with and without dropout
+# ($p = 0.5$ after each hidden layer) and measure on 1,000 fresh points. `nl.fit` trains with
+# mini-batch SGD: every epoch it shuffles the 60 points into 3 batches of 20 and takes one step
+# per batch; `momentum=0.9` makes each step a running average of the recent gradients, which
+# smooths the noise of small batches.
 
 # %%
 X, y = nl.make_moons(1060, noise=0.35, rng=0)
@@ -138,30 +180,35 @@ for p in [0.0, 0.5]:
     history = nl.fit(net, nl.SoftmaxCrossEntropy(), nl.SGD(net.parameters(), lr=0.02, momentum=0.9),
                      (X_train, y_train), (X_val, y_val), epochs=300, batch_size=20, rng=2)
     runs[p] = (net, history)
-    print(f"p = {p}: train accuracy {history.train_accuracy[-1]:.0%}, "
-          f"validation accuracy {history.val_accuracy[-1]:.1%}, "
-          f"validation loss {history.val_loss[-1]:.2f}")
+    print(f"p = {p}: training loss {history.train_loss[-1]:.2f}, "
+          f"lowest validation loss {min(history.val_loss):.2f} (epoch {history.best_epoch}), "
+          f"final {history.val_loss[-1]:.2f}")
+    print(f"        training accuracy {history.train_accuracy[-1]:.0%}, "
+          f"validation accuracy {history.val_accuracy[-1]:.1%}")
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), sharey=True)
 for ax, (p, (_, history)) in zip(axes, runs.items()):
     epochs = np.arange(1, len(history.val_loss) + 1)
     ax.plot(epochs, history.train_loss, color=nlplot.BLUE, label="training loss")
     ax.plot(epochs, history.val_loss, color=nlplot.ORANGE, label="validation loss")
     ax.set_title("without dropout" if p == 0 else f"with dropout, p = {p}")
     ax.set_xlabel("epoch")
-    ax.legend()
+    ax.legend(loc="upper right")
 axes[0].set_ylabel("cross-entropy")
 axes[0].set_ylim(0, 1.5)
 fig.suptitle("The gap between training and validation loss")
-fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# Without dropout the training loss goes to almost zero while the validation loss climbs: the
-# network memorises the noise in its 60 points. With dropout the training loss stays higher (every
-# step sees a different random sub-network), the validation loss stays much lower, and the
-# accuracy on new points is a little higher.
+# Read the printed numbers. Without dropout the validation loss reaches its lowest value early
+# (the epoch printed above) and then **rises** for the rest of training, while the training loss keeps
+# falling: the network fits the noise of its 60 points, and becomes confidently wrong on new ones.
+# With dropout the training loss stays higher (every step sees a different random sub-network)
+# and the validation loss rises much less, ending lower. `tests/test_claims_04_07.py` re-runs this
+# experiment on 5 seeds (new data, weights and batches): the final validation loss with dropout
+# was lower on every seed. The validation *accuracy* was not: on some seeds dropout was a little
+# better, on others a little worse, so we claim nothing about it from one run.
 #
 # ## Monte-Carlo dropout: how sure is the network?
 #
@@ -175,19 +222,30 @@ plt.show()
 # it about $[-6, 6]$.
 
 # %%
-X_curve, y_curve = nl.make_curve(60, noise=0.1, x_range=(-2.5, 2.5), rng=3)
-rng = np.random.default_rng(4)
-regressor = nl.Sequential(nl.Linear(1, 64, rng=rng), nl.ReLU(), nl.Dropout(0.2, rng=rng),
-                          nl.Linear(64, 64, rng=rng), nl.ReLU(), nl.Dropout(0.2, rng=rng),
-                          nl.Linear(64, 1, rng=rng))
-nl.fit(regressor, nl.MSELoss(), nl.SGD(regressor.parameters(), lr=0.01, momentum=0.9),
-       (X_curve, y_curve), epochs=1000, batch_size=16, rng=5)
+def curve_regressor(seed):
+    """1 -> 64 -> 64 -> 1 with ReLUs and Dropout(0.2), trained on 60 noisy points of the curve."""
+    X_curve, y_curve = nl.make_curve(60, noise=0.1, x_range=(-2.5, 2.5), rng=seed)
+    rng = np.random.default_rng(seed + 1)
+    regressor = nl.Sequential(nl.Linear(1, 64, rng=rng), nl.ReLU(), nl.Dropout(0.2, rng=rng),
+                              nl.Linear(64, 64, rng=rng), nl.ReLU(), nl.Dropout(0.2, rng=rng),
+                              nl.Linear(64, 1, rng=rng))
+    nl.fit(regressor, nl.MSELoss(), nl.SGD(regressor.parameters(), lr=0.01, momentum=0.9),
+           (X_curve, y_curve), epochs=1000, batch_size=16, rng=seed + 2)
+    return regressor, X_curve, y_curve
 
+
+def mc_dropout(model, x, passes=300):
+    """Mean and standard deviation of `passes` forward passes with dropout on."""
+    model.train()  # keep dropout on at prediction time
+    with nl.no_grad():  # no backward follows: keep no intermediates
+        samples = np.stack([model(x)[:, 0] for _ in range(passes)])
+    model.eval()
+    return samples.mean(axis=0), samples.std(axis=0)
+
+
+regressor, X_curve, y_curve = curve_regressor(3)
 x_grid = np.linspace(-6, 6, 241)[:, None]
-regressor.train()  # keep dropout on at prediction time
-with nl.no_grad():  # no backward follows: keep no intermediates
-    samples = np.stack([regressor(x_grid)[:, 0] for _ in range(300)])
-mean, std = samples.mean(axis=0), samples.std(axis=0)
+mean, std = mc_dropout(regressor, x_grid)
 
 fig, ax = plt.subplots(figsize=(8, 4))
 ax.fill_between(x_grid[:, 0], mean - 2 * std, mean + 2 * std, color=nlplot.SKY, alpha=0.4,
@@ -198,41 +256,99 @@ ax.scatter(X_curve, y_curve, s=10, color=nlplot.ORANGE, label="training data", z
 ax.axvspan(-2.5, 2.5, color=nlplot.GREY, alpha=0.15, lw=0)
 ax.set_xlabel("x")
 ax.set_ylabel("y")
-ax.set_title("Monte-Carlo dropout: the band widens away from the data (shaded: data range)")
-ax.legend(loc="upper left", fontsize=8)
+ax.set_title("Monte-Carlo dropout: the band widens away from the data (shaded)")
+ax.legend(loc="upper left")
 plt.show()
 
 inside = np.abs(x_grid[:, 0]) <= 2.5
+missed = np.abs(nl.curve(x_grid[:, 0]) - mean) > 2 * std
 print(f"average std where there is data: {std[inside].mean():.2f}")
 print(f"average std away from the data:  {std[~inside].mean():.2f}")
+print(f"grid points where the true curve lies outside mean +- 2 std: "
+      f"{missed[inside].mean():.0%} inside the data, {missed[~inside].mean():.0%} outside it")
 
 # %% [markdown]
-# **Explore.** Move $p$: the grid shows one mask (grey units are dropped, the survivors brighter
-# by $1/(1-p)$), the middle plot that the mean over many masks stays at the input whatever $p$,
-# and the right plot the Monte-Carlo prediction of the network above with dropout $p$ at
-# prediction time: the band widens as $p$ grows. "resample" draws new masks.
+# **What the band is, and what it is not.** It is the spread of the predictions of the random
+# sub-networks dropout samples: where they disagree, the one network we trained is not
+# determined by the data. It is *not* a calibrated confidence interval. A calibrated 95% band
+# would miss the true curve on about 5% of the grid; the last line above shows how often this one
+# misses it, inside the data and away from it. Nothing in training made the sub-networks' spread
+# match the real error far from the data: their disagreement there depends on $p$, the
+# architecture and the seed. Five seeds (new data, weights and masks) show how much:
 
 # %%
+print(f"{'seed':>4} {'std in data':>12} {'std outside':>12} {'curve outside band, outside data':>33}"
+      f" {'max |eval - MC mean| in data':>29}")
+for seed in [3, 13, 23, 33, 43]:
+    model, _, _ = curve_regressor(seed)
+    m, sd = mc_dropout(model, x_grid)
+    outside = np.abs(nl.curve(x_grid[:, 0]) - m) > 2 * sd
+    gap = np.abs(model(x_grid)[:, 0] - m)  # model(...) in eval mode: every unit on
+    print(f"{seed:4d} {sd[inside].mean():12.2f} {sd[~inside].mean():12.2f} "
+          f"{outside[~inside].mean():33.0%} {gap[inside].max():29.3f}")
+
+# %% [markdown]
+# On every seed the band is wider away from the data than on it: that much we can rely on. How
+# often it misses the true curve away from the data changes a lot from seed to seed (compare the
+# fourth column), so the band's width there is a warning sign, not a measurement of the error.
+# The last column is the gap between the eval-mode prediction (every unit on) and the average of
+# the 300 dropout passes, *on the training range*: the approximation of the section "At test time
+# dropout is off", measured. It is small next to the curve's values, but not zero.
+
+# %% [markdown]
+# **Explore.** Move $p$: the grid shows one mask on a layer of units (its title says how dropped
+# units are drawn), the middle plot that the mean over many masks stays at the input whatever
+# $p$, and the right plot the Monte-Carlo prediction of a small regression network like ours,
+# which the explorer trains itself once, with dropout $p$ switched on at prediction time: the band
+# widens as $p$ grows. "resample" draws new masks.
+
+# %%
+from IPython.display import display
+
 from nnlesson.widgets import dropout_explorer
 
-dropout_explorer()
+with plt.rc_context({"figure.constrained_layout.use": False}):  # it lays itself out
+    explorer = dropout_explorer()
+display(explorer)
 
 # %% [markdown]
 # ## Summary
 #
 # - Dropout zeroes each hidden unit with probability $p$ during training and scales the survivors by
 #   $1/(1-p)$, which keeps every expected activation unchanged.
-# - At test time it is off (`model.eval()`): the full network gives the expected output.
-# - It fights over-fitting: a much smaller gap between training and validation loss.
+# - At test time it is off (`model.eval()`). The full network then gives the expected input of
+#   the next linear layer exactly; after a nonlinearity, $\mathbb{E}[f(h')] \ne f(\mathbb{E}[h'])$,
+#   so the eval prediction only approximates the average over sub-networks.
+# - It fights over-fitting: the validation loss rises less and ends lower than without dropout
+#   (on every one of 5 seeds); the accuracy gain depends on the seed.
 # - Kept on at prediction time, it turns one network into many: the spread of their predictions is
-#   an estimate of uncertainty, large where there was no training data.
+#   wider where there was no training data, but it is not a calibrated error bar.
 #
 # ## Exercises
 #
 # Each code exercise ends with a check: run the cell and it tells you at once whether your
 # function is right and, if not, what is wrong with it.
 #
-# **Exercise 1 (code).** Implement the dropout forward and backward. `my_dropout_forward(x, p, rng)`
+# The exercises rise in difficulty; the last code exercise takes several steps.
+#
+# **Exercise 1 (code, one line).** The mean of $h'$ is $h$. Its variance is
+# $\mathbb{E}[h'^2] - h^2$. Write `my_dropout_variance(h, p)` returning it element-wise.
+# (Which values does $h'^2$ take, with which probabilities?)
+
+# %%
+def my_dropout_variance(h, p):
+    ### BEGIN SOLUTION
+    return h ** 2 * p / (1 - p)  # E[h'^2] = (1 - p) h^2 / (1 - p)^2
+    ### END SOLUTION
+
+
+checks.check_dropout_variance(my_dropout_variance)
+### BEGIN HIDDEN TESTS
+assert checks.check_dropout_variance(my_dropout_variance, quiet=True)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# **Exercise 2 (code).** Implement the dropout forward and backward. `my_dropout_forward(x, p, rng)`
 # returns `(out, mask)` where `mask` is True for kept units (draw it with `rng.random(x.shape)`);
 # `my_dropout_backward(dout, mask, p)` returns the gradient with respect to `x`.
 
@@ -251,26 +367,47 @@ def my_dropout_backward(dout, mask, p):
 
 
 checks.check_dropout(my_dropout_forward, my_dropout_backward)
+### BEGIN HIDDEN TESTS
+assert checks.check_dropout(my_dropout_forward, my_dropout_backward, quiet=True)
+### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 2 (short answer).** What would go wrong at test time if training dropped units with
-# probability $p$ but did *not* scale the survivors by $1/(1-p)$?
+# **Exercise 3 (code, several steps).** Write Monte-Carlo dropout yourself:
+# `my_mc_dropout(model, x, T)` returns `(mean, std)` of `T` forward passes of `model` on `x` with
+# dropout switched on, taken over the passes (axis 0 of the stacked outputs, so both have the
+# shape of one output). The model arrives in eval mode (as `fit` leaves it); leave it in eval mode
+# when you return. Steps: switch dropout on, run and stack the passes, reduce, switch it off.
+
+# %%
+def my_mc_dropout(model, x, T):
+    ### BEGIN SOLUTION
+    model.train()
+    with nl.no_grad():
+        samples = np.stack([model(x) for _ in range(T)])
+    model.eval()
+    return samples.mean(axis=0), samples.std(axis=0)
+    ### END SOLUTION
+
+
+checks.check_mc_dropout(my_mc_dropout)
+### BEGIN HIDDEN TESTS
+assert checks.check_mc_dropout(my_mc_dropout, quiet=True)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# **Exercise 4 (short answer).** (a) What would go wrong at test time if training dropped units
+# with probability $p$ but did *not* scale the survivors by $1/(1-p)$? (b) In the Monte-Carlo
+# dropout plot, why is the band narrow over the training data even though every pass uses a
+# different sub-network?
 
 # %% [markdown]
 # ### BEGIN SOLUTION
-# During training each unit's expected output would be $(1-p)h$; at test time, with all units on,
+# (a) During training each unit's expected output would be $(1-p)h$; at test time, with all units on,
 # the next layer would receive $h$, larger by a factor $1/(1-p)$ than anything it saw in training.
 # (The original dropout paper fixed this by scaling the weights by $1-p$ at test time; inverted
 # dropout scales during training instead, so that testing needs no change.)
-# ### END SOLUTION
-
-# %% [markdown]
-# **Exercise 3 (short answer).** In the Monte-Carlo dropout plot, why is the band narrow over the
-# training data even though every pass uses a different sub-network?
-
-# %% [markdown]
-# ### BEGIN SOLUTION
-# Training pushed *every* sub-network towards the training targets, so near the data they agree.
+#
+# (b) Training pushed *every* sub-network towards the training targets, so near the data they agree.
 # Nothing constrained their behaviour far from the data, so there they extrapolate differently
 # and their predictions spread out.
 # ### END SOLUTION

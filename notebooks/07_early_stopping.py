@@ -43,6 +43,8 @@ import nnlesson as nl
 from nnlesson import checks
 from nnlesson import plot as nlplot
 
+nlplot.use_style()
+
 # %% [markdown]
 # ## A training set with wrong labels
 #
@@ -64,17 +66,21 @@ fig, axes = plt.subplots(1, 8, figsize=(9, 1.8))
 for ax, i in zip(axes, np.flatnonzero(noisy)[:8]):
     ax.imshow(X_train[i].reshape(8, 8), cmap="gray_r")
     ax.set_title(f"label {y_train_noisy[i]}\n(is {y_train[i]})", fontsize=9)
-    ax.axis("off")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.spines[:].set_visible(False)
 fig.suptitle("Some training images with a wrong label")
 plt.show()
 
 # %% [markdown]
 # ## Clean labels are learned first, wrong ones later
 #
-# We train a network with two hidden layers of 256 units for 80 epochs and, after every epoch,
+# We train a network with two hidden layers of 256 units for 80 epochs (mini-batch SGD with
+# momentum, as in lesson 6) and, after every epoch,
 # measure its accuracy separately on the training images with a **correct** label and on those with
 # a **wrong** one ("accuracy" on a wrong label means: it predicts the wrong label, it has memorised
-# it), and on the clean test set.
+# it), and on the clean test set. For the wrongly labelled images we also count how often the
+# network predicts their **true** digit, the label it never saw.
 
 # %%
 def digits_net(seed):
@@ -83,13 +89,14 @@ def digits_net(seed):
                          nl.ReLU(), nl.Linear(256, 10, rng=rng))
 
 
-curves = {"clean": [], "noisy": [], "test": []}
+curves = {"clean": [], "noisy": [], "noisy_true": [], "test": []}
 
 
 def measure(epoch, model):
     predicted = np.argmax(model(X_train), axis=1)
     curves["clean"].append(np.mean(predicted[~noisy] == y_train[~noisy]))
     curves["noisy"].append(np.mean(predicted[noisy] == y_train_noisy[noisy]))
+    curves["noisy_true"].append(np.mean(predicted[noisy] == y_train[noisy]))
     curves["test"].append(nl.accuracy(model(X_test), y_test))
 
 
@@ -100,27 +107,43 @@ history = nl.fit(model, nl.SoftmaxCrossEntropy(), nl.SGD(model.parameters(), lr=
 
 # %%
 epochs = np.arange(1, 81)
-fig, ax = plt.subplots(figsize=(7, 4))
-ax.plot(epochs, curves["clean"], color=nlplot.BLUE, label="training images, correct label")
-ax.plot(epochs, curves["noisy"], color=nlplot.VERMILLION, label="training images, wrong label")
-ax.plot(epochs, curves["test"], color=nlplot.GREEN, ls="--", label="test set (true labels)")
+fig, ax = plt.subplots(figsize=(8, 4.2))
+ax.plot(epochs, curves["clean"], color=nlplot.BLUE, label="correct label: predicts it")
+ax.plot(epochs, curves["noisy"], color=nlplot.VERMILLION,
+        label="wrong label: predicts the wrong label")
+ax.plot(epochs, curves["noisy_true"], color=nlplot.VERMILLION, ls=":",
+        label="wrong label: predicts the true digit")
+ax.plot(epochs, curves["test"], color=nlplot.GREEN, ls="--", label="test set: accuracy")
 ax.set_xlabel("epoch")
-ax.set_ylabel("accuracy against the given label")
-ax.set_title("The network learns the clean labels first, then memorises the wrong ones")
-ax.legend()
+ax.set_ylabel("fraction of images")
+ax.set_ylim(0, 1.02)
+ax.set_title("Training images: clean labels are learned first, wrong ones later")
+ax.legend(loc="center right")
 plt.show()
 
-best = int(np.argmax(curves["test"]))
-print(f"epoch {best + 1}: correct-label fit {curves['clean'][best]:.0%}, wrong labels memorised "
-      f"{curves['noisy'][best]:.0%}, test accuracy {curves['test'][best]:.0%}")
-print(f"epoch 80: correct-label fit {curves['clean'][-1]:.0%}, wrong labels memorised "
-      f"{curves['noisy'][-1]:.0%}, test accuracy {curves['test'][-1]:.0%}")
+
+def report(epoch, what):
+    i = epoch - 1
+    print(f"epoch {epoch:2d} ({what}): correct labels fitted {curves['clean'][i]:.0%}; "
+          f"wrong labels memorised {curves['noisy'][i]:.0%}, their true digit predicted "
+          f"{curves['noisy_true'][i]:.0%}; test accuracy {curves['test'][i]:.0%}")
+
+
+report(history.best_epoch, "lowest validation loss")
+report(int(np.argmax(curves["test"])) + 1, "best test accuracy, an oracle")
+report(80, "the last epoch")
 
 # %% [markdown]
-# In the first few epochs the network fits the pattern shared by most images of a digit: it
-# predicts the *true* digit, even for images labelled wrongly. Only later, once the clean labels
-# are fitted, does it start to memorise the individual wrong labels, and its test accuracy falls
-# with every one it learns.
+# The first line is the epoch with the lowest **validation** loss: an epoch we could pick in
+# practice. The second is the epoch with the best *test* accuracy. It is an **oracle**: picking an
+# epoch by the test set uses the test set for training decisions, and its accuracy is then no
+# longer an honest estimate. We print it only to see how close the validation choice comes.
+#
+# At the validation-chosen epoch the network has fitted most clean labels but memorised few wrong
+# ones, and for most wrongly labelled images it predicts the **true** digit (the dotted line): it
+# has learned the pattern shared by most images of a digit, not the individual labels. Later, once
+# the clean labels are fitted, it memorises the wrong labels one by one (the solid vermillion line
+# climbs, the dotted one falls), and the test accuracy falls to its value at the last epoch.
 #
 # ## The validation loss tells us when to stop
 #
@@ -150,23 +173,34 @@ history_es = nl.fit(model, nl.SoftmaxCrossEntropy(),
                     nl.SGD(model.parameters(), lr=0.05, momentum=0.9),
                     (X_train, y_train_noisy), (X_val, y_val_noisy), epochs=80, batch_size=32,
                     rng=5, early_stopping=stopper)
-print(f"stopped after epoch {history_es.stopped_epoch}, restored epoch {history_es.best_epoch}")
+print(f"stopped after epoch {history_es.stopped_epoch} of 80, restored epoch {history_es.best_epoch}")
 print(f"test accuracy with early stopping:    {nl.accuracy(model(X_test), y_test):.1%}")
 print(f"test accuracy after all 80 epochs:    {curves['test'][-1]:.1%}")
+predicted = np.argmax(model(X_train[noisy]), axis=1)
+print(f"the {noisy.sum()} wrongly labelled training images, by the restored model: "
+      f"true digit predicted {np.mean(predicted == y_train[noisy]):.0%}, "
+      f"wrong label predicted {np.mean(predicted == y_train_noisy[noisy]):.0%}")
 
 # %% [markdown]
-# The run stops a few epochs after the minimum of the validation loss (it has to wait `patience`
-# epochs to be sure) and goes back to the best weights: it keeps the network from before it
-# memorised the wrong labels, and it saves most of the training time too.
+# The run stops `patience` epochs after the minimum of the validation loss (it has to wait to be
+# sure the loss will not fall again) and goes back to the best weights: it keeps the network from
+# before it memorised the wrong labels, as the last line shows (on the wrongly labelled training
+# images it mostly predicts the true digit, rarely the wrong label it was trained on), and it ran
+# only the epochs printed in the first line instead of 80.
 #
 # **Explore.** The validation losses of the 80-epoch run above, replayed under the patience rule.
 # Move `patience` and `min_delta` and see where training would stop, which epoch it would restore,
 # and the test accuracy of that epoch (dotted).
 
 # %%
+from IPython.display import display
+
 from nnlesson.widgets import early_stopping_explorer
 
-early_stopping_explorer(history.val_loss, curves["test"], patience=10, min_delta=0.001)
+with plt.rc_context({"figure.constrained_layout.use": False}):  # it lays itself out
+    explorer = early_stopping_explorer(history.val_loss, curves["test"], patience=10,
+                                       min_delta=0.001)
+display(explorer)
 
 # %% [markdown]
 # ## When early stopping matters less
@@ -179,15 +213,18 @@ model = digits_net(4)
 history_clean = nl.fit(model, nl.SoftmaxCrossEntropy(),
                        nl.SGD(model.parameters(), lr=0.05, momentum=0.9),
                        (X_train, y_train), (X_val, y_val), epochs=80, batch_size=32, rng=5)
-print(f"clean labels: best validation accuracy {max(history_clean.val_accuracy):.1%}, "
-      f"after 80 epochs {history_clean.val_accuracy[-1]:.1%}, "
+best_acc, last_acc = max(history_clean.val_accuracy), history_clean.val_accuracy[-1]
+print(f"clean labels: best validation accuracy {best_acc:.1%}, after 80 epochs {last_acc:.1%} "
+      f"({100 * (best_acc - last_acc):.1f} points lower), "
       f"test accuracy after 80 epochs {nl.accuracy(model(X_test), y_test):.1%}")
 
 # %% [markdown]
-# With clean labels, the accuracy after 80 epochs is within about a point of the best: training
-# too long costs little. Early stopping matters most when the labels are noisy, the data is small
-# and the network is large enough to memorise; it matters less when the classes are clean and
-# well separated.
+# With clean labels, the validation accuracy after 80 epochs is below the best by the few tenths
+# of a point printed above, far less than the test accuracy the noisy run lost between its
+# restored epoch and epoch 80 (printed in the early-stopping section): training too long costs
+# little here. Early stopping matters most when the labels are noisy, the data is
+# small and the network is large enough to memorise; it matters less when the classes are clean
+# and well separated.
 #
 # ## Summary
 #
@@ -202,7 +239,26 @@ print(f"clean labels: best validation accuracy {max(history_clean.val_accuracy):
 # Each code exercise ends with a check: run the cell and it tells you at once whether your
 # function is right and, if not, what is wrong with it.
 #
-# **Exercise 1 (code).** Write `my_stopping_epoch(val_losses, patience, min_delta)`: given the
+# The exercises rise in difficulty; the last code exercise takes several steps.
+#
+# **Exercise 1 (code, one line).** Write `my_noise_fraction(y_given, y_true)`: the fraction of the
+# given labels that are wrong. (On this lesson's training set it should be about 0.4.)
+
+# %%
+def my_noise_fraction(y_given, y_true):
+    ### BEGIN SOLUTION
+    return np.mean(y_given != y_true)
+    ### END SOLUTION
+
+
+checks.check_noise_fraction(my_noise_fraction)
+### BEGIN HIDDEN TESTS
+assert checks.check_noise_fraction(my_noise_fraction, quiet=True)
+assert abs(my_noise_fraction(y_train_noisy, y_train) - noisy.mean()) < 1e-12
+### END HIDDEN TESTS
+
+# %% [markdown]
+# **Exercise 2 (code).** Write `my_stopping_epoch(val_losses, patience, min_delta)`: given the
 # validation loss of each epoch (epoch 1 first), return the epoch after which the patience rule
 # stops training, or `None` if it never stops.
 
@@ -223,11 +279,33 @@ def my_stopping_epoch(val_losses, patience, min_delta):
 
 checks.check_stopping_epoch(my_stopping_epoch)
 ### BEGIN HIDDEN TESTS
+assert checks.check_stopping_epoch(my_stopping_epoch, quiet=True)
 assert my_stopping_epoch(history.val_loss, 10, 0.001) == history_es.stopped_epoch
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 2 (short answer).** What happens with a very small patience (1) and with a very
+# **Exercise 3 (code, several steps).** Write `my_label_agreement(predicted, y_true, y_given)`:
+# on the examples whose given label is wrong (and only those), return `(true_rate, given_rate)`,
+# the fraction predicted as the true label and the fraction predicted as the given, wrong label.
+# Steps: find the wrongly labelled examples, keep only them, compare twice. Then use it on the
+# restored model of the early-stopping run: do you get the numbers printed there?
+
+# %%
+def my_label_agreement(predicted, y_true, y_given):
+    ### BEGIN SOLUTION
+    wrong = y_given != y_true
+    return (np.mean(predicted[wrong] == y_true[wrong]),
+            np.mean(predicted[wrong] == y_given[wrong]))
+    ### END SOLUTION
+
+
+checks.check_label_agreement(my_label_agreement)
+### BEGIN HIDDEN TESTS
+assert checks.check_label_agreement(my_label_agreement, quiet=True)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# **Exercise 4 (short answer).** What happens with a very small patience (1) and with a very
 # large one (50) on this problem? What is $\epsilon$ (`min_delta`) for?
 
 # %% [markdown]

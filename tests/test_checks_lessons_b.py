@@ -1,0 +1,221 @@
+"""The checks of the exercises added to lessons 4-7: each reference solution passes in one line,
+typical wrong answers fail with a verdict naming the problem, and nothing prints code."""
+
+import numpy as np
+import pytest
+
+import nnlesson as nl
+from nnlesson import checks
+
+
+def run(check, fn, capsys):
+    assert check(fn) is None  # prints, returns nothing (so a notebook shows no extra output)
+    out = capsys.readouterr().out.strip()
+    assert len(out.splitlines()) == 1, out  # one short verdict
+    assert check(fn, quiet=True) == out.startswith(checks.PASS)
+    return out.startswith(checks.PASS), out
+
+
+# References written as a student would, independently of the checks.
+def ref_relu_backward(h, dout):
+    return np.where(h > 0, dout, 0.0)
+
+
+def ref_mlp_backward(X, y, W1, b1, W2, b2):
+    H = X @ W1.T + b1
+    A = np.maximum(H, 0)
+    S = A @ W2.T + b2
+    P = np.exp(S - S.max(axis=1, keepdims=True))
+    P /= P.sum(axis=1, keepdims=True)
+    dS = P.copy()
+    dS[np.arange(len(y)), y] -= 1
+    dS /= len(y)
+    dA = dS @ W2
+    dH = dA * (H > 0)
+    return dH.T @ X, dH.sum(axis=0), dS.T @ A, dS.sum(axis=0)
+
+
+def mlp_without_mean(X, y, *params):
+    return tuple(g * len(y) for g in ref_mlp_backward(X, y, *params))
+
+
+def mlp_relu_on_gradient(X, y, W1, b1, W2, b2):  # masks with dA > 0 instead of H > 0
+    H = X @ W1.T + b1
+    A = np.maximum(H, 0)
+    S = A @ W2.T + b2
+    P = nl.softmax(S)
+    dS = P.copy()
+    dS[np.arange(len(y)), y] -= 1
+    dS /= len(y)
+    dA = dS @ W2
+    dH = dA * (dA > 0)
+    return dH.T @ X, dH.sum(axis=0), dS.T @ A, dS.sum(axis=0)
+
+
+def ref_array_bytes(shape, dtype):
+    n = 1
+    for size in shape:
+        n *= size
+    return n * np.dtype(dtype).itemsize
+
+
+def ref_best_checkpoint(L):
+    best = None
+    for k in range(1, L + 1):
+        count = int(np.ceil(L / k)) + k
+        if best is None or count < best[1]:
+            best = (k, count)
+    return best
+
+
+def best_checkpoint_no_ceiling(L):
+    counts = {k: L // k + k for k in range(1, L + 1)}
+    k = min(counts, key=counts.get)
+    return k, counts[k]
+
+
+def best_checkpoint_largest_tie(L):
+    counts = [(-(-L // k) + k, -k) for k in range(1, L + 1)]
+    count, minus_k = min(counts)
+    return -minus_k, count
+
+
+def ref_dropout_variance(h, p):
+    return (1 - p) * (h / (1 - p)) ** 2 - h ** 2
+
+
+def ref_mc_dropout(model, x, T):
+    model.train()
+    outputs = [model(x) for _ in range(T)]
+    model.eval()
+    return np.mean(outputs, axis=0), np.std(outputs, axis=0)
+
+
+def mc_dropout_stays_in_train_mode(model, x, T):
+    model.train()
+    outputs = [model(x) for _ in range(T)]
+    return np.mean(outputs, axis=0), np.std(outputs, axis=0)
+
+
+def mc_dropout_never_switches_on(model, x, T):
+    outputs = [model(x) for _ in range(T)]
+    return np.mean(outputs, axis=0), np.std(outputs, axis=0)
+
+
+def mc_dropout_sample_std(model, x, T):
+    model.train()
+    outputs = [model(x) for _ in range(T)]
+    model.eval()
+    return np.mean(outputs, axis=0), np.std(outputs, axis=0, ddof=1)
+
+
+def ref_noise_fraction(y_given, y_true):
+    return np.count_nonzero(y_given != y_true) / len(y_true)
+
+
+def ref_label_agreement(predicted, y_true, y_given):
+    wrong = np.flatnonzero(y_given != y_true)
+    return (np.mean(predicted[wrong] == y_true[wrong]),
+            np.mean(predicted[wrong] == y_given[wrong]))
+
+
+def agreement_on_all_examples(predicted, y_true, y_given):
+    return np.mean(predicted == y_true), np.mean(predicted == y_given)
+
+
+def not_implemented(*args):
+    raise NotImplementedError()
+
+
+# Each entry: the check, the reference, wrong versions with a phrase the verdict must contain.
+CASES = {
+    "relu_backward": (checks.check_relu_backward, ref_relu_backward, [
+        (lambda h, d: d * (h >= 0), "exact zeros"),  # derivative 1 at the kink
+        (lambda h, d: (h > 0).astype(float), "dh is wrong"),  # forgot dout
+        (lambda h, d: d * (h < 0), "dh is wrong"),  # mask reversed
+    ]),
+    "mlp_backward": (checks.check_mlp_backward, ref_mlp_backward, [
+        (mlp_without_mean, "check the scaling"),
+        (mlp_relu_on_gradient, "dW1"),
+        (lambda X, y, W1, b1, W2, b2: ref_mlp_backward(X, y, W1, b1, W2, b2)[::-1],
+         "dW1 should have shape"),  # returned in the wrong order
+    ]),
+    "array_bytes": (checks.check_array_bytes, ref_array_bytes, [
+        (lambda shape, dtype: int(np.prod(shape)), "float64: the byte count should be"),  # elements
+        (lambda shape, dtype: int(np.prod(shape)) * 8, "float32: the byte count should be"),
+    ]),
+    "best_checkpoint": (checks.check_best_checkpoint, ref_best_checkpoint, [
+        (best_checkpoint_no_ceiling, "L = 32: k should be 4, got 5"),
+        (best_checkpoint_largest_tie, "L = 32: k should be 4"),
+        (lambda L: (int(round(np.sqrt(L))), 2 * int(round(np.sqrt(L)))), "k should be 4, got 6"),
+    ]),
+    "dropout_variance": (checks.check_dropout_variance, ref_dropout_variance, [
+        (lambda h, p: h ** 2 * p, "0.5 times the right value"),  # forgot the 1/(1-p) scaling
+        (lambda h, p: h ** 2 * p * (1 - p), "0.25 times the right value"),  # Bernoulli variance of h
+        (lambda h, p: h * p / (1 - p), "the variance is wrong"),  # h, not h^2
+    ]),
+    "mc_dropout": (checks.check_mc_dropout, ref_mc_dropout, [
+        (mc_dropout_stays_in_train_mode, "model.training after the call (call model.eval())"),
+        (mc_dropout_never_switches_on, "Call model.train() before the passes"),
+        (mc_dropout_sample_std, "the std is 1.026 times the right value"),
+    ]),
+    "noise_fraction": (checks.check_noise_fraction, ref_noise_fraction, [
+        (lambda y_given, y_true: np.mean(y_given == y_true), "some wrong: the fraction is"),
+        (lambda y_given, y_true: np.count_nonzero(y_given != y_true), "200 times the right value"),
+    ]),
+    "label_agreement": (checks.check_label_agreement, ref_label_agreement, [
+        (agreement_on_all_examples, "100 examples: true_rate is"),
+        (lambda p, t, g: ref_label_agreement(p, t, g)[::-1], "100 examples: true_rate is"),
+    ]),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_reference_solution_passes_in_one_line(name, capsys):
+    check, reference, _ = CASES[name]
+    ok, out = run(check, reference, capsys)
+    assert ok and "correct on all" in out, out
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_wrong_solutions_fail_and_name_the_problem(name, capsys):
+    check, _, wrongs = CASES[name]
+    assert len(wrongs) >= 2
+    for fn, phrase in wrongs:
+        ok, out = run(check, fn, capsys)
+        assert not ok and out.startswith(checks.FAIL), out
+        assert phrase in out, f"{phrase!r} not in {out!r}"
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_not_implemented_gets_a_friendly_message(name, capsys):
+    check, _, _ = CASES[name]
+    ok, out = run(check, not_implemented, capsys)
+    assert not ok and "is not implemented yet" in out and "Traceback" not in out
+
+
+def test_checks_never_print_code(capsys):
+    for check, _, wrongs in CASES.values():
+        for fn, _ in wrongs:
+            check(fn)
+    out = capsys.readouterr().out
+    for fragment in ["@ W", ".T", "(1 - p)", "itemsize", "np.mean", "np.std", "//", "model.train()\n"]:
+        assert fragment not in out
+
+
+def test_mc_dropout_check_gives_each_case_a_fresh_model(capsys):
+    # a solution that spoils the model it was given must not change the next case's reference
+    def spoils_the_model(model, x, T):
+        result = ref_mc_dropout(model, x, T)
+        for p in model.parameters():
+            p.data[...] = 0
+        return result
+
+    ok, out = run(checks.check_mc_dropout, spoils_the_model, capsys)
+    assert ok, out
+
+
+def test_checks_of_the_lessons_exercises_accept_float32_answers(capsys):
+    ok, out = run(checks.check_dropout_variance,
+                  lambda h, p: (h ** 2 * p / (1 - p)).astype(np.float32), capsys)
+    assert ok, out
