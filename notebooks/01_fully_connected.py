@@ -406,9 +406,9 @@ plt.show()
 valley = np.array([1.0, 20.0])
 
 
-def descend(lr, momentum, steps=300):
-    """The path of nl.SGD on the valley, from (-4, 1)."""
-    w = nl.Parameter(np.array([-4.0, 1.0]))
+def descend(lr, momentum, steps=300, start=(-4.0, 1.0)):
+    """The path of nl.SGD on the valley."""
+    w = nl.Parameter(np.array(start))
     optimizer = nl.SGD([w], lr=lr, momentum=momentum)
     path = [w.data.copy()]
     for _ in range(steps):
@@ -448,7 +448,8 @@ plt.show()
 # The steep direction limits the learning rate: above $2 / 20 = 0.1$ plain gradient descent
 # diverges along $w_2$. Read the last column of the table: at the small learning rates momentum
 # reaches the bottom several times sooner; close to the limit (0.09) plain gradient descent is
-# already fast and momentum, which overshoots and swings back, is slower. The figure shows both
+# already fast, and momentum, which overshoots and swings back, gains nothing (from this start it
+# is slower). The figure shows both
 # behaviours at 0.02: plain steps creep along the floor, the momentum path swings past the minimum
 # and settles. Later lessons train with `nl.SGD(..., momentum=0.9)` and a moderate learning rate.
 #

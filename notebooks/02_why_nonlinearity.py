@@ -148,8 +148,8 @@ print(f"best straight line on the {len(X_val)} validation points: "
 # The linear stack's training accuracy sits at or just below the best any line can reach on those
 # points, and no amount of training lifts it above: the line is the limit, not the training. On
 # the validation points it does worse than the best line drawn for them, since it was fitted to the
-# training points. The ReLU network bends its boundary around the moons and classifies every
-# validation point correctly (the printed accuracies above the figure).
+# training points. The ReLU network bends its boundary around the moons and does far better on
+# the validation points (the printed accuracies above the figure).
 #
 # **Explore.** Toggle the activation between the identity (a purely linear stack) and ReLU, and
 # change the width of the hidden layers. However wide the linear stack, its boundary stays a line.
