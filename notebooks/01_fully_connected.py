@@ -166,8 +166,8 @@ for layer in mlp:
 # Books count the layers of an MLP in two ways, and both are in use:
 #
 # - **Layers of units** (the course notes): the *input layer* (the 64 pixels themselves), the hidden
-#   layers, and the output layer. In this counting "an MLP has at least three layers": input,
-#   one hidden, output.
+#   layers, and the output layer. The notes' "an MLP has at least three fully connected layers"
+#   counts this way: an input layer, at least one hidden layer, an output layer.
 # - **Layers with weights** (D2L, *Dive into Deep Learning*, section 5.1, and PyTorch code): the
 #   input layer computes nothing and has no parameters, so it is not counted. An MLP with one hidden
 #   layer is a *two-layer* MLP.
@@ -369,7 +369,7 @@ curves = {}
 for batch_size in [len(X_train), 64, 8]:
     curves[batch_size] = losses = training_curve(batch_size)
     steps = -(-len(X_train) // batch_size)
-    print(f"batch {batch_size:4}: {steps:3} steps per epoch, training loss after 15 epochs "
+    print(f"batch {batch_size:4}: {steps:3} step(s) per epoch, training loss after 15 epochs "
           f"{losses[-1]:.3f}")
 
 fig, ax = plt.subplots(figsize=(6.5, 3.8))
@@ -384,9 +384,8 @@ plt.show()
 # %% [markdown]
 # With the same learning rate and the same number of passes over the data, the smaller batches
 # end lower (the printed losses above): they take many more steps for the same work. The price is
-# noise: each step follows the gradient of a few examples only, so the loss of the smallest
-# batches does not fall smoothly from step to step. Batches of tens to hundreds are the usual
-# compromise.
+# noise: each step follows the gradient of a few examples, not of the whole training set.
+# Batches of tens to hundreds are the usual compromise.
 #
 # ## Momentum
 #
@@ -449,9 +448,8 @@ plt.show()
 # diverges along $w_2$. Read the last column of the table: at the small learning rates momentum
 # reaches the bottom several times sooner; close to the limit (0.09) plain gradient descent is
 # already fast, and momentum, which overshoots and swings back, gains nothing (from this start it
-# is slower). The figure shows both
-# behaviours at 0.02: plain steps creep along the floor, the momentum path swings past the minimum
-# and settles. Later lessons train with `nl.SGD(..., momentum=0.9)` and a moderate learning rate.
+# is slower). The figure shows both behaviours at 0.02: plain steps creep along the floor, the
+# momentum path swings past the minimum and settles. Later lessons train with `nl.SGD(..., momentum=0.9)` and a moderate learning rate.
 #
 # ## Summary
 #
