@@ -249,6 +249,8 @@ def check_softmax(fn, *, quiet=False):
         ("equal scores", np.zeros((2, 5))),
         ("scores near 1000 (np.exp(1000) overflows)", np.array([[1000.0, 1001.0, 999.0]])),
         ("scores near -1000", np.array([[-1000.0, -1002.0]])),
+        ("one row near 1000, one near -1000 (shift each row by its own maximum)",
+         np.array([[1000.0, 999.0], [-1000.0, -1001.0]])),
     ]]
     return run_cases(fn, cases, ["the probabilities"], quiet=quiet)
 

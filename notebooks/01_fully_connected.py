@@ -533,6 +533,8 @@ assert checks.check_cross_entropy(my_cross_entropy, quiet=True)
 # at `w0` with velocity 0, and for each step `t = 0, 1, ..., steps - 1` get the mini-batch gradient
 # `grad_fn(w, t)`, update the velocity, then `w`. Return every point of the path as an array of
 # shape `(steps + 1, len(w0))`, `w0` first. With `momentum = 0` it must be plain gradient descent.
+# (Make a new `w` each step, `w = w - ...`: after `w -= ...` every point kept in the path would be
+# the same array.)
 
 # %%
 def my_sgd_momentum(grad_fn, w0, lr, momentum, steps):

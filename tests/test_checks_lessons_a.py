@@ -68,6 +68,21 @@ def naive_softmax(logits):  # no shift: exp(1000) overflows
     return e / e.sum(axis=1, keepdims=True)
 
 
+def softmax_shifted_by_the_global_maximum(logits):  # right for one row, not for rows far apart
+    e = np.exp(logits - logits.max())
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def path_of_one_array_changed_in_place(grad_fn, w0, lr, momentum, steps):
+    w, v = w0.astype(float), np.zeros(len(w0))
+    path = [w]
+    for t in range(steps):
+        v = momentum * v + grad_fn(w, t)
+        w -= lr * v  # changes the array already in the path: every entry ends up the last point
+        path.append(w)
+    return np.array(path)
+
+
 def softmax_over_columns(logits):
     e = np.exp(logits - logits.max())
     return e / e.sum(axis=0, keepdims=True)
@@ -136,6 +151,7 @@ CASES = {
     ]),
     "sgd_momentum": (checks.check_sgd_momentum, ref_sgd_momentum, [
         (momentum_forgotten, "momentum 0.9 on a bowl: the path of w is wrong"),
+        (path_of_one_array_changed_in_place, "momentum 0 (plain gradient descent): the path of w is wrong at index (0, "),
         (always_first_batch, "four mini-batches in turn: the path of w is wrong"),
         (path_without_start, "should have shape (6, 2), got shape (5, 2)"),
     ]),
@@ -191,6 +207,12 @@ def test_an_overflow_warning_is_reported_not_raised(capsys):
     assert out.startswith(checks.FAIL) and "raised FloatingPointError for scores near 1000" in out, out
 
 
+def test_a_softmax_shifted_by_the_global_maximum_is_caught(capsys):
+    with np.errstate(under="ignore", invalid="ignore"):
+        out = verdict(checks.check_softmax, softmax_shifted_by_the_global_maximum, capsys)
+    assert out.startswith(checks.FAIL) and "shift each row by its own maximum" in out, out
+
+
 def test_the_checks_do_not_change_the_students_arrays():
     seen = []
 
@@ -201,4 +223,4 @@ def test_the_checks_do_not_change_the_students_arrays():
         return result
 
     assert checks.check_softmax(softmax_that_scribbles, quiet=True)
-    assert len(seen) == 5
+    assert len(seen) == 6
