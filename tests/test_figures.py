@@ -59,6 +59,11 @@ def render(lesson):
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
+    try:  # one BLAS thread: as fast for teaching-size matrices, and no spinning on a busy machine
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        threadpool_limits = None
+    limits = threadpool_limits(limits=1, user_api="blas") if threadpool_limits else None
     cache = {}
 
     def get(lesson):
@@ -68,7 +73,9 @@ def rendered(tmp_path_factory):
                 cache[lesson] = render(lesson)
         return cache[lesson]
 
-    return get
+    yield get
+    if limits is not None:
+        limits.restore_original_limits()
 
 
 @pytest.mark.parametrize("lesson", LESSONS_CHECKED)
