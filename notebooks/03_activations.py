@@ -220,9 +220,10 @@ activations = {"sigmoid": nl.Sigmoid, "tanh": nl.Tanh, "ReLU": nl.ReLU}
 norms = {(name, init): gradient_norms(deep_net(act, init, depth, 64, np.random.default_rng(0)), X, y)
          for init in ("glorot", "he") for name, act in activations.items()}
 
-print("activation  init     first layer   last layer   last / first")
+print("activation  init     first layer   last layer   last / first   largest / smallest")
 for (name, init), g in norms.items():
-    print(f"{name:10}  {init:6}   {g[0]:11.2g}   {g[-1]:10.2g}   {g[-1] / g[0]:12.2g}")
+    print(f"{name:10}  {init:6}   {g[0]:11.2g}   {g[-1]:10.2g}   {g[-1] / g[0]:12.2g}   "
+          f"{g.max() / g.min():18.2g}")
 relu_he_over_glorot = np.exp(np.mean(np.log(norms["ReLU", "he"] / norms["ReLU", "glorot"])))
 print(f"ReLU: the gradients with He weights are {relu_he_over_glorot:.0f} times those with Glorot "
       f"weights (geometric mean over the {depth} layers)")
@@ -248,8 +249,8 @@ plt.show()
 #   orders of magnitude smaller than its last (the last / first column). He's larger weights
 #   shrink the ratio but do not come close to fixing it: the slope of at most $\tfrac14$ does the
 #   damage.
-# - **tanh with Glorot weights keeps its gradients within a small factor** across all 12 layers:
-#   the case Glorot's scale was derived for.
+# - **tanh with Glorot weights keeps its gradients within a small factor** across all 12 layers
+#   (the largest / smallest column): the case Glorot's scale was derived for.
 # - **ReLU keeps the gradient's size only with He weights.** With Glorot weights its curve is flat
 #   too, but every layer's gradient is many times smaller (the factor printed under the table):
 #   each layer halves the variance of the signal going forward and of the gradient going
