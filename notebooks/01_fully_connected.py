@@ -265,9 +265,9 @@ marks = np.array([0.05, 0.5, 0.9])
 fig, ax = plt.subplots(figsize=(6, 3.6))
 ax.plot(p, -np.log(p), color=nlplot.BLUE)
 ax.plot(marks, -np.log(marks), "o", color=nlplot.VERMILLION)
-for q in marks:
-    ax.annotate(f"p = {q}: loss {-np.log(q):.2f}", (q, -np.log(q)), xytext=(-20, 18),
-                textcoords="offset points")
+for q, offset, align in zip(marks, [(10, 4), (8, 10), (0, 22)], ["left", "left", "center"]):
+    ax.annotate(f"p = {q}: loss {-np.log(q):.2f}", (q, -np.log(q)), xytext=offset,
+                textcoords="offset points", ha=align)
 ax.set(xlabel="probability given to the true class", ylabel="cross-entropy  -log p",
        title="The loss punishes a confident wrong answer most")
 plt.show()

@@ -1,5 +1,6 @@
 """Every figure a lesson draws is readable at notebook width: ``nlplot.figure_problems`` finds
-nothing (width, font sizes, overlapping or clipped text, a legend over the data).
+nothing (width, font sizes, overlapping or clipped text, a legend over the data), and no
+annotation sits on a plotted line (``nlplot.annotations_over_lines``).
 
 nbval never compares images, so this is the test that looks at the pictures. Each lesson's ``.py``
 runs cell by cell under the Agg backend with ``plt.show`` collecting the open figures. Cells that
@@ -14,6 +15,7 @@ from pathlib import Path  # noqa: E402
 
 import jupytext  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from nnlesson import plot as nlplot  # noqa: E402
@@ -36,7 +38,8 @@ def render(lesson):
         for number in plt.get_fignums():
             fig = plt.figure(number)
             title = fig.get_suptitle() or (fig.axes[0].get_title() if fig.axes else "")
-            shown.append((current[0], title, fig.dpi, nlplot.figure_problems(fig)))
+            found = nlplot.figure_problems(fig) + nlplot.annotations_over_lines(fig)
+            shown.append((current[0], title, fig.dpi, found))
             plt.close(fig)
 
     namespace = {"__name__": "__lesson__"}
@@ -100,3 +103,19 @@ def test_the_lesson_uses_the_course_style_once_at_the_top(lesson, rendered):
     assert calls[0] < first_plot and "import matplotlib.pyplot" in cells[calls[0]]
     shown, _ = rendered(lesson)
     assert all(dpi == nlplot.DPI for _, _, dpi, _ in shown)
+
+
+def test_an_annotation_on_a_line_is_reported_and_one_beside_it_is_not():
+    with plt.rc_context(nlplot.STYLE):
+        fig, ax = plt.subplots(figsize=(5, 3))
+        x = np.linspace(0, 1, 50)
+        ax.plot(x, x, label="diagonal")
+        ax.set_title("t")
+        on = ax.annotate("right on the diagonal", (0.5, 0.5), xytext=(-40, -3),
+                         textcoords="offset points")
+        problems = nlplot.annotations_over_lines(fig)
+        assert problems == ["annotation 'right on the diagonal' lies on the line 'diagonal' in 't'"]
+        on.remove()
+        ax.annotate("above the line", (0.2, 0.2), xytext=(-30, 40), textcoords="offset points")
+        assert nlplot.annotations_over_lines(fig) == []
+    plt.close(fig)
