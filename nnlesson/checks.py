@@ -236,6 +236,127 @@ def check_stopping_epoch(fn, *, quiet=False):
     return run_cases(fn, cases, ["the stopping epoch"], quiet=quiet)
 
 
+# == lessons 01-03: softmax, cross-entropy, SGD with momentum, decision lines, learning alpha ====
+# (one block, added for issue 14; it reuses run_cases and diagnose like the checks above)
+def check_softmax(fn, *, quiet=False):
+    """``fn(logits) -> probabilities``: softmax over each row of a (batch, classes) array."""
+    from .activations import softmax
+
+    r = _rng(0)
+    cases = [(label, (z,), softmax(z)) for label, z in [
+        ("a batch of 3 rows", r.normal(0, 2, size=(3, 4))),
+        ("a batch of 1", np.array([[2.0, 1.0, 0.1]])),
+        ("equal scores", np.zeros((2, 5))),
+        ("scores near 1000 (np.exp(1000) overflows)", np.array([[1000.0, 1001.0, 999.0]])),
+        ("scores near -1000", np.array([[-1000.0, -1002.0]])),
+        ("one row near 1000, one near -1000 (shift each row by its own maximum)",
+         np.array([[1000.0, 999.0], [-1000.0, -1001.0]])),
+    ]]
+    return run_cases(fn, cases, ["the probabilities"], quiet=quiet)
+
+
+def check_cross_entropy(fn, *, quiet=False):
+    """``fn(logits, labels) -> (loss, dlogits)``: mean cross-entropy and its gradient."""
+    from .losses import SoftmaxCrossEntropy
+
+    cases = []
+    for label, (batch, classes), seed, scale in [("a batch of 4, 3 classes", (4, 3), 0, 1.0),
+                                                 ("a batch of 1", (1, 5), 1, 1.0),
+                                                 ("a batch of 6, 10 classes", (6, 10), 2, 1.0),
+                                                 ("large scores (about 20)", (3, 4), 3, 20.0)]:
+        r = _rng(seed)
+        logits = scale * r.normal(size=(batch, classes))
+        labels = r.integers(0, classes, size=batch)
+        loss_fn = SoftmaxCrossEntropy()
+        loss = loss_fn(logits, labels)
+        cases.append((label, (logits, labels), (loss, loss_fn.backward())))
+    return run_cases(fn, cases, ["the loss", "dlogits"], quiet=quiet)
+
+
+def _momentum_reference(grad_fn, w0, lr, momentum, steps):
+    w, v = np.array(w0, dtype=float), np.zeros(np.shape(w0))
+    path = [w.copy()]
+    for t in range(steps):
+        v = momentum * v + grad_fn(w, t)
+        w = w - lr * v
+        path.append(w.copy())
+    return np.array(path)
+
+
+def check_sgd_momentum(fn, *, quiet=False):
+    """``fn(grad_fn, w0, lr, momentum, steps)``: every point of SGD with momentum, w0 first.
+
+    ``grad_fn(w, t)`` is the gradient at ``w`` on mini-batch ``t`` (t = 0, 1, ...); the result
+    has shape ``(steps + 1, len(w0))``.
+    """
+    scales = np.array([1.0, 10.0])
+
+    def bowl(w, t):  # the gradient of (w_1^2 + 10 w_2^2) / 2: the same for every batch
+        return scales * w
+
+    r = _rng(0)
+    A, target = r.normal(size=(8, 2)), r.normal(size=8)
+
+    def minibatch(w, t):  # mean squared error on the rows 2k, 2k + 1 of batch k = t mod 4
+        rows = slice(2 * (t % 4), 2 * (t % 4) + 2)
+        return A[rows].T @ (A[rows] @ w - target[rows])
+
+    cases = []
+    for label, grad_fn, w0, lr, momentum, steps in [
+        ("momentum 0 (plain gradient descent)", bowl, [1.0, 1.0], 0.05, 0.0, 5),
+        ("momentum 0.9 on a bowl", bowl, [1.0, -0.5], 0.05, 0.9, 8),
+        ("momentum 0.5, four mini-batches in turn", minibatch, [0.0, 0.0], 0.1, 0.5, 9),
+        ("zero steps", bowl, [2.0, 3.0], 0.1, 0.9, 0),
+    ]:
+        cases.append((label, (grad_fn, np.array(w0), lr, momentum, steps),
+                      _momentum_reference(grad_fn, w0, lr, momentum, steps)))
+    return run_cases(fn, cases, ["the path of w"], quiet=quiet)
+
+
+def check_boundary_line(fn, *, quiet=False):
+    """``fn(layers) -> (slope, intercept)``: the decision line x2 = slope * x1 + intercept of a
+    linear stack ``[(W1, b1), (W2, b2), ...]`` with 2 inputs and 2 classes."""
+    cases = []
+    for label, sizes, seed in [("one layer 2 -> 2", [2, 2], 0),
+                               ("two layers 2 -> 5 -> 2", [2, 5, 2], 1),
+                               ("three layers 2 -> 4 -> 3 -> 2", [2, 4, 3, 2], 2)]:
+        r = _rng(seed)
+        layers = [(r.normal(size=(m, n)), r.normal(size=m)) for n, m in zip(sizes, sizes[1:])]
+        W, b = np.eye(2), np.zeros(2)
+        for W_l, b_l in layers:
+            W, b = W_l @ W, W_l @ b + b_l
+        d, c = W[0] - W[1], b[0] - b[1]  # class 0 wins where d . x + c > 0
+        cases.append((label, (layers,), (-d[0] / d[1], -c / d[1])))
+    return run_cases(fn, cases, ["the slope", "the intercept"], quiet=quiet)
+
+
+def check_alpha_descent(fn, *, quiet=False):
+    """``fn(x, target, alpha0, lr, steps)``: the pReLU slopes alpha_0 ... alpha_steps of gradient
+    descent on the mean squared error mean((prelu(x, alpha) - target)^2)."""
+    from .activations import prelu
+
+    def reference(x, target, alpha, lr, steps):
+        alphas = [alpha]
+        for _ in range(steps):
+            grad = np.mean(2 * (prelu(x, alpha) - target) * np.where(x <= 0, x, 0.0))
+            alpha = alpha - lr * grad
+            alphas.append(alpha)
+        return np.array(alphas)
+
+    r = _rng(0)
+    x1 = r.normal(size=50)
+    x2 = np.abs(r.normal(size=6))
+    x3 = np.array([-2.0, -1.0, 0.0, 1.0])
+    cases = [(label, (x, t, a0, lr, steps), reference(x, t, a0, lr, steps))
+             for label, x, t, a0, lr, steps in [
+                 ("targets made with alpha = 0.6", x1, prelu(x1, 0.6), 0.25, 0.5, 6),
+                 ("positive inputs only (alpha gets no gradient)", x2, x2 + 0.1, 0.25, 0.5, 3),
+                 ("a zero input and a target above the line", x3, np.array([0.5, 0.0, 0.0, 1.0]),
+                  0.1, 0.2, 4),
+             ]]
+    return run_cases(fn, cases, ["the alphas"], quiet=quiet)
+
+
 # == lessons 4-7, more exercises (helper lessons-b) ==============================================
 # One block: checks for the exercises added to lessons 4-7, easiest first within each lesson.
 # They reuse run_cases / diagnose like every check above.

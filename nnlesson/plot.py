@@ -191,3 +191,38 @@ def _undrawn_tick_labels(fig):
                 if not lo - slack <= at <= hi + slack:  # False for NaN (log of 0 or less)
                     hidden.update((id(tick.label1), id(tick.label2)))
     return hidden
+
+
+def annotations_over_lines(fig, *, pixels=2.0):
+    """Annotations (``ax.annotate``) whose text sits on a plotted line, as sentences (empty: none).
+
+    :func:`figure_problems` checks text against text; this checks a label placed next to the data
+    against the lines of its axes, sampled every ``pixels`` display pixels along each segment.
+    """
+    from matplotlib.text import Annotation
+
+    renderer = fig.canvas.get_renderer()
+    fig.draw(renderer)
+    problems = []
+    for ax in fig.axes:
+        notes = [t for t in ax.texts if isinstance(t, Annotation) and t.get_visible()
+                 and t.get_text().strip()]
+        for note in notes:
+            box = note.get_window_extent(renderer)
+            for line in ax.get_lines():
+                if not line.get_visible() or len(line.get_xdata()) < 2:
+                    continue
+                xy = line.get_transform().transform(line.get_xydata())
+                xy = xy[np.all(np.isfinite(xy), axis=1)]
+                for (x0, y0), (x1, y1) in zip(xy[:-1], xy[1:]):
+                    n = max(2, int(np.hypot(x1 - x0, y1 - y0) / pixels) + 1)
+                    xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
+                    inside = ((xs > box.x0) & (xs < box.x1) & (ys > box.y0) & (ys < box.y1))
+                    if inside.any():
+                        problems.append(f"annotation {note.get_text()[:30]!r} lies on the line "
+                                        f"{line.get_label()!r} in {ax.get_title()!r}")
+                        break
+                else:
+                    continue
+                break
+    return problems

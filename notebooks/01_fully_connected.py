@@ -15,13 +15,17 @@
 # ---
 
 # %% [markdown]
-# # Lesson 1: Fully connected layers
+# # Lesson 1: Fully connected layers, and how a network learns to classify
 #
 # **Learning goals.** After this lesson you can
 # - describe a neuron as a weighted sum of its inputs plus a bias,
 # - read a fully connected layer as a weighted directed graph and as the formula $y = Wx + b$,
 # - compute a layer for one example and for a whole batch, and say the shape of every array,
-# - build a multi-layer perceptron (MLP) from at least three fully connected layers with `nnlesson`.
+# - build a multi-layer perceptron (MLP) with `nnlesson` and count its layers in the two ways in use,
+# - turn a layer's outputs into class probabilities with **softmax**, score them with the
+#   **cross-entropy** loss, and state its gradient (softmax minus one-hot),
+# - explain **mini-batch stochastic gradient descent** and **momentum**, the training loop every
+#   later lesson uses.
 
 # %%
 # On Colab, or anywhere nnlesson is missing, install it first (Binder and local installs have it).
@@ -42,6 +46,7 @@ import nnlesson as nl
 from nnlesson import checks
 from nnlesson import plot as nlplot
 
+nlplot.use_style()
 np.set_printoptions(precision=3, suppress=True)
 rng = np.random.default_rng(0)
 
@@ -133,19 +138,18 @@ except ValueError as error:
 # %% [markdown]
 # ## A multi-layer perceptron
 #
-# An MLP chains fully connected layers: an **input** layer that reads the features, one or more
-# **hidden** layers, and an **output** layer with one output per class (or per predicted value).
-# Each layer's output is the next layer's input, so the shapes must line up:
-# `out_features` of one layer is `in_features` of the next. Between the layers sits a nonlinear
-# *activation* function; lesson 2 shows why it is needed.
+# An MLP chains fully connected layers. Each layer's output is the next layer's input, so the
+# shapes must line up: `out_features` of one layer is `in_features` of the next. Between the
+# layers sits a nonlinear *activation* function; lesson 2 shows why it is needed. The last layer
+# has one output per class (or per predicted value).
 #
 # Here is an MLP for the 8x8 digit images: 64 pixels in, two hidden layers, 10 classes out.
 
 # %%
 mlp = nl.Sequential(
-    nl.Linear(64, 32, rng=2), nl.ReLU(),  # input layer -> first hidden representation
-    nl.Linear(32, 16, rng=3), nl.ReLU(),  # hidden layer
-    nl.Linear(16, 10, rng=4),             # output layer: one score per digit
+    nl.Linear(64, 32, rng=2), nl.ReLU(),  # the 64 inputs -> hidden layer 1
+    nl.Linear(32, 16, rng=3), nl.ReLU(),  # hidden layer 1 -> hidden layer 2
+    nl.Linear(16, 10, rng=4),             # hidden layer 2 -> output layer: one score per digit
 )
 print(mlp)
 
@@ -157,6 +161,28 @@ for layer in mlp:
     print(f"{layer!r:>22}: {h.shape}")
 
 # %% [markdown]
+# ### How many layers is that? Two countings
+#
+# Books count the layers of an MLP in two ways, and both are in use:
+#
+# - **Layers of units** (the course notes): the *input layer* (the 64 pixels themselves), the hidden
+#   layers, and the output layer. The notes' "an MLP has at least three fully connected layers"
+#   counts this way: an input layer, at least one hidden layer, an output layer.
+# - **Layers with weights** (D2L, *Dive into Deep Learning*, section 5.1, and PyTorch code): the
+#   input layer computes nothing and has no parameters, so it is not counted. An MLP with one hidden
+#   layer is a *two-layer* MLP.
+#
+# Both count the same network. A fully connected layer in code (`nl.Linear`) is the connection
+# **between** two layers of units: it holds the weights from one to the next. So the first
+# `nl.Linear` is not "the input layer"; it maps the input layer to the first hidden layer.
+
+# %%
+n_linear = sum(isinstance(layer, nl.Linear) for layer in mlp)
+print("layers with weights (nl.Linear modules, D2L's count):", n_linear)
+print("layers of units (input, hidden..., output, the notes' count):", n_linear + 1)
+print("hidden layers:", n_linear - 1)
+
+# %% [markdown]
 # Every weight and bias is a number to learn. Counting them shows where a network's size comes from:
 # a layer from $n$ to $m$ units has $m \cdot n$ weights and $m$ biases.
 
@@ -166,18 +192,283 @@ for name, p in mlp.named_parameters():
 print("total:", sum(p.data.size for p in mlp.parameters()))
 
 # %% [markdown]
+# The same count for a bigger MLP, 784 -> 256 -> 10 (28x28 images): the first layer, which joins
+# every one of the 784 inputs to every one of the 256 hidden units, holds almost all the numbers.
+
+# %%
+big = nl.Sequential(nl.Linear(784, 256, rng=0), nl.ReLU(), nl.Linear(256, 10, rng=0))
+sizes = [p.data.size for p in big[0].parameters()], [p.data.size for p in big[2].parameters()]
+total = sum(map(sum, sizes))
+print(f"first layer {sum(sizes[0]):,}, second layer {sum(sizes[1]):,}, total {total:,} "
+      f"({sum(sizes[0]) / total:.1%} in the first layer)")
+
+# %% [markdown]
+# ## From outputs to probabilities: softmax
+#
+# The MLP's last layer gives each image 10 numbers, one per digit: the **class scores** (also called
+# *logits*). The predicted class is the one with the largest score. To train the network we want
+# probabilities instead: numbers in $(0, 1)$ that sum to 1. **Softmax** makes them:
+#
+# $$ \mathrm{softmax}(z)_k = \frac{e^{z_k}}{\sum_{j} e^{z_j}}. $$
+#
+# The exponential makes every score positive and keeps their order; dividing by the sum makes them
+# add up to 1. Here are the scores of the (still untrained) MLP for the first image, and their
+# softmax.
+
+# %%
+scores = mlp(images[:1])[0]
+probs = np.exp(scores) / np.exp(scores).sum()
+print("scores       :", scores)
+print("softmax      :", probs)
+print("sum          :", probs.sum())
+print("same as nl.softmax:", np.allclose(probs, nl.softmax(scores)))
+print("largest score and largest probability at the same class:",
+      np.argmax(scores) == np.argmax(probs))
+
+# %%
+fig, (ax_s, ax_p) = plt.subplots(1, 2, figsize=(9, 3.2))
+digits = np.arange(10)
+ax_s.bar(digits, scores, color=nlplot.BLUE)
+ax_s.axhline(0, color=nlplot.GREY, lw=0.8)
+ax_s.set(xticks=digits, xlabel="class (digit)", ylabel="score z", title="Scores: any real number")
+ax_p.bar(digits, probs, color=nlplot.ORANGE)
+ax_p.set(xticks=digits, xlabel="class (digit)", ylabel="softmax(z)",
+         title="Probabilities: positive, sum to 1")
+plt.show()
+
+# %% [markdown]
+# Adding the same number to every score changes nothing (it cancels between the top and the
+# bottom of the fraction). Computers use this: $e^{1000}$ does not fit in a float64 and becomes
+# `inf`, so `nl.softmax` first subtracts the largest score, and every exponent it computes is at
+# most $e^0 = 1$.
+
+# %%
+with np.errstate(over="ignore"):
+    print("np.exp(1000.0) =", np.exp(1000.0))
+print("softmax(z + 1000) equals softmax(z):", np.allclose(nl.softmax(scores + 1000), probs))
+
+# %% [markdown]
+# ## Scoring the probabilities: cross-entropy
+#
+# For an example of class $c$ a good network gives $\mathrm{softmax}(z)_c$ close to 1. The
+# **cross-entropy** loss is the negative log of that probability, averaged over a batch of $N$
+# examples:
+#
+# $$ L = -\frac{1}{N}\sum_{k=1}^{N} \log \mathrm{softmax}(z^{(k)})_{c_k}. $$
+#
+# It is 0 for a certain, correct prediction and grows without bound as the probability of the
+# true class goes to 0:
+
+# %%
+p = np.linspace(0.005, 1, 400)
+marks = np.array([0.05, 0.5, 0.9])
+fig, ax = plt.subplots(figsize=(6, 3.6))
+ax.plot(p, -np.log(p), color=nlplot.BLUE)
+ax.plot(marks, -np.log(marks), "o", color=nlplot.VERMILLION)
+for q, offset, align in zip(marks, [(10, 4), (8, 10), (0, 22)], ["left", "left", "center"]):
+    ax.annotate(f"p = {q}: loss {-np.log(q):.2f}", (q, -np.log(q)), xytext=offset,
+                textcoords="offset points", ha=align)
+ax.set(xlabel="probability given to the true class", ylabel="cross-entropy  -log p",
+       title="The loss punishes a confident wrong answer most")
+plt.show()
+
+# %% [markdown]
+# An untrained network that knows nothing gives each of the 10 classes about the same probability;
+# its loss is then close to $-\log \frac{1}{10} = \log 10$:
+
+# %%
+loss_fn = nl.SoftmaxCrossEntropy()
+loss = loss_fn(mlp(images[:256]), labels[:256])
+print(f"cross-entropy of the untrained MLP on 256 images: {loss:.3f};  log(10) = {np.log(10):.3f}")
+
+# %% [markdown]
+# **Its gradient.** Training needs $\partial L / \partial z$, how the loss changes with each score.
+# For one example, write $p = \mathrm{softmax}(z)$ and $L = -\log p_c = \log \sum_j e^{z_j} - z_c$.
+# The derivative of the first term with respect to $z_k$ is $e^{z_k} / \sum_j e^{z_j} = p_k$, and
+# the second term contributes $-1$ for $k = c$ only:
+#
+# $$ \frac{\partial L}{\partial z_k} = p_k - [k = c], \qquad
+#    \frac{\partial L}{\partial z} = \mathrm{softmax}(z) - \mathrm{onehot}(c). $$
+#
+# For the mean over a batch each row is divided by $N$. The gradient pushes the true class's score
+# up (its entry is negative) and every other score down, each in proportion to the probability it
+# wrongly received. We check the formula against finite differences, nudging each score by
+# $\pm 10^{-6}$:
+
+# %%
+z, c = mlp(images[:4]), labels[:4]
+onehot = np.eye(10)[c]
+formula = (nl.softmax(z) - onehot) / len(c)
+
+numeric = np.zeros_like(z)
+for index in np.ndindex(z.shape):
+    step = np.zeros_like(z)
+    step[index] = 1e-6
+    numeric[index] = (loss_fn(z + step, c) - loss_fn(z - step, c)) / 2e-6
+
+loss_fn(z, c)
+print("largest difference, formula vs finite differences:", f"{np.abs(formula - numeric).max():.2e}")
+print("nl.SoftmaxCrossEntropy().backward() gives the formula:", np.allclose(loss_fn.backward(), formula))
+
+# %% [markdown]
+# ## Learning: mini-batch stochastic gradient descent
+#
+# Training moves every parameter $w$ a small step against its gradient,
+# $w \leftarrow w - \eta\, \partial L / \partial w$, where $\eta$ is the **learning rate**. The
+# gradient of the loss over all $N$ training examples costs a pass over all of them for a single
+# step. **Mini-batch SGD** estimates it from a small random batch of $B$ examples instead: shuffle
+# the data, cut it into batches, take one step per batch. One pass over the data (an **epoch**)
+# then makes $N / B$ steps, each cheap and a little noisy.
+#
+# Below is that loop, written out, for the simplest classifier: one `nl.Linear(64, 10)` whose
+# outputs are the class scores (*softmax regression*). `layer.backward(dlogits)` turns
+# $\partial L / \partial z$ into the gradients of $W$ and $b$ (lesson 4 derives it), and `nl.SGD`
+# takes the step. `nl.fit`, used from lesson 2 on, runs exactly this loop: with the same seeds it
+# ends at the same weights.
+
+# %%
+(X_train, y_train), (X_val, y_val) = nl.train_val_split(images, labels, val_fraction=0.2, rng=0)
+
+
+def train_by_hand(batch_size, epochs, lr, seed):
+    layer = nl.Linear(64, 10, rng=1)
+    optimizer = nl.SGD(layer.parameters(), lr=lr)
+    shuffle = np.random.default_rng(seed)
+    for _ in range(epochs):
+        for X_batch, y_batch in nl.batches(X_train, y_train, batch_size, rng=shuffle):
+            loss_fn(layer(X_batch), y_batch)   # forward: scores, then the loss
+            layer.backward(loss_fn.backward())  # backward: fills layer.W.grad and layer.b.grad
+            optimizer.step()                    # w <- w - lr * grad, for W and b
+    return layer
+
+
+by_hand = train_by_hand(batch_size=32, epochs=3, lr=0.1, seed=5)
+with_fit = nl.Linear(64, 10, rng=1)
+nl.fit(with_fit, loss_fn, nl.SGD(with_fit.parameters(), lr=0.1), (X_train, y_train),
+       epochs=3, batch_size=32, rng=5)
+print(f"{len(X_train)} training images, batches of 32: {-(-len(X_train) // 32)} steps per epoch")
+print("same weights as nl.fit:", np.allclose(by_hand.W.data, with_fit.W.data))
+print(f"validation accuracy after 3 epochs: {nl.accuracy(by_hand(X_val), y_val):.1%}")
+
+# %% [markdown]
+# How large should the batch be? We train the same layer for the same number of epochs (passes
+# over the data) with the whole training set as one batch, with batches of 64, and with batches of
+# 8, and measure the loss on the whole training set after every epoch.
+
+# %%
+def training_curve(batch_size, epochs=15, lr=0.1, seed=5):
+    """The loss on the whole training set after every epoch of mini-batch SGD."""
+    model, losses = nl.Linear(64, 10, rng=1), []
+    nl.fit(model, loss_fn, nl.SGD(model.parameters(), lr=lr), (X_train, y_train), epochs=epochs,
+           batch_size=batch_size, rng=seed,
+           callback=lambda epoch, m: losses.append(loss_fn(m(X_train), y_train)))
+    return losses
+
+
+curves = {}
+for batch_size in [len(X_train), 64, 8]:
+    curves[batch_size] = losses = training_curve(batch_size)
+    steps = -(-len(X_train) // batch_size)
+    print(f"batch {batch_size:4}: {steps:3} step(s) per epoch, training loss after 15 epochs "
+          f"{losses[-1]:.3f}")
+
+fig, ax = plt.subplots(figsize=(6.5, 3.8))
+for (batch_size, losses), color in zip(curves.items(), [nlplot.BLACK, nlplot.BLUE, nlplot.ORANGE]):
+    name = "all (one step per epoch)" if batch_size == len(X_train) else str(batch_size)
+    ax.plot(np.arange(1, 16), losses, "o-", ms=3, color=color, label=f"batch {name}")
+ax.set(xlabel="epoch (passes over the training data)", ylabel="training loss",
+       title="Same passes over the data, smaller batches: more steps")
+ax.legend(loc="center right")
+plt.show()
+
+# %% [markdown]
+# With the same learning rate and the same number of passes over the data, the smaller batches
+# end lower (the printed losses above): they take many more steps for the same work. The price is
+# noise: each step follows the gradient of a few examples, not of the whole training set.
+# Batches of tens to hundreds are the usual compromise.
+#
+# ## Momentum
+#
+# Plain gradient descent is slow in a long narrow valley: the learning rate must stay small
+# enough for the steep walls (a larger one makes the steps zig-zag between them and blow up), and
+# with so small a rate the steps creep along the nearly flat floor. **Momentum** keeps a
+# running velocity $v$ of past gradients and steps along it:
+#
+# $$ v \leftarrow m\, v + \frac{\partial L}{\partial w}, \qquad w \leftarrow w - \eta\, v, $$
+#
+# with $m$ between 0 and 1 (0.9 is common; $m = 0$ is plain gradient descent). Across the valley
+# successive gradients point in opposite directions and cancel in $v$; along the floor they agree
+# and add up. `nl.SGD(parameters, lr, momentum=0.9)` does exactly this. We try it on the valley
+# $f(w) = \tfrac12 (w_1^2 + 20\, w_2^2)$, whose gradient is $(w_1, 20\, w_2)$.
+
+# %%
+valley = np.array([1.0, 20.0])
+
+
+def descend(lr, momentum, steps=300, start=(-4.0, 1.0)):
+    """The path of nl.SGD on the valley."""
+    w = nl.Parameter(np.array(start))
+    optimizer = nl.SGD([w], lr=lr, momentum=momentum)
+    path = [w.data.copy()]
+    for _ in range(steps):
+        w.grad[...] = valley * w.data  # the gradient of f at w
+        optimizer.step()
+        path.append(w.data.copy())
+    return np.array(path)
+
+
+def steps_to_reach(path, level=1e-3):
+    """The first step at which f(w) < level."""
+    f = 0.5 * (valley * path ** 2).sum(axis=1)
+    return int(np.argmax(f < level)) if (f < level).any() else None
+
+
+print("steps until f(w) < 0.001 (at most 300 tried)")
+print("learning rate   momentum 0   momentum 0.9   plain / momentum")
+for lr in [0.01, 0.02, 0.04, 0.09]:
+    plain, heavy = steps_to_reach(descend(lr, 0.0)), steps_to_reach(descend(lr, 0.9))
+    ratio = f"> {300 / heavy:.1f}" if plain is None else f"{plain / heavy:.1f}"
+    print(f"{lr:13}   {plain or '> 300':>10}   {heavy:>12}   {ratio:>16}")
+
+# %%
+w1, w2 = np.meshgrid(np.linspace(-4.5, 1.5, 200), np.linspace(-1.3, 1.3, 200))
+fig, ax = plt.subplots(figsize=(8, 4))
+ax.contour(w1, w2, 0.5 * (w1 ** 2 + 20 * w2 ** 2), levels=[0.1, 0.5, 2, 5, 10, 20],
+           colors=nlplot.GREY, linewidths=0.8)
+for momentum, color in [(0.0, nlplot.VERMILLION), (0.9, nlplot.BLUE)]:
+    path = descend(0.02, momentum, steps=60)
+    ax.plot(path[:, 0], path[:, 1], "o-", ms=2.5, lw=1, color=color, label=f"momentum {momentum}")
+ax.plot(0, 0, "*", ms=12, color=nlplot.BLACK, label="minimum")
+ax.set(xlabel="$w_1$", ylabel="$w_2$", title="60 steps with learning rate 0.02 in a narrow valley")
+ax.legend(loc="lower right")
+plt.show()
+
+# %% [markdown]
+# The steep direction limits the learning rate: above $2 / 20 = 0.1$ plain gradient descent
+# diverges along $w_2$. Read the last column of the table: at the small learning rates momentum
+# reaches the bottom several times sooner; close to the limit (0.09) plain gradient descent is
+# already fast, and momentum, which overshoots and swings back, gains nothing (from this start it
+# is slower). The figure shows both behaviours at 0.02: plain steps creep along the floor, the
+# momentum path swings past the minimum and settles. Later lessons train with `nl.SGD(..., momentum=0.9)` and a moderate learning rate.
+#
 # ## Summary
 #
 # - A neuron computes $w^\top x + b$; a fully connected layer stacks $m$ neurons: $y = Wx + b$ with
 #   $W$ of shape $(m, n)$, one row per output neuron.
 # - For a batch stored as rows, $Y = XW^\top + b$; `nl.Linear` computes exactly this.
 # - An MLP chains layers whose shapes line up, with activations in between; its size is the number
-#   of weights and biases.
+#   of weights and biases. Counted by layers of units it has one layer more than counted by layers
+#   with weights.
+# - Softmax turns class scores into probabilities; the cross-entropy $-\log p_c$ scores them; its
+#   gradient with respect to the scores is $\mathrm{softmax}(z) - \mathrm{onehot}(c)$ (over $N$ for
+#   a batch mean).
+# - Mini-batch SGD steps against the gradient of a small random batch; momentum steps along a
+#   running sum of past gradients.
 #
 # ## Exercises
 #
 # Each code exercise ends with a check: run the cell and it tells you at once whether your
-# function is right and, if not, what is wrong with it.
+# function is right and, if not, what is wrong with it. They get harder as they go.
 #
 # **Exercise 1 (code).** Write `my_linear_forward(x, W, b)` that returns the output of a fully
 # connected layer for a batch `x` of shape `(batch, in_features)`, with `W` of shape
@@ -196,23 +487,69 @@ assert checks.check_linear_forward(my_linear_forward, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 2 (short answer).** How many learnable numbers does an MLP with layers
-# 784 -> 256 -> 10 have? Which layer holds most of them, and why?
+# **Exercise 2 (code).** Write `my_softmax(logits)` for a batch of scores of shape
+# `(batch, classes)`: the softmax of every row. It must work for scores near 1000 too (subtract
+# each row's largest score first).
+
+# %%
+def my_softmax(logits):
+    ### BEGIN SOLUTION
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    return e / e.sum(axis=1, keepdims=True)
+    ### END SOLUTION
+
+
+checks.check_softmax(my_softmax)
+### BEGIN HIDDEN TESTS
+assert checks.check_softmax(my_softmax, quiet=True)
+### END HIDDEN TESTS
 
 # %% [markdown]
-# ### BEGIN SOLUTION
-# 784 x 256 + 256 = 200,960 in the first layer and 256 x 10 + 10 = 2,570 in the second: 203,530 in
-# all. The first layer holds almost all of them because it connects every one of the 784 inputs to
-# every one of the 256 hidden units.
-# ### END SOLUTION
+# **Exercise 3 (code, three steps).** Write `my_cross_entropy(logits, labels)` that returns
+# `(loss, dlogits)`: (1) the probabilities with your `my_softmax`, (2) the loss, the mean over the
+# batch of $-\log$ of each row's probability at its label, (3) the gradient of that mean with
+# respect to the logits, of the shape of `logits`.
+
+# %%
+def my_cross_entropy(logits, labels):
+    ### BEGIN SOLUTION
+    probs = my_softmax(logits)
+    rows = np.arange(len(labels))
+    loss = -np.mean(np.log(probs[rows, labels]))
+    dlogits = probs.copy()
+    dlogits[rows, labels] -= 1
+    return loss, dlogits / len(labels)
+    ### END SOLUTION
+
+
+checks.check_cross_entropy(my_cross_entropy)
+### BEGIN HIDDEN TESTS
+assert checks.check_cross_entropy(my_cross_entropy, quiet=True)
+### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 3 (short answer).** Why does `nl.Linear` store `W` with shape
-# `(out_features, in_features)` and compute `x @ W.T`, rather than storing `W.T`?
+# **Exercise 4 (code, a loop).** Write `my_sgd_momentum(grad_fn, w0, lr, momentum, steps)`: start
+# at `w0` with velocity 0, and for each step `t = 0, 1, ..., steps - 1` get the mini-batch gradient
+# `grad_fn(w, t)`, update the velocity, then `w`. Return every point of the path as an array of
+# shape `(steps + 1, len(w0))`, `w0` first. With `momentum = 0` it must be plain gradient descent.
+# (Make a new `w` each step, `w = w - ...`: after `w -= ...` every point kept in the path would be
+# the same array.)
 
-# %% [markdown]
-# ### BEGIN SOLUTION
-# So that the code reads like the formula $y = Wx + b$: row $j$ of $W$ is the weight vector of output
-# neuron $j$. For a batch stored as rows, transposing both sides of $y = Wx + b$ gives
-# $y^\top = x^\top W^\top + b^\top$, which is `x @ W.T + b`.
-# ### END SOLUTION
+# %%
+def my_sgd_momentum(grad_fn, w0, lr, momentum, steps):
+    ### BEGIN SOLUTION
+    w, v = np.array(w0, dtype=float), np.zeros(len(w0))
+    path = [w]
+    for t in range(steps):
+        v = momentum * v + grad_fn(w, t)
+        w = w - lr * v
+        path.append(w)
+    return np.array(path)
+    ### END SOLUTION
+
+
+checks.check_sgd_momentum(my_sgd_momentum)
+### BEGIN HIDDEN TESTS
+assert checks.check_sgd_momentum(my_sgd_momentum, quiet=True)
+### END HIDDEN TESTS

@@ -20,7 +20,9 @@
 # **Learning goals.** After this lesson you can
 # - define sigmoid, tanh, ReLU and pReLU, give their ranges, and sketch their derivatives,
 # - state the pReLU derivative (1 for $x > 0$, $\alpha$ for $x \le 0$) and what $\alpha$ changes,
-# - explain the vanishing-gradient problem of deep sigmoid networks and measure it.
+# - train pReLU's $\alpha$ by gradient descent and watch it move,
+# - explain the vanishing-gradient problem of deep sigmoid networks, measure it, and tell the
+#   activation's part from the initialisation's.
 
 # %%
 # On Colab, or anywhere nnlesson is missing, install it first (Binder and local installs have it).
@@ -41,6 +43,7 @@ import nnlesson as nl
 from nnlesson import checks
 from nnlesson import plot as nlplot
 
+nlplot.use_style()
 np.set_printoptions(precision=3, suppress=True)
 
 # %% [markdown]
@@ -78,12 +81,12 @@ for ax, (name, f, df) in zip(axes.flat, curves):
 for ax in axes[1]:
     ax.set_xlabel("x")
 fig.suptitle("Activation functions (solid) and their derivatives (dashed)")
-fig.tight_layout()
 plt.show()
+print(f"largest sigmoid'(x) on the grid: {nl.sigmoid_derivative(x).max():.4f} (at x = "
+      f"{x[np.argmax(nl.sigmoid_derivative(x))]:g}); largest tanh'(x): {nl.tanh_derivative(x).max():.4f}")
 
 # %% [markdown]
-# A few values make the ranges concrete. Note that the sigmoid of $\pm 1000$ is exactly 0 and 1:
-# `nl.sigmoid` never computes $e^{1000}$, which would overflow.
+# A few values make the ranges concrete.
 
 # %%
 points = np.array([-1000.0, -2.0, 0.0, 2.0, 1000.0])
@@ -93,6 +96,22 @@ print("tanh(x)    ", nl.tanh(points))
 print("relu(x)    ", nl.relu(points))
 print("prelu(x)   ", nl.prelu(points, alpha))
 print("prelu'(x)  ", nl.prelu_derivative(points, alpha))
+
+# %% [markdown]
+# The sigmoid of $\pm 1000$ prints as 0 and 1, the very ends that the open interval $(0, 1)$
+# excludes. Mathematically $\sigma(x)$ never reaches them; the computer's numbers do. A float64
+# holds about 16 significant digits, so $1 - 10^{-17}$ is stored as exactly 1.0, and $e^{-1000}$ is
+# far below the smallest positive float64 and is stored as 0.0: floating point **saturates**. (As
+# a bonus, `nl.sigmoid` never computes $e^{1000}$, which would overflow to `inf`.) Near 0 a float
+# has many more digits to spare than near 1, so the two ends saturate at very different places:
+
+# %%
+whole = np.arange(0, 800.0)
+print("sigmoid(1000) == 1.0:", nl.sigmoid(1000.0) == 1.0, "  sigmoid(-1000) == 0.0:",
+      nl.sigmoid(-1000.0) == 0.0)
+print("smallest whole x with sigmoid(x) == 1.0 exactly:", int(whole[nl.sigmoid(whole) == 1][0]))
+print("smallest whole x with sigmoid(-x) == 0.0 exactly:", int(whole[nl.sigmoid(-whole) == 0][0]))
+print(f"sigmoid(-40) = {nl.sigmoid(-40.0):.3g}, but sigmoid(40) == 1.0: {nl.sigmoid(40.0) == 1.0}")
 
 # %% [markdown]
 # ## pReLU's alpha is learned
@@ -110,33 +129,75 @@ print("dL/dx    =", layer.backward(np.ones_like(x_small)), " (for dL/dy = 1)")
 print("dL/dalpha =", layer.alpha.grad, " (= -2 + -1)")
 
 # %% [markdown]
+# Like any weight, $\alpha$ then moves against its gradient. We make data with a slope of 0.6 on
+# the negative side (plus a little noise), start a lone `nl.PReLU` at $\alpha = 0.25$, and train it
+# with the loop of lesson 1 (mini-batch SGD on the mean squared error), recording $\alpha$ after
+# every epoch.
+
+# %%
+data_rng = np.random.default_rng(0)
+x_data = data_rng.normal(size=(200, 1))
+y_data = nl.prelu(x_data, 0.6) + data_rng.normal(0, 0.05, size=x_data.shape)
+
+prelu_layer = nl.PReLU(alpha=0.25)
+alphas = [float(prelu_layer.alpha.data)]
+nl.fit(nl.Sequential(prelu_layer), nl.MSELoss(), nl.SGD(prelu_layer.parameters(), lr=0.1),
+       (x_data, y_data), epochs=15, batch_size=20, rng=1,
+       callback=lambda epoch, model: alphas.append(float(prelu_layer.alpha.data)))
+print("alpha after epochs 0, 1, 2, 3, 15:", np.round([alphas[i] for i in (0, 1, 2, 3, 15)], 3))
+
+fig, ax = plt.subplots(figsize=(6, 3.4))
+ax.plot(np.arange(len(alphas)), alphas, "o-", color=nlplot.BLUE, label="learned alpha")
+ax.axhline(0.6, color=nlplot.BLACK, ls="--", lw=1, label="slope used to make the data")
+ax.set(xlabel="epoch", ylabel="alpha", ylim=(0.2, 0.7), title="pReLU learns its negative slope")
+ax.legend(loc="lower right")
+plt.show()
+
+# %% [markdown]
+# $\alpha$ climbs from 0.25 towards the slope in the data within a few epochs and then stays
+# there (the printed values). In a network it is learned the same way, together with the weights:
+# exercise 4 asks you to write this descent yourself.
+#
 # **Explore.** Move $\alpha$: the left plot shows pReLU and its derivative, the right one what a
 # layer outputs for Gaussian inputs. With $\alpha = 0$ (ReLU) half of the inputs are cut to exactly
 # 0, and no gradient flows back through them; with $\alpha > 0$ some signal and some gradient
 # pass. Negative $\alpha$ folds the negative side up: the function is no longer monotonic.
 
 # %%
+import warnings
+
 from nnlesson.widgets import activation_explorer, prelu_explorer
 
+# The explorers lay out their own figures; matplotlib would warn that they replace the course layout.
+warnings.filterwarnings("ignore", "The figure layout has changed to tight")
 prelu_explorer()
 
 # %% [markdown]
 # ## Vanishing gradients
 #
-# Backpropagation multiplies, layer after layer, by the derivative of the activation. The sigmoid's
-# derivative is at most $\tfrac14$, so after $L$ sigmoid layers the gradient reaching the first layer
-# has been multiplied by at most $(\tfrac14)^L$ on that account: it **vanishes**, and the first
-# layers barely learn. ReLU's derivative is exactly 1 wherever the unit is active, so the gradient
-# keeps its size.
+# Backpropagation multiplies, layer after layer, by the derivative of the activation (and by the
+# transposed weights, lesson 4). The sigmoid's derivative is at most $\tfrac14$ (printed under the
+# first figure), so after $L$ sigmoid layers the gradient reaching the first layer has been
+# multiplied by at most $(\tfrac14)^L$ on that account: it **vanishes**, and the first layers
+# barely learn. ReLU's derivative is exactly 1 wherever the unit is active.
 #
-# We build two deep networks of 12 layers of 64 units, one with sigmoids (Glorot initialisation,
-# made for them) and one with ReLUs (He initialisation), push a batch through, backpropagate the
-# cross-entropy loss, and measure the size $\lVert \partial L / \partial W_l \rVert$ of the gradient of
-# every layer's weights.
+# The weights matter as much as the activation, so the experiment below changes one thing at a
+# time. Two common scales for the initial weights:
+#
+# - **Glorot** (Glorot and Bengio, 2010): $\mathrm{Var}(W) = 2 / (n_\text{in} + n_\text{out})$.
+#   It is derived for an activation that is symmetric with slope 1 at 0 (tanh near 0, or none):
+#   then the size of the signal stays the same going forward and of the gradient going backward.
+#   It is not made for the sigmoid, whose slope at 0 is $\tfrac14$ and whose outputs are not
+#   centred at 0.
+# - **He** (He et al., 2015): $\mathrm{Var}(W) = 2 / n_\text{in}$, the same calculation redone for
+#   ReLU, which sets half of its inputs to 0 and so halves the signal's variance at every layer.
+#
+# We build deep networks of 12 layers of 64 units with sigmoid, tanh and ReLU, each with both
+# initialisations, push a batch of digits through, backpropagate the cross-entropy loss, and
+# measure the size $\lVert \partial L / \partial W_l \rVert$ of the gradient of every layer's weights.
 
 # %%
-def deep_net(activation, depth, width, rng):
-    init = "he" if activation is nl.ReLU else "glorot"
+def deep_net(activation, init, depth, width, rng):
     layers = [nl.Linear(64, width, rng=rng, init=init), activation()]
     for _ in range(depth - 2):
         layers += [nl.Linear(width, width, rng=rng, init=init), activation()]
@@ -149,36 +210,59 @@ def gradient_norms(net, X, y):
     loss = nl.SoftmaxCrossEntropy()
     loss(net(X), y)
     net.backward(loss.backward())
-    return [np.linalg.norm(layer.W.grad) for layer in net if isinstance(layer, nl.Linear)]
+    return np.array([np.linalg.norm(layer.W.grad) for layer in net if isinstance(layer, nl.Linear)])
 
 
 images, labels = nl.load_digits()
 X, y = images[:256], labels[:256]
 depth = 12
-norms = {name: gradient_norms(deep_net(act, depth, 64, np.random.default_rng(0)), X, y)
-         for name, act in [("sigmoid", nl.Sigmoid), ("ReLU", nl.ReLU)]}
+activations = {"sigmoid": nl.Sigmoid, "tanh": nl.Tanh, "ReLU": nl.ReLU}
+norms = {(name, init): gradient_norms(deep_net(act, init, depth, 64, np.random.default_rng(0)), X, y)
+         for init in ("glorot", "he") for name, act in activations.items()}
 
-fig, ax = plt.subplots(figsize=(6.5, 4))
-for (name, g), color in zip(norms.items(), [nlplot.VERMILLION, nlplot.BLUE]):
-    ax.semilogy(np.arange(1, depth + 1), g, "o-", color=color, label=name)
-ax.set_xlabel("layer (1 = next to the input)")
-ax.set_ylabel("gradient norm ||dL/dW|| (log scale)")
-ax.set_title(f"Gradient size per layer in a {depth}-layer network")
-ax.legend()
+print("activation  init     first layer   last layer   last / first   largest / smallest")
+for (name, init), g in norms.items():
+    print(f"{name:10}  {init:6}   {g[0]:11.2g}   {g[-1]:10.2g}   {g[-1] / g[0]:12.2g}   "
+          f"{g.max() / g.min():18.2g}")
+relu_he_over_glorot = np.exp(np.mean(np.log(norms["ReLU", "he"] / norms["ReLU", "glorot"])))
+print(f"ReLU: the gradients with He weights are {relu_he_over_glorot:.0f} times those with Glorot "
+      f"weights (geometric mean over the {depth} layers)")
+
+# %%
+colors = {"sigmoid": nlplot.VERMILLION, "tanh": nlplot.GREEN, "ReLU": nlplot.BLUE}
+fig, axes = plt.subplots(1, 2, figsize=(9, 4), sharey=True)
+for ax, init in zip(axes, ("glorot", "he")):
+    for name in activations:
+        ax.semilogy(np.arange(1, depth + 1), norms[name, init], "o-", ms=4, color=colors[name],
+                    label=name)
+    ax.set(xlabel="layer (1 = next to the input)",
+           title=f"{'Glorot' if init == 'glorot' else 'He'} initialisation")
+axes[0].set_ylabel("gradient norm ||dL/dW|| (log scale)")
+axes[1].legend(loc="lower right")
+fig.suptitle(f"Gradient size per layer in a {depth}-layer network")
 plt.show()
 
-for name, g in norms.items():
-    print(f"{name:8} gradient of the last layer / the first: {g[-1] / g[0]:.1g}")
-
 # %% [markdown]
-# In the sigmoid network the first layers receive gradients several orders of magnitude smaller
-# than the last: a step that changes the last layer noticeably leaves the first almost untouched.
-# The ReLU network's gradients stay within a small factor across all 12 layers. This is the main
-# reason ReLU-family activations replaced the sigmoid in hidden layers.
+# Read the table and the two panels one change at a time:
 #
-# **Explore.** Choose an activation and a depth and watch the gradient per layer. Try tanh: its
-# derivative reaches 1 at 0, and with Glorot initialisation its gradients stay within a small
-# factor even 30 layers deep, while the sigmoid's, never above 1/4 per layer, fall by 10^18.
+# - **The sigmoid vanishes with either initialisation**: its first layer gets a gradient many
+#   orders of magnitude smaller than its last (the last / first column). He's larger weights
+#   shrink the ratio but do not come close to fixing it: the slope of at most $\tfrac14$ does the
+#   damage.
+# - **tanh with Glorot weights keeps its gradients within a small factor** across all 12 layers
+#   (the largest / smallest column): the case Glorot's scale was derived for.
+# - **ReLU keeps the gradient's size only with He weights.** With Glorot weights its curve is flat
+#   too, but every layer's gradient is many times smaller (the factor printed under the table):
+#   each layer halves the variance of the signal going forward and of the gradient going
+#   backward, and the loss compounds with depth.
+#
+# The sigmoid's vanishing gradients are the main reason ReLU-family activations, with He
+# initialisation, replaced it in hidden layers. (`nl.Linear` uses He by default.)
+#
+# **Explore.** Choose an activation and a depth and watch the gradient per layer (the explorer
+# uses its own random inputs, a width of 32, and for each activation the initialisation usually
+# paired with it). How deep can a sigmoid network be before its first layer's gradient is a
+# million times smaller than its last? Does tanh stay flat at 30 layers?
 
 # %%
 activation_explorer()
@@ -190,13 +274,14 @@ activation_explorer()
 #   close to 0.
 # - ReLU is 0 or the identity; pReLU replaces the 0 by a learned slope $\alpha$, so negative inputs
 #   still pass some signal and gradient ($f'(x) = \alpha$ for $x \le 0$, 1 for $x > 0$).
-# - Gradients are products of derivatives across layers: with sigmoids ($f' \le \tfrac14$) they vanish
-#   in deep networks; with ReLUs they do not.
+# - Gradients are products of derivatives (and weights) across layers: with sigmoids
+#   ($f' \le \tfrac14$) they vanish in deep networks whatever the initialisation; with ReLUs they
+#   keep their size when the weights are He-scaled, with tanh when they are Glorot-scaled.
 #
 # ## Exercises
 #
 # Each code exercise ends with a check: run the cell and it tells you at once whether your
-# function is right and, if not, what is wrong with it.
+# function is right and, if not, what is wrong with it. They get harder as they go.
 #
 # **Exercise 1 (code).** Write `my_sigmoid_derivative(x)` using only `nl.sigmoid` (no other
 # derivative function).
@@ -210,6 +295,9 @@ def my_sigmoid_derivative(x):
 
 
 checks.check_sigmoid_derivative(my_sigmoid_derivative)
+### BEGIN HIDDEN TESTS
+assert checks.check_sigmoid_derivative(my_sigmoid_derivative, quiet=True)
+### END HIDDEN TESTS
 
 # %% [markdown]
 # **Exercise 2 (code).** Write the pReLU backward: given the input `x`, the slope `alpha` and the
@@ -226,6 +314,9 @@ def my_prelu_backward(x, alpha, dout):
 
 
 checks.check_prelu_backward(my_prelu_backward)
+### BEGIN HIDDEN TESTS
+assert checks.check_prelu_backward(my_prelu_backward, quiet=True)
+### END HIDDEN TESTS
 
 # %% [markdown]
 # **Exercise 3 (short answer).** What happens to pReLU when $\alpha = 0$, when $\alpha = 1$, and
@@ -237,3 +328,30 @@ checks.check_prelu_backward(my_prelu_backward)
 # lesson 2 showed, adds no expressive power. $\alpha < 0$ makes the function non-monotonic (negative
 # inputs give positive outputs), which is allowed but rarely useful.
 # ### END SOLUTION
+
+# %% [markdown]
+# **Exercise 4 (code, a loop).** Write `alpha_descent(x, target, alpha0, lr, steps)`: plain
+# gradient descent on the slope $\alpha$ of $\mathrm{prelu}(x, \alpha)$ for the loss
+# $L(\alpha) = \mathrm{mean}\big((\mathrm{prelu}(x, \alpha) - \text{target})^2\big)$ over all
+# elements of `x`. Start at `alpha0`; each step computes $\partial L / \partial \alpha$ (the chain
+# rule: $\partial L / \partial y$ times $\partial y / \partial \alpha$, summed) and moves
+# $\alpha$ by `-lr` times it. Return the `steps + 1` values of $\alpha$, `alpha0` first.
+
+# %%
+def alpha_descent(x, target, alpha0, lr, steps):
+    ### BEGIN SOLUTION
+    alphas = [alpha0]
+    alpha = alpha0
+    for _ in range(steps):
+        dy = 2 * (nl.prelu(x, alpha) - target) / x.size  # dL/dy for the mean
+        dalpha = np.sum(dy * x * (x <= 0))  # dy/dalpha = x where x <= 0, else 0
+        alpha = alpha - lr * dalpha
+        alphas.append(alpha)
+    return np.array(alphas)
+    ### END SOLUTION
+
+
+checks.check_alpha_descent(alpha_descent)
+### BEGIN HIDDEN TESTS
+assert checks.check_alpha_descent(alpha_descent, quiet=True)
+### END HIDDEN TESTS

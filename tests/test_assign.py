@@ -110,7 +110,7 @@ def test_command_line_reports_and_refuses_the_source_folder(tmp_path):
     done = subprocess.run(cmd + [str(NOTEBOOKS), str(tmp_path / "out")], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("wrote ") == len(LESSONS)
-    assert "01_fully_connected.ipynb: 3 solution(s) cleared, 1 hidden test(s) removed" in done.stdout
+    assert "01_fully_connected.ipynb: 4 solution(s) cleared, 4 hidden test(s) removed" in done.stdout
     refused = subprocess.run(cmd + [str(NOTEBOOKS), str(NOTEBOOKS / ".")], capture_output=True, text=True)
     assert refused.returncode == 2
     assert "refusing to write into the source folder" in refused.stderr

@@ -1,0 +1,226 @@
+"""The checks of lessons 01-03's new exercises pass a reference solution written independently and
+fail typical wrong answers with a message that names the problem."""
+
+import numpy as np
+import pytest
+
+import nnlesson as nl
+from nnlesson import checks
+
+
+def verdict(check, fn, capsys):
+    assert check(fn) is None  # prints, returns nothing (a notebook shows no extra output)
+    out = capsys.readouterr().out.strip()
+    assert len(out.splitlines()) == 1, out
+    assert check(fn, quiet=True) == out.startswith(checks.PASS)
+    return out
+
+
+# -- reference solutions, written as a student would ----------------------------------------------
+def ref_softmax(logits):
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def ref_cross_entropy(logits, labels):
+    p = ref_softmax(logits)
+    n = len(labels)
+    loss = -np.mean(np.log(p[np.arange(n), labels]))
+    onehot = np.zeros_like(p)
+    onehot[np.arange(n), labels] = 1
+    return loss, (p - onehot) / n
+
+
+def ref_sgd_momentum(grad_fn, w0, lr, momentum, steps):
+    w, v = w0.astype(float), np.zeros_like(w0, dtype=float)
+    path = [w]
+    for t in range(steps):
+        v = momentum * v + grad_fn(w, t)
+        w = w - lr * v
+        path.append(w)
+    return np.array(path)
+
+
+def ref_boundary_line(layers):
+    W, b = layers[0]
+    for W_next, b_next in layers[1:]:
+        W, b = W_next @ W, W_next @ b + b_next
+    # z0 = z1  <=>  (W[0] - W[1]) . x + (b[0] - b[1]) = 0, solved for x2
+    d, c = W[0] - W[1], b[0] - b[1]
+    return -d[0] / d[1], -c / d[1]
+
+
+def ref_alpha_descent(x, target, alpha0, lr, steps):
+    alphas = [alpha0]
+    alpha = alpha0
+    for _ in range(steps):
+        y = nl.prelu(x, alpha)
+        dalpha = np.sum(2 * (y - target) / len(x) * x * (x <= 0))
+        alpha -= lr * dalpha
+        alphas.append(alpha)
+    return alphas
+
+
+# -- typical wrong answers -------------------------------------------------------------------------
+def naive_softmax(logits):  # no shift: exp(1000) overflows
+    e = np.exp(logits)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def softmax_shifted_by_the_global_maximum(logits):  # right for one row, not for rows far apart
+    e = np.exp(logits - logits.max())
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def path_of_one_array_changed_in_place(grad_fn, w0, lr, momentum, steps):
+    w, v = w0.astype(float), np.zeros(len(w0))
+    path = [w]
+    for t in range(steps):
+        v = momentum * v + grad_fn(w, t)
+        w -= lr * v  # changes the array already in the path: every entry ends up the last point
+        path.append(w)
+    return np.array(path)
+
+
+def softmax_over_columns(logits):
+    e = np.exp(logits - logits.max())
+    return e / e.sum(axis=0, keepdims=True)
+
+
+def cross_entropy_without_mean_in_gradient(logits, labels):
+    loss, grad = ref_cross_entropy(logits, labels)
+    return loss, grad * len(labels)
+
+
+def cross_entropy_summed(logits, labels):
+    loss, grad = ref_cross_entropy(logits, labels)
+    return loss * len(labels), grad
+
+
+def cross_entropy_without_onehot(logits, labels):
+    loss, _ = ref_cross_entropy(logits, labels)
+    return loss, ref_softmax(logits) / len(labels)
+
+
+def momentum_forgotten(grad_fn, w0, lr, momentum, steps):
+    return ref_sgd_momentum(grad_fn, w0, lr, 0.0, steps)
+
+
+def always_first_batch(grad_fn, w0, lr, momentum, steps):
+    return ref_sgd_momentum(lambda w, t: grad_fn(w, 0), w0, lr, momentum, steps)
+
+
+def path_without_start(grad_fn, w0, lr, momentum, steps):
+    return ref_sgd_momentum(grad_fn, w0, lr, momentum, steps)[1:]
+
+
+def boundary_without_biases(layers):
+    return ref_boundary_line([(W, np.zeros_like(b)) for W, b in layers])
+
+
+def boundary_of_one_class(layers):  # where z0 = 0 instead of z0 = z1
+    W, b = layers[0]
+    for W_next, b_next in layers[1:]:
+        W, b = W_next @ W, W_next @ b + b_next
+    return -W[0, 0] / W[0, 1], -b[0] / W[0, 1]
+
+
+def alpha_gradient_without_mask(x, target, alpha0, lr, steps):
+    alphas, alpha = [alpha0], alpha0
+    for _ in range(steps):
+        alpha -= lr * np.mean(2 * (nl.prelu(x, alpha) - target) * x)
+        alphas.append(alpha)
+    return alphas
+
+
+def alpha_climbs_the_gradient(x, target, alpha0, lr, steps):
+    return ref_alpha_descent(x, target, alpha0, -lr, steps)
+
+
+CASES = {
+    "softmax": (checks.check_softmax, ref_softmax, [
+        (softmax_over_columns, "is wrong"),
+        (lambda z: np.exp(z), "is wrong"),  # not normalised
+        (lambda z: z.max(axis=1), "should have shape"),
+    ]),
+    "cross_entropy": (checks.check_cross_entropy, ref_cross_entropy, [
+        (cross_entropy_without_mean_in_gradient, "dlogits is 4 times the right value everywhere"),
+        (cross_entropy_summed, "the loss is 4 times the right value"),
+        (cross_entropy_without_onehot, "dlogits is wrong"),
+    ]),
+    "sgd_momentum": (checks.check_sgd_momentum, ref_sgd_momentum, [
+        (momentum_forgotten, "momentum 0.9 on a bowl: the path of w is wrong"),
+        (path_of_one_array_changed_in_place, "momentum 0 (plain gradient descent): the path of w is wrong at index (0, "),
+        (always_first_batch, "four mini-batches in turn: the path of w is wrong"),
+        (path_without_start, "should have shape (6, 2), got shape (5, 2)"),
+    ]),
+    "boundary_line": (checks.check_boundary_line, ref_boundary_line, [
+        (boundary_without_biases, "the intercept"),
+        (boundary_of_one_class, "one layer 2 -> 2: the slope"),
+        (lambda layers: ref_boundary_line(layers)[::-1], "the slope"),
+    ]),
+    "alpha_descent": (checks.check_alpha_descent, ref_alpha_descent, [
+        (alpha_gradient_without_mask, "positive inputs only (alpha gets no gradient)"),
+        (alpha_climbs_the_gradient, "is wrong"),
+        (lambda x, t, a0, lr, steps: ref_alpha_descent(x, t, a0, lr, steps)[1:], "should have shape"),
+    ]),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_reference_passes_in_one_line(name, capsys):
+    check, reference, _ = CASES[name]
+    out = verdict(check, reference, capsys)
+    assert out.startswith(checks.PASS) and "correct on all" in out, out
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_typical_mistakes_fail_and_are_named(name, capsys):
+    check, _, wrongs = CASES[name]
+    for wrong, phrase in wrongs:
+        out = verdict(check, wrong, capsys)
+        assert out.startswith(checks.FAIL), out
+        assert phrase in out, f"{phrase!r} not in {out!r}"
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_not_implemented_gets_a_friendly_message(name, capsys):
+    check, _, _ = CASES[name]
+
+    def stub(*args):
+        raise NotImplementedError()
+
+    out = verdict(check, stub, capsys)
+    assert out.startswith(checks.FAIL) and "is not implemented yet" in out
+
+
+def test_an_overflowing_softmax_is_caught_at_the_large_scores(capsys):
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = verdict(checks.check_softmax, naive_softmax, capsys)
+    assert out.startswith(checks.FAIL) and "scores near 1000 (np.exp(1000) overflows)" in out, out
+
+
+def test_an_overflow_warning_is_reported_not_raised(capsys):
+    with np.errstate(over="raise", invalid="raise"):  # as in a test run that turns warnings into errors
+        out = verdict(checks.check_softmax, naive_softmax, capsys)
+    assert out.startswith(checks.FAIL) and "raised FloatingPointError for scores near 1000" in out, out
+
+
+def test_a_softmax_shifted_by_the_global_maximum_is_caught(capsys):
+    with np.errstate(under="ignore", invalid="ignore"):
+        out = verdict(checks.check_softmax, softmax_shifted_by_the_global_maximum, capsys)
+    assert out.startswith(checks.FAIL) and "shift each row by its own maximum" in out, out
+
+
+def test_the_checks_do_not_change_the_students_arrays():
+    seen = []
+
+    def softmax_that_scribbles(z):
+        seen.append(z.copy())
+        result = ref_softmax(z)
+        z[...] = 0  # an in-place change must not spoil the expected answers
+        return result
+
+    assert checks.check_softmax(softmax_that_scribbles, quiet=True)
+    assert len(seen) == 6
