@@ -151,6 +151,9 @@ def collapse(W1, b1, W2, b2):
 
 
 checks.check_collapse(collapse)
+### BEGIN HIDDEN TESTS (2 points)
+assert checks.check_collapse(collapse, quiet=True)
+### END HIDDEN TESTS
 
 # %% [markdown]
 # **Exercise 2 (short answer).** Is a network with ReLU activations a linear function of its

@@ -210,6 +210,9 @@ def my_sigmoid_derivative(x):
 
 
 checks.check_sigmoid_derivative(my_sigmoid_derivative)
+### BEGIN HIDDEN TESTS (2 points)
+assert checks.check_sigmoid_derivative(my_sigmoid_derivative, quiet=True)
+### END HIDDEN TESTS
 
 # %% [markdown]
 # **Exercise 2 (code).** Write the pReLU backward: given the input `x`, the slope `alpha` and the
@@ -226,6 +229,9 @@ def my_prelu_backward(x, alpha, dout):
 
 
 checks.check_prelu_backward(my_prelu_backward)
+### BEGIN HIDDEN TESTS (2 points)
+assert checks.check_prelu_backward(my_prelu_backward, quiet=True)
+### END HIDDEN TESTS
 
 # %% [markdown]
 # **Exercise 3 (short answer).** What happens to pReLU when $\alpha = 0$, when $\alpha = 1$, and

@@ -333,6 +333,9 @@ def my_numerical_gradient(f, x, eps=1e-6):
 
 
 checks.check_numerical_gradient(my_numerical_gradient)
+### BEGIN HIDDEN TESTS (2 points)
+assert checks.check_numerical_gradient(my_numerical_gradient, quiet=True)
+### END HIDDEN TESTS
 
 # %% [markdown]
 # **Exercise 2 (code).** Write the backward pass of a linear layer: given the cached input `x`
@@ -347,6 +350,9 @@ def my_linear_backward(x, W, dout):
 
 
 checks.check_linear_backward(my_linear_backward)
+### BEGIN HIDDEN TESTS (2 points)
+assert checks.check_linear_backward(my_linear_backward, quiet=True)
+### END HIDDEN TESTS
 
 # %% [markdown]
 # **Exercise 3 (short answer).** In the worked example, which values computed in the forward pass

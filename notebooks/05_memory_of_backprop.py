@@ -276,6 +276,9 @@ def my_cache_bytes(depth, batch, width):
 
 
 checks.check_cache_bytes(my_cache_bytes)
+### BEGIN HIDDEN TESTS (2 points)
+assert checks.check_cache_bytes(my_cache_bytes, quiet=True)
+### END HIDDEN TESTS
 
 # %% [markdown]
 # **Exercise 2 (short answer).** Your network trains with batch size 256 but runs out of memory

@@ -251,6 +251,9 @@ def my_dropout_backward(dout, mask, p):
 
 
 checks.check_dropout(my_dropout_forward, my_dropout_backward)
+### BEGIN HIDDEN TESTS (2 points)
+assert checks.check_dropout(my_dropout_forward, my_dropout_backward, quiet=True)
+### END HIDDEN TESTS
 
 # %% [markdown]
 # **Exercise 2 (short answer).** What would go wrong at test time if training dropped units with

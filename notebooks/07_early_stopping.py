@@ -222,7 +222,7 @@ def my_stopping_epoch(val_losses, patience, min_delta):
 
 
 checks.check_stopping_epoch(my_stopping_epoch)
-### BEGIN HIDDEN TESTS
+### BEGIN HIDDEN TESTS (2 points)
 assert my_stopping_epoch(history.val_loss, 10, 0.001) == history_es.stopped_epoch
 ### END HIDDEN TESTS
 
