@@ -78,10 +78,14 @@ def _distance(a, b):
 def _near_miss(line):
     """The words of ``line`` that look like a marker nbgrader would NOT recognise, or None."""
     words = _WORD.findall(line)
-    for first, second in zip(words, words[1:]):
+    for i, (first, second) in enumerate(zip(words, words[1:])):
         a, b = first.upper(), second.upper()
-        if (_distance(a, "BEGIN") <= 1 or a == "END") and (
-                _distance(b, "SOLUTION") <= 2 or _distance(b, "HIDDEN") <= 1):
+        if not (_distance(a, "BEGIN") <= 1 or a == "END"):
+            continue
+        if _distance(b, "SOLUTION") <= 2:
+            return f"{first} {second}"
+        after = words[i + 2].upper() if i + 2 < len(words) else "TESTS"  # "### END HIDDEN"
+        if _distance(b, "HIDDEN") <= 1 and _distance(after, "TESTS") <= 2:
             return f"{first} {second}"
     for word in words:
         w = word.upper()
@@ -166,6 +170,7 @@ def parse_cell(source, where="cell"):
                 raise AssignError(f"{here}: this cell already declared its points; "
                                   f"declare them once per exercise cell")
             points = float(declared.group(1))
+            points = int(points) if points.is_integer() else points
         if marker.startswith("BEGIN"):
             if region is not None:
                 raise AssignError(
@@ -186,8 +191,9 @@ def parse_cell(source, where="cell"):
             parts.append(region)
             region = None
     if region is not None:
+        end = END_SOLUTION if region.kind == "solution" else END_HIDDEN
         raise AssignError(f"{where}, line {region.line_number}: the {region.kind} region opened "
-                          f"here has no {END_SOLUTION if region.kind == 'solution' else END_HIDDEN}")
+                          f"here has no {end}")
     return ParsedCell(parts, points)
 
 
@@ -423,8 +429,9 @@ def _read_notebook(path):
     try:
         nb = nbformat.read(path, as_version=4)
     except Exception as error:  # nbformat raises several types for a broken file
+        first = (str(error).splitlines() or ["unreadable"])[0]
         raise AssignError(f"{path}: cannot read this notebook ({type(error).__name__}: "
-                          f"{str(error).splitlines()[0] if str(error) else 'unreadable'})") from None
+                          f"{first})") from None
     if not isinstance(nb.get("cells"), list):
         raise AssignError(f"{path}: cannot read this notebook (no list of cells)")
     for cell in nb.cells:
@@ -535,8 +542,11 @@ def build(source, *, write_py=False, nbgrader=False):
 
 
 def check(source):
-    """Check the markers of every notebook in ``source`` without writing; return the report."""
-    return build(source)[1]
+    """Check every notebook in ``source`` without writing, for both the student version and
+    nbgrader's (so a code exercise without hidden tests fails here, not on grading night)."""
+    report = build(source)[1]
+    build(source, nbgrader=True)
+    return report
 
 
 def assign(source, out, *, write_py=False, nbgrader=False, log=print):
