@@ -353,6 +353,8 @@ def nbgrader_notebook(nb, path="notebook"):
 
     parsed = parse_notebook(nb, path)
     cells, exercises, problems = [], [], []
+    taken = {_nbgrader_meta(c).get("grade_id") for c in nb.cells}
+    numbers = (n for n in range(1, 10**6) if not {f"exercise-{n}", f"exercise-{n}-tests"} & taken)
     for index, (cell, p) in enumerate(zip(nb.cells, parsed), 1):
         where = _where(path, index, cell)
         if "nbgrader" in cell.get("metadata", {}):  # set by hand in nbgrader: keep as it is
@@ -366,9 +368,8 @@ def nbgrader_notebook(nb, path="notebook"):
         if not p.solutions and not p.hidden:
             cells.append(base)
             continue
-        number = len(exercises) + 1
         points = DEFAULT_POINTS if p.points is None else p.points
-        grade_id = f"exercise-{number}"
+        grade_id = f"exercise-{next(numbers)}"  # never one the teacher gave by hand
         if cell.cell_type != "code":
             if not p.solutions:
                 problems.append(f"{where}: hidden tests in a {cell.cell_type} cell; nbgrader "
@@ -486,18 +487,21 @@ def _check_out(source_root, out):
     return out_resolved
 
 
-def _holds_solutions(path, nbgrader):
-    """Whether an existing file must not be overwritten (it may be the teacher's work)."""
+def _why_not_overwrite(path, nbgrader):
+    """Why an existing file must not be overwritten (it may be the teacher's work), or None."""
     data = path.read_bytes()
     if nbgrader:  # nbgrader sources hold markers: overwrite only what this command wrote
         try:
             import json
 
-            return json.loads(data).get("metadata", {}).get("nnlesson") != NBGRADER_STAMP
+            stamp = json.loads(data).get("metadata", {}).get("nnlesson")
         except (ValueError, AttributeError):
-            return True
+            stamp = None
+        return None if stamp == NBGRADER_STAMP else "nnlesson-assign --nbgrader did not write it"
     text = data.decode("utf-8", errors="replace")
-    return has_markers(text) or '"solution": true' in text
+    if has_markers(text) or '"solution": true' in text:
+        return "it holds solutions (a teacher's file?)"
+    return None
 
 
 def build(source, *, write_py=False, nbgrader=False):
@@ -560,12 +564,14 @@ def assign(source, out, *, write_py=False, nbgrader=False, log=print):
     _, source_root = _source_notebooks(source)
     out_dir = _check_out(source_root, out)
     files, report = build(source, write_py=write_py, nbgrader=nbgrader)
-    kept = [out_dir / name for name in files
-            if (out_dir / name).exists() and _holds_solutions(out_dir / name, nbgrader)]
-    if kept:
-        raise AssignError([f"nnlesson-assign: refusing to overwrite {path}: it holds solutions "
-                           f"(a teacher's file?); move it away or choose another OUT"
-                           for path in kept])
+    targets = [out_dir / name for name in files]
+    reasons = [(p, _why_not_overwrite(p, nbgrader)) for p in targets if p.is_file()]
+    problems = [f"nnlesson-assign: refusing to overwrite {p}: {why}; move it away or choose "
+                f"another OUT" for p, why in reasons if why]
+    problems += [f"nnlesson-assign: {p} is in the way: a folder, not a file"
+                 for p in targets if p.exists() and not p.is_file()]
+    if problems:
+        raise AssignError(problems)
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".nnlesson-assign-", dir=out_dir))
     try:
@@ -608,6 +614,10 @@ def main(argv=None):
                 print(f"ok {line}")
         else:
             assign(args.source, args.out, write_py=args.py, nbgrader=args.nbgrader)
+    except OSError as error:  # e.g. OUT not writable: say so, no traceback
+        print(f"nnlesson-assign: {error.strerror or error}: {error.filename or ''}",
+              file=sys.stderr)
+        return 2
     except AssignError as error:
         if not args.check:
             print("nnlesson-assign: nothing written:", file=sys.stderr)

@@ -490,3 +490,30 @@ def test_nbgrader_version_overwrites_only_its_own_output(tmp_path):
     assign(NOTEBOOKS, out, nbgrader=True, **QUIET)  # again: our own stamped files
     assert {p.name: p.read_bytes() for p in out.iterdir()} == files
     assert any("4 point(s) (2 autograded, 2 graded by hand)" in line for line in report)
+
+
+def test_nbgrader_version_never_reuses_a_grade_id_the_teacher_set(tmp_path):
+    by_hand = new_code_cell("assert True")
+    by_hand.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True,
+                                    "grade_id": "exercise-1-tests", "points": 5,
+                                    "schema_version": 3}
+    ours = new_code_cell("def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION\n"
+                         "### BEGIN HIDDEN TESTS\nassert f() == 1\n### END HIDDEN TESTS")
+    nb, exercises = nbgrader_notebook(new_notebook(cells=[by_hand, ours]))
+    ids = [c.metadata.nbgrader["grade_id"] for c in nb.cells]
+    assert ids == ["exercise-1-tests", "exercise-2", "exercise-2-tests"]
+    assert [points for _, points, _ in exercises] == [5, 1]
+
+
+def test_one_notebook_as_source_and_a_folder_in_the_way(tmp_path, capsys):
+    teacher = tmp_path / "notebooks"
+    path = write_teacher(teacher, [new_code_cell("### BEGIN SOLUTION\nx = 1\n### END SOLUTION")])
+    write_teacher(teacher, [new_markdown_cell("no exercise")], name="other.ipynb")
+    assert main([str(path), str(tmp_path / "one")]) == 0
+    assert sorted(p.name for p in (tmp_path / "one").iterdir()) == ["lesson.ipynb"]
+    assert main([str(path), str(teacher / "out")]) == 2  # still inside the teacher's folder
+    (tmp_path / "two" / "lesson.ipynb").mkdir(parents=True)
+    assert main([str(path), str(tmp_path / "two")]) == 2
+    assert "is in the way: a folder" in capsys.readouterr().err
+    assert main([str(teacher / "other.ipynb"), str(tmp_path / "three")]) == 2  # no marker at all
+    assert not (tmp_path / "three").exists()
