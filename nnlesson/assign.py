@@ -45,6 +45,11 @@ BEGIN_SOLUTION, END_SOLUTION = "BEGIN SOLUTION", "END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 MARKERS = (BEGIN_SOLUTION, END_SOLUTION, BEGIN_HIDDEN, END_HIDDEN)
 CODE_STUB = ["# YOUR CODE HERE", "raise NotImplementedError()"]
+# nbgrader's stubs per kernel language (ClearSolutions.code_stub); other languages are refused.
+CODE_STUBS = {"python": CODE_STUB, "R": ["# YOUR CODE HERE", "fail()"],
+              "matlab": ["% YOUR CODE HERE", "error('No Answer Given!')"],
+              "octave": ["% YOUR CODE HERE", "error('No Answer Given!')"],
+              "sas": ["/* YOUR CODE HERE */", " %notImplemented;"], "java": ["// YOUR CODE HERE"]}
 TEXT_STUB = ["YOUR ANSWER HERE"]
 DEFAULT_POINTS = 1
 # What a student notebook keeps of the metadata: nothing else can carry solution text.
@@ -202,11 +207,11 @@ def _nbgrader_meta(cell):
     return meta if isinstance(meta, dict) else {}
 
 
-def student_source(parsed, cell_type, nbgrader_solution=False):
+def student_source(parsed, cell_type, nbgrader_solution=False, code_stub=CODE_STUB):
     """The student's text of a parsed cell: regions replaced by the stub or removed."""
+    stub = code_stub if cell_type == "code" else TEXT_STUB
     if nbgrader_solution and not parsed.solutions:  # nbgrader replaces the whole cell
-        return "\n".join(CODE_STUB if cell_type == "code" else TEXT_STUB)
-    stub = CODE_STUB if cell_type == "code" else TEXT_STUB
+        return "\n".join(stub)
     out = []
     for part in parsed.parts:
         if isinstance(part, str):
@@ -285,10 +290,14 @@ def _new_notebook(nb, cells, extra_metadata=None):
 def student_notebook(nb, path="notebook"):
     """The notebook ``nb`` as students get it, and the counts ``(solutions, hidden tests)``."""
     parsed = parse_notebook(nb, path)
+    language = nb.metadata.get("kernelspec", {}).get("language", "python")
+    if language not in CODE_STUBS:
+        raise AssignError(f"{path}: no code stub for the kernel language {language!r} "
+                          f"(nbgrader's: {', '.join(CODE_STUBS)})")
     cells, solutions, hidden = [], 0, 0
     for cell, p in zip(nb.cells, parsed):
         is_solution = bool(_nbgrader_meta(cell).get("solution"))
-        source = student_source(p, cell.cell_type, is_solution)
+        source = student_source(p, cell.cell_type, is_solution, CODE_STUBS[language])
         solutions += len(p.solutions) or int(is_solution)
         hidden += len(p.hidden)
         cells.append(_student_cell(cell, source))

@@ -517,3 +517,17 @@ def test_one_notebook_as_source_and_a_folder_in_the_way(tmp_path, capsys):
     assert "is in the way: a folder" in capsys.readouterr().err
     assert main([str(teacher / "other.ipynb"), str(tmp_path / "three")]) == 2  # no marker at all
     assert not (tmp_path / "three").exists()
+
+
+def test_the_stub_speaks_the_kernels_language_like_nbgrader(tmp_path):
+    cell = new_code_cell("x <- 1\n### BEGIN SOLUTION\ny <- 2\n### END SOLUTION")
+    r = {"kernelspec": {"name": "ir", "language": "R", "display_name": "R"}}
+    write_teacher(tmp_path / "t", [cell], metadata=r)
+    assign(tmp_path / "t", tmp_path / "s", **QUIET)
+    student = nbformat.read(tmp_path / "s" / "lesson.ipynb", as_version=4)
+    assert student.cells[0].source == "x <- 1\n# YOUR CODE HERE\nfail()"
+    assert nbgrader_clear(nbformat.read(tmp_path / "t" / "lesson.ipynb", 4)).cells[0].source == \
+        student.cells[0].source
+    write_teacher(tmp_path / "t", [cell], metadata={"kernelspec": {"name": "julia", "language": "julia", "display_name": "Julia"}})
+    with pytest.raises(AssignError, match="no code stub for the kernel language 'julia'"):
+        assign(tmp_path / "t", tmp_path / "s2", **QUIET)
