@@ -1,5 +1,9 @@
 """Make the student version of the lessons, safely: ``nnlesson-assign SOURCE OUT``.
 
+``nnlesson-assign --nbgrader SOURCE OUT`` writes nbgrader's source notebooks instead (exercise
+cells split into answer and autograder tests, with points), and ``nnlesson-assign --check SOURCE``
+checks everything and writes nothing (for CI and pre-commit).
+
 The lessons are the teacher's version. Their exercises use nbgrader's markers, and the regions
 nnlesson clears are exactly the regions nbgrader 0.9 clears (``ClearSolutions`` and
 ``ClearHiddenTests``):

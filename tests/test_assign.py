@@ -384,6 +384,11 @@ def test_files_that_hold_solutions_are_never_overwritten(tmp_path, capsys):
     assert main(["--nbgrader", str(teacher), str(other)]) == 2  # not written by --nbgrader
     assert "refusing to overwrite" in capsys.readouterr().err
     assert files_in(other) == before
+    student = tmp_path / "student"
+    student.mkdir()
+    (student / "lesson.ipynb").symlink_to(other / "lesson.ipynb")  # a link to a teacher's file
+    assert main([str(teacher), str(student)]) == 2
+    assert files_in(other) == before and (student / "lesson.ipynb").is_symlink()
 
 
 def test_out_inside_equal_to_or_containing_the_source_is_refused(tmp_path, capsys):
