@@ -15,11 +15,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from nbgrader.api import Gradebook  # in the test extras: a missing nbgrader fails, never skips
 
 from nnlesson.assign import MARKERS, Region, assign, parse_cell
-
-pytest.importorskip("nbgrader")
-from nbgrader.api import Gradebook  # noqa: E402
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 LESSONS = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
