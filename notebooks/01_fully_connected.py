@@ -482,7 +482,7 @@ def my_linear_forward(x, W, b):
 
 
 checks.check_linear_forward(my_linear_forward)
-### BEGIN HIDDEN TESTS
+### BEGIN HIDDEN TESTS (2 points)
 assert checks.check_linear_forward(my_linear_forward, quiet=True)
 ### END HIDDEN TESTS
 

@@ -1,5 +1,6 @@
-"""The student version: solutions out, stubs in, and every exercise raises NotImplementedError."""
+"""The student version: solutions out, stubs in, nothing leaks, the teacher's files are safe."""
 
+import base64
 import subprocess
 import sys
 from pathlib import Path
@@ -8,31 +9,58 @@ import jupytext
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
 
-from nnlesson.assign import BEGIN_SOLUTION, _marker, assign, strip_source
+from nnlesson.assign import (
+    BEGIN_SOLUTION,
+    MARKERS,
+    AssignError,
+    Region,
+    assign,
+    build,
+    check,
+    main,
+    nbgrader_notebook,
+    parse_cell,
+    student_source,
+)
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 LESSONS = sorted(NOTEBOOKS.glob("*.ipynb"))
+QUIET = {"log": lambda message: None}
 
 
 @pytest.fixture(scope="module")
 def student_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("student")
-    assign(NOTEBOOKS, out, write_py=True, log=lambda message: None)
+    assign(NOTEBOOKS, out, write_py=True, **QUIET)
     return out
 
 
-def solution_lines(source):
-    """Every non-blank line inside a solution or hidden-test region."""
-    inside, lines = False, []
-    for line in source.splitlines():
-        marker = _marker(line)
-        if marker:
-            inside = "BEGIN" in marker
-        elif inside and line.strip():
-            lines.append(line.strip())
-    return lines
+def strip(source, cell_type="code"):
+    return student_source(parse_cell(source), cell_type)
 
+
+def secret_lines(source):
+    """Every non-blank line inside a solution or hidden-test region."""
+    return [line.strip() for part in parse_cell(source).parts if isinstance(part, Region)
+            for line in part.lines if line.strip()]
+
+
+def files_in(folder):
+    return {p.relative_to(folder): p.read_bytes() for p in sorted(Path(folder).rglob("*"))
+            if p.is_file()}
+
+
+def write_teacher(folder, cells, name="lesson.ipynb", metadata=None):
+    folder.mkdir(parents=True, exist_ok=True)
+    nb = new_notebook(cells=cells, metadata=metadata or {
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    nbformat.write(nb, folder / name)
+    return folder / name
+
+
+# ------------------------------------------------------------------ the lessons
 
 def test_every_lesson_has_code_and_written_exercises():
     for path in LESSONS:
@@ -44,6 +72,16 @@ def test_every_lesson_has_code_and_written_exercises():
         assert any("checks.check_" in c.source for c in code), f"{path.name}: no instant check"
 
 
+def test_the_course_passes_the_check_for_both_versions():
+    """The pre-commit hook's check: markers, and every code exercise gradable by nbgrader."""
+    report = check(NOTEBOOKS)
+    assert len(report) == len(LESSONS)
+    for path in LESSONS:
+        _, exercises = nbgrader_notebook(nbformat.read(path, as_version=4), path)
+        autograded = [points for _, points, auto in exercises if auto]
+        assert autograded, f"{path.name}: no autograded exercise"
+
+
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
 def test_student_version_has_no_solution_and_is_clean(path, student_dir):
     source = nbformat.read(path, as_version=4)
@@ -52,21 +90,23 @@ def test_student_version_has_no_solution_and_is_clean(path, student_dir):
     assert len(student.cells) == len(source.cells)
     for teacher_cell, student_cell in zip(source.cells, student.cells):
         kept = {line.strip() for line in student_cell.source.splitlines()}
-        for line in solution_lines(teacher_cell.source):
+        for line in secret_lines(teacher_cell.source):
             assert line not in kept, f"solution line left in {path.name}: {line}"
-        assert "### BEGIN" not in student_cell.source and "### END" not in student_cell.source
+        assert not any(marker in student_cell.source for marker in MARKERS)
         if BEGIN_SOLUTION in teacher_cell.source:
             stub = "raise NotImplementedError()" if teacher_cell.cell_type == "code" else "YOUR ANSWER HERE"
             assert stub in student_cell.source
         if student_cell.cell_type == "code":
             assert student_cell.outputs == [] and student_cell.execution_count is None
-    assert "widgets" not in student.metadata
+    assert set(student.metadata) <= {"kernelspec", "language_info", "jupytext"}
     paired = jupytext.read(student_dir / path.with_suffix(".py").name)
     assert [c.source for c in paired.cells] == [c.source for c in student.cells]
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
-def test_student_notebook_runs_and_every_exercise_raises_not_implemented(path, student_dir):
+def test_student_notebook_runs_and_every_exercise_raises_not_implemented(path, student_dir,
+                                                                        monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # the kernel's BLAS: spinning threads stall a busy box
     nb = nbformat.read(student_dir / path.name, as_version=4)
     NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
                    resources={"metadata": {"path": str(student_dir)}}).execute()
@@ -82,30 +122,320 @@ def test_student_notebook_runs_and_every_exercise_raises_not_implemented(path, s
         assert "is not implemented yet" in text, f"{path.name}: no verdict for\n{cell.source}"
 
 
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_nbgrader_makes_the_same_student_version(path, student_dir):
+    ours = nbformat.read(student_dir / path.name, as_version=4)
+    assert [c.source for c in nbgrader_clear(nbformat.read(path, as_version=4)).cells] == \
+        [c.source for c in ours.cells]
+
+
+def nbgrader_clear(nb):
+    from nbgrader import preprocessors  # in the test extras: never skipped
+    resources = {"language": "python"}
+    for step in (preprocessors.ClearSolutions(enforce_metadata=False),
+                 preprocessors.ClearHiddenTests(enforce_metadata=False),
+                 preprocessors.ClearOutput()):
+        nb, resources = step.preprocess(nb, resources)
+    return nb
+
+
+# ------------------------------------------------------------------ the grammar
+
 def test_code_stub_keeps_indentation_and_surrounding_code():
     source = "def f(x):\n    y = 1\n    ### BEGIN SOLUTION\n    return x + y\n    ### END SOLUTION\n\nprint(f)"
-    text, solutions, hidden = strip_source(source, "code")
-    assert text == "def f(x):\n    y = 1\n    # YOUR CODE HERE\n    raise NotImplementedError()\n\nprint(f)"
-    assert (solutions, hidden) == (1, 0)
-    text, _, hidden = strip_source("a = 1\n### BEGIN HIDDEN TESTS\nassert a\n### END HIDDEN TESTS", "code")
-    assert text == "a = 1" and hidden == 1
-    text, _, _ = strip_source("Q?\n### BEGIN SOLUTION\nBecause.\n### END SOLUTION", "markdown")
-    assert text == "Q?\nYOUR ANSWER HERE"
-    with pytest.raises(ValueError, match="not closed"):
-        strip_source("### BEGIN SOLUTION\nx = 1", "code")
+    assert strip(source) == "def f(x):\n    y = 1\n    # YOUR CODE HERE\n    raise NotImplementedError()\n\nprint(f)"
+    assert strip("a = 1\n### BEGIN HIDDEN TESTS\nassert a\n### END HIDDEN TESTS") == "a = 1"
+    assert strip("Q?\n### BEGIN SOLUTION\nBecause.\n### END SOLUTION", "markdown") == "Q?\nYOUR ANSWER HERE"
 
 
-def test_assign_is_idempotent(tmp_path, student_dir):
-    first, second = tmp_path / "a", tmp_path / "b"
-    assign(NOTEBOOKS, first, log=lambda m: None)
-    assign(NOTEBOOKS, first, log=lambda m: None)  # again, over its own output
-    assign(first, second, log=lambda m: None)  # the student version of the student version
+@pytest.mark.parametrize("begin, end", [
+    ("### BEGIN SOLUTION (answer)", "### END SOLUTION"),
+    ("### BEGIN SOLUTION  # exercise 3", "### END SOLUTION  # exercise 3"),
+    ("###BEGIN SOLUTION", "###END SOLUTION"),
+    ("BEGIN SOLUTION (answer)", "END SOLUTION"),
+    ("x = 1  # BEGIN SOLUTION", "# END SOLUTION here"),
+])
+def test_every_line_nbgrader_treats_as_a_marker_is_one(begin, end):
+    """nbgrader's rule is 'the line contains the words': the spellings that used to leak."""
+    source = f"keep = 0\n{begin}\nsecret = 42\n{end}\nkeep = 1"
+    assert strip(source) == "keep = 0\n# YOUR CODE HERE\nraise NotImplementedError()\nkeep = 1"
+    nb = new_notebook(cells=[new_code_cell(source)])
+    assert nbgrader_clear(nb).cells[0].source == strip(source)
+
+
+@pytest.mark.parametrize("source, problem", [
+    ("### BEGIN SOLUTON\nsecret = 42\n### END SOLUTION", "line 1: 'BEGIN SOLUTON' looks like a marker"),
+    ("### begin solution\nsecret = 42\n### end solution", "line 1: 'begin solution' looks like a marker"),
+    ("### BEGIN  SOLUTION\nsecret = 42\n### END SOLUTION", "line 1: 'BEGIN SOLUTION' looks like a marker"),
+    ("### BEGIN_SOLUTION\nsecret = 42\n### END_SOLUTION", "line 1: 'BEGIN SOLUTION' looks like a marker"),
+    ("### BEGIN HIDDEN TEST\nassert secret\n### END HIDDEN TEST", "line 1: 'BEGIN HIDDEN' looks like a marker"),
+    ("### BEGINSOLUTION\nsecret = 42\n### ENDSOLUTION", "line 1: 'BEGINSOLUTION' looks like a marker"),
+    ("x = 1\nsecret = 42\n### END SOLUTION", "line 3: END SOLUTION without a BEGIN SOLUTION"),
+    ("### BEGIN SOLUTION\nsecret = 42", "line 1: the solution region opened here has no END SOLUTION"),
+    ("### BEGIN SOLUTION\n### BEGIN HIDDEN TESTS\n### END HIDDEN TESTS\nsecret = 42\n### END SOLUTION",
+     "line 2: BEGIN HIDDEN TESTS inside the solution region opened on line 1"),
+    ("### BEGIN SOLUTION\nsecret = 1\n### BEGIN SOLUTION\nsecret = 2\n### END SOLUTION",
+     "line 3: BEGIN SOLUTION inside the solution region opened on line 1"),
+    ("### BEGIN HIDDEN TESTS\nassert secret\n### END SOLUTION",
+     "line 3: END SOLUTION closes the hidden region opened on line 1"),
+    ("### BEGIN SOLUTION secret = 42 ### END SOLUTION", "line 1: two markers on one line"),
+    ("### BEGIN SOLUTION (two points)\nsecret = 42\n### END SOLUTION", "line 1: cannot read the points"),
+    ("### BEGIN SOLUTION\nsecret = 42\n### END SOLUTION (2 points)", "line 3: points go on the BEGIN marker"),
+    ("### BEGIN SOLUTION (1 point)\nsecret = 42\n### END SOLUTION\n### BEGIN HIDDEN TESTS (2 points)\n"
+     "assert secret\n### END HIDDEN TESTS", "line 4: this cell already declared its points"),
+])
+def test_bad_markers_are_errors_naming_the_line_without_solution_text(source, problem):
+    with pytest.raises(AssignError) as raised:
+        parse_cell(source, "lesson.ipynb: cell 3 (code)")
+    message = str(raised.value)
+    assert message.startswith("lesson.ipynb: cell 3 (code), line ")
+    assert problem in message
+    assert "secret" not in message and "42" not in message
+
+
+def test_points_are_read_from_a_begin_marker_and_default_to_one():
+    assert parse_cell("### BEGIN SOLUTION (2 points)\nx\n### END SOLUTION").points == 2
+    assert parse_cell("### BEGIN HIDDEN TESTS (0.5 points)\nx\n### END HIDDEN TESTS").points == 0.5
+    assert parse_cell("### BEGIN SOLUTION (1 point)\nx\n### END SOLUTION").points == 1
+    assert parse_cell("### BEGIN SOLUTION\nx\n### END SOLUTION").points is None
+
+
+def test_ordinary_prose_and_code_are_not_mistaken_for_markers():
+    for line in ["The end of the solution is near.", "We begin with a solution of the ODE.",
+                 "append(solution)", "hidden = relu(x)", "# end: hidden layer sizes", "beginner"]:
+        assert strip(line, "markdown") == line
+
+
+# ------------------------------------------------------------------ no leaks: the canary test
+
+SVG = "<svg xmlns='http://www.w3.org/2000/svg'><text>CANARY-attachment</text></svg>"
+
+
+def canary_cells():
+    """Teacher cells with a unique canary in every solution, hidden test and place that could
+    carry one. Returns (cells, canaries)."""
+    cells, canaries = [], []
+
+    def canary(tag):
+        canaries.append(f"CANARY-{tag}")
+        return canaries[-1]
+
+    for i, (begin, end) in enumerate([
+        ("### BEGIN SOLUTION", "### END SOLUTION"),
+        ("### BEGIN SOLUTION (answer)", "### END SOLUTION"),
+        ("### BEGIN SOLUTION  # exercise 3", "### END SOLUTION  # exercise 3"),
+        ("###BEGIN SOLUTION", "###END SOLUTION"),
+        ("    ### BEGIN SOLUTION (2 points)", "    ### END SOLUTION"),
+        (f"### BEGIN SOLUTION {'CANARY-on-the-marker-line'}", "### END SOLUTION"),
+    ]):
+        cells.append(new_code_cell(f"def f{i}(x):\n{begin}\n    return '{canary(f'code-{i}')}'\n{end}\n\nf{i}(1)"))
+    canaries.append("CANARY-on-the-marker-line")
+    cells.append(new_code_cell(f"f0(1)\n### BEGIN HIDDEN TESTS\nassert f0(1) == '{canary('hidden')}'\n"
+                               f"### END HIDDEN TESTS"))
+    cells.append(new_code_cell(f"### BEGIN HIDDEN TESTS (2 points)\nassert '{canary('hidden-only')}'\n"
+                               f"### END HIDDEN TESTS"))
+    cells.append(new_code_cell("def g(x):\n    ### BEGIN SOLUTION\n    a = 1\n    ### END SOLUTION\n\n\n"
+                               "def h(x):\n    ### BEGIN SOLUTION\n"
+                               f"    return '{canary('second-region')}'\n    ### END SOLUTION\n"
+                               f"\n\ng(1)\n### BEGIN HIDDEN TESTS\nassert '{canary('hidden-2')}'\n"
+                               "### END HIDDEN TESTS"))
+    cells.append(new_markdown_cell(f"**Exercise.** Why?\n\nBEGIN SOLUTION (answer)\n"
+                                   f"{canary('markdown')}\nEND SOLUTION"))
+    answer = new_markdown_cell(f"### BEGIN SOLUTION\n{canary('pasted')} ![figure](attachment:answer.svg)"
+                               f"\n### END SOLUTION")
+    answer.attachments = {"answer.svg": {"image/svg+xml": SVG}}
+    canaries.append("CANARY-attachment")
+    cells.append(answer)
+    cells.append(new_raw_cell(f"### BEGIN SOLUTION\n{canary('raw')}\n### END SOLUTION"))
+    windows = new_code_cell(f"x = 1\r\n### BEGIN SOLUTION\r\nx = '{canary('crlf')}'\r\n### END SOLUTION\r\n")
+    cells.append(windows)
+    by_metadata = new_code_cell(f"x = '{canary('nbgrader-metadata')}'")
+    by_metadata.metadata["nbgrader"] = {"solution": True, "grade": False, "locked": False,
+                                        "grade_id": "by-metadata", "schema_version": 3}
+    cells.append(by_metadata)
+    text_by_metadata = new_markdown_cell(canary("nbgrader-metadata-text"))
+    text_by_metadata.metadata["nbgrader"] = dict(by_metadata.metadata["nbgrader"], grade_id="t")
+    cells.append(text_by_metadata)
+    # outputs, execution counts and metadata of the teacher's run
+    for cell in cells[:3]:
+        cell.execution_count = 7
+        cell.outputs = [
+            new_output("stream", name="stdout", text=canary("stdout")),
+            new_output("execute_result", data={"text/plain": canary("result"),
+                                               "image/png": base64.b64encode(b"png").decode()},
+                       execution_count=7),
+            new_output("display_data", data={"text/html": f"<b>{canary('html')}</b>"}),
+            new_output("error", ename="E", evalue=canary("error"), traceback=[canary("tb")]),
+        ]
+    cells[0].metadata.update({"custom": canary("cell-metadata"), "tags": ["exercise"],
+                              "jupyter": {"source_hidden": True}, "collapsed": True})
+    cells[-4].metadata["custom"] = {"answer": canary("markdown-metadata")}
+    return cells, canaries
+
+
+def test_canaries_reach_no_student_file(tmp_path, capsys):
+    """No canary anywhere in the output (.ipynb and .py), in any marker variant or place."""
+    cells, canaries = canary_cells()
+    teacher = tmp_path / "teacher"
+    write_teacher(teacher, cells, metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "widgets": {"state": {"m": {"value": "CANARY-widget"}}},
+        "celltoolbar": "Create Assignment", "custom": {"notes": "CANARY-notebook-metadata"}})
+    canaries += ["CANARY-widget", "CANARY-notebook-metadata"]
+    everything = (teacher / "lesson.ipynb").read_text()
+    assert all(c in everything for c in canaries)  # the test would see a leak
+    assert main([str(teacher), str(tmp_path / "student"), "--py"]) == 0
+    out = files_in(tmp_path / "student")
+    assert set(out) == {Path("lesson.ipynb"), Path("lesson.py")}
+    for name, data in out.items():
+        text = data.decode()
+        leaked = [c for c in canaries if c in text] + (["CANARY"] if "CANARY" in text else [])
+        assert not leaked, f"{name}: {leaked}"
+    assert "CANARY" not in capsys.readouterr().out
+    student = nbformat.read(tmp_path / "student" / "lesson.ipynb", as_version=4)
+    nbformat.validate(student)
+    assert student.cells[0].metadata == {"tags": ["exercise"]}
+    assert all(c.get("execution_count") is None and not c.get("outputs") for c in student.cells)
+    assert all("attachments" not in c for c in student.cells)
+    # the same regions as nbgrader's own ClearSolutions and ClearHiddenTests
+    ours = [c.source for c in student.cells]
+    theirs = [c.source for c in nbgrader_clear(nbformat.read(teacher / "lesson.ipynb", 4)).cells]
+    assert ours == theirs
+
+
+def test_an_attachment_the_remaining_text_still_shows_is_kept(tmp_path):
+    cell = new_markdown_cell("![question](attachment:q.svg)\n\n### BEGIN SOLUTION\n"
+                             "![answer](attachment:a.svg)\n### END SOLUTION")
+    cell.attachments = {"q.svg": {"image/svg+xml": "<svg>question</svg>"},
+                        "a.svg": {"image/svg+xml": SVG}}
+    write_teacher(tmp_path / "t", [cell])
+    assign(tmp_path / "t", tmp_path / "s", **QUIET)
+    student = nbformat.read(tmp_path / "s" / "lesson.ipynb", as_version=4)
+    assert list(student.cells[0].attachments) == ["q.svg"]
+
+
+BAD_CELLS = {
+    "misspelled": "### BEGIN SOLUTON\nx = 'CANARY-1'\n### END SOLUTION",
+    "lower case": "### begin solution\nx = 'CANARY-2'\n### end solution",
+    "nested": "### BEGIN SOLUTION\n### BEGIN HIDDEN TESTS\n### END HIDDEN TESTS\nx = 'CANARY-3'\n### END SOLUTION",
+    "doubled": "### BEGIN SOLUTION\nx = 'CANARY-4'\n### BEGIN SOLUTION\nx = 'CANARY-5'\n### END SOLUTION",
+    "not closed": "def f():\n    ### BEGIN SOLUTION\n    return 'CANARY-6'",
+    "orphan end": "x = 'CANARY-7'\n### END SOLUTION",
+    "overlap": "### BEGIN HIDDEN TESTS\nassert 'CANARY-8'\n### END SOLUTION",
+    "double space": "### BEGIN  SOLUTION\nx = 'CANARY-9'\n### END SOLUTION",
+}
+
+
+@pytest.mark.parametrize("kind", BAD_CELLS)
+def test_a_bad_marker_anywhere_writes_nothing_and_prints_no_solution(kind, tmp_path, capsys):
+    teacher = tmp_path / "teacher"
+    write_teacher(teacher, [new_code_cell("### BEGIN SOLUTION\nok = 'CANARY-0'\n### END SOLUTION")],
+                  name="a_good.ipynb")
+    write_teacher(teacher, [new_markdown_cell("# Title"), new_code_cell(BAD_CELLS[kind])],
+                  name="b_bad.ipynb")
+    for argv in ([str(teacher), str(tmp_path / "out")], ["--check", str(teacher)],
+                 ["--nbgrader", str(teacher), str(tmp_path / "out")]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert "b_bad.ipynb: cell 2 (code), line " in err, err
+        assert "CANARY" not in err
+        assert not (tmp_path / "out").exists()
+
+
+def test_a_corrupt_notebook_or_a_lesson_without_notebook_writes_nothing(tmp_path, capsys):
+    teacher = tmp_path / "teacher"
+    write_teacher(teacher, [new_code_cell("### BEGIN SOLUTION\nx = 1\n### END SOLUTION")])
+    (teacher / "z_broken.ipynb").write_text('{"cells": [')
+    assert main([str(teacher), str(tmp_path / "out")]) == 2
+    assert "z_broken.ipynb: cannot read this notebook" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+    (teacher / "z_broken.ipynb").unlink()
+    (teacher / "08_new.py").write_text("# %% [markdown]\n# # Lesson 8\n\n# %%\nx = 1\n")
+    (teacher / "helper.py").write_text("def helper():\n    return 1\n")  # not a lesson: fine
+    assert main([str(teacher), str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "08_new.py: a lesson without its notebook 08_new.ipynb" in err
+    assert "helper" not in err and not (tmp_path / "out").exists()
+
+
+# ------------------------------------------------------------------ the teacher's files are safe
+
+def test_swapped_arguments_leave_the_teachers_files_untouched(tmp_path, capsys):
+    teacher = tmp_path / "notebooks"
+    write_teacher(teacher, [new_code_cell("### BEGIN SOLUTION\nx = 1\n### END SOLUTION")])
+    jupytext.write(nbformat.read(teacher / "lesson.ipynb", 4), teacher / "lesson.py", fmt="py:percent")
+    before = files_in(teacher)
+    assert main([str(teacher), str(tmp_path / "student"), "--py"]) == 0
+    capsys.readouterr()
+    assert main([str(tmp_path / "student"), str(teacher), "--py"]) == 2  # swapped
+    assert "are SOURCE and OUT swapped?" in capsys.readouterr().err
+    assert files_in(teacher) == before
+
+
+def test_files_that_hold_solutions_are_never_overwritten(tmp_path, capsys):
+    teacher, other = tmp_path / "notebooks", tmp_path / "other_teacher"
+    write_teacher(teacher, [new_code_cell("### BEGIN SOLUTION\nx = 1\n### END SOLUTION")])
+    write_teacher(other, [new_code_cell("### BEGIN SOLUTION\nx = 'mine'\n### END SOLUTION")])
+    (other / "lesson.py").write_text("# %%\n### BEGIN SOLUTION\nx = 'mine'\n### END SOLUTION\n")
+    before = files_in(other)
+    assert main([str(teacher), str(other), "--py"]) == 2
+    err = capsys.readouterr().err
+    assert "refusing to overwrite" in err and "lesson.ipynb" in err and "lesson.py" in err
+    assert main(["--nbgrader", str(teacher), str(other)]) == 2  # not written by --nbgrader
+    assert "refusing to overwrite" in capsys.readouterr().err
+    assert files_in(other) == before
+    student = tmp_path / "student"
+    student.mkdir()
+    (student / "lesson.ipynb").symlink_to(other / "lesson.ipynb")  # a link to a teacher's file
+    assert main([str(teacher), str(student)]) == 2
+    assert files_in(other) == before and (student / "lesson.ipynb").is_symlink()
+
+
+def test_out_inside_equal_to_or_containing_the_source_is_refused(tmp_path, capsys):
+    teacher = tmp_path / "course" / "notebooks"
+    write_teacher(teacher, [new_code_cell("### BEGIN SOLUTION\nx = 1\n### END SOLUTION")])
+    link = tmp_path / "link"
+    link.symlink_to(teacher)
+    before = files_in(tmp_path / "course")
+    for out, says in [(teacher, "refusing to write into the source folder"),
+                      (teacher / ".", "refusing to write into the source folder"),
+                      (teacher / "sub", "inside it"),
+                      (link, "refusing to write into the source folder"),
+                      (link / "sub", "inside it"),
+                      (tmp_path / "course", "it contains the source folder"),
+                      (tmp_path, "it contains the source folder")]:
+        assert main([str(teacher), str(out)]) == 2, out
+        assert says in capsys.readouterr().err
+    assert main([str(link), str(teacher / "x")]) == 2  # SOURCE through a symlink
+    capsys.readouterr()
+    assert files_in(tmp_path / "course") == before and not (teacher / "sub").exists()
+
+
+def test_out_being_a_file_is_a_clear_error(tmp_path, capsys):
+    teacher = tmp_path / "notebooks"
+    write_teacher(teacher, [new_code_cell("### BEGIN SOLUTION\nx = 1\n### END SOLUTION")])
+    (tmp_path / "student").write_text("my notes")
+    assert main([str(teacher), str(tmp_path / "student")]) == 2
+    err = capsys.readouterr().err
+    assert "is a file; give a folder" in err and "Traceback" not in err
+    assert (tmp_path / "student").read_text() == "my notes"
+
+
+def test_assign_is_idempotent_and_refuses_the_student_folder(tmp_path, student_dir):
+    first = tmp_path / "a"
+    assign(NOTEBOOKS, first, **QUIET)
+    before = files_in(first)
+    assign(NOTEBOOKS, first, **QUIET)  # again, over its own output
+    assert files_in(first) == before
     for path in LESSONS:
         assert (first / path.name).read_bytes() == (student_dir / path.name).read_bytes()
-        assert (second / path.name).read_bytes() == (first / path.name).read_bytes()
+    with pytest.raises(AssignError, match="looks like a student version already"):
+        assign(first, tmp_path / "b", **QUIET)
+    assert not (tmp_path / "b").exists()
+    assert not [p for p in first.iterdir() if p.name.startswith(".")]  # no staging folder left
 
 
-def test_command_line_reports_and_refuses_the_source_folder(tmp_path):
+def test_command_line_reports_checks_and_refuses_the_source_folder(tmp_path):
     cmd = [sys.executable, "-m", "nnlesson.assign"]
     done = subprocess.run(cmd + [str(NOTEBOOKS), str(tmp_path / "out")], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
@@ -114,16 +444,95 @@ def test_command_line_reports_and_refuses_the_source_folder(tmp_path):
     refused = subprocess.run(cmd + [str(NOTEBOOKS), str(NOTEBOOKS / ".")], capture_output=True, text=True)
     assert refused.returncode == 2
     assert "refusing to write into the source folder" in refused.stderr
+    checked = subprocess.run(cmd + ["--check", str(NOTEBOOKS)], capture_output=True, text=True)
+    assert checked.returncode == 0 and checked.stdout.count("ok ") == len(LESSONS)
+    usage = subprocess.run(cmd + [str(NOTEBOOKS)], capture_output=True, text=True)
+    assert usage.returncode == 2 and "give SOURCE and OUT, or --check SOURCE" in usage.stderr
 
 
-@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
-def test_nbgrader_makes_the_same_student_version(path, student_dir):
-    preprocessors = pytest.importorskip("nbgrader.preprocessors")
-    nb = nbformat.read(path, as_version=4)
-    resources = {"language": "python"}
-    for step in (preprocessors.ClearSolutions(enforce_metadata=False),
-                 preprocessors.ClearHiddenTests(enforce_metadata=False),
-                 preprocessors.ClearOutput()):
-        nb, resources = step.preprocess(nb, resources)
-    ours = nbformat.read(student_dir / path.name, as_version=4)
-    assert [c.source for c in nb.cells] == [c.source for c in ours.cells]
+def test_pre_commit_runs_the_check():
+    config = (NOTEBOOKS.parent / ".pre-commit-config.yaml").read_text()
+    assert "nnlesson.assign --check notebooks" in config
+
+
+# ------------------------------------------------------------------ nbgrader's source version
+
+def test_nbgrader_version_splits_a_code_exercise_into_answer_and_tests(tmp_path):
+    code = ("def f(x):\n    ### BEGIN SOLUTION\n    return x + 1\n    ### END SOLUTION\n\n\n"
+            "checks.check_f(f)\n### BEGIN HIDDEN TESTS (3 points)\nassert f(1) == 2\n### END HIDDEN TESTS")
+    cells = [new_markdown_cell("# Lesson"), new_code_cell(code),
+             new_markdown_cell("### BEGIN SOLUTION\nBecause.\n### END SOLUTION"),
+             new_code_cell("if True:\n    ### BEGIN SOLUTION\n    y = 1\n    ### END SOLUTION\n"
+                           "else:\n    y = 2")]
+    nb, exercises = nbgrader_notebook(new_notebook(cells=cells))
+    from nbgrader.nbgraderformat import MetadataValidator
+    MetadataValidator().validate_nb(nb)
+    assert [c.source for c in nb.cells][1:3] == [code.split("\n\n\n")[0], code.split("\n\n\n")[1]]
+    answer, tests, written, by_hand = (c.metadata.nbgrader for c in nb.cells[1:])
+    assert answer["solution"] and not answer["grade"]
+    assert tests["grade"] and tests["locked"] and tests["points"] == 3
+    assert written["solution"] and written["grade"] and written["points"] == 1  # the default
+    assert by_hand["solution"] and by_hand["grade"]  # nothing after the solution: graded by hand
+    assert nb.cells[4].source.endswith("else:\n    y = 2")  # a statement is never cut in two
+    assert exercises == [("exercise-1-tests", 3, True), ("exercise-2", 1, False),
+                         ("exercise-3", 1, False)]
+    assert nb.metadata["nnlesson"] == {"generated_by": "nnlesson-assign --nbgrader"}
+
+
+def test_nbgrader_version_refuses_a_code_exercise_that_would_grade_an_empty_answer():
+    code = "def f(x):\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION\n\n\nchecks.check_f(f)"
+    with pytest.raises(AssignError, match="cell 1 \\(code\\): a code exercise without hidden tests"):
+        nbgrader_notebook(new_notebook(cells=[new_code_cell(code)]))
+    hidden_first = "### BEGIN HIDDEN TESTS\nassert 1\n### END HIDDEN TESTS\n### BEGIN SOLUTION\nx\n### END SOLUTION"
+    with pytest.raises(AssignError, match="hidden tests before or inside the solution"):
+        nbgrader_notebook(new_notebook(cells=[new_code_cell(hidden_first)]))
+
+
+def test_nbgrader_version_overwrites_only_its_own_output(tmp_path):
+    files, report = build(NOTEBOOKS, nbgrader=True)
+    out = tmp_path / "source" / "lessons"
+    assign(NOTEBOOKS, out, nbgrader=True, **QUIET)
+    assign(NOTEBOOKS, out, nbgrader=True, **QUIET)  # again: our own stamped files
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == files
+    assert any("4 point(s) (2 autograded, 2 graded by hand)" in line for line in report)
+
+
+def test_nbgrader_version_never_reuses_a_grade_id_the_teacher_set(tmp_path):
+    by_hand = new_code_cell("assert True")
+    by_hand.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True,
+                                    "grade_id": "exercise-1-tests", "points": 5,
+                                    "schema_version": 3}
+    ours = new_code_cell("def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION\n"
+                         "### BEGIN HIDDEN TESTS\nassert f() == 1\n### END HIDDEN TESTS")
+    nb, exercises = nbgrader_notebook(new_notebook(cells=[by_hand, ours]))
+    ids = [c.metadata.nbgrader["grade_id"] for c in nb.cells]
+    assert ids == ["exercise-1-tests", "exercise-2", "exercise-2-tests"]
+    assert [points for _, points, _ in exercises] == [5, 1]
+
+
+def test_one_notebook_as_source_and_a_folder_in_the_way(tmp_path, capsys):
+    teacher = tmp_path / "notebooks"
+    path = write_teacher(teacher, [new_code_cell("### BEGIN SOLUTION\nx = 1\n### END SOLUTION")])
+    write_teacher(teacher, [new_markdown_cell("no exercise")], name="other.ipynb")
+    assert main([str(path), str(tmp_path / "one")]) == 0
+    assert sorted(p.name for p in (tmp_path / "one").iterdir()) == ["lesson.ipynb"]
+    assert main([str(path), str(teacher / "out")]) == 2  # still inside the teacher's folder
+    (tmp_path / "two" / "lesson.ipynb").mkdir(parents=True)
+    assert main([str(path), str(tmp_path / "two")]) == 2
+    assert "is in the way: a folder" in capsys.readouterr().err
+    assert main([str(teacher / "other.ipynb"), str(tmp_path / "three")]) == 2  # no marker at all
+    assert not (tmp_path / "three").exists()
+
+
+def test_the_stub_speaks_the_kernels_language_like_nbgrader(tmp_path):
+    cell = new_code_cell("x <- 1\n### BEGIN SOLUTION\ny <- 2\n### END SOLUTION")
+    r = {"kernelspec": {"name": "ir", "language": "R", "display_name": "R"}}
+    write_teacher(tmp_path / "t", [cell], metadata=r)
+    assign(tmp_path / "t", tmp_path / "s", **QUIET)
+    student = nbformat.read(tmp_path / "s" / "lesson.ipynb", as_version=4)
+    assert student.cells[0].source == "x <- 1\n# YOUR CODE HERE\nfail()"
+    assert nbgrader_clear(nbformat.read(tmp_path / "t" / "lesson.ipynb", 4)).cells[0].source == \
+        student.cells[0].source
+    write_teacher(tmp_path / "t", [cell], metadata={"kernelspec": {"name": "julia", "language": "julia", "display_name": "Julia"}})
+    with pytest.raises(AssignError, match="no code stub for the kernel language 'julia'"):
+        assign(tmp_path / "t", tmp_path / "s2", **QUIET)
