@@ -10,7 +10,8 @@ import copy
 import numpy as np
 
 from ._util import as_rng
-from .layers import Sequential, random_generators
+from .checkpoint import random_generators
+from .layers import Sequential
 
 
 def numerical_gradient(f, x, eps=1e-6):

@@ -34,9 +34,15 @@ def test_linear_bad_init_and_dtype():
         nl.Linear(2, 2, dtype=np.int64)
 
 
-@pytest.mark.parametrize("p", [-0.1, 1.0, 1.5, "0.5", None])
+@pytest.mark.parametrize("p", [-0.1, 1.0, 1.5])
 def test_dropout_p_outside_zero_one(p):
-    with pytest.raises(ValueError, match=r"Dropout: p \(the drop probability\) must satisfy 0 <= p < 1"):
+    with pytest.raises(ValueError, match=r"Dropout: p \(the drop probability\) must be in \[0, 1\), got"):
+        nl.Dropout(p)
+
+
+@pytest.mark.parametrize("p", ["0.5", None, np.array([0.5, 0.5]), True])
+def test_dropout_p_not_a_number(p):
+    with pytest.raises(TypeError, match=r"Dropout: p \(the drop probability\) must be a number, got"):
         nl.Dropout(p)
 
 
