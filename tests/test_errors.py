@@ -143,7 +143,7 @@ def test_early_stopping_negative_min_delta():
 def test_gradcheck_helpers_reject_bad_input():
     with pytest.raises(ValueError, match=r"rel_error expected arrays of the same shape, got \(3,\) and \(3, 1\)"):
         nl.rel_error(np.ones(3), np.ones((3, 1)))
-    with pytest.raises(TypeError, match="numerical_gradient expected x to be a float numpy array"):
+    with pytest.raises(TypeError, match="numerical_gradient expected x to be a float64 numpy array"):
         nl.numerical_gradient(lambda v: 0.0, [1.0, 2.0])
     with pytest.raises(TypeError, match="got an array of int64"):
         nl.numerical_gradient(lambda v: 0.0, np.arange(3))
