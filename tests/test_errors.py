@@ -136,8 +136,10 @@ def test_early_stopping_patience_below_one(patience):
 
 
 def test_early_stopping_negative_min_delta():
-    with pytest.raises(ValueError, match="EarlyStopping: min_delta must be >= 0, got -0.1"):
+    with pytest.raises(ValueError, match=r"EarlyStopping: min_delta must be in \[0, inf\), got -0.1"):
         nl.EarlyStopping(3, min_delta=-0.1)
+    with pytest.raises(TypeError, match="EarlyStopping: min_delta must be a number, got '0.1'"):
+        nl.EarlyStopping(3, min_delta="0.1")
 
 
 def test_gradcheck_helpers_reject_bad_input():
