@@ -85,13 +85,22 @@ def test_cross_entropy_labels_out_of_range_wrong_shape_or_dtype():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"lr": 0}, "lr (the learning rate) must be positive, got 0"),
-    ({"lr": -0.1}, "lr (the learning rate) must be positive, got -0.1"),
-    ({"lr": 0.1, "momentum": 1.0}, "momentum must satisfy 0 <= momentum < 1, got 1.0"),
-    ({"lr": 0.1, "weight_decay": -1}, "weight_decay must be >= 0, got -1"),
+    ({"lr": 0}, "lr (the learning rate) must be in (0, inf), got 0"),
+    ({"lr": -0.1}, "lr (the learning rate) must be in (0, inf), got -0.1"),
+    ({"lr": float("nan")}, "lr (the learning rate) must be finite, got nan"),
+    ({"lr": 0.1, "momentum": 1.0}, "momentum must be in [0, 1), got 1"),
+    ({"lr": 0.1, "weight_decay": -1}, "weight_decay must be in [0, inf), got -1"),
 ])
 def test_sgd_bad_hyperparameters(kwargs, message):
     with pytest.raises(ValueError, match=re.escape("SGD: " + message)):
+        nl.SGD(nl.Linear(2, 2).parameters(), **kwargs)
+
+
+@pytest.mark.parametrize("kwargs", [{"lr": "0.1"}, {"lr": np.array([0.1, 0.2])},
+                                    {"lr": 0.1, "momentum": "0.9"}, {"lr": 0.1, "weight_decay": None}])
+def test_sgd_hyperparameters_of_the_wrong_type_get_a_clear_error(kwargs):
+    # Before: comparing a string with 0 crashed inside SGD with "'>' not supported between ..."
+    with pytest.raises(TypeError, match=r"SGD: (lr \(the learning rate\)|momentum|weight_decay) must be a number, got"):
         nl.SGD(nl.Linear(2, 2).parameters(), **kwargs)
 
 
@@ -154,10 +163,14 @@ def test_gradcheck_helpers_reject_bad_input():
 def test_dataset_bad_arguments():
     with pytest.raises(ValueError, match="make_moons: n must be a positive integer, got 0"):
         nl.make_moons(0)
-    with pytest.raises(ValueError, match="make_circles: factor must satisfy 0 < factor < 1, got 1.5"):
+    with pytest.raises(ValueError, match=r"make_circles: factor must be in \(0, 1\), got 1.5"):
         nl.make_circles(10, factor=1.5)
-    with pytest.raises(ValueError, match="add_label_noise: fraction must lie in"):
+    with pytest.raises(ValueError, match=r"add_label_noise: fraction must be in \[0, 1\], got 1.5"):
         nl.add_label_noise(np.array([0, 1]), 1.5)
+    with pytest.raises(TypeError, match="make_moons: noise must be a number, got '0.1'"):
+        nl.make_moons(10, noise="0.1")
+    with pytest.raises(ValueError, match="make_spirals: noise must be finite, got nan"):
+        nl.make_spirals(10, noise=float("nan"))
     with pytest.raises(ValueError, match="train_val_split: X has 3 rows but y has 2"):
         nl.train_val_split(np.ones((3, 2)), np.ones(2))
     with pytest.raises(ValueError, match="make_curve: gap must be"):
