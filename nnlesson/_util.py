@@ -58,6 +58,8 @@ def float_array(x, who, dtype=None):
     other objects are refused (numpy would drop an imaginary part or turn None into NaN).
     The array is the caller's own when no conversion was needed: do not change it in place.
     """
+    if type(x) is np.ndarray and x.dtype.kind == "f" and (dtype is None or x.dtype == dtype):
+        return x  # the common case, first: this check runs a dozen times per training step
     if x is None:
         raise TypeError(f"{who} expected a numeric array, got None")
     try:
