@@ -30,8 +30,8 @@ class TookTooLong(BaseException):
     """
 
 
-def call_with_time_limit(fn, args, seconds=TIME_LIMIT):
-    """``fn(*args)``, or TookTooLong after ``seconds``.
+def call_with_time_limit(fn, args, seconds=None):
+    """``fn(*args)``, or TookTooLong after ``seconds`` (default ``TIME_LIMIT``).
 
     In the main thread on Linux and macOS (where a notebook runs its cells) a timer signal
     interrupts the function the way Ctrl-C does, so an infinite loop really stops. Elsewhere
@@ -39,6 +39,7 @@ def call_with_time_limit(fn, args, seconds=TIME_LIMIT):
     stop waiting for it; Python cannot kill a thread from outside, so that loop keeps running in
     the background until the kernel is restarted.
     """
+    seconds = TIME_LIMIT if seconds is None else seconds
     if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
         def stop(signum, frame):
             raise TookTooLong

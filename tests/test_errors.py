@@ -182,3 +182,62 @@ def test_dataset_bad_arguments():
 def test_activation_layers_reject_non_numeric_input():
     with pytest.raises(TypeError, match=r"ReLU\(\) expected a numeric array, got dtype <U1"):
         nl.ReLU()(np.array(["a", "b"]))
+
+
+# -- one shared input check for every layer and function (issue 12) -------------------------------
+
+BAD_INPUTS = [
+    (np.array([[1 + 2j, 3 + 0j]]), "expected real numbers, got complex dtype complex128"),
+    (None, "expected a numeric array, got None"),
+    (np.array([[1.0, None]], dtype=object), "expected a numeric array, got an array of Python objects"),
+    ([[1.0], [2.0, 3.0]], "expected a numeric array, got list"),
+]
+
+
+@pytest.mark.parametrize("x, message", BAD_INPUTS, ids=["complex", "None", "object", "ragged"])
+@pytest.mark.parametrize("who, fn", [
+    ("Linear(2 -> 3)", lambda x: nl.Linear(2, 3, rng=0)(x)),
+    ("ReLU()", lambda x: nl.ReLU()(x)),
+    ("PReLU(alpha=0.25)", lambda x: nl.PReLU()(x)),
+    ("sigmoid", nl.sigmoid),
+    ("MSELoss", lambda x: nl.MSELoss()(x, np.zeros((1, 2)))),
+    ("SoftmaxCrossEntropy", lambda x: nl.SoftmaxCrossEntropy()(x, np.array([0]))),
+    ("gradcheck", lambda x: nl.gradcheck(nl.Tanh(), x)),
+    ("rel_error", lambda x: nl.rel_error(x, np.zeros((1, 2)))),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_complex_none_and_object_input_is_refused_by_name(who, fn, x, message):
+    # Before: Linear dropped the imaginary part of complex input and turned None into NaN.
+    with pytest.raises(TypeError, match=re.escape(f"{who} expected") + ".*" + re.escape(message.split("expected ")[1])):
+        fn(x)
+
+
+@pytest.mark.parametrize("alpha", ["0.25", None, np.array([0.1, 0.2])])
+def test_prelu_alpha_must_be_a_number(alpha):
+    with pytest.raises(TypeError, match="PReLU: alpha must be a number, got"):
+        nl.PReLU(alpha)
+
+
+def test_gradcheck_and_fit_name_a_wrong_argument():
+    with pytest.raises(TypeError, match="gradcheck expected a layer or model .* got ufunc"):
+        nl.gradcheck(np.tanh, np.ones((2, 2)))
+    with pytest.raises(ValueError, match="gradcheck: give both loss_fn and target, or neither"):
+        nl.gradcheck(nl.Tanh(), np.ones((2, 2)), nl.MSELoss())
+    with pytest.raises(ValueError, match=r"gradcheck: eps must be in \(0, inf\), got 0"):
+        nl.gradcheck(nl.Tanh(), np.ones((2, 2)), eps=0)
+    model = nl.Sequential(nl.Linear(2, 2, rng=0))
+    with pytest.raises(TypeError, match="fit expected an optimizer such as SGD as optimizer, got float"):
+        nl.fit(model, nl.MSELoss(), 0.1, (np.ones((4, 2)), np.ones((4, 2))), epochs=1, batch_size=2, rng=0)
+    with pytest.raises(TypeError, match="fit expected a loss such as SoftmaxCrossEntropy\\(\\) as loss_fn"):
+        nl.fit(model, np.mean, nl.SGD(model.parameters(), lr=0.1), (np.ones((4, 2)), np.ones((4, 2))),
+               epochs=1, batch_size=2, rng=0)
+
+
+def test_sgd_rejects_a_parameter_listed_twice():
+    layer = nl.Linear(2, 2, rng=0)
+    with pytest.raises(ValueError, match="SGD: a parameter appears twice in the list"):
+        nl.SGD(layer.parameters() + [layer.W], lr=0.1)
+
+
+def test_cross_entropy_names_one_hot_labels():
+    with pytest.raises(ValueError, match=r"got shape \(2, 3\) \(one-hot labels\? pass labels.argmax\(axis=1\)\)"):
+        nl.SoftmaxCrossEntropy()(np.zeros((2, 3)), np.eye(3, dtype=int)[[0, 1]])
