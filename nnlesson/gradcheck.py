@@ -66,6 +66,7 @@ def rel_error(a, b, floor=1e-8):
     huge "relative" error; ``floor`` keeps two all-zero arrays from dividing by zero.
     A NaN or infinity in either array gives NaN: never a pass.
     """
+    floor = check_number(floor, "floor", "rel_error", low=0, low_open=True)
     a = float_array(a, "rel_error").astype(np.float64)
     b = float_array(b, "rel_error").astype(np.float64)
     if a.shape != b.shape:
