@@ -2,10 +2,10 @@
 
 Layers with an explicit forward and backward (``layers.py``; gradient checkpointing in
 ``checkpoint.py``), activations (``activations.py``), losses, SGD, a training loop with early
-stopping (``train.py``), gradient checking (``gradcheck.py``) and datasets (``data.py``). Imported on their own, when used: the graph
-autodiff that draws itself (``nnlesson.graph``), plots (``nnlesson.plot``), the sliders
-(``nnlesson.widgets``), the exercise checks (``nnlesson.checks``) and the student-version
-command (``nnlesson.assign``).
+stopping (``train.py``), gradient checking (``gradcheck.py``) and datasets (``data.py``).
+Imported on their own, when used: the graph autodiff that draws itself (``nnlesson.graph``),
+plots (``nnlesson.plot``), the sliders (``nnlesson.widgets``), the exercise checks
+(``nnlesson.checks``) and the student-version command (``nnlesson.assign``).
 """
 
 from .activations import (

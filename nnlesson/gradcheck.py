@@ -43,6 +43,9 @@ def _differences(f, x, eps, who):
         )
     eps = check_number(eps, "eps", who, low=0, low_open=True)
     f_0 = f(x)
+    if np.size(f_0) != 1 or np.asarray(f_0).dtype.kind not in "biuf":
+        raise TypeError(f"{who} expected f(x) to return one real number (a loss), got "
+                        f"{type(f_0).__name__} of shape {np.shape(f_0)}")
     grad, gap = np.zeros(x.shape), np.zeros(x.shape)
     for i in np.ndindex(x.shape):
         old = x[i]
@@ -195,6 +198,11 @@ def gradcheck(module, x, loss_fn=None, target=None, *, eps=1e-6, tol=1e-6, rng=0
         dx, poisoned = run(model.backward, np.nan)  # a backward that adds keeps the NaN
         dx_again, zeroed = run(model.backward, 0.0)
         _, only_params = run(model.backward_params, np.nan)
+
+    if dx is None or np.shape(dx) != x.shape:
+        got = "None (a forgotten `return`?)" if dx is None else f"shape {np.shape(dx)}"
+        raise ValueError(f"gradcheck: {module!r}.backward(dout) should return dL/dx of the "
+                         f"input's shape {x.shape}, got {got}")
 
     def f(_):
         return loss_of(forward())

@@ -27,7 +27,7 @@ def accuracy(logits, labels):
     if logits.ndim != 2:
         raise ValueError(f"accuracy expected logits of shape (n, classes), got shape "
                          f"{logits.shape}")
-    if labels.shape != (len(logits),) or labels.dtype.kind not in "iu":
+    if labels.shape != (len(logits),) or labels.dtype.kind not in "biu":
         hint = ""
         if labels.shape == logits.shape:
             hint = " (one-hot labels? pass labels.argmax(axis=1))"

@@ -239,3 +239,15 @@ def test_numerical_gradient_refuses_float32_naming_float64():
     for dtype in (np.float32, np.float16):
         with pytest.raises(TypeError, match=f"numerical_gradient needs x in float64, got {np.dtype(dtype)}.*astype\\(np.float64\\)"):
             nl.numerical_gradient(lambda v: float(np.sum(v ** 2)), x.astype(dtype))
+
+
+class ForgetsToReturn(nl.Tanh):
+    def backward(self, dout):
+        super().backward(dout)
+
+
+def test_gradcheck_names_a_backward_that_returns_nothing_and_a_non_scalar_f():
+    with pytest.raises(ValueError, match=r"gradcheck: ForgetsToReturn\(\).backward\(dout\) should return dL/dx of the input's shape \(2, 2\), got None \(a forgotten `return`\?\)"):
+        nl.gradcheck(ForgetsToReturn(), np.ones((2, 2)))
+    with pytest.raises(TypeError, match=r"numerical_gradient expected f\(x\) to return one real number \(a loss\), got ndarray of shape \(3,\)"):
+        nl.numerical_gradient(lambda v: v ** 2, np.ones(3))
