@@ -60,6 +60,8 @@ def float_array(x, who, dtype=None):
     """
     if type(x) is np.ndarray and x.dtype.kind == "f" and (dtype is None or x.dtype == dtype):
         return x  # the common case, first: this check runs a dozen times per training step
+    if not isinstance(who, str):
+        who = repr(who)  # a layer names itself; its repr is only built when there is an error
     if x is None:
         raise TypeError(f"{who} expected a numeric array, got None")
     try:

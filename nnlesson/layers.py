@@ -126,9 +126,10 @@ class Module:
             self.cache = _NO_GRAD
             return
         if copy:
-            arrays = tuple(readonly(a) for a in arrays)
-        for a in arrays:
-            a.flags.writeable = False
+            arrays = tuple(map(readonly, arrays))
+        else:
+            for a in arrays:
+                a.flags.writeable = False
         self.cache = arrays
 
     def _cached(self):
@@ -145,7 +146,8 @@ class Module:
 
     def _check_dout(self, dout, shape, dtype):
         """``dout`` as an array of the layer's ``dtype`` and of the shape of its last output."""
-        dout = float_array(dout, f"{self!r}.backward", dtype)
+        if type(dout) is not np.ndarray or dout.dtype != dtype:  # (the usual case skips this)
+            dout = float_array(dout, f"{self!r}.backward", dtype)
         if dout.shape != shape:
             raise ValueError(
                 f"{self!r}.backward expected dout of shape {shape} (the shape of its last output), "
@@ -186,7 +188,7 @@ class Linear(Module):
 
     def forward(self, x):
         """x: (batch, in_features) -> y: (batch, out_features). Cache: (x,), a read-only copy."""
-        x = float_array(x, repr(self), self.W.data.dtype)
+        x = float_array(x, self, self.W.data.dtype)
         if x.ndim != 2 or x.shape[1] != self.in_features:
             hint = " (for one example use x.reshape(1, -1))" if x.ndim == 1 else ""
             raise ValueError(
@@ -228,7 +230,7 @@ class Sigmoid(Module):
 
     def forward(self, x):
         """x: any shape -> y: same shape and dtype. Cache: (y,)."""
-        y = sigmoid(float_array(x, repr(self)))
+        y = sigmoid(float_array(x, self))
         self._save(y)
         return y
 
@@ -245,7 +247,7 @@ class Tanh(Module):
 
     def forward(self, x):
         """x: any shape -> y: same shape and dtype. Cache: (y,)."""
-        y = np.tanh(float_array(x, repr(self)))
+        y = np.tanh(float_array(x, self))
         self._save(y)
         return y
 
@@ -263,7 +265,7 @@ class ReLU(Module):
 
     def forward(self, x):
         """x: any shape -> y: same shape and dtype. Cache: (x > 0,)."""
-        x = float_array(x, repr(self))
+        x = float_array(x, self)
         positive = x > 0
         self._save(positive)
         self.dtype = x.dtype  # the mask has no float dtype: remember the one of dx
@@ -292,7 +294,7 @@ class PReLU(Module):
 
     def forward(self, x):
         """x: any shape -> y: same shape and dtype. Cache: (x,), a read-only copy."""
-        x = float_array(x, repr(self))
+        x = float_array(x, self)
         self._save(x, copy=True)
         return prelu(x, self.alpha.data.astype(x.dtype))
 
@@ -332,7 +334,7 @@ class Dropout(Module):
 
     def forward(self, x):
         """x: any shape -> y: same shape and dtype. Cache: (mask,) in training mode, () in eval."""
-        x = float_array(x, repr(self))
+        x = float_array(x, self)
         self.shape, self.dtype = x.shape, x.dtype  # what backward checks dout against
         if not self.training:
             self._save()

@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 
 import nnlesson as nl
 
-GRAD_TOL = 1e-6
+# Random small networks can have gradients of 1e-5 (a saturated tanh), where the round-off of a
+# central difference (about 1e-16 |L| / eps = 1e-10) is already a relative 1e-5.
+GRAD_TOL = 1e-5
 
 
 def make_layer(name, n_in, n_out, dtype, seed):
@@ -50,7 +52,7 @@ def data(case, n_out):
     return x, dout
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(cases)
 def test_the_layer_contract(case):
     layer, n_out = make_layer(case["name"], case["n_in"], case["n_out"], case["dtype"], case["seed"])
@@ -72,7 +74,7 @@ def test_the_layer_contract(case):
     np.testing.assert_array_equal(x, x_before)  # neither forward nor backward changed the inputs
     np.testing.assert_array_equal(dout, dout_before)
 
-    report = nl.gradcheck(layer, x.astype(np.float64), rng=case["seed"])
+    report = nl.gradcheck(layer, x.astype(np.float64), rng=case["seed"], tol=GRAD_TOL)
     assert report.passed and report.max_error < GRAD_TOL, report
 
 
