@@ -215,10 +215,15 @@ def gradcheck(module, x, loss_fn=None, target=None, *, eps=1e-6, tol=1e-6, rng=0
                 for i, (name, p) in enumerate(params)]
     analytic.append(("input", x, [dx, dx_again]))
     for name, data, (first, *others) in analytic:
+        if first.shape != data.shape:
+            rows.append((name, data.shape, float("nan")))
+            problems.append(f"{name}: its .grad has shape {first.shape}; it must have the shape "
+                            f"of the parameter, {data.shape}")
+            continue
         numeric, gap = _differences(f, data, eps, "gradcheck")
         errors = [rel_error(g, numeric) for g in (first, *others)]
         rows.append((name, data.shape, _worst(errors)))
-        problems += _explain(name, first, others, errors, tol)
+        problems += _explain(name, first, others, tol)
         if not _worst(errors) < tol and np.isfinite(errors).all() and _on_kink(
                 [first, *others], numeric, gap, tol):
             kinks.append(name)
@@ -232,7 +237,7 @@ def gradcheck(module, x, loss_fn=None, target=None, *, eps=1e-6, tol=1e-6, rng=0
     return GradcheckReport(title, rows, tol, problems, kinks)
 
 
-def _explain(name, first, others, errors, tol):
+def _explain(name, first, others, tol):
     """Sentences naming a known cause of a failed row (empty when the row passed)."""
     if name == "input":
         if not np.array_equal(first, others[0], equal_nan=True):

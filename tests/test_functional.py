@@ -251,3 +251,30 @@ def test_gradcheck_names_a_backward_that_returns_nothing_and_a_non_scalar_f():
         nl.gradcheck(ForgetsToReturn(), np.ones((2, 2)))
     with pytest.raises(TypeError, match=r"numerical_gradient expected f\(x\) to return one real number \(a loss\), got ndarray of shape \(3,\)"):
         nl.numerical_gradient(lambda v: v ** 2, np.ones(3))
+
+
+class KeepdimsBias(nl.Module):
+    """A student's own layer y = x @ W.T + b whose bias gradient keeps a batch axis."""
+
+    def __init__(self):
+        rng = np.random.default_rng(0)
+        self.W, self.b = nl.Parameter(rng.standard_normal((2, 3)), "W"), nl.Parameter(np.zeros(2), "b")
+
+    def forward(self, x):
+        self.cache = (x,)
+        return x @ self.W.data.T + self.b.data
+
+    def backward(self, dout):
+        (x,) = self.cache
+        self.W.grad = dout.T @ x
+        self.b.grad = dout.sum(axis=0, keepdims=True)  # shape (1, 2): broadcasts silently in SGD
+        return dout @ self.W.data
+
+    def parameters(self):
+        return [self.W, self.b]
+
+
+def test_gradcheck_names_a_gradient_of_the_wrong_shape():
+    report = nl.gradcheck(KeepdimsBias(), np.random.default_rng(0).standard_normal((4, 3)))
+    assert report.failed == ["b"] and np.isnan(report.max_error)
+    assert "b: its .grad has shape (1, 2); it must have the shape of the parameter, (2,)" in repr(report)
