@@ -3,7 +3,8 @@
 A step is forward, softmax cross-entropy, backward and the parameter update. Both numpy versions do
 the same math; the difference is nnlesson's layers, checks and bookkeeping. Prints the median time
 of repeated steps after a warm-up, the ratios, GFLOP/s, and the machine's float32 matmul GFLOP/s
-(the ceiling). Run: python benchmarks/train_step.py [--quick]
+(the ceiling). The steps being compared run in alternation (one of each, then again), so that a
+change in the machine's load hits them alike. Run: python benchmarks/train_step.py [--quick]
 """
 
 import argparse
@@ -25,6 +26,20 @@ def median_ms(step, repeats, warmup=20):
         step()
         times.append(time.perf_counter() - start)
     return 1000 * float(np.median(times))
+
+
+def interleaved_ms(steps, repeats, warmup=20):
+    """Median ms of each step in ``steps`` (a dict), timing one of each in turn, repeatedly."""
+    for step in steps.values():
+        for _ in range(warmup):
+            step()
+    times = {name: [] for name in steps}
+    for _ in range(repeats):
+        for name, step in steps.items():
+            start = time.perf_counter()
+            step()
+            times[name].append(time.perf_counter() - start)
+    return {name: 1000 * float(np.median(t)) for name, t in times.items()}
 
 
 def data(sizes, batch, seed=0):
@@ -135,10 +150,12 @@ def main():
           f"{'nnl/numpy':>10} {'torch/nnl':>10} {'nnl GFLOP/s':>12}")
     results = {}
     for name, (sizes, batch) in SIZES.items():
-        reps = repeats if name == "teaching" else max(repeats // 5, 3)
-        ours = median_ms(nnlesson_step(sizes, batch), reps)
-        plain = median_ms(numpy_step(sizes, batch), reps)
-        theirs = median_ms(torch_step(sizes, batch), reps) if have_torch else float("nan")
+        reps = repeats if name == "teaching" else max(repeats // 2, 3)
+        steps = {"ours": nnlesson_step(sizes, batch), "plain": numpy_step(sizes, batch)}
+        if have_torch:
+            steps["theirs"] = torch_step(sizes, batch)
+        ms = interleaved_ms(steps, reps)
+        ours, plain, theirs = ms["ours"], ms["plain"], ms.get("theirs", float("nan"))
         gflops = flops(sizes, batch) / (ours / 1000) / 1e9
         results[name] = (ours, plain, theirs)
         print(f"{name:10} {ours:12.3f} {plain:9.3f} {theirs:9.3f} {ours / plain:10.2f} "

@@ -1,11 +1,11 @@
 """nnlesson: the basics of neural networks, in numpy, one readable page at a time.
 
-Layers with an explicit forward and backward (``layers.py``), activations (``activations.py``),
-losses, SGD, a training loop with early stopping (``train.py``), gradient checking
-(``gradcheck.py``) and datasets (``data.py``). Imported on their own, when used: the graph
-autodiff that draws itself (``nnlesson.graph``), plots (``nnlesson.plot``), the sliders
-(``nnlesson.widgets``), the exercise checks (``nnlesson.checks``) and the student-version
-command (``nnlesson.assign``).
+Layers with an explicit forward and backward (``layers.py``; gradient checkpointing in
+``checkpoint.py``), activations (``activations.py``), losses, SGD, a training loop with early
+stopping (``train.py``), gradient checking (``gradcheck.py``) and datasets (``data.py``).
+Imported on their own, when used: the graph autodiff that draws itself (``nnlesson.graph``),
+plots (``nnlesson.plot``), the sliders (``nnlesson.widgets``), the exercise checks
+(``nnlesson.checks``) and the student-version command (``nnlesson.assign``).
 """
 
 from .activations import (

@@ -5,9 +5,13 @@ compares the results with nnlesson's own, and prints one short verdict: a single
 cases pass, otherwise the first failing case and what is wrong with it (shape, sign, scale, or
 the worst element). It never shows the reference code. With ``quiet=True`` it prints nothing and
 returns True or False instead (for grading: ``assert check_linear_forward(f, quiet=True)``).
+Each call of the student's function gets ``TIME_LIMIT`` seconds, so an infinite loop ends with a
+verdict instead of a kernel that hangs forever.
 """
 
 import copy
+import signal
+import threading
 
 import numpy as np
 
@@ -15,6 +19,54 @@ from .activations import sigmoid, sigmoid_derivative
 from .train import EarlyStopping
 
 PASS, FAIL = "\N{HEAVY CHECK MARK}", "\N{HEAVY BALLOT X}"
+TIME_LIMIT = 5  # seconds for one call of the student's function
+
+
+class TookTooLong(BaseException):
+    """Raised into a student's function that ran past ``TIME_LIMIT``.
+
+    A BaseException (like KeyboardInterrupt), so that an ``except Exception:`` in the student's
+    loop cannot swallow it.
+    """
+
+
+def call_with_time_limit(fn, args, seconds=None):
+    """``fn(*args)``, or TookTooLong after ``seconds`` (default ``TIME_LIMIT``).
+
+    In the main thread on Linux and macOS (where a notebook runs its cells) a timer signal
+    interrupts the function the way Ctrl-C does, so an infinite loop really stops. Elsewhere
+    (Windows, or a check run from another thread) the function runs in a daemon thread and we
+    stop waiting for it; Python cannot kill a thread from outside, so that loop keeps running in
+    the background until the kernel is restarted.
+    """
+    seconds = TIME_LIMIT if seconds is None else seconds
+    if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
+        def stop(signum, frame):
+            raise TookTooLong
+
+        previous = signal.signal(signal.SIGALRM, stop)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            return fn(*args)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+    outcome = {}
+
+    def target():
+        try:
+            outcome["result"] = fn(*args)
+        except BaseException as error:  # noqa: BLE001 - handed to the caller below
+            outcome["error"] = error
+
+    worker = threading.Thread(target=target, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise TookTooLong
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]
 
 
 def _say(verdict, quiet):
@@ -28,15 +80,21 @@ def _say(verdict, quiet):
 def diagnose(expected, got, rtol=1e-6, atol=1e-9):
     """What is wrong with ``got`` compared with ``expected``, in words; None if nothing is."""
     if expected is None or isinstance(expected, (bool, int, np.integer)):
-        same = got is None if expected is None else np.ndim(got) == 0 and got == expected
+        whole = np.ndim(got) == 0 and np.asarray(got).dtype.kind in "biuf"
+        same = got is None if expected is None else whole and got == expected
         return None if same else f"should be {expected!r}, got {got!r}"
     if got is None:
         return "is None: did you forget a `return`?"
     expected = np.asarray(expected, dtype=float)
     try:
-        got = np.asarray(got, dtype=float)
-    except (TypeError, ValueError):
-        return f"should be a number or an array, got {type(got).__name__}"
+        kind = np.asarray(got).dtype.kind
+    except (TypeError, ValueError):  # ragged lists
+        kind = "O"
+    if kind == "c":
+        return "should be real numbers, got complex numbers"
+    if kind not in "biuf":
+        return f"should be a number or an array of numbers, got {type(got).__name__}"
+    got = np.asarray(got, dtype=float)
     if got.shape != expected.shape:
         hint = " (transposed?)" if got.shape == expected.shape[::-1] and got.ndim == 2 else ""
         return f"should have shape {expected.shape}, got shape {got.shape}{hint}"
@@ -70,7 +128,11 @@ def _verdict(fn, cases, outputs):
     name = getattr(fn, "__name__", "your function")
     for label, args, expected in cases:
         try:
-            got = fn(*copy.deepcopy(args))  # a copy: an in-place change cannot spoil later cases
+            # a copy: an in-place change cannot spoil later cases
+            got = call_with_time_limit(fn, copy.deepcopy(args))
+        except TookTooLong:
+            return False, (f"{name} took longer than {TIME_LIMIT} s for {label}: is there an "
+                           f"infinite loop?")
         except NotImplementedError:
             return False, (f"{name} is not implemented yet: replace "
                            f"`raise NotImplementedError()` with your code.")

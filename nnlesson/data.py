@@ -9,12 +9,11 @@ from importlib import resources
 
 import numpy as np
 
-from ._util import as_rng, check_positive_int
+from ._util import as_rng, check_number, check_positive_int
 
 
 def _check_noise(noise, who):
-    if not noise >= 0:
-        raise ValueError(f"{who}: noise must be >= 0, got {noise!r}")
+    check_number(noise, "noise", who, low=0)
 
 
 def make_moons(n=200, *, noise=0.1, rng=None):
@@ -39,8 +38,7 @@ def make_circles(n=200, *, noise=0.05, factor=0.5, rng=None):
     """A small circle (class 1, radius ``factor``) inside a big one (class 0, radius 1)."""
     n = check_positive_int(n, "n", "make_circles")
     _check_noise(noise, "make_circles")
-    if not 0 < factor < 1:
-        raise ValueError(f"make_circles: factor must satisfy 0 < factor < 1, got {factor!r}")
+    check_number(factor, "factor", "make_circles", low=0, high=1, low_open=True, high_open=True)
     rng = as_rng(rng)
     n0 = n // 2
     t = rng.uniform(0, 2 * np.pi, size=n)
@@ -83,10 +81,11 @@ def make_curve(n=100, *, noise=0.1, x_range=(-3.0, 3.0), gap=None, rng=None):
     """
     n = check_positive_int(n, "n", "make_curve")
     _check_noise(noise, "make_curve")
-    lo, hi = x_range
+    lo, hi = (check_number(v, "x_range", "make_curve") for v in x_range)
     if not lo < hi:
         raise ValueError(f"make_curve: x_range must be (low, high), low < high, got {x_range!r}")
-    if gap is not None and not lo <= gap[0] < gap[1] <= hi:
+    if gap is not None and not lo <= check_number(gap[0], "gap", "make_curve") < check_number(
+            gap[1], "gap", "make_curve") <= hi:
         raise ValueError(f"make_curve: gap must be (a, b) with {lo} <= a < b <= {hi}, got {gap!r}")
     rng = as_rng(rng)
     width = hi - lo - (0 if gap is None else gap[1] - gap[0])
@@ -115,9 +114,12 @@ def add_label_noise(y, fraction, *, rng=None, classes=None):
             f"add_label_noise expected a 1-D array of integer labels, got shape {y.shape} "
             f"and dtype {y.dtype}"
         )
-    if not 0 <= fraction <= 1:
-        raise ValueError(f"add_label_noise: fraction must lie in [0, 1], got {fraction!r}")
-    classes = int(y.max()) + 1 if classes is None else classes
+    check_number(fraction, "fraction", "add_label_noise", low=0, high=1)
+    classes = int(y.max()) + 1 if classes is None else check_number(
+        classes, "classes", "add_label_noise", integer=True)
+    if y.size and (y.min() < 0 or y.max() >= classes):
+        raise ValueError(f"add_label_noise: labels must lie in [0, {classes}), got values from "
+                         f"{y.min()} to {y.max()}")
     if classes < 2:
         raise ValueError(f"add_label_noise: needs at least 2 classes, got {classes}")
     rng = as_rng(rng)
@@ -133,10 +135,8 @@ def train_val_split(X, y, *, val_fraction=0.2, rng=None):
     X, y = np.asarray(X), np.asarray(y)
     if len(X) != len(y):
         raise ValueError(f"train_val_split: X has {len(X)} rows but y has {len(y)}")
-    if not 0 < val_fraction < 1:
-        raise ValueError(
-            f"train_val_split: val_fraction must satisfy 0 < val_fraction < 1, got {val_fraction!r}"
-        )
+    check_number(val_fraction, "val_fraction", "train_val_split", low=0, high=1, low_open=True,
+                 high_open=True)
     order = as_rng(rng).permutation(len(X))
     n_val = max(1, round(val_fraction * len(X)))
     val, train = order[:n_val], order[n_val:]

@@ -3,32 +3,51 @@
 The derivative of f at x is approximated by central differences,
 ``(f(x + eps) - f(x - eps)) / (2 eps)``, whose error shrinks like eps^2. A correct float64 backward
 agrees with it to a relative error of about 1e-7 or better; 1e-4 is suspicious; 1e-2 is a bug.
+Central differences need float64: in float32 the round-off of f swamps a step of 1e-6.
 """
 
 import copy
 
 import numpy as np
 
-from ._util import as_rng
-from .layers import Sequential, random_generators
+from ._util import as_rng, check_number, float_array
+from .checkpoint import random_generators
+from .layers import Module, Sequential
 
 
 def numerical_gradient(f, x, eps=1e-6):
     """The gradient of the scalar function ``f(x)`` with respect to the array ``x``, numerically.
 
-    ``x`` (a float array) is changed in place, one element at a time, and always restored, so
+    ``x`` (a float64 array) is changed in place, one element at a time, and always restored, so
     ``f`` may also read ``x`` through another reference, such as a layer's ``W.data``.
     Returns an array of the shape of ``x``.
+    """
+    return _differences(f, x, eps, "numerical_gradient")[0]
+
+
+def _differences(f, x, eps, who):
+    """(central differences, gap): ``gap`` is |right slope - left slope| per element.
+
+    The gap is about eps * f'' (tiny) where f is smooth and as large as the jump of the slope
+    where a kink (ReLU at 0) lies within eps of x: there central differences are no derivative.
+    A gap below the round-off of f (about 1e-16 |f| / eps) is no evidence of a kink: it is 0.
     """
     if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
         got = f"an array of {x.dtype}" if isinstance(x, np.ndarray) else type(x).__name__
         raise TypeError(
-            f"numerical_gradient expected x to be a float numpy array (it is changed in place), "
-            f"got {got}"
+            f"{who} expected x to be a float64 numpy array (it is changed in place), got {got}"
         )
-    if not eps > 0:
-        raise ValueError(f"numerical_gradient: eps must be positive, got {eps!r}")
-    grad = np.zeros(x.shape)
+    if x.dtype != np.float64:
+        raise TypeError(
+            f"{who} needs x in float64, got {x.dtype}: with eps={eps:g} the round-off of "
+            f"{x.dtype} swamps the difference. Use x.astype(np.float64) (and a float64 model)"
+        )
+    eps = check_number(eps, "eps", who, low=0, low_open=True)
+    f_0 = f(x)
+    if np.size(f_0) != 1 or np.asarray(f_0).dtype.kind not in "biuf":
+        raise TypeError(f"{who} expected f(x) to return one real number (a loss), got "
+                        f"{type(f_0).__name__} of shape {np.shape(f_0)}")
+    grad, gap = np.zeros(x.shape), np.zeros(x.shape)
     for i in np.ndindex(x.shape):
         old = x[i]
         try:
@@ -39,7 +58,10 @@ def numerical_gradient(f, x, eps=1e-6):
         finally:
             x[i] = old
         grad[i] = (f_plus - f_minus) / (2 * eps)
-    return grad
+        gap[i] = abs((f_plus - f_0) - (f_0 - f_minus)) / eps
+    round_off = 64 * np.finfo(np.float64).eps * max(abs(float(f_0)), 1.0) / eps
+    gap[gap < round_off] = 0.0
+    return grad, gap
 
 
 def rel_error(a, b, floor=1e-8):
@@ -48,31 +70,47 @@ def rel_error(a, b, floor=1e-8):
     Symmetric in a and b. It divides by the largest magnitude in either array, not element by
     element, because an element whose gradient is almost zero would turn harmless round-off into a
     huge "relative" error; ``floor`` keeps two all-zero arrays from dividing by zero.
+    A NaN or infinity in either array gives NaN: never a pass.
     """
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    floor = check_number(floor, "floor", "rel_error", low=0, low_open=True)
+    a = float_array(a, "rel_error").astype(np.float64)
+    b = float_array(b, "rel_error").astype(np.float64)
     if a.shape != b.shape:
         raise ValueError(
             f"rel_error expected arrays of the same shape, got {a.shape} and {b.shape}"
         )
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        return float("nan")
     if a.size == 0:
         return 0.0
     scale = max(np.max(np.abs(a)), np.max(np.abs(b)), floor)
     return float(np.max(np.abs(a - b)) / scale)
 
 
+def _worst(errors):
+    """The largest of ``errors``, NaN if any is NaN (Python's ``max`` would hide it)."""
+    errors = np.asarray(list(errors), dtype=np.float64)
+    return float("nan") if np.isnan(errors).any() else float(errors.max(initial=0.0))
+
+
 class GradcheckReport:
     """The result of :func:`gradcheck`: one row per parameter and one for the input.
 
-    ``errors`` maps each name ("0.W", "alpha", "input", ...) to its maximum relative error,
+    ``errors`` maps each name ("0.W", "alpha", "input", ...) to its maximum relative error
+    (NaN when the backward gave NaN or inf), ``max_error`` is the largest of them (NaN if any is),
     ``passed`` is True when all are below ``tol``, ``failed`` lists the names that are not.
-    Printing the report shows a table.
+    ``problems`` explains failures that have a known cause (a backward that adds into ``.grad``,
+    ``backward_params`` disagreeing with ``backward``, an input on a kink). Printing the report
+    shows a table.
     """
 
-    def __init__(self, title, rows, tol):
+    def __init__(self, title, rows, tol, problems=(), kinks=()):
         self.title = title
         self.rows = rows  # (name, shape, error)
         self.tol = tol
         self.errors = {name: err for name, _, err in rows}
+        self.problems = list(problems)
+        self.kinks = list(kinks)  # names whose only mismatches lie within eps of a kink
 
     @property
     def failed(self):
@@ -84,17 +122,17 @@ class GradcheckReport:
 
     @property
     def max_error(self):
-        return max(self.errors.values())
+        return _worst(self.errors.values())
 
     def __repr__(self):
         width = max(len("parameter"), *(len(name) for name in self.errors))
         lines = [self.title, f"{'parameter':<{width}}  {'shape':<12}  max rel. error  ok"]
         for name, shape, err in self.rows:
-            ok = "yes" if err < self.tol else "NO"
+            ok = "yes" if err < self.tol else "kink" if name in self.kinks else "NO"
             lines.append(f"{name:<{width}}  {str(shape):<12}  {err:<14.2e}  {ok}")
         verdict = "passed" if self.passed else "FAILED: " + ", ".join(self.failed)
         lines.append(f"{verdict} (tolerance {self.tol:g})")
-        return "\n".join(lines)
+        return "\n".join(lines + self.problems)
 
 
 def gradcheck(module, x, loss_fn=None, target=None, *, eps=1e-6, tol=1e-6, rng=0):
@@ -104,14 +142,32 @@ def gradcheck(module, x, loss_fn=None, target=None, *, eps=1e-6, tol=1e-6, rng=0
     its ``target``) L is that loss; without, L = sum(output * G) for a fixed random G, which tests
     the backward for an arbitrary incoming gradient. The check runs on a float64 copy of
     ``module`` whatever its dtype, so the module itself is not changed. Random layers (Dropout)
-    draw the same mask on every forward of the check. Returns a :class:`GradcheckReport`;
-    ``report.passed`` compares each maximum relative error with ``tol``.
+    draw the same mask on every forward of the check.
+
+    It also catches what a single backward on zeroed gradients cannot see: every ``.grad`` is
+    filled with NaN before the backward, so a backward that adds into ``.grad`` (``+=``) instead
+    of overwriting it fails; the backward runs a second time and must give the same gradients;
+    ``backward_params`` must give the same parameter gradients as ``backward``. Each row's error
+    is the worst of these runs. A mismatch that only appears where a kink (ReLU or PReLU at 0)
+    lies within ``eps`` of the input is reported as such.
+
+    Returns a :class:`GradcheckReport`; ``report.passed`` compares each maximum relative error
+    with ``tol``.
     """
+    if not isinstance(module, Module):
+        raise TypeError(
+            f"gradcheck expected a layer or model (such as Linear or Sequential) as its first "
+            f"argument, got {type(module).__name__}"
+        )
+    if (loss_fn is None) != (target is None):
+        raise ValueError("gradcheck: give both loss_fn and target, or neither")
+    eps = check_number(eps, "eps", "gradcheck", low=0, low_open=True)
+    tol = check_number(tol, "tol", "gradcheck", low=0, low_open=True)
     model = copy.deepcopy(module)
     for p in model.parameters():
         p.data = p.data.astype(np.float64)
         p.grad = np.zeros_like(p.data)
-    x = np.array(x, dtype=np.float64)  # a copy: numerical_gradient nudges it in place
+    x = np.array(float_array(x, "gradcheck"), dtype=np.float64)  # a copy: nudged in place below
     G = None
     generators = random_generators(model)
     states = [g.bit_generator.state for g in generators]
@@ -133,17 +189,90 @@ def gradcheck(module, x, loss_fn=None, target=None, *, eps=1e-6, tol=1e-6, rng=0
     else:
         loss_of(out)
         dout = loss_fn.backward()
-    dx = model.backward(dout)
+    params = model.named_parameters()
+
+    def run(backward, fill):
+        for _, p in params:
+            p.grad[...] = fill
+        dx = backward(dout.copy())
+        return dx, [np.array(p.grad, dtype=np.float64) for _, p in params]
+
+    with np.errstate(invalid="ignore", over="ignore"):  # a NaN here is reported, not warned
+        dx, poisoned = run(model.backward, np.nan)  # a backward that adds keeps the NaN
+        dx_again, zeroed = run(model.backward, 0.0)
+        _, only_params = run(model.backward_params, np.nan)
+
+    if dx is None or np.shape(dx) != x.shape:
+        got = "None (a forgotten `return`?)" if dx is None else f"shape {np.shape(dx)}"
+        raise ValueError(f"gradcheck: {module!r}.backward(dout) should return dL/dx of the "
+                         f"input's shape {x.shape}, got {got}")
 
     def f(_):
         return loss_of(forward())
 
-    rows = []
-    for name, p in model.named_parameters():
-        analytic = np.array(p.grad, dtype=np.float64)
-        rows.append((name, p.data.shape, rel_error(analytic, numerical_gradient(f, p.data, eps))))
-    rows.append(("input", x.shape, rel_error(dx, numerical_gradient(f, x, eps))))
+    rows, problems, kinks = [], [], []
+    analytic = [(name, p.data, [poisoned[i], zeroed[i], only_params[i]])
+                for i, (name, p) in enumerate(params)]
+    analytic.append(("input", x, [dx, dx_again]))
+    for name, data, (first, *others) in analytic:
+        if first.shape != data.shape:
+            rows.append((name, data.shape, float("nan")))
+            problems.append(f"{name}: its .grad has shape {first.shape}; it must have the shape "
+                            f"of the parameter, {data.shape}")
+            continue
+        numeric, gap = _differences(f, data, eps, "gradcheck")
+        errors = [rel_error(g, numeric) for g in (first, *others)]
+        rows.append((name, data.shape, _worst(errors)))
+        problems += _explain(name, first, others, tol)
+        if not _worst(errors) < tol and np.isfinite(errors).all() and _on_kink(
+                [first, *others], numeric, gap, tol):
+            kinks.append(name)
+            problems.append(
+                f"{name}: every mismatch sits within eps={eps:g} of a kink (such as a ReLU or "
+                f"PReLU input at 0), where central differences are no derivative: probably not "
+                f"a bug; check again with inputs away from the kink"
+            )
     what = f"Sequential of {len(module)} layers" if isinstance(module, Sequential) else repr(module)
     title = f"gradcheck of {what}" + (f" with {loss_fn!r}" if loss_fn else "") + ", in float64"
-    return GradcheckReport(title, rows, tol)
+    return GradcheckReport(title, rows, tol, problems, kinks)
 
+
+def _explain(name, first, others, tol):
+    """Sentences naming a known cause of a failed row (empty when the row passed)."""
+    if name == "input":
+        if not np.array_equal(first, others[0], equal_nan=True):
+            return ["input: a second backward(dout) gave a different dL/dx: does backward "
+                    "change its cache or dout in place?"]
+        return []
+    zeroed, only_params = others
+    problems = []
+    if np.isnan(first).any() and np.isfinite(zeroed).all():
+        problems.append(
+            f"{name}: backward adds into .grad (`p.grad += ...`) or never sets it: .grad was "
+            f"filled with NaN before backward and still holds NaN. Overwrite it instead: "
+            f"`p.grad[...] = ...`"
+        )
+    elif not np.array_equal(first, zeroed, equal_nan=True):
+        problems.append(f"{name}: a second backward(dout) gave a different gradient: does "
+                        f"backward change its cache or dout in place?")
+    if not rel_error(only_params, first) < tol and not np.isnan(first).any():
+        problems.append(f"{name}: backward_params(dout) gives a different gradient than "
+                        f"backward(dout) (relative error {rel_error(only_params, first):.2e})")
+    return problems
+
+
+def _on_kink(analytics, numeric, gap, tol):
+    """True when every element that fails lies within eps of a kink.
+
+    At a kink the central difference misses the one-sided slope by half the gap between the right
+    and left slopes; where f is smooth that gap is tiny, so a larger error there is a real bug.
+    """
+    scale = max(np.max(np.abs(numeric), initial=0.0), 1e-8)
+    any_failing = False
+    for g in analytics:
+        error = np.abs(g - numeric)
+        failing = error / scale >= tol
+        if (error[failing] > gap[failing]).any():
+            return False
+        any_failing = any_failing or failing.any()
+    return any_failing

@@ -13,6 +13,7 @@ import io
 
 import numpy as np
 
+from ._util import check_number, float_array
 from .activations import sigmoid
 from .losses import SoftmaxCrossEntropy
 
@@ -21,11 +22,14 @@ class Tensor:
     """An array in the computational graph: ``data``, its gradient ``grad``, and how it was made.
 
     ``parents`` are the tensors it was computed from, ``op`` the operator's symbol ("" for an
-    input), ``name`` an optional label for drawings.
+    input), ``name`` an optional label for drawings. Values are float64 (real numbers only).
+    Numbers and numpy arrays combine with a Tensor on either side of ``+ - * / @``.
     """
 
+    __array_ufunc__ = None  # numpy leaves `array * tensor` to Tensor.__rmul__ (no object arrays)
+
     def __init__(self, data, name="", parents=(), op=""):
-        self.data = np.array(data, dtype=np.float64)
+        self.data = np.array(float_array(data, "Tensor"), dtype=np.float64)
         self.grad = np.zeros_like(self.data)
         self.name = name
         self.parents = tuple(parents)
@@ -50,24 +54,32 @@ class Tensor:
 
     # -- element-wise arithmetic (with broadcasting) -------------------------------------------
     def __add__(self, other):
-        other = as_tensor(other)
+        other = _operand(other, "+")
         out = Tensor(self.data + other.data, parents=(self, other), op="+")
         out.local = "d(a + b)/da = 1,  d(a + b)/db = 1"
         out._backward = lambda: [(self, out.grad), (other, out.grad)]
         return out
 
     def __mul__(self, other):
-        other = as_tensor(other)
+        other = _operand(other, "*")
         out = Tensor(self.data * other.data, parents=(self, other), op="*")
         out.local = "d(a * b)/da = b,  d(a * b)/db = a"
         out._backward = lambda: [(self, out.grad * other.data), (other, out.grad * self.data)]
         return out
 
     def __sub__(self, other):
-        other = as_tensor(other)
+        other = _operand(other, "-")
         out = Tensor(self.data - other.data, parents=(self, other), op="-")
         out.local = "d(a - b)/da = 1,  d(a - b)/db = -1"
         out._backward = lambda: [(self, out.grad), (other, -out.grad)]
+        return out
+
+    def __truediv__(self, other):
+        other = _operand(other, "/")
+        out = Tensor(self.data / other.data, parents=(self, other), op="/")
+        out.local = "d(a / b)/da = 1/b,  d(a / b)/db = -a/b²"
+        out._backward = lambda: [(self, out.grad / other.data),
+                                 (other, -out.grad * self.data / other.data ** 2)]
         return out
 
     def __neg__(self):
@@ -77,25 +89,32 @@ class Tensor:
         return out
 
     def __pow__(self, n):
-        if not isinstance(n, (int, float)):
-            raise TypeError(f"Tensor ** expects a plain number as the exponent, got {n!r}")
+        if isinstance(n, Tensor):
+            raise TypeError("Tensor ** expects a plain number as the exponent, got a Tensor")
+        n = check_number(n, "the exponent", "Tensor **")
         out = Tensor(self.data ** n, parents=(self,), op=f"**{n:g}")
         out.local = f"d(a^{n:g})/da = {n:g} a^{n - 1:g}"
         out._backward = lambda: [(self, out.grad * n * self.data ** (n - 1))]
         return out
 
     def __radd__(self, other):
-        return as_tensor(other) + self
+        return _operand(other, "+") + self
 
     def __rsub__(self, other):
-        return as_tensor(other) - self
+        return _operand(other, "-") - self
 
     def __rmul__(self, other):
-        return as_tensor(other) * self
+        return _operand(other, "*") * self
+
+    def __rtruediv__(self, other):
+        return _operand(other, "/") / self
+
+    def __rmatmul__(self, other):
+        return _operand(other, "@") @ self
 
     # -- matrix product ------------------------------------------------------------------------
     def __matmul__(self, other):
-        other = as_tensor(other)
+        other = _operand(other, "@")
         if self.data.ndim != 2 or other.data.ndim != 2:
             raise ValueError(
                 f"Tensor @ expects two 2-D tensors, got shapes {self.shape} and {other.shape}"
@@ -142,9 +161,10 @@ class Tensor:
 
     def relu(self):
         positive = self.data > 0
-        out = Tensor(self.data * positive, parents=(self,), op="relu")
+        # np.where, not data * positive: -inf * 0 and an infinite gradient * 0 would give nan
+        out = Tensor(np.where(positive, self.data, 0.0), parents=(self,), op="relu")
         out.local = "d relu(a)/da = 1 if a > 0 else 0"
-        out._backward = lambda: [(self, out.grad * positive)]
+        out._backward = lambda: [(self, np.where(positive, out.grad, 0.0))]
         return out
 
     def sigmoid(self):
@@ -202,6 +222,19 @@ def as_tensor(x):
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
+def _operand(x, op):
+    """``x`` as a Tensor for the operator ``op``, or a TypeError naming both."""
+    if isinstance(x, Tensor):
+        return x
+    try:
+        return Tensor(x)
+    except TypeError:
+        raise TypeError(
+            f"Tensor {op}: the other operand must be a Tensor, a number or a numeric array, "
+            f"got {type(x).__name__}"
+        ) from None
+
+
 def unbroadcast(grad, shape):
     """Sum ``grad`` over the axes numpy broadcast when it stretched an array of ``shape``.
 
@@ -239,8 +272,16 @@ def topological_order(root):
 
 # -- losses ------------------------------------------------------------------------------------
 def mse(pred, target):
-    """Mean squared error mean((pred - target)²), as a graph of -, ** 2 and mean."""
-    return ((pred - as_tensor(target)) ** 2).mean()
+    """Mean squared error mean((pred - target)²), as a graph of -, ** 2 and mean.
+
+    pred and target must have the same shape (a (3, 1) column minus a (3,) row would broadcast
+    into a (3, 3) table of differences).
+    """
+    pred, target = _operand(pred, "mse"), _operand(target, "mse")
+    if pred.shape != target.shape:
+        raise ValueError(f"mse expected pred and target of the same shape, got pred {pred.shape} "
+                         f"and target {target.shape}")
+    return ((pred - target) ** 2).mean()
 
 
 def cross_entropy(logits, labels):
@@ -250,6 +291,9 @@ def cross_entropy(logits, labels):
     (softmax(z) - onehot(y)) / batch is simpler and more stable than the chain through exp, sum
     and log.
     """
+    if not isinstance(logits, Tensor):
+        raise TypeError(f"cross_entropy expected logits as a Tensor (batch, classes), got "
+                        f"{type(logits).__name__}")
     loss = SoftmaxCrossEntropy()
     out = Tensor(loss(logits.data, labels), parents=(logits,), op="CE")
     out.local = "d CE/dz = (softmax(z) - onehot(y)) / batch"

@@ -3,52 +3,48 @@
 Every layer follows one contract:
 
 - ``forward(x)`` (or ``layer(x)``) computes the output and keeps in ``self.cache`` exactly what
-  ``backward`` will need, nothing more.
+  ``backward`` will need, nothing more. What it keeps is read-only (changing an input or an output
+  in place afterwards raises instead of silently changing the gradients): the caller's arrays are
+  copied, arrays the layer made itself are frozen.
 - ``backward(dout)`` takes dL/d(output), stores dL/d(parameter) of this batch in each parameter's
   ``.grad`` (overwriting, never adding) and returns dL/d(input).
 - ``parameters()`` lists the learnable :class:`Parameter` objects in a fixed order;
   ``train()`` / ``eval()`` switch the behaviour of layers such as :class:`Dropout`.
+- Outputs and gradients keep the dtype of the layer (a float32 model stays float32).
 
 Inside ``with no_grad():`` a forward keeps nothing (prediction needs no backward, so no memory for
 it). ``Sequential(..., checkpoint_every=k)`` keeps only every k-th layer's input and recomputes the
-rest during backward: less memory for more compute.
+rest during backward (see ``checkpoint.py``): less memory for more compute.
 
 Shapes: a batch of inputs is a 2-D array ``(batch, features)``, one example per row, so the board's
 ``y = Wx + b`` for one column vector ``x`` becomes ``y = x @ W.T + b`` for a whole batch.
 """
 
-from contextlib import contextmanager
-
 import numpy as np
 
-from ._util import as_rng, check_positive_int, float_array
+from . import checkpoint
+from ._util import (
+    as_rng,
+    check_number,
+    check_positive_int,
+    float_array,
+    grad_enabled,
+    no_grad,
+    readonly,
+)
 from .activations import prelu, sigmoid
 
-_grad_enabled = True
+__all__ = ["Parameter", "Module", "Linear", "Sigmoid", "Tanh", "ReLU", "PReLU", "Dropout",
+           "Sequential", "no_grad"]
+
 _NO_GRAD = "forward ran inside no_grad()"  # the cache of a layer whose forward kept nothing
 
 
-@contextmanager
-def no_grad():
-    """Inference mode: inside ``with no_grad():`` layers keep nothing for backward.
-
-    A forward inside it also drops what an earlier forward kept, so a later backward cannot use
-    stale values: it raises a RuntimeError instead.
-    """
-    global _grad_enabled
-    previous, _grad_enabled = _grad_enabled, False
-    try:
-        yield
-    finally:
-        _grad_enabled = previous
-
-
-def random_generators(module):
-    """The random generators of ``module`` and of every layer inside it (Dropout's ``rng``)."""
-    found = [module.rng] if isinstance(getattr(module, "rng", None), np.random.Generator) else []
-    for layer in getattr(module, "layers", ()):
-        found += random_generators(layer)
-    return found
+def _float_dtype(dtype, who):
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise ValueError(f"{who}: dtype must be a floating-point type, got {dtype}")
+    return dtype
 
 
 class Parameter:
@@ -120,9 +116,21 @@ class Module:
         return f"{type(self).__name__}()"
 
     # -- shared by the layers ------------------------------------------------------------------
-    def _save(self, *arrays):
-        """Keep ``arrays`` for backward (nothing inside ``no_grad()``)."""
-        self.cache = arrays if _grad_enabled else _NO_GRAD
+    def _save(self, *arrays, copy=False):
+        """Keep ``arrays`` for backward (nothing inside ``no_grad()``), read-only.
+
+        ``copy=True`` for the caller's arrays, which the caller may still change: they are copied
+        (unless already read-only). Arrays the layer made itself are frozen in place.
+        """
+        if not grad_enabled():
+            self.cache = _NO_GRAD
+            return
+        if copy:
+            arrays = tuple(map(readonly, arrays))
+        else:
+            for a in arrays:
+                a.flags.writeable = False
+        self.cache = arrays
 
     def _cached(self):
         if self.cache is None:
@@ -136,8 +144,10 @@ class Module:
             )
         return self.cache
 
-    def _check_dout(self, dout, shape):
-        dout = float_array(dout, f"{self!r}.backward")
+    def _check_dout(self, dout, shape, dtype):
+        """``dout`` as an array of the layer's ``dtype`` and of the shape of its last output."""
+        if type(dout) is not np.ndarray or dout.dtype != dtype:  # (the usual case skips this)
+            dout = float_array(dout, f"{self!r}.backward", dtype)
         if dout.shape != shape:
             raise ValueError(
                 f"{self!r}.backward expected dout of shape {shape} (the shape of its last output), "
@@ -150,7 +160,8 @@ class Linear(Module):
     """A fully connected layer: ``y = x @ W.T + b``, the batched form of ``y = Wx + b``.
 
     Parameters: ``W`` of shape ``(out_features, in_features)``, one row per output neuron, and
-    ``b`` of shape ``(out_features,)``; ``parameters()`` is ``[W, b]``.
+    ``b`` of shape ``(out_features,)``; ``parameters()`` is ``[W, b]``. Inputs are converted to
+    the dtype of ``W``.
 
     Initialisation (``init``): ``b`` starts at zero. With ``"he"`` (the default, for ReLU-family
     activations) ``W`` is drawn from N(0, 2 / in_features), which keeps the size of the signal
@@ -162,9 +173,7 @@ class Linear(Module):
         who = f"Linear({in_features!r} -> {out_features!r})"
         self.in_features = check_positive_int(in_features, "in_features", who)
         self.out_features = check_positive_int(out_features, "out_features", who)
-        dtype = np.dtype(dtype)
-        if dtype.kind != "f":
-            raise ValueError(f"{who}: dtype must be a floating-point type, got {dtype}")
+        dtype = _float_dtype(dtype, who)
         rng = as_rng(rng)
         shape = (self.out_features, self.in_features)
         if init == "he":
@@ -178,15 +187,15 @@ class Linear(Module):
         self.b = Parameter(np.zeros(self.out_features, dtype=dtype), name="b")
 
     def forward(self, x):
-        """x: (batch, in_features) -> y: (batch, out_features). Cache: (x,)."""
-        x = np.asarray(x, dtype=self.W.data.dtype)
+        """x: (batch, in_features) -> y: (batch, out_features). Cache: (x,), a read-only copy."""
+        x = float_array(x, self, self.W.data.dtype)
         if x.ndim != 2 or x.shape[1] != self.in_features:
             hint = " (for one example use x.reshape(1, -1))" if x.ndim == 1 else ""
             raise ValueError(
                 f"{self!r} expected input with {self.in_features} features, of shape "
                 f"(batch, {self.in_features}), got shape {x.shape}{hint}"
             )
-        self._save(x)
+        self._save(x, copy=True)
         return x @ self.W.data.T + self.b.data
 
     def backward(self, dout):
@@ -199,7 +208,7 @@ class Linear(Module):
 
     def _parameter_gradients(self, dout):
         (x,) = self._cached()
-        dout = self._check_dout(dout, (x.shape[0], self.out_features))
+        dout = self._check_dout(dout, (x.shape[0], self.out_features), x.dtype)
         # dW = dout^T x: (out, batch) @ (batch, in), the sum over the batch of dout x^T. Written
         # into the existing .grad arrays (out=...), so a training step allocates no new gradients.
         np.matmul(dout.T, x, out=self.W.grad)
@@ -214,49 +223,60 @@ class Linear(Module):
 
 
 class Sigmoid(Module):
-    """y = sigmoid(x) element-wise; dy/dx = y (1 - y), so the cache is the output y."""
+    """y = sigmoid(x) element-wise; dy/dx = y (1 - y), so the cache is the output y.
+
+    The output is returned and kept, so it is read-only: use ``y.copy()`` to change it.
+    """
 
     def forward(self, x):
-        """x: any shape -> y: same shape. Cache: (y,)."""
-        y = sigmoid(float_array(x, repr(self)))
+        """x: any shape -> y: same shape and dtype. Cache: (y,)."""
+        y = sigmoid(float_array(x, self))
         self._save(y)
         return y
 
     def backward(self, dout):
         (y,) = self._cached()
-        return self._check_dout(dout, y.shape) * y * (1 - y)
+        return self._check_dout(dout, y.shape, y.dtype) * y * (1 - y)
 
 
 class Tanh(Module):
-    """y = tanh(x) element-wise; dy/dx = 1 - y^2, so the cache is the output y."""
+    """y = tanh(x) element-wise; dy/dx = 1 - y^2, so the cache is the output y.
+
+    The output is returned and kept, so it is read-only: use ``y.copy()`` to change it.
+    """
 
     def forward(self, x):
-        """x: any shape -> y: same shape. Cache: (y,)."""
-        y = np.tanh(float_array(x, repr(self)))
+        """x: any shape -> y: same shape and dtype. Cache: (y,)."""
+        y = np.tanh(float_array(x, self))
         self._save(y)
         return y
 
     def backward(self, dout):
         (y,) = self._cached()
-        return self._check_dout(dout, y.shape) * (1 - y * y)
+        return self._check_dout(dout, y.shape, y.dtype) * (1 - y * y)
 
 
 class ReLU(Module):
     """y = max(0, x) element-wise; dy/dx is 1 where x > 0, else 0.
 
-    The cache is the boolean mask ``x > 0``: one byte per element instead of eight.
+    The cache is the boolean mask ``x > 0``: one byte per element instead of eight. A dead unit
+    passes nothing back, even an infinite gradient (where ``inf * 0`` would give NaN).
     """
 
     def forward(self, x):
-        """x: any shape -> y: same shape. Cache: (x > 0,)."""
-        x = float_array(x, repr(self))
+        """x: any shape -> y: same shape and dtype. Cache: (x > 0,)."""
+        x = float_array(x, self)
         positive = x > 0
         self._save(positive)
-        return x * positive
+        self.dtype = x.dtype  # the mask has no float dtype: remember the one of dx
+        return np.maximum(x, 0)  # max(-inf, 0) = 0, where x * mask would give -inf * 0 = NaN
 
     def backward(self, dout):
         (positive,) = self._cached()
-        return self._check_dout(dout, positive.shape) * positive
+        dout = self._check_dout(dout, positive.shape, self.dtype)
+        if np.isfinite(dout).all():
+            return dout * positive  # 50x faster than np.where on a mask
+        return np.where(positive, dout, dout.dtype.type(0))  # at a dead unit 0, not inf * 0 = NaN
 
 
 class PReLU(Module):
@@ -264,27 +284,26 @@ class PReLU(Module):
 
     dy/dx = 1 for x > 0 and alpha for x <= 0.  dy/dalpha = x for x <= 0 and 0 for x > 0, so
     dL/dalpha sums ``dout * x`` over every element with x <= 0 in the batch.
-    ``alpha`` is a scalar :class:`Parameter` and ``parameters()`` is ``[alpha]``.
+    ``alpha`` is a scalar :class:`Parameter` of ``dtype`` and ``parameters()`` is ``[alpha]``;
+    the output and dx have the dtype of the input.
     """
 
-    def __init__(self, alpha=0.25):
-        alpha = float(alpha)
-        if not np.isfinite(alpha):
-            raise ValueError(f"PReLU: alpha must be a finite number, got {alpha!r}")
-        self.alpha = Parameter(np.array(alpha), name="alpha")
+    def __init__(self, alpha=0.25, *, dtype=np.float64):
+        alpha = check_number(alpha, "alpha", "PReLU")
+        self.alpha = Parameter(np.array(alpha, dtype=_float_dtype(dtype, "PReLU")), name="alpha")
 
     def forward(self, x):
-        """x: any shape -> y: same shape. Cache: (x,) (dL/dalpha needs the negative inputs)."""
-        x = float_array(x, repr(self))
-        self._save(x)
+        """x: any shape -> y: same shape and dtype. Cache: (x,), a read-only copy."""
+        x = float_array(x, self)
+        self._save(x, copy=True)
         return prelu(x, self.alpha.data.astype(x.dtype))
 
     def backward(self, dout):
         (x,) = self._cached()
-        dout = self._check_dout(dout, x.shape)
+        dout = self._check_dout(dout, x.shape, x.dtype)
         negative = x <= 0
         self.alpha.grad[...] = np.sum(dout * x, where=negative)
-        return np.where(negative, self.alpha.data.astype(dout.dtype) * dout, dout)
+        return np.where(negative, self.alpha.data.astype(x.dtype) * dout, dout)
 
     def parameters(self):
         return [self.alpha]
@@ -299,39 +318,38 @@ class Dropout(Module):
     (cs231n's assignments use p for the keep probability; here, as in PyTorch, p is the drop
     probability.)  In training mode each element is set to 0 with probability p and the survivors
     are scaled by 1 / (1 - p), so every element keeps its expected value:
-    E[y] = (1 - p) * x / (1 - p) = x.  In eval mode the layer is the identity.
+    E[y] = (1 - p) * x / (1 - p) = x.  In eval mode the layer is the identity (it returns a copy).
 
     ``mask`` is the boolean array of kept units of the last training forward (None in eval mode).
     """
 
     def __init__(self, p=0.5, *, rng=None):
-        if isinstance(p, bool) or not isinstance(p, (int, float, np.floating)) or not 0 <= p < 1:
-            raise ValueError(
-                f"Dropout: p (the drop probability) must satisfy 0 <= p < 1, got {p!r}"
-            )
-        self.p = float(p)
+        self.p = check_number(p, "p (the drop probability)", "Dropout", low=0, high=1,
+                              high_open=True)
         self.rng = as_rng(rng)
 
     @property
     def mask(self):
-        return self.cache[0] if isinstance(self.cache, tuple) and self.cache else None
+        return self.cache[0] if isinstance(self.cache, tuple) and len(self.cache) == 1 else None
 
     def forward(self, x):
-        """x: any shape -> y: same shape. Cache: (mask,) in training mode, () in eval mode."""
-        x = float_array(x, repr(self))
+        """x: any shape -> y: same shape and dtype. Cache: (mask,) in training mode, () in eval."""
+        x = float_array(x, self)
+        self.shape, self.dtype = x.shape, x.dtype  # what backward checks dout against
         if not self.training:
             self._save()
-            return x
+            return x.copy()  # never the caller's array: changing the output must not change x
         keep = self.rng.random(x.shape) >= self.p  # True with probability 1 - p
         self._save(keep)
-        return x * keep / (1 - self.p)
+        return x * keep / x.dtype.type(1 - self.p)
 
     def backward(self, dout):
         cache = self._cached()
+        dout = self._check_dout(dout, self.shape, self.dtype)
         if not cache:  # eval mode: the identity
-            return float_array(dout, f"{self!r}.backward")
+            return dout.copy()
         (keep,) = cache
-        return self._check_dout(dout, keep.shape) * keep / (1 - self.p)
+        return dout * keep / dout.dtype.type(1 - self.p)
 
     def __repr__(self):
         return f"Dropout(p={self.p:g})"
@@ -341,14 +359,11 @@ class Sequential(Module):
     """Layers applied one after the other: ``Sequential(Linear(2, 16), ReLU(), Linear(16, 2))``.
 
     ``parameters()`` concatenates the layers' parameters in layer order; ``model[i]`` is the i-th
-    layer, ``model[a:b]`` a Sequential sharing those layers.
+    layer, ``model[a:b]`` a Sequential sharing those layers. Each layer object may appear only
+    once, at any depth of nesting: a layer keeps the cache of its last forward only.
 
-    Gradient checkpointing: with ``checkpoint_every=k`` the forward keeps only the input of every
-    k-th layer (the start of each segment of k layers) and no layer's cache. The backward runs the
-    segments last to first: it recomputes one segment's forward from its stored input,
-    backpropagates through it and frees it again. Gradients are the same; the memory for backward
-    drops from every layer's intermediates to the stored inputs plus one segment's, for the price
-    of one extra forward.
+    ``checkpoint_every=k`` turns on gradient checkpointing (``checkpoint.py``): the forward keeps
+    only every k-th layer's input, the backward recomputes the rest. Same gradients, less memory.
     """
 
     def __init__(self, *layers, checkpoint_every=None):
@@ -358,59 +373,38 @@ class Sequential(Module):
                     f"Sequential: layer {i} must be a layer such as Linear or ReLU, "
                     f"got {type(layer).__name__}"
                 )
-            for j in range(i):
-                if layers[j] is layer:
-                    raise ValueError(
-                        f"Sequential: layer {i} is the same object as layer {j} ({layer!r}); a "
-                        f"layer keeps the cache of its last forward, so each position needs its "
-                        f"own layer"
-                    )
+        _check_each_layer_once(layers)
         if checkpoint_every is not None:
             check_positive_int(checkpoint_every, "checkpoint_every", "Sequential")
         self.layers = list(layers)
         self.checkpoint_every = checkpoint_every
 
     def forward(self, x):
-        if not self.checkpoint_every:
-            for layer in self.layers:
-                x = layer(x)
+        if self.checkpoint_every:
+            x, checkpoints = checkpoint.forward(self.layers, self.checkpoint_every, x)
+            self.cache = checkpoints if grad_enabled() else _NO_GRAD
             return x
-        keep = _grad_enabled
-        checkpoints = []  # (segment input, its layers' random states) for every segment
-        with no_grad():
-            for segment in self._segments():
-                checkpoints.append((x, _states(segment)))
-                for layer in segment:
-                    x = layer(x)
-        self.cache = checkpoints if keep else _NO_GRAD
+        for layer in self.layers:
+            x = layer(x)
         return x
 
     def backward(self, dout):
-        return self._backward(dout, input_grad=True)
-
-    def backward_params(self, dout):
-        self._backward(dout, input_grad=False)
-
-    def _backward(self, dout, input_grad):
-        if not self.checkpoint_every:
-            return _backward_through(self.layers, dout, input_grad)
-        checkpoints = self._cached()
-        after_forward = _states(self.layers)  # recomputing must not rewind the random streams
-        segments = list(zip(self._segments(), checkpoints))
-        for i in reversed(range(len(segments))):
-            segment, (x, states) = segments[i]
-            _set_states(segment, states)  # Dropout draws the same mask as in the forward
-            for layer in segment:
-                x = layer(x)
-            dout = _backward_through(segment, dout, input_grad or i > 0)
-            for layer in segment:
-                layer.cache = None  # free the recomputed intermediates
-        _set_states(self.layers, after_forward)
+        if self.checkpoint_every:
+            return checkpoint.backward(self.layers, self.checkpoint_every, self._cached(), dout,
+                                       input_grad=True)
+        for layer in reversed(self.layers):
+            dout = layer.backward(dout)
         return dout
 
-    def _segments(self):
-        k = self.checkpoint_every
-        return [self.layers[i:i + k] for i in range(0, len(self.layers), k)]
+    def backward_params(self, dout):
+        if self.checkpoint_every:
+            checkpoint.backward(self.layers, self.checkpoint_every, self._cached(), dout,
+                                input_grad=False)
+            return
+        for layer in reversed(self.layers[1:]):
+            dout = layer.backward(dout)
+        if self.layers:
+            self.layers[0].backward_params(dout)  # dL/d(input) is not needed
 
     def parameters(self):
         return [p for layer in self.layers for p in layer.parameters()]
@@ -460,23 +454,18 @@ class Sequential(Module):
         return "Sequential(\n" + "\n".join(lines) + "\n)"
 
 
-def _backward_through(layers, dout, input_grad):
-    """Backward through ``layers``, last first; the first skips dL/d(input) unless input_grad."""
-    if not layers:
-        return dout
-    for layer in reversed(layers[1:]):
-        dout = layer.backward(dout)
-    if input_grad:
-        return layers[0].backward(dout)
-    layers[0].backward_params(dout)
-    return None
-
-
-def _states(layers):
-    return [g.bit_generator.state for layer in layers for g in random_generators(layer)]
-
-
-def _set_states(layers, states):
-    generators = [g for layer in layers for g in random_generators(layer)]
-    for g, state in zip(generators, states):
-        g.bit_generator.state = state
+def _check_each_layer_once(layers):
+    """Raise if one layer object sits at two positions, at any depth of nested Sequentials."""
+    seen = {}  # id(layer) -> its position, such as "2" or "2.0"
+    stack = [(str(i), layer) for i, layer in reversed(list(enumerate(layers)))]
+    while stack:
+        position, layer = stack.pop()
+        if id(layer) in seen:
+            raise ValueError(
+                f"Sequential: layer {position} is the same object as layer {seen[id(layer)]} "
+                f"({layer!r}); a layer keeps the cache of its last forward, so each position "
+                f"needs its own layer"
+            )
+        seen[id(layer)] = position
+        inner = getattr(layer, "layers", ())
+        stack += [(f"{position}.{j}", sub) for j, sub in reversed(list(enumerate(inner)))]

@@ -21,9 +21,12 @@ class MSELoss:
         return self.forward(pred, target)
 
     def forward(self, pred, target):
-        """pred, target: the same shape -> float. Cache: (pred - target,)."""
+        """pred, target: the same shape -> float. Cache: (pred - target,).
+
+        The target is converted to the dtype of pred, so a float32 model stays float32.
+        """
         pred = float_array(pred, "MSELoss")
-        target = float_array(target, "MSELoss")
+        target = float_array(target, "MSELoss", pred.dtype)
         if pred.shape != target.shape:
             raise ValueError(
                 f"MSELoss expected pred and target of the same shape, got pred {pred.shape} "
@@ -71,9 +74,11 @@ class SoftmaxCrossEntropy:
             )
         batch, classes = logits.shape
         if labels.shape != (batch,):
+            hint = " (one-hot labels? pass labels.argmax(axis=1))" if labels.shape == (
+                batch, classes) else ""
             raise ValueError(
                 f"SoftmaxCrossEntropy expected labels of shape ({batch},), one class index per "
-                f"row of logits, got shape {labels.shape}"
+                f"row of logits of shape {logits.shape}, got shape {labels.shape}{hint}"
             )
         if labels.dtype.kind not in "iu":
             raise TypeError(

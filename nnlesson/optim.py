@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ._util import check_number
 from .layers import Parameter
 
 
@@ -20,15 +21,11 @@ class SGD:
         for i, p in enumerate(self.parameters):
             if not isinstance(p, Parameter):
                 raise TypeError(f"SGD: parameter {i} must be a Parameter, got {type(p).__name__}")
-        if not lr > 0:
-            raise ValueError(f"SGD: lr (the learning rate) must be positive, got {lr!r}")
-        if not 0 <= momentum < 1:
-            raise ValueError(f"SGD: momentum must satisfy 0 <= momentum < 1, got {momentum!r}")
-        if not weight_decay >= 0:
-            raise ValueError(f"SGD: weight_decay must be >= 0, got {weight_decay!r}")
-        self.lr = float(lr)
-        self.momentum = float(momentum)
-        self.weight_decay = float(weight_decay)
+        if len({id(p) for p in self.parameters}) != len(self.parameters):
+            raise ValueError("SGD: a parameter appears twice in the list; it would move twice")
+        self.lr = check_number(lr, "lr (the learning rate)", "SGD", low=0, low_open=True)
+        self.momentum = check_number(momentum, "momentum", "SGD", low=0, high=1, high_open=True)
+        self.weight_decay = check_number(weight_decay, "weight_decay", "SGD", low=0)
         self.velocity = [np.zeros_like(p.data) for p in self.parameters] if momentum else None
 
     def step(self):

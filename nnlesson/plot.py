@@ -86,12 +86,21 @@ def decision_grid(X, steps=150, margin=0.5):
 def plot_decision_boundary(model, X, y, ax=None, *, title=None, steps=150):
     """Colour the plane by the class ``model`` predicts, and scatter the data on top.
 
-    ``model`` maps an (n, 2) array to (n, classes) scores. It is called in eval mode.
+    ``model`` maps an (n, 2) array to (n, classes) scores. It is called in eval mode under
+    ``no_grad()`` (it keeps no cache of the grid), and left in the mode it was in.
     """
+    from ._util import no_grad
+
     ax = ax or plt.figure(figsize=(4.5, 4)).add_subplot()
     xx, yy, points = decision_grid(X, steps)
+    was_training = getattr(model, "training", False)
     model.eval()
-    predicted = np.argmax(model(points), axis=1).reshape(xx.shape)
+    try:
+        with no_grad():
+            predicted = np.argmax(model(points), axis=1).reshape(xx.shape)
+    finally:
+        if was_training:
+            model.train()
     classes = int(max(y.max(), predicted.max())) + 1
     colors = PALETTE[:classes]
     ax.contourf(xx, yy, predicted, levels=np.arange(classes + 1) - 0.5,

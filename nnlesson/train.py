@@ -7,13 +7,37 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._util import as_rng, check_positive_int
+from ._util import as_rng, check_number, check_positive_int, float_array, no_grad
 from .data import batches
+from .layers import Module
 from .losses import SoftmaxCrossEntropy
+
+# fit stops when an epoch's mean training loss exceeds this many times the mean loss of epoch 1.
+DIVERGENCE_FACTOR = 100
 
 
 def accuracy(logits, labels):
-    """The fraction of rows whose largest logit is at the true class."""
+    """The fraction of rows whose largest logit is at the true class.
+
+    logits: (n, classes) scores; labels: (n,) integer classes. Anything else (a column of labels,
+    one-hot rows) raises instead of broadcasting into a plausible wrong number.
+    """
+    logits = float_array(logits, "accuracy")
+    labels = np.asarray(labels)
+    if logits.ndim != 2:
+        raise ValueError(f"accuracy expected logits of shape (n, classes), got shape "
+                         f"{logits.shape}")
+    if labels.shape != (len(logits),) or labels.dtype.kind not in "biu":
+        hint = ""
+        if labels.shape == logits.shape:
+            hint = " (one-hot labels? pass labels.argmax(axis=1))"
+        elif labels.shape == (len(logits), 1):
+            hint = " (a column? pass labels.ravel())"
+        raise ValueError(
+            f"accuracy expected labels of shape ({len(logits)},), one integer class per row of "
+            f"logits of shape {logits.shape}, got labels of shape {labels.shape} and dtype "
+            f"{labels.dtype}{hint}"
+        )
     return float(np.mean(np.argmax(logits, axis=1) == labels))
 
 
@@ -27,9 +51,7 @@ class EarlyStopping:
 
     def __init__(self, patience, min_delta=0.0):
         self.patience = check_positive_int(patience, "patience", "EarlyStopping")
-        if not min_delta >= 0:
-            raise ValueError(f"EarlyStopping: min_delta must be >= 0, got {min_delta!r}")
-        self.min_delta = float(min_delta)
+        self.min_delta = check_number(min_delta, "min_delta", "EarlyStopping", low=0)
         self.reset()
 
     def reset(self):
@@ -39,6 +61,7 @@ class EarlyStopping:
 
     def step(self, val_loss, epoch):
         """Record one epoch's validation loss; True when training should stop."""
+        val_loss = check_number(val_loss, "val_loss", "EarlyStopping.step")  # NaN never improves
         if val_loss < self.best - self.min_delta:
             self.best, self.best_epoch, self.wait = val_loss, epoch, 0
         else:
@@ -86,8 +109,16 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, *, epochs, batch_s
     training mode), then measures the validation loss in eval mode. With ``early_stopping``
     training ends when its patience runs out, and the parameters of the best epoch are restored.
     ``callback(epoch, model)``, if given, runs after every epoch (to record more measurements).
-    The model is left in eval mode, ready to predict.
+    The model is left in eval mode, ready to predict. The validation forward runs under
+    ``no_grad()``: it keeps no cache.
+
+    Divergence: training stops with a FloatingPointError naming the epoch and the learning rate
+    when a mini-batch loss is NaN or infinite, when an epoch's mean training loss is more than
+    ``DIVERGENCE_FACTOR`` (100) times that of epoch 1, or when the validation loss is NaN or
+    infinite. ``optimizer`` must hold only parameters of ``model`` (an optimizer built on another
+    model's parameters would train nothing).
     """
+    _check_model_and_optimizer(model, loss_fn, optimizer)
     X, y = _check_data(train_data, "train_data")
     if val_data is not None:
         X_val, y_val = _check_data(val_data, "val_data")
@@ -110,25 +141,28 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, *, epochs, batch_s
                 out = model(X_batch)
                 loss = loss_fn(out, y_batch)
                 if not np.isfinite(loss):
-                    lr = getattr(optimizer, "lr", None)
-                    raise FloatingPointError(
-                        f"fit: the training loss became {loss} in epoch {epoch}: the steps are "
-                        f"too large, try a smaller learning rate"
-                        + ("" if lr is None else f" (now lr={lr:g})")
-                    )
+                    raise _diverged(f"the training loss became {loss}", epoch, optimizer)
                 model.backward_params(loss_fn.backward())  # dL/dX of the data is not needed
                 optimizer.step()
             total += loss * len(X_batch)
             if classify:
                 correct += int((out.argmax(axis=1) == y_batch).sum())
         history.train_loss.append(total / len(X))
+        if history.train_loss[-1] > DIVERGENCE_FACTOR * history.train_loss[0]:
+            raise _diverged(f"the training loss grew from {history.train_loss[0]:.4g} in epoch 1 "
+                            f"to {history.train_loss[-1]:.4g}, more than {DIVERGENCE_FACTOR} "
+                            f"times", epoch, optimizer)
         if classify:
             history.train_accuracy.append(correct / len(X))
 
         model.eval()
         if val_data is not None:
-            out = model(X_val)
-            history.val_loss.append(loss_fn(out, y_val))
+            with no_grad(), np.errstate(over="ignore", invalid="ignore"):
+                out = model(X_val)
+                val_loss = loss_fn(out, y_val)
+            if not np.isfinite(val_loss):
+                raise _diverged(f"the validation loss became {val_loss}", epoch, optimizer)
+            history.val_loss.append(val_loss)
             if classify:
                 history.val_accuracy.append(accuracy(out, y_val))
         history.stopped_epoch = epoch
@@ -151,12 +185,44 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, *, epochs, batch_s
     return history
 
 
+def _diverged(what, epoch, optimizer):
+    lr = getattr(optimizer, "lr", None)
+    return FloatingPointError(
+        f"fit: {what} in epoch {epoch}: training diverged; the steps are too large, try a "
+        f"smaller learning rate" + ("" if lr is None else f" (now lr={lr:g})")
+    )
+
+
+def _check_model_and_optimizer(model, loss_fn, optimizer):
+    if not isinstance(model, Module):
+        raise TypeError(f"fit expected a layer or model such as Sequential as model, got "
+                        f"{type(model).__name__}")
+    if not callable(loss_fn) or not callable(getattr(loss_fn, "backward", None)):
+        raise TypeError(f"fit expected a loss such as SoftmaxCrossEntropy() as loss_fn, got "
+                        f"{type(loss_fn).__name__}")
+    if not callable(getattr(optimizer, "step", None)):
+        raise TypeError(f"fit expected an optimizer such as SGD as optimizer, got "
+                        f"{type(optimizer).__name__}")
+    held = getattr(optimizer, "parameters", None)
+    if isinstance(held, (list, tuple)):
+        own = {id(p) for p in model.parameters()}
+        foreign = [i for i, p in enumerate(held) if id(p) not in own]
+        if foreign:
+            raise ValueError(
+                f"fit: the optimizer holds {len(foreign)} of {len(held)} parameters that are not "
+                f"the model's, so it would not train this model; build it with "
+                f"SGD(model.parameters(), ...) on the model you pass to fit"
+            )
+
+
 def _check_data(data, name):
     try:
         X, y = data
     except (TypeError, ValueError):
         raise TypeError(f"fit: {name} must be a pair (X, y), got {type(data).__name__}") from None
-    X, y = np.asarray(X), np.asarray(y)
+    X, y = float_array(X, f"fit: {name} inputs"), np.asarray(y)
+    if y.dtype.kind not in "biuf":
+        raise TypeError(f"fit: {name} targets must be numbers, got dtype {y.dtype}")
     if len(X) != len(y):
         raise ValueError(f"fit: {name} has {len(X)} inputs but {len(y)} targets")
     if len(X) == 0:

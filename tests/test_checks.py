@@ -188,3 +188,78 @@ def test_diagnose_reports_the_worst_element():
     assert checks.diagnose(4, np.int64(4)) is None and checks.diagnose(None, None) is None
     assert checks.diagnose(4, np.array([4, 5])) == "should be 4, got array([4, 5])"
     assert checks.diagnose(None, 3) == "should be None, got 3"
+
+
+# -- a student's infinite loop or complex answer (issue 12) ----------------------------------------
+
+def forever(*args):
+    while True:
+        pass
+
+
+def forever_swallowing_errors(*args):
+    while True:
+        try:
+            pass
+        except Exception:  # a student's broad except must not swallow the time limit
+            pass
+
+
+@pytest.mark.parametrize("fn", [forever, forever_swallowing_errors])
+def test_an_infinite_loop_ends_with_a_verdict_naming_the_time_limit(fn, monkeypatch, capsys):
+    monkeypatch.setattr(checks, "TIME_LIMIT", 0.3)  # 5 s in class; short here to keep tests fast
+    ok, out = run(checks.check_linear_forward, fn, capsys=capsys)
+    assert not ok
+    assert f"{fn.__name__} took longer than 0.3 s for a batch of 5: is there an infinite loop?" in out
+    assert checks.TIME_LIMIT == 0.3
+
+
+def test_the_time_limit_is_five_seconds_and_stated(monkeypatch):
+    import time
+
+    assert checks.TIME_LIMIT == 5
+    monkeypatch.setattr(checks, "TIME_LIMIT", 0.2)  # the default is read at call time
+    start = time.perf_counter()
+    with pytest.raises(checks.TookTooLong):
+        checks.call_with_time_limit(forever, ())
+    assert time.perf_counter() - start < 2
+
+
+def test_the_time_limit_also_works_outside_the_main_thread():
+    import threading
+    import time
+
+    verdicts = []
+
+    def grade():
+        start = time.perf_counter()
+        verdicts.append((checks.call_with_time_limit(lambda: 42, (), seconds=1), None))
+        try:
+            checks.call_with_time_limit(time.sleep, (5,), seconds=0.2)
+        except checks.TookTooLong:
+            verdicts.append(("stopped", time.perf_counter() - start))
+
+    worker = threading.Thread(target=grade)
+    worker.start()
+    worker.join(10)
+    assert verdicts[0][0] == 42 and verdicts[1][0] == "stopped" and verdicts[1][1] < 2
+
+
+def test_errors_raised_in_time_limited_functions_still_reach_the_student(capsys):
+    def broken(x, W, b):
+        raise IndexError("index 7 is out of bounds")
+
+    ok, out = run(checks.check_linear_forward, broken, capsys=capsys)
+    assert not ok and "broken raised IndexError for a batch of 5: index 7 is out of bounds" in out
+
+
+@pytest.mark.parametrize("answer, phrase", [
+    (lambda x, W, b: (x @ W.T + b).astype(complex) + 1j, "should be real numbers, got complex numbers"),
+    (lambda x, W, b: (x @ W.T + b).astype(complex), "should be real numbers, got complex numbers"),
+    (lambda x, W, b: (x @ W.T + b).astype(object), "should be a number or an array of numbers, got ndarray"),
+    (lambda x, W, b: "x @ W.T + b", "should be a number or an array of numbers, got str"),
+])
+def test_complex_or_object_answers_are_the_wrong_type(answer, phrase, capsys):
+    ok, out = run(checks.check_linear_forward, answer, capsys=capsys)
+    assert not ok and phrase in out  # the real part was compared before: "correct"
+    assert checks.diagnose(3, 3 + 0j) is not None

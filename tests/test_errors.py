@@ -34,9 +34,15 @@ def test_linear_bad_init_and_dtype():
         nl.Linear(2, 2, dtype=np.int64)
 
 
-@pytest.mark.parametrize("p", [-0.1, 1.0, 1.5, "0.5", None])
+@pytest.mark.parametrize("p", [-0.1, 1.0, 1.5])
 def test_dropout_p_outside_zero_one(p):
-    with pytest.raises(ValueError, match=r"Dropout: p \(the drop probability\) must satisfy 0 <= p < 1"):
+    with pytest.raises(ValueError, match=r"Dropout: p \(the drop probability\) must be in \[0, 1\), got"):
+        nl.Dropout(p)
+
+
+@pytest.mark.parametrize("p", ["0.5", None, np.array([0.5, 0.5]), True])
+def test_dropout_p_not_a_number(p):
+    with pytest.raises(TypeError, match=r"Dropout: p \(the drop probability\) must be a number, got"):
         nl.Dropout(p)
 
 
@@ -79,13 +85,22 @@ def test_cross_entropy_labels_out_of_range_wrong_shape_or_dtype():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"lr": 0}, "lr (the learning rate) must be positive, got 0"),
-    ({"lr": -0.1}, "lr (the learning rate) must be positive, got -0.1"),
-    ({"lr": 0.1, "momentum": 1.0}, "momentum must satisfy 0 <= momentum < 1, got 1.0"),
-    ({"lr": 0.1, "weight_decay": -1}, "weight_decay must be >= 0, got -1"),
+    ({"lr": 0}, "lr (the learning rate) must be in (0, inf), got 0"),
+    ({"lr": -0.1}, "lr (the learning rate) must be in (0, inf), got -0.1"),
+    ({"lr": float("nan")}, "lr (the learning rate) must be finite, got nan"),
+    ({"lr": 0.1, "momentum": 1.0}, "momentum must be in [0, 1), got 1"),
+    ({"lr": 0.1, "weight_decay": -1}, "weight_decay must be in [0, inf), got -1"),
 ])
 def test_sgd_bad_hyperparameters(kwargs, message):
     with pytest.raises(ValueError, match=re.escape("SGD: " + message)):
+        nl.SGD(nl.Linear(2, 2).parameters(), **kwargs)
+
+
+@pytest.mark.parametrize("kwargs", [{"lr": "0.1"}, {"lr": np.array([0.1, 0.2])},
+                                    {"lr": 0.1, "momentum": "0.9"}, {"lr": 0.1, "weight_decay": None}])
+def test_sgd_hyperparameters_of_the_wrong_type_get_a_clear_error(kwargs):
+    # Before: comparing a string with 0 crashed inside SGD with "'>' not supported between ..."
+    with pytest.raises(TypeError, match=r"SGD: (lr \(the learning rate\)|momentum|weight_decay) must be a number, got"):
         nl.SGD(nl.Linear(2, 2).parameters(), **kwargs)
 
 
@@ -130,14 +145,16 @@ def test_early_stopping_patience_below_one(patience):
 
 
 def test_early_stopping_negative_min_delta():
-    with pytest.raises(ValueError, match="EarlyStopping: min_delta must be >= 0, got -0.1"):
+    with pytest.raises(ValueError, match=r"EarlyStopping: min_delta must be in \[0, inf\), got -0.1"):
         nl.EarlyStopping(3, min_delta=-0.1)
+    with pytest.raises(TypeError, match="EarlyStopping: min_delta must be a number, got '0.1'"):
+        nl.EarlyStopping(3, min_delta="0.1")
 
 
 def test_gradcheck_helpers_reject_bad_input():
     with pytest.raises(ValueError, match=r"rel_error expected arrays of the same shape, got \(3,\) and \(3, 1\)"):
         nl.rel_error(np.ones(3), np.ones((3, 1)))
-    with pytest.raises(TypeError, match="numerical_gradient expected x to be a float numpy array"):
+    with pytest.raises(TypeError, match="numerical_gradient expected x to be a float64 numpy array"):
         nl.numerical_gradient(lambda v: 0.0, [1.0, 2.0])
     with pytest.raises(TypeError, match="got an array of int64"):
         nl.numerical_gradient(lambda v: 0.0, np.arange(3))
@@ -146,10 +163,14 @@ def test_gradcheck_helpers_reject_bad_input():
 def test_dataset_bad_arguments():
     with pytest.raises(ValueError, match="make_moons: n must be a positive integer, got 0"):
         nl.make_moons(0)
-    with pytest.raises(ValueError, match="make_circles: factor must satisfy 0 < factor < 1, got 1.5"):
+    with pytest.raises(ValueError, match=r"make_circles: factor must be in \(0, 1\), got 1.5"):
         nl.make_circles(10, factor=1.5)
-    with pytest.raises(ValueError, match="add_label_noise: fraction must lie in"):
+    with pytest.raises(ValueError, match=r"add_label_noise: fraction must be in \[0, 1\], got 1.5"):
         nl.add_label_noise(np.array([0, 1]), 1.5)
+    with pytest.raises(TypeError, match="make_moons: noise must be a number, got '0.1'"):
+        nl.make_moons(10, noise="0.1")
+    with pytest.raises(ValueError, match="make_spirals: noise must be finite, got nan"):
+        nl.make_spirals(10, noise=float("nan"))
     with pytest.raises(ValueError, match="train_val_split: X has 3 rows but y has 2"):
         nl.train_val_split(np.ones((3, 2)), np.ones(2))
     with pytest.raises(ValueError, match="make_curve: gap must be"):
@@ -161,3 +182,62 @@ def test_dataset_bad_arguments():
 def test_activation_layers_reject_non_numeric_input():
     with pytest.raises(TypeError, match=r"ReLU\(\) expected a numeric array, got dtype <U1"):
         nl.ReLU()(np.array(["a", "b"]))
+
+
+# -- one shared input check for every layer and function (issue 12) -------------------------------
+
+BAD_INPUTS = [
+    (np.array([[1 + 2j, 3 + 0j]]), "expected real numbers, got complex dtype complex128"),
+    (None, "expected a numeric array, got None"),
+    (np.array([[1.0, None]], dtype=object), "expected a numeric array, got an array of Python objects"),
+    ([[1.0], [2.0, 3.0]], "expected a numeric array, got list"),
+]
+
+
+@pytest.mark.parametrize("x, message", BAD_INPUTS, ids=["complex", "None", "object", "ragged"])
+@pytest.mark.parametrize("who, fn", [
+    ("Linear(2 -> 3)", lambda x: nl.Linear(2, 3, rng=0)(x)),
+    ("ReLU()", lambda x: nl.ReLU()(x)),
+    ("PReLU(alpha=0.25)", lambda x: nl.PReLU()(x)),
+    ("sigmoid", nl.sigmoid),
+    ("MSELoss", lambda x: nl.MSELoss()(x, np.zeros((1, 2)))),
+    ("SoftmaxCrossEntropy", lambda x: nl.SoftmaxCrossEntropy()(x, np.array([0]))),
+    ("gradcheck", lambda x: nl.gradcheck(nl.Tanh(), x)),
+    ("rel_error", lambda x: nl.rel_error(x, np.zeros((1, 2)))),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_complex_none_and_object_input_is_refused_by_name(who, fn, x, message):
+    # Before: Linear dropped the imaginary part of complex input and turned None into NaN.
+    with pytest.raises(TypeError, match=re.escape(f"{who} expected") + ".*" + re.escape(message.split("expected ")[1])):
+        fn(x)
+
+
+@pytest.mark.parametrize("alpha", ["0.25", None, np.array([0.1, 0.2])])
+def test_prelu_alpha_must_be_a_number(alpha):
+    with pytest.raises(TypeError, match="PReLU: alpha must be a number, got"):
+        nl.PReLU(alpha)
+
+
+def test_gradcheck_and_fit_name_a_wrong_argument():
+    with pytest.raises(TypeError, match="gradcheck expected a layer or model .* got ufunc"):
+        nl.gradcheck(np.tanh, np.ones((2, 2)))
+    with pytest.raises(ValueError, match="gradcheck: give both loss_fn and target, or neither"):
+        nl.gradcheck(nl.Tanh(), np.ones((2, 2)), nl.MSELoss())
+    with pytest.raises(ValueError, match=r"gradcheck: eps must be in \(0, inf\), got 0"):
+        nl.gradcheck(nl.Tanh(), np.ones((2, 2)), eps=0)
+    model = nl.Sequential(nl.Linear(2, 2, rng=0))
+    with pytest.raises(TypeError, match="fit expected an optimizer such as SGD as optimizer, got float"):
+        nl.fit(model, nl.MSELoss(), 0.1, (np.ones((4, 2)), np.ones((4, 2))), epochs=1, batch_size=2, rng=0)
+    with pytest.raises(TypeError, match="fit expected a loss such as SoftmaxCrossEntropy\\(\\) as loss_fn"):
+        nl.fit(model, np.mean, nl.SGD(model.parameters(), lr=0.1), (np.ones((4, 2)), np.ones((4, 2))),
+               epochs=1, batch_size=2, rng=0)
+
+
+def test_sgd_rejects_a_parameter_listed_twice():
+    layer = nl.Linear(2, 2, rng=0)
+    with pytest.raises(ValueError, match="SGD: a parameter appears twice in the list"):
+        nl.SGD(layer.parameters() + [layer.W], lr=0.1)
+
+
+def test_cross_entropy_names_one_hot_labels():
+    with pytest.raises(ValueError, match=r"got shape \(2, 3\) \(one-hot labels\? pass labels.argmax\(axis=1\)\)"):
+        nl.SoftmaxCrossEntropy()(np.zeros((2, 3)), np.eye(3, dtype=int)[[0, 1]])

@@ -154,3 +154,127 @@ def test_gradcheck_works_in_float64_on_a_float32_model_and_leaves_it_alone():
     assert report.max_error < 1e-7  # float32 central differences could not get near this
     assert model[0].W.data.dtype == np.float32
     np.testing.assert_array_equal(model[0].W.data, before)
+
+
+# -- gradcheck catches the bugs students make (issue 12) -------------------------------------------
+
+class AccumulatingLinear(nl.Linear):
+    """The micrograd habit: backward ADDS into .grad. Right once on zeroed gradients only."""
+
+    def backward(self, dout):
+        (x,) = self._cached()
+        self.W.grad += dout.T @ x
+        self.b.grad += dout.sum(axis=0)
+        return dout @ self.W.data
+
+
+def test_gradcheck_fails_a_backward_that_adds_into_grad():
+    x = np.random.default_rng(0).standard_normal((4, 3))
+    report = nl.gradcheck(AccumulatingLinear(3, 2, rng=0), x)
+    assert not report.passed and set(report.failed) == {"W", "b"}
+    assert not report.max_error < 1e-6  # a test asserting max_error < tol fails too
+    assert "backward adds into .grad (`p.grad += ...`)" in repr(report)
+    # ... while the same layer written with overwriting passes
+    assert nl.gradcheck(nl.Linear(3, 2, rng=0), x).passed
+
+
+class NaNBackward(nl.Linear):
+    def backward(self, dout):
+        dx = super().backward(dout)
+        self.W.grad[0, 0] = np.nan
+        return dx
+
+
+def test_a_nan_gradient_fails_and_shows_in_max_error():
+    report = nl.gradcheck(NaNBackward(3, 2, rng=0), np.random.default_rng(0).standard_normal((4, 3)))
+    assert np.isnan(report.max_error) and not report.max_error < 1e-6
+    assert report.failed == ["W"] and "nan" in repr(report)
+    assert np.isnan(nl.rel_error(np.array([1.0, np.nan]), np.array([1.0, 2.0])))
+    assert np.isnan(nl.rel_error(np.array([np.inf]), np.array([np.inf])))
+
+
+class BrokenBackwardParams(nl.Linear):
+    def backward_params(self, dout):
+        super().backward_params(dout)
+        self.b.grad *= 2  # a bug only the training path (fit) would see
+
+
+def test_gradcheck_checks_backward_params_as_well_as_backward():
+    x = np.random.default_rng(0).standard_normal((4, 3))
+    report = nl.gradcheck(nl.Sequential(BrokenBackwardParams(3, 2, rng=0), nl.Tanh()), x)
+    assert report.failed == ["0.b"]
+    assert "0.b: backward_params(dout) gives a different gradient than backward(dout)" in repr(report)
+
+
+class StatefulSigmoid(nl.Sigmoid):
+    """Changes its cache in place during backward: right once, wrong on a second backward."""
+
+    def backward(self, dout):
+        (y,) = self._cached()
+        dx = dout * y * (1 - y)
+        self.cache = (y * 0.5,)
+        return dx
+
+
+def test_gradcheck_runs_backward_twice():
+    report = nl.gradcheck(StatefulSigmoid(), np.random.default_rng(0).standard_normal((3, 2)))
+    assert report.failed == ["input"]
+    assert "a second backward(dout) gave a different dL/dx" in repr(report)
+
+
+def test_gradcheck_says_when_a_mismatch_sits_on_a_relu_kink():
+    model = nl.Sequential(nl.Linear(3, 4, rng=1), nl.ReLU(), nl.Linear(4, 2, rng=2))
+    x = np.random.default_rng(0).standard_normal((4, 3))
+    x[0] = 0.0  # b = 0, so every pre-activation of row 0 is exactly 0: ReLU's kink
+    report = nl.gradcheck(model, x)
+    assert not report.passed and report.kinks and set(report.kinks) <= set(report.failed)
+    assert "within eps=1e-06 of a kink" in repr(report) and "kink" in repr(report).splitlines()[2 + 4]
+    # A real bug on the same point is not excused as a kink
+    buggy = nl.gradcheck(nl.Sequential(AccumulatingLinear(3, 4, rng=1), nl.ReLU()), x)
+    assert "0.W" not in buggy.kinks and "0.W" in buggy.failed
+
+
+def test_numerical_gradient_refuses_float32_naming_float64():
+    x = np.array([0.1, 0.01], dtype=np.float32)
+    for dtype in (np.float32, np.float16):
+        with pytest.raises(TypeError, match=f"numerical_gradient needs x in float64, got {np.dtype(dtype)}.*astype\\(np.float64\\)"):
+            nl.numerical_gradient(lambda v: float(np.sum(v ** 2)), x.astype(dtype))
+
+
+class ForgetsToReturn(nl.Tanh):
+    def backward(self, dout):
+        super().backward(dout)
+
+
+def test_gradcheck_names_a_backward_that_returns_nothing_and_a_non_scalar_f():
+    with pytest.raises(ValueError, match=r"gradcheck: ForgetsToReturn\(\).backward\(dout\) should return dL/dx of the input's shape \(2, 2\), got None \(a forgotten `return`\?\)"):
+        nl.gradcheck(ForgetsToReturn(), np.ones((2, 2)))
+    with pytest.raises(TypeError, match=r"numerical_gradient expected f\(x\) to return one real number \(a loss\), got ndarray of shape \(3,\)"):
+        nl.numerical_gradient(lambda v: v ** 2, np.ones(3))
+
+
+class KeepdimsBias(nl.Module):
+    """A student's own layer y = x @ W.T + b whose bias gradient keeps a batch axis."""
+
+    def __init__(self):
+        rng = np.random.default_rng(0)
+        self.W, self.b = nl.Parameter(rng.standard_normal((2, 3)), "W"), nl.Parameter(np.zeros(2), "b")
+
+    def forward(self, x):
+        self.cache = (x,)
+        return x @ self.W.data.T + self.b.data
+
+    def backward(self, dout):
+        (x,) = self.cache
+        self.W.grad = dout.T @ x
+        self.b.grad = dout.sum(axis=0, keepdims=True)  # shape (1, 2): broadcasts silently in SGD
+        return dout @ self.W.data
+
+    def parameters(self):
+        return [self.W, self.b]
+
+
+def test_gradcheck_names_a_gradient_of_the_wrong_shape():
+    report = nl.gradcheck(KeepdimsBias(), np.random.default_rng(0).standard_normal((4, 3)))
+    assert report.failed == ["b"] and np.isnan(report.max_error)
+    assert "b: its .grad has shape (1, 2); it must have the shape of the parameter, (2,)" in repr(report)

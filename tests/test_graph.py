@@ -56,6 +56,9 @@ AWAY_FROM_ZERO = np.where(np.abs(A) < 0.05, 0.3, A)
     ("mse", lambda p, t: mse(p, t), (A, B)),
     ("cross_entropy", lambda z: cross_entropy(z, np.array([0, 3, 1])), (A,)),
     ("reuse of a node", lambda a: weighted(a * a + a), (A,)),
+    ("divide", lambda a, p: weighted(a / p), (A, POSITIVE)),
+    ("divide by a number, and a number by a tensor", lambda p: weighted(p / 2 + 3 / p), (POSITIVE,)),
+    ("numpy array on the left", lambda a: weighted(np.full(A.shape, 2.0) * a - np.ones(A.shape) + a), (A,)),
 ])
 def test_every_operation_matches_numerical_gradients(name, build, arrays):
     check(build, *arrays)
@@ -141,3 +144,40 @@ def test_draw_returns_a_figure_with_one_artist_per_node_and_edge():
     label = next(t.get_text() for t in variables if t.get_gid() == "var:X")
     assert "X (2,)" in label and "grad" in label
     assert "matplotlib.pyplot" not in type(fig).__module__
+
+
+# -- no silent wrong answer (issue 12) -------------------------------------------------------------
+
+def test_a_numpy_array_on_the_left_gives_a_tensor_not_an_object_array():
+    t = Tensor([1.0, 2.0])
+    for result in (np.array([3.0, 4.0]) * t, np.array([3.0, 4.0]) + t, np.array([3.0, 4.0]) - t,
+                   np.array([3.0, 4.0]) / t, np.eye(2) @ Tensor(np.ones((2, 2)))):
+        assert isinstance(result, Tensor), type(result)  # was an object array of Tensors
+    np.testing.assert_array_equal((np.array([3.0, 4.0]) / t).data, [3.0, 2.0])
+
+
+def test_unsupported_operands_and_values_get_clear_errors():
+    t = Tensor([1.0, 2.0])
+    with pytest.raises(TypeError, match="Tensor \\*: the other operand must be a Tensor, a number or a numeric array, got str"):
+        t * "2"
+    with pytest.raises(TypeError, match="Tensor /: .*got NoneType"):
+        t / None
+    with pytest.raises(TypeError, match="Tensor expected real numbers, got complex"):
+        Tensor([1 + 2j])
+    with pytest.raises(TypeError, match="Tensor \\*\\*: the exponent must be a number, got '2'"):
+        t ** "2"
+
+
+def test_relu_of_minus_infinity_and_an_infinite_gradient_give_no_nan():
+    x = Tensor([-np.inf, -1.0, 2.0])
+    y = x.relu()
+    np.testing.assert_array_equal(y.data, [0.0, 0.0, 2.0])
+    with np.errstate(invalid="ignore"):  # inf * 0 in the product node itself is not relu's
+        loss = (y * Tensor([np.inf, np.inf, 1.0])).sum()
+        loss.backward()
+    assert not np.isnan(x.grad[1]) and x.grad[1] == 0.0  # a dead unit passes nothing back
+
+
+def test_mse_rejects_mismatched_shapes_naming_both():
+    with pytest.raises(ValueError, match=r"mse expected pred and target of the same shape, got pred \(3, 1\) and target \(3,\)"):
+        mse(Tensor(np.ones((3, 1))), np.ones(3))  # broadcast to a (3, 3) table before

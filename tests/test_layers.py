@@ -196,3 +196,82 @@ def test_backward_params_gives_the_same_gradients_and_skips_the_input_gradient(c
     activation_first = nl.Sequential(nl.ReLU(), nl.Linear(3, 2, rng=0))
     activation_first(x)
     assert activation_first.backward_params(dout) is None
+
+
+# -- no silent wrong answer (issue 12) -------------------------------------------------------------
+
+def test_relu_of_minus_infinity_is_zero_and_a_dead_unit_passes_no_gradient():
+    relu = nl.ReLU()
+    y = relu(np.array([[-np.inf, -1.0, 2.0, np.inf]]))
+    np.testing.assert_array_equal(y, [[0.0, 0.0, 2.0, np.inf]])  # was nan for -inf
+    dx = relu.backward(np.array([[np.inf, np.inf, 1.0, 1.0]]))
+    np.testing.assert_array_equal(dx, [[0.0, 0.0, 1.0, 1.0]])  # inf * 0 was nan
+    np.testing.assert_array_equal(y, nl.relu(np.array([[-np.inf, -1.0, 2.0, np.inf]])))
+
+
+def test_changing_the_callers_input_after_forward_does_not_change_the_gradients():
+    rng = np.random.default_rng(0)
+    for layer in (nl.Linear(3, 2, rng=0), nl.PReLU(0.2)):
+        x, dout = rng.standard_normal((4, 3)), rng.standard_normal((4, 3 if isinstance(layer, nl.PReLU) else 2))
+        layer(x)
+        expected = layer.backward(dout), [p.grad.copy() for p in layer.parameters()]
+        layer(x)
+        x[...] = 0.0  # the caller reuses its buffer before backward
+        got = layer.backward(dout), [p.grad.copy() for p in layer.parameters()]
+        np.testing.assert_array_equal(got[0], expected[0])
+        for a, b in zip(got[1], expected[1]):
+            np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("layer", [nl.Sigmoid(), nl.Tanh()], ids=repr)
+def test_an_output_kept_for_backward_cannot_be_changed_in_place(layer):
+    x = np.random.default_rng(0).standard_normal((3, 2))
+    y = layer(x)
+    with pytest.raises(ValueError, match="read-only"):
+        y *= 2  # before: silently changed the cache, so backward gave wrong gradients
+    copy = y.copy()
+    copy *= 2  # a copy is the student's to change
+    expected = nl.Sigmoid()(x) if isinstance(layer, nl.Sigmoid) else np.tanh(x)
+    np.testing.assert_array_equal(layer.cache[0], expected)
+
+
+def test_eval_mode_dropout_output_is_not_the_callers_array():
+    x = np.ones((2, 3))
+    out = nl.Dropout(0.5, rng=0).eval()(x)
+    out[...] = 0.0
+    np.testing.assert_array_equal(x, np.ones((2, 3)))  # zeroing the output zeroed x before
+
+
+def test_eval_mode_dropout_backward_checks_the_shape():
+    layer = nl.Dropout(0.5, rng=0).eval()
+    layer(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"Dropout\(p=0.5\).backward expected dout of shape \(2, 3\)"):
+        layer.backward(np.ones((5, 5)))
+
+
+def test_float32_model_stays_float32_with_float64_targets_and_prelu():
+    rng = np.random.default_rng(0)
+    model = nl.Sequential(nl.Linear(1, 8, rng=rng, dtype=np.float32), nl.PReLU(dtype=np.float32),
+                          nl.ReLU(), nl.Dropout(0.2, rng=0), nl.Linear(8, 1, rng=rng, dtype=np.float32))
+    X, y = nl.make_curve(20, rng=0)  # float64 data and targets, as the datasets give them
+    loss = nl.MSELoss()
+    out = model(X)
+    loss(out, y)
+    dout = loss.backward()
+    assert out.dtype == dout.dtype == np.float32  # the float64 target made dout float64 before
+    assert model.backward(dout).dtype == np.float32
+    assert model[1].alpha.data.dtype == model[1].alpha.grad.dtype == np.float32
+    assert all(p.grad.dtype == np.float32 for p in model.parameters())
+    # a float64 dout is brought to the layer's dtype
+    assert model.backward(dout.astype(np.float64)).dtype == np.float32
+
+
+def test_sequential_rejects_the_same_layer_at_two_positions_through_nesting():
+    shared = nl.Linear(2, 2, rng=0)
+    with pytest.raises(ValueError, match=r"Sequential: layer 2.0 is the same object as layer 0.0 \(Linear\(2 -> 2\)\)"):
+        nl.Sequential(nl.Sequential(shared), nl.Tanh(), nl.Sequential(shared))
+    inner = nl.Sequential(nl.Tanh())
+    with pytest.raises(ValueError, match="layer 1 is the same object as layer 0"):
+        nl.Sequential(inner, inner)
+    with pytest.raises(ValueError, match="layer 1.1 is the same object as layer 0"):
+        nl.Sequential(shared, nl.Sequential(nl.Tanh(), shared))

@@ -123,3 +123,56 @@ def test_tracemalloc_sees_the_cache_a_training_forward_keeps():
     slack = 2 * x.nbytes
     assert training - inference >= cached - slack
     assert training > 2 * inference
+
+
+# -- the grad mode belongs to one thread (issue 12) ------------------------------------------------
+
+def test_no_grad_in_another_thread_does_not_switch_off_this_threads_training():
+    import threading
+
+    inside, release = threading.Event(), threading.Event()
+
+    def background_plot():
+        with nl.no_grad():
+            inside.set()
+            release.wait(10)  # hold no_grad while the main thread trains
+
+    worker = threading.Thread(target=background_plot)
+    worker.start()
+    try:
+        assert inside.wait(10)
+        layer = nl.Linear(2, 3, rng=0)
+        layer(np.ones((4, 2)))
+        assert layer.cache_nbytes() == 4 * 2 * 8  # with one global flag the cache was dropped
+        layer.backward(np.ones((4, 3)))
+    finally:
+        release.set()
+        worker.join()
+
+
+def test_fit_validates_under_no_grad_and_keeps_no_cache_of_the_validation_set():
+    X, y = nl.make_moons(200, rng=0)
+    model = deep_mlp(2, 2, np.random.default_rng(0))
+    nl.fit(model, nl.SoftmaxCrossEntropy(), nl.SGD(model.parameters(), lr=0.1), (X[:20], y[:20]),
+           (X, y), epochs=1, batch_size=20, rng=0)
+    assert model.cache_nbytes() == 0  # before: a cache of all 200 validation rows
+
+
+def test_plot_decision_boundary_keeps_no_cache_and_restores_the_mode():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from nnlesson.plot import plot_decision_boundary
+
+    X, y = nl.make_moons(40, rng=0)
+    model = nl.Sequential(nl.Linear(2, 4, rng=0), nl.Dropout(0.5, rng=0), nl.Linear(4, 2, rng=1))
+    plot_decision_boundary(model, X, y, steps=30)
+    plt.close("all")
+    assert model.training and model[1].training  # was left in eval mode
+    assert model.cache_nbytes() == 0  # was a cache of the 900 grid points
+    model.eval()
+    plot_decision_boundary(model, X, y, steps=30)
+    plt.close("all")
+    assert not model.training

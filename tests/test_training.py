@@ -92,6 +92,49 @@ def test_fit_stops_on_nan_loss_naming_the_epoch_and_learning_rate():
                batch_size=10, rng=0)
 
 
+def test_fit_stops_when_the_loss_climbs_far_above_its_start_while_staying_finite():
+    # The loss of this run climbs to about 1e56 and stays finite; before, all epochs ran silently.
+    X, y = nl.make_curve(40, rng=0)
+    model = nl.Sequential(nl.Linear(1, 1, rng=0))
+    with pytest.raises(FloatingPointError, match=r"fit: the training loss grew from .* in epoch 1 to .*, more than 100 times in epoch (\d+): training diverged.*\(now lr=2\.5\)"):
+        nl.fit(model, nl.MSELoss(), nl.SGD(model.parameters(), lr=2.5), (X, y), epochs=30,
+               batch_size=40, rng=0)
+    assert nl.train.DIVERGENCE_FACTOR == 100
+
+
+def test_fit_reports_a_non_finite_validation_loss():
+    X, y = nl.make_curve(40, rng=0)
+    X_val = np.full((5, 1), 1e200)  # finite inputs whose predictions overflow the squared error
+    model = nl.Sequential(nl.Linear(1, 1, rng=0))
+    with pytest.raises(FloatingPointError, match=r"fit: the validation loss became inf in epoch 1"):
+        nl.fit(model, nl.MSELoss(), nl.SGD(model.parameters(), lr=0.01), (X, y), (X_val, y[:5]),
+               epochs=3, batch_size=10, rng=0, early_stopping=nl.EarlyStopping(2))
+
+
+def test_fit_rejects_an_optimizer_built_on_another_models_parameters():
+    X, y = nl.make_moons(20, rng=0)
+    model, other = mlp([2, 4, 2], np.random.default_rng(0)), mlp([2, 4, 2], np.random.default_rng(1))
+    with pytest.raises(ValueError, match="fit: the optimizer holds 4 of 4 parameters that are not the model's"):
+        nl.fit(model, nl.SoftmaxCrossEntropy(), nl.SGD(other.parameters(), lr=0.1), (X, y),
+               epochs=1, batch_size=10, rng=0)
+    # an optimizer on part of the model (the rest frozen) is fine
+    nl.fit(model, nl.SoftmaxCrossEntropy(), nl.SGD(model[2].parameters(), lr=0.1), (X, y),
+           epochs=1, batch_size=10, rng=0)
+
+
+@pytest.mark.parametrize("labels, hint", [
+    (np.array([[0], [1], [1]]), "a column\\? pass labels.ravel\\(\\)"),
+    (np.array([[1, 0], [0, 1], [0, 1]]), "one-hot labels\\? pass labels.argmax\\(axis=1\\)"),
+    (np.array([0, 1]), ""),
+    (np.array([0.0, 1.0, 1.0]), ""),
+])
+def test_accuracy_rejects_labels_that_would_broadcast(labels, hint):
+    logits = np.array([[2.0, 0.0], [0.0, 2.0], [0.0, 2.0]])
+    assert nl.accuracy(logits, np.array([0, 1, 1])) == 1.0
+    with pytest.raises(ValueError, match=r"accuracy expected labels of shape \(3,\).*logits of shape \(3, 2\), got labels of shape .*" + hint):
+        nl.accuracy(logits, labels)  # gave 0.333 or 0.5 for perfect predictions before
+
+
 def test_fit_leaves_model_in_eval_mode_and_history_is_complete():
     X, y = nl.make_xor(80, rng=0)
     model = nl.Sequential(nl.Linear(2, 8, rng=0), nl.Tanh(), nl.Dropout(0.1, rng=0), nl.Linear(8, 2, rng=1))

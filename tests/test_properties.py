@@ -1,0 +1,106 @@
+"""Property tests of the layer contract over random shapes, batch sizes (1 included) and dtypes.
+
+For every layer: the float64 gradient check passes; a second backward gives the same ``.grad`` and
+dL/dx (gradients are overwritten, never added); forward and backward leave their input arrays
+unchanged; outputs, dL/dx and gradients keep the dtype of the input (float32 or float64).
+"""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import nnlesson as nl
+
+# Random small networks can have gradients of 1e-5 (a saturated tanh), where the round-off of a
+# central difference (about 1e-16 |L| / eps = 1e-10) is already a relative 1e-5.
+GRAD_TOL = 1e-5
+
+
+def make_layer(name, n_in, n_out, dtype, seed):
+    """A layer of each kind, its parameters in ``dtype``; its output width."""
+    if name == "Linear":
+        return nl.Linear(n_in, n_out, rng=seed, dtype=dtype), n_out
+    if name == "PReLU":
+        return nl.PReLU(0.1 + (seed % 5) / 10, dtype=dtype), n_in
+    if name == "Dropout":
+        return nl.Dropout((seed % 9) / 10, rng=seed), n_in
+    if name == "Sequential":
+        return nl.Sequential(nl.Linear(n_in, n_out, rng=seed, dtype=dtype), nl.Tanh(),
+                             nl.Dropout(0.3, rng=seed), nl.Linear(n_out, 2, rng=seed + 1, dtype=dtype),
+                             nl.Sigmoid()), 2
+    return {"Sigmoid": nl.Sigmoid, "Tanh": nl.Tanh, "ReLU": nl.ReLU}[name](), n_in
+
+
+NAMES = ["Linear", "Sigmoid", "Tanh", "ReLU", "PReLU", "Dropout", "Sequential"]
+cases = st.fixed_dictionaries({
+    "name": st.sampled_from(NAMES),
+    "batch": st.integers(1, 6),
+    "n_in": st.integers(1, 5),
+    "n_out": st.integers(1, 5),
+    "dtype": st.sampled_from([np.float32, np.float64]),
+    "seed": st.integers(0, 2 ** 16),
+})
+
+
+def data(case, n_out):
+    """Inputs away from ReLU's kink at 0 (there central differences are no derivative), and dout."""
+    rng = np.random.default_rng(case["seed"])
+    x = rng.standard_normal((case["batch"], case["n_in"]))
+    x = np.where(np.abs(x) < 0.05, 0.1 * np.sign(x + 1e-12), x).astype(case["dtype"])
+    dout = rng.standard_normal((case["batch"], n_out)).astype(case["dtype"])
+    return x, dout
+
+
+@settings(max_examples=100, deadline=None)
+@given(cases)
+def test_the_layer_contract(case):
+    layer, n_out = make_layer(case["name"], case["n_in"], case["n_out"], case["dtype"], case["seed"])
+    x, dout = data(case, n_out)
+    x_before, dout_before = x.copy(), dout.copy()
+
+    out = layer(x)
+    assert out.shape == (case["batch"], n_out) and out.dtype == case["dtype"]
+    dx = layer.backward(dout)
+    grads = [p.grad.copy() for p in layer.parameters()]
+    assert dx.shape == x.shape and dx.dtype == case["dtype"]
+    assert all(g.dtype == case["dtype"] for g in grads)
+
+    dx_again = layer.backward(dout)  # overwritten, not added: the same gradients again
+    np.testing.assert_array_equal(dx_again, dx)
+    for p, g in zip(layer.parameters(), grads):
+        np.testing.assert_array_equal(p.grad, g)
+
+    np.testing.assert_array_equal(x, x_before)  # neither forward nor backward changed the inputs
+    np.testing.assert_array_equal(dout, dout_before)
+
+    report = nl.gradcheck(layer, x.astype(np.float64), rng=case["seed"], tol=GRAD_TOL)
+    assert report.passed and report.max_error < GRAD_TOL, report
+
+
+@settings(max_examples=30, deadline=None)
+@given(cases.filter(lambda c: c["name"] != "Sequential"),
+       st.sampled_from([None, 1, 2]))
+def test_checkpointed_and_plain_sequential_agree_for_every_batch_size(case, checkpoint_every):
+    models = []
+    for k in (None, checkpoint_every):
+        layer, n_out = make_layer(case["name"], case["n_in"], case["n_out"], case["dtype"], case["seed"])
+        head = nl.Linear(case["n_in"], case["n_in"], rng=case["seed"] + 7, dtype=case["dtype"])
+        models.append((nl.Sequential(head, layer, checkpoint_every=k), n_out))
+    x, dout = data(case, models[0][1])
+    results = []
+    for model, _ in models:
+        model(x)
+        results.append((model.backward(dout), [p.grad.copy() for p in model.parameters()]))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    for a, b in zip(results[0][1], results[1][1]):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_losses_keep_the_prediction_dtype(dtype):
+    pred = np.random.default_rng(0).standard_normal((4, 3)).astype(dtype)
+    mse, ce = nl.MSELoss(), nl.SoftmaxCrossEntropy()
+    mse(pred, np.zeros((4, 3)))  # float64 targets
+    ce(pred, np.array([0, 1, 2, 0]))
+    assert mse.backward().dtype == ce.backward().dtype == dtype
