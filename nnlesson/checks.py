@@ -234,3 +234,69 @@ def check_stopping_epoch(fn, *, quiet=False):
         expected, _ = EarlyStopping(patience, min_delta).replay(losses)
         cases.append((label, (losses, patience, min_delta), expected))
     return run_cases(fn, cases, ["the stopping epoch"], quiet=quiet)
+
+
+# == lessons 8-10 (initialisation, batch normalization, capstone) ==============================
+# One block, kept together at the end of the file.
+
+def _batchnorm_reference(x, gamma, beta, eps):
+    """(y, xhat, 1/sqrt(var + eps)) of a training-mode batch-norm forward."""
+    inv_std = 1 / np.sqrt(x.var(axis=0) + eps)
+    xhat = (x - x.mean(axis=0)) * inv_std
+    return gamma * xhat + beta, xhat, inv_std
+
+
+def _batchnorm_cases():
+    """(label, x, gamma, beta, eps) for the batch-norm checks, edge cases included."""
+    cases = []
+    # The first batch has a small spread (variance ~0.003), so that a forgotten eps shows.
+    for label, shape, eps, spread, seed in [("a batch of 6, 3 features", (6, 3), 1e-5, 0.05, 0),
+                                            ("a batch of 2", (2, 4), 1e-5, 3.0, 1),
+                                            ("eps = 0.1", (5, 2), 0.1, 3.0, 2),
+                                            ("a constant feature", (4, 3), 1e-5, 3.0, 3)]:
+        r = _rng(seed)
+        x = 2.0 + spread * r.normal(size=shape)
+        if label == "a constant feature":
+            x[:, 1] = 7.0
+        cases.append((label, x, r.uniform(0.5, 2.0, shape[1]), r.normal(size=shape[1]), eps))
+    return cases
+
+
+def check_batchnorm_forward(fn, *, quiet=False):
+    """``fn(x, gamma, beta, eps) -> y``: batch normalization in training mode, x of shape (N, d)."""
+    cases = [(label, (x, gamma, beta, eps), _batchnorm_reference(x, gamma, beta, eps)[0])
+             for label, x, gamma, beta, eps in _batchnorm_cases()]
+    return run_cases(fn, cases, ["y"], quiet=quiet)
+
+
+def check_running_update(fn, *, quiet=False):
+    """``fn(running_mean, running_var, x, momentum) -> (running_mean, running_var)``.
+
+    PyTorch's convention: ``(1 - momentum) * running + momentum * batch``, with the unbiased
+    (N - 1) batch variance for the running variance.
+    """
+    cases = []
+    for label, shape, momentum, seed in [("momentum 0.1, a batch of 8", (8, 3), 0.1, 0),
+                                         ("momentum 0.5, a batch of 2", (2, 3), 0.5, 1),
+                                         ("momentum 1", (5, 2), 1.0, 2)]:
+        r = _rng(seed)
+        x = 1.0 + 2.0 * r.normal(size=shape)
+        mean, var = r.normal(size=shape[1]), r.uniform(0.5, 2.0, shape[1])
+        expected = ((1 - momentum) * mean + momentum * x.mean(axis=0),
+                    (1 - momentum) * var + momentum * x.var(axis=0, ddof=1))
+        cases.append((label, (mean, var, x, momentum), expected))
+    return run_cases(fn, cases, ["running_mean", "running_var"], quiet=quiet)
+
+
+def check_batchnorm_backward(fn, *, quiet=False):
+    """``fn(dout, xhat, inv_std, gamma) -> (dx, dgamma, dbeta)``: the training-mode backward."""
+    cases = []
+    for label, x, gamma, beta, eps in _batchnorm_cases():
+        _, xhat, inv_std = _batchnorm_reference(x, gamma, beta, eps)
+        n = x.shape[0]
+        dout = _rng(10 + n).normal(size=x.shape)
+        g = dout * gamma
+        dx = inv_std / n * (n * g - g.sum(axis=0) - xhat * np.sum(g * xhat, axis=0))
+        cases.append((label, (dout, xhat, inv_std, gamma),
+                      (dx, np.sum(dout * xhat, axis=0), dout.sum(axis=0))))
+    return run_cases(fn, cases, ["dx", "dgamma", "dbeta"], quiet=quiet)
