@@ -300,3 +300,20 @@ def check_batchnorm_backward(fn, *, quiet=False):
         cases.append((label, (dout, xhat, inv_std, gamma),
                       (dx, np.sum(dout * xhat, axis=0), dout.sum(axis=0))))
     return run_cases(fn, cases, ["dx", "dgamma", "dbeta"], quiet=quiet)
+
+
+def check_init_std(fn, *, quiet=False):
+    """``fn(fan_in, fan_out, activation)``: a normal init's std, Glorot ("tanh") or He ("relu")."""
+    cases = [(f"{activation}, {fan_in} -> {fan_out}", (fan_in, fan_out, activation),
+              np.sqrt(2 / fan_in) if activation == "relu" else np.sqrt(2 / (fan_in + fan_out)))
+             for activation, fan_in, fan_out in [("tanh", 100, 100), ("tanh", 300, 100),
+                                                 ("relu", 300, 100), ("relu", 64, 256)]]
+    return run_cases(fn, cases, ["the std"], quiet=quiet)
+
+
+def check_prelu_init_std(fn, *, quiet=False):
+    """``fn(fan_in, alpha)``: He's std generalised to pReLU, sqrt(2 / ((1 + alpha^2) fan_in))."""
+    cases = [(f"fan_in {fan_in}, alpha {alpha}", (fan_in, alpha),
+              np.sqrt(2 / ((1 + alpha ** 2) * fan_in)))
+             for fan_in, alpha in [(100, 0.25), (64, 0.0), (50, 1.0), (200, 0.5)]]
+    return run_cases(fn, cases, ["the std"], quiet=quiet)

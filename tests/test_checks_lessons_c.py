@@ -39,6 +39,15 @@ def ref_batchnorm_backward(dout, xhat, inv_std, gamma):
     return dx, np.sum(dout * xhat, axis=0), np.sum(dout, axis=0)
 
 
+def ref_init_std(fan_in, fan_out, activation):
+    variance = 2 / fan_in if activation == "relu" else 2 / (fan_in + fan_out)
+    return variance ** 0.5
+
+
+def ref_prelu_init_std(fan_in, alpha):
+    return (2 / (fan_in * (1 + alpha * alpha))) ** 0.5
+
+
 def not_implemented(*args):
     raise NotImplementedError()
 
@@ -48,6 +57,18 @@ def bn_forward_no_eps(x, gamma, beta, eps=1e-5):
 
 
 CASES = {
+    "init_std": (checks.check_init_std, ref_init_std, [
+        (lambda i, o, a: np.sqrt(2 / i) if a == "tanh" else np.sqrt(2 / (i + o)), "tanh, 100 -> 100: the std is 1.414 times"),  # swapped
+        (lambda i, o, a: 2 / i if a == "relu" else 2 / (i + o), "100 -> 100: the std is 0.1 times"),  # the variance
+        (lambda i, o, a: np.sqrt(6 / (i + o)) if a == "tanh" else np.sqrt(2 / i),
+         "tanh, 100 -> 100: the std is 1.732 times"),  # the uniform limit a, not the std
+        (lambda i, o, a: np.sqrt(2 / i) if a == "relu" else np.sqrt(1 / i), "tanh, 300 -> 100"),  # fan_in only
+    ]),
+    "prelu_init_std": (checks.check_prelu_init_std, ref_prelu_init_std, [
+        (lambda i, a: np.sqrt(2 / i), "fan_in 100, alpha 0.25: the std is"),  # ignores alpha
+        (lambda i, a: np.sqrt(2 / ((1 + a) * i)), "alpha 0.25: the std is 0.922 times"),  # alpha, not alpha^2
+        (lambda i, a: np.sqrt(2 / (1 + a ** 2) / i) if a else None, "forget a `return`"),
+    ]),
     "batchnorm_forward": (checks.check_batchnorm_forward, ref_batchnorm_forward, [
         (lambda x, g, b, eps=1e-5: g * (x - x.mean(0)) / np.sqrt(x.var(0, ddof=1) + eps) + b,
          "y is wrong"),  # the unbiased variance

@@ -100,3 +100,110 @@ def test_09_scale_invariance_and_running_statistics(lesson09):
     out = norm(linear(batch))
     linear.W.data /= 10
     np.testing.assert_allclose(norm(linear(batch)), out, atol=1e-4)
+
+
+# -- lesson 08 ----------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def lesson08():
+    namespace, figures = run_lesson("08_initialization")
+    yield namespace, figures
+    plt.close("all")
+
+
+def test_08_every_figure_is_readable(lesson08):
+    _, figures = lesson08
+    assert len(figures) == 4
+    for fig in figures:
+        assert nlplot.figure_problems(fig) == [], fig.axes[0].get_title()
+
+
+def test_08_a_constant_start_keeps_the_units_identical_on_every_seed(lesson08):
+    ns, _ = lesson08
+    X, y = ns["X"], ns["y"]
+    assert len(ns["SEEDS"]) >= 5
+    for seed in ns["SEEDS"]:
+        trace = ns["symmetric"][seed][1]  # (epochs, units, inputs)
+        assert np.all(trace == trace[:, :1, :])  # every epoch, every unit equal to unit 1
+        random_trace = ns["random_init"][seed][1]
+        assert np.ptp(random_trace[-1], axis=0).max() > 0.5
+        # "the network fits the moons worse": on every seed
+        acc_constant = np.mean(np.argmax(ns["symmetric"][seed][0](X), axis=1) == y)
+        acc_random = np.mean(np.argmax(ns["random_init"][seed][0](X), axis=1) == y)
+        assert acc_constant < acc_random
+
+
+def test_08_variance_grows_geometrically_as_predicted(lesson08):
+    ns, _ = lesson08
+    measured, depth = ns["measured"], ns["depth"]
+    for gain, stds in measured.items():
+        predicted = gain ** (depth / 2)
+        assert 0.5 < stds[-1] / predicted < 2, (gain, stds[-1], predicted)
+    assert measured[0.8][-1] < 0.1 and measured[1.2][-1] > 5 and 0.5 < measured[1.0][-1] < 2
+
+
+def test_08_each_rule_for_its_activation(lesson08):
+    ns, _ = lesson08
+    stats = ns["layer_statistics"]
+    for seed in range(5):
+        he = [a.std() for a in stats("ReLU", np.sqrt(2), depth=10, seed=seed)[0]]
+        glorot = [a.std() for a in stats("ReLU", 1.0, depth=10, seed=seed)[0]]
+        assert 0.5 < he[-1] / he[0] < 2  # He keeps ReLU's signal
+        assert glorot[-1] / glorot[0] < 0.1  # Glorot loses ~sqrt(2) per layer: 2^(-4.5) = 0.044
+
+
+def test_08_gradient_table_claims_on_every_seed(lesson08):
+    ns, _ = lesson08
+    g = {key: value[:, 0] for key, value in ns["gradients"].items()}  # layer 1, one per seed
+    assert all(len(v) >= 5 for v in g.values())
+    for scale in ns["SCALES"]:
+        assert np.all(g["sigmoid", scale] < 1e-6)  # lost at every scale
+        assert np.all(g["pReLU", scale] > g["ReLU", scale])  # a little above ReLU
+    assert np.all((g["tanh", 1.0] > 0.1) & (g["tanh", 1.0] < 10))
+    assert np.all((g["tanh", np.sqrt(2)] > 0.1) & (g["tanh", np.sqrt(2)] < 10))
+    assert np.all(g["tanh", 0.5] < 1e-3) and np.all(g["tanh", 2.0] > 5)
+    assert np.all((g["ReLU", np.sqrt(2)] > 0.1) & (g["ReLU", np.sqrt(2)] < 10))
+    np.testing.assert_allclose(np.median(g["ReLU", 1.0]), 2 ** (-19 / 2), rtol=0.5)
+    assert np.all(g["ReLU", 2.0] > 100)
+
+
+# -- the initialisation explorer ----------------------------------------------------------------
+def test_init_explorer_slider_and_menu_change_what_is_drawn():
+    from nnlesson.init_explorer import REFERENCE_SCALES, init_explorer, layer_statistics
+
+    e = init_explorer()
+    assert nlplot.figure_problems(e.figure) == []
+    figure, png = e.figure, e.image.value
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    e.activation.value = "ReLU"
+    e.scale.value = REFERENCE_SCALES["He"]
+    he = e.state["stds"].copy()
+    assert e.image.value != png
+    e.scale.value = 0.5
+    assert e.image.value != png and e.figure is figure  # redrawn in place
+    small = e.state["stds"]
+    assert small[-1] < 1e-3 * he[-1]  # the signal dies with small weights
+    # the drawn line is the state, clipped to the fixed limits; the right panel is the gradient
+    std_line, grad_line = e.figure.axes[1].lines[0], e.figure.axes[2].lines[0]
+    np.testing.assert_allclose(std_line.get_ydata(), np.clip(small, 1e-6, 1e4))
+    _, expected = layer_statistics("ReLU", 0.5, depth=10, width=64)
+    np.testing.assert_allclose(grad_line.get_ydata(), np.clip(expected, 1e-6, 1e4))
+    assert grad_line.get_ydata()[0] < 1e-3 and grad_line.get_ydata()[-1] == 1.0
+    # a dead signal is one bright column at 0 in the heat map
+    counts = e.state["counts"]
+    assert counts[-1].max() == counts[-1].sum()
+    e.activation.value = "sigmoid"
+    assert e.state["grad_norms"][0] < 1e-3
+    bundle = e._repr_mimebundle_()
+    assert bundle["text/plain"] == "Initialisation explorer (run the cell to move the controls)"
+    assert bundle["image/png"]
+
+
+def test_init_explorer_rejects_bad_settings():
+    from nnlesson.init_explorer import init_explorer, layer_statistics
+
+    with pytest.raises(ValueError, match=r"init_explorer: scale must be in \[0.1, 3\], got 5"):
+        init_explorer(scale=5)
+    with pytest.raises(ValueError, match=r"init_explorer: activation must be one of .*got 'elu'"):
+        init_explorer(activation="elu")
+    with pytest.raises(ValueError, match=r"layer_statistics: scale must be in \(0, inf\), got -1"):
+        layer_statistics("tanh", -1)
