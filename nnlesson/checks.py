@@ -317,3 +317,32 @@ def check_prelu_init_std(fn, *, quiet=False):
               np.sqrt(2 / ((1 + alpha ** 2) * fan_in)))
              for fan_in, alpha in [(100, 0.25), (64, 0.0), (50, 1.0), (200, 0.5)]]
     return run_cases(fn, cases, ["the std"], quiet=quiet)
+
+
+def check_confusion_matrix(fn, *, quiet=False):
+    """``fn(y_true, y_pred, classes)``: counts ``[i, j]`` of true class i predicted as class j."""
+    cases = []
+    for label, n, classes, seed in [("30 labels, 4 classes", 30, 4, 0),
+                                    ("a class never predicted", 12, 3, 1),
+                                    ("one label", 1, 2, 2)]:
+        r = _rng(seed)
+        y_true = r.integers(0, classes, size=n)
+        y_pred = np.where(r.random(n) < 0.6, y_true, r.integers(0, classes, size=n))
+        if label == "a class never predicted":
+            y_pred = np.where(y_pred == 2, 0, y_pred)
+        expected = np.zeros((classes, classes))
+        np.add.at(expected, (y_true, y_pred), 1)
+        cases.append((label, (y_true, y_pred, classes), expected))
+    return run_cases(fn, cases, ["the matrix"], quiet=quiet)
+
+
+def check_recall(fn, *, quiet=False):
+    """``fn(confusion)``: per class, the fraction of its images predicted correctly."""
+    cases = []
+    for label, matrix in [
+        ("a 3-class matrix", np.array([[5, 1, 0], [2, 6, 2], [0, 0, 4]])),
+        ("a perfect classifier", np.diag([3, 4])),
+        ("a class never recognised", np.array([[0, 3], [1, 4]])),
+    ]:
+        cases.append((label, (matrix,), np.diag(matrix) / matrix.sum(axis=1)))
+    return run_cases(fn, cases, ["the recall"], quiet=quiet)

@@ -48,6 +48,15 @@ def ref_prelu_init_std(fan_in, alpha):
     return (2 / (fan_in * (1 + alpha * alpha))) ** 0.5
 
 
+def ref_confusion_matrix(y_true, y_pred, classes):
+    return np.array([[np.sum((y_true == i) & (y_pred == j)) for j in range(classes)]
+                     for i in range(classes)])
+
+
+def ref_recall(confusion):
+    return np.array([confusion[i, i] / confusion[i].sum() for i in range(len(confusion))])
+
+
 def not_implemented(*args):
     raise NotImplementedError()
 
@@ -57,6 +66,17 @@ def bn_forward_no_eps(x, gamma, beta, eps=1e-5):
 
 
 CASES = {
+    "confusion_matrix": (checks.check_confusion_matrix, ref_confusion_matrix, [
+        (lambda t, p, c: ref_confusion_matrix(p, t, c), "the matrix is wrong"),  # axes swapped
+        (lambda t, p, c: ref_confusion_matrix(t, p, c) / len(t), "check the scaling"),  # fractions
+        (lambda t, p, c: ref_confusion_matrix(t, p, c.max() if hasattr(c, "max") else c - 1),
+         "should have shape"),  # one class short
+    ]),
+    "recall": (checks.check_recall, ref_recall, [
+        (lambda m: np.diag(m) / m.sum(axis=0), "the recall is wrong"),  # precision
+        (lambda m: np.full(len(m), np.trace(m) / m.sum()), "the recall is wrong"),  # accuracy
+        (lambda m: np.diag(m), "the recall is"),  # counts, not fractions
+    ]),
     "init_std": (checks.check_init_std, ref_init_std, [
         (lambda i, o, a: np.sqrt(2 / i) if a == "tanh" else np.sqrt(2 / (i + o)), "tanh, 100 -> 100: the std is 1.414 times"),  # swapped
         (lambda i, o, a: 2 / i if a == "relu" else 2 / (i + o), "100 -> 100: the std is 0.1 times"),  # the variance

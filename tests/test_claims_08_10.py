@@ -207,3 +207,74 @@ def test_init_explorer_rejects_bad_settings():
         init_explorer(activation="elu")
     with pytest.raises(ValueError, match=r"layer_statistics: scale must be in \(0, inf\), got -1"):
         layer_statistics("tanh", -1)
+
+
+# -- lesson 10 ----------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def lesson10():
+    namespace, figures = run_lesson("10_capstone_digits")
+    yield namespace, figures
+    plt.close("all")
+
+
+def test_10_every_figure_is_readable(lesson10):
+    _, figures = lesson10
+    assert len(figures) == 6
+    for fig in figures:
+        assert nlplot.figure_problems(fig) == [], fig.axes[0].get_title()
+
+
+def test_10_splits_are_disjoint_and_cover_the_data(lesson10):
+    ns, _ = lesson10
+    sets = [ns["X_train"], ns["X_val"], ns["X_test"]]
+    assert sum(len(s) for s in sets) == len(ns["X"])
+    rows = [{row.tobytes() for row in s} for s in sets]
+    # the digits contain a few duplicate images; the split itself must not copy any row twice
+    assert len(rows[0] & rows[2]) <= 3 and len(rows[1] & rows[2]) <= 3
+
+
+def test_10_activation_claims_on_every_seed(lesson10):
+    ns, _ = lesson10
+    runs, seeds = ns["by_activation"], list(ns["SEEDS"])
+    assert len(seeds) >= 5
+    final = {name: np.array([h.train_loss[-1] for _, h, _ in r]) for name, r in runs.items()}
+    for name in ("tanh", "ReLU", "pReLU"):
+        assert final["sigmoid"].min() > 3 * final[name].max()  # much higher, on every seed
+        assert final[name].max() < 0.05  # "fit the training set almost perfectly"
+    medians = {name: np.median(ns["val_accuracies"](r)) for name, r in runs.items()}
+    assert min(medians, key=medians.get) == "sigmoid"
+
+
+def test_10_alpha_is_learned(lesson10):
+    ns, _ = lesson10
+    for _, _, alphas in ns["by_activation"]["pReLU"]:
+        assert alphas.shape == (ns["EPOCHS"], 2)
+        assert np.all(np.abs(alphas - 0.25).max(axis=0) > 0.1)  # each layer's alpha moved
+        assert np.all(np.abs(np.diff(alphas, axis=0)).max(axis=0) > 0.01)  # and kept moving
+
+
+def test_10_verdicts_match_the_seeds_and_the_test_set_is_used_once(lesson10):
+    ns, _ = lesson10
+    reference = ns["reference"]
+    for name, verdict in ns["verdicts"].items():
+        acc = ns["val_accuracies"](ns["by_regulariser"][name])
+        assert len(acc) >= 5
+        expected = ("better" if acc.min() > reference.max()
+                    else "worse" if acc.max() < reference.min() else "within the spread")
+        assert verdict == expected
+    assert ns["verdicts"]["none"] == "within the spread"
+    # early stopping ran fewer epochs on some seed; the others used the full budget
+    stopped = [h.stopped_epoch for _, h, _ in ns["by_regulariser"]["early stopping"]]
+    assert min(stopped) < ns["EPOCHS"]
+    chosen = ns["chosen"]
+    medians = {k: np.median(ns["val_accuracies"](r)) for k, r in ns["candidates"].items()}
+    assert medians[chosen] == max(medians.values())
+    assert len(ns["test_accuracy"]) == 5 and ns["test_accuracy"].min() > 0.9
+
+
+def test_10_confusion_matrix_and_mistakes(lesson10):
+    ns, _ = lesson10
+    confusion, predicted, y_test = ns["confusion"], ns["predicted"], ns["y_test"]
+    assert confusion.sum() == len(y_test)
+    assert np.trace(confusion) == np.sum(predicted == y_test)
+    assert len(ns["wrong"]) == len(y_test) - np.trace(confusion)
