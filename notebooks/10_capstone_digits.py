@@ -334,7 +334,8 @@ assert np.array_equal(my_confusion_matrix(y_test, predicted, 10), confusion)
 # %% [markdown]
 # **Exercise 2 (code).** From a confusion matrix, compute each class's **recall**: the fraction
 # of the images of that class that were recognised, `my_recall(confusion)` of shape
-# `(classes,)`. Which digit does the chosen network recognise worst?
+# `(classes,)`. (Then try `np.argmin(my_recall(confusion))`: which digit does the chosen network
+# recognise worst?)
 
 # %%
 def my_recall(confusion):
@@ -344,7 +345,9 @@ def my_recall(confusion):
 
 
 checks.check_recall(my_recall)
-print("worst recognised digit:", np.argmin(my_recall(confusion)))
+### BEGIN HIDDEN TESTS
+assert np.allclose(my_recall(confusion) * confusion.sum(axis=1), np.diag(confusion))
+### END HIDDEN TESTS
 
 # %% [markdown]
 # **Exercise 3 (short answer).** A classmate tries 40 settings, measures each on the test set and
