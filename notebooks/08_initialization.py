@@ -215,8 +215,7 @@ plt.show()
 # ReLU with He keeps the size of its signal through all 10 layers, while ReLU with Glorot loses a
 # factor $\sqrt 2$ per layer. tanh shrinks its signal slowly even with Glorot's rule: the rule
 # holds near zero, where tanh's slope is 1, but tanh flattens everything larger. With He's larger
-# weights the tanh signal stays larger; it then spends more time in tanh's flat parts, where
-# the gradient is small.
+# weights the tanh signal stays larger.
 #
 # ## Exploding and vanishing gradients, layer by layer
 #

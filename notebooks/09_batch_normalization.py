@@ -298,8 +298,8 @@ for bn, name in [(False, "without"), (True, "with")]:
 # and plots above, the network with batch normalization reaches a lower training loss at its best
 # learning rate than the network without reaches at its own, its seeds agree more closely, and it
 # keeps training at learning rates where the plain network stalls at the chance level or diverges.
-# The price: each step does more work (a normalisation per layer, forward and backward), and the
-# network now behaves differently in training and in eval mode.
+# The price: the network now behaves differently in training and in eval mode, and, as the next
+# section shows, it depends on the size of its batches.
 #
 # ## Batch size matters
 #
