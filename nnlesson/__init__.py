@@ -34,6 +34,7 @@ from .data import (
 )
 from .gradcheck import GradcheckReport, gradcheck, numerical_gradient, rel_error
 from .layers import (
+    BatchNorm,
     Dropout,
     Linear,
     Module,

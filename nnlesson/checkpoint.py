@@ -7,7 +7,8 @@ frees it again. Gradients are the same; the memory for backward drops from every
 intermediates to the stored inputs plus one segment's, for the price of one extra forward.
 
 Recomputing a segment must draw the same random numbers as the first forward (Dropout's mask), so
-each checkpoint also records the state of the segment's random generators and replays it.
+each checkpoint also records the state of the segment's random generators and replays it; and it
+must not count the batch twice in running statistics (BatchNorm's), so those are put back after.
 """
 
 import numpy as np
@@ -33,6 +34,21 @@ def set_states(layers, states):
     generators = [g for layer in layers for g in random_generators(layer)]
     for g, state in zip(generators, states):
         g.bit_generator.state = state
+
+
+def running_statistics(layers):
+    """``(layer, name, copy of the array)`` for every running statistic inside ``layers``.
+
+    These are updated by a training forward without being learned (BatchNorm's ``running_mean``
+    and ``running_var``); :func:`backward` restores them after its recomputing forwards.
+    """
+    found = []
+    for layer in layers:
+        for name in ("running_mean", "running_var"):
+            if isinstance(getattr(layer, name, None), np.ndarray):
+                found.append((layer, name, getattr(layer, name).copy()))
+        found += running_statistics(getattr(layer, "layers", ()))
+    return found
 
 
 def segments(layers, k):
@@ -61,6 +77,7 @@ def backward(layers, k, checkpoints, dout, input_grad):
     ``backward_params``).
     """
     after_forward = random_states(layers)  # recomputing must not rewind the random streams
+    statistics = running_statistics(layers)  # ... nor count this batch twice
     pieces = list(zip(segments(layers, k), checkpoints))
     for i in reversed(range(len(pieces))):
         segment, (x, states) = pieces[i]
@@ -77,4 +94,6 @@ def backward(layers, k, checkpoints, dout, input_grad):
         for layer in segment:
             layer.cache = None  # free the recomputed intermediates
     set_states(layers, after_forward)
+    for layer, name, value in statistics:
+        setattr(layer, name, value)
     return dout

@@ -565,3 +565,115 @@ def check_label_agreement(fn, *, quiet=False):
                        np.mean(predicted[wrong] == y_given[wrong]))))
     return run_cases(fn, cases, ["true_rate", "given_rate"], quiet=quiet)
 # == end of lessons 4-7 block =====================================================================
+
+
+# == lessons 8-10 (initialisation, batch normalization, capstone) ==============================
+# One block, kept together at the end of the file.
+
+def _batchnorm_reference(x, gamma, beta, eps):
+    """(y, xhat, 1/sqrt(var + eps)) of a training-mode batch-norm forward."""
+    inv_std = 1 / np.sqrt(x.var(axis=0) + eps)
+    xhat = (x - x.mean(axis=0)) * inv_std
+    return gamma * xhat + beta, xhat, inv_std
+
+
+def _batchnorm_cases():
+    """(label, x, gamma, beta, eps) for the batch-norm checks, edge cases included."""
+    cases = []
+    # The first batch has a small spread (variance ~0.003), so that a forgotten eps shows.
+    for label, shape, eps, spread, seed in [("a batch of 6, 3 features", (6, 3), 1e-5, 0.05, 0),
+                                            ("a batch of 2", (2, 4), 1e-5, 3.0, 1),
+                                            ("eps = 0.1", (5, 2), 0.1, 3.0, 2),
+                                            ("a constant feature", (4, 3), 1e-5, 3.0, 3)]:
+        r = _rng(seed)
+        x = 2.0 + spread * r.normal(size=shape)
+        if label == "a constant feature":
+            x[:, 1] = 7.0
+        cases.append((label, x, r.uniform(0.5, 2.0, shape[1]), r.normal(size=shape[1]), eps))
+    return cases
+
+
+def check_batchnorm_forward(fn, *, quiet=False):
+    """``fn(x, gamma, beta, eps) -> y``: batch normalization in training mode, x of shape (N, d)."""
+    cases = [(label, (x, gamma, beta, eps), _batchnorm_reference(x, gamma, beta, eps)[0])
+             for label, x, gamma, beta, eps in _batchnorm_cases()]
+    return run_cases(fn, cases, ["y"], quiet=quiet)
+
+
+def check_running_update(fn, *, quiet=False):
+    """``fn(running_mean, running_var, x, momentum) -> (running_mean, running_var)``.
+
+    PyTorch's convention: ``(1 - momentum) * running + momentum * batch``, with the unbiased
+    (N - 1) batch variance for the running variance.
+    """
+    cases = []
+    for label, shape, momentum, seed in [("momentum 0.1, a batch of 8", (8, 3), 0.1, 0),
+                                         ("momentum 0.5, a batch of 2", (2, 3), 0.5, 1),
+                                         ("momentum 1", (5, 2), 1.0, 2)]:
+        r = _rng(seed)
+        x = 1.0 + 2.0 * r.normal(size=shape)
+        mean, var = r.normal(size=shape[1]), r.uniform(0.5, 2.0, shape[1])
+        expected = ((1 - momentum) * mean + momentum * x.mean(axis=0),
+                    (1 - momentum) * var + momentum * x.var(axis=0, ddof=1))
+        cases.append((label, (mean, var, x, momentum), expected))
+    return run_cases(fn, cases, ["running_mean", "running_var"], quiet=quiet)
+
+
+def check_batchnorm_backward(fn, *, quiet=False):
+    """``fn(dout, xhat, inv_std, gamma) -> (dx, dgamma, dbeta)``: the training-mode backward."""
+    cases = []
+    for label, x, gamma, beta, eps in _batchnorm_cases():
+        _, xhat, inv_std = _batchnorm_reference(x, gamma, beta, eps)
+        n = x.shape[0]
+        dout = _rng(10 + n).normal(size=x.shape)
+        g = dout * gamma
+        dx = inv_std / n * (n * g - g.sum(axis=0) - xhat * np.sum(g * xhat, axis=0))
+        cases.append((label, (dout, xhat, inv_std, gamma),
+                      (dx, np.sum(dout * xhat, axis=0), dout.sum(axis=0))))
+    return run_cases(fn, cases, ["dx", "dgamma", "dbeta"], quiet=quiet)
+
+
+def check_init_std(fn, *, quiet=False):
+    """``fn(fan_in, fan_out, activation)``: a normal init's std, Glorot ("tanh") or He ("relu")."""
+    cases = [(f"{activation}, {fan_in} -> {fan_out}", (fan_in, fan_out, activation),
+              np.sqrt(2 / fan_in) if activation == "relu" else np.sqrt(2 / (fan_in + fan_out)))
+             for activation, fan_in, fan_out in [("tanh", 100, 100), ("tanh", 300, 100),
+                                                 ("relu", 300, 100), ("relu", 64, 256)]]
+    return run_cases(fn, cases, ["the std"], quiet=quiet)
+
+
+def check_prelu_init_std(fn, *, quiet=False):
+    """``fn(fan_in, alpha)``: He's std generalised to pReLU, sqrt(2 / ((1 + alpha^2) fan_in))."""
+    cases = [(f"fan_in {fan_in}, alpha {alpha}", (fan_in, alpha),
+              np.sqrt(2 / ((1 + alpha ** 2) * fan_in)))
+             for fan_in, alpha in [(100, 0.25), (64, 0.0), (50, 1.0), (200, 0.5)]]
+    return run_cases(fn, cases, ["the std"], quiet=quiet)
+
+
+def check_confusion_matrix(fn, *, quiet=False):
+    """``fn(y_true, y_pred, classes)``: counts ``[i, j]`` of true class i predicted as class j."""
+    cases = []
+    for label, n, classes, seed in [("30 labels, 4 classes", 30, 4, 0),
+                                    ("a class never predicted", 12, 3, 1),
+                                    ("one label", 1, 2, 2)]:
+        r = _rng(seed)
+        y_true = r.integers(0, classes, size=n)
+        y_pred = np.where(r.random(n) < 0.6, y_true, r.integers(0, classes, size=n))
+        if label == "a class never predicted":
+            y_pred = np.where(y_pred == 2, 0, y_pred)
+        expected = np.zeros((classes, classes))
+        np.add.at(expected, (y_true, y_pred), 1)
+        cases.append((label, (y_true, y_pred, classes), expected))
+    return run_cases(fn, cases, ["the matrix"], quiet=quiet)
+
+
+def check_recall(fn, *, quiet=False):
+    """``fn(confusion)``: per class, the fraction of its images predicted correctly."""
+    cases = []
+    for label, matrix in [
+        ("a 3-class matrix", np.array([[5, 1, 0], [2, 6, 2], [0, 0, 4]])),
+        ("a perfect classifier", np.diag([3, 4])),
+        ("a class never recognised", np.array([[0, 3], [1, 4]])),
+    ]:
+        cases.append((label, (matrix,), np.diag(matrix) / matrix.sum(axis=1)))
+    return run_cases(fn, cases, ["the recall"], quiet=quiet)

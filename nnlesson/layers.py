@@ -35,7 +35,7 @@ from ._util import (
 from .activations import prelu, sigmoid
 
 __all__ = ["Parameter", "Module", "Linear", "Sigmoid", "Tanh", "ReLU", "PReLU", "Dropout",
-           "Sequential", "no_grad"]
+           "Sequential", "BatchNorm", "no_grad"]
 
 _NO_GRAD = "forward ran inside no_grad()"  # the cache of a layer whose forward kept nothing
 
@@ -469,3 +469,115 @@ def _check_each_layer_once(layers):
         seen[id(layer)] = position
         inner = getattr(layer, "layers", ())
         stack += [(f"{position}.{j}", sub) for j, sub in reversed(list(enumerate(inner)))]
+
+
+class BatchNorm(Module):
+    """Batch normalization for ``(batch, features)`` inputs (Ioffe and Szegedy, 2015).
+
+    Training mode: each feature j is normalised with the mean and (biased) variance of the batch,
+    then scaled and shifted by the learnable ``gamma`` and ``beta``::
+
+        mu_j = mean_i x_ij      var_j = mean_i (x_ij - mu_j)^2      (divides by N, the batch size)
+        xhat_ij = (x_ij - mu_j) / sqrt(var_j + eps)
+        y_ij = gamma_j * xhat_ij + beta_j
+
+    and the running statistics move towards the batch's, with PyTorch's momentum convention::
+
+        running_mean = (1 - momentum) * running_mean + momentum * mu
+        running_var  = (1 - momentum) * running_var  + momentum * var * N / (N - 1)
+
+    (the running variance takes the UNBIASED batch variance, dividing by N - 1; Keras's
+    ``momentum`` is our ``1 - momentum``). Eval mode uses the running statistics instead of the
+    batch's, so a prediction does not depend on the other examples in the batch.
+
+    Parameters: ``gamma`` (starts at 1) and ``beta`` (starts at 0), both of shape ``(features,)``;
+    ``parameters()`` is ``[gamma, beta]``. Buffers (not learned): ``running_mean`` (starts at 0)
+    and ``running_var`` (starts at 1).
+
+    Backward in training mode, the compact form. With g_ij = dL/dy_ij * gamma_j = dL/dxhat_ij and
+    s = 1 / sqrt(var + eps), x_ij reaches L through xhat_ij directly and through mu_j and var_j,
+    which every example of the batch shares::
+
+        dxhat_ij/dx_kj = s_j * (delta_ik - 1/N - xhat_ij * xhat_kj / N)
+
+    (the -1/N from mu_j; the last term from var_j, since d var_j / dx_kj = 2 (x_kj - mu_j) / N and
+    d s_j / d var_j = -s_j^3 / 2). Summing g_ij times this over i gives::
+
+        dL/dx_kj = s_j / N * (N g_kj - sum_i g_ij - xhat_kj * sum_i g_ij xhat_ij)
+
+    It needs only ``xhat`` and ``s`` (the cache), never x - mu or var again, and no subtraction
+    of two large, nearly equal numbers: stable in float32. Also dL/dgamma_j = sum_i dL/dy_ij xhat_ij
+    and dL/dbeta_j = sum_i dL/dy_ij. In eval mode the statistics are constants, so
+    dL/dx_kj = g_kj * s_j with s from the running variance.
+    """
+
+    def __init__(self, num_features, *, momentum=0.1, eps=1e-5, dtype=np.float64):
+        who = f"BatchNorm({num_features!r})"
+        self.num_features = check_positive_int(num_features, "num_features", who)
+        self.momentum = check_number(momentum, "momentum", who, low=0, high=1)
+        self.eps = check_number(eps, "eps", who, low=0, low_open=True)
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise ValueError(f"{who}: dtype must be a floating-point type, got {dtype}")
+        self.gamma = Parameter(np.ones(self.num_features, dtype=dtype), name="gamma")
+        self.beta = Parameter(np.zeros(self.num_features, dtype=dtype), name="beta")
+        self.running_mean = np.zeros(self.num_features, dtype=dtype)
+        self.running_var = np.ones(self.num_features, dtype=dtype)
+        self.batch_statistics = None  # whether the last forward used the batch's statistics
+
+    def forward(self, x):
+        """x: (batch, features) -> y: same shape. Cache: (xhat, s) with s = 1/sqrt(var + eps)."""
+        x = float_array(x, self, self.gamma.data.dtype)
+        if x.ndim != 2 or x.shape[1] != self.num_features:
+            hint = " (for one example use x.reshape(1, -1))" if x.ndim == 1 else ""
+            raise ValueError(
+                f"{self!r} expected input with {self.num_features} features, of shape "
+                f"(batch, {self.num_features}), got shape {x.shape}{hint}"
+            )
+        if self.training:
+            n = x.shape[0]
+            if n < 2:
+                raise ValueError(
+                    f"{self!r} in training mode needs a batch of at least 2 examples to compute "
+                    f"a mean and a variance per feature, got shape {x.shape}; call .eval() to "
+                    f"normalise with the running statistics instead"
+                )
+            mu = x.mean(axis=0)
+            centred = x - mu
+            var = np.mean(centred * centred, axis=0)  # two passes: no E[x^2] - mu^2 cancellation
+            m = self.momentum
+            self.running_mean = (1 - m) * self.running_mean + m * mu
+            self.running_var = (1 - m) * self.running_var + m * var * (n / (n - 1))
+        else:
+            centred = x - self.running_mean
+            var = self.running_var
+        s = 1 / np.sqrt(var + self.eps)
+        xhat = centred * s
+        self.batch_statistics = self.training
+        self._save(xhat, s)
+        return self.gamma.data * xhat + self.beta.data
+
+    def backward(self, dout):
+        """dout: (batch, features) -> dx: same shape; sets gamma.grad and beta.grad."""
+        xhat, s, dout = self._parameter_gradients(dout)
+        g = dout * self.gamma.data  # dL/dxhat
+        if not self.batch_statistics:
+            return g * s
+        n = xhat.shape[0]
+        return (s / n) * (n * g - g.sum(axis=0) - xhat * np.sum(g * xhat, axis=0))
+
+    def backward_params(self, dout):
+        self._parameter_gradients(dout)
+
+    def _parameter_gradients(self, dout):
+        xhat, s = self._cached()
+        dout = self._check_dout(dout, xhat.shape, xhat.dtype)
+        np.sum(dout * xhat, axis=0, out=self.gamma.grad)
+        dout.sum(axis=0, out=self.beta.grad)
+        return xhat, s, dout
+
+    def parameters(self):
+        return [self.gamma, self.beta]
+
+    def __repr__(self):
+        return f"BatchNorm({self.num_features})"

@@ -1,0 +1,349 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lesson 8: Initialisation, and why deep networks explode or vanish
+#
+# **Learning goals.** After this lesson you can
+# - explain why the weights of a layer must not all start equal (symmetry),
+# - compute how the variance of the activations and of the gradients changes from layer to layer
+#   for a given weight scale, and why it grows or shrinks geometrically with depth,
+# - derive the Xavier/Glorot and He initialisations from that variance argument, each for the
+#   activation it was made for,
+# - measure exploding and vanishing gradients layer by layer for sigmoid, tanh, ReLU and pReLU.
+
+# %%
+# On Colab, or anywhere nnlesson is missing, install it first (Binder and local installs have it).
+try:
+    import nnlesson  # noqa: F401
+except ModuleNotFoundError:
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                    "nnlesson @ git+https://github.com/nnlesson/nnlesson"], check=True)
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+
+import nnlesson as nl
+from nnlesson import checks
+from nnlesson import plot as nlplot
+
+nlplot.use_style()
+np.set_printoptions(precision=3, suppress=True)
+
+# %% [markdown]
+# ## Why not start with all weights equal?
+#
+# Suppose every weight of a hidden layer starts at the same value. Then every hidden unit
+# computes the same function of the input, gets the same output weight, and therefore receives the
+# **same gradient**: $\partial L/\partial W_{j,:} = \sum_n \delta_{nj}\, x_n$ with the same
+# $\delta_{nj}$ for every unit $j$. After the update they are still equal, and so on forever. The
+# layer has 4 units but behaves like one. Random initial weights break this **symmetry**.
+#
+# We train a 2 -> 4 -> 2 tanh network on the two moons twice: once with every weight 0.5, once
+# with random (Glorot) weights.
+
+# %%
+X, y = nl.make_moons(300, noise=0.15, rng=0)
+
+
+def moons_net(constant, seed):
+    rng = np.random.default_rng(seed)
+    net = nl.Sequential(nl.Linear(2, 4, rng=rng, init="glorot"), nl.Tanh(),
+                        nl.Linear(4, 2, rng=rng, init="glorot"))
+    if constant:
+        for layer in (net[0], net[2]):
+            layer.W.data[:] = 0.5
+    return net
+
+
+def train_moons(constant, seed):
+    """Train for 60 epochs; returns the net and its hidden weights after every epoch."""
+    net, trace = moons_net(constant, seed), []
+    nl.fit(net, nl.SoftmaxCrossEntropy(), nl.SGD(net.parameters(), lr=0.1, momentum=0.9),
+           (X, y), epochs=60, batch_size=30, rng=seed,
+           callback=lambda epoch, model: trace.append(model[0].W.data.copy()))
+    return net, np.array(trace)  # trace: (epochs, 4 units, 2 inputs)
+
+
+SEEDS = range(5)
+symmetric = {s: train_moons(True, s) for s in SEEDS}
+random_init = {s: train_moons(False, s) for s in SEEDS}
+spread = [np.ptp(symmetric[s][1][-1], axis=0).max() for s in SEEDS]
+print("constant start: largest difference between the 4 units' weights after training, per seed:",
+      np.array(spread))
+for name, runs in [("constant start", symmetric), ("random start  ", random_init)]:
+    acc = np.array([nl.accuracy(runs[s][0](X), y) for s in SEEDS])
+    print(f"{name}: training accuracy over 5 seeds: median {np.median(acc):.1%}, "
+          f"range [{acc.min():.1%}, {acc.max():.1%}]")
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), sharey=True)
+epochs = np.arange(1, 61)
+for ax, (name, runs) in zip(axes, [("all weights 0.5", symmetric), ("random weights", random_init)]):
+    trace = runs[0][1]
+    for unit, color in zip(range(4), nlplot.PALETTE):
+        ax.plot(epochs, trace[:, unit, 0], color=color, lw=3 - 0.6 * unit,
+                label=f"unit {unit + 1}")
+    ax.set_xlabel("epoch")
+    ax.set_title(f"Start: {name}")
+axes[0].set_ylabel("weight from input 1")
+fig.legend(*axes[1].get_legend_handles_labels(), loc="outside lower center", ncols=4)
+fig.suptitle("The first weight of each of the 4 hidden units during training (seed 0)")
+plt.show()
+
+# %% [markdown]
+# With a constant start the four lines lie on top of each other for the whole of training (the
+# printed difference is exactly 0 on every seed): four units doing the work of one. That is also
+# why the network fits the moons worse. (Biases may start at zero: once the weights differ, the
+# units already differ.)
+#
+# ## How the signal grows or shrinks with depth
+#
+# Take one linear layer $y = Wx$ with $n$ inputs. Let the inputs $x_i$ be independent with mean 0
+# and variance $v$, and the weights independent of them, with mean 0 and variance $\sigma^2$. Then
+#
+# $$ \operatorname{Var}(y_j) = \sum_{i=1}^{n} \operatorname{Var}(W_{ji} x_i)
+#    = n\,\sigma^2 v . $$
+#
+# Each layer multiplies the variance by $n\sigma^2$, so after $L$ layers it is $(n\sigma^2)^L v$:
+# it **explodes** if $n\sigma^2 > 1$ and **vanishes** if $n\sigma^2 < 1$, geometrically. The
+# backward pass is the same computation with $W^\top$: the gradient $\delta_x = W^\top \delta_y$
+# has variance $n_{\text{out}}\,\sigma^2$ times that of $\delta_y$.
+#
+# Thirty linear layers of width 100, for three weight scales:
+
+# %%
+width, depth = 100, 30
+rng = np.random.default_rng(1)
+x0 = rng.standard_normal((500, width))
+layers = np.arange(1, depth + 1)
+measured = {}
+for gain in [0.8, 1.0, 1.2]:  # gain = n * sigma^2
+    h, stds = x0, []
+    for _ in range(depth):
+        W = rng.normal(0.0, np.sqrt(gain / width), size=(width, width))
+        h = h @ W.T
+        stds.append(h.std())
+    measured[gain] = np.array(stds)
+    print(f"n sigma^2 = {gain}: std after layer 30 = {stds[-1]:.3g}, "
+          f"predicted {gain ** (depth / 2):.3g}")
+
+# %%
+fig, ax = plt.subplots(figsize=(9, 3.8))
+for (gain, stds), color in zip(measured.items(), [nlplot.BLUE, nlplot.BLACK, nlplot.VERMILLION]):
+    ax.semilogy(layers, stds, "o", ms=4, color=color, label=f"measured, n sigma^2 = {gain}")
+    ax.semilogy(layers, gain ** (layers / 2), "-", color=color, lw=1,
+                label=f"predicted {gain}^(l/2)")
+ax.set_xlabel("layer l")
+ax.set_ylabel("std of the activations")
+ax.set_title("30 linear layers: the signal changes geometrically with depth")
+fig.legend(loc="outside right center")
+ax.set_ylim(1e-2, 1e4)
+plt.show()
+
+# %% [markdown]
+# ## Xavier/Glorot: for activations with slope 1 at zero
+#
+# Glorot and Bengio (2010) looked at activations that behave like the identity near zero, such as
+# $\tanh$ ($\tanh'(0) = 1$) or no activation at all. Near zero the argument above applies
+# unchanged: the forward pass keeps the variance if $n_{\text{in}} \sigma^2 = 1$, the backward pass
+# if $n_{\text{out}} \sigma^2 = 1$. Both cannot hold when $n_{\text{in}} \ne n_{\text{out}}$, so
+# they take the compromise
+#
+# $$ \sigma^2 = \frac{2}{n_{\text{in}} + n_{\text{out}}} , $$
+#
+# usually as a uniform distribution on $[-a, a]$, whose variance is $a^2/3$:
+# $a = \sqrt{6/(n_{\text{in}} + n_{\text{out}})}$ (`nl.Linear(..., init="glorot")`).
+#
+# ## He: for ReLU
+#
+# ReLU sets every negative input to 0. For a symmetric pre-activation $z$ with variance $s^2$,
+# half of $z^2$'s mass is cut: $\mathbb{E}[\operatorname{relu}(z)^2] = s^2/2$. The next layer
+# receives a signal whose second moment is halved, so the weights must make up a factor 2
+# (He et al., 2015):
+#
+# $$ \sigma^2 = \frac{2}{n_{\text{in}}} \qquad (\texttt{nl.Linear}\text{'s default, } \texttt{init="he"}). $$
+#
+# The same paper treats pReLU with slope $\alpha$ for negative inputs: the negative half keeps
+# $\alpha^2$ of its mass, so $\mathbb{E}[\operatorname{prelu}(z)^2] = (1 + \alpha^2)\, s^2 / 2$ and
+# $\sigma^2 = 2 / ((1 + \alpha^2)\, n_{\text{in}})$.
+#
+# Each rule for its own activation, and each for the other one, through 10 layers of width 64
+# (weights $N(0, \text{scale}^2/n)$, so scale 1 is Glorot for these square layers and
+# $\sqrt 2$ is He). `layer_statistics` builds the network from `nl.Linear` and activation layers
+# and returns every layer's output and the size of the gradient that reaches it:
+
+# %%
+from nnlesson.init_explorer import layer_statistics
+
+RULES = {"Glorot": 1.0, "He": np.sqrt(2.0)}
+fig, ax = plt.subplots(figsize=(7, 3.8))
+for (activation, rule), style in zip(
+        [("tanh", "Glorot"), ("tanh", "He"), ("ReLU", "Glorot"), ("ReLU", "He")],
+        [(nlplot.BLUE, "-"), (nlplot.BLUE, "--"), (nlplot.VERMILLION, "--"),
+         (nlplot.VERMILLION, "-")]):
+    activations, _ = layer_statistics(activation, RULES[rule], depth=10)
+    stds = [a.std() for a in activations]
+    ax.semilogy(range(1, 11), stds, "o", color=style[0], ls=style[1],
+                label=f"{activation} with {rule}")
+    print(f"{activation:>4} with {rule:>6}: std of layer 1 {stds[0]:.3f}, of layer 10 {stds[-1]:.3f}")
+ax.set_xlabel("layer")
+ax.set_ylabel("std of the activations")
+ax.set_title("Each rule keeps its own activation's signal alive")
+ax.legend(loc="lower left", ncols=2)
+ax.set_ylim(1e-2, 3)
+plt.show()
+
+# %% [markdown]
+# ReLU with He keeps the size of its signal through all 10 layers, while ReLU with Glorot loses a
+# factor $\sqrt 2$ per layer. tanh shrinks its signal slowly even with Glorot's rule: the rule
+# holds near zero, where tanh's slope is 1, but tanh flattens everything larger. With He's larger
+# weights the tanh signal stays larger.
+#
+# ## Exploding and vanishing gradients, layer by layer
+#
+# The backward pass multiplies the gradient, layer after layer, by $W^\top$ and by the derivative
+# of the activation. We send a gradient of norm 1 into the last of 20 layers and measure the norm
+# of the gradient $\partial L / \partial h_l$ that reaches each layer $l$, for four activations
+# and four weight scales, on 5 seeds (line: median; band: range).
+
+# %%
+ACTIVATIONS = ["sigmoid", "tanh", "ReLU", "pReLU"]
+SCALES = [0.5, 1.0, np.sqrt(2.0), 2.0]
+DEPTH = 20
+gradients = {(a, s): np.array([layer_statistics(a, s, depth=DEPTH, batch=128, seed=seed)[1]
+                               for seed in SEEDS])
+             for a in ACTIVATIONS for s in SCALES}  # each: (seeds, layers)
+
+fig, axes = plt.subplots(1, 4, figsize=(9, 3.6), sharey=True)
+for ax, activation in zip(axes, ACTIVATIONS):
+    for scale, color in zip(SCALES, [nlplot.SKY, nlplot.BLUE, nlplot.GREEN, nlplot.VERMILLION]):
+        g = np.clip(gradients[activation, scale], 1e-12, 1e12)
+        ax.fill_between(range(1, DEPTH + 1), g.min(axis=0), g.max(axis=0), color=color,
+                        alpha=0.25, lw=0)
+        ax.semilogy(range(1, DEPTH + 1), np.median(g, axis=0), color=color,
+                    label=f"scale {scale:.2g}")
+    ax.set_title(activation)
+    ax.set_xlabel("layer")
+    ax.set_ylim(1e-12, 1e6)
+    ax.set_yticks([1e-12, 1e-8, 1e-4, 1, 1e4])
+axes[0].set_ylabel("||dL/dh|| (layer 20: 1)")
+fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=4)
+fig.suptitle("The gradient reaching each of 20 layers (weights N(0, scale^2 / n); 5 seeds)")
+plt.show()
+
+print("median gradient norm reaching layer 1:")
+print(f"{'scale':>8}" + "".join(f"{a:>10}" for a in ACTIVATIONS))
+for scale in SCALES:
+    print(f"{scale:>8.3g}" + "".join(f"{np.median(gradients[a, scale][:, 0]):>10.2g}"
+                                     for a in ACTIVATIONS))
+
+# %% [markdown]
+# Read the table column by column:
+# - **sigmoid** loses the gradient at every scale shown: its slope is at most $1/4$, and its
+#   outputs are not centred on zero. Deep sigmoid networks are hard to train from any of these
+#   starts (lesson 3 showed the same).
+# - **tanh** keeps the gradient of order 1 at scales 1 (Glorot) and $\sqrt 2$; at 0.5 it
+#   vanishes, at 2 it grows.
+# - **ReLU** keeps it of order 1 at scale $\sqrt 2$ (He); at scale 1 it shrinks by $\sqrt 2$ per
+#   layer ($2^{-19/2} \approx 0.0014$ after 19 layers), at scale 2 it grows by $\sqrt 2$ per
+#   layer.
+# - **pReLU** ($\alpha = 0.25$) sits a little above ReLU at the same scale: its negative side
+#   passes $\alpha$ of the gradient instead of none, as the $(1 + \alpha^2)$ in its rule says.
+#
+# **Explore.** Move the weight scale and pick an activation: the heat map shows how each layer's
+# activations are distributed (a bright column at 0: the signal has died; bright end columns: the
+# units are saturated, or the signal has exploded past $\pm 3$), the middle plot their size and the
+# right plot the gradient that reaches each layer.
+
+# %%
+from nnlesson.init_explorer import init_explorer
+
+init_explorer()
+
+# %% [markdown]
+# ## Summary
+#
+# - Equal starting weights give equal gradients: the units of a layer stay identical forever.
+#   Random weights break the symmetry.
+# - A linear layer multiplies the variance of its signal by $n_{\text{in}}\sigma^2$ forward and
+#   by $n_{\text{out}}\sigma^2$ backward, so with depth it grows or shrinks geometrically.
+# - Glorot, $\sigma^2 = 2/(n_{\text{in}} + n_{\text{out}})$, keeps both near 1 for activations with
+#   slope 1 at zero (tanh, identity); He, $\sigma^2 = 2/n_{\text{in}}$, makes up for ReLU
+#   discarding half the signal, and $2/((1+\alpha^2)n_{\text{in}})$ for pReLU.
+# - Sigmoid loses the gradient whatever the scale; a wrong scale makes tanh, ReLU and pReLU explode
+#   or vanish too. Batch normalization (next lesson) is another way to keep the signal in range.
+#
+# References: X. Glorot and Y. Bengio, *Understanding the difficulty of training deep feedforward
+# neural networks*, AISTATS 2010. K. He, X. Zhang, S. Ren and J. Sun, *Delving Deep into
+# Rectifiers*, ICCV 2015. D2L, section 5.4 (Numerical Stability and Initialization).
+#
+# ## Exercises
+#
+# **Exercise 1 (code).** Write `my_init_std(fan_in, fan_out, activation)`: the standard deviation
+# of normally distributed initial weights by Glorot's rule for `"tanh"` and by He's rule for
+# `"relu"`.
+
+# %%
+def my_init_std(fan_in, fan_out, activation):
+    ### BEGIN SOLUTION
+    if activation == "relu":
+        return np.sqrt(2 / fan_in)
+    return np.sqrt(2 / (fan_in + fan_out))
+    ### END SOLUTION
+
+
+checks.check_init_std(my_init_std)
+### BEGIN HIDDEN TESTS
+assert checks.check_init_std(my_init_std, quiet=True)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# **Exercise 2 (code).** Follow He's argument for pReLU with slope `alpha` on the negative side:
+# `my_prelu_init_std(fan_in, alpha)` returns the standard deviation that keeps the second moment
+# of the signal constant from layer to layer. (Check: `alpha = 0` must give He's ReLU rule, and
+# `alpha = 1`, the identity, Glorot's rule for a square layer.)
+
+# %%
+def my_prelu_init_std(fan_in, alpha):
+    ### BEGIN SOLUTION
+    return np.sqrt(2 / ((1 + alpha ** 2) * fan_in))
+    ### END SOLUTION
+
+
+checks.check_prelu_init_std(my_prelu_init_std)
+### BEGIN HIDDEN TESTS
+assert checks.check_prelu_init_std(my_prelu_init_std, quiet=True)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# **Exercise 3 (short answer).** A colleague initialises all weights of her network to zero,
+# biases included. Which parameters receive a nonzero gradient in the first step of a network
+# with one hidden ReLU layer, and which never will?
+
+# %% [markdown]
+# ### BEGIN SOLUTION
+# With all weights zero every hidden pre-activation is 0, so every ReLU outputs 0 and has
+# derivative 0 (at the kink, by the usual convention). The output layer's bias gets a gradient
+# (it fits the class frequencies); the output weights get $\delta^\top h = 0$ since $h = 0$; the
+# hidden weights and biases get 0 because the gradient reaching them is multiplied by $W_2 = 0$
+# and by the ReLU's zero derivative. So only the output bias ever learns: the hidden layer is dead
+# for good. (With tanh the hidden weights would still stay symmetric: all units identical.)
+# ### END SOLUTION

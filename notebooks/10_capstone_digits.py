@@ -1,0 +1,364 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lesson 10: Capstone: recognising handwritten digits
+#
+# **Learning goals.** After this lesson you can
+# - split a data set into training, validation and test sets, and use each for its one purpose,
+# - compare activations and regularisers on the same budget, on several seeds, and tell a real
+#   difference from seed-to-seed noise,
+# - read a confusion matrix and look at the mistakes a network makes,
+# - report a final result honestly: chosen on validation, measured once on test.
+
+# %%
+# On Colab, or anywhere nnlesson is missing, install it first (Binder and local installs have it).
+try:
+    import nnlesson  # noqa: F401
+except ModuleNotFoundError:
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                    "nnlesson @ git+https://github.com/nnlesson/nnlesson"], check=True)
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+
+import nnlesson as nl
+from nnlesson import checks
+from nnlesson import plot as nlplot
+
+nlplot.use_style()
+np.set_printoptions(precision=3, suppress=True)
+
+# %% [markdown]
+# ## The data and three splits
+#
+# The 8x8 digits bundled with nnlesson (1,797 images from the UCI repository, pixels scaled to
+# $[0, 1]$). We split them once, with fixed seeds:
+# - **training** (60%): the network learns its weights from it;
+# - **validation** (20%): we compare settings on it and choose one;
+# - **test** (20%): touched **once**, at the very end, to measure the chosen network. Every
+#   choice made by looking at a set makes the result on that set optimistic; the test set stays
+#   honest only if no choice depends on it.
+
+# %%
+X, y = nl.load_digits()
+(X_rest, y_rest), (X_test, y_test) = nl.train_val_split(X, y, val_fraction=0.2, rng=0)
+(X_train, y_train), (X_val, y_val) = nl.train_val_split(X_rest, y_rest, val_fraction=0.25, rng=1)
+print(f"training {len(X_train)}, validation {len(X_val)}, test {len(X_test)} images")
+print("images per digit in training:", np.bincount(y_train))
+
+fig, axes = plt.subplots(1, 10, figsize=(9, 1.6))
+for digit, ax in enumerate(axes):
+    ax.imshow(X_train[np.flatnonzero(y_train == digit)[0]].reshape(8, 8), cmap="gray_r")
+    ax.set_title(str(digit))
+    ax.set_xticks([])
+    ax.set_yticks([])
+fig.suptitle("One training image of each digit (8 x 8 pixels)")
+plt.show()
+
+# %% [markdown]
+# ## One model, one budget
+#
+# Every network below is 64 -> 64 -> 64 -> 10: two hidden layers built from `nl.Linear` and an
+# activation (He initialisation for the ReLU family, Glorot for sigmoid and tanh, as in lesson 8),
+# trained with SGD (learning rate 0.05, momentum 0.9) for 20 epochs on batches of 32. Only one
+# thing changes at a time, and each setting runs on 5 seeds (the seed sets the initial weights,
+# the dropout masks and the order of the batches).
+
+# %%
+SEEDS = range(5)
+EPOCHS = 20
+ACTIVATIONS = {"sigmoid": nl.Sigmoid, "tanh": nl.Tanh, "ReLU": nl.ReLU, "pReLU": nl.PReLU}
+
+
+def digits_net(activation="ReLU", seed=0, *, dropout=0.0, batch_norm=False):
+    rng = np.random.default_rng(seed)
+    init = "glorot" if activation in ("sigmoid", "tanh") else "he"
+    layers, n_in = [], 64
+    for _ in range(2):
+        layers.append(nl.Linear(n_in, 64, rng=rng, init=init))
+        if batch_norm:
+            layers.append(nl.BatchNorm(64))
+        layers.append(ACTIVATIONS[activation]())
+        if dropout:
+            layers.append(nl.Dropout(dropout, rng=rng))
+        n_in = 64
+    return nl.Sequential(*layers, nl.Linear(n_in, 10, rng=rng, init=init))
+
+
+def train(seed, *, activation="ReLU", weight_decay=0.0, dropout=0.0, batch_norm=False,
+          patience=None):
+    """Train one network; returns (model, history, alphas: each pReLU's alpha after every epoch)."""
+    model = digits_net(activation, seed, dropout=dropout, batch_norm=batch_norm)
+    alphas = []
+
+    def record_alphas(epoch, model):
+        alphas.append([float(layer.alpha.data) for layer in model if isinstance(layer, nl.PReLU)])
+
+    history = nl.fit(model, nl.SoftmaxCrossEntropy(),
+                     nl.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=weight_decay),
+                     (X_train, y_train), (X_val, y_val), epochs=EPOCHS, batch_size=32,
+                     rng=100 + seed, callback=record_alphas,
+                     early_stopping=nl.EarlyStopping(patience) if patience else None)
+    return model, history, np.array(alphas)
+
+
+def summary(values, percent=True):
+    """'median [min, max]' of one number per seed."""
+    fmt = "{:.1%}" if percent else "{:.3f}"
+    return (f"{fmt.format(np.median(values))} "
+            f"[{fmt.format(np.min(values))}, {fmt.format(np.max(values))}]")
+
+
+# %% [markdown]
+# ## Activations compared
+#
+# Sigmoid, tanh, ReLU and pReLU in the same network, 5 seeds each:
+
+# %%
+by_activation = {name: [train(seed, activation=name) for seed in SEEDS] for name in ACTIVATIONS}
+for name, runs in by_activation.items():
+    print(f"{name:>8}: final training loss {summary([h.train_loss[-1] for _, h, _ in runs], False)}, "
+          f"validation accuracy {summary([h.val_accuracy[-1] for _, h, _ in runs])}")
+
+# %%
+epochs = np.arange(1, EPOCHS + 1)
+fig, ax = plt.subplots(figsize=(7, 3.8))
+for (name, runs), color in zip(by_activation.items(), nlplot.PALETTE):
+    curves = np.array([h.train_loss for _, h, _ in runs])
+    ax.fill_between(epochs, curves.min(axis=0), curves.max(axis=0), color=color, alpha=0.2, lw=0)
+    ax.semilogy(epochs, np.median(curves, axis=0), color=color, label=name)
+ax.set_xlabel("epoch")
+ax.set_ylabel("training loss (log scale)")
+ax.set_title("Training curves by activation: median and range over 5 seeds")
+ax.legend(loc="lower left")
+plt.show()
+
+# %% [markdown]
+# On the same budget sigmoid ends with a much higher training loss than the other three, on every
+# seed, and the lowest median validation accuracy: its small gradients (lesson 8) slow it down.
+# tanh, ReLU and pReLU all fit the training set almost perfectly; their validation accuracies
+# overlap from seed to seed (compare the ranges).
+#
+# pReLU's slope $\alpha$ for negative inputs is a parameter like any weight: it starts at 0.25 and
+# gradient descent moves it. Its trajectory in each hidden layer, for each seed:
+
+# %%
+fig, ax = plt.subplots(figsize=(7, 3.6))
+for seed, (_, _, alphas) in zip(SEEDS, by_activation["pReLU"]):
+    start = np.full((1, alphas.shape[1]), 0.25)
+    trace = np.vstack([start, alphas])
+    for layer, style in zip(range(trace.shape[1]), ["-", "--"]):
+        ax.plot(np.arange(EPOCHS + 1), trace[:, layer], ls=style, color=nlplot.PALETTE[seed],
+                label=f"seed {seed}, layer {layer + 1}" if seed == 0 else None)
+ax.axhline(0.25, color=nlplot.GREY, lw=1)
+ax.set_xlabel("epoch (0: the initial value 0.25)")
+ax.set_ylabel("alpha")
+ax.set_title("pReLU's alpha is learned (solid: hidden layer 1, dashed: layer 2)")
+ax.legend(loc="upper left")
+plt.show()
+final_alphas = np.array([alphas[-1] for _, _, alphas in by_activation["pReLU"]])
+print("alpha after training (rows: seeds; columns: hidden layers 1 and 2):")
+print(final_alphas)
+
+# %% [markdown]
+# ## Regularisers compared
+#
+# With the ReLU network, one regulariser at a time, on the same budget of 20 epochs: none, weight
+# decay ($10^{-3}$), dropout ($p = 0.2$ after each hidden layer), early stopping (patience 3,
+# best weights restored) and batch normalization. To tell a real difference from noise, each
+# setting's 5 seeds are compared with those of "none": **better** if its worst seed beats the
+# best seed of "none", **worse** if its best seed is below the worst of "none", otherwise
+# **within the spread**.
+
+# %%
+REGULARISERS = {"none": {}, "weight decay": {"weight_decay": 1e-3}, "dropout": {"dropout": 0.2},
+                "early stopping": {"patience": 3}, "batch norm": {"batch_norm": True}}
+by_regulariser = {"none": by_activation["ReLU"]}  # the same runs: no need to train them twice
+by_regulariser.update({name: [train(seed, **options) for seed in SEEDS]
+                       for name, options in REGULARISERS.items() if name != "none"})
+
+
+def val_accuracies(runs):
+    return np.array([nl.accuracy(model(X_val), y_val) for model, _, _ in runs])
+
+
+def verdict(values, reference):
+    if values.min() > reference.max():
+        return "better"
+    if values.max() < reference.min():
+        return "worse"
+    return "within the spread"
+
+
+reference = val_accuracies(by_regulariser["none"])
+verdicts = {}
+for name, runs in by_regulariser.items():
+    acc = val_accuracies(runs)
+    verdicts[name] = verdict(acc, reference)
+    stopped = [h.stopped_epoch for _, h, _ in runs]
+    print(f"{name:>15}: validation accuracy {summary(acc)}, epochs run {min(stopped)}-{max(stopped)}"
+          + ("" if name == "none" else f"; compared with none: {verdicts[name]}"))
+
+# %%
+fig, ax = plt.subplots(figsize=(8, 3.8))
+for i, runs in enumerate(by_regulariser.values()):
+    ax.scatter(np.full(len(SEEDS), i), val_accuracies(runs), s=20, color=nlplot.PALETTE[i])
+ax.axhspan(reference.min(), reference.max(), color=nlplot.GREY, alpha=0.3, lw=0,
+           label="range of 'none' over 5 seeds")
+ax.set_xticks(range(len(by_regulariser)), list(by_regulariser))
+ax.set_ylabel("validation accuracy")
+ax.set_title("Regularisers on the same budget: one dot per seed")
+ax.legend(loc="lower left")
+plt.show()
+
+# %% [markdown]
+# The verdicts printed above are the honest summary. On these clean digits, with this network
+# and 20 epochs, there is little over-fitting to fight, so a regulariser can only help a little,
+# and one that slows training down (dropout, in particular) can cost accuracy on a short budget.
+# A regulariser is not good or bad in itself: it pays off when a network over-fits (lessons 6
+# and 7), and each needs its strength tuned on the validation set.
+#
+# ## The final model, and the one look at the test set
+#
+# We choose the setting with the best median validation accuracy among all those above (not the
+# best single seed: that would be choosing noise), and measure its 5 networks on the test set,
+# once.
+
+# %%
+candidates = {f"activation {name}": runs for name, runs in by_activation.items()}
+candidates.update({f"ReLU + {name}": runs for name, runs in by_regulariser.items() if name != "none"})
+chosen = max(candidates, key=lambda name: np.median(val_accuracies(candidates[name])))
+test_accuracy = np.array([nl.accuracy(model(X_test), y_test) for model, _, _ in candidates[chosen]])
+print(f"chosen on validation: {chosen}")
+print(f"test accuracy of its 5 networks: {summary(test_accuracy)}")
+
+# %%
+model = candidates[chosen][0][0]  # the network of seed 0
+predicted = np.argmax(model(X_test), axis=1)
+confusion = np.zeros((10, 10), dtype=int)
+np.add.at(confusion, (y_test, predicted), 1)
+
+fig, ax = plt.subplots(figsize=(5.5, 5))
+ax.imshow(confusion, cmap="cividis")
+for true in range(10):
+    for guess in range(10):
+        if confusion[true, guess]:
+            light = confusion[true, guess] > confusion.max() / 2
+            ax.text(guess, true, confusion[true, guess], ha="center", va="center", fontsize=9,
+                    color=nlplot.BLACK if light else "white")
+ax.set_xticks(range(10))
+ax.set_yticks(range(10))
+ax.set_xlabel("predicted digit")
+ax.set_ylabel("true digit")
+ax.set_title(f"Confusion matrix on the test set\n({chosen}, seed 0)")
+plt.show()
+
+# %%
+wrong = np.flatnonzero(predicted != y_test)
+print(f"{len(wrong)} of {len(y_test)} test images misclassified")
+shown = wrong[:10]
+fig, axes = plt.subplots(1, max(len(shown), 1), figsize=(9, 1.9), squeeze=False)
+for ax, i in zip(axes[0], shown):
+    ax.imshow(X_test[i].reshape(8, 8), cmap="gray_r")
+    ax.set_title(f"is {y_test[i]}\nsaid {predicted[i]}", fontsize=9)
+for ax in axes[0]:
+    ax.set_xticks([])
+    ax.set_yticks([])
+fig.suptitle("Misclassified test images")
+plt.show()
+
+# %% [markdown]
+# Most mistakes are between digits that look alike at 8 x 8 pixels; some images are hard even
+# for a person.
+#
+# ## The final table
+
+# %%
+print(f"{'setting':<28}{'validation accuracy (5 seeds)':>32}{'test accuracy':>26}")
+for name, runs in candidates.items():
+    test = summary(test_accuracy) if name == chosen else "not measured"
+    print(f"{name:<28}{summary(val_accuracies(runs)):>32}{test:>26}")
+
+# %% [markdown]
+# Only the chosen setting has a test accuracy: measuring the others on test and then picking the
+# best would turn the test set into a second validation set.
+#
+# ## Summary
+#
+# - Three splits, three jobs: training fits the weights, validation chooses between settings,
+#   test measures the final choice once.
+# - Compare settings on the same budget and on several seeds; call a difference real only when
+#   it is larger than the spread between seeds.
+# - pReLU's alpha moves during training: it is learned like any weight.
+# - A confusion matrix shows *which* digits are confused, the misclassified images *why*.
+#
+# ## Exercises
+#
+# **Exercise 1 (code).** Write `my_confusion_matrix(y_true, y_pred, classes)`: an integer array of
+# shape `(classes, classes)` whose entry `[i, j]` counts the images of true class `i` predicted
+# as class `j`.
+
+# %%
+def my_confusion_matrix(y_true, y_pred, classes):
+    ### BEGIN SOLUTION
+    matrix = np.zeros((classes, classes), dtype=int)
+    for t, p in zip(y_true, y_pred):
+        matrix[t, p] += 1
+    return matrix
+    ### END SOLUTION
+
+
+checks.check_confusion_matrix(my_confusion_matrix)
+### BEGIN HIDDEN TESTS
+assert np.array_equal(my_confusion_matrix(y_test, predicted, 10), confusion)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# **Exercise 2 (code).** From a confusion matrix, compute each class's **recall**: the fraction
+# of the images of that class that were recognised, `my_recall(confusion)` of shape
+# `(classes,)`. (Then try `np.argmin(my_recall(confusion))`: which digit does the chosen network
+# recognise worst?)
+
+# %%
+def my_recall(confusion):
+    ### BEGIN SOLUTION
+    return np.diag(confusion) / confusion.sum(axis=1)
+    ### END SOLUTION
+
+
+checks.check_recall(my_recall)
+### BEGIN HIDDEN TESTS
+assert np.allclose(my_recall(confusion) * confusion.sum(axis=1), np.diag(confusion))
+### END HIDDEN TESTS
+
+# %% [markdown]
+# **Exercise 3 (short answer).** A classmate tries 40 settings, measures each on the test set and
+# reports the best test accuracy. Why is that number too optimistic, and what should she have
+# done?
+
+# %% [markdown]
+# ### BEGIN SOLUTION
+# Each test accuracy is the true accuracy plus noise (which images happen to be in the test set);
+# picking the maximum of 40 noisy numbers picks, in part, the luckiest noise, so the reported
+# figure is biased upwards. The test set has become a validation set. She should choose the
+# setting on a validation set (or by cross-validation on the training data) and then measure
+# that one setting on the test set, once.
+# ### END SOLUTION

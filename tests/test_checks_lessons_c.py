@@ -1,0 +1,167 @@
+"""The checks of lessons 8-10 pass reference solutions and catch typical mistakes, naming them."""
+
+import numpy as np
+import pytest
+
+from nnlesson import checks
+
+
+def run(check, fn, capsys):
+    assert check(fn) is None  # prints, returns nothing
+    out = capsys.readouterr().out.strip()
+    assert len(out.splitlines()) == 1, out
+    assert check(fn, quiet=True) == out.startswith(checks.PASS)
+    return out
+
+
+# References written as a student would, independently of the checks.
+def ref_batchnorm_forward(x, gamma, beta, eps=1e-5):
+    mu = x.mean(axis=0)
+    var = ((x - mu) ** 2).mean(axis=0)
+    return gamma * (x - mu) / np.sqrt(var + eps) + beta
+
+
+def ref_running_update(running_mean, running_var, x, momentum):
+    n = len(x)
+    var = ((x - x.mean(axis=0)) ** 2).sum(axis=0) / (n - 1)
+    return (1 - momentum) * running_mean + momentum * x.mean(axis=0), \
+        (1 - momentum) * running_var + momentum * var
+
+
+def ref_batchnorm_backward(dout, xhat, inv_std, gamma):
+    # The long way: through xhat, the variance and the mean, one after the other.
+    n = dout.shape[0]
+    dxhat = dout * gamma
+    centred = xhat / inv_std
+    dvar = np.sum(dxhat * centred, axis=0) * -0.5 * inv_std ** 3
+    dmu = -np.sum(dxhat * inv_std, axis=0) + dvar * -2 * centred.mean(axis=0)
+    dx = dxhat * inv_std + dvar * 2 * centred / n + dmu / n
+    return dx, np.sum(dout * xhat, axis=0), np.sum(dout, axis=0)
+
+
+def ref_init_std(fan_in, fan_out, activation):
+    variance = 2 / fan_in if activation == "relu" else 2 / (fan_in + fan_out)
+    return variance ** 0.5
+
+
+def ref_prelu_init_std(fan_in, alpha):
+    return (2 / (fan_in * (1 + alpha * alpha))) ** 0.5
+
+
+def ref_confusion_matrix(y_true, y_pred, classes):
+    return np.array([[np.sum((y_true == i) & (y_pred == j)) for j in range(classes)]
+                     for i in range(classes)])
+
+
+def ref_recall(confusion):
+    return np.array([confusion[i, i] / confusion[i].sum() for i in range(len(confusion))])
+
+
+def not_implemented(*args):
+    raise NotImplementedError()
+
+
+def bn_forward_no_eps(x, gamma, beta, eps=1e-5):
+    return gamma * (x - x.mean(axis=0)) / x.std(axis=0) + beta
+
+
+CASES = {
+    "confusion_matrix": (checks.check_confusion_matrix, ref_confusion_matrix, [
+        (lambda t, p, c: ref_confusion_matrix(p, t, c), "the matrix is wrong"),  # axes swapped
+        (lambda t, p, c: ref_confusion_matrix(t, p, c) / len(t), "check the scaling"),  # fractions
+        (lambda t, p, c: ref_confusion_matrix(t, p, c.max() if hasattr(c, "max") else c - 1),
+         "should have shape"),  # one class short
+    ]),
+    "recall": (checks.check_recall, ref_recall, [
+        (lambda m: np.diag(m) / m.sum(axis=0), "the recall is wrong"),  # precision
+        (lambda m: np.full(len(m), np.trace(m) / m.sum()), "the recall is wrong"),  # accuracy
+        (lambda m: np.diag(m), "the recall is"),  # counts, not fractions
+    ]),
+    "init_std": (checks.check_init_std, ref_init_std, [
+        (lambda i, o, a: np.sqrt(2 / i) if a == "tanh" else np.sqrt(2 / (i + o)), "tanh, 100 -> 100: the std is 1.414 times"),  # swapped
+        (lambda i, o, a: 2 / i if a == "relu" else 2 / (i + o), "100 -> 100: the std is 0.1 times"),  # the variance
+        (lambda i, o, a: np.sqrt(6 / (i + o)) if a == "tanh" else np.sqrt(2 / i),
+         "tanh, 100 -> 100: the std is 1.732 times"),  # the uniform limit a, not the std
+        (lambda i, o, a: np.sqrt(2 / i) if a == "relu" else np.sqrt(1 / i), "tanh, 300 -> 100"),  # fan_in only
+    ]),
+    "prelu_init_std": (checks.check_prelu_init_std, ref_prelu_init_std, [
+        (lambda i, a: np.sqrt(2 / i), "fan_in 100, alpha 0.25: the std is"),  # ignores alpha
+        (lambda i, a: np.sqrt(2 / ((1 + a) * i)), "alpha 0.25: the std is 0.922 times"),  # alpha, not alpha^2
+        (lambda i, a: np.sqrt(2 / (1 + a ** 2) / i) if a else None, "forget a `return`"),
+    ]),
+    "batchnorm_forward": (checks.check_batchnorm_forward, ref_batchnorm_forward, [
+        (lambda x, g, b, eps=1e-5: g * (x - x.mean(0)) / np.sqrt(x.var(0, ddof=1) + eps) + b,
+         "y is wrong"),  # the unbiased variance
+        (lambda x, g, b, eps=1e-5: g * (x - x.mean(1, keepdims=True))
+         / np.sqrt(x.var(1, keepdims=True) + eps) + b, "y is wrong"),  # over the features
+        (bn_forward_no_eps, "a batch of 6, 3 features: y is wrong"),  # forgot eps
+        (lambda x, g, b, eps=1e-5: (x - x.mean(0)) / np.sqrt(x.var(0) + eps), "y is wrong"),
+    ]),
+    "running_update": (checks.check_running_update, ref_running_update, [
+        (lambda m, v, x, mom: (mom * m + (1 - mom) * x.mean(0), mom * v + (1 - mom) * x.var(0, ddof=1)),
+         "running_mean is wrong"),  # Keras's convention
+        (lambda m, v, x, mom: ((1 - mom) * m + mom * x.mean(0), (1 - mom) * v + mom * x.var(0)),
+         "running_var is wrong"),  # the biased variance
+        (lambda m, v, x, mom: (x.mean(0), x.var(0, ddof=1)), "running_mean is wrong"),
+    ]),
+    "batchnorm_backward": (checks.check_batchnorm_backward, ref_batchnorm_backward, [
+        (lambda d, xh, s, g: (d * g * s, np.sum(d * xh, 0), d.sum(0)), "dx is wrong"),  # no mean/var paths
+        (lambda d, xh, s, g: (ref_batchnorm_backward(d, xh, s, g)[0] / g, *ref_batchnorm_backward(d, xh, s, g)[1:]),
+         "dx is wrong"),  # forgot gamma
+        (lambda d, xh, s, g: (*ref_batchnorm_backward(d, xh, s, g)[:2], d.mean(0)), "dbeta is"),
+        (lambda d, xh, s, g: ref_batchnorm_backward(d, xh, s, g)[0], "should return a tuple"),
+    ]),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_reference_passes_in_one_line(name, capsys):
+    check, reference, _ = CASES[name]
+    out = run(check, reference, capsys)
+    assert out.startswith(checks.PASS) and "correct on all" in out, out
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_typical_mistakes_fail_and_name_the_problem(name, capsys):
+    check, _, wrongs = CASES[name]
+    assert len(wrongs) >= 2
+    for fn, phrase in wrongs:
+        out = run(check, fn, capsys)
+        assert out.startswith(checks.FAIL), out
+        assert phrase in out, f"{phrase!r} not in {out!r}"
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_not_implemented_gets_a_friendly_message(name, capsys):
+    check, _, _ = CASES[name]
+    out = run(check, not_implemented, capsys)
+    assert "is not implemented yet" in out
+
+
+def test_checks_agree_with_the_layer():
+    # The checks' expected values and nnlesson.BatchNorm are two implementations of one formula.
+    import nnlesson as nl
+
+    def layer_for(gamma, beta, eps=1e-5, momentum=0.1):
+        layer = nl.BatchNorm(len(gamma), eps=eps, momentum=momentum)
+        layer.gamma.data[:], layer.beta.data[:] = gamma, beta
+        return layer
+
+    def forward(x, gamma, beta, eps=1e-5):
+        return layer_for(gamma, beta, eps)(x)
+
+    def backward(dout, xhat, inv_std, gamma):
+        layer = layer_for(gamma, np.zeros_like(gamma))
+        layer(xhat / inv_std)  # the same batch up to its mean: the same xhat
+        layer.cache = (xhat, inv_std)
+        return layer.backward(dout), layer.gamma.grad, layer.beta.grad
+
+    def running(mean, var, x, momentum):
+        layer = layer_for(np.ones(x.shape[1]), np.zeros(x.shape[1]), momentum=momentum)
+        layer.running_mean, layer.running_var = mean, var
+        layer(x)
+        return layer.running_mean, layer.running_var
+
+    assert checks.check_batchnorm_forward(forward, quiet=True)
+    assert checks.check_batchnorm_backward(backward, quiet=True)
+    assert checks.check_running_update(running, quiet=True)

@@ -1,0 +1,290 @@
+"""What lessons 8-10 say about their experiments holds, on 5 seeds, and their figures are readable.
+
+Each lesson's source (the paired .py) runs once per module with a non-interactive backend; the
+tests then read the numbers its prose relies on from the lesson's own variables, so a change to
+the lesson that breaks a claim fails here, not silently in a stored output.
+"""
+
+import contextlib
+import io
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from nnlesson import plot as nlplot  # noqa: E402
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+def run_lesson(name):
+    """Execute a lesson's .py; return its namespace and every figure it showed."""
+    figures = []
+    show = plt.show
+    plt.show = lambda *args, **kwargs: figures.append(plt.gcf())
+    namespace = {"__name__": "lesson"}
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            exec(compile((NOTEBOOKS / f"{name}.py").read_text(), name, "exec"), namespace)
+    finally:
+        plt.show = show
+    return namespace, figures
+
+
+@pytest.fixture(scope="module")
+def lesson09():
+    namespace, figures = run_lesson("09_batch_normalization")
+    yield namespace, figures
+    plt.close("all")
+
+
+def test_09_every_figure_is_readable(lesson09):
+    _, figures = lesson09
+    assert len(figures) == 5
+    for fig in figures:
+        assert nlplot.figure_problems(fig) == [], fig.axes[0].get_title()
+
+
+def test_09_batchnorm_reaches_a_lower_loss_on_every_seed(lesson09):
+    ns, _ = lesson09
+    final, rates, seeds = ns["final_losses"], ns["LEARNING_RATES"], list(ns["SEEDS"])
+    assert len(seeds) >= 5
+    best_with = np.min([final(True, lr) for lr in rates], axis=0)  # per seed, over learning rates
+    best_without = np.min([final(False, lr) for lr in rates], axis=0)
+    assert np.all(best_with < best_without)
+    # "at its best learning rate ... than the network without at its own", and even the worst
+    # seed with BatchNorm beats the best seed without, at their best learning rates
+    b_with, b_without = ns["best_lr"](True), ns["best_lr"](False)
+    assert final(True, b_with).max() < final(False, b_without).min()
+    # "its seeds agree more closely"
+    assert np.ptp(final(True, b_with)) < np.ptp(final(False, b_without))
+
+
+def test_09_batchnorm_tolerates_larger_learning_rates(lesson09):
+    ns, _ = lesson09
+    final, chance = ns["final_losses"], ns["CHANCE"]
+    assert ns["best_lr"](True) > ns["best_lr"](False)
+    assert max(ns["tolerated"](True)) > max(ns["tolerated"](False), default=0)
+    # at lr = 1 the plain network stalls at chance or diverges on every seed; BatchNorm trains
+    assert np.all(final(False, 1.0) >= chance - 0.01)
+    assert np.all(final(True, 1.0) < 1.0)
+    assert np.all(np.isinf(final(False, 3.0))) and np.all(np.isfinite(final(True, 3.0)))
+
+
+def test_09_curves_at_the_shared_learning_rate(lesson09):
+    ns, _ = lesson09
+    runs, lr = ns["runs"], ns["LR_CURVES"]
+    for seed in ns["SEEDS"]:
+        with_bn, without = runs[True, lr, seed][1].train_loss, runs[False, lr, seed][1].train_loss
+        assert with_bn[-1] < without[-1]
+
+
+def test_09_batch_size_claims(lesson09):
+    ns, _ = lesson09
+    acc = ns["val_accuracy"]
+    assert all(len(v) >= 5 for v in acc.values())
+    assert np.all(acc[True, 32] > acc[False, 32])  # "ahead on every seed" with batches of 32
+    assert np.all(acc[True, 2] < 0.15)  # chance level with batches of 2
+    assert np.all(acc[False, 2] > 0.15)  # while the plain network learns something
+
+
+def test_09_scale_invariance(lesson09):
+    ns, _ = lesson09
+    # "the output does not change when the weights before it are multiplied by a positive number,
+    # and their gradient shrinks by that number": for several scales, not only the lesson's 10
+    nl = ns["nl"]
+    rng = np.random.default_rng(3)
+    batch, dout = rng.standard_normal((16, 3)), rng.standard_normal((16, 4))
+    outputs, grads = [], []
+    for scale in [1.0, 10.0, 100.0]:  # (eps breaks the invariance for tiny weights)
+        linear, norm = nl.Linear(3, 4, rng=4), nl.BatchNorm(4)
+        linear.W.data *= scale
+        outputs.append(norm(linear(batch)))
+        linear.backward(norm.backward(dout))
+        grads.append(linear.W.grad.copy() * scale)
+    for out, grad in zip(outputs[1:], grads[1:]):
+        np.testing.assert_allclose(out, outputs[0], atol=1e-3)
+        np.testing.assert_allclose(grad, grads[0], rtol=1e-3, atol=1e-6)
+
+
+# -- lesson 08 ----------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def lesson08():
+    namespace, figures = run_lesson("08_initialization")
+    yield namespace, figures
+    plt.close("all")
+
+
+def test_08_every_figure_is_readable(lesson08):
+    _, figures = lesson08
+    assert len(figures) == 4
+    for fig in figures:
+        assert nlplot.figure_problems(fig) == [], fig.axes[0].get_title()
+
+
+def test_08_a_constant_start_keeps_the_units_identical_on_every_seed(lesson08):
+    ns, _ = lesson08
+    X, y = ns["X"], ns["y"]
+    assert len(ns["SEEDS"]) >= 5
+    for seed in ns["SEEDS"]:
+        trace = ns["symmetric"][seed][1]  # (epochs, units, inputs)
+        assert np.all(trace == trace[:, :1, :])  # every epoch, every unit equal to unit 1
+        random_trace = ns["random_init"][seed][1]
+        assert np.ptp(random_trace[-1], axis=0).max() > 0.5
+        # "the network fits the moons worse": on every seed
+        acc_constant = np.mean(np.argmax(ns["symmetric"][seed][0](X), axis=1) == y)
+        acc_random = np.mean(np.argmax(ns["random_init"][seed][0](X), axis=1) == y)
+        assert acc_constant < acc_random
+
+
+def test_08_variance_grows_geometrically_as_predicted(lesson08):
+    ns, _ = lesson08
+    measured, depth = ns["measured"], ns["depth"]
+    for gain, stds in measured.items():
+        predicted = gain ** (depth / 2)
+        assert 0.5 < stds[-1] / predicted < 2, (gain, stds[-1], predicted)
+    assert measured[0.8][-1] < 0.1 and measured[1.2][-1] > 5 and 0.5 < measured[1.0][-1] < 2
+
+
+def test_08_each_rule_for_its_activation(lesson08):
+    ns, _ = lesson08
+    stats = ns["layer_statistics"]
+    for seed in range(5):
+        he = [a.std() for a in stats("ReLU", np.sqrt(2), depth=10, seed=seed)[0]]
+        glorot = [a.std() for a in stats("ReLU", 1.0, depth=10, seed=seed)[0]]
+        assert 0.5 < he[-1] / he[0] < 2  # He keeps ReLU's signal
+        assert glorot[-1] / glorot[0] < 0.1  # Glorot loses ~sqrt(2) per layer: 2^(-4.5) = 0.044
+
+
+def test_08_gradient_table_claims_on_every_seed(lesson08):
+    ns, _ = lesson08
+    g = {key: value[:, 0] for key, value in ns["gradients"].items()}  # layer 1, one per seed
+    assert all(len(v) >= 5 for v in g.values())
+    for scale in ns["SCALES"]:
+        assert np.all(g["sigmoid", scale] < 1e-6)  # lost at every scale
+        assert np.all(g["pReLU", scale] > g["ReLU", scale])  # a little above ReLU
+    assert np.all((g["tanh", 1.0] > 0.1) & (g["tanh", 1.0] < 10))
+    assert np.all((g["tanh", np.sqrt(2)] > 0.1) & (g["tanh", np.sqrt(2)] < 10))
+    assert np.all(g["tanh", 0.5] < 1e-3) and np.all(g["tanh", 2.0] > 5)
+    assert np.all((g["ReLU", np.sqrt(2)] > 0.1) & (g["ReLU", np.sqrt(2)] < 10))
+    np.testing.assert_allclose(np.median(g["ReLU", 1.0]), 2 ** (-19 / 2), rtol=0.5)
+    assert np.all(g["ReLU", 2.0] > 100)
+
+
+# -- the initialisation explorer ----------------------------------------------------------------
+def test_init_explorer_slider_and_menu_change_what_is_drawn():
+    from nnlesson.init_explorer import REFERENCE_SCALES, init_explorer, layer_statistics
+
+    e = init_explorer()
+    assert nlplot.figure_problems(e.figure) == []
+    figure, png = e.figure, e.image.value
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    e.activation.value = "ReLU"
+    e.scale.value = REFERENCE_SCALES["He"]
+    he = e.state["stds"].copy()
+    assert e.image.value != png
+    e.scale.value = 0.5
+    assert e.image.value != png and e.figure is figure  # redrawn in place
+    small = e.state["stds"]
+    assert small[-1] < 1e-3 * he[-1]  # the signal dies with small weights
+    # the drawn line is the state, clipped to the fixed limits; the right panel is the gradient
+    std_line, grad_line = e.figure.axes[1].lines[0], e.figure.axes[2].lines[0]
+    np.testing.assert_allclose(std_line.get_ydata(), np.clip(small, 1e-6, 1e4))
+    _, expected = layer_statistics("ReLU", 0.5, depth=10, width=64)
+    np.testing.assert_allclose(grad_line.get_ydata(), np.clip(expected, 1e-6, 1e4))
+    assert grad_line.get_ydata()[0] < 1e-3 and grad_line.get_ydata()[-1] == 1.0
+    # a dead signal is one bright column at 0 in the heat map
+    counts = e.state["counts"]
+    assert counts[-1].max() == counts[-1].sum()
+    e.activation.value = "sigmoid"
+    assert e.state["grad_norms"][0] < 1e-3
+    bundle = e._repr_mimebundle_()
+    assert bundle["text/plain"] == "Initialisation explorer (run the cell to move the controls)"
+    assert bundle["image/png"]
+
+
+def test_init_explorer_rejects_bad_settings():
+    from nnlesson.init_explorer import init_explorer, layer_statistics
+
+    with pytest.raises(ValueError, match=r"init_explorer: scale must be in \[0.1, 3\], got 5"):
+        init_explorer(scale=5)
+    with pytest.raises(ValueError, match=r"init_explorer: activation must be one of .*got 'elu'"):
+        init_explorer(activation="elu")
+    with pytest.raises(ValueError, match=r"layer_statistics: scale must be in \(0, inf\), got -1"):
+        layer_statistics("tanh", -1)
+
+
+# -- lesson 10 ----------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def lesson10():
+    namespace, figures = run_lesson("10_capstone_digits")
+    yield namespace, figures
+    plt.close("all")
+
+
+def test_10_every_figure_is_readable(lesson10):
+    _, figures = lesson10
+    assert len(figures) == 6
+    for fig in figures:
+        assert nlplot.figure_problems(fig) == [], fig.axes[0].get_title()
+
+
+def test_10_splits_are_disjoint_and_cover_the_data(lesson10):
+    ns, _ = lesson10
+    sets = [ns["X_train"], ns["X_val"], ns["X_test"]]
+    assert sum(len(s) for s in sets) == len(ns["X"])
+    rows = [{row.tobytes() for row in s} for s in sets]
+    # the digits contain a few duplicate images; the split itself must not copy any row twice
+    assert len(rows[0] & rows[2]) <= 3 and len(rows[1] & rows[2]) <= 3
+
+
+def test_10_activation_claims_on_every_seed(lesson10):
+    ns, _ = lesson10
+    runs, seeds = ns["by_activation"], list(ns["SEEDS"])
+    assert len(seeds) >= 5
+    final = {name: np.array([h.train_loss[-1] for _, h, _ in r]) for name, r in runs.items()}
+    for name in ("tanh", "ReLU", "pReLU"):
+        assert final["sigmoid"].min() > 3 * final[name].max()  # much higher, on every seed
+        assert final[name].max() < 0.05  # "fit the training set almost perfectly"
+    medians = {name: np.median(ns["val_accuracies"](r)) for name, r in runs.items()}
+    assert min(medians, key=medians.get) == "sigmoid"
+
+
+def test_10_alpha_is_learned(lesson10):
+    ns, _ = lesson10
+    for _, _, alphas in ns["by_activation"]["pReLU"]:
+        assert alphas.shape == (ns["EPOCHS"], 2)
+        assert np.all(np.abs(alphas - 0.25).max(axis=0) > 0.1)  # each layer's alpha moved
+        assert np.all(np.abs(np.diff(alphas, axis=0)).max(axis=0) > 0.01)  # and kept moving
+
+
+def test_10_verdicts_match_the_seeds_and_the_test_set_is_used_once(lesson10):
+    ns, _ = lesson10
+    reference = ns["reference"]
+    for name, verdict in ns["verdicts"].items():
+        acc = ns["val_accuracies"](ns["by_regulariser"][name])
+        assert len(acc) >= 5
+        expected = ("better" if acc.min() > reference.max()
+                    else "worse" if acc.max() < reference.min() else "within the spread")
+        assert verdict == expected
+    assert ns["verdicts"]["none"] == "within the spread"
+    # early stopping ran fewer epochs on some seed; the others used the full budget
+    stopped = [h.stopped_epoch for _, h, _ in ns["by_regulariser"]["early stopping"]]
+    assert min(stopped) < ns["EPOCHS"]
+    chosen = ns["chosen"]
+    medians = {k: np.median(ns["val_accuracies"](r)) for k, r in ns["candidates"].items()}
+    assert medians[chosen] == max(medians.values())
+    assert len(ns["test_accuracy"]) == 5 and ns["test_accuracy"].min() > 0.9
+
+
+def test_10_confusion_matrix_and_mistakes(lesson10):
+    ns, _ = lesson10
+    confusion, predicted, y_test = ns["confusion"], ns["predicted"], ns["y_test"]
+    assert confusion.sum() == len(y_test)
+    assert np.trace(confusion) == np.sum(predicted == y_test)
+    assert len(ns["wrong"]) == len(y_test) - np.trace(confusion)
