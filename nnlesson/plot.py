@@ -191,6 +191,9 @@ def _undrawn_tick_labels(fig):
     hidden = set()
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
+            if not ax.axison:  # ax.axis("off"): no tick labels, axis labels or offsets drawn
+                hidden.update(id(t) for t in axis.findobj(Text))
+                continue
             scale = axis.get_transform()  # compare in the axis's own scale (log axes too)
             lo, hi = sorted(scale.transform(np.asarray(axis.get_view_interval(), float)))
             slack = 1e-9 * (hi - lo)

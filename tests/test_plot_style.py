@@ -63,3 +63,15 @@ def test_tick_labels_outside_a_log_axis_are_not_counted():
         ax.set_ylim(1e-10, 2)
     assert nlplot.figure_problems(fig) == []
     plt.close(fig)
+
+
+def test_the_tick_labels_of_an_axes_turned_off_are_not_counted():
+    with plt.rc_context(nlplot.STYLE):
+        fig, axes = plt.subplots(1, 2, figsize=(4, 2))
+        for ax in axes:
+            ax.imshow(np.zeros((8, 8)))
+            ax.set_xlim(-200, 200)  # tick labels far outside, but never drawn
+            ax.axis("off")
+            ax.set_title("image")
+    assert nlplot.figure_problems(fig) == []
+    plt.close(fig)
