@@ -45,7 +45,7 @@ from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 
 from ._util import check_number
-from .data import make_circles, make_moons, make_spirals, make_xor
+from .data import make_circles, make_moons, make_xor
 from .layers import Dropout, Linear, PReLU, ReLU, Sequential, Sigmoid, Tanh, no_grad
 from .losses import MSELoss, SoftmaxCrossEntropy
 from .optim import SGD
@@ -93,8 +93,8 @@ CONTROLS = ("dataset", "noise", "train_fraction", "batch_size", "regenerate", "f
 def make_data(dataset, n=500, *, noise=0.0, rng=None):
     """``X`` of shape (n, 2) on about [-6, 6]^2 and ``y``: classes (n,) or targets (n, 1).
 
-    ``noise`` from 0 to 0.5 is Playground's 0-50 %; nnlesson's generators make circle, xor,
-    spiral and moons, rescaled to Playground's square.
+    ``noise`` from 0 to 0.5 is Playground's 0-50 %; nnlesson's generators make circle, xor and
+    moons, rescaled to Playground's square.
     """
     rng = np.random.default_rng(rng)
     if dataset == "circle":
@@ -103,9 +103,12 @@ def make_data(dataset, n=500, *, noise=0.0, rng=None):
     if dataset == "xor":
         X, y = make_xor(n, noise=1.2 * noise + 0.35, rng=rng)
         return 3 * X, y
-    if dataset == "spiral":
-        X, y = make_spirals(n, classes=2, noise=0.2 + noise, rng=rng)
-        return 5.5 * X, y
+    if dataset == "spiral":  # Playground's: 1.75 turns (nnlesson's make_spirals turns less)
+        y = rng.permutation(np.arange(n) % 2)
+        r = rng.uniform(0, 1, size=n)
+        t = 1.75 * 2 * np.pi * r + np.pi * y
+        X = 5 * r[:, None] * np.column_stack([np.sin(t), np.cos(t)])
+        return X + rng.uniform(-1, 1, size=(n, 2)) * 2 * noise, y
     if dataset == "moons":
         X, y = make_moons(n, noise=0.1 + 0.5 * noise, rng=rng)
         return 3.2 * (X - [0.5, 0.25]), y
@@ -380,24 +383,27 @@ class Playground(widgets.VBox):
     def _build_controls(self):
         s = self.s
         style = {"description_width": "initial"}
-        small = widgets.Layout(width="210px")
         c = {}
+
+        def small():  # a Layout of its own for each control: hiding one must not hide others
+            return widgets.Layout(width="210px")
+
         c["dataset"] = widgets.Dropdown(options=DATASETS, value=s["dataset"],
-                                        description="data", style=style, layout=small)
+                                        description="data", style=style, layout=small())
         c["noise"] = widgets.FloatSlider(value=s["noise"], min=0, max=0.5, step=0.05,
-                                         description="noise", style=style, layout=small)
+                                         description="noise", style=style, layout=small())
         c["train_fraction"] = widgets.FloatSlider(value=s["train_fraction"], min=0.1, max=0.9,
                                                   step=0.1, description="train part",
-                                                  style=style, layout=small)
+                                                  style=style, layout=small())
         c["batch_size"] = widgets.IntSlider(value=s["batch_size"], min=1, max=100,
-                                            description="batch", style=style, layout=small)
+                                            description="batch", style=style, layout=small())
         c["regenerate"] = widgets.Button(description="regenerate",
                                          tooltip="new data: the next data seed")
         c["features"] = widgets.SelectMultiple(options=list(FEATURES), value=s["features"],
                                                rows=7, description="features", style=style,
                                                layout=widgets.Layout(width="170px"))
         c["layers"] = widgets.IntSlider(value=len(s["hidden"]), min=0, max=MAX_LAYERS,
-                                        description="hidden layers", style=style, layout=small)
+                                        description="hidden layers", style=style, layout=small())
         units = s["hidden"] + [4] * (MAX_LAYERS - len(s["hidden"]))
         acts = s["activations"] + [s["activations"][-1] if s["activations"] else "tanh"] * (
             MAX_LAYERS - len(s["activations"]))
@@ -409,30 +415,30 @@ class Playground(widgets.VBox):
                                              layout=widgets.Layout(width="90px"))
                             for a in acts]
         c["dropout"] = widgets.FloatSlider(value=s["dropout"], min=0, max=0.9, step=0.05,
-                                           description="dropout p", style=style, layout=small)
+                                           description="dropout p", style=style, layout=small())
         c["init"] = widgets.Dropdown(options=INITS, value=s["init"], description="init",
                                      style=style, layout=widgets.Layout(width="150px"))
         c["init_scale"] = widgets.FloatLogSlider(value=s["init_scale"], base=10, min=-2, max=1,
                                                  step=0.05, description="init scale",
-                                                 style=style, layout=small)
+                                                 style=style, layout=small())
         c["learning_rate"] = widgets.FloatLogSlider(value=s["learning_rate"], base=10, min=-5,
                                                     max=1, step=0.01, readout_format=".3g",
                                                     description="learning rate", style=style,
                                                     layout=widgets.Layout(width="260px"))
         c["momentum"] = widgets.FloatSlider(value=s["momentum"], min=0, max=0.99, step=0.01,
-                                            description="momentum", style=style, layout=small)
+                                            description="momentum", style=style, layout=small())
         c["regularization"] = widgets.Dropdown(options=REGULARIZATIONS,
                                                value=s["regularization"], description="reg.",
                                                style=style, layout=widgets.Layout(width="130px"))
         c["reg_rate"] = widgets.FloatLogSlider(value=s["reg_rate"], base=10, min=-5, max=1,
                                                step=0.01, readout_format=".3g",
                                                description="reg. rate", style=style,
-                                               layout=small)
+                                               layout=small())
         c["early_stopping"] = widgets.Checkbox(value=s["early_stopping"],
                                                description="early stopping", indent=False,
                                                layout=widgets.Layout(width="120px"))
         c["patience"] = widgets.IntSlider(value=s["patience"], min=1, max=200,
-                                          description="patience", style=style, layout=small)
+                                          description="patience", style=style, layout=small())
         c["play"] = widgets.Play(value=0, min=0, max=10**9, step=1, interval=s["interval"],
                                  show_repeat=False, description="play")
         c["step"] = widgets.Button(description="step", tooltip="train one frame")
@@ -446,7 +452,7 @@ class Playground(widgets.VBox):
                                                  tooltip="list every weight below the picture")
         c["epochs_per_frame"] = widgets.IntSlider(value=s["epochs_per_frame"], min=1, max=20,
                                                   description="epochs/frame", style=style,
-                                                  layout=small)
+                                                  layout=small())
         self.controls = c
         for name in ("dataset", "noise", "train_fraction", "features", "layers", "dropout",
                      "init", "init_scale"):
@@ -713,8 +719,8 @@ class Playground(widgets.VBox):
         for col in range(1, columns - 1):
             ax.text(col, top + 0.1, f"{s['hidden'][col - 1]}\n{s['activations'][col - 1]}",
                     ha="center", va="bottom", fontsize=9)
-        ax.text(columns - 1, top + 0.1, "p(class 1)" if run.classify else "output",
-                ha="center", va="bottom", fontsize=9)
+        ax.text(columns - 1, -NODE / 2 - 0.1, "p(class 1)" if run.classify else "output",
+                ha="center", va="top", fontsize=9)
         ax.set_xlim(-1.6, columns - 0.4)
         ax.set_ylim(-top - 0.1, top + 1.3)
         ax.set_aspect("equal")
