@@ -352,6 +352,7 @@ class Run:
 # -- the picture -------------------------------------------------------------------------------
 CLASS_MAP = LinearSegmentedColormap.from_list("class", [BLUE, "#FFFFFF", ORANGE])
 SIGN_MAP = LinearSegmentedColormap.from_list("sign", [VERMILLION, "#FFFFFF", BLUE])
+LINK_WIDTH, MAX_LINK_WIDTH = 1.5, 4.0  # points of line width per unit of |weight|, and a cap
 NODE = 0.72  # the side of a node's square, in the diagram's units (one unit between nodes)
 
 
@@ -603,6 +604,21 @@ class Playground(widgets.VBox):
         self.redraw()
         return self
 
+    def predict(self, X):
+        """p(class 1) (classification) or the output (regression), shape (n,), for X (n, 2).
+
+        ``X`` holds points of the picture's square (x1, x2), not features: the playground
+        computes the features itself.
+        """
+        X = np.asarray(X, dtype=float)
+        if X.ndim != 2 or X.shape[1] != 2:
+            raise ValueError(f"{WHO}.predict expected points of shape (n, 2), got {X.shape}")
+        out = self.run.activations_on(feature_matrix(X, self.s["features"]))[-1]
+        if not self.run.classify:
+            return out[:, 0]
+        with np.errstate(all="ignore"):
+            return 1 / (1 + np.exp(-np.clip(out[:, 1] - out[:, 0], -500, 500)))
+
     def accuracy(self):
         """``(training accuracy, test accuracy)``: the fraction of points of the right class."""
         if not self.run.classify:
@@ -643,7 +659,7 @@ class Playground(widgets.VBox):
         run = self.run
         with matplotlib.rc_context(STYLE):
             fig = Figure(figsize=(MAX_WIDTH, 4.6), dpi=STYLE["figure.dpi"], layout="constrained")
-            grid = fig.add_gridspec(2, 2, width_ratios=[1.55, 1], height_ratios=[2.3, 1])
+            grid = fig.add_gridspec(2, 2, width_ratios=[1.1, 1], height_ratios=[2.3, 1])
             ax_net = fig.add_subplot(grid[:, 0])
             ax_out = fig.add_subplot(grid[0, 1])
             ax_loss = fig.add_subplot(grid[1, 1])
@@ -719,9 +735,9 @@ class Playground(widgets.VBox):
         for col in range(1, columns - 1):
             ax.text(col, top + 0.1, f"{s['hidden'][col - 1]}\n{s['activations'][col - 1]}",
                     ha="center", va="bottom", fontsize=9)
-        ax.text(columns - 1, -NODE / 2 - 0.1, "p(class 1)" if run.classify else "output",
-                ha="center", va="top", fontsize=9)
-        ax.set_xlim(-1.6, columns - 0.4)
+        ax.text(columns - 1 + NODE / 2 + 0.15, 0, "p(class 1)" if run.classify else "output",
+                ha="left", va="center", fontsize=9)
+        ax.set_xlim(-1.6, columns + 1.1)
         ax.set_ylim(-top - 0.1, top + 1.3)
         ax.set_aspect("equal")
         ax.set_axis_off()
@@ -768,7 +784,7 @@ class Playground(widgets.VBox):
                 W = W[1:2] - W[0:1]  # what moves p(class 1)
             weights.append(W.ravel())  # row j, column i: the order of the segments
         w = np.nan_to_num(np.concatenate(weights))
-        self._links.set_linewidths(np.minimum(0.3 + 2.0 * np.abs(w), 6))
+        self._links.set_linewidths(np.minimum(0.3 + LINK_WIDTH * np.abs(w), MAX_LINK_WIDTH))
         self._links.set_colors(np.where(w >= 0, BLUE, VERMILLION))
         epochs = np.arange(len(run.train_loss))
         a["line_train"].set_data(epochs, run.train_loss)
@@ -777,7 +793,7 @@ class Playground(widgets.VBox):
                             f"test {run.test_loss[-1]:.3f}")
         a["status"].set_text(_wrap(run.halted))
         a["status"].set_visible(bool(run.halted))
-        animated = [*maps, self._links, a["out_map"], *a["points"], a["status"],
+        animated = [self._links, *maps, a["out_map"], *a["points"], a["status"],
                     a["line_train"], a["line_test"], a["title"]]
         if self._background is None:
             for artist in animated:
@@ -833,7 +849,12 @@ class Playground(widgets.VBox):
         # The live widget where widgets render; elsewhere (an un-run notebook, GitHub) a picture
         # of the current state, and a stable line of text for nbval.
         bundle = super()._repr_mimebundle_(**kwargs) or {}
-        bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")
+        # 256 colours: a third of the bytes of the live frame (fast to encode, large), so a
+        # lesson with several playgrounds stays small on disk.
+        buffer = io.BytesIO()
+        PIL.Image.open(io.BytesIO(self.image.value)).convert("RGB").quantize(256).save(
+            buffer, format="png", optimize=True)
+        bundle["image/png"] = base64.b64encode(buffer.getvalue()).decode("ascii")
         bundle["text/plain"] = "Playground (run the cell to train it live)"
         return bundle
 

@@ -5,9 +5,11 @@ student's click does in the browser.
 """
 
 import base64
+import io
 from datetime import datetime, timezone
 
 import numpy as np
+import PIL.Image
 import pytest
 
 from nnlesson import Dropout, Linear, PReLU, ReLU, Tanh
@@ -276,7 +278,10 @@ def test_links_follow_the_weights_sign_and_size():
     pg.redraw()
     widths = pg._links.get_linewidths()[:6]
     colours = pg._links.get_colors()[:6]
-    np.testing.assert_allclose(widths, 0.3 + 2 * np.abs(W.ravel()))
+    np.testing.assert_allclose(widths, 0.3 + pgmod.LINK_WIDTH * np.abs(W.ravel()))
+    W[0, 0] = 100.0
+    pg.redraw()
+    assert pg._links.get_linewidths()[0] == pgmod.MAX_LINK_WIDTH  # a huge weight stays readable
     negative = [tuple(c[:3]) != tuple(colours[0][:3]) for c in colours]
     assert negative == [False, True, False, False, True, False]
 
@@ -294,7 +299,11 @@ def test_hide_hides_exactly_the_named_controls():
 def test_a_stored_notebook_shows_a_picture_and_stable_text():
     pg = playground()
     bundle = pg._repr_mimebundle_()
-    assert base64.b64decode(bundle["image/png"]) == pg.image.value
+    stored = PIL.Image.open(io.BytesIO(base64.b64decode(bundle["image/png"])))
+    live = np.asarray(PIL.Image.open(io.BytesIO(pg.image.value)).convert("RGB"), dtype=float)
+    assert stored.size == (live.shape[1], live.shape[0])  # the same picture, in 256 colours
+    assert np.abs(np.asarray(stored.convert("RGB"), dtype=float) - live).mean() < 3
+    assert len(base64.b64decode(bundle["image/png"])) < 0.6 * len(pg.image.value)
     assert bundle["text/plain"] == "Playground (run the cell to train it live)"
     assert "application/vnd.jupyter.widget-view+json" in bundle
 
@@ -335,3 +344,74 @@ def test_bad_settings_raise_clear_errors(settings, error, match):
 def test_train_checks_its_argument():
     with pytest.raises(ValueError, match=r"playground.train: epochs must be in \[1, inf\)"):
         playground().train(0)
+
+
+def test_predict_matches_the_picture_and_checks_its_input():
+    pg = playground()
+    pg.train(3)
+    value = pg.predict(pg._grid_points).reshape(pgmod.GRID, pgmod.GRID)
+    np.testing.assert_allclose(pg.artists["out_map"].get_array(), value)
+    train, test = pg.accuracy()
+    assert train == np.mean((pg.predict(pg.run.X_train) > 0.5) == pg.run.y_train)
+    with pytest.raises(ValueError, match=r"playground.predict expected points of shape \(n, 2\), got \(5,\)"):
+        pg.predict(np.zeros(5))
+
+
+# -- the claims of notebooks/11_playground, on more seeds than the lesson shows ---------------
+SEEDS = range(5)
+
+
+def trained(epochs, **settings):
+    """A run without the widget (the same code as pg.train), and its test accuracy."""
+    run = pgmod.Run(pgmod._settings(settings))
+    for _ in range(epochs):
+        run.train_epoch()
+    if not run.classify:
+        return run, None
+    out = run.activations_on(run.F_test)[-1]
+    return run, float(np.mean(np.argmax(out, axis=1) == run.y_test))
+
+
+def test_lesson_a_linear_network_separates_the_circle_with_squared_features_only():
+    for seed in SEEDS:
+        _, raw = trained(100, hidden=[], features=["x1", "x2"], learning_rate=0.1, seed=seed,
+                         data_seed=seed)
+        _, squared = trained(100, hidden=[], features=["x1^2", "x2^2"], learning_rate=0.1,
+                             seed=seed, data_seed=seed)
+        assert raw < 0.62 and squared >= 0.99, (seed, raw, squared)
+
+
+def test_lesson_the_spiral_needs_hidden_layers_and_two_of_8_separate_it():
+    spiral = dict(dataset="spiral", features=list(pgmod.FEATURES), learning_rate=0.03,
+                  momentum=0.9)
+    for seed in SEEDS:
+        _, linear = trained(150, hidden=[], seed=seed, data_seed=seed, **spiral)
+        _, deep = trained(150, hidden=[8, 8], seed=seed, data_seed=seed, **spiral)
+        assert linear < 0.7 and deep >= 0.95, (seed, linear, deep)
+
+
+def test_lesson_dropout_raises_the_training_loss_and_widens_the_unsure_band():
+    clusters = dict(dataset="gauss", noise=0.5, train_fraction=0.2, hidden=[8, 8, 8],
+                    activations="ReLU", learning_rate=0.03, momentum=0.9)
+    g = np.linspace(-6, 6, 60)
+    xx, yy = np.meshgrid(g, g)
+    points = np.column_stack([xx.ravel(), yy.ravel()])
+    for seed in SEEDS:
+        loss, unsure = {}, {}
+        for p in (0.0, 0.5):
+            pg = playground(dropout=p, seed=seed, data_seed=seed, **clusters).train(200)
+            loss[p] = pg.run.train_loss[-1]
+            prob = pg.predict(points)
+            unsure[p] = np.mean((prob > 0.1) & (prob < 0.9))
+        assert loss[0.5] > loss[0.0] and unsure[0.5] > unsure[0.0], (seed, loss, unsure)
+
+
+def test_lesson_learning_rate_3_zigzags_and_sometimes_gets_stuck():
+    accuracy = []
+    for seed in range(10):
+        slow, _ = trained(100, learning_rate=0.03, seed=seed, data_seed=seed)
+        fast, acc = trained(100, learning_rate=3, seed=seed, data_seed=seed)
+        rises = [int(np.sum(np.diff(run.train_loss) > 0)) for run in (slow, fast)]
+        assert rises[0] <= 4 and rises[1] >= 7, (seed, rises)  # the numbers the lesson gives
+        accuracy.append(acc)
+    assert max(accuracy) >= 0.95 and min(accuracy) <= 0.6, accuracy
