@@ -67,6 +67,8 @@ FEATURES = {  # name -> (label in the diagram, function of the data's x1, x2 (on
 }
 ACTIVATIONS = {"linear": None, "sigmoid": Sigmoid, "tanh": Tanh, "ReLU": ReLU, "pReLU": PReLU}
 INITS = ("glorot", "he", "uniform")
+RATES = (1e-5, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)  # Playground's menu
+INIT_SCALES = (0.01, 0.03, 0.1, 0.3, 0.5, 1.0, 2.0, 3.0, 10.0)
 REGULARIZATIONS = ("none", "L1", "L2")
 MAX_LAYERS, MAX_UNITS = 6, 8
 # Settings that change the training of a running network; changing one during a run is logged in
@@ -419,22 +421,14 @@ class Playground(widgets.VBox):
                                            description="dropout p", style=style, layout=small())
         c["init"] = widgets.Dropdown(options=INITS, value=s["init"], description="init",
                                      style=style, layout=widgets.Layout(width="150px"))
-        c["init_scale"] = widgets.FloatLogSlider(value=s["init_scale"], base=10, min=-2, max=1,
-                                                 step=0.05, description="init scale",
-                                                 style=style, layout=small())
-        c["learning_rate"] = widgets.FloatLogSlider(value=s["learning_rate"], base=10, min=-5,
-                                                    max=1, step=0.01, readout_format=".3g",
-                                                    description="learning rate", style=style,
-                                                    layout=widgets.Layout(width="260px"))
+        c["init_scale"] = _log_slider("init scale", s["init_scale"], INIT_SCALES)
+        c["learning_rate"] = _log_slider("learning rate", s["learning_rate"], RATES)
         c["momentum"] = widgets.FloatSlider(value=s["momentum"], min=0, max=0.99, step=0.01,
                                             description="momentum", style=style, layout=small())
         c["regularization"] = widgets.Dropdown(options=REGULARIZATIONS,
                                                value=s["regularization"], description="reg.",
                                                style=style, layout=widgets.Layout(width="130px"))
-        c["reg_rate"] = widgets.FloatLogSlider(value=s["reg_rate"], base=10, min=-5, max=1,
-                                               step=0.01, readout_format=".3g",
-                                               description="reg. rate", style=style,
-                                               layout=small())
+        c["reg_rate"] = _log_slider("reg. rate", s["reg_rate"], RATES)
         c["early_stopping"] = widgets.Checkbox(value=s["early_stopping"],
                                                description="early stopping", indent=False,
                                                layout=widgets.Layout(width="120px"))
@@ -740,10 +734,12 @@ class Playground(widgets.VBox):
         ax.set_xlim(-1.6, columns + 1.1)
         ax.set_ylim(-top - 0.1, top + 1.3)
         ax.set_aspect("equal")
+        ax.set(xticks=[], yticks=[])  # no tick labels at all (set_axis_off only hides them)
         ax.set_axis_off()
         dropout = f", dropout p = {s['dropout']:g}" if s["dropout"] else ""
         ax.set_title(f"{'-'.join(str(w) for w in widths[:-1])}-{2 if run.classify else 1} "
-                     f"network{dropout}; links: blue +, vermillion -", fontsize=10)
+                     f"network{dropout}\n"
+                     f"links: blue +, vermillion -", fontsize=10)
         self._links, self._unit_maps = links, unit_maps
         self._link_shape = widths
 
@@ -857,6 +853,18 @@ class Playground(widgets.VBox):
         bundle["image/png"] = base64.b64encode(buffer.getvalue()).decode("ascii")
         bundle["text/plain"] = "Playground (run the cell to train it live)"
         return bundle
+
+
+def _log_slider(description, value, choices):
+    """A slider over exact values spaced like Playground's menus, ``value`` among them.
+
+    (A FloatLogSlider would move 0.03 to 10^-1.52 = 0.0302 in the browser: runs would differ.)
+    """
+    options = sorted(set(choices) | {value})
+    return widgets.SelectionSlider(options=[(f"{v:g}", v) for v in options], value=value,
+                                   description=description,
+                                   style={"description_width": "initial"},
+                                   layout=widgets.Layout(width="260px"))
 
 
 def _wrap(text, width=44):

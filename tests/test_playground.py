@@ -6,7 +6,7 @@ student's click does in the browser.
 
 import base64
 import io
-from datetime import datetime, timezone
+import time
 
 import numpy as np
 import PIL.Image
@@ -250,9 +250,8 @@ def test_a_tick_that_waited_in_the_queue_is_dropped(monkeypatch):
     pg = playground(interval=100)
     play = pg.controls["play"]
     play.playing = True
-    now = datetime.now(timezone.utc).timestamp()
-    sent = iter([now, now + 0.002, now - 5.0, now + 0.05])  # the third one queued for 5 s
-    monkeypatch.setattr(pgmod, "_message_time", lambda: next(sent))
+    ages = iter([0.010, 0.012, 5.0, 0.011])  # seconds since the browser sent each tick
+    monkeypatch.setattr(pgmod, "_message_time", lambda: time.time() - next(ages))
     for value in range(1, 5):
         play.value = value
     assert pg.frames_dropped == 1 and pg.epoch == 3
