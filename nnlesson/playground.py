@@ -393,11 +393,9 @@ class Playground(widgets.VBox):
 
         c["dataset"] = widgets.Dropdown(options=DATASETS, value=s["dataset"],
                                         description="data", style=style, layout=small())
-        c["noise"] = widgets.FloatSlider(value=s["noise"], min=0, max=0.5, step=0.05,
-                                         description="noise", style=style, layout=small())
-        c["train_fraction"] = widgets.FloatSlider(value=s["train_fraction"], min=0.1, max=0.9,
-                                                  step=0.1, description="train part",
-                                                  style=style, layout=small())
+        c["noise"] = _exact_slider("noise", s["noise"], _steps(0, 0.5, 0.05), "210px")
+        c["train_fraction"] = _exact_slider("train part", s["train_fraction"],
+                                            _steps(0.1, 0.9, 0.1), "210px")
         c["batch_size"] = widgets.IntSlider(value=s["batch_size"], min=1, max=100,
                                             description="batch", style=style, layout=small())
         c["regenerate"] = widgets.Button(description="regenerate",
@@ -417,18 +415,17 @@ class Playground(widgets.VBox):
         c["activations"] = [widgets.Dropdown(options=list(ACTIVATIONS), value=a,
                                              layout=widgets.Layout(width="90px"))
                             for a in acts]
-        c["dropout"] = widgets.FloatSlider(value=s["dropout"], min=0, max=0.9, step=0.05,
-                                           description="dropout p", style=style, layout=small())
+        c["dropout"] = _exact_slider("dropout p", s["dropout"], _steps(0, 0.9, 0.05), "210px")
         c["init"] = widgets.Dropdown(options=INITS, value=s["init"], description="init",
                                      style=style, layout=widgets.Layout(width="150px"))
-        c["init_scale"] = _log_slider("init scale", s["init_scale"], INIT_SCALES)
-        c["learning_rate"] = _log_slider("learning rate", s["learning_rate"], RATES)
-        c["momentum"] = widgets.FloatSlider(value=s["momentum"], min=0, max=0.99, step=0.01,
-                                            description="momentum", style=style, layout=small())
+        c["init_scale"] = _exact_slider("init scale", s["init_scale"], INIT_SCALES)
+        c["learning_rate"] = _exact_slider("learning rate", s["learning_rate"], RATES)
+        c["momentum"] = _exact_slider("momentum", s["momentum"],
+                                      _steps(0, 0.9, 0.1) + [0.95, 0.99], "210px")
         c["regularization"] = widgets.Dropdown(options=REGULARIZATIONS,
                                                value=s["regularization"], description="reg.",
                                                style=style, layout=widgets.Layout(width="130px"))
-        c["reg_rate"] = _log_slider("reg. rate", s["reg_rate"], RATES)
+        c["reg_rate"] = _exact_slider("reg. rate", s["reg_rate"], RATES)
         c["early_stopping"] = widgets.Checkbox(value=s["early_stopping"],
                                                description="early stopping", indent=False,
                                                layout=widgets.Layout(width="120px"))
@@ -855,16 +852,23 @@ class Playground(widgets.VBox):
         return bundle
 
 
-def _log_slider(description, value, choices):
-    """A slider over exact values spaced like Playground's menus, ``value`` among them.
+def _steps(low, high, step):
+    """low, low + step, ..., high, rounded to 2 decimals (0.3, not 0.30000000000000004)."""
+    return [round(v, 2) for v in np.arange(low, high + step / 2, step)]
 
-    (A FloatLogSlider would move 0.03 to 10^-1.52 = 0.0302 in the browser: runs would differ.)
+
+def _exact_slider(description, value, choices, width="260px"):
+    """A slider over exact values (``choices`` and ``value`` itself), never rounded.
+
+    A FloatSlider or FloatLogSlider snaps its value to its step grid in the browser and sends the
+    snapped value back (a learning rate of 0.03 became 10^-1.52 = 0.0302): runs would differ
+    between the browser and a script. A SelectionSlider sends an index into exact values.
     """
     options = sorted(set(choices) | {value})
     return widgets.SelectionSlider(options=[(f"{v:g}", v) for v in options], value=value,
                                    description=description,
                                    style={"description_width": "initial"},
-                                   layout=widgets.Layout(width="260px"))
+                                   layout=widgets.Layout(width=width))
 
 
 def _wrap(text, width=44):

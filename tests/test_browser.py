@@ -249,5 +249,14 @@ def test_playground_plays_and_pauses_within_one_frame_in_jupyterlab(lab, page):
     assert stopped_at - paused_at <= 1, f"{stopped_at - paused_at} frames after pause"
     page.wait_for_timeout(1000)
     assert page.evaluate(EPOCH_SHOWN) == stopped_at
+    # The kernel's side: the run kept its exact settings (the browser did not round them) and
+    # counted the same epochs as the picture.
+    for command in ("notebook:insert-cell-below", "notebook:enter-edit-mode"):
+        page.evaluate(f"window.jupyterapp.commands.execute('{command}')")
+    page.keyboard.type("print(pg.state['learning_rate'], pg.state['changes'], pg.epoch)")
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-cell')")
+    stdout = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stdout"]'
+    page.wait_for_selector(stdout, timeout=30_000)
+    assert page.inner_text(stdout).split() == ["0.03", "[]", str(stopped_at)]
     assert_no_error_shown(page, "playground")
     page.screenshot(path=str(root / "playground.png"))

@@ -414,3 +414,15 @@ def test_lesson_learning_rate_3_zigzags_and_sometimes_gets_stuck():
         assert rises[0] <= 4 and rises[1] >= 7, (seed, rises)  # the numbers the lesson gives
         accuracy.append(acc)
     assert max(accuracy) >= 0.95 and min(accuracy) <= 0.6, accuracy
+
+
+def test_sliders_hold_exact_values_even_off_their_grid():
+    # A float slider in the browser snaps to its grid and sends the snapped value back (0.03
+    # came back as 0.0302 from a log slider): every float control is a slider over exact values.
+    pg = playground(learning_rate=0.05, dropout=0.33, momentum=0.42, noise=0.07, init_scale=1.7)
+    for name, value in (("learning_rate", 0.05), ("dropout", 0.33), ("momentum", 0.42),
+                        ("noise", 0.07), ("init_scale", 1.7)):
+        assert pg.controls[name].value == value and pg.state[name] == value
+    assert 0.03 in pg.controls["learning_rate"].options[5] and pg.run.optimizer.lr == 0.05
+    pg.controls["learning_rate"].index = pg.controls["learning_rate"].index + 1
+    assert pg.run.optimizer.lr == 0.1  # the next step of Playground's menu
