@@ -895,7 +895,7 @@ def _message_time():
     return date.timestamp()
 
 
-def playground(**settings):
+def playground(dataset="circle", /, **settings):
     """TensorFlow Playground in the notebook, trained live with nnlesson's layers.
 
     Every setting is a keyword (defaults are Playground's: circle data, two hidden layers of 4 and
@@ -911,6 +911,14 @@ def playground(**settings):
       ``epochs_per_frame``, ``interval`` (ms between frames), ``changes`` (see ``state``);
     - picture: ``unit_heatmaps``, ``show_weights``; ``hide``: names of controls to hide.
 
-    Returns the widget; ``pg.state`` gives the settings back, ``pg.step()`` trains one frame.
+    The data set may also come first: ``playground("spiral", hidden=[8, 8])``.
+    Returns the widget; ``pg.state`` gives the settings back, ``pg.step()`` trains one frame,
+    ``pg.train(epochs)`` trains without drawing in between.
     """
+    if "dataset" in settings:
+        if dataset != "circle":
+            raise TypeError(f"{WHO}: the data set was given twice: {dataset!r} and "
+                            f"dataset={settings['dataset']!r}")
+    else:
+        settings["dataset"] = dataset
     return Playground(_settings(settings))

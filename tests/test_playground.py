@@ -43,6 +43,7 @@ def test_the_default_is_playgrounds_and_draws_a_readable_figure():
     dict(hidden=[8] * 6, features=list(pgmod.FEATURES), activations="pReLU", dropout=0.3),
     dict(dataset="bumps", hidden=[3], activations=["sigmoid"]),
     dict(hidden=[]),
+    dict(dataset="plane", unit_heatmaps=False, hidden=[8, 8, 8]),
 ])
 def test_the_figure_stays_readable_for_the_largest_and_smallest_networks(settings):
     pg = playground(**settings)
@@ -338,6 +339,14 @@ def test_playground_is_in_widgets():
 def test_bad_settings_raise_clear_errors(settings, error, match):
     with pytest.raises(error, match=match):
         playground(**settings)
+
+
+def test_the_data_set_may_come_first():
+    assert playground("xor").state["dataset"] == "xor"
+    with pytest.raises(TypeError, match="the data set was given twice: 'xor' and dataset='spiral'"):
+        playground("xor", dataset="spiral")
+    with pytest.raises(ValueError, match=r"dataset must be one of \['circle'"):
+        playground([4, 2])  # the hidden layers are a keyword
 
 
 def test_train_checks_its_argument():
