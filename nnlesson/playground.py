@@ -302,7 +302,9 @@ class Run:
                 idx = order[start:start + s["batch_size"]]
                 loss = loss_fn(model(self.F_train[idx]), self.y_train[idx])
                 if not np.isfinite(loss) or loss > EXPLODED:
-                    self.epoch += 1
+                    self.epoch += 1  # a part of an epoch ran: the curves get its losses too
+                    self.train_loss.append(self.loss(self.F_train, self.y_train))
+                    self.test_loss.append(self.loss(self.F_test, self.y_test))
                     self._halt(f"the training loss {'became' if np.isfinite(loss) else 'is'} "
                                f"{loss:.3g} in epoch {self.epoch}: the steps are too large "
                                f"(learning rate {s['learning_rate']:g}). Lower it and press "
@@ -365,7 +367,6 @@ class Playground(widgets.VBox):
         self.s = settings
         self.run = None
         self._background = None
-        self._last_tick = None
         self._min_delay = None
         self.frames_dropped = 0
         self.frame_times = []

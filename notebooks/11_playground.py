@@ -42,6 +42,7 @@ except ModuleNotFoundError:
 import numpy as np
 from IPython.display import display
 
+from nnlesson import checks
 from nnlesson.widgets import playground
 
 # %% [markdown]
@@ -217,3 +218,48 @@ display(exercise)
 # - Dropout keeps a large network from fitting single points: a smoother boundary, a higher
 #   training loss.
 # - A learning rate that is too large shows as a zig-zag loss curve, or as a loss that explodes.
+
+# %% [markdown]
+# ## Exercises
+#
+# The code exercise ends with a check: run the cell and it tells you at once whether your function
+# is right and, if not, what is wrong with it.
+#
+# **Exercise 1 (code).** A playground without hidden layers is one `Linear` layer on the features:
+# for the feature matrix `F` (one row per point, one column per feature, e.g. $x_1^2/36$ and
+# $x_2^2/36$) it computes the logits $z = F W^T + b$, one row per point. Write
+# `my_logits(F, W, b)`. (With it you could recompute `squares.predict(...)` from
+# `squares.weights()`: p(class 1) is the sigmoid of $z_1 - z_0$.)
+
+# %%
+def my_logits(F, W, b):
+    ### BEGIN SOLUTION
+    return F @ W.T + b
+    ### END SOLUTION
+
+
+checks.check_linear_forward(my_logits)
+
+# %% [markdown]
+# **Exercise 2 (short answer).** Which single input feature makes the xor data separable by a
+# network without hidden layers, and why?
+
+# %% [markdown]
+# ### BEGIN SOLUTION
+# $x_1 x_2$: a point is of class 1 exactly where the signs of $x_1$ and $x_2$ differ, that is where
+# $x_1 x_2 < 0$. In that feature the boundary is the straight line $x_1 x_2 = 0$, which one linear
+# layer can draw.
+# ### END SOLUTION
+
+# %% [markdown]
+# **Exercise 3 (short answer).** Reset gives the same weights bit for bit, and pressing play again
+# gives the same run, epoch after epoch. Which random choices, besides the initial weights, must
+# come from the seed for that to hold?
+
+# %% [markdown]
+# ### BEGIN SOLUTION
+# The order of the training points in every epoch (which points form each mini-batch) and, with
+# dropout, every dropout mask. The data and its split into training and test points come from the
+# data seed. If any of them came from fresh randomness, the same initial weights would still lead
+# to a different run.
+# ### END SOLUTION

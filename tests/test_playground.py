@@ -130,6 +130,7 @@ def test_nan_weights_are_caught_too():
     pg.run.linears[0].W.data[0, 0] = np.nan
     pg.step()
     assert "nan" in pg.halted and pg.epoch == 1
+    assert len(pg.run.train_loss) == len(pg.run.test_loss) == 2  # epoch 0 and epoch 1
 
 
 def test_data_controls_change_the_data():
