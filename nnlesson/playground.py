@@ -357,7 +357,8 @@ class Run:
 CLASS_MAP = LinearSegmentedColormap.from_list("class", [BLUE, "#FFFFFF", ORANGE])
 SIGN_MAP = LinearSegmentedColormap.from_list("sign", [VERMILLION, "#FFFFFF", BLUE])
 LINK_WIDTH, MAX_LINK_WIDTH = 1.5, 4.0  # points of line width per unit of |weight|, and a cap
-NODE = 0.72  # the side of a node's square, in the diagram's units (one unit between nodes)
+NODE = 0.72  # the side of a node's square, in the diagram's units (one unit between rows)
+GAP = 1.8  # between columns: room for the links to show their width and colour
 
 
 class Playground(widgets.VBox):
@@ -692,13 +693,12 @@ class Playground(widgets.VBox):
         widths = [len(s["features"]), *s["hidden"], 1]
         columns = len(widths)
         ys = [-(np.arange(w) - (w - 1) / 2) for w in widths]  # centred columns
-        self._node_xy = [(np.full(w, float(col)), y) for col, (w, y) in enumerate(zip(widths, ys))]
         segments = []
         for col in range(columns - 1):
             for j in range(widths[col + 1]):
                 for i in range(widths[col]):
-                    segments.append([(col + NODE / 2, ys[col][i]),
-                                     (col + 1 - NODE / 2, ys[col + 1][j])])
+                    segments.append([(GAP * col + NODE / 2, ys[col][i]),
+                                     (GAP * (col + 1) - NODE / 2, ys[col + 1][j])])
         links = LineCollection(segments, colors=BLUE, linewidths=1, alpha=0.85, zorder=1)
         ax.add_collection(links)
         grid = np.linspace(-DOMAIN, DOMAIN, GRID)
@@ -709,7 +709,8 @@ class Playground(widgets.VBox):
         unit_maps, boxes = [], []
         for col in range(columns):
             for k, y in enumerate(ys[col]):
-                extent = (col - NODE / 2, col + NODE / 2, y - NODE / 2, y + NODE / 2)
+                x = GAP * col
+                extent = (x - NODE / 2, x + NODE / 2, y - NODE / 2, y + NODE / 2)
                 if col == 0 or s["unit_heatmaps"] or col == columns - 1:
                     data = F[:, k].reshape(GRID, GRID) if col == 0 else np.zeros((GRID, GRID))
                     image = ax.imshow(data, origin="lower", extent=extent, cmap=SIGN_MAP,
@@ -725,11 +726,11 @@ class Playground(widgets.VBox):
                     fontsize=9)
         top = max(w for w in widths) / 2
         for col in range(1, columns - 1):
-            ax.text(col, top + 0.1, f"{s['hidden'][col - 1]}\n{s['activations'][col - 1]}",
+            ax.text(GAP * col, top + 0.1, f"{s['hidden'][col - 1]}\n{s['activations'][col - 1]}",
                     ha="center", va="bottom", fontsize=9)
-        ax.text(columns - 1 + NODE / 2 + 0.15, 0, "p(class 1)" if run.classify else "output",
-                ha="left", va="center", fontsize=9)
-        ax.set_xlim(-1.6, columns + 1.1)
+        ax.text(GAP * (columns - 1) + NODE / 2 + 0.15, 0,
+                "p(class 1)" if run.classify else "output", ha="left", va="center", fontsize=9)
+        ax.set_xlim(-1.6, GAP * (columns - 1) + 2.1)
         ax.set_ylim(-top - 0.1, top + 1.3)
         ax.set_aspect("equal")
         ax.set(xticks=[], yticks=[])  # no tick labels at all (set_axis_off only hides them)
