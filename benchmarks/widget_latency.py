@@ -59,3 +59,52 @@ def main():
 
 if __name__ == "__main__":
     main()
+
+
+# -- the playground: one animation frame (its training plus the redraw) ------------------------
+def playground_frame(frames=40):
+    """Median time of one playground frame at Playground's default size, unit heatmaps on.
+
+    The default: circle data, 500 points (250 for training, batch size 10: 25 SGD steps per
+    epoch), hidden layers of 4 and 2 tanh units, one epoch per frame. Target: median <= 50 ms
+    (20 frames per second). Printed beside it, measured in the same run: the training alone, the
+    redraw alone, and encoding the PNG alone (the floor of any redraw).
+    """
+    import io
+
+    import PIL.Image
+
+    from nnlesson.playground import playground
+
+    pg = playground(n=500, hidden=[4, 2], unit_heatmaps=True, epochs_per_frame=1)
+    for _ in range(5):  # warm up (first draw, caches)
+        pg.step()
+    pg.frame_times.clear()
+    train, redraw, encode = [], [], []
+    pixels = np.asarray(PIL.Image.open(io.BytesIO(pg.image.value)).convert("RGB"))
+    for _ in range(frames):
+        pg.step()  # what one tick of the Play timer does
+        start = time.perf_counter()
+        pg.run.train_epoch()
+        train.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        pg.redraw()
+        redraw.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        PIL.Image.fromarray(pixels).save(io.BytesIO(), format="png", compress_level=1)
+        encode.append(time.perf_counter() - start)
+    frame = 1000 * np.median(pg.frame_times)
+    print(f"\nplayground frame at the default size ({frames} frames, epoch {pg.epoch}):")
+    print(f"{'part':26} {'median ms':>10} {'worst ms':>9}")
+    for name, times in (("frame (train + redraw)", pg.frame_times), ("train one epoch", train),
+                        ("redraw", redraw), ("encode the PNG only", encode)):
+        print(f"{name:26} {1000 * np.median(times):10.1f} {1000 * max(times):9.1f}")
+    print(f"frame / PNG encoding: {frame / (1000 * np.median(encode)):.1f}x; "
+          f"target: frame median <= 50 ms: {'met' if frame <= 50 else 'NOT met'}")
+    return frame
+
+
+if __name__ == "__main__":
+    import sys
+
+    playground_frame(frames=5 if "--quick" in sys.argv else 40)

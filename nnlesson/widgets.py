@@ -456,3 +456,6 @@ def backprop_explorer(loss):
     explorer.step, explorer.steps, explorer.state = slider, steps, state
     explorer.outlines, explorer.boxes = outlines, boxes
     return explorer
+
+
+from .playground import playground  # noqa: E402,F401  (the live playground, its own module)

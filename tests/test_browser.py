@@ -210,3 +210,55 @@ def test_an_unrun_lesson_shows_each_explorer_as_a_picture(lab, page):
              .map(o => o.getAttribute('data-mime-type')))""")
     assert mimes == [["image/png"]]
     assert "Error displaying widget" not in page.content()
+
+
+EPOCH_SHOWN = """() => {
+    const status = [...document.querySelectorAll('.widget-html-content')]
+        .find(e => e.innerText.startsWith('epoch '));
+    return status ? parseInt(status.innerText.slice(6)) : null;
+}"""
+
+
+def test_playground_plays_and_pauses_within_one_frame_in_jupyterlab(lab, page):
+    base, root = lab
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "from nnlesson.widgets import playground\n"
+        "pg = playground(interval=200, epochs_per_frame=1)\npg")])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                       "language": "python"}
+    nbformat.write(notebook, root / "notebooks" / "playground_live.ipynb")
+    page.goto(f"{base}/lab/workspaces/playground/tree/playground_live.ipynb?reset&token={TOKEN}")
+    page.wait_for_function(KERNEL_IDLE, timeout=90_000)
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_function(ALL_CELLS_RAN, timeout=120_000)
+    page.wait_for_selector(".widget-play button", timeout=60_000)
+    page.wait_for_function(f"() => ({EPOCH_SHOWN})() === 0", timeout=30_000)
+    picture = "() => document.querySelector('img.widget-image').src"
+    before = page.evaluate(picture)
+
+    page.click(".widget-play button:has(.fa-play)")
+    page.wait_for_function(f"() => ({EPOCH_SHOWN})() >= 3", timeout=60_000)
+    assert page.evaluate(picture) != before  # the picture follows the training
+
+    page.click(".widget-play button:has(.fa-pause)")
+    paused_at = page.evaluate(EPOCH_SHOWN)
+    page.wait_for_timeout(2000)  # ten timer intervals
+    stopped_at = page.evaluate(EPOCH_SHOWN)
+    assert stopped_at - paused_at <= 1, f"{stopped_at - paused_at} frames after pause"
+    page.wait_for_timeout(1000)
+    assert page.evaluate(EPOCH_SHOWN) == stopped_at
+    # The kernel's side: the run kept its exact settings (the browser did not round them) and
+    # counted the same epochs as the picture.
+    for command in ("notebook:insert-cell-below", "notebook:enter-edit-mode"):
+        page.evaluate(f"window.jupyterapp.commands.execute('{command}')")
+    # _min_delay: the ticks' send times were read from the browser's messages (frame dropping)
+    page.keyboard.type("print(pg.state['learning_rate'], pg.state['changes'], pg.epoch, "
+                       "pg._min_delay is not None)")
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-cell')")
+    stdout = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stdout"]'
+    page.wait_for_selector(stdout, timeout=30_000)
+    assert page.inner_text(stdout).split() == ["0.03", "[]", str(stopped_at), "True"]
+    assert_no_error_shown(page, "playground")
+    page.screenshot(path=str(root / "playground.png"))

@@ -1,0 +1,926 @@
+"""The playground: TensorFlow Playground inside the notebook, trained live with nnlesson's layers.
+
+``pg = playground()`` shows a data set, a network and its training, as Playground does: press play
+and watch the decision boundary, every hidden unit and the loss curves change. Everything is
+nnlesson's own code: ``Linear``, ``Tanh`` ... ``PReLU`` (its alpha is learned), ``Dropout``, ``SGD``
+with momentum and ``EarlyStopping``.
+
+What it adds to Playground:
+
+- an activation per layer, dropout, pReLU, initialisation scheme and scale, momentum, early
+  stopping (it watches the test loss: Playground has no separate validation set);
+- ``reset`` restores the same initial weights, bit for bit (the run is a function of the seed);
+  ``new seed`` draws other ones;
+- a loss that becomes NaN or explodes pauses training and says so on the picture;
+- ``pg.state`` is a plain dict of every setting, the seed and the epoch, and
+  ``playground(**pg.state)`` rebuilds the same run (training settings changed during a run are
+  logged in ``state["changes"]`` and replayed); ``hide=[...]`` hides controls for a focused
+  exercise;
+- the weights on demand (the ``weights`` toggle lists them; ``pg.weights()`` returns them).
+
+The data live on the square [-6, 6]^2, as in Playground. The network sees each input feature
+scaled to about [-1, 1]: x1 / 6, x2 / 6, x1^2 / 36, x2^2 / 36, x1 x2 / 36, sin x1, sin x2.
+Classification data have two classes and the network two outputs (softmax cross-entropy); the
+picture shows p(class 1), and the links into the output node show W[1] - W[0], the weights that
+move p(class 1). Regression data have one output (mean squared error).
+
+Animation: ``ipywidgets.Play`` ticks in the browser; each tick trains ``epochs_per_frame`` epochs
+(one epoch: every training point once, in mini-batches) and redraws. A tick that waited in the
+kernel's queue for longer than one timer interval is dropped, so a slow kernel never builds a
+backlog and pause takes effect within one frame.
+"""
+
+import base64
+import io
+import time
+
+import ipywidgets as widgets
+import matplotlib
+import matplotlib.patches
+import numpy as np
+import PIL.Image
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
+from matplotlib.colors import LinearSegmentedColormap
+from matplotlib.figure import Figure
+
+from ._util import check_number
+from .data import make_circles, make_moons, make_xor
+from .layers import Dropout, Linear, PReLU, ReLU, Sequential, Sigmoid, Tanh, no_grad
+from .losses import MSELoss, SoftmaxCrossEntropy
+from .optim import SGD
+from .plot import BLACK, BLUE, GREY, MAX_WIDTH, ORANGE, PURPLE, STYLE, VERMILLION
+from .train import EarlyStopping
+
+WHO = "playground"
+CLASSIFICATION = ("circle", "xor", "gauss", "spiral", "moons")
+REGRESSION = ("plane", "bumps")
+DATASETS = CLASSIFICATION + REGRESSION
+FEATURES = {  # name -> (label in the diagram, function of the data's x1, x2 (on [-6, 6]))
+    "x1": ("$x_1$", lambda a, b: a / 6),
+    "x2": ("$x_2$", lambda a, b: b / 6),
+    "x1^2": ("$x_1^2$", lambda a, b: a * a / 36),
+    "x2^2": ("$x_2^2$", lambda a, b: b * b / 36),
+    "x1x2": ("$x_1 x_2$", lambda a, b: a * b / 36),
+    "sin x1": (r"$\sin x_1$", lambda a, b: np.sin(a)),
+    "sin x2": (r"$\sin x_2$", lambda a, b: np.sin(b)),
+}
+ACTIVATIONS = {"linear": None, "sigmoid": Sigmoid, "tanh": Tanh, "ReLU": ReLU, "pReLU": PReLU}
+INITS = ("glorot", "he", "uniform")
+RATES = (1e-5, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)  # Playground's menu
+INIT_SCALES = (0.01, 0.03, 0.1, 0.3, 0.5, 1.0, 2.0, 3.0, 10.0)
+REGULARIZATIONS = ("none", "L1", "L2")
+MAX_LAYERS, MAX_UNITS = 6, 8
+# Settings that change the training of a running network; changing one during a run is logged in
+# state["changes"] and replayed by playground(**state). Every other setting restarts the run.
+TRAINING_SETTINGS = ("learning_rate", "momentum", "regularization", "reg_rate", "batch_size",
+                     "early_stopping", "patience")
+EXPLODED = 1e3  # a training loss above this (or NaN) pauses training: the steps are too large
+GRID = 40  # heatmaps are computed on GRID x GRID points of the square
+DOMAIN = 6.0
+
+DEFAULTS = dict(dataset="circle", n=500, noise=0.0, train_fraction=0.5, batch_size=10,
+                data_seed=0, features=("x1", "x2"), hidden=(4, 2), activations="tanh",
+                dropout=0.0, init="glorot", init_scale=1.0, learning_rate=0.03, momentum=0.0,
+                regularization="none", reg_rate=0.001, early_stopping=False, patience=10,
+                seed=0, epoch=0, epochs_per_frame=1, unit_heatmaps=True, show_weights=False,
+                interval=100, changes=(), hide=())
+CONTROLS = ("dataset", "noise", "train_fraction", "batch_size", "regenerate", "features",
+            "layers", "units", "activations", "dropout", "init", "init_scale", "learning_rate",
+            "momentum", "regularization", "reg_rate", "early_stopping", "patience", "play",
+            "step", "reset", "new_seed", "unit_heatmaps", "show_weights", "epochs_per_frame")
+
+
+# -- data --------------------------------------------------------------------------------------
+def make_data(dataset, n=500, *, noise=0.0, rng=None):
+    """``X`` of shape (n, 2) on about [-6, 6]^2 and ``y``: classes (n,) or targets (n, 1).
+
+    ``noise`` from 0 to 0.5 is Playground's 0-50 %; nnlesson's generators make circle, xor and
+    moons, rescaled to Playground's square.
+    """
+    rng = np.random.default_rng(rng)
+    if dataset == "circle":
+        X, y = make_circles(n, noise=0.4 * noise, factor=0.45, rng=rng)
+        return 5 * X, 1 - y  # the inner disc is class 0, the ring class 1
+    if dataset == "xor":
+        X, y = make_xor(n, noise=1.2 * noise + 0.35, rng=rng)
+        return 3 * X, y
+    if dataset == "spiral":  # Playground's: 1.75 turns (nnlesson's make_spirals turns less)
+        y = rng.permutation(np.arange(n) % 2)
+        r = rng.uniform(0, 1, size=n)
+        t = 1.75 * 2 * np.pi * r + np.pi * y
+        X = 5 * r[:, None] * np.column_stack([np.sin(t), np.cos(t)])
+        return X + rng.uniform(-1, 1, size=(n, 2)) * 2 * noise, y
+    if dataset == "moons":
+        X, y = make_moons(n, noise=0.1 + 0.5 * noise, rng=rng)
+        return 3.2 * (X - [0.5, 0.25]), y
+    if dataset == "gauss":
+        y = rng.permutation(np.arange(n) % 2)
+        centre = np.where(y[:, None] == 1, 2.0, -2.0)
+        return centre + rng.normal(0, 1.0 + 2 * noise, size=(n, 2)), y
+    X = rng.uniform(-DOMAIN, DOMAIN, size=(n, 2))
+    if dataset == "plane":
+        target = (X[:, 0] + X[:, 1]) / 12
+    else:  # "bumps": a positive and a negative Gaussian bump
+        target = (np.exp(-np.sum((X - 2.5) ** 2, axis=1) / 8)
+                  - np.exp(-np.sum((X + 2.5) ** 2, axis=1) / 8))
+    return X, (target + rng.normal(0, noise, size=n))[:, None]
+
+
+def feature_matrix(X, features):
+    """The network's input: one column per feature name, computed from X of shape (n, 2)."""
+    return np.column_stack([FEATURES[f][1](X[:, 0], X[:, 1]) for f in features])
+
+
+# -- checks ------------------------------------------------------------------------------------
+def _choice(value, name, options):
+    if value not in options:
+        raise ValueError(f"{WHO}: {name} must be one of {list(options)}, got {value!r}")
+    return value
+
+
+def _settings(given):
+    """Every setting checked, with lists made plain (what ``state`` holds)."""
+    unknown = sorted(set(given) - set(DEFAULTS))
+    if unknown:
+        raise TypeError(f"{WHO}: unknown setting(s) {unknown}; the settings are {list(DEFAULTS)}")
+    s = {**DEFAULTS, **given}
+    _choice(s["dataset"], "dataset", DATASETS)
+    s["n"] = check_number(s["n"], "n (number of points)", WHO, low=20, high=2000, integer=True)
+    s["noise"] = check_number(s["noise"], "noise", WHO, low=0, high=0.5)
+    s["train_fraction"] = check_number(s["train_fraction"], "train_fraction", WHO, low=0.1,
+                                       high=0.9)
+    s["batch_size"] = check_number(s["batch_size"], "batch_size", WHO, low=1, high=100,
+                                   integer=True)
+    s["data_seed"] = check_number(s["data_seed"], "data_seed", WHO, low=0, integer=True)
+    if isinstance(s["features"], str):
+        raise TypeError(f"{WHO}: features must be a list of names such as ['x1', 'x2'], "
+                        f"got the string {s['features']!r}")
+    features = list(s["features"])
+    for f in features:
+        _choice(f, "each feature", FEATURES)
+    if not features:
+        raise ValueError(f"{WHO}: features needs at least one of {list(FEATURES)}, got []")
+    s["features"] = [f for f in FEATURES if f in features]  # the diagram's fixed order
+    if isinstance(s["hidden"], (int, np.integer)):
+        raise TypeError(f"{WHO}: hidden must be a list of layer widths such as [4, 2], "
+                        f"got {s['hidden']!r}")
+    hidden = list(s["hidden"])
+    if len(hidden) > MAX_LAYERS:
+        raise ValueError(f"{WHO}: hidden may have 0 to {MAX_LAYERS} layers, got {len(hidden)}")
+    s["hidden"] = [check_number(h, f"hidden[{i}] (units in layer {i + 1})", WHO, low=1,
+                                high=MAX_UNITS, integer=True) for i, h in enumerate(hidden)]
+    acts = s["activations"]
+    acts = [acts] * len(hidden) if isinstance(acts, str) else list(acts)
+    if len(acts) != len(hidden):
+        raise ValueError(f"{WHO}: activations needs one name per hidden layer ({len(hidden)}), "
+                         f"got {len(acts)}: {acts}")
+    for a in acts:
+        _choice(a, "each activation", ACTIVATIONS)
+    s["activations"] = acts
+    s["dropout"] = check_number(s["dropout"], "dropout (drop probability)", WHO, low=0,
+                                high=0.9)
+    _choice(s["init"], "init", INITS)
+    s["init_scale"] = check_number(s["init_scale"], "init_scale", WHO, low=0.01, high=10)
+    s["learning_rate"] = check_number(s["learning_rate"], "learning_rate", WHO, low=1e-5,
+                                      high=10)
+    s["momentum"] = check_number(s["momentum"], "momentum", WHO, low=0, high=0.99)
+    _choice(s["regularization"], "regularization", REGULARIZATIONS)
+    s["reg_rate"] = check_number(s["reg_rate"], "reg_rate", WHO, low=1e-5, high=10)
+    if not isinstance(s["early_stopping"], (bool, np.bool_)):
+        raise TypeError(f"{WHO}: early_stopping must be True or False, got {s['early_stopping']!r}")
+    s["early_stopping"] = bool(s["early_stopping"])
+    s["patience"] = check_number(s["patience"], "patience", WHO, low=1, high=200, integer=True)
+    s["seed"] = check_number(s["seed"], "seed", WHO, low=0, integer=True)
+    s["epoch"] = check_number(s["epoch"], "epoch", WHO, low=0, high=100_000, integer=True)
+    s["epochs_per_frame"] = check_number(s["epochs_per_frame"], "epochs_per_frame", WHO, low=1,
+                                         high=20, integer=True)
+    s["interval"] = check_number(s["interval"], "interval (ms per frame)", WHO, low=20,
+                                 high=5000, integer=True)
+    for flag in ("unit_heatmaps", "show_weights"):
+        s[flag] = bool(s[flag])
+    changes = []
+    for change in s["changes"]:
+        try:
+            epoch, name, old, new = change
+        except (TypeError, ValueError):
+            raise ValueError(f"{WHO}: each change must be [epoch, setting, old, new], "
+                             f"got {change!r}") from None
+        _choice(name, "a changed setting", TRAINING_SETTINGS)
+        changes.append([int(epoch), name, old, new])
+    s["changes"] = changes
+    hide = [s["hide"]] if isinstance(s["hide"], str) else list(s["hide"])
+    for h in hide:
+        _choice(h, "each name in hide", CONTROLS)
+    s["hide"] = hide
+    return s
+
+
+# -- the network -------------------------------------------------------------------------------
+class Run:
+    """One training run, with no widgets: data, model, optimiser, epoch and losses.
+
+    Everything random comes from ``settings["data_seed"]`` (data, split) and ``settings["seed"]``
+    (weights, batch order, dropout masks), so the same settings give the same run, bit for bit.
+    """
+
+    def __init__(self, settings):
+        self.s = settings
+        self.classify = settings["dataset"] in CLASSIFICATION
+        X, y = make_data(settings["dataset"], settings["n"], noise=settings["noise"],
+                         rng=settings["data_seed"])
+        order = np.random.default_rng([settings["data_seed"], 1]).permutation(len(X))
+        n_train = int(round(settings["train_fraction"] * len(X)))
+        self.X_train, self.y_train = X[order[:n_train]], y[order[:n_train]]
+        self.X_test, self.y_test = X[order[n_train:]], y[order[n_train:]]
+        self.F_train = feature_matrix(self.X_train, settings["features"])
+        self.F_test = feature_matrix(self.X_test, settings["features"])
+        self.restart()
+
+    def restart(self):
+        """Epoch 0: the initial weights drawn from the seed, a fresh optimiser and loss record."""
+        s = self.s
+        rng = np.random.default_rng([s["seed"], 0])
+        layers, n_in = [], len(s["features"])
+        for units, name in zip(s["hidden"], s["activations"]):
+            layers.append(self._linear(n_in, units, rng))
+            if ACTIVATIONS[name] is not None:
+                layers.append(ACTIVATIONS[name]())
+            if s["dropout"]:
+                layers.append(Dropout(s["dropout"], rng=np.random.default_rng([s["seed"],
+                                                                                 2 + len(layers)])))
+            n_in = units
+        layers.append(self._linear(n_in, 2 if self.classify else 1, rng))
+        self.model = Sequential(*layers)
+        self.linears = [layer for layer in layers if isinstance(layer, Linear)]
+        self.loss_fn = SoftmaxCrossEntropy() if self.classify else MSELoss()
+        self.optimizer = SGD(self.model.parameters(), lr=s["learning_rate"],
+                             momentum=s["momentum"])
+        if self.optimizer.velocity is None:  # so that momentum can be switched on during a run
+            self.optimizer.velocity = [np.zeros_like(p.data) for p in self.optimizer.parameters]
+        self.stopper = EarlyStopping(s["patience"])
+        self.best = None  # the parameters of the best epoch so far (early stopping)
+        self.shuffle = np.random.default_rng([s["seed"], 1])
+        self.epoch = 0
+        self.halted = ""  # why training stopped (NaN, explosion, early stopping), or ""
+        self.train_loss, self.test_loss = [self.loss(self.F_train, self.y_train)], []
+        self.test_loss.append(self.loss(self.F_test, self.y_test))
+
+    def _linear(self, n_in, n_out, rng):
+        init = self.s["init"]
+        layer = Linear(n_in, n_out, rng=rng, init="he" if init == "he" else "glorot")
+        if init == "uniform":  # Playground's own: U(-0.5, 0.5)
+            layer.W.data[...] = rng.uniform(-0.5, 0.5, size=layer.W.shape)
+        layer.W.data *= self.s["init_scale"]
+        return layer
+
+    def loss(self, F, y):
+        """The data loss (no regularisation term) of the model in eval mode."""
+        self.model.eval()
+        with no_grad(), np.errstate(all="ignore"):
+            return self.loss_fn(self.model(F), y)
+
+    def apply(self, name, value):
+        """Change a training setting of the running network."""
+        self.s[name] = value
+        if name == "learning_rate":
+            self.optimizer.lr = value
+        elif name == "momentum":
+            self.optimizer.momentum = value
+        elif name == "patience":
+            self.stopper.patience = value
+
+    def train_epoch(self):
+        """One epoch of mini-batch SGD; sets ``halted`` if the loss explodes or stops improving."""
+        if self.halted:
+            return
+        s, model, loss_fn = self.s, self.model, self.loss_fn
+        order = self.shuffle.permutation(len(self.F_train))
+        model.train()
+        with np.errstate(all="ignore"):  # divergence is caught below and shown on the picture
+            for start in range(0, len(order), s["batch_size"]):
+                idx = order[start:start + s["batch_size"]]
+                loss = loss_fn(model(self.F_train[idx]), self.y_train[idx])
+                if not np.isfinite(loss) or loss > EXPLODED:
+                    self.epoch += 1  # a part of an epoch ran: the curves get its losses too
+                    self.train_loss.append(self.loss(self.F_train, self.y_train))
+                    self.test_loss.append(self.loss(self.F_test, self.y_test))
+                    self._halt(f"the training loss {'became' if np.isfinite(loss) else 'is'} "
+                               f"{loss:.3g} in epoch {self.epoch}: the steps are too large "
+                               f"(learning rate {s['learning_rate']:g}). Lower it and press "
+                               f"reset.")
+                    return
+                model.backward_params(loss_fn.backward())
+                if s["regularization"] != "none":  # on the weights only, as Playground does
+                    for layer in self.linears:
+                        W = layer.W
+                        W.grad += s["reg_rate"] * (np.sign(W.data) if s["regularization"] == "L1"
+                                                   else W.data)
+                self.optimizer.step()
+        self.epoch += 1
+        self.train_loss.append(self.loss(self.F_train, self.y_train))
+        self.test_loss.append(self.loss(self.F_test, self.y_test))
+        if not np.isfinite(self.train_loss[-1]) or self.train_loss[-1] > EXPLODED:
+            self._halt(f"the training loss is {self.train_loss[-1]:.3g} after epoch {self.epoch}: "
+                       f"the weights exploded (learning rate {s['learning_rate']:g}). Lower it "
+                       f"and press reset.")
+        elif s["early_stopping"]:
+            stop = self.stopper.step(self.test_loss[-1], self.epoch)
+            if self.stopper.best_epoch == self.epoch:
+                self.best = [p.data.copy() for p in model.parameters()]
+            if stop:
+                for p, data in zip(model.parameters(), self.best):
+                    p.data[...] = data
+                self.halted = (f"Early stopping after epoch {self.epoch}: the test loss has not "
+                               f"improved for {self.stopper.patience} epochs; the weights of "
+                               f"epoch {self.stopper.best_epoch} are restored.")
+
+    def _halt(self, why):
+        self.halted = "Training paused: " + why
+
+    def activations_on(self, F):
+        """Output per hidden layer (after its activation) and the final output, in eval mode."""
+        self.model.eval()
+        outputs = []
+        with no_grad(), np.errstate(all="ignore"):
+            x = F
+            for layer in self.model:
+                x = layer(x)
+                if isinstance(layer, Linear):
+                    outputs.append(x)
+                elif not isinstance(layer, Dropout):
+                    outputs[-1] = x
+        return outputs
+
+
+# -- the picture -------------------------------------------------------------------------------
+CLASS_MAP = LinearSegmentedColormap.from_list("class", [BLUE, "#FFFFFF", ORANGE])
+SIGN_MAP = LinearSegmentedColormap.from_list("sign", [VERMILLION, "#FFFFFF", BLUE])
+LINK_WIDTH, MAX_LINK_WIDTH = 1.5, 4.0  # points of line width per unit of |weight|, and a cap
+NODE = 0.72  # the side of a node's square, in the diagram's units (one unit between rows)
+GAP = 1.8  # between columns: room for the links to show their width and colour
+
+
+class Playground(widgets.VBox):
+    """The widget; build it with :func:`playground`. Controls are in ``pg.controls``."""
+
+    def __init__(self, settings):
+        self.s = settings
+        self.run = None
+        self._background = None
+        self._min_delay = None
+        self.frames_dropped = 0
+        self.frame_times = []
+        self._build_controls()
+        self.image = widgets.Image(format="png", layout=widgets.Layout(width="900px"))
+        self.status = widgets.HTML()
+        self.weights_html = widgets.HTML()
+        rows = [widgets.HBox([c for c in row if c is not None]) for row in self._rows]
+        super().__init__([*rows, self.status, self.image, self.weights_html])
+        changes = settings["changes"]
+        self._new_run()
+        self.s["changes"] = changes
+        self._train_to(settings["epoch"])
+        self._hide(settings["hide"])
+        self.redraw(full=True)
+
+    # -- controls ------------------------------------------------------------------------------
+    def _build_controls(self):
+        s = self.s
+        style = {"description_width": "initial"}
+        c = {}
+
+        def small():  # a Layout of its own for each control: hiding one must not hide others
+            return widgets.Layout(width="210px")
+
+        c["dataset"] = widgets.Dropdown(options=DATASETS, value=s["dataset"],
+                                        description="data", style=style, layout=small())
+        c["noise"] = _exact_slider("noise", s["noise"], _steps(0, 0.5, 0.05), "210px")
+        c["train_fraction"] = _exact_slider("train part", s["train_fraction"],
+                                            _steps(0.1, 0.9, 0.1), "210px")
+        c["batch_size"] = widgets.IntSlider(value=s["batch_size"], min=1, max=100,
+                                            description="batch", style=style, layout=small())
+        c["regenerate"] = widgets.Button(description="regenerate",
+                                         tooltip="new data: the next data seed")
+        c["features"] = widgets.SelectMultiple(options=list(FEATURES), value=s["features"],
+                                               rows=7, description="features", style=style,
+                                               layout=widgets.Layout(width="170px"))
+        c["layers"] = widgets.IntSlider(value=len(s["hidden"]), min=0, max=MAX_LAYERS,
+                                        description="hidden layers", style=style, layout=small())
+        units = s["hidden"] + [4] * (MAX_LAYERS - len(s["hidden"]))
+        acts = s["activations"] + [s["activations"][-1] if s["activations"] else "tanh"] * (
+            MAX_LAYERS - len(s["activations"]))
+        c["units"] = [widgets.BoundedIntText(value=u, min=1, max=MAX_UNITS,
+                                             description=f"layer {i + 1}", style=style,
+                                             layout=widgets.Layout(width="110px"))
+                      for i, u in enumerate(units)]
+        c["activations"] = [widgets.Dropdown(options=list(ACTIVATIONS), value=a,
+                                             layout=widgets.Layout(width="90px"))
+                            for a in acts]
+        c["dropout"] = _exact_slider("dropout p", s["dropout"], _steps(0, 0.9, 0.05), "210px")
+        c["init"] = widgets.Dropdown(options=INITS, value=s["init"], description="init",
+                                     style=style, layout=widgets.Layout(width="150px"))
+        c["init_scale"] = _exact_slider("init scale", s["init_scale"], INIT_SCALES)
+        c["learning_rate"] = _exact_slider("learning rate", s["learning_rate"], RATES)
+        c["momentum"] = _exact_slider("momentum", s["momentum"],
+                                      _steps(0, 0.9, 0.1) + [0.95, 0.99], "210px")
+        c["regularization"] = widgets.Dropdown(options=REGULARIZATIONS,
+                                               value=s["regularization"], description="reg.",
+                                               style=style, layout=widgets.Layout(width="130px"))
+        c["reg_rate"] = _exact_slider("reg. rate", s["reg_rate"], RATES)
+        c["early_stopping"] = widgets.Checkbox(value=s["early_stopping"],
+                                               description="early stopping", indent=False,
+                                               layout=widgets.Layout(width="120px"))
+        c["patience"] = widgets.IntSlider(value=s["patience"], min=1, max=200,
+                                          description="patience", style=style, layout=small())
+        c["play"] = widgets.Play(value=0, min=0, max=10**9, step=1, interval=s["interval"],
+                                 show_repeat=False, description="play")
+        c["step"] = widgets.Button(description="step", tooltip="train one frame")
+        c["reset"] = widgets.Button(description="reset",
+                                    tooltip="back to epoch 0, the same initial weights")
+        c["new_seed"] = widgets.Button(description="new seed",
+                                       tooltip="other initial weights (the next seed)")
+        c["unit_heatmaps"] = widgets.Checkbox(value=s["unit_heatmaps"], description="unit maps",
+                                              indent=False, layout=widgets.Layout(width="100px"))
+        c["show_weights"] = widgets.ToggleButton(value=s["show_weights"], description="weights",
+                                                 tooltip="list every weight below the picture")
+        c["epochs_per_frame"] = widgets.IntSlider(value=s["epochs_per_frame"], min=1, max=20,
+                                                  description="epochs/frame", style=style,
+                                                  layout=small())
+        self.controls = c
+        for name in ("dataset", "noise", "train_fraction", "features", "layers", "dropout",
+                     "init", "init_scale"):
+            c[name].observe(lambda change: self._restart_from_controls(), names="value")
+        for widget in c["units"] + c["activations"]:
+            widget.observe(lambda change: self._restart_from_controls(), names="value")
+        for name in TRAINING_SETTINGS:
+            c[name].observe(lambda change, name=name: self._training_setting(name, change.new),
+                            names="value")
+        c["regenerate"].on_click(lambda _: self._regenerate())
+        c["reset"].on_click(lambda _: self.reset())
+        c["new_seed"].on_click(lambda _: self.new_seed())
+        c["step"].on_click(lambda _: self.step())
+        c["play"].observe(self._tick, names="value")
+        c["unit_heatmaps"].observe(lambda change: self._flag("unit_heatmaps", change.new),
+                                   names="value")
+        c["show_weights"].observe(lambda change: self._flag("show_weights", change.new),
+                                  names="value")
+        c["epochs_per_frame"].observe(lambda change: self.s.update(epochs_per_frame=change.new),
+                                      names="value")
+        layer_box = [widgets.HBox([u, a]) for u, a in zip(c["units"], c["activations"])]
+        self._layer_boxes = layer_box
+        self._rows = [
+            [c["play"], c["step"], c["reset"], c["new_seed"], c["epochs_per_frame"],
+             c["unit_heatmaps"], c["show_weights"]],
+            [c["dataset"], c["noise"], c["train_fraction"], c["batch_size"], c["regenerate"]],
+            [c["learning_rate"], c["momentum"], c["regularization"], c["reg_rate"],
+             c["early_stopping"], c["patience"]],
+            [c["features"], widgets.VBox([c["layers"], c["dropout"], c["init"],
+                                          c["init_scale"]]),
+             widgets.VBox(layer_box[:3]), widgets.VBox(layer_box[3:])],
+        ]
+        self._show_layer_boxes()
+
+    def _show_layer_boxes(self):
+        for i, box in enumerate(self._layer_boxes):
+            box.layout.display = None if i < self.controls["layers"].value else "none"
+
+    def _hide(self, names):
+        hidden = set(names)
+        for name in CONTROLS:
+            control = self.controls[name]
+            for widget in control if isinstance(control, list) else [control]:
+                if name in hidden:
+                    widget.layout.display = "none"
+                elif name not in ("units", "activations"):
+                    widget.layout.display = None
+        if "units" in hidden and "activations" in hidden:
+            for box in self._layer_boxes:
+                box.layout.display = "none"
+        self.s["hide"] = [name for name in CONTROLS if name in hidden]
+
+    # -- reacting to controls ------------------------------------------------------------------
+    def _restart_from_controls(self):
+        c = self.controls
+        n = c["layers"].value
+        self._show_layer_boxes()
+        if not c["features"].value:  # at least one input: keep the last one chosen
+            c["features"].value = self.s["features"]
+            return
+        self.s.update(dataset=c["dataset"].value, noise=c["noise"].value,
+                      train_fraction=c["train_fraction"].value,
+                      features=[f for f in FEATURES if f in c["features"].value],
+                      hidden=[w.value for w in c["units"][:n]],
+                      activations=[w.value for w in c["activations"][:n]],
+                      dropout=c["dropout"].value, init=c["init"].value,
+                      init_scale=c["init_scale"].value)
+        self._new_run()
+        self.redraw(full=True)
+
+    def _training_setting(self, name, value):
+        old = self.s[name]
+        if value == old:
+            return
+        if self.run.epoch:  # logged, so that playground(**state) replays the same run
+            self.s["changes"].append([self.run.epoch, name, old, value])
+        self.run.apply(name, value)
+        self.redraw()
+
+    def _flag(self, name, value):
+        self.s[name] = value
+        self.redraw(full=name == "unit_heatmaps")
+
+    def _regenerate(self):
+        self.s["data_seed"] += 1
+        self._new_run()
+        self.redraw(full=True)
+
+    def reset(self):
+        """Back to epoch 0 with the same initial weights (bit for bit) and the same data."""
+        self._pause()
+        self.s["changes"] = []
+        self.run.restart()
+        self.redraw(full=True)
+
+    def new_seed(self):
+        """Other initial weights, batch orders and dropout masks: the next seed, at epoch 0."""
+        self._pause()
+        self.s["seed"] += 1
+        self.s["changes"] = []
+        self.run.restart()
+        self.redraw(full=True)
+
+    def _new_run(self):
+        self._pause()
+        self.s["changes"] = []
+        self.run = Run(self.s)
+
+    def _pause(self):
+        play = self.controls["play"]
+        if play.playing:
+            play.playing = False
+
+    # -- training ------------------------------------------------------------------------------
+    def _train_to(self, epoch):
+        """Train from epoch 0 to ``epoch``, replaying the logged setting changes."""
+        changes = self.s["changes"]
+        current = {name: self.s[name] for name in TRAINING_SETTINGS}
+        for _, name, old, _ in reversed(changes):  # the settings the run started with
+            self.run.apply(name, old)
+        self.run.restart()
+        self.s["changes"] = changes
+        pending = list(changes)
+        while self.run.epoch < epoch and not self.run.halted:
+            while pending and pending[0][0] <= self.run.epoch:
+                _, name, _, new = pending.pop(0)
+                self.run.apply(name, new)
+            self.run.train_epoch()
+        for name, value in current.items():
+            self.run.apply(name, value)
+
+    def step(self):
+        """One frame: ``epochs_per_frame`` epochs of training, then the redraw."""
+        start = time.perf_counter()
+        for _ in range(self.s["epochs_per_frame"]):
+            self.run.train_epoch()
+        if self.run.halted:
+            self._pause()
+        self.redraw()
+        self.frame_times.append(time.perf_counter() - start)
+
+    def train(self, epochs):
+        """Train ``epochs`` more epochs without drawing in between (stops early if halted)."""
+        epochs = check_number(epochs, "epochs", f"{WHO}.train", low=1, integer=True)
+        self._pause()
+        for _ in range(epochs):
+            self.run.train_epoch()
+        self.redraw()
+        return self
+
+    def predict(self, X):
+        """p(class 1) (classification) or the output (regression), shape (n,), for X (n, 2).
+
+        ``X`` holds points of the picture's square (x1, x2), not features: the playground
+        computes the features itself.
+        """
+        X = np.asarray(X, dtype=float)
+        if X.ndim != 2 or X.shape[1] != 2:
+            raise ValueError(f"{WHO}.predict expected points of shape (n, 2), got {X.shape}")
+        out = self.run.activations_on(feature_matrix(X, self.s["features"]))[-1]
+        if not self.run.classify:
+            return out[:, 0]
+        with np.errstate(all="ignore"):
+            return 1 / (1 + np.exp(-np.clip(out[:, 1] - out[:, 0], -500, 500)))
+
+    def accuracy(self):
+        """``(training accuracy, test accuracy)``: the fraction of points of the right class."""
+        if not self.run.classify:
+            raise ValueError(f"{WHO}.accuracy: {self.s['dataset']!r} is a regression problem; "
+                             f"read pg.run.test_loss instead")
+        run = self.run
+        result = []
+        for F, y in ((run.F_train, run.y_train), (run.F_test, run.y_test)):
+            out = run.activations_on(F)[-1]
+            result.append(float(np.mean(np.argmax(out, axis=1) == y)))
+        return tuple(result)
+
+    def _tick(self, change):
+        if change.new <= change.old or not self.controls["play"].playing:
+            return  # the stop button rewinds the counter: nothing to train
+        if self._stale():
+            self.frames_dropped += 1
+            return
+        self.step()
+
+    def _stale(self):
+        """True for a tick that waited in the kernel's queue longer than one timer interval.
+
+        The browser stamps every message with its clock; the smallest (arrival - stamp) seen is
+        the delay of an empty queue (network and any clock offset); more than one interval on
+        top of it means the kernel is behind, and this tick is dropped instead of queued work.
+        """
+        sent = _message_time()
+        if sent is None:  # no kernel (tests, scripts): nothing queues
+            return False
+        delay = time.time() - sent
+        self._min_delay = delay if self._min_delay is None else min(self._min_delay, delay)
+        return delay - self._min_delay > self.controls["play"].interval / 1000
+
+    # -- drawing -------------------------------------------------------------------------------
+    def _layout_figure(self):
+        """A new figure for the current architecture: the diagram, the output, the losses."""
+        run = self.run
+        with matplotlib.rc_context(STYLE):
+            fig = Figure(figsize=(MAX_WIDTH, 4.6), dpi=STYLE["figure.dpi"], layout="constrained")
+            grid = fig.add_gridspec(2, 2, width_ratios=[1.1, 1], height_ratios=[2.3, 1])
+            ax_net = fig.add_subplot(grid[:, 0])
+            ax_out = fig.add_subplot(grid[0, 1])
+            ax_loss = fig.add_subplot(grid[1, 1])
+            self._draw_diagram(ax_net)
+            extent = (-DOMAIN, DOMAIN, -DOMAIN, DOMAIN)
+            out_map = ax_out.imshow(np.zeros((GRID, GRID)), origin="lower", extent=extent,
+                                    cmap=CLASS_MAP if run.classify else SIGN_MAP,
+                                    vmin=0 if run.classify else -1, vmax=1,
+                                    interpolation="bilinear")
+            colour = {} if run.classify else dict(cmap=SIGN_MAP, vmin=-1, vmax=1)
+            points = []
+            for X, y, edge in ((run.X_train, run.y_train, "white"),
+                               (run.X_test, run.y_test, BLACK)):
+                c = (np.where(y == 1, ORANGE, BLUE) if run.classify else y[:, 0])
+                points.append(ax_out.scatter(*X.T, c=c, s=9, edgecolor=edge, linewidth=0.5,
+                                             **colour))
+            ax_out.set(xlim=(-DOMAIN, DOMAIN), ylim=(-DOMAIN, DOMAIN), xlabel="$x_1$",
+                       ylabel="$x_2$", aspect="equal")
+            ax_out.set_title(" ")
+            status = ax_out.text(0, 0, "", ha="center", va="center", fontsize=9,
+                                 bbox=dict(facecolor="white", edgecolor=VERMILLION, alpha=0.9))
+            xmax = 50 * 2 ** int(np.ceil(np.log2(max(1, run.epoch / 50))))
+            line_train, = ax_loss.plot([], [], color=BLACK, lw=1.5)
+            line_test, = ax_loss.plot([], [], color=PURPLE, lw=1.5, ls="--")
+            top = max(1e-3, 1.3 * max(run.train_loss[0], run.test_loss[0]))
+            if not np.isfinite(top):
+                top = 1.0
+            ax_loss.set(xlim=(0, xmax), ylim=(0, top), xlabel="epoch", ylabel="loss",
+                        title="training (solid), test (dashed)")
+        self.figure, self._xmax = fig, xmax
+        self.artists = dict(out_map=out_map, points=points, status=status,
+                            line_train=line_train, line_test=line_test, title=ax_out.title)
+        self._canvas = FigureCanvasAgg(fig)
+        self.axes = dict(net=ax_net, out=ax_out, loss=ax_loss)
+
+    def _draw_diagram(self, ax):
+        run, s = self.run, self.s
+        widths = [len(s["features"]), *s["hidden"], 1]
+        columns = len(widths)
+        ys = [-(np.arange(w) - (w - 1) / 2) for w in widths]  # centred columns
+        segments = []
+        for col in range(columns - 1):
+            for j in range(widths[col + 1]):
+                for i in range(widths[col]):
+                    segments.append([(GAP * col + NODE / 2, ys[col][i]),
+                                     (GAP * (col + 1) - NODE / 2, ys[col + 1][j])])
+        links = LineCollection(segments, colors=BLUE, linewidths=1, alpha=0.85, zorder=1)
+        ax.add_collection(links)
+        grid = np.linspace(-DOMAIN, DOMAIN, GRID)
+        xx, yy = np.meshgrid(grid, grid)
+        self._grid_points = np.column_stack([xx.ravel(), yy.ravel()])
+        F = feature_matrix(self._grid_points, s["features"])
+        self._grid_features = F
+        unit_maps, boxes = [], []
+        for col in range(columns):
+            for k, y in enumerate(ys[col]):
+                x = GAP * col
+                extent = (x - NODE / 2, x + NODE / 2, y - NODE / 2, y + NODE / 2)
+                if col == 0 or s["unit_heatmaps"] or col == columns - 1:
+                    data = F[:, k].reshape(GRID, GRID) if col == 0 else np.zeros((GRID, GRID))
+                    image = ax.imshow(data, origin="lower", extent=extent, cmap=SIGN_MAP,
+                                      vmin=-1, vmax=1, interpolation="nearest", zorder=2)
+                    if col > 0:
+                        unit_maps.append(image)
+                boxes.append(matplotlib.patches.Rectangle(
+                    (extent[0], extent[2]), NODE, NODE, fill=not s["unit_heatmaps"] and 0 < col
+                    < columns - 1, facecolor="white", edgecolor=GREY, lw=0.8, zorder=3))
+                ax.add_patch(boxes[-1])
+        for k, name in enumerate(s["features"]):
+            ax.text(-NODE / 2 - 0.1, ys[0][k], FEATURES[name][0], ha="right", va="center",
+                    fontsize=9)
+        top = max(w for w in widths) / 2
+        for col in range(1, columns - 1):
+            ax.text(GAP * col, top + 0.1, f"{s['hidden'][col - 1]}\n{s['activations'][col - 1]}",
+                    ha="center", va="bottom", fontsize=9)
+        ax.text(GAP * (columns - 1) + NODE / 2 + 0.15, 0,
+                "p(class 1)" if run.classify else "output", ha="left", va="center", fontsize=9)
+        ax.set_xlim(-1.6, GAP * (columns - 1) + 2.1)
+        ax.set_ylim(-top - 0.1, top + 1.3)
+        ax.set_aspect("equal")
+        ax.set(xticks=[], yticks=[])  # no tick labels at all (set_axis_off only hides them)
+        ax.set_axis_off()
+        dropout = f", dropout p = {s['dropout']:g}" if s["dropout"] else ""
+        ax.set_title(f"{'-'.join(str(w) for w in widths[:-1])}-{2 if run.classify else 1} "
+                     f"network{dropout}\n"
+                     f"links: blue +, vermillion -", fontsize=10)
+        self._links, self._unit_maps = links, unit_maps
+        self._link_shape = widths
+
+    def redraw(self, full=False):
+        """Update the moving artists, blit them over the saved background, send the PNG."""
+        run = self.run
+        if full or self._background is None or run.epoch > self._xmax:
+            self._layout_figure()
+            self._background = None
+        a = self.artists
+        outputs = run.activations_on(self._grid_features)
+        maps = self._unit_maps
+        out = outputs[-1]
+        if run.classify:
+            with np.errstate(all="ignore"):
+                z = out[:, 1] - out[:, 0]
+                value = 1 / (1 + np.exp(-np.clip(z, -500, 500)))
+        else:
+            value = out[:, 0]
+        value = np.nan_to_num(value, nan=0.5 if run.classify else 0.0)
+        a["out_map"].set_data(value.reshape(GRID, GRID))
+        maps[-1].set_data(value.reshape(GRID, GRID))
+        maps[-1].set_clim(*((0, 1) if run.classify else (-1, 1)))
+        maps[-1].set_cmap(CLASS_MAP if run.classify else SIGN_MAP)
+        if self.s["unit_heatmaps"]:
+            i = 0
+            for layer_out in outputs[:-1]:
+                for k in range(layer_out.shape[1]):
+                    unit = np.nan_to_num(layer_out[:, k])
+                    top = max(np.abs(unit).max(), 1e-6)
+                    maps[i].set_data(unit.reshape(GRID, GRID))
+                    maps[i].set_clim(-top, top)
+                    i += 1
+        weights = []
+        for n, layer in enumerate(run.linears):
+            W = layer.W.data
+            if n == len(run.linears) - 1 and run.classify:
+                W = W[1:2] - W[0:1]  # what moves p(class 1)
+            weights.append(W.ravel())  # row j, column i: the order of the segments
+        w = np.nan_to_num(np.concatenate(weights))
+        self._links.set_linewidths(np.minimum(0.3 + LINK_WIDTH * np.abs(w), MAX_LINK_WIDTH))
+        self._links.set_colors(np.where(w >= 0, BLUE, VERMILLION))
+        epochs = np.arange(len(run.train_loss))
+        a["line_train"].set_data(epochs, run.train_loss)
+        a["line_test"].set_data(epochs, run.test_loss)
+        a["title"].set_text(f"epoch {run.epoch}: training loss {run.train_loss[-1]:.3f}, "
+                            f"test {run.test_loss[-1]:.3f}")
+        a["status"].set_text(_wrap(run.halted))
+        a["status"].set_visible(bool(run.halted))
+        animated = [self._links, *maps, a["out_map"], *a["points"], a["status"],
+                    a["line_train"], a["line_test"], a["title"]]
+        if self._background is None:
+            for artist in animated:
+                artist.set_animated(True)
+            self._canvas.draw()
+            self._background = self._canvas.copy_from_bbox(self.figure.bbox)
+        else:
+            self._canvas.restore_region(self._background)
+        for artist in animated:
+            self.figure.draw_artist(artist)
+        pixels = np.asarray(self._canvas.buffer_rgba())[..., :3]
+        buffer = io.BytesIO()
+        PIL.Image.fromarray(pixels).save(buffer, format="png", compress_level=1)
+        self.image.value = buffer.getvalue()
+        self.status.value = (f"<b>epoch {run.epoch}</b>: training loss "
+                             f"{run.train_loss[-1]:.4f}, test loss {run.test_loss[-1]:.4f}"
+                             + (f" &mdash; {run.halted}" if run.halted else ""))
+        self.weights_html.value = self._weights_text() if self.s["show_weights"] else ""
+
+    def _weights_text(self):
+        lines = []
+        for name, p in self.run.model.named_parameters():
+            values = np.array2string(p.data, precision=3, suppress_small=True,
+                                     max_line_width=110)
+            lines.append(f"{name} {p.data.shape}:\n{values}")
+        return "<pre style='font-size: 11px'>" + "\n".join(lines) + "</pre>"
+
+    # -- the public face -----------------------------------------------------------------------
+    @property
+    def state(self):
+        """Every setting, the seeds and the epoch, as a plain dict: ``playground(**state)``."""
+        state = {key: self.s[key] for key in DEFAULTS}
+        state["epoch"] = self.run.epoch
+        for key in ("features", "hidden", "activations", "hide"):
+            state[key] = list(state[key])
+        state["changes"] = [list(c) for c in self.s["changes"]]
+        return state
+
+    @property
+    def epoch(self):
+        return self.run.epoch
+
+    @property
+    def halted(self):
+        """Why training stopped (NaN, explosion, early stopping), or "" while it can go on."""
+        return self.run.halted
+
+    def weights(self):
+        """``{name: array}`` of every parameter, copies (``0.W`` is the first layer's W)."""
+        return {name: p.data.copy() for name, p in self.run.model.named_parameters()}
+
+    def _repr_mimebundle_(self, **kwargs):
+        # The live widget where widgets render; elsewhere (an un-run notebook, GitHub) a picture
+        # of the current state, and a stable line of text for nbval.
+        bundle = super()._repr_mimebundle_(**kwargs) or {}
+        # 256 colours: a third of the bytes of the live frame (fast to encode, large), so a
+        # lesson with several playgrounds stays small on disk.
+        buffer = io.BytesIO()
+        PIL.Image.open(io.BytesIO(self.image.value)).convert("RGB").quantize(256).save(
+            buffer, format="png", optimize=True)
+        bundle["image/png"] = base64.b64encode(buffer.getvalue()).decode("ascii")
+        bundle["text/plain"] = "Playground (run the cell to train it live)"
+        return bundle
+
+
+def _steps(low, high, step):
+    """low, low + step, ..., high, rounded to 2 decimals (0.3, not 0.30000000000000004)."""
+    return [round(v, 2) for v in np.arange(low, high + step / 2, step)]
+
+
+def _exact_slider(description, value, choices, width="260px"):
+    """A slider over exact values (``choices`` and ``value`` itself), never rounded.
+
+    A FloatSlider or FloatLogSlider snaps its value to its step grid in the browser and sends the
+    snapped value back (a learning rate of 0.03 became 10^-1.52 = 0.0302): runs would differ
+    between the browser and a script. A SelectionSlider sends an index into exact values.
+    """
+    options = sorted(set(choices) | {value})
+    return widgets.SelectionSlider(options=[(f"{v:g}", v) for v in options], value=value,
+                                   description=description,
+                                   style={"description_width": "initial"},
+                                   layout=widgets.Layout(width=width))
+
+
+def _wrap(text, width=44):
+    words, lines = text.split(), [""]
+    for word in words:
+        if len(lines[-1]) + len(word) + 1 > width:
+            lines.append(word)
+        else:
+            lines[-1] = f"{lines[-1]} {word}".strip()
+    return "\n".join(lines)
+
+
+def _message_time():
+    """The browser's send time (seconds since the epoch) of the message being handled, or None."""
+    try:
+        from IPython import get_ipython
+
+        kernel = getattr(get_ipython(), "kernel", None)
+        date = kernel.get_parent()["header"]["date"] if kernel is not None else None
+    except Exception:  # no IPython, no kernel, no parent message: not inside a widget message
+        return None
+    if date is None or not hasattr(date, "timestamp"):
+        return None
+    return date.timestamp()
+
+
+def playground(dataset="circle", /, **settings):
+    """TensorFlow Playground in the notebook, trained live with nnlesson's layers.
+
+    Every setting is a keyword (defaults are Playground's: circle data, two hidden layers of 4 and
+    2 tanh units, learning rate 0.03, batch size 10):
+
+    - data: ``dataset`` (one of ``DATASETS``), ``n`` points, ``noise`` (0 to 0.5),
+      ``train_fraction``, ``batch_size``, ``data_seed``;
+    - network: ``features`` (names of ``FEATURES``), ``hidden`` (0 to 6 widths of 1 to 8),
+      ``activations`` (one name or one per layer: linear, sigmoid, tanh, ReLU, pReLU),
+      ``dropout`` (p, after every hidden layer), ``init`` (glorot, he, uniform), ``init_scale``;
+    - training: ``learning_rate`` (1e-5 to 10), ``momentum``, ``regularization`` (none, L1, L2),
+      ``reg_rate``, ``early_stopping``, ``patience``, ``seed``, ``epoch`` (trained to at once),
+      ``epochs_per_frame``, ``interval`` (ms between frames), ``changes`` (see ``state``);
+    - picture: ``unit_heatmaps``, ``show_weights``; ``hide``: names of controls to hide.
+
+    The data set may also come first: ``playground("spiral", hidden=[8, 8])``.
+    Returns the widget; ``pg.state`` gives the settings back, ``pg.step()`` trains one frame,
+    ``pg.train(epochs)`` trains without drawing in between.
+    """
+    if "dataset" in settings:
+        if dataset != "circle":
+            raise TypeError(f"{WHO}: the data set was given twice: {dataset!r} and "
+                            f"dataset={settings['dataset']!r}")
+    else:
+        settings["dataset"] = dataset
+    return Playground(_settings(settings))

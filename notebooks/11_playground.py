@@ -1,0 +1,265 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lesson 11: The playground
+#
+# **Learning goals.** After this lesson you can
+# - train a small network live and read what each hidden unit has learned from its heatmap,
+# - choose input features that make a problem easy, even for a network without hidden layers,
+# - say what dropout does to a decision boundary and to the training loss,
+# - recognise a learning rate that is too large from the loss curve.
+#
+# The playground is [TensorFlow Playground](https://playground.tensorflow.org) inside the notebook,
+# built from this course's own layers: `Linear`, `Tanh`, `ReLU`, `PReLU`, `Dropout`, `SGD` and
+# `EarlyStopping`. Press **play** and watch it train; every run is reproducible from its seed.
+
+# %%
+# On Colab, or anywhere nnlesson is missing, install it first (Binder and local installs have it).
+try:
+    import nnlesson  # noqa: F401
+except ModuleNotFoundError:
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                    "nnlesson @ git+https://github.com/nnlesson/nnlesson"], check=True)
+
+# %%
+import numpy as np
+from IPython.display import display
+
+from nnlesson import checks
+from nnlesson.widgets import playground
+
+# %% [markdown]
+# ## The picture
+#
+# Left, the network: the input features, one small heatmap per hidden unit (blue where the unit is
+# positive, vermillion where it is negative, for every point of the square), and the links, drawn
+# thicker for larger weights, blue for positive and vermillion for negative ones. Right, the
+# network's output, p(class 1) for every point, with the training points (white edge) and test
+# points (black edge), and below it the training and test loss per epoch.
+#
+# The defaults are Playground's: the circle data, two hidden layers of 4 and 2 tanh units,
+# learning rate 0.03, batch size 10. Press **play**; **step** trains one frame, **reset** goes back
+# to the same initial weights, **new seed** draws others. The **weights** button lists every weight.
+
+# %%
+pg = playground()
+display(pg)
+
+# %% [markdown]
+# **Questions.** Press play and wait until the loss curve is flat. Which hidden unit draws which
+# part of the circle? Now press reset and play again: is the run the same? Press new seed: does
+# it still find the circle? Change the first layer's activation to ReLU: how do the unit heatmaps
+# change shape?
+#
+# Everything the playground shows can be read from code too: `pg.state` holds every setting, and
+# `playground(**pg.state)` rebuilds the same run.
+
+# %%
+print({key: pg.state[key] for key in ("dataset", "hidden", "activations", "learning_rate",
+                                      "seed", "epoch")})
+
+
+# %% [markdown]
+# ## Experiment 1: a linear network with the right features
+#
+# A network without hidden layers draws a straight boundary in its input features. On the circle
+# a straight line in $(x_1, x_2)$ cannot separate the inner disc from the ring. But the boundary
+# is a circle, $x_1^2 + x_2^2 = r^2$, which is a straight line in $(x_1^2, x_2^2)$.
+
+# %%
+def linear_accuracy(features, seed=0):
+    pg = playground(hidden=[], features=features, learning_rate=0.1, seed=seed)
+    pg.train(100)
+    return pg, pg.accuracy()[1]
+
+
+_, raw = linear_accuracy(["x1", "x2"])
+squares, squared = linear_accuracy(["x1^2", "x2^2"])
+print(f"no hidden layer, inputs x1, x2:     test accuracy {raw:.0%}")
+print(f"no hidden layer, inputs x1^2, x2^2: test accuracy {squared:.0%}")
+display(squares)
+
+# %% [markdown]
+# With $x_1, x_2$ the linear network is no better than a coin flip; with the squares it separates
+# the circle perfectly, without a single hidden unit. Choosing features is a way of putting what
+# you know about a problem into the model.
+#
+# **Questions.** Which features make the xor data (`dataset="xor"`) linearly separable? Try it in
+# the playground above: choose the data set and features with the controls and set the hidden
+# layers to 0.
+
+# %% [markdown]
+# ## Experiment 2: the smallest network that separates the spiral
+#
+# The spiral is Playground's hardest data set. We give the network all seven features and
+# compare a few sizes after 150 epochs with momentum 0.9.
+
+# %%
+spiral = dict(dataset="spiral", features=["x1", "x2", "x1^2", "x2^2", "x1x2", "sin x1", "sin x2"],
+              learning_rate=0.03, momentum=0.9)
+for hidden in ([], [4], [8, 8]):
+    pg = playground(hidden=hidden, **spiral)
+    pg.train(150)
+    print(f"hidden layers {str(hidden):7}: test accuracy {pg.accuracy()[1]:.0%}")
+display(pg)
+
+# %% [markdown]
+# Without hidden layers the seven features are not enough: a straight boundary in them is still no
+# spiral. With hidden layers they are: two layers of 8 units separate the spiral (on five seeds of
+# data and weights, the course's tests check it), and here one layer of 4 did nearly as well. Look
+# at the unit heatmaps: each unit of the second layer is a piece of the spiral, built from the
+# simpler shapes of the first layer.
+#
+# **Questions.** How small can the network get and still reach 90 % test accuracy: one layer of
+# 2 units? Fewer features? Does the answer depend on the seed (press new seed)? With only $x_1,
+# x_2$ as inputs, how many layers and units does it take, and how many epochs?
+
+# %% [markdown]
+# ## Experiment 3: what dropout does to the boundary
+#
+# Few training points (20 % of 500) from two overlapping Gaussian clusters, and a network much
+# larger than the problem needs: it can draw a boundary around single noisy points. We train it
+# once without dropout and once with p = 0.5 after every hidden layer, and measure how sharp the
+# boundary is: the share of the square where the network is unsure, 0.1 < p(class 1) < 0.9.
+
+# %%
+def unsure_share(pg, steps=60):
+    g = np.linspace(-6, 6, steps)
+    xx, yy = np.meshgrid(g, g)
+    p = pg.predict(np.column_stack([xx.ravel(), yy.ravel()]))
+    return float(np.mean((p > 0.1) & (p < 0.9)))
+
+
+clusters = dict(dataset="gauss", noise=0.5, train_fraction=0.2, hidden=[8, 8, 8],
+                activations="ReLU", learning_rate=0.03, momentum=0.9)
+runs = {}
+for p in (0.0, 0.5):
+    runs[p] = playground(dropout=p, **clusters).train(200)
+    run = runs[p].run
+    print(f"dropout p = {p}: training loss {run.train_loss[-1]:.3f}, test loss "
+          f"{run.test_loss[-1]:.3f}, unsure on {unsure_share(runs[p]):.0%} of the square")
+display(runs[0.0])
+
+# %%
+display(runs[0.5])
+
+# %% [markdown]
+# Without dropout the network is sure of itself almost everywhere, and it bends its boundary
+# around single training points: the training loss is low. With dropout each step trains a random
+# half of the units, so no unit can rely on another one to fix a single point: the training loss
+# stays higher and the boundary becomes a wider band of doubt between the clusters. (Over five
+# seeds of data and weights the training loss with dropout was higher every time, and the unsure
+# band wider every time; the course's tests check both.)
+#
+# **Questions.** Move the dropout slider from 0 to 0.8 in the playground above (with these data)
+# and watch the boundary. At which p does the network stop learning the clusters at all? Does
+# the test loss tell you which p is best?
+
+# %% [markdown]
+# ## Experiment 4: a learning rate of 3
+#
+# Back to the circle with Playground's default network, now with a learning rate 100 times
+# larger than the default. We count the epochs in which the training loss went *up*.
+
+# %%
+for lr in (0.03, 3):
+    pg = playground(learning_rate=lr).train(100)
+    rises = int(np.sum(np.diff(pg.run.train_loss) > 0))
+    print(f"learning rate {lr:4}: the training loss rose in {rises:2} of 100 epochs, "
+          f"test accuracy {pg.accuracy()[1]:.0%}")
+display(pg)
+
+# %% [markdown]
+# At 0.03 the loss went down in every epoch here. At 3 the steps overshoot: the loss jumps up and
+# down and the loss curve is a zig-zag (over ten seeds it rose in 7 to 51 of the 100 epochs, at
+# 0.03 in at most 4). On some seeds the network still ends up fine, on others it is stuck
+# with saturated tanh units (press new seed a few times with the learning rate at 3). When a step
+# is so large that the loss becomes NaN or explodes, the playground pauses and says so on the
+# picture.
+#
+# **Questions.** Somewhere between 0.03 and 3 is the largest learning rate that still trains
+# smoothly: find it. Does momentum 0.9 move it up or down?
+
+# %% [markdown]
+# ## For teachers: a focused exercise
+#
+# `hide=[...]` hides controls, so an exercise shows only what matters. Here the students may only
+# choose the features; the network has no hidden layer. `pg.state` (a plain dict) records the
+# answer a student found, and `playground(**state)` shows it again.
+
+# %%
+exercise = playground(dataset="xor", hidden=[],
+                      hide=["dataset", "noise", "train_fraction", "regenerate", "layers",
+                            "units", "activations", "dropout", "init", "init_scale"])
+display(exercise)
+
+# %% [markdown]
+# ## Summary
+#
+# - A network's hidden units each draw a simple shape; later layers combine them.
+# - The right input features can make a hard problem linear.
+# - Dropout keeps a large network from fitting single points: a smoother boundary, a higher
+#   training loss.
+# - A learning rate that is too large shows as a zig-zag loss curve, or as a loss that explodes.
+
+# %% [markdown]
+# ## Exercises
+#
+# The code exercise ends with a check: run the cell and it tells you at once whether your function
+# is right and, if not, what is wrong with it.
+#
+# **Exercise 1 (code).** A playground without hidden layers is one `Linear` layer on the features:
+# for the feature matrix `F` (one row per point, one column per feature, e.g. $x_1^2/36$ and
+# $x_2^2/36$) it computes the logits $z = F W^T + b$, one row per point. Write
+# `my_logits(F, W, b)`. (With it you could recompute `squares.predict(...)` from
+# `squares.weights()`: p(class 1) is the sigmoid of $z_1 - z_0$.)
+
+# %%
+def my_logits(F, W, b):
+    ### BEGIN SOLUTION
+    return F @ W.T + b
+    ### END SOLUTION
+
+
+checks.check_linear_forward(my_logits)
+
+# %% [markdown]
+# **Exercise 2 (short answer).** Which single input feature makes the xor data separable by a
+# network without hidden layers, and why?
+
+# %% [markdown]
+# ### BEGIN SOLUTION
+# $x_1 x_2$: a point is of class 1 exactly where the signs of $x_1$ and $x_2$ differ, that is where
+# $x_1 x_2 < 0$. In that feature the boundary is the straight line $x_1 x_2 = 0$, which one linear
+# layer can draw.
+# ### END SOLUTION
+
+# %% [markdown]
+# **Exercise 3 (short answer).** Reset gives the same weights bit for bit, and pressing play again
+# gives the same run, epoch after epoch. Which random choices, besides the initial weights, must
+# come from the seed for that to hold?
+
+# %% [markdown]
+# ### BEGIN SOLUTION
+# The order of the training points in every epoch (which points form each mini-batch) and, with
+# dropout, every dropout mask. The data and its split into training and test points come from the
+# data seed. If any of them came from fresh randomness, the same initial weights would still lead
+# to a different run.
+# ### END SOLUTION

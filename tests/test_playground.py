@@ -1,0 +1,438 @@
+"""The playground, headless: every control changes what it should; runs are reproducible.
+
+Setting ``control.value`` (or clicking a button) in Python runs the observers synchronously, as a
+student's click does in the browser.
+"""
+
+import base64
+import io
+import time
+
+import numpy as np
+import PIL.Image
+import pytest
+
+from nnlesson import Dropout, Linear, PReLU, ReLU, Tanh
+from nnlesson import playground as pgmod
+from nnlesson.plot import figure_problems
+
+playground = pgmod.playground
+
+
+def weights_equal(a, b):
+    return a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+
+
+def layer_types(pg):
+    return [type(layer) for layer in pg.run.model]
+
+
+def test_the_default_is_playgrounds_and_draws_a_readable_figure():
+    pg = playground()
+    assert pg.state["hidden"] == [4, 2] and pg.state["activations"] == ["tanh", "tanh"]
+    assert pg.state["dataset"] == "circle" and pg.state["n"] == 500
+    assert layer_types(pg) == [Linear, Tanh, Linear, Tanh, Linear]
+    assert len(pg.run.X_train) == len(pg.run.X_test) == 250
+    assert pg.image.value[:8] == b"\x89PNG\r\n\x1a\n"
+    assert figure_problems(pg.figure) == []
+    assert len(pg._unit_maps) == 4 + 2 + 1  # one small heatmap per hidden unit, and the output
+    assert pg.figure.get_figwidth() <= 9 and pg.figure.dpi == 100
+
+
+@pytest.mark.parametrize("settings", [
+    dict(hidden=[8] * 6, features=list(pgmod.FEATURES), activations="pReLU", dropout=0.3),
+    dict(dataset="bumps", hidden=[3], activations=["sigmoid"]),
+    dict(hidden=[]),
+    dict(dataset="plane", unit_heatmaps=False, hidden=[8, 8, 8]),
+])
+def test_the_figure_stays_readable_for_the_largest_and_smallest_networks(settings):
+    pg = playground(**settings)
+    pg.step()
+    assert figure_problems(pg.figure) == []
+
+
+def test_a_few_epochs_on_the_circle_lower_the_loss():
+    pg = playground()
+    pg.train(40)
+    assert pg.epoch == 40 and len(pg.run.train_loss) == 41
+    assert pg.run.train_loss[-1] < 0.85 * pg.run.train_loss[0]
+    assert pg.run.test_loss[-1] < 0.85 * pg.run.test_loss[0]
+    assert "epoch 40" in pg.artists["title"].get_text() and "epoch 40" in pg.status.value
+
+
+def test_reset_restores_the_initial_weights_bit_for_bit_and_new_seed_changes_them():
+    pg = playground(momentum=0.9, dropout=0.2)
+    initial = pg.weights()
+    pg.train(5)
+    trained = pg.weights()
+    assert not weights_equal(initial, trained)
+    pg.controls["reset"].click()
+    assert pg.epoch == 0 and weights_equal(pg.weights(), initial)
+    pg.train(5)  # batch order, dropout masks and momentum start over too
+    assert weights_equal(pg.weights(), trained)
+    pg.controls["new_seed"].click()
+    assert pg.state["seed"] == 1 and pg.epoch == 0
+    assert not weights_equal(pg.weights(), initial)
+
+
+def test_state_round_trips_with_settings_changed_during_the_run():
+    pg = playground(dataset="moons", hidden=[5, 3], activations=["ReLU", "pReLU"], seed=3,
+                    data_seed=2, features=["x1", "x2", "x1x2"], init="he", init_scale=0.8)
+    pg.train(6)
+    pg.controls["learning_rate"].value = 0.1  # during the run: logged, not restarted
+    pg.controls["momentum"].value = 0.5
+    pg.train(4)
+    pg.controls["batch_size"].value = 25
+    pg.train(3)
+    state = pg.state
+    assert state["epoch"] == 13
+    assert [c[:2] for c in state["changes"]] == [[6, "learning_rate"], [6, "momentum"],
+                                                 [10, "batch_size"]]
+    again = playground(**state)
+    assert again.state == state
+    assert weights_equal(again.weights(), pg.weights())
+    assert again.run.train_loss == pg.run.train_loss
+    # and both go on identically
+    pg.train(2)
+    again.train(2)
+    assert weights_equal(again.weights(), pg.weights())
+
+
+def test_state_is_a_plain_dict():
+    import json
+
+    state = playground(hide=["dataset"]).state
+    assert json.loads(json.dumps(state)) == state
+
+
+def test_a_loss_that_explodes_pauses_training_and_says_so_on_the_picture():
+    pg = playground(dataset="plane", learning_rate=10, hidden=[8, 8], activations="ReLU",
+                    init_scale=3)
+    pg.controls["play"].playing = True
+    before = pg.image.value
+    for value in range(1, 6):
+        pg.controls["play"].value = value
+    assert pg.halted.startswith("Training paused: the training loss")
+    assert "learning rate 10" in pg.halted
+    assert not pg.controls["play"].playing  # paused by itself
+    status = pg.artists["status"]
+    assert status.get_visible() and "learning rate 10" in status.get_text().replace("\n", " ")
+    assert pg.image.value != before and "Training paused" in pg.status.value
+    epoch = pg.epoch
+    pg.step()  # a halted run stays where it is until reset
+    assert pg.epoch == epoch
+    pg.reset()
+    assert pg.halted == "" and not pg.artists["status"].get_visible()
+
+
+def test_nan_weights_are_caught_too():
+    pg = playground()
+    pg.run.linears[0].W.data[0, 0] = np.nan
+    pg.step()
+    assert "nan" in pg.halted and pg.epoch == 1
+    assert len(pg.run.train_loss) == len(pg.run.test_loss) == 2  # epoch 0 and epoch 1
+
+
+def test_data_controls_change_the_data():
+    pg = playground()
+    X = pg.run.X_train.copy()
+    pg.controls["dataset"].value = "spiral"
+    assert pg.state["dataset"] == "spiral" and not np.array_equal(pg.run.X_train, X)
+    X = pg.run.X_train.copy()
+    pg.controls["noise"].value = 0.3
+    spread = np.abs(pg.run.X_train - X).max()
+    assert spread > 0.1
+    pg.controls["train_fraction"].value = 0.8
+    assert len(pg.run.X_train) == 400 and len(pg.run.X_test) == 100
+    X = pg.run.X_train.copy()
+    pg.controls["regenerate"].click()
+    assert pg.state["data_seed"] == 1 and not np.array_equal(pg.run.X_train, X)
+    pg.controls["dataset"].value = "plane"
+    assert pg.run.y_train.shape == (400, 1) and pg.run.model[-1].out_features == 1
+    with pytest.raises(ValueError, match="regression problem"):
+        pg.accuracy()
+
+
+def test_every_dataset_fills_the_square_and_classes_are_balanced():
+    for name in pgmod.DATASETS:
+        X, y = pgmod.make_data(name, 400, noise=0.2, rng=0)
+        assert X.shape == (400, 2) and np.abs(X).max() < 9
+        if name in pgmod.CLASSIFICATION:
+            assert set(np.unique(y)) == {0, 1} and 150 < np.sum(y) < 250
+        else:
+            assert y.shape == (400, 1) and -2 < y.min() < y.max() < 2
+
+
+def test_network_controls_change_the_model():
+    pg = playground()
+    pg.controls["features"].value = ("x1", "x2", "x1^2", "sin x2")
+    assert pg.run.model[0].in_features == 4
+    assert pg.run.F_train[:, 2].tolist() == (pg.run.X_train[:, 0] ** 2 / 36).tolist()
+    pg.controls["layers"].value = 3
+    assert [layer.out_features for layer in pg.run.linears] == [4, 2, 4, 2]
+    pg.controls["units"][2].value = 7
+    pg.controls["activations"][1].value = "ReLU"
+    pg.controls["activations"][2].value = "pReLU"
+    assert layer_types(pg) == [Linear, Tanh, Linear, ReLU, Linear, PReLU, Linear]
+    assert pg.run.linears[2].out_features == 7
+    assert len(pg._unit_maps) == 4 + 2 + 7 + 1
+    alpha = float(pg.run.model[5].alpha.data)
+    pg.train(3)
+    assert float(pg.run.model[5].alpha.data) != alpha  # pReLU's alpha is learned
+    pg.controls["activations"][0].value = "linear"
+    assert layer_types(pg)[:2] == [Linear, Linear]
+    pg.controls["layers"].value = 0
+    assert layer_types(pg) == [Linear] and pg.run.linears[0].in_features == 4
+    pg.controls["layers"].value = 1
+    pg.controls["dropout"].value = 0.5
+    dropout = [layer for layer in pg.run.model if isinstance(layer, Dropout)]
+    assert len(dropout) == 1 and dropout[0].p == 0.5
+
+
+def test_init_scheme_and_scale():
+    base = playground(init_scale=1.0).weights()["0.W"]
+    assert np.array_equal(playground(init_scale=2.0).weights()["0.W"], 2 * base)
+    pg = playground(init="uniform")
+    assert np.abs(pg.weights()["0.W"]).max() <= 0.5
+    pg.controls["init"].value = "he"
+    he = pg.weights()["0.W"]
+    pg.controls["init_scale"].value = 0.1
+    np.testing.assert_allclose(pg.weights()["0.W"], 0.1 * he)
+
+
+def test_training_controls_reach_the_optimiser_and_the_loss():
+    pg = playground()
+    pg.controls["learning_rate"].value = 0.3
+    pg.controls["momentum"].value = 0.9
+    assert pg.run.optimizer.lr == 0.3 and pg.run.optimizer.momentum == 0.9
+    pg.reset()
+    assert pg.run.optimizer.lr == 0.3  # reset keeps the settings, only the weights start over
+    norms = {}
+    for reg in ("none", "L1", "L2"):
+        pg.controls["regularization"].value = reg
+        pg.controls["reg_rate"].value = 0.03
+        pg.reset()
+        pg.train(30)
+        norms[reg] = sum(np.abs(layer.W.data).sum() for layer in pg.run.linears)
+    assert norms["L1"] < 0.8 * norms["none"] and norms["L2"] < 0.9 * norms["none"]
+
+
+def test_early_stopping_stops_and_restores_the_best_epoch():
+    pg = playground(dataset="spiral", noise=0.5, hidden=[8, 8, 8], activations="ReLU", n=200,
+                    learning_rate=0.1, momentum=0.9, early_stopping=True, patience=5)
+    pg.train(300)
+    assert pg.halted.startswith("Early stopping after epoch")
+    run = pg.run
+    best = run.stopper.best_epoch
+    assert run.epoch == best + 5 < 300
+    assert min(run.test_loss[1:]) == run.test_loss[best]
+    assert run.loss(run.F_test, run.y_test) == run.test_loss[best]  # the best weights are back
+
+
+def test_play_trains_one_frame_per_tick_and_only_while_playing():
+    pg = playground(epochs_per_frame=2)
+    play = pg.controls["play"]
+    play.playing = True
+    before = pg.image.value
+    play.value = 1
+    assert pg.epoch == 2 and pg.image.value != before
+    play.value = 2
+    assert pg.epoch == 4
+    play.value = 0  # the stop button rewinds the counter: no training
+    assert pg.epoch == 4
+    play.playing = False
+    play.value = 1
+    assert pg.epoch == 4
+    pg.controls["epochs_per_frame"].value = 3
+    pg.controls["step"].click()
+    assert pg.epoch == 7
+
+
+def test_a_tick_that_waited_in_the_queue_is_dropped(monkeypatch):
+    pg = playground(interval=100)
+    play = pg.controls["play"]
+    play.playing = True
+    ages = iter([0.010, 0.012, 5.0, 0.011])  # seconds since the browser sent each tick
+    monkeypatch.setattr(pgmod, "_message_time", lambda: time.time() - next(ages))
+    for value in range(1, 5):
+        play.value = value
+    assert pg.frames_dropped == 1 and pg.epoch == 3
+
+
+def test_picture_toggles():
+    pg = playground()
+    pg.controls["show_weights"].value = True
+    assert "0.W (4, 2)" in pg.weights_html.value and "4.b (2,)" in pg.weights_html.value
+    pg.controls["show_weights"].value = False
+    assert pg.weights_html.value == ""
+    pg.controls["unit_heatmaps"].value = False
+    assert len(pg._unit_maps) == 1  # the output only
+    before = pg.image.value
+    pg.step()
+    assert pg.image.value != before
+
+
+def test_links_follow_the_weights_sign_and_size():
+    pg = playground(hidden=[3], activations="tanh")
+    W = pg.run.linears[0].W.data
+    W[...] = [[1.0, -1.0], [0.0, 2.0], [-0.5, 0.5]]
+    pg.redraw()
+    widths = pg._links.get_linewidths()[:6]
+    colours = pg._links.get_colors()[:6]
+    np.testing.assert_allclose(widths, 0.3 + pgmod.LINK_WIDTH * np.abs(W.ravel()))
+    W[0, 0] = 100.0
+    pg.redraw()
+    assert pg._links.get_linewidths()[0] == pgmod.MAX_LINK_WIDTH  # a huge weight stays readable
+    negative = [tuple(c[:3]) != tuple(colours[0][:3]) for c in colours]
+    assert negative == [False, True, False, False, True, False]
+
+
+def test_hide_hides_exactly_the_named_controls():
+    pg = playground(hide=["dataset", "noise", "units", "activations", "regenerate"])
+    hidden = {name for name, control in pg.controls.items()
+              for w in (control if isinstance(control, list) else [control])
+              if w.layout.display == "none"}
+    assert set(hidden) == {"dataset", "noise", "units", "activations", "regenerate"}
+    assert pg.state["hide"] == ["dataset", "noise", "regenerate", "units", "activations"]
+    assert playground(**pg.state).state["hide"] == pg.state["hide"]
+
+
+def test_a_stored_notebook_shows_a_picture_and_stable_text():
+    pg = playground()
+    bundle = pg._repr_mimebundle_()
+    stored = PIL.Image.open(io.BytesIO(base64.b64decode(bundle["image/png"])))
+    live = np.asarray(PIL.Image.open(io.BytesIO(pg.image.value)).convert("RGB"), dtype=float)
+    assert stored.size == (live.shape[1], live.shape[0])  # the same picture, in 256 colours
+    assert np.abs(np.asarray(stored.convert("RGB"), dtype=float) - live).mean() < 3
+    assert len(base64.b64decode(bundle["image/png"])) < 0.6 * len(pg.image.value)
+    assert bundle["text/plain"] == "Playground (run the cell to train it live)"
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_playground_is_in_widgets():
+    from nnlesson import widgets
+
+    assert widgets.playground is playground
+
+
+@pytest.mark.parametrize("settings, error, match", [
+    (dict(learning_rate=0), ValueError, r"playground: learning_rate must be in \[1e-05, 10\], got 0"),
+    (dict(learning_rate=float("nan")), ValueError, "learning_rate must be finite"),
+    (dict(hidden=[4, 9]), ValueError, r"hidden\[1\] \(units in layer 2\) must be in \[1, 8\], got 9"),
+    (dict(hidden=[2] * 7), ValueError, "hidden may have 0 to 6 layers, got 7"),
+    (dict(hidden=4), TypeError, "hidden must be a list of layer widths"),
+    (dict(dataset="circles"), ValueError, r"dataset must be one of \['circle'"),
+    (dict(features="x1"), TypeError, "features must be a list of names"),
+    (dict(features=["x3"]), ValueError, "each feature must be one of"),
+    (dict(features=[]), ValueError, "features needs at least one"),
+    (dict(activations=["tanh"]), ValueError, r"one name per hidden layer \(2\), got 1"),
+    (dict(activations="softplus"), ValueError, "each activation must be one of"),
+    (dict(dropout=1.0), ValueError, r"dropout \(drop probability\) must be in \[0, 0.9\]"),
+    (dict(noise=-0.1), ValueError, r"noise must be in \[0, 0.5\]"),
+    (dict(batch_size=2.5), TypeError, "batch_size must be an integer"),
+    (dict(seed=True), TypeError, "seed must be an integer"),
+    (dict(momentum=1), ValueError, r"momentum must be in \[0, 0.99\]"),
+    (dict(early_stopping="yes"), TypeError, "early_stopping must be True or False"),
+    (dict(hide=["datset"]), ValueError, "each name in hide must be one of"),
+    (dict(learning_rte=0.1), TypeError, r"unknown setting\(s\) \['learning_rte'\]"),
+    (dict(changes=[[3, "hidden", [4], [5]]]), ValueError, "a changed setting must be one of"),
+])
+def test_bad_settings_raise_clear_errors(settings, error, match):
+    with pytest.raises(error, match=match):
+        playground(**settings)
+
+
+def test_the_data_set_may_come_first():
+    assert playground("xor").state["dataset"] == "xor"
+    with pytest.raises(TypeError, match="the data set was given twice: 'xor' and dataset='spiral'"):
+        playground("xor", dataset="spiral")
+    with pytest.raises(ValueError, match=r"dataset must be one of \['circle'"):
+        playground([4, 2])  # the hidden layers are a keyword
+
+
+def test_train_checks_its_argument():
+    with pytest.raises(ValueError, match=r"playground.train: epochs must be in \[1, inf\)"):
+        playground().train(0)
+
+
+def test_predict_matches_the_picture_and_checks_its_input():
+    pg = playground()
+    pg.train(3)
+    value = pg.predict(pg._grid_points).reshape(pgmod.GRID, pgmod.GRID)
+    np.testing.assert_allclose(pg.artists["out_map"].get_array(), value)
+    train, test = pg.accuracy()
+    assert train == np.mean((pg.predict(pg.run.X_train) > 0.5) == pg.run.y_train)
+    with pytest.raises(ValueError, match=r"playground.predict expected points of shape \(n, 2\), got \(5,\)"):
+        pg.predict(np.zeros(5))
+
+
+# -- the claims of notebooks/11_playground, on more seeds than the lesson shows ---------------
+SEEDS = range(5)
+
+
+def trained(epochs, **settings):
+    """A run without the widget (the same code as pg.train), and its test accuracy."""
+    run = pgmod.Run(pgmod._settings(settings))
+    for _ in range(epochs):
+        run.train_epoch()
+    if not run.classify:
+        return run, None
+    out = run.activations_on(run.F_test)[-1]
+    return run, float(np.mean(np.argmax(out, axis=1) == run.y_test))
+
+
+def test_lesson_a_linear_network_separates_the_circle_with_squared_features_only():
+    for seed in SEEDS:
+        _, raw = trained(100, hidden=[], features=["x1", "x2"], learning_rate=0.1, seed=seed,
+                         data_seed=seed)
+        _, squared = trained(100, hidden=[], features=["x1^2", "x2^2"], learning_rate=0.1,
+                             seed=seed, data_seed=seed)
+        assert raw < 0.62 and squared >= 0.99, (seed, raw, squared)
+
+
+def test_lesson_the_spiral_needs_hidden_layers_and_two_of_8_separate_it():
+    spiral = dict(dataset="spiral", features=list(pgmod.FEATURES), learning_rate=0.03,
+                  momentum=0.9)
+    for seed in SEEDS:
+        _, linear = trained(150, hidden=[], seed=seed, data_seed=seed, **spiral)
+        _, deep = trained(150, hidden=[8, 8], seed=seed, data_seed=seed, **spiral)
+        assert linear < 0.7 and deep >= 0.95, (seed, linear, deep)
+
+
+def test_lesson_dropout_raises_the_training_loss_and_widens_the_unsure_band():
+    clusters = dict(dataset="gauss", noise=0.5, train_fraction=0.2, hidden=[8, 8, 8],
+                    activations="ReLU", learning_rate=0.03, momentum=0.9)
+    g = np.linspace(-6, 6, 60)
+    xx, yy = np.meshgrid(g, g)
+    points = np.column_stack([xx.ravel(), yy.ravel()])
+    for seed in SEEDS:
+        loss, unsure = {}, {}
+        for p in (0.0, 0.5):
+            pg = playground(dropout=p, seed=seed, data_seed=seed, **clusters).train(200)
+            loss[p] = pg.run.train_loss[-1]
+            prob = pg.predict(points)
+            unsure[p] = np.mean((prob > 0.1) & (prob < 0.9))
+        assert loss[0.5] > loss[0.0] and unsure[0.5] > unsure[0.0], (seed, loss, unsure)
+
+
+def test_lesson_learning_rate_3_zigzags_and_sometimes_gets_stuck():
+    accuracy = []
+    for seed in range(10):
+        slow, _ = trained(100, learning_rate=0.03, seed=seed, data_seed=seed)
+        fast, acc = trained(100, learning_rate=3, seed=seed, data_seed=seed)
+        rises = [int(np.sum(np.diff(run.train_loss) > 0)) for run in (slow, fast)]
+        assert rises[0] <= 4 and rises[1] >= 7, (seed, rises)  # the numbers the lesson gives
+        accuracy.append(acc)
+    assert max(accuracy) >= 0.95 and min(accuracy) <= 0.6, accuracy
+
+
+def test_sliders_hold_exact_values_even_off_their_grid():
+    # A float slider in the browser snaps to its grid and sends the snapped value back (0.03
+    # came back as 0.0302 from a log slider): every float control is a slider over exact values.
+    pg = playground(learning_rate=0.05, dropout=0.33, momentum=0.42, noise=0.07, init_scale=1.7)
+    for name, value in (("learning_rate", 0.05), ("dropout", 0.33), ("momentum", 0.42),
+                        ("noise", 0.07), ("init_scale", 1.7)):
+        assert pg.controls[name].value == value and pg.state[name] == value
+    assert 0.03 in pg.controls["learning_rate"].options[5] and pg.run.optimizer.lr == 0.05
+    pg.controls["learning_rate"].index = pg.controls["learning_rate"].index + 1
+    assert pg.run.optimizer.lr == 0.1  # the next step of Playground's menu
