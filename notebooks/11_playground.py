@@ -239,6 +239,9 @@ def my_logits(F, W, b):
 
 
 checks.check_linear_forward(my_logits)
+### BEGIN HIDDEN TESTS
+assert checks.check_linear_forward(my_logits, quiet=True)
+### END HIDDEN TESTS
 
 # %% [markdown]
 # **Exercise 2 (short answer).** Which single input feature makes the xor data separable by a
