@@ -27,6 +27,8 @@ def describe():
 
 
 def main(argv=None):
+    import nnlesson
+
     from .course import CourseError, copy_course
 
     parser = argparse.ArgumentParser(
@@ -34,6 +36,7 @@ def main(argv=None):
         description="The nnlesson course. With no command: the version, where the lessons are "
                     "and what to run next.",
     )
+    parser.add_argument("--version", action="version", version=f"nnlesson {nnlesson.__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     course = commands.add_parser(
         "course", help="copy the lessons into a folder of yours (never over existing files)")

@@ -43,6 +43,9 @@ def copy_course(dest, log=print):
     there. The copies are new files (not the installed files' permissions), so they are writable
     even when the package was installed read-only.
     """
+    if not str(dest).strip():
+        raise CourseError("nnlesson course: the folder name is empty (try: nnlesson course "
+                          "my-course)")
     dest = Path(dest).expanduser()
     sources = lessons()
     if dest.exists() and not dest.is_dir():
@@ -55,12 +58,16 @@ def copy_course(dest, log=print):
             f"work is overwritten. Open it with: {jupyter_lab_command(dest)}   (or start over "
             f"in a new folder: nnlesson course ANOTHER_FOLDER)"
         )
-    dest.mkdir(parents=True, exist_ok=True)
     written = []
-    for path in sources:
-        target = dest / path.name
-        shutil.copyfile(path, target)  # contents only: fresh permissions and times
-        written.append(target)
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+        for path in sources:
+            target = dest / path.name
+            shutil.copyfile(path, target)  # contents only: fresh permissions and times
+            written.append(target)
+    except OSError as error:
+        raise CourseError(f"nnlesson course: cannot write into {dest}: {error.strerror or error}; "
+                          f"choose a folder of yours") from error
     log(f"copied {len(written)} lessons to {dest.resolve()}")
     log(f"next: {jupyter_lab_command(dest)}")
     return written

@@ -111,6 +111,14 @@ def test_course_refuses_a_file_as_destination(tmp_path):
     assert target.read_text() == "not a folder"
 
 
+def test_course_refuses_an_empty_name_and_an_unwritable_place(tmp_path):
+    with pytest.raises(course.CourseError, match=r"the folder name is empty"):
+        course.copy_course("  ", log=lambda m: None)
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(course.CourseError, match=r"cannot write into .*a-file/course: "):
+        course.copy_course(tmp_path / "a-file" / "course", log=lambda m: None)
+
+
 def test_copies_are_writable_when_the_lessons_are_installed_read_only(tmp_path, monkeypatch):
     installed = tmp_path / "site-packages"
     installed.mkdir()
@@ -137,6 +145,13 @@ def test_nnlesson_without_arguments_says_version_lessons_and_next_command(capsys
     assert f"7 lessons in {LESSONS[0].parent}:" in out
     assert all(f"  {p.name}\n" in out for p in LESSONS)
     assert "next: nnlesson course my-course" in out
+
+
+def test_nnlesson_version(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == f"nnlesson {nnlesson.__version__}\n"
 
 
 def test_nnlesson_course_refusal_exits_2_with_the_reason(tmp_path, capsys):
