@@ -8,6 +8,7 @@ would be a student's work.
 """
 
 import os
+import shlex
 import shutil
 from pathlib import Path
 
@@ -74,6 +75,7 @@ def copy_course(dest, log=print):
 
 
 def jupyter_lab_command(folder):
-    """The command that opens ``folder`` in JupyterLab (as root, Jupyter refuses without a flag)."""
+    """The command that opens ``folder`` in JupyterLab, ready to paste into a shell (quoted when
+    the name has spaces; as root, Jupyter refuses to start without ``--allow-root``)."""
     as_root = hasattr(os, "geteuid") and os.geteuid() == 0
-    return f"jupyter lab {folder}" + (" --allow-root" if as_root else "")
+    return f"jupyter lab {shlex.quote(str(folder))}" + (" --allow-root" if as_root else "")

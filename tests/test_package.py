@@ -83,7 +83,7 @@ def test_course_copies_every_lesson_and_says_what_to_run(tmp_path):
     assert [p.name for p in written] == [p.name for p in LESSONS]
     assert all(new.read_bytes() == old.read_bytes() for new, old in zip(written, LESSONS))
     assert said[0] == f"copied 7 lessons to {dest.resolve()}"
-    assert said[1].startswith(f"next: jupyter lab {dest}")
+    assert said[1].startswith(f"next: jupyter lab '{dest}'")  # quoted: pasted, it works
 
 
 def test_course_copies_into_an_existing_folder_without_lessons(tmp_path):
