@@ -194,8 +194,8 @@ def test_the_wheel_carries_the_course_and_lesson_01_runs_from_a_copy(tmp_path):
     assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-2000:]
     (wheel,) = (tmp_path / "dist").glob("nnlesson-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    lessons = sorted(n for n in names if n.startswith("nnlesson/lessons/") and n.endswith(".ipynb"))
-    assert lessons == [f"nnlesson/lessons/{p.name}" for p in LESSONS]
+    lessons = sorted(n for n in names if n.startswith("nnlesson/lessons/"))
+    assert lessons == [f"nnlesson/lessons/{p.name}" for p in LESSONS]  # notebooks only
     assert "nnlesson/resources/digits.npz" in names
     assert "nnlesson/resources/README.md" in names  # the data's CC BY 4.0 notice travels with it
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names), names
