@@ -51,3 +51,21 @@ from .optim import SGD
 from .train import EarlyStopping, History, accuracy, fit
 
 __version__ = "0.1.0"
+
+# The public API, by topic: `help(nnlesson)` and `from nnlesson import *` list exactly these
+# (tests/test_package.py checks that every public name is here and in the README's table).
+__all__ = [
+    # layers (layers.py)
+    "Parameter", "Module", "Linear", "Sigmoid", "Tanh", "ReLU", "PReLU", "Dropout", "Sequential",
+    "no_grad",
+    # activation functions and their derivatives (activations.py)
+    "sigmoid", "sigmoid_derivative", "tanh", "tanh_derivative", "relu", "relu_derivative",
+    "prelu", "prelu_derivative", "softmax", "log_softmax",
+    # losses, optimiser, training (losses.py, optim.py, train.py)
+    "MSELoss", "SoftmaxCrossEntropy", "SGD", "fit", "EarlyStopping", "History", "accuracy",
+    # gradient checking (gradcheck.py)
+    "numerical_gradient", "rel_error", "gradcheck", "GradcheckReport",
+    # data (data.py)
+    "make_moons", "make_circles", "make_spirals", "make_xor", "make_curve", "curve",
+    "add_label_noise", "train_val_split", "batches", "load_digits",
+]

@@ -11,7 +11,9 @@ import jupytext
 import nbformat
 import pytest
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+SOURCES = ROOT / "lessons_src"  # each lesson's percent-format .py, paired by jupytext.toml
 LESSONS = sorted(NOTEBOOKS.glob("*.ipynb"))
 MAX_BYTES = 2_000_000
 MAX_PNG_BYTES = 400_000
@@ -27,8 +29,8 @@ def test_the_lessons_are_there_in_order():
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
 def test_ipynb_and_py_agree(path):
-    paired = path.with_suffix(".py")
-    assert paired.exists(), f"{path.name} has no paired {paired.name} (run: jupytext --sync {path})"
+    paired = SOURCES / f"{path.stem}.py"
+    assert paired.exists(), f"{path.name} has no paired {paired} (run: jupytext --sync {path})"
     from_ipynb = cells(jupytext.read(path))
     from_py = cells(jupytext.read(paired))
     for i, (a, b) in enumerate(zip(from_ipynb, from_py)):
@@ -60,8 +62,33 @@ def test_notebook_is_stored_executed_without_errors(path):
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
 def test_randomness_is_seeded_explicitly(path):
-    source = path.with_suffix(".py").read_text()
+    source = (SOURCES / f"{path.stem}.py").read_text()
     assert "np.random.seed" not in source, "use np.random.default_rng(seed), not the global seed"
     assert not re.search(r"default_rng\(\s*\)", source), "every default_rng needs a seed"
     unseeded = re.findall(r"np\.random\.(?:rand|randn|normal|uniform|randint|choice|shuffle)\(", source)
     assert not unseeded, f"global-state random calls: {unseeded}"
+
+
+def test_students_see_one_file_per_lesson():
+    """notebooks/ is what a student opens: the lessons' .ipynb and nothing else."""
+    others = sorted(p.name for p in NOTEBOOKS.iterdir() if p.suffix != ".ipynb")
+    assert not others, f"move these out of notebooks/ (a student sees them): {others}"
+    sources = sorted(p.stem for p in SOURCES.glob("*.py"))
+    assert sources == [p.stem for p in LESSONS], "every lesson has one source in lessons_src/"
+
+
+def test_pairing_comes_from_jupytext_toml_not_from_the_notebooks():
+    """A lesson that carried its own `formats` would pair with a .py next to it again, in the
+    repository and in every student's copy (`nnlesson course`)."""
+    import subprocess
+    import sys
+
+    carrying = [p.name for p in LESSONS if "formats" in jupytext.read(p).metadata.get("jupytext", {})]
+    assert not carrying, f"remove jupytext's 'formats' from the metadata of: {carrying}"
+    for path in (LESSONS[0], SOURCES / f"{LESSONS[0].stem}.py"):
+        # (jupytext 1.19 exits with 1 after listing the paths: the listing is what counts)
+        done = subprocess.run([sys.executable, "-m", "jupytext", "--paired-paths", str(path)],
+                              cwd=ROOT, capture_output=True, text=True, timeout=60)
+        other = SOURCES / f"{path.stem}.py" if path.suffix == ".ipynb" else LESSONS[0]
+        listed = [(ROOT / line).resolve() for line in done.stdout.split()]
+        assert listed == [other], done.stdout + done.stderr

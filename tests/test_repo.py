@@ -35,3 +35,74 @@ def test_ruff_finds_nothing():
         pytest.skip("ruff is not installed (it is in the test extras)")
     done = subprocess.run([ruff, "check", "."], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-3000:]
+
+
+# The repository's address: one setting in pyproject.toml, and tools/fork.py rewrites every link.
+COURSE_LINK = re.compile(r"(?:mybinder\.org/v2/gh|colab\.research\.google\.com/github|"
+                         r"git\+https://github\.com)/([\w.-]+/[\w.-]+?)(?=\.git\b|[^\w.-]|$)")
+
+
+def load_fork():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("fork", ROOT / "tools" / "fork.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def course_links(root):
+    """(file, OWNER/NAME) for every Binder, Colab and pip-from-git link in the course."""
+    return [(path.relative_to(root).as_posix(), match.group(1))
+            for path in load_fork().course_files(root)
+            for match in COURSE_LINK.finditer(path.read_text(encoding="utf-8"))]
+
+
+def test_every_link_points_at_the_repository_setting():
+    setting = load_fork().repository(ROOT)
+    links = course_links(ROOT)
+    wrong = [(path, target) for path, target in links if target != setting]
+    assert not wrong, f"links that disagree with pyproject's Repository ({setting}): {wrong}"
+    linked = {path for path, _ in links}
+    assert "README.md" in linked  # the Binder badge and the Colab links
+    lessons = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
+    missing = [name for name in lessons if f"notebooks/{name}" not in linked]
+    assert not missing, f"lessons without the install cell's link: {missing}"
+
+
+def test_fork_rewrites_every_link_and_nothing_else(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    copy = tmp_path / "repo"
+    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(".git", ".venv*", "build", "dist",
+                                                              "*.egg-info", "__pycache__"))
+    old = load_fork().repository(ROOT)
+    before = {p: p.read_text(encoding="utf-8") for p in load_fork().course_files(copy)}
+    done = subprocess.run([sys.executable, str(ROOT / "tools" / "fork.py"), "a-teacher/nn.course",
+                           "--root", str(copy)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert load_fork().repository(copy) == "a-teacher/nn.course"
+    links = course_links(copy)
+    assert links and all(target == "a-teacher/nn.course" for _, target in links), links
+    for path, text in before.items():
+        after = path.read_text(encoding="utf-8")
+        changed = [(a, b) for a, b in zip(text.splitlines(), after.splitlines()) if a != b]
+        assert len(text.splitlines()) == len(after.splitlines()), path
+        assert all(a.replace(old, "a-teacher/nn.course") == b for a, b in changed), (path, changed)
+    if (copy / "notebooks").exists():
+        import nbformat
+
+        for notebook in (copy / "notebooks").glob("*.ipynb"):
+            nbformat.validate(nbformat.read(notebook, as_version=4))  # still valid JSON
+
+
+def test_fork_refuses_an_address_that_is_not_owner_slash_name(tmp_path):
+    import subprocess
+    import sys
+
+    for bad in ["nnlesson", "https://github.com/a/b", "a/b.git"]:
+        done = subprocess.run([sys.executable, str(ROOT / "tools" / "fork.py"), bad, "--root",
+                               str(tmp_path)], capture_output=True, text=True, timeout=60)
+        assert done.returncode != 0 and "expected OWNER/NAME" in done.stderr, (bad, done.stderr)
