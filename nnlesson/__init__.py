@@ -56,7 +56,8 @@ __version__ = "0.1.0"
 # (tests/test_package.py checks that every public name is here and in the README's table).
 __all__ = [
     # layers (layers.py)
-    "Parameter", "Module", "Linear", "Sigmoid", "Tanh", "ReLU", "PReLU", "Dropout", "Sequential",
+    "Parameter", "Module", "Linear", "Sigmoid", "Tanh", "ReLU", "PReLU", "Dropout", "BatchNorm",
+    "Sequential",
     "no_grad",
     # activation functions and their derivatives (activations.py)
     "sigmoid", "sigmoid_derivative", "tanh", "tanh_derivative", "relu", "relu_derivative",

@@ -13,7 +13,7 @@ import pytest
 
 import nnlesson as nl
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+SOURCES = Path(__file__).resolve().parents[1] / "lessons_src"  # each lesson's percent-format source
 SEEDS = range(5)
 
 
@@ -33,7 +33,7 @@ def one_blas_thread():
 def from_lesson(lesson, *names, **context):
     """The top-level functions and constants ``names`` of a lesson's .py, defined in a namespace
     holding np, nl and ``context`` (the lesson's globals they use)."""
-    tree = ast.parse((NOTEBOOKS / f"{lesson}.py").read_text())
+    tree = ast.parse((SOURCES / f"{lesson}.py").read_text())
     wanted = []
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name in names:

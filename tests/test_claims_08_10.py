@@ -19,7 +19,7 @@ import pytest  # noqa: E402
 
 from nnlesson import plot as nlplot  # noqa: E402
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+SOURCES = Path(__file__).resolve().parents[1] / "lessons_src"  # each lesson's percent-format source
 
 
 def run_lesson(name):
@@ -30,7 +30,7 @@ def run_lesson(name):
     namespace = {"__name__": "lesson"}
     try:
         with contextlib.redirect_stdout(io.StringIO()):
-            exec(compile((NOTEBOOKS / f"{name}.py").read_text(), name, "exec"), namespace)
+            exec(compile((SOURCES / f"{name}.py").read_text(), name, "exec"), namespace)
     finally:
         plt.show = show
     return namespace, figures

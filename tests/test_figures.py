@@ -20,12 +20,12 @@ import pytest  # noqa: E402
 
 from nnlesson import plot as nlplot  # noqa: E402
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+SOURCES = Path(__file__).resolve().parents[1] / "lessons_src"  # each lesson's percent-format source
 LESSONS_CHECKED = ["01_fully_connected", "02_why_nonlinearity", "03_activations"]
 
 
 def code_cells(lesson):
-    return [c.source for c in jupytext.read(NOTEBOOKS / f"{lesson}.py").cells
+    return [c.source for c in jupytext.read(SOURCES / f"{lesson}.py").cells
             if c.cell_type == "code"]
 
 
