@@ -10,6 +10,7 @@ import numpy as np
 from ._util import as_rng, check_positive_int
 from .data import batches
 from .losses import SoftmaxCrossEntropy
+from .threads import fit_work, limited
 
 
 def accuracy(logits, labels):
@@ -77,6 +78,7 @@ class History:
                 f"stopped_epoch={self.stopped_epoch}{last})")
 
 
+@limited(fit_work)  # one BLAS thread for teaching-size networks (see nnlesson/threads.py)
 def fit(model, loss_fn, optimizer, train_data, val_data=None, *, epochs, batch_size, rng,
         early_stopping=None, callback=None):
     """Train ``model`` with mini-batch gradient descent and return a :class:`History`.
