@@ -264,7 +264,7 @@ FONT_SIZE = 9  # points, as displayed at 100 dpi: the course's smallest readable
 _CHAR = 0.602 * FONT_SIZE / 72  # width of one monospace character, inches (DejaVu Sans Mono)
 _LINE = 1.2 * FONT_SIZE / 72  # height of one line of text, inches
 _PAD = 0.3 * FONT_SIZE / 72  # the boxes' padding, inches
-_GAP_X, _GAP_Y, _MARGIN, _TITLE = 0.25, 0.3, 0.15, 0.55  # inches
+_GAP_X, _GAP_Y, _MARGIN, _TITLE = 0.25, 0.24, 0.15, 0.55  # inches
 
 
 def layout(root):
@@ -330,7 +330,9 @@ def variable_label(node, with_grad=True, *, values=True, grad=None):
     ``grad`` replaces ``node.grad`` (the explorer shows the gradients computed so far; "?" for a
     gradient not computed yet).
     """
-    head = f"{node.name or 'tensor'} {node.shape if node.shape else '(scalar)'}"
+    head = node.name or "tensor"
+    if node.shape:  # scalars are named only: the label stays short
+        head += f" {node.shape}"
     if not values or node.data.size > SMALL_VALUE:
         return head
     lines = [head, f"value {_fmt(node.data)}"]
@@ -408,22 +410,13 @@ def draw(tensor, ax=None, *, with_grad=True, values=True):
     picture wider than a notebook (``nnlesson.plot.MAX_WIDTH``). Graphs of more than
     ``MAX_DRAWN_NODES`` nodes are refused: draw a smaller piece of the computation instead.
     Each artist's gid names its node ("var:<name>", "op:<symbol>") or edge ("edge"), so the
-    figure can be inspected. Needs only matplotlib.
-    """
-    return _draw(tensor, ax, with_grad, values=values)[0]
-
-
-def _draw(tensor, ax, with_grad, *, values=True, grads=None):
-    """Draw; return (figure, {node key: its text}) so that the explorer can find and relabel nodes.
-
-    ``grads`` maps node ids to the gradient to show (default: each node's ``.grad``).
+    figure can be inspected. Needs only matplotlib. ``ax``, if given, should be at least as large
+    as the figure ``draw`` would make, or boxes overlap.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
-    from matplotlib.patches import FancyArrowPatch
 
-    from .plot import BLUE, DPI, MAX_WIDTH, ORANGE
-    from .threads import limit_for
+    from .plot import DPI
 
     class GraphFigure(Figure):
         """A Figure that shows itself in a notebook even before pyplot has set up inline plots."""
@@ -433,6 +426,17 @@ def _draw(tensor, ax, with_grad, *, values=True, grads=None):
             self.savefig(buffer, format="png", bbox_inches="tight")
             return buffer.getvalue()
 
+    geometry = graph_geometry(tensor, with_grad=with_grad, values=values)
+    if ax is None:
+        fig = GraphFigure(figsize=(geometry["width"], geometry["height"]), dpi=DPI,
+                          layout="none")
+        FigureCanvasAgg(fig)  # a canvas that can measure text, without pyplot
+        ax = fig.add_axes((0, 0, 1, 1))
+    paint_graph(ax, geometry)
+    return ax.figure
+
+
+def _check_drawable(tensor):
     if not isinstance(tensor, Tensor):
         raise TypeError(f"draw expects a graph Tensor, got {type(tensor).__name__}")
     order = topological_order(tensor)
@@ -444,55 +448,85 @@ def _draw(tensor, ax, with_grad, *, values=True, grads=None):
             f"which no picture is readable at notebook width. Draw a smaller graph: the same "
             f"computation on one example, or for one layer."
         )
+
+
+def graph_geometry(tensor, *, with_grad=True, values=True, label_sets=None):
+    """Labels, box centres and sizes (inches), and the picture's width and height.
+
+    ``label_sets``: several labellings of the variables ({node key: label} each); every box is
+    made big enough for the longest, and the first is shown (the explorer relabels per step).
+    """
+    from .plot import MAX_WIDTH
+
+    _check_drawable(tensor)
     spec = layout(tensor)
-    grads = grads or {}
 
     def labels_for(show_values):
-        labels = {key: node_label for key in spec["operators"]
-                  for node_label in [spec["nodes"][key[1]].op]}
+        labels = {key: spec["nodes"][key[1]].op for key in spec["operators"]}
         for key in spec["variables"]:
-            labels[key] = variable_label(spec["nodes"][key[1]], with_grad, values=show_values,
-                                         grad=grads.get(key[1]))
+            labels[key] = variable_label(spec["nodes"][key[1]], with_grad, values=show_values)
         return labels
 
-    labels = labels_for(values)
-    centres, size, width, height = _place(spec, labels)
-    if values and width > MAX_WIDTH:  # the numbers make it too wide: names and shapes only
-        labels = labels_for(False)
+    if label_sets:
+        labels = {**labels_for(values), **label_sets[0]}
+        sizing = dict(labels)
+        for other in label_sets[1:]:
+            for key, label in other.items():
+                if len(label) > len(sizing[key]):
+                    sizing[key] = label
+        centres, size, width, height = _place(spec, sizing)
+    else:
+        labels = labels_for(values)
         centres, size, width, height = _place(spec, labels)
+        if values and width > MAX_WIDTH:  # the numbers make it too wide: names and shapes only
+            labels = labels_for(False)
+            centres, size, width, height = _place(spec, labels)
     if width > MAX_WIDTH:
         raise ValueError(
-            f"draw: this graph is {width:.1f} inches wide even without values (at most "
-            f"{MAX_WIDTH:g}, the width of a notebook): draw a smaller graph, or give the tensors "
-            f"shorter names"
+            f"draw: this graph is {width:.1f} inches wide (at most {MAX_WIDTH:g}, the width of a "
+            f"notebook): draw a smaller graph, or give the tensors shorter names"
         )
-    width = max(width, 4.6)  # room for the title
-    if ax is None:
-        fig = GraphFigure(figsize=(width, height), dpi=DPI, layout="none")
-        FigureCanvasAgg(fig)  # a canvas that can measure text, without pyplot
-        ax = fig.add_axes((0, 0, 1, 1))
-    fig = ax.figure
+    return {"spec": spec, "labels": labels, "centres": centres, "size": size,
+            "width": max(width, 4.6), "height": height}  # 4.6 inches: room for the title
+
+
+def paint_graph(ax, geometry, *, title=True):
+    """Draw the boxes, circles and arrows of ``graph_geometry`` into ``ax`` (units: inches).
+
+    Returns {node key: its Text}. The boxes are patches of the size the layout computed, so that
+    the arrows end exactly on their edges.
+    """
+    from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
+
+    from .plot import BLUE, ORANGE
+    from .threads import limit_for
+
+    spec, labels, centres, size = (geometry[k] for k in ("spec", "labels", "centres", "size"))
+    width, height = geometry["width"], geometry["height"]
     ax.set_xlim(0, width)
     ax.set_ylim(-height, 0)
     ax.set_aspect("equal")
     ax.axis("off")
-
+    texts = {}
     with limit_for(0):
-        texts = {}
         for key, (cx, cy) in centres.items():
             node = spec["nodes"][key[1]]
+            w, h = size[key]
             if key[0] == "var":
+                box = FancyBboxPatch((cx - w / 2, cy - h / 2), w, h, facecolor="white",
+                                     boxstyle=f"round,pad=0,rounding_size={_PAD}",
+                                     edgecolor=BLUE, linewidth=1.5, zorder=3)
                 text = ax.text(cx, cy, labels[key], ha="center", va="center",
-                               fontsize=FONT_SIZE, family="monospace", zorder=3,
-                               bbox={"boxstyle": "round,pad=0.3", "facecolor": "white",
-                                     "edgecolor": BLUE, "linewidth": 1.5})
+                               fontsize=FONT_SIZE, family="monospace", zorder=4)
                 text.set_gid(f"var:{node.name or 'tensor'}")
             else:
+                box = Circle((cx, cy), w / 2, facecolor="#FFF3D6", edgecolor=ORANGE,
+                             linewidth=1.5, zorder=3)
                 text = ax.text(cx, cy, labels[key], ha="center", va="center",
-                               fontsize=FONT_SIZE + 1, fontweight="bold", zorder=3,
-                               bbox={"boxstyle": "circle,pad=0.2", "facecolor": "#FFF3D6",
-                                     "edgecolor": ORANGE, "linewidth": 1.5})
+                               fontsize=FONT_SIZE + 1, fontweight="bold", zorder=4)
                 text.set_gid(f"op:{node.op}")
+            box.set_gid(f"box:{key[0]}")
+            ax.add_patch(box)
             texts[key] = text
         for start, end in spec["edges"]:
             (x0, y0), (x1, y1) = centres[start], centres[end]
@@ -503,7 +537,8 @@ def _draw(tensor, ax, with_grad, *, values=True, grads=None):
                                     zorder=2)
             arrow.set_gid("edge")
             ax.add_patch(arrow)
-        ax.text(width / 2, -0.08, "Computational graph: inputs at the top, output at the bottom\n"
-                "boxes are variables, circles operators", ha="center", va="top",
-                fontsize=FONT_SIZE)
-    return fig, texts
+        if title:
+            ax.text(width / 2, -0.08, "Computational graph: inputs at the top, output at the "
+                    "bottom\nboxes are variables, circles operators", ha="center", va="top",
+                    fontsize=FONT_SIZE)
+    return texts
