@@ -19,7 +19,7 @@ import ipywidgets as widgets
 import matplotlib
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import ListedColormap, to_rgb
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 
 from . import activations as act
@@ -130,7 +130,7 @@ def png_bytes(rgba):
     height, width, _ = rgba.shape
     rows = np.empty((height, 1 + 3 * width), np.uint8)
     rows[:, 0] = 0  # each row starts with its filter type: 0, none
-    rows[:, 1:] = rgba[..., :3].reshape(height, -1)
+    rows[:, 1:].reshape(height, width, 3)[...] = rgba[..., :3]  # one copy, no temporary
 
     def chunk(kind, body):
         return (struct.pack(">I", len(body)) + kind + body
@@ -427,8 +427,8 @@ def _boundaries(seed):
                 scores = model(points)
                 accuracy[name, width] = float(np.mean(np.argmax(model(X), axis=1) == y))
             grids[name, width] = np.argmax(scores, axis=1).reshape(xx.shape)
-            # P(class 1), drawn smoothly interpolated: the boundary is where it crosses 1/2,
-            # a smooth curve instead of the grid's staircase.
+            # P(class 1): the boundary is where it crosses 1/2, which contouring interpolates
+            # between grid points (a smooth curve, not the grid's staircase).
             probability[name, width] = act.softmax(scores)[:, 1].reshape(xx.shape)
     return X, y, (xx, yy), grids, probability, accuracy
 
@@ -440,33 +440,34 @@ def nonlinearity_explorer(activation="identity", width=8, *, seed=0):
     activation = _choice(activation, ("identity", "ReLU"), "activation", who)
     width = _choice(width, WIDTHS, "width", who)
     X, y, (xx, yy), grids, probability, accuracy = _boundaries(_seed(seed, who))
+    toggle = widgets.ToggleButtons(options=["identity", "ReLU"], value=activation,
+                                   description="activation", style=SLIDER_STYLE)
+    width_slider = widgets.SelectionSlider(options=list(WIDTHS), value=width,
+                                           description="hidden width", style=SLIDER_STYLE)
     fig = _figure(6.4, 5.0)
     ax = fig.subplots()
-    extent = (xx.min(), xx.max(), yy.min(), yy.max())
     light = [0.75 + 0.25 * np.array(to_rgb(c)) for c in PALETTE[:2]]  # opaque pastel tints
-    image = ax.imshow(probability[activation, width], origin="lower", extent=extent,
-                      aspect="auto", cmap=ListedColormap(light), vmin=0, vmax=1,
-                      interpolation="bilinear", interpolation_stage="data")
+    # One pair of filled regions per setting, made once; a move only shows another pair (two
+    # polygons draw in a millisecond, where resampling an image took ten).
+    regions = {key: ax.contourf(xx, yy, p, levels=[0, 0.5, 1], colors=light)
+               for key, p in probability.items()}
     points = [ax.scatter(*X[y == c].T, s=14, color=PALETTE[c], edgecolor="white", linewidth=0.3,
                          label=f"class {c}") for c in (0, 1)]
     ax.set(xlabel="$x_1$", ylabel="$x_2$", title=" ")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), title="training data")
 
-    toggle = widgets.ToggleButtons(options=["identity", "ReLU"], value=activation,
-                                   description="activation", style=SLIDER_STYLE)
-    width_slider = widgets.SelectionSlider(options=list(WIDTHS), value=width,
-                                           description="hidden width", style=SLIDER_STYLE)
-
     def update():
         key = (toggle.value, width_slider.value)
-        image.set_data(probability[key])
+        for other, region in regions.items():
+            region.set_visible(other == key)
+        state["key"] = key
         ax.set_title(f"{toggle.value}, width {key[1]}: {accuracy[key]:.0%} correct")
 
+    state = {}
     explorer = Explorer("Nonlinearity explorer", fig, [toggle, width_slider], update,
-                        [image, *points, ax.title])
-    explorer.activation, explorer.width = toggle, width_slider
-    explorer.image_artist, explorer.grids, explorer.accuracy = image, grids, accuracy
-    explorer.probability = probability
+                        [*regions.values(), *points, ax.title])
+    explorer.activation, explorer.width, explorer.state = toggle, width_slider, state
+    explorer.regions, explorer.grids, explorer.accuracy = regions, grids, accuracy
     return explorer
 
 
