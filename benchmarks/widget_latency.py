@@ -1,11 +1,15 @@
 """Slider-to-redraw time of every explorer, headless: median and worst of repeated moves.
 
 Setting a control's value runs the redraw synchronously (update the artists, blit, encode the
-PNG), exactly what happens when a student drags the slider. Target: median under 30 ms.
+PNG), exactly what happens when a student drags the slider. Each explorer is moved through its
+values several rounds: the first round includes the work done once per setting (a Monte-Carlo
+run, a deep net's gradients), which the worst time shows. Targets on a quiet machine: median
+under 20 ms, worst under 40 ms. The load average printed first says how quiet it was.
 Run: python benchmarks/widget_latency.py [--quick]
 """
 
 import argparse
+import os
 import time
 
 import numpy as np
@@ -41,6 +45,7 @@ def main():
     parser.add_argument("--quick", action="store_true", help="one pass (a smoke test)")
     args = parser.parse_args()
     rounds = 1 if args.quick else 5
+    print("load average: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     print(f"{'explorer':26} {'median ms':>10} {'worst ms':>9} {'moves':>6}")
     results = {}
     for name, make, control, values in EXPLORERS:
