@@ -426,7 +426,12 @@ def draw(tensor, ax=None, *, with_grad=True, values=True):
             self.savefig(buffer, format="png", bbox_inches="tight")
             return buffer.getvalue()
 
+        def __repr__(self):  # what a notebook stores as text: stable when the layout changes
+            return f"<computational graph of {name}: {n_tensors} tensors, {n_ops} operators>"
+
     geometry = graph_geometry(tensor, with_grad=with_grad, values=values)
+    name = tensor.name or "a tensor"
+    n_tensors, n_ops = len(geometry["spec"]["variables"]), len(geometry["spec"]["operators"])
     if ax is None:
         fig = GraphFigure(figsize=(geometry["width"], geometry["height"]), dpi=DPI,
                           layout="none")

@@ -63,6 +63,7 @@ def test_the_lesson_graphs_are_readable_at_notebook_width(make):
     fig = draw(loss)
     assert fig.get_figwidth() <= MAX_WIDTH
     assert figure_problems(fig) == []
+    assert repr(fig).startswith("<computational graph of ") and " operators>" in repr(fig)
     boxes, arrows = boxes_and_arrows(fig)
     assert len(boxes) == len(layout(loss)["variables"]) + len(layout(loss)["operators"])
     for i, a in enumerate(boxes):
