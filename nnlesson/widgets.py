@@ -10,6 +10,7 @@ stored notebook shows a static picture of each explorer's last state.
 """
 
 import base64
+import collections
 import functools
 import html
 import struct
@@ -77,13 +78,21 @@ class Explorer(widgets.VBox):
     browser renders: matplotlib would spend most of the redraw drawing its glyphs.
     """
 
-    def __init__(self, title, figure, controls, update, animated, caption=None):
+    FRAMES = 64  # pictures kept per explorer (about 50 KB each)
+
+    def __init__(self, title, figure, controls, update, animated, caption=None, *,
+                 extra_key=None):
         self.title = title
         self.figure = figure
         self.animated = list(animated)
         self._update = update
         self._canvas = FigureCanvasAgg(figure)
         self._background = None
+        # The picture is a function of the controls' values (and of ``extra_key()``, e.g. a
+        # random seed): a setting seen before is shown again without drawing or encoding.
+        self._controls = [c for c in controls if not isinstance(c, widgets.Button)]
+        self._extra_key = extra_key or (lambda: None)
+        self._frames = collections.OrderedDict()
         for artist in self.animated:
             artist.set_animated(True)
         # Shown at its own size (one image pixel per screen pixel: text as large as designed),
@@ -100,8 +109,13 @@ class Explorer(widgets.VBox):
 
     def redraw(self):
         """Update the moving artists, draw them over the background, and show the PNG."""
+        key = (tuple(c.value for c in self._controls), self._extra_key())
         with limit_for(0):
-            self._update()
+            self._update()  # always: it also updates the explorer's state and caption
+            if key in self._frames:
+                self._frames.move_to_end(key)
+                self.image.value = self._frames[key]
+                return
             if self._background is None:
                 self._canvas.draw()  # everything but the animated artists; lays the figure out
                 self.figure.set_layout_engine("none")  # then keep that layout: blitting needs it
@@ -110,7 +124,20 @@ class Explorer(widgets.VBox):
                 self._canvas.restore_region(self._background)
             for artist in self.animated:
                 self.figure.draw_artist(artist)
-            self.image.value = png_bytes(np.asarray(self._canvas.buffer_rgba()))
+            self.image.value = self._frames[key] = png_bytes(
+                np.asarray(self._canvas.buffer_rgba()))
+            if len(self._frames) > self.FRAMES:
+                self._frames.popitem(last=False)
+
+    def prerender(self, control, values):
+        """Draw the picture for each of ``values`` of ``control`` now, then go back.
+
+        For explorers with a few settings: every later move is a look-up, not a redraw.
+        """
+        start = control.value
+        for value in list(values)[:self.FRAMES]:
+            control.value = value
+        control.value = start
 
     def _repr_mimebundle_(self, **kwargs):
         # The live widget where widgets render; elsewhere (GitHub, nbviewer, a printout, an
@@ -313,7 +340,8 @@ def dropout_explorer(p=0.5, *, seed=0, samples=50):
 
     button.on_click(resample)
     explorer = Explorer("Dropout explorer", fig, [slider, button], update,
-                        [image, line_mean, line_one, band, line_mc, data], caption)
+                        [image, line_mean, line_one, band, line_mc, data], caption,
+                        extra_key=lambda: state["seed"])
     explorer.p, explorer.resample, explorer.state = slider, button, state
     explorer.image_artist, explorer.lines = image, {"mean": line_mean, "mc_mean": line_mc}
     explorer.band, explorer.mc_axes = band, ax_mc
@@ -467,6 +495,10 @@ def nonlinearity_explorer(activation="identity", width=8, *, seed=0):
     explorer = Explorer("Nonlinearity explorer", fig, [toggle, width_slider], update,
                         [*regions.values(), *points, ax.title])
     explorer.activation, explorer.width, explorer.state = toggle, width_slider, state
+    for option in toggle.options:  # ten pictures: draw them all now, moves are then instant
+        toggle.value = option
+        explorer.prerender(width_slider, WIDTHS)
+    toggle.value = activation
     explorer.regions, explorer.grids, explorer.accuracy = regions, grids, accuracy
     return explorer
 
@@ -666,4 +698,5 @@ def backprop_explorer(loss):
     explorer.step, explorer.steps, explorer.state = slider, steps, state
     explorer.outlines, explorer.boxes, explorer.texts = outlines, boxes, texts
     explorer.grad_texts = {n.name or id(n): grad_texts[id(n)] for n in shown}
+    explorer.prerender(slider, range(1, len(steps) + 1))
     return explorer

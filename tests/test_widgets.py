@@ -73,6 +73,20 @@ def test_the_png_is_exactly_the_drawn_canvas():
     np.testing.assert_array_equal(decoded, np.asarray(e._canvas.buffer_rgba())[..., :3])
 
 
+def test_a_setting_seen_before_shows_the_same_picture_as_a_fresh_explorer():
+    e = widgets.prelu_explorer()
+    e.alpha.value = 0.3
+    first = e.image.value
+    e.alpha.value = 0.6
+    e.alpha.value = 0.3  # from the explorer's store of pictures
+    assert e.image.value == first == widgets.prelu_explorer(alpha=0.3).image.value
+    assert "alpha = 0.30" in e.caption.value  # the caption still follows
+    d = widgets.dropout_explorer(p=0.3, samples=10)
+    before = d.image.value
+    d.resample.click()  # same p, new masks: a new picture, not the stored one
+    assert d.image.value != before
+
+
 def test_dropout_explorer_masks_track_p_and_the_band_widens_with_p():
     e = widgets.dropout_explorer(samples=60)
     assert e.p.description == "p (drop probability)" and e.p.max == 0.95
