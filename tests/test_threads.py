@@ -1,5 +1,11 @@
 """BLAS threads: one inside nnlesson's teaching-size work, the user's own setting everywhere else."""
 
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -133,3 +139,21 @@ def test_building_an_explorer_that_trains_runs_with_one_thread():
         widgets.fit = real_fit
     assert seen == [[1] * len(before)]
     assert blas_threads_now() == before
+
+
+def test_binder_start_makes_one_blas_thread_the_default_and_keeps_a_users_value():
+    start = Path(__file__).resolve().parents[1] / "binder" / "start"
+    assert os.access(start, os.X_OK)  # repo2docker runs it as a program
+    show = ("import threadpoolctl; "
+            "print([i['num_threads'] for i in threadpoolctl.threadpool_info() "
+            "if i['user_api'] == 'blas'])")
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    done = subprocess.run([str(start), sys.executable, "-c", f"import numpy; {show}"],
+                          capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert set(ast.literal_eval(done.stdout)) <= {1}
+    env["OPENBLAS_NUM_THREADS"] = "2"
+    done = subprocess.run([str(start), sys.executable, "-c",
+                           "import os; print(os.environ['OPENBLAS_NUM_THREADS'])"],
+                          capture_output=True, text=True, env=env, timeout=60)
+    assert done.stdout.strip() == "2"
