@@ -13,6 +13,7 @@ import base64
 import collections
 import functools
 import html
+import numbers
 import struct
 import zlib
 
@@ -183,9 +184,14 @@ def _int_slider(description, value, low, high, who):
 
 
 def _choice(value, options, name, who):
-    """``value`` if it is one of ``options``, else a clear error listing them."""
-    if isinstance(value, (str, int, float)) and not isinstance(value, bool) and value in options:
-        return value
+    """The option equal to ``value`` (a string, or any real number such as ``np.int64(8)``),
+    else a clear error listing the options."""
+    for option in options:
+        if isinstance(option, str) and isinstance(value, str) and value == option:
+            return option
+        if (not isinstance(option, str) and isinstance(value, numbers.Real)
+                and not isinstance(value, bool) and value == option):
+            return option
     raise ValueError(f"{who}: {name} must be one of {list(options)}, got {value!r}")
 
 
@@ -558,6 +564,9 @@ def early_stopping_explorer(val_losses=None, test_accuracy=None, *, patience=5, 
     val_losses = _curve(val_losses, "val_losses", who)
     if test_accuracy is not None:
         test_accuracy = _curve(test_accuracy, "test_accuracy", who, len(val_losses))
+        if test_accuracy.min() < 0 or test_accuracy.max() > 1:
+            raise ValueError(f"{who}: test_accuracy must be fractions in [0, 1] (not "
+                             f"percentages), got values up to {test_accuracy.max():g}")
     epochs = np.arange(1, len(val_losses) + 1)
     fig = _figure(8, 3.8)
     ax = fig.subplots()

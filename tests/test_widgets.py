@@ -312,6 +312,8 @@ def test_the_explorer_is_the_lesson_graph_readable_as_well():
     (lambda: widgets.early_stopping_explorer([[1.0, 0.5]]), ValueError, r"val_losses must be a 1-D list .* got shape \(1, 2\)"),
     (lambda: widgets.early_stopping_explorer(["a", "b"]), TypeError, "val_losses must be a list of numbers"),
     (lambda: widgets.early_stopping_explorer([1.0, 0.5, 0.4], [0.5, 0.6]), ValueError, "test_accuracy has 2 entries but val_losses has 3"),
+    (lambda: widgets.nonlinearity_explorer(width=True), ValueError, "width must be one of .* got True"),
+    (lambda: widgets.early_stopping_explorer([1.0, 0.5], [60.0, 70.0]), ValueError, r"test_accuracy must be fractions in \[0, 1\] \(not percentages\), got values up to 70"),
     (lambda: widgets.backprop_explorer(np.ones(3)), TypeError, "backprop_explorer expects a scalar graph Tensor .* got ndarray"),
     (lambda: widgets.backprop_explorer(Tensor(np.ones(3)) * 2), ValueError, r"expects a scalar loss, got a tensor of shape \(3,\)"),
     (lambda: widgets.backprop_explorer(Tensor(1.0)), ValueError, "no backward step"),
@@ -326,6 +328,10 @@ def test_arguments_at_the_ends_of_a_range_are_accepted():
     assert widgets.prelu_explorer(alpha=-0.5).alpha.value == -0.5
     assert widgets.prelu_explorer(alpha=1).alpha.value == 1.0
     assert widgets.activation_explorer("tanh", 30).depth.value == 30
+    # numpy numbers are numbers: a width from np.arange or a seed from an array work
+    assert widgets.nonlinearity_explorer(width=np.int64(16)).width.value == 16
+    assert widgets.nonlinearity_explorer(width=8.0).width.value == 8
+    assert widgets.activation_explorer(depth=np.int64(5)).depth.value == 5
 
 
 def test_explorers_leave_a_static_picture_and_stable_text():
