@@ -119,6 +119,13 @@ def test_the_dropout_band_is_never_clipped_by_the_axes():
             e.resample.click()
 
 
+def test_the_float32_copy_predicts_like_the_trained_network():
+    net = widgets._mc_regressor()
+    x = np.linspace(-3, 3, 50)[:, None]
+    np.testing.assert_allclose(net["model32"].eval()(x.astype(np.float32)),
+                               net["model"].eval()(x), rtol=1e-4, atol=1e-5)
+
+
 def test_the_dropout_explorer_says_whose_network_it_runs():
     e = widgets.dropout_explorer()
     title = e.mc_axes.get_title()
@@ -128,8 +135,8 @@ def test_the_dropout_explorer_says_whose_network_it_runs():
 
 def test_dropout_explorer_leaves_its_network_in_eval_mode():
     widgets.dropout_explorer()
-    model = widgets._mc_regressor()["model"]
-    assert not any(layer.training for layer in model)
+    for model in (widgets._mc_regressor()["model"], widgets._mc_regressor()["model32"]):
+        assert not any(layer.training for layer in model)
 
 
 def test_activation_explorer_switches_function_and_depth():
