@@ -6,7 +6,10 @@ from code. Figures are made once. A change of a control updates the data of the 
 move, redraws only those over a saved picture of everything else (blitting), and sends the result
 as PNG bytes to an ``ipywidgets.Image``. That is fast, works with the plain inline backend
 everywhere (JupyterLab, Notebook 7, VS Code, Colab), and keeps notebooks checkable by nbval. A
-stored notebook shows a static picture of each explorer's last state.
+setting seen before is shown from a store of the pictures already drawn. A stored notebook shows
+a static picture of each explorer's last state. Figures follow the course style
+(``nnlesson.plot.STYLE``: 100 dpi, text of at least 9 pt, at most ``MAX_WIDTH`` inches wide) and
+are shown at their own size, so that text reads as designed at notebook width.
 """
 
 import base64
