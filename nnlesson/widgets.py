@@ -226,7 +226,8 @@ def prelu_explorer(alpha=0.25, *, seed=0):
     # One artist for the whole histogram (a bar per bin would be 60 artists to redraw).
     hist = ax_h.stairs(np.histogram(act.prelu(z, alpha), bins=bins)[0], bins, fill=True,
                        color=SKY)
-    ax_h.set(xlabel="output of the layer", ylabel="count", ylim=(0, len(z) / 8),
+    # Room for the tallest bar: at alpha = 0 half of the outputs are exactly 0, all in one bin.
+    ax_h.set(xlabel="output of the layer", ylabel="count", ylim=(0, 0.56 * len(z)),
              title="Outputs for N(0, 1) inputs")
     caption = _caption()
 

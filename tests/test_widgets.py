@@ -66,6 +66,15 @@ def test_prelu_explorer_redraws_function_derivative_and_histogram():
     assert e.figure is figure  # updated in place, never re-created
 
 
+def test_no_histogram_bar_is_cut_by_the_axes():
+    # Regression: the y-limit was 2,500 and the bar at 0 (about 10,000 at alpha = 0) was cut.
+    e = widgets.prelu_explorer()
+    top = e.hist.axes.get_ylim()[1]
+    for alpha in np.arange(-0.5, 1.001, 0.05):
+        e.alpha.value = round(float(alpha), 2)
+        assert e.hist.get_data().values.max() < top, alpha
+
+
 def test_the_png_is_exactly_the_drawn_canvas():
     PIL = pytest.importorskip("PIL.Image")
     e = widgets.prelu_explorer(alpha=0.3)
