@@ -4,7 +4,8 @@ A shared Binder box or lab server runs other people's kernels on the same cores.
 measures, in one run, the whole course (``course.py``: every lesson in a fresh kernel) and one
 training step at both sizes of ``train_step.py`` (run as ``fit`` runs it, under nnlesson's thread
 rule, see nnlesson/threads.py): first on the machine as it is, then while N processes spin
-(``while True: pass``), and prints each ratio loaded / quiet. Target: the course <= 1.25x.
+(``while True: pass``), and prints each ratio loaded / quiet, for the course and each lesson.
+Target: the course <= 1.25x.
 
 The busy processes are started and stopped by this script, and each also stops itself after
 ``--max-seconds`` whatever happens to the script. "Quiet" means only what this script adds: the
@@ -57,7 +58,8 @@ def step_ms(name, repeats):
 
 
 def measure(paths, repeats):
-    results = {"course": sum(course.run(path)[0] for path in paths)}
+    results = {f"  {path.stem} (s)": course.run(path)[0] for path in paths}
+    results = {"course (s)": sum(results.values()), **(results if len(paths) > 1 else {})}
     for name in train_step.SIZES:
         reps = repeats if name == "teaching" else max(repeats // 5, 3)
         results[f"train step, {name} (ms)"] = step_ms(name, reps)
@@ -88,11 +90,9 @@ def main():
     finally:
         stop_busy(busy)
 
-    what = "course (s)" if len(paths) > 1 else f"lesson {paths[0].stem} (s)"
     print(f"{'':34} {'quiet':>9} {f'{args.busy} busy':>9} {'loaded/quiet':>13}")
     for key in quiet:
-        label = what if key == "course" else key
-        print(f"{label:34} {quiet[key]:9.2f} {loaded[key]:9.2f} {loaded[key] / quiet[key]:13.2f}")
+        print(f"{key:34} {quiet[key]:9.2f} {loaded[key]:9.2f} {loaded[key] / quiet[key]:13.2f}")
     return quiet, loaded
 
 
