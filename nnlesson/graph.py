@@ -302,33 +302,50 @@ def cross_entropy(logits, labels):
 
 
 # -- drawing -----------------------------------------------------------------------------------
+MAX_DRAWN_NODES = 60  # variables + operators; a bigger picture is unreadable at notebook width
+SMALL_VALUE = 4  # tensors of at most this many elements show their value and gradient
+FONT_SIZE = 9  # points, as displayed at 100 dpi: the course's smallest readable text
+_CHAR = 0.602 * FONT_SIZE / 72  # width of one monospace character, inches (DejaVu Sans Mono)
+_LINE = 1.2 * FONT_SIZE / 72  # height of one line of text, inches
+_PAD = 0.3 * FONT_SIZE / 72  # the boxes' padding, inches
+_GAP_X, _GAP_Y, _MARGIN, _TITLE = 0.25, 0.24, 0.15, 0.55  # inches
+
+
 def layout(root):
     """Where :func:`draw` puts each node: a dict with ``variables``, ``operators`` and ``edges``.
 
     Every tensor is a variable node; every tensor made by an operator also has an operator node
-    between its parents and itself. Columns run left to right from the inputs to ``root``, and
-    every node sits as far right as its consumers allow (one column left of the first operator
-    that uses it), which keeps edges short. Computed tensors take the top rows.
-    Positions are ``(column, row)``; edges are pairs of node keys ``("var", id)``/``("op", id)``.
+    between its parents and itself. Nodes sit on levels, from the inputs (level 0) to ``root``;
+    every node sits as close to ``root`` as its consumers allow (one level before the first
+    operator that uses it), which keeps edges short. Within a level, nodes are ordered by where
+    their consumers are, which keeps edges from crossing. Positions are ``(level, index in the
+    level)``; edges are pairs of node keys ``("var", id)``/``("op", id)``, always from a lower
+    level to a higher one.
     """
     order = topological_order(root)
     column = {("var", id(root)): 0}
+    consumers = {}
     for node in reversed(order):  # every consumer of a node comes before it in this order
         if node.op:
             op_col = column[("var", id(node))] - 1
             column[("op", id(node))] = op_col
-            for p in node.parents:
+            consumers[("op", id(node))] = [(("var", id(node)), 0)]
+            for i, p in enumerate(node.parents):
                 key = ("var", id(p))
                 column[key] = min(column.get(key, op_col - 1), op_col - 1)
+                consumers.setdefault(key, []).append((("op", id(node)), i))
     first = min(column.values())
-    computed = [node for node in order if node.op]
-    keys = [("op", id(n)) for n in computed] + [("var", id(n)) for n in computed]
-    keys += [("var", id(n)) for n in order if not n.op]
-    rows_used, position = {}, {}
-    for key in keys:
-        col = column[key] - first
-        position[key] = (col, rows_used.get(col, 0))
-        rows_used[col] = rows_used.get(col, 0) + 1
+    levels = {}
+    for key, col in column.items():
+        levels.setdefault(col - first, []).append(key)
+    position = {}
+    for level in sorted(levels, reverse=True):  # from root's level towards the inputs
+        def where(key):  # mean index of the node's consumers (already ordered), then which input
+            seats = [(position[c][1], i) for c, i in consumers.get(key, []) if c in position]
+            return tuple(np.mean(seats, axis=0)) if seats else (0.0, 0.0)
+
+        for index, key in enumerate(sorted(levels[level], key=where)):
+            position[key] = (level, index)
     nodes = {id(node): node for node in order}
     edges = []
     for node in order:
@@ -344,35 +361,106 @@ def layout(root):
 
 
 def _fmt(a):
-    return np.array2string(np.asarray(a), precision=3, suppress_small=True, separator=", ")
+    """A short one-line form of a small array: 3 significant digits, no line breaks."""
+    a = np.asarray(a, dtype=float)
+    if a.size == 1:
+        return f"{a.item():.3g}"
+    return "[" + " ".join(f"{v:.3g}" for v in a.ravel()) + "]"
 
 
-def variable_label(node, with_grad=True):
-    """A variable's label: name and shape, and for small tensors its value (and gradient)."""
-    head = f"{node.name or 'tensor'} {node.shape if node.shape else '(scalar)'}"
-    if node.data.size > 6:
+def variable_label(node, with_grad=True, *, values=True, grad=None):
+    """A variable's label: name and shape, and for small tensors its value (and gradient).
+
+    ``grad`` replaces ``node.grad`` (the explorer shows the gradients computed so far; "?" for a
+    gradient not computed yet).
+    """
+    head = node.name or "tensor"
+    if node.shape:  # scalars are named only: the label stays short
+        head += f" {node.shape}"
+    if not values or node.data.size > SMALL_VALUE:
         return head
     lines = [head, f"value {_fmt(node.data)}"]
     if with_grad:
-        lines.append(f"grad {_fmt(node.grad)}")
+        g = node.grad if grad is None else grad
+        lines.append(f"grad {g if isinstance(g, str) else _fmt(g)}")
     return "\n".join(lines)
 
 
-def draw(tensor, ax=None, *, with_grad=True):
+def _box_size(key, label):
+    """(width, height) in inches of a node's box: rounded box for a variable, circle for an op."""
+    lines = label.split("\n")
+    width = max(len(line) for line in lines) * _CHAR + 2 * _PAD
+    height = len(lines) * _LINE + 2 * _PAD
+    if key[0] == "op":  # a circle around the symbol
+        width = height = max(width, height) + 0.04
+    return width, height
+
+
+def _place(spec, labels):
+    """Centres (x, y) in inches, top to bottom, of every node; and the drawing's width and height.
+
+    Levels are rows (inputs at the top). In each row the boxes keep their order and sit as close
+    as they can to the mean x of their consumers in the row below, never nearer each other than
+    ``_GAP_X``.
+    """
+    positions = {**spec["variables"], **spec["operators"]}
+    size = {key: _box_size(key, labels[key]) for key in positions}
+    rows = {}
+    for key, (level, index) in positions.items():
+        rows.setdefault(level, []).append((index, key))
+    consumers = {}
+    for start, end in spec["edges"]:
+        consumers.setdefault(start, []).append(end)
+    main = set(spec["operators"]) | {("var", id(node.parents[0]))
+                                     for node in spec["nodes"].values() if node.op}
+    x = {}
+    for level in sorted(rows, reverse=True):
+        keys = [key for _, key in sorted(rows[level])]
+        wanted = [np.mean([x[c] for c in consumers.get(k, []) if c in x] or [0.0]) for k in keys]
+        # Push each box right of its left neighbour, then shift the row so that on average the
+        # boxes on the main path (operators, first inputs) sit where they want to be: a side
+        # input (a bias, a constant) goes beside its operator and does not pull the path sideways.
+        placed = []
+        for key, want in zip(keys, wanted):
+            if placed:
+                prev, prev_x = placed[-1]
+                want = max(want, prev_x + (size[prev][0] + size[key][0]) / 2 + _GAP_X)
+            placed.append((key, want))
+        weights = [1.0 if key in main else 0.0 for key in keys]
+        if not any(weights):
+            weights = [1.0] * len(keys)
+        shift = float(np.average(np.array(wanted) - [p for _, p in placed], weights=weights))
+        for key, px in placed:
+            x[key] = px + shift
+    left = min(x[k] - size[k][0] / 2 for k in x)
+    right = max(x[k] + size[k][0] / 2 for k in x)
+    y, top = {}, _TITLE
+    for level in sorted(rows):
+        height = max(size[key][1] for _, key in rows[level])
+        for _, key in rows[level]:
+            y[key] = -(top + height / 2)
+        top += height + _GAP_Y
+    centres = {k: (x[k] - left + _MARGIN, y[k]) for k in x}
+    return centres, size, right - left + 2 * _MARGIN, top - _GAP_Y + _MARGIN
+
+
+def draw(tensor, ax=None, *, with_grad=True, values=True):
     """Draw the computational graph that produced ``tensor``; returns the matplotlib Figure.
 
-    Inputs on the left, ``tensor`` on the right. Variables are rounded boxes labelled with their
-    name, shape and (for tensors of at most 6 elements) value and gradient; operators are circles.
+    Inputs at the top, ``tensor`` at the bottom: each arrow goes from a variable (rounded box:
+    name and shape, and for tensors of at most ``SMALL_VALUE`` elements, value and gradient) to
+    the operator (circle) that uses it, and from the operator to the variable it made.
+    ``values=False`` leaves the numbers out; they are also left out when they would make the
+    picture wider than a notebook (``nnlesson.plot.MAX_WIDTH``). Graphs of more than
+    ``MAX_DRAWN_NODES`` nodes are refused: draw a smaller piece of the computation instead.
     Each artist's gid names its node ("var:<name>", "op:<symbol>") or edge ("edge"), so the
-    figure can be inspected. Needs only matplotlib.
+    figure can be inspected. Needs only matplotlib. ``ax``, if given, should be at least as large
+    as the figure ``draw`` would make, or boxes overlap.
     """
-    return _draw(tensor, ax, with_grad)[0]
-
-
-def _draw(tensor, ax, with_grad):
-    """Draw; return (figure, {node key: its text box}) so that the explorer can find nodes."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
-    from matplotlib.patches import FancyArrowPatch
+
+    from .plot import DPI
 
     class GraphFigure(Figure):
         """A Figure that shows itself in a notebook even before pyplot has set up inline plots."""
@@ -382,46 +470,124 @@ def _draw(tensor, ax, with_grad):
             self.savefig(buffer, format="png", bbox_inches="tight")
             return buffer.getvalue()
 
-    from .plot import BLUE, ORANGE
+        def __repr__(self):  # what a notebook stores as text: stable when the layout changes
+            return f"<computational graph of {name}: {n_tensors} tensors, {n_ops} operators>"
 
-    spec = layout(tensor)
-    positions = {**spec["variables"], **spec["operators"]}
-    n_cols = 1 + max(col for col, _ in positions.values())
-    n_rows = 1 + max(row for _, row in positions.values())
+    geometry = graph_geometry(tensor, with_grad=with_grad, values=values)
+    name = tensor.name or "a tensor"
+    n_tensors, n_ops = len(geometry["spec"]["variables"]), len(geometry["spec"]["operators"])
     if ax is None:
-        fig = GraphFigure(figsize=(max(4.0, 1.7 * n_cols), max(2.0, 1.25 * n_rows)))
-        ax = fig.add_subplot()
-    fig = ax.figure
+        fig = GraphFigure(figsize=(geometry["width"], geometry["height"]), dpi=DPI,
+                          layout="none")
+        FigureCanvasAgg(fig)  # a canvas that can measure text, without pyplot
+        ax = fig.add_axes((0, 0, 1, 1))
+    paint_graph(ax, geometry)
+    return ax.figure
 
-    def xy(key):
-        col, row = positions[key]
-        return col, -row
 
-    patches = {}
-    for key in spec["variables"]:
-        node = spec["nodes"][key[1]]
-        text = ax.text(*xy(key), variable_label(node, with_grad), ha="center", va="center",
-                       fontsize=7, family="monospace", zorder=3,
-                       bbox={"boxstyle": "round,pad=0.4", "facecolor": "white",
-                             "edgecolor": BLUE, "linewidth": 1.5})
-        text.set_gid(f"var:{node.name or 'tensor'}")
-        patches[key] = text
-    for key in spec["operators"]:
-        node = spec["nodes"][key[1]]
-        text = ax.text(*xy(key), node.op, ha="center", va="center", fontsize=10, zorder=3,
-                       fontweight="bold",
-                       bbox={"boxstyle": "circle,pad=0.3", "facecolor": "#FFF3D6",
-                             "edgecolor": ORANGE, "linewidth": 1.5})
-        text.set_gid(f"op:{node.op}")
-        patches[key] = text
-    for start, end in spec["edges"]:
-        arrow = FancyArrowPatch(xy(start), xy(end), arrowstyle="-|>", mutation_scale=12,
-                                shrinkA=28, shrinkB=22, color="#555555", zorder=1)
-        arrow.set_gid("edge")
-        ax.add_patch(arrow)
-    ax.set_xlim(-0.6, n_cols - 0.4)
-    ax.set_ylim(-n_rows + 0.4, 0.6)
+def _check_drawable(tensor):
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"draw expects a graph Tensor, got {type(tensor).__name__}")
+    order = topological_order(tensor)
+    n_nodes = len(order) + sum(1 for node in order if node.op)
+    if n_nodes > MAX_DRAWN_NODES:
+        raise ValueError(
+            f"draw: this graph has {n_nodes} nodes ({len(order)} tensors and "
+            f"{n_nodes - len(order)} operators); draw() shows at most {MAX_DRAWN_NODES}, beyond "
+            f"which no picture is readable at notebook width. Draw a smaller graph: the same "
+            f"computation on one example, or for one layer."
+        )
+
+
+def graph_geometry(tensor, *, with_grad=True, values=True, label_sets=None):
+    """Labels, box centres and sizes (inches), and the picture's width and height.
+
+    ``label_sets``: several labellings of the variables ({node key: label} each); every box is
+    made big enough for the longest, and the first is shown (the explorer relabels per step).
+    """
+    from .plot import MAX_WIDTH
+
+    _check_drawable(tensor)
+    spec = layout(tensor)
+
+    def labels_for(show_values):
+        labels = {key: spec["nodes"][key[1]].op for key in spec["operators"]}
+        for key in spec["variables"]:
+            labels[key] = variable_label(spec["nodes"][key[1]], with_grad, values=show_values)
+        return labels
+
+    if label_sets:
+        labels = {**labels_for(values), **label_sets[0]}
+        sizing = dict(labels)
+        for other in label_sets[1:]:
+            for key, label in other.items():
+                if len(label) > len(sizing[key]):
+                    sizing[key] = label
+        centres, size, width, height = _place(spec, sizing)
+    else:
+        labels = labels_for(values)
+        centres, size, width, height = _place(spec, labels)
+        if values and width > MAX_WIDTH:  # the numbers make it too wide: names and shapes only
+            labels = labels_for(False)
+            centres, size, width, height = _place(spec, labels)
+    if width > MAX_WIDTH:
+        raise ValueError(
+            f"draw: this graph is {width:.1f} inches wide (at most {MAX_WIDTH:g}, the width of a "
+            f"notebook): draw a smaller graph, or give the tensors shorter names"
+        )
+    return {"spec": spec, "labels": labels, "centres": centres, "size": size,
+            "width": max(width, 4.6), "height": height}  # 4.6 inches: room for the title
+
+
+def paint_graph(ax, geometry, *, title=True):
+    """Draw the boxes, circles and arrows of ``graph_geometry`` into ``ax`` (units: inches).
+
+    Returns {node key: its Text}. The boxes are patches of the size the layout computed, so that
+    the arrows end exactly on their edges.
+    """
+    from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
+
+    from .plot import BLUE, ORANGE
+    from .threads import limit_for
+
+    spec, labels, centres, size = (geometry[k] for k in ("spec", "labels", "centres", "size"))
+    width, height = geometry["width"], geometry["height"]
+    ax.set_xlim(0, width)
+    ax.set_ylim(-height, 0)
+    ax.set_aspect("equal")
     ax.axis("off")
-    ax.set_title("Computational graph: inputs (left) to output (right); "
-                 "boxes are variables, circles operators", fontsize=9)
-    return fig, patches
+    texts = {}
+    with limit_for(0):
+        for key, (cx, cy) in centres.items():
+            node = spec["nodes"][key[1]]
+            w, h = size[key]
+            if key[0] == "var":
+                box = FancyBboxPatch((cx - w / 2, cy - h / 2), w, h, facecolor="white",
+                                     boxstyle=f"round,pad=0,rounding_size={_PAD}",
+                                     edgecolor=BLUE, linewidth=1.5, zorder=3)
+                text = ax.text(cx, cy, labels[key], ha="center", va="center",
+                               fontsize=FONT_SIZE, family="monospace", zorder=4)
+                text.set_gid(f"var:{node.name or 'tensor'}")
+            else:
+                box = Circle((cx, cy), w / 2, facecolor="#FFF3D6", edgecolor=ORANGE,
+                             linewidth=1.5, zorder=3)
+                text = ax.text(cx, cy, labels[key], ha="center", va="center",
+                               fontsize=FONT_SIZE + 1, fontweight="bold", zorder=4)
+                text.set_gid(f"op:{node.op}")
+            box.set_gid(f"box:{key[0]}")
+            ax.add_patch(box)
+            texts[key] = text
+        for start, end in spec["edges"]:
+            (x0, y0), (x1, y1) = centres[start], centres[end]
+            tail = (x0, y0 - size[start][1] / 2)  # bottom of the source box
+            head = (x1, y1 + size[end][1] / 2)  # top of the target box
+            arrow = FancyArrowPatch(tail, head, arrowstyle="-|>", mutation_scale=11,
+                                    shrinkA=1, shrinkB=1, color="#555555", linewidth=1.1,
+                                    zorder=2)
+            arrow.set_gid("edge")
+            ax.add_patch(arrow)
+        if title:
+            ax.text(width / 2, -0.08, "Computational graph: inputs at the top, output at the "
+                    "bottom\nboxes are variables, circles operators", ha="center", va="top",
+                    fontsize=FONT_SIZE)
+    return texts

@@ -6,30 +6,70 @@ from code. Figures are made once. A change of a control updates the data of the 
 move, redraws only those over a saved picture of everything else (blitting), and sends the result
 as PNG bytes to an ``ipywidgets.Image``. That is fast, works with the plain inline backend
 everywhere (JupyterLab, Notebook 7, VS Code, Colab), and keeps notebooks checkable by nbval. A
-stored notebook shows a static picture of each explorer's last state.
+setting seen before is shown from a store of the pictures already drawn. A stored notebook shows
+a static picture of each explorer's last state. Figures follow the course style
+(``nnlesson.plot.STYLE``: 100 dpi, text of at least 9 pt, at most ``MAX_WIDTH`` inches wide) and
+are shown at their own size, so that text reads as designed at notebook width.
 """
 
 import base64
-import io
+import collections
+import functools
+import html
+import numbers
+import struct
+import zlib
 
 import ipywidgets as widgets
 import matplotlib
 import numpy as np
-import PIL.Image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import ListedColormap, to_rgb
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 
 from . import activations as act
+from ._util import check_number
 from .data import add_label_noise, load_digits, make_curve, make_moons, train_val_split
+from .graph import (
+    FONT_SIZE,
+    Tensor,
+    _fmt,
+    graph_geometry,
+    paint_graph,
+    topological_order,
+    unbroadcast,
+    variable_label,
+)
 from .layers import Dropout, Linear, PReLU, ReLU, Sequential, Sigmoid, Tanh, no_grad
 from .losses import MSELoss, SoftmaxCrossEntropy
 from .optim import SGD
-from .plot import BLUE, GREY, ORANGE, PALETTE, SKY, VERMILLION, decision_grid
+from .plot import BLUE, DPI, GREY, ORANGE, PALETTE, SKY, STYLE, VERMILLION, decision_grid
+from .threads import limit_for
 from .train import EarlyStopping, fit
 
-DPI = 72
 SLIDER_STYLE = {"description_width": "initial"}
+
+
+def _explorer(function):
+    """Build an explorer in the course style (100 dpi, readable text), with one BLAS thread.
+
+    The style applies while the figure is made; the thread limit while it is made and trained
+    (every explorer's matrices are small: see nnlesson/threads.py). Both are restored after.
+    """
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with matplotlib.rc_context(STYLE), limit_for(0):
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
+def _figure(width, height):
+    """A figure of ``width`` x ``height`` inches at the course's dpi, laid out once when drawn."""
+    fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
 
 
 class Explorer(widgets.VBox):
@@ -37,20 +77,35 @@ class Explorer(widgets.VBox):
 
     ``controls`` are widgets whose ``value`` changes trigger :meth:`redraw`. ``update()`` changes
     the data of the ``animated`` artists in place (no new figure, no change of axis limits);
-    everything else is drawn once and kept as a background.
+    everything else is drawn once and kept as a background. Text that changes at every move and
+    is more than a short title goes into ``caption`` (an HTML line under the picture), which the
+    browser renders: matplotlib would spend most of the redraw drawing its glyphs.
     """
 
-    def __init__(self, title, figure, controls, update, animated, *, width="720px"):
+    FRAMES = 64  # pictures kept per explorer (about 50 KB each)
+
+    def __init__(self, title, figure, controls, update, animated, caption=None, *,
+                 extra_key=None):
         self.title = title
         self.figure = figure
         self.animated = list(animated)
         self._update = update
         self._canvas = FigureCanvasAgg(figure)
         self._background = None
+        # The picture is a function of the controls' values (and of ``extra_key()``, e.g. a
+        # random seed): a setting seen before is shown again without drawing or encoding.
+        self._controls = [c for c in controls if not isinstance(c, widgets.Button)]
+        self._extra_key = extra_key or (lambda: None)
+        self._frames = collections.OrderedDict()
         for artist in self.animated:
             artist.set_animated(True)
-        self.image = widgets.Image(format="png", layout=widgets.Layout(width=width))
-        super().__init__([widgets.HBox(controls), self.image])
+        # Shown at its own size (one image pixel per screen pixel: text as large as designed),
+        # shrunk only where the notebook is narrower.
+        width = f"{round(figure.get_figwidth() * figure.dpi)}px"
+        self.image = widgets.Image(format="png", layout=widgets.Layout(width=width,
+                                                                       max_width="100%"))
+        self.caption = caption
+        super().__init__([widgets.HBox(controls), self.image, *([caption] if caption else [])])
         for control in controls:
             if not isinstance(control, widgets.Button):
                 control.observe(lambda change: self.redraw(), names="value")
@@ -58,18 +113,35 @@ class Explorer(widgets.VBox):
 
     def redraw(self):
         """Update the moving artists, draw them over the background, and show the PNG."""
-        self._update()
-        if self._background is None:
-            self._canvas.draw()  # everything but the animated artists
-            self._background = self._canvas.copy_from_bbox(self.figure.bbox)
-        else:
-            self._canvas.restore_region(self._background)
-        for artist in self.animated:
-            self.figure.draw_artist(artist)
-        pixels = np.asarray(self._canvas.buffer_rgba())[..., :3]
-        buffer = io.BytesIO()
-        PIL.Image.fromarray(pixels).save(buffer, format="png", compress_level=1)
-        self.image.value = buffer.getvalue()
+        key = (tuple(c.value for c in self._controls), self._extra_key())
+        with limit_for(0):
+            self._update()  # always: it also updates the explorer's state and caption
+            if key in self._frames:
+                self._frames.move_to_end(key)
+                self.image.value = self._frames[key]
+                return
+            if self._background is None:
+                self._canvas.draw()  # everything but the animated artists; lays the figure out
+                self.figure.set_layout_engine("none")  # then keep that layout: blitting needs it
+                self._background = self._canvas.copy_from_bbox(self.figure.bbox)
+            else:
+                self._canvas.restore_region(self._background)
+            for artist in self.animated:
+                self.figure.draw_artist(artist)
+            self.image.value = self._frames[key] = png_bytes(
+                np.asarray(self._canvas.buffer_rgba()))
+            if len(self._frames) > self.FRAMES:
+                self._frames.popitem(last=False)
+
+    def prerender(self, control, values):
+        """Draw the picture for each of ``values`` of ``control`` now, then go back.
+
+        For explorers with a few settings: every later move is a look-up, not a redraw.
+        """
+        start = control.value
+        for value in list(values)[:self.FRAMES]:
+            control.value = value
+        control.value = start
 
     def _repr_mimebundle_(self, **kwargs):
         # The live widget where widgets render; elsewhere (GitHub, nbviewer, a printout, an
@@ -80,128 +152,205 @@ class Explorer(widgets.VBox):
         return bundle
 
 
-def _slider(description, value, low, high, step):
+def png_bytes(rgba):
+    """A (height, width, 4) uint8 RGBA array as PNG bytes (RGB, no filter, fastest zlib level).
+
+    Most of a redraw used to be PIL's PNG encoder (its per-row filtering alone cost twice the
+    drawing); without filters zlib level 1 makes files as small, 2 to 3 times faster.
+    """
+    height, width, _ = rgba.shape
+    rows = np.empty((height, 1 + 3 * width), np.uint8)
+    rows[:, 0] = 0  # each row starts with its filter type: 0, none
+    rows[:, 1:].reshape(height, width, 3)[...] = rgba[..., :3]  # one copy, no temporary
+
+    def chunk(kind, body):
+        return (struct.pack(">I", len(body)) + kind + body
+                + struct.pack(">I", zlib.crc32(kind + body)))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB, no interlace
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)) + chunk(b"IEND", b""))
+
+
+def _slider(description, value, low, high, step, who):
+    value = check_number(value, description.split(" (")[0], who, low=low, high=high)
     return widgets.FloatSlider(value=value, min=low, max=high, step=step, description=description,
                                style=SLIDER_STYLE, continuous_update=True,
                                layout=widgets.Layout(width="340px"))
 
 
-def _int_slider(description, value, low, high):
+def _int_slider(description, value, low, high, who):
+    value = check_number(value, description.split(" (")[0], who, low=low, high=high,
+                         integer=True)
     return widgets.IntSlider(value=value, min=low, max=high, description=description,
                              style=SLIDER_STYLE, layout=widgets.Layout(width="340px"))
 
 
+def _choice(value, options, name, who):
+    """The option equal to ``value`` (a string, or any real number such as ``np.int64(8)``),
+    else a clear error listing the options."""
+    for option in options:
+        if isinstance(option, str) and isinstance(value, str) and value == option:
+            return option
+        if (not isinstance(option, str) and isinstance(value, numbers.Real)
+                and not isinstance(value, bool) and value == option):
+            return option
+    raise ValueError(f"{who}: {name} must be one of {list(options)}, got {value!r}")
+
+
+def _caption():
+    return widgets.HTML(layout=widgets.Layout(margin="0 0 0 10px"))
+
+
+def _seed(seed, who):
+    return check_number(seed, "seed", who, low=0, integer=True)
+
+
 # -- pReLU -------------------------------------------------------------------------------------
+@_explorer
 def prelu_explorer(alpha=0.25, *, seed=0):
     """Move alpha: pReLU and its derivative, and what a layer passes on for Gaussian inputs."""
+    who = "prelu_explorer"
+    slider = _slider("alpha (slope for x <= 0)", alpha, -0.5, 1.0, 0.01, who)
     x = np.linspace(-4, 4, 401)
-    z = np.random.default_rng(seed).standard_normal(20_000)  # pre-activations of a layer
+    z = np.random.default_rng(_seed(seed, who)).standard_normal(20_000)  # a layer's inputs
     bins = np.linspace(-3, 3, 61)
-    fig = Figure(figsize=(10, 3.6), dpi=DPI)
+    fig = _figure(9, 3.4)
     ax_f, ax_h = fig.subplots(1, 2)
     line_f, = ax_f.plot(x, act.prelu(x, alpha), color=BLUE, label="prelu(x)")
     line_d, = ax_f.plot(x, act.prelu_derivative(x, alpha), color=VERMILLION, ls="--",
                         label="prelu'(x)")
     ax_f.axhline(0, color=GREY, lw=0.8)
-    ax_f.set(xlabel="x", ylabel="value", ylim=(-3, 4), title="pReLU and its derivative")
+    ax_f.set(xlabel="x", ylabel="value", ylim=(-3, 4.5), title="pReLU and its derivative")
     ax_f.legend(loc="upper left")
-    counts, _ = np.histogram(act.prelu(z, alpha), bins=bins)
-    bars = ax_h.bar(bins[:-1], counts, width=np.diff(bins), align="edge", color=SKY,
-                    edgecolor="white", linewidth=0.3)
-    ax_h.set(xlabel="output of the layer", ylabel="count", ylim=(0, len(z) / 8),
+    # One artist for the whole histogram (a bar per bin would be 60 artists to redraw).
+    hist = ax_h.stairs(np.histogram(act.prelu(z, alpha), bins=bins)[0], bins, fill=True,
+                       color=SKY)
+    # Room for the tallest bar: at alpha = 0 half of the outputs are exactly 0, all in one bin.
+    ax_h.set(xlabel="output of the layer", ylabel="count", ylim=(0, 0.56 * len(z)),
              title="Outputs for N(0, 1) inputs")
-    note = ax_h.text(0.02, 0.95, "", transform=ax_h.transAxes, va="top", fontsize=9)
-    fig.tight_layout()
-
-    slider = _slider("alpha (slope for x <= 0)", alpha, -0.5, 1.0, 0.01)
+    caption = _caption()
 
     def update():
         a = slider.value
         line_f.set_ydata(act.prelu(x, a))
         line_d.set_ydata(act.prelu_derivative(x, a))
         out = act.prelu(z, a)
-        for bar, count in zip(bars, np.histogram(out, bins=bins)[0]):
-            bar.set_height(count)
-        note.set_text(f"alpha = {a:.2f}\nmean output {out.mean():+.3f}\n"
-                      f"gradient through x <= 0: {a:.2f} (ReLU: 0)")
+        hist.set_data(np.histogram(out, bins=bins)[0])
+        caption.value = (f"alpha = {a:.2f}: mean output of the layer {out.mean():+.3f}; "
+                         f"gradient through x <= 0: {a:.2f} (ReLU: 0)")
 
-    explorer = Explorer("pReLU explorer", fig, [slider], update,
-                        [line_f, line_d, *bars, note])
+    explorer = Explorer("pReLU explorer", fig, [slider], update, [line_f, line_d, hist],
+                        caption)
     explorer.alpha, explorer.lines = slider, {"prelu": line_f, "derivative": line_d}
-    explorer.x, explorer.bars = x, bars
+    explorer.x, explorer.hist = x, hist
     return explorer
 
 
 # -- dropout -----------------------------------------------------------------------------------
 _REGRESSOR = {}
+TRAINED_P = 0.2  # the dropout rate the explorer's own regression net is trained with
 
 
 def _mc_regressor():
-    """A 1-D regression net trained once with dropout (cached): data, model."""
+    """The explorer's own 1-D regression net, trained once with dropout p = 0.2 (cached)."""
     if not _REGRESSOR:
         X, y = make_curve(60, noise=0.1, x_range=(-2.5, 2.5), rng=3)
         rng = np.random.default_rng(4)
-        model = Sequential(Linear(1, 64, rng=rng), ReLU(), Dropout(0.2, rng=rng),
-                           Linear(64, 64, rng=rng), ReLU(), Dropout(0.2, rng=rng),
+        model = Sequential(Linear(1, 64, rng=rng), ReLU(), Dropout(TRAINED_P, rng=rng),
+                           Linear(64, 64, rng=rng), ReLU(), Dropout(TRAINED_P, rng=rng),
                            Linear(64, 1, rng=rng))
         fit(model, MSELoss(), SGD(model.parameters(), lr=0.01, momentum=0.9), (X, y),
             epochs=400, batch_size=16, rng=5)
-        _REGRESSOR.update(X=X, y=y, model=model)
+        # A float32 copy runs the Monte-Carlo passes: half the time of float64, and the band's
+        # width does not need more than float32's 7 digits.
+        layers = [Linear(lay.in_features, lay.out_features, rng=0, dtype=np.float32)
+                  if isinstance(lay, Linear) else Dropout(TRAINED_P) if isinstance(lay, Dropout)
+                  else ReLU() for lay in model]
+        model32 = Sequential(*layers)
+        for mine, theirs in zip(model32.parameters(), model.parameters()):
+            mine.data[...] = theirs.data
+        _REGRESSOR.update(X=X, y=y, model=model, model32=model32.eval())
     return _REGRESSOR
 
 
-def dropout_explorer(p=0.5, *, seed=0, samples=100):
-    """Move p: a dropout mask on a grid of units, the expectation check, Monte-Carlo dropout."""
+@_explorer
+def dropout_explorer(p=0.5, *, seed=0, samples=50):
+    """Move p: a dropout mask on a grid of units, the expectation check, Monte-Carlo dropout.
+
+    The Monte-Carlo panel uses the explorer's own small regression net (60 noisy points of a
+    curve, trained once with dropout p = 0.2), run ``samples`` times with dropout p switched on.
+    Its y-axis is linear within +-2 (the data) and logarithmic beyond, up to +-10,000: a band that
+    grows a thousandfold as p nears 1 stays inside the axes, without the axes changing.
+    """
+    who = "dropout_explorer"
+    slider = _slider("p (drop probability)", p, 0.0, 0.95, 0.05, who)
+    seed = _seed(seed, who)
+    samples = check_number(samples, "samples", who, low=2, high=2000, integer=True)
     rng = np.random.default_rng(seed)
     units = rng.uniform(0.5, 1.5, size=(12, 12))  # a layer's activations
     h = np.linspace(0.2, 2.0, 10)  # a few activations for the expectation check
     net = _mc_regressor()
-    x_grid = np.linspace(-6, 6, 121)[:, None]
+    x_grid = np.linspace(-5, 5, 81)[:, None]
+    x_runs = np.tile(x_grid, (samples, 1)).astype(np.float32)  # every pass in one batch
 
-    fig = Figure(figsize=(12, 3.6), dpi=DPI)
-    ax_grid, ax_mean, ax_mc = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1, 1.3, 1.6]})
-    cmap = matplotlib.colormaps["cividis"].with_extremes(bad="#E8E8E8")  # grey: dropped
-    image = ax_grid.imshow(units, cmap=cmap, vmin=0, vmax=3)
-    ax_grid.set(xticks=[], yticks=[])
+    fig = _figure(9, 6.2)
+    axes = fig.subplot_mosaic([["grid", "mean"], ["mc", "mc"]],
+                              gridspec_kw={"width_ratios": [1, 1.6]})
+    ax_grid, ax_mean, ax_mc = axes["grid"], axes["mean"], axes["mc"]
+    # Survivors are bright (scaled up by 1 / (1 - p)), dropped units black: nothing else is black.
+    cmap = matplotlib.colormaps["viridis"].with_extremes(bad="black")
+    image = ax_grid.imshow(units, cmap=cmap, vmin=0, vmax=4)
+    fig.colorbar(image, ax=ax_grid, label="activation after dropout", shrink=0.9)
+    ax_grid.set(xticks=[], yticks=[], title="One dropout mask\n(black: dropped)")
     ax_mean.plot(h, "o-", color=BLUE, label="input h")
-    line_mean, = ax_mean.plot(h, "s", color=ORANGE, label="mean of 2,000 dropout passes")
+    line_mean, = ax_mean.plot(h, "s", color=ORANGE, label="mean of 2,000\ndropout passes")
     line_one, = ax_mean.plot(h, "x", color=VERMILLION, label="one dropout pass")
-    ax_mean.set(xlabel="unit", ylabel="activation", ylim=(-0.2, 8),
+    ax_mean.set(xlabel="unit", ylabel="activation", ylim=(-0.2, 8.5),
                 title="Expectation preserved: E[h'] = h")
-    ax_mean.legend(loc="upper left", fontsize=8)
+    ax_mean.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     band = ax_mc.fill_between(x_grid[:, 0], 0, 0, color=SKY, alpha=0.5, label="mean +- 2 std")
     line_mc, = ax_mc.plot(x_grid, 0 * x_grid, color=BLUE, label="Monte-Carlo mean")
-    data = ax_mc.scatter(net["X"], net["y"], s=8, color=ORANGE, label="training data")
-    ax_mc.set(xlabel="x", ylabel="y", ylim=(-5, 5), title="Monte-Carlo dropout at this p")
-    ax_mc.legend(loc="upper left", fontsize=8)
-    fig.tight_layout(rect=(0, 0, 1, 0.94))  # the square grid's two-line title needs the room
+    data = ax_mc.scatter(net["X"], net["y"], s=8, color=ORANGE, label="training data", zorder=3)
+    ax_mc.set_yscale("symlog", linthresh=2, linscale=2)
+    ticks = [-1000, -100, -10, -2, 0, 2, 10, 100, 1000]
+    ax_mc.set_yticks(ticks, [f"{t:g}" for t in ticks])
+    ax_mc.minorticks_off()
+    ax_mc.set(xlabel="x", ylabel="y (log scale beyond +-2)", xlim=(-5, 5), ylim=(-1e4, 1e4),
+              title="The explorer's own net (trained with p = 0.2), predicting with dropout p")
+    ax_mc.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
 
-    slider = _slider("p (drop probability)", p, 0.0, 0.95, 0.05)
     button = widgets.Button(description="resample", tooltip="draw new dropout masks")
     state = {"seed": seed}
+    caption = _caption()
+    runs_cache = {}  # (p, seed) -> (mean, std): moving back to a p costs no forward passes
 
     def update():
         p = slider.value
         draw = np.random.default_rng(state["seed"])
         keep = draw.random(units.shape) >= p
-        image.set_data(np.ma.masked_where(~keep, units / (1 - p)))
-        ax_grid.set_title(f"{np.mean(~keep):.0%} of units dropped (grey),\n"
-                          f"survivors x {1 / (1 - p):.2f}")
+        image.set_data(np.where(keep, units / (1 - p), np.nan))  # NaN: drawn black
+        caption.value = (f"p = {p:.2f}: {np.mean(~keep):.0%} of the grid's units dropped, the "
+                         f"survivors multiplied by 1 / (1 - p) = {1 / (1 - p):.2f}")
         masks = draw.random((2000, h.size)) >= p
         line_mean.set_ydata((h * masks / (1 - p)).mean(axis=0))
         line_one.set_ydata(h * masks[0] / (1 - p))
-        model = net["model"].train()
-        for i, layer in enumerate(model):
-            if isinstance(layer, Dropout):  # its own stream per layer, the same at every redraw
-                layer.p, layer.rng = p, np.random.default_rng([state["seed"], i])
-        with no_grad():
-            runs = np.stack([model(x_grid)[:, 0] for _ in range(samples)])
-        mean, std = runs.mean(axis=0), runs.std(axis=0)
+        key = (p, state["seed"])
+        if key not in runs_cache:
+            model = net["model32"].train()
+            for i, layer in enumerate(model):
+                if isinstance(layer, Dropout):  # its own stream per layer, the same every time
+                    layer.p, layer.rng = p, np.random.default_rng([state["seed"], i])
+            with no_grad():
+                runs = model(x_runs)[:, 0].reshape(samples, -1)
+            model.eval()
+            runs_cache[key] = runs.mean(axis=0), runs.std(axis=0)
+        mean, std = runs_cache[key]
         line_mc.set_ydata(mean)
         x = x_grid[:, 0]
         band.set_verts([np.concatenate([np.column_stack([x, mean - 2 * std]),
                                         np.column_stack([x[::-1], (mean + 2 * std)[::-1]])])])
-        state.update(keep=keep, std=std)
+        state.update(keep=keep, std=std, mean=mean)
 
     def resample(_):
         state["seed"] += 1
@@ -209,10 +358,11 @@ def dropout_explorer(p=0.5, *, seed=0, samples=100):
 
     button.on_click(resample)
     explorer = Explorer("Dropout explorer", fig, [slider, button], update,
-                        [image, ax_grid.title, line_mean, line_one, band, line_mc, data],
-                        width="900px")
+                        [image, line_mean, line_one, band, line_mc, data], caption,
+                        extra_key=lambda: state["seed"])
     explorer.p, explorer.resample, explorer.state = slider, button, state
     explorer.image_artist, explorer.lines = image, {"mean": line_mean, "mc_mean": line_mc}
+    explorer.band, explorer.mc_axes = band, ax_mc
     return explorer
 
 
@@ -228,6 +378,17 @@ _ACTIVATIONS = {
 
 def gradient_norms(activation, depth, *, width=32, batch=64, seed=0):
     """||dL/dW|| per Linear layer (first layer first) of a deep net with one cross-entropy step."""
+    who = "gradient_norms"
+    activation = _choice(activation, _ACTIVATIONS, "activation", who)
+    depth = check_number(depth, "depth", who, low=2, high=100, integer=True)
+    width = check_number(width, "width", who, low=1, high=1024, integer=True)
+    batch = check_number(batch, "batch", who, low=1, high=4096, integer=True)
+    return _gradient_norms(activation, depth, width, batch, _seed(seed, who)).copy()
+
+
+@functools.lru_cache(maxsize=256)
+def _gradient_norms(activation, depth, width, batch, seed):
+    # Cached: the explorer computes each (activation, depth) once, later moves only look it up.
     _, _, layer, init = _ACTIVATIONS[activation]
     rng = np.random.default_rng(seed)
     layers = [Linear(8, width, rng=rng, init=init), layer()]
@@ -236,43 +397,52 @@ def gradient_norms(activation, depth, *, width=32, batch=64, seed=0):
     model = Sequential(*layers, Linear(width, 4, rng=rng, init=init))
     X = rng.standard_normal((batch, 8))
     loss = SoftmaxCrossEntropy()
-    loss(model(X), rng.integers(0, 4, size=batch))
-    model.backward(loss.backward())
+    with limit_for(batch * width * width):
+        loss(model(X), rng.integers(0, 4, size=batch))
+        model.backward(loss.backward())
     return np.array([np.linalg.norm(lay.W.grad) for lay in model if isinstance(lay, Linear)])
 
 
+@_explorer
 def activation_explorer(activation="sigmoid", depth=10):
-    """Choose an activation and a depth: the function, its derivative, the gradient per layer."""
+    """Choose an activation and a depth: the function, its derivative, the gradient per layer.
+
+    The line under the picture gives the ratio last layer / first layer, as lesson 03 prints it.
+    """
+    who = "activation_explorer"
+    activation = _choice(activation, _ACTIVATIONS, "activation", who)
+    depth_slider = _int_slider("depth (layers)", depth, 2, 30, who)
     x = np.linspace(-5, 5, 401)
-    fig = Figure(figsize=(10, 3.6), dpi=DPI)
+    fig = _figure(9, 3.6)
     ax_f, ax_g = fig.subplots(1, 2)
     line_f, = ax_f.plot(x, x, color=BLUE, label="f(x)")
     line_d, = ax_f.plot(x, x, color=VERMILLION, ls="--", label="f'(x)")
     ax_f.axhline(0, color=GREY, lw=0.8)
-    ax_f.set(xlabel="x", ylim=(-1.5, 2.5), title=" ")  # titles are filled in by update()
+    ax_f.set(xlabel="x", ylim=(-1.5, 3.0), title=" ")  # titles are filled in by update()
     ax_f.legend(loc="upper left")
-    line_g, = ax_g.semilogy([1], [1], "o-", color=BLUE)
+    line_g, = ax_g.semilogy([1], [1], "o-", color=BLUE, ms=4)
     # Fixed limits, so that depths and activations compare at a glance (and the axes never
     # need redrawing).
     ax_g.set(xlabel="layer (1 = next to the input)", ylabel="||dL/dW|| (log scale)",
-             xlim=(0.5, 30.5), ylim=(1e-20, 1e2), title=" ")
-    fig.tight_layout()
+             xlim=(0.5, 30.5), ylim=(1e-20, 1e2), yticks=10.0 ** np.arange(-20, 1, 5),
+             title="Gradient per layer")
+    caption = _caption()
 
     choice = widgets.Dropdown(options=list(_ACTIVATIONS), value=activation,
                               description="activation", style=SLIDER_STYLE)
-    depth_slider = _int_slider("depth (layers)", depth, 2, 30)
 
     def update():
         f, df, _, _ = _ACTIVATIONS[choice.value]
         line_f.set_ydata(f(x))
         line_d.set_ydata(df(x))
         ax_f.set_title(f"{choice.value} and its derivative")
-        norms = gradient_norms(choice.value, depth_slider.value)
+        norms = _gradient_norms(choice.value, depth_slider.value, 32, 64, 0)
         line_g.set_data(np.arange(1, len(norms) + 1), norms)
-        ax_g.set_title(f"Gradient per layer: first / last = {norms[0] / norms[-1]:.1e}")
+        caption.value = (f"{choice.value}, {depth_slider.value} layers: gradient of the last "
+                         f"layer / the first = {norms[-1] / norms[0]:.1e}")
 
     explorer = Explorer("Activation explorer", fig, [choice, depth_slider], update,
-                        [line_f, line_d, ax_f.title, line_g, ax_g.title])
+                        [line_f, line_d, ax_f.title, line_g], caption)
     explorer.activation, explorer.depth = choice, depth_slider
     explorer.lines = {"function": line_f, "derivative": line_d, "gradients": line_g}
     explorer.x = x
@@ -283,11 +453,12 @@ def activation_explorer(activation="sigmoid", depth=10):
 WIDTHS = (2, 4, 8, 16, 32)
 
 
+@functools.lru_cache(maxsize=4)
 def _boundaries(seed):
     """Predicted classes on a grid for every (activation, width): trained once, then looked up."""
     X, y = make_moons(200, noise=0.1, rng=seed)
-    xx, yy, points = decision_grid(X, steps=80)
-    grids, accuracy = {}, {}
+    xx, yy, points = decision_grid(X, steps=160)
+    grids, probability, accuracy = {}, {}, {}
     for name in ("identity", "ReLU"):
         for width in WIDTHS:
             rng = np.random.default_rng(seed + 1)
@@ -299,46 +470,64 @@ def _boundaries(seed):
             fit(model, SoftmaxCrossEntropy(), SGD(model.parameters(), lr=0.1, momentum=0.9),
                 (X, y), epochs=60, batch_size=32, rng=seed + 2)
             with no_grad():
-                grids[name, width] = np.argmax(model(points), axis=1).reshape(xx.shape)
+                scores = model(points)
                 accuracy[name, width] = float(np.mean(np.argmax(model(X), axis=1) == y))
-    return X, y, (xx, yy), grids, accuracy
+            grids[name, width] = np.argmax(scores, axis=1).reshape(xx.shape)
+            # P(class 1): the boundary is where it crosses 1/2, which contouring interpolates
+            # between grid points (a smooth curve, not the grid's staircase).
+            probability[name, width] = act.softmax(scores)[:, 1].reshape(xx.shape)
+    return X, y, (xx, yy), grids, probability, accuracy
 
 
+@_explorer
 def nonlinearity_explorer(activation="identity", width=8, *, seed=0):
     """Toggle identity/ReLU and the hidden width: the decision boundary on two moons."""
-    X, y, (xx, yy), grids, accuracy = _boundaries(seed)
-    fig = Figure(figsize=(5.2, 4.4), dpi=DPI)
-    ax = fig.subplots()
-    extent = (xx.min(), xx.max(), yy.min(), yy.max())
-    light = [0.75 + 0.25 * np.array(to_rgb(c)) for c in PALETTE[:2]]  # opaque pastel tints
-    image = ax.imshow(grids[activation, width], origin="lower", extent=extent, aspect="auto",
-                      cmap=ListedColormap(light), vmin=0, vmax=1)
-    points = [ax.scatter(*X[y == c].T, s=10, color=PALETTE[c], edgecolor="white", linewidth=0.3)
-              for c in (0, 1)]
-    ax.set(xlabel="$x_1$", ylabel="$x_2$", title=" ")
-    fig.tight_layout()
-
+    who = "nonlinearity_explorer"
+    activation = _choice(activation, ("identity", "ReLU"), "activation", who)
+    width = _choice(width, WIDTHS, "width", who)
+    X, y, (xx, yy), grids, probability, accuracy = _boundaries(_seed(seed, who))
     toggle = widgets.ToggleButtons(options=["identity", "ReLU"], value=activation,
                                    description="activation", style=SLIDER_STYLE)
     width_slider = widgets.SelectionSlider(options=list(WIDTHS), value=width,
                                            description="hidden width", style=SLIDER_STYLE)
+    fig = _figure(6.4, 5.0)
+    ax = fig.subplots()
+    light = [0.75 + 0.25 * np.array(to_rgb(c)) for c in PALETTE[:2]]  # opaque pastel tints
+    # One pair of filled regions per setting, made once; a move only shows another pair (two
+    # polygons draw in a millisecond, where resampling an image took ten).
+    regions = {key: ax.contourf(xx, yy, p, levels=[0, 0.5, 1], colors=light)
+               for key, p in probability.items()}
+    points = [ax.scatter(*X[y == c].T, s=14, color=PALETTE[c], edgecolor="white", linewidth=0.3,
+                         label=f"class {c}") for c in (0, 1)]
+    ax.set(xlabel="$x_1$", ylabel="$x_2$", title=" ")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), title="training data")
 
     def update():
         key = (toggle.value, width_slider.value)
-        image.set_data(grids[key])
-        ax.set_title(f"{toggle.value} between 3 layers of width {key[1]}: "
-                     f"{accuracy[key]:.0%} correct", fontsize=10)
+        for other, region in regions.items():
+            region.set_visible(other == key)
+        state["key"] = key
+        ax.set_title(f"{toggle.value}, width {key[1]}: {accuracy[key]:.0%} correct")
 
+    state = {}
     explorer = Explorer("Nonlinearity explorer", fig, [toggle, width_slider], update,
-                        [image, *points, ax.title], width="480px")
-    explorer.activation, explorer.width = toggle, width_slider
-    explorer.image_artist, explorer.grids, explorer.accuracy = image, grids, accuracy
+                        [*regions.values(), *points, ax.title])
+    explorer.activation, explorer.width, explorer.state = toggle, width_slider, state
+    for option in toggle.options:  # ten pictures: draw them all now, moves are then instant
+        toggle.value = option
+        explorer.prerender(width_slider, WIDTHS)
+    toggle.value = activation
+    explorer.regions, explorer.grids, explorer.accuracy = regions, grids, accuracy
     return explorer
 
 
 # -- early stopping ----------------------------------------------------------------------------
 def noisy_digits_history(epochs=60, noise=0.4, seed=0):
     """Validation loss and test accuracy per epoch of a digits net trained on noisy labels."""
+    who = "noisy_digits_history"
+    epochs = check_number(epochs, "epochs", who, low=1, integer=True)
+    noise = check_number(noise, "noise", who, low=0, high=1)
+    seed = _seed(seed, who)
     X, y = load_digits()
     (X_rest, y_rest), (X_test, y_test) = train_val_split(X, y, val_fraction=0.25, rng=seed)
     (X_tr, y_tr), (X_val, y_val) = train_val_split(X_rest, y_rest, val_fraction=0.2, rng=seed + 1)
@@ -355,30 +544,58 @@ def noisy_digits_history(epochs=60, noise=0.4, seed=0):
     return history.val_loss, test_accuracy
 
 
+def _curve(values, name, who, length=None):
+    """A 1-D array of finite numbers (at least 2), of ``length`` if given, or a clear error."""
+    try:
+        a = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{who}: {name} must be a list of numbers, got "
+                        f"{type(values).__name__}") from None
+    if a.ndim != 1 or len(a) < 2:
+        raise ValueError(f"{who}: {name} must be a 1-D list of at least 2 numbers (one per "
+                         f"epoch), got shape {a.shape}")
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"{who}: {name} must be finite, got NaN or inf at epoch "
+                         f"{int(np.flatnonzero(~np.isfinite(a))[0]) + 1}")
+    if length is not None and len(a) != length:
+        raise ValueError(f"{who}: {name} has {len(a)} entries but val_losses has {length}")
+    return a
+
+
+@_explorer
 def early_stopping_explorer(val_losses=None, test_accuracy=None, *, patience=5, min_delta=0.0):
     """Move patience and min_delta over a training history: where it stops, what it restores.
 
     Without arguments it trains a digits network on 40% wrong labels first (a few seconds).
     """
+    who = "early_stopping_explorer"
+    patience_slider = _int_slider("patience (epochs)", patience, 1, 30, who)
+    delta_slider = _slider("min_delta (epsilon)", min_delta, 0.0, 0.2, 0.005, who)
     if val_losses is None:
         val_losses, test_accuracy = noisy_digits_history()
-    val_losses = np.asarray(val_losses)
+    val_losses = _curve(val_losses, "val_losses", who)
+    if test_accuracy is not None:
+        test_accuracy = _curve(test_accuracy, "test_accuracy", who, len(val_losses))
+        if test_accuracy.min() < 0 or test_accuracy.max() > 1:
+            raise ValueError(f"{who}: test_accuracy must be fractions in [0, 1] (not "
+                             f"percentages), got values up to {test_accuracy.max():g}")
     epochs = np.arange(1, len(val_losses) + 1)
-    fig = Figure(figsize=(8, 3.8), dpi=DPI)
+    fig = _figure(8, 3.8)
     ax = fig.subplots()
     ax.plot(epochs, val_losses, color=ORANGE, label="validation loss")
     stop_line = ax.axvline(1, color=VERMILLION, ls="--", label="training stops")
     best_marker, = ax.plot([1], [val_losses[0]], "o", ms=9, color=BLUE, label="restored epoch")
     ax.set(xlabel="epoch", ylabel="validation loss", title=" ")
-    ax.legend(loc="upper left")
     if test_accuracy is not None:
         ax_acc = ax.twinx()
-        ax_acc.plot(epochs, test_accuracy, color=PALETTE[2], alpha=0.6, ls=":")
-        ax_acc.set_ylabel("test accuracy (dotted)")
-    fig.tight_layout()
-
-    patience_slider = _int_slider("patience (epochs)", patience, 1, 30)
-    delta_slider = _slider("min_delta (epsilon)", min_delta, 0.0, 0.2, 0.005)
+        ax_acc.plot(epochs, test_accuracy, color=PALETTE[2], ls=":", label="test accuracy")
+        ax_acc.set_ylabel("test accuracy")
+        ax_acc.spines["right"].set_visible(True)
+        handles = ax.get_legend_handles_labels()[0] + ax_acc.get_legend_handles_labels()[0]
+    else:
+        handles = ax.get_legend_handles_labels()[0]
+    # Below the plot, where no curve or marker can be hidden behind it.
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles))
     result = {}
 
     def update():
@@ -386,10 +603,10 @@ def early_stopping_explorer(val_losses=None, test_accuracy=None, *, patience=5, 
         stop = stop or len(val_losses)  # never stopped: the run went to its last epoch
         stop_line.set_xdata([stop, stop])
         best_marker.set_data([best], [val_losses[best - 1]])
-        text = f"stops after epoch {stop}, restores epoch {best}"
+        text = f"stops at epoch {stop}, restores epoch {best}"
         if test_accuracy is not None:
-            text += f": test accuracy {test_accuracy[best - 1]:.1%}"
-        ax.set_title(text, fontsize=10)
+            text += f" (test accuracy {test_accuracy[best - 1]:.1%})"
+        ax.set_title(text)
         result.update(stopped_epoch=stop, best_epoch=best)
 
     explorer = Explorer("Early-stopping explorer", fig, [patience_slider, delta_slider], update,
@@ -400,61 +617,109 @@ def early_stopping_explorer(val_losses=None, test_accuracy=None, *, patience=5, 
 
 
 # -- backpropagation, step by step -------------------------------------------------------------
+def _gradients_by_step(loss, steps):
+    """For each step k (1-based), {node id: gradient} of every node reached by steps 1..k.
+
+    The backward pass replayed one operator at a time: a tensor's gradient appears once an
+    operator that uses it has passed its share back (and grows as more operators do).
+    """
+    grads = {id(loss): np.ones_like(loss.data)}
+    per_step = []
+    for node in steps:
+        for parent, contribution in node._backward():
+            share = unbroadcast(contribution, parent.shape)
+            grads[id(parent)] = grads.get(id(parent), 0) + share
+        per_step.append(dict(grads))
+    return per_step
+
+
+@_explorer
 def backprop_explorer(loss):
     """Step through the backward pass of a graph Tensor ``loss`` (see ``nnlesson.graph``).
 
     Step k outlines the k-th operator the backward pass processes (reverse topological order)
     and the tensor it made, and shows the gradient that tensor received, the operator's local
     derivative, and the product passed on to each input: the chain rule, one node at a time.
+    The boxes show only the gradients computed so far ("grad ?" for the others).
     """
     from matplotlib.patches import Rectangle
 
-    from .graph import _draw, _fmt, layout, topological_order, unbroadcast
 
+    who = "backprop_explorer"
+    if not isinstance(loss, Tensor):
+        raise TypeError(f"{who} expects a scalar graph Tensor (a loss), got "
+                        f"{type(loss).__name__}")
+    if loss.data.size != 1:
+        raise ValueError(f"{who} expects a scalar loss, got a tensor of shape {loss.shape}")
     loss.backward()
     steps = [node for node in reversed(topological_order(loss)) if node.op]
-    columns = 1 + max(col for col, _ in layout(loss)["variables"].values())
-    fig = Figure(figsize=(max(6.0, 1.3 * columns), 3.6), dpi=DPI)
-    ax_graph = fig.add_axes((0.0, 0.36, 1.0, 0.58))
-    _, texts = _draw(loss, ax_graph, True)
-    panel = fig.text(0.01, 0.02, "", family="monospace", fontsize=9, va="bottom")
-    canvas = FigureCanvasAgg(fig)
-    canvas.draw()  # lay the graph out once, to know where each node's box is
-    to_figure = fig.transFigure.inverted()
-    boxes = {key: to_figure.transform_bbox(text.get_bbox_patch().get_window_extent())
-             for key, text in texts.items()}
+    if not steps:
+        raise ValueError(f"{who}: the loss was not computed from anything: no backward step")
+    variables = topological_order(loss)
+    per_step = _gradients_by_step(loss, steps)
+    # Each box's last line is left blank and the gradient written over it by a small text of its
+    # own, so that a step redraws a few short texts, not every box.
+    shown = [n for n in variables if variable_label(n).count("\n") == 2]  # value and grad lines
+    grad_lines = {id(n): [f"grad {_fmt(g[id(n)]) if id(n) in g else '?'}" for g in per_step]
+                  for n in shown}
+    labels = {("var", id(n)): variable_label(n, grad="?" * max(map(len, grad_lines[id(n)])))
+              for n in shown}  # sized for the longest gradient line
+    geometry = graph_geometry(loss, label_sets=[labels])
+    fig_w, fig_h = max(geometry["width"], 4.6), geometry["height"]
+    fig = Figure(figsize=(fig_w, fig_h), dpi=DPI, layout="none")
+    FigureCanvasAgg(fig)
+    ax_graph = fig.add_axes((0, 0, geometry["width"] / fig_w, 1))
+    texts = paint_graph(ax_graph, geometry)
+    grad_texts = {}
+    line = 1.2 * FONT_SIZE / 72  # inches between two lines of a label
+    for n in shown:
+        cx, cy = geometry["centres"]["var", id(n)]
+        texts["var", id(n)].set(text=variable_label(n, with_grad=False), y=cy + line / 2)
+        grad_texts[id(n)] = ax_graph.text(cx, cy - line, "", ha="center", va="center",
+                                          fontsize=FONT_SIZE, family="monospace", zorder=4)
+    to_figure = ax_graph.transData + fig.transFigure.inverted()
+    boxes = {}
+    for key, (cx, cy) in geometry["centres"].items():
+        w, h = geometry["size"][key]
+        (x0, y0), (x1, y1) = to_figure.transform([(cx - w / 2, cy - h / 2),
+                                                  (cx + w / 2, cy + h / 2)])
+        boxes[key] = matplotlib.transforms.Bbox([[x0, y0], [x1, y1]])
     outlines = [Rectangle((0, 0), 0, 0, transform=fig.transFigure, fill=False,
-                          edgecolor=VERMILLION, linewidth=3) for _ in range(2)]
+                          edgecolor=VERMILLION, linewidth=3, zorder=5) for _ in range(2)]
     for outline in outlines:
         fig.add_artist(outline)
 
-    slider = _int_slider("backward step", 1, 1, len(steps))
-
-    def fmt(a):  # the drawing's number format, on one line
-        return _fmt(a).replace("\n", "")
+    slider = _int_slider("backward step", 1, 1, len(steps), who)
+    caption = _caption()
 
     def update():
-        node = steps[slider.value - 1]
+        k = slider.value
+        node = steps[k - 1]
+        for n in shown:
+            grad_texts[id(n)].set_text(grad_lines[id(n)][k - 1])
         for outline, key in zip(outlines, [("op", id(node)), ("var", id(node))]):
-            box = boxes[key].expanded(1.15, 1.15)
+            box = boxes[key].expanded(1.12, 1.2)
             outline.set_bounds(box.x0, box.y0, box.width, box.height)
         name = node.name or "a tensor"
         shape = node.shape if node.shape else "(scalar)"
-        lines = [f"step {slider.value} of {len(steps)}: the operator '{node.op}' that made "
+        lines = [f"<b>step {k} of {len(steps)}</b>: the operator '{node.op}' that made "
                  f"{name} {shape}",
-                 f"  gradient {name} received: dL/d{node.name or 'out'} = {fmt(node.grad)}",
-                 f"  local derivative: {node.local}"]
+                 f"gradient it received: dL/d{node.name or 'out'} = {_fmt(node.grad)}",
+                 f"local derivative: {node.local}"]
         for parent, contribution in node._backward():
-            lines.append(f"  passed on to {parent.name or 'a tensor'} (received x local): "
-                         f"{fmt(unbroadcast(contribution, parent.shape))}")
-        panel.set_text("\n".join(lines))
-        state["current"] = node
+            lines.append(f"passed on to {parent.name or 'a tensor'} (received x local): "
+                         f"{_fmt(unbroadcast(contribution, parent.shape))}")
+        caption.value = "<br>".join(html.escape(line).replace("&lt;b&gt;", "<b>")
+                                    .replace("&lt;/b&gt;", "</b>") for line in lines)
+        state["current"], state["grads"] = node, per_step[k - 1]
 
     state = {}
     explorer = Explorer("Backpropagation step-through", fig, [slider], update,
-                        [*outlines, panel], width="100%")
+                        [*grad_texts.values(), *outlines], caption)
     explorer.step, explorer.steps, explorer.state = slider, steps, state
-    explorer.outlines, explorer.boxes = outlines, boxes
+    explorer.outlines, explorer.boxes, explorer.texts = outlines, boxes, texts
+    explorer.grad_texts = {n.name or id(n): grad_texts[id(n)] for n in shown}
+    explorer.prerender(slider, range(1, len(steps) + 1))
     return explorer
 
 

@@ -11,7 +11,7 @@ BENCHMARKS = sorted((Path(__file__).resolve().parents[1] / "benchmarks").glob("*
 
 def test_every_benchmark_is_listed_in_its_readme():
     readme = (BENCHMARKS[0].parent / "README.md").read_text()
-    assert len(BENCHMARKS) == 6
+    assert len(BENCHMARKS) == 7
     for script in BENCHMARKS:
         assert f"`{script.name}`" in readme
 

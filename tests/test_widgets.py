@@ -4,6 +4,7 @@ Setting ``control.value`` in Python runs the observers synchronously, as a slide
 """
 
 import base64
+import io
 
 import numpy as np
 import pytest
@@ -11,6 +12,8 @@ import pytest
 import nnlesson as nl
 
 widgets = pytest.importorskip("nnlesson.widgets")
+from nnlesson.graph import Tensor, cross_entropy  # noqa: E402
+from nnlesson.plot import DPI, MAX_WIDTH, figure_problems  # noqa: E402
 
 
 def png_changes(explorer, control, value):
@@ -18,6 +21,30 @@ def png_changes(explorer, control, value):
     control.value = value
     assert explorer.image.value[:8] == b"\x89PNG\r\n\x1a\n"
     return explorer.image.value != before
+
+
+def neuron_loss():
+    """Lesson 04's single neuron with a squared error, as graph tensors."""
+    w, x, b, t = (Tensor(v, name=n) for v, n in [(0.5, "w"), (2.0, "x"), (-0.5, "b"), (1.0, "t")])
+    wx = w * x
+    z = wx + b
+    a = z.sigmoid()
+    error = a - t
+    loss = error ** 2
+    for tensor, name in [(wx, "wx"), (z, "z"), (a, "a"), (error, "a-t"), (loss, "L")]:
+        tensor.name = name
+    return loss
+
+
+def readable(explorer):
+    """figure_problems of the explorer's figure, with the animated artists as last drawn."""
+    for artist in explorer.animated:
+        artist.set_animated(False)
+    try:
+        return figure_problems(explorer.figure)
+    finally:
+        for artist in explorer.animated:
+            artist.set_animated(True)
 
 
 def test_prelu_explorer_redraws_function_derivative_and_histogram():
@@ -29,14 +56,44 @@ def test_prelu_explorer_redraws_function_derivative_and_histogram():
         assert png_changes(e, e.alpha, alpha)
         np.testing.assert_allclose(e.lines["prelu"].get_ydata(), nl.prelu(e.x, alpha))
         np.testing.assert_allclose(e.lines["derivative"].get_ydata(), nl.prelu_derivative(e.x, alpha))
-    heights_relu = None
+        assert f"alpha = {alpha:.2f}" in e.caption.value
     e.alpha.value = 0.0
-    heights_relu = np.array([bar.get_height() for bar in e.bars])
+    heights_relu = e.hist.get_data().values.copy()
     e.alpha.value = 0.5
-    heights = np.array([bar.get_height() for bar in e.bars])
-    # With alpha = 0 every negative input maps to 0: the bar at 0 holds about half the samples.
+    heights = e.hist.get_data().values
+    # With alpha = 0 every negative input maps to 0: the bin at 0 holds about half the samples.
     assert heights_relu.max() > 9000 and heights.max() < 2000
     assert e.figure is figure  # updated in place, never re-created
+
+
+def test_no_histogram_bar_is_cut_by_the_axes():
+    # Regression: the y-limit was 2,500 and the bar at 0 (about 10,000 at alpha = 0) was cut.
+    e = widgets.prelu_explorer()
+    top = e.hist.axes.get_ylim()[1]
+    for alpha in np.arange(-0.5, 1.001, 0.05):
+        e.alpha.value = round(float(alpha), 2)
+        assert e.hist.get_data().values.max() < top, alpha
+
+
+def test_the_png_is_exactly_the_drawn_canvas():
+    PIL = pytest.importorskip("PIL.Image")
+    e = widgets.prelu_explorer(alpha=0.3)
+    decoded = np.asarray(PIL.open(io.BytesIO(e.image.value)).convert("RGB"))
+    np.testing.assert_array_equal(decoded, np.asarray(e._canvas.buffer_rgba())[..., :3])
+
+
+def test_a_setting_seen_before_shows_the_same_picture_as_a_fresh_explorer():
+    e = widgets.prelu_explorer()
+    e.alpha.value = 0.3
+    first = e.image.value
+    e.alpha.value = 0.6
+    e.alpha.value = 0.3  # from the explorer's store of pictures
+    assert e.image.value == first == widgets.prelu_explorer(alpha=0.3).image.value
+    assert "alpha = 0.30" in e.caption.value  # the caption still follows
+    d = widgets.dropout_explorer(p=0.3, samples=10)
+    before = d.image.value
+    d.resample.click()  # same p, new masks: a new picture, not the stored one
+    assert d.image.value != before
 
 
 def test_dropout_explorer_masks_track_p_and_the_band_widens_with_p():
@@ -48,6 +105,7 @@ def test_dropout_explorer_masks_track_p_and_the_band_widens_with_p():
         dropped = np.ma.getmaskarray(e.image_artist.get_array())
         assert abs(dropped.mean() - p) < 0.15
         np.testing.assert_array_equal(dropped, ~e.state["keep"])
+        assert f"{dropped.mean():.0%} of the grid's units dropped" in e.caption.value
         spreads.append(e.state["std"].mean())
     assert spreads[0] < spreads[1] < spreads[2]
     # The mean over many masks stays at the input (the expectation is preserved).
@@ -56,6 +114,38 @@ def test_dropout_explorer_masks_track_p_and_the_band_widens_with_p():
     before = e.state["keep"].copy()
     e.resample.click()
     assert not np.array_equal(before, e.state["keep"])
+
+
+def test_the_dropout_band_is_never_clipped_by_the_axes():
+    # Regression: with fixed y-limits of (-5, 5) the band ran off the axes from p = 0.3 on.
+    e = widgets.dropout_explorer()
+    low, high = e.mc_axes.get_ylim()
+    for p in np.arange(0.0, 0.951, 0.05):
+        e.p.value = round(float(p), 2)
+        for _ in range(3):
+            band = e.band.get_paths()[0].vertices[:, 1]
+            assert low < band.min() and band.max() < high, p
+            e.resample.click()
+
+
+def test_the_float32_copy_predicts_like_the_trained_network():
+    net = widgets._mc_regressor()
+    x = np.linspace(-3, 3, 50)[:, None]
+    np.testing.assert_allclose(net["model32"].eval()(x.astype(np.float32)),
+                               net["model"].eval()(x), rtol=1e-4, atol=1e-5)
+
+
+def test_the_dropout_explorer_says_whose_network_it_runs():
+    e = widgets.dropout_explorer()
+    title = e.mc_axes.get_title()
+    assert "own net" in title and f"p = {widgets.TRAINED_P}" in title
+    assert "above" not in title
+
+
+def test_dropout_explorer_leaves_its_network_in_eval_mode():
+    widgets.dropout_explorer()
+    for model in (widgets._mc_regressor()["model"], widgets._mc_regressor()["model32"]):
+        assert not any(layer.training for layer in model)
 
 
 def test_activation_explorer_switches_function_and_depth():
@@ -73,15 +163,42 @@ def test_activation_explorer_switches_function_and_depth():
     np.testing.assert_allclose(norms, widgets.gradient_norms("sigmoid", 20))
 
 
+def test_activation_explorer_reports_last_over_first_like_lesson_03():
+    # Regression: the explorer printed first / last while lesson 03 prints last / first.
+    e = widgets.activation_explorer("sigmoid", 12)
+    _, norms = e.lines["gradients"].get_data()
+    assert norms[-1] / norms[0] > 1e3  # the last layer gets the large gradient
+    assert f"last layer / the first = {norms[-1] / norms[0]:.1e}" in e.caption.value
+
+
 def test_nonlinearity_explorer_shows_the_trained_boundary():
     e = widgets.nonlinearity_explorer()
     assert png_changes(e, e.activation, "ReLU")
     assert png_changes(e, e.width, 32)
-    np.testing.assert_array_equal(e.image_artist.get_array(), e.grids["ReLU", 32])
+    assert e.state["key"] == ("ReLU", 32)
+    assert [key for key, region in e.regions.items() if region.get_visible()] == [("ReLU", 32)]
     assert e.accuracy["ReLU", 32] >= 0.95
     assert max(e.accuracy["identity", w] for w in widgets.WIDTHS) < 0.92
+    assert "ReLU, width 32: " in e.figure.axes[0].get_title()
     e.activation.value = "identity"
-    np.testing.assert_array_equal(e.image_artist.get_array(), e.grids["identity", 32])
+    assert [key for key, region in e.regions.items() if region.get_visible()] == [("identity", 32)]
+
+
+def test_the_nonlinearity_boundary_is_a_smooth_curve_not_a_staircase():
+    # Regression: the boundary was an 80 x 80 grid of square cells drawn as an image.
+    e = widgets.nonlinearity_explorer("identity", 8)
+    boundary = e.regions["identity", 8]
+    # Filled contours: their edge is the interpolated level-1/2 curve; for a linear model it is
+    # a straight line, so every vertex on it lies on one line (a staircase would not).
+    paths = [p for p in boundary.get_paths() if len(p.vertices)]
+    inner = np.vstack([p.vertices for p in paths])
+    xx, yy = e.grids["identity", 8].shape
+    on_edge = inner[(inner[:, 0] > inner[:, 0].min() + 1e-9) & (inner[:, 0] < inner[:, 0].max() - 1e-9)
+                    & (inner[:, 1] > inner[:, 1].min() + 1e-9) & (inner[:, 1] < inner[:, 1].max() - 1e-9)]
+    assert len(on_edge) > 20
+    slope, intercept = np.polyfit(on_edge[:, 0], on_edge[:, 1], 1)
+    residual = on_edge[:, 1] - (slope * on_edge[:, 0] + intercept)
+    assert np.abs(residual).max() < 0.01
 
 
 def test_early_stopping_explorer_marks_stop_and_best_epoch():
@@ -99,8 +216,6 @@ def test_early_stopping_explorer_marks_stop_and_best_epoch():
 
 
 def test_backprop_explorer_moves_the_highlight_along_the_reverse_order():
-    from nnlesson.graph import Tensor, cross_entropy
-
     X = Tensor(np.array([[1.0, -2.0]]), name="X")
     W = Tensor(np.array([[0.5, -0.3], [0.8, 0.2]]), name="W")
     S = X @ W.T
@@ -113,11 +228,126 @@ def test_backprop_explorer_moves_the_highlight_along_the_reverse_order():
         e.step.value = step
         node = e.state["current"]
         assert node is e.steps[step - 1]
-        outline = e.outlines[1]
-        assert e.boxes["var", id(node)].x0 > outline.get_x()  # the outline surrounds its box
-        seen.append(outline.get_x())
-    assert len(set(seen)) == len(seen)  # a different node outlined at every step, right to left
-    assert seen == sorted(seen, reverse=True)
+        outline, box = e.outlines[1], e.boxes["var", id(node)]
+        assert outline.get_x() < box.x0 and outline.get_y() < box.y0  # surrounds its box
+        assert outline.get_x() + outline.get_width() > box.x1
+        seen.append(outline.get_y())
+    # Inputs at the top, the loss at the bottom: the backward pass climbs the picture.
+    assert seen == sorted(seen) and len(set(seen)) == len(seen)
+
+
+def test_backprop_explorer_reveals_gradients_step_by_step():
+    # Regression: step 1 of 5 showed every node's final gradient, giving the answers away.
+    loss = neuron_loss()
+    e = widgets.backprop_explorer(loss)
+    assert [node.op for node in e.steps] == ["**2", "-", "sigmoid", "+", "*"]
+    e.step.value = 1
+    texts = {name: text.get_text() for name, text in e.grad_texts.items()}
+    assert texts["L"] == "grad 1" and texts["a-t"].startswith("grad -0.75")
+    for name in ("a", "t", "z", "wx", "b", "w", "x"):
+        assert texts[name] == "grad ?", name
+    assert png_changes(e, e.step, 3)  # after the sigmoid: z has its gradient, wx and b not yet
+    texts = {name: text.get_text() for name, text in e.grad_texts.items()}
+    assert texts["z"] != "grad ?" and texts["wx"] == texts["b"] == texts["w"] == "grad ?"
+    e.step.value = len(e.steps)  # the last step: every gradient, equal to backward()'s
+    nodes = {n.name: n for n in nl.graph.topological_order(loss)}
+    for name, text in e.grad_texts.items():
+        assert text.get_text() == f"grad {nl.graph._fmt(nodes[name].grad)}", name
+    assert "step 5 of 5" in e.caption.value and "passed on to w" in e.caption.value
+
+
+def test_the_step_through_gradients_equal_backward_at_the_last_step():
+    rng = np.random.default_rng(0)
+    W1, b1 = Tensor(rng.normal(size=(3, 2)), name="W1"), Tensor(np.zeros(3), name="b1")
+    x = Tensor(rng.normal(size=(2, 2)), name="x")
+    loss = cross_entropy((x @ W1.T + b1).relu(), np.array([0, 2]))
+    e = widgets.backprop_explorer(loss)
+    e.step.value = len(e.steps)
+    for node in nl.graph.topological_order(loss):
+        np.testing.assert_allclose(e.state["grads"][id(node)], node.grad)
+
+
+EXPLORERS = {
+    "prelu": (lambda: widgets.prelu_explorer(), "alpha", [-0.5, 0.0, 1.0]),
+    "dropout": (lambda: widgets.dropout_explorer(samples=20), "p", [0.0, 0.5, 0.95]),
+    "activation": (lambda: widgets.activation_explorer(), "depth", [2, 30]),
+    "nonlinearity": (lambda: widgets.nonlinearity_explorer(), "width", [2, 32]),
+    "early_stopping": (lambda: widgets.early_stopping_explorer(
+        list(np.linspace(1, 2, 60) + np.sin(np.arange(60)) / 5), list(np.linspace(0.6, 0.9, 60))),
+        "patience", [1, 30]),
+    "backprop": (lambda: widgets.backprop_explorer(neuron_loss()), "step", [1, 5]),
+}
+
+
+@pytest.mark.parametrize("name", EXPLORERS)
+def test_every_explorer_is_readable_at_notebook_width(name):
+    make, control, values = EXPLORERS[name]
+    e = make()
+    assert e.figure.dpi == DPI and e.figure.get_figwidth() <= MAX_WIDTH
+    # shown at its own size, so that 9 pt text is 9 pt on the screen
+    assert e.image.layout.width == f"{round(e.figure.get_figwidth() * DPI)}px"
+    for value in values:
+        getattr(e, control).value = value
+        assert readable(e) == [], (name, value)
+    if name == "activation":
+        for activation in widgets._ACTIVATIONS:
+            e.activation.value = activation
+            assert readable(e) == [], activation
+
+
+def test_the_explorer_is_the_lesson_graph_readable_as_well():
+    # the backprop explorer on the MLP graph of lesson 04 (13 tensors)
+    rng = np.random.default_rng(0)
+    W1, b1 = Tensor(rng.normal(size=(4, 3)), name="W1"), Tensor(np.zeros(4), name="b1")
+    W2, b2 = Tensor(rng.normal(size=(2, 4)), name="W2"), Tensor(np.zeros(2), name="b2")
+    x = Tensor(rng.normal(size=(1, 3)), name="x")
+    e = widgets.backprop_explorer(cross_entropy((x @ W1.T + b1).relu() @ W2.T + b2, np.array([1])))
+    for step in (1, len(e.steps)):
+        e.step.value = step
+        assert readable(e) == []
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: widgets.prelu_explorer(alpha=5), ValueError, r"prelu_explorer: alpha must be in \[-0.5, 1\], got 5"),
+    (lambda: widgets.prelu_explorer(alpha="0.3"), TypeError, "prelu_explorer: alpha must be a number, got '0.3'"),
+    (lambda: widgets.prelu_explorer(alpha=np.nan), ValueError, "alpha must be finite"),
+    (lambda: widgets.prelu_explorer(seed=-1), ValueError, r"seed must be in \[0, inf\)"),
+    (lambda: widgets.dropout_explorer(p=1.0), ValueError, r"dropout_explorer: p must be in \[0, 0.95\], got 1"),
+    (lambda: widgets.dropout_explorer(p=[0.5]), TypeError, "p must be a number"),
+    (lambda: widgets.dropout_explorer(samples=0), ValueError, r"samples must be in \[2, 2000\]"),
+    (lambda: widgets.dropout_explorer(samples=2.5), TypeError, "samples must be an integer"),
+    (lambda: widgets.activation_explorer("softmax"), ValueError, r"activation must be one of \['sigmoid', 'tanh', 'ReLU'"),
+    (lambda: widgets.activation_explorer(depth=31), ValueError, r"depth must be in \[2, 30\], got 31"),
+    (lambda: widgets.activation_explorer(depth=True), TypeError, "depth must be an integer"),
+    (lambda: widgets.gradient_norms("tanh", 1), ValueError, r"gradient_norms: depth must be in \[2, 100\]"),
+    (lambda: widgets.nonlinearity_explorer("relu"), ValueError, r"activation must be one of \['identity', 'ReLU'\], got 'relu'"),
+    (lambda: widgets.nonlinearity_explorer(width=5), ValueError, r"width must be one of \[2, 4, 8, 16, 32\], got 5"),
+    (lambda: widgets.early_stopping_explorer([1.0, 0.5], patience=0), ValueError, r"patience must be in \[1, 30\], got 0"),
+    (lambda: widgets.early_stopping_explorer([1.0, 0.5], min_delta=-0.1), ValueError, r"min_delta must be in \[0, 0.2\]"),
+    (lambda: widgets.early_stopping_explorer([1.0, np.nan, 0.5]), ValueError, "val_losses must be finite, got NaN or inf at epoch 2"),
+    (lambda: widgets.early_stopping_explorer([[1.0, 0.5]]), ValueError, r"val_losses must be a 1-D list .* got shape \(1, 2\)"),
+    (lambda: widgets.early_stopping_explorer(["a", "b"]), TypeError, "val_losses must be a list of numbers"),
+    (lambda: widgets.early_stopping_explorer([1.0, 0.5, 0.4], [0.5, 0.6]), ValueError, "test_accuracy has 2 entries but val_losses has 3"),
+    (lambda: widgets.nonlinearity_explorer(width=True), ValueError, "width must be one of .* got True"),
+    (lambda: widgets.early_stopping_explorer([1.0, 0.5], [60.0, 70.0]), ValueError, r"test_accuracy must be fractions in \[0, 1\] \(not percentages\), got values up to 70"),
+    (lambda: widgets.backprop_explorer(np.ones(3)), TypeError, "backprop_explorer expects a scalar graph Tensor .* got ndarray"),
+    (lambda: widgets.backprop_explorer(Tensor(np.ones(3)) * 2), ValueError, r"expects a scalar loss, got a tensor of shape \(3,\)"),
+    (lambda: widgets.backprop_explorer(Tensor(1.0)), ValueError, "no backward step"),
+])
+def test_bad_explorer_arguments_raise_clear_errors(call, error, match):
+    # Regression: prelu_explorer(alpha=5) silently showed alpha = 1.0 (the slider clipped it).
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_arguments_at_the_ends_of_a_range_are_accepted():
+    assert widgets.prelu_explorer(alpha=-0.5).alpha.value == -0.5
+    assert widgets.prelu_explorer(alpha=1).alpha.value == 1.0
+    assert widgets.activation_explorer("tanh", 30).depth.value == 30
+    # numpy numbers are numbers: a width from np.arange or a seed from an array work
+    assert widgets.nonlinearity_explorer(width=np.int64(16)).width.value == 16
+    assert widgets.nonlinearity_explorer(width=8.0).width.value == 8
+    assert widgets.activation_explorer(depth=np.int64(5)).depth.value == 5
 
 
 def test_explorers_leave_a_static_picture_and_stable_text():

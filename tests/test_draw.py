@@ -1,0 +1,128 @@
+"""graph.draw: readable at notebook width (no overlapping boxes, every arrow visible), refuses
+graphs too big to read."""
+
+import numpy as np
+import pytest
+
+import nnlesson as nl
+from nnlesson.graph import MAX_DRAWN_NODES, Tensor, cross_entropy, draw, layout
+from nnlesson.plot import MAX_WIDTH, figure_problems
+
+
+def lesson_04_mlp():
+    """The one-hidden-layer network of lesson 04 on one example, as graph tensors."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(8, 3))
+    y = rng.integers(0, 2, size=8)
+    net = nl.Sequential(nl.Linear(3, 4, rng=1), nl.ReLU(), nl.Linear(4, 2, rng=2))
+    W1, b1, W2, b2 = (Tensor(p.data, name=name)
+                      for name, p in zip(["W1", "b1", "W2", "b2"], net.parameters()))
+    x = Tensor(X[:1], name="x")
+    H = x @ W1.T + b1
+    A = H.relu()
+    S = A @ W2.T + b2
+    L = cross_entropy(S, y[:1])
+    for tensor, name in [(H, "H"), (A, "A"), (S, "S"), (L, "L")]:
+        tensor.name = name
+    L.backward()
+    return L
+
+
+def boxes_and_arrows(fig):
+    """Window extents of every node's box, and (tail, head) pixel points of every arrow."""
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    fig.draw(renderer)
+    boxes = [p.get_window_extent(renderer) for p in ax.patches
+             if (p.get_gid() or "").startswith("box:")]
+    arrows = []
+    for p in ax.patches:
+        if p.get_gid() == "edge":
+            tail, head = p._posA_posB
+            arrows.append(ax.transData.transform([tail, head]))
+    return boxes, arrows
+
+
+def crosses(box, tail, head, steps=50):
+    """True if the straight segment tail -> head passes through the inside of ``box``."""
+    inner = box.shrunk(0.96, 0.9)
+    for t in np.linspace(0, 1, steps):
+        x, y = tail + t * (head - tail)
+        if inner.x0 < x < inner.x1 and inner.y0 < y < inner.y1:
+            return True
+    return False
+
+
+@pytest.mark.parametrize("make", [lesson_04_mlp, lambda: (
+    Tensor(np.array([0.5, -1.0, 2.0]), name="X").tanh().sum())], ids=["mlp", "tanh-sum"])
+def test_the_lesson_graphs_are_readable_at_notebook_width(make):
+    # Regression: lesson 04's MLP graph was 25 inches wide with 7 pt text, overlapping boxes
+    # and arrowheads hidden under the boxes.
+    loss = make()
+    loss.backward()
+    fig = draw(loss)
+    assert fig.get_figwidth() <= MAX_WIDTH
+    assert figure_problems(fig) == []
+    assert repr(fig).startswith("<computational graph of ") and " operators>" in repr(fig)
+    boxes, arrows = boxes_and_arrows(fig)
+    assert len(boxes) == len(layout(loss)["variables"]) + len(layout(loss)["operators"])
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not a.overlaps(b), "two boxes overlap"
+    for tail, head in arrows:
+        # the arrowhead ends on the edge of a box (just above it), in no box
+        assert any(abs(head[1] - b.y1) < 4 and b.x0 <= head[0] <= b.x1 for b in boxes)
+        assert not any(b.shrunk(0.96, 0.9).contains(*head) for b in boxes)
+        assert head[1] < tail[1]  # top to bottom
+        # and the line between the boxes crosses no other box
+        others = [b for b in boxes if not (b.contains(*tail + [0, 3]) or b.contains(*head - [0, 3]))]
+        assert not any(crosses(b, tail, head) for b in others)
+
+
+def test_the_mlp_graph_shows_small_values_and_gradients_and_names_the_rest():
+    fig = draw(lesson_04_mlp())
+    labels = {t.get_gid(): t.get_text() for t in fig.axes[0].texts if t.get_gid()}
+    assert labels["var:W1"] == "W1 (4, 3)"  # 12 numbers: name and shape only
+    assert "value" in labels["var:H"] and "grad" in labels["var:H"]  # 4 numbers: shown
+    assert labels["var:L"].startswith("L\n")  # a scalar is named without "(scalar)"
+    fig = draw(lesson_04_mlp(), values=False)
+    labels = {t.get_gid(): t.get_text() for t in fig.axes[0].texts if t.get_gid()}
+    assert labels["var:H"] == "H (1, 4)"
+
+
+def chain(n_ops):
+    t = Tensor(1.0, name="x")
+    for _ in range(n_ops):
+        t = t * 1.01
+    return t
+
+
+def test_a_huge_graph_is_refused_with_a_clear_message():
+    # Regression: draw() of a 1,000-operation graph took 45 s and made a 340,000 px figure.
+    with pytest.raises(ValueError, match=r"draw: this graph has 3001 nodes \(2001 tensors and "
+                                         r"1000 operators\); draw\(\) shows at most 60.*smaller"):
+        draw(chain(1000))
+
+
+def test_the_largest_allowed_graph_is_drawn_readably():
+    loss = chain(19).sum()  # 20 operators, 40 tensors: 60 nodes
+    assert len(layout(loss)["variables"]) + len(layout(loss)["operators"]) == MAX_DRAWN_NODES
+    fig = draw(loss)
+    assert fig.get_figwidth() <= MAX_WIDTH and figure_problems(fig) == []
+    with pytest.raises(ValueError, match="at most 60"):
+        draw(chain(20).sum())
+
+
+def test_a_graph_too_wide_for_a_notebook_is_refused():
+    level = [Tensor(np.ones(2), name=f"input_{i}") for i in range(16)]
+    level = [a * b for a, b in zip(level[::2], level[1::2])]
+    while len(level) > 1:  # a balanced tree of sums: 16 inputs side by side, 48 nodes
+        level = [a + b for a, b in zip(level[::2], level[1::2])]
+    total = level[0]
+    with pytest.raises(ValueError, match=r"inches wide \(at most 9, the width of a notebook\)"):
+        draw(total.sum())
+
+
+def test_draw_of_something_else_than_a_tensor_is_a_clear_error():
+    with pytest.raises(TypeError, match="draw expects a graph Tensor, got ndarray"):
+        draw(np.ones(3))

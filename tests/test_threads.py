@@ -1,0 +1,159 @@
+"""BLAS threads: one inside nnlesson's teaching-size work, the user's own setting everywhere else."""
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import nnlesson as nl
+from nnlesson import threads
+
+threadpoolctl = pytest.importorskip("threadpoolctl")
+
+
+def blas_threads_now():
+    return [lib["num_threads"] for lib in threadpoolctl.threadpool_info()
+            if lib["user_api"] == "blas"]
+
+
+needs_blas = pytest.mark.skipif(not blas_threads_now(), reason="numpy's BLAS is not visible")
+needs_two_threads = pytest.mark.skipif(
+    not blas_threads_now() or max(blas_threads_now()) < 2,
+    reason="BLAS runs one thread here already: nothing to limit")
+
+
+def small_problem(width=16, n=64, features=2):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n, features))
+    y = (X[:, 0] > 0).astype(int)
+    model = nl.Sequential(nl.Linear(features, width, rng=1), nl.ReLU(), nl.Linear(width, 2, rng=2))
+    return model, X, y
+
+
+def fit_recording_threads(model, X, y, batch_size):
+    seen = []
+    nl.fit(model, nl.SoftmaxCrossEntropy(), nl.SGD(model.parameters(), lr=0.1), (X, y),
+           epochs=2, batch_size=batch_size, rng=0,
+           callback=lambda epoch, m: seen.append(blas_threads_now()))
+    return seen
+
+
+def test_the_rule_one_thread_below_the_threshold_the_default_above():
+    assert threads.blas_threads(0) == 1
+    assert threads.blas_threads(threads.SMALL_WORK - 1) == 1
+    assert threads.blas_threads(threads.SMALL_WORK) is None
+    # the sizes the rule was measured on
+    assert threads.blas_threads(32 * 256 * 256) == 1  # the digits network of lesson 07
+    assert threads.blas_threads(256 * 784 * 256) is None  # the 784-256-256-10 benchmark
+
+
+def test_model_work_is_the_batch_times_the_largest_weight():
+    model = nl.Sequential(nl.Linear(784, 256, rng=0), nl.ReLU(), nl.Linear(256, 10, rng=1))
+    assert threads.model_work(model, 256) == 256 * 784 * 256
+    assert threads.model_work(nl.Sequential(nl.ReLU()), 32) == 0
+
+
+@needs_two_threads
+def test_fit_of_a_small_network_runs_with_one_thread_and_restores_the_setting():
+    before = blas_threads_now()
+    model, X, y = small_problem()
+    seen = fit_recording_threads(model, X, y, batch_size=16)
+    assert seen == [[1] * len(before)] * 2  # inside fit: one thread
+    assert blas_threads_now() == before  # after fit: as it was
+
+
+@needs_two_threads
+def test_fit_of_a_large_network_keeps_the_default_threads():
+    before = blas_threads_now()
+    model, X, y = small_problem(width=256, n=64, features=784)  # 64 x 784 x 256 = 12.8 million
+    seen = fit_recording_threads(model, X, y, batch_size=64)
+    assert seen == [before] * 2
+    assert blas_threads_now() == before
+
+
+@needs_blas
+def test_the_users_own_limit_is_kept_inside_and_after_fit():
+    with threadpoolctl.threadpool_limits(limits=1, user_api="blas"):
+        model, X, y = small_problem(width=256, n=64, features=784)  # large: nnlesson sets nothing
+        seen = fit_recording_threads(model, X, y, batch_size=64)
+        assert seen == [[1] * len(blas_threads_now())] * 2
+        assert all(n == 1 for n in blas_threads_now())
+
+
+@needs_two_threads
+def test_fit_restores_the_setting_when_it_raises():
+    before = blas_threads_now()
+    model, X, y = small_problem()
+    with pytest.raises(ValueError, match="fit: train_data has 64 inputs but 3 targets"):
+        nl.fit(model, nl.SoftmaxCrossEntropy(), nl.SGD(model.parameters(), lr=0.1),
+               (X, y[:3]), epochs=1, batch_size=8, rng=0)
+    assert blas_threads_now() == before
+
+
+def test_bad_fit_arguments_still_get_fits_own_errors():
+    model, X, y = small_problem()
+    with pytest.raises(ValueError, match="fit: batch_size must be a positive integer, got 'x'"):
+        nl.fit(model, nl.SoftmaxCrossEntropy(), nl.SGD(model.parameters(), lr=0.1), (X, y),
+               epochs=1, batch_size="x", rng=0)
+
+
+@needs_two_threads
+def test_an_explorer_redraw_runs_with_one_thread_and_restores_the_setting():
+    widgets = pytest.importorskip("nnlesson.widgets")
+    before = blas_threads_now()
+    e = widgets.prelu_explorer()
+    assert blas_threads_now() == before  # after building it
+    seen = []
+    update = e._update
+
+    def recording_update():
+        seen.append(blas_threads_now())
+        update()
+
+    e._update = recording_update
+    e.alpha.value = 0.7
+    assert seen == [[1] * len(before)]
+    assert blas_threads_now() == before  # after a redraw
+
+
+@needs_two_threads
+def test_building_an_explorer_that_trains_runs_with_one_thread():
+    widgets = pytest.importorskip("nnlesson.widgets")
+    before = blas_threads_now()
+    seen = []
+    real_fit = widgets.fit
+
+    def recording_fit(*args, **kwargs):
+        seen.append(blas_threads_now())
+        return real_fit(*args, **kwargs)
+
+    widgets.fit = recording_fit
+    try:
+        widgets._REGRESSOR.clear()
+        widgets.dropout_explorer(samples=10)
+    finally:
+        widgets.fit = real_fit
+    assert seen == [[1] * len(before)]
+    assert blas_threads_now() == before
+
+
+def test_binder_start_makes_one_blas_thread_the_default_and_keeps_a_users_value():
+    start = Path(__file__).resolve().parents[1] / "binder" / "start"
+    assert os.access(start, os.X_OK)  # repo2docker runs it as a program
+    show = ("import threadpoolctl; "
+            "print([i['num_threads'] for i in threadpoolctl.threadpool_info() "
+            "if i['user_api'] == 'blas'])")
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    done = subprocess.run([str(start), sys.executable, "-c", f"import numpy; {show}"],
+                          capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert set(ast.literal_eval(done.stdout)) <= {1}
+    env["OPENBLAS_NUM_THREADS"] = "2"
+    done = subprocess.run([str(start), sys.executable, "-c",
+                           "import os; print(os.environ['OPENBLAS_NUM_THREADS'])"],
+                          capture_output=True, text=True, env=env, timeout=60)
+    assert done.stdout.strip() == "2"
