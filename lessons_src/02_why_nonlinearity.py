@@ -156,12 +156,8 @@ print(f"best straight line on the {len(X_val)} validation points: "
 # little from those above.
 
 # %%
-import warnings
-
 from nnlesson.widgets import nonlinearity_explorer
 
-# The explorer lays out its own figure; matplotlib would warn that it replaces the course layout.
-warnings.filterwarnings("ignore", "The figure layout has changed to tight")
 nonlinearity_explorer()
 
 # %% [markdown]

@@ -163,12 +163,8 @@ plt.show()
 # pass. Negative $\alpha$ folds the negative side up: the function is no longer monotonic.
 
 # %%
-import warnings
-
 from nnlesson.widgets import activation_explorer, prelu_explorer
 
-# The explorers lay out their own figures; matplotlib would warn that they replace the course layout.
-warnings.filterwarnings("ignore", "The figure layout has changed to tight")
 prelu_explorer()
 
 # %% [markdown]

@@ -207,8 +207,6 @@ draw(L_)
 # and the numbers are those of our hand computation.
 
 # %%
-from IPython.display import display
-
 from nnlesson.widgets import backprop_explorer
 
 w_, xn_, b_, t_ = (Tensor(v, name=n) for v, n in [(0.5, "w"), (2.0, "x"), (-0.5, "b"), (1.0, "t")])
@@ -219,9 +217,7 @@ error_ = a_ - t_
 neuron_loss = error_ ** 2
 for tensor, name in [(wx_, "wx"), (z_, "z"), (a_, "a"), (error_, "a-t"), (neuron_loss, "L")]:
     tensor.name = name
-with plt.rc_context({"figure.constrained_layout.use": False}):  # it lays itself out
-    explorer = backprop_explorer(neuron_loss)
-display(explorer)
+backprop_explorer(neuron_loss)
 
 # %% [markdown]
 # Three ways to the same gradients, on the whole batch: the layers' hand-written `backward`, the

@@ -296,19 +296,16 @@ for seed in [3, 13, 23, 33, 43]:
 
 # %% [markdown]
 # **Explore.** Move $p$: the grid shows one mask on a layer of units (its title says how dropped
-# units are drawn), the middle plot that the mean over many masks stays at the input whatever
-# $p$, and the right plot the Monte-Carlo prediction of a small regression network like ours,
-# which the explorer trains itself once, with dropout $p$ switched on at prediction time: the band
-# widens as $p$ grows. "resample" draws new masks.
+# units are drawn), the plot beside it that the mean over many masks stays at the input whatever
+# $p$, and the bottom plot the Monte-Carlo prediction of a small regression network like ours,
+# which the explorer trains itself once (with $p = 0.2$) and then runs with dropout $p$ switched on
+# at prediction time: the band widens as $p$ grows (beyond $\pm 2$ its y-axis is logarithmic, so
+# that even a very wide band fits). "resample" draws new masks.
 
 # %%
-from IPython.display import display
-
 from nnlesson.widgets import dropout_explorer
 
-with plt.rc_context({"figure.constrained_layout.use": False}):  # it lays itself out
-    explorer = dropout_explorer()
-display(explorer)
+dropout_explorer()
 
 # %% [markdown]
 # ## Summary

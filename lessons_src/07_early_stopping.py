@@ -192,14 +192,9 @@ print(f"the {noisy.sum()} wrongly labelled training images, by the restored mode
 # and the test accuracy of that epoch (dotted).
 
 # %%
-from IPython.display import display
-
 from nnlesson.widgets import early_stopping_explorer
 
-with plt.rc_context({"figure.constrained_layout.use": False}):  # it lays itself out
-    explorer = early_stopping_explorer(history.val_loss, curves["test"], patience=10,
-                                       min_delta=0.001)
-display(explorer)
+early_stopping_explorer(history.val_loss, curves["test"], patience=10, min_delta=0.001)
 
 # %% [markdown]
 # ## When early stopping matters less

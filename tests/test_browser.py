@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS_WITH_EXPLORERS = ["02_why_nonlinearity", "03_activations", "04_backprop", "06_dropout",
-                          "07_early_stopping"]
+                          "07_early_stopping", "08_initialization"]
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 TOKEN = "nnlesson-browser-test"

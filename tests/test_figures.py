@@ -21,7 +21,10 @@ import pytest  # noqa: E402
 from nnlesson import plot as nlplot  # noqa: E402
 
 SOURCES = Path(__file__).resolve().parents[1] / "lessons_src"  # each lesson's percent-format source
-LESSONS_CHECKED = ["01_fully_connected", "02_why_nonlinearity", "03_activations"]
+# Every lesson that draws with matplotlib (11_playground shows only the playground, whose pictures
+# tests/test_playground.py checks the same way).
+LESSONS_CHECKED = sorted(p.stem for p in SOURCES.glob("*.py")
+                         if "import matplotlib.pyplot" in p.read_text())
 
 
 def code_cells(lesson):
