@@ -284,7 +284,7 @@ plt.show()
 # %% [markdown]
 # Read the table and its last line. The smallest peak is near $k = \sqrt{32} \approx 5.7$: at
 # $k = 8$, with $k = 4$ and $6$ close behind, a little over half the memory of the step without
-# checkpointing (56% to 65% in the stored run). That is more than the simple count
+# checkpointing (55% to 63% in the stored run). That is more than the simple count
 # $(L/k + k)/L$ predicts, because the count treats every layer alike (here the ReLUs keep only
 # 1-byte masks) and ignores the backward pass's own temporaries. The price is compute:
 # one extra forward pass, 4/3 of the matrix products (the last printed line), whatever $k$. The

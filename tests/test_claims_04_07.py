@@ -109,7 +109,7 @@ def step_peak(k, seed):
 
 def test_05_checkpointing_memory_claims():
     """Smallest peak near sqrt(32) (k = 8, with 4 and 6 close), a little over half of the plain
-    step (56% to 65% for k = 4, 6, 8), and k = 1 needs more than no checkpointing. Memory does not
+    step (55% to 63% for k = 4, 6, 8), and k = 1 needs more than no checkpointing. Memory does not
     depend on the seed: two seeds are enough to show it."""
     for seed in (7, 8):
         plain = step_peak(None, seed)
