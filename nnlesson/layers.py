@@ -33,6 +33,7 @@ from ._util import (
     readonly,
 )
 from .activations import prelu, sigmoid
+from .threads import when_crowded
 
 __all__ = ["Parameter", "Module", "Linear", "Sigmoid", "Tanh", "ReLU", "PReLU", "Dropout",
            "Sequential", "BatchNorm", "no_grad"]
@@ -379,6 +380,7 @@ class Sequential(Module):
         self.layers = list(layers)
         self.checkpoint_every = checkpoint_every
 
+    @when_crowded  # one BLAS thread on a busy machine or a single core (threads.py)
     def forward(self, x):
         if self.checkpoint_every:
             x, checkpoints = checkpoint.forward(self.layers, self.checkpoint_every, x)
@@ -388,6 +390,7 @@ class Sequential(Module):
             x = layer(x)
         return x
 
+    @when_crowded
     def backward(self, dout):
         if self.checkpoint_every:
             return checkpoint.backward(self.layers, self.checkpoint_every, self._cached(), dout,
@@ -396,6 +399,7 @@ class Sequential(Module):
             dout = layer.backward(dout)
         return dout
 
+    @when_crowded
     def backward_params(self, dout):
         if self.checkpoint_every:
             checkpoint.backward(self.layers, self.checkpoint_every, self._cached(), dout,

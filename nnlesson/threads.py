@@ -18,24 +18,73 @@ Measured (2 cores, numpy 2.4 with OpenBLAS 0.3.31):
   2.1 million) took 0.30 s with one thread and 0.35 s with two, quiet (load 1.5).
 
 The rule: work whose largest matrix product has fewer than :data:`SMALL_WORK` multiply-adds
-(batch x in x out) runs with one BLAS thread; larger work keeps numpy's default, so the
-784-256-256-10 network is not slowed. The limit holds only inside nnlesson's calls (``fit``, the
-explorers, :func:`graph.draw`): it is set on entry and the previous setting restored on exit, so
-the user's own code keeps whatever threads it had. ``benchmarks/contention.py`` measures the
-effect (quiet against N busy processes).
+(batch x in x out) runs with one BLAS thread. Larger work keeps numpy's default on a quiet
+machine, so the 784-256-256-10 network is not slowed, but also runs with one thread where more
+cannot help: when this process may use only one core (its CPU affinity, or a cgroup CPU quota
+of about one core, as on Binder, whose containers see every core of the node), or when the
+machine is busy (its 1-minute load average exceeds the usable cores by more than half a core:
+other processes already use them, and spinning threads would only wait for each other; with two
+busy processes the whole course took 1.45x its quiet time when large work kept the default).
+The limit holds only inside nnlesson's calls (``fit``, a ``Sequential``'s forward and backward,
+the explorers, :func:`graph.draw`): it is set on entry and the previous setting restored on
+exit, so the user's own code keeps whatever threads it had. ``benchmarks/contention.py``
+measures the effect (quiet against N busy processes).
 """
 
-import contextlib
+import contextvars
 import functools
+import os
+import time
 
 SMALL_WORK = 4_000_000  # multiply-adds of the largest product; below it, one BLAS thread
 
-_CONTROLLER = []  # one threadpoolctl controller, made on first use (scanning libraries: ~0.2 ms)
+_LIBRARIES = []  # threadpoolctl's controllers of the loaded BLAS libraries, found on first use
+_CORES = []  # the usable cores, read once
+_LOAD = []  # [when it was read (time.monotonic), whether the machine was busy]
+_LIMITED = contextvars.ContextVar("nnlesson_blas_limited", default=False)  # inside a limit already
+
+
+def usable_cores():
+    """The cores this process may use: its CPU affinity, capped by a cgroup v2 CPU quota."""
+    if not _CORES:
+        try:
+            cores = len(os.sched_getaffinity(0))
+        except AttributeError:  # macOS, Windows
+            cores = os.cpu_count() or 1
+        try:
+            with open("/sys/fs/cgroup/cpu.max") as f:  # "max 100000", or "150000 100000"
+                quota, period = f.read().split()[:2]
+            if quota != "max":
+                cores = min(cores, max(1, round(int(quota) / int(period))))
+        except (OSError, ValueError):
+            pass
+        _CORES.append(cores)
+    return _CORES[0]
+
+
+def busy():
+    """True when the machine's 1-minute load exceeds the usable cores by more than half a core.
+
+    Read at most once a second (the load average changes slowly; a layer is called often).
+    """
+    now = time.monotonic()
+    if not _LOAD or now - _LOAD[0] > 1.0:
+        try:
+            load = os.getloadavg()[0]
+        except (AttributeError, OSError):  # no load average (Windows)
+            load = 0.0
+        _LOAD[:] = [now, load > usable_cores() + 0.5]
+    return _LOAD[1]
+
+
+def crowded():
+    """True where more BLAS threads cannot help: one usable core, or a busy machine."""
+    return usable_cores() == 1 or busy()
 
 
 def blas_threads(work):
     """The BLAS thread limit nnlesson uses for ``work`` multiply-adds: 1, or None (the default)."""
-    return 1 if work < SMALL_WORK else None
+    return 1 if work < SMALL_WORK or crowded() else None
 
 
 def model_work(model, batch_size):
@@ -48,18 +97,39 @@ def model_work(model, batch_size):
     return batch_size * max(sizes, default=0)
 
 
-@contextlib.contextmanager
-def limit_for(work):
-    """Inside the block, BLAS uses :func:`blas_threads` ``(work)`` threads; restored after."""
-    if blas_threads(work) is None:
-        yield
-        return
-    if not _CONTROLLER:
-        from threadpoolctl import ThreadpoolController
+class limit_for:
+    """``with limit_for(work):`` BLAS uses :func:`blas_threads` ``(work)`` threads; restored after.
 
-        _CONTROLLER.append(ThreadpoolController())
-    with _CONTROLLER[0].limit(limits=blas_threads(work), user_api="blas"):
-        yield
+    Calls nested inside a limit skip it. A class rather than a generator, and the libraries' own
+    setters through threadpoolctl (about 0.5 us each) rather than ``threadpool_limits`` (about
+    6 us): a ``Sequential`` call of a small network takes only some 15 us.
+    """
+
+    def __init__(self, work):
+        self.limit = None if _LIMITED.get() else blas_threads(work)
+        self.before = self.token = None
+
+    def __enter__(self):
+        if self.limit is None:
+            return self
+        if not _LIBRARIES:
+            from threadpoolctl import ThreadpoolController
+
+            _LIBRARIES.extend(ThreadpoolController().select(user_api="blas").lib_controllers)
+        self.before = [lib.get_num_threads() for lib in _LIBRARIES]
+        self.token = _LIMITED.set(True)
+        for lib, threads in zip(_LIBRARIES, self.before):
+            if threads != self.limit:
+                lib.set_num_threads(self.limit)
+        return self
+
+    def __exit__(self, *exception):
+        if self.limit is None:
+            return
+        for lib, threads in zip(_LIBRARIES, self.before):
+            if threads != self.limit:
+                lib.set_num_threads(threads)
+        _LIMITED.reset(self.token)
 
 
 def small(function):
@@ -67,6 +137,20 @@ def small(function):
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
+        with limit_for(0):
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
+def when_crowded(function):
+    """Decorator for calls too short to pay for a switch (a ``Sequential``'s forward, ~15 us for a
+    small network): one BLAS thread only where the machine is :func:`crowded`, else nothing."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        if _LIMITED.get() or not crowded():
+            return function(*args, **kwargs)
         with limit_for(0):
             return function(*args, **kwargs)
 

@@ -26,6 +26,12 @@ needs_two_threads = pytest.mark.skipif(
     reason="BLAS runs one thread here already: nothing to limit")
 
 
+@pytest.fixture(autouse=True)
+def quiet_machine(monkeypatch):
+    """Tests of the size rule run as on a quiet machine with several cores, whatever this one is."""
+    monkeypatch.setattr(threads, "crowded", lambda: False)
+
+
 def small_problem(width=16, n=64, features=2):
     rng = np.random.default_rng(0)
     X = rng.standard_normal((n, features))
@@ -157,3 +163,53 @@ def test_binder_start_makes_one_blas_thread_the_default_and_keeps_a_users_value(
                            "import os; print(os.environ['OPENBLAS_NUM_THREADS'])"],
                           capture_output=True, text=True, env=env, timeout=60)
     assert done.stdout.strip() == "2"
+
+
+def test_a_busy_machine_or_a_single_core_gets_one_thread_for_large_work_too(monkeypatch):
+    large = 256 * 784 * 256
+    monkeypatch.undo()  # the real crowded(), fed with made-up machines
+    monkeypatch.setattr(threads, "_LOAD", [])
+    monkeypatch.setattr(threads, "_CORES", [2])
+    monkeypatch.setattr(threads.os, "getloadavg", lambda: (1.2, 1.0, 1.0))  # ourselves only
+    assert threads.blas_threads(large) is None
+    monkeypatch.setattr(threads, "_LOAD", [])
+    monkeypatch.setattr(threads.os, "getloadavg", lambda: (3.1, 3.0, 2.0))  # two others busy
+    assert threads.blas_threads(large) == 1
+    monkeypatch.setattr(threads, "_LOAD", [])
+    monkeypatch.setattr(threads, "_CORES", [1])  # a CPU quota of one core, as on Binder
+    monkeypatch.setattr(threads.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert threads.blas_threads(large) == 1
+
+
+def test_the_cgroup_quota_caps_the_usable_cores(monkeypatch, tmp_path):
+    import builtins
+
+    real_open = builtins.open
+    for text, expected in [("max 100000\n", 2), ("100000 100000\n", 1), ("150000 100000\n", 2)]:
+        quota = tmp_path / "cpu.max"
+        quota.write_text(text)
+        monkeypatch.setattr(threads, "_CORES", [])
+        monkeypatch.setattr(threads.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+        monkeypatch.setattr(builtins, "open", lambda path, *a, _quota=quota, **k: real_open(
+            _quota if path == "/sys/fs/cgroup/cpu.max" else path, *a, **k))
+        assert threads.usable_cores() == expected, text
+        monkeypatch.setattr(builtins, "open", real_open)
+
+
+@needs_two_threads
+def test_a_sequential_on_a_crowded_machine_runs_with_one_thread_and_restores(monkeypatch):
+    before = blas_threads_now()
+    seen = []
+
+    class Spy(nl.ReLU):
+        def forward(self, x):
+            seen.append(blas_threads_now())
+            return super().forward(x)
+
+    model = nl.Sequential(nl.Linear(4, 8, rng=0), Spy())
+    x = np.ones((3, 4))
+    model(x)  # quiet (the fixture): the user's threads
+    monkeypatch.setattr(threads, "crowded", lambda: True)
+    model(x)
+    assert seen[0] == before and set(seen[1]) == {1}
+    assert blas_threads_now() == before
