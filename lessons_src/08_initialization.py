@@ -190,7 +190,7 @@ plt.show()
 # and returns every layer's output and the size of the gradient that reaches it:
 
 # %%
-from nnlesson.init_explorer import layer_statistics
+from nnlesson.widgets import layer_statistics
 
 RULES = {"Glorot": 1.0, "He": np.sqrt(2.0)}
 fig, ax = plt.subplots(figsize=(7, 3.8))
@@ -273,7 +273,7 @@ for scale in SCALES:
 # right plot the gradient that reaches each layer.
 
 # %%
-from nnlesson.init_explorer import init_explorer
+from nnlesson.widgets import init_explorer
 
 init_explorer()
 

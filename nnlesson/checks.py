@@ -419,7 +419,7 @@ def check_alpha_descent(fn, *, quiet=False):
     return run_cases(fn, cases, ["the alphas"], quiet=quiet)
 
 
-# == lessons 4-7, more exercises (helper lessons-b) ==============================================
+# == lessons 04-07: ReLU backward, MLP backward, checkpoints, dropout variance, label agreement ==
 # One block: checks for the exercises added to lessons 4-7, easiest first within each lesson.
 # They reuse run_cases / diagnose like every check above.
 
@@ -564,11 +564,10 @@ def check_label_agreement(fn, *, quiet=False):
                       (np.mean(predicted[wrong] == y_true[wrong]),
                        np.mean(predicted[wrong] == y_given[wrong]))))
     return run_cases(fn, cases, ["true_rate", "given_rate"], quiet=quiet)
-# == end of lessons 4-7 block =====================================================================
 
 
-# == lessons 8-10 (initialisation, batch normalization, capstone) ==============================
-# One block, kept together at the end of the file.
+# == lessons 08-10: initialisation, batch normalization, the capstone =========================
+# Checks for the exercises of lessons 8-10, easiest first within each lesson.
 
 def _batchnorm_reference(x, gamma, beta, eps):
     """(y, xhat, 1/sqrt(var + eps)) of a training-mode batch-norm forward."""

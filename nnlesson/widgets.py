@@ -723,4 +723,104 @@ def backprop_explorer(loss):
     return explorer
 
 
+# -- initialisation (lesson 08) ----------------------------------------------------------------
+_INIT_ACTIVATIONS = {"sigmoid": Sigmoid, "tanh": Tanh, "ReLU": ReLU, "pReLU": PReLU}
+# The scale each classic rule gives square layers (std = scale / sqrt(fan_in)):
+# Glorot: Var(w) = 2 / (fan_in + fan_out) = 1 / n; He: Var(w) = 2 / fan_in.
+REFERENCE_SCALES = {"Glorot": 1.0, "He": np.sqrt(2.0)}
+_BINS = np.linspace(-3, 3, 61)  # activation values; values beyond +-3 count in the end bins
+_LOG_LIMITS = (1e-6, 1e4)  # fixed y-limits of the two log plots, so settings compare at a glance
+
+
+def layer_statistics(activation, scale, *, depth=10, width=64, batch=256, seed=0):
+    """Activations and gradient norms of a deep net with weights N(0, scale^2 / fan_in).
+
+    The net is ``depth`` blocks of Linear(width -> width, bias 0) + activation, fed N(0, 1)
+    inputs of shape (batch, width); L = sum(h_depth * G) for a random G of norm 1, so that the
+    gradient arriving at the last layer has norm 1. Returns ``(activations, grad_norms)``: a list
+    of ``depth`` arrays h_l of shape (batch, width) (the output of each block, first block first)
+    and the array of ||dL/dh_l|| for l = 1..depth (the last one is 1): how much of the gradient
+    is left when backpropagation reaches layer l.
+    """
+    who = "layer_statistics"
+    activation = _choice(activation, _INIT_ACTIVATIONS, "activation", who)
+    scale = check_number(scale, "scale", who, low=0, low_open=True)
+    rng = np.random.default_rng(seed)
+    blocks = []
+    for _ in range(depth):
+        linear = Linear(width, width, rng=rng)
+        linear.W.data[...] = rng.normal(0.0, scale / np.sqrt(width), size=(width, width))
+        blocks.append((linear, _INIT_ACTIVATIONS[activation]()))
+    h = rng.standard_normal((batch, width))
+    activations = []
+    for linear, nonlinearity in blocks:
+        h = nonlinearity(linear(h))
+        activations.append(h)
+    G = rng.standard_normal((batch, width))
+    grad = G / np.linalg.norm(G)  # dL/dh of the last layer has norm 1
+    grad_norms = [1.0]
+    for linear, nonlinearity in reversed(blocks[1:]):
+        grad = linear.backward(nonlinearity.backward(grad))  # dL/dh of the layer below
+        grad_norms.append(np.linalg.norm(grad))
+    return activations, np.array(grad_norms[::-1])
+
+
+@_explorer
+def init_explorer(scale=1.0, activation="tanh", *, depth=10, width=64, seed=0):
+    """Move the weight scale, pick an activation: the activations and gradients of every layer.
+
+    Weights are N(0, scale^2 / fan_in): scale 1 is Glorot's rule for these square layers,
+    sqrt(2) ~ 1.41 is He's. Left, the distribution of each layer's activations (one row of a heat
+    map per layer); middle, their standard deviation; right, the norm of the gradient dL/dh that
+    backpropagation brings to each layer. ``explorer.state`` holds the last ``stds``,
+    ``grad_norms`` and histogram ``counts``.
+    """
+    who = "init_explorer"
+    scale_slider = _slider("scale (weight std x sqrt(fan_in))", scale, 0.1, 3.0, 0.05, who)
+    activation = _choice(activation, _INIT_ACTIVATIONS, "activation", who)
+    depth = check_number(depth, "depth", who, low=2, high=30, integer=True)
+    width = check_number(width, "width", who, low=2, high=512, integer=True)
+    layers = np.arange(1, depth + 1)
+    fig = _figure(9, 3.6)
+    fig.get_layout_engine().set(wspace=0.08)  # room between the colour bar and the next label
+    ax_hist, ax_std, ax_grad = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.3, 1, 1]})
+    heat = ax_hist.imshow(np.zeros((depth, len(_BINS) - 1)), aspect="auto", cmap="cividis",
+                          vmin=0, vmax=0.1, origin="lower",
+                          extent=(_BINS[0], _BINS[-1], 0.5, depth + 0.5))
+    fig.colorbar(heat, ax=ax_hist, label="fraction of values", ticks=[0, 0.05, 0.1])
+    ax_hist.set(xlabel="activation value", ylabel="layer", title="Activations per layer")
+    std_line, = ax_std.semilogy(layers, np.ones(depth), "o-", color=BLUE)
+    ax_std.axhline(1.0, color=GREY, lw=1, ls="--")
+    ax_std.set(xlabel="layer", ylabel="std of the activations", title="Signal size")
+    grad_line, = ax_grad.semilogy(layers, np.ones(depth), "o-", color=VERMILLION)
+    ax_grad.set(xlabel="layer", ylabel=f"||dL/dh|| (layer {depth}: 1)",
+                title="Gradient at each layer")
+    for ax in (ax_std, ax_grad):  # fixed limits: settings compare at a glance
+        ax.set(ylim=_LOG_LIMITS, yticks=10.0 ** np.arange(-6, 5, 2),
+               xticks=range(2, depth + 1, 2))
+    caption = _caption()
+    choice = widgets.Dropdown(options=list(_INIT_ACTIVATIONS), value=activation,
+                              description="activation", style=SLIDER_STYLE)
+    state = {}
+
+    def update():
+        activations, grad_norms = layer_statistics(choice.value, scale_slider.value, depth=depth,
+                                                   width=width, seed=seed)
+        counts = np.array([np.histogram(np.clip(a, _BINS[0], _BINS[-1]), bins=_BINS)[0]
+                           for a in activations], dtype=float)
+        heat.set_data(counts / counts.sum(axis=1, keepdims=True))  # fractions per layer
+        stds = np.array([a.std() for a in activations])
+        std_line.set_ydata(np.clip(stds, *_LOG_LIMITS))  # off-scale values sit on the edge
+        grad_line.set_ydata(np.clip(grad_norms, *_LOG_LIMITS))
+        caption.value = (f"{choice.value}, weight scale {scale_slider.value:.2f}: std of the "
+                         f"last layer {stds[-1]:.2g}; gradient at layer 1 = {grad_norms[0]:.2g} "
+                         f"x the gradient at layer {depth}")
+        state.update(stds=stds, grad_norms=grad_norms, counts=counts)
+
+    explorer = Explorer("Initialisation explorer", fig, [scale_slider, choice], update,
+                        [heat, std_line, grad_line], caption)
+    explorer.scale, explorer.activation, explorer.state = scale_slider, choice, state
+    return explorer
+
+
 from .playground import playground  # noqa: E402,F401  (the live playground, its own module)

@@ -178,7 +178,7 @@ def test_08_gradient_table_claims_on_every_seed(lesson08):
 
 # -- the initialisation explorer ----------------------------------------------------------------
 def test_init_explorer_slider_and_menu_change_what_is_drawn():
-    from nnlesson.init_explorer import REFERENCE_SCALES, init_explorer, layer_statistics
+    from nnlesson.widgets import REFERENCE_SCALES, init_explorer, layer_statistics
 
     e = init_explorer()
     assert nlplot.figure_problems(e.figure) == []
@@ -209,7 +209,7 @@ def test_init_explorer_slider_and_menu_change_what_is_drawn():
 
 
 def test_init_explorer_rejects_bad_settings():
-    from nnlesson.init_explorer import init_explorer, layer_statistics
+    from nnlesson.widgets import init_explorer, layer_statistics
 
     with pytest.raises(ValueError, match=r"init_explorer: scale must be in \[0.1, 3\], got 5"):
         init_explorer(scale=5)
