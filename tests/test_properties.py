@@ -20,7 +20,7 @@ GRAD_TOL = 1e-5
 RESOLVABLE = 1e-4
 
 
-def make_layer(name, n_in, n_out, dtype, seed):
+def make_layer(name, n_in, n_out, dtype, seed, batch=2):
     """A layer of each kind, its parameters in ``dtype``; its output width."""
     if name == "Linear":
         return nl.Linear(n_in, n_out, rng=seed, dtype=dtype), n_out
@@ -28,6 +28,11 @@ def make_layer(name, n_in, n_out, dtype, seed):
         return nl.PReLU(0.1 + (seed % 5) / 10, dtype=dtype), n_in
     if name == "Dropout":
         return nl.Dropout((seed % 9) / 10, rng=seed), n_in
+    if name == "BatchNorm":  # a batch of one has no variance: that case runs in eval mode
+        layer = nl.BatchNorm(n_in, momentum=(seed % 10) / 10, dtype=dtype)
+        layer.running_mean[...] = np.linspace(-1, 1, n_in)
+        layer.running_var[...] = np.linspace(0.5, 2, n_in)
+        return (layer.eval() if batch == 1 else layer), n_in
     if name == "Sequential":
         return nl.Sequential(nl.Linear(n_in, n_out, rng=seed, dtype=dtype), nl.Tanh(),
                              nl.Dropout(0.3, rng=seed), nl.Linear(n_out, 2, rng=seed + 1, dtype=dtype),
@@ -35,7 +40,7 @@ def make_layer(name, n_in, n_out, dtype, seed):
     return {"Sigmoid": nl.Sigmoid, "Tanh": nl.Tanh, "ReLU": nl.ReLU}[name](), n_in
 
 
-NAMES = ["Linear", "Sigmoid", "Tanh", "ReLU", "PReLU", "Dropout", "Sequential"]
+NAMES = ["Linear", "Sigmoid", "Tanh", "ReLU", "PReLU", "Dropout", "BatchNorm", "Sequential"]
 cases = st.fixed_dictionaries({
     "name": st.sampled_from(NAMES),
     "batch": st.integers(1, 6),
@@ -58,7 +63,8 @@ def data(case, n_out):
 @settings(max_examples=100, deadline=None, derandomize=True)  # the same examples on every run
 @given(cases)
 def test_the_layer_contract(case):
-    layer, n_out = make_layer(case["name"], case["n_in"], case["n_out"], case["dtype"], case["seed"])
+    layer, n_out = make_layer(case["name"], case["n_in"], case["n_out"], case["dtype"], case["seed"],
+                              case["batch"])
     x, dout = data(case, n_out)
     x_before, dout_before = x.copy(), dout.copy()
 
@@ -77,7 +83,8 @@ def test_the_layer_contract(case):
     np.testing.assert_array_equal(x, x_before)  # neither forward nor backward changed the inputs
     np.testing.assert_array_equal(dout, dout_before)
 
-    blocks = [dx] + grads
+    G = np.random.default_rng(case["seed"]).standard_normal(out.shape)  # gradcheck's own dL/dout
+    blocks = [layer.backward(G.astype(case["dtype"]))] + [p.grad for p in layer.parameters()]
     assume(all(np.max(np.abs(b)) == 0 or np.max(np.abs(b)) > RESOLVABLE for b in blocks))
     report = nl.gradcheck(layer, x.astype(np.float64), rng=case["seed"], tol=GRAD_TOL)
     assert report.passed and report.max_error < GRAD_TOL, report
@@ -89,7 +96,8 @@ def test_the_layer_contract(case):
 def test_checkpointed_and_plain_sequential_agree_for_every_batch_size(case, checkpoint_every):
     models = []
     for k in (None, checkpoint_every):
-        layer, n_out = make_layer(case["name"], case["n_in"], case["n_out"], case["dtype"], case["seed"])
+        layer, n_out = make_layer(case["name"], case["n_in"], case["n_out"], case["dtype"],
+                                  case["seed"], case["batch"])
         head = nl.Linear(case["n_in"], case["n_in"], rng=case["seed"] + 7, dtype=case["dtype"])
         models.append((nl.Sequential(head, layer, checkpoint_every=k), n_out))
     x, dout = data(case, models[0][1])
