@@ -40,6 +40,7 @@ EXPLORERS = [
      "patience", [2, 5, 8, 11, 14]),
     ("backprop_explorer", lambda: widgets.backprop_explorer(backprop_example()), "step",
      [1, 2, 3, 4, 5, 6]),
+    ("init_explorer", widgets.init_explorer, "scale", [0.5, 0.75, 1.25, 1.5, 2.0, 2.5]),
 ]
 
 

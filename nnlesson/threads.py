@@ -22,9 +22,9 @@ The rule: work whose largest matrix product has fewer than :data:`SMALL_WORK` mu
 machine, so the 784-256-256-10 network is not slowed, but also runs with one thread where more
 cannot help: when this process may use only one core (its CPU affinity, or a cgroup CPU quota
 of about one core, as on Binder, whose containers see every core of the node), or when the
-machine is busy (its 1-minute load average exceeds the usable cores by more than half a core:
-other processes already use them, and spinning threads would only wait for each other; with two
-busy processes the whole course took 1.45x its quiet time when large work kept the default).
+machine is busy (other processes' runnable threads at least fill the usable cores: spinning
+threads would only wait for each other; with two busy processes the whole course took 1.45x its
+quiet time when large work kept the default).
 The limit holds only inside nnlesson's calls (``fit``, a ``Sequential``'s forward and backward,
 the explorers, :func:`graph.draw`): it is set on entry and the previous setting restored on
 exit, so the user's own code keeps whatever threads it had. ``benchmarks/contention.py``
@@ -40,7 +40,7 @@ SMALL_WORK = 4_000_000  # multiply-adds of the largest product; below it, one BL
 
 _LIBRARIES = []  # threadpoolctl's controllers of the loaded BLAS libraries, found on first use
 _CORES = []  # the usable cores, read once
-_LOAD = []  # [when it was read (time.monotonic), whether the machine was busy]
+_LOAD = []  # [when it was read (time.monotonic), whether the machine was busy then]
 _LIMITED = contextvars.ContextVar("nnlesson_blas_limited", default=False)  # inside a limit already
 
 
@@ -62,18 +62,30 @@ def usable_cores():
     return _CORES[0]
 
 
-def busy():
-    """True when the machine's 1-minute load exceeds the usable cores by more than half a core.
+def _others_running():
+    """Threads of other processes running or waiting for a core right now (Linux), else 0.
 
-    Read at most once a second (the load average changes slowly; a layer is called often).
+    /proc/loadavg counts every runnable thread of the machine, ours included; the 1-minute load
+    average would also count our own recent work, and a busy nnlesson would then slow itself.
     """
+    try:
+        with open("/proc/loadavg") as f:
+            running = int(f.read().split()[3].split("/")[0])
+        ours = 0
+        for task in os.scandir("/proc/self/task"):
+            with open(os.path.join(task.path, "stat")) as f:
+                stat = f.read()
+            ours += stat[stat.rindex(")") + 2] == "R"  # the state follows the command's name
+        return running - ours
+    except (OSError, ValueError, IndexError):  # not Linux
+        return 0
+
+
+def busy():
+    """True when other processes keep every usable core busy (read at most once a second)."""
     now = time.monotonic()
     if not _LOAD or now - _LOAD[0] > 1.0:
-        try:
-            load = os.getloadavg()[0]
-        except (AttributeError, OSError):  # no load average (Windows)
-            load = 0.0
-        _LOAD[:] = [now, load > usable_cores() + 0.5]
+        _LOAD[:] = [now, _others_running() >= usable_cores()]
     return _LOAD[1]
 
 

@@ -168,17 +168,18 @@ def test_binder_start_makes_one_blas_thread_the_default_and_keeps_a_users_value(
 def test_a_busy_machine_or_a_single_core_gets_one_thread_for_large_work_too(monkeypatch):
     large = 256 * 784 * 256
     monkeypatch.undo()  # the real crowded(), fed with made-up machines
-    monkeypatch.setattr(threads, "_LOAD", [])
-    monkeypatch.setattr(threads, "_CORES", [2])
-    monkeypatch.setattr(threads.os, "getloadavg", lambda: (1.2, 1.0, 1.0))  # ourselves only
-    assert threads.blas_threads(large) is None
-    monkeypatch.setattr(threads, "_LOAD", [])
-    monkeypatch.setattr(threads.os, "getloadavg", lambda: (3.1, 3.0, 2.0))  # two others busy
-    assert threads.blas_threads(large) == 1
-    monkeypatch.setattr(threads, "_LOAD", [])
-    monkeypatch.setattr(threads, "_CORES", [1])  # a CPU quota of one core, as on Binder
-    monkeypatch.setattr(threads.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
-    assert threads.blas_threads(large) == 1
+    for cores, others, expected in [(2, 0, None), (2, 1, None), (2, 2, 1), (4, 3, None),
+                                    (1, 0, 1)]:  # one usable core: a CPU quota, as on Binder
+        monkeypatch.setattr(threads, "_LOAD", [])
+        monkeypatch.setattr(threads, "_CORES", [cores])
+        monkeypatch.setattr(threads, "_others_running", lambda others=others: others)
+        assert threads.blas_threads(large) == expected, (cores, others)
+
+
+@pytest.mark.skipif(not Path("/proc/loadavg").exists(), reason="Linux only")
+def test_our_own_threads_do_not_count_as_others():
+    # This process runs (it is reading): the machine's running count includes it, ours excludes it.
+    assert threads._others_running() < int(open("/proc/loadavg").read().split()[3].split("/")[0])
 
 
 def test_the_cgroup_quota_caps_the_usable_cores(monkeypatch, tmp_path):
