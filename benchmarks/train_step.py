@@ -3,8 +3,10 @@
 A step is forward, softmax cross-entropy, backward and the parameter update. Both numpy versions do
 the same math; the difference is nnlesson's layers, checks and bookkeeping. Prints the median time
 of repeated steps after a warm-up, the ratios, GFLOP/s, and the machine's float32 matmul GFLOP/s
-(the ceiling). The steps being compared run in alternation (one of each, then again), so that a
-change in the machine's load hits them alike. Run: python benchmarks/train_step.py [--quick]
+(the ceiling). The two numpy steps run in alternation (one of each, then again), so that a change
+in the machine's load hits them alike; PyTorch is timed on its own afterwards, since its OpenMP
+threads keep spinning after each of its steps and would slow whichever step came next.
+Run: python benchmarks/train_step.py [--quick]
 """
 
 import argparse
@@ -152,10 +154,9 @@ def main():
     for name, (sizes, batch) in SIZES.items():
         reps = repeats if name == "teaching" else max(repeats // 2, 3)
         steps = {"ours": nnlesson_step(sizes, batch), "plain": numpy_step(sizes, batch)}
-        if have_torch:
-            steps["theirs"] = torch_step(sizes, batch)
         ms = interleaved_ms(steps, reps)
-        ours, plain, theirs = ms["ours"], ms["plain"], ms.get("theirs", float("nan"))
+        ours, plain = ms["ours"], ms["plain"]
+        theirs = median_ms(torch_step(sizes, batch), reps) if have_torch else float("nan")
         gflops = flops(sizes, batch) / (ours / 1000) / 1e9
         results[name] = (ours, plain, theirs)
         print(f"{name:10} {ours:12.3f} {plain:9.3f} {theirs:9.3f} {ours / plain:10.2f} "
