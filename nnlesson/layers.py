@@ -145,6 +145,17 @@ class Module:
             )
         return self.cache
 
+    def _check_batch(self, x, features, dtype):
+        """``x`` as a ``(batch, features)`` array of ``dtype``, or an error naming the layer."""
+        x = float_array(x, self, dtype)
+        if x.ndim != 2 or x.shape[1] != features:
+            hint = " (for one example use x.reshape(1, -1))" if x.ndim == 1 else ""
+            raise ValueError(
+                f"{self!r} expected input with {features} features, of shape "
+                f"(batch, {features}), got shape {x.shape}{hint}"
+            )
+        return x
+
     def _check_dout(self, dout, shape, dtype):
         """``dout`` as an array of the layer's ``dtype`` and of the shape of its last output."""
         if type(dout) is not np.ndarray or dout.dtype != dtype:  # (the usual case skips this)
@@ -189,13 +200,7 @@ class Linear(Module):
 
     def forward(self, x):
         """x: (batch, in_features) -> y: (batch, out_features). Cache: (x,), a read-only copy."""
-        x = float_array(x, self, self.W.data.dtype)
-        if x.ndim != 2 or x.shape[1] != self.in_features:
-            hint = " (for one example use x.reshape(1, -1))" if x.ndim == 1 else ""
-            raise ValueError(
-                f"{self!r} expected input with {self.in_features} features, of shape "
-                f"(batch, {self.in_features}), got shape {x.shape}{hint}"
-            )
+        x = self._check_batch(x, self.in_features, self.W.data.dtype)
         self._save(x, copy=True)
         return x @ self.W.data.T + self.b.data
 
@@ -531,13 +536,7 @@ class BatchNorm(Module):
 
     def forward(self, x):
         """x: (batch, features) -> y: same shape. Cache: (xhat, s) with s = 1/sqrt(var + eps)."""
-        x = float_array(x, self, self.gamma.data.dtype)
-        if x.ndim != 2 or x.shape[1] != self.num_features:
-            hint = " (for one example use x.reshape(1, -1))" if x.ndim == 1 else ""
-            raise ValueError(
-                f"{self!r} expected input with {self.num_features} features, of shape "
-                f"(batch, {self.num_features}), got shape {x.shape}{hint}"
-            )
+        x = self._check_batch(x, self.num_features, self.gamma.data.dtype)
         if self.training:
             n = x.shape[0]
             if n < 2:
