@@ -37,7 +37,9 @@ def call_with_time_limit(fn, args, seconds=None):
     interrupts the function the way Ctrl-C does, so an infinite loop really stops. Elsewhere
     (Windows, or a check run from another thread) the function runs in a daemon thread and we
     stop waiting for it; Python cannot kill a thread from outside, so that loop keeps running in
-    the background until the kernel is restarted.
+    the background until the kernel is restarted. Python 3.10 never handles a signal just before
+    entering a ``try`` block, so there a loop whose body starts with ``try:`` cannot be
+    interrupted (Ctrl-C cannot stop it either); Python 3.11 and later handle it.
     """
     seconds = TIME_LIMIT if seconds is None else seconds
     if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
