@@ -91,13 +91,14 @@ def playground_frame(frames=40):
     import PIL.Image
 
     from nnlesson.playground import playground
+    from nnlesson.plot import png_bytes
 
     pg = playground(n=500, hidden=[4, 2], unit_heatmaps=True, epochs_per_frame=1)
     for _ in range(5):  # warm up (first draw, caches)
         pg.step()
     pg.frame_times.clear()
     train, redraw, encode = [], [], []
-    pixels = np.asarray(PIL.Image.open(io.BytesIO(pg.image.value)).convert("RGB"))
+    pixels = np.asarray(PIL.Image.open(io.BytesIO(pg.image.value)).convert("RGBA"))
     for _ in range(frames):
         pg.step()  # what one tick of the Play timer does
         start = time.perf_counter()
@@ -107,7 +108,7 @@ def playground_frame(frames=40):
         pg.redraw()
         redraw.append(time.perf_counter() - start)
         start = time.perf_counter()
-        PIL.Image.fromarray(pixels).save(io.BytesIO(), format="png", compress_level=1)
+        png_bytes(pixels)
         encode.append(time.perf_counter() - start)
     frame = 1000 * np.median(pg.frame_times)
     print(f"\nplayground frame at the default size ({frames} frames, epoch {pg.epoch}):")

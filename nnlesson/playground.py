@@ -49,7 +49,7 @@ from .data import make_circles, make_moons, make_xor
 from .layers import Dropout, Linear, PReLU, ReLU, Sequential, Sigmoid, Tanh, no_grad
 from .losses import MSELoss, SoftmaxCrossEntropy
 from .optim import SGD
-from .plot import BLACK, BLUE, GREY, MAX_WIDTH, ORANGE, PURPLE, STYLE, VERMILLION
+from .plot import BLACK, BLUE, GREY, MAX_WIDTH, ORANGE, PURPLE, STYLE, VERMILLION, png_bytes
 from .train import EarlyStopping
 
 WHO = "playground"
@@ -799,10 +799,7 @@ class Playground(widgets.VBox):
             self._canvas.restore_region(self._background)
         for artist in animated:
             self.figure.draw_artist(artist)
-        pixels = np.asarray(self._canvas.buffer_rgba())[..., :3]
-        buffer = io.BytesIO()
-        PIL.Image.fromarray(pixels).save(buffer, format="png", compress_level=1)
-        self.image.value = buffer.getvalue()
+        self.image.value = png_bytes(np.asarray(self._canvas.buffer_rgba()))
         self.status.value = (f"<b>epoch {run.epoch}</b>: training loss "
                              f"{run.train_loss[-1]:.4f}, test loss {run.test_loss[-1]:.4f}"
                              + (f" &mdash; {run.halted}" if run.halted else ""))
