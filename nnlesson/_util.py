@@ -128,3 +128,15 @@ def readonly(a):
     a = a.copy()
     a.flags.writeable = False
     return a
+
+
+def check_choice(value, options, name, who):
+    """The option equal to ``value`` (a string, or any real number such as ``np.int64(8)``),
+    else a clear error listing the options."""
+    for option in options:
+        if isinstance(option, str) and isinstance(value, str) and value == option:
+            return option
+        if (not isinstance(option, str) and isinstance(value, numbers.Real)
+                and not isinstance(value, bool) and value == option):
+            return option
+    raise ValueError(f"{who}: {name} must be one of {list(options)}, got {value!r}")

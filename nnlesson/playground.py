@@ -44,7 +44,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 
-from ._util import check_number
+from ._util import check_choice, check_number
 from .data import make_circles, make_moons, make_xor
 from .layers import Dropout, Linear, PReLU, ReLU, Sequential, Sigmoid, Tanh, no_grad
 from .losses import MSELoss, SoftmaxCrossEntropy
@@ -133,19 +133,13 @@ def feature_matrix(X, features):
 
 
 # -- checks ------------------------------------------------------------------------------------
-def _choice(value, name, options):
-    if value not in options:
-        raise ValueError(f"{WHO}: {name} must be one of {list(options)}, got {value!r}")
-    return value
-
-
 def _settings(given):
     """Every setting checked, with lists made plain (what ``state`` holds)."""
     unknown = sorted(set(given) - set(DEFAULTS))
     if unknown:
         raise TypeError(f"{WHO}: unknown setting(s) {unknown}; the settings are {list(DEFAULTS)}")
     s = {**DEFAULTS, **given}
-    _choice(s["dataset"], "dataset", DATASETS)
+    check_choice(s["dataset"], DATASETS, "dataset", WHO)
     s["n"] = check_number(s["n"], "n (number of points)", WHO, low=20, high=2000, integer=True)
     s["noise"] = check_number(s["noise"], "noise", WHO, low=0, high=0.5)
     s["train_fraction"] = check_number(s["train_fraction"], "train_fraction", WHO, low=0.1,
@@ -158,7 +152,7 @@ def _settings(given):
                         f"got the string {s['features']!r}")
     features = list(s["features"])
     for f in features:
-        _choice(f, "each feature", FEATURES)
+        check_choice(f, FEATURES, "each feature", WHO)
     if not features:
         raise ValueError(f"{WHO}: features needs at least one of {list(FEATURES)}, got []")
     s["features"] = [f for f in FEATURES if f in features]  # the diagram's fixed order
@@ -176,16 +170,16 @@ def _settings(given):
         raise ValueError(f"{WHO}: activations needs one name per hidden layer ({len(hidden)}), "
                          f"got {len(acts)}: {acts}")
     for a in acts:
-        _choice(a, "each activation", ACTIVATIONS)
+        check_choice(a, ACTIVATIONS, "each activation", WHO)
     s["activations"] = acts
     s["dropout"] = check_number(s["dropout"], "dropout (drop probability)", WHO, low=0,
                                 high=0.9)
-    _choice(s["init"], "init", INITS)
+    check_choice(s["init"], INITS, "init", WHO)
     s["init_scale"] = check_number(s["init_scale"], "init_scale", WHO, low=0.01, high=10)
     s["learning_rate"] = check_number(s["learning_rate"], "learning_rate", WHO, low=1e-5,
                                       high=10)
     s["momentum"] = check_number(s["momentum"], "momentum", WHO, low=0, high=0.99)
-    _choice(s["regularization"], "regularization", REGULARIZATIONS)
+    check_choice(s["regularization"], REGULARIZATIONS, "regularization", WHO)
     s["reg_rate"] = check_number(s["reg_rate"], "reg_rate", WHO, low=1e-5, high=10)
     if not isinstance(s["early_stopping"], (bool, np.bool_)):
         raise TypeError(f"{WHO}: early_stopping must be True or False, got {s['early_stopping']!r}")
@@ -206,12 +200,12 @@ def _settings(given):
         except (TypeError, ValueError):
             raise ValueError(f"{WHO}: each change must be [epoch, setting, old, new], "
                              f"got {change!r}") from None
-        _choice(name, "a changed setting", TRAINING_SETTINGS)
+        check_choice(name, TRAINING_SETTINGS, "a changed setting", WHO)
         changes.append([int(epoch), name, old, new])
     s["changes"] = changes
     hide = [s["hide"]] if isinstance(s["hide"], str) else list(s["hide"])
     for h in hide:
-        _choice(h, "each name in hide", CONTROLS)
+        check_choice(h, CONTROLS, "each name in hide", WHO)
     s["hide"] = hide
     return s
 

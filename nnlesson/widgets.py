@@ -16,7 +16,6 @@ import base64
 import collections
 import functools
 import html
-import numbers
 
 import ipywidgets as widgets
 import matplotlib
@@ -26,7 +25,7 @@ from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 
 from . import activations as act
-from ._util import check_number
+from ._util import check_choice, check_number
 from .data import add_label_noise, load_digits, make_curve, make_moons, train_val_split
 from .graph import (
     FONT_SIZE,
@@ -173,18 +172,6 @@ def _int_slider(description, value, low, high, who):
                          integer=True)
     return widgets.IntSlider(value=value, min=low, max=high, description=description,
                              style=SLIDER_STYLE, layout=widgets.Layout(width="340px"))
-
-
-def _choice(value, options, name, who):
-    """The option equal to ``value`` (a string, or any real number such as ``np.int64(8)``),
-    else a clear error listing the options."""
-    for option in options:
-        if isinstance(option, str) and isinstance(value, str) and value == option:
-            return option
-        if (not isinstance(option, str) and isinstance(value, numbers.Real)
-                and not isinstance(value, bool) and value == option):
-            return option
-    raise ValueError(f"{who}: {name} must be one of {list(options)}, got {value!r}")
 
 
 def _caption():
@@ -368,7 +355,7 @@ _ACTIVATIONS = {
 def gradient_norms(activation, depth, *, width=32, batch=64, seed=0):
     """||dL/dW|| per Linear layer (first layer first) of a deep net with one cross-entropy step."""
     who = "gradient_norms"
-    activation = _choice(activation, _ACTIVATIONS, "activation", who)
+    activation = check_choice(activation, _ACTIVATIONS, "activation", who)
     depth = check_number(depth, "depth", who, low=2, high=100, integer=True)
     width = check_number(width, "width", who, low=1, high=1024, integer=True)
     batch = check_number(batch, "batch", who, low=1, high=4096, integer=True)
@@ -399,7 +386,7 @@ def activation_explorer(activation="sigmoid", depth=10):
     The line under the picture gives the ratio last layer / first layer, as lesson 03 prints it.
     """
     who = "activation_explorer"
-    activation = _choice(activation, _ACTIVATIONS, "activation", who)
+    activation = check_choice(activation, _ACTIVATIONS, "activation", who)
     depth_slider = _int_slider("depth (layers)", depth, 2, 30, who)
     x = np.linspace(-5, 5, 401)
     fig = _figure(9, 3.6)
@@ -472,8 +459,8 @@ def _boundaries(seed):
 def nonlinearity_explorer(activation="identity", width=8, *, seed=0):
     """Toggle identity/ReLU and the hidden width: the decision boundary on two moons."""
     who = "nonlinearity_explorer"
-    activation = _choice(activation, ("identity", "ReLU"), "activation", who)
-    width = _choice(width, WIDTHS, "width", who)
+    activation = check_choice(activation, ("identity", "ReLU"), "activation", who)
+    width = check_choice(width, WIDTHS, "width", who)
     X, y, (xx, yy), grids, probability, accuracy = _boundaries(_seed(seed, who))
     toggle = widgets.ToggleButtons(options=["identity", "ReLU"], value=activation,
                                    description="activation", style=SLIDER_STYLE)
@@ -732,7 +719,7 @@ def layer_statistics(activation, scale, *, depth=10, width=64, batch=256, seed=0
     is left when backpropagation reaches layer l.
     """
     who = "layer_statistics"
-    activation = _choice(activation, _INIT_ACTIVATIONS, "activation", who)
+    activation = check_choice(activation, _INIT_ACTIVATIONS, "activation", who)
     scale = check_number(scale, "scale", who, low=0, low_open=True)
     rng = np.random.default_rng(seed)
     blocks = []
@@ -766,7 +753,7 @@ def init_explorer(scale=1.0, activation="tanh", *, depth=10, width=64, seed=0):
     """
     who = "init_explorer"
     scale_slider = _slider("scale (weight std x sqrt(fan_in))", scale, 0.1, 3.0, 0.05, who)
-    activation = _choice(activation, _INIT_ACTIVATIONS, "activation", who)
+    activation = check_choice(activation, _INIT_ACTIVATIONS, "activation", who)
     depth = check_number(depth, "depth", who, low=2, high=30, integer=True)
     width = check_number(width, "width", who, low=2, high=512, integer=True)
     layers = np.arange(1, depth + 1)
