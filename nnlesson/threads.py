@@ -144,17 +144,6 @@ class limit_for:
         _LIMITED.reset(self.token)
 
 
-def small(function):
-    """Decorator: ``function`` does only teaching-size matrix work, so it runs with one thread."""
-
-    @functools.wraps(function)
-    def wrapper(*args, **kwargs):
-        with limit_for(0):
-            return function(*args, **kwargs)
-
-    return wrapper
-
-
 def when_crowded(function):
     """Decorator for calls too short to pay for a switch (a ``Sequential``'s forward, ~15 us for a
     small network): one BLAS thread only where the machine is :func:`crowded`, else nothing."""
