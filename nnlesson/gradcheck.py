@@ -11,7 +11,7 @@ import copy
 import numpy as np
 
 from ._util import as_rng, check_number, float_array
-from .checkpoint import random_generators
+from .checkpoint import random_states, set_states
 from .layers import Module, Sequential
 
 
@@ -169,12 +169,10 @@ def gradcheck(module, x, loss_fn=None, target=None, *, eps=1e-6, tol=1e-6, rng=0
         p.grad = np.zeros_like(p.data)
     x = np.array(float_array(x, "gradcheck"), dtype=np.float64)  # a copy: nudged in place below
     G = None
-    generators = random_generators(model)
-    states = [g.bit_generator.state for g in generators]
+    states = random_states([model])
 
     def forward():
-        for g, state in zip(generators, states):
-            g.bit_generator.state = state  # replay the same random numbers (Dropout's mask)
+        set_states([model], states)  # replay the same random numbers (Dropout's mask)
         return model(x)
 
     def loss_of(out):
