@@ -1,5 +1,8 @@
 """Instant feedback for the lessons' code exercises.
 
+The lessons' checks live here; each assignment's in its own module beside this one
+(``from nnlesson.checks import a1``), built from the same ``run_cases`` and ``diagnose``.
+
 Each ``check_*`` function runs a student's function on a few seeded cases (edge cases included),
 compares the results with nnlesson's own, and prints one short verdict: a single line when all
 cases pass, otherwise the first failing case and what is wrong with it (shape, sign, scale, or
@@ -15,8 +18,8 @@ import threading
 
 import numpy as np
 
-from .activations import sigmoid, sigmoid_derivative
-from .train import EarlyStopping
+from ..activations import sigmoid, sigmoid_derivative
+from ..train import EarlyStopping
 
 PASS, FAIL = "\N{HEAVY CHECK MARK}", "\N{HEAVY BALLOT X}"
 TIME_LIMIT = 5  # seconds for one call of the student's function
@@ -304,7 +307,7 @@ def check_stopping_epoch(fn, *, quiet=False):
 # (one block, added for issue 14; it reuses run_cases and diagnose like the checks above)
 def check_softmax(fn, *, quiet=False):
     """``fn(logits) -> probabilities``: softmax over each row of a (batch, classes) array."""
-    from .activations import softmax
+    from ..activations import softmax
 
     r = _rng(0)
     cases = [(label, (z,), softmax(z)) for label, z in [
@@ -321,7 +324,7 @@ def check_softmax(fn, *, quiet=False):
 
 def check_cross_entropy(fn, *, quiet=False):
     """``fn(logits, labels) -> (loss, dlogits)``: mean cross-entropy and its gradient."""
-    from .losses import SoftmaxCrossEntropy
+    from ..losses import SoftmaxCrossEntropy
 
     cases = []
     for label, (batch, classes), seed, scale in [("a batch of 4, 3 classes", (4, 3), 0, 1.0),
@@ -397,7 +400,7 @@ def check_boundary_line(fn, *, quiet=False):
 def check_alpha_descent(fn, *, quiet=False):
     """``fn(x, target, alpha0, lr, steps)``: the pReLU slopes alpha_0 ... alpha_steps of gradient
     descent on the mean squared error mean((prelu(x, alpha) - target)^2)."""
-    from .activations import prelu
+    from ..activations import prelu
 
     def reference(x, target, alpha, lr, steps):
         alphas = [alpha]
@@ -440,8 +443,8 @@ def check_relu_backward(fn, *, quiet=False):
 
 def _mlp_reference(X, y, W1, b1, W2, b2):
     """Gradients of the mean cross-entropy of Linear -> ReLU -> Linear, by nnlesson's layers."""
-    from .layers import Linear, ReLU, Sequential
-    from .losses import SoftmaxCrossEntropy
+    from ..layers import Linear, ReLU, Sequential
+    from ..losses import SoftmaxCrossEntropy
 
     net = Sequential(Linear(W1.shape[1], W1.shape[0], rng=0), ReLU(),
                      Linear(W2.shape[1], W2.shape[0], rng=0))
@@ -506,7 +509,7 @@ def check_dropout_variance(fn, *, quiet=False):
 def check_mc_dropout(fn, *, quiet=False):
     """``fn(model, x, T) -> (mean, std)``: T forward passes with dropout on (``model.train()``),
     their mean and standard deviation over the passes; the model left in eval mode afterwards."""
-    from .layers import Dropout, Linear, ReLU, Sequential
+    from ..layers import Dropout, Linear, ReLU, Sequential
 
     cases = []
     for label, (n, width, p, T), seed in [("5 points, p = 0.5, T = 20", (5, 8, 0.5, 20), 0),
