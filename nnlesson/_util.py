@@ -110,23 +110,19 @@ def check_number(value, name, who, *, low=None, high=None, low_open=False, high_
     return value
 
 
-def readonly(a):
-    """``a`` itself when nothing can change it in place, else a read-only copy of it.
+def private(a):
+    """``a`` itself when nothing can change it in place, else a copy of it that only we hold.
 
-    "Nothing can change it": ``a`` and every array it is a view of are read-only. Arrays kept for
-    backward go through this, so that changing an input or output in place later cannot silently
-    change the gradients (it raises numpy's "assignment destination is read-only" instead).
+    "Nothing can change it": ``a`` and every array it is a view of are read-only. Arrays a layer
+    keeps from its caller for backward go through this, so that the caller changing an input in
+    place later cannot silently change the gradients. (The copy stays writeable: nobody else has
+    it, and making an array read-only costs more than copying a small one.)
     """
     base = a
     while isinstance(base, np.ndarray):
         if base.flags.writeable:
-            break
+            return a.copy()
         base = base.base
-    else:
-        if base is None:
-            return a
-    a = a.copy()
-    a.flags.writeable = False
     return a
 
 

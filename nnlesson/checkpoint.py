@@ -13,7 +13,7 @@ must not count the batch twice in running statistics (BatchNorm's), so those are
 
 import numpy as np
 
-from ._util import no_grad, readonly
+from ._util import no_grad, private
 
 
 def random_generators(module):
@@ -64,7 +64,7 @@ def forward(layers, k, x):
     checkpoints = []
     with no_grad():
         for segment in segments(layers, k):
-            checkpoints.append((readonly(x), random_states(segment)))
+            checkpoints.append((private(x), random_states(segment)))
             for layer in segment:
                 x = layer(x)
     return x, checkpoints

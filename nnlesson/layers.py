@@ -3,9 +3,9 @@
 Every layer follows one contract:
 
 - ``forward(x)`` (or ``layer(x)``) computes the output and keeps in ``self.cache`` exactly what
-  ``backward`` will need, nothing more. What it keeps is read-only (changing an input or an output
-  in place afterwards raises instead of silently changing the gradients): the caller's arrays are
-  copied, arrays the layer made itself are frozen.
+  ``backward`` will need, nothing more. Changing an input or an output in place afterwards cannot
+  change the gradients: a kept input is the layer's own copy, a kept output is read-only (changing
+  it raises).
 - ``backward(dout)`` takes dL/d(output), stores dL/d(parameter) of this batch in each parameter's
   ``.grad`` (overwriting, never adding) and returns dL/d(input).
 - ``parameters()`` lists the learnable :class:`Parameter` objects in a fixed order;
@@ -30,7 +30,7 @@ from ._util import (
     float_array,
     grad_enabled,
     no_grad,
-    readonly,
+    private,
 )
 from .activations import prelu, sigmoid
 from .threads import when_crowded
@@ -117,18 +117,20 @@ class Module:
         return f"{type(self).__name__}()"
 
     # -- shared by the layers ------------------------------------------------------------------
-    def _save(self, *arrays, copy=False):
-        """Keep ``arrays`` for backward (nothing inside ``no_grad()``), read-only.
+    def _save(self, *arrays, copy=False, returned=False):
+        """Keep ``arrays`` for backward (nothing inside ``no_grad()``).
 
-        ``copy=True`` for the caller's arrays, which the caller may still change: they are copied
-        (unless already read-only). Arrays the layer made itself are frozen in place.
+        ``copy=True`` for the caller's arrays, which the caller may still change: the layer keeps
+        its own copy (none for an array nothing can change). ``returned=True`` for an array the
+        layer also returns (Sigmoid's output): it is made read-only. Arrays only the layer holds
+        (ReLU's mask) are kept as they are.
         """
         if not grad_enabled():
             self.cache = _NO_GRAD
             return
         if copy:
-            arrays = tuple(map(readonly, arrays))
-        else:
+            arrays = tuple(map(private, arrays))
+        elif returned:
             for a in arrays:
                 a.flags.writeable = False
         self.cache = arrays
@@ -199,15 +201,17 @@ class Linear(Module):
         self.b = Parameter(np.zeros(self.out_features, dtype=dtype), name="b")
 
     def forward(self, x):
-        """x: (batch, in_features) -> y: (batch, out_features). Cache: (x,), a read-only copy."""
+        """x: (batch, in_features) -> y: (batch, out_features). Cache: (x,), a private copy."""
         x = self._check_batch(x, self.in_features, self.W.data.dtype)
         self._save(x, copy=True)
-        return x @ self.W.data.T + self.b.data
+        # y = x @ W.T + b. np.dot makes the same BLAS call as @, with a quarter less overhead: it
+        # counts for a small network's step (benchmarks/train_step.py).
+        return np.dot(x, self.W.data.T) + self.b.data
 
     def backward(self, dout):
         """dout: (batch, out_features) -> dx: (batch, in_features); sets W.grad and b.grad."""
         dout = self._parameter_gradients(dout)
-        return dout @ self.W.data  # (batch, out) @ (out, in)
+        return np.dot(dout, self.W.data)  # (batch, out) @ (out, in)
 
     def backward_params(self, dout):
         self._parameter_gradients(dout)
@@ -217,7 +221,7 @@ class Linear(Module):
         dout = self._check_dout(dout, (x.shape[0], self.out_features), x.dtype)
         # dW = dout^T x: (out, batch) @ (batch, in), the sum over the batch of dout x^T. Written
         # into the existing .grad arrays (out=...), so a training step allocates no new gradients.
-        np.matmul(dout.T, x, out=self.W.grad)
+        np.dot(dout.T, x, out=self.W.grad)
         dout.sum(axis=0, out=self.b.grad)
         return dout
 
@@ -237,7 +241,7 @@ class Sigmoid(Module):
     def forward(self, x):
         """x: any shape -> y: same shape and dtype. Cache: (y,)."""
         y = sigmoid(float_array(x, self))
-        self._save(y)
+        self._save(y, returned=True)
         return y
 
     def backward(self, dout):
@@ -254,7 +258,7 @@ class Tanh(Module):
     def forward(self, x):
         """x: any shape -> y: same shape and dtype. Cache: (y,)."""
         y = np.tanh(float_array(x, self))
-        self._save(y)
+        self._save(y, returned=True)
         return y
 
     def backward(self, dout):
@@ -281,7 +285,7 @@ class ReLU(Module):
         (positive,) = self._cached()
         dout = self._check_dout(dout, positive.shape, self.dtype)
         if np.isfinite(dout).all():
-            return dout * positive  # 50x faster than np.where on a mask
+            return dout * positive  # 20x faster than np.where on a large random mask
         return np.where(positive, dout, dout.dtype.type(0))  # at a dead unit 0, not inf * 0 = NaN
 
 
@@ -392,7 +396,7 @@ class Sequential(Module):
             self.cache = checkpoints if grad_enabled() else _NO_GRAD
             return x
         for layer in self.layers:
-            x = layer(x)
+            x = layer.forward(x)
         return x
 
     @when_crowded

@@ -40,7 +40,7 @@ SMALL_WORK = 4_000_000  # multiply-adds of the largest product; below it, one BL
 
 _LIBRARIES = []  # threadpoolctl's controllers of the loaded BLAS libraries, found on first use
 _CORES = []  # the usable cores, read once
-_LOAD = []  # [when it was read (time.monotonic), whether the machine was busy then]
+_CROWDED = []  # [when it was decided (time.monotonic), whether the machine was crowded then]
 _LIMITED = contextvars.ContextVar("nnlesson_blas_limited", default=False)  # inside a limit already
 
 
@@ -82,16 +82,19 @@ def _others_running():
 
 
 def busy():
-    """True when other processes keep every usable core busy (read at most once a second)."""
-    now = time.monotonic()
-    if not _LOAD or now - _LOAD[0] > 1.0:
-        _LOAD[:] = [now, _others_running() >= usable_cores()]
-    return _LOAD[1]
+    """True when other processes keep every usable core busy."""
+    return _others_running() >= usable_cores()
 
 
 def crowded():
-    """True where more BLAS threads cannot help: one usable core, or a busy machine."""
-    return usable_cores() == 1 or busy()
+    """True where more BLAS threads cannot help: one usable core, or a busy machine.
+
+    Decided at most once a second: a ``Sequential`` asks on every call.
+    """
+    now = time.monotonic()
+    if not _CROWDED or now - _CROWDED[0] > 1.0:
+        _CROWDED[:] = [now, usable_cores() == 1 or busy()]
+    return _CROWDED[1]
 
 
 def blas_threads(work):

@@ -209,6 +209,15 @@ def test_relu_of_minus_infinity_is_zero_and_a_dead_unit_passes_no_gradient():
     np.testing.assert_array_equal(y, nl.relu(np.array([[-np.inf, -1.0, 2.0, np.inf]])))
 
 
+def test_relu_backward_near_the_largest_float32_and_with_nan_at_a_dead_unit():
+    relu = nl.ReLU()
+    relu(np.array([[1.0, -1.0, 2.0, -2.0]], dtype=np.float32))
+    big = np.float32(3e38)
+    dx = relu.backward(np.array([[big, big, big, np.nan]], dtype=np.float32))
+    np.testing.assert_array_equal(dx, np.array([[big, 0, big, 0]], dtype=np.float32))
+    assert dx.dtype == np.float32
+
+
 def test_changing_the_callers_input_after_forward_does_not_change_the_gradients():
     rng = np.random.default_rng(0)
     for layer in (nl.Linear(3, 2, rng=0), nl.PReLU(0.2)):

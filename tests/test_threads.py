@@ -170,7 +170,7 @@ def test_a_busy_machine_or_a_single_core_gets_one_thread_for_large_work_too(monk
     monkeypatch.undo()  # the real crowded(), fed with made-up machines
     for cores, others, expected in [(2, 0, None), (2, 1, None), (2, 2, 1), (4, 3, None),
                                     (1, 0, 1)]:  # one usable core: a CPU quota, as on Binder
-        monkeypatch.setattr(threads, "_LOAD", [])
+        monkeypatch.setattr(threads, "_CROWDED", [])
         monkeypatch.setattr(threads, "_CORES", [cores])
         monkeypatch.setattr(threads, "_others_running", lambda others=others: others)
         assert threads.blas_threads(large) == expected, (cores, others)
