@@ -469,7 +469,7 @@ plt.show()
 # Each code exercise ends with a check: run the cell and it tells you at once whether your
 # function is right and, if not, what is wrong with it. They get harder as they go.
 #
-# **Exercise 1 (code).** Write `my_linear_forward(x, W, b)` that returns the output of a fully
+# **Exercise 1 (code, 5 min).** Write `my_linear_forward(x, W, b)` that returns the output of a fully
 # connected layer for a batch `x` of shape `(batch, in_features)`, with `W` of shape
 # `(out_features, in_features)` and `b` of shape `(out_features,)`.
 
@@ -486,7 +486,7 @@ assert checks.check_linear_forward(my_linear_forward, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 2 (code).** Write `my_softmax(logits)` for a batch of scores of shape
+# **Exercise 2 (code, 10 min).** Write `my_softmax(logits)` for a batch of scores of shape
 # `(batch, classes)`: the softmax of every row. It must work for scores near 1000 too (subtract
 # each row's largest score first).
 
@@ -505,7 +505,7 @@ assert checks.check_softmax(my_softmax, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 3 (code, three steps).** Write `my_cross_entropy(logits, labels)` that returns
+# **Exercise 3 (code, three steps, 15 min).** Write `my_cross_entropy(logits, labels)` that returns
 # `(loss, dlogits)`: (1) the probabilities with your `my_softmax`, (2) the loss, the mean over the
 # batch of $-\log$ of each row's probability at its label, (3) the gradient of that mean with
 # respect to the logits, of the shape of `logits`.
@@ -528,7 +528,7 @@ assert checks.check_cross_entropy(my_cross_entropy, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 4 (code, a loop).** Write `my_sgd_momentum(grad_fn, w0, lr, momentum, steps)`: start
+# **Exercise 4 (code, a loop, 15 min).** Write `my_sgd_momentum(grad_fn, w0, lr, momentum, steps)`: start
 # at `w0` with velocity 0, and for each step `t = 0, 1, ..., steps - 1` get the mini-batch gradient
 # `grad_fn(w, t)`, update the velocity, then `w`. Return every point of the path as an array of
 # shape `(steps + 1, len(w0))`, `w0` first. With `momentum = 0` it must be plain gradient descent.

@@ -174,7 +174,7 @@ nonlinearity_explorer()
 # Each code exercise ends with a check: run the cell and it tells you at once whether your
 # function is right and, if not, what is wrong with it. They get harder as they go.
 #
-# **Exercise 1 (code).** Write `collapse(W1, b1, W2, b2)` returning the `(W, b)` of the single
+# **Exercise 1 (code, 10 min).** Write `collapse(W1, b1, W2, b2)` returning the `(W, b)` of the single
 # layer that computes the same function as layer 1 followed by layer 2.
 
 # %%
@@ -190,7 +190,7 @@ assert checks.check_collapse(collapse, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 2 (short answer).** Would inserting $h \mapsto 2h$ (multiply by two) between the
+# **Exercise 2 (short answer, 5 min).** Would inserting $h \mapsto 2h$ (multiply by two) between the
 # layers help the linear stack? Why or why not?
 
 # %% [markdown]
@@ -200,7 +200,7 @@ assert checks.check_collapse(collapse, quiet=True)
 # ### END SOLUTION
 
 # %% [markdown]
-# **Exercise 3 (short answer).** Is a network with ReLU activations a linear function of its
+# **Exercise 3 (short answer, 5 min).** Is a network with ReLU activations a linear function of its
 # input? What does it look like as a function of $x$?
 
 # %% [markdown]
@@ -211,7 +211,7 @@ assert checks.check_collapse(collapse, quiet=True)
 # ### END SOLUTION
 
 # %% [markdown]
-# **Exercise 4 (code, several steps).** A linear stack with 2 inputs and 2 classes predicts
+# **Exercise 4 (code, several steps, 20 min).** A linear stack with 2 inputs and 2 classes predicts
 # class 0 where its score $z_0$ is larger than $z_1$, so its decision boundary is the set where
 # $z_0 = z_1$. Write `boundary_line(layers)`, where `layers` is a list `[(W1, b1), (W2, b2), ...]`,
 # that returns `(slope, intercept)` of that boundary written as the line

@@ -278,7 +278,7 @@ activation_explorer()
 # Each code exercise ends with a check: run the cell and it tells you at once whether your
 # function is right and, if not, what is wrong with it. They get harder as they go.
 #
-# **Exercise 1 (code).** Write `my_sigmoid_derivative(x)` using only `nl.sigmoid` (no other
+# **Exercise 1 (code, 5 min).** Write `my_sigmoid_derivative(x)` using only `nl.sigmoid` (no other
 # derivative function).
 
 # %%
@@ -295,7 +295,7 @@ assert checks.check_sigmoid_derivative(my_sigmoid_derivative, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 2 (code).** Write the pReLU backward: given the input `x`, the slope `alpha` and the
+# **Exercise 2 (code, 10 min).** Write the pReLU backward: given the input `x`, the slope `alpha` and the
 # incoming gradient `dout`, return `(dx, dalpha)`.
 
 # %%
@@ -314,7 +314,7 @@ assert checks.check_prelu_backward(my_prelu_backward, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 3 (short answer).** What happens to pReLU when $\alpha = 0$, when $\alpha = 1$, and
+# **Exercise 3 (short answer, 5 min).** What happens to pReLU when $\alpha = 0$, when $\alpha = 1$, and
 # when $\alpha < 0$?
 
 # %% [markdown]
@@ -325,7 +325,7 @@ assert checks.check_prelu_backward(my_prelu_backward, quiet=True)
 # ### END SOLUTION
 
 # %% [markdown]
-# **Exercise 4 (code, a loop).** Write `alpha_descent(x, target, alpha0, lr, steps)`: plain
+# **Exercise 4 (code, a loop, 15 min).** Write `alpha_descent(x, target, alpha0, lr, steps)`: plain
 # gradient descent on the slope $\alpha$ of $\mathrm{prelu}(x, \alpha)$ for the loss
 # $L(\alpha) = \mathrm{mean}\big((\mathrm{prelu}(x, \alpha) - \text{target})^2\big)$ over all
 # elements of `x`. Start at `alpha0`; each step computes $\partial L / \partial \alpha$ (the chain

@@ -335,7 +335,7 @@ print(f"loss before the step {loss_before:.4f}, after {loss_after:.4f}")
 # function is right and, if not, what is wrong with it. The exercises rise in difficulty; the last
 # code exercise takes several steps.
 #
-# **Exercise 1 (code, one line).** Write `my_relu_backward(h, dout)`: the gradient with respect to
+# **Exercise 1 (code, one line, 5 min).** Write `my_relu_backward(h, dout)`: the gradient with respect to
 # the ReLU's input `h`, given the gradient `dout` of its output. At $h = 0$ take the derivative 0,
 # as `nl.ReLU` does.
 
@@ -352,7 +352,7 @@ assert checks.check_relu_backward(my_relu_backward, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 2 (code).** Write `my_numerical_gradient(f, x, eps=1e-6)` that returns the central
+# **Exercise 2 (code, 15 min).** Write `my_numerical_gradient(f, x, eps=1e-6)` that returns the central
 # difference gradient of the scalar function `f(x)` with respect to the array `x`. Leave `x`
 # unchanged when you return.
 
@@ -378,7 +378,7 @@ assert checks.check_numerical_gradient(my_numerical_gradient, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 3 (code).** Write the backward pass of a linear layer: given the cached input `x`
+# **Exercise 3 (code, 10 min).** Write the backward pass of a linear layer: given the cached input `x`
 # (shape `(N, n)`), the weights `W` (shape `(m, n)`) and `dout` (shape `(N, m)`), return
 # `(dx, dW, db)`.
 
@@ -395,7 +395,7 @@ assert checks.check_linear_backward(my_linear_backward, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 4 (code, several steps).** The whole backward pass of this lesson's network:
+# **Exercise 4 (code, several steps, 25 min).** The whole backward pass of this lesson's network:
 # `my_mlp_backward(X, y, W1, b1, W2, b2)` returns `(dW1, db1, dW2, db2)`, the gradients of the mean
 # cross-entropy loss of $\mathrm{relu}(X W_1^\top + b_1) W_2^\top + b_2$ with labels `y`. Steps:
 # the forward pass (keep $H$ and $A$), $\partial L/\partial S$ from the softmax, then the table

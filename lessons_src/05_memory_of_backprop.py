@@ -310,7 +310,7 @@ plt.show()
 # function is right and, if not, what is wrong with it. The exercises rise in difficulty; the last
 # code exercise takes several steps.
 #
-# **Exercise 1 (code, one line).** Write `my_array_bytes(shape, dtype)`: the bytes of a numpy array
+# **Exercise 1 (code, one line, 5 min).** Write `my_array_bytes(shape, dtype)`: the bytes of a numpy array
 # of that shape and dtype, computed from the numbers alone (without creating the array).
 # `np.dtype(dtype).itemsize` gives the bytes per element.
 
@@ -327,7 +327,7 @@ assert checks.check_array_bytes(my_array_bytes, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 2 (code).** Write `my_cache_bytes(depth, batch, width)`: the bytes kept for backward
+# **Exercise 2 (code, 10 min).** Write `my_cache_bytes(depth, batch, width)`: the bytes kept for backward
 # by `depth` blocks of `Linear(width, width)` + `Sigmoid()` in float64. (What does a Sigmoid keep?)
 
 # %%
@@ -343,7 +343,7 @@ assert checks.check_cache_bytes(my_cache_bytes, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 3 (code, several steps).** In the simple count of checkpointing, a network of $L$
+# **Exercise 3 (code, several steps, 20 min).** In the simple count of checkpointing, a network of $L$
 # layers that keeps the input of every $k$-th layer holds, at the peak of its backward pass,
 # $\lceil L/k \rceil$ stored segment inputs plus the $k$ activations of the segment being
 # recomputed. Write `my_best_checkpoint(L)` returning `(k, activations)`: the $k$ from 1 to $L$
@@ -367,7 +367,7 @@ assert checks.check_best_checkpoint(my_best_checkpoint, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 4 (short answer).** Your network trains with batch size 256 but runs out of memory
+# **Exercise 4 (short answer, 5 min).** Your network trains with batch size 256 but runs out of memory
 # at 512. Name two ways to train with the larger effective batch, and what each costs.
 
 # %% [markdown]

@@ -327,7 +327,7 @@ dropout_explorer()
 #
 # The exercises rise in difficulty; the last code exercise takes several steps.
 #
-# **Exercise 1 (code, one line).** The mean of $h'$ is $h$. Its variance is
+# **Exercise 1 (code, one line, 5 min).** The mean of $h'$ is $h$. Its variance is
 # $\mathbb{E}[h'^2] - h^2$. Write `my_dropout_variance(h, p)` returning it element-wise.
 # (Which values does $h'^2$ take, with which probabilities?)
 
@@ -344,7 +344,7 @@ assert checks.check_dropout_variance(my_dropout_variance, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 2 (code).** Implement the dropout forward and backward. `my_dropout_forward(x, p, rng)`
+# **Exercise 2 (code, 15 min).** Implement the dropout forward and backward. `my_dropout_forward(x, p, rng)`
 # returns `(out, mask)` where `mask` is True for kept units (draw it with `rng.random(x.shape)`);
 # `my_dropout_backward(dout, mask, p)` returns the gradient with respect to `x`.
 
@@ -368,7 +368,7 @@ assert checks.check_dropout(my_dropout_forward, my_dropout_backward, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 3 (code, several steps).** Write Monte-Carlo dropout yourself:
+# **Exercise 3 (code, several steps, 15 min).** Write Monte-Carlo dropout yourself:
 # `my_mc_dropout(model, x, T)` returns `(mean, std)` of `T` forward passes of `model` on `x` with
 # dropout switched on, taken over the passes (axis 0 of the stacked outputs, so both have the
 # shape of one output). The model arrives in eval mode (as `fit` leaves it); leave it in eval mode
@@ -391,7 +391,7 @@ assert checks.check_mc_dropout(my_mc_dropout, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 4 (short answer).** (a) What would go wrong at test time if training dropped units
+# **Exercise 4 (short answer, 10 min).** (a) What would go wrong at test time if training dropped units
 # with probability $p$ but did *not* scale the survivors by $1/(1-p)$? (b) In the Monte-Carlo
 # dropout plot, why is the band narrow over the training data even though every pass uses a
 # different sub-network?

@@ -235,7 +235,7 @@ print(f"clean labels: best validation accuracy {best_acc:.1%}, after 80 epochs {
 #
 # The exercises rise in difficulty; the last code exercise takes several steps.
 #
-# **Exercise 1 (code, one line).** Write `my_noise_fraction(y_given, y_true)`: the fraction of the
+# **Exercise 1 (code, one line, 5 min).** Write `my_noise_fraction(y_given, y_true)`: the fraction of the
 # given labels that are wrong. (On this lesson's training set it should be about 0.4.)
 
 # %%
@@ -252,7 +252,7 @@ assert abs(my_noise_fraction(y_train_noisy, y_train) - noisy.mean()) < 1e-12
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 2 (code).** Write `my_stopping_epoch(val_losses, patience, min_delta)`: given the
+# **Exercise 2 (code, 15 min).** Write `my_stopping_epoch(val_losses, patience, min_delta)`: given the
 # validation loss of each epoch (epoch 1 first), return the epoch after which the patience rule
 # stops training, or `None` if it never stops.
 
@@ -278,7 +278,7 @@ assert my_stopping_epoch(history.val_loss, 10, 0.001) == history_es.stopped_epoc
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 3 (code, several steps).** Write `my_label_agreement(predicted, y_true, y_given)`:
+# **Exercise 3 (code, several steps, 15 min).** Write `my_label_agreement(predicted, y_true, y_given)`:
 # on the examples whose given label is wrong (and only those), return `(true_rate, given_rate)`,
 # the fraction predicted as the true label and the fraction predicted as the given, wrong label.
 # Steps: find the wrongly labelled examples, keep only them, compare twice. Then use it on the
@@ -299,7 +299,7 @@ assert checks.check_label_agreement(my_label_agreement, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 4 (short answer).** What happens with a very small patience (1) and with a very
+# **Exercise 4 (short answer, 5 min).** What happens with a very small patience (1) and with a very
 # large one (50) on this problem? What is $\epsilon$ (`min_delta`) for?
 
 # %% [markdown]

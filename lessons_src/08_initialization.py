@@ -296,7 +296,7 @@ init_explorer()
 #
 # ## Exercises
 #
-# **Exercise 1 (code).** Write `my_init_std(fan_in, fan_out, activation)`: the standard deviation
+# **Exercise 1 (code, 10 min).** Write `my_init_std(fan_in, fan_out, activation)`: the standard deviation
 # of normally distributed initial weights by Glorot's rule for `"tanh"` and by He's rule for
 # `"relu"`.
 
@@ -315,7 +315,7 @@ assert checks.check_init_std(my_init_std, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 2 (code).** Follow He's argument for pReLU with slope `alpha` on the negative side:
+# **Exercise 2 (code, 15 min).** Follow He's argument for pReLU with slope `alpha` on the negative side:
 # `my_prelu_init_std(fan_in, alpha)` returns the standard deviation that keeps the second moment
 # of the signal constant from layer to layer. (Check: `alpha = 0` must give He's ReLU rule, and
 # `alpha = 1`, the identity, Glorot's rule for a square layer.)
@@ -333,7 +333,7 @@ assert checks.check_prelu_init_std(my_prelu_init_std, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 3 (short answer).** A colleague initialises all weights of her network to zero,
+# **Exercise 3 (short answer, 5 min).** A colleague initialises all weights of her network to zero,
 # biases included. Which parameters receive a nonzero gradient in the first step of a network
 # with one hidden ReLU layer, and which never will?
 

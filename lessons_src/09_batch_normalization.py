@@ -412,7 +412,7 @@ for scale in [1.0, 10.0]:
 # Each code exercise ends with a check: run the cell and it tells you at once whether your
 # function is right and, if not, what is wrong with it.
 #
-# **Exercise 1 (code).** Write the training-mode forward pass. `my_batchnorm_forward(x, gamma, beta,
+# **Exercise 1 (code, 10 min).** Write the training-mode forward pass. `my_batchnorm_forward(x, gamma, beta,
 # eps)` takes `x` of shape `(N, d)` and returns `y` of the same shape.
 
 # %%
@@ -429,7 +429,7 @@ assert checks.check_batchnorm_forward(my_batchnorm_forward, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 2 (code).** Write the update of the running statistics after one training batch `x`:
+# **Exercise 2 (code, 10 min).** Write the update of the running statistics after one training batch `x`:
 # `my_running_update(running_mean, running_var, x, momentum)` returns the new
 # `(running_mean, running_var)`, with the convention of this lesson.
 
@@ -448,7 +448,7 @@ assert checks.check_running_update(my_running_update, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 3 (code).** Write the training-mode backward pass.
+# **Exercise 3 (code, 25 min).** Write the training-mode backward pass.
 # `my_batchnorm_backward(dout, xhat, inv_std, gamma)` takes $\partial L/\partial y$ of shape
 # `(N, d)`, the normalised input $\hat x$, $s = 1/\sqrt{\sigma^2 + \epsilon}$ of shape `(d,)` and
 # $\gamma$, and returns `(dx, dgamma, dbeta)`.
@@ -469,7 +469,7 @@ assert checks.check_batchnorm_backward(my_batchnorm_backward, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 4 (short answer).** A colleague trains a network with BatchNorm, then evaluates it
+# **Exercise 4 (short answer, 5 min).** A colleague trains a network with BatchNorm, then evaluates it
 # on the test set *in training mode*, one test image at a time. What happens, and why? What
 # changes if she feeds the whole test set as one batch, still in training mode?
 

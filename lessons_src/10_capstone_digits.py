@@ -311,7 +311,7 @@ for name, runs in candidates.items():
 #
 # ## Exercises
 #
-# **Exercise 1 (code).** Write `my_confusion_matrix(y_true, y_pred, classes)`: an integer array of
+# **Exercise 1 (code, 10 min).** Write `my_confusion_matrix(y_true, y_pred, classes)`: an integer array of
 # shape `(classes, classes)` whose entry `[i, j]` counts the images of true class `i` predicted
 # as class `j`.
 
@@ -331,7 +331,7 @@ assert np.array_equal(my_confusion_matrix(y_test, predicted, 10), confusion)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 2 (code).** From a confusion matrix, compute each class's **recall**: the fraction
+# **Exercise 2 (code, 10 min).** From a confusion matrix, compute each class's **recall**: the fraction
 # of the images of that class that were recognised, `my_recall(confusion)` of shape
 # `(classes,)`. (Then try `np.argmin(my_recall(confusion))`: which digit does the chosen network
 # recognise worst?)
@@ -349,7 +349,7 @@ assert np.allclose(my_recall(confusion) * confusion.sum(axis=1), np.diag(confusi
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 3 (short answer).** A classmate tries 40 settings, measures each on the test set and
+# **Exercise 3 (short answer, 5 min).** A classmate tries 40 settings, measures each on the test set and
 # reports the best test accuracy. Why is that number too optimistic, and what should she have
 # done?
 

@@ -224,7 +224,7 @@ display(exercise)
 # The code exercise ends with a check: run the cell and it tells you at once whether your function
 # is right and, if not, what is wrong with it.
 #
-# **Exercise 1 (code).** A playground without hidden layers is one `Linear` layer on the features:
+# **Exercise 1 (code, 10 min).** A playground without hidden layers is one `Linear` layer on the features:
 # for the feature matrix `F` (one row per point, one column per feature, e.g. $x_1^2/36$ and
 # $x_2^2/36$) it computes the logits $z = F W^T + b$, one row per point. Write
 # `my_logits(F, W, b)`. (With it you could recompute `squares.predict(...)` from
@@ -243,7 +243,7 @@ assert checks.check_linear_forward(my_logits, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 2 (short answer).** Which single input feature makes the xor data separable by a
+# **Exercise 2 (short answer, 5 min).** Which single input feature makes the xor data separable by a
 # network without hidden layers, and why?
 
 # %% [markdown]
@@ -254,7 +254,7 @@ assert checks.check_linear_forward(my_logits, quiet=True)
 # ### END SOLUTION
 
 # %% [markdown]
-# **Exercise 3 (short answer).** Reset gives the same weights bit for bit, and pressing play again
+# **Exercise 3 (short answer, 5 min).** Reset gives the same weights bit for bit, and pressing play again
 # gives the same run, epoch after epoch. Which random choices, besides the initial weights, must
 # come from the seed for that to hold?
 
