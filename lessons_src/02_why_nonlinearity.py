@@ -194,8 +194,8 @@ nonlinearity_explorer()
 # **Teacher note.** What to do live in a lab: in the explorer the identity network stays at 88-89%
 # for every width from 2 to 32, while ReLU gives 89% at width 2 and 100% from width 4 on (on the
 # explorer's 200 moons, seed 0). Let students find the smallest ReLU width that separates the moons
-# before you tell them, then ask why width 2 is not enough: each ReLU unit adds one kink along a
-# straight line, and two kinks cannot follow both hooks of the moons.
+# before you tell them, then ask why width 2 is not enough: have them count the straight pieces of
+# the width-2 boundary and compare with the number of bends the moons need.
 
 # %% [markdown]
 # ## Summary

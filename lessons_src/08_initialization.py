@@ -315,10 +315,10 @@ for scale in SCALES:
 # ### BEGIN SOLUTION (1 point)
 # ReLU: scale $\sqrt 2 \approx 1.41$ (He), median 0.74 at layer 1; at scale 1 it falls to 0.001 and
 # at scale 2 it grows to 540. tanh: scales 1 (Glorot, 0.28) and 1.41 (2.1); at 0.5 it vanishes
-# ($1.8 \cdot 10^{-6}$) and at 2 it grows (19). The sigmoid's gradient vanishes at every scale,
-# from $5 \cdot 10^{-18}$ to $4 \cdot 10^{-8}$: its slope is at most $\tfrac14$, so every layer
-# shrinks the gradient, and larger weights push its inputs into the flat parts where the slope is
-# smaller still. In the figure all four sigmoid lines fall straight from layer 20 to layer 1.
+# ($1.8 \cdot 10^{-6}$) and at 2 it grows (19). The sigmoid's gradient vanishes at every scale:
+# larger weights help a little ($5 \cdot 10^{-18}$ at scale 0.5, $4 \cdot 10^{-8}$ at scale 2),
+# but its slope is at most $\tfrac14$ and its outputs are not centred on zero, so every layer still
+# shrinks the gradient. In the figure all four sigmoid lines fall straight from layer 20 to layer 1.
 # ### END SOLUTION
 
 # %% [markdown]
