@@ -292,3 +292,38 @@ def test_the_readme_table_repeats_each_lessons_time():
         total, reading, exercises = title_figures(path.read_text())
         row = next(line for line in readme.split("\n") if line.startswith(f"| `{path.stem}` |"))
         assert f"| {total} min ({reading} + {exercises}) |" in row, (path.stem, row[-160:])
+
+
+def test_an_assignment_gets_its_lines_and_parts_count_their_tasks(tmp_path):
+    """The sources of the assignments (lessons_src/assignments/) follow the same rules."""
+    path = tmp_path / "assignments" / "A9_example.py"
+    path.parent.mkdir()
+    path.write_text(source(
+        ("markdown", "# A9: an example\n\nIntroduction " + prose(397), None),
+        ("markdown", "## Part 1: The linear layer\n\n" + prose(200)
+         + "\n\n**Task 1.1 (code, 15 min).** Write it.", None),
+        ("code", "def f(x):\n    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION", None),
+        ("markdown", "## Part 2: Training\n\n**Task 2.1 (written, 10 min).** Why?", None),
+        ("markdown", "### BEGIN SOLUTION (2 points)\n" + prose(500) + "\n### END SOLUTION", None)))
+    tool = [sys.executable, str(TOOL)]
+    assert subprocess.run(tool + ["--check", str(path)], capture_output=True).returncode == 1
+    assert subprocess.run(tool + ["--write", str(path)], capture_output=True).returncode == 0
+    assert subprocess.run(tool + ["--check", str(path)], capture_output=True).returncode == 0
+    text = path.read_text()
+    # 401 words before Part 1, 205 in it (its heading too), 3 in Part 2: 609 words, 3 minutes
+    assert "# *Time: about 28 min (reading 3 min + exercises 25 min).*" in text
+    assert "# ## Part 1: The linear layer\n#\n# *Time: about 16 min (reading 1 min + exercises " \
+           "15 min).*\n#\n" in text
+    assert "# *Time: about 11 min (reading 1 min + exercises 10 min).*" in text
+
+
+def test_bad_input_gets_a_clear_error(tmp_path):
+    tool = [sys.executable, str(TOOL)]
+    done = subprocess.run(tool + ["--check", str(tmp_path / "missing.py")], capture_output=True,
+                          text=True)
+    assert done.returncode == 2 and "expected a lesson source" in done.stderr
+    untitled = tmp_path / "untitled.py"
+    untitled.write_text(source(("markdown", "## Only a section\n\ntext", None)))
+    done = subprocess.run(tool + ["--write", str(untitled)], capture_output=True, text=True)
+    assert done.returncode == 2 and "no title found" in done.stderr
+    assert "Traceback" not in done.stderr

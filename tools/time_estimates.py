@@ -244,6 +244,9 @@ def write(text):
             heading, stated = next(sections)
             assert heading == line[5:].strip(), (heading, line)
             out += ["#", f"# {stated}"]
+    if not titled:
+        raise ValueError("no title found (a markdown cell with a '# ' heading line); the "
+                         "lesson's time line goes under it")
     # a heading followed directly by text gets a blank line after our line
     fixed = []
     for i, line in enumerate(out):
@@ -300,11 +303,17 @@ def main(argv=None):
                         help="lesson sources (default: every .py under lessons_src/)")
     args = parser.parse_args(argv)
     paths = args.paths or sources()
+    for path in paths:
+        if path.suffix != ".py" or not path.is_file():
+            parser.error(f"{path}: expected a lesson source, a percent-format .py file")
     problems = []
     for path in paths:
         text = path.read_text()
         if args.write:
-            new = write(text)
+            try:
+                new = write(text)
+            except ValueError as error:
+                parser.error(f"{path}: {error}")
             if new != text:
                 path.write_text(new)
                 print(f"updated {path}")
