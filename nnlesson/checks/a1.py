@@ -49,18 +49,23 @@ def _name(fn):
     return getattr(fn, "__name__", "your function")
 
 
-def _not_implemented(name):
+def _not_implemented(name, raiser=None):
+    """The verdict for a NotImplementedError raised by ``raiser`` inside the function ``name``."""
+    if raiser and raiser != name and not raiser.startswith("<"):
+        return False, (f"{name} calls {raiser}, which is not implemented yet: finish {raiser} "
+                       f"first (its check is above).")
     return False, (f"{name} is not implemented yet: replace `raise NotImplementedError()` with "
                    f"your code.")
 
 
-def _call(fn, args, label, *, seconds=None, slow="", copy_args=True):
+def _call(fn, args, label, *, seconds=None, slow="", copy_args=True, name=None):
     """``(result, None)``, or ``(None, (False, message))`` when the call did not return.
 
     The arguments are copied (an in-place change cannot spoil later cases) unless ``copy_args``
-    is False: for a function whose job is to change them in place.
+    is False: for a function whose job is to change them in place. ``name``: the student's
+    function's, when ``fn`` wraps it.
     """
-    name = _name(fn)
+    name = name or _name(fn)
     limit = SPEED_LIMIT if seconds == "speed" else seconds
     try:
         # nan and inf are diagnosed from the answer, in words; numpy's warnings would only add noise
@@ -73,10 +78,21 @@ def _call(fn, args, label, *, seconds=None, slow="", copy_args=True):
         limit = TIME_LIMIT if limit is None else limit
         return None, (False, f"{name} took longer than {limit:g} s for {label}: "
                              f"{slow or 'is there an infinite loop?'}")
-    except NotImplementedError:
-        return None, _not_implemented(name)
+    except NotImplementedError as error:
+        return None, _not_implemented(name, _raiser(error))
     except Exception as error:  # noqa: BLE001 - any error is the student's to see, briefly
         return None, (False, f"{name} raised {type(error).__name__} for {label}: {error}")
+
+
+def _raiser(error):
+    """The name of the student's function that raised ``error`` (the last frame of its
+    traceback), or None when a library raised it."""
+    tb = error.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None or str(tb.tb_frame.f_globals.get("__name__")).startswith(("numpy", "nnlesson")):
+        return None
+    return tb.tb_frame.f_code.co_name
 
 
 def _nonfinite(got):
@@ -161,7 +177,7 @@ def check_linear_forward(fn, *, quiet=False):
             (0, lambda got, x=x, W=W: _close(got, x @ W.T), "It equals x @ W.T: add the bias b"),
             (0, lambda got, x=x, W=W, b=b: _close(got, x @ W + b),
              "It equals x @ W + b: W has shape (out, in), so the product is x @ W.T"),
-        ), seconds=seconds, slow=SLOW_LINEAR))
+        ), seconds=seconds, slow=SLOW_LINEAR if seconds else ""))
     return _say(_verdict(fn, cases, ["the output"]), quiet)
 
 
@@ -188,7 +204,7 @@ def check_linear_backward(fn, *, quiet=False):
              "b is shared by every example of the batch: sum dout over axis 0"),
             (2, lambda got, d=dout: len(d) > 1 and _close(got, d.mean(axis=0)),
              "db is the sum of dout over the batch, not its mean"),
-        ), seconds=seconds, slow=SLOW_LINEAR))
+        ), seconds=seconds, slow=SLOW_LINEAR if seconds else ""))
     return _say(_verdict(fn, cases, ["dx", "dW", "db"]), quiet)
 
 
@@ -401,9 +417,10 @@ def check_minibatches(fn, *, quiet=False):
         X, y = _indexed_data(n)
         order = _rng(seed).permutation(n)
         expected = [order[i:i + batch_size] for i in range(0, n, batch_size)]
-        got, failed = _call(lambda *args: list(fn(*args)), (X, y, batch_size, _rng(seed)), label)
+        got, failed = _call(lambda *args: list(fn(*args)), (X, y, batch_size, _rng(seed)), label,
+                            name=name)
         if failed:
-            return _say((failed[0], failed[1].replace("<lambda>", name)), quiet)
+            return _say(failed, quiet)
         where = f"{name}, {label}"
         if len(got) != len(expected):
             covered = sum(len(b[1]) for b in got if isinstance(b, (tuple, list)) and len(b) == 2)
@@ -566,9 +583,9 @@ def _train(fn, data, kwargs, label, seconds):
 
     with limit_for(0):  # teaching-size products: one BLAS thread, steady on a busy machine
         got, failed = _call(lambda *args: fn(*args, **kwargs), data, label, seconds=seconds,
-                            slow=SLOW_TRAINING)
+                            slow=SLOW_TRAINING, name=_name(fn))
     if failed:
-        return None, (failed[0], failed[1].replace("<lambda>", _name(fn)))
+        return None, failed
     if (not isinstance(got, tuple) or len(got) != 2 or not isinstance(got[1], dict)
             or not {"train_loss", "val_accuracy"} <= set(got[1])):
         return None, (False, f"{_name(fn)} should return (params, history) with history a dict "
@@ -597,8 +614,10 @@ def _training_verdict(fn, data, epochs=None):
                        f"lists with one number per epoch, got shapes {losses.shape} and "
                        f"{accuracies.shape}", None)
     if not np.all(np.isfinite(losses)):
-        return (False, f"{name}: the training loss became nan or inf: is your "
-                       f"softmax_cross_entropy stable, and the learning rate the default?", None)
+        epoch = int(np.argmin(np.isfinite(losses))) + 1
+        return (False, f"{name}: the training loss is nan or inf in epoch {epoch}: does your "
+                       f"softmax_cross_entropy pass its check, and is each epoch's loss the mean "
+                       f"of that epoch's mini-batch losses?", None)
     if not losses[-1] < losses[0]:
         return (False, f"{name}: the training loss did not fall (first epoch {losses[0]:.3g}, "
                        f"last {losses[-1]:.3g}): do the steps go against the gradient, and are "
@@ -660,22 +679,23 @@ def gradient_check_report(gradient_errors, linear_forward, linear_backward, relu
         ("linear layer", linear_forward, lambda x, W, b, d: linear_backward(x, W, d)),
         ("Linear -> ReLU", block_forward, block_backward),
     ]:
-        grads, failed = _call(backward, (x, W, b, dout), "the report")
-        errors, failed2 = (None, failed) if failed else _call(
-            gradient_errors, (forward, x, W, b, dout, grads), "the report")
-        failed = failed or failed2
-        if failed:
-            message = failed[1]
-            if "not implemented yet" in message:
-                message = ("not implemented yet (gradient_errors, or a layer it checks: run "
-                           "their checks above)")
-            print(f"  {what:15} {FAIL} {message}")
-            continue
-        verdicts = []
-        for which, e in zip(["dx", "dW", "db"], errors):
-            ok = bool(np.asarray(e) < tol)
-            verdicts.append(f"{which} {PASS if ok else FAIL + ' above the tolerance'}")
-        print(f"  {what:15} " + ", ".join(verdicts))
+        try:
+            with np.errstate(all="ignore"):
+                grads = backward(*copy.deepcopy((x, W, b, dout)))
+                errors = call_with_time_limit(gradient_errors,
+                                              (forward, *copy.deepcopy((x, W, b, dout)), grads))
+            verdicts = [f"{which} {PASS if float(e) < tol else FAIL + ' above the tolerance'}"
+                        for which, e in zip(["dx", "dW", "db"], errors)]
+            if len(verdicts) != 3:
+                raise ValueError("gradient_errors should return three errors (err_x, err_W, "
+                                 "err_b)")
+            print(f"  {what:15} " + ", ".join(verdicts))
+        except NotImplementedError as error:
+            print(f"  {what:15} {FAIL} {_raiser(error) or 'a function'} is not implemented yet")
+        except TookTooLong:
+            print(f"  {what:15} {FAIL} gradient_errors took too long: is there an infinite loop?")
+        except Exception as error:  # noqa: BLE001 - the student's to see, briefly
+            print(f"  {what:15} {FAIL} {type(error).__name__}: {error}")
 
 
 def run_training(train_mlp, X_train, y_train, X_val, y_val):
@@ -685,10 +705,8 @@ def run_training(train_mlp, X_train, y_train, X_val, y_val):
     data = ((X_train, y_train), (X_val, y_val))
     ok, message, history = _training_verdict(train_mlp, data)
     if history is None:
-        if "not implemented yet" in message:
-            message = (f"{_name(train_mlp)} is not implemented yet (or a function it calls): "
-                       f"nothing to train.")
-        print(f"{FAIL} {message}")
+        print(f"{FAIL} {message}" + (" Nothing to train yet." if "not implemented yet" in
+                                     message else ""))
         return None
     final = history["val_accuracy"][-1]
     print(f"validation accuracy after the first epoch: {history['val_accuracy'][0]:.1%}")
@@ -711,7 +729,7 @@ def plot_learning_curves(history):
     from .. import plot as nlplot
 
     epochs = np.arange(1, len(history["train_loss"]) + 1)
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(9, 3.4))
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(9, 3.4), layout="constrained")
     ax_loss.plot(epochs, history["train_loss"], "o-", ms=3, color=nlplot.BLUE)
     ax_loss.set(xlabel="epoch", ylabel="training loss (mean over the batches)",
                 title="The training loss falls")
