@@ -175,6 +175,11 @@ def backward_dx_with_W_transposed(x, W, dout):
     return dout @ W.T, dout.T @ x, dout.sum(axis=0)
 
 
+def backward_dx_square(x, W, dout):  # dout @ W.T where the shapes allow it
+    dx = dout @ W.T if W.shape[0] == W.shape[1] else dout @ W
+    return dx, dout.T @ x, dout.sum(axis=0)
+
+
 def relu_backward_without_dout(x, dout):
     return (x > 0).astype(float)
 
@@ -343,17 +348,18 @@ def mlp_grads_as_dict(params, X, y):
 CASES = {
     "linear_forward": (a1.check_linear_forward, [linear_forward], [
         ([forward_without_bias], "It equals x @ W.T: add the bias b"),
-        ([forward_with_W_untransposed], "raised ValueError for a batch of 5, 3 -> 4"),
+        ([forward_with_W_untransposed], "raised ValueError for a batch of 5, 3 -> 4: matmul: Input operand 1 has a mismatch in its core dimension 0, with gufunc signature (n?,k),(k,m?)->(n?,m?) (size 4 is different from 3) (line up the shapes: x is (N, in), W is (out, in), y must be (N, out))"),
         ([lambda x, W, b: (x @ W.T + b).T], "should have shape (5, 4), got shape (4, 5) (transposed?)"),
     ]),
     "linear_backward": (a1.check_linear_backward, [linear_backward], [
         ([backward_dW_transposed], "dW should have shape (4, 3), got shape (3, 4) (transposed?). "
-                                   "dW must have W's shape (out, in)"),
+                                   "dW must have W's shape (out, in), not (in, out)"),
         ([backward_dW_averaged], "Do not divide by the batch size here"),
-        ([backward_forgets_db], "b gets a gradient too: the sum of dout over the batch"),
-        ([backward_db_not_summed], "db should have shape (4,), got shape (6, 4). b is shared by every example"),
+        ([backward_forgets_db], "db is zero everywhere. b gets a gradient too"),
+        ([backward_db_not_summed], "db should have shape (4,), got shape (6, 4). b is shared by every example of the batch, so its gradient adds up"),
         ([backward_db_averaged], "db is the sum of dout over the batch, not its mean"),
         ([backward_dx_with_W_transposed], "raised ValueError for a batch of 6, 3 -> 4"),
+        ([backward_dx_square], "a square layer, 5 -> 5: dx is wrong at index (2, 2): expected -1.24273, got 6.86376 (relative error 1.2). It equals dout @ W.T, whose shape is right only because this layer is square"),
     ]),
     "relu": (a1.check_relu, [relu_forward, relu_backward], [
         ([relu_forward_mask, relu_backward], "That is the mask x > 0"),
@@ -365,13 +371,13 @@ CASES = {
         ([cross_entropy_naive], "logits near 1000: the loss contains nan or inf: np.exp overflows"),
         ([cross_entropy_log_of_softmax], "a confident wrong answer (the true class 1000 below the best): the loss contains nan or inf: the probability of the true class underflows to 0"),
         ([cross_entropy_gradient_not_averaged], "dlogits is 4 times the right value everywhere: check the scaling. Divide the gradient by the batch size N"),
-        ([cross_entropy_summed], "the loss is 4 times the right value everywhere: check the scaling. That is the sum over the batch"),
+        ([cross_entropy_summed], "the loss is 4 times the right value. That is the sum over the batch"),
         ([cross_entropy_per_example], "the loss should have shape (), got shape (4,). The loss is one number"),
         ([cross_entropy_without_onehot], "Subtract 1 at each row's true class"),
         ([cross_entropy_wrong_sign], "dlogits has the wrong sign everywhere"),
     ]),
     "rel_error": (a1.check_rel_error, [rel_error], [
-        ([rel_error_elementwise], "the relative error is 10.37 times the right value everywhere: check the scaling. Dividing element by element"),
+        ([rel_error_elementwise], "the relative error is 10.37 times the right value. Dividing element by element"),
         ([rel_error_divides_by_a], "so that rel_error(a, b) = rel_error(b, a)"),
         ([rel_error_without_floor], "two arrays of zeros (no division by zero): the relative error contains nan or inf: two zero arrays must give 0"),
         ([rel_error_not_reduced], "The relative error is one number"),
@@ -380,7 +386,7 @@ CASES = {
         ([gradient_errors_without_dout], "a correct linear layer: the gradients are right, so the error for dx should be below 1e-07, got"),
         ([gradient_errors_on_copies], "the error for dx should be below 1e-07, got 1: is the loss sum(forward(x, W, b) * dout)? And does numerical_gradient nudge the very arrays"),
         ([gradient_errors_numeric_against_numeric], "a linear layer whose dW is twice the right value: the error for dW should be 0.5, got 0: compare with grads"),
-        ([lambda *args: gradient_errors(*args)[:2]], "should return a tuple (err_x, err_W, err_b)"),
+        ([lambda *args: gradient_errors(*args)[:2]], "should return a tuple (err_x, err_W, err_b), got tuple of length 2"),
     ]),
     "minibatches": (a1.check_minibatches, [minibatches], [
         ([minibatches_drop_last], "10 examples in batches of 4: should give 3 batches, got 2 (covering 8 of the 10 examples): keep the last, smaller batch"),
@@ -392,11 +398,11 @@ CASES = {
         ([step_forgets_velocity], "momentum 0.9, lr 0.1, step 1: the velocities are still zero: update them in place"),
         ([step_ignores_momentum], "momentum 0.9, lr 0.1, step 2: W is wrong"),
         ([step_lr_in_velocity], "velocity of W is -0.1 times the right value everywhere: check the scaling. Keep lr out of the velocity"),
-        ([step_climbs], "momentum 0.9, lr 0.1, step 1: W is wrong"),
+        ([step_climbs], "momentum 0.9, lr 0.1, step 1: W is wrong at index (1, 1): expected 0.337403, got -0.127603 (relative error 1.4). The step goes up the gradient"),
     ]),
     "mlp_loss_and_grads": (a1.check_mlp_loss_and_grads, [mlp_loss_and_grads], [
         ([mlp_without_relu_backward], "dW1 is wrong"),
-        ([mlp_grads_in_wrong_order], "dW1 should have shape (4, 3), got shape (2, 4)"),
+        ([mlp_grads_in_wrong_order], "dW1 should have shape (4, 3), got shape (2, 4). The gradients go in the order of the parameters"),
         ([mlp_grads_as_dict], "the grads should be a list of 4 arrays [dW1, db1, dW2, db2], got dict"),
     ]),
 }

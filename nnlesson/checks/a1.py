@@ -33,7 +33,8 @@ class Case:
     ``mistakes``: ``(output index, test(got) -> bool, hint)``; when that output is wrong and the
     test recognises it, the hint (a typical mistake, by name) follows the diagnosis.
     ``nonfinite``: the hint for a nan or inf in the answer. ``seconds``: a time limit of its own
-    (the speed cases), ``slow``: what to say when it runs out.
+    (the speed cases), ``slow``: what to say when it runs out. ``raised``: a hint added when the
+    function raises an error (a numpy shape error, most often).
     """
 
     label: str
@@ -43,6 +44,7 @@ class Case:
     nonfinite: str = ""
     seconds: float | None = None
     slow: str = ""
+    raised: str = ""
 
 
 def _name(fn):
@@ -110,6 +112,11 @@ def _problem(case, index, expected, got):
     problem = diagnose(expected, got)
     if problem is None:
         return None
+    if problem.endswith("times the right value everywhere: check the scaling"):
+        if not np.any(got):
+            problem = "is zero everywhere"
+        elif np.ndim(expected) == 0:
+            problem = problem.replace(" everywhere: check the scaling", "")
     for which, test, hint in case.mistakes:
         if which == index:
             try:
@@ -127,7 +134,8 @@ def _verdict(fn, cases, outputs):
     for case in cases:
         got, failed = _call(fn, case.args, case.label, seconds=case.seconds, slow=case.slow)
         if failed:
-            return failed
+            raised = " raised " in failed[1] and case.raised
+            return (False, f"{failed[1]} ({case.raised})") if raised else failed
         if len(outputs) == 1:
             got = (got,)
         elif not isinstance(got, (tuple, list)) or len(got) != len(outputs):
@@ -177,7 +185,8 @@ def check_linear_forward(fn, *, quiet=False):
             (0, lambda got, x=x, W=W: _close(got, x @ W.T), "It equals x @ W.T: add the bias b"),
             (0, lambda got, x=x, W=W, b=b: _close(got, x @ W + b),
              "It equals x @ W + b: W has shape (out, in), so the product is x @ W.T"),
-        ), seconds=seconds, slow=SLOW_LINEAR if seconds else ""))
+        ), seconds=seconds, slow=SLOW_LINEAR if seconds else "",
+            raised="line up the shapes: x is (N, in), W is (out, in), y must be (N, out)"))
     return _say(_verdict(fn, cases, ["the output"]), quiet)
 
 
@@ -192,19 +201,21 @@ def check_linear_backward(fn, *, quiet=False):
         x, W, _, dout = _linear_data(*sizes, seed)
         cases.append(Case(label, (x, W, dout), (dout @ W, dout.T @ x, dout.sum(axis=0)), mistakes=(
             (0, lambda got, W=W, d=dout: _close(got, d @ W.T),
-             "dx = dout @ W (W has shape (out, in), so no transpose here)"),
+             "It equals dout @ W.T, whose shape is right only because this layer is square: "
+             "dout is (N, out), W is (out, in), dx must be (N, in)"),
             (1, lambda got, x=x, d=dout: _close(got, x.T @ d),
-             "dW must have W's shape (out, in): dout.T @ x"),
+             "dW must have W's shape (out, in), not (in, out)"),
             (1, lambda got, x=x, d=dout: len(x) > 1 and _close(got, d.T @ x / len(x)),
              "Do not divide by the batch size here: the loss's gradient dout already holds "
              "the 1/N of the mean"),
             (2, lambda got: got is None or not np.any(got),
-             "b gets a gradient too: the sum of dout over the batch"),
+             "b gets a gradient too: b_j is added to output j of every example"),
             (2, lambda got, d=dout: np.shape(got) == d.shape,
-             "b is shared by every example of the batch: sum dout over axis 0"),
+             "b is shared by every example of the batch, so its gradient adds up over the batch"),
             (2, lambda got, d=dout: len(d) > 1 and _close(got, d.mean(axis=0)),
              "db is the sum of dout over the batch, not its mean"),
-        ), seconds=seconds, slow=SLOW_LINEAR if seconds else ""))
+        ), seconds=seconds, slow=SLOW_LINEAR if seconds else "",
+            raised="line up the shapes: x is (N, in), W is (out, in), dout is (N, out)"))
     return _say(_verdict(fn, cases, ["dx", "dW", "db"]), quiet)
 
 
@@ -377,8 +388,9 @@ def check_gradient_errors(fn, *, quiet=False):
         if failed:
             return _say(failed, quiet)
         if not isinstance(got, (tuple, list)) or len(got) != 3:
+            length = f" of length {len(got)}" if isinstance(got, (tuple, list)) else ""
             return _say((False, f"{name} should return a tuple (err_x, err_W, err_b), got "
-                                f"{type(got).__name__}"), quiet)
+                                f"{type(got).__name__}{length}"), quiet)
         for which, e, g in zip(["dx", "dW", "db"], expected, got):
             if np.ndim(g) != 0 or np.asarray(g).dtype.kind not in "biuf":
                 return _say((False, f"{name}, {label}: the error for {which} should be one "
@@ -504,6 +516,8 @@ def check_sgd_momentum_step(fn, *, quiet=False):
                                                       zip(ps, plain[step - 1][:2])):
                         problem += (". The steps ignore the past: v = momentum * v + g, "
                                     "then p -= lr * v")
+                    elif k < 2 and _close(got - before[k], before[k] - want[k]):
+                        problem += ". The step goes up the gradient: subtract lr * v"
                     elif k >= 2 and _close(got, -lr * want[k]):
                         problem += (". Keep lr out of the velocity: v = momentum * v + g, "
                                     "then p -= lr * v (nnlesson's and PyTorch's convention)")
@@ -539,10 +553,14 @@ def check_mlp_loss_and_grads(fn, *, quiet=False):
         z = X @ W1.T + b1
         _, ds = _cross_entropy(np.maximum(z, 0) @ W2.T + b2, y)
         through = ds @ W2  # the gradient at the ReLU's output, let through everywhere
+        shapes = [p.shape for p in params]
+        order = "The gradients go in the order of the parameters: [dW1, db1, dW2, db2]"
         cases.append(Case(label, (params, X, y), (loss, *grads), mistakes=(
             (1, lambda got, t=through, X=X: _close(got, t.T @ X),
              "As if the ReLU let every gradient through: apply relu_backward on the way back"),
-        )))
+            *((k, lambda got, k=k, shapes=shapes: np.shape(got) in shapes[:k - 1] + shapes[k:],
+               order) for k in range(1, 5)),
+        ), raised="line up the shapes: W1 is (hidden, in), W2 is (classes, hidden)"))
 
     def flat(params, X, y):
         result = fn(params, X, y)
