@@ -653,3 +653,20 @@ def test_the_student_version_runs_top_to_bottom(tmp_path):
     assert all("not implemented yet" in line for line in verdicts), verdicts
     assert checks.PASS not in out
     assert "Nothing to plot yet" in out
+
+
+@pytest.mark.parametrize("check", [a1.check_linear_forward, a1.check_softmax_cross_entropy,
+                                   a1.check_train_mlp, a1.run_training])
+def test_a_called_function_instead_of_the_function_is_a_clear_error(check):
+    called = linear_forward(np.ones((2, 3)), np.ones((4, 3)), np.zeros(4))  # f(...) for f
+    args = (called, *a1.digits_split()[0], *a1.digits_split()[1]) if check is a1.run_training \
+        else (called,)
+    with pytest.raises(TypeError, match=rf"a1\.{check.__name__} expected your function itself, "
+                                        rf"e\.g\. .* without calling it, got ndarray"):
+        check(*args)
+
+
+def test_the_plot_refuses_what_is_not_a_history():
+    with pytest.raises(TypeError, match="a1.plot_learning_curves expected the history that "
+                                        "a1.run_training returns .* got tuple"):
+        a1.plot_learning_curves(({}, {}))

@@ -51,6 +51,14 @@ def _name(fn):
     return getattr(fn, "__name__", "your function")
 
 
+def _functions(who, *fns):
+    """TypeError unless every argument is a function: the student passes the function itself."""
+    for fn in fns:
+        if not callable(fn):
+            raise TypeError(f"{who} expected your function itself, e.g. "
+                            f"{who}(my_function) without calling it, got {type(fn).__name__}")
+
+
 def _not_implemented(name, raiser=None):
     """The verdict for a NotImplementedError raised by ``raiser`` inside the function ``name``."""
     if raiser and raiser != name and not raiser.startswith("<"):
@@ -174,6 +182,7 @@ def _linear_data(batch, n_in, n_out, seed):
 
 def check_linear_forward(fn, *, quiet=False):
     """``fn(x, W, b)``: ``x @ W.T + b`` for x of shape (batch, in), W (out, in), b (out,)."""
+    _functions("a1.check_linear_forward", fn)
     cases = []
     for label, sizes, seed, seconds in [("a batch of 5, 3 -> 4", (5, 3, 4), 0, None),
                                         ("a batch of 1, 3 -> 2", (1, 3, 2), 1, None),
@@ -192,6 +201,7 @@ def check_linear_forward(fn, *, quiet=False):
 
 def check_linear_backward(fn, *, quiet=False):
     """``fn(x, W, dout) -> (dx, dW, db)``: the gradients of ``y = x @ W.T + b``."""
+    _functions("a1.check_linear_backward", fn)
     cases = []
     for label, sizes, seed, seconds in [("a batch of 6, 3 -> 4", (6, 3, 4), 0, None),
                                         ("a batch of 1, 4 -> 2", (1, 4, 2), 1, None),
@@ -229,6 +239,7 @@ def _relu_inputs():
 
 def check_relu(forward, backward, *, quiet=False):
     """``forward(x) -> max(x, 0)`` and ``backward(x, dout) -> dx`` (dout where x > 0, else 0)."""
+    _functions("a1.check_relu", forward, backward)
     r = _rng(1)
     forward_cases, backward_cases = [], []
     for label, x in _relu_inputs():
@@ -277,6 +288,7 @@ LOG_OF_ZERO = ("the probability of the true class underflows to 0 and log(0) = -
 def check_softmax_cross_entropy(fn, *, quiet=False):
     """``fn(logits, labels) -> (loss, dlogits)``: the mean cross-entropy of softmax(logits) and its
     gradient, for logits of shape (N, C) and integer labels of shape (N,)."""
+    _functions("a1.check_softmax_cross_entropy", fn)
     cases = []
     specs = [("a batch of 4, 3 classes", 0, None), ("a batch of 1, 5 classes", 1, None),
              ("a batch of 6, 10 classes", 2, None),
@@ -315,6 +327,7 @@ def _rel_error(a, b):
 
 def check_rel_error(fn, *, quiet=False):
     """``fn(a, b)``: ``max|a - b| / max(max|a|, max|b|, 1e-8)``, one number."""
+    _functions("a1.check_rel_error", fn)
     r = _rng(0)
     g = r.normal(size=(3, 4))
     pairs = [("two close arrays", g, g + 1e-6 * r.normal(size=g.shape)),
@@ -348,6 +361,7 @@ def _block(x, W, b):
 def check_gradient_errors(fn, *, quiet=False):
     """``fn(forward, x, W, b, dout, grads) -> (err_x, err_W, err_b)``: the relative errors between
     ``grads = (dx, dW, db)`` and the numerical gradients of ``sum(forward(x, W, b) * dout)``."""
+    _functions("a1.check_gradient_errors", fn)
     from ..gradcheck import numerical_gradient
 
     name = _name(fn)
@@ -421,6 +435,7 @@ def _indexed_data(n):
 def check_minibatches(fn, *, quiet=False):
     """``fn(X, y, batch_size, rng) -> [(X_batch, y_batch), ...]``: the rows in the order
     ``rng.permutation(len(X))``, cut into batches of ``batch_size`` (the last may be smaller)."""
+    _functions("a1.check_minibatches", fn)
     name = _name(fn)
     for label, n, batch_size, seed in [("10 examples in batches of 4", 10, 4, 0),
                                        ("8 examples in batches of 4", 8, 4, 1),
@@ -478,6 +493,7 @@ def _momentum_reference(params, grad_steps, lr, momentum):
 def check_sgd_momentum_step(fn, *, quiet=False):
     """``fn(params, grads, velocities, lr, momentum)``: one step, in place, for every parameter:
     ``v = momentum * v + g`` then ``p = p - lr * v``. Returns nothing."""
+    _functions("a1.check_sgd_momentum_step", fn)
     name = _name(fn)
     for label, lr, momentum, seed in [("momentum 0.9, lr 0.1", 0.1, 0.9, 0),
                                       ("momentum 0 (plain SGD), lr 0.5", 0.5, 0.0, 1),
@@ -540,6 +556,7 @@ def _mlp_reference(params, X, y):
 def check_mlp_loss_and_grads(fn, *, quiet=False):
     """``fn(params, X, y) -> (loss, [dW1, db1, dW2, db2])`` for ``params = [W1, b1, W2, b2]`` of
     the MLP ``Linear -> ReLU -> Linear`` with the mean softmax cross-entropy."""
+    _functions("a1.check_mlp_loss_and_grads", fn)
     cases = []
     for label, (n, d, m, k), seed in [("a batch of 8, 3 -> 4 -> 2", (8, 3, 4, 2), 0),
                                       ("a batch of 1, 2 -> 5 -> 3", (1, 2, 5, 3), 1),
@@ -661,6 +678,7 @@ def check_train_mlp(fn, *, quiet=False):
     """``fn(X_train, y_train, X_val, y_val) -> (params, history)`` trains the MLP with its default
     settings; it must reach :data:`GOAL` validation accuracy within :data:`TRAIN_BUDGET` seconds
     and give the same history when run twice (everything seeded)."""
+    _functions("a1.check_train_mlp", fn)
     data = digits_split()
     ok, message, history = _training_verdict(fn, data)
     if ok:
@@ -683,6 +701,8 @@ def gradient_check_report(gradient_errors, linear_forward, linear_backward, relu
                           relu_backward, *, tol=GRAD_TOL):
     """Gradient-check the student's layers with the student's ``gradient_errors``: a linear layer
     and a Linear -> ReLU block, float64, seeded. Prints one verdict per gradient."""
+    _functions("a1.gradient_check_report", gradient_errors, linear_forward, linear_backward,
+               relu_forward, relu_backward)
     def block_forward(x, W, b):
         return relu_forward(linear_forward(x, W, b))
 
@@ -720,6 +740,7 @@ def run_training(train_mlp, X_train, y_train, X_val, y_val):
     """Train with the student's ``train_mlp`` (its defaults); print the validation accuracy reached
     against :data:`GOAL` and whether it finished within :data:`TRAIN_BUDGET`. Returns the history,
     or None when there is none (not implemented yet, or an error, printed)."""
+    _functions("a1.run_training", train_mlp)
     data = ((X_train, y_train), (X_val, y_val))
     ok, message, history = _training_verdict(train_mlp, data)
     if history is None:
@@ -742,6 +763,10 @@ def plot_learning_curves(history):
     if history is None:
         print("Nothing to plot yet: train_mlp has not run.")
         return None
+    if not isinstance(history, dict) or not {"train_loss", "val_accuracy"} <= set(history):
+        raise TypeError(f"a1.plot_learning_curves expected the history that a1.run_training "
+                        f"returns (a dict with 'train_loss' and 'val_accuracy') or None, got "
+                        f"{type(history).__name__}")
     import matplotlib.pyplot as plt
 
     from .. import plot as nlplot
