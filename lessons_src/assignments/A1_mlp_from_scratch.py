@@ -173,11 +173,12 @@ assert a1.check_relu(relu_forward, relu_backward, quiet=True)
 #    \frac{\partial L}{\partial z^{(n)}} = \frac{1}{N}\left(p^{(n)} - \mathrm{onehot}(c_n)\right). $$
 #
 # Written this way it breaks in floating point, in two places. `np.exp` overflows above about
-# 709, so logits near 1000 give `inf / inf = nan`. And when the true class's score is far below
+# 709 (printed below), so logits near 1000 give `inf / inf = nan`. And when the true class's score is far below
 # the best one, its probability underflows to exactly 0 and $\log 0 = -\infty$, although the
 # loss is a perfectly ordinary number:
 
 # %%
+print(f"largest x with a finite np.exp(x): {np.log(np.finfo(np.float64).max):.2f}")
 z = np.array([[1000.0, 0.0]])  # the true class is 1: a confident wrong answer
 with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
     p_naive = np.exp(z) / np.exp(z).sum()
@@ -245,8 +246,8 @@ assert np.isclose(loss_hidden, np.log(10))
 # one number for the whole array. It divides by the largest magnitude, not element by element,
 # because an element whose gradient is nearly 0 would turn harmless round-off into a huge ratio;
 # the $10^{-8}$ keeps two arrays of zeros from dividing by zero. Our tolerance: a correct float64
-# backward pass gives a relative error **below $10^{-7}$** (usually far below); around $10^{-2}$
-# or more means a bug.
+# backward pass gives a relative error **below $10^{-7}$**; around $10^{-2}$ or more means a
+# bug.
 #
 # **Task 4.1 (code, 10 min).** Write `rel_error(a, b)` as defined above.
 
@@ -315,7 +316,7 @@ a1.gradient_check_report(gradient_errors, linear_forward, linear_backward, relu_
 # derivative, while each value of $L$ carries a round-off error of about the machine epsilon
 # times $|L|$. In float32 that epsilon is about $10^{-7}$, so the round-off is as large as the
 # difference itself and the "derivative" is mostly noise, even for a correct layer. In float64 the epsilon is about $10^{-16}$ and the round-off is some
-# $10^{-10}$ of the difference, so a correct backward pass shows errors far below $10^{-7}$.
+# $10^{-10}$ of the difference, so a correct backward pass shows errors below $10^{-7}$.
 # Training needs no such precision: a gradient with a relative error of $10^{-7}$ points in the
 # same direction.
 # ### END SOLUTION
@@ -404,7 +405,8 @@ assert a1.check_sgd_momentum_step(sgd_momentum_step, quiet=True)
 # %%
 (X_train, y_train), (X_val, y_val) = nl.train_val_split(*nl.load_digits(), val_fraction=0.2,
                                                         rng=0)
-print("training:", X_train.shape, y_train.shape, " validation:", X_val.shape, y_val.shape)
+print(f"{len(X_train) + len(X_val)} images; training:", X_train.shape, y_train.shape,
+      " validation:", X_val.shape, y_val.shape)
 
 
 def init_mlp(n_in, n_hidden, n_out, rng):
@@ -503,7 +505,7 @@ plt.show()
 # %% [markdown]
 # The accuracy and the budget printed above are the goal of the assignment. Most of that accuracy
 # is there after the first epoch (printed above too); the later epochs add the last points, and
-# the training loss keeps falling.
+# the training loss falls from the first epoch to the last.
 #
 # ## Summary
 #
