@@ -674,6 +674,13 @@ def _training_verdict(fn, data, epochs=None):
                   f"{GOAL:.0%}) within the {TRAIN_BUDGET:g} s budget, its loss falling.", history)
 
 
+def _same_numbers(a, b):
+    try:
+        return np.array_equal(np.asarray(a, dtype=float), np.asarray(b, dtype=float))
+    except (TypeError, ValueError):
+        return False
+
+
 def check_train_mlp(fn, *, quiet=False):
     """``fn(X_train, y_train, X_val, y_val) -> (params, history)`` trains the MLP with its default
     settings; it must reach :data:`GOAL` validation accuracy within :data:`TRAIN_BUDGET` seconds
@@ -688,7 +695,7 @@ def check_train_mlp(fn, *, quiet=False):
                                      TRAIN_BUDGET)
         if failed or failed_first:
             ok, message = failed or failed_first
-        elif again[1]["train_loss"] != first[1]["train_loss"]:
+        elif not _same_numbers(again[1]["train_loss"], first[1]["train_loss"]):
             ok, message = False, (f"{_name(fn)}: two runs with the same seed give different "
                                   f"losses: draw everything from rng = "
                                   f"np.random.default_rng(seed), passed to init_mlp and "
