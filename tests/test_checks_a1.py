@@ -461,10 +461,9 @@ def test_a_python_loop_over_elements_is_too_slow(monkeypatch, capsys):
     assert time.perf_counter() - start < 5  # interrupted, not run to the end
 
 
-@pytest.mark.parametrize("check, n", [(a1.check_linear_forward, 1), (a1.check_relu, 2),
-                                      (a1.check_gradient_errors, 1), (a1.check_minibatches, 1),
-                                      (a1.check_sgd_momentum_step, 1)])
-def test_an_infinite_loop_ends_with_a_verdict(check, n, monkeypatch, capsys):
+@pytest.mark.parametrize("name", CASES)
+def test_an_infinite_loop_ends_with_a_verdict(name, monkeypatch, capsys):
+    check, n = CASES[name][0], len(CASES[name][1])
     monkeypatch.setattr(checks, "TIME_LIMIT", 0.2)
 
     def forever(*args):
