@@ -16,6 +16,8 @@
 # %% [markdown]
 # # Lesson 1: Fully connected layers, and how a network learns to classify
 #
+# *Time: about 80 min (reading 28 min + exercises 52 min).*
+#
 # **Learning goals.** After this lesson you can
 # - describe a neuron as a weighted sum of its inputs plus a bias,
 # - read a fully connected layer as a weighted directed graph and as the formula $y = Wx + b$,
@@ -52,6 +54,8 @@ rng = np.random.default_rng(0)
 # %% [markdown]
 # ## One neuron
 #
+# *Time: about 1 min of reading.*
+#
 # A neuron receives inputs $x_1, \dots, x_n$, multiplies each by a weight $w_i$, adds them up and adds
 # a bias $b$:
 #
@@ -67,6 +71,8 @@ print(f"w.x + b = {w @ x + b:.2f}")
 
 # %% [markdown]
 # ## Neurons stacked in a layer
+#
+# *Time: about 2 min of reading.*
 #
 # A *fully connected* layer is several neurons that all read the same inputs. Give neuron $j$ the
 # weights in row $j$ of a matrix $W$ and the bias $b_j$; then all outputs at once are
@@ -97,6 +103,8 @@ print("shapes: W", W.shape, " x", x.shape, " b", b.shape, " y", y_matrix.shape)
 # %% [markdown]
 # ## A whole batch at once
 #
+# *Time: about 1 min of reading.*
+#
 # We rarely feed one example at a time. Stack a batch of $N$ examples as the **rows** of a matrix
 # $X$ of shape $(N, n)$. Applying $y = Wx + b$ to every row at once is
 #
@@ -111,8 +119,17 @@ Y = X @ W.T + b
 print("X", X.shape, "@ W.T", W.T.shape, "+ b", b.shape, "->", Y.shape)
 print("row 2 of Y equals W x_2 + b:", np.allclose(Y[2], W @ X[2] + b))
 
+# %% [markdown] tags=["teacher-note"]
+# **Teacher note.** Where students get stuck: the lesson writes $y = Wx + b$ for one example and
+# `x @ W.T + b` for a batch. Before Exercise 1, have them write the shape under every symbol of
+# both formulas (`(N, n) @ (n, m) + (m,) -> (N, m)`). The two wrong answers to expect are
+# `W @ x + b` on a batch (a shape error for almost every batch) and `x @ W + b`,
+# which runs only when `W` is square and then silently computes with the transposed weights.
+
 # %% [markdown]
 # ## The same layer in nnlesson
+#
+# *Time: about 1 min of reading.*
 #
 # `nl.Linear(in_features, out_features)` holds $W$ and $b$ as `Parameter`s (each with `.data` and,
 # after training starts, `.grad`). It draws $W$ at random from a seed and starts $b$ at zero.
@@ -136,6 +153,8 @@ except ValueError as error:
 
 # %% [markdown]
 # ## A multi-layer perceptron
+#
+# *Time: about 4 min of reading.*
 #
 # An MLP chains fully connected layers. Each layer's output is the next layer's input, so the
 # shapes must line up: `out_features` of one layer is `in_features` of the next. Between the
@@ -204,6 +223,8 @@ print(f"first layer {sum(sizes[0]):,}, second layer {sum(sizes[1]):,}, total {to
 # %% [markdown]
 # ## From outputs to probabilities: softmax
 #
+# *Time: about 3 min of reading.*
+#
 # The MLP's last layer gives each image 10 numbers, one per digit: the **class scores** (also called
 # *logits*). The predicted class is the one with the largest score. To train the network we want
 # probabilities instead: numbers in $(0, 1)$ that sum to 1. **Softmax** makes them:
@@ -249,6 +270,8 @@ print("softmax(z + 1000) equals softmax(z):", np.allclose(nl.softmax(scores + 10
 # %% [markdown]
 # ## Scoring the probabilities: cross-entropy
 #
+# *Time: about 6 min (reading 4 min + exercises 2 min).*
+#
 # For an example of class $c$ a good network gives $\mathrm{softmax}(z)_c$ close to 1. The
 # **cross-entropy** loss is the negative log of that probability, averaged over a batch of $N$
 # examples:
@@ -272,6 +295,19 @@ ax.set(xlabel="probability given to the true class", ylabel="cross-entropy  -log
 plt.show()
 
 # %% [markdown]
+# **Think! (2 min).** Look at the three marked points. Raising the probability of the true class
+# from 0.05 to 0.5, and from 0.5 to 0.9: which of the two lowers the loss more, by about how much,
+# and what does that say about which examples dominate the loss of a batch?
+
+# %% [markdown]
+# ### BEGIN SOLUTION (1 point)
+# From 0.05 to 0.5 the loss falls from 3.00 to 0.69, by about 2.3; from 0.5 to 0.9 it falls from
+# 0.69 to 0.11, by about 0.6. The curve is steepest near 0, so examples whose true class gets a
+# small probability (confident wrong answers) contribute most to the mean loss, and training gains
+# most by fixing them; an example already at 0.9 adds little.
+# ### END SOLUTION
+
+# %% [markdown]
 # An untrained network that knows nothing gives each of the 10 classes about the same probability;
 # its loss is then close to $-\log \frac{1}{10} = \log 10$:
 
@@ -279,6 +315,14 @@ plt.show()
 loss_fn = nl.SoftmaxCrossEntropy()
 loss = loss_fn(mlp(images[:256]), labels[:256])
 print(f"cross-entropy of the untrained MLP on 256 images: {loss:.3f};  log(10) = {np.log(10):.3f}")
+
+# %% [markdown] tags=["teacher-note"]
+# **Teacher note.** A misconception to watch for: that a loss of 2.469 (printed above) is "bad" in
+# some absolute sense. Ask what loss a network with equal scores for all 10 classes has (exactly
+# $\log 10 = 2.303$, whatever the labels) and why this untrained one is close to it but not equal
+# (its random scores are not all equal). Students who can answer can read any first loss value as a
+# sanity check: a first loss far above $\log(\text{classes})$ points at a bug or a bad
+# initialisation.
 
 # %% [markdown]
 # **Its gradient.** Training needs $\partial L / \partial z$, how the loss changes with each score.
@@ -311,6 +355,8 @@ print("nl.SoftmaxCrossEntropy().backward() gives the formula:", np.allclose(loss
 
 # %% [markdown]
 # ## Learning: mini-batch stochastic gradient descent
+#
+# *Time: about 7 min (reading 5 min + exercises 2 min).*
 #
 # Training moves every parameter $w$ a small step against its gradient,
 # $w \leftarrow w - \eta\, \partial L / \partial w$, where $\eta$ is the **learning rate**. The
@@ -381,12 +427,27 @@ ax.legend(loc="center right")
 plt.show()
 
 # %% [markdown]
+# **Think! (2 min).** All three runs made the same 15 passes over the training data with the same
+# learning rate. Why does the batch-8 curve end lowest and the whole-batch curve highest?
+
+# %% [markdown]
+# ### BEGIN SOLUTION (1 point)
+# The number of steps differs, not the data seen: per epoch the whole batch takes 1 step, batches
+# of 64 take 23 and batches of 8 take 180 (printed above). Each step moves the weights by the
+# learning rate times a gradient, so after 15 epochs the batch-8 run has taken 2700 steps against
+# 15 for the whole batch, and its training loss is 0.169 against 0.526 (batch 64) and 2.089 (whole
+# batch).
+# ### END SOLUTION
+
+# %% [markdown]
 # With the same learning rate and the same number of passes over the data, the smaller batches
 # end lower (the printed losses above): they take many more steps for the same work. The price is
 # noise: each step follows the gradient of a few examples, not of the whole training set.
 # Batches of tens to hundreds are the usual compromise.
 #
 # ## Momentum
+#
+# *Time: about 7 min (reading 4 min + exercises 3 min).*
 #
 # Plain gradient descent is slow in a long narrow valley: the learning rate must stay small
 # enough for the steep walls (a larger one makes the steps zig-zag between them and blow up), and
@@ -443,6 +504,28 @@ ax.legend(loc="lower right")
 plt.show()
 
 # %% [markdown]
+# **Think! (3 min).** After 60 steps the plain path (vermilion) has stopped short, near $w_1
+# \approx -1.2$, on the valley floor, while the momentum path (blue) has gone past the minimum and
+# come back. Why is the plain path so slow along $w_1$, and why does the momentum path overshoot?
+
+# %% [markdown]
+# ### BEGIN SOLUTION (1 point)
+# Along $w_1$ the gradient is only $w_1$ (slope 1, against 20 for $w_2$), so each plain step
+# shrinks $w_1$ by the factor $1 - 0.02 = 0.98$: after 60 steps $w_1 = -4 \cdot 0.98^{60} \approx
+# -1.2$, where the path ends. Momentum adds up the gradients along $w_1$, which all point the same
+# way, so its velocity grows and carries it past $w_1 = 0$ (to about 1.2 in the figure); the
+# gradient then points back, the velocity decays by 0.9 per step, and the path swings in towards
+# the minimum. Across the valley ($w_2$) the oscillating gradients cancel in the velocity.
+# ### END SOLUTION
+
+# %% [markdown] tags=["teacher-note"]
+# **Teacher note.** Live in a lab: set the learning rate of the table to 0.11, just above the limit
+# $2/20 = 0.1$ the lesson gives for plain descent, and let students predict before running. Plain
+# descent diverges along $w_2$ (its $w_2$ reaches about $10^{23}$ after 300 steps), while momentum
+# 0.9 still converges: for the heavy-ball method the limit is $2(1 + m)/20 = 0.19$. Extension
+# question: why does momentum tolerate a larger learning rate here, yet gain nothing at 0.09?
+
+# %% [markdown]
 # The steep direction limits the learning rate: above $2 / 20 = 0.1$ plain gradient descent
 # diverges along $w_2$. Read the last column of the table: at the small learning rates momentum
 # reaches the bottom several times sooner; close to the limit (0.09) plain gradient descent is
@@ -451,6 +534,8 @@ plt.show()
 # momentum path swings past the minimum and settles. Later lessons train with `nl.SGD(..., momentum=0.9)` and a moderate learning rate.
 #
 # ## Summary
+#
+# *Time: about 1 min of reading.*
 #
 # - A neuron computes $w^\top x + b$; a fully connected layer stacks $m$ neurons: $y = Wx + b$ with
 #   $W$ of shape $(m, n)$, one row per output neuron.
@@ -466,10 +551,12 @@ plt.show()
 #
 # ## Exercises
 #
+# *Time: about 46 min (reading 1 min + exercises 45 min).*
+#
 # Each code exercise ends with a check: run the cell and it tells you at once whether your
 # function is right and, if not, what is wrong with it. They get harder as they go.
 #
-# **Exercise 1 (code).** Write `my_linear_forward(x, W, b)` that returns the output of a fully
+# **Exercise 1 (code, 5 min).** Write `my_linear_forward(x, W, b)` that returns the output of a fully
 # connected layer for a batch `x` of shape `(batch, in_features)`, with `W` of shape
 # `(out_features, in_features)` and `b` of shape `(out_features,)`.
 
@@ -486,7 +573,7 @@ assert checks.check_linear_forward(my_linear_forward, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 2 (code).** Write `my_softmax(logits)` for a batch of scores of shape
+# **Exercise 2 (code, 10 min).** Write `my_softmax(logits)` for a batch of scores of shape
 # `(batch, classes)`: the softmax of every row. It must work for scores near 1000 too (subtract
 # each row's largest score first).
 
@@ -505,7 +592,7 @@ assert checks.check_softmax(my_softmax, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 3 (code, three steps).** Write `my_cross_entropy(logits, labels)` that returns
+# **Exercise 3 (code, three steps, 15 min).** Write `my_cross_entropy(logits, labels)` that returns
 # `(loss, dlogits)`: (1) the probabilities with your `my_softmax`, (2) the loss, the mean over the
 # batch of $-\log$ of each row's probability at its label, (3) the gradient of that mean with
 # respect to the logits, of the shape of `logits`.
@@ -528,7 +615,7 @@ assert checks.check_cross_entropy(my_cross_entropy, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 4 (code, a loop).** Write `my_sgd_momentum(grad_fn, w0, lr, momentum, steps)`: start
+# **Exercise 4 (code, a loop, 15 min).** Write `my_sgd_momentum(grad_fn, w0, lr, momentum, steps)`: start
 # at `w0` with velocity 0, and for each step `t = 0, 1, ..., steps - 1` get the mini-batch gradient
 # `grad_fn(w, t)`, update the velocity, then `w`. Return every point of the path as an array of
 # shape `(steps + 1, len(w0))`, `w0` first. With `momentum = 0` it must be plain gradient descent.

@@ -16,6 +16,8 @@
 # %% [markdown]
 # # Lesson 2: Why a nonlinearity is necessary
 #
+# *Time: about 53 min (reading 10 min + exercises 43 min).*
+#
 # **Learning goals.** After this lesson you can
 # - prove that two stacked linear layers compute one linear layer, by algebra and by computation,
 # - explain why a stack of linear layers can only draw a straight decision boundary,
@@ -46,6 +48,8 @@ np.set_printoptions(precision=3, suppress=True)
 # %% [markdown]
 # ## Two linear layers are one linear layer
 #
+# *Time: about 2 min of reading.*
+#
 # Feed the output of a layer $h = W_1 x + b_1$ into a second layer $y = W_2 h + b_2$. Expanding,
 #
 # $$ y = W_2 (W_1 x + b_1) + b_2 = \underbrace{(W_2 W_1)}_{W} \, x + \underbrace{(W_2 b_1 + b_2)}_{b}. $$
@@ -71,11 +75,21 @@ print("W = W2 W1 has shape", W.shape)
 difference = np.max(np.abs(stacked_out - merged(x)))
 print(f"largest difference over 1000 inputs: {difference:.2e} (below 1e-12: {difference < 1e-12})")
 
+# %% [markdown] tags=["teacher-note"]
+# **Teacher note.** A misconception to watch for: "more layers means more power", even without
+# activations. Ask the class how many numbers the single layer that the 2 -> 32 -> 32 -> 2 linear
+# stack collapses into holds ($W$ of shape (2, 2) and $b$ of shape (2,): 6) against the stack's
+# 1,218 parameters printed below. Extension question: are the stack's 1,218 parameters determined
+# by the 6 they collapse to? (No: many different stacks collapse to the same $W$ and $b$, so most
+# of the parameters are redundant.)
+
 # %% [markdown]
 # What difference there is (printed above) comes from floating-point round-off: the two
 # computations are the same function.
 #
 # ## What this means for classification
+#
+# *Time: about 9 min (reading 6 min + exercises 3 min).*
 #
 # A linear classifier scores each class with a linear function of $x$, and the boundary between two
 # classes is where two scores are equal: a straight line (a hyperplane in more dimensions). The
@@ -116,6 +130,22 @@ for ax, (name, net) in zip(axes, nets.items()):
 axes[1].set_ylabel("")
 fig.suptitle("The same three layers, without and with a nonlinearity (validation points)")
 plt.show()
+
+# %% [markdown]
+# **Think! (3 min).** In the left panel, which validation points fall on the wrong side of the
+# line? Would training the linear stack for longer put them right? In the right panel, where did
+# the ReLU network have to bend its boundary to classify every point correctly?
+
+# %% [markdown]
+# ### BEGIN SOLUTION (1 point)
+# The linear stack's errors (84% correct) are where the moons hook into each other: the left tip of
+# the orange moon, which reaches up between the arms of the blue moon above the line, a few orange
+# points at the right end of the orange moon, and the blue moon's lower right end, just below the
+# line. Every straight line cuts through at least one of these interleaved tips, so longer training
+# cannot fix them: the stack can only move its line. The ReLU network (100% correct) bends its
+# boundary up over the orange tip (to about $x_2 = 0.65$ near $x_1 = 0$) and down under the blue
+# moon's right end (to about $x_2 = -0.2$ near $x_1 = 0.9$).
+# ### END SOLUTION
 
 # %% [markdown]
 # However many parameters it has (printed above), the linear stack draws one straight line. How
@@ -160,8 +190,17 @@ from nnlesson.widgets import nonlinearity_explorer
 
 nonlinearity_explorer()
 
+# %% [markdown] tags=["teacher-note"]
+# **Teacher note.** What to do live in a lab: in the explorer the identity network stays at 88-89%
+# for every width from 2 to 32, while ReLU gives 89% at width 2 and 100% from width 4 on (on the
+# explorer's 200 moons, seed 0). Let students find the smallest ReLU width that separates the moons
+# before you tell them, then ask why width 2 is not enough: have them count the straight pieces of
+# the width-2 boundary and compare with the number of bends the moons need.
+
 # %% [markdown]
 # ## Summary
+#
+# *Time: about 1 min of reading.*
 #
 # - $W_2 (W_1 x + b_1) + b_2 = (W_2 W_1) x + (W_2 b_1 + b_2)$: stacked linear layers collapse into one.
 # - Depth without nonlinearity adds parameters but no expressive power: the decision boundary stays
@@ -171,10 +210,12 @@ nonlinearity_explorer()
 #
 # ## Exercises
 #
+# *Time: about 41 min (reading 1 min + exercises 40 min).*
+#
 # Each code exercise ends with a check: run the cell and it tells you at once whether your
 # function is right and, if not, what is wrong with it. They get harder as they go.
 #
-# **Exercise 1 (code).** Write `collapse(W1, b1, W2, b2)` returning the `(W, b)` of the single
+# **Exercise 1 (code, 10 min).** Write `collapse(W1, b1, W2, b2)` returning the `(W, b)` of the single
 # layer that computes the same function as layer 1 followed by layer 2.
 
 # %%
@@ -190,7 +231,7 @@ assert checks.check_collapse(collapse, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 2 (short answer).** Would inserting $h \mapsto 2h$ (multiply by two) between the
+# **Exercise 2 (short answer, 5 min).** Would inserting $h \mapsto 2h$ (multiply by two) between the
 # layers help the linear stack? Why or why not?
 
 # %% [markdown]
@@ -200,7 +241,7 @@ assert checks.check_collapse(collapse, quiet=True)
 # ### END SOLUTION
 
 # %% [markdown]
-# **Exercise 3 (short answer).** Is a network with ReLU activations a linear function of its
+# **Exercise 3 (short answer, 5 min).** Is a network with ReLU activations a linear function of its
 # input? What does it look like as a function of $x$?
 
 # %% [markdown]
@@ -211,7 +252,7 @@ assert checks.check_collapse(collapse, quiet=True)
 # ### END SOLUTION
 
 # %% [markdown]
-# **Exercise 4 (code, several steps).** A linear stack with 2 inputs and 2 classes predicts
+# **Exercise 4 (code, several steps, 20 min).** A linear stack with 2 inputs and 2 classes predicts
 # class 0 where its score $z_0$ is larger than $z_1$, so its decision boundary is the set where
 # $z_0 = z_1$. Write `boundary_line(layers)`, where `layers` is a list `[(W1, b1), (W2, b2), ...]`,
 # that returns `(slope, intercept)` of that boundary written as the line

@@ -16,6 +16,8 @@
 # %% [markdown]
 # # Lesson 3: Activation functions and their derivatives
 #
+# *Time: about 57 min (reading 17 min + exercises 40 min).*
+#
 # **Learning goals.** After this lesson you can
 # - define sigmoid, tanh, ReLU and pReLU, give their ranges, and sketch their derivatives,
 # - state the pReLU derivative (1 for $x > 0$, $\alpha$ for $x \le 0$) and what $\alpha$ changes,
@@ -47,6 +49,8 @@ np.set_printoptions(precision=3, suppress=True)
 
 # %% [markdown]
 # ## Four activation functions
+#
+# *Time: about 7 min (reading 5 min + exercises 2 min).*
 #
 # | name | $f(x)$ | range | $f'(x)$ |
 # | --- | --- | --- | --- |
@@ -85,6 +89,21 @@ print(f"largest sigmoid'(x) on the grid: {nl.sigmoid_derivative(x).max():.4f} (a
       f"{x[np.argmax(nl.sigmoid_derivative(x))]:g}); largest tanh'(x): {nl.tanh_derivative(x).max():.4f}")
 
 # %% [markdown]
+# **Think! (2 min).** Compare the four dashed curves. Which derivative is never larger than
+# $\tfrac14$, and which are small or zero over a whole half-line? What does each mean for a
+# gradient that flows back through many layers of such units?
+
+# %% [markdown]
+# ### BEGIN SOLUTION (1 point)
+# The sigmoid's derivative peaks at 0.25 at $x = 0$ (printed under the figure) and falls towards 0
+# on both sides; tanh's peaks at 1 and also falls to 0 for large $|x|$. ReLU's derivative is 0 for
+# every $x \le 0$ and 1 for $x > 0$; pReLU's is 0.2 for $x \le 0$ and 1 for $x > 0$. A gradient
+# going back through a sigmoid layer is multiplied by at most $\tfrac14$ per layer, so it shrinks
+# geometrically with depth; through ReLU it passes unchanged where the unit is active and is
+# stopped completely where it is not; pReLU always lets at least 0.2 of it through.
+# ### END SOLUTION
+
+# %% [markdown]
 # A few values make the ranges concrete.
 
 # %%
@@ -112,8 +131,18 @@ print("smallest whole x with sigmoid(x) == 1.0 exactly:", int(whole[nl.sigmoid(w
 print("smallest whole x with sigmoid(-x) == 0.0 exactly:", int(whole[nl.sigmoid(-whole) == 0][0]))
 print(f"sigmoid(-40) = {nl.sigmoid(-40.0):.3g}, but sigmoid(40) == 1.0: {nl.sigmoid(40.0) == 1.0}")
 
+# %% [markdown] tags=["teacher-note"]
+# **Teacher note.** Where students get stuck: "sigmoid(-40) = 4.25e-18, but sigmoid(40) == 1.0"
+# looks like a bug, since $\sigma(-x) = 1 - \sigma(x)$. Have them print `1 - nl.sigmoid(40.0)`
+# (0.0) and `nl.sigmoid(-40.0)` side by side: the mathematical values are equal, but float64 keeps
+# about 16 significant digits, so next to 1 a difference of $10^{-18}$ is lost while next to 0 it
+# is kept. The misconception to watch for is that saturation is a property of the function; here it
+# is a property of the number format.
+
 # %% [markdown]
 # ## pReLU's alpha is learned
+#
+# *Time: about 3 min of reading.*
 #
 # As a layer, `nl.PReLU` holds $\alpha$ as a `Parameter`. Its backward returns
 # $\partial L / \partial x$ (the incoming gradient times 1 or $\alpha$) and also stores
@@ -152,6 +181,13 @@ ax.set(xlabel="epoch", ylabel="alpha", ylim=(0.2, 0.7), title="pReLU learns its 
 ax.legend(loc="lower right")
 plt.show()
 
+# %% [markdown] tags=["teacher-note"]
+# **Teacher note.** A good extension question: what happens to $\alpha$ if every $x$ in the data is
+# positive? ($\partial L / \partial \alpha$ sums only over $x_i \le 0$, so it is 0 and $\alpha$
+# stays at 0.25; exercise 4's check has this case, "positive inputs only".) Then: with this data,
+# why does $\alpha$ stop at 0.599 and not at 0.6 exactly? (The noise added to the targets; the best
+# slope for this sample is not exactly the one used to make it.)
+
 # %% [markdown]
 # $\alpha$ climbs from 0.25 towards the slope in the data within a few epochs and then stays
 # there (the printed values). In a network it is learned the same way, together with the weights:
@@ -169,6 +205,8 @@ prelu_explorer()
 
 # %% [markdown]
 # ## Vanishing gradients
+#
+# *Time: about 9 min (reading 6 min + exercises 3 min).*
 #
 # Backpropagation multiplies, layer after layer, by the derivative of the activation (and by the
 # transposed weights, lesson 4). The sigmoid's derivative is at most $\tfrac14$ (printed under the
@@ -238,6 +276,22 @@ fig.suptitle(f"Gradient size per layer in a {depth}-layer network")
 plt.show()
 
 # %% [markdown]
+# **Think! (3 min).** On the log scale the sigmoid's curve is close to a straight line, in both
+# panels. What does a straight line on a log scale say about how the gradient changes from one
+# layer to the next? And which change of the initialisation helps ReLU, and by how much?
+
+# %% [markdown]
+# ### BEGIN SOLUTION (1 point)
+# A straight line on a log scale means the gradient is multiplied by about the same factor at every
+# layer on its way back. With Glorot weights the sigmoid's gradient goes from 0.7 at layer 12 to
+# $1.1 \cdot 10^{-7}$ at layer 1, a factor $6.4 \cdot 10^6$ over 11 layers, about 4 per layer: the
+# $\tfrac14$ of its largest slope. With He weights the line is less steep (a factor $3 \cdot 10^5$)
+# but still a straight line. ReLU's curve is flat in both panels; He weights lift it from about
+# $10^{-2}$ (0.012 at layer 1) to about 1 (1.2), 146 times larger on average over the 12 layers
+# (printed under the table).
+# ### END SOLUTION
+
+# %% [markdown]
 # Read the table and the two panels one change at a time:
 #
 # - **The sigmoid vanishes with either initialisation**: its first layer gets a gradient many
@@ -265,6 +319,8 @@ activation_explorer()
 # %% [markdown]
 # ## Summary
 #
+# *Time: about 1 min of reading.*
+#
 # - sigmoid maps to $(0, 1)$, tanh to $(-1, 1)$; both saturate: for large $|x|$ their derivative is
 #   close to 0.
 # - ReLU is 0 or the identity; pReLU replaces the 0 by a learned slope $\alpha$, so negative inputs
@@ -275,10 +331,12 @@ activation_explorer()
 #
 # ## Exercises
 #
+# *Time: about 36 min (reading 1 min + exercises 35 min).*
+#
 # Each code exercise ends with a check: run the cell and it tells you at once whether your
 # function is right and, if not, what is wrong with it. They get harder as they go.
 #
-# **Exercise 1 (code).** Write `my_sigmoid_derivative(x)` using only `nl.sigmoid` (no other
+# **Exercise 1 (code, 5 min).** Write `my_sigmoid_derivative(x)` using only `nl.sigmoid` (no other
 # derivative function).
 
 # %%
@@ -295,7 +353,7 @@ assert checks.check_sigmoid_derivative(my_sigmoid_derivative, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 2 (code).** Write the pReLU backward: given the input `x`, the slope `alpha` and the
+# **Exercise 2 (code, 10 min).** Write the pReLU backward: given the input `x`, the slope `alpha` and the
 # incoming gradient `dout`, return `(dx, dalpha)`.
 
 # %%
@@ -314,7 +372,7 @@ assert checks.check_prelu_backward(my_prelu_backward, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 3 (short answer).** What happens to pReLU when $\alpha = 0$, when $\alpha = 1$, and
+# **Exercise 3 (short answer, 5 min).** What happens to pReLU when $\alpha = 0$, when $\alpha = 1$, and
 # when $\alpha < 0$?
 
 # %% [markdown]
@@ -325,7 +383,7 @@ assert checks.check_prelu_backward(my_prelu_backward, quiet=True)
 # ### END SOLUTION
 
 # %% [markdown]
-# **Exercise 4 (code, a loop).** Write `alpha_descent(x, target, alpha0, lr, steps)`: plain
+# **Exercise 4 (code, a loop, 15 min).** Write `alpha_descent(x, target, alpha0, lr, steps)`: plain
 # gradient descent on the slope $\alpha$ of $\mathrm{prelu}(x, \alpha)$ for the loss
 # $L(\alpha) = \mathrm{mean}\big((\mathrm{prelu}(x, \alpha) - \text{target})^2\big)$ over all
 # elements of `x`. Start at `alpha0`; each step computes $\partial L / \partial \alpha$ (the chain

@@ -16,6 +16,8 @@
 # %% [markdown]
 # # Lesson 4: Backpropagation through the computational graph
 #
+# *Time: about 79 min (reading 19 min + exercises 60 min).*
+#
 # **Learning goals.** After this lesson you can
 # - draw a computation as a graph of variables and operators,
 # - run the forward pass and say which intermediate values must be stored,
@@ -47,6 +49,8 @@ np.set_printoptions(precision=4, suppress=True)
 
 # %% [markdown]
 # ## The computational graph
+#
+# *Time: about 2 min of reading.*
 #
 # Every computation a network does is a chain (more generally, a directed acyclic graph) of simple
 # operations. Take $Y = f(X)$ and $Z = g(Y)$: the variables $X$, $Y$, $Z$ are nodes, the operators
@@ -87,6 +91,8 @@ draw(Z_)
 # %% [markdown]
 # ## A worked example by hand
 #
+# *Time: about 2 min of reading.*
+#
 # One neuron with a sigmoid, and a squared error against a target $t$:
 #
 # $$ z = w x + b, \qquad a = \sigma(z), \qquad L = (a - t)^2. $$
@@ -109,6 +115,13 @@ dL_dw = dL_dz * x            # dz/dw = x: uses the stored input
 dL_db = dL_dz * 1            # dz/db = 1
 print(f"backward: dL/da = {dL_da:.4f}   dL/dz = {dL_dz:.4f}   dL/dw = {dL_dw:.4f}   dL/db = {dL_db:.4f}")
 
+# %% [markdown] tags=["teacher-note"]
+# **Teacher note.** Where students get stuck: which stored value each backward line needs. Ask them
+# to point, for every line of the backward block, at the forward value it reads ($a$ for the
+# sigmoid's derivative, $x$ for $\partial L/\partial w$). Then ask what the backward pass would
+# have to do if the forward pass had not stored $a$ (compute $\sigma(z)$ again): that trade-off is
+# lesson 5's subject, memory against compute.
+
 # %% [markdown]
 # The numbers can be checked without any calculus: nudge $w$ a little up and down and watch $L$.
 # This is the *central difference* $\frac{L(w + \epsilon) - L(w - \epsilon)}{2 \epsilon}$:
@@ -124,6 +137,8 @@ print(f"numerical dL/db = {(loss_of(w, b + eps) - loss_of(w, b - eps)) / (2 * ep
 
 # %% [markdown]
 # ## The same for tensors: a one-hidden-layer network
+#
+# *Time: about 3 min of reading.*
 #
 # For a batch $X$ of shape $(N, n)$, a hidden layer of $m$ ReLU units and $k$ outputs:
 #
@@ -173,6 +188,8 @@ for name, mine, p in zip(["W1", "b1", "W2", "b2"], [dW1, db1, dW2, db2], net.par
 # %% [markdown]
 # ## The network's graph, step by step
 #
+# *Time: about 7 min (reading 5 min + exercises 2 min).*
+#
 # The same network on one example, computed with graph tensors. We take row 3 of the batch: its
 # pre-activations $H$ have both signs (the cell prints them), so the ReLU visibly does something:
 # it zeroes the negative ones, and in the backward pass it blocks their gradient. The drawing shows every intermediate the
@@ -193,6 +210,20 @@ L_.backward()
 print("H  =", H_.data[0], "   dL/dH =", H_.grad[0])
 print("A  =", A_.data[0] + 0.0, "   dL/dA =", A_.grad[0])  # + 0.0 prints relu's -0.0 as 0.0
 draw(L_)
+
+# %% [markdown]
+# **Think! (2 min).** In the drawing, A's gradient is non-zero in all four entries, but H's
+# gradient is 0 in the first and the last. Why? What gradient do the weights into those two hidden
+# units (rows 1 and 4 of W1) get from this example?
+
+# %% [markdown]
+# ### BEGIN SOLUTION (1 point)
+# H is [-0.764, 0.901, 0.271, -0.3]: its first and last entries are negative, so the ReLU's local
+# derivative $[H > 0]$ is [0, 1, 1, 0]. The backward pass multiplies A's gradient [0.85, 0.88,
+# 0.0462, 1.7] by it and gets [0, 0.88, 0.0462, 0]. Rows 1 and 4 of W1 (and entries 1 and 4 of b1,
+# whose gradient is drawn as [0, 0.88, 0.0462, 0]) get a zero gradient from this example: the two
+# units were off, did not contribute to its output, and learn nothing from it.
+# ### END SOLUTION
 
 # %% [markdown]
 # Where $H < 0$ the ReLU outputs $A = 0$, and $\partial L/\partial H$ is 0 there although
@@ -242,6 +273,8 @@ for name, p, t in zip(["W1", "b1", "W2", "b2"], net.parameters(), [W1_, b1_, W2_
 # %% [markdown]
 # ## Gradient checking
 #
+# *Time: about 6 min (reading 3 min + exercises 3 min).*
+#
 # Every backward pass we write can be checked the way we checked the single neuron:
 # `nl.gradcheck` compares each parameter's gradient (and the input's) with central differences and
 # reports the **relative error** $\max|a - b| / \max(|a|, |b|)$, and passes a gradient when that
@@ -272,6 +305,13 @@ class ForgetfulLinear(nl.Linear):
 buggy = nl.Sequential(nl.Linear(3, 4, rng=1), nl.ReLU(), ForgetfulLinear(4, 2, rng=2))
 report = nl.gradcheck(buggy, X, loss_fn, y)
 print(report)
+
+# %% [markdown] tags=["teacher-note"]
+# **Teacher note.** What to do live in a lab: let students plant their own bug in
+# `ForgetfulLinear.backward` and predict which line of the report fails and roughly with what error
+# before running it. A gradient that is twice too large gives a relative error of exactly 0.5 by
+# the formula $|2b - b| / |2b|$; a wrong sign gives 2; a gradient from one example of the batch
+# gives something in between, as `2.b` shows here.
 
 # %% [markdown]
 # The report points at `2.b`, the bias of layer 2, and nothing else.
@@ -304,7 +344,33 @@ plt.show()
 print(f"smallest relative error {min(errors):.1e}, at epsilon = {epsilons[np.argmin(errors)]:.0e}")
 
 # %% [markdown]
+# **Think! (3 min).** Why does the relative error grow on both sides of the minimum? Reading the
+# slopes of the two sides, by how much does it change per factor of 10 in $\epsilon$ on each side?
+# Which $\epsilon$ would you choose?
+
+# %% [markdown]
+# ### BEGIN SOLUTION (1 point)
+# Right of the minimum the central difference's truncation error dominates; it shrinks like
+# $\epsilon^2$: between $\epsilon = 10^{-4}$ and $10^{-5}$ the error falls about 100 times, to the
+# minimum of $2.3 \cdot 10^{-11}$ at $\epsilon = 10^{-5}$ (printed). Left of it, round-off
+# dominates: $L(w + \epsilon)$ and $L(w - \epsilon)$ agree in more and more of their 16 digits, and
+# the error grows about 10 times per factor of 10 smaller $\epsilon$, up to about $10^{-4}$ at
+# $10^{-12}$. A step near $10^{-5}$ or $10^{-6}$, at the bottom of the V, gives the most accurate
+# check.
+# ### END SOLUTION
+
+# %% [markdown] tags=["teacher-note"]
+# **Teacher note.** A good extension question: where would the minimum be in float32? Rule of
+# thumb: the best step for a central difference is about the cube root of the format's resolution,
+# $(2.2 \cdot 10^{-16})^{1/3} \approx 6 \cdot 10^{-6}$ for float64 (the figure's minimum is at
+# $10^{-5}$) and $(1.2 \cdot 10^{-7})^{1/3} \approx 5 \cdot 10^{-3}$ for float32, where the best
+# relative error is far larger: this is why `gradcheck` works in float64 and why the table above
+# calls $10^{-4}$ "suspicious, or float32".
+
+# %% [markdown]
 # ## One step of gradient descent
+#
+# *Time: about 1 min of reading.*
 #
 # The gradient points in the direction in which the loss grows fastest; a small step against it
 # lowers the loss: $\theta \leftarrow \theta - \eta \, \partial L / \partial \theta$ for every
@@ -320,6 +386,8 @@ print(f"loss before the step {loss_before:.4f}, after {loss_after:.4f}")
 # %% [markdown]
 # ## Summary
 #
+# *Time: about 1 min of reading.*
+#
 # - A computation is a graph of variables and operators; the forward pass evaluates it and stores
 #   the intermediates.
 # - The backward pass traverses the graph in reverse order; each operator multiplies the gradient
@@ -331,11 +399,13 @@ print(f"loss before the step {loss_before:.4f}, after {loss_after:.4f}")
 #
 # ## Exercises
 #
+# *Time: about 56 min (reading 1 min + exercises 55 min).*
+#
 # Each code exercise ends with a check: run the cell and it tells you at once whether your
 # function is right and, if not, what is wrong with it. The exercises rise in difficulty; the last
 # code exercise takes several steps.
 #
-# **Exercise 1 (code, one line).** Write `my_relu_backward(h, dout)`: the gradient with respect to
+# **Exercise 1 (code, one line, 5 min).** Write `my_relu_backward(h, dout)`: the gradient with respect to
 # the ReLU's input `h`, given the gradient `dout` of its output. At $h = 0$ take the derivative 0,
 # as `nl.ReLU` does.
 
@@ -352,7 +422,7 @@ assert checks.check_relu_backward(my_relu_backward, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 2 (code).** Write `my_numerical_gradient(f, x, eps=1e-6)` that returns the central
+# **Exercise 2 (code, 15 min).** Write `my_numerical_gradient(f, x, eps=1e-6)` that returns the central
 # difference gradient of the scalar function `f(x)` with respect to the array `x`. Leave `x`
 # unchanged when you return.
 
@@ -378,7 +448,7 @@ assert checks.check_numerical_gradient(my_numerical_gradient, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 3 (code).** Write the backward pass of a linear layer: given the cached input `x`
+# **Exercise 3 (code, 10 min).** Write the backward pass of a linear layer: given the cached input `x`
 # (shape `(N, n)`), the weights `W` (shape `(m, n)`) and `dout` (shape `(N, m)`), return
 # `(dx, dW, db)`.
 
@@ -395,7 +465,7 @@ assert checks.check_linear_backward(my_linear_backward, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 4 (code, several steps).** The whole backward pass of this lesson's network:
+# **Exercise 4 (code, several steps, 25 min).** The whole backward pass of this lesson's network:
 # `my_mlp_backward(X, y, W1, b1, W2, b2)` returns `(dW1, db1, dW2, db2)`, the gradients of the mean
 # cross-entropy loss of $\mathrm{relu}(X W_1^\top + b_1) W_2^\top + b_2$ with labels `y`. Steps:
 # the forward pass (keep $H$ and $A$), $\partial L/\partial S$ from the softmax, then the table

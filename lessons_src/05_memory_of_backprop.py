@@ -16,6 +16,8 @@
 # %% [markdown]
 # # Lesson 5: The memory cost of backpropagation
 #
+# *Time: about 65 min (reading 20 min + exercises 45 min).*
+#
 # **Learning goals.** After this lesson you can
 # - say which intermediate values each layer keeps for its backward pass, and count their bytes,
 # - predict how that memory grows with batch size and depth, and check the prediction,
@@ -50,6 +52,8 @@ MB = 1e6
 # %% [markdown]
 # ## What backward needs
 #
+# *Time: about 2 min of reading.*
+#
 # Lesson 4 showed that the backward pass of each operator uses values from the forward pass: a
 # linear layer needs its input $x$ to form $\partial L/\partial W = (\partial L/\partial y)^\top x$,
 # a sigmoid needs its output $y$ for $\sigma' = y(1 - y)$, a ReLU only needs to know *where* $x > 0$.
@@ -75,6 +79,8 @@ print(f"{'total':53} {model.cache_nbytes():9,d}")
 # \times 8 = 131{,}072$ for a float64 array; the ReLU keeps a boolean mask, one byte per element.
 #
 # ## Growth with batch size and depth
+#
+# *Time: about 6 min (reading 4 min + exercises 2 min).*
 #
 # For a network of $L$ blocks `Linear(w, w)` + `ReLU`, the analytic count is
 #
@@ -132,7 +138,28 @@ fig.suptitle("Width w = 256, float64")
 plt.show()
 
 # %% [markdown]
+# **Think! (2 min).** Both panels are straight lines through the origin. What happens to the memory
+# kept for backward when you double the batch size, or double the depth? Read from the figure:
+# about how much does a batch of 512 keep at depth 8?
+
+# %% [markdown]
+# ### BEGIN SOLUTION (1 point)
+# It doubles in both cases: the memory is proportional to the batch size and to the depth (the
+# measured points sit on the line $L N w (8 + 1)$). A batch of 512 at depth 8 keeps about 9.4 MB,
+# the last point of the left panel ($8 \times 512 \times 256 \times 9$ bytes).
+# ### END SOLUTION
+
+# %% [markdown] tags=["teacher-note"]
+# **Teacher note.** Where students get stuck: why the ReLU keeps 1 byte per element and the Sigmoid
+# 8 (the table at the top). The ReLU's derivative needs only the sign of its input, a boolean mask;
+# the sigmoid's derivative $\sigma(1 - \sigma)$ needs its float output. Ask what `nl.Tanh` must
+# keep (its output, since $\tanh' = 1 - \tanh^2$: 8 bytes per element in float64, like the Sigmoid)
+# and let them check with `cache_nbytes()`.
+
+# %% [markdown]
 # ## The process agrees: prediction vs training
+#
+# *Time: about 3 min of reading.*
 #
 # `cache_nbytes` is our own accounting. Python's `tracemalloc` measures what the process really
 # allocates (numpy reports its arrays to it). Prediction needs no backward, so inside
@@ -176,6 +203,14 @@ print(f"in activations of {activation / MB:.2f} MB: prediction peak "
       f"{inference_peak / activation:.1f}, cache_nbytes() minus the difference "
       f"{(net.cache_nbytes() - (training_peak - inference_peak)) / activation:.1f}")
 
+# %% [markdown] tags=["teacher-note"]
+# **Teacher note.** A misconception to watch for: that a network's memory is its weights. The 16
+# blocks of `Linear(256, 256)` hold $16 \times (256 \cdot 256 + 256) \times 8 \approx 8.4$ MB of
+# parameters, while at batch 256 the layers keep 9.4 MB for backward (printed above). Extension
+# question: above which batch size does the memory kept for backward exceed the weights? ($16
+# \times 256 \times 9 = 36{,}864$ bytes per example: above about 228 examples.) This cell's peaks
+# are not compared by nbval: a student's numbers may differ a little from the stored ones.
+
 # %% [markdown]
 # The last line counts in activations (one 256 x 256 float64 array). The extra memory of the
 # training forward is what the layers report keeping, to within the one or two activations
@@ -184,6 +219,8 @@ print(f"in activations of {activation / MB:.2f} MB: prediction peak "
 # That is why a GPU that can *run* a large model often cannot *train* it at the same batch size.
 #
 # ## Gradient checkpointing: trade compute for memory
+#
+# *Time: about 12 min (reading 9 min + exercises 3 min).*
 #
 # We do not have to keep everything. With `checkpoint_every=k`, `nl.Sequential` keeps only the
 # input of every $k$-th layer during the forward pass. During backward it recomputes one segment of
@@ -282,6 +319,22 @@ axes[1].legend(loc="lower right")
 plt.show()
 
 # %% [markdown]
+# **Think! (3 min).** Checkpointing every layer ($k = 1$) needs more memory than no checkpointing
+# at all, and $k = 32$ saves nothing. Why? And why does the time stay near the dotted line at 4/3
+# whatever $k$ is?
+
+# %% [markdown]
+# ### BEGIN SOLUTION (1 point)
+# With $k = 1$ the network stores the input of every layer, and half of the layers are ReLUs, whose
+# float64 input takes 8 bytes per element where the ReLU itself keeps a 1-byte mask: 18.5 MB
+# against 11.0 MB without checkpointing. With $k = 32$ there is a single segment, the whole
+# network: backward recomputes all of it and holds all its intermediates at once, so the peak (11.1
+# MB) is that of no checkpointing. The time depends on the extra arithmetic, one more forward pass
+# for any $k$: 64 matrix products instead of 48, 4/3 as many; the stored run measured 1.31 to 1.47
+# times the plain step.
+# ### END SOLUTION
+
+# %% [markdown]
 # Read the table and its last line. The smallest peak is near $k = \sqrt{32} \approx 5.7$: at
 # $k = 8$, with $k = 4$ and $6$ close behind, a little over half the memory of the step without
 # checkpointing (55% to 63% in the stored run). That is more than the simple count
@@ -296,6 +349,8 @@ plt.show()
 #
 # ## Summary
 #
+# *Time: about 1 min of reading.*
+#
 # - Backward needs values from the forward pass; each layer keeps them until its backward runs.
 # - That memory is $\text{depth} \times \text{batch} \times \text{width} \times$ bytes per element:
 #   linear in batch size and depth. Prediction (`no_grad`) keeps none of it.
@@ -306,11 +361,13 @@ plt.show()
 #
 # ## Exercises
 #
+# *Time: about 41 min (reading 1 min + exercises 40 min).*
+#
 # Each code exercise ends with a check: run the cell and it tells you at once whether your
 # function is right and, if not, what is wrong with it. The exercises rise in difficulty; the last
 # code exercise takes several steps.
 #
-# **Exercise 1 (code, one line).** Write `my_array_bytes(shape, dtype)`: the bytes of a numpy array
+# **Exercise 1 (code, one line, 5 min).** Write `my_array_bytes(shape, dtype)`: the bytes of a numpy array
 # of that shape and dtype, computed from the numbers alone (without creating the array).
 # `np.dtype(dtype).itemsize` gives the bytes per element.
 
@@ -327,7 +384,7 @@ assert checks.check_array_bytes(my_array_bytes, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 2 (code).** Write `my_cache_bytes(depth, batch, width)`: the bytes kept for backward
+# **Exercise 2 (code, 10 min).** Write `my_cache_bytes(depth, batch, width)`: the bytes kept for backward
 # by `depth` blocks of `Linear(width, width)` + `Sigmoid()` in float64. (What does a Sigmoid keep?)
 
 # %%
@@ -343,7 +400,7 @@ assert checks.check_cache_bytes(my_cache_bytes, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 3 (code, several steps).** In the simple count of checkpointing, a network of $L$
+# **Exercise 3 (code, several steps, 20 min).** In the simple count of checkpointing, a network of $L$
 # layers that keeps the input of every $k$-th layer holds, at the peak of its backward pass,
 # $\lceil L/k \rceil$ stored segment inputs plus the $k$ activations of the segment being
 # recomputed. Write `my_best_checkpoint(L)` returning `(k, activations)`: the $k$ from 1 to $L$
@@ -367,7 +424,7 @@ assert checks.check_best_checkpoint(my_best_checkpoint, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 4 (short answer).** Your network trains with batch size 256 but runs out of memory
+# **Exercise 4 (short answer, 5 min).** Your network trains with batch size 256 but runs out of memory
 # at 512. Name two ways to train with the larger effective batch, and what each costs.
 
 # %% [markdown]

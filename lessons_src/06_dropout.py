@@ -16,6 +16,8 @@
 # %% [markdown]
 # # Lesson 6: Dropout
 #
+# *Time: about 70 min (reading 20 min + exercises 50 min).*
+#
 # **Learning goals.** After this lesson you can
 # - describe dropout as noise injected into the hidden units during training,
 # - state the unbiased rule $h' = 0$ with probability $p$, $h / (1 - p)$ otherwise, and show that it
@@ -48,6 +50,8 @@ np.set_printoptions(precision=3, suppress=True)
 # %% [markdown]
 # ## Dropout as noise injection
 #
+# *Time: about 3 min of reading.*
+#
 # A large network can memorise its training set: individual units learn to rely on very specific
 # combinations of other units. Dropout breaks such co-adaptations by injecting noise: during
 # training, every hidden unit is switched off at random, independently, on every forward pass.
@@ -69,6 +73,12 @@ h = np.arange(1.0, 9.0).reshape(1, 8)
 print("h      :", h)
 print("h'     :", layer(h))
 print("kept   :", layer.mask.astype(int))
+
+# %% [markdown] tags=["teacher-note"]
+# **Teacher note.** Before running this cell, ask students to predict `h'` for $p = 0.5$. The usual
+# wrong prediction keeps the survivors unchanged (1, 5, 6, 7, 8); the printed values are doubled
+# (2, 10, 12, 14, 16), the $1/(1-p)$ rule. Then ask which convention a PyTorch user and a cs231n
+# reader would mean by "p = 0.8": dropping 80% of the units or keeping 80%.
 
 # %% [markdown]
 # One mask over a layer of 16 x 16 units whose activations are all 1, for three values of $p$.
@@ -99,6 +109,8 @@ plt.show()
 # %% [markdown]
 # ## Checking that the expectation is preserved
 #
+# *Time: about 1 min of reading.*
+#
 # Average the dropped-out output over many independent masks: it approaches the input.
 
 # %%
@@ -111,6 +123,8 @@ print(f"{'the input h':22}: {h[0]}")
 
 # %% [markdown]
 # ## At test time dropout is off
+#
+# *Time: about 2 min of reading.*
 #
 # After training we want the network's best, deterministic prediction, not a noisy one. In eval
 # mode (`model.eval()`) dropout is simply the identity. (`nl.fit` switches to eval mode for
@@ -141,6 +155,14 @@ print(f"{'eval:  relu(W h)':28}{nl.relu(h4 @ W.T)[0, 0]:8.3f}{nl.relu(h4 @ W.T)[
 print(f"{'mean of relu(W h) over masks':28}{nl.relu(z).mean(axis=0)[0]:8.3f}"
       f"{nl.relu(z).mean(axis=0)[1]:8.3f}")
 
+# %% [markdown] tags=["teacher-note"]
+# **Teacher note.** Where students get stuck: where unit 2's 0.756 comes from. It can be computed
+# by hand, and that convinces better than the sampling: each $h'_i$ is 0 or 2 with probability 1/2,
+# so $z_2 = 2(a - b)$ with $a, b$ the numbers of survivors among inputs 1, 3 and among 2, 4 (each
+# 0, 1, 2 with probabilities 1/4, 1/2, 1/4). Then $P(a - b = 1) = 1/4$ and $P(a - b = 2) = 1/16$,
+# so $\mathbb{E}[\mathrm{relu}(z_2)] = 2 (1 \cdot \tfrac14 + 2 \cdot \tfrac1{16}) = 0.75$, while
+# the eval output is $\mathrm{relu}(0) = 0$.
+
 # %% [markdown]
 # Before the ReLU, eval mode and the average over 100,000 masks agree (up to sampling noise).
 # After it they agree for unit 1, whose input is positive whatever the mask, but not for unit 2:
@@ -151,6 +173,8 @@ print(f"{'mean of relu(W h) over masks':28}{nl.relu(z).mean(axis=0)[0]:8.3f}"
 
 # %% [markdown]
 # ## Dropout against over-fitting
+#
+# *Time: about 7 min (reading 4 min + exercises 3 min).*
 #
 # A network with two hidden layers of 256 units has far more weights than needed for 60 noisy
 # two-moons points, and can fit their noise. We train it for 300 epochs with and without dropout
@@ -200,6 +224,22 @@ fig.suptitle("The gap between training and validation loss")
 plt.show()
 
 # %% [markdown]
+# **Think! (3 min).** In the left panel the training loss keeps falling while the validation loss,
+# after its lowest point early on, climbs for the rest of training. What is the network doing with
+# the 60 training points? In the right panel, how do the two curves compare at the end, and why
+# does dropout keep the training loss higher?
+
+# %% [markdown]
+# ### BEGIN SOLUTION (1 point)
+# Without dropout the network fits the noise of its 60 points: its training loss falls to 0.14
+# while the validation loss, lowest (0.35) at epoch 12, climbs back to 0.69, so it becomes
+# confidently wrong on new points. With dropout the two curves stay close together to the end
+# (training 0.30, validation 0.39): every step trains a different random half of the hidden units,
+# so no unit can rely on particular others to memorise single points, and the training points are
+# fitted less closely (0.30 against 0.14).
+# ### END SOLUTION
+
+# %% [markdown]
 # Read the printed numbers. Without dropout the validation loss reaches its lowest value early
 # (the epoch printed above) and then **rises** for the rest of training, while the training loss keeps
 # falling: the network fits the noise of its 60 points, and becomes confidently wrong on new ones.
@@ -210,6 +250,8 @@ plt.show()
 # better, on others a little worse, so we claim nothing about it from one run.
 #
 # ## Monte-Carlo dropout: how sure is the network?
+#
+# *Time: about 9 min (reading 7 min + exercises 2 min).*
 #
 # Dropout can do more. If we **keep it on at prediction time**, every forward pass samples a
 # different sub-network, and the spread of their predictions tells us how much the networks
@@ -267,6 +309,26 @@ print(f"grid points where the true curve lies outside mean +- 2 std: "
       f"{missed[inside].mean():.0%} inside the data, {missed[~inside].mean():.0%} outside it")
 
 # %% [markdown]
+# **Think! (2 min).** Where is the band narrow and where is it wide? Away from the data (outside
+# the shaded range), does the band contain the true curve?
+
+# %% [markdown]
+# ### BEGIN SOLUTION (1 point)
+# The band is narrow over the training data, in $[-2.5, 2.5]$ (average std 0.20), and widens away
+# from it (average std 0.49). Away from the data it often misses the true curve: near $x = -4.5$
+# the true curve (about -0.5) lies above the band, and near $x = 4.5$ (about 0.5) below it; the
+# cell counts 41% of the grid points outside the data where the curve is outside mean $\pm$ 2 std,
+# against 0% inside. A wide band says that the sub-networks disagree, not where the truth is.
+# ### END SOLUTION
+
+# %% [markdown] tags=["teacher-note"]
+# **Teacher note.** A good discussion for a lab, with the 5-seed table below: the band misses the
+# true curve away from the data on 3% of those grid points for seed 13 and on 79% for seed 33,
+# while the average widths (std outside about 0.47 to 0.51) hardly change. Ask whether a doctor or
+# an engineer could use this band as a 95% interval, and what one would have to do to check
+# calibration (compare with held-out data in the region of interest).
+
+# %% [markdown]
 # **What the band is, and what it is not.** It is the spread of the predictions of the random
 # sub-networks dropout samples: where they disagree, the one network we trained is not
 # determined by the data. It is *not* a calibrated confidence interval. A calibrated 95% band
@@ -310,6 +372,8 @@ dropout_explorer()
 # %% [markdown]
 # ## Summary
 #
+# *Time: about 1 min of reading.*
+#
 # - Dropout zeroes each hidden unit with probability $p$ during training and scales the survivors by
 #   $1/(1-p)$, which keeps every expected activation unchanged.
 # - At test time it is off (`model.eval()`). The full network then gives the expected input of
@@ -322,12 +386,14 @@ dropout_explorer()
 #
 # ## Exercises
 #
+# *Time: about 46 min (reading 1 min + exercises 45 min).*
+#
 # Each code exercise ends with a check: run the cell and it tells you at once whether your
 # function is right and, if not, what is wrong with it.
 #
 # The exercises rise in difficulty; the last code exercise takes several steps.
 #
-# **Exercise 1 (code, one line).** The mean of $h'$ is $h$. Its variance is
+# **Exercise 1 (code, one line, 5 min).** The mean of $h'$ is $h$. Its variance is
 # $\mathbb{E}[h'^2] - h^2$. Write `my_dropout_variance(h, p)` returning it element-wise.
 # (Which values does $h'^2$ take, with which probabilities?)
 
@@ -344,7 +410,7 @@ assert checks.check_dropout_variance(my_dropout_variance, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 2 (code).** Implement the dropout forward and backward. `my_dropout_forward(x, p, rng)`
+# **Exercise 2 (code, 15 min).** Implement the dropout forward and backward. `my_dropout_forward(x, p, rng)`
 # returns `(out, mask)` where `mask` is True for kept units (draw it with `rng.random(x.shape)`);
 # `my_dropout_backward(dout, mask, p)` returns the gradient with respect to `x`.
 
@@ -368,7 +434,7 @@ assert checks.check_dropout(my_dropout_forward, my_dropout_backward, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 3 (code, several steps).** Write Monte-Carlo dropout yourself:
+# **Exercise 3 (code, several steps, 15 min).** Write Monte-Carlo dropout yourself:
 # `my_mc_dropout(model, x, T)` returns `(mean, std)` of `T` forward passes of `model` on `x` with
 # dropout switched on, taken over the passes (axis 0 of the stacked outputs, so both have the
 # shape of one output). The model arrives in eval mode (as `fit` leaves it); leave it in eval mode
@@ -391,7 +457,7 @@ assert checks.check_mc_dropout(my_mc_dropout, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 4 (short answer).** (a) What would go wrong at test time if training dropped units
+# **Exercise 4 (short answer, 10 min).** (a) What would go wrong at test time if training dropped units
 # with probability $p$ but did *not* scale the survivors by $1/(1-p)$? (b) In the Monte-Carlo
 # dropout plot, why is the band narrow over the training data even though every pass uses a
 # different sub-network?

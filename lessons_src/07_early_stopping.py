@@ -16,6 +16,8 @@
 # %% [markdown]
 # # Lesson 7: Early stopping under label noise
 #
+# *Time: about 58 min (reading 13 min + exercises 45 min).*
+#
 # **Learning goals.** After this lesson you can
 # - show that a network fits the clean labels of its training set first and memorises wrong labels
 #   later,
@@ -47,6 +49,8 @@ nlplot.use_style()
 # %% [markdown]
 # ## A training set with wrong labels
 #
+# *Time: about 2 min of reading.*
+#
 # Real labels contain mistakes. We simulate them on the 8x8 digits: 40% of the training (and
 # validation) labels are changed to a random *other* digit. The test set keeps its true labels: it
 # measures what we care about, recognising digits.
@@ -71,8 +75,17 @@ for ax, i in zip(axes, np.flatnonzero(noisy)[:8]):
 fig.suptitle("Some training images with a wrong label")
 plt.show()
 
+# %% [markdown] tags=["teacher-note"]
+# **Teacher note.** A good extension question: why is each wrong label a random *other* digit, not
+# any random digit? (With any digit, one "change" in ten would keep the right label, and 40%
+# changed labels would give only $0.4 \times 0.9 = 36\%$ wrong ones; here 431 of 1078 are wrong,
+# 40%.) Then ask which label most of the images of, say, a 3 still carry (3: 60% of them, while the
+# wrong ones are spread over nine other digits): this is what the next figure relies on.
+
 # %% [markdown]
 # ## Clean labels are learned first, wrong ones later
+#
+# *Time: about 8 min (reading 5 min + exercises 3 min).*
 #
 # We train a network with two hidden layers of 256 units for 80 epochs (mini-batch SGD with
 # momentum, as in lesson 6) and, after every epoch,
@@ -133,6 +146,29 @@ report(int(np.argmax(curves["test"])) + 1, "best test accuracy, an oracle")
 report(80, "the last epoch")
 
 # %% [markdown]
+# **Think! (3 min).** At the epoch with the lowest validation loss (epoch 6) the network predicts
+# the true digit for 87% of the wrongly labelled training images, a label it was never shown for
+# them. How can it? And why does the dotted line fall while the solid vermilion line rises?
+
+# %% [markdown]
+# ### BEGIN SOLUTION (1 point)
+# Every wrongly labelled image looks like the other images of its true digit, and 60% of those
+# carry the right label; the wrong labels of a digit are spread over nine others. Early in training
+# the network learns the pattern shared by most images of a digit, so it predicts the true digit
+# (87% at epoch 6, while memorising only 6% of the wrong labels). Once the clean labels are fitted
+# (the blue line near 100%), the only way left to lower the training loss is to memorise the wrong
+# labels one by one: the solid vermilion line climbs to 100% by about epoch 50, and since an image
+# gets one prediction, the true digit is predicted less and less (0% at epoch 80). The test
+# accuracy falls with it, from 91% to 70%.
+# ### END SOLUTION
+
+# %% [markdown] tags=["teacher-note"]
+# **Teacher note.** A misconception to watch for: reporting the oracle's 92% (epoch 4). Ask what
+# that number would tell about new digits once the epoch was chosen by looking at the test set
+# (nothing honest: the test set has been used for a training decision), and what the honest figure
+# is (the test accuracy at the validation-chosen epoch, 91%).
+
+# %% [markdown]
 # The first line is the epoch with the lowest **validation** loss: an epoch we could pick in
 # practice. The second is the epoch with the best *test* accuracy. It is an **oracle**: picking an
 # epoch by the test set uses the test set for training decisions, and its accuracy is then no
@@ -146,6 +182,8 @@ report(80, "the last epoch")
 #
 # ## The validation loss tells us when to stop
 #
+# *Time: about 3 min (reading 1 min + exercises 2 min).*
+#
 # We cannot watch the test set while training (it would stop being a test). But the validation
 # set, noisy like the training set, shows the same turn: its loss falls while the network learns
 # the real pattern and rises when it starts memorising.
@@ -155,7 +193,24 @@ nlplot.plot_history(history, title="Training on 40% wrong labels: the validation
 plt.show()
 
 # %% [markdown]
+# **Think! (2 min).** The validation labels are as noisy as the training labels. Why does the
+# validation loss climb after the marked epoch to about 4.8, far above where it started (about
+# 1.9), while the training loss goes to about 0?
+
+# %% [markdown]
+# ### BEGIN SOLUTION (1 point)
+# The training loss goes to about 0 because the network ends up fitting every training label, right
+# or wrong, with near certainty. That certainty carries over to new images: the network gives high
+# probability to one digit, and for the 40% of validation images whose label is wrong (and for
+# images that resemble memorised wrong labels) that digit is not the label. Cross-entropy punishes
+# a confident wrong answer most (lesson 1), so the validation loss climbs far above its start. Its
+# minimum, at epoch 6, is where the network had learned the digits but not yet the wrong labels.
+# ### END SOLUTION
+
+# %% [markdown]
 # ## The patience rule
+#
+# *Time: about 2 min of reading.*
 #
 # Early stopping watches the validation loss $V_t$ after each epoch $t$ and keeps the best value so
 # far, $V^\ast$. An epoch *improves* if $V_t < V^\ast - \epsilon$, for a small threshold
@@ -196,8 +251,16 @@ from nnlesson.widgets import early_stopping_explorer
 
 early_stopping_explorer(history.val_loss, curves["test"], patience=10, min_delta=0.001)
 
+# %% [markdown] tags=["teacher-note"]
+# **Teacher note.** What to do live in a lab: first let students answer exercise 4 (patience 1 and
+# a very large patience) in writing, then check their answers on this explorer together. Extension
+# question: with a patience of 10 this run trained 16 epochs instead of 80; what does a larger
+# patience cost, and when is it worth paying (a noisy validation loss that falls slowly)?
+
 # %% [markdown]
 # ## When early stopping matters less
+#
+# *Time: about 1 min of reading.*
 #
 # Without label noise there is little to memorise that hurts: the labels the network fits late are
 # right. We train the same network on the clean labels.
@@ -222,6 +285,8 @@ print(f"clean labels: best validation accuracy {best_acc:.1%}, after 80 epochs {
 #
 # ## Summary
 #
+# *Time: about 1 min of reading.*
+#
 # - Networks fit the common, clean structure first and memorise noisy labels later.
 # - Memorising wrong labels lowers the training loss but raises the validation loss and lowers
 #   test accuracy.
@@ -230,12 +295,14 @@ print(f"clean labels: best validation accuracy {best_acc:.1%}, after 80 epochs {
 #
 # ## Exercises
 #
+# *Time: about 41 min (reading 1 min + exercises 40 min).*
+#
 # Each code exercise ends with a check: run the cell and it tells you at once whether your
 # function is right and, if not, what is wrong with it.
 #
 # The exercises rise in difficulty; the last code exercise takes several steps.
 #
-# **Exercise 1 (code, one line).** Write `my_noise_fraction(y_given, y_true)`: the fraction of the
+# **Exercise 1 (code, one line, 5 min).** Write `my_noise_fraction(y_given, y_true)`: the fraction of the
 # given labels that are wrong. (On this lesson's training set it should be about 0.4.)
 
 # %%
@@ -252,7 +319,7 @@ assert abs(my_noise_fraction(y_train_noisy, y_train) - noisy.mean()) < 1e-12
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 2 (code).** Write `my_stopping_epoch(val_losses, patience, min_delta)`: given the
+# **Exercise 2 (code, 15 min).** Write `my_stopping_epoch(val_losses, patience, min_delta)`: given the
 # validation loss of each epoch (epoch 1 first), return the epoch after which the patience rule
 # stops training, or `None` if it never stops.
 
@@ -278,7 +345,7 @@ assert my_stopping_epoch(history.val_loss, 10, 0.001) == history_es.stopped_epoc
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 3 (code, several steps).** Write `my_label_agreement(predicted, y_true, y_given)`:
+# **Exercise 3 (code, several steps, 15 min).** Write `my_label_agreement(predicted, y_true, y_given)`:
 # on the examples whose given label is wrong (and only those), return `(true_rate, given_rate)`,
 # the fraction predicted as the true label and the fraction predicted as the given, wrong label.
 # Steps: find the wrongly labelled examples, keep only them, compare twice. Then use it on the
@@ -299,7 +366,7 @@ assert checks.check_label_agreement(my_label_agreement, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 4 (short answer).** What happens with a very small patience (1) and with a very
+# **Exercise 4 (short answer, 5 min).** What happens with a very small patience (1) and with a very
 # large one (50) on this problem? What is $\epsilon$ (`min_delta`) for?
 
 # %% [markdown]

@@ -16,6 +16,8 @@
 # %% [markdown]
 # # Lesson 8: Initialisation, and why deep networks explode or vanish
 #
+# *Time: about 55 min (reading 18 min + exercises 37 min).*
+#
 # **Learning goals.** After this lesson you can
 # - explain why the weights of a layer must not all start equal (symmetry),
 # - compute how the variance of the activations and of the gradients changes from layer to layer
@@ -48,6 +50,8 @@ np.set_printoptions(precision=3, suppress=True)
 
 # %% [markdown]
 # ## Why not start with all weights equal?
+#
+# *Time: about 7 min (reading 5 min + exercises 2 min).*
 #
 # Suppose every weight of a hidden layer starts at the same value. Then every hidden unit
 # computes the same function of the input, gets the same output weight, and therefore receives the
@@ -108,12 +112,35 @@ fig.suptitle("The first weight of each of the 4 hidden units during training (se
 plt.show()
 
 # %% [markdown]
+# **Think! (2 min).** In the left panel the four units' weights move during training but stay on
+# top of each other; in the right panel they separate. Why can training never separate units that
+# start equal, and what does that cost this network?
+
+# %% [markdown]
+# ### BEGIN SOLUTION (1 point)
+# Units with equal weights compute the same output, get the same output weights and so receive the
+# same gradient and the same update: they stay equal for ever (the printed largest difference is
+# exactly 0 on all 5 seeds), even though the shared weight itself moves (from 0.5 up to about 0.9
+# and down to about 0.25). The 4 hidden units act as one, and the network fits the moons worse:
+# training accuracy median 89.3% against 100.0% from random weights.
+# ### END SOLUTION
+
+# %% [markdown] tags=["teacher-note"]
+# **Teacher note.** Where students get stuck: "the biases will break the symmetry". Here the biases
+# start at zero in every unit, so they are equal too and receive equal gradients. Extension
+# question: would random biases with equal weights break the symmetry? (Yes, in principle: the
+# units then compute different functions and receive different gradients; random weights are simply
+# the standard, stronger way to do it.)
+
+# %% [markdown]
 # With a constant start the four lines lie on top of each other for the whole of training (the
 # printed difference is exactly 0 on every seed): four units doing the work of one. That is also
 # why the network fits the moons worse. (Biases may start at zero: once the weights differ, the
 # units already differ.)
 #
 # ## How the signal grows or shrinks with depth
+#
+# *Time: about 5 min (reading 3 min + exercises 2 min).*
 #
 # Take one linear layer $y = Wx$ with $n$ inputs. Let the inputs $x_i$ be independent with mean 0
 # and variance $v$, and the weights independent of them, with mean 0 and variance $\sigma^2$. Then
@@ -158,7 +185,22 @@ ax.set_ylim(1e-2, 1e4)
 plt.show()
 
 # %% [markdown]
+# **Think! (2 min).** By what factor does the standard deviation change from one layer to the next
+# for $n\sigma^2 = 0.8$ and for $1.2$? Why is the predicted line $0.8^{l/2}$ and not $0.8^{l}$?
+
+# %% [markdown]
+# ### BEGIN SOLUTION (1 point)
+# Each layer multiplies the *variance* by $n\sigma^2$, so the standard deviation by its square
+# root: $\sqrt{0.8} \approx 0.89$ and $\sqrt{1.2} \approx 1.10$ per layer, hence $0.8^{l/2}$. After
+# 30 layers that predicts $0.8^{15} = 0.035$ (measured 0.0311) and $1.2^{15} = 15.4$ (measured
+# 11.9); only $n\sigma^2 = 1$ keeps it at about 1 (1.03). A factor close to 1 per layer still grows
+# or shrinks geometrically: on the log scale these are straight lines.
+# ### END SOLUTION
+
+# %% [markdown]
 # ## Xavier/Glorot: for activations with slope 1 at zero
+#
+# *Time: about 1 min of reading.*
 #
 # Glorot and Bengio (2010) looked at activations that behave like the identity near zero, such as
 # $\tanh$ ($\tanh'(0) = 1$) or no activation at all. Near zero the argument above applies
@@ -172,6 +214,8 @@ plt.show()
 # $a = \sqrt{6/(n_{\text{in}} + n_{\text{out}})}$ (`nl.Linear(..., init="glorot")`).
 #
 # ## He: for ReLU
+#
+# *Time: about 3 min of reading.*
 #
 # ReLU sets every negative input to 0. For a symmetric pre-activation $z$ with variance $s^2$,
 # half of $z^2$'s mass is cut: $\mathbb{E}[\operatorname{relu}(z)^2] = s^2/2$. The next layer
@@ -210,6 +254,13 @@ ax.legend(loc="lower left", ncols=2)
 ax.set_ylim(1e-2, 3)
 plt.show()
 
+# %% [markdown] tags=["teacher-note"]
+# **Teacher note.** A misconception to watch for: "the larger the signal, the better". tanh with He
+# keeps a larger signal than with Glorot (std 0.540 against 0.212 at layer 10, printed above), but
+# a tanh unit with a large input is saturated, and its slope is near 0 there. What to do live: in
+# the explorer at the end of the lesson, set tanh and the scale 2, and look at the heat map's
+# bright end columns (saturated units) before and after moving the scale back to 1.
+
 # %% [markdown]
 # ReLU with He keeps the size of its signal through all 10 layers, while ReLU with Glorot loses a
 # factor $\sqrt 2$ per layer. tanh shrinks its signal slowly even with Glorot's rule: the rule
@@ -217,6 +268,8 @@ plt.show()
 # weights the tanh signal stays larger.
 #
 # ## Exploding and vanishing gradients, layer by layer
+#
+# *Time: about 7 min (reading 4 min + exercises 3 min).*
 #
 # The backward pass multiplies the gradient, layer after layer, by $W^\top$ and by the derivative
 # of the activation. We send a gradient of norm 1 into the last of 20 layers and measure the norm
@@ -255,6 +308,20 @@ for scale in SCALES:
                                      for a in ACTIVATIONS))
 
 # %% [markdown]
+# **Think! (3 min).** Which weight scale keeps the gradient reaching layer 1 of order 1 for ReLU,
+# and which for tanh? Why does none of the four scales save the sigmoid?
+
+# %% [markdown]
+# ### BEGIN SOLUTION (1 point)
+# ReLU: scale $\sqrt 2 \approx 1.41$ (He), median 0.74 at layer 1; at scale 1 it falls to 0.001 and
+# at scale 2 it grows to 540. tanh: scales 1 (Glorot, 0.28) and 1.41 (2.1); at 0.5 it vanishes
+# ($1.8 \cdot 10^{-6}$) and at 2 it grows (19). The sigmoid's gradient vanishes at every scale:
+# larger weights help a little ($5 \cdot 10^{-18}$ at scale 0.5, $4 \cdot 10^{-8}$ at scale 2),
+# but its slope is at most $\tfrac14$ and its outputs are not centred on zero, so every layer still
+# shrinks the gradient. In the figure all four sigmoid lines fall straight from layer 20 to layer 1.
+# ### END SOLUTION
+
+# %% [markdown]
 # Read the table column by column:
 # - **sigmoid** loses the gradient at every scale shown: its slope is at most $1/4$, and its
 #   outputs are not centred on zero. Deep sigmoid networks are hard to train from any of these
@@ -280,6 +347,8 @@ init_explorer()
 # %% [markdown]
 # ## Summary
 #
+# *Time: about 1 min of reading.*
+#
 # - Equal starting weights give equal gradients: the units of a layer stay identical forever.
 #   Random weights break the symmetry.
 # - A linear layer multiplies the variance of its signal by $n_{\text{in}}\sigma^2$ forward and
@@ -296,7 +365,9 @@ init_explorer()
 #
 # ## Exercises
 #
-# **Exercise 1 (code).** Write `my_init_std(fan_in, fan_out, activation)`: the standard deviation
+# *Time: about 31 min (reading 1 min + exercises 30 min).*
+#
+# **Exercise 1 (code, 10 min).** Write `my_init_std(fan_in, fan_out, activation)`: the standard deviation
 # of normally distributed initial weights by Glorot's rule for `"tanh"` and by He's rule for
 # `"relu"`.
 
@@ -315,7 +386,7 @@ assert checks.check_init_std(my_init_std, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 2 (code).** Follow He's argument for pReLU with slope `alpha` on the negative side:
+# **Exercise 2 (code, 15 min).** Follow He's argument for pReLU with slope `alpha` on the negative side:
 # `my_prelu_init_std(fan_in, alpha)` returns the standard deviation that keeps the second moment
 # of the signal constant from layer to layer. (Check: `alpha = 0` must give He's ReLU rule, and
 # `alpha = 1`, the identity, Glorot's rule for a square layer.)
@@ -333,7 +404,7 @@ assert checks.check_prelu_init_std(my_prelu_init_std, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 3 (short answer).** A colleague initialises all weights of her network to zero,
+# **Exercise 3 (short answer, 5 min).** A colleague initialises all weights of her network to zero,
 # biases included. Which parameters receive a nonzero gradient in the first step of a network
 # with one hidden ReLU layer, and which never will?
 

@@ -16,6 +16,8 @@
 # %% [markdown]
 # # Lesson 9: Batch normalization
 #
+# *Time: about 80 min (reading 25 min + exercises 55 min).*
+#
 # **Learning goals.** After this lesson you can
 # - write down what a batch-normalization layer computes, and why it has a learnable scale and shift,
 # - explain the difference between training mode (batch statistics) and eval mode (running
@@ -49,6 +51,8 @@ np.set_printoptions(precision=3, suppress=True)
 
 # %% [markdown]
 # ## What it computes
+#
+# *Time: about 3 min of reading.*
 #
 # A batch-normalization layer (Ioffe and Szegedy, 2015) sits between a linear layer and its
 # activation. It receives a batch of $N$ examples with $d$ features, $x$ of shape $(N, d)$, and
@@ -100,6 +104,8 @@ print("largest |y - x| with gamma = sqrt(var + eps), beta = mean:", np.max(np.ab
 # %% [markdown]
 # ## Training mode and eval mode
 #
+# *Time: about 4 min of reading.*
+#
 # In training mode the statistics come from the batch, so an example's output depends on the other
 # examples in its batch. After training we want a prediction that depends on the example alone,
 # even for a single example. So the layer keeps **running averages** of the batch statistics
@@ -119,6 +125,13 @@ in_batch_b = bn(np.vstack([example, x[100:120]]))[0]
 print("training mode, same example in two batches:", in_batch_a, in_batch_b)
 bn.eval()
 print("eval mode, alone and inside a batch:       ", bn(example)[0], bn(x[:20])[0])
+
+# %% [markdown] tags=["teacher-note"]
+# **Teacher note.** Where students get stuck: in training mode the same example gives two different
+# outputs in two batches ([0.094, -0.194, 0.601] and [0.006, 0.134, 0.851] above), and many read
+# that as a bug. Ask them to say which numbers in the formula for $\hat x$ depend on the *other*
+# examples ($\mu_j$ and $\sigma_j^2$). Keep this in mind for exercise 4, which asks about a model
+# evaluated in the wrong mode; do not give its answer away here.
 
 # %% [markdown]
 # The running averages start at mean 0 and variance 1 and move towards the data's statistics
@@ -159,6 +172,8 @@ except ValueError as error:
 # %% [markdown]
 # ## The backward pass
 #
+# *Time: about 1 min of reading.*
+#
 # Every $x_{kj}$ reaches the loss three ways: through its own $\hat x_{kj}$, and through $\mu_j$
 # and $\sigma_j^2$, which all examples of the batch share. Summing the three paths (the derivation
 # is in the docstring of `nl.BatchNorm`) gives a compact form, with
@@ -177,6 +192,8 @@ print(nl.gradcheck(nl.BatchNorm(3), x[:8], tol=1e-7, rng=1))
 
 # %% [markdown]
 # ## A deep network with and without batch normalization
+#
+# *Time: about 12 min (reading 9 min + exercises 3 min).*
 #
 # The same network twice: 8 hidden layers of 32 ReLU units on the 8x8 digits (600 training
 # images, 539 for validation), plain SGD, 10 epochs of batches of 32. The only difference: one has
@@ -293,6 +310,19 @@ for bn, name in [(False, "without"), (True, "with")]:
           f"below 1.0: {tolerated(bn)}")
 
 # %% [markdown]
+# **Think! (3 min).** At which learning rates does each network end below a loss of 1.0 on all 5
+# seeds? What happens to the network without BatchNorm as the learning rate grows?
+
+# %% [markdown]
+# ### BEGIN SOLUTION (1 point)
+# With BatchNorm: at 0.03, 0.1, 0.3 and 1.0 (printed under the figure), best at 0.3 (median 0.26),
+# with a narrow band (seeds agree); only at 3.0 does its loss rise (median 1.86), and no seed
+# diverged. Without BatchNorm: at none of them; its median rises from 0.88 at 0.03 (its best) to
+# 1.96 at 0.3, sits at the chance level $\ln 10 \approx 2.3$ at 1.0, where 2 of 5 seeds diverged,
+# and all 5 diverge at 3.0. Its wide band says that its result depends a lot on the seed.
+# ### END SOLUTION
+
+# %% [markdown]
 # Both networks are the same apart from `BatchNorm`, and they had the same budget. In the table
 # and plots above, the network with batch normalization reaches a lower training loss at its best
 # learning rate than the network without reaches at its own, its seeds agree more closely, and it
@@ -301,6 +331,8 @@ for bn, name in [(False, "without"), (True, "with")]:
 # section shows, it depends on the size of its batches.
 #
 # ## Batch size matters
+#
+# *Time: about 6 min (reading 4 min + exercises 2 min).*
 #
 # The batch statistics are *estimates* of the statistics of the data, and small batches make
 # noisy estimates: the standard deviation of a batch mean is $\sigma/\sqrt{N}$. In the extreme
@@ -349,6 +381,21 @@ ax.legend(loc="upper left")
 plt.show()
 
 # %% [markdown]
+# **Think! (2 min).** With batches of 2 the BatchNorm network stays at the chance level on every
+# seed, while the plain network learns something. Why? Use the printed BatchNorm of a batch of two.
+
+# %% [markdown]
+# ### BEGIN SOLUTION (1 point)
+# For a batch of two, BatchNorm turns every feature into about $+1$ for the larger example and $-1$
+# for the smaller one, whatever their values (printed: [0.997, 1, 1] and [-0.997, -1, -1]). The
+# layers after it only learn which of the two examples was larger, not how large the features are,
+# so the network learns nothing useful about the digits: validation accuracy 8% to 12%, the chance
+# level of 10%. The plain network has no such step and reaches 22% to 57%. With batches of 32 the
+# batch statistics are meaningful and the BatchNorm network is ahead on every seed (43% to 50%
+# against 18% to 28%).
+# ### END SOLUTION
+
+# %% [markdown]
 # With batches of 32 the BatchNorm network is ahead on every seed; with batches of 2 it does not
 # learn at all (chance level) while the plain network does. Batch normalization needs batches
 # large enough for their statistics to mean something. Layer normalization (Ba et al., 2016) and
@@ -356,6 +403,8 @@ plt.show()
 # so do not depend on the batch at all.
 #
 # ## Why does it work? An open question, stated honestly
+#
+# *Time: about 2 min of reading.*
 #
 # - **Internal covariate shift.** The original paper (Ioffe and Szegedy, 2015) argued that each
 #   layer's input distribution keeps changing as the layers below it learn, and that fixing its
@@ -381,6 +430,13 @@ for scale in [1.0, 10.0]:
     linear.backward(norm.backward(dout))
     print(f"weights x{scale:>4}: output[0] = {out[0]}, |dL/dW| = {np.linalg.norm(linear.W.grad):.4f}")
 
+# %% [markdown] tags=["teacher-note"]
+# **Teacher note.** A good extension question: the gradient norm fell from 9.11 to 0.911 when the
+# weights were multiplied by 10, while the output did not change. By how much does one SGD step
+# change the weights *relative to their size* after the scaling? (The step is 10 times smaller and
+# the weights 10 times larger: 100 times smaller relative change.) This is the automatic tuning of
+# the effective step size that Arora et al. analyse.
+
 # %% [markdown]
 # (The bias before a BatchNorm is useless for the same reason: the mean subtraction removes it.
 # That is why networks with BatchNorm often drop it.) What our experiment above showed is the part
@@ -397,6 +453,8 @@ for scale in [1.0, 10.0]:
 #
 # ## Summary
 #
+# *Time: about 1 min of reading.*
+#
 # - BatchNorm normalises each feature over the batch to mean 0 and variance 1, then applies a
 #   learnable scale $\gamma$ and shift $\beta$ (which can undo the normalisation).
 # - Training mode uses the batch's statistics and updates running averages with a momentum;
@@ -409,10 +467,12 @@ for scale in [1.0, 10.0]:
 #
 # ## Exercises
 #
+# *Time: about 51 min (reading 1 min + exercises 50 min).*
+#
 # Each code exercise ends with a check: run the cell and it tells you at once whether your
 # function is right and, if not, what is wrong with it.
 #
-# **Exercise 1 (code).** Write the training-mode forward pass. `my_batchnorm_forward(x, gamma, beta,
+# **Exercise 1 (code, 10 min).** Write the training-mode forward pass. `my_batchnorm_forward(x, gamma, beta,
 # eps)` takes `x` of shape `(N, d)` and returns `y` of the same shape.
 
 # %%
@@ -429,7 +489,7 @@ assert checks.check_batchnorm_forward(my_batchnorm_forward, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 2 (code).** Write the update of the running statistics after one training batch `x`:
+# **Exercise 2 (code, 10 min).** Write the update of the running statistics after one training batch `x`:
 # `my_running_update(running_mean, running_var, x, momentum)` returns the new
 # `(running_mean, running_var)`, with the convention of this lesson.
 
@@ -448,7 +508,7 @@ assert checks.check_running_update(my_running_update, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 3 (code).** Write the training-mode backward pass.
+# **Exercise 3 (code, 25 min).** Write the training-mode backward pass.
 # `my_batchnorm_backward(dout, xhat, inv_std, gamma)` takes $\partial L/\partial y$ of shape
 # `(N, d)`, the normalised input $\hat x$, $s = 1/\sqrt{\sigma^2 + \epsilon}$ of shape `(d,)` and
 # $\gamma$, and returns `(dx, dgamma, dbeta)`.
@@ -469,7 +529,7 @@ assert checks.check_batchnorm_backward(my_batchnorm_backward, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 4 (short answer).** A colleague trains a network with BatchNorm, then evaluates it
+# **Exercise 4 (short answer, 5 min).** A colleague trains a network with BatchNorm, then evaluates it
 # on the test set *in training mode*, one test image at a time. What happens, and why? What
 # changes if she feeds the whole test set as one batch, still in training mode?
 

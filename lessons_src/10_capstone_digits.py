@@ -16,6 +16,8 @@
 # %% [markdown]
 # # Lesson 10: Capstone: recognising handwritten digits
 #
+# *Time: about 52 min (reading 20 min + exercises 32 min).*
+#
 # **Learning goals.** After this lesson you can
 # - split a data set into training, validation and test sets, and use each for its one purpose,
 # - compare activations and regularisers on the same budget, on several seeds, and tell a real
@@ -48,6 +50,8 @@ np.set_printoptions(precision=3, suppress=True)
 # %% [markdown]
 # ## The data and three splits
 #
+# *Time: about 2 min of reading.*
+#
 # The 8x8 digits bundled with nnlesson (1,797 images from the UCI repository, pixels scaled to
 # $[0, 1]$). We split them once, with fixed seeds:
 # - **training** (60%): the network learns its weights from it;
@@ -74,6 +78,8 @@ plt.show()
 
 # %% [markdown]
 # ## One model, one budget
+#
+# *Time: about 4 min of reading.*
 #
 # Every network below is 64 -> 64 -> 64 -> 10: two hidden layers built from `nl.Linear` and an
 # activation (He initialisation for the ReLU family, Glorot for sigmoid and tanh, as in lesson 8),
@@ -129,6 +135,8 @@ def summary(values, percent=True):
 # %% [markdown]
 # ## Activations compared
 #
+# *Time: about 6 min (reading 4 min + exercises 2 min).*
+#
 # Sigmoid, tanh, ReLU and pReLU in the same network, 5 seeds each:
 
 # %%
@@ -149,6 +157,18 @@ ax.set_ylabel("training loss (log scale)")
 ax.set_title("Training curves by activation: median and range over 5 seeds")
 ax.legend(loc="lower left")
 plt.show()
+
+# %% [markdown]
+# **Think! (2 min).** Which activation's training loss falls slowest, and how far above the others
+# does it end after 20 epochs? Which earlier lessons explain it?
+
+# %% [markdown]
+# ### BEGIN SOLUTION (1 point)
+# The sigmoid's: it stays near 2.3 (the chance level, $\ln 10$) for the first few epochs and ends
+# at a median of 0.184, against 0.009 for tanh, 0.003 for ReLU and 0.007 for pReLU, 20 to 60 times
+# higher, with a narrow band (every seed). Lessons 3 and 8: the sigmoid's slope is at most
+# $\tfrac14$, so its gradients shrink through the layers and training is slow.
+# ### END SOLUTION
 
 # %% [markdown]
 # On the same budget sigmoid ends with a much higher training loss than the other three, on every
@@ -177,8 +197,18 @@ final_alphas = np.array([alphas[-1] for _, _, alphas in by_activation["pReLU"]])
 print("alpha after training (rows: seeds; columns: hidden layers 1 and 2):")
 print(final_alphas)
 
+# %% [markdown] tags=["teacher-note"]
+# **Teacher note.** Where students get stuck: $\alpha$ ends above 1 in hidden layer 1 for four of
+# the five seeds (up to 2.367, printed above), and students expect a "leaky" slope between 0 and 1.
+# Nothing in `nl.PReLU` keeps $\alpha$ in $[0, 1]$: the unit is then steeper for negative inputs
+# than for positive ones, still nonlinear. Note also that seed 4 does the opposite (0.097 in layer
+# 1, 1.624 in layer 2): a good extension question is whether a learned $\alpha$ can be read as a
+# property of the data when it changes so much with the seed.
+
 # %% [markdown]
 # ## Regularisers compared
+#
+# *Time: about 7 min (reading 4 min + exercises 3 min).*
 #
 # With the ReLU network, one regulariser at a time, on the same budget of 20 epochs: none, weight
 # decay ($10^{-3}$), dropout ($p = 0.2$ after each hidden layer), early stopping (patience 3,
@@ -229,6 +259,21 @@ ax.legend(loc="lower left")
 plt.show()
 
 # %% [markdown]
+# **Think! (3 min).** Most of the dropout and early-stopping dots lie below the grey band, yet the
+# printed verdict for both is "within the spread". Is that what the rule says? What would you need
+# before claiming that dropout hurts here?
+
+# %% [markdown]
+# ### BEGIN SOLUTION (1 point)
+# Yes. The rule calls a setting worse only if its best seed is below the worst seed of "none"
+# (97.5%). Dropout's best seed is 97.5%, level with that worst seed (its other four are below the
+# band), and early stopping's best seed, 97.8%, is inside the band. To claim that dropout hurts on
+# this budget one would need more seeds (or a stricter comparison, such as the same seed with and
+# without dropout), and the claim would hold only for this network, this dropout rate and 20
+# epochs.
+# ### END SOLUTION
+
+# %% [markdown]
 # The verdicts printed above are the honest summary. On these clean digits, with this network
 # and 20 epochs, there is little over-fitting to fight, so a regulariser can only help a little,
 # and one that slows training down (dropout, in particular) can cost accuracy on a short budget.
@@ -236,6 +281,8 @@ plt.show()
 # and 7), and each needs its strength tuned on the validation set.
 #
 # ## The final model, and the one look at the test set
+#
+# *Time: about 6 min (reading 4 min + exercises 2 min).*
 #
 # We choose the setting with the best median validation accuracy among all those above (not the
 # best single seed: that would be choosing noise), and measure its 5 networks on the test set,
@@ -270,6 +317,17 @@ ax.set_ylabel("true digit")
 ax.set_title(f"Confusion matrix on the test set\n({chosen}, seed 0)")
 plt.show()
 
+# %% [markdown]
+# **Think! (2 min).** Read the matrix: which true digit is misclassified most often, and as what?
+# How many test images are wrong in total?
+
+# %% [markdown]
+# ### BEGIN SOLUTION (1 point)
+# The 8: 3 of its 41 test images are wrong, taken for a 1, a 2 and a 5. The 3 is wrong twice (as a
+# 5 and as a 9); the 2, 4, 6, 7 and 9 once each (as 1, 8, 1, 4 and 0); the 0, 1 and 5 never. In
+# total 10 of the 359 test images are off the diagonal (printed under the next figure).
+# ### END SOLUTION
+
 # %%
 wrong = np.flatnonzero(predicted != y_test)
 print(f"{len(wrong)} of {len(y_test)} test images misclassified")
@@ -289,6 +347,9 @@ plt.show()
 # for a person.
 #
 # ## The final table
+#
+# *Time: about 1 min of reading.*
+#
 
 # %%
 print(f"{'setting':<28}{'validation accuracy (5 seeds)':>32}{'test accuracy':>26}")
@@ -296,11 +357,20 @@ for name, runs in candidates.items():
     test = summary(test_accuracy) if name == chosen else "not measured"
     print(f"{name:<28}{summary(val_accuracies(runs)):>32}{test:>26}")
 
+# %% [markdown] tags=["teacher-note"]
+# **Teacher note.** A good discussion for a lab: tanh and ReLU tie on the median validation
+# accuracy (both 98.1%, 353 of the 360 images), and `max` keeps the first of equal candidates,
+# tanh. Ask students whether that choice means anything (no: a tie broken by the order of a
+# dictionary), and what they would do instead (choose by a second criterion stated in advance, such
+# as the worst seed, or report both). Then ask why only one row has a test accuracy.
+
 # %% [markdown]
 # Only the chosen setting has a test accuracy: measuring the others on test and then picking the
 # best would turn the test set into a second validation set.
 #
 # ## Summary
+#
+# *Time: about 1 min of reading.*
 #
 # - Three splits, three jobs: training fits the weights, validation chooses between settings,
 #   test measures the final choice once.
@@ -311,7 +381,9 @@ for name, runs in candidates.items():
 #
 # ## Exercises
 #
-# **Exercise 1 (code).** Write `my_confusion_matrix(y_true, y_pred, classes)`: an integer array of
+# *Time: about 26 min (reading 1 min + exercises 25 min).*
+#
+# **Exercise 1 (code, 10 min).** Write `my_confusion_matrix(y_true, y_pred, classes)`: an integer array of
 # shape `(classes, classes)` whose entry `[i, j]` counts the images of true class `i` predicted
 # as class `j`.
 
@@ -331,7 +403,7 @@ assert np.array_equal(my_confusion_matrix(y_test, predicted, 10), confusion)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 2 (code).** From a confusion matrix, compute each class's **recall**: the fraction
+# **Exercise 2 (code, 10 min).** From a confusion matrix, compute each class's **recall**: the fraction
 # of the images of that class that were recognised, `my_recall(confusion)` of shape
 # `(classes,)`. (Then try `np.argmin(my_recall(confusion))`: which digit does the chosen network
 # recognise worst?)
@@ -349,7 +421,7 @@ assert np.allclose(my_recall(confusion) * confusion.sum(axis=1), np.diag(confusi
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 3 (short answer).** A classmate tries 40 settings, measures each on the test set and
+# **Exercise 3 (short answer, 5 min).** A classmate tries 40 settings, measures each on the test set and
 # reports the best test accuracy. Why is that number too optimistic, and what should she have
 # done?
 

@@ -16,6 +16,8 @@
 # %% [markdown]
 # # Lesson 11: The playground
 #
+# *Time: about 38 min (reading 11 min + exercises 27 min).*
+#
 # **Learning goals.** After this lesson you can
 # - train a small network live and read what each hidden unit has learned from its heatmap,
 # - choose input features that make a problem easy, even for a network without hidden layers,
@@ -47,6 +49,8 @@ from nnlesson.widgets import playground
 # %% [markdown]
 # ## The picture
 #
+# *Time: about 1 min of reading.*
+#
 # Left, the network: the input features, one small heatmap per hidden unit (blue where the unit is
 # positive, vermillion where it is negative, for every point of the square), and the links, drawn
 # thicker for larger weights, blue for positive and vermillion for negative ones. Right, the
@@ -75,8 +79,17 @@ print({key: pg.state[key] for key in ("dataset", "hidden", "activations", "learn
                                       "seed", "epoch")})
 
 
+# %% [markdown] tags=["teacher-note"]
+# **Teacher note.** Where students get stuck: reading the unit heatmaps. Each one is a unit's
+# output over the whole square of inputs, not a picture of the data. Point at a unit of the first
+# layer and ask what shape its boundary between blue and vermillion must have: a tanh of a weighted
+# sum of $x_1$ and $x_2$ is constant along straight lines, so every first-layer heatmap is a set of
+# parallel stripes, and only the later layers can combine them into curves.
+
 # %% [markdown]
 # ## Experiment 1: a linear network with the right features
+#
+# *Time: about 4 min (reading 2 min + exercises 2 min).*
 #
 # A network without hidden layers draws a straight boundary in its input features. On the circle
 # a straight line in $(x_1, x_2)$ cannot separate the inner disc from the ring. But the boundary
@@ -96,6 +109,20 @@ print(f"no hidden layer, inputs x1^2, x2^2: test accuracy {squared:.0%}")
 display(squares)
 
 # %% [markdown]
+# **Think! (2 min).** Both input heatmaps are stripes, yet the output is a disc. How does a network
+# without a single hidden unit draw a circle? What do the two links (their colour and thickness)
+# tell you?
+
+# %% [markdown]
+# ### BEGIN SOLUTION (1 point)
+# Its output depends on one weighted sum of the two features, $w_1 x_1^2 + w_2 x_2^2 + b$. The two
+# links have the same colour (the same sign) and about the same thickness (about the same size), so
+# the sum is close to a multiple of $x_1^2 + x_2^2$, the squared distance from the centre, and a
+# threshold on it is a circle. The test accuracy is 100%, and the training and test losses are the
+# same (0.063).
+# ### END SOLUTION
+
+# %% [markdown]
 # With $x_1, x_2$ the linear network is no better than a coin flip; with the squares it separates
 # the circle perfectly, without a single hidden unit. Choosing features is a way of putting what
 # you know about a problem into the model.
@@ -106,6 +133,8 @@ display(squares)
 
 # %% [markdown]
 # ## Experiment 2: the smallest network that separates the spiral
+#
+# *Time: about 2 min of reading.*
 #
 # The spiral is Playground's hardest data set. We give the network all seven features and
 # compare a few sizes after 150 epochs with momentum 0.9.
@@ -132,6 +161,8 @@ display(pg)
 
 # %% [markdown]
 # ## Experiment 3: what dropout does to the boundary
+#
+# *Time: about 6 min (reading 3 min + exercises 3 min).*
 #
 # Few training points (20 % of 500) from two overlapping Gaussian clusters, and a network much
 # larger than the problem needs: it can draw a boundary around single noisy points. We train it
@@ -160,6 +191,23 @@ display(runs[0.0])
 display(runs[0.5])
 
 # %% [markdown]
+# **Think! (3 min).** Compare this picture (dropout 0.5) with the one above it (no dropout). How do
+# the two boundaries differ? Which run has the lower test loss, and what do both loss curves do
+# after the first 25 epochs or so?
+
+# %% [markdown]
+# ### BEGIN SOLUTION (1 point)
+# Without dropout the boundary bends around single training points (a blue tongue reaches into the
+# orange side below the centre and a thin orange strip cuts into the blue one) and the network is
+# unsure on only 11% of the square; its training loss is 0.070. With dropout the boundary is an
+# almost straight diagonal with a wider pale band (unsure on 25%) and a higher training loss
+# (0.144). The smoother boundary did not win on test loss in this run: 0.585 with dropout against
+# 0.494 without. In both runs the dashed test-loss curve climbs after its early minimum while the
+# training loss stays low: both networks over-fit these 100 training points, and one run cannot
+# tell which of the two generalises better.
+# ### END SOLUTION
+
+# %% [markdown]
 # Without dropout the network is sure of itself almost everywhere, and it bends its boundary
 # around single training points: the training loss is low. With dropout each step trains a random
 # half of the units, so no unit can rely on another one to fix a single point: the training loss
@@ -174,6 +222,8 @@ display(runs[0.5])
 # %% [markdown]
 # ## Experiment 4: a learning rate of 3
 #
+# *Time: about 3 min (reading 1 min + exercises 2 min).*
+#
 # Back to the circle with Playground's default network, now with a learning rate 100 times
 # larger than the default. We count the epochs in which the training loss went *up*.
 
@@ -184,6 +234,21 @@ for lr in (0.03, 3):
     print(f"learning rate {lr:4}: the training loss rose in {rises:2} of 100 epochs, "
           f"test accuracy {pg.accuracy()[1]:.0%}")
 display(pg)
+
+# %% [markdown]
+# **Think! (2 min).** The loss curve of the learning-rate-3 run goes off the top of the plot for
+# about the first 20 epochs, then drops to about 0. What happened in those epochs? What do the
+# hidden units' heatmaps and the odd shape of the boundary suggest about the units?
+
+# %% [markdown]
+# ### BEGIN SOLUTION (1 point)
+# The steps were so large that the loss jumped up and down (it rose in 7 of the 100 epochs,
+# printed) before the network landed on a
+# solution with training loss 0.000. Most hidden units' heatmaps are two flat colours with a sharp
+# edge: saturated tanh units, each almost a step function. The boundary is built from their
+# straight edges: a polygon around the inner disc, with a tail down to the bottom edge where there
+# are no points to constrain it. The test loss stays at 0.173 and the test accuracy is 98%.
+# ### END SOLUTION
 
 # %% [markdown]
 # At 0.03 the loss went down in every epoch here. At 3 the steps overshoot: the loss jumps up and
@@ -199,6 +264,8 @@ display(pg)
 # %% [markdown]
 # ## For teachers: a focused exercise
 #
+# *Time: about 1 min of reading.*
+#
 # `hide=[...]` hides controls, so an exercise shows only what matters. Here the students may only
 # choose the features; the network has no hidden layer. `pg.state` (a plain dict) records the
 # answer a student found, and `playground(**state)` shows it again.
@@ -209,8 +276,17 @@ exercise = playground(dataset="xor", hidden=[],
                             "units", "activations", "dropout", "init", "init_scale"])
 display(exercise)
 
+# %% [markdown] tags=["teacher-note"]
+# **Teacher note.** The focused exercise above asks the question of exercise 2 of this lesson
+# (which feature makes xor separable without hidden layers). If you use it in a lab, do it before
+# students read the exercises, and ask them to hand in their `exercise.state` with the answer:
+# `playground(**state)` shows every student's solution again, so you can discuss two or three on
+# the projector.
+
 # %% [markdown]
 # ## Summary
+#
+# *Time: about 1 min of reading.*
 #
 # - A network's hidden units each draw a simple shape; later layers combine them.
 # - The right input features can make a hard problem linear.
@@ -221,10 +297,12 @@ display(exercise)
 # %% [markdown]
 # ## Exercises
 #
+# *Time: about 21 min (reading 1 min + exercises 20 min).*
+#
 # The code exercise ends with a check: run the cell and it tells you at once whether your function
 # is right and, if not, what is wrong with it.
 #
-# **Exercise 1 (code).** A playground without hidden layers is one `Linear` layer on the features:
+# **Exercise 1 (code, 10 min).** A playground without hidden layers is one `Linear` layer on the features:
 # for the feature matrix `F` (one row per point, one column per feature, e.g. $x_1^2/36$ and
 # $x_2^2/36$) it computes the logits $z = F W^T + b$, one row per point. Write
 # `my_logits(F, W, b)`. (With it you could recompute `squares.predict(...)` from
@@ -243,7 +321,7 @@ assert checks.check_linear_forward(my_logits, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 2 (short answer).** Which single input feature makes the xor data separable by a
+# **Exercise 2 (short answer, 5 min).** Which single input feature makes the xor data separable by a
 # network without hidden layers, and why?
 
 # %% [markdown]
@@ -254,7 +332,7 @@ assert checks.check_linear_forward(my_logits, quiet=True)
 # ### END SOLUTION
 
 # %% [markdown]
-# **Exercise 3 (short answer).** Reset gives the same weights bit for bit, and pressing play again
+# **Exercise 3 (short answer, 5 min).** Reset gives the same weights bit for bit, and pressing play again
 # gives the same run, epoch after epoch. Which random choices, besides the initial weights, must
 # come from the seed for that to hold?
 

@@ -440,7 +440,7 @@ def test_command_line_reports_checks_and_refuses_the_source_folder(tmp_path):
     done = subprocess.run(cmd + [str(NOTEBOOKS), str(tmp_path / "out")], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("wrote ") == len(LESSONS)
-    assert "01_fully_connected.ipynb: 4 solution(s) cleared, 4 hidden test(s) removed" in done.stdout
+    assert "01_fully_connected.ipynb: 7 solution(s) cleared, 4 hidden test(s) removed" in done.stdout
     refused = subprocess.run(cmd + [str(NOTEBOOKS), str(NOTEBOOKS / ".")], capture_output=True, text=True)
     assert refused.returncode == 2
     assert "refusing to write into the source folder" in refused.stderr
@@ -494,7 +494,7 @@ def test_nbgrader_version_overwrites_only_its_own_output(tmp_path):
     assign(NOTEBOOKS, out, nbgrader=True, **QUIET)
     assign(NOTEBOOKS, out, nbgrader=True, **QUIET)  # again: our own stamped files
     assert {p.name: p.read_bytes() for p in out.iterdir()} == files
-    assert any("4 point(s) (2 autograded, 2 graded by hand)" in line for line in report)
+    assert any("5 point(s) (2 autograded, 3 graded by hand)" in line for line in report)
 
 
 def test_nbgrader_version_never_reuses_a_grade_id_the_teacher_set(tmp_path):

@@ -1,0 +1,792 @@
+"""Instant checks and helpers for assignment 1, an MLP from scratch
+(``notebooks/assignments/A1_mlp_from_scratch.ipynb``).
+
+Each ``check_*`` runs a student's function on seeded cases, compares it with a reference written
+here, and prints one line: that it is correct, or the first failing case and what is wrong (shape,
+sign, scale, a known mistake by name, nan or inf, a loop too slow). ``quiet=True`` prints nothing
+and returns True or False (the hidden tests assert it). A function that still raises
+NotImplementedError gets "not implemented yet".
+
+The helpers at the end (:func:`gradient_check_report`, :func:`run_training`,
+:func:`plot_learning_curves`) run the student's code for the later parts of the notebook; they
+print "not implemented yet" instead of raising, so that the student version runs top to bottom.
+"""
+
+import copy
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import FAIL, PASS, TookTooLong, _say, call_with_time_limit, diagnose
+
+SPEED_LIMIT = 1.0  # seconds for the large "speed" cases: numpy needs milliseconds, loops seconds
+TRAIN_BUDGET = 10  # seconds for train_mlp with its default settings (about 0.05 s vectorised)
+GRAD_TOL = 1e-7  # a correct float64 layer's relative error is far below this
+GOAL = 0.95  # the validation accuracy train_mlp must reach on the digits
+SPLIT_SEED = 0  # nl.train_val_split(X, y, val_fraction=0.2, rng=SPLIT_SEED), as in the notebook
+
+
+@dataclass
+class Case:
+    """One seeded case: ``fn(*args)`` should give ``expected`` (a tuple, one per output).
+
+    ``mistakes``: ``(output index, test(got) -> bool, hint)``; when that output is wrong and the
+    test recognises it, the hint (a typical mistake, by name) follows the diagnosis.
+    ``nonfinite``: the hint for a nan or inf in the answer. ``seconds``: a time limit of its own
+    (the speed cases), ``slow``: what to say when it runs out. ``raised``: a hint added when the
+    function raises an error (a numpy shape error, most often).
+    """
+
+    label: str
+    args: tuple
+    expected: tuple
+    mistakes: tuple = ()
+    nonfinite: str = ""
+    seconds: float | None = None
+    slow: str = ""
+    raised: str = ""
+
+
+def _name(fn):
+    return getattr(fn, "__name__", "your function")
+
+
+def _functions(who, *fns):
+    """TypeError unless every argument is a function: the student passes the function itself."""
+    for fn in fns:
+        if not callable(fn):
+            raise TypeError(f"{who} expected your function itself, e.g. "
+                            f"{who}(my_function) without calling it, got {type(fn).__name__}")
+
+
+def _not_implemented(name, raiser=None):
+    """The verdict for a NotImplementedError raised by ``raiser`` inside the function ``name``."""
+    if raiser and raiser != name and not raiser.startswith("<"):
+        return False, (f"{name} calls {raiser}, which is not implemented yet: finish {raiser} "
+                       f"first (its check is above).")
+    return False, (f"{name} is not implemented yet: replace `raise NotImplementedError()` with "
+                   f"your code.")
+
+
+def _call(fn, args, label, *, seconds=None, slow="", copy_args=True, name=None):
+    """``(result, None)``, or ``(None, (False, message))`` when the call did not return.
+
+    The arguments are copied (an in-place change cannot spoil later cases) unless ``copy_args``
+    is False: for a function whose job is to change them in place. ``name``: the student's
+    function's, when ``fn`` wraps it.
+    """
+    name = name or _name(fn)
+    limit = SPEED_LIMIT if seconds == "speed" else seconds
+    try:
+        # nan and inf are diagnosed from the answer, in words; numpy's warnings would only add noise
+        with np.errstate(all="ignore"):
+            args = copy.deepcopy(args) if copy_args else args
+            return call_with_time_limit(fn, args, limit), None
+    except TookTooLong:
+        from . import TIME_LIMIT
+
+        limit = TIME_LIMIT if limit is None else limit
+        return None, (False, f"{name} took longer than {limit:g} s for {label}: "
+                             f"{slow or 'is there an infinite loop?'}")
+    except NotImplementedError as error:
+        return None, _not_implemented(name, _raiser(error))
+    except Exception as error:  # noqa: BLE001 - any error is the student's to see, briefly
+        return None, (False, f"{name} raised {type(error).__name__} for {label}: {error}")
+
+
+def _raiser(error):
+    """The name of the student's function that raised ``error`` (the last frame of its
+    traceback), or None when a library raised it."""
+    tb = error.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None or str(tb.tb_frame.f_globals.get("__name__")).startswith(("numpy", "nnlesson")):
+        return None
+    return tb.tb_frame.f_code.co_name
+
+
+def _nonfinite(got):
+    try:
+        values = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return not np.all(np.isfinite(values))
+
+
+def _problem(case, index, expected, got):
+    """What is wrong with output ``index`` of a case, hint included; None if nothing."""
+    if got is not None and _nonfinite(got) and np.all(np.isfinite(expected)):
+        return "contains nan or inf" + (f": {case.nonfinite}" if case.nonfinite else "")
+    problem = diagnose(expected, got)
+    if problem is None:
+        return None
+    if problem.endswith("times the right value everywhere: check the scaling"):
+        if not np.any(got):
+            problem = "is zero everywhere"
+        elif np.ndim(expected) == 0:
+            problem = problem.replace(" everywhere: check the scaling", "")
+    for which, test, hint in case.mistakes:
+        if which == index:
+            try:
+                recognised = bool(test(got))
+            except Exception:  # noqa: BLE001 - a test that cannot apply recognises nothing
+                recognised = False
+            if recognised:
+                return f"{problem}. {hint}"
+    return problem
+
+
+def _verdict(fn, cases, outputs):
+    """(ok, message) for ``fn`` on ``cases``; ``outputs`` names what it returns."""
+    name = _name(fn)
+    for case in cases:
+        got, failed = _call(fn, case.args, case.label, seconds=case.seconds, slow=case.slow)
+        if failed:
+            raised = " raised " in failed[1] and case.raised
+            return (False, f"{failed[1]} ({case.raised})") if raised else failed
+        if len(outputs) == 1:
+            got = (got,)
+        elif not isinstance(got, (tuple, list)) or len(got) != len(outputs):
+            return False, (f"{name} should return a tuple ({', '.join(outputs)}), got "
+                           f"{type(got).__name__}" + (f" of length {len(got)}"
+                                                      if isinstance(got, (tuple, list)) else ""))
+        for index, (output, expected, g) in enumerate(zip(outputs, case.expected, got)):
+            problem = _problem(case, index, expected, g)
+            if problem:
+                return False, f"{name}, {case.label}: {output} {problem}"
+    labels = "; ".join(case.label for case in cases)
+    return True, f"{name} is correct on all {len(cases)} cases ({labels})."
+
+
+def _close(a, b):
+    try:
+        return np.shape(a) == np.shape(b) and np.allclose(a, b, rtol=1e-6, atol=1e-9)
+    except TypeError:
+        return False
+
+
+def _rng(seed):
+    return np.random.default_rng(seed)
+
+
+# == Part 1: the linear layer ===================================================================
+SLOW_LINEAR = ("numpy does this in milliseconds: replace Python loops over the elements with one "
+               "matrix product (@)")
+
+
+def _linear_data(batch, n_in, n_out, seed):
+    r = _rng(seed)
+    return (r.normal(size=(batch, n_in)), r.normal(size=(n_out, n_in)), r.normal(size=n_out),
+            r.normal(size=(batch, n_out)))
+
+
+def check_linear_forward(fn, *, quiet=False):
+    """``fn(x, W, b)``: ``x @ W.T + b`` for x of shape (batch, in), W (out, in), b (out,)."""
+    _functions("a1.check_linear_forward", fn)
+    cases = []
+    for label, sizes, seed, seconds in [("a batch of 5, 3 -> 4", (5, 3, 4), 0, None),
+                                        ("a batch of 1, 3 -> 2", (1, 3, 2), 1, None),
+                                        ("a square layer, 4 -> 4", (6, 4, 4), 2, None),
+                                        ("a batch of 2000, 100 -> 100 (speed)", (2000, 100, 100),
+                                         3, "speed")]:
+        x, W, b, _ = _linear_data(*sizes, seed)
+        cases.append(Case(label, (x, W, b), (x @ W.T + b,), mistakes=(
+            (0, lambda got, x=x, W=W: _close(got, x @ W.T), "It equals x @ W.T: add the bias b"),
+            (0, lambda got, x=x, W=W, b=b: _close(got, x @ W + b),
+             "It equals x @ W + b: W has shape (out, in), so the product is x @ W.T"),
+        ), seconds=seconds, slow=SLOW_LINEAR if seconds else "",
+            raised="line up the shapes: x is (N, in), W is (out, in), y must be (N, out)"))
+    return _say(_verdict(fn, cases, ["the output"]), quiet)
+
+
+def check_linear_backward(fn, *, quiet=False):
+    """``fn(x, W, dout) -> (dx, dW, db)``: the gradients of ``y = x @ W.T + b``."""
+    _functions("a1.check_linear_backward", fn)
+    cases = []
+    for label, sizes, seed, seconds in [("a batch of 6, 3 -> 4", (6, 3, 4), 0, None),
+                                        ("a batch of 1, 4 -> 2", (1, 4, 2), 1, None),
+                                        ("a square layer, 5 -> 5", (3, 5, 5), 2, None),
+                                        ("a batch of 2000, 100 -> 100 (speed)", (2000, 100, 100),
+                                         3, "speed")]:
+        x, W, _, dout = _linear_data(*sizes, seed)
+        cases.append(Case(label, (x, W, dout), (dout @ W, dout.T @ x, dout.sum(axis=0)), mistakes=(
+            (0, lambda got, W=W, d=dout: _close(got, d @ W.T),
+             "It equals dout @ W.T, whose shape is right only because this layer is square: "
+             "dout is (N, out), W is (out, in), dx must be (N, in)"),
+            (1, lambda got, x=x, d=dout: _close(got, x.T @ d),
+             "dW must have W's shape (out, in), not (in, out)"),
+            (1, lambda got, x=x, d=dout: len(x) > 1 and _close(got, d.T @ x / len(x)),
+             "Do not divide by the batch size here: the loss's gradient dout already holds "
+             "the 1/N of the mean"),
+            (2, lambda got: got is None or not np.any(got),
+             "b gets a gradient too: b_j is added to output j of every example"),
+            (2, lambda got, d=dout: np.shape(got) == d.shape,
+             "b is shared by every example of the batch, so its gradient adds up over the batch"),
+            (2, lambda got, d=dout: len(d) > 1 and _close(got, d.mean(axis=0)),
+             "db is the sum of dout over the batch, not its mean"),
+        ), seconds=seconds, slow=SLOW_LINEAR if seconds else "",
+            raised="line up the shapes: x is (N, in), W is (out, in), dout is (N, out)"))
+    return _say(_verdict(fn, cases, ["dx", "dW", "db"]), quiet)
+
+
+# == Part 2: ReLU ===============================================================================
+def _relu_inputs():
+    r = _rng(0)
+    return [("mixed signs", r.normal(size=(4, 5))),
+            ("all negative", -np.abs(r.normal(size=(2, 3)))),
+            ("exact zeros (the kink: output 0, gradient 0)", np.array([[0.0, 1.0, -1.0, 0.0]]))]
+
+
+def check_relu(forward, backward, *, quiet=False):
+    """``forward(x) -> max(x, 0)`` and ``backward(x, dout) -> dx`` (dout where x > 0, else 0)."""
+    _functions("a1.check_relu", forward, backward)
+    r = _rng(1)
+    forward_cases, backward_cases = [], []
+    for label, x in _relu_inputs():
+        dout = r.normal(size=x.shape)
+        forward_cases.append(Case(label, (x,), (np.maximum(x, 0),), mistakes=(
+            (0, lambda got, x=x: _close(got, (x > 0).astype(float)),
+             "That is the mask x > 0; the output is x itself where x > 0"),
+        )))
+        backward_cases.append(Case(label, (x, dout), (dout * (x > 0),), mistakes=(
+            (0, lambda got, x=x: _close(got, (x > 0).astype(float)),
+             "That is ReLU's derivative alone: multiply it by dout (the chain rule)"),
+            (0, lambda got, x=x, d=dout: _close(got, d * (x >= 0)),
+             "At x = 0 the gradient is 0 (the convention of nnlesson and PyTorch): use x > 0"),
+            (0, lambda got, x=x, d=dout: _close(got, np.maximum(d, 0)),
+             "The mask comes from the input x, not from dout"),
+        )))
+    verdict = _verdict(forward, forward_cases, ["the output"])
+    if verdict[0]:
+        verdict = _verdict(backward, backward_cases, ["dx"])
+    if verdict[0]:
+        verdict = True, (f"{_name(forward)} and {_name(backward)} are correct on all "
+                         f"{len(forward_cases)} cases.")
+    return _say(verdict, quiet)
+
+
+# == Part 3: softmax cross-entropy ==============================================================
+def _log_softmax(z):
+    shifted = z - z.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def _cross_entropy(z, y):
+    n = len(y)
+    logp = _log_softmax(z)
+    dz = np.exp(logp)
+    dz[np.arange(n), y] -= 1
+    return -logp[np.arange(n), y].mean(), dz / n
+
+
+OVERFLOW = ("np.exp overflows for logits near 1000: subtract each row's maximum before np.exp "
+            "(it changes nothing mathematically)")
+LOG_OF_ZERO = ("the probability of the true class underflows to 0 and log(0) = -inf: compute "
+               "the log-probabilities directly, log p = s - log(sum(exp(s))) with s = z - max(z)")
+
+
+def check_softmax_cross_entropy(fn, *, quiet=False):
+    """``fn(logits, labels) -> (loss, dlogits)``: the mean cross-entropy of softmax(logits) and its
+    gradient, for logits of shape (N, C) and integer labels of shape (N,)."""
+    _functions("a1.check_softmax_cross_entropy", fn)
+    cases = []
+    specs = [("a batch of 4, 3 classes", 0, None), ("a batch of 1, 5 classes", 1, None),
+             ("a batch of 6, 10 classes", 2, None),
+             ("logits near 1000", 3, OVERFLOW),
+             ("a confident wrong answer (the true class 1000 below the best)", 4, LOG_OF_ZERO)]
+    for label, seed, nonfinite in specs:
+        r = _rng(seed)
+        if seed == 3:
+            z, y = 1000 + r.normal(size=(3, 4)), r.integers(0, 4, size=3)
+        elif seed == 4:
+            z, y = np.array([[1000.0, 0.0, 0.0], [0.5, 2.0, -1.0]]), np.array([1, 1])
+        else:
+            n, c = [(4, 3), (1, 5), (6, 10)][seed]
+            z, y = r.normal(0, 2, size=(n, c)), r.integers(0, c, size=n)
+        loss, dz = _cross_entropy(z, y)
+        n = len(y)
+        probs = np.exp(_log_softmax(z))
+        cases.append(Case(label, (z, y), (loss, dz), nonfinite=nonfinite, mistakes=(
+            (0, lambda got, loss=loss, n=n: n > 1 and _close(got, n * loss),
+             "That is the sum over the batch: the loss is the mean"),
+            (0, lambda got, n=n: np.shape(got) == (n,),
+             "The loss is one number, the mean over the batch, not one per example"),
+            (1, lambda got, dz=dz, n=n: n > 1 and _close(got, n * dz),
+             "Divide the gradient by the batch size N: the loss is a mean"),
+            (1, lambda got, p=probs, n=n: _close(got, p / n) or _close(got, p),
+             "Subtract 1 at each row's true class: dlogits = (softmax - onehot) / N"),
+        )))
+    return _say(_verdict(fn, cases, ["the loss", "dlogits"]), quiet)
+
+
+# == Part 4: the gradient check =================================================================
+def _rel_error(a, b):
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return np.max(np.abs(a - b)) / max(np.max(np.abs(a)), np.max(np.abs(b)), 1e-8)
+
+
+def check_rel_error(fn, *, quiet=False):
+    """``fn(a, b)``: ``max|a - b| / max(max|a|, max|b|, 1e-8)``, one number."""
+    _functions("a1.check_rel_error", fn)
+    r = _rng(0)
+    g = r.normal(size=(3, 4))
+    pairs = [("two close arrays", g, g + 1e-6 * r.normal(size=g.shape)),
+             ("b twice a", g, 2 * g),
+             ("opposite signs", g, -g),
+             ("different sizes (b larger): divide by the larger", np.array([1.0, 2.0]),
+              np.array([1.0, 4.0])),
+             ("a tiny entry next to a large one", np.array([1e-12, 1.0]), np.array([2e-12, 1.0])),
+             ("two arrays of zeros (no division by zero)", np.zeros(3), np.zeros(3))]
+    cases = []
+    for label, a, b in pairs:
+        cases.append(Case(label, (a, b), (_rel_error(a, b),), mistakes=(
+            (0, lambda got, a=a, b=b: _close(got, np.max(np.abs(a - b) / np.maximum(
+                np.maximum(np.abs(a), np.abs(b)), 1e-8))),
+             "Dividing element by element makes the round-off of a near-zero entry look huge: "
+             "divide by the largest magnitude in either array"),
+            (0, lambda got, a=a, b=b: _close(got, np.max(np.abs(a - b)) / np.max(np.abs(a))),
+             "Divide by the larger of max|a| and max|b|, so that rel_error(a, b) = "
+             "rel_error(b, a)"),
+            (0, lambda got, a=a, b=b: np.ndim(got) > 0,
+             "The relative error is one number: take the max over all elements"),
+        ), nonfinite="two zero arrays must give 0: keep the 1e-8 floor in the denominator"))
+    return _say(_verdict(fn, cases, ["the relative error"]), quiet)
+
+
+def _block(x, W, b):
+    """A Linear -> ReLU block and its exact gradients for a given dout."""
+    return np.maximum(x @ W.T + b, 0)
+
+
+def check_gradient_errors(fn, *, quiet=False):
+    """``fn(forward, x, W, b, dout, grads) -> (err_x, err_W, err_b)``: the relative errors between
+    ``grads = (dx, dW, db)`` and the numerical gradients of ``sum(forward(x, W, b) * dout)``."""
+    _functions("a1.check_gradient_errors", fn)
+    from ..gradcheck import numerical_gradient
+
+    name = _name(fn)
+
+    def linear(x, W, b):
+        return x @ W.T + b
+
+    cases = []
+    for label, forward, seed, wrong in [
+        ("a correct linear layer", linear, 0, None),
+        ("a correct Linear -> ReLU block", _block, 1, None),
+        ("a linear layer whose dW is twice the right value", linear, 2, "dW"),
+        ("a linear layer that forgot db (zeros)", linear, 3, "db"),
+        ("a linear layer with dx of the wrong sign", linear, 4, "dx"),
+    ]:
+        r = _rng(seed)
+        x, W, b = r.normal(size=(4, 3)), r.normal(size=(2, 3)), r.normal(size=2)
+        dout = r.normal(size=(4, 2))
+        # the right gradients, numerically (exact for a linear layer up to round-off)
+        arrays = [x.copy(), W.copy(), b.copy()]
+
+        def loss(_, forward=forward, arrays=arrays, dout=dout):
+            return float(np.sum(forward(*arrays) * dout))
+
+        right = [numerical_gradient(loss, a) for a in arrays]
+        grads = [g.copy() for g in right]
+        if wrong == "dW":
+            grads[1] = 2 * right[1]
+        elif wrong == "db":
+            grads[2] = np.zeros_like(right[2])
+        elif wrong == "dx":
+            grads[0] = -right[0]
+        cases.append((label, (forward, x, W, b, dout, tuple(grads)),
+                      [_rel_error(g, n) for g, n in zip(grads, right)]))
+
+    for label, args, expected in cases:
+        got, failed = _call(fn, args, label)
+        if failed:
+            return _say(failed, quiet)
+        if not isinstance(got, (tuple, list)) or len(got) != 3:
+            length = f" of length {len(got)}" if isinstance(got, (tuple, list)) else ""
+            return _say((False, f"{name} should return a tuple (err_x, err_W, err_b), got "
+                                f"{type(got).__name__}{length}"), quiet)
+        for which, e, g in zip(["dx", "dW", "db"], expected, got):
+            if np.ndim(g) != 0 or np.asarray(g).dtype.kind not in "biuf":
+                return _say((False, f"{name}, {label}: the error for {which} should be one "
+                                    f"number, got {np.shape(g) or type(g).__name__}"), quiet)
+            g = float(g)
+            if e < GRAD_TOL and not g < GRAD_TOL:
+                hint = ("is the loss sum(forward(x, W, b) * dout)? And does "
+                        "numerical_gradient nudge the very arrays forward reads (x, W, b, not "
+                        "copies)?") if g == g else "it is nan"
+                return _say((False, f"{name}, {label}: the gradients are right, so the error "
+                                    f"for {which} should be below {GRAD_TOL:g}, got {g:.3g}: "
+                                    f"{hint}"), quiet)
+            if e >= GRAD_TOL and not abs(g - e) <= 1e-6 * max(1.0, e):
+                hint = ("compare with grads, the gradients you were given"
+                        if g < GRAD_TOL else "use your rel_error")
+                return _say((False, f"{name}, {label}: the error for {which} should be "
+                                    f"{e:.3g}, got {g:.3g}: {hint}"), quiet)
+    labels = "; ".join(label for label, _, _ in cases)
+    return _say((True, f"{name} is correct on all {len(cases)} cases ({labels})."), quiet)
+
+
+# == Part 5: mini-batch SGD with momentum =======================================================
+def _indexed_data(n):
+    """X whose row i is (i, -i) and y = i, so a batch shows which examples it holds."""
+    return np.stack([np.arange(n), -np.arange(n)], axis=1).astype(float), np.arange(n)
+
+
+def check_minibatches(fn, *, quiet=False):
+    """``fn(X, y, batch_size, rng) -> [(X_batch, y_batch), ...]``: the rows in the order
+    ``rng.permutation(len(X))``, cut into batches of ``batch_size`` (the last may be smaller)."""
+    _functions("a1.check_minibatches", fn)
+    name = _name(fn)
+    for label, n, batch_size, seed in [("10 examples in batches of 4", 10, 4, 0),
+                                       ("8 examples in batches of 4", 8, 4, 1),
+                                       ("5 examples, batch_size 8", 5, 8, 2),
+                                       ("6 examples in batches of 1", 6, 1, 3)]:
+        X, y = _indexed_data(n)
+        order = _rng(seed).permutation(n)
+        expected = [order[i:i + batch_size] for i in range(0, n, batch_size)]
+        got, failed = _call(lambda *args: list(fn(*args)), (X, y, batch_size, _rng(seed)), label,
+                            name=name)
+        if failed:
+            return _say(failed, quiet)
+        where = f"{name}, {label}"
+        if len(got) != len(expected):
+            covered = sum(len(b[1]) for b in got if isinstance(b, (tuple, list)) and len(b) == 2)
+            hint = (": keep the last, smaller batch" if len(got) == len(expected) - 1 and
+                    n % batch_size else "")
+            return _say((False, f"{where}: should give {len(expected)} batches, got {len(got)} "
+                                f"(covering {covered} of the {n} examples){hint}"), quiet)
+        for k, (batch, rows) in enumerate(zip(got, expected), 1):
+            if not isinstance(batch, (tuple, list)) or len(batch) != 2:
+                return _say((False, f"{where}: batch {k} should be a pair (X_batch, y_batch)"),
+                            quiet)
+            xb, yb = np.asarray(batch[0]), np.asarray(batch[1])
+            if xb.shape != (len(rows), 2) or yb.shape != (len(rows),):
+                return _say((False, f"{where}: batch {k} should have X of shape "
+                                    f"{(len(rows), 2)} and y of shape {(len(rows),)}, got "
+                                    f"{xb.shape} and {yb.shape}"), quiet)
+            if not np.array_equal(xb[:, 0], yb):
+                return _say((False, f"{where}: in batch {k} the labels no longer belong to their "
+                                    f"examples: index X and y with the same order"), quiet)
+            if not np.array_equal(yb, rows):
+                seen = np.concatenate([np.asarray(b[1]) for b in got])
+                hint = ("the examples are not shuffled: take them in the order "
+                        "rng.permutation(len(X))" if np.array_equal(seen, np.arange(n)) else
+                        "use the order rng.permutation(len(X)), drawn once per call")
+                return _say((False, f"{where}: batch {k} holds the wrong examples: {hint}"),
+                            quiet)
+    return _say((True, f"{name} is correct on all 4 cases (shuffled with rng.permutation, the "
+                       f"last batch smaller, labels kept with their examples)."), quiet)
+
+
+def _momentum_reference(params, grad_steps, lr, momentum):
+    params = [p.copy() for p in params]
+    velocities = [np.zeros_like(p) for p in params]
+    history = []
+    for grads in grad_steps:
+        for p, g, v in zip(params, grads, velocities):
+            v[...] = momentum * v + g
+            p[...] = p - lr * v
+        history.append([p.copy() for p in params] + [v.copy() for v in velocities])
+    return history
+
+
+def check_sgd_momentum_step(fn, *, quiet=False):
+    """``fn(params, grads, velocities, lr, momentum)``: one step, in place, for every parameter:
+    ``v = momentum * v + g`` then ``p = p - lr * v``. Returns nothing."""
+    _functions("a1.check_sgd_momentum_step", fn)
+    name = _name(fn)
+    for label, lr, momentum, seed in [("momentum 0.9, lr 0.1", 0.1, 0.9, 0),
+                                      ("momentum 0 (plain SGD), lr 0.5", 0.5, 0.0, 1),
+                                      ("momentum 0.5, lr 0.01", 0.01, 0.5, 2)]:
+        r = _rng(seed)
+        params = [r.normal(size=(3, 2)), r.normal(size=3)]
+        grad_steps = [[r.normal(size=p.shape) for p in params] for _ in range(3)]
+        expected = _momentum_reference(params, grad_steps, lr, momentum)
+        plain = _momentum_reference(params, grad_steps, lr, 0.0)
+        ps = [p.copy() for p in params]
+        vs = [np.zeros_like(p) for p in params]
+        for step, grads in enumerate(grad_steps, 1):
+            before = [p.copy() for p in ps]
+            _, failed = _call(fn, (ps, [g.copy() for g in grads], vs, lr, momentum), label,
+                              copy_args=False)
+            if failed:
+                return _say(failed, quiet)
+            where = f"{name}, {label}, step {step}"
+            if len(ps) != 2 or any(not isinstance(p, np.ndarray) for p in ps + vs):
+                return _say((False, f"{where}: params and velocities must stay lists of the "
+                                    f"same arrays (change the arrays, not the lists)"), quiet)
+            if all(np.array_equal(p, q) for p, q in zip(ps, before)):
+                return _say((False, f"{where}: the parameters did not change: `p = p - lr * v` "
+                                    f"makes a new array and leaves params as it was; change it "
+                                    f"in place: `p -= lr * v`"), quiet)
+            want = expected[step - 1]
+            if momentum and not any(np.any(v) for v in vs):
+                return _say((False, f"{where}: the velocities are still zero: update them in "
+                                    f"place (`v *= momentum; v += g`) so that the next step sees "
+                                    f"them"), quiet)
+            for k, (label_k, got) in enumerate(zip(["W", "b", "velocity of W", "velocity of b"],
+                                                   ps + vs)):
+                problem = diagnose(want[k], got)
+                if problem:
+                    if momentum and step > 1 and all(_close(a, b) for a, b in
+                                                      zip(ps, plain[step - 1][:2])):
+                        problem += (". The steps ignore the past: v = momentum * v + g, "
+                                    "then p -= lr * v")
+                    elif k < 2 and _close(got - before[k], before[k] - want[k]):
+                        problem += ". The step goes up the gradient: subtract lr * v"
+                    elif k >= 2 and _close(got, -lr * want[k]):
+                        problem += (". Keep lr out of the velocity: v = momentum * v + g, "
+                                    "then p -= lr * v (nnlesson's and PyTorch's convention)")
+                    return _say((False, f"{where}: {label_k} {problem}"), quiet)
+    return _say((True, f"{name} is correct on all 3 cases, 3 steps each (momentum 0.9, 0, "
+                       f"0.5)."), quiet)
+
+
+# == Part 6: training the MLP ===================================================================
+def _mlp_reference(params, X, y):
+    W1, b1, W2, b2 = params
+    z = X @ W1.T + b1
+    h = np.maximum(z, 0)
+    loss, ds = _cross_entropy(h @ W2.T + b2, y)
+    dh = ds @ W2
+    dz = dh * (z > 0)
+    return loss, (dz.T @ X, dz.sum(axis=0), ds.T @ h, ds.sum(axis=0))
+
+
+def check_mlp_loss_and_grads(fn, *, quiet=False):
+    """``fn(params, X, y) -> (loss, [dW1, db1, dW2, db2])`` for ``params = [W1, b1, W2, b2]`` of
+    the MLP ``Linear -> ReLU -> Linear`` with the mean softmax cross-entropy."""
+    _functions("a1.check_mlp_loss_and_grads", fn)
+    cases = []
+    for label, (n, d, m, k), seed in [("a batch of 8, 3 -> 4 -> 2", (8, 3, 4, 2), 0),
+                                      ("a batch of 1, 2 -> 5 -> 3", (1, 2, 5, 3), 1),
+                                      ("a batch of 6, 4 -> 6 -> 4", (6, 4, 6, 4), 2)]:
+        r = _rng(seed)
+        X, y = r.normal(size=(n, d)), r.integers(0, k, size=n)
+        params = [r.normal(size=(m, d)), r.normal(size=m), r.normal(size=(k, m)),
+                  r.normal(size=k)]
+        loss, grads = _mlp_reference(params, X, y)
+        W1, b1, W2, b2 = params
+        z = X @ W1.T + b1
+        _, ds = _cross_entropy(np.maximum(z, 0) @ W2.T + b2, y)
+        through = ds @ W2  # the gradient at the ReLU's output, let through everywhere
+        shapes = [p.shape for p in params]
+        order = "The gradients go in the order of the parameters: [dW1, db1, dW2, db2]"
+        cases.append(Case(label, (params, X, y), (loss, *grads), mistakes=(
+            (1, lambda got, t=through, X=X: _close(got, t.T @ X),
+             "As if the ReLU let every gradient through: apply relu_backward on the way back"),
+            *((k, lambda got, k=k, shapes=shapes: np.shape(got) in shapes[:k - 1] + shapes[k:],
+               order) for k in range(1, 5)),
+        ), raised="line up the shapes: W1 is (hidden, in), W2 is (classes, hidden)"))
+
+    def flat(params, X, y):
+        result = fn(params, X, y)
+        if (isinstance(result, tuple) and len(result) == 2
+                and isinstance(result[1], (list, tuple)) and len(result[1]) == 4):
+            return (result[0], *result[1])
+        if isinstance(result, tuple) and len(result) == 2:
+            raise ValueError(f"the grads should be a list of 4 arrays [dW1, db1, dW2, db2], got "
+                             f"{type(result[1]).__name__}"
+                             + (f" of length {len(result[1])}"
+                                if isinstance(result[1], (list, tuple)) else ""))
+        return result
+
+    flat.__name__ = _name(fn)
+    return _say(_verdict(flat, cases, ["the loss", "dW1", "db1", "dW2", "db2"]), quiet)
+
+
+def digits_split():
+    """The notebook's data: ``nl.train_val_split(*nl.load_digits(), val_fraction=0.2, rng=0)``."""
+    from ..data import load_digits, train_val_split
+
+    return train_val_split(*load_digits(), val_fraction=0.2, rng=SPLIT_SEED)
+
+
+def _accuracy(params, X, y):
+    W1, b1, W2, b2 = params
+    scores = np.maximum(X @ W1.T + b1, 0) @ W2.T + b2
+    return float(np.mean(scores.argmax(axis=1) == y))
+
+
+SLOW_TRAINING = ("a vectorised loop needs well under a second: compute each mini-batch with "
+                 "whole-array numpy, not one example or one element at a time")
+
+
+def _train(fn, data, kwargs, label, seconds):
+    """``(params, history)`` of one run, or ``(None, (False, message))``."""
+    from ..threads import limit_for
+
+    with limit_for(0):  # teaching-size products: one BLAS thread, steady on a busy machine
+        got, failed = _call(lambda *args: fn(*args, **kwargs), data, label, seconds=seconds,
+                            slow=SLOW_TRAINING, name=_name(fn))
+    if failed:
+        return None, failed
+    if (not isinstance(got, tuple) or len(got) != 2 or not isinstance(got[1], dict)
+            or not {"train_loss", "val_accuracy"} <= set(got[1])):
+        return None, (False, f"{_name(fn)} should return (params, history) with history a dict "
+                             f"of the lists 'train_loss' and 'val_accuracy', got "
+                             f"{type(got).__name__}")
+    return got, None
+
+
+def _training_verdict(fn, data, epochs=None):
+    """(ok, message, history) for train_mlp run with its defaults on ``data``."""
+    name = _name(fn)
+    (X_train, y_train), (X_val, y_val) = data
+    kwargs = {} if epochs is None else {"epochs": epochs}
+    got, failed = _train(fn, (X_train, y_train, X_val, y_val), kwargs, "its default settings",
+                         TRAIN_BUDGET)
+    if failed:
+        return (*failed, None)
+    params, history = got
+    losses, accuracies = history["train_loss"], history["val_accuracy"]
+    try:
+        losses, accuracies = np.asarray(losses, dtype=float), np.asarray(accuracies, dtype=float)
+    except (TypeError, ValueError):
+        return False, f"{name}: the history should hold numbers, one per epoch", None
+    if losses.ndim != 1 or len(losses) == 0 or losses.shape != accuracies.shape:
+        return (False, f"{name}: history['train_loss'] and history['val_accuracy'] should be "
+                       f"lists with one number per epoch, got shapes {losses.shape} and "
+                       f"{accuracies.shape}", None)
+    if not np.all(np.isfinite(losses)):
+        epoch = int(np.argmin(np.isfinite(losses))) + 1
+        return (False, f"{name}: the training loss is nan or inf in epoch {epoch}: does your "
+                       f"softmax_cross_entropy pass its check, and is each epoch's loss the mean "
+                       f"of that epoch's mini-batch losses?", None)
+    if not losses[-1] < losses[0]:
+        return (False, f"{name}: the training loss did not fall (first epoch {losses[0]:.3g}, "
+                       f"last {losses[-1]:.3g}): do the steps go against the gradient, and are "
+                       f"the parameters updated in place?", None)
+    try:
+        final = _accuracy(params, X_val, y_val)
+    except Exception:  # noqa: BLE001 - any malformed params
+        return (False, f"{name}: the params returned should be [W1, b1, W2, b2] of the trained "
+                       f"network", None)
+    if abs(final - accuracies[-1]) > 1e-9:
+        return (False, f"{name}: history['val_accuracy'][-1] is {accuracies[-1]:.3f}, but the "
+                       f"returned params reach {final:.3f} on the validation set: measure the "
+                       f"accuracy on X_val, y_val after each epoch", None)
+    if final < GOAL:
+        return (False, f"{name}: validation accuracy {final:.1%} after {len(losses)} epochs, "
+                       f"below the goal of {GOAL:.0%}: do the earlier parts pass their checks?",
+                history)
+    return (True, f"{name} reaches {final:.1%} validation accuracy in {len(losses)} epochs (goal "
+                  f"{GOAL:.0%}) within the {TRAIN_BUDGET:g} s budget, its loss falling.", history)
+
+
+def _same_numbers(a, b):
+    try:
+        return np.array_equal(np.asarray(a, dtype=float), np.asarray(b, dtype=float))
+    except (TypeError, ValueError):
+        return False
+
+
+def check_train_mlp(fn, *, quiet=False):
+    """``fn(X_train, y_train, X_val, y_val) -> (params, history)`` trains the MLP with its default
+    settings; it must reach :data:`GOAL` validation accuracy within :data:`TRAIN_BUDGET` seconds
+    and give the same history when run twice (everything seeded)."""
+    _functions("a1.check_train_mlp", fn)
+    data = digits_split()
+    ok, message, history = _training_verdict(fn, data)
+    if ok:
+        again, failed = _train(fn, (*data[0], *data[1]), {"epochs": 2}, "a second run",
+                               TRAIN_BUDGET)
+        first, failed_first = _train(fn, (*data[0], *data[1]), {"epochs": 2}, "a first run",
+                                     TRAIN_BUDGET)
+        if failed or failed_first:
+            ok, message = failed or failed_first
+        elif not _same_numbers(again[1]["train_loss"], first[1]["train_loss"]):
+            ok, message = False, (f"{_name(fn)}: two runs with the same seed give different "
+                                  f"losses: draw everything from rng = "
+                                  f"np.random.default_rng(seed), passed to init_mlp and "
+                                  f"minibatches")
+    return _say((ok, message), quiet)
+
+
+# == helpers for the notebook's later cells =====================================================
+def gradient_check_report(gradient_errors, linear_forward, linear_backward, relu_forward,
+                          relu_backward, *, tol=GRAD_TOL):
+    """Gradient-check the student's layers with the student's ``gradient_errors``: a linear layer
+    and a Linear -> ReLU block, float64, seeded. Prints one verdict per gradient."""
+    _functions("a1.gradient_check_report", gradient_errors, linear_forward, linear_backward,
+               relu_forward, relu_backward)
+    def block_forward(x, W, b):
+        return relu_forward(linear_forward(x, W, b))
+
+    def block_backward(x, W, b, dout):
+        return linear_backward(x, W, relu_backward(linear_forward(x, W, b), dout))
+
+    r = _rng(7)
+    x, W, b, dout = r.normal(size=(5, 4)), r.normal(size=(3, 4)), r.normal(size=3), \
+        r.normal(size=(5, 3))
+    print(f"Gradient check in float64, tolerance {tol:g} (a batch of 5, 4 -> 3):")
+    for what, forward, backward in [
+        ("linear layer", linear_forward, lambda x, W, b, d: linear_backward(x, W, d)),
+        ("Linear -> ReLU", block_forward, block_backward),
+    ]:
+        try:
+            with np.errstate(all="ignore"):
+                grads = backward(*copy.deepcopy((x, W, b, dout)))
+                errors = call_with_time_limit(gradient_errors,
+                                              (forward, *copy.deepcopy((x, W, b, dout)), grads))
+            verdicts = [f"{which} {PASS if float(e) < tol else FAIL + ' above the tolerance'}"
+                        for which, e in zip(["dx", "dW", "db"], errors)]
+            if len(verdicts) != 3:
+                raise ValueError("gradient_errors should return three errors (err_x, err_W, "
+                                 "err_b)")
+            print(f"  {what:15} " + ", ".join(verdicts))
+        except NotImplementedError as error:
+            print(f"  {what:15} {FAIL} {_raiser(error) or 'a function'} is not implemented yet")
+        except TookTooLong:
+            print(f"  {what:15} {FAIL} gradient_errors took too long: is there an infinite loop?")
+        except Exception as error:  # noqa: BLE001 - the student's to see, briefly
+            print(f"  {what:15} {FAIL} {type(error).__name__}: {error}")
+
+
+def run_training(train_mlp, X_train, y_train, X_val, y_val):
+    """Train with the student's ``train_mlp`` (its defaults); print the validation accuracy reached
+    against :data:`GOAL` and whether it finished within :data:`TRAIN_BUDGET`. Returns the history,
+    or None when there is none (not implemented yet, or an error, printed)."""
+    _functions("a1.run_training", train_mlp)
+    data = ((X_train, y_train), (X_val, y_val))
+    ok, message, history = _training_verdict(train_mlp, data)
+    if history is None:
+        print(f"{FAIL} {message}" + (" Nothing to train yet." if "not implemented yet" in
+                                     message else ""))
+        return None
+    final = history["val_accuracy"][-1]
+    print(f"validation accuracy after the first epoch: {history['val_accuracy'][0]:.1%}")
+    print(f"validation accuracy after {len(history['val_accuracy'])} epochs: {final:.1%} "
+          f"(goal: at least {GOAL:.0%}) {PASS if final >= GOAL else FAIL}")
+    print(f"training loss: {history['train_loss'][0]:.3f} in the first epoch, "
+          f"{history['train_loss'][-1]:.3f} in the last")
+    print(f"finished within the budget of {TRAIN_BUDGET:g} s {PASS}")
+    return history
+
+
+def plot_learning_curves(history):
+    """The training loss and the validation accuracy per epoch, side by side; with no history
+    (``run_training`` gave None) it says so and draws nothing. Returns the figure or None."""
+    if history is None:
+        print("Nothing to plot yet: train_mlp has not run.")
+        return None
+    if not isinstance(history, dict) or not {"train_loss", "val_accuracy"} <= set(history):
+        raise TypeError(f"a1.plot_learning_curves expected the history that a1.run_training "
+                        f"returns (a dict with 'train_loss' and 'val_accuracy') or None, got "
+                        f"{type(history).__name__}")
+    import matplotlib.pyplot as plt
+
+    from .. import plot as nlplot
+
+    epochs = np.arange(1, len(history["train_loss"]) + 1)
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(9, 3.4), layout="constrained")
+    ax_loss.plot(epochs, history["train_loss"], "o-", ms=3, color=nlplot.BLUE)
+    ax_loss.set(xlabel="epoch", ylabel="training loss (mean over the batches)",
+                title="The training loss falls")
+    ax_acc.plot(epochs, 100 * np.asarray(history["val_accuracy"]), "o-", ms=3,
+                color=nlplot.ORANGE, label="validation accuracy")
+    ax_acc.axhline(100 * GOAL, color=nlplot.GREY, ls="--", label=f"goal {GOAL:.0%}")
+    ax_acc.set(xlabel="epoch", ylabel="validation accuracy (%)",
+               title="Validation accuracy per epoch")
+    ax_acc.legend(loc="lower right")
+    return fig
