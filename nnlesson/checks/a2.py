@@ -44,15 +44,17 @@ def _name(fn):
     return getattr(fn, "__name__", "your function")
 
 
-def _not_implemented(name, error):
+def _not_implemented(fn, error, name=None):
     """The verdict for a NotImplementedError: which function still needs writing."""
+    name = name or _name(fn)
     tb, last = error.__traceback__, None
     while tb is not None:
-        last = tb.tb_frame.f_code.co_name
+        last = tb.tb_frame.f_code
         tb = tb.tb_next
-    if last and last not in (name, "<lambda>", "call_with_time_limit", "target"):
-        return (f"{name} calls {last}, which is not implemented yet: write {last} first "
-                f"(replace its `raise NotImplementedError()`).")
+    if last is not None and last is not getattr(fn, "__code__", None) and last.co_name not in (
+            name, "<lambda>", "call_with_time_limit", "target"):
+        return (f"{name} calls {last.co_name}, which is not implemented yet: write "
+                f"{last.co_name} first (replace its `raise NotImplementedError()`).")
     return f"{name} is not implemented yet: replace `raise NotImplementedError()` with your code."
 
 
@@ -73,7 +75,7 @@ def _call(fn, args, label, hint=""):
         return None, (f"{name} took longer than {_base.TIME_LIMIT} s for {label}: is there an "
                       f"infinite loop?{hint}")
     except NotImplementedError as error:
-        return None, _not_implemented(name, error)
+        return None, _not_implemented(fn, error)
     except (RecursionError, _Recursing):
         return None, (f"{name} (or a function it calls) uses recursion, one nested call per "
                       f"node, on {label}: Python "
@@ -155,9 +157,17 @@ def _verdict(fn, cases, outputs, hint=""):
     """
     name = _name(fn)
     for label, args, expected, known in cases:
+        before = [np.copy(arg) if isinstance(arg, np.ndarray) else None for arg in args]
         got, problem = _call(fn, args, label, hint)
         if problem:
             return False, problem
+        changed = [i for i, (arg, old) in enumerate(zip(args, before))
+                   if old is not None and not np.array_equal(arg, old, equal_nan=True)]
+        if changed:
+            arg_name = fn.__code__.co_varnames[changed[0]] if hasattr(fn, "__code__") and \
+                fn.__code__.co_argcount > changed[0] else f"argument {changed[0] + 1}"
+            return False, (f"{name}, {label}: changes its input {arg_name} in place (e.g. with "
+                           f"*= or +=): the engine still needs it; compute a new array instead")
         if len(outputs) > 1:
             if not isinstance(got, (tuple, list)) or len(got) != len(outputs):
                 return False, (f"{name} should return a tuple ({', '.join(outputs)}), "
@@ -196,8 +206,8 @@ def _shape_words(shape):
 def check_unbroadcast(fn, *, quiet=False):
     """``fn(grad, shape)``: ``grad`` summed over the axes numpy stretched to broadcast ``shape``."""
     cases = []
-    for seed, (grad_shape, shape) in enumerate([((3, 4), (3, 1)), ((3, 4), (1, 4)),
-                                                ((3, 4), (4,)), ((2, 3, 4), (3, 1)),
+    for seed, (grad_shape, shape) in enumerate([((3, 4), (4,)), ((2, 3, 4), (3, 1)),
+                                                ((3, 4), (3, 1)), ((3, 4), (1, 4)),
                                                 ((3, 4), ()), ((3, 4), (3, 4)),
                                                 ((2, 3, 4), (1, 1, 4))]):
         r = _rng(seed)
@@ -595,7 +605,7 @@ def _variant_backprop(root, mistake):
     order = topological_order(root)
     for node in order:
         node.grad = np.zeros_like(node.data)
-    root.grad = (np.zeros_like if mistake == "seed" else np.ones_like)(root.data)
+    root.grad = np.ones_like(root.data)
     for node in (order if mistake == "forward" else reversed(order)):
         if node.backward_rule is not None:
             for parent, grad in zip(node.parents, node.backward_rule(node.grad)):
@@ -611,7 +621,6 @@ _BACKPROP_MISTAKES = {
     "forward": ("visits the nodes in the wrong order: go through the topological order in "
                 "reverse (root first), so that a node has all of its gradient before it passes "
                 "it on"),
-    "seed": "every gradient is 0: seed the root's gradient with ones (dL/dL = 1)",
 }
 
 
@@ -644,6 +653,10 @@ def check_backprop(fn, *, quiet=False):
                                 if build is not None else "")
         if problem:
             return _say((False, problem), quiet)
+        seed = compare(np.ones_like(root.data), root.grad)
+        if seed:
+            return _say((False, f"{name}, {label}: the root's gradient after the pass {seed}: "
+                                f"seed it with ones (dL/dL = 1)"), quiet)
         mistakes = {}
         if build is not None:
             for mistake in _BACKPROP_MISTAKES:
