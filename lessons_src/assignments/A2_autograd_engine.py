@@ -84,6 +84,8 @@ class Var:
     input, else a function out_grad -> a tuple with one gradient per parent.
     """
 
+    __array_ufunc__ = None  # `array * var` and `array @ var` go to Var.__rmul__/__rmatmul__
+
     def __init__(self, data, parents=(), op="", backward_rule=None):
         self.data = np.array(data, dtype=np.float64)  # a copy: training changes it in place
         self.grad = np.zeros_like(self.data)
@@ -147,6 +149,9 @@ class Var:
 
     def __rmul__(self, other):
         return as_var(other) * self
+
+    def __rmatmul__(self, other):
+        return as_var(other) @ self
 
     def backward(self):
         """Fill .grad of every Var this one depends on (this one must be a scalar loss)."""
@@ -503,7 +508,8 @@ assert a2.check_backprop(backprop, quiet=True)
 # Computed this way, $e^{S_{ij}}$ overflows for a logit above about 710. The fix: subtract each
 # row's largest logit first, $Z = S - \max_j S_{ij}$, which leaves $L$ unchanged (the $\max$ cancels
 # between the two terms). The maximum can be a **constant** (a numpy array, not part of the
-# graph): since it cancels, its gradient would be zero anyway. `S.sum(axis=1)` sums each row.
+# graph): since it cancels, its gradient would be zero anyway. `S.sum(axis=1)` sums each row, and
+# `Var` has no division: divide by $N$ as `* (1.0 / N)`.
 #
 # **Task 4.1 (code, 20 min).** Write `mlp_loss(X, Y, W1, b1, W2, b2)`: `X` and `Y` are numpy
 # arrays, the parameters are `Var`s (`W1` of shape `(hidden, 2)`, `b1` `(hidden,)`, `W2`

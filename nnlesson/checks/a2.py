@@ -591,11 +591,23 @@ def check_topological_order(fn, *, quiet=False):
         if problem is None:
             problem = _order_problem(got, root)
             problem = problem and f"{name}, {label}: the order {problem}"
+        else:
+            problem = _graph_hint(problem)
         if problem:
             return _say((False, problem), quiet)
     return _say((True, f"{name} is correct on all {count} cases (a chain of {CHAIN} nodes, "
                        f"without recursion; a ladder of {LADDER} diamonds, each node once)."),
                 quiet)
+
+
+def _graph_hint(problem):
+    """``problem`` with a hint for the errors a graph walk typically raises."""
+    if "AttributeError" in problem:
+        return problem + (" (the check's nodes have the attributes of Var: data, grad, parents, "
+                          "op, backward_rule)")
+    if "'NoneType' object is not callable" in problem:
+        return problem + " (inputs have backward_rule None: skip them)"
+    return problem
 
 
 def _variant_backprop(root, mistake):
@@ -648,11 +660,9 @@ def check_backprop(fn, *, quiet=False):
             root = build(*leaves)
             expected = [_partial(lambda *a, build_=build: float(build_(*map(Node, a)).data),
                                  arrays, i) for i in range(len(arrays))]
-        result, problem = _call(fn, (root,), label,
-                                " (inputs have backward_rule None: skip them)"
-                                if build is not None else "")
+        result, problem = _call(fn, (root,), label)
         if problem:
-            return _say((False, problem), quiet)
+            return _say((False, _graph_hint(problem)), quiet)
         seed = compare(np.ones_like(root.data), root.grad)
         if seed:
             return _say((False, f"{name}, {label}: the root's gradient after the pass {seed}: "
@@ -764,9 +774,9 @@ def check_mlp_loss(fn, Var, *, quiet=False):
         graph_loss, graph_grads = _graph_reference(X, y, params)
         where = f"{name}, {label}: the loss"
         if not np.isfinite(loss):
-            return _say((False, f"{where} is {loss}: exp overflowed? Subtract each row's largest "
-                                f"logit first (a constant: S.data.max(axis=1, keepdims=True))"),
-                        quiet)
+            return _say((False, f"{where} is {loss}: exp overflowed? (or a row's sum of exp "
+                                f"underflowed to 0.) Subtract each row's largest logit first (a "
+                                f"constant: S.data.max(axis=1, keepdims=True))"), quiet)
         if rel_error(loss, ref_loss) > AGREE:
             words = compare(ref_loss, loss, [(ref_loss * len(y), "is the sum over the batch: "
                                               "take the mean (multiply by 1 / N)")], tol=AGREE)
