@@ -762,9 +762,12 @@ def check_mlp_loss(fn, Var, *, quiet=False):
     with ``nnlesson.graph`` to a relative difference of ``AGREE``.
     """
     name = _name(fn)
+    large = _mlp_case(72, 6, (2, 4, 3), scale=100.0)
+    X, _, (W1, b1, W2, b2) = large
+    biggest = np.abs(np.maximum(X @ W1.T + b1, 0) @ W2.T + b2).max()
     cases = [("a batch of 8, 2 -> 4 -> 2", _mlp_case(70, 8, (2, 4, 2))),
              ("a batch of 1, 3 -> 5 -> 3", _mlp_case(71, 1, (3, 5, 3))),
-             ("large logits (weights x 100)", _mlp_case(72, 6, (2, 4, 3), scale=100.0))]
+             (f"large logits (weights x 100: logits up to {biggest:.0f})", large)]
     worst = 0.0
     for label, (X, y, params) in cases:
         loss, grads, problem = _engine_gradients(fn, Var, X, y, params, label)
@@ -789,7 +792,9 @@ def check_mlp_loss(fn, Var, *, quiet=False):
                 return _say((False, f"{name}, {label}: d{p_name} {words} (compared with "
                                     f"nnlesson's layers)"), quiet)
             worst = max(worst, rel_error(g, ref), rel_error(g, graph_g))
-    return _say((True, f"{name} is correct on all {len(cases)} cases: loss and gradients agree "
+    labels = "; ".join(label for label, _ in cases)
+    return _say((True, f"{name} is correct on all {len(cases)} cases ({labels}): loss and "
+                       f"gradients agree "
                        f"with nnlesson's layers and nnlesson.graph (largest relative difference "
                        f"{_fmt_diff(worst)}; tolerance {AGREE:g})."), quiet)
 
@@ -897,6 +902,8 @@ def train_on_moons(train, Var):
         return np.maximum(points @ W1.T + b1, 0) @ W2.T + b2
 
     accuracy = np.mean(logits(X).argmax(axis=1) == y)
+    print(f"{MOONS['n']} moons (noise {MOONS['noise']}, seed {MOONS['seed']}), a 2-"
+          f"{MOONS['hidden']}-2 ReLU network, full-batch gradient descent:")
     print(f"your engine: loss {losses[0]:.4f} at the start, {losses[-1]:.4f} after {steps} "
           f"steps of gradient descent (lr {lr}); training accuracy {accuracy:.1%}")
     print(f"nnlesson's layers, same start: loss {ref[-1]:.4f} after {steps} steps; largest "
