@@ -649,3 +649,13 @@ def test_a_graph_walk_using_the_wrong_attribute_is_told_the_attributes(engine, c
 
     ok, out = run(a2.check_backprop, backprop, capsys=capsys)
     assert not ok and "has no attribute '_backward'" in out and "backward_rule" in out
+
+
+def test_a_rule_right_except_where_the_known_mistake_is_infinite_gets_a_plain_verdict(capsys):
+    # log's second case has a = 1, where the typical mistake out_grad / log(a) is infinite: no
+    # known mistake matches, so the verdict names the worst element.
+    def log_off_at_one(out_grad, a, out):
+        return np.where(a == 1.0, 0.0, out_grad / a)
+
+    ok, out = run(a2.check_log_backward, log_off_at_one, capsys=capsys)
+    assert not ok and "small values and a = 1" in out and "is wrong at index (2,)" in out

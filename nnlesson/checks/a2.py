@@ -103,7 +103,9 @@ def _as_array(got):
 
 
 def _close(a, b, tol=TOL):
-    return np.shape(a) == np.shape(b) and np.all(np.isfinite(a)) and rel_error(a, b) <= tol
+    """Same shape, finite, and a relative error of at most ``tol``."""
+    return (np.shape(a) == np.shape(b) and np.all(np.isfinite(a)) and np.all(np.isfinite(b))
+            and rel_error(a, b) <= tol)
 
 
 def compare(expected, got, known=(), tol=TOL):
