@@ -1,0 +1,958 @@
+"""Instant checks for assignment 2, an autodiff engine of your own (``A2_autograd_engine``).
+
+Each backward rule is compared with central differences (``nnlesson.numerical_gradient``,
+float64, eps = 1e-6) on seeded cases, broadcasting shapes and scalars included: a rule passes when
+its relative error (``nnlesson.rel_error``) is at most ``TOL`` on every case. The graph checks run
+the student's ``topological_order`` and ``backprop`` on graphs of the checks' own nodes (``Node``,
+with the same attributes as the notebook's ``Var``), so each task is checked on its own. The last
+part compares the student's whole engine with nnlesson's layers and ``nnlesson.graph``
+(``AGREE``).
+
+Every check prints one verdict naming what is wrong (the shape is not un-broadcast, the sign, a
+missing factor, a gradient overwritten instead of accumulated, recursion, NaN, ...); with
+``quiet=True`` it prints nothing and returns True or False (for the hidden tests). A function that
+still raises ``NotImplementedError`` gets "not implemented yet".
+"""
+
+import sys
+
+import numpy as np
+
+from .. import checks as _base
+from ..gradcheck import numerical_gradient, rel_error
+from ..graph import unbroadcast as _unbroadcast
+from . import FAIL, PASS, TookTooLong, _say, call_with_time_limit
+
+TOL = 1e-6  # relative error allowed between a rule and central differences (float64)
+AGREE = 1e-8  # relative difference allowed between the student's engine and nnlesson's
+CHAIN = 5000  # nodes in the deep chain: recursion would need 5000 nested calls
+LADDER = 25  # diamonds stacked in the ladder: 2**25 paths from the root to the input
+MAX_DEPTH = 100  # nested calls while visiting the chain that count as recursion
+
+__all__ = ["PASS", "FAIL", "Node", "check_unbroadcast", "check_add_backward",
+           "check_mul_backward", "check_matmul_backward", "check_sum_backward",
+           "check_exp_backward", "check_log_backward", "check_relu_backward",
+           "check_tanh_backward", "check_topological_order", "check_backprop", "check_mlp_loss",
+           "check_train", "train_on_moons", "compare_gradients"]
+
+
+def _rng(seed):
+    return np.random.default_rng(seed)
+
+
+def _name(fn):
+    return getattr(fn, "__name__", "your function")
+
+
+def _not_implemented(fn, error, name=None):
+    """The verdict for a NotImplementedError: which function still needs writing."""
+    name = name or _name(fn)
+    tb, last = error.__traceback__, None
+    while tb is not None:
+        last = tb.tb_frame.f_code
+        tb = tb.tb_next
+    if last is not None and last is not getattr(fn, "__code__", None) and last.co_name not in (
+            name, "<lambda>", "call_with_time_limit", "target"):
+        return (f"{name} calls {last.co_name}, which is not implemented yet: write "
+                f"{last.co_name} first (replace its `raise NotImplementedError()`).")
+    return f"{name} is not implemented yet: replace `raise NotImplementedError()` with your code."
+
+
+class _Recursing(BaseException):
+    """Raised from a deep node when the student's code nests one call per node.
+
+    A BaseException, so that an ``except Exception:`` in the student's code cannot swallow it.
+    """
+
+
+def _call(fn, args, label, hint=""):
+    """``(result, None)``, or ``(None, verdict message)`` when ``fn(*args)`` did not return."""
+    name = _name(fn)
+    try:
+        with np.errstate(all="ignore"):  # NaN and overflow are diagnosed, not warned about
+            return call_with_time_limit(fn, args), None
+    except TookTooLong:
+        return None, (f"{name} took longer than {_base.TIME_LIMIT} s for {label}: is there an "
+                      f"infinite loop?{hint}")
+    except NotImplementedError as error:
+        return None, _not_implemented(fn, error)
+    except (RecursionError, _Recursing):
+        return None, (f"{name} (or a function it calls) uses recursion, one nested call per "
+                      f"node, on {label}: Python "
+                      f"stops at about {sys.getrecursionlimit()} nested calls. Use an explicit "
+                      f"stack instead: a list you append nodes to and pop from.")
+    except Exception as error:  # noqa: BLE001 - any error is the student's to see, briefly
+        return None, f"{name} raised {type(error).__name__} for {label}: {error}{hint}"
+
+
+def _as_array(got):
+    """``got`` as a float array, or a message saying why it is not one."""
+    if got is None:
+        return None, "is None: did you forget a `return`?"
+    if isinstance(got, tuple):
+        return None, f"is a tuple of {len(got)}: return the array itself"
+    try:
+        kind = np.asarray(got).dtype.kind
+    except (TypeError, ValueError):
+        kind = "O"
+    if kind == "c":
+        return None, "should be real numbers, got complex numbers"
+    if kind not in "biuf":
+        return None, f"should be a number or an array of numbers, got {type(got).__name__}"
+    return np.asarray(got, dtype=np.float64), None
+
+
+def _close(a, b, tol=TOL):
+    """Same shape, finite, and a relative error of at most ``tol``."""
+    return (np.shape(a) == np.shape(b) and np.all(np.isfinite(a)) and np.all(np.isfinite(b))
+            and rel_error(a, b) <= tol)
+
+
+def compare(expected, got, known=(), tol=TOL):
+    """What is wrong with ``got`` in words, or None when it is within ``tol`` of ``expected``.
+
+    ``known`` lists typical mistakes as ``(what that mistake gives, words)``: when ``got`` matches
+    one, its words say what is wrong.
+    """
+    arr, problem = _as_array(got)
+    if problem:
+        return problem
+    expected = np.asarray(expected, dtype=np.float64)
+    right = arr.shape == expected.shape and _close(arr, expected, tol)
+    for wrong, words in known:
+        if not right and _close(arr, wrong, tol):
+            return words
+    if arr.shape != expected.shape:
+        hint = " (transposed?)" if arr.shape == expected.shape[::-1] and arr.ndim == 2 else ""
+        return f"should have shape {expected.shape}, got shape {arr.shape}{hint}"
+    if not np.all(np.isfinite(arr)):
+        bad = np.argwhere(~np.isfinite(arr))
+        where = f" at index {tuple(int(i) for i in bad[0])}" if arr.ndim else ""
+        return (f"contains NaN or infinity{where} (expected {expected[tuple(bad[0])]:.6g}): a "
+                f"division by zero, or an overflow?")
+    error = rel_error(arr, expected)
+    if error <= tol:
+        return None
+    if rel_error(-arr, expected) <= tol:
+        return "has the wrong sign everywhere"
+    if arr.ndim == 2 and arr.shape[0] == arr.shape[1] and rel_error(arr.T, expected) <= tol:
+        return "is the transpose of the right gradient"
+    norm = float(np.sum(expected * expected))
+    if norm > 0:
+        k = float(np.sum(arr * expected)) / norm
+        if abs(k - 1) > tol and rel_error(arr, k * expected) <= tol:
+            if abs(k) < 1e-12:
+                return "is 0 everywhere"
+            return f"is {k:.4g} times the right value everywhere: a missing or extra factor"
+    diff = np.abs(arr - expected)
+    worst = np.unravel_index(np.argmax(diff), diff.shape) if diff.ndim else ()
+    where = f" at index {tuple(int(i) for i in worst)}" if worst else ""
+    return (f"is wrong{where}: expected {expected[worst]:.6g}, got {arr[worst]:.6g} (relative "
+            f"error {error:.2g}, tolerance {tol:g})")
+
+
+def _verdict(fn, cases, outputs, hint=""):
+    """(ok, message) for rule checks: ``cases`` are ``(label, args, expected, known)``.
+
+    ``expected`` and ``known`` have one entry per output; ``known[i]`` lists the typical mistakes
+    for output i as ``(value, words)``.
+    """
+    name = _name(fn)
+    for label, args, expected, known in cases:
+        before = [np.copy(arg) if isinstance(arg, np.ndarray) else None for arg in args]
+        got, problem = _call(fn, args, label, hint)
+        if problem:
+            return False, problem
+        changed = [i for i, (arg, old) in enumerate(zip(args, before))
+                   if old is not None and not np.array_equal(arg, old, equal_nan=True)]
+        if changed:
+            arg_name = fn.__code__.co_varnames[changed[0]] if hasattr(fn, "__code__") and \
+                fn.__code__.co_argcount > changed[0] else f"argument {changed[0] + 1}"
+            return False, (f"{name}, {label}: changes its input {arg_name} in place (e.g. with "
+                           f"*= or +=): the engine still needs it; compute a new array instead")
+        if len(outputs) > 1:
+            if not isinstance(got, (tuple, list)) or len(got) != len(outputs):
+                return False, (f"{name} should return a tuple ({', '.join(outputs)}), "
+                               f"got {type(got).__name__}")
+        else:
+            got = (got,)
+        for output, exp, g, kn in zip(outputs, expected, got, known):
+            problem = compare(exp, g, kn)
+            if problem:
+                return False, f"{name}, {label}: {output} {problem}"
+    labels = "; ".join(label for label, *_ in cases)
+    return True, (f"{name} agrees with central differences on all {len(cases)} cases "
+                  f"({labels}; relative error <= {TOL:g}).")
+
+
+def _numeric(f, x):
+    """Central differences of the scalar ``f`` at a float64 copy of ``x``."""
+    return numerical_gradient(f, np.array(x, dtype=np.float64))
+
+
+def _partial(f, args, i):
+    """Central differences of the scalar ``f(*args)`` with respect to ``args[i]``."""
+    args = list(args)
+
+    def f_i(value):
+        return f(*args[:i], value, *args[i + 1:])
+
+    return _numeric(f_i, args[i])
+
+
+def _shape_words(shape):
+    return "a scalar" if shape == () else str(shape)
+
+
+# -- Part 1: broadcasting, add and multiply --------------------------------------------------
+def check_unbroadcast(fn, *, quiet=False):
+    """``fn(grad, shape)``: ``grad`` summed over the axes numpy stretched to broadcast ``shape``."""
+    cases = []
+    for seed, (grad_shape, shape) in enumerate([((3, 4), (4,)), ((2, 3, 4), (3, 1)),
+                                                ((3, 4), (3, 1)), ((3, 4), (1, 4)),
+                                                ((3, 4), ()), ((3, 4), (3, 4)),
+                                                ((2, 3, 4), (1, 1, 4))]):
+        r = _rng(seed)
+        grad, a = r.normal(size=grad_shape), r.normal(size=shape)
+        expected = _numeric(lambda v, g=grad: np.sum(g * np.broadcast_to(v, g.shape)), a)
+        lead = grad.ndim - len(shape)
+        leading_only = grad.sum(axis=tuple(range(lead))) if lead else grad
+        stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad_shape[lead + i] != 1)
+        known = [(grad, f"is still the gradient's shape {grad_shape}: sum it over the axes numpy "
+                        f"stretched to make {_shape_words(shape)} fit"),
+                 (expected * np.size(a) / grad.size,
+                  "averages over the stretched axes instead of summing: every copy of an element "
+                  "passes its own gradient on, and the copies add up")]
+        if stretched:
+            known.append((leading_only, "sums the leading axes but not the axes of size 1: sum "
+                                        "those too, with keepdims=True"))
+            known.append((np.squeeze(expected, axis=tuple(a for a in range(len(shape))
+                                                          if shape[a] == 1)),
+                          "drops the axes of size 1: sum them with keepdims=True"))
+        cases.append((f"{grad_shape} to {_shape_words(shape)}", (grad, shape), [expected],
+                      [known]))
+    return _say(_verdict(fn, cases, ["the result"]), quiet)
+
+
+_BROADCAST_CASES = [((3, 4), (3, 4)), ((3, 1), (1, 4)), ((4,), (3, 4)), ((), (2, 3)),
+                    ((2, 3), ()), ((2, 3, 4), (3, 1))]
+
+
+def _binary_cases(forward, rules, extra_known):
+    """Cases ``(out_grad, a, b)`` for an element-wise binary op on broadcasting shapes.
+
+    ``rules(g, a, b)`` gives the right (da, db) before un-broadcasting; ``extra_known(g, a, b)``
+    more typical mistakes as ``[(da, db, words)]``.
+    """
+    cases = []
+    for seed, (shape_a, shape_b) in enumerate(_BROADCAST_CASES):
+        r = _rng(10 + seed)
+        a, b = r.normal(size=shape_a), r.normal(size=shape_b)
+        g = r.normal(size=np.broadcast_shapes(shape_a, shape_b))
+        da, db = (_partial(lambda a_, b_, g_: np.sum(g_ * forward(a_, b_)), (a, b, g), i)
+                  for i in (0, 1))
+        full_a, full_b = rules(g, a, b)
+        not_summed = "has the output's shape {}, not {}'s {}: un-broadcast it with unbroadcast"
+        known_a = [(full_a, not_summed.format(g.shape, "a", _shape_words(shape_a)))]
+        known_b = [(full_b, not_summed.format(g.shape, "b", _shape_words(shape_b)))]
+        ones = np.ones_like(g)
+        free_a, free_b = rules(ones, a, b)
+        chain = "ignores out_grad: by the chain rule, multiply the local derivative by out_grad"
+        known_a.append((_unbroadcast(free_a, shape_a), chain))
+        known_b.append((_unbroadcast(free_b, shape_b), chain))
+        for wrong_a, wrong_b, words in extra_known(g, a, b):
+            known_a.append((_unbroadcast(wrong_a, shape_a), words))
+            known_b.append((_unbroadcast(wrong_b, shape_b), words))
+        label = f"{_shape_words(shape_a)} and {_shape_words(shape_b)}"
+        cases.append((label, (g, a, b), [da, db], [known_a, known_b]))
+    return cases
+
+
+def check_add_backward(fn, *, quiet=False):
+    """``fn(out_grad, a, b) -> (da, db)`` for ``out = a + b`` with numpy broadcasting."""
+    cases = _binary_cases(np.add, lambda g, a, b: (g, g),
+                          lambda g, a, b: [(g, -g, "db has the wrong sign: d(a + b)/db = +1")])
+    return _say(_verdict(fn, cases, ["da", "db"]), quiet)
+
+
+def check_mul_backward(fn, *, quiet=False):
+    """``fn(out_grad, a, b) -> (da, db)`` for ``out = a * b`` with numpy broadcasting."""
+    swapped = "multiplies by the wrong input: d(a * b)/da = b and d(a * b)/db = a"
+    cases = _binary_cases(np.multiply, lambda g, a, b: (g * b, g * a),
+                          lambda g, a, b: [(g * a, g * b, swapped)])
+    return _say(_verdict(fn, cases, ["da", "db"]), quiet)
+
+
+# -- Part 2: matmul, sum and the element-wise functions ----------------------------------------
+def check_matmul_backward(fn, *, quiet=False):
+    """``fn(out_grad, a, b) -> (da, db)`` for ``out = a @ b``, a of shape (n, k), b (k, m)."""
+    cases = []
+    for seed, (n, k, m) in enumerate([(3, 4, 2), (1, 3, 1), (4, 4, 4), (2, 5, 3)]):
+        r = _rng(20 + seed)
+        a, b, g = r.normal(size=(n, k)), r.normal(size=(k, m)), r.normal(size=(n, m))
+        da, db = (_partial(lambda a_, b_, g_: np.sum(g_ * (a_ @ b_)), (a, b, g), i)
+                  for i in (0, 1))
+        # the forgotten transposes, where numpy can compute them at all
+        known_a = [(g @ b, "is out_grad @ b: it needs b's transpose, out_grad @ b.T")] if k == m \
+            else []
+        known_b = [(a @ g, "is a @ out_grad: it needs a's transpose, a.T @ out_grad")] if n == k \
+            else []
+        cases.append((f"({n}, {k}) @ ({k}, {m})", (g, a, b), [da, db], [known_a, known_b]))
+    hint = " (check the shapes: da has a's shape, db has b's)"
+    return _say(_verdict(fn, cases, ["da", "db"], hint), quiet)
+
+
+def check_sum_backward(fn, *, quiet=False):
+    """``fn(out_grad, a, axis) -> da`` for ``out = a.sum(axis=axis)``, axis None or an int."""
+    cases = []
+    for seed, (shape, axis) in enumerate([((3, 4), None), ((3, 4), 0), ((4, 4), 1), ((3, 4), 1),
+                                          ((2, 3, 4), 1), ((5,), 0), ((), None)]):
+        r = _rng(30 + seed)
+        a = r.normal(size=shape)
+        g = r.normal(size=np.shape(np.sum(a, axis=axis)))
+        da = _partial(lambda a_, g_, axis_: np.sum(g_ * np.sum(a_, axis=axis_)), (a, g, axis), 0)
+        known = []
+        try:  # the forgotten np.expand_dims, where numpy broadcasts it at all
+            unexpanded = np.ones(shape) * g if axis is not None and np.ndim(g) else None
+        except ValueError:
+            unexpanded = None
+        if unexpanded is not None and unexpanded.shape == shape:
+            known.append((unexpanded,
+                          f"sends each sum's gradient to the wrong elements: put the summed axis "
+                          f"back with np.expand_dims(out_grad, {axis}) before broadcasting"))
+        label = (f"the sum of a {shape}" if shape else "the sum of a scalar") if axis is None \
+            else f"a {shape} summed over axis {axis}"
+        cases.append((label, (g, a, axis), [da], [known]))
+    hint = (" (the gradient of a sum over an axis has lost that axis: put it back with "
+            "np.expand_dims(out_grad, axis) before broadcasting)")
+    return _say(_verdict(fn, cases, ["da"], hint), quiet)
+
+
+_CHAIN_WORDS = "ignores out_grad: by the chain rule, multiply the local derivative by out_grad"
+
+
+def _unary_check(fn, forward, derivative, inputs, known, quiet, exact=()):
+    """An element-wise rule ``fn(out_grad, a, out) -> da``.
+
+    ``inputs`` are ``(label, a)``; ``known(g, a, out)`` lists typical mistakes; labels in
+    ``exact`` take the derivative from ``derivative`` (a kink, where central differences fail).
+    """
+    cases = []
+    for seed, (label, a) in enumerate(inputs):
+        a = np.asarray(a, dtype=np.float64)
+        g = _rng(40 + seed).normal(size=a.shape)
+        out = forward(a)
+        with np.errstate(all="ignore"):
+            da = (g * derivative(a) if label in exact
+                  else _partial(lambda a_, g_: np.sum(g_ * forward(a_)), (a, g), 0))
+            mistakes = [(derivative(a), _CHAIN_WORDS), *known(g, a, out)]
+        cases.append((label, (g, a, out), [da], [mistakes]))
+    return _say(_verdict(fn, cases, ["da"]), quiet)
+
+
+def check_exp_backward(fn, *, quiet=False):
+    """``fn(out_grad, a, out) -> da`` for ``out = np.exp(a)``."""
+    r = _rng(50)
+    inputs = [("a (3, 4) of mixed signs", r.normal(0, 1.5, size=(3, 4))),
+              ("very negative inputs", np.array([-30.0, -10.0, -1.0])),
+              ("a scalar", np.array(0.7))]
+    return _unary_check(fn, np.exp, np.exp, inputs, lambda g, a, out: [
+        (g * a, "multiplies by a: the derivative of exp(a) is exp(a) itself, which is out")],
+        quiet)
+
+
+def check_log_backward(fn, *, quiet=False):
+    """``fn(out_grad, a, out) -> da`` for ``out = np.log(a)``, a > 0."""
+    r = _rng(51)
+    inputs = [("a (3, 4) of positive values", r.uniform(0.2, 3.0, size=(3, 4))),
+              ("small values and a = 1 (where log a = 0)", np.array([1e-3, 0.05, 1.0, 7.0])),
+              ("a scalar", np.array(2.5))]
+    return _unary_check(fn, np.log, lambda a: 1 / a, inputs, lambda g, a, out: [
+        (g / out, "divides by out = log(a): the derivative of log(a) is 1 / a"),
+        (g * a, "multiplies by a: the derivative of log(a) is 1 / a")], quiet)
+
+
+def check_relu_backward(fn, *, quiet=False):
+    """``fn(out_grad, a, out) -> da`` for ``out = max(a, 0)``; the derivative at 0 is 0."""
+    r = _rng(52)
+    mixed = r.normal(size=(3, 4))
+    mixed[np.abs(mixed) < 0.01] = 0.5  # central differences need a safe distance from the kink
+    kink = "exact zeros (the kink: derivative 0 there, as nnlesson's ReLU)"
+    inputs = [("a (3, 4) of mixed signs", mixed),
+              ("all negative", -np.abs(r.normal(size=(2, 3))) - 0.01),
+              (kink, np.array([[0.0, 1.0, -1.0, 0.0]])),
+              ("a scalar", np.array(1.3))]
+    return _unary_check(fn, lambda a: np.maximum(a, 0), lambda a: (a > 0).astype(float), inputs,
+                        lambda g, a, out: [
+                            (g * (g > 0), "masks with the sign of out_grad: the mask comes from "
+                                          "the input, a > 0"),
+                            (g * a, "multiplies by a: ReLU's derivative is 1 where a > 0, else 0"),
+                            (g * (a >= 0), "lets the gradient through at a = 0: take the "
+                                           "derivative 0 there, as nnlesson's ReLU does")],
+                        quiet, exact=(kink,))
+
+
+def check_tanh_backward(fn, *, quiet=False):
+    """``fn(out_grad, a, out) -> da`` for ``out = np.tanh(a)``."""
+    r = _rng(53)
+    inputs = [("a (3, 4) of mixed signs", r.normal(size=(3, 4))),
+              ("large inputs (tanh near +-1)", np.array([-20.0, -3.0, 3.0, 20.0])),
+              ("a scalar", np.array(-0.4))]
+    return _unary_check(fn, np.tanh, lambda a: 1 - np.tanh(a) ** 2, inputs, lambda g, a, out: [
+        (g * (1 - a ** 2), "uses a where tanh(a) belongs: the derivative is 1 - out**2"),
+        (g * (1 - out), "forgets the square: the derivative is 1 - out**2"),
+        (g * (1 + out ** 2), "has a sign wrong: the derivative is 1 - out**2")], quiet)
+
+
+# -- Part 3: the graph -------------------------------------------------------------------------
+class Node:
+    """A node of the checks' own graphs, with the attributes of the notebook's ``Var``.
+
+    ``data`` (float64 array), ``grad`` (same shape, zeros at first), ``parents`` (the nodes it was
+    computed from, a tuple), ``op`` (a symbol, "" for an input) and ``backward_rule`` (None for
+    an input, else a function ``out_grad -> one gradient per parent``, already un-broadcast).
+    """
+
+    def __init__(self, data, parents=(), op="", backward_rule=None, name=""):
+        self.data = np.array(data, dtype=np.float64)
+        self.grad = np.zeros_like(self.data)
+        self._parents = tuple(parents)
+        self.op = op
+        self.backward_rule = backward_rule
+        self.name = name
+
+    @property
+    def parents(self):
+        return self._parents
+
+    def __repr__(self):
+        return f"Node({self.name or self.op or 'input'}, shape={self.data.shape})"
+
+
+class _DeepNode(Node):
+    """A Node that notices when it is visited from deep inside nested calls (recursion)."""
+
+    base = None  # the frame of the check that called the student's function
+
+    @property
+    def parents(self):
+        frame, depth = sys._getframe(1), 0
+        while frame is not None and frame is not _DeepNode.base and depth <= MAX_DEPTH:
+            frame, depth = frame.f_back, depth + 1
+        if frame is not None and depth > MAX_DEPTH:
+            raise _Recursing
+        return self._parents
+
+
+def _add(a, b):
+    return Node(a.data + b.data, (a, b), "+",
+                lambda g: (_unbroadcast(g, a.data.shape), _unbroadcast(g, b.data.shape)))
+
+
+def _mul(a, b):
+    return Node(a.data * b.data, (a, b), "*",
+                lambda g: (_unbroadcast(g * b.data, a.data.shape),
+                           _unbroadcast(g * a.data, b.data.shape)))
+
+
+def _matmul(a, b):
+    return Node(a.data @ b.data, (a, b), "@", lambda g: (g @ b.data.T, a.data.T @ g))
+
+
+def _sum(a):
+    return Node(a.data.sum(), (a,), "sum", lambda g: (np.ones_like(a.data) * g,))
+
+
+def _tanh(a):
+    out = np.tanh(a.data)
+    return Node(out, (a,), "tanh", lambda g: (g * (1 - out ** 2),))
+
+
+def _exp(a):
+    out = np.exp(a.data)
+    return Node(out, (a,), "exp", lambda g: (g * out,))
+
+
+def _relu(a):
+    return Node(np.maximum(a.data, 0), (a,), "relu", lambda g: (g * (a.data > 0),))
+
+
+def _scale(a, c, cls=Node):
+    return cls(a.data * c, (a,), f"*{c:g}", lambda g: (g * c,))
+
+
+def _square_graph(x):
+    """L = sum(x * x): x is both parents of one node."""
+    return _sum(_mul(x, x))
+
+
+def _broadcast_graph(u, v, w):
+    """L = sum(relu(u + v) * w): (3, 1) + (1, 4), times a (4,) row."""
+    return _sum(_mul(_relu(_add(u, v)), w))
+
+
+def _network_graph(x, W, b):
+    """L = sum(tanh(h) * exp(h)), h = x @ W + b: h is used by two operators."""
+    h = _add(_matmul(x, W), b)
+    return _sum(_mul(_tanh(h), _exp(h)))
+
+
+def _ladder(depth, cls=Node):
+    """``depth`` diamonds on top of each other: x -> (a = 2x, b = 3x) -> a + b -> ..."""
+    x = cls(np.ones(1), name="x")
+    node = x
+    for _ in range(depth):
+        a, b = _scale(node, 0.5, cls), _scale(node, 0.25, cls)
+        node = cls(a.data + b.data, (a, b), "+", lambda g: (g, g))
+    return node, x
+
+
+def _chain(length, cls=Node):
+    x = cls(np.array([0.5, -1.0]), name="x")
+    node = x
+    for _ in range(length):
+        node = _scale(node, 1.0002, cls)
+    return node, x
+
+
+def _reachable(root):
+    """Every node root depends on (by identity), root included."""
+    seen, stack = {id(root): root}, [root]
+    while stack:
+        for parent in stack.pop()._parents:
+            if id(parent) not in seen:
+                seen[id(parent)] = parent
+                stack.append(parent)
+    return seen
+
+
+def _order_problem(order, root):
+    """What is wrong with ``order`` as a topological order of root's graph, or None."""
+    if order is None:
+        return "returned None: did you forget a `return`?"
+    try:
+        order = list(order)
+    except TypeError:
+        return f"should return a list of nodes, got {type(order).__name__}"
+    nodes = _reachable(root)
+    ids = [id(node) for node in order]
+    if any(i not in nodes for i in ids):
+        stray = next(node for node in order if id(node) not in nodes)
+        return f"returned something that is not a node of the graph: {type(stray).__name__}"
+    if len(set(ids)) < len(ids):
+        return ("lists a node more than once (a node reached along two paths): remember the "
+                "nodes you have visited, e.g. in a set")
+    missing = len(nodes) - len(set(ids))
+    if missing:
+        which = " (the root itself is missing)" if id(root) not in set(ids) else ""
+        return f"misses {missing} of the {len(nodes)} nodes{which}"
+
+    def first_wrong(sequence):
+        position = {id(node): i for i, node in enumerate(sequence)}
+        return any(position[id(p)] > position[id(node)] for node in sequence
+                   for p in node._parents)
+
+    if first_wrong(order):
+        if not first_wrong(order[::-1]):
+            return "is reversed: list the inputs first and the root last"
+        return "puts a node before one of its parents: every node must come after its parents"
+    return None
+
+
+def check_topological_order(fn, *, quiet=False):
+    """``fn(root)``: every node root depends on, each after all of its parents, root last.
+
+    Without recursion: a chain of ``CHAIN`` nodes must not need one nested call per node. A node
+    reached along many paths is listed once (a ladder of ``LADDER`` diamonds has 2**25 paths).
+    """
+    name = _name(fn)
+
+    def builders():
+        x = Node(np.array([1.0, 2.0]), name="x")
+        yield "a single node", x
+        yield "a chain of 3 nodes", _tanh(_exp(x))
+        yield "x * x (one parent twice)", _mul(x, x)
+        yield "x + tanh(x) (x is a parent of both)", _add(x, _tanh(x))
+        a, b, c = (Node(np.full(2, v), name=n) for v, n in [(1.0, "a"), (2.0, "b"), (3.0, "c")])
+        d = _add(a, b)
+        yield "a diamond", _mul(_tanh(d), _exp(d))
+        yield "a graph where inputs are shared", _mul(_add(d, _mul(d, c)), a)
+        yield f"a ladder of {LADDER} diamonds ({2 ** LADDER} paths)", _ladder(LADDER)[0]
+        yield f"a chain of {CHAIN} nodes", _chain(CHAIN, _DeepNode)[0]
+
+    count = 0
+    for label, root in builders():
+        count += 1
+        hint = (f" Without a set of visited nodes it walks all {2 ** LADDER} paths."
+                if "ladder" in label else "")
+        _DeepNode.base = sys._getframe()
+        try:
+            got, problem = _call(fn, (root,), label, hint)
+        finally:
+            _DeepNode.base = None
+        if problem is None:
+            problem = _order_problem(got, root)
+            problem = problem and f"{name}, {label}: the order {problem}"
+        else:
+            problem = _graph_hint(problem)
+        if problem:
+            return _say((False, problem), quiet)
+    return _say((True, f"{name} is correct on all {count} cases (a chain of {CHAIN} nodes, "
+                       f"without recursion; a ladder of {LADDER} diamonds, each node once)."),
+                quiet)
+
+
+def _graph_hint(problem):
+    """``problem`` with a hint for the errors a graph walk typically raises."""
+    if "AttributeError" in problem:
+        return problem + (" (the check's nodes have the attributes of Var: data, grad, parents, "
+                          "op, backward_rule)")
+    if "'NoneType' object is not callable" in problem:
+        return problem + " (inputs have backward_rule None: skip them)"
+    return problem
+
+
+def _variant_backprop(root, mistake):
+    """The backward pass with one typical mistake, on nodes of the checks (for diagnosis)."""
+    from ..graph import topological_order
+
+    order = topological_order(root)
+    for node in order:
+        node.grad = np.zeros_like(node.data)
+    root.grad = np.ones_like(root.data)
+    for node in (order if mistake == "forward" else reversed(order)):
+        if node.backward_rule is not None:
+            for parent, grad in zip(node.parents, node.backward_rule(node.grad)):
+                if mistake == "overwrite":
+                    parent.grad = np.array(grad, dtype=np.float64)
+                else:
+                    parent.grad = parent.grad + grad
+
+
+_BACKPROP_MISTAKES = {
+    "overwrite": ("a node that is used twice got only one of its contributions: add each "
+                  "contribution to parent.grad with +=, do not overwrite it"),
+    "forward": ("visits the nodes in the wrong order: go through the topological order in "
+                "reverse (root first), so that a node has all of its gradient before it passes "
+                "it on"),
+}
+
+
+def check_backprop(fn, *, quiet=False):
+    """``fn(root)``: fill ``.grad`` of every node of root's graph (root a scalar).
+
+    Seed root.grad with ones, visit the nodes in reverse topological order, and add each
+    node's ``backward_rule(node.grad)`` to its parents' grads. Compared with central differences.
+    """
+    name = _name(fn)
+    r = _rng(60)
+    x1 = r.normal(size=3)
+    u, v, w = r.normal(size=(3, 1)), r.normal(size=(1, 4)), r.normal(size=4)
+    x, W, b = r.normal(size=(2, 3)), r.normal(size=(3, 2)), r.normal(size=2)
+    cases = [("x * x (x used twice)", _square_graph, [x1]),
+             ("relu(u + v) * w with u (3, 1), v (1, 4), w (4,)", _broadcast_graph, [u, v, w]),
+             ("tanh(h) * exp(h), h = x @ W + b (h used twice)", _network_graph, [x, W, b]),
+             (f"a chain of {CHAIN} nodes", None, None)]
+    for label, build, arrays in cases:
+        if build is None:
+            root, leaf = _chain(CHAIN)
+            leaves, expected = [leaf], [np.full(2, 1.0002 ** CHAIN)]
+        else:
+            leaves = [Node(a, name=f"input {i}") for i, a in enumerate(arrays)]
+            root = build(*leaves)
+            expected = [_partial(lambda *a, build_=build: float(build_(*map(Node, a)).data),
+                                 arrays, i) for i in range(len(arrays))]
+        result, problem = _call(fn, (root,), label)
+        if problem:
+            return _say((False, _graph_hint(problem)), quiet)
+        seed = compare(np.ones_like(root.data), root.grad)
+        if seed:
+            return _say((False, f"{name}, {label}: the root's gradient after the pass {seed}: "
+                                f"seed it with ones (dL/dL = 1)"), quiet)
+        mistakes = {}
+        if build is not None:
+            for mistake in _BACKPROP_MISTAKES:
+                twins = [Node(a) for a in arrays]
+                _variant_backprop(build(*twins), mistake)
+                mistakes[mistake] = [t.grad for t in twins]
+        for i, (leaf, exp) in enumerate(zip(leaves, expected)):
+            known = [(mistakes[m][i], words) for m, words in _BACKPROP_MISTAKES.items()
+                     if m in mistakes]
+            problem = compare(exp, leaf.grad, known)
+            if problem:
+                what = "the input's gradient" if len(leaves) == 1 else f"input {i}'s gradient"
+                return _say((False, f"{name}, {label}: {what} {problem}"), quiet)
+        if build is _square_graph:  # a second pass must give the same gradients
+            _call(fn, (root,), label)
+            if not _close(leaves[0].grad, expected[0]):
+                return _say((False, f"{name}, {label}: calling it twice changed the gradients: "
+                                    f"set every node's grad to zeros before the pass"), quiet)
+    return _say((True, f"{name} agrees with central differences on all {len(cases)} cases "
+                       f"(a node used twice, broadcasting, a small network, a chain of {CHAIN} "
+                       f"nodes; relative error <= {TOL:g}), and a second call gives the same "
+                       f"gradients."), quiet)
+
+
+# -- Part 4: a network trained with the student's engine ---------------------------------------
+def _one_hot(y, classes):
+    return np.eye(classes)[y]
+
+
+def _layers_reference(X, y, params):
+    """(loss, [dW1, db1, dW2, db2]) of the mean cross-entropy by nnlesson's layers."""
+    from ..layers import Linear, ReLU, Sequential
+    from ..losses import SoftmaxCrossEntropy
+
+    W1, _, W2, _ = params
+    net = Sequential(Linear(W1.shape[1], W1.shape[0], rng=0), ReLU(),
+                     Linear(W2.shape[1], W2.shape[0], rng=0))
+    for p, value in zip(net.parameters(), params):
+        p.data[...] = value
+    loss_fn = SoftmaxCrossEntropy()
+    loss = loss_fn(net(X), y)
+    net.backward(loss_fn.backward())
+    return loss, [p.grad.copy() for p in net.parameters()]
+
+
+def _graph_reference(X, y, params):
+    """(loss, gradients) of the same loss computed with ``nnlesson.graph``."""
+    from ..graph import Tensor, cross_entropy
+
+    W1, b1, W2, b2 = (Tensor(p) for p in params)
+    loss = cross_entropy((Tensor(X) @ W1.T + b1).relu() @ W2.T + b2, y)
+    loss.backward()
+    return float(loss.data), [t.grad.copy() for t in (W1, b1, W2, b2)]
+
+
+PARAM_NAMES = ("W1", "b1", "W2", "b2")
+
+
+def _mlp_case(seed, n, sizes, scale=1.0):
+    r = _rng(seed)
+    d, m, k = sizes
+    X, y = r.normal(size=(n, d)), r.integers(0, k, size=n)
+    params = [scale * r.normal(size=(m, d)), r.normal(size=m), scale * r.normal(size=(k, m)),
+              r.normal(size=k)]
+    return X, y, params
+
+
+def _engine_gradients(fn, Var, X, y, params, label):
+    """(loss value, [grads], None) from the student's ``fn`` and ``Var``, or a message."""
+    name = _name(fn)
+    variables = [Var(p.copy()) for p in params]
+    Y = _one_hot(y, params[2].shape[0])
+    loss, problem = _call(fn, (X, Y, *variables), label)
+    if problem:
+        return None, None, problem
+    if not isinstance(loss, Var):
+        return None, None, (f"{name} should return a {Var.__name__} (your engine's scalar loss), "
+                            f"got {type(loss).__name__}")
+    if np.size(loss.data) != 1:
+        return None, None, (f"{name}, {label}: the loss should be a scalar (the mean over the "
+                            f"batch), got shape {np.shape(loss.data)}")
+    _, problem = _call(lambda: loss.backward(), (), label)
+    if problem:
+        return None, None, problem.replace("<lambda>", f"{Var.__name__}.backward", 1)
+    return float(loss.data), [np.asarray(v.grad, dtype=np.float64) for v in variables], None
+
+
+def check_mlp_loss(fn, Var, *, quiet=False):
+    """``fn(X, Y, W1, b1, W2, b2) -> Var``: the mean softmax cross-entropy of
+    ``relu(X @ W1.T + b1) @ W2.T + b2`` with one-hot labels ``Y``, built from ``Var`` operations.
+
+    The loss and, through ``Var.backward()``, the gradients must agree with nnlesson's layers and
+    with ``nnlesson.graph`` to a relative difference of ``AGREE``.
+    """
+    name = _name(fn)
+    large = _mlp_case(72, 6, (2, 4, 3), scale=100.0)
+    X, _, (W1, b1, W2, b2) = large
+    biggest = np.abs(np.maximum(X @ W1.T + b1, 0) @ W2.T + b2).max()
+    cases = [("a batch of 8, 2 -> 4 -> 2", _mlp_case(70, 8, (2, 4, 2))),
+             ("a batch of 1, 3 -> 5 -> 3", _mlp_case(71, 1, (3, 5, 3))),
+             (f"large logits (weights x 100: logits up to {biggest:.0f})", large)]
+    worst = 0.0
+    for label, (X, y, params) in cases:
+        loss, grads, problem = _engine_gradients(fn, Var, X, y, params, label)
+        if problem:
+            return _say((False, problem), quiet)
+        ref_loss, ref_grads = _layers_reference(X, y, params)
+        graph_loss, graph_grads = _graph_reference(X, y, params)
+        where = f"{name}, {label}: the loss"
+        if not np.isfinite(loss):
+            return _say((False, f"{where} is {loss}: exp overflowed? (or a row's sum of exp "
+                                f"underflowed to 0.) Subtract each row's largest logit first (a "
+                                f"constant: S.data.max(axis=1, keepdims=True))"), quiet)
+        if rel_error(loss, ref_loss) > AGREE:
+            words = compare(ref_loss, loss, [(ref_loss * len(y), "is the sum over the batch: "
+                                              "take the mean (multiply by 1 / N)")], tol=AGREE)
+            return _say((False, f"{where} {words}"), quiet)
+        for p_name, g, ref, graph_g in zip(PARAM_NAMES, grads, ref_grads, graph_grads):
+            words = compare(ref, g, [(np.zeros_like(ref), "is 0 everywhere: is the loss built "
+                                      "from the Vars you were given (not from their .data)?")],
+                            tol=AGREE)
+            if words:
+                return _say((False, f"{name}, {label}: d{p_name} {words} (compared with "
+                                    f"nnlesson's layers)"), quiet)
+            worst = max(worst, rel_error(g, ref), rel_error(g, graph_g))
+    labels = "; ".join(label for label, _ in cases)
+    return _say((True, f"{name} is correct on all {len(cases)} cases ({labels}): loss and "
+                       f"gradients agree "
+                       f"with nnlesson's layers and nnlesson.graph (largest relative difference "
+                       f"{_fmt_diff(worst)}; tolerance {AGREE:g})."), quiet)
+
+
+def _fmt_diff(d):
+    return "0" if d == 0 else f"{d:.2e}"
+
+
+def _reference_training(X, y, params, lr, steps):
+    """Losses of ``steps`` full-batch gradient-descent steps with the layers, and the params."""
+    params = [p.copy() for p in params]
+    losses = []
+    for _ in range(steps):
+        loss, grads = _layers_reference(X, y, params)
+        losses.append(loss)
+        params = [p - lr * g for p, g in zip(params, grads)]
+    return np.array(losses), params
+
+
+def check_train(fn, Var, *, quiet=False):
+    """``fn(params, X, Y, lr, steps) -> losses``: ``steps`` steps of full-batch gradient
+    descent on ``mlp_loss``; ``params`` ([W1, b1, W2, b2] as ``Var``) are updated in place."""
+    name = _name(fn)
+    cases = [("5 steps, lr 0.5, a batch of 8", _mlp_case(80, 8, (2, 4, 2)), 0.5, 5),
+             ("3 steps, lr 0.1, a batch of 1", _mlp_case(81, 1, (3, 5, 3)), 0.1, 3)]
+    for label, (X, y, params), lr, steps in cases:
+        variables = [Var(p.copy()) for p in params]
+        Y = _one_hot(y, params[2].shape[0])
+        got, problem = _call(fn, (variables, X, Y, lr, steps), label)
+        if problem:
+            return _say((False, problem), quiet)
+        if got is None:
+            return _say((False, f"{name} returned None: return the list of losses"), quiet)
+        if isinstance(got, (list, tuple)) and got and isinstance(got[0], Var):
+            return _say((False, f"{name} should return numbers, not {Var.__name__}s: append "
+                                f"loss.data.item()"), quiet)
+        try:
+            losses = [float(np.asarray(v)) for v in got]
+        except (TypeError, ValueError):
+            return _say((False, f"{name} should return a list of numbers (one loss per step), "
+                                f"got {type(got).__name__}"), quiet)
+        ref, ref_params = _reference_training(X, y, params, lr, steps)
+        if len(losses) != steps:
+            return _say((False, f"{name}, {label}: should return one loss per step ({steps}), "
+                                f"got {len(losses)}"), quiet)
+        up, _ = _reference_training(X, y, params, -lr, steps)
+        ahead, _ = _reference_training(X, y, params, lr, steps + 1)
+        known = [(np.full(steps, ref[0]), "the loss never changes: update each parameter in "
+                                          "place, p.data -= lr * p.grad"),
+                 (up, "the loss goes up: step against the gradient, p.data -= lr * p.grad"),
+                 (ahead[1:], "the losses are one step ahead: record each loss before the update")]
+        words = compare(ref, np.array(losses), known, tol=AGREE)
+        if words:
+            return _say((False, f"{name}, {label}: the losses {words}"), quiet)
+        for p_name, v, p in zip(PARAM_NAMES, variables, ref_params):
+            words = compare(p, v.data, tol=AGREE)
+            if words:
+                return _say((False, f"{name}, {label}: {p_name} after training {words}"), quiet)
+    return _say((True, f"{name} is correct on all {len(cases)} cases: the same losses and "
+                       f"parameters as gradient descent with nnlesson's layers."), quiet)
+
+
+MOONS = {"n": 200, "noise": 0.2, "seed": 0, "hidden": 16, "lr": 0.5, "steps": 300}
+
+
+def _moons():
+    from ..data import make_moons
+    from ..layers import Linear
+
+    X, y = make_moons(MOONS["n"], noise=MOONS["noise"], rng=MOONS["seed"])
+    first, second = Linear(2, MOONS["hidden"], rng=1), Linear(MOONS["hidden"], 2, rng=2)
+    return X, y, [p.data.copy() for layer in (first, second) for p in layer.parameters()]
+
+
+def train_on_moons(train, Var):
+    """Train a 2-16-2 ReLU network on make_moons with the student's ``train`` and ``Var``.
+
+    Prints the losses and the training accuracy next to the same training with nnlesson's
+    layers, draws the loss curve and the decision regions, and returns the trained parameters
+    (a list of Var), or None when a part of the engine is not written yet.
+    """
+    import matplotlib.pyplot as plt
+
+    from .. import plot as nlplot
+
+    X, y, params = _moons()
+    variables = [Var(p.copy()) for p in params]
+    steps, lr = MOONS["steps"], MOONS["lr"]
+    got, problem = _call(train, (variables, X, _one_hot(y, 2), lr, steps), "the moons")
+    if problem:
+        print(f"{FAIL} {problem}")
+        return None
+    try:
+        losses = np.array([float(np.asarray(v)) for v in got], dtype=np.float64)
+    except (TypeError, ValueError):
+        losses = np.array([])
+    if losses.shape != (steps,):
+        print(f"{FAIL} train should return one loss (a number) per step: check it with "
+              f"a2.check_train first")
+        return None
+    ref, _ = _reference_training(X, y, params, lr, steps)
+    W1, b1, W2, b2 = (v.data for v in variables)
+
+    def logits(points):
+        return np.maximum(points @ W1.T + b1, 0) @ W2.T + b2
+
+    accuracy = np.mean(logits(X).argmax(axis=1) == y)
+    print(f"{MOONS['n']} moons (noise {MOONS['noise']}, seed {MOONS['seed']}), a 2-"
+          f"{MOONS['hidden']}-2 ReLU network, full-batch gradient descent:")
+    print(f"your engine: loss {losses[0]:.4f} at the start, {losses[-1]:.4f} after {steps} "
+          f"steps of gradient descent (lr {lr}); training accuracy {accuracy:.1%}")
+    print(f"nnlesson's layers, same start: loss {ref[-1]:.4f} after {steps} steps; largest "
+          f"difference between the two loss curves {_fmt_diff(np.max(np.abs(losses - ref)))}")
+    nlplot.use_style()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6))
+    left.plot(np.arange(1, steps + 1), losses, color=nlplot.BLUE, label="your engine")
+    left.plot(np.arange(1, steps + 1), ref, "--", color=nlplot.ORANGE, label="nnlesson's layers")
+    left.set_xlabel("gradient-descent step")
+    left.set_ylabel("training loss (cross-entropy)")
+    left.set_title("Loss: your engine and the layers")
+    left.legend()
+    xx, yy = np.meshgrid(np.linspace(-1.5, 2.5, 200), np.linspace(-1.2, 1.7, 150))
+    grid = np.column_stack([xx.ravel(), yy.ravel()])
+    regions = logits(grid).argmax(axis=1).reshape(xx.shape)
+    right.contourf(xx, yy, regions, levels=[-0.5, 0.5, 1.5], colors=[nlplot.BLUE, nlplot.ORANGE],
+                   alpha=0.25)
+    for c, colour in enumerate([nlplot.BLUE, nlplot.ORANGE]):
+        right.scatter(*X[y == c].T, s=12, color=colour, label=f"class {c}")
+    right.set_xlabel("x1")
+    right.set_ylabel("x2")
+    right.set_title("Decision regions after training")
+    right.legend(loc="lower left")
+    plt.show()
+    return variables
+
+
+def compare_gradients(mlp_loss, Var, params=None):
+    """Print the relative differences between the student's gradients of ``mlp_loss`` on the
+    moons and those of ``nnlesson.graph`` and of the layers, at ``params`` (a list of Var, e.g.
+    the trained ones; default: the untrained weights), and a verdict against ``AGREE``."""
+    X, y, start = _moons()
+    weights = start if params is None else [np.array(p.data, dtype=np.float64) for p in params]
+    loss, grads, problem = _engine_gradients(mlp_loss, Var, X, y, weights, "the moons")
+    if problem:
+        print(f"{FAIL} {problem}")
+        return
+    _, ref_grads = _layers_reference(X, y, weights)
+    _, graph_grads = _graph_reference(X, y, weights)
+    print("relative difference of   your engine vs nnlesson.graph   your engine vs the layers")
+    worst = 0.0
+    for p_name, g, graph_g, ref in zip(PARAM_NAMES, grads, graph_grads, ref_grads):
+        to_graph, to_layers = rel_error(g, graph_g), rel_error(g, ref)
+        worst = max(worst, to_graph, to_layers)
+        print(f"{'d' + p_name:<24}{_fmt_diff(to_graph):>31}{_fmt_diff(to_layers):>28}")
+    if worst <= AGREE:
+        print(f"{PASS} your engine's gradients agree with both (all below {AGREE:g}).")
+    else:
+        print(f"{FAIL} the largest difference {worst:.2g} is above {AGREE:g}: compare the rules "
+              f"your mlp_loss uses.")
