@@ -120,6 +120,14 @@ def fwd_binomial_mask(x, p, rng, training=True):
     return x * mask / (1 - p), mask
 
 
+def fwd_in_place(x, p, rng, training=True):
+    if not training:
+        return x, None
+    mask = rng.random(x.shape) >= p
+    x *= mask / (1 - p)
+    return x, mask
+
+
 def bwd_no_mask(dout, mask, p):
     return dout / (1 - p)
 
@@ -210,7 +218,8 @@ WRONG = [
     (a3.check_dropout_forward, fwd_kept_fraction, "every unit is dropped"),
     (a3.check_dropout_forward, fwd_ignores_training, "still drops units in eval mode"),
     (a3.check_dropout_forward, fwd_scales_at_eval, "eval mode scales by (1 - p)"),
-    (a3.check_dropout_forward, fwd_binomial_mask, "mask is wrong at index"),
+    (a3.check_dropout_forward, fwd_binomial_mask, "the mask is not rng.random(x.shape) >= p"),
+    (a3.check_dropout_forward, fwd_in_place, "changed its input x in place"),
     (a3.check_dropout_backward, bwd_no_mask, "multiply by the mask"),
     (a3.check_dropout_backward, bwd_unscaled, "not scaled by 1 / (1 - p)"),
     (a3.check_dropout_backward, bwd_crashes_at_eval, "raised TypeError for eval mode (mask None)"),
@@ -424,6 +433,9 @@ def test_the_claims_hold_on_the_notebooks_seeds(notebook_study):
     means = [np.mean(notebook_study.test[m]) for m in regularisers]
     spreads = [np.std(notebook_study.test[m], ddof=1) for m in regularisers]
     assert max(means) - min(means) < max(spreads)
+    # 5.1: the gap to no regularisation is large next to every method's spread over seeds
+    none = notebook_study.test["no regularisation"]
+    assert min(means) - np.mean(none) > 2 * max(spreads + [np.std(none, ddof=1)])
     orders = {tuple(np.argsort([notebook_study.test[m][i] for m in regularisers]))
               for i in range(len(notebook_study.seeds))}
     assert len(orders) > 1

@@ -210,7 +210,8 @@ print(f"training: {len(y_train)} images, {np.mean(y_train != y_train_clean):.0%}
 #
 # Each seed is one `np.random.default_rng(seed)` that draws the initial weights, the order of
 # the batches and the dropout masks; five seeds give five runs of every method. The settings
-# were chosen once, not tuned per method (question 5.3).
+# were picked by hand, once for the whole study, to make it quick; they were not tuned per method
+# on the validation set (question 5.3).
 #
 # **Task 4.1 (run and read, 5 min).** Run the study (a few seconds) and read the table: one
 # column per seed, then the mean and the standard deviation over the seeds; the last column,
@@ -254,13 +255,14 @@ plt.show()
 
 # %% [markdown]
 # ### BEGIN SOLUTION (2 points)
-# The unregularised network fits more than the 60% of training labels that are correct, so it
-# has also learned (memorised) a part of the wrong labels: an image of a 3 labelled 7 is now
-# predicted as 7. Memorising wrong labels cannot help on new images; it bends the decision
-# boundaries around individual mislabelled images, and the test accuracy (clean labels) pays for
-# it. The regularised networks stay closer to 60% on the noisy labels: they fit mostly the
-# correct labels, predict the true digit for many mislabelled images, and do better on the test
-# set. A high training accuracy on noisy labels is a symptom of over-fitting, not of a good model.
+# The unregularised network agrees with more than 60% of the noisy training labels, more than
+# the correct ones alone could give, so it has learned (memorised) some of the wrong labels: an
+# image of a 3 labelled 7 is now predicted as 7. Memorising wrong labels cannot help on new
+# images; it bends the decision boundaries around individual mislabelled images, and the test
+# accuracy (clean labels) pays for it. The regularised networks stay just below 60% on the noisy
+# labels, about what a network that predicted the true digit of every training image would get:
+# no sign of memorised wrong labels, and they do better on the test set. A high training
+# accuracy on noisy labels is a symptom of over-fitting, not of a good model.
 # ### END SOLUTION
 
 # %% [markdown]
@@ -293,7 +295,8 @@ plt.show()
 # Only early stopping uses it (to choose the epoch to restore); the other methods only report
 # the last epoch. With noisy validation labels the validation loss is a noisier, biased estimate
 # of the loss on clean data: its values are higher and it may turn up earlier or later, so the
-# rule may restore a worse epoch (lesson 7 showed it still works reasonably there). A clean
+# rule may restore a worse epoch (in lesson 7, with noisy validation labels, it still restored a
+# network from before the memorisation). A clean
 # validation set is a luxury that real data rarely gives; the test set, though, must stay clean
 # to measure what we want.
 # ### END SOLUTION

@@ -78,15 +78,18 @@ def _typical_mistake(fn, cases, mistakes):
     return None
 
 
-def _check(fn, cases, outputs, mistakes, quiet, *, verdict=None):
-    """Like ``run_cases``, with the typical mistake (if one matches) added to a failing verdict."""
+def _check(fn, cases, outputs, mistakes, quiet, *, verdict=None, fallback=None):
+    """Like ``run_cases``, with the typical mistake (if one matches) added to a failing verdict.
+
+    ``fallback(message)``: a hint for a failure that matches no typical mistake (or None).
+    """
     ok, message = _verdict(fn, cases, outputs) if verdict is None else verdict
-    if not ok and NOT_IMPLEMENTED not in message:
-        hint = _typical_mistake(fn, cases, mistakes)
-        if hint:
-            message = f"{message}. Likely cause: {hint}."
     if quiet:
         return ok
+    if not ok and NOT_IMPLEMENTED not in message:
+        hint = _typical_mistake(fn, cases, mistakes) or (fallback and fallback(message))
+        if hint:
+            message = f"{message}. Likely cause: {hint}."
     print(f"{PASS if ok else FAIL} {message}")
 
 
@@ -167,7 +170,8 @@ def check_dropout_forward(fn, *, quiet=False):
     for label, shape, p, seed in _DROPOUT_CASES:
         x = _rng(seed + 1000).normal(size=shape)
         mask = _keep(shape, p, seed)
-        train_cases.append((label, (x, p, _rng(seed), True), (mask, x * mask / (1 - p))))
+        train_cases.append((label, (x, p, _rng(seed), True),
+                            (mask, np.where(mask, x / (1 - p), 0.0))))
     for label, shape, p, seed in _DROPOUT_CASES[:2]:
         x = _rng(seed + 1000).normal(size=shape)
         eval_cases.append((f"{label}, eval mode (training=False)", (x, p, _rng(seed), False),
@@ -183,11 +187,28 @@ def check_dropout_forward(fn, *, quiet=False):
             return result[0], result[1] is None
         return result
 
+    def other_mask(message):
+        if ": mask " in message:
+            return ("the mask is not rng.random(x.shape) >= p: draw it exactly so, and draw "
+                    "nothing else from rng before it")
+        return None
+
     mask_first.__name__ = mask_is_none.__name__ = name
     verdict = _verdict(mask_first, train_cases, ["mask", "out"])
     if not verdict[0]:
         mistakes = [(d, _reversed(m)) for d, m in _dropout_forward_mistakes()]
-        return _check(mask_first, train_cases, [], mistakes, quiet, verdict=verdict)
+        return _check(mask_first, train_cases, [], mistakes, quiet, verdict=verdict,
+                      fallback=other_mask)
+    x = _rng(4000).normal(size=(3, 4))
+    x_before = x.copy()
+    try:
+        call_with_time_limit(fn, (x, 0.5, _rng(4001), True))
+    except (Exception, TookTooLong):  # noqa: BLE001 - the cases above ran; nothing new to say
+        pass
+    if not np.array_equal(x, x_before):
+        return _check(fn, [], [], [], quiet, verdict=(
+            False, f"{name} changed its input x in place: return a new array (the layer before "
+                   f"dropout may still need its output for its own backward)"))
     verdict = _verdict(mask_is_none, eval_cases, ["out", "mask is None"])
     if not verdict[0]:
         mistakes = [(d, _none_flag(m)) for d, m in _dropout_eval_mistakes()]
@@ -218,7 +239,7 @@ def check_dropout_backward(fn, *, quiet=False):
     for label, shape, p, seed in _DROPOUT_CASES:
         dout = _rng(seed + 2000).normal(size=shape)
         mask = _keep(shape, p, seed)
-        cases.append((label, (dout, mask, p), dout * mask / (1 - p)))
+        cases.append((label, (dout, mask, p), np.where(mask, dout / (1 - p), 0.0)))
     dout = _rng(3000).normal(size=(2, 5))
     cases.append(("eval mode (mask None)", (dout, None, 0.5), dout))
 
@@ -519,7 +540,7 @@ def run_study(data, dropout_forward, dropout_backward, early_stopping, l2_penalt
     unregularised run and takes the test accuracy of the epoch it restores (the weights after
     epoch k do not depend on what training does after epoch k).
     """
-    X_train, y_train, X_val, y_val, X_test, y_test = _data(data)
+    _data(data)
     seeds = [check_number(s, "each seed", "run_study", low=0, integer=True) for s in seeds]
     if not seeds:
         raise ValueError("run_study: seeds is empty; give at least one seed")
@@ -544,7 +565,6 @@ def run_study(data, dropout_forward, dropout_backward, early_stopping, l2_penalt
         if method != "no regularisation" and not use[method]:
             continue
         study.test[method], study.train[method] = [], []
-    loss_fn = SoftmaxCrossEntropy()
     for seed in seeds:
         for method in METHODS:
             if method not in study.test or method == "early stopping":
@@ -558,27 +578,37 @@ def run_study(data, dropout_forward, dropout_backward, early_stopping, l2_penalt
                                          penalty=l2_penalty)
             else:
                 optimizer = SGD(model.parameters(), lr, momentum=momentum)
-            test_curve, train_curve = [], []
-
-            def measure(epoch, model):
-                test_curve.append(accuracy(model(X_test), y_test))
-                train_curve.append(accuracy(model(X_train), y_train))
-
-            history = fit(model, loss_fn, optimizer, (X_train, y_train), (X_val, y_val),
-                          epochs=epochs, batch_size=batch_size, rng=rng,
-                          callback=measure if method == "no regularisation" else None)
-            if method != "no regularisation":
-                test_curve.append(accuracy(model(X_test), y_test))
-                train_curve.append(accuracy(model(X_train), y_train))
+            # the unregularised run measures every epoch: early stopping picks one of them
+            every_epoch = method == "no regularisation"
+            history, test_curve, train_curve = _train(model, optimizer, data, every_epoch,
+                                                      epochs=epochs, batch_size=batch_size,
+                                                      rng=rng)
             study.test[method].append(test_curve[-1])
             study.train[method].append(train_curve[-1])
-            if method == "no regularisation" and "early stopping" in study.test:
+            if every_epoch and "early stopping" in study.test:
                 stopped, best = _replay(early_stopping, history.val_loss, patience, min_delta)
                 study.stopped.append(stopped)
                 study.restored.append(best)
                 study.test["early stopping"].append(test_curve[best - 1])
                 study.train["early stopping"].append(train_curve[best - 1])
     return study
+
+
+def _train(model, optimizer, data, every_epoch, **fit_args):
+    """``fit`` on the noisy training labels; the test and training accuracies after every epoch
+    (``every_epoch``) or after the last one only."""
+    X_train, y_train, X_val, y_val, X_test, y_test = _data(data)
+    test_curve, train_curve = [], []
+
+    def measure(epoch, model):  # the model is in eval mode here
+        test_curve.append(accuracy(model(X_test), y_test))
+        train_curve.append(accuracy(model(X_train), y_train))
+
+    history = fit(model, SoftmaxCrossEntropy(), optimizer, (X_train, y_train), (X_val, y_val),
+                  callback=measure if every_epoch else None, **fit_args)
+    if not every_epoch:
+        measure(history.stopped_epoch, model)
+    return history, test_curve, train_curve
 
 
 def _replay(early_stopping, val_losses, patience, min_delta):
