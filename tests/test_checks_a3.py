@@ -140,9 +140,15 @@ def bwd_crashes_at_eval(dout, mask, p):
     return dout * mask / (1 - p)
 
 
-def es_late(val_losses, patience, min_delta):  # wait > patience
-    return ref_early_stopping(val_losses, patience + 1, min_delta)[0], \
-        ref_early_stopping(val_losses, patience + 1, min_delta)[1]
+def es_late(val_losses, patience, min_delta):  # stops when wait > patience
+    return ref_early_stopping(val_losses, patience + 1, min_delta)
+
+
+def fwd_out_only(x, p, rng, training=True):
+    if not training:
+        return x
+    mask = rng.random(x.shape) >= p
+    return x * mask / (1 - p), mask
 
 
 def es_restores_last(val_losses, patience, min_delta):
@@ -220,6 +226,8 @@ WRONG = [
     (a3.check_dropout_forward, fwd_scales_at_eval, "eval mode scales by (1 - p)"),
     (a3.check_dropout_forward, fwd_binomial_mask, "the mask is not rng.random(x.shape) >= p"),
     (a3.check_dropout_forward, fwd_in_place, "changed its input x in place"),
+    (a3.check_dropout_forward, fwd_out_only,
+     "should return a tuple (out, mask) in eval mode, got ndarray (in eval mode: return x, None)"),
     (a3.check_dropout_backward, bwd_no_mask, "multiply by the mask"),
     (a3.check_dropout_backward, bwd_unscaled, "not scaled by 1 / (1 - p)"),
     (a3.check_dropout_backward, bwd_crashes_at_eval, "raised TypeError for eval mode (mask None)"),
@@ -471,3 +479,24 @@ def test_the_student_version_runs_top_to_bottom_saying_not_implemented_yet(tmp_p
     assert text.count("not implemented yet; left out of the study") == 3
     assert "no regularisation" in text  # the baseline still runs and prints its row
     assert any("image/png" in o.get("data", {}) for o in outputs)  # and the plot is drawn
+
+
+# -- the notebook's own bookkeeping ------------------------------------------------------------
+def test_each_task_states_the_points_its_markers_declare_and_the_total_is_right():
+    from nnlesson.assign import parse_cell
+
+    nb = json.loads(NOTEBOOK.read_text())
+    lead = re.compile(r"^\*\*(?:Task|Question) [\d.]+ \([^)]*?(\d+(?:\.\d+)?) points?, \d+ min\)\.\*\*",
+                      re.M)
+    stated, declared = [], {"code": [], "markdown": []}
+    for cell in nb["cells"]:
+        source = "".join(cell["source"])
+        stated += [float(m.group(1)) for m in lead.finditer(source)]
+        parsed = parse_cell(source)
+        if parsed.solutions or parsed.hidden:
+            declared[cell["cell_type"]].append(float(1 if parsed.points is None else parsed.points))
+    assert stated == declared["code"] + declared["markdown"]  # code tasks first, then questions
+    assert sum(declared["code"]) == 10 and sum(declared["markdown"]) == 8
+    intro = "".join(nb["cells"][0]["source"])
+    assert "18 points in all, 10 for code (graded automatically) and 8 for written" in \
+        " ".join(intro.split())

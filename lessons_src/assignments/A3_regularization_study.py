@@ -25,7 +25,9 @@
 # **How it works.** Write each function between the lines `# YOUR CODE HERE` and run its cell:
 # the check below it tells you at once whether your function is right and, if not, what is
 # wrong. The checks never give marks; hidden tests with the same cases do, and your written
-# answers are graded by hand. The points of each task are in the grading notebook.
+# answers are graded by hand. The first line of each task gives its points and about how long it
+# takes: 18 points in all, 10 for code (graded automatically) and 8 for written answers (graded by
+# hand).
 #
 # **What is yours and what is nnlesson's.** The network (`nl.Linear`, `nl.ReLU`), the loss, SGD
 # and the training loop `nl.fit` are nnlesson's: they are not the point here. The regularisers
@@ -66,7 +68,7 @@ np.set_printoptions(precision=3, suppress=True)
 # $$ \text{mask} = (u \ge p),\quad u \sim \text{Uniform}[0, 1), \qquad
 #    \text{out} = \frac{x \odot \text{mask}}{1 - p}. $$
 #
-# **Task 1.1 (code, 15 min).** Write `my_dropout_forward(x, p, rng, training=True)`. In training
+# **Task 1.1 (code, 3 points, 15 min).** Write `my_dropout_forward(x, p, rng, training=True)`. In training
 # mode draw the mask as exactly `rng.random(x.shape) >= p` (True for a kept unit; draw nothing
 # else from `rng`) and return `(out, mask)`. In eval mode (`training=False`) return `(x, None)`.
 # $p$ is in $[0, 1)$; your function must also work for $p = 0$ and for $p$ close to 1, even when
@@ -88,7 +90,7 @@ assert a3.check_dropout_forward(my_dropout_forward, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Task 1.2 (code, 10 min).** Write `my_dropout_backward(dout, mask, p)`: the gradient of the
+# **Task 1.2 (code, 2 points, 10 min).** Write `my_dropout_backward(dout, mask, p)`: the gradient of the
 # loss with respect to dropout's input, given `dout`, the gradient with respect to its output,
 # and the mask of the forward pass. `mask` is None when the forward ran in eval mode.
 
@@ -115,7 +117,7 @@ assert a3.check_dropout_backward(my_dropout_backward, quiet=True)
 # epochs in a row without an improvement, training stops, and the weights of the best epoch are
 # restored.
 #
-# **Task 2.1 (code, 20 min).** Write `my_early_stopping(val_losses, patience, min_delta)`: given
+# **Task 2.1 (code, 3 points, 20 min).** Write `my_early_stopping(val_losses, patience, min_delta)`: given
 # the validation loss of every epoch (epoch 1 first), return `(stopped_epoch, best_epoch)`: the
 # epoch after which the rule stops training (`None` if it never stops) and the epoch whose
 # weights it restores. Ignore the losses after the stopping epoch: training never saw them.
@@ -153,7 +155,7 @@ assert a3.check_early_stopping(my_early_stopping, quiet=True)
 # PyTorch use $\frac{wd}{2}\lVert\theta\rVert^2$ over every parameter, biases included. Always
 # check which one a paper or a library means.)
 #
-# **Task 3.1 (code, 15 min).** Write `my_l2_penalty(params, lam)`: `params` is a list of arrays,
+# **Task 3.1 (code, 2 points, 15 min).** Write `my_l2_penalty(params, lam)`: `params` is a list of arrays,
 # the parameters of a network in order (`[W1, b1, W2, b2, ...]`, the 2-D ones are weight
 # matrices, the 1-D ones biases). Return `(penalty, grads)`: the number $R$ and a list with the
 # gradient $\partial R / \partial \theta$ of each parameter, in the order of `params` (an array
@@ -236,7 +238,7 @@ plt.show()
 # Answer in a few sentences each, citing the numbers in the table or the plot. Claims about
 # "better" need the seeds: say on how many seeds a difference holds, not just the means.
 #
-# **Question 5.1 (written, 10 min).** How does the unregularised network do on the clean test
+# **Question 5.1 (written, 2 points, 10 min).** How does the unregularised network do on the clean test
 # set, compared with each regularised one? Is the difference the same on every seed?
 
 # %% [markdown]
@@ -249,7 +251,7 @@ plt.show()
 # ### END SOLUTION
 
 # %% [markdown]
-# **Question 5.2 (written, 10 min).** The last column is the accuracy on the *noisy* training
+# **Question 5.2 (written, 2 points, 10 min).** The last column is the accuracy on the *noisy* training
 # labels. 60% of those labels are correct. What does the unregularised network's value there tell
 # you, and why is it a bad sign although it is a high training accuracy?
 
@@ -266,7 +268,7 @@ plt.show()
 # ### END SOLUTION
 
 # %% [markdown]
-# **Question 5.3 (written, 15 min).** Can you name the *best* of the three regularisers from this
+# **Question 5.3 (written, 3 points, 15 min).** Can you name the *best* of the three regularisers from this
 # study? Discuss the differences between their means against the spread over seeds, and what
 # the study fixed once that a fair comparison would have to tune (name at least two settings).
 # What would you run next to decide?
@@ -286,7 +288,7 @@ plt.show()
 # ### END SOLUTION
 
 # %% [markdown]
-# **Question 5.4 (written, 5 min).** Here the validation labels are clean. Which of the four
+# **Question 5.4 (written, 1 point, 5 min).** Here the validation labels are clean. Which of the four
 # methods uses the validation set at all? What changes if its labels were noisy like the
 # training labels, as in lesson 7?
 

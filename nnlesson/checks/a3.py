@@ -194,6 +194,9 @@ def check_dropout_forward(fn, *, quiet=False):
         return None
 
     mask_first.__name__ = mask_is_none.__name__ = name
+    verdict = _pair_returned(fn, train_cases[0][1]) or _pair_returned(fn, eval_cases[0][1])
+    if verdict:
+        return _check(fn, [], [], [], quiet, verdict=verdict)
     verdict = _verdict(mask_first, train_cases, ["mask", "out"])
     if not verdict[0]:
         mistakes = [(d, _reversed(m)) for d, m in _dropout_forward_mistakes()]
@@ -217,6 +220,20 @@ def check_dropout_forward(fn, *, quiet=False):
     return _check(fn, [], [], [], quiet, verdict=(
         True, f"{name} is correct on all {len(train_cases) + len(eval_cases)} cases ({labels}; "
               f"eval mode)."))
+
+
+def _pair_returned(fn, args):
+    """A failing verdict if ``fn(*args)`` returns something other than a pair (out, mask)."""
+    try:
+        result = call_with_time_limit(fn, copy.deepcopy(args))
+    except (Exception, TookTooLong):  # noqa: BLE001 - the cases report errors with their label
+        return None
+    if isinstance(result, tuple) and len(result) == 2:
+        return None
+    what = f"tuple of length {len(result)}" if isinstance(result, tuple) else type(result).__name__
+    mode = "training" if args[3] else "eval"
+    return False, (f"{_name(fn)} should return a tuple (out, mask) in {mode} mode, got {what}"
+                   + (" (in eval mode: return x, None)" if mode == "eval" else ""))
 
 
 def _reversed(wrong):
