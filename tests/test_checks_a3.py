@@ -327,6 +327,30 @@ def test_penalised_sgd_adds_the_penalty_gradient_to_the_weights_only():
     assert np.allclose(b.data, before_b - 0.1 * 0.25)
 
 
+def test_the_study_names_a_piece_that_returns_the_wrong_thing():
+    layer = a3.DropoutFrom(lambda x, p, rng, training: x, ref_dropout_backward, 0.5, rng=0)
+    with pytest.raises(TypeError, match=r"<lambda> should return a tuple \(out, mask\), got ndarray"):
+        layer(np.ones((2, 3)))
+    layer = a3.DropoutFrom(lambda x, p, rng, training: (x[0], None), ref_dropout_backward, 0.5,
+                           rng=0)
+    with pytest.raises(ValueError, match=r"returned out of shape \(3,\), expected the shape of its "
+                                         r"input, \(2, 3\)"):
+        layer(np.ones((2, 3)))
+    layer = a3.DropoutFrom(ref_dropout_forward, lambda dout, mask, p: dout.sum(), 0.5,
+                           rng=np.random.default_rng(0))
+    layer(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"returned dx of shape \(\)"):
+        layer.backward(np.ones((2, 3)))
+    model = nl.Sequential(nl.Linear(3, 2, rng=0))
+    with pytest.raises(ValueError, match=r"l2_one_array should return one gradient per parameter "
+                                         r"\(2\), got ndarray"):
+        a3.PenalisedSGD(model.parameters(), 0.1, lam=0.1, penalty=l2_one_array).step()
+    with pytest.raises(ValueError, match=r"a gradient of shape \(2, 3\) for parameter 1 of shape "
+                                         r"\(2,\)"):
+        a3.PenalisedSGD(model.parameters(), 0.1, lam=0.1,
+                        penalty=lambda ps, lam: (0.0, [ps[0], ps[0]])).step()
+
+
 def small_data(rng=0):
     X, y = nl.load_digits()
     (X_rest, y_rest), (X_test, y_test) = nl.train_val_split(X, y, val_fraction=0.25, rng=rng)

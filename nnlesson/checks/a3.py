@@ -475,13 +475,25 @@ class DropoutFrom(Module):
         self.forward_fn, self.backward_fn, self.rng = forward, backward, rng
 
     def forward(self, x):
-        out, mask = self.forward_fn(x, self.p, self.rng, self.training)
+        result = self.forward_fn(x, self.p, self.rng, self.training)
+        if not isinstance(result, tuple) or len(result) != 2:
+            raise TypeError(f"{self!r}: {_name(self.forward_fn)} should return a tuple (out, "
+                            f"mask), got {type(result).__name__}")
+        out, mask = result
+        self._check_shape(out, np.shape(x), self.forward_fn, "out")
         self.cache = (mask,)
         return out
 
     def backward(self, dout):
         (mask,) = self._cached()
-        return self.backward_fn(dout, mask, self.p)
+        dx = self.backward_fn(dout, mask, self.p)
+        self._check_shape(dx, np.shape(dout), self.backward_fn, "dx")
+        return dx
+
+    def _check_shape(self, got, shape, fn, what):
+        if np.shape(got) != shape:
+            raise ValueError(f"{self!r}: {_name(fn)} returned {what} of shape {np.shape(got)}, "
+                             f"expected the shape of its input, {shape}")
 
     def __repr__(self):
         return f"DropoutFrom({_name(self.forward_fn)}, {_name(self.backward_fn)}, p={self.p:g})"
@@ -500,7 +512,21 @@ class PenalisedSGD(SGD):
         self.penalty = penalty
 
     def step(self):
-        _, grads = self.penalty([p.data for p in self.parameters], self.lam)
+        name = _name(self.penalty)
+        result = self.penalty([p.data for p in self.parameters], self.lam)
+        if not isinstance(result, tuple) or len(result) != 2:
+            raise TypeError(f"PenalisedSGD: {name} should return a tuple (penalty, grads), got "
+                            f"{type(result).__name__}")
+        _, grads = result
+        if not isinstance(grads, (list, tuple)) or len(grads) != len(self.parameters):
+            got = (f"{len(grads)} gradients" if isinstance(grads, (list, tuple))
+                   else type(grads).__name__)
+            raise ValueError(f"PenalisedSGD: {name} should return one gradient per parameter "
+                             f"({len(self.parameters)}), got {got}")
+        for i, (p, g) in enumerate(zip(self.parameters, grads)):
+            if np.shape(g) != p.data.shape:
+                raise ValueError(f"PenalisedSGD: {name} returned a gradient of shape "
+                                 f"{np.shape(g)} for parameter {i} of shape {p.data.shape}")
         for p, g in zip(self.parameters, grads):
             p.grad += g  # backward overwrites .grad next time, so adding here is safe
         super().step()
