@@ -464,7 +464,7 @@ def test_the_claims_hold_on_the_notebooks_seeds(notebook_study):
     regularisers = ["weight decay", "dropout", "early stopping"]
     means = [np.mean(notebook_study.test[m]) for m in regularisers]
     spreads = [np.std(notebook_study.test[m], ddof=1) for m in regularisers]
-    assert max(means) - min(means) < max(spreads)
+    assert max(means) - min(means) < min(0.025, max(spreads))  # "at most about two points"
     # 5.1: the gap to no regularisation is large next to every method's spread over seeds
     none = notebook_study.test["no regularisation"]
     assert min(means) - np.mean(none) > 2 * max(spreads + [np.std(none, ddof=1)])

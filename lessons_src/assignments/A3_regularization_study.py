@@ -68,11 +68,11 @@ np.set_printoptions(precision=3, suppress=True)
 # $$ \text{mask} = (u \ge p),\quad u \sim \text{Uniform}[0, 1), \qquad
 #    \text{out} = \frac{x \odot \text{mask}}{1 - p}. $$
 #
-# **Task 1.1 (code, 3 points, 15 min).** Write `my_dropout_forward(x, p, rng, training=True)`. In training
-# mode draw the mask as exactly `rng.random(x.shape) >= p` (True for a kept unit; draw nothing
-# else from `rng`) and return `(out, mask)`. In eval mode (`training=False`) return `(x, None)`.
-# $p$ is in $[0, 1)$; your function must also work for $p = 0$ and for $p$ close to 1, even when
-# every unit of the batch is dropped.
+# **Task 1.1 (code, 3 points, 15 min).** Write `my_dropout_forward(x, p, rng, training=True)`. In
+# training mode draw the mask as exactly `rng.random(x.shape) >= p` (True for a kept unit; draw
+# nothing else from `rng`) and return `(out, mask)`. In eval mode (`training=False`) return
+# `(x, None)`. $p$ is in $[0, 1)$; your function must also work for $p = 0$ and for $p$ close to
+# 1, even when every unit of the batch is dropped.
 
 # %%
 def my_dropout_forward(x, p, rng, training=True):
@@ -90,9 +90,9 @@ assert a3.check_dropout_forward(my_dropout_forward, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Task 1.2 (code, 2 points, 10 min).** Write `my_dropout_backward(dout, mask, p)`: the gradient of the
-# loss with respect to dropout's input, given `dout`, the gradient with respect to its output,
-# and the mask of the forward pass. `mask` is None when the forward ran in eval mode.
+# **Task 1.2 (code, 2 points, 10 min).** Write `my_dropout_backward(dout, mask, p)`: the gradient
+# of the loss with respect to dropout's input, given `dout`, the gradient with respect to its
+# output, and the mask of the forward pass. `mask` is None when the forward ran in eval mode.
 
 # %%
 def my_dropout_backward(dout, mask, p):
@@ -117,9 +117,9 @@ assert a3.check_dropout_backward(my_dropout_backward, quiet=True)
 # epochs in a row without an improvement, training stops, and the weights of the best epoch are
 # restored.
 #
-# **Task 2.1 (code, 3 points, 20 min).** Write `my_early_stopping(val_losses, patience, min_delta)`: given
-# the validation loss of every epoch (epoch 1 first), return `(stopped_epoch, best_epoch)`: the
-# epoch after which the rule stops training (`None` if it never stops) and the epoch whose
+# **Task 2.1 (code, 3 points, 20 min).** Write `my_early_stopping(val_losses, patience, min_delta)`:
+# given the validation loss of every epoch (epoch 1 first), return `(stopped_epoch, best_epoch)`:
+# the epoch after which the rule stops training (`None` if it never stops) and the epoch whose
 # weights it restores. Ignore the losses after the stopping epoch: training never saw them.
 
 # %%
@@ -155,12 +155,11 @@ assert a3.check_early_stopping(my_early_stopping, quiet=True)
 # PyTorch use $\frac{wd}{2}\lVert\theta\rVert^2$ over every parameter, biases included. Always
 # check which one a paper or a library means.)
 #
-# **Task 3.1 (code, 2 points, 15 min).** Write `my_l2_penalty(params, lam)`: `params` is a list of arrays,
-# the parameters of a network in order (`[W1, b1, W2, b2, ...]`, the 2-D ones are weight
+# **Task 3.1 (code, 2 points, 15 min).** Write `my_l2_penalty(params, lam)`: `params` is a list of
+# arrays, the parameters of a network in order (`[W1, b1, W2, b2, ...]`, the 2-D ones are weight
 # matrices, the 1-D ones biases). Return `(penalty, grads)`: the number $R$ and a list with the
-# gradient $\partial R / \partial \theta$ of each parameter, in the order of `params` (an array
-# of zeros for a bias). The study adds these gradients to the loss's gradients before every SGD
-# step.
+# gradient $\partial R / \partial \theta$ of each parameter, in the order of `params` (an array of
+# zeros for a bias). The study adds these gradients to the loss's gradients before every SGD step.
 
 # %%
 def my_l2_penalty(params, lam):
@@ -238,8 +237,8 @@ plt.show()
 # Answer in a few sentences each, citing the numbers in the table or the plot. Claims about
 # "better" need the seeds: say on how many seeds a difference holds, not just the means.
 #
-# **Question 5.1 (written, 2 points, 10 min).** How does the unregularised network do on the clean test
-# set, compared with each regularised one? Is the difference the same on every seed?
+# **Question 5.1 (written, 2 points, 10 min).** How does the unregularised network do on the
+# clean test set, compared with each regularised one? Is the difference the same on every seed?
 
 # %% [markdown]
 # ### BEGIN SOLUTION (2 points)
@@ -251,9 +250,9 @@ plt.show()
 # ### END SOLUTION
 
 # %% [markdown]
-# **Question 5.2 (written, 2 points, 10 min).** The last column is the accuracy on the *noisy* training
-# labels. 60% of those labels are correct. What does the unregularised network's value there tell
-# you, and why is it a bad sign although it is a high training accuracy?
+# **Question 5.2 (written, 2 points, 10 min).** The last column is the accuracy on the *noisy*
+# training labels. 60% of those labels are correct. What does the unregularised network's value
+# there tell you, and why is it a bad sign although it is a high training accuracy?
 
 # %% [markdown]
 # ### BEGIN SOLUTION (2 points)
@@ -268,29 +267,28 @@ plt.show()
 # ### END SOLUTION
 
 # %% [markdown]
-# **Question 5.3 (written, 3 points, 15 min).** Can you name the *best* of the three regularisers from this
-# study? Discuss the differences between their means against the spread over seeds, and what
-# the study fixed once that a fair comparison would have to tune (name at least two settings).
-# What would you run next to decide?
+# **Question 5.3 (written, 3 points, 15 min).** Can you name the *best* of the three
+# regularisers from this study? Discuss the differences between their means against the spread
+# over seeds, and what the study fixed once that a fair comparison would have to tune (name at
+# least two settings). What would you run next to decide?
 
 # %% [markdown]
 # ### BEGIN SOLUTION (3 points)
-# Not from this study. The three regularised rows differ by a few points in their means, which
-# is of the size of their standard deviations and ranges over seeds, and their order changes
-# from seed to seed (compare the columns): with five seeds these differences are not reliable.
-# Moreover each method used a single setting chosen once: $\lambda = 0.003$, $p = 0.5$,
-# patience 5, and the same learning rate, number of epochs and network for all. Another
-# $\lambda$ or $p$ could reverse the order, and a method's best setting on noisy labels is not
-# the one on clean labels. A fair comparison would tune each method's own setting on the
-# validation set (never the test set), then compare the tuned methods on more seeds (and other
-# splits and noise draws), reporting mean and spread; also combinations (weight decay plus early
-# stopping) are worth a row.
+# Not from this study. The means of the three regularised rows differ by at most about two points,
+# less than the largest of their standard deviations over seeds, and their order changes from seed
+# to seed (compare the columns): with five seeds these differences are not reliable. Moreover each
+# method used a single setting chosen once: $\lambda = 0.003$, $p = 0.5$, patience 5, and the same
+# learning rate, number of epochs and network for all. Another $\lambda$ or $p$ could change the
+# order, and a method's best setting with 40% wrong labels need not be its best with clean labels.
+# A fair comparison would tune each method's own setting on the validation set (never the test
+# set), then compare the tuned methods on more seeds (and other splits and noise draws), reporting
+# mean and spread; also combinations (weight decay plus early stopping) are worth a row.
 # ### END SOLUTION
 
 # %% [markdown]
-# **Question 5.4 (written, 1 point, 5 min).** Here the validation labels are clean. Which of the four
-# methods uses the validation set at all? What changes if its labels were noisy like the
-# training labels, as in lesson 7?
+# **Question 5.4 (written, 1 point, 5 min).** Here the validation labels are clean. Which of
+# the four methods uses the validation set at all? What changes if its labels were noisy like
+# the training labels, as in lesson 7?
 
 # %% [markdown]
 # ### BEGIN SOLUTION (1 point)
@@ -298,7 +296,6 @@ plt.show()
 # the last epoch. With noisy validation labels the validation loss is a noisier, biased estimate
 # of the loss on clean data: its values are higher and it may turn up earlier or later, so the
 # rule may restore a worse epoch (in lesson 7, with noisy validation labels, it still restored a
-# network from before the memorisation). A clean
-# validation set is a luxury that real data rarely gives; the test set, though, must stay clean
-# to measure what we want.
+# network from before the memorisation). A clean validation set is a luxury that real data
+# rarely gives; the test set, though, must stay clean to measure what we want.
 # ### END SOLUTION
