@@ -87,6 +87,9 @@ def my_dropout_forward(x, p, rng, training=True):
 a3.check_dropout_forward(my_dropout_forward)
 ### BEGIN HIDDEN TESTS (3 points)
 assert a3.check_dropout_forward(my_dropout_forward, quiet=True)
+# on a large batch: about 1 - p of the units kept, and the mean of the output preserved
+out, mask = my_dropout_forward(np.ones((400, 50)), 0.3, np.random.default_rng(5))
+assert abs(np.mean(mask) - 0.7) < 0.02 and abs(np.mean(out) - 1) < 0.03
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -106,6 +109,11 @@ def my_dropout_backward(dout, mask, p):
 a3.check_dropout_backward(my_dropout_backward)
 ### BEGIN HIDDEN TESTS (2 points)
 assert a3.check_dropout_backward(my_dropout_backward, quiet=True)
+# against the numerical gradient of a dropout forward with a fixed mask (not the student's forward)
+x, g = np.random.default_rng(6).normal(size=(2, 3, 4))
+kept = np.random.default_rng(7).random(x.shape) >= 0.4
+dx = my_dropout_backward(g, kept, 0.4)
+assert np.allclose(dx, nl.numerical_gradient(lambda v: np.sum(v * kept / 0.6 * g), x), atol=1e-6)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -140,6 +148,13 @@ def my_early_stopping(val_losses, patience, min_delta):
 a3.check_early_stopping(my_early_stopping)
 ### BEGIN HIDDEN TESTS (3 points)
 assert a3.check_early_stopping(my_early_stopping, quiet=True)
+# 50 random loss curves: the same epochs as nnlesson's EarlyStopping
+rng = np.random.default_rng(9)
+for _ in range(50):
+    losses = list(3 + np.cumsum(rng.normal(-0.05, 0.1, size=30)))
+    patience, min_delta = int(rng.integers(1, 6)), float(rng.choice([0.0, 0.01, 0.05]))
+    assert my_early_stopping(losses, patience, min_delta) == \
+        nl.EarlyStopping(patience, min_delta).replay(losses)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -173,6 +188,14 @@ def my_l2_penalty(params, lam):
 a3.check_l2_penalty(my_l2_penalty)
 ### BEGIN HIDDEN TESTS (2 points)
 assert a3.check_l2_penalty(my_l2_penalty, quiet=True)
+# the gradient agrees with the numerical gradient of the penalty itself, on a real network
+model = nl.Sequential(nl.Linear(5, 4, rng=10), nl.ReLU(), nl.Linear(4, 3, rng=11))
+params = [p.data.copy() for p in model.parameters()]
+_, grads = my_l2_penalty(params, 0.02)
+for i in range(len(params)):
+    def penalty_of(v, i=i):
+        return float(my_l2_penalty(params[:i] + [v] + params[i + 1:], 0.02)[0])
+    assert np.allclose(grads[i], nl.numerical_gradient(penalty_of, params[i].copy()), atol=1e-6)
 ### END HIDDEN TESTS
 
 # %% [markdown]
