@@ -101,6 +101,13 @@ def fwd_kept_fraction(x, p, rng, training=True):
     return x * mask / mask.mean(), mask
 
 
+def fwd_shortcut_at_zero(x, p, rng, training=True):
+    if not training or p == 0:
+        return x, None
+    mask = rng.random(x.shape) >= p
+    return x * mask / (1 - p), mask
+
+
 def fwd_ignores_training(x, p, rng, training=True):
     mask = rng.random(x.shape) >= p
     return x * mask / (1 - p), mask
@@ -222,6 +229,8 @@ WRONG = [
     (a3.check_dropout_forward, fwd_times_p, "multiplied by p instead of divided by 1 - p"),
     (a3.check_dropout_forward, fwd_over_p, "divided by p instead of by 1 - p"),
     (a3.check_dropout_forward, fwd_kept_fraction, "every unit is dropped"),
+    (a3.check_dropout_forward, fwd_shortcut_at_zero,
+     "mask is None: did you forget a `return`? Likely cause: at p = 0 the mask is still an array"),
     (a3.check_dropout_forward, fwd_ignores_training, "still drops units in eval mode"),
     (a3.check_dropout_forward, fwd_scales_at_eval, "eval mode scales by (1 - p)"),
     (a3.check_dropout_forward, fwd_binomial_mask, "the mask is not rng.random(x.shape) >= p"),

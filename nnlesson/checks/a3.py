@@ -89,7 +89,8 @@ def _check(fn, cases, outputs, mistakes, quiet, *, verdict=None, fallback=None):
     if not ok and NOT_IMPLEMENTED not in message:
         hint = _typical_mistake(fn, cases, mistakes) or (fallback and fallback(message))
         if hint:
-            message = f"{message}. Likely cause: {hint}."
+            end = "" if message.endswith(("?", ".")) else "."
+            message = f"{message}{end} Likely cause: {hint}."
     print(f"{PASS if ok else FAIL} {message}")
 
 
@@ -132,7 +133,15 @@ def _dropout_forward_mistakes():
         mask = rng.random(x.shape) >= p
         return x * mask / mask.mean(), mask
 
+    def none_at_zero(x, p, rng, training=True):
+        if p == 0:
+            return x, None
+        mask = rng.random(x.shape) >= p
+        return x * mask / (1 - p), mask
+
     return [
+        ("at p = 0 the mask is still an array (all True) in training mode: backward needs it, "
+         "and rng.random must be drawn as for any p", none_at_zero),
         ("the mask keeps a unit with probability p, but p is the probability of DROPPING it "
          "(keep where rng.random(x.shape) >= p)", keep_with_p),
         ("the kept units are not scaled by 1 / (1 - p) (inverted dropout keeps the expected "
