@@ -15,6 +15,13 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 SOURCES = ROOT / "lessons_src"  # each lesson's percent-format .py, paired by jupytext.toml
 LESSONS = sorted(NOTEBOOKS.glob("*.ipynb"))
+ASSIGNMENTS = sorted(NOTEBOOKS.glob("assignments/*.ipynb"))
+ALL = LESSONS + ASSIGNMENTS
+
+
+def source_of(path):
+    """The paired percent-format .py of a notebook: lessons_src/ mirrors notebooks/."""
+    return SOURCES / path.relative_to(NOTEBOOKS).with_suffix(".py")
 MAX_BYTES = 2_000_000
 MAX_PNG_BYTES = 400_000
 
@@ -27,9 +34,13 @@ def test_the_lessons_are_there_in_order():
     assert [p.stem[:2] for p in LESSONS] == ["01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11"]
 
 
-@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_the_three_assignments_are_there():
+    assert [p.stem[:2] for p in ASSIGNMENTS] == ["A1", "A2", "A3"]
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: p.stem)
 def test_ipynb_and_py_agree(path):
-    paired = SOURCES / f"{path.stem}.py"
+    paired = source_of(path)
     assert paired.exists(), f"{path.name} has no paired {paired} (run: jupytext --sync {path})"
     from_ipynb = cells(jupytext.read(path))
     from_py = cells(jupytext.read(paired))
@@ -41,7 +52,7 @@ def test_ipynb_and_py_agree(path):
     assert len(from_ipynb) == len(from_py), f"{path.name} and {paired.name} have different cell counts"
 
 
-@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", ALL, ids=lambda p: p.stem)
 def test_notebook_is_stored_executed_without_errors(path):
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
@@ -60,9 +71,9 @@ def test_notebook_is_stored_executed_without_errors(path):
     assert "widgets" not in nb.metadata, "stored widget state churns: execute with store_widget_state=False"
 
 
-@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", ALL, ids=lambda p: p.stem)
 def test_randomness_is_seeded_explicitly(path):
-    source = (SOURCES / f"{path.stem}.py").read_text()
+    source = source_of(path).read_text()
     assert "np.random.seed" not in source, "use np.random.default_rng(seed), not the global seed"
     assert not re.search(r"default_rng\(\s*\)", source), "every default_rng needs a seed"
     unseeded = re.findall(r"np\.random\.(?:rand|randn|normal|uniform|randint|choice|shuffle)\(", source)
@@ -72,10 +83,14 @@ def test_randomness_is_seeded_explicitly(path):
 def test_students_see_one_file_per_lesson():
     """notebooks/ is what a student opens: the lessons' .ipynb and nothing else."""
     others = sorted(p.name for p in NOTEBOOKS.iterdir()
-                    if p.suffix != ".ipynb" and p.name != "assignments")  # issue 19
+                    if p.suffix != ".ipynb" and p.name != "assignments")  # issue 19's folder
     assert not others, f"move these out of notebooks/ (a student sees them): {others}"
     sources = sorted(p.stem for p in SOURCES.glob("*.py"))
     assert sources == [p.stem for p in LESSONS], "every lesson has one source in lessons_src/"
+    sources = sorted(p.stem for p in SOURCES.glob("assignments/*.py"))
+    assert sources == [p.stem for p in ASSIGNMENTS], "every assignment has one source"
+    others = sorted(p.name for p in (NOTEBOOKS / "assignments").iterdir() if p.suffix != ".ipynb")
+    assert not others, f"move these out of notebooks/assignments/: {others}"
 
 
 def test_pairing_comes_from_jupytext_toml_not_from_the_notebooks():
@@ -84,7 +99,7 @@ def test_pairing_comes_from_jupytext_toml_not_from_the_notebooks():
     import subprocess
     import sys
 
-    carrying = [p.name for p in LESSONS if "formats" in jupytext.read(p).metadata.get("jupytext", {})]
+    carrying = [p.name for p in ALL if "formats" in jupytext.read(p).metadata.get("jupytext", {})]
     assert not carrying, f"remove jupytext's 'formats' from the metadata of: {carrying}"
     for path in (LESSONS[0], SOURCES / f"{LESSONS[0].stem}.py"):
         # (jupytext 1.19 exits with 1 after listing the paths: the listing is what counts)

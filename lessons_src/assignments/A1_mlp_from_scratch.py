@@ -16,6 +16,8 @@
 # %% [markdown]
 # # Assignment 1: A multi-layer perceptron from scratch
 #
+# *Time: about 195 min (reading 11 min + exercises 184 min).*
+#
 # In this assignment you build, in plain numpy, every piece of a small neural network and then
 # train it to read handwritten digits: the fully connected layer (forward and backward), the ReLU,
 # a numerically stable softmax cross-entropy, a gradient check of your own layers, mini-batch SGD
@@ -71,6 +73,8 @@ np.set_printoptions(precision=4, suppress=True)
 
 # %% [markdown]
 # ## Part 1: The linear layer
+#
+# *Time: about 26 min (reading 1 min + exercises 25 min).*
 #
 # A fully connected layer maps a batch `x` of shape `(N, n_in)` to `y` of shape `(N, n_out)`:
 #
@@ -133,6 +137,8 @@ assert a1.check_linear_backward(linear_backward, quiet=True)
 # %% [markdown]
 # ## Part 2: ReLU
 #
+# *Time: about 11 min (reading 1 min + exercises 10 min).*
+#
 # The ReLU activation keeps positive inputs and sets negative ones to zero,
 # $\mathrm{relu}(x) = \max(x, 0)$, element by element. Its derivative is 1 where $x > 0$ and 0
 # where $x < 0$; at $x = 0$ exactly we use 0, as nnlesson and PyTorch do. By the chain rule the
@@ -163,6 +169,8 @@ assert a1.check_relu(relu_forward, relu_backward, quiet=True)
 
 # %% [markdown]
 # ## Part 3: A numerically stable softmax cross-entropy
+#
+# *Time: about 27 min (reading 2 min + exercises 25 min).*
 #
 # The network's last layer gives each example $C$ scores (logits) $z$. Softmax turns them into
 # probabilities, and the cross-entropy loss of an example of class $c$ is minus the log of the
@@ -226,6 +234,8 @@ assert np.isclose(loss_hidden, np.log(10))
 
 # %% [markdown]
 # ## Part 4: Check your gradients
+#
+# *Time: about 34 min (reading 2 min + exercises 32 min).*
 #
 # A backward pass can be wrong in ways no error message shows: a transposed matrix that happens
 # to have the right shape, a forgotten term, a factor of 2. A **gradient check** compares it with
@@ -324,6 +334,8 @@ a1.gradient_check_report(gradient_errors, linear_forward, linear_backward, relu_
 # %% [markdown]
 # ## Part 5: Mini-batch SGD with momentum
 #
+# *Time: about 33 min (reading 1 min + exercises 32 min).*
+#
 # Training takes many small steps, each on the gradient of a small random **mini-batch**. One
 # **epoch** is one pass over the training set: shuffle it, cut it into batches of `batch_size`
 # (the last batch smaller when `batch_size` does not divide $N$), and take one step per batch.
@@ -395,6 +407,8 @@ assert a1.check_sgd_momentum_step(sgd_momentum_step, quiet=True)
 
 # %% [markdown]
 # ## Part 6: Train the network
+#
+# *Time: about 62 min (reading 2 min + exercises 60 min).*
 #
 # Everything comes together in an MLP with one hidden layer for the 8x8 digit images (64 pixels,
 # 10 classes): `Linear(64 -> hidden) -> ReLU -> Linear(hidden -> 10)` and the softmax
@@ -508,6 +522,8 @@ plt.show()
 # the training loss falls from the first epoch to the last.
 #
 # ## Summary
+#
+# *Time: about 1 min of reading.*
 #
 # - A linear layer's backward pass is matrix products and a sum; each gradient has the shape of
 #   the array it is the gradient of, which tells you which product to write.

@@ -16,6 +16,8 @@
 # %% [markdown]
 # # Assignment 2: Build your own autodiff engine
 #
+# *Time: about 151 min (reading 17 min + exercises 134 min).*
+#
 # In lesson 4, `nnlesson.graph` recorded every operation and ran the chain rule backwards for us.
 # In this assignment you build that machinery yourself, the way micrograd and PyTorch's autograd
 # work inside: a small engine whose values are numpy arrays, that remembers how each array was
@@ -63,6 +65,8 @@ np.set_printoptions(precision=4, suppress=True)
 
 # %% [markdown]
 # ## The engine you will complete
+#
+# *Time: about 7 min of reading.*
 #
 # A `Var` (a *variable* of the graph, your engine's tensor) holds a numpy array `data` and, after
 # the backward pass, its gradient `grad` of the same shape. Every operation makes a new `Var` that
@@ -166,6 +170,8 @@ def as_var(x):
 # %% [markdown]
 # ## Part 1: Broadcasting, addition and multiplication
 #
+# *Time: about 21 min (reading 1 min + exercises 20 min).*
+#
 # The chain rule for one operation $\text{out} = f(a, b)$ inside a bigger computation with loss
 # $L$: if we know $G = \partial L / \partial\,\text{out}$ (the `out_grad`, an array of the shape of
 # `out`), then
@@ -241,6 +247,8 @@ assert a2.check_mul_backward(mul_backward, quiet=True)
 
 # %% [markdown]
 # ## Part 2: Matrix product, sum and the element-wise functions
+#
+# *Time: about 41 min (reading 1 min + exercises 40 min).*
 #
 # **Matrix product.** For $\text{out} = A B$ with $A$ of shape $(n, k)$ and $B$ of shape
 # $(k, m)$, each $\text{out}_{ij} = \sum_l A_{il} B_{lj}$, so
@@ -369,6 +377,8 @@ assert a2.check_tanh_backward(tanh_backward, quiet=True)
 # %% [markdown]
 # ## Part 3: The graph: topological order and the backward pass
 #
+# *Time: about 47 min (reading 3 min + exercises 44 min).*
+#
 # The rules say what one operation does with the gradient it receives. The backward pass must
 # call them in an order where every node has received **all** of its gradient before it passes
 # it on. Here is a small graph drawn by the package's own engine, `nnlesson.graph`: `x` is used
@@ -493,6 +503,8 @@ assert a2.check_backprop(backprop, quiet=True)
 
 # %% [markdown]
 # ## Part 4: Train a network with your engine
+#
+# *Time: about 32 min (reading 2 min + exercises 30 min).*
 #
 # Your engine can now differentiate anything built from its operations. Here is the network of
 # lesson 4, written with it: for a batch `X` of shape `(N, 2)`, a hidden layer of ReLU units and
