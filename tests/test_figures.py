@@ -21,9 +21,10 @@ import pytest  # noqa: E402
 from nnlesson import plot as nlplot  # noqa: E402
 
 SOURCES = Path(__file__).resolve().parents[1] / "lessons_src"  # each lesson's percent-format source
-# Every lesson that draws with matplotlib (11_playground shows only the playground, whose pictures
-# tests/test_playground.py checks the same way).
-LESSONS_CHECKED = sorted(p.stem for p in SOURCES.glob("*.py")
+# Every lesson and assignment that draws with matplotlib (11_playground shows only the playground,
+# whose pictures tests/test_playground.py checks the same way).
+LESSONS_CHECKED = sorted(str(p.relative_to(SOURCES).with_suffix(""))
+                         for p in [*SOURCES.glob("*.py"), *SOURCES.glob("assignments/*.py")]
                          if "import matplotlib.pyplot" in p.read_text())
 
 
@@ -75,7 +76,7 @@ def rendered(tmp_path_factory):
     def get(lesson):
         if lesson not in cache:
             with pytest.MonkeyPatch.context() as mp:
-                mp.chdir(tmp_path_factory.mktemp(lesson))
+                mp.chdir(tmp_path_factory.mktemp(Path(lesson).name))
                 cache[lesson] = render(lesson)
         return cache[lesson]
 

@@ -108,3 +108,15 @@ def test_pairing_comes_from_jupytext_toml_not_from_the_notebooks():
         other = SOURCES / f"{path.stem}.py" if path.suffix == ".ipynb" else LESSONS[0]
         listed = [(ROOT / line).resolve() for line in done.stdout.split()]
         assert listed == [other], done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("path", ASSIGNMENTS, ids=lambda p: p.stem)
+def test_the_readme_states_each_assignments_points(path):
+    from nnlesson.assign import nbgrader_notebook
+
+    _, exercises = nbgrader_notebook(nbformat.read(path, as_version=4), path)
+    auto = sum(points for _, points, autograded in exercises if autograded)
+    manual = sum(points for _, points, autograded in exercises if not autograded)
+    readme = (ROOT / "README.md").read_text()
+    row = next(line for line in readme.split("\n") if line.startswith(f"| `{path.stem}` |"))
+    assert f"| {auto + manual:g} ({auto:g} + {manual:g}) |" in row, row[-80:]
