@@ -64,7 +64,9 @@ def forward(layers, k, x):
     checkpoints = []
     with no_grad():
         for segment in segments(layers, k):
-            checkpoints.append((private(x), random_states(segment)))
+            kept = private(x)
+            kept.flags.writeable = False  # the recomputing first layer then keeps it, no copy
+            checkpoints.append((kept, random_states(segment)))
             for layer in segment:
                 x = layer(x)
     return x, checkpoints
