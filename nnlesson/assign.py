@@ -380,12 +380,16 @@ def _clean_png(data):
     return None
 
 
+# A number a hidden test checks: a decimal (0.693) or an integer of 3 digits or more (200960).
+_GRADED_NUMBER = re.compile(r"(?<![\w.])(\d+\.\d+|\d{3,})(?![\w.])")
+
+
 def _secret_pieces(nb, parsed):
     """What of the notebook's solutions and hidden tests must never show in an expected output:
     their lines and their string literals (6 characters or more), except lines the notebook
-    also shows outside every region."""
+    also shows outside every region, and the numbers the hidden tests check (the answer)."""
     shown = {line.strip() for p in parsed for line in p.parts if isinstance(line, str)}
-    pieces = set()
+    pieces, numbers = set(), set()
     for cell, p in zip(nb.cells, parsed):
         regions = [part for part in p.parts if isinstance(part, Region)]
         if _nbgrader_meta(cell).get("solution") and not p.solutions:
@@ -397,7 +401,9 @@ def _secret_pieces(nb, parsed):
                     pieces.add(line)
                 pieces.update(s for q in re.findall(r"'([^'\n]*)'|\"([^\"\n]*)\"", line)
                               for s in q if len(s.strip()) >= 6)
-    return pieces
+                if region.kind == "hidden":
+                    numbers.update(_GRADED_NUMBER.findall(line))
+    return pieces, numbers
 
 
 def _drop_verdicts(lines):
@@ -419,7 +425,8 @@ def expected_output(cell, where, secrets):
     (stdout, and the text of a result that is not an object's ``<...>`` repr) once the checks'
     verdict lines are removed, when that text has 1 to MAX_EXPECTED_LINES lines. Nothing is kept
     from a cell tagged ``no-expected-output``, a cell whose run raised an error, a widget, stderr
-    or HTML. AssignError if the kept text holds a line or a string of a solution.
+    or HTML. AssignError if the kept text holds a line or a string of a solution or hidden
+    test, or a number a hidden test checks (``secrets``, from ``_secret_pieces``).
     """
     import base64
 
@@ -456,9 +463,15 @@ def expected_output(cell, where, secrets):
     text = "\n".join(lines) if 0 < len(lines) <= MAX_EXPECTED_LINES else None
     if text is not None and "\x1b[" in text:  # terminal colours: not a table to compare with
         text = None
-    if text is not None and any(piece in text for piece in secrets):
+    pieces, numbers = secrets
+    if text is not None and any(piece in text for piece in pieces):
         raise AssignError(f"{where}: the teacher's printed output of this exercise contains a "
                           f"line or a string of a solution or hidden test, and the student "
+                          f"version would show it as the expected output; print less, or tag "
+                          f"the cell {NO_EXPECTED_OUTPUT!r}")
+    if text is not None and numbers & set(_GRADED_NUMBER.findall(text)):
+        raise AssignError(f"{where}: the teacher's printed output of this exercise shows a "
+                          f"number that a hidden test checks (the answer), and the student "
                           f"version would show it as the expected output; print less, or tag "
                           f"the cell {NO_EXPECTED_OUTPUT!r}")
     return pngs, text

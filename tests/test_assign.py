@@ -678,6 +678,9 @@ def test_an_exercise_keeps_its_picture_and_short_table_as_expected_output(tmp_pa
     assert kept == png() and b"matplotlib" not in kept  # the pixels, not the text chunks
     assert "![expected output 1](attachment:expected-output-1.png)" in shown.source
     # nbgrader's source version shows it after the exercise's answer and tests cells
+    first = (tmp_path / "out" / "lesson.ipynb").read_bytes()
+    assert main([str(tmp_path / "teacher"), str(tmp_path / "out")]) == 0  # again: the same bytes
+    assert (tmp_path / "out" / "lesson.ipynb").read_bytes() == first
     nbg = student_of(tmp_path, cells, "--nbgrader")
     assert [c.metadata.get("nbgrader", {}).get("grade_id") for c in nbg.cells[1:]] == \
         ["exercise-1", "exercise-1-tests", None]
@@ -706,6 +709,8 @@ def test_what_is_never_an_expected_output(tmp_path, outputs, why):
     student = student_of(tmp_path, [exercise(outputs)])
     assert len(student.cells) == 1, why
     assert not [c for c in student.cells if EXPECTED_TAG in tags(c)], why
+    ta = student_of(tmp_path, [exercise(outputs)], "--instructor")  # the teacher's outputs stay
+    assert ta.cells[1].outputs == outputs and tags(ta.cells[0]) == [STUDENT_VIEW_TAG]
 
 
 def test_fifteen_lines_are_kept_and_a_result_counts_as_printed_text(tmp_path):
@@ -753,6 +758,22 @@ def test_an_output_showing_solution_text_is_refused_not_leaked(tmp_path, capsys,
     write_teacher(tmp_path / "teacher", cells)
     assert main([str(tmp_path / "teacher"), str(tmp_path / "o")]) == 0
     assert "CANARY" not in (tmp_path / "o" / "lesson.ipynb").read_text()
+
+
+def test_a_solution_that_prints_its_answer_is_refused(tmp_path, capsys):
+    """The printed number is the one the hidden test checks: showing it gives the answer away."""
+    cell = exercise([stdout("f(2) = 200960\n")], check="print('f(2) =', f(2))")
+    cell.source = cell.source.replace("f(1) == 2", "f(2) == 200960")
+    write_teacher(tmp_path / "answer", [cell])
+    assert main([str(tmp_path / "answer"), str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "cell 1 (code): the teacher's printed output of this exercise shows a number that a " \
+           "hidden test checks" in err and "200960" not in err
+    assert not (tmp_path / "o").exists()
+    cell.outputs = [stdout("f(2) = 200961\n")]  # not the graded number: an expected output
+    write_teacher(tmp_path / "answer", [cell])
+    assert main([str(tmp_path / "answer"), str(tmp_path / "o")]) == 0
+    assert "f(2) = 200961" in (tmp_path / "o" / "lesson.ipynb").read_text()
 
 
 # ------------------------------------------------------------------ tags
