@@ -1,8 +1,12 @@
 """Make the student version of the lessons, safely: ``nnlesson-assign SOURCE OUT``.
 
 ``nnlesson-assign --nbgrader SOURCE OUT`` writes nbgrader's source notebooks instead (exercise
-cells split into answer and autograder tests, with points), and ``nnlesson-assign --check SOURCE``
-checks everything and writes nothing (for CI and pre-commit).
+cells split into answer and autograder tests, with points), ``nnlesson-assign --instructor
+SOURCE OUT`` the instructor version (the teacher's notebook with its outputs and runnable
+solutions, the student's stub shown above each exercise, teaching notes and model answers), and
+``nnlesson-assign --check SOURCE`` checks everything and writes nothing (for CI and pre-commit).
+A folder SOURCE includes its subfolders (``notebooks/assignments/A1.ipynb`` goes to
+``OUT/assignments/A1.ipynb``), except with ``--nbgrader``, whose assignment is one folder.
 
 The lessons are the teacher's version. Their exercises use nbgrader's markers, and the regions
 nnlesson clears are exactly the regions nbgrader 0.9 clears (``ClearSolutions`` and
@@ -32,6 +36,22 @@ a SOURCE without any marker (a student folder, or arguments swapped) is refused.
 The student version keeps nothing of a solution: sources, outputs, execution counts, attachments
 the remaining text does not reference, and all metadata but the kernel, the language, jupytext's
 pairing and the cell tags are dropped.
+
+Expected outputs: the student (and nbgrader) version shows, in a markdown cell right after a code
+exercise (after its tests cell in nbgrader's version), what the teacher's run of that cell drew
+(``image/png``, text chunks of the PNG removed) and printed (stdout and results' text, the checks'
+verdict lines removed, kept when 1 to 15 lines), labelled "Expected output". A markdown cell is
+not changed when the student runs the notebook. Never kept: verdicts, errors (a cell whose run
+failed keeps nothing), stderr, HTML, SVG, widgets, object reprs. Printed text that holds a line
+or a string (6 characters or more) of any solution or hidden test, or a number a hidden test
+checks, is an error naming the cell: the tool refuses rather than leak. The tag
+``no-expected-output`` opts an exercise out (its pictures could show the answer: the tool cannot
+read pictures).
+
+Tags: ``teacher-note`` on a markdown cell keeps it in the instructor version only; on another
+cell type, or on a cell with solution markers, it is an error. A tag that is a near miss of
+``teacher-note`` or ``no-expected-output`` (``teacher_note``, ``Teacher-Note``) is an error, never
+ignored; so is ``no-expected-output`` on a cell that is not a code exercise.
 """
 
 import argparse
