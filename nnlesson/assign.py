@@ -344,8 +344,11 @@ def _is_exercise(cell, parsed):
 
 
 def _near_tag(tag):
-    """The tag of TAGS that ``tag`` misspells (other case, '_' for '-', a letter off), or None."""
+    """The tag of TAGS that ``tag`` misspells (other case, '_' for '-', a letter off), or None.
+    A tag naming the teacher or instructor (``instructor-only``) is taken for a teacher note."""
     squashed = re.sub(r"[^a-z]", "", tag.lower())
+    if tag != TEACHER_NOTE and ("teacher" in squashed or "instructor" in squashed):
+        return TEACHER_NOTE
     for known in TAGS:
         if tag != known and _distance(squashed, known.replace("-", "")) <= 2:
             return known
@@ -427,11 +430,12 @@ def _secret_pieces(nb, parsed):
 
 
 def _drop_verdicts(lines):
-    """The lines without the checks' verdicts (and the indented lines that continue one)."""
+    """The lines without the checks' verdicts. A failing verdict may quote an array over several
+    lines (``got array([[1, 2],`` / ``       [3, 4]])``): the indented lines after it go too."""
     kept, in_verdict = [], False
     for line in lines:
         if _VERDICT.match(line) or "not implemented yet" in line:
-            in_verdict = True
+            in_verdict = "\N{HEAVY BALLOT X}" in line
         elif not (in_verdict and line[:1].isspace()):
             in_verdict = False
             kept.append(line)

@@ -731,6 +731,12 @@ def test_no_expected_output_tag_and_non_exercise_cells_keep_nothing(tmp_path):
     assert "no-expected-output" in tags(student.cells[0])
 
 
+def test_a_table_with_an_indented_header_after_a_passing_verdict_is_kept_whole(tmp_path):
+    table = "   epoch   loss\n0      1  0.693\n1      2  0.512"  # as pandas prints a DataFrame
+    student = student_of(tmp_path, [exercise([stdout(VERDICT + table + "\n")])])
+    assert f"```text\n{table}\n```" in student.cells[1].source
+
+
 def test_a_text_with_backticks_gets_a_longer_fence(tmp_path):
     student = student_of(tmp_path, [exercise([stdout("use ``` to fence\n")])])
     assert "````text\nuse ``` to fence\n````" in student.cells[1].source
@@ -785,6 +791,8 @@ def test_a_solution_that_prints_its_answer_is_refused(tmp_path, capsys):
      "cell 2 (markdown): tag 'Teacher-Note' is not 'teacher-note'"),
     (new_markdown_cell("Note", metadata={"tags": ["teacher-notes"]}),
      "tag 'teacher-notes' is not 'teacher-note'"),
+    (new_markdown_cell("Note", metadata={"tags": ["instructor-only"]}),
+     "tag 'instructor-only' is not 'teacher-note'"),
     (exercise([], tags_=["no_expected_output"]), "tag 'no_expected_output' is not 'no-expected-output'"),
     (exercise([], tags_=["expected-output"]), "tag 'expected-output' is not 'no-expected-output'"),
     (new_code_cell("print('for the TA')", metadata={"tags": ["teacher-note"]}),
@@ -893,15 +901,16 @@ def test_instructor_version_runs_without_error(executed_instructor, student_dir)
         assert not any(marker in cell.source for marker in MARKERS)
         if cell.cell_type == "code" and "checks" in cell.source and "check_" in cell.source:
             assert "not implemented yet" not in "".join(o.get("text", "") for o in cell.outputs)
-    # above each exercise, its stub exactly as in the student version
+    # above each code exercise, its cell exactly as in the student version
+    teacher = nbformat.read(path, as_version=4)
     student = nbformat.read(student_dir / rel(path), as_version=4)
-    stubs = [c.source for c in student.cells
-             if c.cell_type == "code" and "raise NotImplementedError()" in c.source]
+    stubs = [s.source for t, s in zip(teacher_cells_as_students_see_them(teacher),
+                                      without_expected(student.cells))
+             if t.cell_type == "code" and any(m in t.source for m in MARKERS)]
     views = [c.source for c in nb.cells if STUDENT_VIEW_TAG in tags(c)]
     assert len(views) == len(stubs) > 0
     for view, stub in zip(views, stubs):
         assert f"```python\n{stub}\n```" in view
-    teacher = nbformat.read(path, as_version=4)
     notes = [c for c in teacher.cells if TEACHER_NOTE in tags(c)]
     assert len([c for c in nb.cells if TEACHER_NOTE in tags(c)]) == len(notes)
 
