@@ -905,6 +905,11 @@ def build(source, *, write_py=False, nbgrader=False, instructor=False, recursive
         name = path.name if Path(source).is_file() else path.relative_to(source).as_posix()
         try:
             nb = _read_notebook(path)
+            stamp = nb.metadata.get("nnlesson")
+            if stamp in (INSTRUCTOR_STAMP, NBGRADER_STAMP):  # solutions without the markers
+                raise AssignError(f"{path}: written by {stamp['generated_by']}, not a teacher's "
+                                  f"notebook (it holds the solutions, and the student version "
+                                  f"would keep them); move it out of {source}")
             parsed = parse_notebook(nb, path)
             any_solution = any_solution or notebook_has_solutions(nb, parsed)
             if mode == "nbgrader":

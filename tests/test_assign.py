@@ -1028,3 +1028,21 @@ def test_subfolders_keep_every_refusal(tmp_path, capsys):
     write_teacher(tmp_path / "s" / "assignments", [exercise([])], name="A1.ipynb")
     assert main([str(teacher), str(tmp_path / "s")]) == 2
     assert "refusing to overwrite" in capsys.readouterr().err
+
+
+def test_an_instructor_version_inside_the_source_is_refused_not_copied(tmp_path, capsys):
+    """It holds the solutions without markers: a student version would hand them out."""
+    teacher = tmp_path / "notebooks"
+    write_teacher(teacher, [exercise([])], name="01_lesson.ipynb")
+    write_teacher(teacher / "assignments", [exercise([])], name="A1.ipynb")
+    # allowed: OUT is beside the assignment's folder, though inside the teacher's tree
+    assert main(["--instructor", str(teacher / "assignments" / "A1.ipynb"), str(teacher / "ta")]) == 0
+    assert main(["--nbgrader", str(teacher / "assignments" / "A1.ipynb"), str(teacher / "nbg")]) == 0
+    capsys.readouterr()
+    for flags in ([], ["--instructor"], ["--check"]):
+        out = [] if flags == ["--check"] else [str(tmp_path / "out")]
+        assert main(flags + [str(teacher)] + out) == 2
+        err = capsys.readouterr().err
+        assert "ta/A1.ipynb: written by nnlesson-assign --instructor, not a teacher's notebook" in err
+        assert "nbg/A1.ipynb: written by nnlesson-assign --nbgrader" in err
+        assert not (tmp_path / "out").exists()
