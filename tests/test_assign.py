@@ -687,6 +687,15 @@ def test_an_exercise_keeps_its_picture_and_short_table_as_expected_output(tmp_pa
     assert nbg.cells[3].source == shown.source and nbg.cells[3].attachments == shown.attachments
 
 
+def test_nbgraders_own_clearing_keeps_the_expected_output_as_written(tmp_path):
+    """The steps of nbgrader's generate_assignment that change cells leave it alone."""
+    nbg = student_of(tmp_path, [exercise([stdout(TABLE), picture()])], "--nbgrader")
+    cleared = nbgrader_clear(copy.deepcopy(nbg))
+    expected = [c for c in cleared.cells if EXPECTED_TAG in tags(c)]
+    assert expected == [c for c in nbg.cells if EXPECTED_TAG in tags(c)] and len(expected) == 1
+    assert attachment_bytes(expected[0]) == [png()]
+
+
 @pytest.mark.parametrize("outputs, why", [
     ([], "a notebook that was never run"),
     ([stdout(VERDICT)], "only the check's verdict"),
