@@ -890,9 +890,10 @@ def build(source, *, write_py=False, nbgrader=False, instructor=False, recursive
     report (lines; those starting with ``note:`` are not about a file written).
 
     A folder's subfolders are included (``notebooks/assignments/A1.ipynb`` is written to
-    ``OUT/assignments/A1.ipynb``), except with ``nbgrader``: nbgrader grades the notebooks at the
-    top of an assignment folder only and would hand out a subfolder's notebook as it is, so
-    ``--nbgrader`` takes the top level (``recursive=True`` overrides this, for ``--check``).
+    ``OUT/assignments/A1.ipynb``), except with ``nbgrader``: nbgrader releases and grades only the
+    notebooks at the top of an assignment's folder (a subfolder's notebook would silently be
+    neither), so ``--nbgrader`` takes the top level and notes what it left out
+    (``recursive=True`` overrides this, for ``--check``).
     """
     import nbformat
 
