@@ -471,7 +471,7 @@ def expected_output(cell, where, secrets):
             if "image/png" in data:
                 try:
                     png = _clean_png(base64.b64decode(data["image/png"]))
-                except ValueError:
+                except (ValueError, TypeError):  # not base64 text: not a picture we can keep
                     png = None
                 if png is not None:
                     pngs.append(png)

@@ -713,6 +713,8 @@ def test_nbgraders_own_clearing_keeps_the_expected_output_as_written(tmp_path):
     ([new_output("execute_result", data={"text/plain": "[<matplotlib.lines.Line2D at 0x7f>]"},
                  execution_count=3)], "an object's repr"),
     ([stdout("\x1b[31mred\x1b[0m\n")], "terminal colours"),
+    ([new_output("display_data", data={"image/png": b64(b"GIF89a not a png")})], "not a PNG"),
+    ([new_output("display_data", data={"image/png": b64(png())[:-8]})], "a truncated PNG"),
 ])
 def test_what_is_never_an_expected_output(tmp_path, outputs, why):
     student = student_of(tmp_path, [exercise(outputs)])
