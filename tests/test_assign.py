@@ -4,6 +4,7 @@ import base64
 import contextlib
 import copy
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -179,7 +180,9 @@ def test_student_notebook_runs_and_every_exercise_raises_not_implemented(execute
             continue
         errors = [o for o in cell.outputs if o.output_type == "error"]
         assert not errors, f"{path.name}: {errors[0].ename}: {errors[0].evalue}\n{cell.source}"
-    for cell in stub_cells:
+    checked = [c for c in stub_cells if re.search(r"\bcheck_\w+\(", c.source)]
+    assert checked, f"{path.name}: no exercise calls a check"
+    for cell in checked:  # every check says so (a code exercise graded by hand has none)
         text = "".join(o.get("text", "") for o in cell.outputs)
         assert "is not implemented yet" in text, f"{path.name}: no verdict for\n{cell.source}"
     # the expected outputs are markdown: present, and exactly as written after the run
