@@ -1,8 +1,12 @@
 """Make the student version of the lessons, safely: ``nnlesson-assign SOURCE OUT``.
 
 ``nnlesson-assign --nbgrader SOURCE OUT`` writes nbgrader's source notebooks instead (exercise
-cells split into answer and autograder tests, with points), and ``nnlesson-assign --check SOURCE``
-checks everything and writes nothing (for CI and pre-commit).
+cells split into answer and autograder tests, with points), ``nnlesson-assign --instructor
+SOURCE OUT`` the instructor version (the teacher's notebook with its outputs and runnable
+solutions, the student's stub shown above each exercise, teaching notes and model answers), and
+``nnlesson-assign --check SOURCE`` checks everything and writes nothing (for CI and pre-commit).
+A folder SOURCE includes its subfolders (``notebooks/assignments/A1.ipynb`` goes to
+``OUT/assignments/A1.ipynb``), except with ``--nbgrader``, whose assignment is one folder.
 
 The lessons are the teacher's version. Their exercises use nbgrader's markers, and the regions
 nnlesson clears are exactly the regions nbgrader 0.9 clears (``ClearSolutions`` and
@@ -32,6 +36,22 @@ a SOURCE without any marker (a student folder, or arguments swapped) is refused.
 The student version keeps nothing of a solution: sources, outputs, execution counts, attachments
 the remaining text does not reference, and all metadata but the kernel, the language, jupytext's
 pairing and the cell tags are dropped.
+
+Expected outputs: the student (and nbgrader) version shows, in a markdown cell right after a code
+exercise (after its tests cell in nbgrader's version), what the teacher's run of that cell drew
+(``image/png``, text chunks of the PNG removed) and printed (stdout and results' text, the checks'
+verdict lines removed, kept when 1 to 15 lines), labelled "Expected output". A markdown cell is
+not changed when the student runs the notebook. Never kept: verdicts, errors (a cell whose run
+failed keeps nothing), stderr, HTML, SVG, widgets, object reprs. Printed text that holds a line
+or a string (6 characters or more) of any solution or hidden test, or a number a hidden test
+checks, is an error naming the cell: the tool refuses rather than leak. The tag
+``no-expected-output`` opts an exercise out (its pictures could show the answer: the tool cannot
+read pictures).
+
+Tags: ``teacher-note`` on a markdown cell keeps it in the instructor version only; on another
+cell type, or on a cell with solution markers, it is an error. A tag that is a near miss of
+``teacher-note`` or ``no-expected-output`` (``teacher_note``, ``Teacher-Note``) is an error, never
+ignored; so is ``no-expected-output`` on a cell that is not a code exercise.
 """
 
 import argparse
@@ -59,6 +79,25 @@ DEFAULT_POINTS = 1
 # What a student notebook keeps of the metadata: nothing else can carry solution text.
 NOTEBOOK_METADATA_KEPT = ("kernelspec", "language_info", "jupytext")
 NBGRADER_STAMP = {"generated_by": "nnlesson-assign --nbgrader"}
+INSTRUCTOR_STAMP = {"generated_by": "nnlesson-assign --instructor"}
+
+# Cell tags the teacher writes (exact spellings; a near miss is an error, never ignored).
+TEACHER_NOTE = "teacher-note"  # a markdown note for the teacher: instructor version only
+NO_EXPECTED_OUTPUT = "no-expected-output"  # an exercise whose teacher output must not be shown
+TAGS = (TEACHER_NOTE, NO_EXPECTED_OUTPUT)
+# Tags on the cells this tool adds (so that tests and tools can find them).
+EXPECTED_TAG = "nnlesson-expected-output"
+STUDENT_VIEW_TAG = "nnlesson-student-view"
+EXPECTED_LABEL = ("**Expected output** (from the teacher's run of the exercise above; run your "
+                  "cell and compare. This is not your result.)")
+TEACHER_NOTE_LABEL = "**Teacher note.**"
+MAX_EXPECTED_LINES = 15  # longer printed text is not kept as an expected output
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+# PNG chunks an expected-output picture keeps: the pixels and how to show them. Text chunks
+# (tEXt, zTXt, iTXt), EXIF, ICC profiles and times are dropped: they could carry any text.
+PNG_CHUNKS_KEPT = {b"IHDR", b"PLTE", b"tRNS", b"IDAT", b"IEND", b"pHYs", b"gAMA", b"sRGB", b"cHRM"}
+# A check's verdict (nnlesson.checks prints PASS or FAIL first) is never an expected output.
+_VERDICT = re.compile("^\\s*[\N{HEAVY CHECK MARK}\N{HEAVY BALLOT X}]")
 
 _POINTS = re.compile(r"\((\d+(?:\.\d+)?) points?\)")
 # Near misses: a word like BEGIN/END followed by a word like SOLUTION or HIDDEN, in any case.
@@ -291,21 +330,247 @@ def _new_notebook(nb, cells, extra_metadata=None):
     return new
 
 
-def student_notebook(nb, path="notebook"):
-    """The notebook ``nb`` as students get it, and the counts ``(solutions, hidden tests)``."""
-    parsed = parse_notebook(nb, path)
+# ---------------------------------------------------------------- tags and expected outputs
+
+def _tags(cell):
+    tags = cell.get("metadata", {}).get("tags")
+    return [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []
+
+
+def _is_exercise(cell, parsed):
+    """A code cell the student completes: a solution region, or nbgrader's solution metadata."""
+    return cell.cell_type == "code" and bool(parsed.solutions
+                                             or _nbgrader_meta(cell).get("solution"))
+
+
+def _near_tag(tag):
+    """The tag of TAGS that ``tag`` misspells (other case, '_' for '-', a letter off), or None.
+    A tag naming the teacher or instructor (``instructor-only``) is taken for a teacher note."""
+    squashed = re.sub(r"[^a-z]", "", tag.lower())
+    if tag != TEACHER_NOTE and ("teacher" in squashed or "instructor" in squashed):
+        return TEACHER_NOTE
+    for known in TAGS:
+        if tag != known and _distance(squashed, known.replace("-", "")) <= 2:
+            return known
+    return None
+
+
+def check_tags(nb, parsed, path):
+    """AssignError for a misspelt tag, or a tag on a cell it cannot apply to."""
+    problems = []
+    for index, (cell, p) in enumerate(zip(nb.cells, parsed), 1):
+        where, tags = _where(path, index, cell), _tags(cell)
+        for tag in tags:
+            near = _near_tag(tag)
+            if near is not None:
+                problems.append(f"{where}: tag {tag!r} is not {near!r} (tags are exact, lower "
+                                f"case, with '-'); the tool would ignore it: write {near!r}")
+        if TEACHER_NOTE in tags:
+            if cell.cell_type != "markdown":
+                problems.append(f"{where}: the {TEACHER_NOTE!r} tag goes on markdown cells only "
+                                f"(a {cell.cell_type} cell would run or show in the instructor "
+                                f"version only, and the student version would differ in what "
+                                f"it runs); make the note a markdown cell")
+            elif p.solutions or p.hidden or _nbgrader_meta(cell).get("solution"):
+                problems.append(f"{where}: a {TEACHER_NOTE!r} cell holds a solution or hidden "
+                                f"tests; a note is dropped whole from the student version, so "
+                                f"put the exercise in a cell of its own")
+        if NO_EXPECTED_OUTPUT in tags and not _is_exercise(cell, p):
+            problems.append(f"{where}: the {NO_EXPECTED_OUTPUT!r} tag is on a cell that is not a "
+                            f"code exercise (nothing to opt out of); put it on the exercise cell")
+    if problems:
+        raise AssignError(problems)
+
+
+def _clean_png(data):
+    """The PNG ``data`` with only the chunks of PNG_CHUNKS_KEPT, or None if it is not a PNG."""
+    import struct
+
+    signature = b"\x89PNG\r\n\x1a\n"
+    if not data.startswith(signature):
+        return None
+    out, at = [signature], len(signature)
+    while at + 12 <= len(data):
+        (length,), kind = struct.unpack(">I", data[at:at + 4]), data[at + 4:at + 8]
+        end = at + 12 + length
+        if end > len(data):
+            return None
+        if kind in PNG_CHUNKS_KEPT:
+            out.append(data[at:end])
+        at = end
+        if kind == b"IEND":
+            return b"".join(out)
+    return None
+
+
+# A number a hidden test checks: a decimal (0.693) or an integer of 3 digits or more (200960).
+_GRADED_NUMBER = re.compile(r"(?<![\w.])(\d+\.\d+|\d{3,})(?![\w.])")
+
+
+def _secret_pieces(nb, parsed):
+    """What of the notebook's solutions and hidden tests must never show in an expected output:
+    their lines and their string literals (6 characters or more), except lines the notebook
+    also shows outside every region, and the numbers the hidden tests check (the answer)."""
+    shown = {line.strip() for p in parsed for line in p.parts if isinstance(line, str)}
+    pieces, numbers = set(), set()
+    for cell, p in zip(nb.cells, parsed):
+        regions = [part for part in p.parts if isinstance(part, Region)]
+        if _nbgrader_meta(cell).get("solution") and not p.solutions:
+            regions.append(Region("solution", "", "", cell.source.split("\n")))
+        for region in regions:
+            for line in region.lines:
+                line = line.strip()
+                if len(line) >= 6 and line not in shown:
+                    pieces.add(line)
+                pieces.update(s for q in re.findall(r"'([^'\n]*)'|\"([^\"\n]*)\"", line)
+                              for s in q if len(s.strip()) >= 6)
+                if region.kind == "hidden":
+                    numbers.update(_GRADED_NUMBER.findall(line))
+    return pieces, numbers
+
+
+def _drop_verdicts(lines):
+    """The lines without the checks' verdicts. A failing verdict may quote an array over several
+    lines (``got array([[1, 2],`` / ``       [3, 4]])``): the indented lines after it go too."""
+    kept, in_verdict = [], False
+    for line in lines:
+        if _VERDICT.match(line) or "not implemented yet" in line:
+            in_verdict = "\N{HEAVY BALLOT X}" in line
+        elif not (in_verdict and line[:1].isspace()):
+            in_verdict = False
+            kept.append(line)
+    return kept
+
+
+def expected_output(cell, where, secrets):
+    """What the student version keeps of an exercise cell's teacher run: ``(pngs, text)``.
+
+    Kept: each picture (``image/png``, chunks that can carry text removed) and the printed text
+    (stdout, and the text of a result that is not an object's ``<...>`` repr) once the checks'
+    verdict lines are removed, when that text has 1 to MAX_EXPECTED_LINES lines. Nothing is kept
+    from a cell tagged ``no-expected-output``, a cell whose run raised an error, a widget, stderr
+    or HTML. AssignError if the kept text holds a line or a string of a solution or hidden
+    test, or a number a hidden test checks (``secrets``, from ``_secret_pieces``).
+    """
+    import base64
+
+    if NO_EXPECTED_OUTPUT in _tags(cell) or cell.cell_type != "code":
+        return [], None
+    outputs = cell.get("outputs", [])
+    if any(o.get("output_type") == "error" for o in outputs):
+        return [], None
+    pngs, texts = [], []
+    for o in outputs:
+        kind = o.get("output_type")
+        if kind == "stream" and o.get("name") == "stdout":
+            texts.append(o.get("text", ""))
+        elif kind in ("display_data", "execute_result"):
+            data = o.get("data", {})
+            if WIDGET_MIME in data:
+                continue
+            if "image/png" in data:
+                try:
+                    png = _clean_png(base64.b64decode(data["image/png"]))
+                except (ValueError, TypeError):  # not base64 text: not a picture we can keep
+                    png = None
+                if png is not None:
+                    pngs.append(png)
+                continue
+            plain = data.get("text/plain", "")
+            if plain and not re.match(r"^\[?<.*>\]?$", plain.strip(), re.S):
+                texts.append(plain + "\n")
+    lines = _drop_verdicts("".join(texts).split("\n"))
+    while lines and not lines[-1].strip():
+        lines.pop()
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    text = "\n".join(lines) if 0 < len(lines) <= MAX_EXPECTED_LINES else None
+    if text is not None and "\x1b[" in text:  # terminal colours: not a table to compare with
+        text = None
+    pieces, numbers = secrets
+    if text is not None and any(piece in text for piece in pieces):
+        raise AssignError(f"{where}: the teacher's printed output of this exercise contains a "
+                          f"line or a string of a solution or hidden test, and the student "
+                          f"version would show it as the expected output; print less, or tag "
+                          f"the cell {NO_EXPECTED_OUTPUT!r}")
+    if text is not None and numbers & set(_GRADED_NUMBER.findall(text)):
+        raise AssignError(f"{where}: the teacher's printed output of this exercise shows a "
+                          f"number that a hidden test checks (the answer), and the student "
+                          f"version would show it as the expected output; print less, or tag "
+                          f"the cell {NO_EXPECTED_OUTPUT!r}")
+    return pngs, text
+
+
+def _fence(text, info=""):
+    """A fenced block around ``text`` with a fence longer than any run of backticks in it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{info}\n{text}\n{fence}"
+
+
+def _expected_cell(cell, pngs, text):
+    """The markdown cell that shows an exercise's expected output beside the student's stub."""
+    import base64
+
+    import nbformat
+
+    parts, attachments = [EXPECTED_LABEL], {}
+    if text is not None:
+        parts.append(_fence(text, "text"))
+    for number, png in enumerate(pngs, 1):
+        name = f"expected-output-{number}.png"
+        attachments[name] = {"image/png": base64.b64encode(png).decode("ascii")}
+        parts.append(f"![expected output {number}](attachment:{name})")
+    new = nbformat.v4.new_markdown_cell("\n\n".join(parts), metadata={"tags": [EXPECTED_TAG]})
+    if attachments:
+        new.attachments = attachments
+    _derived_id(new, cell, "expected")
+    return new
+
+
+def _derived_id(new, cell, suffix):
+    if "id" in cell:
+        new.id = f"{cell.id}-{suffix}"[-64:]
+    else:
+        new.pop("id", None)
+
+
+def _language_stub(nb, path):
     language = nb.metadata.get("kernelspec", {}).get("language", "python")
     if language not in CODE_STUBS:
         raise AssignError(f"{path}: no code stub for the kernel language {language!r} "
                           f"(nbgrader's: {', '.join(CODE_STUBS)})")
-    cells, solutions, hidden = [], 0, 0
-    for cell, p in zip(nb.cells, parsed):
+    return CODE_STUBS[language]
+
+
+def student_notebook(nb, path="notebook"):
+    """The notebook ``nb`` as students get it, and the counts ``(solutions, hidden tests,
+    expected outputs)``."""
+    parsed = parse_notebook(nb, path)
+    check_tags(nb, parsed, path)
+    stub = _language_stub(nb, path)
+    secrets = _secret_pieces(nb, parsed)
+    cells, solutions, hidden, expected, problems = [], 0, 0, 0, []
+    for index, (cell, p) in enumerate(zip(nb.cells, parsed), 1):
+        if TEACHER_NOTE in _tags(cell):
+            continue
         is_solution = bool(_nbgrader_meta(cell).get("solution"))
-        source = student_source(p, cell.cell_type, is_solution, CODE_STUBS[language])
+        source = student_source(p, cell.cell_type, is_solution, stub)
         solutions += len(p.solutions) or int(is_solution)
         hidden += len(p.hidden)
         cells.append(_student_cell(cell, source))
-    return _new_notebook(nb, cells), solutions, hidden
+        if _is_exercise(cell, p):
+            try:
+                pngs, text = expected_output(cell, _where(path, index, cell), secrets)
+            except AssignError as error:
+                problems.extend(error.problems)
+                continue
+            if pngs or text is not None:
+                cells.append(_expected_cell(cell, pngs, text))
+                expected += 1
+    if problems:
+        raise AssignError(problems)
+    return _new_notebook(nb, cells), solutions, hidden, expected
 
 
 # ---------------------------------------------------------------- nbgrader source version
@@ -365,11 +630,15 @@ def nbgrader_notebook(nb, path="notebook"):
     import nbformat
 
     parsed = parse_notebook(nb, path)
+    check_tags(nb, parsed, path)
+    secrets = _secret_pieces(nb, parsed)
     cells, exercises, problems = [], [], []
     taken = {_nbgrader_meta(c).get("grade_id") for c in nb.cells}
     numbers = (n for n in range(1, 10**6) if not {f"exercise-{n}", f"exercise-{n}-tests"} & taken)
     for index, (cell, p) in enumerate(zip(nb.cells, parsed), 1):
         where = _where(path, index, cell)
+        if TEACHER_NOTE in _tags(cell):
+            continue
         if "nbgrader" in cell.get("metadata", {}):  # set by hand in nbgrader: keep as it is
             cells.append(copy.deepcopy(cell))
             meta = _nbgrader_meta(cell)
@@ -407,11 +676,17 @@ def nbgrader_notebook(nb, path="notebook"):
             problems.append(f"{where}: hidden tests before or inside the solution; put them "
                             f"after it, with the check")
             continue
+        try:
+            pngs, text = expected_output(cell, where, secrets)
+        except AssignError as error:
+            problems.extend(error.problems)
+            continue
+        expected = [_expected_cell(cell, pngs, text)] if pngs or text is not None else []
         if not tests.strip():  # nothing to run against the answer: graded by hand
             base.source = answer
             base.metadata["nbgrader"] = _grade_meta(grade_id, solution=True, grade=True,
                                                     points=points)
-            cells.append(base)
+            cells.extend([base, *expected])
             exercises.append((grade_id, points, False))
             continue
         if BEGIN_HIDDEN not in tests:
@@ -428,11 +703,81 @@ def nbgrader_notebook(nb, path="notebook"):
                                     points=points)})
         if "id" in base:
             test_cell.id = f"{base.id}-tests"[-64:]
-        cells.extend([base, test_cell])
+        cells.extend([base, test_cell, *expected])
         exercises.append((f"{grade_id}-tests", points, True))
     if problems:
         raise AssignError(problems)
     return _new_notebook(nb, cells, {"nnlesson": dict(NBGRADER_STAMP)}), exercises
+
+
+# ---------------------------------------------------------------- instructor version
+
+def _points_text(points):
+    return f"{points:g} point{'' if points == 1 else 's'}"
+
+
+def _without_markers(parsed, model_answer_label=None):
+    """A parsed cell's text with every line kept but the marker lines; in a text cell each
+    solution region starts with ``model_answer_label``."""
+    out = []
+    for part in parsed.parts:
+        if isinstance(part, str):
+            out.append(part)
+            continue
+        if model_answer_label and part.kind == "solution":
+            out.extend([part.indent + model_answer_label, ""])
+        out.extend(part.lines)
+    return "\n".join(out)
+
+
+def instructor_notebook(nb, path="notebook"):
+    """The instructor's version: the teacher's notebook with its outputs, every solution and
+    hidden test kept and runnable (marker lines removed), above each code exercise a markdown
+    cell showing the stub exactly as the student version has it, the teaching notes labelled and
+    each written answer labelled as the model answer. Returns ``(notebook, exercises)``."""
+    import nbformat
+
+    parsed = parse_notebook(nb, path)
+    check_tags(nb, parsed, path)
+    code_stub = _language_stub(nb, path)
+    cells, exercises = [], 0
+    for cell, p in zip(nb.cells, parsed):
+        new = copy.deepcopy(cell)
+        new.get("metadata", {}).pop("nbgrader", None)  # not nbgrader's source: no grading metadata
+        is_solution = bool(_nbgrader_meta(cell).get("solution"))
+        if TEACHER_NOTE in _tags(cell):
+            if not cell.source.lstrip().startswith(TEACHER_NOTE_LABEL):
+                new.source = f"{TEACHER_NOTE_LABEL} {cell.source}"
+            cells.append(new)
+            continue
+        if not (p.solutions or p.hidden or is_solution):
+            cells.append(new)
+            continue
+        exercises += 1
+        points = DEFAULT_POINTS if p.points is None else p.points
+        if cell.cell_type == "code":
+            stub = student_source(p, "code", is_solution, code_stub)
+            view = nbformat.v4.new_markdown_cell(
+                f"**What the student sees** ({_points_text(points)}; the cell below is the "
+                f"solution, not in the student version):\n\n" + _fence(stub, "python"),
+                metadata={"tags": [STUDENT_VIEW_TAG]})
+            _derived_id(view, cell, "student-view")
+            cells.append(view)
+            new.source = _without_markers(p)
+        else:
+            label = (f"**Model answer** ({_points_text(points)}; the student version shows "
+                     f"`{TEXT_STUB[0]}`):")
+            new.source = _without_markers(p, label if cell.cell_type == "markdown" else None)
+            if is_solution and not p.solutions and cell.cell_type == "markdown":
+                new.source = f"{label}\n\n{cell.source}"
+        cells.append(new)
+    out = nbformat.from_dict(copy.deepcopy(dict(nb)))
+    out.cells = cells
+    if nb.nbformat_minor < 5:
+        for cell in out.cells:
+            cell.pop("id", None)
+    out.metadata["nnlesson"] = dict(INSTRUCTOR_STAMP)
+    return out, exercises
 
 
 # ---------------------------------------------------------------- folders and files
@@ -460,18 +805,30 @@ def _is_inside(a, b):
     return a == b or b in a.parents
 
 
-def _source_notebooks(source):
-    """The teacher's notebooks in ``source`` (a folder or one .ipynb) and the folder itself."""
+def _walk(folder, pattern):
+    """Files matching ``pattern`` in ``folder`` and its subfolders, sorted; hidden folders
+    (``.ipynb_checkpoints``) and ``__pycache__`` skipped, links to folders not followed."""
+    found = []
+    for root, dirs, _ in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
+        found.extend(Path(root).glob(pattern))
+    return sorted(found, key=lambda p: (len(p.relative_to(folder).parts), str(p)))
+
+
+def _source_notebooks(source, recursive=True):
+    """The teacher's notebooks in ``source`` (a folder, with its subfolders when ``recursive``,
+    or one .ipynb), the folder itself, and the notebooks of subfolders left out."""
     source = Path(source)
     if source.is_file():
         if source.suffix != ".ipynb":
             raise AssignError(f"nnlesson-assign: {source} is not a notebook (.ipynb) or a folder")
-        return [source], source.resolve().parent
+        return [source], source.resolve().parent, []
     if not source.is_dir():
         raise AssignError(f"nnlesson-assign: no such folder: {source}")
-    notebooks = sorted(source.glob("*.ipynb"))
+    every = _walk(source, "*.ipynb")
+    notebooks = every if recursive else [p for p in every if p.parent == source]
     problems = []
-    for py in sorted(source.glob("*.py")):
+    for py in _walk(source, "*.py") if recursive else sorted(source.glob("*.py")):
         if not py.with_suffix(".ipynb").exists() and re.search(
                 r"^# %%", py.read_text(encoding="utf-8", errors="replace"), re.M):
             problems.append(f"{py}: a lesson without its notebook {py.with_suffix('.ipynb').name}"
@@ -480,7 +837,7 @@ def _source_notebooks(source):
         raise AssignError(problems)
     if not notebooks:
         raise AssignError(f"nnlesson-assign: no .ipynb files in {source}")
-    return notebooks, source.resolve()
+    return notebooks, source.resolve(), [p for p in every if p not in notebooks]
 
 
 def _check_out(source_root, out):
@@ -500,104 +857,160 @@ def _check_out(source_root, out):
     return out_resolved
 
 
-def _why_not_overwrite(path, nbgrader):
-    """Why an existing file must not be overwritten (it may be the teacher's work), or None."""
+def _why_not_overwrite(path, stamp=None):
+    """Why an existing file must not be overwritten (it may be the teacher's work), or None.
+
+    ``stamp``: the mode writes files that hold solutions (--nbgrader, --instructor); it then
+    overwrites only the files it wrote itself, stamped in their metadata."""
     data = path.read_bytes()
-    if nbgrader:  # nbgrader sources hold markers: overwrite only what this command wrote
+    if stamp is not None:
         try:
             import json
 
-            stamp = json.loads(data).get("metadata", {}).get("nnlesson")
+            found = json.loads(data).get("metadata", {}).get("nnlesson")
         except (ValueError, AttributeError):
-            stamp = None
-        return None if stamp == NBGRADER_STAMP else "nnlesson-assign --nbgrader did not write it"
+            found = None
+        return None if found == stamp else f"{stamp['generated_by']} did not write it"
     text = data.decode("utf-8", errors="replace")
     if has_markers(text) or '"solution": true' in text:
         return "it holds solutions (a teacher's file?)"
+    if INSTRUCTOR_STAMP["generated_by"] in text:
+        return "it is an instructor version (it holds solutions)"
     return None
 
 
-def build(source, *, write_py=False, nbgrader=False):
-    """Read and check every notebook of ``source``; return ``{file name: bytes}`` and a report."""
+def _mode(nbgrader, instructor):
+    if nbgrader and instructor:
+        raise AssignError("nnlesson-assign: --nbgrader and --instructor do not go together")
+    return "nbgrader" if nbgrader else "instructor" if instructor else "student"
+
+
+def build(source, *, write_py=False, nbgrader=False, instructor=False, recursive=None):
+    """Read and check every notebook of ``source``; return ``{relative path: bytes}`` and a
+    report (lines; those starting with ``note:`` are not about a file written).
+
+    A folder's subfolders are included (``notebooks/assignments/A1.ipynb`` is written to
+    ``OUT/assignments/A1.ipynb``), except with ``nbgrader``: nbgrader releases and grades only the
+    notebooks at the top of an assignment's folder (a subfolder's notebook would silently be
+    neither), so ``--nbgrader`` takes the top level and notes what it left out
+    (``recursive=True`` overrides this, for ``--check``).
+    """
     import nbformat
 
-    notebooks, _ = _source_notebooks(source)
+    mode = _mode(nbgrader, instructor)
+    if recursive is None:
+        recursive = mode != "nbgrader"
+    notebooks, root, left_out = _source_notebooks(source, recursive)
     files, report, problems, any_solution = {}, [], [], False
     for path in notebooks:
+        name = path.name if Path(source).is_file() else path.relative_to(source).as_posix()
         try:
             nb = _read_notebook(path)
+            stamp = nb.metadata.get("nnlesson")
+            if stamp in (INSTRUCTOR_STAMP, NBGRADER_STAMP):  # solutions without the markers
+                raise AssignError(f"{path}: written by {stamp['generated_by']}, not a teacher's "
+                                  f"notebook (it holds the solutions, and the student version "
+                                  f"would keep them); move it out of {source}")
             parsed = parse_notebook(nb, path)
             any_solution = any_solution or notebook_has_solutions(nb, parsed)
-            if nbgrader:
+            if mode == "nbgrader":
                 new, exercises = nbgrader_notebook(nb, path)
                 total = sum(points for _, points, _ in exercises)
                 auto = sum(points for _, points, autograded in exercises if autograded)
-                report.append(f"{{}}: {len(exercises)} exercise(s), {total:g} point(s) "
-                              f"({auto:g} autograded, {total - auto:g} graded by hand)")
+                line = (f"{len(exercises)} exercise(s), {total:g} point(s) "
+                        f"({auto:g} autograded, {total - auto:g} graded by hand)")
+            elif mode == "instructor":
+                new, exercises = instructor_notebook(nb, path)
+                line = f"{exercises} exercise(s) with their solutions and the student's view"
             else:
-                new, solutions, hidden = student_notebook(nb, path)
-                report.append(f"{{}}: {solutions} solution(s) cleared, "
-                              f"{hidden} hidden test(s) removed")
+                new, solutions, hidden, expected = student_notebook(nb, path)
+                line = (f"{solutions} solution(s) cleared, {hidden} hidden test(s) removed, "
+                        f"{expected} expected output(s) kept")
         except AssignError as error:
             problems.extend(error.problems)
             continue
-        files[path.name] = nbformat.writes(new).encode("utf-8") + b"\n"
+        files[name] = nbformat.writes(new).encode("utf-8") + b"\n"
         if write_py:
             import jupytext
 
-            files[path.with_suffix(".py").name] = jupytext.writes(
+            files[name[:-len(".ipynb")] + ".py"] = jupytext.writes(
                 new, fmt="py:percent").encode("utf-8")
-            report[-1] = report[-1].replace("{}", "{} (and its .py)", 1)
-        report[-1] = report[-1].replace("{}", str(path.name), 1)
+            name += " (and its .py)"
+        report.append(f"{name}: {line}")
     if problems:
         raise AssignError(problems)
     if not any_solution:
         raise AssignError(
             f"nnlesson-assign: no solution or hidden-test marker in {source}: it looks like a "
             f"student version already (are SOURCE and OUT swapped?); nothing to clear")
+    for path in left_out:
+        report.append(f"note: left out {path} (nbgrader grades one folder per assignment); "
+                      f"make it an assignment of its own: nnlesson-assign --nbgrader {path} "
+                      f"COURSE/source/{path.stem}")
     return files, report
 
 
 def check(source):
-    """Check every notebook in ``source`` without writing, for both the student version and
-    nbgrader's (so a code exercise without hidden tests fails here, not on grading night)."""
+    """Check every notebook in ``source`` and its subfolders without writing, for the student
+    version, nbgrader's (so a code exercise without hidden tests fails here, not on grading
+    night) and the instructor's."""
     report = build(source)[1]
-    build(source, nbgrader=True)
+    build(source, nbgrader=True, recursive=True)
+    build(source, instructor=True)
     return report
 
 
-def assign(source, out, *, write_py=False, nbgrader=False, log=print):
-    """Write the student (or nbgrader source) version of ``source`` into ``out``; all or nothing.
-
-    Returns the paths written. Raises AssignError, having written nothing, on any problem.
+def assign(source, out, *, write_py=False, nbgrader=False, instructor=False, log=print):
+    """Write the student (or nbgrader source, or instructor) version of ``source`` into ``out``;
+    all or nothing. Returns the paths written. Raises AssignError, having written nothing, on
+    any problem.
     """
-    if write_py and nbgrader:
-        raise AssignError("nnlesson-assign: --py and --nbgrader do not go together "
-                          "(nbgrader works on .ipynb files)")
-    _, source_root = _source_notebooks(source)
+    mode = _mode(nbgrader, instructor)
+    if write_py and mode != "student":
+        raise AssignError(f"nnlesson-assign: --py and --{mode} do not go together "
+                          f"(--py writes the student version's .py files)")
+    _, source_root, _ = _source_notebooks(source, recursive=mode != "nbgrader")
     out_dir = _check_out(source_root, out)
-    files, report = build(source, write_py=write_py, nbgrader=nbgrader)
+    files, report = build(source, write_py=write_py, nbgrader=nbgrader, instructor=instructor)
+    stamp = {"nbgrader": NBGRADER_STAMP, "instructor": INSTRUCTOR_STAMP}.get(mode)
     targets = [out_dir / name for name in files]
-    reasons = [(p, _why_not_overwrite(p, nbgrader)) for p in targets if p.is_file()]
-    problems = [f"nnlesson-assign: refusing to overwrite {p}: {why}; move it away or choose "
-                f"another OUT" for p, why in reasons if why]
-    problems += [f"nnlesson-assign: {p} is in the way: a folder, not a file"
-                 for p in targets if p.exists() and not p.is_file()]
+    problems = []
+    for target in targets:
+        # every folder on the way must be a folder of OUT (not a file, not a link out of OUT)
+        for folder in reversed(target.relative_to(out_dir).parents[:-1]):
+            folder = out_dir / folder
+            if folder.exists() and not folder.is_dir():
+                problems.append(f"nnlesson-assign: {folder} is in the way: a file, not a folder")
+                break
+            if folder.exists() and not _is_inside(folder.resolve(), out_dir):
+                problems.append(f"nnlesson-assign: refusing to write through {folder}: it "
+                                f"leads out of {out_dir} (a link?)")
+                break
+        else:
+            if target.is_file():
+                why = _why_not_overwrite(target, stamp)
+                if why:
+                    problems.append(f"nnlesson-assign: refusing to overwrite {target}: {why}; "
+                                    f"move it away or choose another OUT")
+            elif target.exists():
+                problems.append(f"nnlesson-assign: {target} is in the way: a folder, not a file")
     if problems:
         raise AssignError(problems)
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".nnlesson-assign-", dir=out_dir))
     try:
         for name, data in files.items():
+            (staging / name).parent.mkdir(parents=True, exist_ok=True)
             (staging / name).write_bytes(data)
         written = []
         for name in files:
+            (out_dir / name).parent.mkdir(parents=True, exist_ok=True)
             os.replace(staging / name, out_dir / name)
             written.append(out_dir / name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     for line in report:
-        log(f"wrote {out_dir}{os.sep}{line}")
+        log(line if line.startswith("note:") else f"wrote {out_dir}{os.sep}{line}")
     return written
 
 
@@ -605,14 +1018,19 @@ def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="nnlesson-assign",
         description="Write the student version of the lessons (solutions replaced by stubs, "
-                    "hidden tests removed, outputs cleared), nbgrader's source version "
-                    "(--nbgrader), or only check the markers (--check).",
+                    "hidden tests removed, outputs cleared but the exercises' expected "
+                    "outputs), nbgrader's source version (--nbgrader), the instructor version "
+                    "(--instructor), or only check the markers and tags (--check).",
     )
     parser.add_argument("source", help="the teacher's notebooks: a folder (e.g. notebooks) or "
                                        "one .ipynb")
     parser.add_argument("out", nargs="?", help="folder to write into (e.g. student)")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--py", action="store_true", help="also write each paired .py (percent)")
+    mode.add_argument("--instructor", action="store_true",
+                      help="write the instructor version instead: the teacher's notebooks with "
+                           "outputs and runnable solutions, the student's stub shown above each "
+                           "exercise, teacher notes and model answers")
     mode.add_argument("--nbgrader", action="store_true",
                       help="write nbgrader source notebooks (exercise cells split, with points) "
                            "for course/source/ASSIGNMENT, instead of the student version")
@@ -626,7 +1044,8 @@ def main(argv=None):
             for line in check(args.source):
                 print(f"ok {line}")
         else:
-            assign(args.source, args.out, write_py=args.py, nbgrader=args.nbgrader)
+            assign(args.source, args.out, write_py=args.py, nbgrader=args.nbgrader,
+                   instructor=args.instructor)
     except OSError as error:  # e.g. OUT not writable: say so, no traceback
         print(f"nnlesson-assign: {error.strerror or error}: {error.filename or ''}",
               file=sys.stderr)

@@ -1,8 +1,14 @@
 """The student version: solutions out, stubs in, nothing leaks, the teacher's files are safe."""
 
 import base64
+import contextlib
+import copy
+import os
+import re
+import struct
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import jupytext
@@ -13,7 +19,10 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from nnlesson.assign import (
     BEGIN_SOLUTION,
+    EXPECTED_TAG,
     MARKERS,
+    STUDENT_VIEW_TAG,
+    TEACHER_NOTE,
     AssignError,
     Region,
     assign,
@@ -27,13 +36,31 @@ from nnlesson.assign import (
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 LESSONS = sorted(NOTEBOOKS.glob("*.ipynb"))
+# every teacher notebook, the assignments in notebooks/assignments/ included (picked up when
+# they appear); the student and instructor versions keep the same relative paths
+ALL = sorted(p for p in NOTEBOOKS.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 QUIET = {"log": lambda message: None}
+
+
+def rel(path):
+    return path.relative_to(NOTEBOOKS)
+
+
+def tags(cell):
+    return cell.get("metadata", {}).get("tags", [])
 
 
 @pytest.fixture(scope="module")
 def student_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("student")
     assign(NOTEBOOKS, out, write_py=True, **QUIET)
+    return out
+
+
+@pytest.fixture(scope="module")
+def instructor_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("instructor")
+    assign(NOTEBOOKS, out, instructor=True, **QUIET)
     return out
 
 
@@ -75,41 +102,77 @@ def test_every_lesson_has_code_and_written_exercises():
 def test_the_course_passes_the_check_for_both_versions():
     """The pre-commit hook's check: markers, and every code exercise gradable by nbgrader."""
     report = check(NOTEBOOKS)
-    assert len(report) == len(LESSONS)
-    for path in LESSONS:
+    assert len(report) == len(ALL)
+    for path in ALL:
         _, exercises = nbgrader_notebook(nbformat.read(path, as_version=4), path)
         autograded = [points for _, points, auto in exercises if auto]
         assert autograded, f"{path.name}: no autograded exercise"
 
 
-@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def teacher_cells_as_students_see_them(nb):
+    """The teacher's cells that the student version keeps (teaching notes are dropped)."""
+    return [c for c in nb.cells if TEACHER_NOTE not in tags(c)]
+
+
+def without_expected(cells):
+    return [c for c in cells if EXPECTED_TAG not in tags(c)]
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: rel(p).as_posix())
 def test_student_version_has_no_solution_and_is_clean(path, student_dir):
     source = nbformat.read(path, as_version=4)
-    student = nbformat.read(student_dir / path.name, as_version=4)
+    student = nbformat.read(student_dir / rel(path), as_version=4)
     nbformat.validate(student)
-    assert len(student.cells) == len(source.cells)
-    for teacher_cell, student_cell in zip(source.cells, student.cells):
-        kept = {line.strip() for line in student_cell.source.splitlines()}
+    kept = teacher_cells_as_students_see_them(source)
+    assert len(without_expected(student.cells)) == len(kept)
+    for teacher_cell, student_cell in zip(kept, without_expected(student.cells)):
+        shown = {line.strip() for line in student_cell.source.splitlines()}
         for line in secret_lines(teacher_cell.source):
-            assert line not in kept, f"solution line left in {path.name}: {line}"
+            assert line not in shown, f"solution line left in {path.name}: {line}"
         assert not any(marker in student_cell.source for marker in MARKERS)
         if BEGIN_SOLUTION in teacher_cell.source:
             stub = "raise NotImplementedError()" if teacher_cell.cell_type == "code" else "YOUR ANSWER HERE"
             assert stub in student_cell.source
         if student_cell.cell_type == "code":
             assert student_cell.outputs == [] and student_cell.execution_count is None
+    for before, cell in zip(student.cells, student.cells[1:]):  # right after its exercise
+        if EXPECTED_TAG in tags(cell):
+            assert before.cell_type == "code" and "raise NotImplementedError()" in before.source
+            assert cell.source.startswith("**Expected output** (from the teacher's run")
     assert set(student.metadata) <= {"kernelspec", "language_info", "jupytext"}
-    paired = jupytext.read(student_dir / path.with_suffix(".py").name)
+    paired = jupytext.read(student_dir / rel(path).with_suffix(".py"))
     assert [c.source for c in paired.cells] == [c.source for c in student.cells]
 
 
-@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
-def test_student_notebook_runs_and_every_exercise_raises_not_implemented(path, student_dir,
-                                                                        monkeypatch):
-    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # the kernel's BLAS: spinning threads stall a busy box
-    nb = nbformat.read(student_dir / path.name, as_version=4)
-    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(student_dir)}}).execute()
+@pytest.fixture(scope="module", params=ALL, ids=lambda p: rel(p).as_posix())
+def executed_student(request, student_dir):
+    """One student notebook, as written and after running it (once per notebook)."""
+    path = student_dir / rel(request.param)
+    written = nbformat.read(path, as_version=4)
+    nb = copy.deepcopy(written)
+    with env(OMP_NUM_THREADS="1"):  # the kernel's BLAS: spinning threads stall a busy box
+        NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+    return request.param, written, nb
+
+
+@contextlib.contextmanager
+def env(**values):
+    old = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in old.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@pytest.mark.slow
+def test_student_notebook_runs_and_every_exercise_raises_not_implemented(executed_student):
+    path, written, nb = executed_student
     stub_cells = [c for c in nb.cells if c.cell_type == "code" and "raise NotImplementedError()" in c.source]
     assert stub_cells
     for cell in nb.cells:
@@ -117,16 +180,30 @@ def test_student_notebook_runs_and_every_exercise_raises_not_implemented(path, s
             continue
         errors = [o for o in cell.outputs if o.output_type == "error"]
         assert not errors, f"{path.name}: {errors[0].ename}: {errors[0].evalue}\n{cell.source}"
-    for cell in stub_cells:
+    checked = [c for c in stub_cells if re.search(r"\bcheck_\w+\(", c.source)]
+    assert checked, f"{path.name}: no exercise calls a check"
+    for cell in checked:  # every check says so (a code exercise graded by hand has none)
         text = "".join(o.get("text", "") for o in cell.outputs)
         assert "is not implemented yet" in text, f"{path.name}: no verdict for\n{cell.source}"
+    # the expected outputs are markdown: present, and exactly as written after the run
+    teacher = nbformat.read(path, as_version=4)
+    expected = [c for c in written.cells if EXPECTED_TAG in tags(c)]
+    assert [c for c in nb.cells if EXPECTED_TAG in tags(c)] == expected
+    drew = [c for c in teacher.cells if c.cell_type == "code" and BEGIN_SOLUTION in c.source
+            and "no-expected-output" not in tags(c)
+            and any("image/png" in o.get("data", {}) and
+                    "application/vnd.jupyter.widget-view+json" not in o.get("data", {})
+                    for o in c.outputs)]
+    pictures = sum(len(c.get("attachments", {})) for c in expected)
+    assert pictures >= len(drew), f"{path.name}: an exercise's picture is missing"
 
 
-@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", ALL, ids=lambda p: rel(p).as_posix())
 def test_nbgrader_makes_the_same_student_version(path, student_dir):
-    ours = nbformat.read(student_dir / path.name, as_version=4)
-    assert [c.source for c in nbgrader_clear(nbformat.read(path, as_version=4)).cells] == \
-        [c.source for c in ours.cells]
+    ours = nbformat.read(student_dir / rel(path), as_version=4)
+    theirs = nbgrader_clear(nbformat.read(path, as_version=4))
+    assert [c.source for c in teacher_cells_as_students_see_them(theirs)] == \
+        [c.source for c in without_expected(ours.cells)]
 
 
 def nbgrader_clear(nb):
@@ -439,13 +516,13 @@ def test_command_line_reports_checks_and_refuses_the_source_folder(tmp_path):
     cmd = [sys.executable, "-m", "nnlesson.assign"]
     done = subprocess.run(cmd + [str(NOTEBOOKS), str(tmp_path / "out")], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.count("wrote ") == len(LESSONS)
+    assert done.stdout.count("wrote ") == len(ALL)
     assert "01_fully_connected.ipynb: 7 solution(s) cleared, 4 hidden test(s) removed" in done.stdout
     refused = subprocess.run(cmd + [str(NOTEBOOKS), str(NOTEBOOKS / ".")], capture_output=True, text=True)
     assert refused.returncode == 2
     assert "refusing to write into the source folder" in refused.stderr
     checked = subprocess.run(cmd + ["--check", str(NOTEBOOKS)], capture_output=True, text=True)
-    assert checked.returncode == 0 and checked.stdout.count("ok ") == len(LESSONS)
+    assert checked.returncode == 0 and checked.stdout.count("ok ") == len(ALL)
     usage = subprocess.run(cmd + [str(NOTEBOOKS)], capture_output=True, text=True)
     assert usage.returncode == 2 and "give SOURCE and OUT, or --check SOURCE" in usage.stderr
 
@@ -536,3 +613,450 @@ def test_the_stub_speaks_the_kernels_language_like_nbgrader(tmp_path):
     write_teacher(tmp_path / "t", [cell], metadata={"kernelspec": {"name": "julia", "language": "julia", "display_name": "Julia"}})
     with pytest.raises(AssignError, match="no code stub for the kernel language 'julia'"):
         assign(tmp_path / "t", tmp_path / "s2", **QUIET)
+
+
+# ------------------------------------------------------------------ expected outputs (issue 20)
+
+def png(text=None):
+    """A real 1 x 1 PNG; with ``text``, a tEXt chunk holding it (as matplotlib writes 'Software')."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    chunks = [chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))]
+    if text is not None:
+        chunks.append(chunk(b"tEXt", b"Comment\0" + text.encode()))
+    chunks += [chunk(b"IDAT", zlib.compress(b"\0\xff\0\0")), chunk(b"IEND", b"")]
+    return b"\x89PNG\r\n\x1a\n" + b"".join(chunks)
+
+
+def b64(data):
+    return base64.b64encode(data).decode()
+
+
+def picture(data=None, **metadata):
+    return new_output("display_data", data={"image/png": b64(data or png()),
+                                            "text/plain": "<Figure size 640x480 with 1 Axes>"},
+                      metadata=metadata)
+
+
+def stdout(text):
+    return new_output("stream", name="stdout", text=text)
+
+
+def exercise(outputs, body="    return x + 1", tags_=None, check="checks.check_f(f)"):
+    cell = new_code_cell(f"def f(x):\n    ### BEGIN SOLUTION\n{body}\n    ### END SOLUTION\n\n\n"
+                         f"{check}\n### BEGIN HIDDEN TESTS\nassert f(1) == 2\n### END HIDDEN TESTS",
+                         metadata={"tags": tags_} if tags_ else {})
+    cell.outputs, cell.execution_count = outputs, 3
+    return cell
+
+
+TABLE = "epoch  loss\n    1  0.693\n    2  0.512\n"
+VERDICT = "\N{HEAVY CHECK MARK} f is correct on all 3 cases (a batch of 5; a batch of 1).\n"
+
+
+def student_of(tmp_path, cells, *flags):
+    teacher = tmp_path / "teacher"
+    write_teacher(teacher, cells)
+    out = tmp_path / ("out" + "".join(flags))
+    assert main([*flags, str(teacher), str(out)]) == 0
+    return nbformat.read(out / "lesson.ipynb", as_version=4)
+
+
+def attachment_bytes(cell):
+    return [base64.b64decode(a["image/png"]) for a in cell.get("attachments", {}).values()]
+
+
+def test_an_exercise_keeps_its_picture_and_short_table_as_expected_output(tmp_path):
+    cells = [new_markdown_cell("**Exercise 1 (code, 5 min).** Write f."),
+             exercise([stdout(TABLE + VERDICT), picture(png("Software: matplotlib"))])]
+    student = student_of(tmp_path, cells)
+    stub, shown = student.cells[1], student.cells[2]
+    assert "raise NotImplementedError()" in stub.source and stub.outputs == []
+    assert shown.cell_type == "markdown" and tags(shown) == [EXPECTED_TAG]
+    assert shown.source.startswith("**Expected output** (from the teacher's run of the exercise "
+                                   "above; run your cell and compare. This is not your result.)")
+    assert f"```text\n{TABLE.rstrip()}\n```" in shown.source  # the table, without the verdict
+    assert "correct" not in shown.source and "Figure size" not in shown.source
+    [kept] = attachment_bytes(shown)
+    assert kept == png() and b"matplotlib" not in kept  # the pixels, not the text chunks
+    assert "![expected output 1](attachment:expected-output-1.png)" in shown.source
+    # nbgrader's source version shows it after the exercise's answer and tests cells
+    first = (tmp_path / "out" / "lesson.ipynb").read_bytes()
+    assert main([str(tmp_path / "teacher"), str(tmp_path / "out")]) == 0  # again: the same bytes
+    assert (tmp_path / "out" / "lesson.ipynb").read_bytes() == first
+    nbg = student_of(tmp_path, cells, "--nbgrader")
+    assert [c.metadata.get("nbgrader", {}).get("grade_id") for c in nbg.cells[1:]] == \
+        ["exercise-1", "exercise-1-tests", None]
+    assert nbg.cells[3].source == shown.source and nbg.cells[3].attachments == shown.attachments
+
+
+def test_nbgraders_own_clearing_keeps_the_expected_output_as_written(tmp_path):
+    """The steps of nbgrader's generate_assignment that change cells leave it alone."""
+    nbg = student_of(tmp_path, [exercise([stdout(TABLE), picture()])], "--nbgrader")
+    cleared = nbgrader_clear(copy.deepcopy(nbg))
+    expected = [c for c in cleared.cells if EXPECTED_TAG in tags(c)]
+    assert expected == [c for c in nbg.cells if EXPECTED_TAG in tags(c)] and len(expected) == 1
+    assert attachment_bytes(expected[0]) == [png()]
+
+
+@pytest.mark.parametrize("outputs, why", [
+    ([], "a notebook that was never run"),
+    ([stdout(VERDICT)], "only the check's verdict"),
+    ([stdout("\N{HEAVY BALLOT X} f is not implemented yet: replace raise\n")], "not implemented"),
+    ([stdout("\N{HEAVY BALLOT X} f is wrong: got array([[1, 2],\n       [3, 4]])\n")],
+     "a verdict whose array runs over two lines"),
+    ([stdout("\n".join(f"row {i}" for i in range(16)))], "16 lines: not a short table"),
+    ([stdout(TABLE), new_output("error", ename="ValueError", evalue="bad", traceback=["tb"])],
+     "the teacher's run failed"),
+    ([new_output("stream", name="stderr", text="UserWarning: careful\n")], "stderr"),
+    ([new_output("display_data", data={"text/html": "<table>t</table>"})], "HTML only"),
+    ([new_output("display_data", data={
+        "application/vnd.jupyter.widget-view+json": {"model_id": "m", "version_major": 2},
+        "image/png": b64(png()), "text/plain": "Explorer(...)"})], "a widget (with its picture)"),
+    ([new_output("execute_result", data={"text/plain": "[<matplotlib.lines.Line2D at 0x7f>]"},
+                 execution_count=3)], "an object's repr"),
+    ([stdout("\x1b[31mred\x1b[0m\n")], "terminal colours"),
+    ([new_output("display_data", data={"image/png": b64(b"GIF89a not a png")})], "not a PNG"),
+    ([new_output("display_data", data={"image/png": b64(png())[:-8]})], "a truncated PNG"),
+])
+def test_what_is_never_an_expected_output(tmp_path, outputs, why):
+    student = student_of(tmp_path, [exercise(outputs)])
+    assert len(student.cells) == 1, why
+    assert not [c for c in student.cells if EXPECTED_TAG in tags(c)], why
+    ta = student_of(tmp_path, [exercise(outputs)], "--instructor")  # the teacher's outputs stay
+    assert ta.cells[1].outputs == outputs and tags(ta.cells[0]) == [STUDENT_VIEW_TAG]
+
+
+def test_fifteen_lines_are_kept_and_a_result_counts_as_printed_text(tmp_path):
+    lines = "\n".join(f"row {i}" for i in range(15))
+    result = new_output("execute_result", data={"text/plain": "array([1, 2, 3])"},
+                        execution_count=3)
+    student = student_of(tmp_path, [exercise([stdout(lines + "\n")]), exercise([result])])
+    assert lines in student.cells[1].source
+    assert "```text\narray([1, 2, 3])\n```" in student.cells[3].source
+
+
+def test_no_expected_output_tag_and_non_exercise_cells_keep_nothing(tmp_path):
+    plot = new_code_cell("plt.plot([1, 2])\nplt.show()")  # not an exercise: outputs cleared
+    plot.outputs = [picture()]
+    cells = [exercise([stdout(TABLE), picture()], tags_=["no-expected-output"]), plot]
+    student = student_of(tmp_path, cells)
+    assert len(student.cells) == 2 and all(c.get("outputs") == [] for c in student.cells)
+    assert "no-expected-output" in tags(student.cells[0])
+
+
+def test_a_table_with_an_indented_header_after_a_passing_verdict_is_kept_whole(tmp_path):
+    table = "   epoch   loss\n0      1  0.693\n1      2  0.512"  # as pandas prints a DataFrame
+    student = student_of(tmp_path, [exercise([stdout(VERDICT + table + "\n")])])
+    assert f"```text\n{table}\n```" in student.cells[1].source
+
+
+def test_a_text_with_backticks_gets_a_longer_fence(tmp_path):
+    student = student_of(tmp_path, [exercise([stdout("use ``` to fence\n")])])
+    assert "````text\nuse ``` to fence\n````" in student.cells[1].source
+
+
+@pytest.mark.parametrize("body, printed", [
+    # a solution that prints its own source (inspect.getsource) ...
+    ("    value = x + 1  # add the bias\n    return value",
+     "def f(x):\n    value = x + 1  # add the bias\n    return value\n"),
+    # ... or a string it holds (a canary, or the answer in words)
+    ("    return 'CANARY-printed-by-the-solution'", "f(1) = CANARY-printed-by-the-solution\n"),
+])
+def test_an_output_showing_solution_text_is_refused_not_leaked(tmp_path, capsys, body, printed):
+    cells = [new_markdown_cell("# Lesson"), exercise([stdout(printed)], body=body)]
+    write_teacher(tmp_path / "teacher", cells)
+    for flags in ([], ["--nbgrader"], ["--check"]):
+        args = [str(tmp_path / "teacher")] + ([] if flags == ["--check"] else [str(tmp_path / "o")])
+        assert main(flags + args) == 2
+        err = capsys.readouterr().err
+        assert "lesson.ipynb: cell 2 (code): the teacher's printed output" in err
+        assert "no-expected-output" in err
+        assert "CANARY" not in err and "add the bias" not in err
+        assert not (tmp_path / "o").exists()
+    cells[1].metadata["tags"] = ["no-expected-output"]  # the teacher opts out: fine
+    write_teacher(tmp_path / "teacher", cells)
+    assert main([str(tmp_path / "teacher"), str(tmp_path / "o")]) == 0
+    assert "CANARY" not in (tmp_path / "o" / "lesson.ipynb").read_text()
+
+
+def test_a_solution_that_prints_its_answer_is_refused(tmp_path, capsys):
+    """The printed number is the one the hidden test checks: showing it gives the answer away."""
+    cell = exercise([stdout("f(2) = 200960\n")], check="print('f(2) =', f(2))")
+    cell.source = cell.source.replace("f(1) == 2", "f(2) == 200960")
+    write_teacher(tmp_path / "answer", [cell])
+    assert main([str(tmp_path / "answer"), str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "cell 1 (code): the teacher's printed output of this exercise shows a number that a " \
+           "hidden test checks" in err and "200960" not in err
+    assert not (tmp_path / "o").exists()
+    cell.outputs = [stdout("f(2) = 200961\n")]  # not the graded number: an expected output
+    write_teacher(tmp_path / "answer", [cell])
+    assert main([str(tmp_path / "answer"), str(tmp_path / "o")]) == 0
+    assert "f(2) = 200961" in (tmp_path / "o" / "lesson.ipynb").read_text()
+
+
+# ------------------------------------------------------------------ tags
+
+@pytest.mark.parametrize("cell, problem", [
+    (new_markdown_cell("Note", metadata={"tags": ["teacher_note"]}),
+     "cell 2 (markdown): tag 'teacher_note' is not 'teacher-note'"),
+    (new_markdown_cell("Note", metadata={"tags": ["Teacher-Note"]}),
+     "cell 2 (markdown): tag 'Teacher-Note' is not 'teacher-note'"),
+    (new_markdown_cell("Note", metadata={"tags": ["teacher-notes"]}),
+     "tag 'teacher-notes' is not 'teacher-note'"),
+    (new_markdown_cell("Note", metadata={"tags": ["instructor-only"]}),
+     "tag 'instructor-only' is not 'teacher-note'"),
+    (exercise([], tags_=["no_expected_output"]), "tag 'no_expected_output' is not 'no-expected-output'"),
+    (exercise([], tags_=["expected-output"]), "tag 'expected-output' is not 'no-expected-output'"),
+    (new_code_cell("print('for the TA')", metadata={"tags": ["teacher-note"]}),
+     "cell 2 (code): the 'teacher-note' tag goes on markdown cells only"),
+    (new_markdown_cell("### BEGIN SOLUTION\nCANARY\n### END SOLUTION", metadata={"tags": ["teacher-note"]}),
+     "a 'teacher-note' cell holds a solution or hidden tests"),
+    (new_code_cell("x = 1", metadata={"tags": ["no-expected-output"]}),
+     "the 'no-expected-output' tag is on a cell that is not a code exercise"),
+])
+def test_a_misspelt_or_misplaced_tag_is_an_error_not_a_leak(tmp_path, capsys, cell, problem):
+    cell.source = cell.source.replace("Note", "CANARY-note")
+    write_teacher(tmp_path / "teacher", [exercise([]), cell])
+    for flags in ([], ["--nbgrader"], ["--instructor"]):
+        assert main(flags + [str(tmp_path / "teacher"), str(tmp_path / "o")]) == 2
+        err = capsys.readouterr().err
+        assert "lesson.ipynb: " in err and problem in err, err
+        assert "CANARY" not in err and not (tmp_path / "o").exists()
+    assert main(["--check", str(tmp_path / "teacher")]) == 2
+
+
+def test_other_tags_are_left_alone():
+    for tag in ("hide-input", "nbval-ignore-output", "raises-exception", "remove-cell", "exercise"):
+        cell = new_markdown_cell("x", metadata={"tags": [tag]})
+        nb = new_notebook(cells=[cell, exercise([])])
+        nbgrader_notebook(nb)  # no error
+
+
+# ------------------------------------------------------------------ the instructor version
+
+def test_instructor_version_shows_the_students_stub_and_keeps_the_solution(tmp_path, capsys):
+    note = new_markdown_cell("Students often forget the bias.", metadata={"tags": ["teacher-note"]})
+    labelled = new_markdown_cell("**Teacher note.** Ten minutes here.", metadata={"tags": ["teacher-note"]})
+    answer = new_markdown_cell("### BEGIN SOLUTION (2 points)\nBecause ReLU is linear per region.\n"
+                               "### END SOLUTION")
+    ex = exercise([stdout(TABLE + VERDICT), picture()])
+    ex.metadata["nbgrader"] = {"grade": False, "solution": True}  # never copied to the TA
+    cells = [new_markdown_cell("# Lesson"), note, ex, new_markdown_cell("**Think! (2 min).** Why?"),
+             answer, labelled]
+    write_teacher(tmp_path / "teacher", cells)
+    student = student_of(tmp_path, cells)
+    ours = student_of(tmp_path, cells, "--instructor")
+    sources = [c.source for c in ours.cells]
+    assert sources[1] == "**Teacher note.** Students often forget the bias."
+    view = ours.cells[2]
+    assert tags(view) == [STUDENT_VIEW_TAG]
+    assert view.source.startswith("**What the student sees** (1 point; the cell below is the solution")
+    assert f"```python\n{student.cells[1].source}\n```" in view.source  # exactly the student's stub
+    solution = ours.cells[3]
+    assert solution.source == ("def f(x):\n    return x + 1\n\n\ncheckss.check_f(f)\nassert f(1) == 2"
+                               .replace("checkss", "checks"))
+    assert solution.outputs == ex.outputs and solution.execution_count == 3
+    assert "nbgrader" not in solution.metadata
+    assert sources[5] == ("**Model answer** (2 points; the student version shows `YOUR ANSWER HERE`):"
+                          "\n\nBecause ReLU is linear per region.")
+    assert sources[6] == "**Teacher note.** Ten minutes here."  # labelled once
+    assert not any(m in s for m in MARKERS for s in sources)
+    assert ours.metadata["nnlesson"] == {"generated_by": "nnlesson-assign --instructor"}
+    # the student and nbgrader versions drop both notes
+    nbg = student_of(tmp_path, cells, "--nbgrader")
+    for version in (student, nbg):
+        assert not any("forget the bias" in c.source or "Ten minutes" in c.source
+                       for c in version.cells)
+
+
+def test_instructor_version_has_the_same_safety_rules(tmp_path, capsys):
+    teacher = tmp_path / "notebooks"
+    write_teacher(teacher, [exercise([])])
+    before = files_in(teacher)
+    assert main(["--instructor", str(teacher), str(teacher / "ta")]) == 2
+    assert "refusing to write into the source folder" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # argparse: not allowed together
+        main(["--instructor", "--py", str(teacher), str(tmp_path / "ta")])
+    assert "--py: not allowed with argument --instructor" in capsys.readouterr().err
+    with pytest.raises(AssignError, match="--py and --instructor do not go together"):
+        assign(teacher, tmp_path / "ta", write_py=True, instructor=True, **QUIET)
+    assert main(["--instructor", str(teacher), str(tmp_path / "ta")]) == 0
+    first = files_in(tmp_path / "ta")
+    assert main(["--instructor", str(teacher), str(tmp_path / "ta")]) == 0  # its own files: fine
+    assert files_in(tmp_path / "ta") == first
+    assert main([str(teacher), str(tmp_path / "student")]) == 0
+    # the instructor version never overwrites a student's file, nor the reverse
+    assert main(["--instructor", str(teacher), str(tmp_path / "student")]) == 2
+    assert "did not write it" in capsys.readouterr().err
+    assert main([str(teacher), str(tmp_path / "ta")]) == 2
+    assert "it is an instructor version" in capsys.readouterr().err
+    assert main(["--instructor", str(tmp_path / "ta"), str(tmp_path / "x")]) == 2  # no markers
+    assert files_in(teacher) == before and files_in(tmp_path / "ta") == first
+
+
+@pytest.fixture(scope="module", params=ALL, ids=lambda p: rel(p).as_posix())
+def executed_instructor(request, instructor_dir):
+    path = instructor_dir / rel(request.param)
+    nb = nbformat.read(path, as_version=4)
+    with env(OMP_NUM_THREADS="1"):
+        NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+    return request.param, nb
+
+
+@pytest.mark.slow
+def test_instructor_version_runs_without_error(executed_instructor, student_dir):
+    path, nb = executed_instructor
+    for cell in nb.cells:
+        errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
+        assert not errors, f"{path.name}: {errors[0].ename}: {errors[0].evalue}\n{cell.source}"
+        assert not any(marker in cell.source for marker in MARKERS)
+        if cell.cell_type == "code" and "checks" in cell.source and "check_" in cell.source:
+            assert "not implemented yet" not in "".join(o.get("text", "") for o in cell.outputs)
+    # above each code exercise, its cell exactly as in the student version
+    teacher = nbformat.read(path, as_version=4)
+    student = nbformat.read(student_dir / rel(path), as_version=4)
+    stubs = [s.source for t, s in zip(teacher_cells_as_students_see_them(teacher),
+                                      without_expected(student.cells))
+             if t.cell_type == "code" and any(m in t.source for m in MARKERS)]
+    views = [c.source for c in nb.cells if STUDENT_VIEW_TAG in tags(c)]
+    assert len(views) == len(stubs) > 0
+    for view, stub in zip(views, stubs):
+        assert f"```python\n{stub}\n```" in view
+    notes = [c for c in teacher.cells if TEACHER_NOTE in tags(c)]
+    assert len([c for c in nb.cells if TEACHER_NOTE in tags(c)]) == len(notes)
+
+
+# ------------------------------------------------------------------ canaries: issue 20's places
+
+def test_canaries_in_instructor_only_places_reach_no_student_or_nbgrader_file(tmp_path):
+    """Teaching notes, model answers, the teacher's outputs (text, pictures and their metadata)
+    reach the instructor version and never the student or nbgrader version."""
+    note = new_markdown_cell("**Teacher note.** CANARY-note ![x](attachment:n.svg)",
+                             metadata={"tags": ["teacher-note"], "custom": "CANARY-note-metadata"})
+    note.attachments = {"n.svg": {"image/svg+xml": "<svg>CANARY-note-attachment</svg>"}}
+    model = new_markdown_cell("### BEGIN SOLUTION\nCANARY-model-answer\n### END SOLUTION")
+    ex = exercise([
+        stdout(TABLE + VERDICT.replace("f is", "CANARY-verdict is")),
+        picture(png("CANARY-png-text-chunk"), custom="CANARY-image-metadata"),
+        new_output("display_data", data={"image/svg+xml": "<svg>CANARY-svg</svg>"}),
+        new_output("display_data", data={"text/html": "<b>CANARY-html</b>"}),
+        new_output("stream", name="stderr", text="CANARY-stderr\n"),
+        new_output("display_data", data={"application/vnd.jupyter.widget-view+json": {
+            "model_id": "CANARY-widget-view"}, "image/png": b64(png("CANARY-widget-png"))}),
+    ], body="    return x + 1  # CANARY-solution")
+    failed = exercise([stdout("almost\n"), new_output("error", ename="E", evalue="CANARY-evalue",
+                                                      traceback=["CANARY-traceback"])])
+    plot = new_code_cell("draw()  # not an exercise")
+    plot.outputs = [picture(png("CANARY-non-exercise-png"))]
+    write_teacher(tmp_path / "teacher", [new_markdown_cell("# L"), note, ex, model, failed, plot])
+    canaries = ["CANARY-note", "CANARY-note-metadata", "CANARY-note-attachment",
+                "CANARY-model-answer", "CANARY-verdict", "CANARY-png-text-chunk",
+                "CANARY-image-metadata", "CANARY-svg", "CANARY-html", "CANARY-stderr",
+                "CANARY-widget-view", "CANARY-widget-png", "CANARY-solution", "CANARY-evalue",
+                "CANARY-traceback", "CANARY-non-exercise-png"]
+
+    def everything(folder):
+        """All text of the files, and every attachment and output decoded."""
+        found = []
+        for path in Path(folder).rglob("*.ipynb"):
+            found.append(path.read_text())
+            nb = nbformat.read(path, as_version=4)
+            for cell in nb.cells:
+                for attachment in cell.get("attachments", {}).values():
+                    found += [base64.b64decode(v).decode("latin-1") if k == "image/png" else str(v)
+                              for k, v in attachment.items()]
+                for out in cell.get("outputs", []):
+                    found += [base64.b64decode(v).decode("latin-1") for k, v in
+                              out.get("data", {}).items() if k == "image/png"]
+        return "\n".join(found)
+
+    for flags in ([], ["--nbgrader"], ["--instructor"]):
+        assert main(flags + [str(tmp_path / "teacher"), str(tmp_path / f"out{len(flags)}{flags}")]) == 0
+    # nbgrader's source notebooks hold the solutions between markers (nbgrader clears them):
+    # nothing else of the teacher's may be there
+    for flags, allowed in (([], []), (["--nbgrader"], ["CANARY-model-answer", "CANARY-solution"])):
+        text = everything(tmp_path / f"out{len(flags)}{flags}")
+        for canary in allowed:
+            text = text.replace(canary, "")
+        assert "CANARY" not in text, [c for c in canaries if c in text]
+        assert "Expected output" in text and "almost" not in text  # kept what it may
+    instructor = everything(tmp_path / "out1['--instructor']")
+    assert [c for c in canaries if c not in instructor] == []
+
+
+# ------------------------------------------------------------------ folders with subfolders
+
+def test_a_folder_source_includes_its_subfolders(tmp_path, capsys):
+    teacher = tmp_path / "notebooks"
+    write_teacher(teacher, [exercise([])], name="01_lesson.ipynb")
+    write_teacher(teacher / "assignments", [exercise([stdout(TABLE)])], name="A1_mlp.ipynb")
+    write_teacher(teacher / ".ipynb_checkpoints", [exercise([])], name="01_lesson-checkpoint.ipynb")
+    before = files_in(teacher)
+    assert main([str(teacher), str(tmp_path / "student"), "--py"]) == 0
+    assert "wrote " + str(tmp_path / "student" / "assignments" / "A1_mlp.ipynb") in capsys.readouterr().out
+    assert sorted(files_in(tmp_path / "student")) == [
+        Path("01_lesson.ipynb"), Path("01_lesson.py"),
+        Path("assignments/A1_mlp.ipynb"), Path("assignments/A1_mlp.py")]
+    a1 = nbformat.read(tmp_path / "student" / "assignments" / "A1_mlp.ipynb", as_version=4)
+    assert EXPECTED_TAG in tags(a1.cells[1])
+    assert main(["--instructor", str(teacher), str(tmp_path / "ta")]) == 0
+    assert (tmp_path / "ta" / "assignments" / "A1_mlp.ipynb").is_file()
+    assert len(check(teacher)) == 2
+    # nbgrader grades one folder per assignment: the subfolder is left out, and the tool says so
+    assert main(["--nbgrader", str(teacher), str(tmp_path / "course" / "source" / "l")]) == 0
+    out = capsys.readouterr().out
+    assert "note: left out" in out and "nnlesson-assign --nbgrader" in out and "A1_mlp" in out
+    assert sorted(files_in(tmp_path / "course" / "source" / "l")) == [Path("01_lesson.ipynb")]
+    assert files_in(teacher) == before
+
+
+def test_subfolders_keep_every_refusal(tmp_path, capsys):
+    teacher = tmp_path / "notebooks"
+    write_teacher(teacher, [exercise([])], name="01_lesson.ipynb")
+    write_teacher(teacher / "assignments", [exercise([])], name="A1.ipynb")
+    (teacher / "assignments" / "A2.py").write_text("# %%\nx = 1\n")  # a lesson without notebook
+    assert main([str(teacher), str(tmp_path / "s")]) == 2
+    assert "A2.py: a lesson without its notebook A2.ipynb" in capsys.readouterr().err
+    (teacher / "assignments" / "A2.py").unlink()
+    (teacher / "assignments" / "bad.ipynb").write_text("{")
+    assert main([str(teacher), str(tmp_path / "s")]) == 2
+    assert "bad.ipynb: cannot read this notebook" in capsys.readouterr().err
+    (teacher / "assignments" / "bad.ipynb").unlink()
+    assert not (tmp_path / "s").exists()
+    # OUT/assignments is a file, or a link back into the teacher's folder
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "assignments").write_text("notes")
+    assert main([str(teacher), str(tmp_path / "s")]) == 2
+    assert "assignments is in the way: a file, not a folder" in capsys.readouterr().err
+    (tmp_path / "s" / "assignments").unlink()
+    (tmp_path / "s" / "assignments").symlink_to(teacher / "assignments")
+    before = files_in(teacher)
+    assert main([str(teacher), str(tmp_path / "s")]) == 2
+    assert "leads out of" in capsys.readouterr().err
+    assert files_in(teacher) == before and not (tmp_path / "s" / "01_lesson.ipynb").exists()
+    # a subfolder's teacher file in OUT is never overwritten
+    (tmp_path / "s" / "assignments").unlink()
+    write_teacher(tmp_path / "s" / "assignments", [exercise([])], name="A1.ipynb")
+    assert main([str(teacher), str(tmp_path / "s")]) == 2
+    assert "refusing to overwrite" in capsys.readouterr().err
+
+
+def test_an_instructor_version_inside_the_source_is_refused_not_copied(tmp_path, capsys):
+    """It holds the solutions without markers: a student version would hand them out."""
+    teacher = tmp_path / "notebooks"
+    write_teacher(teacher, [exercise([])], name="01_lesson.ipynb")
+    write_teacher(teacher / "assignments", [exercise([])], name="A1.ipynb")
+    # allowed: OUT is beside the assignment's folder, though inside the teacher's tree
+    assert main(["--instructor", str(teacher / "assignments" / "A1.ipynb"), str(teacher / "ta")]) == 0
+    assert main(["--nbgrader", str(teacher / "assignments" / "A1.ipynb"), str(teacher / "nbg")]) == 0
+    capsys.readouterr()
+    for flags in ([], ["--instructor"], ["--check"]):
+        out = [] if flags == ["--check"] else [str(tmp_path / "out")]
+        assert main(flags + [str(teacher)] + out) == 2
+        err = capsys.readouterr().err
+        assert "ta/A1.ipynb: written by nnlesson-assign --instructor, not a teacher's notebook" in err
+        assert "nbg/A1.ipynb: written by nnlesson-assign --nbgrader" in err
+        assert not (tmp_path / "out").exists()

@@ -1,10 +1,12 @@
 """Grading the course with the real nbgrader, end to end, in a temporary course folder.
 
-nnlesson-assign --nbgrader writes the lessons as nbgrader's source notebooks; nbgrader generates
-the student version; two students submit it, one unchanged and one with the teacher's solutions
-filled in; nbgrader autogrades both; the gradebook must give the first 0 on every autograded
-cell and the second the full score (after the written answers are graded by hand).
-Nothing is written outside the temporary folder: HOME and Jupyter's folders point into it.
+nnlesson-assign --nbgrader writes the lessons as nbgrader's source notebooks (one nbgrader
+assignment, "course") and each notebooks/assignments/*.ipynb as an assignment of its own (picked
+up when it appears); nbgrader generates the student version; two students submit it, one
+unchanged and one with the teacher's solutions filled in; nbgrader autogrades both; the gradebook
+must give the first 0 on every autograded cell and the second the full score (after the written
+answers are graded by hand). Nothing is written outside the temporary folder: HOME and Jupyter's
+folders point into it.
 """
 
 import os
@@ -17,11 +19,16 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook  # in the test extras: a missing nbgrader fails, never skips
 
-from nnlesson.assign import MARKERS, Region, assign, parse_cell
+from nnlesson.assign import EXPECTED_TAG, MARKERS, Region, assign, parse_cell
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 LESSONS = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
-ASSIGNMENT = "course"
+ASSIGNMENT = "course"  # the lessons, one nbgrader assignment
+# each assignment notebook is an nbgrader assignment of its own, named after the notebook
+ASSIGNMENTS = {p.stem: p for p in sorted((NOTEBOOKS / "assignments").glob("*.ipynb"))}
+# (nbgrader assignment, notebook) for every notebook graded; its teacher notebook
+GRADED = {**{(ASSIGNMENT, lesson): NOTEBOOKS / f"{lesson}.ipynb" for lesson in LESSONS},
+          **{(name, name): path for name, path in ASSIGNMENTS.items()}}
 
 
 def teacher_answer(source):
@@ -59,30 +66,34 @@ def graded(tmp_path_factory):
         f"c.Exchange.root = {str(root / 'exchange')!r}\n"
         "c.ExecutePreprocessor.timeout = 300\n"
     )
-    source = course / "source" / ASSIGNMENT
-    assign(NOTEBOOKS, source, nbgrader=True, log=lambda message: None)
-    nbgrader(["generate_assignment", ASSIGNMENT], course, env)
-    released = course / "release" / ASSIGNMENT
-    for student in ("blank", "solved"):
-        shutil.copytree(released, course / "submitted" / student / ASSIGNMENT)
-    for lesson in LESSONS:
-        teacher = nbformat.read(source / f"{lesson}.ipynb", as_version=4)
+    quiet = {"log": lambda message: None}
+    assign(NOTEBOOKS, course / "source" / ASSIGNMENT, nbgrader=True, **quiet)
+    for name, path in ASSIGNMENTS.items():
+        assign(path, course / "source" / name, nbgrader=True, **quiet)
+    for assignment in {assignment for assignment, _ in GRADED}:
+        nbgrader(["generate_assignment", assignment], course, env)
+        released = course / "release" / assignment
+        for student in ("blank", "solved"):
+            shutil.copytree(released, course / "submitted" / student / assignment)
+    for assignment, notebook in GRADED:
+        teacher = nbformat.read(course / "source" / assignment / f"{notebook}.ipynb", as_version=4)
         answers = {c.metadata.nbgrader["grade_id"]: teacher_answer(c.source)
                    for c in teacher.cells if c.metadata.get("nbgrader", {}).get("solution")}
-        path = course / "submitted" / "solved" / ASSIGNMENT / f"{lesson}.ipynb"
+        path = course / "submitted" / "solved" / assignment / f"{notebook}.ipynb"
         nb = nbformat.read(path, as_version=4)
         for cell in nb.cells:
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
             if grade_id in answers:
                 cell.source = answers[grade_id]
         nbformat.write(nb, path)
-    nbgrader(["autograde", ASSIGNMENT, "--create"], course, env)
-    return root, course, db, source
+    for assignment in {assignment for assignment, _ in GRADED}:
+        nbgrader(["autograde", assignment, "--create"], course, env)
+    return root, course, db, course / "source"
 
 
-def grades(db, student, lesson):
+def grades(db, student, lesson, assignment=ASSIGNMENT):
     with Gradebook(f"sqlite:///{db}") as gb:
-        nb = gb.find_submission_notebook(lesson, ASSIGNMENT, student)
+        nb = gb.find_submission_notebook(lesson, assignment, student)
         return {g.name: (g.auto_score, g.manual_score, g.max_score, g.needs_manual_grade,
                          g.cell.cell_type) for g in nb.grades}
 
@@ -111,47 +122,77 @@ def test_every_lesson_is_graded_with_its_declared_points(graded):
     assert marks[first][2] == 2
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("lesson", LESSONS)
-def test_the_unchanged_student_version_scores_zero(graded, lesson):
-    _, _, db, _ = graded
-    for name, (auto, _, top, _, _) in grades(db, "blank", lesson).items():
-        assert auto == 0, f"{lesson} {name}: {auto} of {top} points for an empty answer"
+def declared_points(teacher):
+    """The points a teacher notebook declares: "(2 points)" on a BEGIN marker, 1 when none."""
+    nb = nbformat.read(teacher, as_version=4)
+    return [1 if p.points is None else p.points for p in (parse_cell(c.source) for c in nb.cells)
+            if p.solutions or p.hidden]
+
+
+def ids(key):
+    return key[1] if key[0] == ASSIGNMENT else f"assignments/{key[1]}"
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("lesson", LESSONS)
-def test_the_teachers_solutions_score_full_marks(graded, lesson):
+@pytest.mark.parametrize("assignment", sorted(ASSIGNMENTS))
+def test_each_assignment_is_graded_on_its_own_with_its_declared_points(graded, assignment):
     _, _, db, _ = graded
-    marks = grades(db, "solved", lesson)
+    with Gradebook(f"sqlite:///{db}") as gb:
+        [nb] = gb.find_assignment(assignment).notebooks
+        assert nb.name == assignment
+        assert nb.max_score == sum(declared_points(ASSIGNMENTS[assignment])) > 0
+        assert any(c.cell_type == "code" for c in nb.grade_cells), f"{assignment}: no autograding"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("key", sorted(GRADED), ids=ids)
+def test_the_unchanged_student_version_scores_zero(graded, key):
+    _, _, db, _ = graded
+    assignment, notebook = key
+    for name, (auto, _, top, _, _) in grades(db, "blank", notebook, assignment).items():
+        assert auto == 0, f"{notebook} {name}: {auto} of {top} points for an empty answer"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("key", sorted(GRADED), ids=ids)
+def test_the_teachers_solutions_score_full_marks(graded, key):
+    _, _, db, _ = graded
+    assignment, notebook = key
+    marks = grades(db, "solved", notebook, assignment)
     for name, (auto, _, top, needs_hand, cell_type) in marks.items():
         if cell_type == "code" and name.endswith("-tests"):
-            assert auto == top and not needs_hand, f"{lesson} {name}: {auto} of {top}"
+            assert auto == top and not needs_hand, f"{notebook} {name}: {auto} of {top}"
         else:  # a written answer: nbgrader leaves it to the teacher
-            assert needs_hand and auto is None, f"{lesson} {name}"
+            assert needs_hand and auto is None, f"{notebook} {name}"
     with Gradebook(f"sqlite:///{db}") as gb:  # the teacher grades the written answers
         for name, (_, _, top, needs_hand, _) in marks.items():
             if needs_hand:
-                grade = gb.find_grade(name, lesson, ASSIGNMENT, "solved")
+                grade = gb.find_grade(name, notebook, assignment, "solved")
                 grade.manual_score = top
         gb.db.commit()
-        nb = gb.find_submission_notebook(lesson, ASSIGNMENT, "solved")
+        nb = gb.find_submission_notebook(notebook, assignment, "solved")
         assert nb.score == nb.max_score > 0
 
 
 @pytest.mark.slow
-def test_nbgraders_student_version_hides_every_solution_and_hidden_test(graded):
+@pytest.mark.parametrize("key", sorted(GRADED), ids=ids)
+def test_nbgraders_student_version_hides_every_solution_and_keeps_expected_outputs(graded, key):
     _, course, _, source = graded
-    for lesson in LESSONS:
-        teacher = nbformat.read(source / f"{lesson}.ipynb", as_version=4)
-        parts = [part for cell in teacher.cells for part in parse_cell(cell.source).parts]
-        secret = {line.strip() for region in parts if isinstance(region, Region)
-                  for line in region.lines if line.strip()}
-        # a line the lesson also shows outside every region (`return np.array(path)`) is no secret
-        secret -= {line.strip() for line in parts if isinstance(line, str)}
-        assert secret, lesson
-        released = nbformat.read(course / "release" / ASSIGNMENT / f"{lesson}.ipynb", as_version=4)
-        shown = {line.strip() for cell in released.cells for line in cell.source.split("\n")}
-        assert not secret & shown, f"{lesson}: {sorted(secret & shown)[:3]}"
-        for marker in MARKERS:
-            assert all(marker not in cell.source for cell in released.cells), (lesson, marker)
+    assignment, notebook = key
+    teacher = nbformat.read(source / assignment / f"{notebook}.ipynb", as_version=4)
+    parts = [part for cell in teacher.cells for part in parse_cell(cell.source).parts]
+    secret = {line.strip() for region in parts if isinstance(region, Region)
+              for line in region.lines if line.strip()}
+    # a line the lesson also shows outside every region (`return np.array(path)`) is no secret
+    secret -= {line.strip() for line in parts if isinstance(line, str)}
+    assert secret, notebook
+    released = nbformat.read(course / "release" / assignment / f"{notebook}.ipynb", as_version=4)
+    shown = {line.strip() for cell in released.cells for line in cell.source.split("\n")}
+    assert not secret & shown, f"{notebook}: {sorted(secret & shown)[:3]}"
+    for marker in MARKERS:
+        assert all(marker not in cell.source for cell in released.cells), (notebook, marker)
+    # nbgrader hands out the expected outputs as nnlesson wrote them (pictures included)
+    def expected(nb):
+        return [(c.source, c.get("attachments")) for c in nb.cells
+                if EXPECTED_TAG in c.metadata.get("tags", [])]
+    assert expected(released) == expected(teacher)
