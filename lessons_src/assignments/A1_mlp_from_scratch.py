@@ -473,7 +473,8 @@ assert a1.check_mlp_loss_and_grads(mlp_loss_and_grads, quiet=True)
 #    the right class.
 #
 # Return `(params, history)`. Use the one `rng` for everything random, so that the same seed
-# gives the same run.
+# gives the same run. The cell then runs your loop with the default settings and draws its
+# learning curves.
 
 # %%
 def train_mlp(X_train, y_train, X_val, y_val, *, hidden=64, epochs=10, batch_size=32, lr=0.05,
@@ -500,21 +501,14 @@ def train_mlp(X_train, y_train, X_val, y_val, *, hidden=64, epochs=10, batch_siz
 
 
 a1.check_train_mlp(train_mlp)
+history = a1.run_training(train_mlp, X_train, y_train, X_val, y_val)  # the run, default settings
+a1.plot_learning_curves(history)
+plt.show()
 ### BEGIN HIDDEN TESTS (5 points)
 assert a1.check_train_mlp(train_mlp, quiet=True)
 _, history_hidden = train_mlp(X_train, y_train, X_val, y_val, seed=1)
 assert history_hidden["val_accuracy"][-1] >= a1.GOAL
 ### END HIDDEN TESTS
-
-# %% [markdown]
-# The run itself, with the default settings, and its learning curves:
-
-# %%
-history = a1.run_training(train_mlp, X_train, y_train, X_val, y_val)
-
-# %%
-a1.plot_learning_curves(history)
-plt.show()
 
 # %% [markdown]
 # The accuracy and the budget printed above are the goal of the assignment. Most of that accuracy
