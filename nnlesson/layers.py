@@ -284,9 +284,12 @@ class ReLU(Module):
     def backward(self, dout):
         (positive,) = self._cached()
         dout = self._check_dout(dout, positive.shape, self.dtype)
-        if np.isfinite(dout).all():
-            return dout * positive  # 20x faster than np.where on a large random mask
-        return np.where(positive, dout, dout.dtype.type(0))  # at a dead unit 0, not inf * 0 = NaN
+        # np.where passes 0 at a dead unit even for an infinite dout (where inf * 0 would be NaN).
+        # It is the faster of the two below about 1500 elements, and 10x slower on a large random
+        # mask, where checking that dout is finite and multiplying is faster.
+        if dout.size > 1024 and np.isfinite(dout).all():
+            return dout * positive
+        return np.where(positive, dout, dout.dtype.type(0))
 
 
 class PReLU(Module):
