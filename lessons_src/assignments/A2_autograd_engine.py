@@ -58,10 +58,12 @@ nlplot.use_style()
 np.set_printoptions(precision=4, suppress=True)
 
 # %% [markdown] tags=["teacher-note"]
-# **Teacher note.** Every check runs the student's function alone, on its own cases (the graph
-# checks use nodes of their own), so a mistake in Part 1 does not cost points in Part 3. Only
-# Part 4 runs the student's whole engine: there a wrong rule from an earlier part shows up as a
-# wrong gradient. The two Think! answers are graded by hand (1 point each).
+# **Teacher note.** Most checks run the student's function alone, on their own cases: the rules
+# of Part 2 and `topological_order` (with nodes of its own) do not depend on earlier answers, so a
+# mistake in Part 1 does not cost points in Part 3. Some tasks do build on earlier ones, as the
+# tasks say: `add_backward` and `mul_backward` call the student's `unbroadcast` (a wrong one
+# costs up to 7 points), `backprop` calls `topological_order` (up to 9), and Part 4 runs the whole
+# engine, where a wrong rule shows up as a wrong gradient. The two Think! answers are graded by hand (1 point each).
 
 # %% [markdown]
 # ## The engine you will complete
@@ -190,7 +192,7 @@ def as_var(x):
 # copies. So we sum $G$ over the axes numpy stretched: the axes numpy added in front, and the axes
 # where `b` has size 1 (keeping those with `keepdims=True`).
 #
-# **Task 1.1 (code, 10 min).** Write `unbroadcast(grad, shape)`: sum `grad` over the axes that
+# **Task 1.1 (code, 3 points, 10 min).** Write `unbroadcast(grad, shape)`: sum `grad` over the axes that
 # numpy stretched when it broadcast an array of shape `shape` to `grad.shape`, and return an
 # array of shape `shape`. Examples: `(3, 4)` to `(3, 1)` sums over axis 1 with `keepdims=True`;
 # `(3, 4)` to `(4,)` sums over axis 0; `(3, 4)` to `()` sums everything.
@@ -213,7 +215,7 @@ assert a2.check_unbroadcast(unbroadcast, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Task 1.2 (code, 5 min).** Write `add_backward(out_grad, a, b)` for `out = a + b`: return
+# **Task 1.2 (code, 2 points, 5 min).** Write `add_backward(out_grad, a, b)` for `out = a + b`: return
 # `(da, db)`, the gradients with respect to `a` and `b`, with the shapes of `a` and `b` (use your
 # `unbroadcast`).
 
@@ -230,7 +232,7 @@ assert a2.check_add_backward(add_backward, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Task 1.3 (code, 5 min).** Write `mul_backward(out_grad, a, b)` for `out = a * b`
+# **Task 1.3 (code, 2 points, 5 min).** Write `mul_backward(out_grad, a, b)` for `out = a * b`
 # (element-wise, with broadcasting): return `(da, db)`.
 
 # %%
@@ -260,7 +262,7 @@ assert a2.check_mul_backward(mul_backward, quiet=True)
 # The shapes tell you where the transposes go: the gradient of an input always has that input's
 # shape. (Lesson 4's linear layer is this rule with $B = W^\top$.)
 #
-# **Task 2.1 (code, 10 min).** Write `matmul_backward(out_grad, a, b)` for `out = a @ b`
+# **Task 2.1 (code, 3 points, 10 min).** Write `matmul_backward(out_grad, a, b)` for `out = a @ b`
 # (both 2-D): return `(da, db)`.
 
 # %%
@@ -283,7 +285,7 @@ assert a2.check_matmul_backward(matmul_backward, quiet=True)
 # over `a`'s shape, but only once the summed axis is back in place: `np.expand_dims(out_grad, 1)`
 # has shape `(3, 1)`.
 #
-# **Task 2.2 (code, 10 min).** Write `sum_backward(out_grad, a, axis)` for `out = a.sum(axis=axis)`,
+# **Task 2.2 (code, 2 points, 10 min).** Write `sum_backward(out_grad, a, axis)` for `out = a.sum(axis=axis)`,
 # where `axis` is `None` or an integer: return `da`, of `a`'s shape.
 
 # %%
@@ -313,7 +315,7 @@ assert a2.check_sum_backward(sum_backward, quiet=True)
 # | $\mathrm{relu}(a) = \max(a, 0)$ | 1 where $a > 0$, else 0 (0 at the kink $a = 0$, as nnlesson's ReLU) |
 # | $\tanh a$ | $1 - \tanh^2 a$ |
 #
-# **Task 2.3 (code, 5 min).** Write `exp_backward(out_grad, a, out)` for `out = np.exp(a)`.
+# **Task 2.3 (code, 2 points, 5 min).** Write `exp_backward(out_grad, a, out)` for `out = np.exp(a)`.
 
 # %%
 def exp_backward(out_grad, a, out):
@@ -328,7 +330,7 @@ assert a2.check_exp_backward(exp_backward, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Task 2.4 (code, 5 min).** Write `log_backward(out_grad, a, out)` for `out = np.log(a)`
+# **Task 2.4 (code, 2 points, 5 min).** Write `log_backward(out_grad, a, out)` for `out = np.log(a)`
 # (every element of `a` positive).
 
 # %%
@@ -344,7 +346,7 @@ assert a2.check_log_backward(log_backward, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Task 2.5 (code, 5 min).** Write `relu_backward(out_grad, a, out)` for `out = np.maximum(a, 0)`,
+# **Task 2.5 (code, 2 points, 5 min).** Write `relu_backward(out_grad, a, out)` for `out = np.maximum(a, 0)`,
 # with the derivative 0 at `a = 0`.
 
 # %%
@@ -360,7 +362,7 @@ assert a2.check_relu_backward(relu_backward, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Task 2.6 (code, 5 min).** Write `tanh_backward(out_grad, a, out)` for `out = np.tanh(a)`.
+# **Task 2.6 (code, 2 points, 5 min).** Write `tanh_backward(out_grad, a, out)` for `out = np.tanh(a)`.
 
 # %%
 def tanh_backward(out_grad, a, out):
@@ -414,7 +416,7 @@ graph.draw(L_)
 # along two paths must be listed once. Careful: a node pushed but not yet expanded is not listed
 # yet either.
 #
-# **Task 3.1 (code, 25 min).** Write `topological_order(root)`: a list of every node that `root`
+# **Task 3.1 (code, 5 points, 25 min).** Write `topological_order(root)`: a list of every node that `root`
 # depends on, `root` included, each after all of its `parents`, without recursion. Use only each
 # node's `parents`. The check tries a chain of 5000 nodes, and a ladder of 25 diamonds in which
 # there are $2^{25}$ paths from the root to the input: list each node once, and visit it once.
@@ -452,7 +454,7 @@ assert a2.check_topological_order(topological_order, quiet=True)
 #    call it with the node's `grad` and **add** each result to the matching parent's grad:
 #    `parent.grad += parent_grad`. Inputs (`backward_rule` is None) have nothing to pass on.
 #
-# **Task 3.2 (code, 15 min).** Write `backprop(root)` (it returns nothing; it fills the `grad` of
+# **Task 3.2 (code, 4 points, 15 min).** Write `backprop(root)` (it returns nothing; it fills the `grad` of
 # every node).
 
 # %%
@@ -523,8 +525,8 @@ assert a2.check_backprop(backprop, quiet=True)
 # graph): since it cancels, its gradient would be zero anyway. `S.sum(axis=1)` sums each row, and
 # `Var` has no division: divide by $N$ as `* (1.0 / N)`.
 #
-# **Task 4.1 (code, 20 min).** Write `mlp_loss(X, Y, W1, b1, W2, b2)`: `X` and `Y` are numpy
-# arrays, the parameters are `Var`s (`W1` of shape `(hidden, 2)`, `b1` `(hidden,)`, `W2`
+# **Task 4.1 (code, 4 points, 20 min).** Write `mlp_loss(X, Y, W1, b1, W2, b2)`: `X` and `Y` are numpy
+# arrays, the parameters are `Var`s (`W1` of shape `(hidden, d)` for `d` input features, `b1` `(hidden,)`, `W2`
 # `(k, hidden)`, `b2` `(k,)`). Return $L$ as a scalar `Var`, built only from `Var` operations, so
 # that `loss.backward()` fills every parameter's `grad`. The check compares your loss and
 # gradients with nnlesson's layers and with `nnlesson.graph` (relative difference at most
@@ -546,7 +548,7 @@ assert a2.check_mlp_loss(mlp_loss, Var, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Task 4.2 (code, 10 min).** Write `train(params, X, Y, lr, steps)`: `steps` steps of full-batch
+# **Task 4.2 (code, 3 points, 10 min).** Write `train(params, X, Y, lr, steps)`: `steps` steps of full-batch
 # gradient descent on `mlp_loss(X, Y, *params)`, with `params = [W1, b1, W2, b2]` (Vars). Each
 # step computes the loss, calls `loss.backward()`, and updates every parameter **in place**:
 # `p.data -= lr * p.grad`. Return the list of the losses, one number per step, each recorded

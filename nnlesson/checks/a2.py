@@ -498,7 +498,7 @@ def _network_graph(x, W, b):
 
 
 def _ladder(depth, cls=Node):
-    """``depth`` diamonds on top of each other: x -> (a = 2x, b = 3x) -> a + b -> ..."""
+    """``depth`` diamonds on top of each other: x -> (a = x / 2, b = x / 4) -> a + b -> ..."""
     x = cls(np.ones(1), name="x")
     node = x
     for _ in range(depth):
