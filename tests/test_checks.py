@@ -268,3 +268,25 @@ def test_complex_or_object_answers_are_the_wrong_type(answer, phrase, capsys):
     ok, out = run(checks.check_linear_forward, answer, capsys=capsys)
     assert not ok and phrase in out  # the real part was compared before: "correct"
     assert checks.diagnose(3, 3 + 0j) is not None
+
+
+def test_a_lesson_check_names_the_unfinished_function_that_the_students_function_calls(capsys):
+    def my_softmax(logits):
+        raise NotImplementedError()
+
+    def my_cross_entropy(logits, labels):  # as in lesson 01: step 1 uses my_softmax
+        probs = my_softmax(logits)
+        return probs, probs
+
+    ok, out = run(checks.check_cross_entropy, my_cross_entropy, capsys=capsys)
+    assert not ok and "my_cross_entropy calls my_softmax, which is not implemented yet" in out
+    ok, out = run(checks.check_softmax, my_softmax, capsys=capsys)
+    assert not ok and "my_softmax is not implemented yet" in out  # the function itself
+
+
+def test_a_recursion_too_deep_gets_advice_instead_of_recursionerror(capsys):
+    def deep(x, W, b, depth=0):
+        return deep(x, W, b, depth + 1)
+
+    ok, out = run(checks.check_linear_forward, deep, capsys=capsys)
+    assert not ok and "deep (or a function it calls) uses recursion" in out and "explicit stack" in out

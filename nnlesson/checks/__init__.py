@@ -13,7 +13,9 @@ verdict instead of a kernel that hangs forever.
 """
 
 import copy
+import inspect
 import signal
+import sys
 import threading
 
 import numpy as np
@@ -128,21 +130,76 @@ def run_cases(fn, cases, outputs, *, quiet=False):
     return _say(_verdict(fn, cases, outputs), quiet)
 
 
+def attempt(fn, args, label, *, name=None, seconds=None, slow="", copy_args=True, hint=""):
+    """Call the student's ``fn(*args)`` for the case ``label``: ``(result, None)``, or
+    ``(None, message)`` saying why it did not return: too slow, not implemented yet (naming the
+    unfinished function it calls, if that is the one), or the error it raised.
+
+    The arguments are copied first, so that an in-place change cannot spoil later cases, unless
+    ``copy_args`` is False (for a function whose job is to change them). ``name`` is the
+    student's function's when ``fn`` wraps it; ``seconds`` the time limit (``TIME_LIMIT``),
+    ``slow`` what to say when it is exceeded; ``hint`` ends the message of a limit or an error.
+    The case runners of the lessons' and the assignments' checks all go through it.
+    """
+    name = name or getattr(fn, "__name__", "your function")
+    try:
+        return call_with_time_limit(fn, copy.deepcopy(args) if copy_args else args, seconds), None
+    except TookTooLong:
+        limit = TIME_LIMIT if seconds is None else seconds
+        return None, (f"{name} took longer than {limit:g} s for {label}: "
+                      f"{slow or 'is there an infinite loop?'}{hint}")
+    except NotImplementedError as error:
+        return None, not_implemented(name, fn, error)
+    except RecursionError:
+        return None, too_deep(name, label)
+    except Exception as error:  # noqa: BLE001 - any error is the student's to see, briefly
+        return None, f"{name} raised {type(error).__name__} for {label}: {error}{hint}"
+
+
+def _raising_code(error):
+    """The code that raised ``error`` (the last frame of its traceback), or None when numpy or
+    nnlesson raised it (then it is not the student's)."""
+    tb = error.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None or str(tb.tb_frame.f_globals.get("__name__")).startswith(("numpy", "nnlesson")):
+        return None
+    return tb.tb_frame.f_code
+
+
+def raiser(error):
+    """The name of the student's function that raised ``error``, or None."""
+    code = _raising_code(error)
+    return code and code.co_name
+
+
+def not_implemented(name, fn, error):
+    """The verdict for a NotImplementedError from the student's ``fn`` (named ``name``): ``fn``
+    itself is unfinished, or another function of theirs that it calls."""
+    code = _raising_code(error)
+    callee = code and code.co_name
+    fn = inspect.unwrap(fn)  # a check's wrapper names the student's function in __wrapped__
+    if (callee and code is not getattr(fn, "__code__", None)
+            and callee not in (name, getattr(fn, "__name__", None)) and callee[0] != "<"):
+        return (f"{name} calls {callee}, which is not implemented yet: write {callee} first "
+                f"(replace its `raise NotImplementedError()`).")
+    return f"{name} is not implemented yet: replace `raise NotImplementedError()` with your code."
+
+
+def too_deep(name, label):
+    """The verdict for a function that recursed past Python's limit (one call per node)."""
+    return (f"{name} (or a function it calls) uses recursion, one nested call per node, on "
+            f"{label}: Python stops at about {sys.getrecursionlimit()} nested calls. Use an "
+            f"explicit stack instead: a list you append nodes to and pop from.")
+
+
 def _verdict(fn, cases, outputs):
     """(ok, message) for :func:`run_cases`."""
     name = getattr(fn, "__name__", "your function")
     for label, args, expected in cases:
-        try:
-            # a copy: an in-place change cannot spoil later cases
-            got = call_with_time_limit(fn, copy.deepcopy(args))
-        except TookTooLong:
-            return False, (f"{name} took longer than {TIME_LIMIT} s for {label}: is there an "
-                           f"infinite loop?")
-        except NotImplementedError:
-            return False, (f"{name} is not implemented yet: replace "
-                           f"`raise NotImplementedError()` with your code.")
-        except Exception as error:  # noqa: BLE001 - any error is the student's to see, briefly
-            return False, f"{name} raised {type(error).__name__} for {label}: {error}"
+        got, problem = attempt(fn, args, label)
+        if problem:
+            return False, problem
         if len(outputs) == 1:
             got, expected = (got,), (expected,)
         elif not isinstance(got, tuple) or len(got) != len(outputs):

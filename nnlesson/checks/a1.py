@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import FAIL, PASS, TookTooLong, _say, call_with_time_limit, diagnose
+from . import FAIL, PASS, TookTooLong, _say, attempt, call_with_time_limit, diagnose, raiser
 
 SPEED_LIMIT = 1.0  # seconds for the large "speed" cases: numpy needs milliseconds, loops seconds
 TRAIN_BUDGET = 10  # seconds for train_mlp with its default settings (about 0.05 s vectorised)
@@ -59,50 +59,15 @@ def _functions(who, *fns):
                             f"{who}(my_function) without calling it, got {type(fn).__name__}")
 
 
-def _not_implemented(name, raiser=None):
-    """The verdict for a NotImplementedError raised by ``raiser`` inside the function ``name``."""
-    if raiser and raiser != name and not raiser.startswith("<"):
-        return False, (f"{name} calls {raiser}, which is not implemented yet: finish {raiser} "
-                       f"first (its check is above).")
-    return False, (f"{name} is not implemented yet: replace `raise NotImplementedError()` with "
-                   f"your code.")
-
-
 def _call(fn, args, label, *, seconds=None, slow="", copy_args=True, name=None):
-    """``(result, None)``, or ``(None, (False, message))`` when the call did not return.
-
-    The arguments are copied (an in-place change cannot spoil later cases) unless ``copy_args``
-    is False: for a function whose job is to change them in place. ``name``: the student's
-    function's, when ``fn`` wraps it.
-    """
-    name = name or _name(fn)
+    """:func:`nnlesson.checks.attempt`, with the speed cases' limit, numpy's warnings silenced
+    (nan and inf are diagnosed from the answer, in words), and the problem as a failed verdict:
+    ``(result, None)`` or ``(None, (False, message))``."""
     limit = SPEED_LIMIT if seconds == "speed" else seconds
-    try:
-        # nan and inf are diagnosed from the answer, in words; numpy's warnings would only add noise
-        with np.errstate(all="ignore"):
-            args = copy.deepcopy(args) if copy_args else args
-            return call_with_time_limit(fn, args, limit), None
-    except TookTooLong:
-        from . import TIME_LIMIT
-
-        limit = TIME_LIMIT if limit is None else limit
-        return None, (False, f"{name} took longer than {limit:g} s for {label}: "
-                             f"{slow or 'is there an infinite loop?'}")
-    except NotImplementedError as error:
-        return None, _not_implemented(name, _raiser(error))
-    except Exception as error:  # noqa: BLE001 - any error is the student's to see, briefly
-        return None, (False, f"{name} raised {type(error).__name__} for {label}: {error}")
-
-
-def _raiser(error):
-    """The name of the student's function that raised ``error`` (the last frame of its
-    traceback), or None when a library raised it."""
-    tb = error.__traceback__
-    while tb is not None and tb.tb_next is not None:
-        tb = tb.tb_next
-    if tb is None or str(tb.tb_frame.f_globals.get("__name__")).startswith(("numpy", "nnlesson")):
-        return None
-    return tb.tb_frame.f_code.co_name
+    with np.errstate(all="ignore"):
+        got, problem = attempt(fn, args, label, name=name, seconds=limit, slow=slow,
+                               copy_args=copy_args)
+    return got, None if problem is None else (False, problem)
 
 
 def _nonfinite(got):
@@ -591,7 +556,7 @@ def check_mlp_loss_and_grads(fn, *, quiet=False):
                                 if isinstance(result[1], (list, tuple)) else ""))
         return result
 
-    flat.__name__ = _name(fn)
+    flat.__name__, flat.__wrapped__ = _name(fn), fn
     return _say(_verdict(flat, cases, ["the loss", "dW1", "db1", "dW2", "db2"]), quiet)
 
 
@@ -736,7 +701,7 @@ def gradient_check_report(gradient_errors, linear_forward, linear_backward, relu
                                  "err_b)")
             print(f"  {what:15} " + ", ".join(verdicts))
         except NotImplementedError as error:
-            print(f"  {what:15} {FAIL} {_raiser(error) or 'a function'} is not implemented yet")
+            print(f"  {what:15} {FAIL} {raiser(error) or 'a function'} is not implemented yet")
         except TookTooLong:
             print(f"  {what:15} {FAIL} gradient_errors took too long: is there an infinite loop?")
         except Exception as error:  # noqa: BLE001 - the student's to see, briefly

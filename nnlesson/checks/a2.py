@@ -18,10 +18,9 @@ import sys
 
 import numpy as np
 
-from .. import checks as _base
 from ..gradcheck import numerical_gradient, rel_error
 from ..graph import unbroadcast as _unbroadcast
-from . import FAIL, PASS, TookTooLong, _say, call_with_time_limit
+from . import FAIL, PASS, _say, attempt, too_deep
 
 TOL = 1e-6  # relative error allowed between a rule and central differences (float64)
 AGREE = 1e-8  # relative difference allowed between the student's engine and nnlesson's
@@ -44,20 +43,6 @@ def _name(fn):
     return getattr(fn, "__name__", "your function")
 
 
-def _not_implemented(fn, error, name=None):
-    """The verdict for a NotImplementedError: which function still needs writing."""
-    name = name or _name(fn)
-    tb, last = error.__traceback__, None
-    while tb is not None:
-        last = tb.tb_frame.f_code
-        tb = tb.tb_next
-    if last is not None and last is not getattr(fn, "__code__", None) and last.co_name not in (
-            name, "<lambda>", "call_with_time_limit", "target"):
-        return (f"{name} calls {last.co_name}, which is not implemented yet: write "
-                f"{last.co_name} first (replace its `raise NotImplementedError()`).")
-    return f"{name} is not implemented yet: replace `raise NotImplementedError()` with your code."
-
-
 class _Recursing(BaseException):
     """Raised from a deep node when the student's code nests one call per node.
 
@@ -66,23 +51,14 @@ class _Recursing(BaseException):
 
 
 def _call(fn, args, label, hint=""):
-    """``(result, None)``, or ``(None, verdict message)`` when ``fn(*args)`` did not return."""
-    name = _name(fn)
+    """:func:`nnlesson.checks.attempt` on the arguments themselves (nodes are not copied), with
+    numpy's warnings silenced (NaN and overflow are diagnosed) and a deep graph's own recursion
+    guard: ``(result, None)``, or ``(None, verdict message)``."""
     try:
-        with np.errstate(all="ignore"):  # NaN and overflow are diagnosed, not warned about
-            return call_with_time_limit(fn, args), None
-    except TookTooLong:
-        return None, (f"{name} took longer than {_base.TIME_LIMIT} s for {label}: is there an "
-                      f"infinite loop?{hint}")
-    except NotImplementedError as error:
-        return None, _not_implemented(fn, error)
-    except (RecursionError, _Recursing):
-        return None, (f"{name} (or a function it calls) uses recursion, one nested call per "
-                      f"node, on {label}: Python "
-                      f"stops at about {sys.getrecursionlimit()} nested calls. Use an explicit "
-                      f"stack instead: a list you append nodes to and pop from.")
-    except Exception as error:  # noqa: BLE001 - any error is the student's to see, briefly
-        return None, f"{name} raised {type(error).__name__} for {label}: {error}{hint}"
+        with np.errstate(all="ignore"):
+            return attempt(fn, args, label, copy_args=False, hint=hint)
+    except _Recursing:
+        return None, too_deep(_name(fn), label)
 
 
 def _as_array(got):

@@ -29,7 +29,7 @@ from ..layers import Linear, Module, ReLU, Sequential
 from ..losses import SoftmaxCrossEntropy
 from ..optim import SGD
 from ..train import EarlyStopping, accuracy, fit
-from . import FAIL, PASS, TIME_LIMIT, TookTooLong, _verdict, call_with_time_limit, diagnose
+from . import FAIL, PASS, TookTooLong, _verdict, attempt, call_with_time_limit, diagnose
 
 NOT_IMPLEMENTED = "not implemented yet"
 
@@ -203,6 +203,7 @@ def check_dropout_forward(fn, *, quiet=False):
         return None
 
     mask_first.__name__ = mask_is_none.__name__ = name
+    mask_first.__wrapped__ = mask_is_none.__wrapped__ = fn  # the student's, for attempt()
     verdict = _pair_returned(fn, train_cases[0][1]) or _pair_returned(fn, eval_cases[0][1])
     if verdict:
         return _check(fn, [], [], [], quiet, verdict=verdict)
@@ -400,16 +401,9 @@ def _describe(params, i):
 def _l2_verdict(fn, cases):
     name = _name(fn)
     for label, (params, lam), (penalty, grads) in cases:
-        try:
-            got = call_with_time_limit(fn, copy.deepcopy((params, lam)))
-        except TookTooLong:
-            return False, (f"{name} took longer than {TIME_LIMIT} s for {label}: is there an "
-                           f"infinite loop?")
-        except NotImplementedError:
-            return False, (f"{name} is {NOT_IMPLEMENTED}: replace `raise NotImplementedError()` "
-                           f"with your code.")
-        except Exception as error:  # noqa: BLE001 - the student's error, briefly
-            return False, f"{name} raised {type(error).__name__} for {label}: {error}"
+        got, problem = attempt(fn, (params, lam), label)
+        if problem:
+            return False, problem
         if not isinstance(got, tuple) or len(got) != 2:
             return False, f"{name} should return a tuple (penalty, grads), got {type(got).__name__}"
         got_penalty, got_grads = got
