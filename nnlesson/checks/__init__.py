@@ -513,19 +513,23 @@ def _mlp_reference(X, y, W1, b1, W2, b2):
     return tuple(p.grad.copy() for p in net.parameters())
 
 
-def check_mlp_backward(fn, *, quiet=False):
-    """``fn(X, y, W1, b1, W2, b2) -> (dW1, db1, dW2, db2)`` of the mean cross-entropy loss of
-    ``relu(X @ W1.T + b1) @ W2.T + b2``."""
-    cases = []
+def mlp_cases():
+    """Seeded ``(label, X, y, [W1, b1, W2, b2])`` of a one-hidden-layer MLP, a batch of one
+    among them (lesson 04's and assignment 1's checks)."""
     for label, (n, d, m, k), seed in [("a batch of 8, 3 -> 4 -> 2", (8, 3, 4, 2), 0),
                                       ("a batch of 1, 2 -> 5 -> 3", (1, 2, 5, 3), 1),
                                       ("a batch of 6, 4 -> 6 -> 4", (6, 4, 6, 4), 2)]:
         r = _rng(seed)
         X, y = r.normal(size=(n, d)), r.integers(0, k, size=n)
-        W1, b1 = r.normal(size=(m, d)), r.normal(size=m)
-        W2, b2 = r.normal(size=(k, m)), r.normal(size=k)
-        args = (X, y, W1, b1, W2, b2)
-        cases.append((label, args, _mlp_reference(*args)))
+        yield label, X, y, [r.normal(size=(m, d)), r.normal(size=m), r.normal(size=(k, m)),
+                            r.normal(size=k)]
+
+
+def check_mlp_backward(fn, *, quiet=False):
+    """``fn(X, y, W1, b1, W2, b2) -> (dW1, db1, dW2, db2)`` of the mean cross-entropy loss of
+    ``relu(X @ W1.T + b1) @ W2.T + b2``."""
+    cases = [(label, (X, y, *params), _mlp_reference(X, y, *params))
+             for label, X, y, params in mlp_cases()]
     return run_cases(fn, cases, ["dW1", "db1", "dW2", "db2"], quiet=quiet)
 
 

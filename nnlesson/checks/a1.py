@@ -17,7 +17,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import FAIL, PASS, TookTooLong, _say, attempt, call_with_time_limit, diagnose, raiser
+from . import (
+    FAIL,
+    PASS,
+    TookTooLong,
+    _say,
+    attempt,
+    call_with_time_limit,
+    diagnose,
+    mlp_cases,
+    raiser,
+)
 
 SPEED_LIMIT = 1.0  # seconds for the large "speed" cases: numpy needs milliseconds, loops seconds
 TRAIN_BUDGET = 10  # seconds for train_mlp with its default settings (about 0.05 s vectorised)
@@ -523,13 +533,7 @@ def check_mlp_loss_and_grads(fn, *, quiet=False):
     the MLP ``Linear -> ReLU -> Linear`` with the mean softmax cross-entropy."""
     _functions("a1.check_mlp_loss_and_grads", fn)
     cases = []
-    for label, (n, d, m, k), seed in [("a batch of 8, 3 -> 4 -> 2", (8, 3, 4, 2), 0),
-                                      ("a batch of 1, 2 -> 5 -> 3", (1, 2, 5, 3), 1),
-                                      ("a batch of 6, 4 -> 6 -> 4", (6, 4, 6, 4), 2)]:
-        r = _rng(seed)
-        X, y = r.normal(size=(n, d)), r.integers(0, k, size=n)
-        params = [r.normal(size=(m, d)), r.normal(size=m), r.normal(size=(k, m)),
-                  r.normal(size=k)]
+    for label, X, y, params in mlp_cases():
         loss, grads = _mlp_reference(params, X, y)
         W1, b1, W2, b2 = params
         z = X @ W1.T + b1
