@@ -236,15 +236,17 @@ prelu_explorer()
 #
 # - **Glorot** (Glorot and Bengio, 2010): $\mathrm{Var}(W) = 2 / (n_\text{in} + n_\text{out})$.
 #   It is derived for an activation that is symmetric with slope 1 at 0 (tanh near 0, or none):
-#   then the size of the signal stays the same going forward and of the gradient going backward.
+#   then, in a layer with as many outputs as inputs, the size of the signal stays the same going
+#   forward and of the gradient going backward (otherwise it is a compromise between the two).
 #   It is not made for the sigmoid, whose slope at 0 is $\tfrac14$ and whose outputs are not
 #   centred at 0.
 # - **He** (He et al., 2015): $\mathrm{Var}(W) = 2 / n_\text{in}$, the same calculation redone for
 #   ReLU, which sets half of its inputs to 0 and so halves the signal's variance at every layer.
 #
-# We build deep networks of 12 layers of 64 units with sigmoid, tanh and ReLU, each with both
-# initialisations, push a batch of digits through, backpropagate the cross-entropy loss, and
-# measure the size $\lVert \partial L / \partial W_l \rVert$ of the gradient of every layer's weights.
+# We build deep networks of 12 layers with weights (11 hidden layers of 64 units, then the 10
+# outputs) with sigmoid, tanh and ReLU, each with both initialisations, push a batch of digits
+# through, backpropagate the cross-entropy loss, and measure the size
+# $\lVert \partial L / \partial W_l \rVert$ of the gradient of every layer's weights.
 
 # %%
 def deep_net(activation, init, depth, width, rng):
