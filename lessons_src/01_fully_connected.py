@@ -240,7 +240,7 @@ scores = mlp(images[:1])[0]
 probs = np.exp(scores) / np.exp(scores).sum()
 print("scores       :", scores)
 print("softmax      :", probs)
-print("sum          :", probs.sum())
+print(f"sum          : {probs.sum():.6f}")  # rounded: its last bit may differ by machine
 print("same as nl.softmax:", np.allclose(probs, nl.softmax(scores)))
 print("largest score and largest probability at the same class:",
       np.argmax(scores) == np.argmax(probs))
