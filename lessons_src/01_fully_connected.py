@@ -526,7 +526,7 @@ plt.show()
 # **Teacher note.** Live in a lab: set the learning rate of the table to 0.11, just above the limit
 # $2/20 = 0.1$ the lesson gives for plain descent, and let students predict before running. Plain
 # descent diverges along $w_2$ (its $w_2$ reaches about $6 \cdot 10^{23}$ after 300 steps), while
-# momentum 0.9 still converges (the table's column then shows 86 steps): for the heavy-ball method
+# momentum 0.9 still converges (its column then shows 86 steps): for the heavy-ball method
 # the limit is $2(1 + m)/20 = 0.19$. Extension question: why does momentum tolerate a larger
 # learning rate here, yet gain nothing at 0.09?
 
