@@ -240,7 +240,7 @@ scores = mlp(images[:1])[0]
 probs = np.exp(scores) / np.exp(scores).sum()
 print("scores       :", scores)
 print("softmax      :", probs)
-print("sum          :", probs.sum())
+print(f"sum          : {probs.sum():.6f}")  # rounded: its last bit may differ by machine
 print("same as nl.softmax:", np.allclose(probs, nl.softmax(scores)))
 print("largest score and largest probability at the same class:",
       np.argmax(scores) == np.argmax(probs))
@@ -259,8 +259,8 @@ plt.show()
 # %% [markdown]
 # Adding the same number to every score changes nothing (it cancels between the top and the
 # bottom of the fraction). Computers use this: $e^{1000}$ does not fit in a float64 and becomes
-# `inf`, so `nl.softmax` first subtracts the largest score, and every exponent it computes is at
-# most $e^0 = 1$.
+# `inf`, so `nl.softmax` first subtracts the largest score: every exponent is then at most 0, and
+# every exponential it computes at most $e^0 = 1$.
 
 # %%
 with np.errstate(over="ignore"):
@@ -276,7 +276,9 @@ print("softmax(z + 1000) equals softmax(z):", np.allclose(nl.softmax(scores + 10
 # **cross-entropy** loss is the negative log of that probability, averaged over a batch of $N$
 # examples:
 #
-# $$ L = -\frac{1}{N}\sum_{k=1}^{N} \log \mathrm{softmax}(z^{(k)})_{c_k}. $$
+# $$ L = -\frac{1}{N}\sum_{i=1}^{N} \log \mathrm{softmax}(z^{(i)})_{c_i}, $$
+#
+# where $z^{(i)}$ holds the scores of example $i$ and $c_i$ is its class.
 #
 # It is 0 for a certain, correct prediction and grows without bound as the probability of the
 # true class goes to 0:
@@ -363,7 +365,8 @@ print("nl.SoftmaxCrossEntropy().backward() gives the formula:", np.allclose(loss
 # gradient of the loss over all $N$ training examples costs a pass over all of them for a single
 # step. **Mini-batch SGD** estimates it from a small random batch of $B$ examples instead: shuffle
 # the data, cut it into batches, take one step per batch. One pass over the data (an **epoch**)
-# then makes $N / B$ steps, each cheap and a little noisy.
+# then makes $\lceil N / B \rceil$ steps (the last batch is smaller when $B$ does not divide $N$),
+# each cheap and a little noisy.
 #
 # Below is that loop, written out, for the simplest classifier: one `nl.Linear(64, 10)` whose
 # outputs are the class scores (*softmax regression*). `layer.backward(dlogits)` turns
@@ -504,9 +507,10 @@ ax.legend(loc="lower right")
 plt.show()
 
 # %% [markdown]
-# **Think! (3 min).** After 60 steps the plain path (vermilion) has stopped short, near $w_1
-# \approx -1.2$, on the valley floor, while the momentum path (blue) has gone past the minimum and
-# come back. Why is the plain path so slow along $w_1$, and why does the momentum path overshoot?
+# **Think! (3 min).** After 60 steps the plain path (vermilion) is still far from the minimum,
+# near $w_1 \approx -1.2$ on the valley floor, while the momentum path (blue) has gone past the
+# minimum and come back. Why is the plain path so slow along $w_1$, and why does the momentum path
+# overshoot?
 
 # %% [markdown]
 # ### BEGIN SOLUTION (1 point)
@@ -521,9 +525,10 @@ plt.show()
 # %% [markdown] tags=["teacher-note"]
 # **Teacher note.** Live in a lab: set the learning rate of the table to 0.11, just above the limit
 # $2/20 = 0.1$ the lesson gives for plain descent, and let students predict before running. Plain
-# descent diverges along $w_2$ (its $w_2$ reaches about $10^{23}$ after 300 steps), while momentum
-# 0.9 still converges: for the heavy-ball method the limit is $2(1 + m)/20 = 0.19$. Extension
-# question: why does momentum tolerate a larger learning rate here, yet gain nothing at 0.09?
+# descent diverges along $w_2$ (its $w_2$ reaches about $6 \cdot 10^{23}$ after 300 steps), while
+# momentum 0.9 still converges (its column then shows 86 steps): for the heavy-ball method
+# the limit is $2(1 + m)/20 = 0.19$. Extension question: why does momentum tolerate a larger
+# learning rate here, yet gain nothing at 0.09?
 
 # %% [markdown]
 # The steep direction limits the learning rate: above $2 / 20 = 0.1$ plain gradient descent
@@ -531,7 +536,8 @@ plt.show()
 # reaches the bottom several times sooner; close to the limit (0.09) plain gradient descent is
 # already fast, and momentum, which overshoots and swings back, gains nothing (from this start it
 # is slower). The figure shows both behaviours at 0.02: plain steps creep along the floor, the
-# momentum path swings past the minimum and settles. Later lessons train with `nl.SGD(..., momentum=0.9)` and a moderate learning rate.
+# momentum path swings past the minimum and settles. Later lessons train with
+# `nl.SGD(..., momentum=0.9)` and a moderate learning rate.
 #
 # ## Summary
 #
@@ -547,7 +553,7 @@ plt.show()
 #   gradient with respect to the scores is $\mathrm{softmax}(z) - \mathrm{onehot}(c)$ (over $N$ for
 #   a batch mean).
 # - Mini-batch SGD steps against the gradient of a small random batch; momentum steps along a
-#   running sum of past gradients.
+#   running sum of past gradients in which each older gradient is scaled down by $m$ per step.
 #
 # ## Exercises
 #

@@ -21,7 +21,7 @@
 # **Learning goals.** After this lesson you can
 # - prove that two stacked linear layers compute one linear layer, by algebra and by computation,
 # - explain why a stack of linear layers can only draw a straight decision boundary,
-# - show that one nonlinear activation between the layers lets the network bend the boundary.
+# - show that a nonlinear activation between the layers lets the network bend the boundary.
 
 # %%
 # On Colab, or anywhere nnlesson is missing, install it first (Binder and local installs have it).
@@ -151,7 +151,8 @@ plt.show()
 # However many parameters it has (printed above), the linear stack draws one straight line. How
 # good can a straight line be on these moons? We try 720 directions and, for each, the best place
 # to cut: the best line's share of correctly classified points is a ceiling for any linear
-# classifier on the same points.
+# classifier on the same points (it can miss the exact best line by a data point or two, whose
+# direction may lie between two of the 720 we try).
 
 # %%
 def best_line_accuracy(X, y, directions=720):

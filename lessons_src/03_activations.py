@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 3: Activation functions and their derivatives
 #
-# *Time: about 57 min (reading 17 min + exercises 40 min).*
+# *Time: about 58 min (reading 18 min + exercises 40 min).*
 #
 # **Learning goals.** After this lesson you can
 # - define sigmoid, tanh, ReLU and pReLU, give their ranges, and sketch their derivatives,
@@ -83,6 +83,8 @@ for ax, (name, f, df) in zip(axes.flat, curves):
     ax.legend(loc="upper left")
 for ax in axes[1]:
     ax.set_xlabel("x")
+for ax in axes[:, 0]:
+    ax.set_ylabel("f(x) and f'(x)")
 fig.suptitle("Activation functions (solid) and their derivatives (dashed)")
 plt.show()
 print(f"largest sigmoid'(x) on the grid: {nl.sigmoid_derivative(x).max():.4f} (at x = "
@@ -98,8 +100,9 @@ print(f"largest sigmoid'(x) on the grid: {nl.sigmoid_derivative(x).max():.4f} (a
 # The sigmoid's derivative peaks at 0.25 at $x = 0$ (printed under the figure) and falls towards 0
 # on both sides; tanh's peaks at 1 and also falls to 0 for large $|x|$. ReLU's derivative is 0 for
 # every $x \le 0$ and 1 for $x > 0$; pReLU's is 0.2 for $x \le 0$ and 1 for $x > 0$. A gradient
-# going back through a sigmoid layer is multiplied by at most $\tfrac14$ per layer, so it shrinks
-# geometrically with depth; through ReLU it passes unchanged where the unit is active and is
+# going back through a sigmoid layer is multiplied by the sigmoid's derivative, at most
+# $\tfrac14$, at every layer (and by the weights), so unless the weights make up for it, it
+# shrinks geometrically with depth; through ReLU it passes unchanged where the unit is active and is
 # stopped completely where it is not; pReLU always lets at least 0.2 of it through.
 # ### END SOLUTION
 
@@ -120,8 +123,8 @@ print("prelu'(x)  ", nl.prelu_derivative(points, alpha))
 # excludes. Mathematically $\sigma(x)$ never reaches them; the computer's numbers do. A float64
 # holds about 16 significant digits, so $1 - 10^{-17}$ is stored as exactly 1.0, and $e^{-1000}$ is
 # far below the smallest positive float64 and is stored as 0.0: floating point **saturates**. (As
-# a bonus, `nl.sigmoid` never computes $e^{1000}$, which would overflow to `inf`.) Near 0 a float
-# has many more digits to spare than near 1, so the two ends saturate at very different places:
+# a bonus, `nl.sigmoid` never computes $e^{1000}$, which would overflow to `inf`.) The 16 digits
+# are relative to the size of the number, so the two ends saturate at very different places:
 
 # %%
 whole = np.arange(0, 800.0)
@@ -130,6 +133,14 @@ print("sigmoid(1000) == 1.0:", nl.sigmoid(1000.0) == 1.0, "  sigmoid(-1000) == 0
 print("smallest whole x with sigmoid(x) == 1.0 exactly:", int(whole[nl.sigmoid(whole) == 1][0]))
 print("smallest whole x with sigmoid(-x) == 0.0 exactly:", int(whole[nl.sigmoid(-whole) == 0][0]))
 print(f"sigmoid(-40) = {nl.sigmoid(-40.0):.3g}, but sigmoid(40) == 1.0: {nl.sigmoid(40.0) == 1.0}")
+print(f"gap between 1.0 and the next float64: {np.spacing(1.0):.1e}; smallest positive float64: "
+      f"{np.finfo(np.float64).smallest_subnormal:.1e}")
+
+# %% [markdown]
+# The last line says why. Next to 1, neighbouring float64 numbers are about $2 \cdot 10^{-16}$
+# apart, so $\sigma(x)$ becomes 1.0 as soon as $e^{-x}$ shrinks to about that size, already at
+# $x = 37$. Near 0 the float64 numbers crowd far closer, down to about $5 \cdot 10^{-324}$, and
+# $\sigma(-x)$ becomes 0.0 only at $x = 746$.
 
 # %% [markdown] tags=["teacher-note"]
 # **Teacher note.** Where students get stuck: "sigmoid(-40) = 4.25e-18, but sigmoid(40) == 1.0"
@@ -142,7 +153,7 @@ print(f"sigmoid(-40) = {nl.sigmoid(-40.0):.3g}, but sigmoid(40) == 1.0: {nl.sigm
 # %% [markdown]
 # ## pReLU's alpha is learned
 #
-# *Time: about 3 min of reading.*
+# *Time: about 4 min of reading.*
 #
 # As a layer, `nl.PReLU` holds $\alpha$ as a `Parameter`. Its backward returns
 # $\partial L / \partial x$ (the incoming gradient times 1 or $\alpha$) and also stores
@@ -173,6 +184,10 @@ nl.fit(nl.Sequential(prelu_layer), nl.MSELoss(), nl.SGD(prelu_layer.parameters()
        (x_data, y_data), epochs=15, batch_size=20, rng=1,
        callback=lambda epoch, model: alphas.append(float(prelu_layer.alpha.data)))
 print("alpha after epochs 0, 1, 2, 3, 15:", np.round([alphas[i] for i in (0, 1, 2, 3, 15)], 3))
+negative = x_data <= 0  # only these points depend on alpha
+best_alpha = np.sum(x_data[negative] * y_data[negative]) / np.sum(x_data[negative] ** 2)
+print(f"from epoch 5 on: between {min(alphas[5:]):.3f} and {max(alphas[5:]):.3f}; "
+      f"the best slope for this sample (least squares): {best_alpha:.3f}")
 
 fig, ax = plt.subplots(figsize=(6, 3.4))
 ax.plot(np.arange(len(alphas)), alphas, "o-", color=nlplot.BLUE, label="learned alpha")
@@ -185,8 +200,10 @@ plt.show()
 # **Teacher note.** A good extension question: what happens to $\alpha$ if every $x$ in the data is
 # positive? ($\partial L / \partial \alpha$ sums only over $x_i \le 0$, so it is 0 and $\alpha$
 # stays at 0.25; exercise 4's check has this case, "positive inputs only".) Then: with this data,
-# why does $\alpha$ stop at 0.599 and not at 0.6 exactly? (The noise added to the targets; the best
-# slope for this sample is not exactly the one used to make it.)
+# why does $\alpha$ end at 0.599 and not at 0.6 exactly? (Two reasons, both printed above. The noise
+# added to the targets moves the best slope for this sample to 0.601. And each mini-batch of 20
+# has its own best slope, so SGD with a fixed learning rate keeps $\alpha$ wandering around 0.601,
+# between 0.597 and 0.602 from epoch 5 on, instead of settling on it.)
 
 # %% [markdown]
 # $\alpha$ climbs from 0.25 towards the slope in the data within a few epochs and then stays
@@ -210,8 +227,8 @@ prelu_explorer()
 #
 # Backpropagation multiplies, layer after layer, by the derivative of the activation (and by the
 # transposed weights, lesson 4). The sigmoid's derivative is at most $\tfrac14$ (printed under the
-# first figure), so after $L$ sigmoid layers the gradient reaching the first layer has been
-# multiplied by at most $(\tfrac14)^L$ on that account: it **vanishes**, and the first layers
+# first figure), so after $d$ sigmoid layers the gradient reaching the first layer has been
+# multiplied by at most $(\tfrac14)^d$ on that account: it **vanishes**, and the first layers
 # barely learn. ReLU's derivative is exactly 1 wherever the unit is active.
 #
 # The weights matter as much as the activation, so the experiment below changes one thing at a
@@ -219,15 +236,17 @@ prelu_explorer()
 #
 # - **Glorot** (Glorot and Bengio, 2010): $\mathrm{Var}(W) = 2 / (n_\text{in} + n_\text{out})$.
 #   It is derived for an activation that is symmetric with slope 1 at 0 (tanh near 0, or none):
-#   then the size of the signal stays the same going forward and of the gradient going backward.
+#   then, in a layer with as many outputs as inputs, the size of the signal stays the same going
+#   forward and of the gradient going backward (otherwise it is a compromise between the two).
 #   It is not made for the sigmoid, whose slope at 0 is $\tfrac14$ and whose outputs are not
 #   centred at 0.
 # - **He** (He et al., 2015): $\mathrm{Var}(W) = 2 / n_\text{in}$, the same calculation redone for
 #   ReLU, which sets half of its inputs to 0 and so halves the signal's variance at every layer.
 #
-# We build deep networks of 12 layers of 64 units with sigmoid, tanh and ReLU, each with both
-# initialisations, push a batch of digits through, backpropagate the cross-entropy loss, and
-# measure the size $\lVert \partial L / \partial W_l \rVert$ of the gradient of every layer's weights.
+# We build deep networks of 12 layers with weights (11 hidden layers of 64 units, then the 10
+# outputs) with sigmoid, tanh and ReLU, each with both initialisations, push a batch of digits
+# through, backpropagate the cross-entropy loss, and measure the size
+# $\lVert \partial L / \partial W_l \rVert$ of the gradient of every layer's weights.
 
 # %%
 def deep_net(activation, init, depth, width, rng):
@@ -303,7 +322,7 @@ plt.show()
 # - **ReLU keeps the gradient's size only with He weights.** With Glorot weights its curve is flat
 #   too, but every layer's gradient is many times smaller (the factor printed under the table):
 #   each layer halves the variance of the signal going forward and of the gradient going
-#   backward, and the loss compounds with depth.
+#   backward, and the halvings compound with depth.
 #
 # The sigmoid's vanishing gradients are the main reason ReLU-family activations, with He
 # initialisation, replaced it in hidden layers. (`nl.Linear` uses He by default.)
@@ -326,7 +345,7 @@ activation_explorer()
 # - ReLU is 0 or the identity; pReLU replaces the 0 by a learned slope $\alpha$, so negative inputs
 #   still pass some signal and gradient ($f'(x) = \alpha$ for $x \le 0$, 1 for $x > 0$).
 # - Gradients are products of derivatives (and weights) across layers: with sigmoids
-#   ($f' \le \tfrac14$) they vanish in deep networks whatever the initialisation; with ReLUs they
+#   ($f' \le \tfrac14$) they vanish in deep networks with either initialisation; with ReLUs they
 #   keep their size when the weights are He-scaled, with tanh when they are Glorot-scaled.
 #
 # ## Exercises
