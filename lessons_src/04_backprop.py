@@ -273,7 +273,7 @@ for name, p, t in zip(["W1", "b1", "W2", "b2"], net.parameters(), [W1_, b1_, W2_
 # %% [markdown]
 # ## Gradient checking
 #
-# *Time: about 6 min (reading 3 min + exercises 3 min).*
+# *Time: about 7 min (reading 4 min + exercises 3 min).*
 #
 # Every backward pass we write can be checked the way we checked the single neuron:
 # `nl.gradcheck` compares each parameter's gradient (and the input's) with central differences and
