@@ -89,6 +89,18 @@ def test_04_layers_and_graph_agree_to_float64_resolution_numerical_to_about_1e9(
         assert 1e-11 < nl.rel_error(p.grad, numeric) < 1e-8
 
 
+@pytest.mark.parametrize("seed", SEEDS)
+def test_04_one_sgd_step_of_the_lessons_size_lowers_the_loss(seed):
+    rng = np.random.default_rng(seed)
+    X, y = rng.normal(size=(8, 3)), rng.integers(0, 2, size=8)
+    loss_fn = nl.SoftmaxCrossEntropy()
+    net = nl.Sequential(nl.Linear(3, 4, rng=seed + 10), nl.ReLU(), nl.Linear(4, 2, rng=seed + 20))
+    before = loss_fn(net(X), y)
+    net.backward(loss_fn.backward())
+    nl.SGD(net.parameters(), lr=0.5).step()
+    assert loss_fn(net(X), y) < before
+
+
 # -- lesson 05 ---------------------------------------------------------------------------------
 def block_net(depth, width, rng, checkpoint_every=None):
     layers = []
@@ -310,6 +322,8 @@ def test_07_clean_labels_first_wrong_labels_later_and_early_stopping_keeps_the_t
     stopped, best = nl.EarlyStopping(10, 0.001).replay(history.val_loss)
     assert stopped == best + 10 and stopped < 40
     assert curves["test"][best - 1] > curves["test"][-1] + 0.1
+    # the restored model "mostly predicts the true digit, rarely the wrong label"
+    assert curves["noisy_true"][best - 1] > 0.7 and curves["noisy"][best - 1] < 0.2
     # the validation choice comes close to the oracle (the best test accuracy)
     assert curves["test"].max() - curves["test"][i] < 0.05
 
