@@ -247,8 +247,8 @@ plt.show()
 # (the epoch printed above) and then **rises** for the rest of training, while the training loss keeps
 # falling: the network fits the noise of its 60 points, and becomes confidently wrong on new ones.
 # With dropout the training loss stays higher and the validation loss rises much less, ending
-# lower. (The training curve is that of random sub-networks; with every unit on, the last line of
-# each run, the loss is lower but still above that without dropout.)
+# lower. (The training curve is that of random sub-networks; with every unit on, each run's last
+# line, the fit to the training points is still looser than without dropout.)
 # `tests/test_claims_04_07.py` re-runs this experiment on 5 seeds (new data, weights and batches):
 # these comparisons held on every seed. The validation *accuracy* did not: dropout was better on 2
 # seeds and worse on 3, so we claim nothing about it from one run.
