@@ -3,7 +3,7 @@
 A lesson shows one run; where its sentence depends on randomness, these tests re-run the
 experiment on 5 seeds (new data, weights, batches and masks) and assert the claim on each.
 Experiments are the lessons' own, at the lessons' sizes, except where a docstring says it was
-shrunk. About 30 s of CPU in all, with one BLAS thread.
+shrunk. About 35 s of CPU in all, with one BLAS thread.
 """
 
 import contextlib
