@@ -273,7 +273,7 @@ for name, p, t in zip(["W1", "b1", "W2", "b2"], net.parameters(), [W1_, b1_, W2_
 # %% [markdown]
 # ## Gradient checking
 #
-# *Time: about 6 min (reading 3 min + exercises 3 min).*
+# *Time: about 7 min (reading 4 min + exercises 3 min).*
 #
 # Every backward pass we write can be checked the way we checked the single neuron:
 # `nl.gradcheck` compares each parameter's gradient (and the input's) with central differences and
@@ -311,10 +311,12 @@ print(report)
 # `ForgetfulLinear.backward` and predict which line of the report fails and roughly with what error
 # before running it. A gradient that is twice too large gives a relative error of exactly 0.5 by
 # the formula $|2b - b| / |2b|$; a wrong sign gives 2; a gradient from one example of the batch
-# gives something in between, as `2.b` shows here.
+# instead of the sum over eight can give any error (`2.b` shows 0.126 here), because that one
+# example's gradient is not a fixed multiple of the sum.
 
 # %% [markdown]
-# The report points at `2.b`, the bias of layer 2, and nothing else.
+# The report points at `2.b`, the bias of `buggy[2]` (it numbers the layers of the `Sequential`
+# from 0, so this is the second `Linear`), and nothing else.
 #
 # How small $\epsilon$ should be is a trade-off: the error of the central difference shrinks like
 # $\epsilon^2$, but a tiny $\epsilon$ loses digits to round-off ($L(w+\epsilon)$ and $L(w-\epsilon)$
@@ -342,6 +344,8 @@ ax.set_ylabel("relative error of dL/dW1")
 ax.set_title("Central differences: truncation (right) vs round-off (left)")
 plt.show()
 print(f"smallest relative error {min(errors):.1e}, at epsilon = {epsilons[np.argmin(errors)]:.0e}")
+# a step eps in W1 moves a pre-activation by up to eps * max|x|: past its distance to the kink
+print(f"smallest |H| in the batch {np.abs(H).min():.1e}; largest |x| {np.abs(X).max():.1f}")
 
 # %% [markdown]
 # **Think! (3 min).** Why does the relative error grow on both sides of the minimum? Reading the
@@ -351,10 +355,14 @@ print(f"smallest relative error {min(errors):.1e}, at epsilon = {epsilons[np.arg
 # %% [markdown]
 # ### BEGIN SOLUTION (1 point)
 # Right of the minimum the central difference's truncation error dominates; it shrinks like
-# $\epsilon^2$: between $\epsilon = 10^{-4}$ and $10^{-5}$ the error falls about 100 times, to the
-# minimum of $2.3 \cdot 10^{-11}$ at $\epsilon = 10^{-5}$ (printed). Left of it, round-off
-# dominates: $L(w + \epsilon)$ and $L(w - \epsilon)$ agree in more and more of their 16 digits, and
-# the error grows about 10 times per factor of 10 smaller $\epsilon$, up to about $10^{-4}$ at
+# $\epsilon^2$: from $\epsilon = 10^{-3}$ down to the minimum the line falls about 100 times per
+# factor of 10 (two decades per decade), to $2.3 \cdot 10^{-11}$ at $\epsilon = 10^{-5}$
+# (printed). The jump of four decades just above $\epsilon = 10^{-3}$ is no truncation error: a
+# step that large moves a pre-activation across the ReLU's kink (the smallest $|H|$ is
+# $2.0 \cdot 10^{-3}$ and $|x|$ reaches 2.3, printed): the two sides of the difference then see
+# different slopes, and their average is no derivative. Left of the minimum, round-off dominates:
+# $L(w + \epsilon)$ and $L(w - \epsilon)$ agree in more and more of their 16 digits, and the
+# error grows about 10 times per factor of 10 smaller $\epsilon$, up to about $10^{-4}$ at
 # $10^{-12}$. A step near $10^{-5}$ or $10^{-6}$, at the bottom of the V, gives the most accurate
 # check.
 # ### END SOLUTION

@@ -177,8 +177,8 @@ report(80, "the last epoch")
 # At the validation-chosen epoch the network has fitted most clean labels but memorised few wrong
 # ones, and for most wrongly labelled images it predicts the **true** digit (the dotted line): it
 # has learned the pattern shared by most images of a digit, not the individual labels. Later, once
-# the clean labels are fitted, it memorises the wrong labels one by one (the solid vermillion line
-# climbs, the dotted one falls), and the test accuracy falls to its value at the last epoch.
+# the clean labels are fitted, it memorises the wrong labels one by one (the solid vermilion line
+# climbs, the dotted one falls), and the test accuracy falls.
 #
 # ## The validation loss tells us when to stop
 #
@@ -191,11 +191,13 @@ report(80, "the last epoch")
 # %%
 nlplot.plot_history(history, title="Training on 40% wrong labels: the validation loss turns")
 plt.show()
+print(f"validation loss: epoch 1 {history.val_loss[0]:.2f}, lowest {min(history.val_loss):.2f}, "
+      f"epoch 80 {history.val_loss[-1]:.2f}; training loss at epoch 80 {history.train_loss[-1]:.3f}")
 
 # %% [markdown]
 # **Think! (2 min).** The validation labels are as noisy as the training labels. Why does the
-# validation loss climb after the marked epoch to about 4.8, far above where it started (about
-# 1.9), while the training loss goes to about 0?
+# validation loss climb after the marked epoch to 4.85, far above where it started (1.87), while
+# the training loss goes to about 0 (all printed)?
 
 # %% [markdown]
 # ### BEGIN SOLUTION (1 point)
@@ -236,8 +238,8 @@ print(f"the {noisy.sum()} wrongly labelled training images, by the restored mode
       f"wrong label predicted {np.mean(predicted == y_train_noisy[noisy]):.0%}")
 
 # %% [markdown]
-# The run stops `patience` epochs after the minimum of the validation loss (it has to wait to be
-# sure the loss will not fall again) and goes back to the best weights: it keeps the network from
+# The run stops `patience` epochs after the minimum of the validation loss (waiting to see
+# whether the loss falls again) and goes back to the best weights: it keeps the network from
 # before it memorised the wrong labels, as the last line shows (on the wrongly labelled training
 # images it mostly predicts the true digit, rarely the wrong label it was trained on), and it ran
 # only the epochs printed in the first line instead of 80.
@@ -266,22 +268,21 @@ early_stopping_explorer(history.val_loss, curves["test"], patience=10, min_delta
 # right. We train the same network on the clean labels.
 
 # %%
-model = digits_net(4)
-history_clean = nl.fit(model, nl.SoftmaxCrossEntropy(),
-                       nl.SGD(model.parameters(), lr=0.05, momentum=0.9),
+model_clean = digits_net(4)  # a new name: `model` stays the restored one, for exercise 3
+history_clean = nl.fit(model_clean, nl.SoftmaxCrossEntropy(),
+                       nl.SGD(model_clean.parameters(), lr=0.05, momentum=0.9),
                        (X_train, y_train), (X_val, y_val), epochs=80, batch_size=32, rng=5)
 best_acc, last_acc = max(history_clean.val_accuracy), history_clean.val_accuracy[-1]
 print(f"clean labels: best validation accuracy {best_acc:.1%}, after 80 epochs {last_acc:.1%} "
       f"({100 * (best_acc - last_acc):.1f} points lower), "
-      f"test accuracy after 80 epochs {nl.accuracy(model(X_test), y_test):.1%}")
+      f"test accuracy after 80 epochs {nl.accuracy(model_clean(X_test), y_test):.1%}")
 
 # %% [markdown]
 # With clean labels, the validation accuracy after 80 epochs is below the best by the few tenths
 # of a point printed above, far less than the test accuracy the noisy run lost between its
-# restored epoch and epoch 80 (printed in the early-stopping section): training too long costs
-# little here. Early stopping matters most when the labels are noisy, the data is
-# small and the network is large enough to memorise; it matters less when the classes are clean
-# and well separated.
+# restored epoch and epoch 80 (the early-stopping section): training too long costs little here.
+# Early stopping matters most when the labels are noisy, the data is small and the network is
+# large enough to memorise; it matters less when the classes are clean and well separated.
 #
 # ## Summary
 #
@@ -349,7 +350,7 @@ assert my_stopping_epoch(history.val_loss, 10, 0.001) == history_es.stopped_epoc
 # on the examples whose given label is wrong (and only those), return `(true_rate, given_rate)`,
 # the fraction predicted as the true label and the fraction predicted as the given, wrong label.
 # Steps: find the wrongly labelled examples, keep only them, compare twice. Then use it on the
-# restored model of the early-stopping run: do you get the numbers printed there?
+# restored model of the early-stopping run (still `model`): do you get the numbers printed there?
 
 # %%
 def my_label_agreement(predicted, y_true, y_given):
