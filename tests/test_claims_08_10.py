@@ -159,6 +159,12 @@ def test_08_each_rule_for_its_activation(lesson08):
         glorot = [a.std() for a in stats("ReLU", 1.0, depth=10, seed=seed)[0]]
         assert 0.5 < he[-1] / he[0] < 2  # He keeps ReLU's signal
         assert glorot[-1] / glorot[0] < 0.1  # Glorot loses ~sqrt(2) per layer: 2^(-4.5) = 0.044
+        # "tanh shrinks its signal slowly even with Glorot's rule ... with He's larger weights the
+        # tanh signal stays larger"
+        tanh_glorot = [a.std() for a in stats("tanh", 1.0, depth=10, seed=seed)[0]]
+        tanh_he = [a.std() for a in stats("tanh", np.sqrt(2), depth=10, seed=seed)[0]]
+        assert np.all(np.diff(tanh_glorot) < 0) and tanh_glorot[-1] > 0.1
+        assert np.all(np.array(tanh_he) > np.array(tanh_glorot))
 
 
 def test_08_gradient_table_claims_on_every_seed(lesson08):
@@ -167,6 +173,8 @@ def test_08_gradient_table_claims_on_every_seed(lesson08):
     assert all(len(v) >= 5 for v in g.values())
     for scale in ns["SCALES"]:
         assert np.all(g["sigmoid", scale] < 1e-6)  # lost at every scale
+        # "every median lies below (scale/4)^19": on every seed, not only the median
+        assert np.all(g["sigmoid", scale] < (scale / 4) ** (ns["DEPTH"] - 1)), scale
         assert np.all(g["pReLU", scale] > g["ReLU", scale])  # a little above ReLU
     assert np.all((g["tanh", 1.0] > 0.1) & (g["tanh", 1.0] < 10))
     assert np.all((g["tanh", np.sqrt(2)] > 0.1) & (g["tanh", np.sqrt(2)] < 10))
