@@ -124,8 +124,8 @@ plt.show()
 # Units with equal weights compute the same output, get the same output weights and so receive the
 # same gradient and the same update: they stay equal for ever (the printed largest difference is
 # exactly 0 on all 5 seeds), even though the shared weight itself moves (on seed 0 from 0.5 up to
-# 0.85 and down to 0.25, as printed). The 4 hidden units act as one, and the network fits the moons worse:
-# training accuracy median 89.3% against 100.0% from random weights.
+# 0.85 and down to 0.25, as printed). The 4 hidden units act as one, and the network fits the
+# moons worse: training accuracy median 89.3% against 100.0% from random weights.
 # ### END SOLUTION
 
 # %% [markdown] tags=["teacher-note"]
@@ -159,7 +159,8 @@ plt.show()
 # Each layer multiplies the variance by $n\sigma^2$, so after $L$ layers it is $(n\sigma^2)^L v$:
 # it **explodes** if $n\sigma^2 > 1$ and **vanishes** if $n\sigma^2 < 1$, geometrically. The
 # backward pass is the same computation with $W$ in place of $W^\top$: the gradient
-# $\delta_x = \delta_y W$ (a sum over the $n_{\text{out}}$ outputs) has variance $n_{\text{out}}\,\sigma^2$ times that of $\delta_y$.
+# $\delta_x = \delta_y W$ (a sum over the $n_{\text{out}}$ outputs) has variance
+# $n_{\text{out}}\,\sigma^2$ times that of $\delta_y$.
 #
 # Thirty linear layers of width 100, for three weight scales:
 
@@ -280,9 +281,10 @@ plt.show()
 # *Time: about 7 min (reading 4 min + exercises 3 min).*
 #
 # The backward pass multiplies the gradient, layer after layer, by the derivative of the
-# activation and by $W$ (the row $\delta_x = \delta_y W$, as above). We send a gradient of norm 1 into the last of 20 layers and measure the norm
-# of the gradient $\partial L / \partial h_l$ that reaches each layer $l$, for four activations
-# and four weight scales, on 5 seeds (line: median; band: range).
+# activation and by $W$ (the row $\delta_x = \delta_y W$, as above). We send a gradient of norm 1
+# into the last of 20 layers and measure the norm of the gradient $\partial L / \partial h_l$
+# that reaches each layer $l$, for four activations and four weight scales, on 5 seeds (line:
+# median; band: range).
 
 # %%
 ACTIVATIONS = ["sigmoid", "tanh", "ReLU", "pReLU"]
@@ -336,8 +338,8 @@ for scale in SCALES:
 # - **sigmoid** loses the gradient at every scale shown: its slope is at most $1/4$, so each
 #   layer multiplies the gradient by about scale/4 at best (the last column is that bound after
 #   19 layers); its outputs, centred on 1/2 rather than 0, also push the next layer's
-#   pre-activations away from 0, where its slope is largest. Deep sigmoid networks are hard to train from any of these
-#   starts (lesson 3 showed the same).
+#   pre-activations away from 0, where its slope is largest. Deep sigmoid networks are hard to
+#   train from any of these starts (lesson 3 showed the same).
 # - **tanh** keeps the gradient of order 1 at scales 1 (Glorot) and $\sqrt 2$; at 0.5 it
 #   vanishes, at 2 it grows.
 # - **ReLU** keeps it of order 1 at scale $\sqrt 2$ (He); at scale 1 it shrinks by $\sqrt 2$ per
