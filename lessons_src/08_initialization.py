@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 8: Initialisation, and why deep networks explode or vanish
 #
-# *Time: about 55 min (reading 18 min + exercises 37 min).*
+# *Time: about 56 min (reading 19 min + exercises 37 min).*
 #
 # **Learning goals.** After this lesson you can
 # - explain why the weights of a layer must not all start equal (symmetry),
@@ -91,6 +91,9 @@ random_init = {s: train_moons(False, s) for s in SEEDS}
 spread = [np.ptp(symmetric[s][1][-1], axis=0).max() for s in SEEDS]
 print("constant start: largest difference between the 4 units' weights after training, per seed:",
       np.array(spread))
+shared = symmetric[0][1][:, 0, 0]  # the first weight, the same in every unit
+print(f"seed 0, constant start: that weight is {shared[0]:.2f} after epoch 1, peaks at "
+      f"{shared.max():.2f} (epoch {shared.argmax() + 1}) and ends at {shared[-1]:.2f}")
 for name, runs in [("constant start", symmetric), ("random start  ", random_init)]:
     acc = np.array([nl.accuracy(runs[s][0](X), y) for s in SEEDS])
     print(f"{name}: training accuracy over 5 seeds: median {np.median(acc):.1%}, "
@@ -120,9 +123,9 @@ plt.show()
 # ### BEGIN SOLUTION (1 point)
 # Units with equal weights compute the same output, get the same output weights and so receive the
 # same gradient and the same update: they stay equal for ever (the printed largest difference is
-# exactly 0 on all 5 seeds), even though the shared weight itself moves (from 0.5 up to about 0.9
-# and down to about 0.25). The 4 hidden units act as one, and the network fits the moons worse:
-# training accuracy median 89.3% against 100.0% from random weights.
+# exactly 0 on all 5 seeds), even though the shared weight itself moves (on seed 0 from 0.5 up to
+# 0.85 and down to 0.25, as printed). The 4 hidden units act as one, and the network fits the
+# moons worse: training accuracy median 89.3% against 100.0% from random weights.
 # ### END SOLUTION
 
 # %% [markdown] tags=["teacher-note"]
@@ -140,18 +143,24 @@ plt.show()
 #
 # ## How the signal grows or shrinks with depth
 #
-# *Time: about 5 min (reading 3 min + exercises 2 min).*
+# *Time: about 6 min (reading 4 min + exercises 2 min).*
 #
-# Take one linear layer $y = Wx$ with $n$ inputs. Let the inputs $x_i$ be independent with mean 0
-# and variance $v$, and the weights independent of them, with mean 0 and variance $\sigma^2$. Then
+# Take one linear layer without bias, $y = x W^\top$ as `nl.Linear` computes it ($x$ one example
+# as a row, $W$ of shape $(n_{\text{out}}, n_{\text{in}})$), with $n = n_{\text{in}}$ inputs. Let
+# the inputs $x_i$ be independent with mean 0 and variance $v$, and the weights independent of
+# them, with mean 0 and variance $\sigma^2$. Then
 #
 # $$ \operatorname{Var}(y_j) = \sum_{i=1}^{n} \operatorname{Var}(W_{ji} x_i)
 #    = n\,\sigma^2 v . $$
 #
+# (Only the weights need mean 0: for inputs with a nonzero mean, such as a ReLU's outputs, the
+# same holds with $v = \mathbb{E}[x_i^2]$, their second moment.)
+#
 # Each layer multiplies the variance by $n\sigma^2$, so after $L$ layers it is $(n\sigma^2)^L v$:
 # it **explodes** if $n\sigma^2 > 1$ and **vanishes** if $n\sigma^2 < 1$, geometrically. The
-# backward pass is the same computation with $W^\top$: the gradient $\delta_x = W^\top \delta_y$
-# has variance $n_{\text{out}}\,\sigma^2$ times that of $\delta_y$.
+# backward pass is the same computation with $W$ in place of $W^\top$: the gradient
+# $\delta_x = \delta_y W$ (a sum over the $n_{\text{out}}$ outputs) has variance
+# $n_{\text{out}}\,\sigma^2$ times that of $\delta_y$.
 #
 # Thirty linear layers of width 100, for three weight scales:
 
@@ -271,10 +280,11 @@ plt.show()
 #
 # *Time: about 7 min (reading 4 min + exercises 3 min).*
 #
-# The backward pass multiplies the gradient, layer after layer, by $W^\top$ and by the derivative
-# of the activation. We send a gradient of norm 1 into the last of 20 layers and measure the norm
-# of the gradient $\partial L / \partial h_l$ that reaches each layer $l$, for four activations
-# and four weight scales, on 5 seeds (line: median; band: range).
+# The backward pass multiplies the gradient, layer after layer, by the derivative of the
+# activation and by $W$ (the row $\delta_x = \delta_y W$, as above). We send a gradient of norm 1
+# into the last of 20 layers and measure the norm of the gradient $\partial L / \partial h_l$
+# that reaches each layer $l$, for four activations and four weight scales, on 5 seeds (line:
+# median; band: range).
 
 # %%
 ACTIVATIONS = ["sigmoid", "tanh", "ReLU", "pReLU"]
@@ -287,25 +297,25 @@ gradients = {(a, s): np.array([layer_statistics(a, s, depth=DEPTH, batch=128, se
 fig, axes = plt.subplots(1, 4, figsize=(9, 3.6), sharey=True)
 for ax, activation in zip(axes, ACTIVATIONS):
     for scale, color in zip(SCALES, [nlplot.SKY, nlplot.BLUE, nlplot.GREEN, nlplot.VERMILLION]):
-        g = np.clip(gradients[activation, scale], 1e-12, 1e12)
+        g = gradients[activation, scale]
         ax.fill_between(range(1, DEPTH + 1), g.min(axis=0), g.max(axis=0), color=color,
                         alpha=0.25, lw=0)
         ax.semilogy(range(1, DEPTH + 1), np.median(g, axis=0), color=color,
-                    label=f"scale {scale:.2g}")
+                    label=f"scale {scale:.3g}")
     ax.set_title(activation)
     ax.set_xlabel("layer")
-    ax.set_ylim(1e-12, 1e6)
-    ax.set_yticks([1e-12, 1e-8, 1e-4, 1, 1e4])
+    ax.set_ylim(1e-20, 1e5)  # low enough for the sigmoid at scale 0.5
+    ax.set_yticks([1e-20, 1e-15, 1e-10, 1e-5, 1])
 axes[0].set_ylabel("||dL/dh|| (layer 20: 1)")
 fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=4)
 fig.suptitle("The gradient reaching each of 20 layers (weights N(0, scale^2 / n); 5 seeds)")
 plt.show()
 
 print("median gradient norm reaching layer 1:")
-print(f"{'scale':>8}" + "".join(f"{a:>10}" for a in ACTIVATIONS))
+print(f"{'scale':>8}" + "".join(f"{a:>10}" for a in ACTIVATIONS) + f"{'(scale/4)^19':>14}")
 for scale in SCALES:
     print(f"{scale:>8.3g}" + "".join(f"{np.median(gradients[a, scale][:, 0]):>10.2g}"
-                                     for a in ACTIVATIONS))
+                                     for a in ACTIVATIONS) + f"{(scale / 4) ** (DEPTH - 1):>14.2g}")
 
 # %% [markdown]
 # **Think! (3 min).** Which weight scale keeps the gradient reaching layer 1 of order 1 for ReLU,
@@ -316,16 +326,20 @@ for scale in SCALES:
 # ReLU: scale $\sqrt 2 \approx 1.41$ (He), median 0.74 at layer 1; at scale 1 it falls to 0.001 and
 # at scale 2 it grows to 540. tanh: scales 1 (Glorot, 0.28) and 1.41 (2.1); at 0.5 it vanishes
 # ($1.8 \cdot 10^{-6}$) and at 2 it grows (19). The sigmoid's gradient vanishes at every scale:
-# larger weights help a little ($5 \cdot 10^{-18}$ at scale 0.5, $4 \cdot 10^{-8}$ at scale 2),
-# but its slope is at most $\tfrac14$ and its outputs are not centred on zero, so every layer still
-# shrinks the gradient. In the figure all four sigmoid lines fall straight from layer 20 to layer 1.
+# larger weights help a little ($5.2 \cdot 10^{-18}$ at scale 0.5, $4.3 \cdot 10^{-8}$ at scale
+# 2), but its slope is at most $\tfrac14$: a layer of scale $s$ multiplies the gradient's size by
+# about $s/4$ at best, less than 1 for all four scales, so 19 layers leave at most about
+# $(s/4)^{19}$ (last column), and every median lies below it. In the figure all four sigmoid lines
+# fall straight from layer 20 to layer 1.
 # ### END SOLUTION
 
 # %% [markdown]
 # Read the table column by column:
-# - **sigmoid** loses the gradient at every scale shown: its slope is at most $1/4$, and its
-#   outputs are not centred on zero. Deep sigmoid networks are hard to train from any of these
-#   starts (lesson 3 showed the same).
+# - **sigmoid** loses the gradient at every scale shown: its slope is at most $1/4$, so each
+#   layer multiplies the gradient by about scale/4 at best (the last column is that bound after
+#   19 layers); its outputs, centred on 1/2 rather than 0, also push the next layer's
+#   pre-activations away from 0, where its slope is largest. Deep sigmoid networks are hard to
+#   train from any of these starts (lesson 3 showed the same).
 # - **tanh** keeps the gradient of order 1 at scales 1 (Glorot) and $\sqrt 2$; at 0.5 it
 #   vanishes, at 2 it grows.
 # - **ReLU** keeps it of order 1 at scale $\sqrt 2$ (He); at scale 1 it shrinks by $\sqrt 2$ per
@@ -415,5 +429,6 @@ assert checks.check_prelu_init_std(my_prelu_init_std, quiet=True)
 # (it fits the class frequencies); the output weights get $\delta^\top h = 0$ since $h = 0$; the
 # hidden weights and biases get 0 because the gradient reaching them is multiplied by $W_2 = 0$
 # and by the ReLU's zero derivative. So only the output bias ever learns: the hidden layer is dead
-# for good. (With tanh the hidden weights would still stay symmetric: all units identical.)
+# for good. (With tanh the same happens, since $\tanh 0 = 0$. With the sigmoid, $h = 1/2$: the
+# output weights do learn, but all hidden units stay identical, as in the first section.)
 # ### END SOLUTION

@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 9: Batch normalization
 #
-# *Time: about 80 min (reading 25 min + exercises 55 min).*
+# *Time: about 81 min (reading 26 min + exercises 55 min).*
 #
 # **Learning goals.** After this lesson you can
 # - write down what a batch-normalization layer computes, and why it has a learnable scale and shift,
@@ -99,7 +99,8 @@ plt.show()
 # %%
 bn.gamma.data[:] = np.sqrt(x.var(axis=0) + bn.eps)
 bn.beta.data[:] = x.mean(axis=0)
-print("largest |y - x| with gamma = sqrt(var + eps), beta = mean:", np.max(np.abs(bn(x) - x)))
+undone = np.max(np.abs(bn(x) - x))
+print(f"largest |y - x| with gamma = sqrt(var + eps), beta = mean: {undone:.2e}")
 
 # %% [markdown]
 # ## Training mode and eval mode
@@ -195,16 +196,19 @@ print(nl.gradcheck(nl.BatchNorm(3), x[:8], tol=1e-7, rng=1))
 #
 # *Time: about 12 min (reading 9 min + exercises 3 min).*
 #
-# The same network twice: 8 hidden layers of 32 ReLU units on the 8x8 digits (600 training
-# images, 539 for validation), plain SGD, 10 epochs of batches of 32. The only difference: one has
+# The same network twice: 8 hidden layers of 32 ReLU units on the 8x8 digits (the image counts
+# are printed below), plain SGD, 10 epochs of batches of 32. The only difference: one has
 # a `BatchNorm` between each `Linear` and its `ReLU`. We try five learning rates, each on 5 seeds
-# (the seed sets the weights and the order of the batches). A run whose loss becomes infinite
-# (it diverged) is marked, not hidden; the median line is over the runs that finished.
+# (the seed sets the weights and the order of the batches). A run that diverged (`nl.fit` stops
+# it when a loss becomes NaN or infinite, or an epoch's loss grows past 100 times that of epoch
+# 1) counts as an infinite loss: it is marked, not hidden; the median line is over the runs that
+# finished.
 
 # %%
 X, y = nl.load_digits()
 (X_train, y_train), (X_val, y_val) = nl.train_val_split(X, y, val_fraction=0.3, rng=0)
 X_train, y_train = X_train[:600], y_train[:600]
+print(f"{len(X_train)} training images, {len(X_val)} validation images")
 
 SEEDS = range(5)
 LEARNING_RATES = [0.03, 0.1, 0.3, 1.0, 3.0]
@@ -222,7 +226,7 @@ def deep_net(batch_norm, seed, depth=8, width=32):
 
 
 def train(batch_norm, lr, seed, *, data=(X_train, y_train), epochs=10, batch_size=32):
-    """The trained model and its History, or None if the loss became infinite (it diverged)."""
+    """The trained model and its History, or None if fit stopped it as diverged."""
     model = deep_net(batch_norm, seed)
     try:
         history = nl.fit(model, nl.SoftmaxCrossEntropy(), nl.SGD(model.parameters(), lr=lr),
@@ -316,7 +320,7 @@ for bn, name in [(False, "without"), (True, "with")]:
 # %% [markdown]
 # ### BEGIN SOLUTION (1 point)
 # With BatchNorm: at 0.03, 0.1, 0.3 and 1.0 (printed under the figure), best at 0.3 (median 0.26),
-# with a narrow band (seeds agree); only at 3.0 does its loss rise (median 1.86), and no seed
+# with a narrow band (seeds agree); only at 3.0 does its loss rise (median 1.81), and no seed
 # diverged. Without BatchNorm: at none of them; its median rises from 0.88 at 0.03 (its best) to
 # 1.96 at 0.3, sits at the chance level $\ln 10 \approx 2.3$ at 1.0, where 2 of 5 seeds diverged,
 # and all 5 diverge at 3.0. Its wide band says that its result depends a lot on the seed.
@@ -375,6 +379,7 @@ for bn, color, shift, label in [(False, nlplot.VERMILLION, -0.04, "without Batch
 ax.axhline(0.1, color=nlplot.BLACK, ls="--", lw=1, label="chance level (1 in 10)")
 ax.set_xticks(range(len(BATCH_SIZES)), [f"batch of {b}" for b in BATCH_SIZES])
 ax.set_ylim(0, 1)
+ax.set_xlabel("batch size (BatchNorm's statistics come from each batch)")
 ax.set_ylabel("validation accuracy")
 ax.set_title("Same budget (4 epochs), different batch sizes: one dot per seed")
 ax.legend(loc="upper left")
@@ -404,7 +409,7 @@ plt.show()
 #
 # ## Why does it work? An open question, stated honestly
 #
-# *Time: about 2 min of reading.*
+# *Time: about 3 min of reading.*
 #
 # - **Internal covariate shift.** The original paper (Ioffe and Szegedy, 2015) argued that each
 #   layer's input distribution keeps changing as the layers below it learn, and that fixing its
@@ -438,7 +443,8 @@ for scale in [1.0, 10.0]:
 # the effective step size that Arora et al. analyse.
 
 # %% [markdown]
-# (The bias before a BatchNorm is useless for the same reason: the mean subtraction removes it.
+# (The bias of the linear layer before a BatchNorm is useless too: the mean subtraction removes
+# it, and its gradient is 0, since $\sum_k \partial L/\partial x_{kj} = 0$ in the formula above.
 # That is why networks with BatchNorm often drop it.) What our experiment above showed is the part
 # everyone agrees on: with BatchNorm a deep network trains at larger learning rates. Why exactly
 # is still debated.
