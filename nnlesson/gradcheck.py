@@ -42,6 +42,9 @@ def _differences(f, x, eps, who):
             f"{who} needs x in float64, got {x.dtype}: with eps={eps:g} the round-off of "
             f"{x.dtype} swamps the difference. Use x.astype(np.float64) (and a float64 model)"
         )
+    if not x.flags.writeable:
+        raise ValueError(f"{who}: x is read-only, but it is nudged in place one element at a "
+                         f"time (and restored); pass a writeable array such as x.copy()")
     eps = check_number(eps, "eps", who, low=0, low_open=True)
     f_0 = f(x)
     if np.size(f_0) != 1 or np.asarray(f_0).dtype.kind not in "biuf":
@@ -168,6 +171,10 @@ def gradcheck(module, x, loss_fn=None, target=None, *, eps=1e-6, tol=1e-6, rng=0
         p.data = p.data.astype(np.float64)
         p.grad = np.zeros_like(p.data)
     x = np.array(float_array(x, "gradcheck"), dtype=np.float64)  # a copy: nudged in place below
+    if x.size == 0:
+        raise ValueError(f"gradcheck needs an input with at least one element, got shape "
+                         f"{x.shape}: on an empty batch every gradient is 0 and any backward "
+                         f"would pass")
     G = None
     states = random_states([model])
 
@@ -182,7 +189,7 @@ def gradcheck(module, x, loss_fn=None, target=None, *, eps=1e-6, tol=1e-6, rng=0
 
     out = forward()
     if loss_fn is None:
-        G = as_rng(rng).standard_normal(out.shape)
+        G = _incoming_gradient(as_rng(rng), out.shape, x)
         dout = G
     else:
         loss_of(out)
@@ -233,6 +240,40 @@ def gradcheck(module, x, loss_fn=None, target=None, *, eps=1e-6, tol=1e-6, rng=0
     what = f"Sequential of {len(module)} layers" if isinstance(module, Sequential) else repr(module)
     title = f"gradcheck of {what}" + (f" with {loss_fn!r}" if loss_fn else "") + ", in float64"
     return GradcheckReport(title, rows, tol, problems, kinks)
+
+
+def _incoming_gradient(rng, shape, x):
+    """The fixed random dL/d(output) G: standard normal, and unrelated to the input ``x``.
+
+    An input drawn from the same seed as G (``default_rng(0)`` for both, the most common seed)
+    would be G itself, or G scaled and shifted column by column (``rng.normal(loc, scale)``).
+    Then x^T G is symmetric, so a transposed dW passes, and for a BatchNorm the true dL/dx
+    cancels to almost 0, so a correct backward fails. Such a G is drawn again.
+    """
+    for _ in range(8):
+        G = rng.standard_normal(shape)
+        if not _follows(G, x):
+            return G
+    return G
+
+
+def _follows(G, x):
+    """Whether G and x (same shape) are almost proportional, as a whole or column by column
+    after removing each column's mean."""
+    if G.shape != x.shape or G.size < 2 or not np.isfinite(x).all():
+        return False
+
+    def collinear(a, b):
+        na, nb = np.linalg.norm(a), np.linalg.norm(b)
+        return na > 0 and nb > 0 and abs(np.vdot(a, b)) >= 0.99 * na * nb
+
+    if collinear(G.ravel(), x.ravel()):
+        return True
+    if G.ndim < 2 or G.shape[0] < 3:
+        return False
+    G2, x2 = G.reshape(G.shape[0], -1), x.reshape(x.shape[0], -1)
+    G2, x2 = G2 - G2.mean(axis=0), x2 - x2.mean(axis=0)
+    return all(collinear(G2[:, j], x2[:, j]) for j in range(G2.shape[1]))
 
 
 def _explain(name, first, others, tol):
