@@ -1,10 +1,12 @@
 """Regression tests for problems an adversarial review found: each failed before its fix."""
 
+import re
 
 import numpy as np
 import pytest
 
 from nnlesson.gradcheck import gradcheck, numerical_gradient
+from nnlesson.graph import Tensor
 from nnlesson.layers import BatchNorm, Linear
 
 # ------------------------------------------------------------------ gradcheck
@@ -52,3 +54,37 @@ def test_numerical_gradient_names_a_read_only_input():
     x.flags.writeable = False
     with pytest.raises(ValueError, match="numerical_gradient: x is read-only"):
         numerical_gradient(lambda a: float(np.sum(a * a)), x)
+
+
+# ------------------------------------------------------------------ graph
+
+
+def test_graph_shapes_that_do_not_broadcast_name_the_operator():
+    a, b = Tensor(np.ones((3, 4))), Tensor(np.ones(3))
+    for op, symbol in [(lambda: a + b, "+"), (lambda: a * b, "*"), (lambda: a - b, "-"),
+                       (lambda: a / b, "/"), (lambda: np.ones(3) - a, "-")]:
+        with pytest.raises(ValueError, match=f"Tensor {re.escape(symbol)}: shapes"):
+            op()
+
+
+def test_graph_power_refuses_a_complex_result_and_has_a_zero_derivative_for_n_0():
+    with pytest.raises(ValueError, match=r"Tensor \*\* 0.5: a non-integer power of a negative"):
+        Tensor(np.array([-1.0, 4.0])) ** 0.5
+    assert (Tensor(np.array([-2.0])) ** 3).data[0] == -8.0  # integer powers stay allowed
+    x = Tensor(np.array([0.0, 2.0]))
+    (x ** 0).sum().backward()  # was 0 * 0**-1 = NaN at 0
+    assert np.array_equal(x.grad, [0.0, 0.0])
+
+
+def test_graph_mean_of_an_empty_tensor_is_an_error_not_nan():
+    with pytest.raises(ValueError, match="Tensor.mean: the tensor is empty"):
+        Tensor(np.zeros(0)).mean()
+
+
+def test_graph_prelu_with_a_one_element_alpha_keeps_the_input_shape():
+    x, alpha = Tensor(np.array([-1.0, 2.0, -3.0])), Tensor(np.array([[0.1]]))
+    y = x.prelu(alpha)
+    assert y.shape == (3,)
+    y.sum().backward()
+    assert alpha.grad.shape == (1, 1) and np.isclose(alpha.grad.item(), -4.0)
+    assert np.allclose(x.grad, [0.1, 1.0, 0.1])
