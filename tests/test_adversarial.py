@@ -1,10 +1,13 @@
 """Regression tests for problems an adversarial review found: each failed before its fix."""
 
+import base64
 import re
 
 import numpy as np
 import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from nnlesson.assign import AssignError, parse_cell, student_notebook
 from nnlesson.gradcheck import gradcheck, numerical_gradient
 from nnlesson.graph import Tensor
 from nnlesson.layers import BatchNorm, Linear
@@ -88,3 +91,92 @@ def test_graph_prelu_with_a_one_element_alpha_keeps_the_input_shape():
     y.sum().backward()
     assert alpha.grad.shape == (1, 1) and np.isclose(alpha.grad.item(), -4.0)
     assert np.allclose(x.grad, [0.1, 1.0, 0.1])
+
+
+# ------------------------------------------------------------------ assign: no leaks
+
+
+@pytest.mark.parametrize("begin", [
+    "### BEGIN S0LUTION",  # a zero
+    "### BEGIN S\N{CYRILLIC CAPITAL LETTER O}LUTION",
+    "### BEG\N{ZERO WIDTH SPACE}IN SOLUTION",
+    "### \N{FULLWIDTH LATIN CAPITAL LETTER B}EGIN SOLUTION",
+    "### BEGIN SOL UTION",
+    "### BEGIN H1DDEN TESTS",
+    "### BEGIN TESTS",  # hidden tests without HIDDEN: nbgrader would show them
+])
+def test_a_disguised_marker_is_an_error_never_a_silent_copy(begin):
+    end = "### END TESTS" if "TESTS" in begin else "### END SOLUTION"
+    source = f"x = 1\n{begin}\nsecret = 'CANARY'\n{end}"
+    if "END SOLUTION" in end:  # the END is a real marker: drop it to test the BEGIN alone
+        source = source.replace(end, "### END S0LUTION")
+    with pytest.raises(AssignError) as raised:
+        parse_cell(source, "t.ipynb: cell 1 (code)")
+    assert "line 2: " in str(raised.value) and "CANARY" not in str(raised.value)
+
+
+def test_prose_near_the_new_rules_is_still_not_a_marker():
+    for line in ["In the end, test accuracy drops.", "At the end test the model.",
+                 "append(solution)", "We begin with a solution.".replace("begin", "start"),
+                 "Section 2 begins: tests of the solver", "the end so far"]:
+        assert parse_cell(line).parts == [line]
+
+
+def _markdown_with(source, attachments):
+    cell = new_markdown_cell(source)
+    cell.attachments = {name: {"image/png": base64.b64encode(data).decode()}
+                        for name, data in attachments.items()}
+    return cell
+
+
+def test_an_attachment_only_the_solution_shows_is_dropped_even_when_its_name_is_a_prefix():
+    cell = _markdown_with("![question](attachment:plot.png)\n### BEGIN SOLUTION\n"
+                          "![answer](attachment:plot)\n### END SOLUTION",
+                          {"plot.png": b"question", "plot": b"CANARY"})
+    student = student_notebook(new_notebook(cells=[cell]))[0]
+    assert list(student.cells[0].attachments) == ["plot.png"]
+
+
+def test_attachment_links_in_their_usual_forms_are_still_kept():
+    for source, name in [("![q](attachment:my%20plot.png)", "my plot.png"),
+                         ('<img src="attachment:a.png"/>', "a.png"),
+                         ('![q](attachment:a.png "title")', "a.png")]:
+        cell = _markdown_with(source, {name: b"question"})
+        assert list(student_notebook(new_notebook(cells=[cell]))[0].cells[0].attachments) == [
+            name]
+
+
+def _exercise(answer, printed):
+    cell = new_code_cell(f"def f():\n    ### BEGIN SOLUTION\n    return {answer}\n"
+                         f"    ### END SOLUTION\nprint(f())\n### BEGIN HIDDEN TESTS\n"
+                         f"assert abs(f() - {answer}) < 1e-9\n### END HIDDEN TESTS")
+    cell.outputs = [new_output("stream", name="stdout", text=printed + "\n")]
+    return new_notebook(cells=[cell])
+
+
+@pytest.mark.parametrize("answer, printed", [
+    ("0.69314718", "loss 0.6931"),  # rounded
+    ("0.6931", "loss 0.69314718"),  # more digits than the test
+    ("1797", "count 1797.0"),  # an integer printed as a float
+    ("8.3e-05", "rate 8.30e-05"),  # scientific notation
+])
+def test_an_expected_output_showing_a_graded_number_in_another_form_is_refused(answer, printed):
+    with pytest.raises(AssignError, match="shows a number that a hidden test checks"):
+        student_notebook(_exercise(answer, printed))
+
+
+@pytest.mark.parametrize("answer, printed", [
+    ("0.69314718", "loss 0.7"),  # one significant digit: no answer
+    ("0.69314718", "tolerance 1e-09"),
+    ("1797", "count 1798"),
+])
+def test_an_expected_output_with_other_numbers_is_kept(answer, printed):
+    assert student_notebook(_exercise(answer, printed))[3] == 1
+
+
+def test_an_expected_output_printing_a_solution_line_with_other_spacing_is_refused():
+    cell = new_code_cell("def f(x, W):\n    ### BEGIN SOLUTION\n    return x.T @ W\n"
+                         "    ### END SOLUTION")
+    cell.outputs = [new_output("stream", name="stdout", text="return x.T  @  W\n")]
+    with pytest.raises(AssignError, match="contains a line or a string of a solution"):
+        student_notebook(new_notebook(cells=[cell]))
