@@ -8,6 +8,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from nnlesson.assign import AssignError, parse_cell, student_notebook
+from nnlesson.data import add_label_noise, batches, make_curve, train_val_split
 from nnlesson.gradcheck import gradcheck, numerical_gradient
 from nnlesson.graph import Tensor
 from nnlesson.layers import BatchNorm, Linear
@@ -180,3 +181,39 @@ def test_an_expected_output_printing_a_solution_line_with_other_spacing_is_refus
     cell.outputs = [new_output("stream", name="stdout", text="return x.T  @  W\n")]
     with pytest.raises(AssignError, match="contains a line or a string of a solution"):
         student_notebook(new_notebook(cells=[cell]))
+
+
+# ------------------------------------------------------------------ data
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"gap": (0,)}, r"gap must be a pair of numbers \(low, high\), got \(0,\)"),
+    ({"x_range": 3}, r"x_range must be a pair of numbers \(low, high\), got 3"),
+    ({"x_range": (0, 1, 2)}, r"x_range must be a pair of numbers"),
+    ({"gap": (-3, 3)}, r"gap must be \(a, b\) with -3 <= a < b <= 3, leaving some of x_range"),
+])
+def test_make_curve_names_a_bad_range_or_gap(kwargs, message):
+    # were an IndexError, unpacking errors, and (for a gap over the whole range) every x at -3
+    with pytest.raises((TypeError, ValueError), match="make_curve: " + message):
+        make_curve(10, rng=0, **kwargs)
+
+
+def test_train_val_split_never_leaves_an_empty_training_set():
+    for n, fraction in [(1, 0.2), (2, 0.9)]:
+        with pytest.raises(ValueError, match=f"train_val_split: {n} example.s. with "
+                                             f"val_fraction={fraction:g} leave no training"):
+            train_val_split(np.ones((n, 2)), np.ones(n), val_fraction=fraction, rng=0)
+    (X_train, _), (X_val, _) = train_val_split(np.ones((2, 2)), np.ones(2), rng=0)
+    assert len(X_train) == len(X_val) == 1
+
+
+def test_batches_take_lists_and_name_a_scalar():
+    assert [b[1].tolist() for b in batches([[1], [2], [3]], [0, 1, 0], 2)] == [[0, 1], [0]]
+    with pytest.raises(ValueError, match=r"batches: X and y must hold one example per row"):
+        list(batches(1.0, 1.0, 2))
+    with pytest.raises(ValueError, match=r"train_val_split: X and y must hold one example"):
+        train_val_split(1.0, 1.0, rng=0)
+
+
+def test_add_label_noise_of_no_labels_is_no_labels():
+    assert add_label_noise(np.array([], dtype=int), 0.5, rng=0).shape == (0,)
