@@ -142,8 +142,9 @@ def gradcheck(module, x, loss_fn=None, target=None, *, eps=1e-6, tol=1e-6, rng=0
     """Check the backward pass of a layer or a whole model against numerical gradients.
 
     Compares dL/d(parameter) for every parameter and dL/dx for the input. With a ``loss_fn`` (and
-    its ``target``) L is that loss; without, L = sum(output * G) for a fixed random G, which tests
-    the backward for an arbitrary incoming gradient. The check runs on a float64 copy of
+    its ``target``) L is that loss; without, L = sum(output * G) for a fixed random G (drawn from
+    ``rng``, and drawn again if it follows ``x``, as an input from the same seed would), which
+    tests the backward for an arbitrary incoming gradient. The check runs on a float64 copy of
     ``module`` whatever its dtype, so the module itself is not changed. Random layers (Dropout)
     draw the same mask on every forward of the check.
 
