@@ -104,16 +104,18 @@ class GradcheckReport:
     ``passed`` is True when all are below ``tol``, ``failed`` lists the names that are not.
     ``problems`` explains failures that have a known cause (a backward that adds into ``.grad``,
     ``backward_params`` disagreeing with ``backward``, an input on a kink). Printing the report
-    shows a table.
+    shows a table. ``notes`` says what the check could not see (a mistake in a sum over the
+    batch, on a batch of one example).
     """
 
-    def __init__(self, title, rows, tol, problems=(), kinks=()):
+    def __init__(self, title, rows, tol, problems=(), kinks=(), notes=()):
         self.title = title
         self.rows = rows  # (name, shape, error)
         self.tol = tol
         self.errors = {name: err for name, _, err in rows}
         self.problems = list(problems)
         self.kinks = list(kinks)  # names whose only mismatches lie within eps of a kink
+        self.notes = list(notes)
 
     @property
     def failed(self):
@@ -135,7 +137,7 @@ class GradcheckReport:
             lines.append(f"{name:<{width}}  {str(shape):<12}  {err:<14.2e}  {ok}")
         verdict = "passed" if self.passed else "FAILED: " + ", ".join(self.failed)
         lines.append(f"{verdict} (tolerance {self.tol:g})")
-        return "\n".join(lines + self.problems)
+        return "\n".join(lines + self.problems + self.notes)
 
 
 def gradcheck(module, x, loss_fn=None, target=None, *, eps=1e-6, tol=1e-6, rng=0):
@@ -240,7 +242,12 @@ def gradcheck(module, x, loss_fn=None, target=None, *, eps=1e-6, tol=1e-6, rng=0
             )
     what = f"Sequential of {len(module)} layers" if isinstance(module, Sequential) else repr(module)
     title = f"gradcheck of {what}" + (f" with {loss_fn!r}" if loss_fn else "") + ", in float64"
-    return GradcheckReport(title, rows, tol, problems, kinks)
+    notes = []
+    if x.ndim >= 2 and x.shape[0] == 1:
+        notes.append("note: a batch of one example cannot show a mistake in a sum over the batch "
+                     "(such as a bias gradient taken from the first row only): check a batch of "
+                     "2 or more examples too")
+    return GradcheckReport(title, rows, tol, problems, kinks, notes)
 
 
 def _incoming_gradient(rng, shape, x):

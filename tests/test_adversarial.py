@@ -217,3 +217,24 @@ def test_batches_take_lists_and_name_a_scalar():
 
 def test_add_label_noise_of_no_labels_is_no_labels():
     assert add_label_noise(np.array([], dtype=int), 0.5, rng=0).shape == (0,)
+
+
+class BiasFromFirstRow(Linear):
+    """A wrong backward that a batch of one example cannot show: b.grad is dout[0], no sum."""
+
+    def backward(self, dout):
+        dx = super().backward(dout)
+        self.b.grad[...] = dout[0]
+        return dx
+
+    def backward_params(self, dout):
+        self.backward(dout)
+
+
+def test_gradcheck_on_a_batch_of_one_says_what_it_cannot_see():
+    x = np.random.default_rng(5).normal(size=(6, 3))
+    assert not gradcheck(BiasFromFirstRow(3, 2, rng=0), x).passed
+    one = gradcheck(BiasFromFirstRow(3, 2, rng=0), x[:1])
+    assert one.passed  # central differences on one example agree with it ...
+    assert "a batch of one example cannot show a mistake in a sum over the batch" in repr(one)
+    assert "batch of one" not in repr(gradcheck(Linear(3, 2, rng=0), x))  # ... so it says so
