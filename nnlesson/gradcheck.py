@@ -191,6 +191,9 @@ def gradcheck(module, x, loss_fn=None, target=None, *, eps=1e-6, tol=1e-6, rng=0
         return float(np.sum(out * G))
 
     out = forward()
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"gradcheck: {module!r}.forward(x) should return a numpy array (the "
+                        f"output), got {type(out).__name__}")
     if loss_fn is None:
         G = _incoming_gradient(as_rng(rng), out.shape, x)
         dout = G

@@ -238,3 +238,13 @@ def test_gradcheck_on_a_batch_of_one_says_what_it_cannot_see():
     assert one.passed  # central differences on one example agree with it ...
     assert "a batch of one example cannot show a mistake in a sum over the batch" in repr(one)
     assert "batch of one" not in repr(gradcheck(Linear(3, 2, rng=0), x))  # ... so it says so
+
+
+def test_gradcheck_names_a_forward_that_returns_no_array():
+    class ToList(Linear):
+        def forward(self, x):
+            return super().forward(x).tolist()
+
+    with pytest.raises(TypeError, match=r"gradcheck: Linear\(3 -> 2\).forward\(x\) should return "
+                                        r"a numpy array \(the output\), got list"):
+        gradcheck(ToList(3, 2, rng=0), np.ones((2, 3)))
