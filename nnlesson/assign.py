@@ -62,6 +62,7 @@ import re
 import shutil
 import sys
 import tempfile
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -101,7 +102,11 @@ _VERDICT = re.compile("^\\s*[\N{HEAVY CHECK MARK}\N{HEAVY BALLOT X}]")
 
 _POINTS = re.compile(r"\((\d+(?:\.\d+)?) points?\)")
 # Near misses: a word like BEGIN/END followed by a word like SOLUTION or HIDDEN, in any case.
-_WORD = re.compile(r"[A-Za-z]+")
+# Words are runs of letters and digits of any script, so that 'S0LUTION' (a zero) or 'SОLUTION'
+# (a Cyrillic O) is one word, a letter away from SOLUTION, not two short unrelated ones.
+_WORD = re.compile(r"[^\W_]+")
+# Letters of other scripts that look like Latin capitals (and are typed or pasted by mistake).
+_CONFUSABLE = str.maketrans("АВЕКМНОРСТХаеорсхΑΒΕΖΗΙΚΜΝΟΡΤΥΧο", "ABEKMHOPCTXaeopcxABEZHIKMNOPTYXo")
 
 
 class AssignError(ValueError):
@@ -123,21 +128,40 @@ def _distance(a, b):
     return previous[-1]
 
 
+def _normalised(line):
+    """``line`` as a reader sees it: compatibility forms folded (fullwidth letters), invisible
+    format characters (zero-width spaces) removed, look-alike letters of other scripts made
+    Latin."""
+    line = unicodedata.normalize("NFKC", line)
+    return "".join(c for c in line if unicodedata.category(c) != "Cf").translate(_CONFUSABLE)
+
+
 def _near_miss(line):
     """The words of ``line`` that look like a marker nbgrader would NOT recognise, or None."""
-    words = _WORD.findall(line)
-    for i, (first, second) in enumerate(zip(words, words[1:])):
-        a, b = first.upper(), second.upper()
-        if not (_distance(a, "BEGIN") <= 1 or a == "END"):
-            continue
-        if _distance(b, "SOLUTION") <= 2:
-            return f"{first} {second}"
-        after = words[i + 2].upper() if i + 2 < len(words) else "TESTS"  # "### END HIDDEN"
-        if _distance(b, "HIDDEN") <= 1 and _distance(after, "TESTS") <= 2:
-            return f"{first} {second}"
-    for word in words:
-        w = word.upper()
-        if any(_distance(w, glued) <= 2 for glued in
+    words = _WORD.findall(_normalised(line))
+    upper = [w.upper() for w in words]
+    for i in range(len(words)):
+        # a word, or two glued ("BEG IN", "SOL UTION"): glued pieces must match closely
+        for la in (1, 2):
+            a = "".join(upper[i:i + la])
+            if not (a == "END" or a == "BEGIN" or (la == 1 and _distance(a, "BEGIN") <= 1)):
+                continue
+            for lb in (1, 2):
+                if i + la + lb > len(words):
+                    break
+                b = "".join(upper[i + la:i + la + lb])
+                slack = 1 if la == 2 or lb == 2 else 2
+                found = " ".join(words[i:i + la + lb])
+                if _distance(b, "SOLUTION") <= slack:
+                    return found
+                after = upper[i + la + lb] if i + la + lb < len(words) else "TESTS"
+                if _distance(b, "HIDDEN") <= slack - 1 and _distance(after, "TESTS") <= 2:
+                    return found
+                # "BEGIN TESTS" (meant hidden?); in capitals only: "in the end, test ..." is prose
+                if lb == 1 and found.isupper() and _distance(b, "TESTS") <= 1:
+                    return found
+    for word in upper:
+        if any(_distance(word, glued) <= 2 for glued in
                ("BEGINSOLUTION", "ENDSOLUTION", "BEGINHIDDEN", "ENDHIDDEN")):
             return word
     return None
@@ -310,10 +334,19 @@ def _student_cell(cell, source):
     else:
         new.pop("id", None)
     attachments = {name: copy.deepcopy(data) for name, data in cell.get("attachments", {}).items()
-                   if f"attachment:{name}" in source}
+                   if _references(source, name)}
     if attachments and cell.cell_type != "code":
         new.attachments = attachments
     return new
+
+
+def _references(source, name):
+    """Whether ``source`` links to the attachment ``name`` (as typed or URL-encoded): the name
+    must end there, so that a link to ``plot.png`` does not keep an attachment named ``plot``."""
+    from urllib.parse import quote
+
+    return any(re.search(r"attachment:" + re.escape(form) + r"(?![^\s)\]\"'<>])", source)
+               for form in {name, quote(name)})
 
 
 def _new_notebook(nb, cells, extra_metadata=None):
@@ -403,8 +436,43 @@ def _clean_png(data):
     return None
 
 
-# A number a hidden test checks: a decimal (0.693) or an integer of 3 digits or more (200960).
-_GRADED_NUMBER = re.compile(r"(?<![\w.])(\d+\.\d+|\d{3,})(?![\w.])")
+# A number a hidden test checks: a decimal (0.693), an integer of 3 digits or more (200960), or
+# either in scientific notation (8.3e-05).
+_GRADED_NUMBER = re.compile(
+    r"(?<![\w.])((?:\d+\.\d+|\d{3,})(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+)(?![\w.])")
+# Any number printed in an output: the same, and integers of fewer digits and "1797." too.
+_PRINTED_NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)(?![\w])")
+
+
+def _precision(number):
+    """(value, the step of its last digit, its significant digits) of a number as written."""
+    mantissa, _, exponent = number.lower().partition("e")
+    decimals = len(mantissa.partition(".")[2])
+    shift = int(exponent or 0)
+    digits = len(mantissa.replace(".", "").lstrip("0"))
+    return float(number), 10.0 ** min(max(shift - decimals, -300), 300), digits
+
+
+def _shows_graded_number(text, numbers):
+    """Whether ``text`` prints one of ``numbers`` (strings from hidden tests): as written, or
+    rounded or written differently ("0.6931" for 0.69314718, "1797.0" for 1797, "8.30e-05")
+    when the coarser of the two still has 2 significant digits (a tolerance such as 1e-6,
+    one digit, is not an answer)."""
+    printed = set(_PRINTED_NUMBER.findall(text))
+    if numbers & printed:
+        return True
+    for hidden in numbers:
+        h, h_step, h_digits = _precision(hidden)
+        for shown in printed:
+            p, p_step, p_digits = _precision(shown)
+            step, digits = max((h_step, h_digits), (p_step, p_digits))
+            if digits >= 2 and abs(p - h) <= 0.5 * step * (1 + 1e-9):
+                return True
+    return False
+
+
+def _squashed(text):
+    return re.sub(r"\s+", "", text)
 
 
 def _secret_pieces(nb, parsed):
@@ -488,12 +556,14 @@ def expected_output(cell, where, secrets):
     if text is not None and "\x1b[" in text:  # terminal colours: not a table to compare with
         text = None
     pieces, numbers = secrets
-    if text is not None and any(piece in text for piece in pieces):
+    # spacing does not hide a line: "return x.T  @  W" prints the line "return x.T @ W"
+    if text is not None and any(_squashed(piece) in _squashed(text) for piece in pieces
+                                if len(_squashed(piece)) >= 6):
         raise AssignError(f"{where}: the teacher's printed output of this exercise contains a "
                           f"line or a string of a solution or hidden test, and the student "
                           f"version would show it as the expected output; print less, or tag "
                           f"the cell {NO_EXPECTED_OUTPUT!r}")
-    if text is not None and numbers & set(_GRADED_NUMBER.findall(text)):
+    if text is not None and _shows_graded_number(text, numbers):
         raise AssignError(f"{where}: the teacher's printed output of this exercise shows a "
                           f"number that a hidden test checks (the answer), and the student "
                           f"version would show it as the expected output; print less, or tag "

@@ -81,12 +81,14 @@ def make_curve(n=100, *, noise=0.1, x_range=(-3.0, 3.0), gap=None, rng=None):
     """
     n = check_positive_int(n, "n", "make_curve")
     _check_noise(noise, "make_curve")
-    lo, hi = (check_number(v, "x_range", "make_curve") for v in x_range)
+    lo, hi = _pair(x_range, "x_range")
     if not lo < hi:
         raise ValueError(f"make_curve: x_range must be (low, high), low < high, got {x_range!r}")
-    if gap is not None and not lo <= check_number(gap[0], "gap", "make_curve") < check_number(
-            gap[1], "gap", "make_curve") <= hi:
-        raise ValueError(f"make_curve: gap must be (a, b) with {lo} <= a < b <= {hi}, got {gap!r}")
+    if gap is not None:
+        a, b = _pair(gap, "gap")
+        if not lo <= a < b <= hi or (a, b) == (lo, hi):
+            raise ValueError(f"make_curve: gap must be (a, b) with {lo:g} <= a < b <= {hi:g}, "
+                             f"leaving some of x_range, got {gap!r}")
     rng = as_rng(rng)
     width = hi - lo - (0 if gap is None else gap[1] - gap[0])
     x = lo + rng.uniform(0, width, size=n)  # drawn on the line with the gap cut out ...
@@ -95,6 +97,16 @@ def make_curve(n=100, *, noise=0.1, x_range=(-3.0, 3.0), gap=None, rng=None):
     x = np.sort(x)
     y = curve(x) + rng.normal(0, noise, size=n)
     return x[:, None], y[:, None]
+
+
+def _pair(value, name):
+    """``value`` as two finite numbers ``(low, high)``, or a clear error naming make_curve."""
+    try:
+        low, high = value
+    except (TypeError, ValueError):
+        raise TypeError(f"make_curve: {name} must be a pair of numbers (low, high), got "
+                        f"{value!r}") from None
+    return check_number(low, name, "make_curve"), check_number(high, name, "make_curve")
 
 
 def curve(x):
@@ -115,6 +127,8 @@ def add_label_noise(y, fraction, *, rng=None, classes=None):
             f"and dtype {y.dtype}"
         )
     check_number(fraction, "fraction", "add_label_noise", low=0, high=1)
+    if y.size == 0 and classes is None:
+        return y.copy()  # no label to change (and no largest label to count the classes by)
     classes = int(y.max()) + 1 if classes is None else check_number(
         classes, "classes", "add_label_noise", integer=True)
     if y.size and (y.min() < 0 or y.max() >= classes):
@@ -132,13 +146,14 @@ def add_label_noise(y, fraction, *, rng=None, classes=None):
 
 def train_val_split(X, y, *, val_fraction=0.2, rng=None):
     """Shuffle and split into ``(X_train, y_train), (X_val, y_val)``."""
-    X, y = np.asarray(X), np.asarray(y)
-    if len(X) != len(y):
-        raise ValueError(f"train_val_split: X has {len(X)} rows but y has {len(y)}")
+    X, y = _rows(X, y, "train_val_split")
     check_number(val_fraction, "val_fraction", "train_val_split", low=0, high=1, low_open=True,
                  high_open=True)
     order = as_rng(rng).permutation(len(X))
     n_val = max(1, round(val_fraction * len(X)))
+    if n_val >= len(X):
+        raise ValueError(f"train_val_split: {len(X)} example(s) with val_fraction={val_fraction:g} "
+                         f"leave no training example; give more data or a smaller val_fraction")
     val, train = order[:n_val], order[n_val:]
     return (X[train], y[train]), (X[val], y[val])
 
@@ -149,8 +164,7 @@ def batches(X, y, batch_size, *, rng=None):
     The last batch is smaller when ``batch_size`` does not divide the number of examples.
     """
     batch_size = check_positive_int(batch_size, "batch_size", "batches")
-    if len(X) != len(y):
-        raise ValueError(f"batches: X has {len(X)} rows but y has {len(y)}")
+    X, y = _rows(X, y, "batches")
     order = np.arange(len(X)) if rng is None else as_rng(rng).permutation(len(X))
     for start in range(0, len(X), batch_size):
         idx = order[start:start + batch_size]
@@ -169,6 +183,17 @@ def load_digits():
         data = np.load(f)
         images, labels = data["images"], data["labels"]
     return images.reshape(len(images), 64) / 16.0, labels.astype(np.int64)
+
+
+def _rows(X, y, who):
+    """``X`` and ``y`` as arrays of examples (one per row) of the same length, or a clear error."""
+    X, y = np.asarray(X), np.asarray(y)
+    if X.ndim == 0 or y.ndim == 0:
+        raise ValueError(f"{who}: X and y must hold one example per row, got shapes {X.shape} "
+                         f"and {y.shape}")
+    if len(X) != len(y):
+        raise ValueError(f"{who}: X has {len(X)} rows but y has {len(y)}")
+    return X, y
 
 
 def _shuffled(X, y, rng):

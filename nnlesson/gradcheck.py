@@ -42,6 +42,9 @@ def _differences(f, x, eps, who):
             f"{who} needs x in float64, got {x.dtype}: with eps={eps:g} the round-off of "
             f"{x.dtype} swamps the difference. Use x.astype(np.float64) (and a float64 model)"
         )
+    if not x.flags.writeable:
+        raise ValueError(f"{who}: x is read-only, but it is nudged in place one element at a "
+                         f"time (and restored); pass a writeable array such as x.copy()")
     eps = check_number(eps, "eps", who, low=0, low_open=True)
     f_0 = f(x)
     if np.size(f_0) != 1 or np.asarray(f_0).dtype.kind not in "biuf":
@@ -101,16 +104,18 @@ class GradcheckReport:
     ``passed`` is True when all are below ``tol``, ``failed`` lists the names that are not.
     ``problems`` explains failures that have a known cause (a backward that adds into ``.grad``,
     ``backward_params`` disagreeing with ``backward``, an input on a kink). Printing the report
-    shows a table.
+    shows a table. ``notes`` says what the check could not see (a mistake in a sum over the
+    batch, on a batch of one example).
     """
 
-    def __init__(self, title, rows, tol, problems=(), kinks=()):
+    def __init__(self, title, rows, tol, problems=(), kinks=(), notes=()):
         self.title = title
         self.rows = rows  # (name, shape, error)
         self.tol = tol
         self.errors = {name: err for name, _, err in rows}
         self.problems = list(problems)
         self.kinks = list(kinks)  # names whose only mismatches lie within eps of a kink
+        self.notes = list(notes)
 
     @property
     def failed(self):
@@ -132,15 +137,16 @@ class GradcheckReport:
             lines.append(f"{name:<{width}}  {str(shape):<12}  {err:<14.2e}  {ok}")
         verdict = "passed" if self.passed else "FAILED: " + ", ".join(self.failed)
         lines.append(f"{verdict} (tolerance {self.tol:g})")
-        return "\n".join(lines + self.problems)
+        return "\n".join(lines + self.problems + self.notes)
 
 
 def gradcheck(module, x, loss_fn=None, target=None, *, eps=1e-6, tol=1e-6, rng=0):
     """Check the backward pass of a layer or a whole model against numerical gradients.
 
     Compares dL/d(parameter) for every parameter and dL/dx for the input. With a ``loss_fn`` (and
-    its ``target``) L is that loss; without, L = sum(output * G) for a fixed random G, which tests
-    the backward for an arbitrary incoming gradient. The check runs on a float64 copy of
+    its ``target``) L is that loss; without, L = sum(output * G) for a fixed random G (drawn from
+    ``rng``, and drawn again if it follows ``x``, as an input from the same seed would), which
+    tests the backward for an arbitrary incoming gradient. The check runs on a float64 copy of
     ``module`` whatever its dtype, so the module itself is not changed. Random layers (Dropout)
     draw the same mask on every forward of the check.
 
@@ -168,6 +174,10 @@ def gradcheck(module, x, loss_fn=None, target=None, *, eps=1e-6, tol=1e-6, rng=0
         p.data = p.data.astype(np.float64)
         p.grad = np.zeros_like(p.data)
     x = np.array(float_array(x, "gradcheck"), dtype=np.float64)  # a copy: nudged in place below
+    if x.size == 0:
+        raise ValueError(f"gradcheck needs an input with at least one element, got shape "
+                         f"{x.shape}: on an empty batch every gradient is 0 and any backward "
+                         f"would pass")
     G = None
     states = random_states([model])
 
@@ -181,8 +191,11 @@ def gradcheck(module, x, loss_fn=None, target=None, *, eps=1e-6, tol=1e-6, rng=0
         return float(np.sum(out * G))
 
     out = forward()
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"gradcheck: {module!r}.forward(x) should return a numpy array (the "
+                        f"output), got {type(out).__name__}")
     if loss_fn is None:
-        G = as_rng(rng).standard_normal(out.shape)
+        G = _incoming_gradient(as_rng(rng), out.shape, x)
         dout = G
     else:
         loss_of(out)
@@ -232,7 +245,46 @@ def gradcheck(module, x, loss_fn=None, target=None, *, eps=1e-6, tol=1e-6, rng=0
             )
     what = f"Sequential of {len(module)} layers" if isinstance(module, Sequential) else repr(module)
     title = f"gradcheck of {what}" + (f" with {loss_fn!r}" if loss_fn else "") + ", in float64"
-    return GradcheckReport(title, rows, tol, problems, kinks)
+    notes = []
+    if x.ndim >= 2 and x.shape[0] == 1:
+        notes.append("note: a batch of one example cannot show a mistake in a sum over the batch "
+                     "(such as a bias gradient taken from the first row only): check a batch of "
+                     "2 or more examples too")
+    return GradcheckReport(title, rows, tol, problems, kinks, notes)
+
+
+def _incoming_gradient(rng, shape, x):
+    """The fixed random dL/d(output) G: standard normal, and unrelated to the input ``x``.
+
+    An input drawn from the same seed as G (``default_rng(0)`` for both, the most common seed)
+    would be G itself, or G scaled and shifted column by column (``rng.normal(loc, scale)``).
+    Then x^T G is symmetric, so a transposed dW passes, and for a BatchNorm the true dL/dx
+    cancels to almost 0, so a correct backward fails. Such a G is drawn again.
+    """
+    for _ in range(8):
+        G = rng.standard_normal(shape)
+        if not _follows(G, x):
+            return G
+    return G
+
+
+def _follows(G, x):
+    """Whether G and x (same shape) are almost proportional, as a whole or column by column
+    after removing each column's mean."""
+    if G.shape != x.shape or G.size < 2 or not np.isfinite(x).all():
+        return False
+
+    def collinear(a, b):
+        na, nb = np.linalg.norm(a), np.linalg.norm(b)
+        return na > 0 and nb > 0 and abs(np.vdot(a, b)) >= 0.99 * na * nb
+
+    if collinear(G.ravel(), x.ravel()):
+        return True
+    if G.ndim < 2 or G.shape[0] < 3:
+        return False
+    G2, x2 = G.reshape(G.shape[0], -1), x.reshape(x.shape[0], -1)
+    G2, x2 = G2 - G2.mean(axis=0), x2 - x2.mean(axis=0)
+    return all(collinear(G2[:, j], x2[:, j]) for j in range(G2.shape[1]))
 
 
 def _explain(name, first, others, tol):

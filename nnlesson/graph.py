@@ -54,28 +54,28 @@ class Tensor:
 
     # -- element-wise arithmetic (with broadcasting) -------------------------------------------
     def __add__(self, other):
-        other = _operand(other, "+")
+        other = _operand(other, "+", self)
         out = Tensor(self.data + other.data, parents=(self, other), op="+")
         out.local = "d(a + b)/da = 1,  d(a + b)/db = 1"
         out._backward = lambda: [(self, out.grad), (other, out.grad)]
         return out
 
     def __mul__(self, other):
-        other = _operand(other, "*")
+        other = _operand(other, "*", self)
         out = Tensor(self.data * other.data, parents=(self, other), op="*")
         out.local = "d(a * b)/da = b,  d(a * b)/db = a"
         out._backward = lambda: [(self, out.grad * other.data), (other, out.grad * self.data)]
         return out
 
     def __sub__(self, other):
-        other = _operand(other, "-")
+        other = _operand(other, "-", self)
         out = Tensor(self.data - other.data, parents=(self, other), op="-")
         out.local = "d(a - b)/da = 1,  d(a - b)/db = -1"
         out._backward = lambda: [(self, out.grad), (other, -out.grad)]
         return out
 
     def __truediv__(self, other):
-        other = _operand(other, "/")
+        other = _operand(other, "/", self)
         out = Tensor(self.data / other.data, parents=(self, other), op="/")
         out.local = "d(a / b)/da = 1/b,  d(a / b)/db = -a/b²"
         out._backward = lambda: [(self, out.grad / other.data),
@@ -92,9 +92,15 @@ class Tensor:
         if isinstance(n, Tensor):
             raise TypeError("Tensor ** expects a plain number as the exponent, got a Tensor")
         n = check_number(n, "the exponent", "Tensor **")
+        if not n.is_integer() and np.any(self.data < 0):
+            raise ValueError(f"Tensor ** {n:g}: a non-integer power of a negative number is not "
+                             f"a real number; every element must be >= 0")
         out = Tensor(self.data ** n, parents=(self,), op=f"**{n:g}")
         out.local = f"d(a^{n:g})/da = {n:g} a^{n - 1:g}"
-        out._backward = lambda: [(self, out.grad * n * self.data ** (n - 1))]
+        # a^0 is the constant 1: its derivative is 0 everywhere, also at a = 0 (where 0 * 0^-1
+        # would give 0 * inf = NaN)
+        out._backward = lambda: [(self, np.zeros_like(self.data) if n == 0
+                                  else out.grad * n * self.data ** (n - 1))]
         return out
 
     def __radd__(self, other):
@@ -138,6 +144,9 @@ class Tensor:
 
     def mean(self):
         n = self.data.size
+        if n == 0:
+            raise ValueError("Tensor.mean: the tensor is empty (shape "
+                             f"{self.shape}); a mean needs at least one element")
         out = Tensor(self.data.mean(), parents=(self,), op="mean")
         out.local = f"d(mean a)/da = 1/n = 1/{n} for every element"
         out._backward = lambda: [(self, np.full(self.shape, out.grad / n))]
@@ -186,11 +195,12 @@ class Tensor:
         if alpha.data.size != 1:
             raise ValueError(f"Tensor.prelu: alpha must be a scalar, got shape {alpha.shape}")
         negative = self.data <= 0
-        out = Tensor(np.where(negative, alpha.data * self.data, self.data),
+        a = alpha.data.reshape(())  # an alpha of shape (1, 1) must not reshape the output
+        out = Tensor(np.where(negative, a * self.data, self.data),
                      parents=(self, alpha), op="prelu")
         out.local = "d prelu/da = 1 (a > 0) or alpha (a <= 0),  d prelu/dalpha = a (a <= 0)"
         out._backward = lambda: [
-            (self, np.where(negative, alpha.data * out.grad, out.grad)),
+            (self, np.where(negative, a * out.grad, out.grad)),
             (alpha, np.sum(out.grad * self.data * negative).reshape(alpha.shape)),
         ]
         return out
@@ -222,17 +232,30 @@ def as_tensor(x):
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
-def _operand(x, op):
-    """``x`` as a Tensor for the operator ``op``, or a TypeError naming both."""
-    if isinstance(x, Tensor):
-        return x
-    try:
-        return Tensor(x)
-    except TypeError:
-        raise TypeError(
-            f"Tensor {op}: the other operand must be a Tensor, a number or a numeric array, "
-            f"got {type(x).__name__}"
-        ) from None
+def _operand(x, op, partner=None):
+    """``x`` as a Tensor for the operator ``op``, or a TypeError naming both.
+
+    With ``partner`` (the other operand of an element-wise operator) the two shapes must
+    broadcast: otherwise a ValueError naming the operator, not numpy's from deep inside.
+    """
+    if not isinstance(x, Tensor):
+        try:
+            x = Tensor(x)
+        except TypeError:
+            raise TypeError(
+                f"Tensor {op}: the other operand must be a Tensor, a number or a numeric array, "
+                f"got {type(x).__name__}"
+            ) from None
+    if partner is not None:
+        try:
+            np.broadcast_shapes(partner.shape, x.shape)
+        except ValueError:
+            raise ValueError(
+                f"Tensor {op}: shapes {partner.shape} and {x.shape} do not broadcast (numpy "
+                f"lines up the last axes; each pair of sizes must be equal or 1): reshape or "
+                f"transpose one of them"
+            ) from None
+    return x
 
 
 def unbroadcast(grad, shape):
