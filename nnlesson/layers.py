@@ -206,7 +206,14 @@ class Linear(Module):
         self._save(x, copy=True)
         # y = x @ W.T + b. np.dot makes the same BLAS call as @, with a quarter less overhead: it
         # counts for a small network's step (benchmarks/train_step.py).
-        return np.dot(x, self.W.data.T) + self.b.data
+        try:
+            return np.dot(x, self.W.data.T) + self.b.data
+        except ValueError:  # W.data or b.data replaced by an array of another shape
+            raise ValueError(
+                f"{self!r} expects W of shape {(self.out_features, self.in_features)} and b of "
+                f"shape {(self.out_features,)}, but W.data has shape {self.W.data.shape} and "
+                f"b.data {self.b.data.shape}; change them in place (W.data[...] = ...) instead"
+            ) from None
 
     def backward(self, dout):
         """dout: (batch, out_features) -> dx: (batch, in_features); sets W.grad and b.grad."""

@@ -32,6 +32,8 @@ class MSELoss:
                 f"MSELoss expected pred and target of the same shape, got pred {pred.shape} "
                 f"and target {target.shape}"
             )
+        if pred.size == 0:  # the mean of nothing is NaN
+            raise ValueError(f"MSELoss got empty pred and target (shape {pred.shape})")
         diff = pred - target
         self.cache = (diff,)
         return float((diff * diff).mean())
@@ -80,6 +82,8 @@ class SoftmaxCrossEntropy:
                 f"SoftmaxCrossEntropy expected labels of shape ({batch},), one class index per "
                 f"row of logits of shape {logits.shape}, got shape {labels.shape}{hint}"
             )
+        if batch == 0 or classes == 0:  # the mean of nothing is NaN
+            raise ValueError(f"SoftmaxCrossEntropy got empty logits (shape {logits.shape})")
         if labels.dtype.kind not in "iu":
             raise TypeError(
                 f"SoftmaxCrossEntropy expected integer class labels, got dtype {labels.dtype}"
@@ -88,7 +92,7 @@ class SoftmaxCrossEntropy:
         rows = np.arange(batch)
         try:  # indexing refuses a label >= classes; a negative one would count from the end
             picked = logp[rows, labels]
-            out_of_range = labels.dtype.kind == "i" and batch > 0 and labels.min() < 0
+            out_of_range = labels.dtype.kind == "i" and labels.min() < 0
         except IndexError:
             out_of_range = True
         if out_of_range:

@@ -9,7 +9,7 @@ import numpy as np
 
 from ._util import as_rng, check_number, check_positive_int, float_array, no_grad
 from .data import batches
-from .layers import Module
+from .layers import BatchNorm, Module
 from .losses import SoftmaxCrossEntropy
 from .threads import fit_work, limited
 
@@ -120,7 +120,7 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, *, epochs, batch_s
     infinite. ``optimizer`` must hold only parameters of ``model`` (an optimizer built on another
     model's parameters would train nothing).
     """
-    _check_model_and_optimizer(model, loss_fn, optimizer)
+    _check_model_and_optimizer(model, loss_fn, optimizer, early_stopping)
     X, y = _check_data(train_data, "train_data")
     if val_data is not None:
         X_val, y_val = _check_data(val_data, "val_data")
@@ -129,7 +129,14 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, *, epochs, batch_s
     epochs = check_positive_int(epochs, "epochs", "fit")
     batch_size = check_positive_int(batch_size, "batch_size", "fit")
     rng = as_rng(rng)
+    if _has_batch_norm(model) and (batch_size == 1 or len(X) % batch_size == 1):
+        raise ValueError(
+            f"fit: with {len(X)} training examples and batch_size={batch_size}, a mini-batch of "
+            f"each epoch holds a single example, and BatchNorm needs at least 2 to compute its "
+            f"statistics; choose a batch_size that leaves no batch of one"
+        )
     classify = isinstance(loss_fn, SoftmaxCrossEntropy)
+    steps = 0
     history = History()
     best_params = None
     if early_stopping is not None:
@@ -143,9 +150,12 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, *, epochs, batch_s
                 out = model(X_batch)
                 loss = loss_fn(out, y_batch)
                 if not np.isfinite(loss):
-                    raise _diverged(f"the training loss became {loss}", epoch, optimizer)
+                    if not steps:  # no step yet: the learning rate cannot be the cause
+                        raise _bad_start(loss, X)
+                    raise _diverged(f"the training loss became {loss}", epoch, optimizer, X)
                 model.backward_params(loss_fn.backward())  # dL/dX of the data is not needed
                 optimizer.step()
+                steps += 1
             total += loss * len(X_batch)
             if classify:
                 correct += int((out.argmax(axis=1) == y_batch).sum())
@@ -153,7 +163,7 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, *, epochs, batch_s
         if history.train_loss[-1] > DIVERGENCE_FACTOR * history.train_loss[0]:
             raise _diverged(f"the training loss grew from {history.train_loss[0]:.4g} in epoch 1 "
                             f"to {history.train_loss[-1]:.4g}, more than {DIVERGENCE_FACTOR} "
-                            f"times", epoch, optimizer)
+                            f"times", epoch, optimizer, X)
         if classify:
             history.train_accuracy.append(correct / len(X))
 
@@ -163,7 +173,7 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, *, epochs, batch_s
                 out = model(X_val)
                 val_loss = loss_fn(out, y_val)
             if not np.isfinite(val_loss):
-                raise _diverged(f"the validation loss became {val_loss}", epoch, optimizer)
+                raise _diverged(f"the validation loss became {val_loss}", epoch, optimizer, X)
             history.val_loss.append(val_loss)
             if classify:
                 history.val_accuracy.append(accuracy(out, y_val))
@@ -187,15 +197,47 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, *, epochs, batch_s
     return history
 
 
-def _diverged(what, epoch, optimizer):
+def _diverged(what, epoch, optimizer, X):
     lr = getattr(optimizer, "lr", None)
+    largest = float(np.max(np.abs(X)))
+    # A first layer's weight gradient grows with its inputs, and so does the step.
+    inputs = (f"; the inputs are large too (largest |x| = {largest:.3g}): scale them to mean 0 "
+              f"and standard deviation 1" if largest > 1e3 else "")
     return FloatingPointError(
         f"fit: {what} in epoch {epoch}: training diverged; the steps are too large, try a "
-        f"smaller learning rate" + ("" if lr is None else f" (now lr={lr:g})")
+        f"smaller learning rate" + ("" if lr is None else f" (now lr={lr:g})") + inputs
     )
 
 
-def _check_model_and_optimizer(model, loss_fn, optimizer):
+def _bad_start(loss, X):
+    return FloatingPointError(
+        f"fit: the loss of the first mini-batch is {loss}, before any training step: the inputs "
+        f"(largest |x| = {np.max(np.abs(X)):.3g}) or the initial weights are too large for the "
+        f"model; scale the inputs (e.g. to mean 0 and standard deviation 1)"
+    )
+
+
+def _has_batch_norm(model):
+    stack = [model]
+    while stack:
+        layer = stack.pop()
+        if isinstance(layer, BatchNorm) and layer.training:
+            return True
+        stack += getattr(layer, "layers", [])
+    return False
+
+
+def _check_model_and_optimizer(model, loss_fn, optimizer, early_stopping):
+    for name, given in (("model", model), ("loss_fn", loss_fn), ("optimizer", optimizer),
+                        ("early_stopping", early_stopping)):
+        if isinstance(given, type):  # SoftmaxCrossEntropy instead of SoftmaxCrossEntropy()
+            example = {"optimizer": f"{given.__name__}(model.parameters(), lr=0.1)",
+                       "early_stopping": f"{given.__name__}(patience=5)"}
+            raise TypeError(f"fit: {name} is the class {given.__name__}, not an object of it; "
+                            f"create one, e.g. {example.get(name, given.__name__ + '()')}")
+    if early_stopping is not None and not isinstance(early_stopping, EarlyStopping):
+        raise TypeError(f"fit: early_stopping must be an EarlyStopping object such as "
+                        f"EarlyStopping(patience=5), got {early_stopping!r}")
     if not isinstance(model, Module):
         raise TypeError(f"fit expected a layer or model such as Sequential as model, got "
                         f"{type(model).__name__}")
@@ -218,10 +260,9 @@ def _check_model_and_optimizer(model, loss_fn, optimizer):
 
 
 def _check_data(data, name):
-    try:
-        X, y = data
-    except (TypeError, ValueError):
-        raise TypeError(f"fit: {name} must be a pair (X, y), got {type(data).__name__}") from None
+    if not isinstance(data, (tuple, list)) or len(data) != 2:  # a dict would unpack its keys
+        raise TypeError(f"fit: {name} must be a pair (X, y), got {type(data).__name__}")
+    X, y = data
     X, y = float_array(X, f"fit: {name} inputs"), np.asarray(y)
     if y.dtype.kind not in "biuf":
         raise TypeError(f"fit: {name} targets must be numbers, got dtype {y.dtype}")

@@ -101,7 +101,7 @@ CASES = {
         (lambda m, v, x, mom: (mom * m + (1 - mom) * x.mean(0), mom * v + (1 - mom) * x.var(0, ddof=1)),
          "running_mean is wrong"),  # Keras's convention
         (lambda m, v, x, mom: ((1 - mom) * m + mom * x.mean(0), (1 - mom) * v + mom * x.var(0)),
-         "running_var is wrong"),  # the biased variance
+         "dividing by N - 1 (x.var(axis=0, ddof=1))"),  # the biased variance, named
         (lambda m, v, x, mom: (x.mean(0), x.var(0, ddof=1)), "running_mean is wrong"),
     ]),
     "batchnorm_backward": (checks.check_batchnorm_backward, ref_batchnorm_backward, [

@@ -241,3 +241,89 @@ def test_sgd_rejects_a_parameter_listed_twice():
 def test_cross_entropy_names_one_hot_labels():
     with pytest.raises(ValueError, match=r"got shape \(2, 3\) \(one-hot labels\? pass labels.argmax\(axis=1\)\)"):
         nl.SoftmaxCrossEntropy()(np.zeros((2, 3)), np.eye(3, dtype=int)[[0, 1]])
+
+
+# -- fit given the wrong kind of object (found by an adversarial pass) -------------------------
+def _fit_parts(n=20):
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((n, 3)), rng.integers(0, 2, n)
+    model = nl.Sequential(nl.Linear(3, 4, rng=0), nl.ReLU(), nl.Linear(4, 2, rng=1))
+    return model, X, y
+
+
+@pytest.mark.parametrize("which, fix", [("loss_fn", "SoftmaxCrossEntropy()"),
+                                        ("optimizer", "SGD(model.parameters(), lr=0.1)"),
+                                        ("early_stopping", "EarlyStopping(patience=5)")])
+def test_fit_names_a_class_passed_instead_of_an_object(which, fix):
+    model, X, y = _fit_parts()
+    args = {"loss_fn": nl.SoftmaxCrossEntropy(), "optimizer": nl.SGD(model.parameters(), lr=0.1),
+            "early_stopping": None}
+    args[which] = getattr(nl, fix.split("(")[0])
+    with pytest.raises(TypeError, match=re.escape(f"fit: {which} is the class")) as e:
+        nl.fit(model, args["loss_fn"], args["optimizer"], (X, y), (X, y), epochs=1, batch_size=5,
+               rng=0, early_stopping=args["early_stopping"])
+    assert fix in str(e.value)
+
+
+def test_fit_refuses_a_number_as_early_stopping_and_a_dict_as_data():
+    model, X, y = _fit_parts()
+    opt = nl.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(TypeError, match=r"early_stopping must be an EarlyStopping object .* got 3"):
+        nl.fit(model, nl.SoftmaxCrossEntropy(), opt, (X, y), (X, y), epochs=1, batch_size=5,
+               rng=0, early_stopping=3)
+    with pytest.raises(TypeError, match=r"fit: train_data must be a pair \(X, y\), got dict"):
+        nl.fit(model, nl.SoftmaxCrossEntropy(), opt, {"X": X, "y": y}, epochs=1, batch_size=5, rng=0)
+
+
+def test_fit_with_batchnorm_refuses_a_mini_batch_of_one_before_training():
+    _, X, y = _fit_parts(20)
+    model = nl.Sequential(nl.Linear(3, 4, rng=0), nl.BatchNorm(4), nl.ReLU(), nl.Linear(4, 2, rng=1))
+    before = [p.data.copy() for p in model.parameters()]
+    for batch_size in (19, 1):
+        with pytest.raises(ValueError, match=f"20 training examples and batch_size={batch_size}, "
+                                             f"a mini-batch of each epoch holds a single example"):
+            nl.fit(model, nl.SoftmaxCrossEntropy(), nl.SGD(model.parameters(), lr=0.1), (X, y),
+                   epochs=1, batch_size=batch_size, rng=0)
+    assert all(np.array_equal(a, p.data) for a, p in zip(before, model.parameters()))
+    nl.fit(model, nl.SoftmaxCrossEntropy(), nl.SGD(model.parameters(), lr=0.1), (X, y), epochs=1,
+           batch_size=10, rng=0)  # two batches of 10: fine
+
+
+def test_fit_blames_the_inputs_not_the_learning_rate_when_the_first_loss_is_not_finite():
+    model, X, y = _fit_parts()
+    model[0].W.data[:] = 1e300  # the squared error overflows before any step
+    with pytest.raises(FloatingPointError, match=r"first mini-batch is inf, before any training "
+                                                 r"step: the inputs \(largest \|x\| = 2\.33\) or "
+                                                 r"the initial weights are too large"):
+        nl.fit(model, nl.MSELoss(), nl.SGD(model.parameters(), lr=0.1), (X, np.ones((20, 2))),
+               epochs=1, batch_size=5, rng=0)
+    # Finite at first but huge: the step diverges, and the message names the inputs' size too.
+    model, X, y = _fit_parts()
+    with pytest.raises(FloatingPointError, match=r"smaller learning rate \(now lr=0\.1\); the "
+                                                 r"inputs are large too \(largest \|x\| = 2\.33e\+200\)"):
+        nl.fit(model, nl.SoftmaxCrossEntropy(), nl.SGD(model.parameters(), lr=0.1),
+               (X * 1e200, y), epochs=1, batch_size=5, rng=0)
+    model, X, y = _fit_parts()
+    with pytest.raises(FloatingPointError) as e:
+        nl.fit(model, nl.SoftmaxCrossEntropy(), nl.SGD(model.parameters(), lr=1e6), (X, y),
+               epochs=50, batch_size=5, rng=0)
+    assert "inputs" not in str(e.value)  # ordinary inputs: only the learning rate is named
+
+
+@pytest.mark.parametrize("loss, args", [
+    (nl.SoftmaxCrossEntropy(), (np.zeros((0, 2)), np.zeros(0, int))),
+    (nl.SoftmaxCrossEntropy(), (np.zeros((2, 0)), np.zeros(2, int))),
+    (nl.MSELoss(), (np.zeros((0, 2)), np.zeros((0, 2)))),
+])
+def test_losses_refuse_an_empty_batch_instead_of_returning_nan(loss, args):
+    with pytest.raises(ValueError, match=f"{type(loss).__name__} got empty"):
+        loss(*args)
+
+
+def test_linear_names_a_weight_replaced_by_an_array_of_another_shape():
+    layer = nl.Linear(3, 4, rng=0)
+    layer.W.data = np.zeros((3, 4))  # transposed
+    with pytest.raises(ValueError, match=re.escape(
+            "Linear(3 -> 4) expects W of shape (4, 3) and b of shape (4,), but W.data has shape "
+            "(3, 4)")):
+        layer(np.ones((2, 3)))

@@ -681,7 +681,16 @@ def check_running_update(fn, *, quiet=False):
         expected = ((1 - momentum) * mean + momentum * x.mean(axis=0),
                     (1 - momentum) * var + momentum * x.var(axis=0, ddof=1))
         cases.append((label, (mean, var, x, momentum), expected))
-    return run_cases(fn, cases, ["running_mean", "running_var"], quiet=quiet)
+    outputs = ["running_mean", "running_var"]
+    ok, message = _verdict(fn, cases, outputs)
+    if not ok and "running_var" in message:  # the usual mistake: the batch's biased variance
+        biased = [(label, args, (expected[0], (1 - args[3]) * args[1] + args[3] * args[2].var(0)))
+                  for label, args, expected in cases]
+        if _verdict(fn, biased, outputs)[0]:
+            message += (" Your running_var uses the batch variance dividing by N; the running "
+                        "variance takes the unbiased one, dividing by N - 1 "
+                        "(x.var(axis=0, ddof=1)).")
+    return _say((ok, message), quiet)
 
 
 def check_batchnorm_backward(fn, *, quiet=False):
