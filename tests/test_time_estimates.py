@@ -327,3 +327,17 @@ def test_bad_input_gets_a_clear_error(tmp_path):
     done = subprocess.run(tool + ["--write", str(untitled)], capture_output=True, text=True)
     assert done.returncode == 2 and "no title found" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_write_updates_the_readme_rows_and_check_names_a_stale_one():
+    """`--write` keeps the README's time column in step with the sources (the row's other cells
+    and every other line unchanged); `--check` names a stale row."""
+    path = LESSONS[0]
+    total, reading, exercises = title_figures(path.read_text())
+    row = f"| `{path.stem}` | what it teaches | 1 min (0 + 1) | [Colab](x) |"
+    readme = f"# Title\n\n| lesson | what | time | open |\n| --- | --- | --- | --- |\n{row}\nend"
+    fresh = te.readme_with_times(readme, [path])
+    assert fresh == readme.replace("| 1 min (0 + 1) |", f"| {total} min ({reading} + {exercises}) |")
+    assert te.readme_with_times(fresh, [path]) == fresh
+    checked = subprocess.run([sys.executable, str(TOOL), "--check"], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout  # the real README is current

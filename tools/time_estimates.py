@@ -1,8 +1,9 @@
 """How long a lesson takes, computed from what the student reads and does: ``time_estimates.py``.
 
 ``python tools/time_estimates.py`` prints every lesson's figures; ``--write`` puts them into the
-lesson sources (lessons_src/**/*.py); ``--check`` changes nothing and exits 1, listing every stale
-or missing time line (for CI and pre-commit). After ``--write``, sync the notebooks:
+lesson sources (lessons_src/**/*.py) and into the time column of the README's tables of lessons
+and assignments; ``--check`` changes nothing and exits 1, listing every stale or missing time
+line and README row (for CI and pre-commit). After ``--write``, sync the notebooks:
 ``jupytext --sync lessons_src/NAME.py`` (a markdown-only edit keeps the stored outputs).
 
 The rules (the README's "The lessons" states the same):
@@ -45,6 +46,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "lessons_src"
+README = ROOT / "README.md"
+README_TIME = re.compile(r"\| \d+ min \(\d+ \+ \d+\) \|")  # the time column of a table row
 
 WORDS_PER_MINUTE = 200
 MATH_INLINE_WORDS = 3
@@ -279,6 +282,18 @@ def stale(text, name="lesson"):
     return problems
 
 
+def readme_with_times(readme, paths):
+    """``readme`` with the time column of each of ``paths``' rows (``| `NAME` | ...``) fresh."""
+    lines = readme.split("\n")
+    for path in paths:
+        reading, exercises = lesson_figures(measure(path.read_text()))
+        cell = f"| {reading + exercises} min ({reading} + {exercises}) |"
+        for i, line in enumerate(lines):
+            if line.startswith(f"| `{path.stem}` |"):
+                lines[i] = README_TIME.sub(cell, line)
+    return "\n".join(lines)
+
+
 def sources(root=SOURCES):
     return sorted(root.rglob("*.py"))
 
@@ -321,6 +336,17 @@ def main(argv=None):
             problems += stale(text, str(path))
         else:
             print(report(path))
+    if README.is_file():
+        readme = README.read_text()
+        fresh = readme_with_times(readme, paths)
+        if fresh != readme and args.write:
+            README.write_text(fresh)
+            print(f"updated {README}")
+        elif fresh != readme and args.check:
+            problems += [f"README.md: the row {old.split(' | ')[0]} | says "
+                         f"{README_TIME.search(old).group()}, the rules give "
+                         f"{README_TIME.search(new).group()}"
+                         for old, new in zip(readme.split("\n"), fresh.split("\n")) if old != new]
     for problem in problems:
         print(problem)
     if problems:
