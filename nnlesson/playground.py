@@ -348,8 +348,15 @@ class Run:
 
 
 # -- the picture -------------------------------------------------------------------------------
+# One colour meaning everywhere: orange is positive and class 1, blue negative and class 0 (the
+# course's class colours). The output p(class 1) is a sigmoid of a sum of the last hidden units
+# weighted by the links, so an orange link from an orange unit makes the output more orange.
 CLASS_MAP = LinearSegmentedColormap.from_list("class", [BLUE, "#FFFFFF", ORANGE])
-SIGN_MAP = LinearSegmentedColormap.from_list("sign", [VERMILLION, "#FFFFFF", BLUE])
+SIGN_MAP = LinearSegmentedColormap.from_list("sign", [BLUE, "#FFFFFF", ORANGE])
+POSITIVE, NEGATIVE = ORANGE, BLUE  # the links' colours
+# Data points: 6 pixels across at 100 dpi, so that their class colour shows on the pale (white)
+# band of the output map as well, where a smaller point's white edge left almost nothing.
+POINT_SIZE, POINT_EDGE = 22, 0.6  # points^2, points
 LINK_WIDTH, MAX_LINK_WIDTH = 1.5, 4.0  # points of line width per unit of |weight|, and a cap
 NODE = 0.72  # the side of a node's square, in the diagram's units (one unit between rows)
 GAP = 1.8  # between columns: room for the links to show their width and colour
@@ -661,8 +668,8 @@ class Playground(widgets.VBox):
             for X, y, edge in ((run.X_train, run.y_train, "white"),
                                (run.X_test, run.y_test, BLACK)):
                 c = (np.where(y == 1, ORANGE, BLUE) if run.classify else y[:, 0])
-                points.append(ax_out.scatter(*X.T, c=c, s=9, edgecolor=edge, linewidth=0.5,
-                                             **colour))
+                points.append(ax_out.scatter(*X.T, c=c, s=POINT_SIZE, edgecolor=edge,
+                                             linewidth=POINT_EDGE, **colour))
             ax_out.set(xlim=(-DOMAIN, DOMAIN), ylim=(-DOMAIN, DOMAIN), xlabel="$x_1$",
                        ylabel="$x_2$", aspect="equal")
             ax_out.set_title(" ")
@@ -693,7 +700,7 @@ class Playground(widgets.VBox):
                 for i in range(widths[col]):
                     segments.append([(GAP * col + NODE / 2, ys[col][i]),
                                      (GAP * (col + 1) - NODE / 2, ys[col + 1][j])])
-        links = LineCollection(segments, colors=BLUE, linewidths=1, alpha=0.85, zorder=1)
+        links = LineCollection(segments, colors=POSITIVE, linewidths=1, alpha=0.85, zorder=1)
         ax.add_collection(links)
         grid = np.linspace(-DOMAIN, DOMAIN, GRID)
         xx, yy = np.meshgrid(grid, grid)
@@ -732,7 +739,7 @@ class Playground(widgets.VBox):
         dropout = f", dropout p = {s['dropout']:g}" if s["dropout"] else ""
         ax.set_title(f"{'-'.join(str(w) for w in widths[:-1])}-{2 if run.classify else 1} "
                      f"network{dropout}\n"
-                     f"links: blue +, vermillion -", fontsize=10)
+                     f"links and units: orange +, blue -", fontsize=10)
         self._links, self._unit_maps = links, unit_maps
         self._link_shape = widths
 
@@ -774,7 +781,7 @@ class Playground(widgets.VBox):
             weights.append(W.ravel())  # row j, column i: the order of the segments
         w = np.nan_to_num(np.concatenate(weights))
         self._links.set_linewidths(np.minimum(0.3 + LINK_WIDTH * np.abs(w), MAX_LINK_WIDTH))
-        self._links.set_colors(np.where(w >= 0, BLUE, VERMILLION))
+        self._links.set_colors(np.where(w >= 0, POSITIVE, NEGATIVE))
         epochs = np.arange(len(run.train_loss))
         a["line_train"].set_data(epochs, run.train_loss)
         a["line_test"].set_data(epochs, run.test_loss)

@@ -49,7 +49,7 @@ def draw_layer(W, ax=None, *, input_names=None, output_names=None):
     """Draw a fully connected layer as a weighted directed graph, inputs on the left.
 
     One edge per weight ``W[j, i]`` from input i to output j: its width grows with ``|W[j, i]|``,
-    blue for positive weights and vermillion for negative ones. Returns the axes.
+    blue for positive weights and vermilion for negative ones. Returns the axes.
     """
     W = np.asarray(W)
     n_out, n_in = W.shape
@@ -72,7 +72,7 @@ def draw_layer(W, ax=None, *, input_names=None, output_names=None):
     ax.set_ylim(-0.15, 1.15)
     ax.set_xticks([0, 1], ["inputs x", "outputs y = Wx + b"])
     ax.set_yticks([])
-    ax.set_xlabel("edge width: |weight|; blue: positive, vermillion: negative")
+    ax.set_xlabel("edge width: |weight|; blue: positive, vermilion: negative")
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
     ax.set_title(f"A fully connected {n_in} -> {n_out} layer")
@@ -139,8 +139,9 @@ def figure_problems(fig, *, max_width=MAX_WIDTH, min_fontsize=9):
 
     Checked: the width (inches at :data:`DPI`, so that the figure shows at full size in a ~900 px
     output area), every visible text's size, text running off the figure, two texts overlapping
-    each other, and a legend covering plotted points. Tests call it on every lesson figure and
-    explorer.
+    each other, neighbouring tick labels of an axis touching, a text running over the edge of the
+    box (an edged patch) it is written in, and a legend covering plotted points. Tests call it on
+    every lesson figure and explorer.
     """
     problems = []
     width = fig.get_figwidth() * fig.dpi / DPI
@@ -168,6 +169,8 @@ def figure_problems(fig, *, max_width=MAX_WIDTH, min_fontsize=9):
         for b, eb in texts[i + 1:]:
             if ea.shrunk(0.95, 0.9).overlaps(eb.shrunk(0.95, 0.9)):
                 problems.append(f"texts {a} and {b} overlap")
+    problems += _crowded_tick_labels(fig, renderer, hidden)
+    problems += _text_out_of_its_box(fig, renderer)
     for ax in fig.axes:
         legend = ax.get_legend()
         if legend is None or not legend.get_visible():
@@ -181,6 +184,60 @@ def figure_problems(fig, *, max_width=MAX_WIDTH, min_fontsize=9):
                       & (xy[:, 1] > frame.y0) & (xy[:, 1] < frame.y1))
             if inside.any():
                 problems.append(f"the legend of {ax.get_title()!r} covers {line.get_label()!r}")
+    return problems
+
+
+def _crowded_tick_labels(fig, renderer, hidden, *, gap=0.3):
+    """Neighbouring tick labels of one axis closer than ``gap`` times their font size.
+
+    The overlap test shrinks every text a little (a text's box is taller than its glyphs); two
+    tick labels stacked with no space between them still read as one ("-2" over "-10").
+    """
+    problems = []
+    for ax in fig.axes:
+        if not ax.get_visible() or not ax.axison:
+            continue
+        for axis, lo, hi in ((ax.xaxis, "x0", "x1"), (ax.yaxis, "y0", "y1")):
+            for which in ("label1", "label2"):
+                labels = [getattr(tick, which) for tick in axis.get_major_ticks()]
+                labels = [t for t in labels if t.get_visible() and t.get_text().strip()
+                          and id(t) not in hidden]
+                extents = sorted(((t.get_window_extent(renderer), t) for t in labels),
+                                 key=lambda e: getattr(e[0], lo))
+                for (a, ta), (b, tb) in zip(extents[:-1], extents[1:]):
+                    space = getattr(b, lo) - getattr(a, hi)
+                    need = gap * tb.get_fontsize() * fig.dpi / 72
+                    if space < need:
+                        problems.append(f"tick labels {ta.get_text()!r} and {tb.get_text()!r} "
+                                        f"touch ({space:.1f} px apart, at least {need:.1f})")
+    return problems
+
+
+def _text_out_of_its_box(fig, renderer, *, slack=0.5):
+    """Texts written in a box (an edged patch under the text's centre) that run over its edge."""
+    from matplotlib.patches import FancyArrowPatch
+
+    problems = []
+    for ax in fig.axes:
+        boxes = [p for p in ax.patches if p.get_visible() and p.get_linewidth() > 0
+                 and p.get_edgecolor()[3] > 0 and not isinstance(p, FancyArrowPatch)]
+        if not boxes:
+            continue
+        outlines = [(p.get_zorder(), p.get_transform().transform_path(p.get_path()))
+                    for p in boxes]
+        for t in ax.texts:
+            if not t.get_visible() or not t.get_text().strip():
+                continue
+            e = t.get_window_extent(renderer)
+            centre = ((e.x0 + e.x1) / 2, (e.y0 + e.y1) / 2)
+            corners = [(e.x0 + slack, e.y0 + slack), (e.x0 + slack, e.y1 - slack),
+                       (e.x1 - slack, e.y0 + slack), (e.x1 - slack, e.y1 - slack)]
+            for zorder, outline in outlines:
+                if zorder <= t.get_zorder() and outline.contains_point(centre):
+                    if not outline.contains_points(corners).all():
+                        problems.append(f"text {t.get_text()[:30]!r} runs over the edge of "
+                                        "its box")
+                    break
     return problems
 
 

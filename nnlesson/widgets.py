@@ -21,7 +21,7 @@ import ipywidgets as widgets
 import matplotlib
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import to_rgb
+from matplotlib.colors import ListedColormap, to_rgb
 from matplotlib.figure import Figure
 
 from . import activations as act
@@ -274,11 +274,14 @@ def dropout_explorer(p=0.5, *, seed=0, samples=50):
     axes = fig.subplot_mosaic([["grid", "mean"], ["mc", "mc"]],
                               gridspec_kw={"width_ratios": [1, 1.6]})
     ax_grid, ax_mean, ax_mc = axes["grid"], axes["mean"], axes["mc"]
-    # Survivors are bright (scaled up by 1 / (1 - p)), dropped units black: nothing else is black.
-    cmap = matplotlib.colormaps["viridis"].with_extremes(bad="black")
+    # As lesson 06 draws a mask: survivors (scaled up by 1 / (1 - p)) on a blue ramp that stays
+    # visibly darker than white, dropped units (NaN, the colour map's "bad") white, empty.
+    cmap = ListedColormap(matplotlib.colormaps["Blues"](np.linspace(0.45, 1.0, 256)),
+                          name="survivors").with_extremes(bad="white")
     image = ax_grid.imshow(units, cmap=cmap, vmin=0, vmax=4)
     fig.colorbar(image, ax=ax_grid, label="activation after dropout", shrink=0.9)
-    ax_grid.set(xticks=[], yticks=[], title="One dropout mask\n(black: dropped)")
+    ax_grid.set(xticks=[], yticks=[], title="One dropout mask\n(white: dropped)")
+    ax_grid.spines[:].set_visible(True)  # a frame, so white units at the border stay visible
     ax_mean.plot(h, "o-", color=BLUE, label="input h")
     line_mean, = ax_mean.plot(h, "s", color=ORANGE, label="mean of 2,000\ndropout passes")
     line_one, = ax_mean.plot(h, "x", color=VERMILLION, label="one dropout pass")
@@ -289,7 +292,8 @@ def dropout_explorer(p=0.5, *, seed=0, samples=50):
     line_mc, = ax_mc.plot(x_grid, 0 * x_grid, color=BLUE, label="Monte-Carlo mean")
     data = ax_mc.scatter(net["X"], net["y"], s=8, color=ORANGE, label="training data", zorder=3)
     ax_mc.set_yscale("symlog", linthresh=2, linscale=2)
-    ticks = [-1000, -100, -10, -2, 0, 2, 10, 100, 1000]
+    # A decade apart beyond +-2 (2, 20, 200, ...): "10" sat so close to "2" that they touched.
+    ticks = [-2000, -200, -20, -2, 0, 2, 20, 200, 2000]
     ax_mc.set_yticks(ticks, [f"{t:g}" for t in ticks])
     ax_mc.minorticks_off()
     ax_mc.set(xlabel="x", ylabel="y (log scale beyond +-2)", xlim=(-5, 5), ylim=(-1e4, 1e4),
@@ -305,7 +309,7 @@ def dropout_explorer(p=0.5, *, seed=0, samples=50):
         p = slider.value
         draw = np.random.default_rng(state["seed"])
         keep = draw.random(units.shape) >= p
-        image.set_data(np.where(keep, units / (1 - p), np.nan))  # NaN: drawn black
+        image.set_data(np.where(keep, units / (1 - p), np.nan))  # NaN: drawn white
         caption.value = (f"p = {p:.2f}: {np.mean(~keep):.0%} of the grid's units dropped, the "
                          f"survivors multiplied by 1 / (1 - p) = {1 / (1 - p):.2f}")
         masks = draw.random((2000, h.size)) >= p
@@ -394,7 +398,8 @@ def activation_explorer(activation="sigmoid", depth=10):
     line_f, = ax_f.plot(x, x, color=BLUE, label="f(x)")
     line_d, = ax_f.plot(x, x, color=VERMILLION, ls="--", label="f'(x)")
     ax_f.axhline(0, color=GREY, lw=0.8)
-    ax_f.set(xlabel="x", ylim=(-1.5, 3.0), title=" ")  # titles are filled in by update()
+    ax_f.set(xlabel="x", ylabel="value", ylim=(-1.5, 3.0),
+             title=" ")  # titles are filled in by update()
     ax_f.legend(loc="upper left")
     line_g, = ax_g.semilogy([1], [1], "o-", color=BLUE, ms=4)
     # Fixed limits, so that depths and activations compare at a glance (and the axes never

@@ -126,3 +126,28 @@ def test_a_graph_too_wide_for_a_notebook_is_refused():
 def test_draw_of_something_else_than_a_tensor_is_a_clear_error():
     with pytest.raises(TypeError, match="draw expects a graph Tensor, got ndarray"):
         draw(np.ones(3))
+
+
+@pytest.mark.parametrize("make", [lesson_04_mlp, lambda: (
+    Tensor(np.array([0.5, -1.0, 2.0]), name="X").tanh().sum())], ids=["mlp", "tanh-sum"])
+def test_every_label_sits_inside_its_box_with_room_to_spare(make):
+    # Regression: boxes were sized from a nominal character width, narrower than the hinted
+    # glyphs Agg draws: "grad [0.786 0.42 0.0707]" (lesson 04) ran over both edges of its box.
+    loss = make()
+    loss.backward()
+    fig = draw(loss)
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    fig.draw(renderer)
+    boxes = [p for p in ax.patches if (p.get_gid() or "").startswith("box:")]
+    texts = [t for t in ax.texts if t.get_gid()]
+    assert len(boxes) == len(texts) == len(layout(loss)["variables"]) + len(layout(loss)["operators"])
+    for text, box in zip(texts, boxes):  # painted in the same order, one box per label
+        e = text.get_window_extent(renderer)
+        outline = box.get_transform().transform_path(box.get_path())
+        if text.get_gid().startswith("var:"):  # 2 px of white at least on every side
+            b = box.get_window_extent(renderer)
+            assert b.x0 + 2 <= e.x0 and e.x1 <= b.x1 - 2, text.get_text()
+            assert b.y0 + 2 <= e.y0 and e.y1 <= b.y1 - 2, text.get_text()
+        corners = [(e.x0, e.y0), (e.x0, e.y1), (e.x1, e.y0), (e.x1, e.y1)]
+        assert outline.contains_points(corners).all(), text.get_text()

@@ -123,3 +123,56 @@ def test_an_annotation_on_a_line_is_reported_and_one_beside_it_is_not():
         ax.annotate("above the line", (0.2, 0.2), xytext=(-30, 40), textcoords="offset points")
         assert nlplot.annotations_over_lines(fig) == []
     plt.close(fig)
+
+
+def test_a_text_running_over_the_edge_of_its_box_is_reported():
+    # Regression: lesson 04's graph boxes were sized from a character count, and lines such as
+    # "grad [0.786 0.42 0.0707]" ran over both edges; the overlap test compares texts only.
+    from matplotlib.patches import Circle, FancyBboxPatch
+
+    with plt.rc_context(nlplot.STYLE):
+        fig = plt.figure(figsize=(4, 3), layout="none")
+        ax = fig.add_axes((0, 0, 1, 1))
+        ax.set(xlim=(0, 4), ylim=(0, 3))
+        ax.axis("off")
+        box = FancyBboxPatch((0.5, 1.8), 1.0, 0.5, boxstyle="round,pad=0", edgecolor="k",
+                             facecolor="white", zorder=1)
+        ax.add_patch(box)
+        ax.add_patch(Circle((2, 0.8), 0.1, edgecolor="k", facecolor="white", zorder=1))
+        ax.text(1.0, 2.05, "grad [0.786 0.42 0.0707]", ha="center", va="center", zorder=2)
+        ax.text(2, 0.8, "relu", ha="center", va="center", zorder=2)
+        ax.text(3.2, 2.5, "beside any box", ha="center", va="center")
+        assert nlplot.figure_problems(fig) == [
+            "text 'grad [0.786 0.42 0.0707]' runs over the edge of its box",
+            "text 'relu' runs over the edge of its box"]
+        box.set_bounds(0.1, 1.8, 2.6, 0.5)  # now wide enough
+        ax.patches[1].set_radius(0.4)
+        assert nlplot.figure_problems(fig) == []
+    plt.close(fig)
+
+
+def test_tick_labels_stacked_without_space_are_reported():
+    # Regression: the dropout explorer's symlog axis had "-2" right on top of "-10".
+    with plt.rc_context(nlplot.STYLE):
+        fig, ax = plt.subplots(figsize=(5, 3))
+        ax.plot([0, 1], [-1e4, 1e4])
+        ax.set_yscale("symlog", linthresh=2, linscale=2)
+        ax.set(ylim=(-1e4, 1e4), xlabel="x", ylabel="y", title="t")
+        ax.minorticks_off()
+        ticks = [-1000, -100, -10, -2, 0, 2, 10, 100, 1000]
+        ax.set_yticks(ticks, [f"{t:g}" for t in ticks])
+        problems = nlplot.figure_problems(fig)
+        assert len(problems) == 2 and all(p.startswith("tick labels ") for p in problems)
+        assert "'-10' and '-2' touch" in problems[0] and "'2' and '10' touch" in problems[1]
+        ticks = [-2000, -200, -20, -2, 0, 2, 20, 200, 2000]  # a decade apart: room between
+        ax.set_yticks(ticks, [f"{t:g}" for t in ticks])
+        assert nlplot.figure_problems(fig) == []
+    plt.close(fig)
+
+
+def test_draw_layer_spells_vermilion_like_the_lessons():
+    with plt.rc_context(nlplot.STYLE):
+        ax = nlplot.draw_layer(np.array([[1.0, -1.0]]))
+        assert "vermilion: negative" in ax.get_xlabel()
+        assert "vermillion" not in ax.get_xlabel().lower()
+        plt.close(ax.figure)

@@ -436,3 +436,62 @@ def test_sliders_hold_exact_values_even_off_their_grid():
     assert 0.03 in pg.controls["learning_rate"].options[5] and pg.run.optimizer.lr == 0.05
     pg.controls["learning_rate"].index = pg.controls["learning_rate"].index + 1
     assert pg.run.optimizer.lr == 0.1  # the next step of Playground's menu
+
+
+def test_one_colour_means_positive_and_class_1_everywhere():
+    # Regression: hidden units and links were blue for positive while the output was orange near
+    # p(class 1) = 1, so a blue (positive) link made the output more orange.
+    from matplotlib.colors import to_rgb
+
+    pg = playground(hidden=[3], activations="tanh")
+    W = pg.run.linears[0].W.data
+    W[...] = [[1.0, -1.0], [0.0, 2.0], [-0.5, 0.5]]
+    pg.redraw()
+    colours = np.asarray(pg._links.get_colors())[:6, :3]
+    positive, negative = colours[0], colours[1]
+    class_1, class_0 = pgmod.CLASS_MAP(1.0)[:3], pgmod.CLASS_MAP(0.0)[:3]
+    hidden = pg._unit_maps[0]
+    high, low = (hidden.cmap(hidden.norm(v))[:3] for v in hidden.get_clim()[::-1])
+    np.testing.assert_allclose(positive, class_1, atol=0.02)  # a positive link: towards class 1
+    np.testing.assert_allclose(high, class_1, atol=0.02)  # a positive unit: the same colour
+    np.testing.assert_allclose(negative, class_0, atol=0.02)
+    np.testing.assert_allclose(low, class_0, atol=0.02)
+    points = pg.artists["points"][0]  # the training points are coloured by class the same way
+    y = pg.run.y_train
+    np.testing.assert_allclose(points.get_facecolors()[y == 1][:, :3], [class_1] * int(y.sum()),
+                               atol=0.02)
+    assert not np.allclose(to_rgb(pgmod.SIGN_MAP(1.0)), to_rgb(pgmod.SIGN_MAP(0.0)))
+
+
+def test_training_points_show_their_class_on_the_pale_band_of_the_output():
+    # Regression: 3 px points with a white edge all but vanished where p(class 1) is near 1/2
+    # (the output map is white there).
+    pg = playground("xor", n=200)  # spread out: many points with no neighbour over them
+    dpi = pg.figure.dpi
+    for points in pg.artists["points"]:
+        diameter = np.sqrt(points.get_sizes()[0]) * dpi / 72  # the marker, in pixels
+        edge = points.get_linewidths()[0] * dpi / 72
+        assert diameter - edge >= 5  # the class colour fills at least 5 px across
+    # drawn on an all-white map, each isolated training point shows at least 12 pixels of its
+    # class colour (a 4 x 4 square, less the corners), not only the white of its edge and the map
+    pg.artists["out_map"].set_data(np.full((pgmod.GRID, pgmod.GRID), 0.5))
+    for artist in pg.figure.findobj():  # draw everything, the blitted artists too
+        artist.set_animated(False)
+    pg.figure.canvas.draw()
+    rgb = np.asarray(pg.figure.canvas.buffer_rgba())[..., :3].astype(float) / 255
+    points = pg.artists["points"][0]
+    xy = points.get_offset_transform().transform(points.get_offsets())
+    height = rgb.shape[0]
+    all_xy = np.concatenate([p.get_offset_transform().transform(p.get_offsets())
+                             for p in pg.artists["points"]])
+    checked = 0
+    inside = np.all(np.abs(pg.run.X_train) < pgmod.DOMAIN - 0.2, axis=1)  # not clipped
+    for (x, y_), c, shown in zip(xy, points.get_facecolors()[:, :3], inside):
+        if not shown or (np.hypot(*(all_xy - (x, y_)).T) < 10).sum() > 1:  # a neighbour
+            continue
+        row, col = int(height - y_), int(x)
+        patch = rgb[row - 4:row + 5, col - 4:col + 5]
+        coloured = (np.abs(patch - c).max(axis=-1) < 0.1).sum()
+        assert coloured >= 12, (coloured, c)
+        checked += 1
+    assert checked >= 5

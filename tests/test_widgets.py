@@ -148,6 +148,21 @@ def test_dropout_explorer_leaves_its_network_in_eval_mode():
         assert not any(layer.training for layer in model)
 
 
+def test_the_dropout_mask_is_drawn_as_lesson_06_draws_it():
+    # Regression: the explorer drew dropped units black on viridis, lesson 06 white on Blues.
+    e = widgets.dropout_explorer(p=0.5, samples=10)
+    image = e.image_artist
+    colours = image.to_rgba(image.get_array())[..., :3]
+    keep = e.state["keep"]
+    assert (~keep).any() and keep.any()
+    np.testing.assert_allclose(colours[~keep], 1.0)  # dropped: white
+    kept = colours[keep]
+    assert (kept[:, 2] > kept[:, 0] + 0.2).all()  # kept: blue ...
+    assert (kept.sum(axis=1) < 2.4).all()  # ... and visibly darker than white
+    assert "white: dropped" in image.axes.get_title()
+    assert all(spine.get_visible() for spine in image.axes.spines.values())  # a frame
+
+
 def test_activation_explorer_switches_function_and_depth():
     e = widgets.activation_explorer()
     assert png_changes(e, e.activation, "ReLU")
@@ -277,6 +292,18 @@ EXPLORERS = {
         "patience", [1, 30]),
     "backprop": (lambda: widgets.backprop_explorer(neuron_loss()), "step", [1, 5]),
 }
+
+
+@pytest.mark.parametrize("name", EXPLORERS)
+def test_every_explorer_labels_the_axes_it_shows_numbers_on(name):
+    # Regression: the activation explorer's left panel had no y-axis label.
+    e = EXPLORERS[name][0]()
+    for ax in e.figure.axes:
+        if not ax.axison:
+            continue
+        for axis in (ax.xaxis, ax.yaxis):  # a twin's shared axis is not drawn: no label needed
+            if axis.get_visible() and any(t.get_visible() for t in axis.get_ticklabels()):
+                assert axis.get_label_text().strip(), (name, ax.get_title())
 
 
 @pytest.mark.parametrize("name", EXPLORERS)
