@@ -214,3 +214,21 @@ def test_a_sequential_on_a_crowded_machine_runs_with_one_thread_and_restores(mon
     model(x)
     assert seen[0] == before and set(seen[1]) == {1}
     assert blas_threads_now() == before
+
+
+@needs_two_threads
+def test_layer_statistics_runs_its_layers_with_one_thread_and_restores(monkeypatch):
+    """Lesson 08 calls it directly, outside any Sequential or fit: it sets the limit itself."""
+    from nnlesson import widgets
+
+    before, seen = blas_threads_now(), []
+    forward = nl.Linear.forward
+
+    def recording(self, x):
+        seen.append(blas_threads_now())
+        return forward(self, x)
+
+    monkeypatch.setattr(nl.Linear, "forward", recording)
+    widgets.layer_statistics("tanh", 1.0, depth=3, width=16, batch=8)
+    assert seen == [[1] * len(before)] * 3
+    assert blas_threads_now() == before
