@@ -88,6 +88,34 @@ def test_09_batchnorm_tolerates_larger_learning_rates(lesson09):
     assert np.all(final(False, 1.0) >= chance - 0.01)
     assert np.all(final(True, 1.0) < 1.0)
     assert np.all(np.isinf(final(False, 3.0))) and np.all(np.isfinite(final(True, 3.0)))
+    # the table's counts, which the Think! answer reads: runs at lr 3 (with) and 0.3 (without)
+    # are chaotic, so each must sit well inside its range, not only on this CPU's round-off
+    assert np.all((final(True, 3.0) > 1.1) & (final(True, 3.0) < chance - 0.15))
+    assert np.all(final(False, 0.3) > 1.1)
+    assert [np.sum(final(False, lr) < 1.0) for lr in (0.03, 0.1, 0.3)] == [4, 2, 0]
+    assert np.sum(np.isinf(final(False, 1.0))) == 2
+
+
+def test_09_chaos_a_last_bit_change_grows_at_large_learning_rates_only(lesson09):
+    # "a difference in the last bit of one product grows, step after step, into a different run":
+    # moving one initial weight by a relative 1e-15 (its last few bits) leaves the final loss of a
+    # run at lr 0.1 the same to round-off, and grows by many orders of magnitude at lr 3 with
+    # BatchNorm (seen: 2e-7 to 2e-4 depending on the seed and the BLAS code path; between CPUs
+    # the same runs differed by up to 0.12)
+    ns, _ = lesson09
+    nl, deep_net = ns["nl"], ns["deep_net"]
+    for seed in range(3):
+        finals = {}
+        for lr in (0.1, 3.0):
+            for nudge in (0.0, 1e-15):
+                model = deep_net(True, seed)
+                model.parameters()[0].data[0, 27] *= 1 + nudge  # a central pixel
+                history = nl.fit(model, nl.SoftmaxCrossEntropy(),
+                                 nl.SGD(model.parameters(), lr=lr), (ns["X_train"], ns["y_train"]),
+                                 epochs=10, batch_size=32, rng=100 + seed)
+                finals[lr, nudge] = history.train_loss[-1]
+        assert abs(finals[0.1, 0.0] - finals[0.1, 1e-15]) < 1e-12, (seed, finals)
+        assert abs(finals[3.0, 0.0] - finals[3.0, 1e-15]) > 1e-9, (seed, finals)
 
 
 def test_09_curves_at_the_shared_learning_rate(lesson09):
@@ -102,9 +130,16 @@ def test_09_batch_size_claims(lesson09):
     ns, _ = lesson09
     acc = ns["val_accuracy"]
     assert all(len(v) >= 5 for v in acc.values())
-    assert np.all(acc[True, 32] > acc[False, 32])  # "ahead on every seed" with batches of 32
-    assert np.all(acc[True, 2] < 0.15)  # chance level with batches of 2
-    assert np.all(acc[False, 2] > 0.15)  # while the plain network learns something
+    for b in (16, 32):
+        assert np.all(acc[True, b] > acc[False, b]), b  # "ahead on every seed" with 16 and 32
+    # chance level with batches of 2: these runs are chaotic (their exact accuracies differ from
+    # CPU to CPU), so the table's "below 25%" must hold with room to spare, and the median be
+    # near the 10% of guessing
+    assert np.all(acc[True, 2] < 0.2) and np.median(acc[True, 2]) < 0.15
+    assert np.all(acc[False, 2] > 0.2)  # while the plain network learns something
+    # every other cell is printed with its numbers: none may fall under the "chance level" rule
+    assert all(acc[bn, b].max() >= 0.25 for bn in (False, True) for b in ns["BATCH_SIZES"]
+               if (bn, b) != (True, 2))
 
 
 def test_09_scale_invariance(lesson09):

@@ -415,15 +415,27 @@ def test_lesson_dropout_raises_the_training_loss_and_widens_the_unsure_band():
         assert loss[0.5] > loss[0.0] and unsure[0.5] > unsure[0.0], (seed, loss, unsure)
 
 
-def test_lesson_learning_rate_3_zigzags_and_sometimes_gets_stuck():
-    accuracy = []
+def test_lesson_learning_rate_3_zigzags_and_saturates_the_units():
+    # runs at learning rate 3 are chaotic (the exact losses differ from one CPU to another), so
+    # every bound here keeps a wide margin from what was measured on three BLAS code paths
+    accuracy, saturated = {0.03: [], 3: []}, {0.03: [], 3: []}
     for seed in range(10):
-        slow, _ = trained(100, learning_rate=0.03, seed=seed, data_seed=seed)
-        fast, acc = trained(100, learning_rate=3, seed=seed, data_seed=seed)
-        rises = [int(np.sum(np.diff(run.train_loss) > 0)) for run in (slow, fast)]
-        assert rises[0] <= 4 and rises[1] >= 7, (seed, rises)  # the numbers the lesson gives
-        accuracy.append(acc)
-    assert max(accuracy) >= 0.95 and min(accuracy) <= 0.6, accuracy
+        for lr in (0.03, 3):
+            run, acc = trained(100, learning_rate=lr, seed=seed, data_seed=seed)
+            loss = np.array(run.train_loss)
+            climb = loss[1:].max() / loss[0]
+            if lr == 3:  # "climbed to more than twice its start on every seed"
+                assert climb > 2 and np.sum(np.diff(loss) > 0) >= 5, (seed, climb)
+            else:  # "and at 0.03 never above it"
+                assert climb <= 1, (seed, climb)
+            hidden = run.activations_on(run.F_test)[:-1]
+            saturated[lr].append(np.mean(np.concatenate([np.abs(a) > 0.95 for a in hidden], axis=1)))
+            accuracy[lr].append(acc)
+    # "most hidden units' heatmaps are two flat colours": saturated tanh units (seen on seeds 0-2:
+    # about 0.8 of the hidden outputs or more at 3, about 0.2 at 0.03)
+    assert min(saturated[3]) > 0.6 and max(saturated[0.03]) < 0.4, saturated
+    # "where such a run ends varies a lot from seed to seed", and it is worse than at 0.03
+    assert np.ptp(accuracy[3]) > 0.2 and np.median(accuracy[3]) < np.median(accuracy[0.03]) - 0.1
 
 
 def test_sliders_hold_exact_values_even_off_their_grid():
