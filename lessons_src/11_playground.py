@@ -49,14 +49,16 @@ from nnlesson.widgets import playground
 # %% [markdown]
 # ## The picture
 #
-# *Time: about 1 min of reading.*
+# *Time: about 2 min of reading.*
 #
-# Left, the network: the input features, one small heatmap per hidden unit (blue where the unit is
-# positive, vermillion where it is negative, for every point of the square), and the links, drawn
-# thicker for larger weights, blue for positive and vermillion for negative ones. Right, the
+# Left, the network: the input features, one small heatmap per hidden unit (orange where the unit
+# is positive, blue where it is negative, for every point of the square), and the links, drawn
+# thicker for larger weights, orange for positive and blue for negative ones. Right, the
 # network's output, p(class 1) for every point (orange near 1, white at 0.5, blue near 0; each
 # data point is coloured by its class the same way), with the training points (white edge) and
-# test points (black edge), and below it the training and test loss per epoch.
+# test points (black edge), and below it the training and test loss per epoch. One colour means
+# one thing everywhere: orange is positive and class 1, so an orange link from an orange unit
+# pushes the output towards orange.
 #
 # The defaults are Playground's: the circle data, two hidden layers of 4 and 2 tanh units,
 # learning rate 0.03, batch size 10. Press **play**; **step** trains one frame, **reset** goes back
@@ -83,7 +85,7 @@ print({key: pg.state[key] for key in ("dataset", "hidden", "activations", "learn
 # %% [markdown] tags=["teacher-note"]
 # **Teacher note.** Where students get stuck: reading the unit heatmaps. Each one is a unit's
 # output over the whole square of inputs, not a picture of the data. Point at a unit of the first
-# layer and ask what shape its boundary between blue and vermillion must have: a tanh of a weighted
+# layer and ask what shape its boundary between orange and blue must have: a tanh of a weighted
 # sum of $x_1$ and $x_2$ is constant along straight lines, so every first-layer heatmap is a set of
 # parallel stripes, and only the later layers can combine them into curves.
 
