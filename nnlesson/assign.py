@@ -65,6 +65,7 @@ import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 BEGIN_SOLUTION, END_SOLUTION = "BEGIN SOLUTION", "END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
@@ -343,8 +344,6 @@ def _student_cell(cell, source):
 def _references(source, name):
     """Whether ``source`` links to the attachment ``name`` (as typed or URL-encoded): the name
     must end there, so that a link to ``plot.png`` does not keep an attachment named ``plot``."""
-    from urllib.parse import quote
-
     return any(re.search(r"attachment:" + re.escape(form) + r"(?![^\s)\]\"'<>])", source)
                for form in {name, quote(name)})
 
