@@ -219,7 +219,7 @@ def test_a_sequential_on_a_crowded_machine_runs_with_one_thread_and_restores(mon
 @needs_two_threads
 def test_layer_statistics_runs_its_layers_with_one_thread_and_restores(monkeypatch):
     """Lesson 08 calls it directly, outside any Sequential or fit: it sets the limit itself."""
-    from nnlesson import widgets
+    widgets = pytest.importorskip("nnlesson.widgets")
 
     before, seen = blas_threads_now(), []
     forward = nl.Linear.forward
