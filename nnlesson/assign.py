@@ -20,8 +20,9 @@ nnlesson clears are exactly the regions nbgrader 0.9 clears (``ClearSolutions`` 
 - a cell that nbgrader's metadata marks as a solution but that has no markers becomes the stub.
 
 Everything else that looks like a marker is an error, never a silent copy: a near miss such as
-``### BEGIN SOLUTON`` or ``### begin solution``, an END without its BEGIN, a region left open,
-nested or doubled regions, two markers on one line. Errors name the notebook, the cell and the
+``### BEGIN SOLUTON`` or ``### begin solution``, a marker broken over two lines (``### BEGIN``
+then ``### SOLUTION``), an END without its BEGIN, a region left open, nested or doubled regions,
+two markers on one line. Errors name the notebook, the cell and the
 line, and never print solution text.
 
 Points: an exercise cell may declare its points once, on one of its BEGIN markers, as
@@ -137,6 +138,15 @@ def _normalised(line):
     return "".join(c for c in line if unicodedata.category(c) != "Cf").translate(_CONFUSABLE)
 
 
+def _split_marker(line, following):
+    """The marker words if ``line`` holds only BEGIN or END and ``following`` goes on with the
+    rest of a marker ("### BEGIN" then "### SOLUTION"), else None."""
+    words = [w.upper() for w in _WORD.findall(_normalised(line))]
+    if len(words) == 1 and (words[0] == "END" or _distance(words[0], "BEGIN") <= 1):
+        return _near_miss(f"{line} {following}")
+    return None
+
+
 def _near_miss(line):
     """The words of ``line`` that look like a marker nbgrader would NOT recognise, or None."""
     words = _WORD.findall(_normalised(line))
@@ -213,7 +223,8 @@ def parse_cell(source, where="cell"):
     quote only marker words, never a line of the cell, so that no solution text is printed.
     """
     parts, region, points = [], None, None
-    for number, line in enumerate(source.split("\n"), 1):
+    lines = source.split("\n")
+    for number, line in enumerate(lines, 1):
         found = markers_in(line)
         here = f"{where}, line {number}"
         if not found:
@@ -223,6 +234,11 @@ def parse_cell(source, where="cell"):
                     f"{here}: {miss!r} looks like a marker but nbgrader does not recognise it "
                     f"(markers are case-sensitive: {', '.join(MARKERS)}); fix the spelling, or "
                     f"reword the line if it is not meant as a marker")
+            split = _split_marker(line, lines[number] if number < len(lines) else "")
+            if split is not None:
+                raise AssignError(
+                    f"{here}: {split!r} looks like a marker broken over this line and the "
+                    f"next, which nbgrader does not recognise; put the whole marker on one line")
             if region is None:
                 parts.append(line)
             else:

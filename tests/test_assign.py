@@ -247,6 +247,13 @@ def test_every_line_nbgrader_treats_as_a_marker_is_one(begin, end):
     ("### BEGIN_SOLUTION\nsecret = 42\n### END_SOLUTION", "line 1: 'BEGIN SOLUTION' looks like a marker"),
     ("### BEGIN HIDDEN TEST\nassert secret\n### END HIDDEN TEST", "line 1: 'BEGIN HIDDEN' looks like a marker"),
     ("### BEGINSOLUTION\nsecret = 42\n### ENDSOLUTION", "line 1: 'BEGINSOLUTION' looks like a marker"),
+    # a marker broken over two lines: nbgrader sees neither half, so the solution would stay
+    ("### BEGIN\n### SOLUTION\nsecret = 42\n### END SOLUTION",
+     "line 1: 'BEGIN SOLUTION' looks like a marker broken over this line and the next"),
+    ("### BEGIN SOLUTION\nsecret = 42\n### END\n### SOLUTION",
+     "line 3: 'END SOLUTION' looks like a marker broken over this line and the next"),
+    ("### BEGIN\n### HIDDEN TESTS\nassert secret\n### END HIDDEN TESTS",
+     "line 1: 'BEGIN HIDDEN' looks like a marker broken over this line and the next"),
     ("x = 1\nsecret = 42\n### END SOLUTION", "line 3: END SOLUTION without a BEGIN SOLUTION"),
     ("### BEGIN SOLUTION\nsecret = 42", "line 1: the solution region opened here has no END SOLUTION"),
     ("### BEGIN SOLUTION\n### BEGIN HIDDEN TESTS\n### END HIDDEN TESTS\nsecret = 42\n### END SOLUTION",
@@ -279,7 +286,8 @@ def test_points_are_read_from_a_begin_marker_and_default_to_one():
 
 def test_ordinary_prose_and_code_are_not_mistaken_for_markers():
     for line in ["The end of the solution is near.", "We begin with a solution of the ODE.",
-                 "append(solution)", "hidden = relu(x)", "# end: hidden layer sizes", "beginner"]:
+                 "append(solution)", "hidden = relu(x)", "# end: hidden layer sizes", "beginner",
+                 "# begin\nx = solve(a)", "The end\nSolution of exercise 2 follows."]:
         assert strip(line, "markdown") == line
 
 
