@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._util import as_rng, check_number, check_positive_int, float_array, no_grad
+from .checkpoint import running_statistics
 from .data import batches
 from .layers import BatchNorm, Module
 from .losses import SoftmaxCrossEntropy
@@ -218,13 +219,9 @@ def _bad_start(loss, X):
 
 
 def _has_batch_norm(model):
-    stack = [model]
-    while stack:
-        layer = stack.pop()
-        if isinstance(layer, BatchNorm) and layer.training:
-            return True
-        stack += getattr(layer, "layers", [])
-    return False
+    """Whether ``model`` holds a BatchNorm at any depth (fit trains it in training mode, which
+    needs at least 2 examples per mini-batch, whatever mode it is in now)."""
+    return any(isinstance(layer, BatchNorm) for layer, _, _ in running_statistics([model]))
 
 
 def _check_model_and_optimizer(model, loss_fn, optimizer, early_stopping):

@@ -278,6 +278,7 @@ def test_fit_refuses_a_number_as_early_stopping_and_a_dict_as_data():
 def test_fit_with_batchnorm_refuses_a_mini_batch_of_one_before_training():
     _, X, y = _fit_parts(20)
     model = nl.Sequential(nl.Linear(3, 4, rng=0), nl.BatchNorm(4), nl.ReLU(), nl.Linear(4, 2, rng=1))
+    model.eval()  # fit trains it in training mode whatever mode it is in now
     before = [p.data.copy() for p in model.parameters()]
     for batch_size in (19, 1):
         with pytest.raises(ValueError, match=f"20 training examples and batch_size={batch_size}, "
