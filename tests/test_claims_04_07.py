@@ -54,12 +54,18 @@ def test_04_the_drawn_row_has_pre_activations_of_both_signs_and_relu_blocks_thei
     assert np.all(H.grad[0][~negative] == A.grad[0][~negative])
 
 
-@pytest.mark.parametrize("seed", SEEDS)
-def test_04_a_correct_backward_gives_1e8_or_less_and_the_bias_bug_is_the_only_failure(seed):
+def lesson04_sized_net(seed):
+    """Lesson 04's 3-4-2 ReLU network and a batch of 8, all drawn from ``seed``."""
     rng = np.random.default_rng(seed)
     X, y = rng.normal(size=(8, 3)), rng.integers(0, 2, size=8)
-    loss_fn = nl.SoftmaxCrossEntropy()
     net = nl.Sequential(nl.Linear(3, 4, rng=seed + 10), nl.ReLU(), nl.Linear(4, 2, rng=seed + 20))
+    return X, y, net
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_04_a_correct_backward_gives_1e8_or_less_and_the_bias_bug_is_the_only_failure(seed):
+    X, y, net = lesson04_sized_net(seed)
+    loss_fn = nl.SoftmaxCrossEntropy()
     report = nl.gradcheck(net, X, loss_fn, y)
     assert report.passed and report.tol == 1e-6  # the lesson quotes the default tolerance
     assert report.max_error < 1e-8
@@ -91,10 +97,8 @@ def test_04_layers_and_graph_agree_to_float64_resolution_numerical_to_about_1e9(
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_04_one_sgd_step_of_the_lessons_size_lowers_the_loss(seed):
-    rng = np.random.default_rng(seed)
-    X, y = rng.normal(size=(8, 3)), rng.integers(0, 2, size=8)
+    X, y, net = lesson04_sized_net(seed)
     loss_fn = nl.SoftmaxCrossEntropy()
-    net = nl.Sequential(nl.Linear(3, 4, rng=seed + 10), nl.ReLU(), nl.Linear(4, 2, rng=seed + 20))
     before = loss_fn(net(X), y)
     net.backward(loss_fn.backward())
     nl.SGD(net.parameters(), lr=0.5).step()

@@ -28,6 +28,10 @@ def lesson_04_mlp():
     return L
 
 
+# The graphs the lessons draw: lesson 04's MLP, and a chain of one element-wise op and a sum.
+LESSON_GRAPHS = [lesson_04_mlp, lambda: Tensor(np.array([0.5, -1.0, 2.0]), name="X").tanh().sum()]
+
+
 def boxes_and_arrows(fig):
     """Window extents of every node's box, and (tail, head) pixel points of every arrow."""
     ax = fig.axes[0]
@@ -53,8 +57,7 @@ def crosses(box, tail, head, steps=50):
     return False
 
 
-@pytest.mark.parametrize("make", [lesson_04_mlp, lambda: (
-    Tensor(np.array([0.5, -1.0, 2.0]), name="X").tanh().sum())], ids=["mlp", "tanh-sum"])
+@pytest.mark.parametrize("make", LESSON_GRAPHS, ids=["mlp", "tanh-sum"])
 def test_the_lesson_graphs_are_readable_at_notebook_width(make):
     # Regression: lesson 04's MLP graph was 25 inches wide with 7 pt text, overlapping boxes
     # and arrowheads hidden under the boxes.
@@ -128,8 +131,7 @@ def test_draw_of_something_else_than_a_tensor_is_a_clear_error():
         draw(np.ones(3))
 
 
-@pytest.mark.parametrize("make", [lesson_04_mlp, lambda: (
-    Tensor(np.array([0.5, -1.0, 2.0]), name="X").tanh().sum())], ids=["mlp", "tanh-sum"])
+@pytest.mark.parametrize("make", LESSON_GRAPHS, ids=["mlp", "tanh-sum"])
 def test_every_label_sits_inside_its_box_with_room_to_spare(make):
     # Regression: boxes were sized from a nominal character width, narrower than the hinted
     # glyphs Agg draws: "grad [0.786 0.42 0.0707]" (lesson 04) ran over both edges of its box.
