@@ -411,9 +411,10 @@ def variable_label(node, with_grad=True, *, values=True, grad=None):
 _MEASURE = {}  # a figure and renderer kept to measure labels with
 
 
-def _text_style(key):
-    """The font of a node's label: monospace for a variable, bold for an operator's symbol."""
-    if key[0] == "var":
+def _text_style(kind):
+    """The font of a node's label: monospace for a variable ("var"), bold for an operator's
+    symbol ("op")."""
+    if kind == "var":
         return {"fontsize": FONT_SIZE, "family": "monospace"}
     return {"fontsize": FONT_SIZE + 1, "fontweight": "bold"}
 
@@ -434,7 +435,7 @@ def _text_size(kind, label):
     if not _MEASURE:
         fig = Figure(dpi=DPI)
         _MEASURE.update(fig=fig, renderer=FigureCanvasAgg(fig).get_renderer())
-    text = _MEASURE["fig"].text(0, 0, label, **_text_style((kind,)))
+    text = _MEASURE["fig"].text(0, 0, label, **_text_style(kind))
     try:
         extent = text.get_window_extent(_MEASURE["renderer"])
     finally:
@@ -627,13 +628,13 @@ def paint_graph(ax, geometry, *, title=True):
                                      boxstyle=f"round,pad=0,rounding_size={_PAD}",
                                      edgecolor=BLUE, linewidth=1.5, zorder=3)
                 text = ax.text(cx, cy, labels[key], ha="center", va="center", zorder=4,
-                               **_text_style(key))
+                               **_text_style(key[0]))
                 text.set_gid(f"var:{node.name or 'tensor'}")
             else:
                 box = Circle((cx, cy), w / 2, facecolor="#FFF3D6", edgecolor=ORANGE,
                              linewidth=1.5, zorder=3)
                 text = ax.text(cx, cy, labels[key], ha="center", va="center", zorder=4,
-                               **_text_style(key))
+                               **_text_style(key[0]))
                 text.set_gid(f"op:{node.op}")
             box.set_gid(f"box:{key[0]}")
             ax.add_patch(box)
