@@ -3,7 +3,7 @@
 A shared Binder box or lab server runs other people's kernels on the same cores. This script
 measures, in one run, the whole course (``course.py``: every lesson in a fresh kernel) and one
 training step at both sizes of ``train_step.py`` (run as ``fit`` runs it, under nnlesson's thread
-rule, see nnlesson/threads.py): first on the machine as it is, then while N processes spin
+rule, see nnlesson/_threads.py): first on the machine as it is, then while N processes spin
 (``while True: pass``), and prints each ratio loaded / quiet, for the course and each lesson.
 Target: the course <= 1.25x.
 
@@ -26,7 +26,7 @@ sys.path.insert(0, str(HERE))
 import course  # noqa: E402
 import train_step  # noqa: E402
 
-from nnlesson import threads  # noqa: E402
+from nnlesson import _threads as threads  # noqa: E402
 
 SPIN = "import time\nend = time.monotonic() + {seconds}\nwhile time.monotonic() < end:\n    pass\n"
 

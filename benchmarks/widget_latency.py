@@ -17,8 +17,8 @@ import time
 
 import numpy as np
 
-from nnlesson import widgets
 from nnlesson.graph import Tensor, cross_entropy
+from nnlesson.viz import explorers as widgets
 
 
 def backprop_example():
@@ -90,8 +90,8 @@ def playground_frame(frames=40):
 
     import PIL.Image
 
-    from nnlesson.playground import playground
-    from nnlesson.plot import png_bytes
+    from nnlesson.viz.playground import playground
+    from nnlesson.viz.plot import png_bytes
 
     pg = playground(n=500, hidden=[4, 2], unit_heatmaps=True, epochs_per_frame=1)
     for _ in range(5):  # warm up (first draw, caches)

@@ -40,7 +40,7 @@ import numpy as np
 
 import nnlesson as nl
 from nnlesson import checks
-from nnlesson import plot as nlplot
+from nnlesson.viz import plot as nlplot
 
 nlplot.use_style()
 np.set_printoptions(precision=3, suppress=True)
@@ -187,7 +187,7 @@ print(f"best straight line on the {len(X_val)} validation points: "
 # little from those above.
 
 # %%
-from nnlesson.widgets import nonlinearity_explorer
+from nnlesson.viz.explorers import nonlinearity_explorer
 
 nonlinearity_explorer()
 

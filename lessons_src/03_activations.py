@@ -42,7 +42,7 @@ import numpy as np
 
 import nnlesson as nl
 from nnlesson import checks
-from nnlesson import plot as nlplot
+from nnlesson.viz import plot as nlplot
 
 nlplot.use_style()
 np.set_printoptions(precision=3, suppress=True)
@@ -216,7 +216,7 @@ plt.show()
 # pass. Negative $\alpha$ folds the negative side up: the function is no longer monotonic.
 
 # %%
-from nnlesson.widgets import activation_explorer, prelu_explorer
+from nnlesson.viz.explorers import activation_explorer, prelu_explorer
 
 prelu_explorer()
 

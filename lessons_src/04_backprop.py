@@ -42,7 +42,7 @@ import numpy as np
 
 import nnlesson as nl
 from nnlesson import checks
-from nnlesson import plot as nlplot
+from nnlesson.viz import plot as nlplot
 
 nlplot.use_style()
 np.set_printoptions(precision=4, suppress=True)
@@ -77,7 +77,8 @@ np.set_printoptions(precision=4, suppress=True)
 # variables (with value and gradient), the circles operators.
 
 # %%
-from nnlesson.graph import Tensor, cross_entropy, draw
+from nnlesson.graph import Tensor, cross_entropy
+from nnlesson.viz.graph_draw import draw
 
 X_ = Tensor(np.array([0.5, -1.0, 2.0]), name="X")
 Y_ = X_.tanh()  # Y = f(X)
@@ -238,7 +239,7 @@ draw(L_)
 # and the numbers are those of our hand computation.
 
 # %%
-from nnlesson.widgets import backprop_explorer
+from nnlesson.viz.explorers import backprop_explorer
 
 w_, xn_, b_, t_ = (Tensor(v, name=n) for v, n in [(0.5, "w"), (2.0, "x"), (-0.5, "b"), (1.0, "t")])
 wx_ = w_ * xn_

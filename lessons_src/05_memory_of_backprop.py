@@ -44,7 +44,7 @@ import numpy as np
 
 import nnlesson as nl
 from nnlesson import checks
-from nnlesson import plot as nlplot
+from nnlesson.viz import plot as nlplot
 
 nlplot.use_style()
 MB = 1e6
@@ -191,7 +191,7 @@ def train_forward():
 
 
 # NBVAL_IGNORE_OUTPUT
-# (the exact peaks depend on the numpy version; tests/test_memory.py checks the claim below)
+# (the exact peaks depend on the numpy version; tests/unit/test_memory.py checks the claim below)
 predict()  # drop any earlier cache
 inference_peak = peak_bytes(predict)
 training_peak = peak_bytes(train_forward)
@@ -280,7 +280,7 @@ def fastest_times(steps, rounds=3):
 
 
 # NBVAL_IGNORE_OUTPUT
-# (times change from run to run, peaks with the numpy version; tests/test_claims_04_07.py checks
+# (times change from run to run, peaks with the numpy version; tests/lessons/test_claims_04_07.py checks
 # the memory claims below)
 steps = [training_step(k) for k in [None, *ks]]
 peaks = [peak_bytes(step) for step in steps]

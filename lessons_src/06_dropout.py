@@ -42,7 +42,7 @@ import numpy as np
 
 import nnlesson as nl
 from nnlesson import checks
-from nnlesson import plot as nlplot
+from nnlesson.viz import plot as nlplot
 
 nlplot.use_style()
 np.set_printoptions(precision=3, suppress=True)
@@ -249,7 +249,7 @@ plt.show()
 # With dropout the training loss stays higher and the validation loss rises much less, ending
 # lower. (The training curve is that of random sub-networks; with every unit on, each run's last
 # line, the fit to the training points is still looser than without dropout.)
-# `tests/test_claims_04_07.py` re-runs this experiment on 5 seeds (new data, weights and batches):
+# `tests/lessons/test_claims_04_07.py` re-runs this experiment on 5 seeds (new data, weights and batches):
 # these comparisons held on every seed. The validation *accuracy* did not: dropout was better on 2
 # seeds and worse on 3, so we claim nothing about it from one run.
 #
@@ -369,7 +369,7 @@ for seed in [3, 13, 23, 33, 43]:
 # that even a very wide band fits). "resample" draws new masks.
 
 # %%
-from nnlesson.widgets import dropout_explorer
+from nnlesson.viz.explorers import dropout_explorer
 
 dropout_explorer()
 

@@ -42,7 +42,7 @@ import numpy as np
 
 import nnlesson as nl
 from nnlesson import checks
-from nnlesson import plot as nlplot
+from nnlesson.viz import plot as nlplot
 
 nlplot.use_style()
 
@@ -249,7 +249,7 @@ print(f"the {noisy.sum()} wrongly labelled training images, by the restored mode
 # and the test accuracy of that epoch (dotted).
 
 # %%
-from nnlesson.widgets import early_stopping_explorer
+from nnlesson.viz.explorers import early_stopping_explorer
 
 early_stopping_explorer(history.val_loss, curves["test"], patience=10, min_delta=0.001)
 

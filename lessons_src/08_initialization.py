@@ -43,7 +43,7 @@ import numpy as np
 
 import nnlesson as nl
 from nnlesson import checks
-from nnlesson import plot as nlplot
+from nnlesson.viz import plot as nlplot
 
 nlplot.use_style()
 np.set_printoptions(precision=3, suppress=True)
@@ -243,7 +243,7 @@ plt.show()
 # and returns every layer's output and the size of the gradient that reaches it:
 
 # %%
-from nnlesson.widgets import layer_statistics
+from nnlesson.viz.explorers import layer_statistics
 
 RULES = {"Glorot": 1.0, "He": np.sqrt(2.0)}
 fig, ax = plt.subplots(figsize=(7, 3.8))
@@ -354,7 +354,7 @@ for scale in SCALES:
 # right plot the gradient that reaches each layer.
 
 # %%
-from nnlesson.widgets import init_explorer
+from nnlesson.viz.explorers import init_explorer
 
 init_explorer()
 

@@ -44,7 +44,7 @@ import numpy as np
 from IPython.display import display
 
 from nnlesson import checks
-from nnlesson.widgets import playground
+from nnlesson.viz.playground import playground
 
 # %% [markdown]
 # ## The picture

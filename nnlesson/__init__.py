@@ -53,7 +53,7 @@ from .train import EarlyStopping, History, accuracy, fit
 __version__ = "0.1.0"
 
 # The public API, by topic: `help(nnlesson)` and `from nnlesson import *` list exactly these
-# (tests/test_package.py checks that every public name is here and in the README's table).
+# (tests/tooling/test_package.py checks that every public name is here and in the README's table).
 __all__ = [
     # layers (layers.py)
     "Parameter", "Module", "Linear", "Sigmoid", "Tanh", "ReLU", "PReLU", "Dropout", "BatchNorm",

@@ -23,6 +23,7 @@ Shapes: a batch of inputs is a 2-D array ``(batch, features)``, one example per 
 import numpy as np
 
 from . import checkpoint
+from ._threads import when_crowded
 from ._util import (
     as_rng,
     check_number,
@@ -33,7 +34,6 @@ from ._util import (
     private,
 )
 from .activations import prelu, sigmoid
-from .threads import when_crowded
 
 __all__ = ["Parameter", "Module", "Linear", "Sigmoid", "Tanh", "ReLU", "PReLU", "Dropout",
            "Sequential", "BatchNorm", "no_grad"]

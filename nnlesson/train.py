@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._threads import fit_work, limited
 from ._util import as_rng, check_number, check_positive_int, float_array, no_grad
 from .checkpoint import running_statistics
 from .data import batches
 from .layers import BatchNorm, Module
 from .losses import SoftmaxCrossEntropy
-from .threads import fit_work, limited
 
 # fit stops when an epoch's mean training loss exceeds this many times the mean loss of epoch 1.
 DIVERGENCE_FACTOR = 100
@@ -102,7 +102,7 @@ class History:
                 f"stopped_epoch={self.stopped_epoch}{last})")
 
 
-@limited(fit_work)  # one BLAS thread for teaching-size networks (see nnlesson/threads.py)
+@limited(fit_work)  # one BLAS thread for teaching-size networks (see nnlesson/_threads.py)
 def fit(model, loss_fn, optimizer, train_data, val_data=None, *, epochs, batch_size, rng,
         early_stopping=None, callback=None):
     """Train ``model`` with mini-batch gradient descent and return a :class:`History`.

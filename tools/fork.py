@@ -4,7 +4,7 @@ The repository's address is one setting, ``Repository`` under ``[project.urls]``
 pyproject.toml. This script changes it and rewrites every link built from it: the Binder badge and
 the Colab links in README.md, and the install cell at the top of each lesson (its ``.ipynb`` and
 its ``.py``). Run it from anywhere; it prints each file it changed. Commit the result.
-``tests/test_repo.py`` checks that every link agrees with the setting.
+``tests/tooling/test_repo.py`` checks that every link agrees with the setting.
 """
 
 import argparse

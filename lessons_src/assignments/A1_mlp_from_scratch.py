@@ -66,8 +66,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import nnlesson as nl
-from nnlesson import plot as nlplot
 from nnlesson.checks import a1
+from nnlesson.viz import plot as nlplot
 
 nlplot.use_style()
 np.set_printoptions(precision=4, suppress=True)

@@ -51,8 +51,8 @@ except ModuleNotFoundError:
 # %%
 import numpy as np
 
-from nnlesson import plot as nlplot
 from nnlesson.checks import a2
+from nnlesson.viz import plot as nlplot
 
 nlplot.use_style()
 np.set_printoptions(precision=4, suppress=True)
@@ -388,6 +388,7 @@ assert a2.check_tanh_backward(tanh_backward, quiet=True)
 
 # %%
 from nnlesson import graph
+from nnlesson.viz.graph_draw import draw
 
 x_ = graph.Tensor(np.array([0.5, -1.0]), name="x")
 w_ = graph.Tensor(np.array([2.0, 3.0]), name="w")
@@ -398,7 +399,7 @@ L_.name = "L"
 L_.backward()
 print("a topological order:", [t.name or t.op for t in graph.topological_order(L_)])
 print("dL/dx =", x_.grad, "= w + (1 - b^2): one term through *, one through tanh")
-graph.draw(L_)
+draw(L_)
 
 # %% [markdown]
 # A **topological order** lists every node after all of its parents: inputs first, the loss last

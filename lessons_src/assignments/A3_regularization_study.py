@@ -54,8 +54,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import nnlesson as nl
-from nnlesson import plot as nlplot
 from nnlesson.checks import a3
+from nnlesson.viz import plot as nlplot
 
 nlplot.use_style()
 np.set_printoptions(precision=3, suppress=True)

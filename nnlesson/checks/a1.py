@@ -583,7 +583,7 @@ SLOW_TRAINING = ("a vectorised loop needs well under a second: compute each mini
 
 def _train(fn, data, kwargs, label, seconds):
     """``(params, history)`` of one run, or ``(None, (False, message))``."""
-    from ..threads import limit_for
+    from .._threads import limit_for
 
     with limit_for(0):  # teaching-size products: one BLAS thread, steady on a busy machine
         got, failed = _call(lambda *args: fn(*args, **kwargs), data, label, seconds=seconds,
@@ -745,7 +745,7 @@ def plot_learning_curves(history):
                         f"{type(history).__name__}")
     import matplotlib.pyplot as plt
 
-    from .. import plot as nlplot
+    from ..viz import plot as nlplot
 
     epochs = np.arange(1, len(history["train_loss"]) + 1)
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(9, 3.4), layout="constrained")

@@ -856,7 +856,7 @@ def train_on_moons(train, Var):
     """
     import matplotlib.pyplot as plt
 
-    from .. import plot as nlplot
+    from ..viz import plot as nlplot
 
     X, y, params = _moons()
     variables = [Var(p.copy()) for p in params]

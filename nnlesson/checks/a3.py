@@ -692,7 +692,7 @@ def print_table(study):
 
 
 COLOURS = {"no regularisation": "#000000", "weight decay": "#0072B2", "dropout": "#E69F00",
-           "early stopping": "#009E73"}  # Okabe-Ito, as nnlesson.plot's palette
+           "early stopping": "#009E73"}  # Okabe-Ito, as nnlesson.viz.plot's palette
 
 
 def plot_study(study, ax=None):

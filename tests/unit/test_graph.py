@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 import nnlesson as nl
-from nnlesson.graph import Tensor, cross_entropy, draw, layout, mse, topological_order
+from nnlesson.graph import Tensor, cross_entropy, mse, topological_order
+from nnlesson.viz.graph_draw import draw, layout
 
 TOL = 1e-7
 rng = np.random.default_rng(0)

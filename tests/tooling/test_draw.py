@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 
 import nnlesson as nl
-from nnlesson.graph import MAX_DRAWN_NODES, Tensor, cross_entropy, draw, layout
-from nnlesson.plot import MAX_WIDTH, figure_problems
+from nnlesson.graph import Tensor, cross_entropy
+from nnlesson.viz.graph_draw import MAX_DRAWN_NODES, draw, layout
+from nnlesson.viz.plot import MAX_WIDTH, figure_problems
 
 
 def lesson_04_mlp():

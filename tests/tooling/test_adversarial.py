@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from nnlesson.assign import AssignError, parse_cell, student_notebook
 from nnlesson.data import add_label_noise, batches, make_curve, train_val_split
 from nnlesson.gradcheck import gradcheck, numerical_gradient
 from nnlesson.graph import Tensor
 from nnlesson.layers import BatchNorm, Linear
+from nnlesson.teacher.assign import AssignError, parse_cell, student_notebook
 
 # ------------------------------------------------------------------ gradcheck
 

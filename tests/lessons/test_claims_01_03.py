@@ -14,7 +14,7 @@ import pytest
 
 import nnlesson as nl
 
-SOURCES = Path(__file__).resolve().parents[1] / "lessons_src"  # each lesson's percent-format source
+SOURCES = Path(__file__).resolve().parents[2] / "lessons_src"  # each lesson's percent-format source
 SEEDS = range(5)
 
 

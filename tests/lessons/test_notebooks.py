@@ -11,7 +11,7 @@ import jupytext
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 SOURCES = ROOT / "lessons_src"  # each lesson's percent-format .py, paired by jupytext.toml
 LESSONS = sorted(NOTEBOOKS.glob("*.ipynb"))
@@ -112,7 +112,7 @@ def test_pairing_comes_from_jupytext_toml_not_from_the_notebooks():
 
 @pytest.mark.parametrize("path", ASSIGNMENTS, ids=lambda p: p.stem)
 def test_the_readme_states_each_assignments_points(path):
-    from nnlesson.assign import nbgrader_notebook
+    from nnlesson.teacher.assign import nbgrader_notebook
 
     _, exercises = nbgrader_notebook(nbformat.read(path, as_version=4), path)
     auto = sum(points for _, points, autograded in exercises if autograded)

@@ -44,13 +44,13 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 
-from ._util import check_choice, check_number
-from .data import make_circles, make_moons, make_xor
-from .layers import Dropout, Linear, PReLU, ReLU, Sequential, Sigmoid, Tanh, no_grad
-from .losses import MSELoss, SoftmaxCrossEntropy
-from .optim import SGD
+from .._util import check_choice, check_number
+from ..data import make_circles, make_moons, make_xor
+from ..layers import Dropout, Linear, PReLU, ReLU, Sequential, Sigmoid, Tanh, no_grad
+from ..losses import MSELoss, SoftmaxCrossEntropy
+from ..optim import SGD
+from ..train import EarlyStopping
 from .plot import BLACK, BLUE, GREY, MAX_WIDTH, ORANGE, PURPLE, STYLE, VERMILLION, png_bytes
-from .train import EarlyStopping
 
 WHO = "playground"
 CLASSIFICATION = ("circle", "xor", "gauss", "spiral", "moons")

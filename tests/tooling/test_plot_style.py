@@ -7,7 +7,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from nnlesson import plot as nlplot  # noqa: E402
+from nnlesson.viz import plot as nlplot  # noqa: E402
 
 
 def test_a_readable_figure_has_no_problems():

@@ -23,7 +23,7 @@ import nnlesson
 from nnlesson import course
 from nnlesson.__main__ import main
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LESSONS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 

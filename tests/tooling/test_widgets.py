@@ -11,9 +11,10 @@ import pytest
 
 import nnlesson as nl
 
-widgets = pytest.importorskip("nnlesson.widgets")
+widgets = pytest.importorskip("nnlesson.viz.explorers")
 from nnlesson.graph import Tensor, cross_entropy  # noqa: E402
-from nnlesson.plot import DPI, MAX_WIDTH, figure_problems  # noqa: E402
+from nnlesson.viz import graph_draw  # noqa: E402
+from nnlesson.viz.plot import DPI, MAX_WIDTH, figure_problems  # noqa: E402
 
 
 def png_changes(explorer, control, value):
@@ -267,7 +268,7 @@ def test_backprop_explorer_reveals_gradients_step_by_step():
     e.step.value = len(e.steps)  # the last step: every gradient, equal to backward()'s
     nodes = {n.name: n for n in nl.graph.topological_order(loss)}
     for name, text in e.grad_texts.items():
-        assert text.get_text() == f"grad {nl.graph._fmt(nodes[name].grad)}", name
+        assert text.get_text() == f"grad {graph_draw._fmt(nodes[name].grad)}", name
     assert "step 5 of 5" in e.caption.value and "passed on to w" in e.caption.value
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import jupytext
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SOURCES = sorted((ROOT / "lessons_src").rglob("*.py"))
 LESSONS = sorted((ROOT / "lessons_src").glob("[0-9][0-9]_*.py"))
 TOOL = ROOT / "tools" / "time_estimates.py"

@@ -23,7 +23,7 @@ import pytest
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LESSONS_WITH_EXPLORERS = ["02_why_nonlinearity", "03_activations", "04_backprop", "06_dropout",
                           "07_early_stopping", "08_initialization"]
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -224,7 +224,7 @@ def test_playground_plays_and_pauses_within_one_frame_in_jupyterlab(lab, page):
     import nbformat
 
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "from nnlesson.widgets import playground\n"
+        "from nnlesson.viz.playground import playground\n"
         "pg = playground(interval=200, epochs_per_frame=1)\npg")])
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                        "language": "python"}

@@ -92,7 +92,7 @@ def plot_decision_boundary(model, X, y, ax=None, *, title=None, steps=150):
     ``model`` maps an (n, 2) array to (n, classes) scores. It is called in eval mode under
     ``no_grad()`` (it keeps no cache of the grid), and left in the mode it was in.
     """
-    from ._util import no_grad
+    from .._util import no_grad
 
     ax = ax or plt.figure(figsize=(4.5, 4)).add_subplot()
     xx, yy, points = decision_grid(X, steps)

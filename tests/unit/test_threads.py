@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import nnlesson as nl
-from nnlesson import threads
+from nnlesson import _threads as threads
 
 threadpoolctl = pytest.importorskip("threadpoolctl")
 
@@ -109,7 +109,7 @@ def test_bad_fit_arguments_still_get_fits_own_errors():
 
 @needs_two_threads
 def test_an_explorer_redraw_runs_with_one_thread_and_restores_the_setting():
-    widgets = pytest.importorskip("nnlesson.widgets")
+    widgets = pytest.importorskip("nnlesson.viz.explorers")
     before = blas_threads_now()
     e = widgets.prelu_explorer()
     assert blas_threads_now() == before  # after building it
@@ -128,7 +128,7 @@ def test_an_explorer_redraw_runs_with_one_thread_and_restores_the_setting():
 
 @needs_two_threads
 def test_building_an_explorer_that_trains_runs_with_one_thread():
-    widgets = pytest.importorskip("nnlesson.widgets")
+    widgets = pytest.importorskip("nnlesson.viz.explorers")
     before = blas_threads_now()
     seen = []
     real_fit = widgets.fit
@@ -148,7 +148,7 @@ def test_building_an_explorer_that_trains_runs_with_one_thread():
 
 
 def test_binder_start_makes_one_blas_thread_the_default_and_keeps_a_users_value():
-    start = Path(__file__).resolve().parents[1] / "binder" / "start"
+    start = Path(__file__).resolve().parents[2] / "binder" / "start"
     assert os.access(start, os.X_OK)  # repo2docker runs it as a program
     show = ("import threadpoolctl; "
             "print([i['num_threads'] for i in threadpoolctl.threadpool_info() "
@@ -219,7 +219,7 @@ def test_a_sequential_on_a_crowded_machine_runs_with_one_thread_and_restores(mon
 @needs_two_threads
 def test_layer_statistics_runs_its_layers_with_one_thread_and_restores(monkeypatch):
     """Lesson 08 calls it directly, outside any Sequential or fit: it sets the limit itself."""
-    widgets = pytest.importorskip("nnlesson.widgets")
+    widgets = pytest.importorskip("nnlesson.viz.explorers")
 
     before, seen = blas_threads_now(), []
     forward = nl.Linear.forward

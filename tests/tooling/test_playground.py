@@ -13,8 +13,8 @@ import PIL.Image
 import pytest
 
 from nnlesson import Dropout, Linear, PReLU, ReLU, Tanh
-from nnlesson import playground as pgmod
-from nnlesson.plot import figure_problems
+from nnlesson.viz import playground as pgmod
+from nnlesson.viz.plot import figure_problems
 
 playground = pgmod.playground
 
@@ -307,12 +307,6 @@ def test_a_stored_notebook_shows_a_picture_and_stable_text():
     assert len(base64.b64decode(bundle["image/png"])) < 0.6 * len(pg.image.value)
     assert bundle["text/plain"] == "Playground (run the cell to train it live)"
     assert "application/vnd.jupyter.widget-view+json" in bundle
-
-
-def test_playground_is_in_widgets():
-    from nnlesson import widgets
-
-    assert widgets.playground is playground
 
 
 @pytest.mark.parametrize("settings, error, match", [

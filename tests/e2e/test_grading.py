@@ -19,9 +19,9 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook  # in the test extras: a missing nbgrader fails, never skips
 
-from nnlesson.assign import EXPECTED_TAG, MARKERS, Region, assign, parse_cell
+from nnlesson.teacher.assign import EXPECTED_TAG, MARKERS, Region, assign, parse_cell
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 LESSONS = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
 ASSIGNMENT = "course"  # the lessons, one nbgrader assignment
 # each assignment notebook is an nbgrader assignment of its own, named after the notebook

@@ -13,13 +13,13 @@ import pytest
 
 import nnlesson as nl
 from nnlesson import checks
-from nnlesson import plot as nlplot
 from nnlesson.checks import a3
+from nnlesson.viz import plot as nlplot
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "notebooks" / "assignments" / "A3_regularization_study.ipynb"
 
 
@@ -501,7 +501,7 @@ def test_the_student_version_runs_top_to_bottom_saying_not_implemented_yet(tmp_p
     import nbformat
     from nbclient import NotebookClient
 
-    from nnlesson import assign
+    from nnlesson.teacher import assign
 
     assert assign.main([str(NOTEBOOK), str(tmp_path / "student")]) in (0, None)
     path = tmp_path / "student" / NOTEBOOK.name
@@ -521,7 +521,7 @@ def test_the_student_version_runs_top_to_bottom_saying_not_implemented_yet(tmp_p
 
 # -- the notebook's own bookkeeping ------------------------------------------------------------
 def test_each_task_states_the_points_its_markers_declare_and_the_total_is_right():
-    from nnlesson.assign import parse_cell
+    from nnlesson.teacher.assign import parse_cell
 
     nb = json.loads(NOTEBOOK.read_text())
     lead = re.compile(r"^\*\*(?:Task|Question) [\d.]+ \([^)]*?(\d+(?:\.\d+)?) points?, \d+ min\)\.\*\*",

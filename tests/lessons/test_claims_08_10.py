@@ -17,9 +17,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from nnlesson import plot as nlplot  # noqa: E402
+from nnlesson.viz import plot as nlplot  # noqa: E402
 
-SOURCES = Path(__file__).resolve().parents[1] / "lessons_src"  # each lesson's percent-format source
+SOURCES = Path(__file__).resolve().parents[2] / "lessons_src"  # each lesson's percent-format source
 
 
 def run_lesson(name):
@@ -256,7 +256,7 @@ def test_08_gradient_table_claims_on_every_seed(lesson08):
 
 # -- the initialisation explorer ----------------------------------------------------------------
 def test_init_explorer_slider_and_menu_change_what_is_drawn():
-    from nnlesson.widgets import REFERENCE_SCALES, init_explorer, layer_statistics
+    from nnlesson.viz.explorers import REFERENCE_SCALES, init_explorer, layer_statistics
 
     e = init_explorer()
     assert nlplot.figure_problems(e.figure) == []
@@ -287,7 +287,7 @@ def test_init_explorer_slider_and_menu_change_what_is_drawn():
 
 
 def test_init_explorer_rejects_bad_settings():
-    from nnlesson.widgets import init_explorer, layer_statistics
+    from nnlesson.viz.explorers import init_explorer, layer_statistics
 
     with pytest.raises(ValueError, match=r"init_explorer: scale must be in \[0.1, 3\], got 5"):
         init_explorer(scale=5)

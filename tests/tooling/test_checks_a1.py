@@ -16,7 +16,7 @@ from nnlesson.checks import a1
 
 matplotlib.use("Agg")
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "notebooks" / "assignments" / "A1_mlp_from_scratch.ipynb"
 SOURCE = ROOT / "lessons_src" / "assignments" / "A1_mlp_from_scratch.py"
 
@@ -598,7 +598,7 @@ def test_the_learning_curves_plot_the_history():
         assert np.allclose(ax_acc.lines[1].get_ydata(), 100 * a1.GOAL)  # the goal line
         for ax in fig.axes:
             assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
-        from nnlesson.plot import figure_problems
+        from nnlesson.viz.plot import figure_problems
 
         assert not figure_problems(fig)
     finally:
@@ -609,7 +609,7 @@ def test_the_learning_curves_plot_the_history():
 
 # -- the notebook as a whole ----------------------------------------------------------------------
 def test_nbgrader_version_has_the_stated_points():
-    from nnlesson.assign import _read_notebook, nbgrader_notebook
+    from nnlesson.teacher.assign import _read_notebook, nbgrader_notebook
 
     _, exercises = nbgrader_notebook(_read_notebook(NOTEBOOK), NOTEBOOK)
     auto = [points for _, points, autograded in exercises if autograded]
@@ -637,7 +637,7 @@ def test_the_student_version_runs_top_to_bottom(tmp_path):
     import nbformat
     from nbclient import NotebookClient
 
-    from nnlesson.assign import assign
+    from nnlesson.teacher.assign import assign
 
     assign(NOTEBOOK, tmp_path, log=lambda line: None)
     nb = nbformat.read(tmp_path / NOTEBOOK.name, as_version=4)

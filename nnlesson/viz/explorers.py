@@ -8,7 +8,7 @@ as PNG bytes to an ``ipywidgets.Image``. That is fast, works with the plain inli
 everywhere (JupyterLab, Notebook 7, VS Code, Colab), and keeps notebooks checkable by nbval. A
 setting seen before is shown from a store of the pictures already drawn. A stored notebook shows
 a static picture of each explorer's last state. Figures follow the course style
-(``nnlesson.plot.STYLE``: 100 dpi, text of at least 9 pt, at most ``MAX_WIDTH`` inches wide) and
+(``nnlesson.viz.plot.STYLE``: 100 dpi, text of at least 9 pt, at most ``MAX_WIDTH`` inches wide) and
 are shown at their own size, so that text reads as designed at notebook width.
 """
 
@@ -24,22 +24,16 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import ListedColormap, to_rgb
 from matplotlib.figure import Figure
 
-from . import activations as act
-from ._util import check_choice, check_number
-from .data import add_label_noise, load_digits, make_curve, make_moons, train_val_split
-from .graph import (
-    FONT_SIZE,
-    Tensor,
-    _fmt,
-    graph_geometry,
-    paint_graph,
-    topological_order,
-    unbroadcast,
-    variable_label,
-)
-from .layers import Dropout, Linear, PReLU, ReLU, Sequential, Sigmoid, Tanh, no_grad
-from .losses import MSELoss, SoftmaxCrossEntropy
-from .optim import SGD
+from .. import activations as act
+from .._threads import limit_for
+from .._util import check_choice, check_number
+from ..data import add_label_noise, load_digits, make_curve, make_moons, train_val_split
+from ..graph import Tensor, topological_order, unbroadcast
+from ..layers import Dropout, Linear, PReLU, ReLU, Sequential, Sigmoid, Tanh, no_grad
+from ..losses import MSELoss, SoftmaxCrossEntropy
+from ..optim import SGD
+from ..train import EarlyStopping, fit
+from .graph_draw import FONT_SIZE, _fmt, graph_geometry, paint_graph, variable_label
 from .plot import (
     BLUE,
     DPI,
@@ -52,8 +46,6 @@ from .plot import (
     decision_grid,
     png_bytes,
 )
-from .threads import limit_for
-from .train import EarlyStopping, fit
 
 SLIDER_STYLE = {"description_width": "initial"}
 
@@ -62,7 +54,7 @@ def _explorer(function):
     """Build an explorer in the course style (100 dpi, readable text), with one BLAS thread.
 
     The style applies while the figure is made; the thread limit while it is made and trained
-    (every explorer's matrices are small: see nnlesson/threads.py). Both are restored after.
+    (every explorer's matrices are small: see nnlesson/_threads.py). Both are restored after.
     """
 
     @functools.wraps(function)
@@ -806,5 +798,3 @@ def init_explorer(scale=1.0, activation="tanh", *, depth=10, width=64, seed=0):
     explorer.scale, explorer.activation, explorer.state = scale_slider, choice, state
     return explorer
 
-
-from .playground import playground  # noqa: E402,F401  (the live playground, its own module)

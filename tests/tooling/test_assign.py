@@ -17,7 +17,7 @@ import pytest
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
 
-from nnlesson.assign import (
+from nnlesson.teacher.assign import (
     BEGIN_SOLUTION,
     EXPECTED_TAG,
     MARKERS,
@@ -34,7 +34,7 @@ from nnlesson.assign import (
     student_source,
 )
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 LESSONS = sorted(NOTEBOOKS.glob("*.ipynb"))
 # every teacher notebook, the assignments in notebooks/assignments/ included (picked up when
 # they appear); the student and instructor versions keep the same relative paths
@@ -521,7 +521,7 @@ def test_assign_is_idempotent_and_refuses_the_student_folder(tmp_path, student_d
 
 
 def test_command_line_reports_checks_and_refuses_the_source_folder(tmp_path):
-    cmd = [sys.executable, "-m", "nnlesson.assign"]
+    cmd = [sys.executable, "-m", "nnlesson.teacher.assign"]
     done = subprocess.run(cmd + [str(NOTEBOOKS), str(tmp_path / "out")], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("wrote ") == len(ALL)
@@ -537,7 +537,7 @@ def test_command_line_reports_checks_and_refuses_the_source_folder(tmp_path):
 
 def test_pre_commit_runs_the_check():
     config = (NOTEBOOKS.parent / ".pre-commit-config.yaml").read_text()
-    assert "nnlesson.assign --check notebooks" in config
+    assert "nnlesson.teacher.assign --check notebooks" in config
 
 
 # ------------------------------------------------------------------ nbgrader's source version

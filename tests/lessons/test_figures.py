@@ -4,7 +4,7 @@ annotation sits on a plotted line (``nlplot.annotations_over_lines``).
 
 nbval never compares images, so this is the test that looks at the pictures. Each lesson's ``.py``
 runs cell by cell under the Agg backend with ``plt.show`` collecting the open figures. Cells that
-build explorers are skipped: tests/test_widgets.py checks the explorers' own figures.
+build explorers are skipped: tests/tooling/test_widgets.py checks the explorers' own figures.
 """
 
 import matplotlib
@@ -18,11 +18,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from nnlesson import plot as nlplot  # noqa: E402
+from nnlesson.viz import plot as nlplot  # noqa: E402
 
-SOURCES = Path(__file__).resolve().parents[1] / "lessons_src"  # each lesson's percent-format source
+SOURCES = Path(__file__).resolve().parents[2] / "lessons_src"  # each lesson's percent-format source
 # Every lesson and assignment that draws with matplotlib (11_playground shows only the playground,
-# whose pictures tests/test_playground.py checks the same way).
+# whose pictures tests/tooling/test_playground.py checks the same way).
 LESSONS_CHECKED = sorted(str(p.relative_to(SOURCES).with_suffix(""))
                          for p in [*SOURCES.glob("*.py"), *SOURCES.glob("assignments/*.py")]
                          if "import matplotlib.pyplot" in p.read_text())

@@ -164,7 +164,7 @@ def test_plot_decision_boundary_keeps_no_cache_and_restores_the_mode():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from nnlesson.plot import plot_decision_boundary
+    from nnlesson.viz.plot import plot_decision_boundary
 
     X, y = nl.make_moons(40, rng=0)
     model = nl.Sequential(nl.Linear(2, 4, rng=0), nl.Dropout(0.5, rng=0), nl.Linear(4, 2, rng=1))
