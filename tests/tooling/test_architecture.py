@@ -1,0 +1,78 @@
+"""The rooms of the package: the core a student reads imports none of the tooling.
+
+- core: the modules directly in ``nnlesson/`` (layers, losses, training, the autodiff engine...);
+  they import only the standard library, numpy and threadpoolctl, and each other;
+- ``nnlesson.viz`` (pictures) and ``nnlesson.checks`` (exercise checks) build on the core;
+- ``nnlesson.teacher`` (the teacher's tool) imports nothing from nnlesson at all, so that it can
+  prepare any course's notebooks.
+
+Every import counts, also one written inside a function.
+"""
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[2] / "nnlesson"
+CORE = sorted(p for p in PACKAGE.glob("*.py"))
+THIRD_PARTY_IN_CORE = {"numpy", "threadpoolctl"}
+ROOMS = ("viz", "checks", "teacher")
+
+
+def imports(path):
+    """Absolute names of every module ``path`` imports (relative imports resolved)."""
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    package = parts if path.name == "__init__.py" else parts[:-1]
+    if package[-1:] == ["__init__"]:
+        package = package[:-1]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            module = ".".join(base + ([node.module] if node.module else []))
+            if node.module is None:  # from . import x: x may be a module
+                found.update(f"{module}.{alias.name}" for alias in node.names)
+            else:
+                found.add(module)
+    return found
+
+
+def test_the_rooms_exist():
+    for room in ROOMS:
+        assert (PACKAGE / room / "__init__.py").exists(), room
+    assert {p.stem for p in CORE} >= {"layers", "losses", "optim", "train", "graph", "gradcheck"}
+
+
+@pytest.mark.parametrize("path", CORE, ids=lambda p: p.name)
+def test_a_core_module_imports_no_tooling(path):
+    for name in imports(path):
+        top = name.split(".")[0]
+        if top == "nnlesson":
+            room = name.split(".")[1] if "." in name else ""
+            assert room not in ROOMS, f"{path.name} imports {name}: the core must not use {room}"
+        else:
+            assert top in sys.stdlib_module_names or top in THIRD_PARTY_IN_CORE, (
+                f"{path.name} imports {name}: the core needs only numpy and threadpoolctl"
+            )
+
+
+@pytest.mark.parametrize("path", sorted((PACKAGE / "teacher").glob("*.py")), ids=lambda p: p.name)
+def test_the_teacher_tool_imports_nothing_from_nnlesson(path):
+    own = {name for name in imports(path) if name.startswith("nnlesson")}
+    assert all(name.startswith("nnlesson.teacher") for name in own), own
+
+
+@pytest.mark.parametrize("path", sorted((PACKAGE / "viz").glob("*.py")), ids=lambda p: p.name)
+def test_the_pictures_do_not_import_checks_or_teacher(path):
+    for name in imports(path):
+        assert not name.startswith(("nnlesson.checks", "nnlesson.teacher")), (path.name, name)
+
+
+def test_the_import_finder_sees_relative_and_nested_imports():
+    names = imports(PACKAGE / "viz" / "explorers.py")
+    assert "nnlesson.layers" in names and "nnlesson._threads" in names
+    assert "nnlesson.viz.graph_draw" in names
