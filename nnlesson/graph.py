@@ -7,13 +7,13 @@ gradient the node received, times the operator's local derivative, is passed on 
 Each operator's local derivative is written right under its forward.
 
 One rule for every operator: **backward uses the values of the forward that built the graph.**
-Each operator keeps, when it runs, the values its local derivative needs (a copy of an input, or
-its own result) and its backward reads nothing else. So changing a tensor's numbers after the
-forward pass (a training step's ``w.data -= lr * w.grad``) cannot mix old and new values:
-``loss.backward()`` always gives the gradients of the ``loss.data`` it computed, and the gradients
-at the new values need a new forward pass. (PyTorch keeps references instead and raises an error
-when a tensor changed, counting versions; the copies are affordable at this engine's sizes.)
-A tensor keeps its shape: ``.data`` may be given new numbers, not a new shape.
+Each operator keeps, when it runs, the values its local derivative needs (copies of its inputs,
+its own result, a mask) and its backward reads nothing else. So changing a tensor's numbers
+after the forward pass (a training step's ``w.data -= lr * w.grad``) cannot mix old and new
+values: ``loss.backward()`` always gives the gradients of the ``loss.data`` it computed, and the
+gradients at the new values need a new forward pass. (PyTorch keeps references instead and
+raises an error when a tensor changed, counting versions; the copies are affordable at this
+engine's sizes.) A tensor keeps its shape: ``.data`` may be given new numbers, not a new shape.
 
 Numbers and numpy arrays combine with a Tensor on either side of ``+ - * / @``. Other numpy
 functions (``np.exp(t)``, ``np.sum(t)``) and in-place arithmetic (``w -= ...``) are refused with a
@@ -234,23 +234,16 @@ class Tensor:
         return out
 
     # -- what would leave the graph: refused with the idiom to use ----------------------------
-    def __iadd__(self, other):
-        _refuse_in_place("+")
+    def _in_place(self, other):
+        raise TypeError(
+            "Tensor +=, -=, *=, /=, @=, **=: a Tensor cannot be changed in place. "
+            "`w -= lr * w.grad` would make w a new tensor computed from the old w, so the graph "
+            "would grow at every training step (and backward get slower and slower). To update a "
+            "parameter, change its numbers: `w.data -= lr * w.grad` (w stays the same input; the "
+            "next forward pass builds a new graph). To compute a new tensor, write `y = y + x`."
+        )
 
-    def __isub__(self, other):
-        _refuse_in_place("-")
-
-    def __imul__(self, other):
-        _refuse_in_place("*")
-
-    def __itruediv__(self, other):
-        _refuse_in_place("/")
-
-    def __imatmul__(self, other):
-        _refuse_in_place("@")
-
-    def __ipow__(self, other):
-        _refuse_in_place("**")
+    __iadd__ = __isub__ = __imul__ = __itruediv__ = __imatmul__ = __ipow__ = _in_place
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         """numpy calls this for `array * tensor` (as np.multiply(array, tensor)) and np.exp(t).
@@ -386,18 +379,7 @@ def cross_entropy(logits, labels):
     return out
 
 
-# -- the refusals' messages --------------------------------------------------------------------
-def _refuse_in_place(symbol):
-    raise TypeError(
-        f"Tensor {symbol}=: a Tensor cannot be changed in place. `w {symbol}= x` would make w a "
-        f"new tensor computed from the old w, so a training loop's `w -= lr * w.grad` would "
-        f"grow the graph at every step (and backward would get slower and slower). To update a "
-        f"parameter, change its numbers: `w.data -= lr * w.grad` (w stays the same input, and "
-        f"the next forward pass builds a new graph). To compute a new tensor, write "
-        f"`y = y {symbol} x`."
-    )
-
-
+# -- numpy on a Tensor --------------------------------------------------------------------------
 # numpy's arithmetic on an array and a Tensor, done by the Tensor's operators
 _NUMPY_ARITHMETIC = {
     np.add: lambda a, b: a + b,
