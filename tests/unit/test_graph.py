@@ -1,4 +1,7 @@
-"""The graph autodiff: every operation against numerical gradients, deep graphs, drawing."""
+"""The graph autodiff: every operation against numerical gradients, deep graphs, drawing; and
+backward after a tensor changed, in-place arithmetic and numpy functions (issue 25)."""
+
+import re
 
 import numpy as np
 import pytest
@@ -33,7 +36,7 @@ POSITIVE = rng.uniform(0.5, 2.0, size=(3, 4))
 AWAY_FROM_ZERO = np.where(np.abs(A) < 0.05, 0.3, A)
 
 
-@pytest.mark.parametrize("name, build, arrays", [
+OPERATIONS = [
     ("add", lambda a, b: weighted(a + b), (A, B)),
     ("sub", lambda a, b: weighted(a - b), (A, B)),
     ("mul", lambda a, b: weighted(a * b), (A, B)),
@@ -60,7 +63,11 @@ AWAY_FROM_ZERO = np.where(np.abs(A) < 0.05, 0.3, A)
     ("divide", lambda a, p: weighted(a / p), (A, POSITIVE)),
     ("divide by a number, and a number by a tensor", lambda p: weighted(p / 2 + 3 / p), (POSITIVE,)),
     ("numpy array on the left", lambda a: weighted(np.full(A.shape, 2.0) * a - np.ones(A.shape) + a), (A,)),
-])
+    ("numpy array @ tensor, and over a tensor", lambda m: weighted(A @ (1.0 / (m * m + 1.0))), (M,)),
+]
+
+
+@pytest.mark.parametrize("name, build, arrays", OPERATIONS)
 def test_every_operation_matches_numerical_gradients(name, build, arrays):
     check(build, *arrays)
 
@@ -182,3 +189,124 @@ def test_relu_of_minus_infinity_and_an_infinite_gradient_give_no_nan():
 def test_mse_rejects_mismatched_shapes_naming_both():
     with pytest.raises(ValueError, match=r"mse expected pred and target of the same shape, got pred \(3, 1\) and target \(3,\)"):
         mse(Tensor(np.ones((3, 1))), np.ones(3))  # broadcast to a (3, 3) table before
+
+
+# -- backward uses the values of the forward that built the graph (issue 25) ----------------------
+
+def _in_place(t):
+    t.data *= 1.5  # the array itself changes, as in a training step's `w.data -= lr * w.grad`
+    t.data += 0.25
+
+
+def _item_assignment(t):
+    t.data[...] = t.data * 1.5 + 0.25
+
+
+def _new_array(t):
+    t.data = t.data * 1.5 + 0.25
+
+
+@pytest.mark.parametrize("change", [_in_place, _item_assignment, _new_array])
+@pytest.mark.parametrize("name, build, arrays", OPERATIONS)
+def test_changing_any_tensor_after_forward_leaves_the_gradients_of_that_forward(name, build, arrays, change):
+    tensors = [Tensor(a.copy()) for a in arrays]
+    loss = build(*tensors)
+    loss.backward()
+    before = [t.grad.copy() for t in tensors]
+    value = loss.data.copy()
+    for node in topological_order(loss):  # inputs, the constants, every intermediate, the loss
+        old = node.data.copy()
+        change(node)
+        assert not np.array_equal(node.data, old)  # the numbers did change
+    loss.backward()
+    for t, grad in zip(tensors, before):
+        np.testing.assert_array_equal(t.grad, grad)  # was a mix of old and new values for * / @ log
+    # and those are the gradients of the forward that ran, whose loss value is the one recorded
+    np.testing.assert_array_equal(value, build(*[Tensor(a) for a in arrays]).data)
+
+
+def test_the_issue_example_a_step_before_backward_gives_the_gradients_of_the_loss_computed():
+    x, w = Tensor([1.0, 2.0]), Tensor([3.0, 4.0])
+    loss = (x * w).sum() + x.exp().sum()
+    x.data -= 1.0
+    loss.backward()
+    np.testing.assert_allclose(x.grad, [3.0 + np.e, 4.0 + np.e ** 2])
+    np.testing.assert_array_equal(w.grad, [1.0, 2.0])  # was [0, 1]: the x of after the step
+
+
+def test_cross_entropy_keeps_the_labels_of_its_forward():
+    z, labels = Tensor(A.copy()), np.array([0, 3, 1])
+    loss = cross_entropy(z, labels)
+    loss.backward()
+    before = z.grad.copy()
+    labels[:] = [2, 2, 2]
+    loss.backward()
+    np.testing.assert_array_equal(z.grad, before)
+
+
+def test_a_tensor_keeps_its_shape():
+    t = Tensor(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"Tensor.data: a tensor keeps its shape \(2, 3\), got new data of shape \(3,\): make a new Tensor"):
+        t.data = np.ones(3)
+    t.data = [[1, 2, 3], [4, 5, 6]]  # new numbers of the same shape are fine, and become float64
+    assert t.data.dtype == np.float64 and t.data[1, 2] == 6.0
+
+
+# -- in-place arithmetic on a Tensor is refused, the idiom works (issue 25) ------------------------
+
+@pytest.mark.parametrize("symbol", ["+", "-", "*", "/", "@", "**"])
+def test_in_place_arithmetic_on_a_tensor_is_refused_naming_the_idiom(symbol):
+    w = Tensor(np.ones((2, 2)))
+    with pytest.raises(TypeError, match=r"Tensor \+=, -=, \*=, /=, @=, \*\*=: a Tensor cannot be changed in place\..*"
+                                        r"the graph would grow at every training step.*`w\.data -= lr \* w\.grad`"):
+        exec(f"w {symbol}= 2.0", {}, {"w": w})
+    np.testing.assert_array_equal(w.data, np.ones((2, 2)))
+    assert w.parents == () and w.op == ""
+
+
+def test_the_update_idiom_keeps_the_graph_the_same_size_and_learns():
+    X, y = rng.normal(size=(16, 3)), rng.normal(size=(16, 1))
+    w = Tensor(np.zeros((3, 1)))
+    sizes, losses = [], []
+    for _ in range(30):
+        loss = mse(Tensor(X) @ w, y)
+        loss.backward()
+        w.data -= 0.1 * w.grad
+        sizes.append(len(topological_order(loss)))
+        losses.append(float(loss.data))
+    assert set(sizes) == {sizes[0]}  # `w = w - lr * w.grad` would add two nodes per step
+    assert all(later < earlier for earlier, later in zip(losses, losses[1:]))  # it learns
+
+
+# -- numpy functions on a Tensor name the method; arrays still combine with it (issue 25) ----------
+
+@pytest.mark.parametrize("call, way", [
+    (np.exp, "t.exp()"), (np.log, "t.log()"), (np.tanh, "t.tanh()"),
+    (lambda t: np.maximum(t, 0), "t.relu()"), (np.sqrt, "t ** 0.5"),
+    (np.sum, "t.sum()"), (np.mean, "t.mean()"), (lambda t: np.dot(np.ones(2), t), "a @ b"),
+])
+def test_a_numpy_function_on_a_tensor_names_the_tensor_method(call, way):
+    t = Tensor([1.0, 2.0])
+    with pytest.raises(TypeError, match=r"np\.\w+ does not work on a Tensor: numpy would compute with the numbers alone.*"
+                                        rf"use {re.escape(way)}"):
+        call(t)
+
+
+def test_a_numpy_function_without_a_tensor_method_lists_the_methods():
+    with pytest.raises(TypeError, match=r"np\.sin does not work on a Tensor: .* \.exp\(\), \.log\(\),.* t\.data gives"):
+        np.sin(Tensor([1.0]))
+
+
+def test_numpy_cannot_write_a_tensor_into_an_array():
+    a = np.zeros(2)
+    with pytest.raises(TypeError, match=r"np\.add does not work on a Tensor: numpy cannot store a Tensor in an array \(got out=\): write a \+ b"):
+        a += Tensor([1.0, 2.0])
+    np.testing.assert_array_equal(a, [0.0, 0.0])
+
+
+def test_numpy_numbers_and_arrays_on_the_left_still_enter_the_graph():
+    t = Tensor([1.0, 2.0])
+    loss = (np.float64(3.0) * t + np.array([1.0, -1.0]) * t - np.array([5.0, 5.0]) / t).sum()
+    loss.backward()
+    np.testing.assert_allclose(t.grad, [3.0 + 1.0 + 5.0, 3.0 - 1.0 + 5.0 / 4])
+    assert isinstance(np.negative(t), Tensor) and (np.eye(2) @ Tensor(np.ones((2, 2)))).op == "@"
