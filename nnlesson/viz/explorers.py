@@ -33,6 +33,7 @@ from ..layers import Dropout, Linear, PReLU, ReLU, Sequential, Sigmoid, Tanh, no
 from ..losses import MSELoss, SoftmaxCrossEntropy
 from ..optim import SGD
 from ..train import EarlyStopping, fit
+from ._png import png_bytes
 from .graph_draw import FONT_SIZE, _fmt, graph_geometry, paint_graph, variable_label
 from .plot import (
     BLUE,
@@ -44,7 +45,6 @@ from .plot import (
     STYLE,
     VERMILLION,
     decision_grid,
-    png_bytes,
 )
 
 SLIDER_STYLE = {"description_width": "initial"}

@@ -50,7 +50,8 @@ from ..layers import Dropout, Linear, PReLU, ReLU, Sequential, Sigmoid, Tanh, no
 from ..losses import MSELoss, SoftmaxCrossEntropy
 from ..optim import SGD
 from ..train import EarlyStopping
-from .plot import BLACK, BLUE, GREY, MAX_WIDTH, ORANGE, PURPLE, STYLE, VERMILLION, png_bytes
+from ._png import png_bytes
+from .plot import BLACK, BLUE, GREY, MAX_WIDTH, ORANGE, PURPLE, STYLE, VERMILLION
 
 WHO = "playground"
 CLASSIFICATION = ("circle", "xor", "gauss", "spiral", "moons")

@@ -14,7 +14,7 @@ import pytest
 
 from nnlesson import Dropout, Linear, PReLU, ReLU, Tanh
 from nnlesson.viz import playground as pgmod
-from nnlesson.viz.plot import figure_problems
+from nnlesson.viz.figlint import figure_problems
 
 playground = pgmod.playground
 

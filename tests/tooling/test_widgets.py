@@ -14,7 +14,8 @@ import nnlesson as nl
 widgets = pytest.importorskip("nnlesson.viz.explorers")
 from nnlesson.graph import Tensor, cross_entropy  # noqa: E402
 from nnlesson.viz import graph_draw  # noqa: E402
-from nnlesson.viz.plot import DPI, MAX_WIDTH, figure_problems  # noqa: E402
+from nnlesson.viz.figlint import figure_problems  # noqa: E402
+from nnlesson.viz.plot import DPI, MAX_WIDTH  # noqa: E402
 
 
 def png_changes(explorer, control, value):
