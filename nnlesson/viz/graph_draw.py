@@ -68,7 +68,7 @@ def layout(root):
     }
 
 
-def _fmt(a):
+def short_values(a):
     """A short one-line form of a small array: 3 significant digits, no line breaks."""
     a = np.asarray(a, dtype=float)
     if a.size == 1:
@@ -87,10 +87,10 @@ def variable_label(node, with_grad=True, *, values=True, grad=None):
         head += f" {node.shape}"
     if not values or node.data.size > SMALL_VALUE:
         return head
-    lines = [head, f"value {_fmt(node.data)}"]
+    lines = [head, f"value {short_values(node.data)}"]
     if with_grad:
         g = node.grad if grad is None else grad
-        lines.append(f"grad {g if isinstance(g, str) else _fmt(g)}")
+        lines.append(f"grad {g if isinstance(g, str) else short_values(g)}")
     return "\n".join(lines)
 
 

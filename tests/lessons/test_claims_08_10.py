@@ -256,7 +256,8 @@ def test_08_gradient_table_claims_on_every_seed(lesson08):
 
 # -- the initialisation explorer ----------------------------------------------------------------
 def test_init_explorer_slider_and_menu_change_what_is_drawn():
-    from nnlesson.viz.explorers import REFERENCE_SCALES, init_explorer, layer_statistics
+    from nnlesson.viz.experiments import REFERENCE_SCALES, layer_statistics
+    from nnlesson.viz.explorers import init_explorer
 
     e = init_explorer()
     assert figlint.figure_problems(e.figure) == []
@@ -287,7 +288,8 @@ def test_init_explorer_slider_and_menu_change_what_is_drawn():
 
 
 def test_init_explorer_rejects_bad_settings():
-    from nnlesson.viz.explorers import init_explorer, layer_statistics
+    from nnlesson.viz.experiments import layer_statistics
+    from nnlesson.viz.explorers import init_explorer
 
     with pytest.raises(ValueError, match=r"init_explorer: scale must be in \[0.1, 3\], got 5"):
         init_explorer(scale=5)
