@@ -94,15 +94,24 @@ def variable_label(node, with_grad=True, *, values=True, grad=None):
     return "\n".join(lines)
 
 
-_MEASURE = {}  # a figure and renderer kept to measure labels with
-
-
 def _text_style(kind):
     """The font of a node's label: monospace for a variable ("var"), bold for an operator's
     symbol ("op")."""
     if kind == "var":
         return {"fontsize": FONT_SIZE, "family": "monospace"}
     return {"fontsize": FONT_SIZE + 1, "fontweight": "bold"}
+
+
+@functools.lru_cache(maxsize=1)
+def _measuring_figure():
+    """A figure and its Agg renderer, made once (cached) and kept to measure labels with."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from .plot import DPI
+
+    fig = Figure(dpi=DPI)
+    return fig, FigureCanvasAgg(fig).get_renderer()
 
 
 @functools.lru_cache(maxsize=4096)
@@ -113,19 +122,14 @@ def _text_size(kind, label):
     monospace font advance 8 pixels, not the 7.5 their nominal width gives, and a box sized from
     the nominal width let long lines run over its edges.
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
     from .plot import DPI
 
-    if not _MEASURE:
-        fig = Figure(dpi=DPI)
-        _MEASURE.update(fig=fig, renderer=FigureCanvasAgg(fig).get_renderer())
-    text = _MEASURE["fig"].text(0, 0, label, **_text_style(kind))
+    fig, renderer = _measuring_figure()
+    text = fig.text(0, 0, label, **_text_style(kind))
     try:
-        extent = text.get_window_extent(_MEASURE["renderer"])
+        extent = text.get_window_extent(renderer)
     finally:
-        text.remove()
+        text.remove()  # the figure stays empty: every label is measured alone
     return extent.width / DPI, extent.height / DPI
 
 

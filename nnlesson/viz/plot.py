@@ -10,6 +10,9 @@ import numpy as np
 from cycler import cycler
 from matplotlib.colors import ListedColormap
 
+from .._util import no_grad
+from ..layers import Sequential, Sigmoid
+
 # Okabe & Ito (2008), "Color Universal Design".
 BLUE, ORANGE, GREEN, VERMILLION = "#0072B2", "#E69F00", "#009E73", "#D55E00"
 SKY, PURPLE, YELLOW, BLACK = "#56B4E9", "#CC79A7", "#F0E442", "#000000"
@@ -76,38 +79,101 @@ def draw_layer(W, ax=None, *, input_names=None, output_names=None):
     return ax
 
 
+def _plane_points(X, who):
+    """``X`` as an (n, 2) float array: one point of the plane per row, or a clear error."""
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or X.shape[1] != 2 or len(X) == 0:
+        features = f"{X.shape[1]} features" if X.ndim == 2 else f"shape {X.shape}"
+        raise ValueError(f"{who}: the plot is of a plane, so it needs data with 2 input features "
+                         f"(x1, x2): X of shape (n, 2); the data has {features}")
+    return X
+
+
 def decision_grid(X, steps=150, margin=0.5):
     """A grid of points covering the 2-D data ``X``: returns (xx, yy, points of shape (n, 2))."""
+    X = _plane_points(X, "decision_grid")
     lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
     xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], steps), np.linspace(lo[1], hi[1], steps))
     return xx, yy, np.column_stack([xx.ravel(), yy.ravel()])
 
 
+# Up to 8 classes differ by colour (the palette); each further 8 repeat the colours with another
+# marker for the points and another hatching for the regions, so no two classes look alike.
+MARKERS = ["o", "s", "^", "D", "v"]
+HATCHES = [None, "//", "..", "\\\\", "xx"]
+MAX_CLASSES = len(PALETTE) * len(MARKERS)
+
+
+def class_style(c):
+    """(colour, marker, hatch) of class ``c`` in :func:`plot_decision_boundary`."""
+    cycle = c // len(PALETTE)
+    return PALETTE[c % len(PALETTE)], MARKERS[cycle], HATCHES[cycle]
+
+
+def _ends_in_sigmoid(model):
+    """True when the last layer of ``model`` (inside nested Sequentials) is a Sigmoid."""
+    while isinstance(model, Sequential) and len(model.layers):
+        model = model.layers[-1]
+    return isinstance(model, Sigmoid)
+
+
+def predicted_classes(model, points, who="predicted_classes"):
+    """The class ``model`` predicts for each row of ``points``: an integer array of shape (n,).
+
+    Several output columns: the largest score wins. One output column is a binary classifier:
+    class 1 where the output is above 0.5 if the model ends in a ``Sigmoid`` (a probability),
+    above 0 otherwise (a logit: its sigmoid is above 0.5 exactly there).
+    """
+    scores = np.asarray(model(points), dtype=float)
+    if scores.ndim == 1:
+        scores = scores[:, None]
+    if scores.ndim != 2 or len(scores) != len(points):
+        raise ValueError(f"{who}: the model should map ({len(points)}, 2) points to scores of "
+                         f"shape ({len(points)}, classes), but gave shape {scores.shape}")
+    if not np.all(np.isfinite(scores)):
+        raise ValueError(f"{who}: the model's outputs are NaN or inf on part of the plane "
+                         f"(did training diverge?)")
+    if scores.shape[1] == 1:
+        return (scores[:, 0] > (0.5 if _ends_in_sigmoid(model) else 0.0)).astype(int)
+    return np.argmax(scores, axis=1)
+
+
 def plot_decision_boundary(model, X, y, ax=None, *, title=None, steps=150):
     """Colour the plane by the class ``model`` predicts, and scatter the data on top.
 
-    ``model`` maps an (n, 2) array to (n, classes) scores. It is called in eval mode under
-    ``no_grad()`` (it keeps no cache of the grid), and left in the mode it was in.
+    ``model`` maps an (n, 2) array to (n, classes) scores (see :func:`predicted_classes`: a
+    single output column is a binary classifier). It is called in eval mode under ``no_grad()``
+    (it keeps no cache of the grid), and left in the mode it was in. ``y`` holds one integer
+    class per row of ``X``. Classes beyond the palette's 8 colours differ by marker and hatching
+    too (:func:`class_style`), up to :data:`MAX_CLASSES`.
     """
-    from .._util import no_grad
-
+    who = "plot_decision_boundary"
+    X = _plane_points(X, who)
+    y = np.asarray(y)
+    if y.shape != (len(X),) or y.dtype.kind not in "biu" or (len(y) and y.min() < 0):
+        raise ValueError(f"{who}: y must hold one class (an integer of at least 0) per row of X: "
+                         f"shape ({len(X)},), got shape {y.shape} and dtype {y.dtype}")
     ax = ax or plt.figure(figsize=(4.5, 4)).add_subplot()
     xx, yy, points = decision_grid(X, steps)
     was_training = getattr(model, "training", False)
     model.eval()
     try:
         with no_grad():
-            predicted = np.argmax(model(points), axis=1).reshape(xx.shape)
+            predicted = predicted_classes(model, points, who).reshape(xx.shape)
     finally:
         if was_training:
             model.train()
-    classes = int(max(y.max(), predicted.max())) + 1
-    colors = PALETTE[:classes]
+    classes = int(max(y.max(initial=0), predicted.max())) + 1
+    if classes > MAX_CLASSES:
+        raise ValueError(f"{who}: at most {MAX_CLASSES} classes can be told apart in one "
+                         f"picture (colour, marker and hatching), got {classes}")
+    styles = [class_style(c) for c in range(classes)]
     ax.contourf(xx, yy, predicted, levels=np.arange(classes + 1) - 0.5,
-                cmap=ListedColormap(colors), alpha=0.25)
-    for c in range(classes):
-        ax.scatter(*X[y == c].T, s=12, color=colors[c], edgecolor="white", linewidth=0.3,
-                   label=f"class {c}")
+                cmap=ListedColormap([colour for colour, _, _ in styles]), alpha=0.25,
+                hatches=[hatch for _, _, hatch in styles])
+    for c, (colour, marker, _) in enumerate(styles):
+        ax.scatter(*X[y == c].T, s=12, color=colour, marker=marker, edgecolor="white",
+                   linewidth=0.3, label=f"class {c}")
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     ax.set_title(title or "Decision boundary")
