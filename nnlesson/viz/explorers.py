@@ -33,7 +33,7 @@ from ..layers import Dropout, Linear, ReLU, Sequential, no_grad
 from ..losses import SoftmaxCrossEntropy
 from ..optim import SGD
 from ..train import EarlyStopping, accuracy, fit
-from ._png import png_bytes
+from ._blit import Blitter
 from .experiments import (
     ACTIVATIONS,
     INIT_ACTIVATIONS,
@@ -98,17 +98,14 @@ class Explorer(widgets.VBox):
                  extra_key=None):
         self.title = title
         self.figure = figure
-        self.animated = list(animated)
+        self.blitter = Blitter(figure, animated)
+        self.animated = self.blitter.animated
         self._update = update
-        self._canvas = FigureCanvasAgg(figure)
-        self._background = None
         # The picture is a function of the controls' values (and of ``extra_key()``, e.g. a
         # random seed): a setting seen before is shown again without drawing or encoding.
         self._controls = [c for c in controls if not isinstance(c, widgets.Button)]
         self._extra_key = extra_key or (lambda: None)
         self._frames = collections.OrderedDict()
-        for artist in self.animated:
-            artist.set_animated(True)
         # Shown at its own size (one image pixel per screen pixel: text as large as designed),
         # shrunk only where the notebook is narrower.
         width = f"{round(figure.get_figwidth() * figure.dpi)}px"
@@ -130,16 +127,7 @@ class Explorer(widgets.VBox):
                 self._frames.move_to_end(key)
                 self.image.value = self._frames[key]
                 return
-            if self._background is None:
-                self._canvas.draw()  # everything but the animated artists; lays the figure out
-                self.figure.set_layout_engine("none")  # then keep that layout: blitting needs it
-                self._background = self._canvas.copy_from_bbox(self.figure.bbox)
-            else:
-                self._canvas.restore_region(self._background)
-            for artist in self.animated:
-                self.figure.draw_artist(artist)
-            self.image.value = self._frames[key] = png_bytes(
-                np.asarray(self._canvas.buffer_rgba()))
+            self.image.value = self._frames[key] = self.blitter.png()
             if len(self._frames) > self.FRAMES:
                 self._frames.popitem(last=False)
 

@@ -81,7 +81,7 @@ def test_the_png_is_exactly_the_drawn_canvas():
     PIL = pytest.importorskip("PIL.Image")
     e = widgets.prelu_explorer(alpha=0.3)
     decoded = np.asarray(PIL.open(io.BytesIO(e.image.value)).convert("RGB"))
-    np.testing.assert_array_equal(decoded, np.asarray(e._canvas.buffer_rgba())[..., :3])
+    np.testing.assert_array_equal(decoded, np.asarray(e.blitter.canvas.buffer_rgba())[..., :3])
 
 
 def test_a_setting_seen_before_shows_the_same_picture_as_a_fresh_explorer():
