@@ -90,8 +90,8 @@ def playground_frame(frames=40):
 
     import PIL.Image
 
+    from nnlesson.viz._png import png_bytes
     from nnlesson.viz.playground import playground
-    from nnlesson.viz.plot import png_bytes
 
     pg = playground(n=500, hidden=[4, 2], unit_heatmaps=True, epochs_per_frame=1)
     for _ in range(5):  # warm up (first draw, caches)

@@ -243,7 +243,7 @@ plt.show()
 # and returns every layer's output and the size of the gradient that reaches it:
 
 # %%
-from nnlesson.viz.explorers import layer_statistics
+from nnlesson.viz.experiments import layer_statistics
 
 RULES = {"Glorot": 1.0, "He": np.sqrt(2.0)}
 fig, ax = plt.subplots(figsize=(7, 3.8))

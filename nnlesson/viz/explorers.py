@@ -27,13 +27,24 @@ from matplotlib.figure import Figure
 from .. import activations as act
 from .._threads import limit_for
 from .._util import check_choice, check_number
-from ..data import add_label_noise, load_digits, make_curve, make_moons, train_val_split
+from ..data import make_moons
 from ..graph import Tensor, topological_order, unbroadcast
-from ..layers import Dropout, Linear, PReLU, ReLU, Sequential, Sigmoid, Tanh, no_grad
-from ..losses import MSELoss, SoftmaxCrossEntropy
+from ..layers import Dropout, Linear, ReLU, Sequential, no_grad
+from ..losses import SoftmaxCrossEntropy
 from ..optim import SGD
-from ..train import EarlyStopping, fit
-from .graph_draw import FONT_SIZE, _fmt, graph_geometry, paint_graph, variable_label
+from ..train import EarlyStopping, accuracy, fit
+from ._blit import Blitter
+from .experiments import (
+    ACTIVATIONS,
+    INIT_ACTIVATIONS,
+    TRAINED_P,
+    check_seed,
+    dropout_regressor,
+    gradient_norms,
+    layer_statistics,
+    noisy_digits_history,
+)
+from .graph_draw import FONT_SIZE, graph_geometry, paint_graph, short_values, variable_label
 from .plot import (
     BLUE,
     DPI,
@@ -44,7 +55,6 @@ from .plot import (
     STYLE,
     VERMILLION,
     decision_grid,
-    png_bytes,
 )
 
 SLIDER_STYLE = {"description_width": "initial"}
@@ -88,17 +98,14 @@ class Explorer(widgets.VBox):
                  extra_key=None):
         self.title = title
         self.figure = figure
-        self.animated = list(animated)
+        self.blitter = Blitter(figure, animated)
+        self.animated = self.blitter.animated
         self._update = update
-        self._canvas = FigureCanvasAgg(figure)
-        self._background = None
         # The picture is a function of the controls' values (and of ``extra_key()``, e.g. a
         # random seed): a setting seen before is shown again without drawing or encoding.
         self._controls = [c for c in controls if not isinstance(c, widgets.Button)]
         self._extra_key = extra_key or (lambda: None)
         self._frames = collections.OrderedDict()
-        for artist in self.animated:
-            artist.set_animated(True)
         # Shown at its own size (one image pixel per screen pixel: text as large as designed),
         # shrunk only where the notebook is narrower.
         width = f"{round(figure.get_figwidth() * figure.dpi)}px"
@@ -120,16 +127,7 @@ class Explorer(widgets.VBox):
                 self._frames.move_to_end(key)
                 self.image.value = self._frames[key]
                 return
-            if self._background is None:
-                self._canvas.draw()  # everything but the animated artists; lays the figure out
-                self.figure.set_layout_engine("none")  # then keep that layout: blitting needs it
-                self._background = self._canvas.copy_from_bbox(self.figure.bbox)
-            else:
-                self._canvas.restore_region(self._background)
-            for artist in self.animated:
-                self.figure.draw_artist(artist)
-            self.image.value = self._frames[key] = png_bytes(
-                np.asarray(self._canvas.buffer_rgba()))
+            self.image.value = self._frames[key] = self.blitter.png()
             if len(self._frames) > self.FRAMES:
                 self._frames.popitem(last=False)
 
@@ -170,10 +168,6 @@ def _caption():
     return widgets.HTML(layout=widgets.Layout(margin="0 0 0 10px"))
 
 
-def _seed(seed, who):
-    return check_number(seed, "seed", who, low=0, integer=True)
-
-
 # -- pReLU -------------------------------------------------------------------------------------
 @_explorer
 def prelu_explorer(alpha=0.25, *, seed=0):
@@ -181,7 +175,7 @@ def prelu_explorer(alpha=0.25, *, seed=0):
     who = "prelu_explorer"
     slider = _slider("alpha (slope for x <= 0)", alpha, -0.5, 1.0, 0.01, who)
     x = np.linspace(-4, 4, 401)
-    z = np.random.default_rng(_seed(seed, who)).standard_normal(20_000)  # a layer's inputs
+    z = np.random.default_rng(check_seed(seed, who)).standard_normal(20_000)  # a layer's inputs
     bins = np.linspace(-3, 3, 61)
     fig = _figure(9, 3.4)
     ax_f, ax_h = fig.subplots(1, 2)
@@ -216,32 +210,6 @@ def prelu_explorer(alpha=0.25, *, seed=0):
 
 
 # -- dropout -----------------------------------------------------------------------------------
-_REGRESSOR = {}
-TRAINED_P = 0.2  # the dropout rate the explorer's own regression net is trained with
-
-
-def _mc_regressor():
-    """The explorer's own 1-D regression net, trained once with dropout p = 0.2 (cached)."""
-    if not _REGRESSOR:
-        X, y = make_curve(60, noise=0.1, x_range=(-2.5, 2.5), rng=3)
-        rng = np.random.default_rng(4)
-        model = Sequential(Linear(1, 64, rng=rng), ReLU(), Dropout(TRAINED_P, rng=rng),
-                           Linear(64, 64, rng=rng), ReLU(), Dropout(TRAINED_P, rng=rng),
-                           Linear(64, 1, rng=rng))
-        fit(model, MSELoss(), SGD(model.parameters(), lr=0.01, momentum=0.9), (X, y),
-            epochs=400, batch_size=16, rng=5)
-        # A float32 copy runs the Monte-Carlo passes: half the time of float64, and the band's
-        # width does not need more than float32's 7 digits.
-        layers = [Linear(lay.in_features, lay.out_features, rng=0, dtype=np.float32)
-                  if isinstance(lay, Linear) else Dropout(TRAINED_P) if isinstance(lay, Dropout)
-                  else ReLU() for lay in model]
-        model32 = Sequential(*layers)
-        for mine, theirs in zip(model32.parameters(), model.parameters()):
-            mine.data[...] = theirs.data
-        _REGRESSOR.update(X=X, y=y, model=model, model32=model32.eval())
-    return _REGRESSOR
-
-
 @_explorer
 def dropout_explorer(p=0.5, *, seed=0, samples=50):
     """Move p: a dropout mask on a grid of units, the expectation check, Monte-Carlo dropout.
@@ -253,12 +221,12 @@ def dropout_explorer(p=0.5, *, seed=0, samples=50):
     """
     who = "dropout_explorer"
     slider = _slider("p (drop probability)", p, 0.0, 0.95, 0.05, who)
-    seed = _seed(seed, who)
+    seed = check_seed(seed, who)
     samples = check_number(samples, "samples", who, low=2, high=2000, integer=True)
     rng = np.random.default_rng(seed)
     units = rng.uniform(0.5, 1.5, size=(12, 12))  # a layer's activations
     h = np.linspace(0.2, 2.0, 10)  # a few activations for the expectation check
-    net = _mc_regressor()
+    net = dropout_regressor()
     x_grid = np.linspace(-5, 5, 81)[:, None]
     x_runs = np.tile(x_grid, (samples, 1)).astype(np.float32)  # every pass in one batch
 
@@ -289,7 +257,8 @@ def dropout_explorer(p=0.5, *, seed=0, samples=50):
     ax_mc.set_yticks(ticks, [f"{t:g}" for t in ticks])
     ax_mc.minorticks_off()
     ax_mc.set(xlabel="x", ylabel="y (log scale beyond +-2)", xlim=(-5, 5), ylim=(-1e4, 1e4),
-              title="The explorer's own net (trained with p = 0.2), predicting with dropout p")
+              title=f"The explorer's own net (trained with p = {TRAINED_P}), predicting with "
+                    "dropout p")
     ax_mc.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
 
     button = widgets.Button(description="resample", tooltip="draw new dropout masks")
@@ -339,42 +308,6 @@ def dropout_explorer(p=0.5, *, seed=0, samples=50):
 
 
 # -- activations and vanishing gradients -------------------------------------------------------
-_ACTIVATIONS = {
-    "sigmoid": (act.sigmoid, act.sigmoid_derivative, Sigmoid, "glorot"),
-    "tanh": (act.tanh, act.tanh_derivative, Tanh, "glorot"),
-    "ReLU": (act.relu, act.relu_derivative, ReLU, "he"),
-    "pReLU (alpha 0.25)": (lambda x: act.prelu(x, 0.25), lambda x: act.prelu_derivative(x, 0.25),
-                           PReLU, "he"),
-}
-
-
-def gradient_norms(activation, depth, *, width=32, batch=64, seed=0):
-    """||dL/dW|| per Linear layer (first layer first) of a deep net with one cross-entropy step."""
-    who = "gradient_norms"
-    activation = check_choice(activation, _ACTIVATIONS, "activation", who)
-    depth = check_number(depth, "depth", who, low=2, high=100, integer=True)
-    width = check_number(width, "width", who, low=1, high=1024, integer=True)
-    batch = check_number(batch, "batch", who, low=1, high=4096, integer=True)
-    return _gradient_norms(activation, depth, width, batch, _seed(seed, who)).copy()
-
-
-@functools.lru_cache(maxsize=256)
-def _gradient_norms(activation, depth, width, batch, seed):
-    # Cached: the explorer computes each (activation, depth) once, later moves only look it up.
-    _, _, layer, init = _ACTIVATIONS[activation]
-    rng = np.random.default_rng(seed)
-    layers = [Linear(8, width, rng=rng, init=init), layer()]
-    for _ in range(depth - 2):
-        layers += [Linear(width, width, rng=rng, init=init), layer()]
-    model = Sequential(*layers, Linear(width, 4, rng=rng, init=init))
-    X = rng.standard_normal((batch, 8))
-    loss = SoftmaxCrossEntropy()
-    with limit_for(batch * width * width):
-        loss(model(X), rng.integers(0, 4, size=batch))
-        model.backward(loss.backward())
-    return np.array([np.linalg.norm(lay.W.grad) for lay in model if isinstance(lay, Linear)])
-
-
 @_explorer
 def activation_explorer(activation="sigmoid", depth=10):
     """Choose an activation and a depth: the function, its derivative, the gradient per layer.
@@ -382,7 +315,7 @@ def activation_explorer(activation="sigmoid", depth=10):
     The line under the picture gives the ratio last layer / first layer, as lesson 03 prints it.
     """
     who = "activation_explorer"
-    activation = check_choice(activation, _ACTIVATIONS, "activation", who)
+    activation = check_choice(activation, ACTIVATIONS, "activation", who)
     depth_slider = _int_slider("depth (layers)", depth, 2, 30, who)
     x = np.linspace(-5, 5, 401)
     fig = _figure(9, 3.6)
@@ -401,15 +334,15 @@ def activation_explorer(activation="sigmoid", depth=10):
              title="Gradient per layer")
     caption = _caption()
 
-    choice = widgets.Dropdown(options=list(_ACTIVATIONS), value=activation,
+    choice = widgets.Dropdown(options=list(ACTIVATIONS), value=activation,
                               description="activation", style=SLIDER_STYLE)
 
     def update():
-        f, df, _, _ = _ACTIVATIONS[choice.value]
+        f, df, _, _ = ACTIVATIONS[choice.value]
         line_f.set_ydata(f(x))
         line_d.set_ydata(df(x))
         ax_f.set_title(f"{choice.value} and its derivative")
-        norms = _gradient_norms(choice.value, depth_slider.value, 32, 64, 0)
+        norms = gradient_norms(choice.value, depth_slider.value)
         line_g.set_data(np.arange(1, len(norms) + 1), norms)
         caption.value = (f"{choice.value}, {depth_slider.value} layers: gradient of the last "
                          f"layer / the first = {norms[-1] / norms[0]:.1e}")
@@ -431,7 +364,7 @@ def _boundaries(seed):
     """Predicted classes on a grid for every (activation, width): trained once, then looked up."""
     X, y = make_moons(200, noise=0.1, rng=seed)
     xx, yy, points = decision_grid(X, steps=160)
-    grids, probability, accuracy = {}, {}, {}
+    grids, probability, accuracies = {}, {}, {}
     for name in ("identity", "ReLU"):
         for width in WIDTHS:
             rng = np.random.default_rng(seed + 1)
@@ -444,12 +377,12 @@ def _boundaries(seed):
                 (X, y), epochs=60, batch_size=32, rng=seed + 2)
             with no_grad():
                 scores = model(points)
-                accuracy[name, width] = float(np.mean(np.argmax(model(X), axis=1) == y))
+                accuracies[name, width] = accuracy(model(X), y)
             grids[name, width] = np.argmax(scores, axis=1).reshape(xx.shape)
             # P(class 1): the boundary is where it crosses 1/2, which contouring interpolates
             # between grid points (a smooth curve, not the grid's staircase).
             probability[name, width] = act.softmax(scores)[:, 1].reshape(xx.shape)
-    return X, y, (xx, yy), grids, probability, accuracy
+    return X, y, (xx, yy), grids, probability, accuracies
 
 
 @_explorer
@@ -458,7 +391,7 @@ def nonlinearity_explorer(activation="identity", width=8, *, seed=0):
     who = "nonlinearity_explorer"
     activation = check_choice(activation, ("identity", "ReLU"), "activation", who)
     width = check_choice(width, WIDTHS, "width", who)
-    X, y, (xx, yy), grids, probability, accuracy = _boundaries(_seed(seed, who))
+    X, y, (xx, yy), grids, probability, accuracy = _boundaries(check_seed(seed, who))
     toggle = widgets.ToggleButtons(options=["identity", "ReLU"], value=activation,
                                    description="activation", style=SLIDER_STYLE)
     width_slider = widgets.SelectionSlider(options=list(WIDTHS), value=width,
@@ -495,28 +428,6 @@ def nonlinearity_explorer(activation="identity", width=8, *, seed=0):
 
 
 # -- early stopping ----------------------------------------------------------------------------
-def noisy_digits_history(epochs=60, noise=0.4, seed=0):
-    """Validation loss and test accuracy per epoch of a digits net trained on noisy labels."""
-    who = "noisy_digits_history"
-    epochs = check_number(epochs, "epochs", who, low=1, integer=True)
-    noise = check_number(noise, "noise", who, low=0, high=1)
-    seed = _seed(seed, who)
-    X, y = load_digits()
-    (X_rest, y_rest), (X_test, y_test) = train_val_split(X, y, val_fraction=0.25, rng=seed)
-    (X_tr, y_tr), (X_val, y_val) = train_val_split(X_rest, y_rest, val_fraction=0.2, rng=seed + 1)
-    rng = np.random.default_rng(seed + 4)
-    model = Sequential(Linear(64, 256, rng=rng), ReLU(), Linear(256, 256, rng=rng), ReLU(),
-                       Linear(256, 10, rng=rng))
-    test_accuracy = []
-    history = fit(model, SoftmaxCrossEntropy(), SGD(model.parameters(), lr=0.05, momentum=0.9),
-                  (X_tr, add_label_noise(y_tr, noise, rng=seed + 2)),
-                  (X_val, add_label_noise(y_val, noise, rng=seed + 3)), epochs=epochs,
-                  batch_size=32, rng=seed + 5,
-                  callback=lambda e, m: test_accuracy.append(
-                      float(np.mean(np.argmax(m(X_test), axis=1) == y_test))))
-    return history.val_loss, test_accuracy
-
-
 def _curve(values, name, who, length=None):
     """A 1-D array of finite numbers (at least 2), of ``length`` if given, or a clear error."""
     try:
@@ -590,6 +501,16 @@ def early_stopping_explorer(val_losses=None, test_accuracy=None, *, patience=5, 
 
 
 # -- backpropagation, step by step -------------------------------------------------------------
+def _shares(node):
+    """[(parent, the gradient ``node``'s operator passes to it)], summed to the parent's shape.
+
+    The one place the pictures read ``Tensor._backward``, the engine's own step (graph.py keeps
+    it private). Called after ``loss.backward()``: ``node.grad`` is final.
+    """
+    return [(parent, unbroadcast(contribution, parent.shape))
+            for parent, contribution in node._backward()]
+
+
 def _gradients_by_step(loss, steps):
     """For each step k (1-based), {node id: gradient} of every node reached by steps 1..k.
 
@@ -599,8 +520,7 @@ def _gradients_by_step(loss, steps):
     grads = {id(loss): np.ones_like(loss.data)}
     per_step = []
     for node in steps:
-        for parent, contribution in node._backward():
-            share = unbroadcast(contribution, parent.shape)
+        for parent, share in _shares(node):
             grads[id(parent)] = grads.get(id(parent), 0) + share
         per_step.append(dict(grads))
     return per_step
@@ -633,7 +553,7 @@ def backprop_explorer(loss):
     # Each box's last line is left blank and the gradient written over it by a small text of its
     # own, so that a step redraws a few short texts, not every box.
     shown = [n for n in variables if variable_label(n).count("\n") == 2]  # value and grad lines
-    grad_lines = {id(n): [f"grad {_fmt(g[id(n)]) if id(n) in g else '?'}" for g in per_step]
+    grad_lines = {id(n): [f"grad {short_values(g[id(n)]) if id(n) in g else '?'}" for g in per_step]
                   for n in shown}
     labels = {("var", id(n)): variable_label(n, grad="?" * max(map(len, grad_lines[id(n)])))
               for n in shown}  # sized for the longest gradient line
@@ -677,11 +597,11 @@ def backprop_explorer(loss):
         shape = node.shape if node.shape else "(scalar)"
         lines = [f"<b>step {k} of {len(steps)}</b>: the operator '{node.op}' that made "
                  f"{name} {shape}",
-                 f"gradient it received: dL/d{node.name or 'out'} = {_fmt(node.grad)}",
+                 f"gradient it received: dL/d{node.name or 'out'} = {short_values(node.grad)}",
                  f"local derivative: {node.local}"]
-        for parent, contribution in node._backward():
+        for parent, share in _shares(node):
             lines.append(f"passed on to {parent.name or 'a tensor'} (received x local): "
-                         f"{_fmt(unbroadcast(contribution, parent.shape))}")
+                         f"{short_values(share)}")
         caption.value = "<br>".join(html.escape(line).replace("&lt;b&gt;", "<b>")
                                     .replace("&lt;/b&gt;", "</b>") for line in lines)
         state["current"], state["grads"] = node, per_step[k - 1]
@@ -697,48 +617,8 @@ def backprop_explorer(loss):
 
 
 # -- initialisation (lesson 08) ----------------------------------------------------------------
-_INIT_ACTIVATIONS = {"sigmoid": Sigmoid, "tanh": Tanh, "ReLU": ReLU, "pReLU": PReLU}
-# The scale each classic rule gives square layers (std = scale / sqrt(fan_in)):
-# Glorot: Var(w) = 2 / (fan_in + fan_out) = 1 / n; He: Var(w) = 2 / fan_in.
-REFERENCE_SCALES = {"Glorot": 1.0, "He": np.sqrt(2.0)}
 _BINS = np.linspace(-3, 3, 61)  # activation values; values beyond +-3 count in the end bins
 _LOG_LIMITS = (1e-6, 1e4)  # fixed y-limits of the two log plots, so settings compare at a glance
-
-
-def layer_statistics(activation, scale, *, depth=10, width=64, batch=256, seed=0):
-    """Activations and gradient norms of a deep net with weights N(0, scale^2 / fan_in).
-
-    The net is ``depth`` blocks of Linear(width -> width, bias 0) + activation, fed N(0, 1)
-    inputs of shape (batch, width); L = sum(h_depth * G) for a random G of norm 1, so that the
-    gradient arriving at the last layer has norm 1. Returns ``(activations, grad_norms)``: a list
-    of ``depth`` arrays h_l of shape (batch, width) (the output of each block, first block first)
-    and the array of ||dL/dh_l|| for l = 1..depth (the last one is 1): how much of the gradient
-    is left when backpropagation reaches layer l.
-    """
-    who = "layer_statistics"
-    activation = check_choice(activation, _INIT_ACTIVATIONS, "activation", who)
-    scale = check_number(scale, "scale", who, low=0, low_open=True)
-    rng = np.random.default_rng(seed)
-    blocks = []
-    for _ in range(depth):
-        linear = Linear(width, width, rng=rng)
-        linear.W.data[...] = rng.normal(0.0, scale / np.sqrt(width), size=(width, width))
-        blocks.append((linear, _INIT_ACTIVATIONS[activation]()))
-    h = rng.standard_normal((batch, width))
-    activations = []
-    # Layers called one by one, not through a Sequential: the thread limit is set here. (Lesson
-    # 08 calls this directly: under load, 13.2 s with numpy's default threads, 2.4 s with one.)
-    with limit_for(batch * width * width):
-        for linear, nonlinearity in blocks:
-            h = nonlinearity(linear(h))
-            activations.append(h)
-        G = rng.standard_normal((batch, width))
-        grad = G / np.linalg.norm(G)  # dL/dh of the last layer has norm 1
-        grad_norms = [1.0]
-        for linear, nonlinearity in reversed(blocks[1:]):
-            grad = linear.backward(nonlinearity.backward(grad))  # dL/dh of the layer below
-            grad_norms.append(np.linalg.norm(grad))
-    return activations, np.array(grad_norms[::-1])
 
 
 @_explorer
@@ -753,7 +633,7 @@ def init_explorer(scale=1.0, activation="tanh", *, depth=10, width=64, seed=0):
     """
     who = "init_explorer"
     scale_slider = _slider("scale (weight std x sqrt(fan_in))", scale, 0.1, 3.0, 0.05, who)
-    activation = check_choice(activation, _INIT_ACTIVATIONS, "activation", who)
+    activation = check_choice(activation, INIT_ACTIVATIONS, "activation", who)
     depth = check_number(depth, "depth", who, low=2, high=30, integer=True)
     width = check_number(width, "width", who, low=2, high=512, integer=True)
     layers = np.arange(1, depth + 1)
@@ -775,7 +655,7 @@ def init_explorer(scale=1.0, activation="tanh", *, depth=10, width=64, seed=0):
         ax.set(ylim=_LOG_LIMITS, yticks=10.0 ** np.arange(-6, 5, 2),
                xticks=range(2, depth + 1, 2))
     caption = _caption()
-    choice = widgets.Dropdown(options=list(_INIT_ACTIVATIONS), value=activation,
+    choice = widgets.Dropdown(options=list(INIT_ACTIVATIONS), value=activation,
                               description="activation", style=SLIDER_STYLE)
     state = {}
 

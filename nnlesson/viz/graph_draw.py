@@ -68,7 +68,7 @@ def layout(root):
     }
 
 
-def _fmt(a):
+def short_values(a):
     """A short one-line form of a small array: 3 significant digits, no line breaks."""
     a = np.asarray(a, dtype=float)
     if a.size == 1:
@@ -87,14 +87,11 @@ def variable_label(node, with_grad=True, *, values=True, grad=None):
         head += f" {node.shape}"
     if not values or node.data.size > SMALL_VALUE:
         return head
-    lines = [head, f"value {_fmt(node.data)}"]
+    lines = [head, f"value {short_values(node.data)}"]
     if with_grad:
         g = node.grad if grad is None else grad
-        lines.append(f"grad {g if isinstance(g, str) else _fmt(g)}")
+        lines.append(f"grad {g if isinstance(g, str) else short_values(g)}")
     return "\n".join(lines)
-
-
-_MEASURE = {}  # a figure and renderer kept to measure labels with
 
 
 def _text_style(kind):
@@ -105,6 +102,18 @@ def _text_style(kind):
     return {"fontsize": FONT_SIZE + 1, "fontweight": "bold"}
 
 
+@functools.lru_cache(maxsize=1)
+def _measuring_figure():
+    """A figure and its Agg renderer, made once (cached) and kept to measure labels with."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from .plot import DPI
+
+    fig = Figure(dpi=DPI)
+    return fig, FigureCanvasAgg(fig).get_renderer()
+
+
 @functools.lru_cache(maxsize=4096)
 def _text_size(kind, label):
     """(width, height) in inches of ``label`` as Agg draws it at the course's dpi.
@@ -113,19 +122,14 @@ def _text_size(kind, label):
     monospace font advance 8 pixels, not the 7.5 their nominal width gives, and a box sized from
     the nominal width let long lines run over its edges.
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
     from .plot import DPI
 
-    if not _MEASURE:
-        fig = Figure(dpi=DPI)
-        _MEASURE.update(fig=fig, renderer=FigureCanvasAgg(fig).get_renderer())
-    text = _MEASURE["fig"].text(0, 0, label, **_text_style(kind))
+    fig, renderer = _measuring_figure()
+    text = fig.text(0, 0, label, **_text_style(kind))
     try:
-        extent = text.get_window_extent(_MEASURE["renderer"])
+        extent = text.get_window_extent(renderer)
     finally:
-        text.remove()
+        text.remove()  # the figure stays empty: every label is measured alone
     return extent.width / DPI, extent.height / DPI
 
 

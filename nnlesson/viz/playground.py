@@ -31,6 +31,7 @@ backlog and pause takes effect within one frame.
 """
 
 import base64
+import functools
 import io
 import time
 
@@ -39,18 +40,20 @@ import matplotlib
 import matplotlib.patches
 import numpy as np
 import PIL.Image
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 
+from .._threads import limit_for
 from .._util import check_choice, check_number
+from ..activations import sigmoid
 from ..data import make_circles, make_moons, make_xor
 from ..layers import Dropout, Linear, PReLU, ReLU, Sequential, Sigmoid, Tanh, no_grad
 from ..losses import MSELoss, SoftmaxCrossEntropy
 from ..optim import SGD
-from ..train import EarlyStopping
-from .plot import BLACK, BLUE, GREY, MAX_WIDTH, ORANGE, PURPLE, STYLE, VERMILLION, png_bytes
+from ..train import EarlyStopping, accuracy
+from ._blit import Blitter
+from .plot import BLACK, BLUE, GREY, MAX_WIDTH, ORANGE, PURPLE, STYLE, VERMILLION
 
 WHO = "playground"
 CLASSIFICATION = ("circle", "xor", "gauss", "spiral", "moons")
@@ -351,8 +354,9 @@ class Run:
 # One colour meaning everywhere: orange is positive and class 1, blue negative and class 0 (the
 # course's class colours). The output p(class 1) is a sigmoid of a sum of the last hidden units
 # weighted by the links, so an orange link from an orange unit makes the output more orange.
-CLASS_MAP = LinearSegmentedColormap.from_list("class", [BLUE, "#FFFFFF", ORANGE])
-SIGN_MAP = LinearSegmentedColormap.from_list("sign", [BLUE, "#FFFFFF", ORANGE])
+# One map for all three: p(class 1) from 0 to 1, a unit's or a regression output's value from -1
+# to 1 (its limits set per image), the links' signs.
+BLUE_ORANGE = LinearSegmentedColormap.from_list("blue_orange", [BLUE, "#FFFFFF", ORANGE])
 POSITIVE, NEGATIVE = ORANGE, BLUE  # the links' colours
 # Data points: 6 pixels across at 100 dpi, so that their class colour shows on the pale (white)
 # band of the output map as well, where a smaller point's white edge left almost nothing.
@@ -362,13 +366,36 @@ NODE = 0.72  # the side of a node's square, in the diagram's units (one unit bet
 GAP = 1.8  # between columns: room for the links to show their width and colour
 
 
+def _class_1_probability(out):
+    """p(class 1) from the two outputs: softmax's second column is sigmoid(out[1] - out[0])."""
+    with np.errstate(invalid="ignore"):  # inf - inf of a diverged network: NaN, shown as 1/2
+        return sigmoid(out[:, 1] - out[:, 0])
+
+
+def _one_blas_thread(method):
+    """Run ``method`` with one BLAS thread, the user's setting restored after.
+
+    Every matrix of the playground is small (at most 8 units, batches of at most 100, a 40 x 40
+    grid): see nnlesson/_threads.py. Applied where the playground's own work starts (building
+    it, a frame, a control's callback); a call nested in another costs nothing.
+    """
+
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        with limit_for(0):
+            return method(*args, **kwargs)
+
+    return wrapper
+
+
 class Playground(widgets.VBox):
     """The widget; build it with :func:`playground`. Controls are in ``pg.controls``."""
 
+    @_one_blas_thread
     def __init__(self, settings):
         self.s = settings
         self.run = None
-        self._background = None
+        self._blitter = None  # made with each new figure
         self._min_delay = None
         self.frames_dropped = 0
         self.frame_times = []
@@ -501,6 +528,7 @@ class Playground(widgets.VBox):
         self.s["hide"] = [name for name in CONTROLS if name in hidden]
 
     # -- reacting to controls ------------------------------------------------------------------
+    @_one_blas_thread
     def _restart_from_controls(self):
         c = self.controls
         n = c["layers"].value
@@ -518,6 +546,7 @@ class Playground(widgets.VBox):
         self._new_run()
         self.redraw(full=True)
 
+    @_one_blas_thread
     def _training_setting(self, name, value):
         old = self.s[name]
         if value == old:
@@ -527,15 +556,18 @@ class Playground(widgets.VBox):
         self.run.apply(name, value)
         self.redraw()
 
+    @_one_blas_thread
     def _flag(self, name, value):
         self.s[name] = value
         self.redraw(full=name == "unit_heatmaps")
 
+    @_one_blas_thread
     def _regenerate(self):
         self.s["data_seed"] += 1
         self._new_run()
         self.redraw(full=True)
 
+    @_one_blas_thread
     def reset(self):
         """Back to epoch 0 with the same initial weights (bit for bit) and the same data."""
         self._pause()
@@ -543,6 +575,7 @@ class Playground(widgets.VBox):
         self.run.restart()
         self.redraw(full=True)
 
+    @_one_blas_thread
     def new_seed(self):
         """Other initial weights, batch orders and dropout masks: the next seed, at epoch 0."""
         self._pause()
@@ -579,6 +612,7 @@ class Playground(widgets.VBox):
         for name, value in current.items():
             self.run.apply(name, value)
 
+    @_one_blas_thread
     def step(self):
         """One frame: ``epochs_per_frame`` epochs of training, then the redraw."""
         start = time.perf_counter()
@@ -589,6 +623,7 @@ class Playground(widgets.VBox):
         self.redraw()
         self.frame_times.append(time.perf_counter() - start)
 
+    @_one_blas_thread
     def train(self, epochs):
         """Train ``epochs`` more epochs without drawing in between (stops early if halted)."""
         epochs = check_number(epochs, "epochs", f"{WHO}.train", low=1, integer=True)
@@ -598,6 +633,7 @@ class Playground(widgets.VBox):
         self.redraw()
         return self
 
+    @_one_blas_thread
     def predict(self, X):
         """p(class 1) (classification) or the output (regression), shape (n,), for X (n, 2).
 
@@ -608,11 +644,9 @@ class Playground(widgets.VBox):
         if X.ndim != 2 or X.shape[1] != 2:
             raise ValueError(f"{WHO}.predict expected points of shape (n, 2), got {X.shape}")
         out = self.run.activations_on(feature_matrix(X, self.s["features"]))[-1]
-        if not self.run.classify:
-            return out[:, 0]
-        with np.errstate(all="ignore"):
-            return 1 / (1 + np.exp(-np.clip(out[:, 1] - out[:, 0], -500, 500)))
+        return _class_1_probability(out) if self.run.classify else out[:, 0]
 
+    @_one_blas_thread
     def accuracy(self):
         """``(training accuracy, test accuracy)``: the fraction of points of the right class."""
         if not self.run.classify:
@@ -621,8 +655,7 @@ class Playground(widgets.VBox):
         run = self.run
         result = []
         for F, y in ((run.F_train, run.y_train), (run.F_test, run.y_test)):
-            out = run.activations_on(F)[-1]
-            result.append(float(np.mean(np.argmax(out, axis=1) == y)))
+            result.append(accuracy(run.activations_on(F)[-1], y))
         return tuple(result)
 
     def _tick(self, change):
@@ -660,10 +693,10 @@ class Playground(widgets.VBox):
             self._draw_diagram(ax_net)
             extent = (-DOMAIN, DOMAIN, -DOMAIN, DOMAIN)
             out_map = ax_out.imshow(np.zeros((GRID, GRID)), origin="lower", extent=extent,
-                                    cmap=CLASS_MAP if run.classify else SIGN_MAP,
+                                    cmap=BLUE_ORANGE,
                                     vmin=0 if run.classify else -1, vmax=1,
                                     interpolation="bilinear")
-            colour = {} if run.classify else dict(cmap=SIGN_MAP, vmin=-1, vmax=1)
+            colour = {} if run.classify else dict(cmap=BLUE_ORANGE, vmin=-1, vmax=1)
             points = []
             for X, y, edge in ((run.X_train, run.y_train, "white"),
                                (run.X_test, run.y_test, BLACK)):
@@ -686,8 +719,9 @@ class Playground(widgets.VBox):
         self.figure, self._xmax = fig, xmax
         self.artists = dict(out_map=out_map, points=points, status=status,
                             line_train=line_train, line_test=line_test, title=ax_out.title)
-        self._canvas = FigureCanvasAgg(fig)
         self.axes = dict(net=ax_net, out=ax_out, loss=ax_loss)
+        self._blitter = Blitter(fig, [self._links, *self._unit_maps, out_map, *points, status,
+                                      line_train, line_test, ax_out.title])
 
     def _draw_diagram(self, ax):
         run, s = self.run, self.s
@@ -714,7 +748,7 @@ class Playground(widgets.VBox):
                 extent = (x - NODE / 2, x + NODE / 2, y - NODE / 2, y + NODE / 2)
                 if col == 0 or s["unit_heatmaps"] or col == columns - 1:
                     data = F[:, k].reshape(GRID, GRID) if col == 0 else np.zeros((GRID, GRID))
-                    image = ax.imshow(data, origin="lower", extent=extent, cmap=SIGN_MAP,
+                    image = ax.imshow(data, origin="lower", extent=extent, cmap=BLUE_ORANGE,
                                       vmin=-1, vmax=1, interpolation="nearest", zorder=2)
                     if col > 0:
                         unit_maps.append(image)
@@ -743,27 +777,21 @@ class Playground(widgets.VBox):
         self._links, self._unit_maps = links, unit_maps
         self._link_shape = widths
 
+    @_one_blas_thread
     def redraw(self, full=False):
         """Update the moving artists, blit them over the saved background, send the PNG."""
         run = self.run
-        if full or self._background is None or run.epoch > self._xmax:
+        if full or self._blitter is None or run.epoch > self._xmax:
             self._layout_figure()
-            self._background = None
         a = self.artists
         outputs = run.activations_on(self._grid_features)
         maps = self._unit_maps
         out = outputs[-1]
-        if run.classify:
-            with np.errstate(all="ignore"):
-                z = out[:, 1] - out[:, 0]
-                value = 1 / (1 + np.exp(-np.clip(z, -500, 500)))
-        else:
-            value = out[:, 0]
+        value = _class_1_probability(out) if run.classify else out[:, 0]
         value = np.nan_to_num(value, nan=0.5 if run.classify else 0.0)
         a["out_map"].set_data(value.reshape(GRID, GRID))
         maps[-1].set_data(value.reshape(GRID, GRID))
         maps[-1].set_clim(*((0, 1) if run.classify else (-1, 1)))
-        maps[-1].set_cmap(CLASS_MAP if run.classify else SIGN_MAP)
         if self.s["unit_heatmaps"]:
             i = 0
             for layer_out in outputs[:-1]:
@@ -789,18 +817,7 @@ class Playground(widgets.VBox):
                             f"test {run.test_loss[-1]:.3f}")
         a["status"].set_text(_wrap(run.halted))
         a["status"].set_visible(bool(run.halted))
-        animated = [self._links, *maps, a["out_map"], *a["points"], a["status"],
-                    a["line_train"], a["line_test"], a["title"]]
-        if self._background is None:
-            for artist in animated:
-                artist.set_animated(True)
-            self._canvas.draw()
-            self._background = self._canvas.copy_from_bbox(self.figure.bbox)
-        else:
-            self._canvas.restore_region(self._background)
-        for artist in animated:
-            self.figure.draw_artist(artist)
-        self.image.value = png_bytes(np.asarray(self._canvas.buffer_rgba()))
+        self.image.value = self._blitter.png()
         self.status.value = (f"<b>epoch {run.epoch}</b>: training loss "
                              f"{run.train_loss[-1]:.4f}, test loss {run.test_loss[-1]:.4f}"
                              + (f" &mdash; {run.halted}" if run.halted else ""))

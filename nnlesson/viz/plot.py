@@ -1,17 +1,17 @@
 """Plots the lessons share. ``import nnlesson`` alone does not load this module or matplotlib.
 
 Colours come from the Okabe-Ito palette, which stays distinguishable with the common forms of
-colour blindness.
+colour blindness. The author's readability check of these figures is in ``figlint.py``; the PNG
+encoder the explorers use is in ``_png.py``.
 """
-
-import struct
-import zlib
 
 import matplotlib.pyplot as plt
 import numpy as np
 from cycler import cycler
 from matplotlib.colors import ListedColormap
-from matplotlib.text import Text
+
+from .._util import no_grad
+from ..layers import Sequential, Sigmoid
 
 # Okabe & Ito (2008), "Color Universal Design".
 BLUE, ORANGE, GREEN, VERMILLION = "#0072B2", "#E69F00", "#009E73", "#D55E00"
@@ -79,38 +79,101 @@ def draw_layer(W, ax=None, *, input_names=None, output_names=None):
     return ax
 
 
+def _plane_points(X, who):
+    """``X`` as an (n, 2) float array: one point of the plane per row, or a clear error."""
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or X.shape[1] != 2 or len(X) == 0:
+        features = f"{X.shape[1]} features" if X.ndim == 2 else f"shape {X.shape}"
+        raise ValueError(f"{who}: the plot is of a plane, so it needs data with 2 input features "
+                         f"(x1, x2): X of shape (n, 2); the data has {features}")
+    return X
+
+
 def decision_grid(X, steps=150, margin=0.5):
     """A grid of points covering the 2-D data ``X``: returns (xx, yy, points of shape (n, 2))."""
+    X = _plane_points(X, "decision_grid")
     lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
     xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], steps), np.linspace(lo[1], hi[1], steps))
     return xx, yy, np.column_stack([xx.ravel(), yy.ravel()])
 
 
+# Up to 8 classes differ by colour (the palette); each further 8 repeat the colours with another
+# marker for the points and another hatching for the regions, so no two classes look alike.
+MARKERS = ["o", "s", "^", "D", "v"]
+HATCHES = [None, "//", "..", "\\\\", "xx"]
+MAX_CLASSES = len(PALETTE) * len(MARKERS)
+
+
+def class_style(c):
+    """(colour, marker, hatch) of class ``c`` in :func:`plot_decision_boundary`."""
+    cycle = c // len(PALETTE)
+    return PALETTE[c % len(PALETTE)], MARKERS[cycle], HATCHES[cycle]
+
+
+def _ends_in_sigmoid(model):
+    """True when the last layer of ``model`` (inside nested Sequentials) is a Sigmoid."""
+    while isinstance(model, Sequential) and len(model.layers):
+        model = model.layers[-1]
+    return isinstance(model, Sigmoid)
+
+
+def predicted_classes(model, points, who="predicted_classes"):
+    """The class ``model`` predicts for each row of ``points``: an integer array of shape (n,).
+
+    Several output columns: the largest score wins. One output column is a binary classifier:
+    class 1 where the output is above 0.5 if the model ends in a ``Sigmoid`` (a probability),
+    above 0 otherwise (a logit: its sigmoid is above 0.5 exactly there).
+    """
+    scores = np.asarray(model(points), dtype=float)
+    if scores.ndim == 1:
+        scores = scores[:, None]
+    if scores.ndim != 2 or len(scores) != len(points):
+        raise ValueError(f"{who}: the model should map ({len(points)}, 2) points to scores of "
+                         f"shape ({len(points)}, classes), but gave shape {scores.shape}")
+    if not np.all(np.isfinite(scores)):
+        raise ValueError(f"{who}: the model's outputs are NaN or inf on part of the plane "
+                         f"(did training diverge?)")
+    if scores.shape[1] == 1:
+        return (scores[:, 0] > (0.5 if _ends_in_sigmoid(model) else 0.0)).astype(int)
+    return np.argmax(scores, axis=1)
+
+
 def plot_decision_boundary(model, X, y, ax=None, *, title=None, steps=150):
     """Colour the plane by the class ``model`` predicts, and scatter the data on top.
 
-    ``model`` maps an (n, 2) array to (n, classes) scores. It is called in eval mode under
-    ``no_grad()`` (it keeps no cache of the grid), and left in the mode it was in.
+    ``model`` maps an (n, 2) array to (n, classes) scores (see :func:`predicted_classes`: a
+    single output column is a binary classifier). It is called in eval mode under ``no_grad()``
+    (it keeps no cache of the grid), and left in the mode it was in. ``y`` holds one integer
+    class per row of ``X``. Classes beyond the palette's 8 colours differ by marker and hatching
+    too (:func:`class_style`), up to :data:`MAX_CLASSES`.
     """
-    from .._util import no_grad
-
+    who = "plot_decision_boundary"
+    X = _plane_points(X, who)
+    y = np.asarray(y)
+    if y.shape != (len(X),) or y.dtype.kind not in "biu" or (len(y) and y.min() < 0):
+        raise ValueError(f"{who}: y must hold one class (an integer of at least 0) per row of X: "
+                         f"shape ({len(X)},), got shape {y.shape} and dtype {y.dtype}")
     ax = ax or plt.figure(figsize=(4.5, 4)).add_subplot()
     xx, yy, points = decision_grid(X, steps)
     was_training = getattr(model, "training", False)
     model.eval()
     try:
         with no_grad():
-            predicted = np.argmax(model(points), axis=1).reshape(xx.shape)
+            predicted = predicted_classes(model, points, who).reshape(xx.shape)
     finally:
         if was_training:
             model.train()
-    classes = int(max(y.max(), predicted.max())) + 1
-    colors = PALETTE[:classes]
+    classes = int(max(y.max(initial=0), predicted.max())) + 1
+    if classes > MAX_CLASSES:
+        raise ValueError(f"{who}: at most {MAX_CLASSES} classes can be told apart in one "
+                         f"picture (colour, marker and hatching), got {classes}")
+    styles = [class_style(c) for c in range(classes)]
     ax.contourf(xx, yy, predicted, levels=np.arange(classes + 1) - 0.5,
-                cmap=ListedColormap(colors), alpha=0.25)
-    for c in range(classes):
-        ax.scatter(*X[y == c].T, s=12, color=colors[c], edgecolor="white", linewidth=0.3,
-                   label=f"class {c}")
+                cmap=ListedColormap([colour for colour, _, _ in styles]), alpha=0.25,
+                hatches=[hatch for _, _, hatch in styles])
+    for c, (colour, marker, _) in enumerate(styles):
+        ax.scatter(*X[y == c].T, s=12, color=colour, marker=marker, edgecolor="white",
+                   linewidth=0.3, label=f"class {c}")
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     ax.set_title(title or "Decision boundary")
@@ -132,189 +195,3 @@ def plot_history(history, ax=None, *, title="Loss per epoch"):
     ax.set_title(title)
     ax.legend()
     return ax
-
-
-def figure_problems(fig, *, max_width=MAX_WIDTH, min_fontsize=9):
-    """What makes ``fig`` hard to read at notebook width, as a list of sentences (empty: none).
-
-    Checked: the width (inches at :data:`DPI`, so that the figure shows at full size in a ~900 px
-    output area), every visible text's size, text running off the figure, two texts overlapping
-    each other, neighbouring tick labels of an axis touching, a text running over the edge of the
-    box (an edged patch) it is written in, and a legend covering plotted points. Tests call it on
-    every lesson figure and explorer.
-    """
-    problems = []
-    width = fig.get_figwidth() * fig.dpi / DPI
-    if width > max_width + 1e-9:
-        problems.append(f"figure is {width:.1f} in wide at {DPI} dpi (at most {max_width})")
-    renderer = fig.canvas.get_renderer()
-    fig.draw(renderer)  # final positions, after constrained layout
-    box = fig.bbox
-    hidden = _undrawn_tick_labels(fig)
-    texts = []
-    for t in fig.findobj(Text):
-        if not t.get_visible() or not t.get_text().strip() or not _shown(t) or id(t) in hidden:
-            continue
-        extent = t.get_window_extent(renderer)
-        if extent.width < 1 or extent.height < 1:
-            continue
-        label = repr(t.get_text()[:30])
-        if t.get_fontsize() < min_fontsize - 1e-9:
-            problems.append(f"text {label} is {t.get_fontsize():g} pt (at least {min_fontsize})")
-        if (extent.x0 < box.x0 - 1 or extent.y0 < box.y0 - 1 or extent.x1 > box.x1 + 1
-                or extent.y1 > box.y1 + 1):
-            problems.append(f"text {label} runs off the figure")
-        texts.append((label, extent))
-    for i, (a, ea) in enumerate(texts):
-        for b, eb in texts[i + 1:]:
-            if ea.shrunk(0.95, 0.9).overlaps(eb.shrunk(0.95, 0.9)):
-                problems.append(f"texts {a} and {b} overlap")
-    problems += _crowded_tick_labels(fig, renderer, hidden)
-    problems += _text_out_of_its_box(fig, renderer)
-    for ax in fig.axes:
-        legend = ax.get_legend()
-        if legend is None or not legend.get_visible():
-            continue
-        frame = legend.get_window_extent(renderer)
-        for line in ax.get_lines():
-            if not line.get_visible() or not len(line.get_xdata()):
-                continue
-            xy = line.get_transform().transform(line.get_xydata())
-            inside = ((xy[:, 0] > frame.x0) & (xy[:, 0] < frame.x1)
-                      & (xy[:, 1] > frame.y0) & (xy[:, 1] < frame.y1))
-            if inside.any():
-                problems.append(f"the legend of {ax.get_title()!r} covers {line.get_label()!r}")
-    return problems
-
-
-def _crowded_tick_labels(fig, renderer, hidden, *, gap=0.3):
-    """Neighbouring tick labels of one axis closer than ``gap`` times their font size.
-
-    The overlap test shrinks every text a little (a text's box is taller than its glyphs); two
-    tick labels stacked with no space between them still read as one ("-2" over "-10").
-    """
-    problems = []
-    for ax in fig.axes:
-        if not ax.get_visible() or not ax.axison:
-            continue
-        for axis, lo, hi in ((ax.xaxis, "x0", "x1"), (ax.yaxis, "y0", "y1")):
-            for which in ("label1", "label2"):
-                labels = [getattr(tick, which) for tick in axis.get_major_ticks()]
-                labels = [t for t in labels if t.get_visible() and t.get_text().strip()
-                          and id(t) not in hidden]
-                extents = sorted(((t.get_window_extent(renderer), t) for t in labels),
-                                 key=lambda e: getattr(e[0], lo))
-                for (a, ta), (b, tb) in zip(extents[:-1], extents[1:]):
-                    space = getattr(b, lo) - getattr(a, hi)
-                    need = gap * tb.get_fontsize() * fig.dpi / 72
-                    if space < need:
-                        problems.append(f"tick labels {ta.get_text()!r} and {tb.get_text()!r} "
-                                        f"touch ({space:.1f} px apart, at least {need:.1f})")
-    return problems
-
-
-def _text_out_of_its_box(fig, renderer, *, slack=0.5):
-    """Texts written in a box (an edged patch under the text's centre) that run over its edge."""
-    from matplotlib.patches import FancyArrowPatch
-
-    problems = []
-    for ax in fig.axes:
-        boxes = [p for p in ax.patches if p.get_visible() and p.get_linewidth() > 0
-                 and p.get_edgecolor()[3] > 0 and not isinstance(p, FancyArrowPatch)]
-        if not boxes:
-            continue
-        outlines = [(p.get_zorder(), p.get_transform().transform_path(p.get_path()))
-                    for p in boxes]
-        for t in ax.texts:
-            if not t.get_visible() or not t.get_text().strip():
-                continue
-            e = t.get_window_extent(renderer)
-            centre = ((e.x0 + e.x1) / 2, (e.y0 + e.y1) / 2)
-            corners = [(e.x0 + slack, e.y0 + slack), (e.x0 + slack, e.y1 - slack),
-                       (e.x1 - slack, e.y0 + slack), (e.x1 - slack, e.y1 - slack)]
-            for zorder, outline in outlines:
-                if zorder <= t.get_zorder() and outline.contains_point(centre):
-                    if not outline.contains_points(corners).all():
-                        problems.append(f"text {t.get_text()[:30]!r} runs over the edge of "
-                                        "its box")
-                    break
-    return problems
-
-
-def _shown(text):
-    """False for a text inside a hidden axes."""
-    return text.axes is None or text.axes.get_visible()
-
-
-def _undrawn_tick_labels(fig):
-    """ids of tick labels matplotlib keeps but does not draw (ticks outside the axis limits)."""
-    hidden = set()
-    for ax in fig.axes:
-        for axis in (ax.xaxis, ax.yaxis):
-            if not ax.axison:  # ax.axis("off"): no tick labels, axis labels or offsets drawn
-                hidden.update(id(t) for t in axis.findobj(Text))
-                continue
-            scale = axis.get_transform()  # compare in the axis's own scale (log axes too)
-            lo, hi = sorted(scale.transform(np.asarray(axis.get_view_interval(), float)))
-            slack = 1e-9 * (hi - lo)
-            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
-                loc = tick.get_loc()
-                at = np.nan if loc is None else scale.transform(np.array([float(loc)]))[0]
-                if not lo - slack <= at <= hi + slack:  # False for NaN (log of 0 or less)
-                    hidden.update((id(tick.label1), id(tick.label2)))
-    return hidden
-
-
-def annotations_over_lines(fig, *, pixels=2.0):
-    """Annotations (``ax.annotate``) whose text sits on a plotted line, as sentences (empty: none).
-
-    :func:`figure_problems` checks text against text; this checks a label placed next to the data
-    against the lines of its axes, sampled every ``pixels`` display pixels along each segment.
-    """
-    from matplotlib.text import Annotation
-
-    renderer = fig.canvas.get_renderer()
-    fig.draw(renderer)
-    problems = []
-    for ax in fig.axes:
-        notes = [t for t in ax.texts if isinstance(t, Annotation) and t.get_visible()
-                 and t.get_text().strip()]
-        for note in notes:
-            box = note.get_window_extent(renderer)
-            for line in ax.get_lines():
-                if not line.get_visible() or len(line.get_xdata()) < 2:
-                    continue
-                xy = line.get_transform().transform(line.get_xydata())
-                xy = xy[np.all(np.isfinite(xy), axis=1)]
-                for (x0, y0), (x1, y1) in zip(xy[:-1], xy[1:]):
-                    n = max(2, int(np.hypot(x1 - x0, y1 - y0) / pixels) + 1)
-                    xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
-                    inside = ((xs > box.x0) & (xs < box.x1) & (ys > box.y0) & (ys < box.y1))
-                    if inside.any():
-                        problems.append(f"annotation {note.get_text()[:30]!r} lies on the line "
-                                        f"{line.get_label()!r} in {ax.get_title()!r}")
-                        break
-                else:
-                    continue
-                break
-    return problems
-
-
-def png_bytes(rgba):
-    """A (height, width, 4) uint8 RGBA array as PNG bytes (RGB, no filter, fastest zlib level).
-
-    Most of a redraw used to be PIL's PNG encoder (its per-row filtering alone cost twice the
-    drawing); without filters zlib level 1 makes files as small, 2 to 3 times faster.
-    """
-    height, width, _ = rgba.shape
-    rows = np.empty((height, 1 + 3 * width), np.uint8)
-    rows[:, 0] = 0  # each row starts with its filter type: 0, none
-    rows[:, 1:].reshape(height, width, 3)[...] = rgba[..., :3]  # one copy, no temporary
-
-    def chunk(kind, body):
-        return (struct.pack(">I", len(body)) + kind + body
-                + struct.pack(">I", zlib.crc32(kind + body)))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB, no interlace
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)) + chunk(b"IEND", b""))

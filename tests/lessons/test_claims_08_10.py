@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from nnlesson.viz import plot as nlplot  # noqa: E402
+from nnlesson.viz import figlint  # noqa: E402
 
 SOURCES = Path(__file__).resolve().parents[2] / "lessons_src"  # each lesson's percent-format source
 
@@ -47,7 +47,7 @@ def test_09_every_figure_is_readable(lesson09):
     _, figures = lesson09
     assert len(figures) == 5
     for fig in figures:
-        assert nlplot.figure_problems(fig) == [], fig.axes[0].get_title()
+        assert figlint.figure_problems(fig) == [], fig.axes[0].get_title()
 
 
 def test_09_batchnorm_reaches_a_lower_loss_on_every_seed(lesson09):
@@ -173,7 +173,7 @@ def test_08_every_figure_is_readable(lesson08):
     _, figures = lesson08
     assert len(figures) == 4
     for fig in figures:
-        assert nlplot.figure_problems(fig) == [], fig.axes[0].get_title()
+        assert figlint.figure_problems(fig) == [], fig.axes[0].get_title()
 
 
 def test_08_a_constant_start_keeps_the_units_identical_on_every_seed(lesson08):
@@ -256,10 +256,11 @@ def test_08_gradient_table_claims_on_every_seed(lesson08):
 
 # -- the initialisation explorer ----------------------------------------------------------------
 def test_init_explorer_slider_and_menu_change_what_is_drawn():
-    from nnlesson.viz.explorers import REFERENCE_SCALES, init_explorer, layer_statistics
+    from nnlesson.viz.experiments import REFERENCE_SCALES, layer_statistics
+    from nnlesson.viz.explorers import init_explorer
 
     e = init_explorer()
-    assert nlplot.figure_problems(e.figure) == []
+    assert figlint.figure_problems(e.figure) == []
     figure, png = e.figure, e.image.value
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     e.activation.value = "ReLU"
@@ -287,7 +288,8 @@ def test_init_explorer_slider_and_menu_change_what_is_drawn():
 
 
 def test_init_explorer_rejects_bad_settings():
-    from nnlesson.viz.explorers import init_explorer, layer_statistics
+    from nnlesson.viz.experiments import layer_statistics
+    from nnlesson.viz.explorers import init_explorer
 
     with pytest.raises(ValueError, match=r"init_explorer: scale must be in \[0.1, 3\], got 5"):
         init_explorer(scale=5)
@@ -309,7 +311,7 @@ def test_10_every_figure_is_readable(lesson10):
     _, figures = lesson10
     assert len(figures) == 6
     for fig in figures:
-        assert nlplot.figure_problems(fig) == [], fig.axes[0].get_title()
+        assert figlint.figure_problems(fig) == [], fig.axes[0].get_title()
 
 
 def test_10_splits_are_disjoint_and_cover_the_data(lesson10):

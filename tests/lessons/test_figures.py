@@ -1,6 +1,6 @@
-"""Every figure a lesson draws is readable at notebook width: ``nlplot.figure_problems`` finds
+"""Every figure a lesson draws is readable at notebook width: ``figlint.figure_problems`` finds
 nothing (width, font sizes, overlapping or clipped text, a legend over the data), and no
-annotation sits on a plotted line (``nlplot.annotations_over_lines``).
+annotation sits on a plotted line (``figlint.annotations_over_lines``).
 
 nbval never compares images, so this is the test that looks at the pictures. Each lesson's ``.py``
 runs cell by cell under the Agg backend with ``plt.show`` collecting the open figures. Cells that
@@ -18,6 +18,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+from nnlesson.viz import figlint  # noqa: E402
 from nnlesson.viz import plot as nlplot  # noqa: E402
 
 SOURCES = Path(__file__).resolve().parents[2] / "lessons_src"  # each lesson's percent-format source
@@ -42,7 +43,7 @@ def render(lesson):
         for number in plt.get_fignums():
             fig = plt.figure(number)
             title = fig.get_suptitle() or (fig.axes[0].get_title() if fig.axes else "")
-            found = nlplot.figure_problems(fig) + nlplot.annotations_over_lines(fig)
+            found = figlint.figure_problems(fig) + figlint.annotations_over_lines(fig)
             shown.append((current[0], title, fig.dpi, found))
             plt.close(fig)
 
@@ -117,11 +118,11 @@ def test_an_annotation_on_a_line_is_reported_and_one_beside_it_is_not():
         ax.set_title("t")
         on = ax.annotate("right on the diagonal", (0.5, 0.5), xytext=(-40, -3),
                          textcoords="offset points")
-        problems = nlplot.annotations_over_lines(fig)
+        problems = figlint.annotations_over_lines(fig)
         assert problems == ["annotation 'right on the diagonal' lies on the line 'diagonal' in 't'"]
         on.remove()
         ax.annotate("above the line", (0.2, 0.2), xytext=(-30, 40), textcoords="offset points")
-        assert nlplot.annotations_over_lines(fig) == []
+        assert figlint.annotations_over_lines(fig) == []
     plt.close(fig)
 
 
@@ -142,12 +143,12 @@ def test_a_text_running_over_the_edge_of_its_box_is_reported():
         ax.text(1.0, 2.05, "grad [0.786 0.42 0.0707]", ha="center", va="center", zorder=2)
         ax.text(2, 0.8, "relu", ha="center", va="center", zorder=2)
         ax.text(3.2, 2.5, "beside any box", ha="center", va="center")
-        assert nlplot.figure_problems(fig) == [
+        assert figlint.figure_problems(fig) == [
             "text 'grad [0.786 0.42 0.0707]' runs over the edge of its box",
             "text 'relu' runs over the edge of its box"]
         box.set_bounds(0.1, 1.8, 2.6, 0.5)  # now wide enough
         ax.patches[1].set_radius(0.4)
-        assert nlplot.figure_problems(fig) == []
+        assert figlint.figure_problems(fig) == []
     plt.close(fig)
 
 
@@ -161,12 +162,12 @@ def test_tick_labels_stacked_without_space_are_reported():
         ax.minorticks_off()
         ticks = [-1000, -100, -10, -2, 0, 2, 10, 100, 1000]
         ax.set_yticks(ticks, [f"{t:g}" for t in ticks])
-        problems = nlplot.figure_problems(fig)
+        problems = figlint.figure_problems(fig)
         assert len(problems) == 2 and all(p.startswith("tick labels ") for p in problems)
         assert "'-10' and '-2' touch" in problems[0] and "'2' and '10' touch" in problems[1]
         ticks = [-2000, -200, -20, -2, 0, 2, 20, 200, 2000]  # a decade apart: room between
         ax.set_yticks(ticks, [f"{t:g}" for t in ticks])
-        assert nlplot.figure_problems(fig) == []
+        assert figlint.figure_problems(fig) == []
     plt.close(fig)
 
 

@@ -598,7 +598,7 @@ def test_the_learning_curves_plot_the_history():
         assert np.allclose(ax_acc.lines[1].get_ydata(), 100 * a1.GOAL)  # the goal line
         for ax in fig.axes:
             assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
-        from nnlesson.viz.plot import figure_problems
+        from nnlesson.viz.figlint import figure_problems
 
         assert not figure_problems(fig)
     finally:

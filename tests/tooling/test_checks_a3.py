@@ -14,7 +14,7 @@ import pytest
 import nnlesson as nl
 from nnlesson import checks
 from nnlesson.checks import a3
-from nnlesson.viz import plot as nlplot
+from nnlesson.viz import figlint
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -407,7 +407,7 @@ def test_the_study_with_nothing_implemented_runs_the_baseline_only(capsys):
     assert list(study.test) == ["no regularisation"] and len(study.test["no regularisation"]) == 2
     a3.print_table(study)
     fig = a3.plot_study(study)
-    assert nlplot.figure_problems(fig) == []
+    assert figlint.figure_problems(fig) == []
     plt.close(fig)
 
 
@@ -430,7 +430,7 @@ def notebook_study():
 
 def test_the_figure_is_readable_and_shows_every_seed(notebook_study):
     fig = a3.plot_study(notebook_study)
-    assert nlplot.figure_problems(fig) == []
+    assert figlint.figure_problems(fig) == []
     ax = fig.axes[0]
     points = np.concatenate([c.get_offsets()[:, 1] for c in ax.collections
                              if c.get_offsets().shape[1] == 2 and len(c.get_offsets()) > 1])

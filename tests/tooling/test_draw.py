@@ -6,8 +6,9 @@ import pytest
 
 import nnlesson as nl
 from nnlesson.graph import Tensor, cross_entropy
+from nnlesson.viz.figlint import figure_problems
 from nnlesson.viz.graph_draw import MAX_DRAWN_NODES, draw, layout
-from nnlesson.viz.plot import MAX_WIDTH, figure_problems
+from nnlesson.viz.plot import MAX_WIDTH
 
 
 def lesson_04_mlp():

@@ -14,7 +14,7 @@ import pytest
 
 from nnlesson import Dropout, Linear, PReLU, ReLU, Tanh
 from nnlesson.viz import playground as pgmod
-from nnlesson.viz.plot import figure_problems
+from nnlesson.viz.figlint import figure_problems
 
 playground = pgmod.playground
 
@@ -455,7 +455,7 @@ def test_one_colour_means_positive_and_class_1_everywhere():
     pg.redraw()
     colours = np.asarray(pg._links.get_colors())[:6, :3]
     positive, negative = colours[0], colours[1]
-    class_1, class_0 = pgmod.CLASS_MAP(1.0)[:3], pgmod.CLASS_MAP(0.0)[:3]
+    class_1, class_0 = pgmod.BLUE_ORANGE(1.0)[:3], pgmod.BLUE_ORANGE(0.0)[:3]
     hidden = pg._unit_maps[0]
     high, low = (hidden.cmap(hidden.norm(v))[:3] for v in hidden.get_clim()[::-1])
     np.testing.assert_allclose(positive, class_1, atol=0.02)  # a positive link: towards class 1
@@ -466,7 +466,9 @@ def test_one_colour_means_positive_and_class_1_everywhere():
     y = pg.run.y_train
     np.testing.assert_allclose(points.get_facecolors()[y == 1][:, :3], [class_1] * int(y.sum()),
                                atol=0.02)
-    assert not np.allclose(to_rgb(pgmod.SIGN_MAP(1.0)), to_rgb(pgmod.SIGN_MAP(0.0)))
+    assert not np.allclose(to_rgb(pgmod.BLUE_ORANGE(1.0)), to_rgb(pgmod.BLUE_ORANGE(0.0)))
+    # one map for the output, the hidden units and the output node (was two equal maps)
+    assert {m.cmap.name for m in [pg.artists["out_map"], *pg._unit_maps]} == {"blue_orange"}
 
 
 def test_training_points_show_their_class_on_the_pale_band_of_the_output():

@@ -7,6 +7,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from nnlesson.viz import figlint  # noqa: E402
 from nnlesson.viz import plot as nlplot  # noqa: E402
 
 
@@ -18,7 +19,7 @@ def test_a_readable_figure_has_no_problems():
             ax.set(title="a long title for a panel", xlabel="x", ylabel="y")
             ax.legend(loc="lower right")
         fig.suptitle("Three panels")
-    assert nlplot.figure_problems(fig) == []
+    assert figlint.figure_problems(fig) == []
     plt.close(fig)
 
 
@@ -27,7 +28,7 @@ def test_too_wide_too_small_and_overlapping_text_are_reported():
         fig, ax = plt.subplots(figsize=(12, 3))
         ax.text(0.5, 0.5, "hello world", fontsize=6)
         ax.text(0.52, 0.5, "overlapping")
-    problems = nlplot.figure_problems(fig)
+    problems = figlint.figure_problems(fig)
     assert any("12.0 in wide" in p for p in problems)
     assert any("'hello world' is 6 pt" in p for p in problems)
     assert any("overlap" in p for p in problems)
@@ -39,7 +40,7 @@ def test_crowded_titles_without_constrained_layout_are_reported():
         fig, axes = plt.subplots(1, 3, figsize=(6, 3))
         for ax in axes:
             ax.set_title("a very long title for a small panel")
-    assert any("overlap" in p for p in nlplot.figure_problems(fig))
+    assert any("overlap" in p for p in figlint.figure_problems(fig))
     plt.close(fig)
 
 
@@ -50,7 +51,7 @@ def test_a_legend_over_the_data_is_reported():
         ax.plot(x, np.ones_like(x), label="flat line at the top")
         ax.set_ylim(0, 1.05)
         ax.legend(loc="upper center")
-    assert any("legend" in p for p in nlplot.figure_problems(fig))
+    assert any("legend" in p for p in figlint.figure_problems(fig))
     plt.close(fig)
 
 
@@ -61,7 +62,7 @@ def test_tick_labels_outside_a_log_axis_are_not_counted():
         ax.set(title="log axis", xlabel="x", ylabel="y")
         ax.set_yticks([1e-14, 1e-9, 1e-3, 1])  # 1e-14 lies below the view: not drawn
         ax.set_ylim(1e-10, 2)
-    assert nlplot.figure_problems(fig) == []
+    assert figlint.figure_problems(fig) == []
     plt.close(fig)
 
 
@@ -73,5 +74,5 @@ def test_the_tick_labels_of_an_axes_turned_off_are_not_counted():
             ax.set_xlim(-200, 200)  # tick labels far outside, but never drawn
             ax.axis("off")
             ax.set_title("image")
-    assert nlplot.figure_problems(fig) == []
+    assert figlint.figure_problems(fig) == []
     plt.close(fig)

@@ -13,8 +13,9 @@ import nnlesson as nl
 
 widgets = pytest.importorskip("nnlesson.viz.explorers")
 from nnlesson.graph import Tensor, cross_entropy  # noqa: E402
-from nnlesson.viz import graph_draw  # noqa: E402
-from nnlesson.viz.plot import DPI, MAX_WIDTH, figure_problems  # noqa: E402
+from nnlesson.viz import experiments, graph_draw  # noqa: E402
+from nnlesson.viz.figlint import figure_problems  # noqa: E402
+from nnlesson.viz.plot import DPI, MAX_WIDTH  # noqa: E402
 
 
 def png_changes(explorer, control, value):
@@ -80,7 +81,7 @@ def test_the_png_is_exactly_the_drawn_canvas():
     PIL = pytest.importorskip("PIL.Image")
     e = widgets.prelu_explorer(alpha=0.3)
     decoded = np.asarray(PIL.open(io.BytesIO(e.image.value)).convert("RGB"))
-    np.testing.assert_array_equal(decoded, np.asarray(e._canvas.buffer_rgba())[..., :3])
+    np.testing.assert_array_equal(decoded, np.asarray(e.blitter.canvas.buffer_rgba())[..., :3])
 
 
 def test_a_setting_seen_before_shows_the_same_picture_as_a_fresh_explorer():
@@ -130,7 +131,7 @@ def test_the_dropout_band_is_never_clipped_by_the_axes():
 
 
 def test_the_float32_copy_predicts_like_the_trained_network():
-    net = widgets._mc_regressor()
+    net = experiments.dropout_regressor()
     x = np.linspace(-3, 3, 50)[:, None]
     np.testing.assert_allclose(net["model32"].eval()(x.astype(np.float32)),
                                net["model"].eval()(x), rtol=1e-4, atol=1e-5)
@@ -139,13 +140,13 @@ def test_the_float32_copy_predicts_like_the_trained_network():
 def test_the_dropout_explorer_says_whose_network_it_runs():
     e = widgets.dropout_explorer()
     title = e.mc_axes.get_title()
-    assert "own net" in title and f"p = {widgets.TRAINED_P}" in title
+    assert "own net" in title and f"p = {experiments.TRAINED_P}" in title
     assert "above" not in title
 
 
 def test_dropout_explorer_leaves_its_network_in_eval_mode():
     widgets.dropout_explorer()
-    for model in (widgets._mc_regressor()["model"], widgets._mc_regressor()["model32"]):
+    for model in (experiments.dropout_regressor()["model"], experiments.dropout_regressor()["model32"]):
         assert not any(layer.training for layer in model)
 
 
@@ -176,7 +177,7 @@ def test_activation_explorer_switches_function_and_depth():
     e.activation.value = "sigmoid"
     layers, norms = e.lines["gradients"].get_data()
     assert norms[0] / norms[-1] < 1e-6 < relu_ratio  # the sigmoid's gradient vanishes
-    np.testing.assert_allclose(norms, widgets.gradient_norms("sigmoid", 20))
+    np.testing.assert_allclose(norms, experiments.gradient_norms("sigmoid", 20))
 
 
 def test_activation_explorer_reports_last_over_first_like_lesson_03():
@@ -268,7 +269,7 @@ def test_backprop_explorer_reveals_gradients_step_by_step():
     e.step.value = len(e.steps)  # the last step: every gradient, equal to backward()'s
     nodes = {n.name: n for n in nl.graph.topological_order(loss)}
     for name, text in e.grad_texts.items():
-        assert text.get_text() == f"grad {graph_draw._fmt(nodes[name].grad)}", name
+        assert text.get_text() == f"grad {graph_draw.short_values(nodes[name].grad)}", name
     assert "step 5 of 5" in e.caption.value and "passed on to w" in e.caption.value
 
 
@@ -318,7 +319,7 @@ def test_every_explorer_is_readable_at_notebook_width(name):
         getattr(e, control).value = value
         assert readable(e) == [], (name, value)
     if name == "activation":
-        for activation in widgets._ACTIVATIONS:
+        for activation in experiments.ACTIVATIONS:
             e.activation.value = activation
             assert readable(e) == [], activation
 
@@ -347,7 +348,7 @@ def test_the_explorer_is_the_lesson_graph_readable_as_well():
     (lambda: widgets.activation_explorer("softmax"), ValueError, r"activation must be one of \['sigmoid', 'tanh', 'ReLU'"),
     (lambda: widgets.activation_explorer(depth=31), ValueError, r"depth must be in \[2, 30\], got 31"),
     (lambda: widgets.activation_explorer(depth=True), TypeError, "depth must be an integer"),
-    (lambda: widgets.gradient_norms("tanh", 1), ValueError, r"gradient_norms: depth must be in \[2, 100\]"),
+    (lambda: experiments.gradient_norms("tanh", 1), ValueError, r"gradient_norms: depth must be in \[2, 100\]"),
     (lambda: widgets.nonlinearity_explorer("relu"), ValueError, r"activation must be one of \['identity', 'ReLU'\], got 'relu'"),
     (lambda: widgets.nonlinearity_explorer(width=5), ValueError, r"width must be one of \[2, 4, 8, 16, 32\], got 5"),
     (lambda: widgets.early_stopping_explorer([1.0, 0.5], patience=0), ValueError, r"patience must be in \[1, 30\], got 0"),

@@ -126,27 +126,6 @@ def test_an_explorer_redraw_runs_with_one_thread_and_restores_the_setting():
     assert blas_threads_now() == before  # after a redraw
 
 
-@needs_two_threads
-def test_building_an_explorer_that_trains_runs_with_one_thread():
-    widgets = pytest.importorskip("nnlesson.viz.explorers")
-    before = blas_threads_now()
-    seen = []
-    real_fit = widgets.fit
-
-    def recording_fit(*args, **kwargs):
-        seen.append(blas_threads_now())
-        return real_fit(*args, **kwargs)
-
-    widgets.fit = recording_fit
-    try:
-        widgets._REGRESSOR.clear()
-        widgets.dropout_explorer(samples=10)
-    finally:
-        widgets.fit = real_fit
-    assert seen == [[1] * len(before)]
-    assert blas_threads_now() == before
-
-
 def test_binder_start_makes_one_blas_thread_the_default_and_keeps_a_users_value():
     start = Path(__file__).resolve().parents[2] / "binder" / "start"
     assert os.access(start, os.X_OK)  # repo2docker runs it as a program
