@@ -155,3 +155,38 @@ def test_every_label_sits_inside_its_box_with_room_to_spare(make):
             assert b.y0 + 2 <= e.y0 and e.y1 <= b.y1 - 2, text.get_text()
         corners = [(e.x0, e.y0), (e.x0, e.y1), (e.x1, e.y0), (e.x1, e.y1)]
         assert outline.contains_points(corners).all(), text.get_text()
+
+
+def test_layout_has_a_node_per_variable_and_operator_and_an_edge_per_dependency():
+    x, w = Tensor(np.ones(3), name="x"), Tensor(np.ones(3), name="w")
+    y = (x * w).sigmoid()
+    z = (y + x).sum()
+    spec = layout(z)
+    # variables: x, w, x*w, sigmoid, y+x, sum -> 6; operators: *, sigmoid, +, sum -> 4
+    assert len(spec["variables"]) == 6 and len(spec["operators"]) == 4
+    # edges: 2 into *, 1 into sigmoid, 2 into +, 1 into sum, plus one op -> result each: 6 + 4
+    assert len(spec["edges"]) == 10
+    columns = {key: col for key, (col, _) in {**spec["variables"], **spec["operators"]}.items()}
+    for start, end in spec["edges"]:
+        assert columns[start] < columns[end]  # left to right
+
+
+def test_draw_returns_a_figure_with_one_artist_per_node_and_edge():
+    x, w = Tensor(np.array([1.0, -2.0]), name="X"), Tensor(np.array(0.5), name="w")
+    loss = (x * w).tanh().sum()
+    loss.name = "Z"
+    loss.backward()
+    fig = draw(loss)
+    ax = fig.axes[0]
+    texts = [t for t in ax.texts if t.get_gid()]
+    variables = [t for t in texts if t.get_gid().startswith("var:")]
+    operators = [t for t in texts if t.get_gid().startswith("op:")]
+    edges = [p for p in ax.patches if p.get_gid() == "edge"]
+    assert len(variables) == 5 and len(operators) == 3 and len(edges) == 7
+    assert {t.get_gid() for t in operators} == {"op:*", "op:tanh", "op:sum"}
+    label = next(t.get_text() for t in variables if t.get_gid() == "var:X")
+    assert "X (2,)" in label and "grad" in label
+    assert "matplotlib.pyplot" not in type(fig).__module__
+
+
+# -- no silent wrong answer (issue 12) -------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The graph autodiff: every operation against numerical gradients, deep graphs, drawing; and
+"""The graph autodiff: every operation against numerical gradients, deep graphs; and
 backward after a tensor changed, in-place arithmetic and numpy functions (issue 25)."""
 
 import re
@@ -8,7 +8,6 @@ import pytest
 
 import nnlesson as nl
 from nnlesson.graph import Tensor, cross_entropy, mse, topological_order
-from nnlesson.viz.graph_draw import draw, layout
 
 TOL = 1e-7
 rng = np.random.default_rng(0)
@@ -121,40 +120,6 @@ def test_the_mlp_gives_the_same_gradients_three_ways():
         assert nl.rel_error(mine, theirs.grad) < 1e-12
         assert nl.rel_error(mine, numeric) < TOL
 
-
-def test_layout_has_a_node_per_variable_and_operator_and_an_edge_per_dependency():
-    x, w = Tensor(np.ones(3), name="x"), Tensor(np.ones(3), name="w")
-    y = (x * w).sigmoid()
-    z = (y + x).sum()
-    spec = layout(z)
-    # variables: x, w, x*w, sigmoid, y+x, sum -> 6; operators: *, sigmoid, +, sum -> 4
-    assert len(spec["variables"]) == 6 and len(spec["operators"]) == 4
-    # edges: 2 into *, 1 into sigmoid, 2 into +, 1 into sum, plus one op -> result each: 6 + 4
-    assert len(spec["edges"]) == 10
-    columns = {key: col for key, (col, _) in {**spec["variables"], **spec["operators"]}.items()}
-    for start, end in spec["edges"]:
-        assert columns[start] < columns[end]  # left to right
-
-
-def test_draw_returns_a_figure_with_one_artist_per_node_and_edge():
-    x, w = Tensor(np.array([1.0, -2.0]), name="X"), Tensor(np.array(0.5), name="w")
-    loss = (x * w).tanh().sum()
-    loss.name = "Z"
-    loss.backward()
-    fig = draw(loss)
-    ax = fig.axes[0]
-    texts = [t for t in ax.texts if t.get_gid()]
-    variables = [t for t in texts if t.get_gid().startswith("var:")]
-    operators = [t for t in texts if t.get_gid().startswith("op:")]
-    edges = [p for p in ax.patches if p.get_gid() == "edge"]
-    assert len(variables) == 5 and len(operators) == 3 and len(edges) == 7
-    assert {t.get_gid() for t in operators} == {"op:*", "op:tanh", "op:sum"}
-    label = next(t.get_text() for t in variables if t.get_gid() == "var:X")
-    assert "X (2,)" in label and "grad" in label
-    assert "matplotlib.pyplot" not in type(fig).__module__
-
-
-# -- no silent wrong answer (issue 12) -------------------------------------------------------------
 
 def test_a_numpy_array_on_the_left_gives_a_tensor_not_an_object_array():
     t = Tensor([1.0, 2.0])
