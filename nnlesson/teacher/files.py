@@ -128,18 +128,18 @@ def _mode(nbgrader, instructor):
     return "nbgrader" if nbgrader else "instructor" if instructor else "student"
 
 
-def _version(mode, nb, path):
+def _version(mode, nb, path, parsed):
     """One notebook's version for ``mode``, and its line of the report."""
     if mode == "nbgrader":
-        new, exercises = nbgrader_notebook(nb, path)
+        new, exercises = nbgrader_notebook(nb, path, parsed)
         total = sum(points for _, points, _ in exercises)
         auto = sum(points for _, points, autograded in exercises if autograded)
         return new, (f"{len(exercises)} exercise(s), {total:g} point(s) "
                      f"({auto:g} autograded, {total - auto:g} graded by hand)")
     if mode == "instructor":
-        new, exercises = instructor_notebook(nb, path)
+        new, exercises = instructor_notebook(nb, path, parsed)
         return new, f"{exercises} exercise(s) with their solutions and the student's view"
-    new, solutions, hidden, expected = student_notebook(nb, path)
+    new, solutions, hidden, expected = student_notebook(nb, path, parsed)
     return new, (f"{solutions} solution(s) cleared, {hidden} hidden test(s) removed, "
                  f"{expected} expected output(s) kept")
 
@@ -172,7 +172,7 @@ def build(source, *, write_py=False, nbgrader=False, instructor=False, recursive
                                   f"would keep them); move it out of {source}")
             parsed = parse_notebook(nb, path)
             any_solution = any_solution or notebook_has_solutions(nb, parsed)
-            new, line = _version(mode, nb, path)
+            new, line = _version(mode, nb, path, parsed)
         except AssignError as error:
             problems.extend(error.problems)
             continue

@@ -119,11 +119,18 @@ def _check_language(nb, path):
                           f"(nnlesson-assign writes Python's: {' / '.join(CODE_STUB)})")
 
 
-def student_notebook(nb, path="notebook"):
-    """The notebook ``nb`` as students get it, and the counts ``(solutions, hidden tests,
-    expected outputs)``."""
-    parsed = parse_notebook(nb, path)
+def _parsed(nb, path, parsed):
+    """The notebook's cells parsed (``parsed`` when the caller has them) and their tags checked."""
+    if parsed is None:
+        parsed = parse_notebook(nb, path)
     check_tags(nb, parsed, path)
+    return parsed
+
+
+def student_notebook(nb, path="notebook", parsed=None):
+    """The notebook ``nb`` as students get it, and the counts ``(solutions, hidden tests,
+    expected outputs)``. ``parsed``: ``parse_notebook(nb, path)``, when the caller has it."""
+    parsed = _parsed(nb, path, parsed)
     _check_language(nb, path)
     secrets = secret_pieces(nb, parsed)
     cells, solutions, hidden, expected, problems = [], 0, 0, 0, []
@@ -194,7 +201,7 @@ def _grade_meta(grade_id, *, solution, grade, points=None):
     return meta
 
 
-def nbgrader_notebook(nb, path="notebook"):
+def nbgrader_notebook(nb, path="notebook", parsed=None):
     """nbgrader's source version of a lesson: exercise cells split and given nbgrader metadata.
 
     A code exercise becomes an autograded answer (the code up to the end of the statement that
@@ -202,11 +209,11 @@ def nbgrader_notebook(nb, path="notebook"):
     hidden tests), which carries the exercise's points. A code exercise with nothing after its
     solution, and every written answer, becomes a manually graded answer with the points. Returns
     ``(notebook, exercises)`` with ``exercises`` a list of ``(grade_id, points, autograded)``.
+    ``parsed``: ``parse_notebook(nb, path)``, when the caller has it.
     """
     import nbformat  # where it is used: see cli.py
 
-    parsed = parse_notebook(nb, path)
-    check_tags(nb, parsed, path)
+    parsed = _parsed(nb, path, parsed)
     secrets = secret_pieces(nb, parsed)
     cells, exercises, problems = [], [], []
     taken = {nbgrader_meta(c).get("grade_id") for c in nb.cells}
@@ -306,15 +313,15 @@ def _without_markers(parsed, model_answer_label=None):
     return "\n".join(out)
 
 
-def instructor_notebook(nb, path="notebook"):
+def instructor_notebook(nb, path="notebook", parsed=None):
     """The instructor's version: the teacher's notebook with its outputs, every solution and
     hidden test kept and runnable (marker lines removed), above each code exercise a markdown
     cell showing the stub exactly as the student version has it, the teaching notes labelled and
-    each written answer labelled as the model answer. Returns ``(notebook, exercises)``."""
+    each written answer labelled as the model answer. Returns ``(notebook, exercises)``.
+    ``parsed``: ``parse_notebook(nb, path)``, when the caller has it."""
     import nbformat  # where it is used: see cli.py
 
-    parsed = parse_notebook(nb, path)
-    check_tags(nb, parsed, path)
+    parsed = _parsed(nb, path, parsed)
     _check_language(nb, path)
     cells, exercises = [], 0
     for cell, p in zip(nb.cells, parsed):

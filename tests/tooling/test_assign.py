@@ -226,6 +226,44 @@ def test_code_stub_keeps_indentation_and_surrounding_code():
     assert strip("Q?\n### BEGIN SOLUTION\nBecause.\n### END SOLUTION", "markdown") == "Q?\nYOUR ANSWER HERE"
 
 
+def levenshtein(a, b):
+    """The edit distance, the plain way (the tool's quick test must agree with it)."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def test_the_quick_closeness_test_agrees_with_the_edit_distance():
+    """The near-miss finder stops early and skips words of other lengths (it was 94% of the
+    time); it must still find exactly what the full edit distance finds."""
+    import random
+
+    from nnlesson.teacher.markers import _close
+
+    words = ["BEGIN", "END", "SOLUTION", "HIDDEN", "TESTS", "BEGINSOLUTION", "ENDHIDDEN"]
+    rng = random.Random(0)
+    for _ in range(3000):
+        target = rng.choice(words)
+        word = list(rng.choice(words))
+        for _ in range(rng.randrange(5)):  # a few random edits, so many words are close
+            at = rng.randrange(len(word) + 1)
+            edit = rng.choice("insert delete change".split())
+            if edit == "insert" or not word:
+                word.insert(at, rng.choice("BEGINSOLUTHDX"))
+            elif edit == "delete":
+                del word[min(at, len(word) - 1)]
+            else:
+                word[min(at, len(word) - 1)] = rng.choice("BEGINSOLUTHDX")
+        word = "".join(word)
+        for limit in range(4):
+            assert _close(word, target, limit) == (levenshtein(word, target) <= limit), (
+                word, target, limit)
+
+
 @pytest.mark.parametrize("begin, end", [
     ("### BEGIN SOLUTION (answer)", "### END SOLUTION"),
     ("### BEGIN SOLUTION  # exercise 3", "### END SOLUTION  # exercise 3"),
