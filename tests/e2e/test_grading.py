@@ -19,7 +19,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook  # in the test extras: a missing nbgrader fails, never skips
 
-from nnlesson.teacher.assign import EXPECTED_TAG, MARKERS, Region, assign, parse_cell
+from nnlesson.teacher import EXPECTED_TAG, MARKERS, Region, assign, parse_cell
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 LESSONS = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))

@@ -112,7 +112,7 @@ def test_pairing_comes_from_jupytext_toml_not_from_the_notebooks():
 
 @pytest.mark.parametrize("path", ASSIGNMENTS, ids=lambda p: p.stem)
 def test_the_readme_states_each_assignments_points(path):
-    from nnlesson.teacher.assign import nbgrader_notebook
+    from nnlesson.teacher import nbgrader_notebook
 
     _, exercises = nbgrader_notebook(nbformat.read(path, as_version=4), path)
     auto = sum(points for _, points, autograded in exercises if autograded)

@@ -11,7 +11,7 @@ from nnlesson.data import add_label_noise, batches, make_curve, train_val_split
 from nnlesson.gradcheck import gradcheck, numerical_gradient
 from nnlesson.graph import Tensor
 from nnlesson.layers import BatchNorm, Linear
-from nnlesson.teacher.assign import AssignError, parse_cell, student_notebook
+from nnlesson.teacher import AssignError, parse_cell, student_notebook
 
 # ------------------------------------------------------------------ gradcheck
 

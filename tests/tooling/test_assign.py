@@ -17,7 +17,7 @@ import pytest
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
 
-from nnlesson.teacher.assign import (
+from nnlesson.teacher import (
     BEGIN_SOLUTION,
     EXPECTED_TAG,
     MARKERS,
@@ -28,13 +28,16 @@ from nnlesson.teacher.assign import (
     assign,
     build,
     check,
+    instructor_notebook,
     main,
     nbgrader_notebook,
     parse_cell,
+    student_notebook,
     student_source,
 )
 
-NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = ROOT / "notebooks"
 LESSONS = sorted(NOTEBOOKS.glob("*.ipynb"))
 # every teacher notebook, the assignments in notebooks/assignments/ included (picked up when
 # they appear); the student and instructor versions keep the same relative paths
@@ -223,6 +226,44 @@ def test_code_stub_keeps_indentation_and_surrounding_code():
     assert strip(source) == "def f(x):\n    y = 1\n    # YOUR CODE HERE\n    raise NotImplementedError()\n\nprint(f)"
     assert strip("a = 1\n### BEGIN HIDDEN TESTS\nassert a\n### END HIDDEN TESTS") == "a = 1"
     assert strip("Q?\n### BEGIN SOLUTION\nBecause.\n### END SOLUTION", "markdown") == "Q?\nYOUR ANSWER HERE"
+
+
+def levenshtein(a, b):
+    """The edit distance, the plain way (the tool's quick test must agree with it)."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def test_the_quick_closeness_test_agrees_with_the_edit_distance():
+    """The near-miss finder stops early and skips words of other lengths (it was 94% of the
+    time); it must still find exactly what the full edit distance finds."""
+    import random
+
+    from nnlesson.teacher.markers import _close
+
+    words = ["BEGIN", "END", "SOLUTION", "HIDDEN", "TESTS", "BEGINSOLUTION", "ENDHIDDEN"]
+    rng = random.Random(0)
+    for _ in range(3000):
+        target = rng.choice(words)
+        word = list(rng.choice(words))
+        for _ in range(rng.randrange(5)):  # a few random edits, so many words are close
+            at = rng.randrange(len(word) + 1)
+            edit = rng.choice("insert delete change".split())
+            if edit == "insert" or not word:
+                word.insert(at, rng.choice("BEGINSOLUTHDX"))
+            elif edit == "delete":
+                del word[min(at, len(word) - 1)]
+            else:
+                word[min(at, len(word) - 1)] = rng.choice("BEGINSOLUTHDX")
+        word = "".join(word)
+        for limit in range(4):
+            assert _close(word, target, limit) == (levenshtein(word, target) <= limit), (
+                word, target, limit)
 
 
 @pytest.mark.parametrize("begin, end", [
@@ -521,7 +562,7 @@ def test_assign_is_idempotent_and_refuses_the_student_folder(tmp_path, student_d
 
 
 def test_command_line_reports_checks_and_refuses_the_source_folder(tmp_path):
-    cmd = [sys.executable, "-m", "nnlesson.teacher.assign"]
+    cmd = [sys.executable, "-m", "nnlesson.teacher"]
     done = subprocess.run(cmd + [str(NOTEBOOKS), str(tmp_path / "out")], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("wrote ") == len(ALL)
@@ -537,7 +578,69 @@ def test_command_line_reports_checks_and_refuses_the_source_folder(tmp_path):
 
 def test_pre_commit_runs_the_check():
     config = (NOTEBOOKS.parent / ".pre-commit-config.yaml").read_text()
-    assert "nnlesson.teacher.assign --check notebooks" in config
+    assert "python -m nnlesson.teacher --check notebooks" in config
+
+
+def pyproject(key):
+    """The value of a one-line ``key = ...`` of pyproject.toml (tomllib is not in Python 3.10)."""
+    return re.search(rf"^{key} = (.*?)\s*(#.*)?$", (ROOT / "pyproject.toml").read_text(),
+                     re.M).group(1)
+
+
+def entry_point():
+    """The module and function pyproject.toml installs as ``nnlesson-assign``."""
+    return pyproject("nnlesson-assign").strip('"').split(":")
+
+
+@pytest.mark.parametrize("missing, args", [
+    ("nbformat", ["SOURCE", "OUT"]),
+    ("nbformat", ["--check", "SOURCE"]),
+    ("jupytext", ["--py", "SOURCE", "OUT"]),  # only --py needs it
+])
+def test_without_the_teacher_extra_the_command_says_what_to_install(tmp_path, missing, args):
+    """After a plain `pip install nnlesson` (no nbformat): one clear line, no traceback, nothing
+    written. The package is hidden from the child process as an uninstalled one would be."""
+    source = tmp_path / "teacher"
+    write_teacher(source, [new_code_cell("### BEGIN SOLUTION\nx = 1\n### END SOLUTION")])
+    module, function = entry_point()
+    argv = [{"SOURCE": str(source), "OUT": str(tmp_path / "out")}.get(a, a) for a in args]
+    code = (f"import sys; sys.modules[{missing!r}] = None; from {module} import {function}; "
+            f"sys.exit({function}(sys.argv[1:]))")
+    done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True,
+                          cwd=ROOT)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines() == [
+        f"nnlesson-assign: needs the package '{missing}', which is not installed; install the "
+        f'teacher\'s tools with: pip install "nnlesson[teacher]"'], done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def imports_of(path):
+    """(relative level, module) of every import in a file, those inside functions included."""
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.extend((0, alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            found.append((node.level, node.module or ""))
+    return found
+
+
+def test_the_teacher_tool_imports_only_itself_the_standard_library_and_its_extra():
+    """It needs nothing of nnlesson's core (nor numpy), and its extra declares what it imports."""
+    declared = set(re.findall(r'"([\w-]+)', pyproject("teacher")))
+    assert '"nnlesson[teacher]"' in pyproject("instructor")
+    third_party = set()
+    for path in sorted((ROOT / "nnlesson" / "teacher").glob("*.py")):
+        for level, module in imports_of(path):
+            assert level <= 1, f"{path.name} imports from outside nnlesson/teacher/: {module}"
+            top = module.partition(".")[0]
+            assert level == 1 or top != "nnlesson", f"{path.name} imports {module}"
+            if level == 0 and top not in sys.stdlib_module_names:
+                third_party.add(top)
+    assert third_party == declared == {"nbformat", "jupytext"}
 
 
 # ------------------------------------------------------------------ nbgrader's source version
@@ -609,18 +712,15 @@ def test_one_notebook_as_source_and_a_folder_in_the_way(tmp_path, capsys):
     assert not (tmp_path / "three").exists()
 
 
-def test_the_stub_speaks_the_kernels_language_like_nbgrader(tmp_path):
+@pytest.mark.parametrize("language", ["R", "julia"])
+def test_a_notebook_in_another_language_is_refused_not_given_pythons_stub(tmp_path, language):
     cell = new_code_cell("x <- 1\n### BEGIN SOLUTION\ny <- 2\n### END SOLUTION")
-    r = {"kernelspec": {"name": "ir", "language": "R", "display_name": "R"}}
-    write_teacher(tmp_path / "t", [cell], metadata=r)
-    assign(tmp_path / "t", tmp_path / "s", **QUIET)
-    student = nbformat.read(tmp_path / "s" / "lesson.ipynb", as_version=4)
-    assert student.cells[0].source == "x <- 1\n# YOUR CODE HERE\nfail()"
-    assert nbgrader_clear(nbformat.read(tmp_path / "t" / "lesson.ipynb", 4)).cells[0].source == \
-        student.cells[0].source
-    write_teacher(tmp_path / "t", [cell], metadata={"kernelspec": {"name": "julia", "language": "julia", "display_name": "Julia"}})
-    with pytest.raises(AssignError, match="no code stub for the kernel language 'julia'"):
-        assign(tmp_path / "t", tmp_path / "s2", **QUIET)
+    kernel = {"name": language.lower(), "language": language, "display_name": language}
+    write_teacher(tmp_path / "t", [cell], metadata={"kernelspec": kernel})
+    for mode in ({}, {"instructor": True}):  # the two versions that show the stub
+        with pytest.raises(AssignError, match=f"no code stub for the kernel language '{language}'"):
+            assign(tmp_path / "t", tmp_path / "s", **mode, **QUIET)
+    assert not (tmp_path / "s").exists()
 
 
 # ------------------------------------------------------------------ expected outputs (issue 20)
@@ -835,11 +935,18 @@ def test_a_misspelt_or_misplaced_tag_is_an_error_not_a_leak(tmp_path, capsys, ce
     assert main(["--check", str(tmp_path / "teacher")]) == 2
 
 
-def test_other_tags_are_left_alone():
-    for tag in ("hide-input", "nbval-ignore-output", "raises-exception", "remove-cell", "exercise"):
-        cell = new_markdown_cell("x", metadata={"tags": [tag]})
-        nb = new_notebook(cells=[cell, exercise([])])
-        nbgrader_notebook(nb)  # no error
+@pytest.mark.parametrize("tag", ["hide-input", "nbval-ignore-output", "raises-exception",
+                                 "remove-cell", "exercise"])
+def test_other_tags_are_left_alone(tag):
+    """A tag that is not the tool's (nor a near miss of one) is no error, and every version keeps
+    its cell as the teacher wrote it, tag included: not dropped or labelled as a teacher note."""
+    cells = [new_markdown_cell("Some prose.", metadata={"tags": [tag]}),
+             new_code_cell("x = 1", metadata={"tags": [tag]}), exercise([])]
+    nb = new_notebook(cells=cells)
+    for version in (student_notebook(nb)[0], nbgrader_notebook(nb)[0], instructor_notebook(nb)[0]):
+        kept = [(c.cell_type, c.source, tags(c)) for c in version.cells[:2]]
+        assert kept == [("markdown", "Some prose.", [tag]), ("code", "x = 1", [tag])], kept
+        assert len(version.cells) >= 3  # the exercise follows
 
 
 # ------------------------------------------------------------------ the instructor version

@@ -609,7 +609,8 @@ def test_the_learning_curves_plot_the_history():
 
 # -- the notebook as a whole ----------------------------------------------------------------------
 def test_nbgrader_version_has_the_stated_points():
-    from nnlesson.teacher.assign import _read_notebook, nbgrader_notebook
+    from nnlesson.teacher import nbgrader_notebook
+    from nnlesson.teacher.files import _read_notebook
 
     _, exercises = nbgrader_notebook(_read_notebook(NOTEBOOK), NOTEBOOK)
     auto = [points for _, points, autograded in exercises if autograded]
@@ -637,7 +638,7 @@ def test_the_student_version_runs_top_to_bottom(tmp_path):
     import nbformat
     from nbclient import NotebookClient
 
-    from nnlesson.teacher.assign import assign
+    from nnlesson.teacher import assign
 
     assign(NOTEBOOK, tmp_path, log=lambda line: None)
     nb = nbformat.read(tmp_path / NOTEBOOK.name, as_version=4)

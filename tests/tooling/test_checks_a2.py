@@ -594,7 +594,7 @@ def test_the_training_helpers_say_not_implemented_and_return_none(engine, capsys
 def test_every_task_has_a_time_hidden_tests_and_points():
     import nbformat
 
-    from nnlesson.teacher.assign import nbgrader_notebook
+    from nnlesson.teacher import nbgrader_notebook
 
     nb = nbformat.read(NOTEBOOK, as_version=4)
     _, exercises = nbgrader_notebook(nb, "A2")
@@ -615,7 +615,7 @@ def test_the_student_version_runs_top_to_bottom_with_every_check_not_implemented
     import nbformat
     from nbclient import NotebookClient
 
-    from nnlesson.teacher.assign import assign
+    from nnlesson.teacher import assign
 
     assign(NOTEBOOK, tmp_path / "student", log=lambda *a: None)
     nb = nbformat.read(tmp_path / "student" / NOTEBOOK.name, as_version=4)

@@ -501,7 +501,7 @@ def test_the_student_version_runs_top_to_bottom_saying_not_implemented_yet(tmp_p
     import nbformat
     from nbclient import NotebookClient
 
-    from nnlesson.teacher import assign
+    from nnlesson.teacher import cli as assign  # assign.main: the command line
 
     assert assign.main([str(NOTEBOOK), str(tmp_path / "student")]) in (0, None)
     path = tmp_path / "student" / NOTEBOOK.name
@@ -521,7 +521,7 @@ def test_the_student_version_runs_top_to_bottom_saying_not_implemented_yet(tmp_p
 
 # -- the notebook's own bookkeeping ------------------------------------------------------------
 def test_each_task_states_the_points_its_markers_declare_and_the_total_is_right():
-    from nnlesson.teacher.assign import parse_cell
+    from nnlesson.teacher import parse_cell
 
     nb = json.loads(NOTEBOOK.read_text())
     lead = re.compile(r"^\*\*(?:Task|Question) [\d.]+ \([^)]*?(\d+(?:\.\d+)?) points?, \d+ min\)\.\*\*",

@@ -1,0 +1,261 @@
+"""Reading the teacher's folder, writing a version of it safely: ``build``, ``check``, ``assign``.
+
+A folder SOURCE includes its subfolders (``notebooks/assignments/A1.ipynb`` goes to
+``OUT/assignments/A1.ipynb``), except with ``--nbgrader``, whose assignment is one folder.
+
+Safety: every notebook is read and checked before anything is written; the files are written to a
+temporary folder inside OUT and moved into place at the end. OUT may not be SOURCE, be inside it or
+contain it (symlinks resolved); an existing file that holds solution markers is never overwritten;
+a SOURCE without any marker (a student folder, or arguments swapped) is refused.
+"""
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from .markers import AssignError, has_markers, parse_notebook
+from .versions import (
+    INSTRUCTOR_STAMP,
+    NBGRADER_STAMP,
+    instructor_notebook,
+    nbgrader_notebook,
+    notebook_has_solutions,
+    student_notebook,
+)
+
+
+def _read_notebook(path):
+    import nbformat  # where it is used: see cli.py
+
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception as error:  # nbformat raises several types for a broken file
+        first = (str(error).splitlines() or ["unreadable"])[0]
+        raise AssignError(f"{path}: cannot read this notebook ({type(error).__name__}: "
+                          f"{first})") from None
+    if not isinstance(nb.get("cells"), list):
+        raise AssignError(f"{path}: cannot read this notebook (no list of cells)")
+    for cell in nb.cells:
+        if not isinstance(cell.get("source"), str) or cell.get("cell_type") not in (
+                "code", "markdown", "raw"):
+            raise AssignError(f"{path}: cannot read this notebook (a cell without a text "
+                              f"source or with an unknown type)")
+    return nb
+
+
+def _is_inside(a, b):
+    return a == b or b in a.parents
+
+
+def _walk(folder, pattern):
+    """Files matching ``pattern`` in ``folder`` and its subfolders, sorted; hidden folders
+    (``.ipynb_checkpoints``) and ``__pycache__`` skipped, links to folders not followed."""
+    found = []
+    for root, dirs, _ in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
+        found.extend(Path(root).glob(pattern))
+    return sorted(found, key=lambda p: (len(p.relative_to(folder).parts), str(p)))
+
+
+def _source_notebooks(source, recursive=True):
+    """The teacher's notebooks in ``source`` (a folder, with its subfolders when ``recursive``,
+    or one .ipynb), the folder itself, and the notebooks of subfolders left out."""
+    source = Path(source)
+    if source.is_file():
+        if source.suffix != ".ipynb":
+            raise AssignError(f"nnlesson-assign: {source} is not a notebook (.ipynb) or a folder")
+        return [source], source.resolve().parent, []
+    if not source.is_dir():
+        raise AssignError(f"nnlesson-assign: no such folder: {source}")
+    every = _walk(source, "*.ipynb")
+    notebooks = every if recursive else [p for p in every if p.parent == source]
+    problems = []
+    for py in _walk(source, "*.py") if recursive else sorted(source.glob("*.py")):
+        if not py.with_suffix(".ipynb").exists() and re.search(
+                r"^# %%", py.read_text(encoding="utf-8", errors="replace"), re.M):
+            problems.append(f"{py}: a lesson without its notebook {py.with_suffix('.ipynb').name}"
+                            f"; create it with: jupytext --to ipynb {py}")
+    if problems:
+        raise AssignError(problems)
+    if not notebooks:
+        raise AssignError(f"nnlesson-assign: no .ipynb files in {source}")
+    return notebooks, source.resolve(), [p for p in every if p not in notebooks]
+
+
+def _check_out(source_root, out):
+    """Refuse an OUT that would put the teacher's folder at risk."""
+    out_resolved = Path(out).resolve()
+    if Path(out).exists() and not Path(out).is_dir():
+        raise AssignError(f"nnlesson-assign: OUT {out} is a file; give a folder for the "
+                          f"student notebooks")
+    if _is_inside(out_resolved, source_root):
+        raise AssignError(
+            f"nnlesson-assign: refusing to write into the source folder {source_root} (OUT "
+            f"{out} is {'that folder' if out_resolved == source_root else 'inside it'}): the "
+            f"solutions could be lost; choose a folder outside it")
+    if source_root in out_resolved.parents or out_resolved in source_root.parents:
+        raise AssignError(f"nnlesson-assign: refusing OUT {out}: it contains the source folder "
+                          f"{source_root}; choose a folder beside it")
+    return out_resolved
+
+
+def _why_not_overwrite(path, stamp=None):
+    """Why an existing file must not be overwritten (it may be the teacher's work), or None.
+
+    ``stamp``: the mode writes files that hold solutions (--nbgrader, --instructor); it then
+    overwrites only the files it wrote itself, stamped in their metadata."""
+    data = path.read_bytes()
+    if stamp is not None:
+        try:
+            found = json.loads(data).get("metadata", {}).get("nnlesson")
+        except (ValueError, AttributeError):
+            found = None
+        return None if found == stamp else f"{stamp['generated_by']} did not write it"
+    text = data.decode("utf-8", errors="replace")
+    if has_markers(text) or '"solution": true' in text:
+        return "it holds solutions (a teacher's file?)"
+    if INSTRUCTOR_STAMP["generated_by"] in text:
+        return "it is an instructor version (it holds solutions)"
+    return None
+
+
+def _mode(nbgrader, instructor):
+    if nbgrader and instructor:
+        raise AssignError("nnlesson-assign: --nbgrader and --instructor do not go together")
+    return "nbgrader" if nbgrader else "instructor" if instructor else "student"
+
+
+def _version(mode, nb, path, parsed):
+    """One notebook's version for ``mode``, and its line of the report."""
+    if mode == "nbgrader":
+        new, exercises = nbgrader_notebook(nb, path, parsed)
+        total = sum(points for _, points, _ in exercises)
+        auto = sum(points for _, points, autograded in exercises if autograded)
+        return new, (f"{len(exercises)} exercise(s), {total:g} point(s) "
+                     f"({auto:g} autograded, {total - auto:g} graded by hand)")
+    if mode == "instructor":
+        new, exercises = instructor_notebook(nb, path, parsed)
+        return new, f"{exercises} exercise(s) with their solutions and the student's view"
+    new, solutions, hidden, expected = student_notebook(nb, path, parsed)
+    return new, (f"{solutions} solution(s) cleared, {hidden} hidden test(s) removed, "
+                 f"{expected} expected output(s) kept")
+
+
+def build(source, *, write_py=False, nbgrader=False, instructor=False, recursive=None):
+    """Read and check every notebook of ``source``; return ``{relative path: bytes}`` and a
+    report (lines; those starting with ``note:`` are not about a file written).
+
+    A folder's subfolders are included (``notebooks/assignments/A1.ipynb`` is written to
+    ``OUT/assignments/A1.ipynb``), except with ``nbgrader``: nbgrader releases and grades only the
+    notebooks at the top of an assignment's folder (a subfolder's notebook would silently be
+    neither), so ``--nbgrader`` takes the top level and notes what it left out
+    (``recursive=True`` overrides this, for ``--check``).
+    """
+    import nbformat  # where it is used: see cli.py
+
+    mode = _mode(nbgrader, instructor)
+    if recursive is None:
+        recursive = mode != "nbgrader"
+    notebooks, _, left_out = _source_notebooks(source, recursive)
+    files, report, problems, any_solution = {}, [], [], False
+    for path in notebooks:
+        name = path.name if Path(source).is_file() else path.relative_to(source).as_posix()
+        try:
+            nb = _read_notebook(path)
+            stamp = nb.metadata.get("nnlesson")
+            if stamp in (INSTRUCTOR_STAMP, NBGRADER_STAMP):  # solutions without the markers
+                raise AssignError(f"{path}: written by {stamp['generated_by']}, not a teacher's "
+                                  f"notebook (it holds the solutions, and the student version "
+                                  f"would keep them); move it out of {source}")
+            parsed = parse_notebook(nb, path)
+            any_solution = any_solution or notebook_has_solutions(nb, parsed)
+            new, line = _version(mode, nb, path, parsed)
+        except AssignError as error:
+            problems.extend(error.problems)
+            continue
+        files[name] = nbformat.writes(new).encode("utf-8") + b"\n"
+        if write_py:
+            import jupytext  # only --py needs it
+
+            files[name[:-len(".ipynb")] + ".py"] = jupytext.writes(
+                new, fmt="py:percent").encode("utf-8")
+            name += " (and its .py)"
+        report.append(f"{name}: {line}")
+    if problems:
+        raise AssignError(problems)
+    if not any_solution:
+        raise AssignError(
+            f"nnlesson-assign: no solution or hidden-test marker in {source}: it looks like a "
+            f"student version already (are SOURCE and OUT swapped?); nothing to clear")
+    for path in left_out:
+        report.append(f"note: left out {path} (nbgrader grades one folder per assignment); "
+                      f"make it an assignment of its own: nnlesson-assign --nbgrader {path} "
+                      f"COURSE/source/{path.stem}")
+    return files, report
+
+
+def check(source):
+    """Check every notebook in ``source`` and its subfolders without writing, for the student
+    version, nbgrader's (so a code exercise without hidden tests fails here, not on grading
+    night) and the instructor's."""
+    report = build(source)[1]
+    build(source, nbgrader=True, recursive=True)
+    build(source, instructor=True)
+    return report
+
+
+def assign(source, out, *, write_py=False, nbgrader=False, instructor=False, log=print):
+    """Write the student (or nbgrader source, or instructor) version of ``source`` into ``out``;
+    all or nothing. Returns the paths written. Raises AssignError, having written nothing, on
+    any problem.
+    """
+    mode = _mode(nbgrader, instructor)
+    if write_py and mode != "student":
+        raise AssignError(f"nnlesson-assign: --py and --{mode} do not go together "
+                          f"(--py writes the student version's .py files)")
+    _, source_root, _ = _source_notebooks(source, recursive=mode != "nbgrader")
+    out_dir = _check_out(source_root, out)
+    files, report = build(source, write_py=write_py, nbgrader=nbgrader, instructor=instructor)
+    stamp = {"nbgrader": NBGRADER_STAMP, "instructor": INSTRUCTOR_STAMP}.get(mode)
+    targets = [out_dir / name for name in files]
+    problems = []
+    for target in targets:
+        # every folder on the way must be a folder of OUT (not a file, not a link out of OUT)
+        for folder in reversed(target.relative_to(out_dir).parents[:-1]):
+            folder = out_dir / folder
+            if folder.exists() and not folder.is_dir():
+                problems.append(f"nnlesson-assign: {folder} is in the way: a file, not a folder")
+                break
+            if folder.exists() and not _is_inside(folder.resolve(), out_dir):
+                problems.append(f"nnlesson-assign: refusing to write through {folder}: it "
+                                f"leads out of {out_dir} (a link?)")
+                break
+        else:
+            if target.is_file():
+                why = _why_not_overwrite(target, stamp)
+                if why:
+                    problems.append(f"nnlesson-assign: refusing to overwrite {target}: {why}; "
+                                    f"move it away or choose another OUT")
+            elif target.exists():
+                problems.append(f"nnlesson-assign: {target} is in the way: a folder, not a file")
+    if problems:
+        raise AssignError(problems)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".nnlesson-assign-", dir=out_dir))
+    try:
+        for name, data in files.items():
+            (staging / name).parent.mkdir(parents=True, exist_ok=True)
+            (staging / name).write_bytes(data)
+        written = []
+        for name in files:
+            (out_dir / name).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / name, out_dir / name)
+            written.append(out_dir / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    for line in report:
+        log(line if line.startswith("note:") else f"wrote {out_dir}{os.sep}{line}")
+    return written
