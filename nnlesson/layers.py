@@ -69,10 +69,23 @@ class Parameter:
 
 
 class Module:
-    """What all layers share: calling, train/eval mode, parameter lists and input checks."""
+    """What all layers share: calling, the walk over the modules inside, parameters, train/eval.
+
+    A module finds the modules it holds by itself: every attribute that is a :class:`Module`, or
+    a list or tuple of them, is a child (``children()``), and every attribute that is a
+    :class:`Parameter` is a parameter of its own. So a model of your own needs no extra code::
+
+        class TwoLayers(Module):
+            def __init__(self):
+                self.hidden, self.act, self.out = Linear(2, 8), ReLU(), Linear(8, 2)
+
+    has ``parameters()`` ``[hidden.W, hidden.b, out.W, out.b]``, ``train()``/``eval()`` reach its
+    layers, and it works with ``fit``, ``gradcheck`` and checkpointing like a ``Sequential``.
+    """
 
     training = True
     cache = None  # None: no forward yet; a tuple of arrays: what the last forward kept for backward
+    buffer_names = ()  # attributes holding arrays that are state but not learned (BatchNorm's)
 
     def __call__(self, x):
         return self.forward(x)
@@ -91,27 +104,61 @@ class Module:
         """
         self.backward(dout)
 
-    def parameters(self):
-        """The learnable parameters, in a fixed documented order (none for most layers)."""
-        return []
+    # -- the walk over a model -----------------------------------------------------------------
+    def named_children(self):
+        """``(name, module)`` for each module held directly, in the order the attributes were set.
+
+        An attribute holding a list or tuple of modules gives ``"name.0"``, ``"name.1"``, ...
+        """
+        return [(name, m) for name, value in vars(self).items() for name, m in
+                _held(name, value, Module)]
+
+    def children(self):
+        """The modules held directly (see :meth:`named_children`)."""
+        return [m for _, m in self.named_children()]
+
+    def named_modules(self, prefix=""):
+        """``(path, module)`` for this module (path ``""``) and every module inside, depth first:
+        ``("", model), ("0", model[0]), ..., ("3.1", model[3][1])``."""
+        found = [(prefix, self)]
+        for name, child in self.named_children():
+            found += child.named_modules(f"{prefix}.{name}" if prefix else name)
+        return found
+
+    def modules(self):
+        """This module and every module inside it, at any depth, depth first."""
+        return [m for _, m in self.named_modules()]
 
     def named_parameters(self):
-        """``(name, parameter)`` pairs, in the order of :meth:`parameters`."""
-        return [(p.name, p) for p in self.parameters()]
+        """``(name, parameter)`` pairs: this module's own first, then each child's, prefixed
+        with the child's name (``"0.W"``, ``"0.b"``, ``"2.W"``, ...)."""
+        own = [(name, p) for name, value in vars(self).items() for name, p in
+               _held(name, value, Parameter)]
+        return own + [(f"{name}.{inner}", p) for name, child in self.named_children()
+                      for inner, p in child.named_parameters()]
+
+    def parameters(self):
+        """The learnable parameters, in the fixed order of :meth:`named_parameters`."""
+        return [p for _, p in self.named_parameters()]
 
     def train(self):
-        """Training mode (the default): Dropout drops units. Returns the layer itself."""
-        self.training = True
+        """Training mode (the default) for this module and all inside it: Dropout drops units.
+        Returns the module itself."""
+        for m in self.modules():
+            m.training = True
         return self
 
     def eval(self):
-        """Evaluation mode: Dropout is the identity. Returns the layer itself."""
-        self.training = False
+        """Evaluation mode for this module and all inside it: Dropout is the identity, BatchNorm
+        uses its running statistics. Returns the module itself."""
+        for m in self.modules():
+            m.training = False
         return self
 
     def cache_nbytes(self):
-        """How many bytes this layer holds for its backward pass right now."""
-        return sum(a.nbytes for a in self.cache) if isinstance(self.cache, tuple) else 0
+        """How many bytes this module and the modules inside it hold for backward right now."""
+        own = sum(a.nbytes for a in self.cache) if isinstance(self.cache, tuple) else 0
+        return own + sum(child.cache_nbytes() for child in self.children())
 
     def __repr__(self):
         return f"{type(self).__name__}()"
@@ -168,6 +215,16 @@ class Module:
                 f"got shape {dout.shape}"
             )
         return dout
+
+
+def _held(name, value, kind):
+    """``[(name, value)]`` if ``value`` is a ``kind``; ``[("name.0", v0), ...]`` for a list or
+    tuple of them; else ``[]``."""
+    if isinstance(value, kind):
+        return [(name, value)]
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, kind) for v in value):
+        return [(f"{name}.{i}", v) for i, v in enumerate(value)]
+    return []
 
 
 class Linear(Module):
@@ -231,9 +288,6 @@ class Linear(Module):
         np.dot(dout.T, x, out=self.W.grad)
         dout.sum(axis=0, out=self.b.grad)
         return dout
-
-    def parameters(self):
-        return [self.W, self.b]
 
     def __repr__(self):
         return f"Linear({self.in_features} -> {self.out_features})"
@@ -325,9 +379,6 @@ class PReLU(Module):
         self.alpha.grad[...] = np.sum(dout * x, where=negative)
         return np.where(negative, self.alpha.data.astype(x.dtype) * dout, dout)
 
-    def parameters(self):
-        return [self.alpha]
-
     def __repr__(self):
         return f"PReLU(alpha={float(self.alpha.data):.4g})"
 
@@ -393,10 +444,10 @@ class Sequential(Module):
                     f"Sequential: layer {i} must be a layer such as Linear or ReLU, "
                     f"got {type(layer).__name__}"
                 )
-        _check_each_layer_once(layers)
         if checkpoint_every is not None:
             check_positive_int(checkpoint_every, "checkpoint_every", "Sequential")
         self.layers = list(layers)
+        _check_each_layer_once(self)
         self.checkpoint_every = checkpoint_every
 
     @when_crowded  # one BLAS thread on a busy machine or a single core (threads.py)
@@ -429,24 +480,8 @@ class Sequential(Module):
         if self.layers:
             self.layers[0].backward_params(dout)  # dL/d(input) is not needed
 
-    def parameters(self):
-        return [p for layer in self.layers for p in layer.parameters()]
-
-    def named_parameters(self):
-        return [(f"{i}.{name}", p) for i, layer in enumerate(self.layers)
-                for name, p in layer.named_parameters()]
-
-    def train(self):
-        self.training = True
-        for layer in self.layers:
-            layer.train()
-        return self
-
-    def eval(self):
-        self.training = False
-        for layer in self.layers:
-            layer.eval()
-        return self
+    def named_children(self):
+        return [(str(i), layer) for i, layer in enumerate(self.layers)]
 
     def cache_nbytes(self, per_layer=False):
         """Bytes held for backward, in total or (``per_layer=True``) as a list, one per layer.
@@ -477,12 +512,10 @@ class Sequential(Module):
         return "Sequential(\n" + "\n".join(lines) + "\n)"
 
 
-def _check_each_layer_once(layers):
-    """Raise if one layer object sits at two positions, at any depth of nested Sequentials."""
+def _check_each_layer_once(model):
+    """Raise if one layer object sits at two positions inside ``model``, at any depth."""
     seen = {}  # id(layer) -> its position, such as "2" or "2.0"
-    stack = [(str(i), layer) for i, layer in reversed(list(enumerate(layers)))]
-    while stack:
-        position, layer = stack.pop()
+    for position, layer in model.named_modules()[1:]:
         if id(layer) in seen:
             raise ValueError(
                 f"Sequential: layer {position} is the same object as layer {seen[id(layer)]} "
@@ -490,8 +523,6 @@ def _check_each_layer_once(layers):
                 f"needs its own layer"
             )
         seen[id(layer)] = position
-        inner = getattr(layer, "layers", ())
-        stack += [(f"{position}.{j}", sub) for j, sub in reversed(list(enumerate(inner)))]
 
 
 class BatchNorm(Module):
@@ -533,6 +564,8 @@ class BatchNorm(Module):
     and dL/dbeta_j = sum_i dL/dy_ij. In eval mode the statistics are constants, so
     dL/dx_kj = g_kj * s_j with s from the running variance.
     """
+
+    buffer_names = ("running_mean", "running_var")
 
     def __init__(self, num_features, *, momentum=0.1, eps=1e-5, dtype=np.float64):
         who = f"BatchNorm({num_features!r})"
@@ -592,9 +625,6 @@ class BatchNorm(Module):
         np.sum(dout * xhat, axis=0, out=self.gamma.grad)
         dout.sum(axis=0, out=self.beta.grad)
         return xhat, s, dout
-
-    def parameters(self):
-        return [self.gamma, self.beta]
 
     def __repr__(self):
         return f"BatchNorm({self.num_features})"

@@ -9,7 +9,6 @@ import numpy as np
 
 from ._threads import fit_work, limited
 from ._util import as_rng, check_number, check_positive_int, float_array, no_grad
-from .checkpoint import running_statistics
 from .data import batches
 from .layers import BatchNorm, Module
 from .losses import SoftmaxCrossEntropy
@@ -221,7 +220,7 @@ def _bad_start(loss, X):
 def _has_batch_norm(model):
     """Whether ``model`` holds a BatchNorm at any depth (fit trains it in training mode, which
     needs at least 2 examples per mini-batch, whatever mode it is in now)."""
-    return any(isinstance(layer, BatchNorm) for layer, _, _ in running_statistics([model]))
+    return any(isinstance(m, BatchNorm) for m in model.modules())
 
 
 def _check_model_and_optimizer(model, loss_fn, optimizer, early_stopping):

@@ -1,0 +1,103 @@
+"""The walk over a model: children(), modules(), parameters, train/eval and state_dict, and a
+user's own Module working wherever a Sequential does (fit, gradcheck, checkpointing)."""
+
+import numpy as np
+import pytest
+
+import nnlesson as nl
+
+
+class Block(nl.Module):
+    """A user's own module: Linear -> ReLU -> Dropout -> BatchNorm, written out by hand."""
+
+    def __init__(self, n_in, n_out, *, rng, p=0.3):
+        self.linear = nl.Linear(n_in, n_out, rng=rng)
+        self.middle = [nl.ReLU(), nl.Dropout(p, rng=rng + 100)]
+        self.norm = nl.BatchNorm(n_out)
+
+    def forward(self, x):
+        x = self.linear(x)
+        for layer in self.middle:
+            x = layer(x)
+        return self.norm(x)
+
+    def backward(self, dout):
+        dout = self.norm.backward(dout)
+        for layer in reversed(self.middle):
+            dout = layer.backward(dout)
+        return self.linear.backward(dout)
+
+
+def block_model(**kwargs):
+    return nl.Sequential(Block(3, 6, rng=1), nl.Linear(6, 2, rng=2), **kwargs)
+
+
+def test_children_and_modules_find_layers_in_attributes_and_lists():
+    block = Block(3, 6, rng=1)
+    assert [name for name, _ in block.named_children()] == ["linear", "middle.0", "middle.1", "norm"]
+    assert block.children() == [block.linear, *block.middle, block.norm]
+    model = nl.Sequential(nl.Linear(2, 3, rng=0), nl.Sequential(nl.ReLU(), block))
+    assert [path for path, _ in model.named_modules()] == [
+        "", "0", "1", "1.0", "1.1", "1.1.linear", "1.1.middle.0", "1.1.middle.1", "1.1.norm"]
+    assert model.modules()[0] is model and model.modules()[-1] is block.norm
+
+
+def test_parameter_names_and_order_are_unchanged():
+    mlp = nl.Sequential(nl.Linear(2, 3, rng=0), nl.ReLU(), nl.Linear(3, 2, rng=1))
+    assert [n for n, _ in mlp.named_parameters()] == ["0.W", "0.b", "2.W", "2.b"]
+    assert mlp.parameters() == [mlp[0].W, mlp[0].b, mlp[2].W, mlp[2].b]
+    assert [n for n, _ in nl.BatchNorm(3).named_parameters()] == ["gamma", "beta"]
+    assert [n for n, _ in nl.PReLU().named_parameters()] == ["alpha"]
+    assert [n for n, _ in Block(3, 6, rng=1).named_parameters()] == [
+        "linear.W", "linear.b", "norm.gamma", "norm.beta"]
+
+
+def test_train_and_eval_reach_every_module_inside_a_users_module():
+    model = block_model()
+    model.eval()
+    assert not any(m.training for m in model.modules())
+    model.train()
+    assert all(m.training for m in model.modules())
+
+
+def test_the_same_layer_twice_is_refused_inside_a_users_module_too():
+    block = Block(3, 6, rng=1)
+    with pytest.raises(ValueError, match=r"Sequential: layer 1.linear is the same object as "
+                                         r"layer 0 \(Linear\(3 -> 6\)\)"):
+        nl.Sequential(block.linear, block)
+
+
+def test_a_users_module_with_dropout_and_batchnorm_passes_gradcheck():
+    x = np.random.default_rng(5).standard_normal((8, 3))
+    report = nl.gradcheck(block_model(), x)
+    assert report.passed, report
+
+
+@pytest.mark.parametrize("k", [1, 2])
+def test_checkpointing_a_users_module_gives_the_plain_gradients(k):
+    x = np.random.default_rng(5).standard_normal((8, 3))
+    dout = np.random.default_rng(6).standard_normal((8, 2))
+    plain, ckpt = block_model(), block_model(checkpoint_every=k)
+    plain(x)
+    ckpt(x)
+    dx_plain, dx_ckpt = plain.backward(dout), ckpt.backward(dout)
+    np.testing.assert_allclose(dx_ckpt, dx_plain, rtol=1e-12, atol=1e-12)  # same Dropout mask
+    for (name, p), (_, q) in zip(plain.named_parameters(), ckpt.named_parameters()):
+        np.testing.assert_allclose(q.grad, p.grad, rtol=1e-12, atol=1e-12, err_msg=name)
+    # the recomputing forward did not count the batch twice in BatchNorm's running statistics
+    np.testing.assert_array_equal(ckpt[0].norm.running_mean, plain[0].norm.running_mean)
+
+
+def test_fit_trains_a_users_module_and_checks_its_batchnorm():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((65, 3))
+    y = (X[:, 0] > 0).astype(int)
+    model = block_model()
+    loss = nl.SoftmaxCrossEntropy()
+    with pytest.raises(ValueError, match="BatchNorm needs at least 2"):
+        nl.fit(model, loss, nl.SGD(model.parameters(), lr=0.1), (X, y), epochs=1,
+               batch_size=16, rng=0)  # 65 = 4 x 16 + 1: a batch of one
+    history = nl.fit(model, loss, nl.SGD(model.parameters(), lr=0.1), (X[:64], y[:64]),
+                     epochs=20, batch_size=16, rng=0)
+    assert history.train_loss[-1] < 0.6 * history.train_loss[0]
+    assert not any(m.training for m in model.modules())  # left in eval mode
