@@ -122,7 +122,7 @@ class Module:
         ``("", model), ("0", model[0]), ..., ("3.1", model[3][1])``."""
         found = [(prefix, self)]
         for name, child in self.named_children():
-            found += child.named_modules(f"{prefix}.{name}" if prefix else name)
+            found += child.named_modules(_join(prefix, name))
         return found
 
     def modules(self):
@@ -140,6 +140,42 @@ class Module:
     def parameters(self):
         """The learnable parameters, in the fixed order of :meth:`named_parameters`."""
         return [p for _, p in self.named_parameters()]
+
+    def state_dict(self):
+        """Copies of every parameter's and buffer's values, by name: ``{"0.W": ..., "0.b": ...,
+        "1.running_mean": ...}``. Copies, so training on afterwards does not change them."""
+        state = {name: p.data.copy() for name, p in self.named_parameters()}
+        for path, m in self.named_modules():
+            state.update({_join(path, name): getattr(m, name).copy() for name in m.buffer_names})
+        return state
+
+    def load_state_dict(self, state):
+        """Copy every parameter's and buffer's values from ``state`` (from :meth:`state_dict`).
+
+        The names, shapes and dtypes must match exactly; otherwise nothing is changed and the
+        error lists what is missing, unexpected or different.
+        """
+        who = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state, dict):
+            raise TypeError(f"{who} expected a dict from state_dict(), got {type(state).__name__}")
+        targets = {name: (p, "data") for name, p in self.named_parameters()}
+        for path, m in self.named_modules():
+            targets.update({_join(path, name): (m, name) for name in m.buffer_names})
+        missing = [name for name in targets if name not in state]
+        unexpected = [name for name in state if name not in targets]
+        if missing or unexpected:
+            raise ValueError(f"{who}: the state does not fit this model: missing {missing}, "
+                           f"unexpected {unexpected}")
+        for name, (owner, attribute) in targets.items():
+            old, new = getattr(owner, attribute), state[name]
+            if not isinstance(new, np.ndarray) or new.shape != old.shape or new.dtype != old.dtype:
+                got = (f"shape {new.shape} and dtype {new.dtype}" if isinstance(new, np.ndarray)
+                       else type(new).__name__)
+                raise ValueError(f"{who}: {name} must be an array of shape {old.shape} and dtype "
+                                 f"{old.dtype}, got {got}")
+        for name, (owner, attribute) in targets.items():
+            getattr(owner, attribute)[...] = state[name]  # a copy into the model's own array
+        return self
 
     def train(self):
         """Training mode (the default) for this module and all inside it: Dropout drops units.
@@ -215,6 +251,10 @@ class Module:
                 f"got shape {dout.shape}"
             )
         return dout
+
+
+def _join(path, name):
+    return f"{path}.{name}" if path else name
 
 
 def _held(name, value, kind):

@@ -138,7 +138,7 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, *, epochs, batch_s
     classify = isinstance(loss_fn, SoftmaxCrossEntropy)
     steps = 0
     history = History()
-    best_params = None
+    best_state = None
     if early_stopping is not None:
         early_stopping.reset()
 
@@ -183,13 +183,12 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, *, epochs, batch_s
         if early_stopping is not None:
             stop = early_stopping.step(history.val_loss[-1], epoch)
             if early_stopping.best_epoch == epoch:
-                best_params = [p.data.copy() for p in model.parameters()]
+                best_state = model.state_dict()  # buffers too: BatchNorm's statistics
             if stop:
                 break
 
-    if early_stopping is not None and best_params is not None:
-        for p, data in zip(model.parameters(), best_params):
-            p.data[...] = data
+    if early_stopping is not None and best_state is not None:
+        model.load_state_dict(best_state)
         history.best_epoch = early_stopping.best_epoch
     elif history.val_loss:
         history.best_epoch = int(np.argmin(history.val_loss)) + 1
