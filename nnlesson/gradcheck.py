@@ -26,7 +26,8 @@ def numerical_gradient(f, x, eps=1e-6):
 
 
 def _differences(f, x, eps, who):
-    """(central differences, gap): ``gap`` is |right slope - left slope| per element.
+    """(central differences, gap, round-off): ``gap`` is |right slope - left slope| per element,
+    ``round-off`` the size of a slope central differences cannot tell from 0.
 
     The gap is about eps * f'' (tiny) where f is smooth and as large as the jump of the slope
     where a kink (ReLU at 0) lies within eps of x: there central differences are no derivative.
@@ -64,7 +65,7 @@ def _differences(f, x, eps, who):
         gap[i] = abs((f_plus - f_0) - (f_0 - f_minus)) / eps
     round_off = 64 * np.finfo(np.float64).eps * max(abs(float(f_0)), 1.0) / eps
     gap[gap < round_off] = 0.0
-    return grad, gap
+    return grad, gap, round_off
 
 
 def rel_error(a, b, floor=1e-8):
@@ -221,7 +222,7 @@ def gradcheck(module, x, loss_fn=None, target=None, *, eps=1e-6, tol=1e-6, rng=0
     def f(_):
         return loss_of(forward())
 
-    rows, problems, kinks = [], [], []
+    rows, problems, kinks, notes = [], [], [], []
     analytic = [(name, p.data, [poisoned[i], zeroed[i], only_params[i]])
                 for i, (name, p) in enumerate(params)]
     analytic.append(("input", x, [dx, dx_again]))
@@ -231,8 +232,17 @@ def gradcheck(module, x, loss_fn=None, target=None, *, eps=1e-6, tol=1e-6, rng=0
             problems.append(f"{name}: its .grad has shape {first.shape}; it must have the shape "
                             f"of the parameter, {data.shape}")
             continue
-        numeric, gap = _differences(f, data, eps, "gradcheck")
+        numeric, gap, round_off = _differences(f, data, eps, "gradcheck")
         errors = [rel_error(g, numeric) for g in (first, *others)]
+        largest = _worst(np.max(np.abs(g), initial=0.0) for g in (numeric, first, *others))
+        if not _worst(errors) < tol and largest <= round_off:
+            errors = [0.0]  # round-off on both sides: a true gradient of 0, a pass
+            notes.append(
+                f"note: {name} has a gradient of 0 (every element, numerical and from backward, "
+                f"is at most {largest:.1e}, below the {round_off:.1e} central differences can "
+                f"tell from 0): the loss does not depend on it here, as for a bias just before "
+                f"a BatchNorm, whose mean subtraction cancels it"
+            )
         rows.append((name, data.shape, _worst(errors)))
         problems += _explain(name, first, others, tol)
         if not _worst(errors) < tol and np.isfinite(errors).all() and _on_kink(
@@ -245,7 +255,6 @@ def gradcheck(module, x, loss_fn=None, target=None, *, eps=1e-6, tol=1e-6, rng=0
             )
     what = f"Sequential of {len(module)} layers" if isinstance(module, Sequential) else repr(module)
     title = f"gradcheck of {what}" + (f" with {loss_fn!r}" if loss_fn else "") + ", in float64"
-    notes = []
     if x.ndim >= 2 and x.shape[0] == 1:
         notes.append("note: a batch of one example cannot show a mistake in a sum over the batch "
                      "(such as a bias gradient taken from the first row only): check a batch of "
