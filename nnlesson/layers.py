@@ -6,8 +6,8 @@ Every layer follows one contract:
   ``backward`` will need, nothing more. Changing an input or an output in place afterwards cannot
   change the gradients: a kept input is the layer's own copy, a kept output is read-only (changing
   it raises).
-- ``backward(dout)`` takes dL/d(output), stores dL/d(parameter) of this batch in each parameter's
-  ``.grad`` (overwriting, never adding) and returns dL/d(input).
+- ``backward(dout)`` takes dL/d(output), sets each parameter's ``.grad`` to a new array holding
+  dL/d(parameter) of this batch (replacing, never adding) and returns dL/d(input).
 - ``parameters()`` lists the learnable :class:`Parameter` objects in a fixed order;
   ``train()`` / ``eval()`` switch the behaviour of layers such as :class:`Dropout`.
 - Outputs and gradients keep the dtype of the layer (a float32 model stays float32).
@@ -23,7 +23,6 @@ Shapes: a batch of inputs is a 2-D array ``(batch, features)``, one example per 
 import numpy as np
 
 from . import checkpoint
-from ._threads import when_crowded
 from ._util import (
     as_rng,
     check_number,
@@ -51,7 +50,8 @@ def _float_dtype(dtype, who):
 class Parameter:
     """A learnable array: ``data`` holds its value, ``grad`` the gradient dL/d(data), same shape.
 
-    ``grad`` starts at zero; each backward overwrites it in place with the gradient of its batch.
+    ``grad`` starts at zero; each backward replaces it with a new array, the gradient of its batch
+    (so a gradient kept from an earlier batch stays as it was).
     """
 
     def __init__(self, data, name=""):
@@ -96,6 +96,25 @@ class Module:
     def backward(self, dout):
         raise NotImplementedError
 
+    def parameters(self):
+        """The learnable parameters, in the fixed order of :meth:`named_parameters`."""
+        return [p for _, p in self.named_parameters()]
+
+    def train(self):
+        """Training mode (the default) for this module and all inside it: Dropout drops units.
+        Returns the module itself."""
+        for m in self.modules():
+            m.training = True
+        return self
+
+    def eval(self):
+        """Evaluation mode for this module and all inside it: Dropout is the identity, BatchNorm
+        uses its running statistics. Returns the module itself."""
+        for m in self.modules():
+            m.training = False
+        return self
+
+    # -- plumbing: what the methods above and the tools (fit, gradcheck) rely on --------------
     def backward_params(self, dout):
         """Like ``backward``, but only the parameters' gradients; returns None.
 
@@ -137,10 +156,6 @@ class Module:
         return own + [(f"{name}.{inner}", p) for name, child in self.named_children()
                       for inner, p in child.named_parameters()]
 
-    def parameters(self):
-        """The learnable parameters, in the fixed order of :meth:`named_parameters`."""
-        return [p for _, p in self.named_parameters()]
-
     def state_dict(self):
         """Copies of every parameter's and buffer's values, by name: ``{"0.W": ..., "0.b": ...,
         "1.running_mean": ...}``. Copies, so training on afterwards does not change them."""
@@ -175,20 +190,6 @@ class Module:
                                  f"{old.dtype}, got {got}")
         for name, (owner, attribute) in targets.items():
             getattr(owner, attribute)[...] = state[name]  # a copy into the model's own array
-        return self
-
-    def train(self):
-        """Training mode (the default) for this module and all inside it: Dropout drops units.
-        Returns the module itself."""
-        for m in self.modules():
-            m.training = True
-        return self
-
-    def eval(self):
-        """Evaluation mode for this module and all inside it: Dropout is the identity, BatchNorm
-        uses its running statistics. Returns the module itself."""
-        for m in self.modules():
-            m.training = False
         return self
 
     def cache_nbytes(self):
@@ -241,8 +242,9 @@ class Module:
             )
         return x
 
-    def _check_dout(self, dout, shape, dtype):
-        """``dout`` as an array of the layer's ``dtype`` and of the shape of its last output."""
+    def _check_dout(self, dout, shape, dtype=None):
+        """``dout`` as an array of the shape of the layer's last output and of its ``dtype`` (a
+        layer with parameters), else of dout's own float dtype."""
         if type(dout) is not np.ndarray or dout.dtype != dtype:  # (the usual case skips this)
             dout = float_array(dout, f"{self!r}.backward", dtype)
         if dout.shape != shape:
@@ -301,10 +303,8 @@ class Linear(Module):
         """x: (batch, in_features) -> y: (batch, out_features). Cache: (x,), a private copy."""
         x = self._check_batch(x, self.in_features, self.W.data.dtype)
         self._save(x, copy=True)
-        # y = x @ W.T + b. np.dot makes the same BLAS call as @, with a quarter less overhead: it
-        # counts for a small network's step (benchmarks/train_step.py).
         try:
-            return np.dot(x, self.W.data.T) + self.b.data
+            return x @ self.W.data.T + self.b.data
         except ValueError:  # W.data or b.data replaced by an array of another shape
             raise ValueError(
                 f"{self!r} expects W of shape {(self.out_features, self.in_features)} and b of "
@@ -315,7 +315,7 @@ class Linear(Module):
     def backward(self, dout):
         """dout: (batch, out_features) -> dx: (batch, in_features); sets W.grad and b.grad."""
         dout = self._parameter_gradients(dout)
-        return np.dot(dout, self.W.data)  # (batch, out) @ (out, in)
+        return dout @ self.W.data  # (batch, out) @ (out, in)
 
     def backward_params(self, dout):
         self._parameter_gradients(dout)
@@ -323,10 +323,9 @@ class Linear(Module):
     def _parameter_gradients(self, dout):
         (x,) = self._cached()
         dout = self._check_dout(dout, (x.shape[0], self.out_features), x.dtype)
-        # dW = dout^T x: (out, batch) @ (batch, in), the sum over the batch of dout x^T. Written
-        # into the existing .grad arrays (out=...), so a training step allocates no new gradients.
-        np.dot(dout.T, x, out=self.W.grad)
-        dout.sum(axis=0, out=self.b.grad)
+        # dW = dout^T x: (out, batch) @ (batch, in), the sum over the batch of dout x^T
+        self.W.grad = dout.T @ x
+        self.b.grad = dout.sum(axis=0)
         return dout
 
     def __repr__(self):
@@ -377,20 +376,16 @@ class ReLU(Module):
     def forward(self, x):
         """x: any shape -> y: same shape and dtype. Cache: (x > 0,)."""
         x = float_array(x, self)
-        positive = x > 0
-        self._save(positive)
-        self.dtype = x.dtype  # the mask has no float dtype: remember the one of dx
+        self._save(x > 0)
         return np.maximum(x, 0)  # max(-inf, 0) = 0, where x * mask would give -inf * 0 = NaN
 
     def backward(self, dout):
+        """dout: the shape of the last input -> dx: same shape and dtype as dout."""
         (positive,) = self._cached()
-        dout = self._check_dout(dout, positive.shape, self.dtype)
-        # np.where passes 0 at a dead unit even for an infinite dout (where inf * 0 would be NaN).
-        # It is the faster of the two below about 1500 elements, and 10x slower on a large random
-        # mask, where checking that dout is finite and multiplying is faster.
-        if dout.size > 1024 and np.isfinite(dout).all():
-            return dout * positive
-        return np.where(positive, dout, dout.dtype.type(0))
+        dout = self._check_dout(dout, positive.shape)
+        if not np.isfinite(dout).all():  # inf * 0 = NaN: a dead unit passes nothing back, not NaN
+            return np.where(positive, dout, 0)
+        return dout * positive
 
 
 class PReLU(Module):
@@ -416,7 +411,7 @@ class PReLU(Module):
         (x,) = self._cached()
         dout = self._check_dout(dout, x.shape, x.dtype)
         negative = x <= 0
-        self.alpha.grad[...] = np.sum(dout * x, where=negative)
+        self.alpha.grad = np.array(np.sum(dout * x, where=negative), self.alpha.data.dtype)
         return np.where(negative, self.alpha.data.astype(x.dtype) * dout, dout)
 
     def __repr__(self):
@@ -446,7 +441,6 @@ class Dropout(Module):
     def forward(self, x):
         """x: any shape -> y: same shape and dtype. Cache: (mask,) in training mode, () in eval."""
         x = float_array(x, self)
-        self.shape, self.dtype = x.shape, x.dtype  # what backward checks dout against
         if not self.training:
             self._save()
             return x.copy()  # never the caller's array: changing the output must not change x
@@ -455,11 +449,12 @@ class Dropout(Module):
         return x * keep / x.dtype.type(1 - self.p)
 
     def backward(self, dout):
+        """dout: the shape of the last output -> dx: same shape and dtype as dout."""
         cache = self._cached()
-        dout = self._check_dout(dout, self.shape, self.dtype)
         if not cache:  # eval mode: the identity
-            return dout.copy()
+            return float_array(dout, f"{self!r}.backward").copy()
         (keep,) = cache
+        dout = self._check_dout(dout, keep.shape)
         return dout * keep / dout.dtype.type(1 - self.p)
 
     def __repr__(self):
@@ -490,7 +485,6 @@ class Sequential(Module):
         _check_each_layer_once(self)
         self.checkpoint_every = checkpoint_every
 
-    @when_crowded  # one BLAS thread on a busy machine or a single core (threads.py)
     def forward(self, x):
         if self.checkpoint_every:
             x, checkpoints = checkpoint.forward(self.layers, self.checkpoint_every, x)
@@ -500,7 +494,6 @@ class Sequential(Module):
             x = layer.forward(x)
         return x
 
-    @when_crowded
     def backward(self, dout):
         if self.checkpoint_every:
             return checkpoint.backward(self.layers, self.checkpoint_every, self._cached(), dout,
@@ -509,7 +502,6 @@ class Sequential(Module):
             dout = layer.backward(dout)
         return dout
 
-    @when_crowded
     def backward_params(self, dout):
         if self.checkpoint_every:
             checkpoint.backward(self.layers, self.checkpoint_every, self._cached(), dout,
@@ -662,8 +654,8 @@ class BatchNorm(Module):
     def _parameter_gradients(self, dout):
         xhat, s = self._cached()
         dout = self._check_dout(dout, xhat.shape, xhat.dtype)
-        np.sum(dout * xhat, axis=0, out=self.gamma.grad)
-        dout.sum(axis=0, out=self.beta.grad)
+        self.gamma.grad = np.sum(dout * xhat, axis=0)
+        self.beta.grad = dout.sum(axis=0)
         return xhat, s, dout
 
     def __repr__(self):
