@@ -57,7 +57,7 @@ def _check_arguments(f, x, eps, who):
     if np.size(f_0) != 1 or np.asarray(f_0).dtype.kind not in "biuf":
         raise TypeError(f"{who} expected f(x) to return one real number (a loss), got "
                         f"{type(f_0).__name__} of shape {np.shape(f_0)}")
-    if x.size and _computed_in_float32(f, x, eps, f_0):
+    if x.size and _computed_in_float32(f, x, f_0):
         raise TypeError(
             f"{who}: f(x) is computed in float32 (a float32 model turns x into float32), so its "
             f"round-off swamps a difference over eps={eps:g} and the gradient would be wrong by "
@@ -66,18 +66,18 @@ def _check_arguments(f, x, eps, who):
         )
 
 
-def _computed_in_float32(f, x, eps, f_0):
+def _computed_in_float32(f, x, f_0):
     """Whether f rounds to float32: it returns a float32, or two different non-integer values
     that are both exact float32 numbers (a float64 result almost never is one)."""
     if np.asarray(f_0).dtype == np.float32:
         return True
-    i = (0,) * x.ndim
-    old = x[i]
+    old = x.copy()
     try:
-        x[i] = old + eps
+        x *= 1.001  # a step large enough to change even a float32 f
+        x += 0.001
         f_1 = f(x)
     finally:
-        x[i] = old
+        x[...] = old
     values = [float(f_0), float(f_1)]
     return (values[0] != values[1] and not all(v.is_integer() for v in values)
             and all(float(np.float32(v)) == v for v in values))

@@ -37,7 +37,17 @@ from .activations import prelu, sigmoid
 __all__ = ["Parameter", "Module", "Linear", "Sigmoid", "Tanh", "ReLU", "PReLU", "Dropout",
            "Sequential", "BatchNorm", "no_grad"]
 
-_NO_GRAD = "forward ran inside no_grad()"  # the cache of a layer whose forward kept nothing
+class _NoGrad:
+    """The cache of a layer whose forward ran inside ``no_grad()`` and kept nothing."""
+
+    def __repr__(self):
+        return "<forward ran inside no_grad()>"
+
+    def __reduce__(self):  # a pickled or deep-copied model gets this same object back
+        return "_NO_GRAD"
+
+
+_NO_GRAD = _NoGrad()
 
 
 def _float_dtype(dtype, who):

@@ -39,6 +39,9 @@ def accuracy(logits, labels):
             f"logits of shape {logits.shape}, got labels of shape {labels.shape} and dtype "
             f"{labels.dtype}{hint}"
         )
+    if not np.isfinite(logits).all():  # argmax would pick a NaN as the largest: a made-up answer
+        raise ValueError(f"accuracy: the logits contain NaN or inf ({np.sum(~np.isfinite(logits))} "
+                         f"of {logits.size}), so no class is the largest; did training diverge?")
     return float(np.mean(np.argmax(logits, axis=1) == labels))
 
 

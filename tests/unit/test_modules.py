@@ -156,3 +156,49 @@ def test_load_state_dict_names_what_does_not_fit_and_changes_nothing():
         model.load_state_dict(list(state.items()))
     for name, value in model.state_dict().items():
         np.testing.assert_array_equal(value, before[name], err_msg=name)
+
+
+def test_a_pickled_or_copied_model_keeps_the_no_grad_mark():
+    """The mark was a string compared by identity: a copy failed with "too many values to unpack"."""
+    import copy
+    import pickle
+
+    model = nl.Sequential(nl.Linear(2, 3, rng=0), nl.ReLU())
+    with nl.no_grad():
+        model(np.ones((4, 2)))
+    for twin in (pickle.loads(pickle.dumps(model)), copy.deepcopy(model)):
+        with pytest.raises(RuntimeError, match="the last forward ran inside no_grad"):
+            twin.backward(np.ones((4, 3)))
+        twin(np.ones((4, 2)))  # and it trains again after a forward outside no_grad
+        assert twin.backward(np.ones((4, 3))).shape == (4, 2)
+
+
+def test_a_kept_gradient_is_not_overwritten_by_the_next_backward():
+    model = nl.Sequential(nl.Linear(2, 3, rng=0), nl.BatchNorm(3), nl.PReLU(), nl.Linear(3, 2, rng=1))
+    rng = np.random.default_rng(0)
+    kept = {}
+    for step in range(2):
+        model(rng.standard_normal((4, 2)))
+        model.backward(rng.standard_normal((4, 2)))
+        if step == 0:
+            kept = {name: (p.grad, p.grad.copy()) for name, p in model.named_parameters()}
+    for name, p in model.named_parameters():
+        first, value_then = kept[name]
+        np.testing.assert_array_equal(first, value_then, err_msg=name)  # unchanged
+        assert p.grad is not first and p.grad.shape == p.shape and p.grad.dtype == p.data.dtype
+
+
+def test_sgd_with_momentum_follows_fresh_gradient_arrays():
+    """Momentum keeps its own velocity: new gradient arrays each step must not change its math."""
+    layer = nl.Linear(2, 1, rng=0)
+    opt = nl.SGD(layer.parameters(), lr=0.1, momentum=0.9)
+    x = np.array([[1.0, 2.0]])
+    W0 = layer.W.data.copy()
+    velocity = np.zeros_like(W0)
+    for _ in range(3):
+        layer(x)
+        layer.backward(np.ones((1, 1)))
+        velocity = 0.9 * velocity + x  # dW = dout^T x = x
+        opt.step()
+        W0 -= 0.1 * velocity
+    np.testing.assert_allclose(layer.W.data, W0)
