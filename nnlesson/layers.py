@@ -37,6 +37,7 @@ from .activations import prelu, sigmoid
 __all__ = ["Parameter", "Module", "Linear", "Sigmoid", "Tanh", "ReLU", "PReLU", "Dropout",
            "Sequential", "BatchNorm", "no_grad"]
 
+
 class _NoGrad:
     """The cache of a layer whose forward ran inside ``no_grad()`` and kept nothing."""
 
@@ -169,10 +170,7 @@ class Module:
     def state_dict(self):
         """Copies of every parameter's and buffer's values, by name: ``{"0.W": ..., "0.b": ...,
         "1.running_mean": ...}``. Copies, so training on afterwards does not change them."""
-        state = {name: p.data.copy() for name, p in self.named_parameters()}
-        for path, m in self.named_modules():
-            state.update({_join(path, name): getattr(m, name).copy() for name in m.buffer_names})
-        return state
+        return {name: getattr(owner, a).copy() for name, (owner, a) in self._state().items()}
 
     def load_state_dict(self, state):
         """Copy every parameter's and buffer's values from ``state`` (from :meth:`state_dict`).
@@ -180,17 +178,14 @@ class Module:
         The names, shapes and dtypes must match exactly; otherwise nothing is changed and the
         error lists what is missing, unexpected or different.
         """
-        who = f"{type(self).__name__}.load_state_dict"
+        who, targets = f"{type(self).__name__}.load_state_dict", self._state()
         if not isinstance(state, dict):
             raise TypeError(f"{who} expected a dict from state_dict(), got {type(state).__name__}")
-        targets = {name: (p, "data") for name, p in self.named_parameters()}
-        for path, m in self.named_modules():
-            targets.update({_join(path, name): (m, name) for name in m.buffer_names})
         missing = [name for name in targets if name not in state]
         unexpected = [name for name in state if name not in targets]
         if missing or unexpected:
             raise ValueError(f"{who}: the state does not fit this model: missing {missing}, "
-                           f"unexpected {unexpected}")
+                             f"unexpected {unexpected}")
         for name, (owner, attribute) in targets.items():
             old, new = getattr(owner, attribute), state[name]
             if not isinstance(new, np.ndarray) or new.shape != old.shape or new.dtype != old.dtype:
@@ -201,6 +196,13 @@ class Module:
         for name, (owner, attribute) in targets.items():
             getattr(owner, attribute)[...] = state[name]  # a copy into the model's own array
         return self
+
+    def _state(self):
+        """``{name: (object, attribute)}`` of every parameter's data and every buffer."""
+        state = {name: (p, "data") for name, p in self.named_parameters()}
+        for path, m in self.named_modules():
+            state.update({_join(path, name): (m, name) for name in m.buffer_names})
+        return state
 
     def cache_nbytes(self):
         """How many bytes this module and the modules inside it hold for backward right now."""
@@ -614,9 +616,7 @@ class BatchNorm(Module):
         self.num_features = check_positive_int(num_features, "num_features", who)
         self.momentum = check_number(momentum, "momentum", who, low=0, high=1)
         self.eps = check_number(eps, "eps", who, low=0, low_open=True)
-        dtype = np.dtype(dtype)
-        if dtype.kind != "f":
-            raise ValueError(f"{who}: dtype must be a floating-point type, got {dtype}")
+        dtype = _float_dtype(dtype, who)
         self.gamma = Parameter(np.ones(self.num_features, dtype=dtype), name="gamma")
         self.beta = Parameter(np.zeros(self.num_features, dtype=dtype), name="beta")
         self.running_mean = np.zeros(self.num_features, dtype=dtype)
