@@ -357,3 +357,7 @@ def test_numerical_gradient_refuses_a_float32_model_instead_of_being_1_percent_o
     assert nl.numerical_gradient(lambda v: float(np.sum(v)), np.array([1.0, 2.0])) == \
         pytest.approx([1.0, 1.0])
     assert nl.numerical_gradient(lambda v: 0.0, np.ones(2)) == pytest.approx([0.0, 0.0])
+    # the float32 probe steps x by 0.1%: where f is undefined there, it is no evidence either way
+    x = np.array([-0.0005])
+    assert nl.numerical_gradient(lambda v: float(np.sqrt(-v).sum()), x) == \
+        pytest.approx([-0.5 / np.sqrt(0.0005)], rel=1e-6)
