@@ -25,10 +25,10 @@ of about one core, as on Binder, whose containers see every core of the node), o
 machine is busy (other processes' runnable threads at least fill the usable cores: spinning
 threads would only wait for each other; with two busy processes the whole course took 1.45x its
 quiet time when large work kept the default).
-The limit holds only inside nnlesson's calls (``fit``, a ``Sequential``'s forward and backward,
-the explorers, :func:`graph.draw`): it is set on entry and the previous setting restored on
-exit, so the user's own code keeps whatever threads it had. ``benchmarks/contention.py``
-measures the effect (quiet against N busy processes).
+The limit holds only where nnlesson's own loops start (``fit``, the explorers, the playground),
+never inside the layers a student reads: it is set on entry and the previous setting restored on
+exit, so the user's own code (a hand-written loop over ``model(x)``) keeps whatever threads it
+had. ``benchmarks/contention.py`` measures the effect (quiet against N busy processes).
 """
 
 import contextvars
@@ -89,7 +89,7 @@ def busy():
 def crowded():
     """True where more BLAS threads cannot help: one usable core, or a busy machine.
 
-    Decided at most once a second: a ``Sequential`` asks on every call.
+    Decided at most once a second: an explorer may ask on every redraw.
     """
     now = time.monotonic()
     if not _CROWDED or now - _CROWDED[0] > 1.0:
@@ -117,7 +117,7 @@ class limit_for:
 
     Calls nested inside a limit skip it. A class rather than a generator, and the libraries' own
     setters through threadpoolctl (about 0.5 us each) rather than ``threadpool_limits`` (about
-    6 us): a ``Sequential`` call of a small network takes only some 15 us.
+    6 us): a redraw of a small explorer is short too.
     """
 
     def __init__(self, work):
@@ -145,20 +145,6 @@ class limit_for:
             if threads != self.limit:
                 lib.set_num_threads(threads)
         _LIMITED.reset(self.token)
-
-
-def when_crowded(function):
-    """Decorator for calls too short to pay for a switch (a ``Sequential``'s forward, ~15 us for a
-    small network): one BLAS thread only where the machine is :func:`crowded`, else nothing."""
-
-    @functools.wraps(function)
-    def wrapper(*args, **kwargs):
-        if _LIMITED.get() or not crowded():
-            return function(*args, **kwargs)
-        with limit_for(0):
-            return function(*args, **kwargs)
-
-    return wrapper
 
 
 def limited(work_of):

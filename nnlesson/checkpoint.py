@@ -17,11 +17,9 @@ from ._util import no_grad, private
 
 
 def random_generators(module):
-    """The random generators of ``module`` and of every layer inside it (Dropout's ``rng``)."""
-    found = [module.rng] if isinstance(getattr(module, "rng", None), np.random.Generator) else []
-    for layer in getattr(module, "layers", ()):
-        found += random_generators(layer)
-    return found
+    """The random generators of ``module`` and of every module inside it (Dropout's ``rng``)."""
+    return [m.rng for m in module.modules() if isinstance(getattr(m, "rng", None),
+                                                          np.random.Generator)]
 
 
 def random_states(layers):
@@ -37,18 +35,13 @@ def set_states(layers, states):
 
 
 def running_statistics(layers):
-    """``(layer, name, copy of the array)`` for every running statistic inside ``layers``.
+    """``(module, name, copy of the array)`` for every buffer of every module inside ``layers``.
 
-    These are updated by a training forward without being learned (BatchNorm's ``running_mean``
+    Buffers are updated by a training forward without being learned (BatchNorm's ``running_mean``
     and ``running_var``); :func:`backward` restores them after its recomputing forwards.
     """
-    found = []
-    for layer in layers:
-        for name in ("running_mean", "running_var"):
-            if isinstance(getattr(layer, name, None), np.ndarray):
-                found.append((layer, name, getattr(layer, name).copy()))
-        found += running_statistics(getattr(layer, "layers", ()))
-    return found
+    return [(m, name, getattr(m, name).copy()) for layer in layers for m in layer.modules()
+            for name in m.buffer_names]
 
 
 def segments(layers, k):
@@ -94,7 +87,8 @@ def backward(layers, k, checkpoints, dout, input_grad):
             segment[0].backward_params(dout)
             dout = None
         for layer in segment:
-            layer.cache = None  # free the recomputed intermediates
+            for m in layer.modules():
+                m.cache = None  # free the recomputed intermediates
     set_states(layers, after_forward)
     for layer, name, value in statistics:
         setattr(layer, name, value)

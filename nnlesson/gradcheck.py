@@ -16,22 +16,29 @@ from .layers import Module, Sequential
 
 
 def numerical_gradient(f, x, eps=1e-6):
-    """The gradient of the scalar function ``f(x)`` with respect to the array ``x``, numerically.
+    """The gradient of the scalar function ``f(x)`` with respect to the float64 array ``x``.
 
-    ``x`` (a float64 array) is changed in place, one element at a time, and always restored, so
-    ``f`` may also read ``x`` through another reference, such as a layer's ``W.data``.
-    Returns an array of the shape of ``x``.
+    Each element is nudged by +eps and -eps in place, then restored, so ``f`` may also read ``x``
+    through another reference, such as a layer's ``W.data``. Returns an array of x's shape.
     """
-    return _differences(f, x, eps, "numerical_gradient")[0]
+    _check_arguments(f, x, eps, "numerical_gradient")
+    grad = np.zeros(x.shape)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        try:
+            x[i] = old + eps
+            f_plus = f(x)
+            x[i] = old - eps
+            f_minus = f(x)
+        finally:
+            x[i] = old
+        grad[i] = (f_plus - f_minus) / (2 * eps)
+    return grad
 
 
-def _differences(f, x, eps, who):
-    """(central differences, gap): ``gap`` is |right slope - left slope| per element.
-
-    The gap is about eps * f'' (tiny) where f is smooth and as large as the jump of the slope
-    where a kink (ReLU at 0) lies within eps of x: there central differences are no derivative.
-    A gap below the round-off of f (about 1e-16 |f| / eps) is no evidence of a kink: it is 0.
-    """
+# -- below: the argument checks, and the diagnostics that explain a failed check --------------
+def _check_arguments(f, x, eps, who):
+    """Raise unless ``x`` is a writeable float64 array, ``eps`` > 0 and ``f`` a float64 loss."""
     if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
         got = f"an array of {x.dtype}" if isinstance(x, np.ndarray) else type(x).__name__
         raise TypeError(
@@ -45,26 +52,62 @@ def _differences(f, x, eps, who):
     if not x.flags.writeable:
         raise ValueError(f"{who}: x is read-only, but it is nudged in place one element at a "
                          f"time (and restored); pass a writeable array such as x.copy()")
-    eps = check_number(eps, "eps", who, low=0, low_open=True)
+    check_number(eps, "eps", who, low=0, low_open=True)
     f_0 = f(x)
     if np.size(f_0) != 1 or np.asarray(f_0).dtype.kind not in "biuf":
         raise TypeError(f"{who} expected f(x) to return one real number (a loss), got "
                         f"{type(f_0).__name__} of shape {np.shape(f_0)}")
-    grad, gap = np.zeros(x.shape), np.zeros(x.shape)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        try:
-            x[i] = old + eps
-            f_plus = f(x)
-            x[i] = old - eps
-            f_minus = f(x)
-        finally:
-            x[i] = old
-        grad[i] = (f_plus - f_minus) / (2 * eps)
-        gap[i] = abs((f_plus - f_0) - (f_0 - f_minus)) / eps
-    round_off = 64 * np.finfo(np.float64).eps * max(abs(float(f_0)), 1.0) / eps
+    if x.size and _computed_in_float32(f, x, f_0):
+        raise TypeError(
+            f"{who}: f(x) is computed in float32 (a float32 model turns x into float32), so its "
+            f"round-off swamps a difference over eps={eps:g} and the gradient would be wrong by "
+            f"about 1%; use a float64 model (dtype=np.float64), or nnlesson.gradcheck, which "
+            f"checks a float64 copy of a model"
+        )
+
+
+def _computed_in_float32(f, x, f_0):
+    """Whether f rounds to float32: it returns a float32, or two different non-integer values
+    that are both exact float32 numbers (a float64 result almost never is one)."""
+    if np.asarray(f_0).dtype == np.float32:
+        return True
+    old = x.copy()
+    try:
+        x *= 1.001  # a step large enough to change even a float32 f
+        x += 0.001
+        with np.errstate(all="ignore"):
+            f_1 = f(x)
+    except Exception:  # noqa: BLE001 - f undefined there (a log of a negative): no evidence
+        return False
+    finally:
+        x[...] = old
+    values = [float(f_0), float(f_1)]
+    return (values[0] != values[1] and not all(v.is_integer() for v in values)
+            and all(float(np.float32(v)) == v for v in values))
+
+
+def _differences(f, x, eps, who):
+    """(central differences, gap, round-off): ``gap`` is |right slope - left slope| per element,
+    ``round-off`` the size of a slope central differences cannot tell from 0.
+
+    The gap is about eps * f'' (tiny) where f is smooth and as large as the jump of the slope
+    where a kink (ReLU at 0) lies within eps of x: there central differences are no derivative.
+    A gap below the round-off of f (about 1e-16 |f| / eps) is no evidence of a kink: it is 0.
+    """
+    values = []  # f(x), then f(x + eps) and f(x - eps) for each element in turn
+
+    def recording(v):
+        value = f(v)
+        values.append(float(value))
+        return value
+
+    grad = numerical_gradient(recording, x, eps)
+    f_0 = values[0]
+    ends = np.array(values[len(values) - 2 * x.size:]).reshape(x.shape + (2,))
+    gap = np.array(np.abs((ends[..., 0] - f_0) - (f_0 - ends[..., 1])) / eps)
+    round_off = 64 * np.finfo(np.float64).eps * max(abs(f_0), 1.0) / eps
     gap[gap < round_off] = 0.0
-    return grad, gap
+    return grad, gap, round_off
 
 
 def rel_error(a, b, floor=1e-8):
@@ -173,6 +216,9 @@ def gradcheck(module, x, loss_fn=None, target=None, *, eps=1e-6, tol=1e-6, rng=0
     for p in model.parameters():
         p.data = p.data.astype(np.float64)
         p.grad = np.zeros_like(p.data)
+    for m in model.modules():
+        for name in m.buffer_names:  # BatchNorm's running statistics, used in eval mode
+            setattr(m, name, getattr(m, name).astype(np.float64))
     x = np.array(float_array(x, "gradcheck"), dtype=np.float64)  # a copy: nudged in place below
     if x.size == 0:
         raise ValueError(f"gradcheck needs an input with at least one element, got shape "
@@ -204,7 +250,7 @@ def gradcheck(module, x, loss_fn=None, target=None, *, eps=1e-6, tol=1e-6, rng=0
 
     def run(backward, fill):
         for _, p in params:
-            p.grad[...] = fill
+            p.grad = np.full_like(p.data, fill)
         dx = backward(dout.copy())
         return dx, [np.array(p.grad, dtype=np.float64) for _, p in params]
 
@@ -221,7 +267,7 @@ def gradcheck(module, x, loss_fn=None, target=None, *, eps=1e-6, tol=1e-6, rng=0
     def f(_):
         return loss_of(forward())
 
-    rows, problems, kinks = [], [], []
+    rows, problems, kinks, notes = [], [], [], []
     analytic = [(name, p.data, [poisoned[i], zeroed[i], only_params[i]])
                 for i, (name, p) in enumerate(params)]
     analytic.append(("input", x, [dx, dx_again]))
@@ -231,8 +277,17 @@ def gradcheck(module, x, loss_fn=None, target=None, *, eps=1e-6, tol=1e-6, rng=0
             problems.append(f"{name}: its .grad has shape {first.shape}; it must have the shape "
                             f"of the parameter, {data.shape}")
             continue
-        numeric, gap = _differences(f, data, eps, "gradcheck")
+        numeric, gap, round_off = _differences(f, data, eps, "gradcheck")
         errors = [rel_error(g, numeric) for g in (first, *others)]
+        largest = _worst(np.max(np.abs(g), initial=0.0) for g in (numeric, first, *others))
+        if not _worst(errors) < tol and largest <= round_off:
+            errors = [0.0]  # round-off on both sides: a true gradient of 0, a pass
+            notes.append(
+                f"note: {name} has a gradient of 0 (every element, numerical and from backward, "
+                f"is at most {largest:.1e}, below the {round_off:.1e} central differences can "
+                f"tell from 0): the loss does not depend on it here, as for a bias just before "
+                f"a BatchNorm, whose mean subtraction cancels it"
+            )
         rows.append((name, data.shape, _worst(errors)))
         problems += _explain(name, first, others, tol)
         if not _worst(errors) < tol and np.isfinite(errors).all() and _on_kink(
@@ -245,7 +300,6 @@ def gradcheck(module, x, loss_fn=None, target=None, *, eps=1e-6, tol=1e-6, rng=0
             )
     what = f"Sequential of {len(module)} layers" if isinstance(module, Sequential) else repr(module)
     title = f"gradcheck of {what}" + (f" with {loss_fn!r}" if loss_fn else "") + ", in float64"
-    notes = []
     if x.ndim >= 2 and x.shape[0] == 1:
         notes.append("note: a batch of one example cannot show a mistake in a sum over the batch "
                      "(such as a bias gradient taken from the first row only): check a batch of "

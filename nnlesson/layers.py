@@ -6,8 +6,8 @@ Every layer follows one contract:
   ``backward`` will need, nothing more. Changing an input or an output in place afterwards cannot
   change the gradients: a kept input is the layer's own copy, a kept output is read-only (changing
   it raises).
-- ``backward(dout)`` takes dL/d(output), stores dL/d(parameter) of this batch in each parameter's
-  ``.grad`` (overwriting, never adding) and returns dL/d(input).
+- ``backward(dout)`` takes dL/d(output), sets each parameter's ``.grad`` to a new array holding
+  dL/d(parameter) of this batch (replacing, never adding) and returns dL/d(input).
 - ``parameters()`` lists the learnable :class:`Parameter` objects in a fixed order;
   ``train()`` / ``eval()`` switch the behaviour of layers such as :class:`Dropout`.
 - Outputs and gradients keep the dtype of the layer (a float32 model stays float32).
@@ -23,7 +23,6 @@ Shapes: a batch of inputs is a 2-D array ``(batch, features)``, one example per 
 import numpy as np
 
 from . import checkpoint
-from ._threads import when_crowded
 from ._util import (
     as_rng,
     check_number,
@@ -38,7 +37,18 @@ from .activations import prelu, sigmoid
 __all__ = ["Parameter", "Module", "Linear", "Sigmoid", "Tanh", "ReLU", "PReLU", "Dropout",
            "Sequential", "BatchNorm", "no_grad"]
 
-_NO_GRAD = "forward ran inside no_grad()"  # the cache of a layer whose forward kept nothing
+
+class _NoGrad:
+    """The cache of a layer whose forward ran inside ``no_grad()`` and kept nothing."""
+
+    def __repr__(self):
+        return "<forward ran inside no_grad()>"
+
+    def __reduce__(self):  # a pickled or deep-copied model gets this same object back
+        return "_NO_GRAD"
+
+
+_NO_GRAD = _NoGrad()
 
 
 def _float_dtype(dtype, who):
@@ -51,7 +61,8 @@ def _float_dtype(dtype, who):
 class Parameter:
     """A learnable array: ``data`` holds its value, ``grad`` the gradient dL/d(data), same shape.
 
-    ``grad`` starts at zero; each backward overwrites it in place with the gradient of its batch.
+    ``grad`` starts at zero; each backward replaces it with a new array, the gradient of its batch
+    (so a gradient kept from an earlier batch stays as it was).
     """
 
     def __init__(self, data, name=""):
@@ -69,10 +80,23 @@ class Parameter:
 
 
 class Module:
-    """What all layers share: calling, train/eval mode, parameter lists and input checks."""
+    """What all layers share: calling, the walk over the modules inside, parameters, train/eval.
+
+    A module finds the modules it holds by itself: every attribute that is a :class:`Module`, or
+    a list or tuple of them, is a child (``children()``), and every attribute that is a
+    :class:`Parameter` is a parameter of its own. So a model of your own needs no extra code::
+
+        class TwoLayers(Module):
+            def __init__(self):
+                self.hidden, self.act, self.out = Linear(2, 8), ReLU(), Linear(8, 2)
+
+    has ``parameters()`` ``[hidden.W, hidden.b, out.W, out.b]``, ``train()``/``eval()`` reach its
+    layers, and it works with ``fit``, ``gradcheck`` and checkpointing like a ``Sequential``.
+    """
 
     training = True
     cache = None  # None: no forward yet; a tuple of arrays: what the last forward kept for backward
+    buffer_names = ()  # attributes holding arrays that are state but not learned (BatchNorm's)
 
     def __call__(self, x):
         return self.forward(x)
@@ -83,6 +107,25 @@ class Module:
     def backward(self, dout):
         raise NotImplementedError
 
+    def parameters(self):
+        """The learnable parameters, in the fixed order of :meth:`named_parameters`."""
+        return [p for _, p in self.named_parameters()]
+
+    def train(self):
+        """Training mode (the default) for this module and all inside it: Dropout drops units.
+        Returns the module itself."""
+        for m in self.modules():
+            m.training = True
+        return self
+
+    def eval(self):
+        """Evaluation mode for this module and all inside it: Dropout is the identity, BatchNorm
+        uses its running statistics. Returns the module itself."""
+        for m in self.modules():
+            m.training = False
+        return self
+
+    # -- plumbing: what the methods above and the tools (fit, gradcheck) rely on --------------
     def backward_params(self, dout):
         """Like ``backward``, but only the parameters' gradients; returns None.
 
@@ -91,27 +134,80 @@ class Module:
         """
         self.backward(dout)
 
-    def parameters(self):
-        """The learnable parameters, in a fixed documented order (none for most layers)."""
-        return []
+    # -- the walk over a model -----------------------------------------------------------------
+    def named_children(self):
+        """``(name, module)`` for each module held directly, in the order the attributes were set.
+
+        An attribute holding a list or tuple of modules gives ``"name.0"``, ``"name.1"``, ...
+        """
+        return [(name, m) for name, value in vars(self).items() for name, m in
+                _held(name, value, Module)]
+
+    def children(self):
+        """The modules held directly (see :meth:`named_children`)."""
+        return [m for _, m in self.named_children()]
+
+    def named_modules(self, prefix=""):
+        """``(path, module)`` for this module (path ``""``) and every module inside, depth first:
+        ``("", model), ("0", model[0]), ..., ("3.1", model[3][1])``."""
+        found = [(prefix, self)]
+        for name, child in self.named_children():
+            found += child.named_modules(_join(prefix, name))
+        return found
+
+    def modules(self):
+        """This module and every module inside it, at any depth, depth first."""
+        return [m for _, m in self.named_modules()]
 
     def named_parameters(self):
-        """``(name, parameter)`` pairs, in the order of :meth:`parameters`."""
-        return [(p.name, p) for p in self.parameters()]
+        """``(name, parameter)`` pairs: this module's own first, then each child's, prefixed
+        with the child's name (``"0.W"``, ``"0.b"``, ``"2.W"``, ...)."""
+        own = [(name, p) for name, value in vars(self).items() for name, p in
+               _held(name, value, Parameter)]
+        return own + [(f"{name}.{inner}", p) for name, child in self.named_children()
+                      for inner, p in child.named_parameters()]
 
-    def train(self):
-        """Training mode (the default): Dropout drops units. Returns the layer itself."""
-        self.training = True
+    def state_dict(self):
+        """Copies of every parameter's and buffer's values, by name: ``{"0.W": ..., "0.b": ...,
+        "1.running_mean": ...}``. Copies, so training on afterwards does not change them."""
+        return {name: getattr(owner, a).copy() for name, (owner, a) in self._state().items()}
+
+    def load_state_dict(self, state):
+        """Copy every parameter's and buffer's values from ``state`` (from :meth:`state_dict`).
+
+        The names, shapes and dtypes must match exactly; otherwise nothing is changed and the
+        error lists what is missing, unexpected or different.
+        """
+        who, targets = f"{type(self).__name__}.load_state_dict", self._state()
+        if not isinstance(state, dict):
+            raise TypeError(f"{who} expected a dict from state_dict(), got {type(state).__name__}")
+        missing = [name for name in targets if name not in state]
+        unexpected = [name for name in state if name not in targets]
+        if missing or unexpected:
+            raise ValueError(f"{who}: the state does not fit this model: missing {missing}, "
+                             f"unexpected {unexpected}")
+        for name, (owner, attribute) in targets.items():
+            old, new = getattr(owner, attribute), state[name]
+            if not isinstance(new, np.ndarray) or new.shape != old.shape or new.dtype != old.dtype:
+                got = (f"shape {new.shape} and dtype {new.dtype}" if isinstance(new, np.ndarray)
+                       else type(new).__name__)
+                raise ValueError(f"{who}: {name} must be an array of shape {old.shape} and dtype "
+                                 f"{old.dtype}, got {got}")
+        for name, (owner, attribute) in targets.items():
+            getattr(owner, attribute)[...] = state[name]  # a copy into the model's own array
         return self
 
-    def eval(self):
-        """Evaluation mode: Dropout is the identity. Returns the layer itself."""
-        self.training = False
-        return self
+    def _state(self):
+        """``{name: (object, attribute)}`` of every parameter's data and every buffer."""
+        state = {name: (p, "data") for name, p in self.named_parameters()}
+        for path, m in self.named_modules():
+            state.update({_join(path, name): (m, name) for name in m.buffer_names})
+        return state
 
     def cache_nbytes(self):
-        """How many bytes this layer holds for its backward pass right now."""
-        return sum(a.nbytes for a in self.cache) if isinstance(self.cache, tuple) else 0
+        """How many bytes this module and the modules inside it hold for backward right now."""
+        own = sum(a.nbytes for a in self.cache) if isinstance(self.cache, tuple) else 0
+        return own + sum(child.cache_nbytes() for child in self.children())
 
     def __repr__(self):
         return f"{type(self).__name__}()"
@@ -158,8 +254,9 @@ class Module:
             )
         return x
 
-    def _check_dout(self, dout, shape, dtype):
-        """``dout`` as an array of the layer's ``dtype`` and of the shape of its last output."""
+    def _check_dout(self, dout, shape, dtype=None):
+        """``dout`` as an array of the shape of the layer's last output and of its ``dtype`` (a
+        layer with parameters), else of dout's own float dtype."""
         if type(dout) is not np.ndarray or dout.dtype != dtype:  # (the usual case skips this)
             dout = float_array(dout, f"{self!r}.backward", dtype)
         if dout.shape != shape:
@@ -168,6 +265,20 @@ class Module:
                 f"got shape {dout.shape}"
             )
         return dout
+
+
+def _join(path, name):
+    return f"{path}.{name}" if path else name
+
+
+def _held(name, value, kind):
+    """``[(name, value)]`` if ``value`` is a ``kind``; ``[("name.0", v0), ...]`` for a list or
+    tuple of them; else ``[]``."""
+    if isinstance(value, kind):
+        return [(name, value)]
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, kind) for v in value):
+        return [(f"{name}.{i}", v) for i, v in enumerate(value)]
+    return []
 
 
 class Linear(Module):
@@ -204,10 +315,8 @@ class Linear(Module):
         """x: (batch, in_features) -> y: (batch, out_features). Cache: (x,), a private copy."""
         x = self._check_batch(x, self.in_features, self.W.data.dtype)
         self._save(x, copy=True)
-        # y = x @ W.T + b. np.dot makes the same BLAS call as @, with a quarter less overhead: it
-        # counts for a small network's step (benchmarks/train_step.py).
         try:
-            return np.dot(x, self.W.data.T) + self.b.data
+            return x @ self.W.data.T + self.b.data
         except ValueError:  # W.data or b.data replaced by an array of another shape
             raise ValueError(
                 f"{self!r} expects W of shape {(self.out_features, self.in_features)} and b of "
@@ -218,7 +327,7 @@ class Linear(Module):
     def backward(self, dout):
         """dout: (batch, out_features) -> dx: (batch, in_features); sets W.grad and b.grad."""
         dout = self._parameter_gradients(dout)
-        return np.dot(dout, self.W.data)  # (batch, out) @ (out, in)
+        return dout @ self.W.data  # (batch, out) @ (out, in)
 
     def backward_params(self, dout):
         self._parameter_gradients(dout)
@@ -226,14 +335,10 @@ class Linear(Module):
     def _parameter_gradients(self, dout):
         (x,) = self._cached()
         dout = self._check_dout(dout, (x.shape[0], self.out_features), x.dtype)
-        # dW = dout^T x: (out, batch) @ (batch, in), the sum over the batch of dout x^T. Written
-        # into the existing .grad arrays (out=...), so a training step allocates no new gradients.
-        np.dot(dout.T, x, out=self.W.grad)
-        dout.sum(axis=0, out=self.b.grad)
+        # dW = dout^T x: (out, batch) @ (batch, in), the sum over the batch of dout x^T
+        self.W.grad = dout.T @ x
+        self.b.grad = dout.sum(axis=0)
         return dout
-
-    def parameters(self):
-        return [self.W, self.b]
 
     def __repr__(self):
         return f"Linear({self.in_features} -> {self.out_features})"
@@ -283,20 +388,16 @@ class ReLU(Module):
     def forward(self, x):
         """x: any shape -> y: same shape and dtype. Cache: (x > 0,)."""
         x = float_array(x, self)
-        positive = x > 0
-        self._save(positive)
-        self.dtype = x.dtype  # the mask has no float dtype: remember the one of dx
+        self._save(x > 0)
         return np.maximum(x, 0)  # max(-inf, 0) = 0, where x * mask would give -inf * 0 = NaN
 
     def backward(self, dout):
+        """dout: the shape of the last input -> dx: same shape and dtype as dout."""
         (positive,) = self._cached()
-        dout = self._check_dout(dout, positive.shape, self.dtype)
-        # np.where passes 0 at a dead unit even for an infinite dout (where inf * 0 would be NaN).
-        # It is the faster of the two below about 1500 elements, and 10x slower on a large random
-        # mask, where checking that dout is finite and multiplying is faster.
-        if dout.size > 1024 and np.isfinite(dout).all():
-            return dout * positive
-        return np.where(positive, dout, dout.dtype.type(0))
+        dout = self._check_dout(dout, positive.shape)
+        if not np.isfinite(dout).all():  # inf * 0 = NaN: a dead unit passes nothing back, not NaN
+            return np.where(positive, dout, 0)
+        return dout * positive
 
 
 class PReLU(Module):
@@ -322,11 +423,8 @@ class PReLU(Module):
         (x,) = self._cached()
         dout = self._check_dout(dout, x.shape, x.dtype)
         negative = x <= 0
-        self.alpha.grad[...] = np.sum(dout * x, where=negative)
+        self.alpha.grad = np.array(np.sum(dout * x, where=negative), self.alpha.data.dtype)
         return np.where(negative, self.alpha.data.astype(x.dtype) * dout, dout)
-
-    def parameters(self):
-        return [self.alpha]
 
     def __repr__(self):
         return f"PReLU(alpha={float(self.alpha.data):.4g})"
@@ -355,7 +453,6 @@ class Dropout(Module):
     def forward(self, x):
         """x: any shape -> y: same shape and dtype. Cache: (mask,) in training mode, () in eval."""
         x = float_array(x, self)
-        self.shape, self.dtype = x.shape, x.dtype  # what backward checks dout against
         if not self.training:
             self._save()
             return x.copy()  # never the caller's array: changing the output must not change x
@@ -364,11 +461,12 @@ class Dropout(Module):
         return x * keep / x.dtype.type(1 - self.p)
 
     def backward(self, dout):
+        """dout: the shape of the last output -> dx: same shape and dtype as dout."""
         cache = self._cached()
-        dout = self._check_dout(dout, self.shape, self.dtype)
         if not cache:  # eval mode: the identity
-            return dout.copy()
+            return float_array(dout, f"{self!r}.backward").copy()
         (keep,) = cache
+        dout = self._check_dout(dout, keep.shape)
         return dout * keep / dout.dtype.type(1 - self.p)
 
     def __repr__(self):
@@ -393,13 +491,12 @@ class Sequential(Module):
                     f"Sequential: layer {i} must be a layer such as Linear or ReLU, "
                     f"got {type(layer).__name__}"
                 )
-        _check_each_layer_once(layers)
         if checkpoint_every is not None:
             check_positive_int(checkpoint_every, "checkpoint_every", "Sequential")
         self.layers = list(layers)
+        _check_each_layer_once(self)
         self.checkpoint_every = checkpoint_every
 
-    @when_crowded  # one BLAS thread on a busy machine or a single core (threads.py)
     def forward(self, x):
         if self.checkpoint_every:
             x, checkpoints = checkpoint.forward(self.layers, self.checkpoint_every, x)
@@ -409,7 +506,6 @@ class Sequential(Module):
             x = layer.forward(x)
         return x
 
-    @when_crowded
     def backward(self, dout):
         if self.checkpoint_every:
             return checkpoint.backward(self.layers, self.checkpoint_every, self._cached(), dout,
@@ -418,7 +514,6 @@ class Sequential(Module):
             dout = layer.backward(dout)
         return dout
 
-    @when_crowded
     def backward_params(self, dout):
         if self.checkpoint_every:
             checkpoint.backward(self.layers, self.checkpoint_every, self._cached(), dout,
@@ -429,24 +524,8 @@ class Sequential(Module):
         if self.layers:
             self.layers[0].backward_params(dout)  # dL/d(input) is not needed
 
-    def parameters(self):
-        return [p for layer in self.layers for p in layer.parameters()]
-
-    def named_parameters(self):
-        return [(f"{i}.{name}", p) for i, layer in enumerate(self.layers)
-                for name, p in layer.named_parameters()]
-
-    def train(self):
-        self.training = True
-        for layer in self.layers:
-            layer.train()
-        return self
-
-    def eval(self):
-        self.training = False
-        for layer in self.layers:
-            layer.eval()
-        return self
+    def named_children(self):
+        return [(str(i), layer) for i, layer in enumerate(self.layers)]
 
     def cache_nbytes(self, per_layer=False):
         """Bytes held for backward, in total or (``per_layer=True``) as a list, one per layer.
@@ -477,12 +556,10 @@ class Sequential(Module):
         return "Sequential(\n" + "\n".join(lines) + "\n)"
 
 
-def _check_each_layer_once(layers):
-    """Raise if one layer object sits at two positions, at any depth of nested Sequentials."""
+def _check_each_layer_once(model):
+    """Raise if one layer object sits at two positions inside ``model``, at any depth."""
     seen = {}  # id(layer) -> its position, such as "2" or "2.0"
-    stack = [(str(i), layer) for i, layer in reversed(list(enumerate(layers)))]
-    while stack:
-        position, layer = stack.pop()
+    for position, layer in model.named_modules()[1:]:
         if id(layer) in seen:
             raise ValueError(
                 f"Sequential: layer {position} is the same object as layer {seen[id(layer)]} "
@@ -490,8 +567,6 @@ def _check_each_layer_once(layers):
                 f"needs its own layer"
             )
         seen[id(layer)] = position
-        inner = getattr(layer, "layers", ())
-        stack += [(f"{position}.{j}", sub) for j, sub in reversed(list(enumerate(inner)))]
 
 
 class BatchNorm(Module):
@@ -534,14 +609,14 @@ class BatchNorm(Module):
     dL/dx_kj = g_kj * s_j with s from the running variance.
     """
 
+    buffer_names = ("running_mean", "running_var")
+
     def __init__(self, num_features, *, momentum=0.1, eps=1e-5, dtype=np.float64):
         who = f"BatchNorm({num_features!r})"
         self.num_features = check_positive_int(num_features, "num_features", who)
         self.momentum = check_number(momentum, "momentum", who, low=0, high=1)
         self.eps = check_number(eps, "eps", who, low=0, low_open=True)
-        dtype = np.dtype(dtype)
-        if dtype.kind != "f":
-            raise ValueError(f"{who}: dtype must be a floating-point type, got {dtype}")
+        dtype = _float_dtype(dtype, who)
         self.gamma = Parameter(np.ones(self.num_features, dtype=dtype), name="gamma")
         self.beta = Parameter(np.zeros(self.num_features, dtype=dtype), name="beta")
         self.running_mean = np.zeros(self.num_features, dtype=dtype)
@@ -589,12 +664,9 @@ class BatchNorm(Module):
     def _parameter_gradients(self, dout):
         xhat, s = self._cached()
         dout = self._check_dout(dout, xhat.shape, xhat.dtype)
-        np.sum(dout * xhat, axis=0, out=self.gamma.grad)
-        dout.sum(axis=0, out=self.beta.grad)
+        self.gamma.grad = np.sum(dout * xhat, axis=0)
+        self.beta.grad = dout.sum(axis=0)
         return xhat, s, dout
-
-    def parameters(self):
-        return [self.gamma, self.beta]
 
     def __repr__(self):
         return f"BatchNorm({self.num_features})"

@@ -101,7 +101,7 @@ class SoftmaxCrossEntropy:
                 f"got values from {labels.min()} to {labels.max()}"
             )
         self.cache = (np.exp(logp), rows, labels)
-        return float(-picked.sum() / batch)  # the mean; .mean() costs 1.5 us more per step
+        return float(-picked.mean())
 
     def backward(self):
         """-> dlogits: (batch, classes)."""

@@ -15,6 +15,10 @@ class SGD:
     """
 
     def __init__(self, parameters, lr, momentum=0.0, weight_decay=0.0):
+        if callable(parameters):  # SGD(model.parameters, ...): the method, not its list
+            name = getattr(parameters, "__qualname__", parameters)
+            raise TypeError(f"SGD: got the method {name} itself instead of its list of "
+                            f"parameters; call it: SGD(model.parameters(), lr=...)")
         self.parameters = list(parameters)
         if not self.parameters:
             raise ValueError("SGD: got an empty parameter list (did you pass model.parameters()?)")

@@ -9,7 +9,6 @@ import numpy as np
 
 from ._threads import fit_work, limited
 from ._util import as_rng, check_number, check_positive_int, float_array, no_grad
-from .checkpoint import running_statistics
 from .data import batches
 from .layers import BatchNorm, Module
 from .losses import SoftmaxCrossEntropy
@@ -40,6 +39,9 @@ def accuracy(logits, labels):
             f"logits of shape {logits.shape}, got labels of shape {labels.shape} and dtype "
             f"{labels.dtype}{hint}"
         )
+    if not np.isfinite(logits).all():  # argmax would pick a NaN as the largest: a made-up answer
+        raise ValueError(f"accuracy: the logits contain NaN or inf ({np.sum(~np.isfinite(logits))} "
+                         f"of {logits.size}), so no class is the largest; did training diverge?")
     return float(np.mean(np.argmax(logits, axis=1) == labels))
 
 
@@ -139,7 +141,7 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, *, epochs, batch_s
     classify = isinstance(loss_fn, SoftmaxCrossEntropy)
     steps = 0
     history = History()
-    best_params = None
+    best_state = None
     if early_stopping is not None:
         early_stopping.reset()
 
@@ -184,13 +186,12 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, *, epochs, batch_s
         if early_stopping is not None:
             stop = early_stopping.step(history.val_loss[-1], epoch)
             if early_stopping.best_epoch == epoch:
-                best_params = [p.data.copy() for p in model.parameters()]
+                best_state = model.state_dict()  # buffers too: BatchNorm's statistics
             if stop:
                 break
 
-    if early_stopping is not None and best_params is not None:
-        for p, data in zip(model.parameters(), best_params):
-            p.data[...] = data
+    if early_stopping is not None and best_state is not None:
+        model.load_state_dict(best_state)
         history.best_epoch = early_stopping.best_epoch
     elif history.val_loss:
         history.best_epoch = int(np.argmin(history.val_loss)) + 1
@@ -221,7 +222,7 @@ def _bad_start(loss, X):
 def _has_batch_norm(model):
     """Whether ``model`` holds a BatchNorm at any depth (fit trains it in training mode, which
     needs at least 2 examples per mini-batch, whatever mode it is in now)."""
-    return any(isinstance(layer, BatchNorm) for layer, _, _ in running_statistics([model]))
+    return any(isinstance(m, BatchNorm) for m in model.modules())
 
 
 def _check_model_and_optimizer(model, loss_fn, optimizer, early_stopping):

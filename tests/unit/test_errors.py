@@ -328,3 +328,36 @@ def test_linear_names_a_weight_replaced_by_an_array_of_another_shape():
             "Linear(3 -> 4) expects W of shape (4, 3) and b of shape (4,), but W.data has shape "
             "(3, 4)")):
         layer(np.ones((2, 3)))
+
+
+def test_accuracy_of_nan_or_inf_logits_is_an_error_not_a_number():
+    labels = np.array([0, 1, 0])
+    for bad in (np.nan, np.inf, -np.inf):
+        logits = np.array([[bad, 1.0], [1.0, 2.0], [3.0, 1.0]])  # gave 0.667
+        with pytest.raises(ValueError, match=r"accuracy: the logits contain NaN or inf \(1 of 6\)"):
+            nl.accuracy(logits, labels)
+
+
+def test_sgd_given_the_parameters_method_says_to_call_it():
+    model = nl.Sequential(nl.Linear(2, 3, rng=0))
+    with pytest.raises(TypeError, match=r"SGD: got the method Module.parameters itself instead of "
+                                        r"its list of parameters; call it: SGD\(model.parameters\(\)"):
+        nl.SGD(model.parameters, 0.1)  # was: 'method' object is not iterable
+
+
+def test_numerical_gradient_refuses_a_float32_model_instead_of_being_1_percent_off():
+    layer = nl.Linear(3, 2, rng=0, dtype=np.float32)
+    x = np.random.default_rng(1).standard_normal((4, 3))  # float64, but the layer computes in float32
+    with pytest.raises(TypeError, match=r"numerical_gradient: f\(x\) is computed in float32.*"
+                                        r"use a float64 model"):
+        nl.numerical_gradient(lambda v: float(np.sum(layer(v) ** 2)), x)
+    with pytest.raises(TypeError, match=r"f\(x\) is computed in float32"):  # a float32 result
+        nl.numerical_gradient(lambda v: np.float32(np.sum(v ** 2)), x)
+    # float64 functions whose values happen to be simple numbers are not refused
+    assert nl.numerical_gradient(lambda v: float(np.sum(v)), np.array([1.0, 2.0])) == \
+        pytest.approx([1.0, 1.0])
+    assert nl.numerical_gradient(lambda v: 0.0, np.ones(2)) == pytest.approx([0.0, 0.0])
+    # the float32 probe steps x by 0.1%: where f is undefined there, it is no evidence either way
+    x = np.array([-0.0005])
+    assert nl.numerical_gradient(lambda v: float(np.sqrt(-v).sum()), x) == \
+        pytest.approx([-0.5 / np.sqrt(0.0005)], rel=1e-6)

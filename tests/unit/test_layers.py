@@ -251,11 +251,13 @@ def test_eval_mode_dropout_output_is_not_the_callers_array():
     np.testing.assert_array_equal(x, np.ones((2, 3)))  # zeroing the output zeroed x before
 
 
-def test_eval_mode_dropout_backward_checks_the_shape():
-    layer = nl.Dropout(0.5, rng=0).eval()
+def test_dropout_backward_checks_the_shape_against_its_mask():
+    layer = nl.Dropout(0.5, rng=0)
     layer(np.ones((2, 3)))
     with pytest.raises(ValueError, match=r"Dropout\(p=0.5\).backward expected dout of shape \(2, 3\)"):
         layer.backward(np.ones((5, 5)))
+    assert layer.eval()(np.ones((2, 3))).shape == (2, 3) and layer.cache == ()  # the identity
+    assert layer.backward(np.ones((5, 5))).shape == (5, 5)  # keeps nothing, so checks nothing
 
 
 def test_float32_model_stays_float32_with_float64_targets_and_prelu():

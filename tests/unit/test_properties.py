@@ -117,3 +117,46 @@ def test_losses_keep_the_prediction_dtype(dtype):
     mse(pred, np.zeros((4, 3)))  # float64 targets
     ce(pred, np.array([0, 1, 2, 0]))
     assert mse.backward().dtype == ce.backward().dtype == dtype
+
+
+
+# A model's plan: a list of layer names, a nested list for a nested Sequential.
+plans = st.recursive(st.sampled_from(NAMES[:-1]), lambda inner: st.lists(inner, max_size=3),
+                     max_leaves=8).map(lambda plan: plan if isinstance(plan, list) else [plan])
+
+
+def build(plan, width, dtype, seed):
+    """A Sequential following ``plan``, every layer ``width`` wide, its weights from ``seed``."""
+    layers = []
+    for i, item in enumerate(plan):
+        if isinstance(item, list):
+            layers.append(build(item, width, dtype, seed + 100 * (i + 1)))
+        else:
+            layers.append(make_layer(item, width, width, dtype, seed + i, batch=4)[0])
+    return nl.Sequential(*layers)
+
+
+@settings(max_examples=40, deadline=None)
+@given(plans, st.sampled_from([np.float32, np.float64]), st.integers(0, 2 ** 16),
+       st.integers(1, 4))
+def test_state_dict_round_trips_any_model(plan, dtype, seed, width):
+    source = build(plan, width, dtype, seed).train()
+    x = np.random.default_rng(seed).standard_normal((4, width)).astype(dtype)
+    source(x)  # moves BatchNorm's running statistics away from where a fresh model starts
+    for p in source.parameters():
+        p.data += dtype(0.5)
+    state = source.state_dict()
+    twin = build(plan, width, dtype, seed + 1).load_state_dict(state)
+    loaded = twin.state_dict()
+    assert list(loaded) == list(state)
+    for name, value in state.items():
+        assert loaded[name].dtype == value.dtype == dtype, name
+        np.testing.assert_array_equal(loaded[name], value, err_msg=name)
+    value = next(iter(state.values()), None)
+    if value is not None:  # copies, not views: changing the dict changes no model
+        value[...] = 9
+        assert not any((v == 9).all() for v in (*source.state_dict().values(),
+                                                 *twin.state_dict().values()))
+    source.eval(), twin.eval()
+    with nl.no_grad():
+        np.testing.assert_array_equal(twin(x), source(x))
