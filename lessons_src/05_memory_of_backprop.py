@@ -296,6 +296,10 @@ for k, (peak, _), m, t in zip(ks, costs, memory, slowdown):
 best = int(np.argmin(memory))
 print(f"smallest peak at k = {ks[best]}: {memory[best]:.0%} of the peak without checkpointing; "
       f"time ratios from {slowdown.min():.2f} to {slowdown.max():.2f}")
+gradient_bytes = sum(p.data.nbytes for layer in block_net(16, 256, np.random.default_rng(7))
+                     for p in layer.parameters())
+print(f"in every peak: {gradient_bytes / MB:.1f} MB of gradients (a new array per parameter, the "
+      f"same for every k)")
 linears = depth_layers // 2
 print(f"matrix products per step: {3 * linears} without checkpointing (per Linear 1 forward, "
       f"2 backward), {4 * linears} with it for any k (one more forward): {4 / 3:.2f} times")
@@ -327,9 +331,9 @@ plt.show()
 # %% [markdown]
 # ### BEGIN SOLUTION (1 point)
 # With $k = 1$ the network stores the input of every layer, and half of the layers are ReLUs, whose
-# float64 input takes 8 bytes per element where the ReLU itself keeps a 1-byte mask: 18.5 MB
-# against 11.0 MB without checkpointing. With $k = 32$ there is a single segment, the whole
-# network: backward recomputes all of it and holds all its intermediates at once, so the peak (11.1
+# float64 input takes 8 bytes per element where the ReLU itself keeps a 1-byte mask: 26.8 MB
+# against 18.9 MB without checkpointing. With $k = 32$ there is a single segment, the whole
+# network: backward recomputes all of it and holds all its intermediates at once, so the peak (19.4
 # MB) is that of no checkpointing. The time depends on the extra arithmetic, one more forward pass
 # for any $k$: 64 matrix products instead of 48, 4/3 as many (the last printed line); the measured
 # times scatter around that ratio by the noise of a busy machine.
@@ -337,10 +341,12 @@ plt.show()
 
 # %% [markdown]
 # Read the table and its last line. The smallest peak is near $k = \sqrt{32} \approx 5.7$: at
-# $k = 8$, with $k = 4$ and $6$ close behind, a little over half the memory of the step without
-# checkpointing (55% to 63% in the stored run). That is more than the simple count
+# $k = 8$, with $k = 4$ and $6$ close behind, about three quarters of the memory of the step
+# without checkpointing (74% to 79% in the stored run). That is more than the simple count
 # $(L/k + k)/L$ predicts, because the count treats every layer alike (here the ReLUs keep only
-# 1-byte masks) and ignores the backward pass's own temporaries. The price is compute:
+# 1-byte masks) and ignores what checkpointing cannot save: the gradients (8.4 MB of every peak,
+# the last printed line: backward writes one new array per parameter) and the backward pass's
+# own temporaries. The price is compute:
 # one extra forward pass, 4/3 of the matrix products (the last printed line), whatever $k$. The
 # measured times should sit near that ratio, but on a busy shared machine a single step's time
 # can be far off in either direction (compare the table's time column with the dotted line), so
@@ -357,8 +363,8 @@ plt.show()
 #   linear in batch size and depth. Prediction (`no_grad`) keeps none of it.
 # - Gradient checkpointing keeps every $k$-th input and recomputes the rest: with $k \approx
 #   \sqrt{L}$ the kept activations fall from $L$ to about $2\sqrt{L}$ for about one extra
-#   forward; the whole step's peak falls less (here to a little over half): stored inputs are
-#   float64 where a ReLU keeps 1 byte, and backward's temporaries remain.
+#   forward; the whole step's peak falls less (here to about three quarters): stored inputs are
+#   float64 where a ReLU keeps 1 byte, and the gradients and backward's temporaries remain.
 #
 # ## Exercises
 #
