@@ -22,6 +22,7 @@ import numpy as np
 
 from ..activations import sigmoid, sigmoid_derivative
 from ..train import EarlyStopping
+from .tripwire import NotYourOwnWork, forbid
 
 PASS, FAIL = "\N{HEAVY CHECK MARK}", "\N{HEAVY BALLOT X}"
 TIME_LIMIT = 5  # seconds for one call of the student's function
@@ -130,7 +131,8 @@ def run_cases(fn, cases, outputs, *, quiet=False):
     return _say(_verdict(fn, cases, outputs), quiet)
 
 
-def attempt(fn, args, label, *, name=None, seconds=None, slow="", copy_args=True, hint=""):
+def attempt(fn, args, label, *, name=None, seconds=None, slow="", copy_args=True, hint="",
+            forbidden=(), task=""):
     """Call the student's ``fn(*args)`` for the case ``label``: ``(result, None)``, or
     ``(None, message)`` saying why it did not return: too slow, not implemented yet (naming the
     unfinished function it calls, if that is the one), or the error it raised.
@@ -139,11 +141,17 @@ def attempt(fn, args, label, *, name=None, seconds=None, slow="", copy_args=True
     ``copy_args`` is False (for a function whose job is to change them). ``name`` is the
     student's function's when ``fn`` wraps it; ``seconds`` the time limit (``TIME_LIMIT``),
     ``slow`` what to say when it is exceeded; ``hint`` ends the message of a limit or an error.
-    The case runners of the lessons' and the assignments' checks all go through it.
+    ``forbidden`` lists the implementations the task ``task`` does not allow the student to call
+    (see ``tripwire.py``). The case runners of the lessons' and the assignments' checks all go
+    through it.
     """
     name = name or getattr(fn, "__name__", "your function")
+    args = copy.deepcopy(args) if copy_args else args
     try:
-        return call_with_time_limit(fn, copy.deepcopy(args) if copy_args else args, seconds), None
+        with forbid(*forbidden, task=task):
+            return call_with_time_limit(fn, args, seconds), None
+    except NotYourOwnWork as error:
+        return None, f"{name}, {label}: {error}."
     except TookTooLong:
         limit = TIME_LIMIT if seconds is None else seconds
         return None, (f"{name} took longer than {limit:g} s for {label}: "
