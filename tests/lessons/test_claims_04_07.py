@@ -6,7 +6,6 @@ Experiments are the lessons' own, at the lessons' sizes, except where a docstrin
 shrunk. About 35 s of CPU in all, with one BLAS thread.
 """
 
-import contextlib
 import functools
 import tracemalloc
 
@@ -16,21 +15,8 @@ import pytest
 import nnlesson as nl
 from nnlesson.graph import Tensor, cross_entropy
 
-try:
-    from threadpoolctl import threadpool_limits
-except ImportError:  # pragma: no cover - only slower without it
-    threadpool_limits = None
-
 SEEDS = [0, 1, 2, 3, 4]
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_blas_thread():
-    """Teaching-size matrices gain nothing from BLAS threads, and on a busy machine spinning
-    threads make these runs many times slower (see the project's notes on threads)."""
-    limit = threadpool_limits(1) if threadpool_limits else contextlib.nullcontext()
-    with limit:
-        yield
+pytestmark = pytest.mark.usefixtures("one_blas_thread")
 
 
 # -- lesson 04 ---------------------------------------------------------------------------------
