@@ -49,7 +49,6 @@ class Shown:
     title: str
     dpi: float
     problems: list  # nlplot.figure_problems and nlplot.annotations_over_lines, at show time
-    figure: object  # the matplotlib Figure, closed in pyplot but still drawable
 
 
 @dataclass
@@ -79,7 +78,7 @@ def run_lesson(lesson, workdir):
             fig = plt.figure(number)
             title = fig.get_suptitle() or (fig.axes[0].get_title() if fig.axes else "")
             problems = nlplot.figure_problems(fig) + nlplot.annotations_over_lines(fig)
-            run.shown.append(Shown(current[0], title, fig.dpi, problems, fig))
+            run.shown.append(Shown(current[0], title, fig.dpi, problems))
             plt.close(fig)  # the next plt.show() shows only the figures drawn after this one
 
     real_show = plt.show
