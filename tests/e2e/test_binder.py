@@ -8,11 +8,9 @@ marked `slow`, and .ci/run runs it with everything else.
 import subprocess
 import sys
 import venv
-from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
+from conftest import ROOT
 
 RUN_LESSON = """
 import nbformat, sys

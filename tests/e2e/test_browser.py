@@ -17,13 +17,12 @@ import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[2]
 LESSONS_WITH_EXPLORERS = ["02_why_nonlinearity", "03_activations", "04_backprop", "06_dropout",
                           "07_early_stopping", "08_initialization"]
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -13,15 +13,14 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import NOTEBOOKS
 from nbgrader.api import Gradebook  # in the test extras: a missing nbgrader fails, never skips
 
 from nnlesson.teacher import EXPECTED_TAG, MARKERS, Region, assign, parse_cell
 
-NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 LESSONS = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
 ASSIGNMENT = "course"  # the lessons, one nbgrader assignment
 # each assignment notebook is an nbgrader assignment of its own, named after the notebook
@@ -70,8 +69,10 @@ def graded(tmp_path_factory):
     assign(NOTEBOOKS, course / "source" / ASSIGNMENT, nbgrader=True, **quiet)
     for name, path in ASSIGNMENTS.items():
         assign(path, course / "source" / name, nbgrader=True, **quiet)
+    # "*": every assignment in one nbgrader command (nbgrader takes the id as a glob); each
+    # command costs seconds of start-up before it does anything
+    nbgrader(["generate_assignment", "*"], course, env)
     for assignment in {assignment for assignment, _ in GRADED}:
-        nbgrader(["generate_assignment", assignment], course, env)
         released = course / "release" / assignment
         for student in ("blank", "solved"):
             shutil.copytree(released, course / "submitted" / student / assignment)
@@ -86,8 +87,7 @@ def graded(tmp_path_factory):
             if grade_id in answers:
                 cell.source = answers[grade_id]
         nbformat.write(nb, path)
-    for assignment in {assignment for assignment, _ in GRADED}:
-        nbgrader(["autograde", assignment, "--create"], course, env)
+    nbgrader(["autograde", "*", "--create"], course, env)
     return root, course, db, course / "source"
 
 

@@ -5,47 +5,16 @@ name, so the test follows the lesson when it changes) and the lesson's settings,
 and asserts the claim the prose makes for every seed. CONTRIBUTING.md states the rule.
 """
 
-import ast
 import types
-from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import from_lesson
 
 import nnlesson as nl
 
-SOURCES = Path(__file__).resolve().parents[2] / "lessons_src"  # each lesson's percent-format source
 SEEDS = range(5)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_blas_thread():
-    """Teaching-size matrices: one BLAS thread is as fast when the machine is quiet and does not
-    spin when it is busy (see the shared notes on threads)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # optional: the tests are only slower without it
-        yield
-        return
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
-
-
-def from_lesson(lesson, *names, **context):
-    """The top-level functions and constants ``names`` of a lesson's .py, defined in a namespace
-    holding np, nl and ``context`` (the lesson's globals they use)."""
-    tree = ast.parse((SOURCES / f"{lesson}.py").read_text())
-    wanted = []
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef) and node.name in names:
-            wanted.append(node)
-        elif isinstance(node, ast.Assign) and any(getattr(t, "id", None) in names for t in node.targets):
-            wanted.append(node)
-    found = {n.name if isinstance(n, ast.FunctionDef) else n.targets[0].id for n in wanted}
-    assert found == set(names), f"{lesson}.py no longer defines {set(names) - found}"
-    namespace = {"np": np, "nl": nl, **context}
-    exec(compile(ast.Module(body=wanted, type_ignores=[]), f"{lesson}.py", "exec"), namespace)
-    return namespace
+pytestmark = pytest.mark.usefixtures("one_blas_thread")
 
 
 # -- lesson 01 -----------------------------------------------------------------------------------

@@ -1,57 +1,37 @@
-"""What lessons 8-10 say about their experiments holds, on 5 seeds, and their figures are readable.
+"""What lessons 8-10 say about their experiments holds, on 5 seeds, and they show their figures.
 
-Each lesson's source (the paired .py) runs once per module with a non-interactive backend; the
-tests then read the numbers its prose relies on from the lesson's own variables, so a change to
+Each lesson's source (the paired .py) runs once per test session with a non-interactive backend
+(``lesson_run`` in tests/conftest.py, the run tests/lessons/test_figures.py looks at); the tests
+then read the numbers its prose relies on from the lesson's own variables, so a change to
 the lesson that breaks a claim fails here, not silently in a stored output.
 """
-
-import contextlib
-import io
-from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from nnlesson.viz import figlint  # noqa: E402
 
-SOURCES = Path(__file__).resolve().parents[2] / "lessons_src"  # each lesson's percent-format source
+pytestmark = pytest.mark.usefixtures("one_blas_thread")
 
 
-def run_lesson(name):
-    """Execute a lesson's .py; return its namespace and every figure it showed."""
-    figures = []
-    show = plt.show
-    plt.show = lambda *args, **kwargs: figures.append(plt.gcf())
-    namespace = {"__name__": "lesson"}
-    try:
-        with contextlib.redirect_stdout(io.StringIO()):
-            exec(compile((SOURCES / f"{name}.py").read_text(), name, "exec"), namespace)
-    finally:
-        plt.show = show
-    return namespace, figures
+@pytest.mark.parametrize("lesson, count", [("08_initialization", 4), ("09_batch_normalization", 5),
+                                           ("10_capstone_digits", 6)])
+def test_the_lesson_shows_the_figures_its_prose_describes(lesson, count, lesson_run):
+    # each one readable: tests/lessons/test_figures.py checks that on the same run
+    assert len(lesson_run(lesson).shown) == count
 
 
 @pytest.fixture(scope="module")
-def lesson09():
-    namespace, figures = run_lesson("09_batch_normalization")
-    yield namespace, figures
-    plt.close("all")
-
-
-def test_09_every_figure_is_readable(lesson09):
-    _, figures = lesson09
-    assert len(figures) == 5
-    for fig in figures:
-        assert figlint.figure_problems(fig) == [], fig.axes[0].get_title()
+def lesson09(lesson_run):
+    return lesson_run("09_batch_normalization").namespace
 
 
 def test_09_batchnorm_reaches_a_lower_loss_on_every_seed(lesson09):
-    ns, _ = lesson09
+    ns = lesson09
     final, rates, seeds = ns["final_losses"], ns["LEARNING_RATES"], list(ns["SEEDS"])
     assert len(seeds) >= 5
     best_with = np.min([final(True, lr) for lr in rates], axis=0)  # per seed, over learning rates
@@ -68,7 +48,7 @@ def test_09_batchnorm_reaches_a_lower_loss_on_every_seed(lesson09):
 def test_09_batchnorm_wins_on_other_splits_too(lesson09):
     # the lesson's split is one draw: move it with the seed, and compare each network at the
     # learning rates where the table shows its best (0.03 and 0.1 without, 0.1 and 0.3 with)
-    ns, _ = lesson09
+    ns = lesson09
     nl = ns["nl"]
     for seed in range(5):
         (X_train, y_train), _ = nl.train_val_split(ns["X"], ns["y"], val_fraction=0.3,
@@ -80,7 +60,7 @@ def test_09_batchnorm_wins_on_other_splits_too(lesson09):
 
 
 def test_09_batchnorm_tolerates_larger_learning_rates(lesson09):
-    ns, _ = lesson09
+    ns = lesson09
     final, chance = ns["final_losses"], ns["CHANCE"]
     assert ns["best_lr"](True) > ns["best_lr"](False)
     assert max(ns["tolerated"](True)) > max(ns["tolerated"](False), default=0)
@@ -102,7 +82,7 @@ def test_09_chaos_a_last_bit_change_grows_at_large_learning_rates_only(lesson09)
     # run at lr 0.1 the same to round-off, and grows by many orders of magnitude at lr 3 with
     # BatchNorm (seen: 2e-7 to 2e-4 depending on the seed and the BLAS code path; between CPUs
     # the same runs differed by up to 0.12)
-    ns, _ = lesson09
+    ns = lesson09
     nl, deep_net = ns["nl"], ns["deep_net"]
     for seed in range(3):
         finals = {}
@@ -119,7 +99,7 @@ def test_09_chaos_a_last_bit_change_grows_at_large_learning_rates_only(lesson09)
 
 
 def test_09_curves_at_the_shared_learning_rate(lesson09):
-    ns, _ = lesson09
+    ns = lesson09
     runs, lr = ns["runs"], ns["LR_CURVES"]
     for seed in ns["SEEDS"]:
         with_bn, without = runs[True, lr, seed][1].train_loss, runs[False, lr, seed][1].train_loss
@@ -127,7 +107,7 @@ def test_09_curves_at_the_shared_learning_rate(lesson09):
 
 
 def test_09_batch_size_claims(lesson09):
-    ns, _ = lesson09
+    ns = lesson09
     acc = ns["val_accuracy"]
     assert all(len(v) >= 5 for v in acc.values())
     for b in (16, 32):
@@ -143,7 +123,7 @@ def test_09_batch_size_claims(lesson09):
 
 
 def test_09_scale_invariance(lesson09):
-    ns, _ = lesson09
+    ns = lesson09
     # "the output does not change when the weights before it are multiplied by a positive number,
     # and their gradient shrinks by that number": for several scales, not only the lesson's 10
     nl = ns["nl"]
@@ -163,21 +143,12 @@ def test_09_scale_invariance(lesson09):
 
 # -- lesson 08 ----------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def lesson08():
-    namespace, figures = run_lesson("08_initialization")
-    yield namespace, figures
-    plt.close("all")
-
-
-def test_08_every_figure_is_readable(lesson08):
-    _, figures = lesson08
-    assert len(figures) == 4
-    for fig in figures:
-        assert figlint.figure_problems(fig) == [], fig.axes[0].get_title()
+def lesson08(lesson_run):
+    return lesson_run("08_initialization").namespace
 
 
 def test_08_a_constant_start_keeps_the_units_identical_on_every_seed(lesson08):
-    ns, _ = lesson08
+    ns = lesson08
     X, y = ns["X"], ns["y"]
     assert len(ns["SEEDS"]) >= 5
     for seed in ns["SEEDS"]:
@@ -193,7 +164,7 @@ def test_08_a_constant_start_keeps_the_units_identical_on_every_seed(lesson08):
 
 def test_08_a_constant_start_fits_worse_on_other_moons_too(lesson08):
     # the lesson's moons are one draw: the claim must not depend on it (data moved with the seed)
-    ns, _ = lesson08
+    ns = lesson08
     nl, saved = ns["nl"], (ns["X"], ns["y"])
     try:
         for data_seed in range(100, 105):
@@ -213,7 +184,7 @@ def test_08_a_constant_start_fits_worse_on_other_moons_too(lesson08):
 
 
 def test_08_variance_grows_geometrically_as_predicted(lesson08):
-    ns, _ = lesson08
+    ns = lesson08
     measured, depth = ns["measured"], ns["depth"]
     for gain, stds in measured.items():
         predicted = gain ** (depth / 2)
@@ -222,7 +193,7 @@ def test_08_variance_grows_geometrically_as_predicted(lesson08):
 
 
 def test_08_each_rule_for_its_activation(lesson08):
-    ns, _ = lesson08
+    ns = lesson08
     stats = ns["layer_statistics"]
     for seed in range(5):
         he = [a.std() for a in stats("ReLU", np.sqrt(2), depth=10, seed=seed)[0]]
@@ -238,7 +209,7 @@ def test_08_each_rule_for_its_activation(lesson08):
 
 
 def test_08_gradient_table_claims_on_every_seed(lesson08):
-    ns, _ = lesson08
+    ns = lesson08
     g = {key: value[:, 0] for key, value in ns["gradients"].items()}  # layer 1, one per seed
     assert all(len(v) >= 5 for v in g.values())
     for scale in ns["SCALES"]:
@@ -301,21 +272,12 @@ def test_init_explorer_rejects_bad_settings():
 
 # -- lesson 10 ----------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def lesson10():
-    namespace, figures = run_lesson("10_capstone_digits")
-    yield namespace, figures
-    plt.close("all")
-
-
-def test_10_every_figure_is_readable(lesson10):
-    _, figures = lesson10
-    assert len(figures) == 6
-    for fig in figures:
-        assert figlint.figure_problems(fig) == [], fig.axes[0].get_title()
+def lesson10(lesson_run):
+    return lesson_run("10_capstone_digits").namespace
 
 
 def test_10_splits_are_disjoint_and_cover_the_data(lesson10):
-    ns, _ = lesson10
+    ns = lesson10
     sets = [ns["X_train"], ns["X_val"], ns["X_test"]]
     assert sum(len(s) for s in sets) == len(ns["X"])
     rows = [{row.tobytes() for row in s} for s in sets]
@@ -324,7 +286,7 @@ def test_10_splits_are_disjoint_and_cover_the_data(lesson10):
 
 
 def test_10_activation_claims_on_every_seed(lesson10):
-    ns, _ = lesson10
+    ns = lesson10
     runs, seeds = ns["by_activation"], list(ns["SEEDS"])
     assert len(seeds) >= 5
     final = {name: np.array([h.train_loss[-1] for _, h, _ in r]) for name, r in runs.items()}
@@ -337,7 +299,7 @@ def test_10_activation_claims_on_every_seed(lesson10):
 
 def test_10_sigmoid_claims_hold_on_other_splits(lesson10):
     # the lesson's split is fixed (one test set); the activation claims must not depend on it
-    ns, _ = lesson10
+    ns = lesson10
     nl, names = ns["nl"], ("X_train", "y_train", "X_val", "y_val")
     saved = {k: ns[k] for k in names}
     try:
@@ -355,7 +317,7 @@ def test_10_sigmoid_claims_hold_on_other_splits(lesson10):
 
 
 def test_10_alpha_is_learned(lesson10):
-    ns, _ = lesson10
+    ns = lesson10
     for _, _, alphas in ns["by_activation"]["pReLU"]:
         assert alphas.shape == (ns["EPOCHS"], 2)
         assert np.all(np.abs(alphas - 0.25).max(axis=0) > 0.1)  # each layer's alpha moved
@@ -363,7 +325,7 @@ def test_10_alpha_is_learned(lesson10):
 
 
 def test_10_verdicts_match_the_seeds_and_the_test_set_is_used_once(lesson10):
-    ns, _ = lesson10
+    ns = lesson10
     reference = ns["reference"]
     for name, verdict in ns["verdicts"].items():
         acc = ns["val_accuracies"](ns["by_regulariser"][name])
@@ -382,7 +344,7 @@ def test_10_verdicts_match_the_seeds_and_the_test_set_is_used_once(lesson10):
 
 
 def test_10_confusion_matrix_and_mistakes(lesson10):
-    ns, _ = lesson10
+    ns = lesson10
     confusion, predicted, y_test = ns["confusion"], ns["predicted"], ns["y_test"]
     assert confusion.sum() == len(y_test)
     assert np.trace(confusion) == np.sum(predicted == y_test)

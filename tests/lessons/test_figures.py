@@ -3,7 +3,8 @@ nothing (width, font sizes, overlapping or clipped text, a legend over the data)
 annotation sits on a plotted line (``figlint.annotations_over_lines``).
 
 nbval never compares images, so this is the test that looks at the pictures. Each lesson's ``.py``
-runs cell by cell under the Agg backend with ``plt.show`` collecting the open figures. Cells that
+runs once per test session (``lesson_run`` in tests/conftest.py, shared with the claims tests)
+cell by cell under the Agg backend, with ``plt.show`` collecting the open figures. Cells that
 build explorers are skipped: tests/tooling/test_widgets.py checks the explorers' own figures.
 """
 
@@ -11,17 +12,14 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from pathlib import Path  # noqa: E402
-
-import jupytext  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from conftest import SOURCES, code_cells  # noqa: E402
 
 from nnlesson.viz import figlint  # noqa: E402
 from nnlesson.viz import plot as nlplot  # noqa: E402
 
-SOURCES = Path(__file__).resolve().parents[2] / "lessons_src"  # each lesson's percent-format source
 # Every lesson and assignment that draws with matplotlib (11_playground shows only the playground,
 # whose pictures tests/tooling/test_playground.py checks the same way).
 LESSONS_CHECKED = sorted(str(p.relative_to(SOURCES).with_suffix(""))
@@ -29,85 +27,27 @@ LESSONS_CHECKED = sorted(str(p.relative_to(SOURCES).with_suffix(""))
                          if "import matplotlib.pyplot" in p.read_text())
 
 
-def code_cells(lesson):
-    return [c.source for c in jupytext.read(SOURCES / f"{lesson}.py").cells
-            if c.cell_type == "code"]
-
-
-def render(lesson):
-    """[(cell number, title, dpi, problems)] for every figure the lesson shows, in order, and the
-    figures left open at the end."""
-    shown, current = [], [None]
-
-    def show(*args, **kwargs):
-        for number in plt.get_fignums():
-            fig = plt.figure(number)
-            title = fig.get_suptitle() or (fig.axes[0].get_title() if fig.axes else "")
-            found = figlint.figure_problems(fig) + figlint.annotations_over_lines(fig)
-            shown.append((current[0], title, fig.dpi, found))
-            plt.close(fig)
-
-    namespace = {"__name__": "__lesson__"}
-    real_show = plt.show
-    plt.show = show
-    try:
-        with plt.rc_context():  # the lesson's use_style() must not leak into other tests
-            for number, source in enumerate(code_cells(lesson)):
-                if "_explorer(" in source:
-                    continue
-                current[0] = number
-                exec(compile(source, f"{lesson}.py, code cell {number}", "exec"), namespace)
-                # a figure left open without plt.show() would not appear in the notebook either
-            leftover = plt.get_fignums()
-    finally:
-        plt.show = real_show
-        plt.close("all")
-    return shown, leftover
-
-
-@pytest.fixture(scope="module")
-def rendered(tmp_path_factory):
-    try:  # one BLAS thread: as fast for teaching-size matrices, and no spinning on a busy machine
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        threadpool_limits = None
-    limits = threadpool_limits(limits=1, user_api="blas") if threadpool_limits else None
-    cache = {}
-
-    def get(lesson):
-        if lesson not in cache:
-            with pytest.MonkeyPatch.context() as mp:
-                mp.chdir(tmp_path_factory.mktemp(Path(lesson).name))
-                cache[lesson] = render(lesson)
-        return cache[lesson]
-
-    yield get
-    if limits is not None:
-        limits.restore_original_limits()
-
-
 @pytest.mark.parametrize("lesson", LESSONS_CHECKED)
-def test_every_figure_of_the_lesson_is_readable(lesson, rendered):
-    shown, leftover = rendered(lesson)
+def test_every_figure_of_the_lesson_is_readable(lesson, lesson_run):
+    run = lesson_run(lesson)
     plotting_cells = [i for i, source in enumerate(code_cells(lesson))
                       if "plt.show()" in source and "_explorer(" not in source]
     assert plotting_cells, f"{lesson} shows no figure: is LESSONS_CHECKED out of date?"
-    assert sorted({cell for cell, *_ in shown}) == plotting_cells, "a plt.show() showed nothing"
-    assert not leftover, f"{lesson} leaves {len(leftover)} figure(s) open without plt.show()"
-    problems = [f"code cell {cell}, figure {title!r}: {p}"
-                for cell, title, _, found in shown for p in found]
+    assert sorted({shown.cell for shown in run.shown}) == plotting_cells, "a plt.show() showed nothing"
+    assert not run.leftover, f"{lesson} leaves {run.leftover} figure(s) open without plt.show()"
+    problems = [f"code cell {shown.cell}, figure {shown.title!r}: {p}"
+                for shown in run.shown for p in shown.problems]
     assert problems == [], "\n".join(problems)
 
 
 @pytest.mark.parametrize("lesson", LESSONS_CHECKED)
-def test_the_lesson_uses_the_course_style_once_at_the_top(lesson, rendered):
+def test_the_lesson_uses_the_course_style_once_at_the_top(lesson, lesson_run):
     cells = code_cells(lesson)
     calls = [i for i, source in enumerate(cells) if "nlplot.use_style()" in source]
     first_plot = min(i for i, source in enumerate(cells) if "plt." in source or "nlplot.draw" in source)
     assert len(calls) == 1 and sum(s.count("use_style(") for s in cells) == 1, calls
     assert calls[0] < first_plot and "import matplotlib.pyplot" in cells[calls[0]]
-    shown, _ = rendered(lesson)
-    assert all(dpi == nlplot.DPI for _, _, dpi, _ in shown)
+    assert all(shown.dpi == nlplot.DPI for shown in lesson_run(lesson).shown)
 
 
 def test_an_annotation_on_a_line_is_reported_and_one_beside_it_is_not():

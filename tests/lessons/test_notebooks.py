@@ -5,23 +5,15 @@ tests catch what nbval cannot: a .py edited without its .ipynb, a notebook store
 """
 
 import re
-from pathlib import Path
 
 import jupytext
 import nbformat
 import pytest
+from conftest import NOTEBOOKS, ROOT, SOURCES, source_of
 
-ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOKS = ROOT / "notebooks"
-SOURCES = ROOT / "lessons_src"  # each lesson's percent-format .py, paired by jupytext.toml
 LESSONS = sorted(NOTEBOOKS.glob("*.ipynb"))
 ASSIGNMENTS = sorted(NOTEBOOKS.glob("assignments/*.ipynb"))
 ALL = LESSONS + ASSIGNMENTS
-
-
-def source_of(path):
-    """The paired percent-format .py of a notebook: lessons_src/ mirrors notebooks/."""
-    return SOURCES / path.relative_to(NOTEBOOKS).with_suffix(".py")
 MAX_BYTES = 2_000_000
 MAX_PNG_BYTES = 400_000
 

@@ -1,0 +1,199 @@
+"""What every test lane shares: the repository's paths, and one run of each lesson per test session.
+
+The two ways a test uses a lesson:
+- ``lesson_run("09_...")``: the lesson's percent-format source (lessons_src/NAME.py) executed once
+  per test session, in this process, under the Agg backend; every test that looks at a lesson's
+  figures or reads its variables after the run (tests/lessons/test_figures.py, the claims tests)
+  uses that one run. nbval re-executes the stored notebooks in a kernel on its own: it compares
+  the stored outputs cell by cell.
+- ``from_lesson(LESSON, *names, **context)``: a few of the lesson's functions, defined anew in a
+  namespace of the test's making, to re-run an experiment on other seeds without running the rest.
+
+This file imports only the standard library and pytest at the top: the core lane
+(``python -m pytest -p no:nbval -o addopts="" tests/unit``) runs with the light ``unit`` extra,
+which has no matplotlib or jupytext.
+"""
+
+import ast
+import contextlib
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"  # what a student opens; nbval re-checks their stored outputs
+SOURCES = ROOT / "lessons_src"  # each notebook's percent-format .py, paired by jupytext.toml
+
+
+def source_of(notebook):
+    """The paired .py of a notebook: lessons_src/ mirrors notebooks/."""
+    return SOURCES / Path(notebook).resolve().relative_to(NOTEBOOKS).with_suffix(".py")
+
+
+def code_cells(lesson):
+    """The code cells' sources of lessons_src/LESSON.py (LESSON may be "assignments/A1_...")."""
+    import jupytext
+
+    return [c.source for c in jupytext.read(SOURCES / f"{lesson}.py").cells
+            if c.cell_type == "code"]
+
+
+@dataclass
+class Shown:
+    """One figure a lesson showed with plt.show(), with what figlint found wrong in it."""
+
+    cell: int  # the code cell's number, from 0
+    title: str
+    dpi: float
+    problems: list  # figlint.figure_problems and figlint.annotations_over_lines, at show time
+
+
+@dataclass
+class LessonRun:
+    namespace: dict  # the lesson's globals after its last cell
+    shown: list = field(default_factory=list)  # [Shown], in order
+    leftover: int = 0  # figures still open at the end: plt.show() was never called for them
+
+
+def run_lesson(lesson, workdir):
+    """Execute lessons_src/LESSON.py cell by cell in ``workdir`` with ``plt.show`` recording each
+    open figure. Cells that build explorers are skipped: tests/tooling/test_widgets.py checks the
+    explorers, and building them here would only cost time."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from threadpoolctl import threadpool_limits
+
+    from nnlesson.viz import figlint
+
+    run = LessonRun(namespace={"__name__": "__lesson__"})
+    current = [None]
+
+    def show(*args, **kwargs):
+        for number in plt.get_fignums():
+            fig = plt.figure(number)
+            title = fig.get_suptitle() or (fig.axes[0].get_title() if fig.axes else "")
+            problems = figlint.figure_problems(fig) + figlint.annotations_over_lines(fig)
+            run.shown.append(Shown(current[0], title, fig.dpi, problems))
+            plt.close(fig)  # the next plt.show() shows only the figures drawn after this one
+
+    real_show = plt.show
+    plt.show = show
+    try:
+        # one BLAS thread: as fast for teaching-size matrices, and no spinning on a busy machine;
+        # the lesson's use_style() must not leak into other tests
+        with (threadpool_limits(limits=1, user_api="blas"), plt.rc_context(),
+              pytest.MonkeyPatch.context() as places, contextlib.redirect_stdout(io.StringIO())):
+            places.chdir(workdir)  # (contextlib.chdir needs Python 3.11)
+            for number, source in enumerate(code_cells(lesson)):
+                if "_explorer(" in source:
+                    continue
+                current[0] = number
+                exec(compile(source, f"{lesson}.py, code cell {number}", "exec"), run.namespace)
+            run.leftover = len(plt.get_fignums())
+    finally:
+        plt.show = real_show
+        plt.close("all")
+    return run
+
+
+def from_lesson(lesson, *names, **context):
+    """The top-level functions and constants ``names`` of a lesson's .py, defined in a namespace
+    holding np, nl and ``context`` (the lesson's globals they use, given by the test): a global
+    the test forgot is a NameError, never the lesson's own value passing for the test's."""
+    import numpy as np
+
+    import nnlesson as nl
+
+    tree = ast.parse((SOURCES / f"{lesson}.py").read_text())
+    wanted = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name in names:
+            wanted.append(node)
+        elif isinstance(node, ast.Assign) and any(getattr(t, "id", None) in names for t in node.targets):
+            wanted.append(node)
+    found = {n.name if isinstance(n, ast.FunctionDef) else n.targets[0].id for n in wanted}
+    assert found == set(names), f"{lesson}.py no longer defines {set(names) - found}"
+    namespace = {"np": np, "nl": nl, **context}
+    exec(compile(ast.Module(body=wanted, type_ignores=[]), f"{lesson}.py", "exec"), namespace)
+    return namespace
+
+
+@pytest.fixture(scope="module")
+def one_blas_thread():
+    """Teaching-size matrices: one BLAS thread is as fast when the machine is quiet and does not
+    spin when it is busy (see the shared notes on threads). For a module of experiments:
+    ``pytestmark = pytest.mark.usefixtures("one_blas_thread")``."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
+@pytest.fixture(scope="session")
+def lesson_run(tmp_path_factory):
+    """``lesson_run(LESSON)``: the session's one :class:`LessonRun` of that lesson (run on first use)."""
+    runs = {}
+
+    def get(lesson):
+        if lesson not in runs:
+            runs[lesson] = run_lesson(lesson, tmp_path_factory.mktemp(Path(lesson).name))
+        return runs[lesson]
+
+    return get
+
+
+# -- two worker processes (pytest-xdist, `-n 2` in pyproject's addopts) -------------------------
+# pytest-xdist hands out whole files (--dist loadfile): a notebook's cells need their one kernel,
+# a module's fixtures are built once. The tests that read one lesson's ``lesson_run`` sit in
+# several files (test_figures, the claims tests), so in tests/lessons/ the unit handed out is the
+# lesson instead, read from the test's name (test_09_...) or its parameter ([09_batch_...]): each
+# lesson then runs once per test session, not once per worker. The scheduler sees only these
+# names, so collection checks that every test reading a lesson's run names that lesson.
+LESSON_IN_NAME = re.compile(r"::test_(\d\d)_|\[(?:assignments/)?([0-9A-Z]\d)_")
+
+
+def lesson_in_name(nodeid):
+    """The lesson number ("08", "A1") a test in tests/lessons/ names, or None."""
+    found = LESSON_IN_NAME.search(nodeid) if nodeid.startswith("tests/lessons/") else None
+    return found and (found.group(1) or found.group(2))
+
+
+def lesson_read(item):
+    """The lesson whose ``lesson_run`` a test reads, or None."""
+    if "lesson_run" not in getattr(item, "fixturenames", ()):
+        return None
+    params = item.callspec.params if hasattr(item, "callspec") else {}
+    if "lesson" in params:
+        return Path(params["lesson"]).name.split("_")[0]
+    numbered = [name[len("lesson"):] for name in item.fixturenames
+                if name.startswith("lesson") and name[len("lesson"):].isdigit()]
+    return numbered[0] if len(numbered) == 1 else None
+
+
+def pytest_collection_modifyitems(config, items):
+    wrong = [item.nodeid for item in items
+             if lesson_read(item) not in (None, lesson_in_name(item.nodeid))]
+    if wrong:
+        raise pytest.UsageError(
+            "a test that reads lesson_run(LESSON) must say LESSON in its name (test_09_...) or its "
+            "parameter ([09_...]), so that it runs on the worker that ran the lesson "
+            f"(tests/conftest.py): {wrong[:3]}")
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, absent from the light unit extra
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadFileScheduling
+
+    class ByFileOrLesson(LoadFileScheduling):
+        def _split_scope(self, nodeid):
+            lesson = lesson_in_name(nodeid)
+            return f"lesson {lesson}" if lesson else super()._split_scope(nodeid)
+
+    if config.getoption("dist") != "loadfile":
+        return None  # another --dist given on the command line: pytest-xdist's own
+    return ByFileOrLesson(config, log)
