@@ -61,9 +61,12 @@ np.set_printoptions(precision=4, suppress=True)
 # **Teacher note.** Most checks run the student's function alone, on their own cases: the rules
 # of Part 2 and `topological_order` (with nodes of its own) do not depend on earlier answers, so a
 # mistake in Part 1 does not cost points in Part 3. Some tasks do build on earlier ones, as the
-# tasks say: `add_backward` and `mul_backward` call the student's `unbroadcast` (a wrong one
-# costs up to 7 points), `backprop` calls `topological_order` (up to 9), and Part 4 runs the whole
-# engine, where a wrong rule shows up as a wrong gradient. The two Think! answers are graded by hand (1 point each).
+# tasks say, but `add_backward` and `mul_backward` are checked with a correct `unbroadcast` in
+# place of the student's (their verdict says so when the student's own fails its check), so a
+# wrong `unbroadcast` costs only its own 3 points; `backprop` calls `topological_order` (up to
+# 9), and Part 4 runs the whole engine, where a wrong rule shows up as a wrong gradient. Each
+# graded task refuses nnlesson's own implementation of it (`graph.unbroadcast`,
+# `graph.topological_order`, `graph.Tensor`), torch and sklearn, in its check and hidden test. The two Think! answers are graded by hand (1 point each).
 
 # %% [markdown]
 # ## The engine you will complete
@@ -393,11 +396,13 @@ from nnlesson.viz.graph_draw import draw
 x_ = graph.Tensor(np.array([0.5, -1.0]), name="x")
 w_ = graph.Tensor(np.array([2.0, 3.0]), name="w")
 a_, b_ = x_ * w_, x_.tanh()
-a_.name, b_.name = "a", "b"
-L_ = (a_ + b_).sum()
+s_ = a_ + b_
+a_.name, b_.name, s_.name = "a", "b", "s"
+L_ = s_.sum()
 L_.name = "L"
 L_.backward()
-print("a topological order:", [t.name or t.op for t in graph.topological_order(L_)])
+print("a topological order (the order we built the nodes in):",
+      [t.name for t in (x_, w_, a_, b_, s_, L_)])
 print("dL/dx =", x_.grad, "= w + (1 - b^2): one term through *, one through tanh")
 draw(L_)
 

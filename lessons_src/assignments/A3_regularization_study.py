@@ -92,7 +92,8 @@ a3.check_dropout_forward(my_dropout_forward)
 ### BEGIN HIDDEN TESTS (3 points)
 assert a3.check_dropout_forward(my_dropout_forward, quiet=True)
 # on a large batch: about 1 - p of the units kept, and the mean of the output preserved
-out, mask = my_dropout_forward(np.ones((400, 50)), 0.3, np.random.default_rng(5))
+with a3.own_work("Task 1.1"):  # nl.Dropout, torch, sklearn: not allowed here
+    out, mask = my_dropout_forward(np.ones((400, 50)), 0.3, np.random.default_rng(5))
 assert abs(np.mean(mask) - 0.7) < 0.02 and abs(np.mean(out) - 1) < 0.03
 ### END HIDDEN TESTS
 
@@ -116,7 +117,8 @@ assert a3.check_dropout_backward(my_dropout_backward, quiet=True)
 # against the numerical gradient of a dropout forward with a fixed mask (not the student's forward)
 x, g = np.random.default_rng(6).normal(size=(2, 3, 4))
 kept = np.random.default_rng(7).random(x.shape) >= 0.4
-dx = my_dropout_backward(g, kept, 0.4)
+with a3.own_work("Task 1.2"):
+    dx = my_dropout_backward(g, kept, 0.4)
 assert np.allclose(dx, nl.numerical_gradient(lambda v: np.sum(v * kept / 0.6 * g), x), atol=1e-6)
 ### END HIDDEN TESTS
 
@@ -159,8 +161,9 @@ rng = np.random.default_rng(9)
 for _ in range(50):
     losses = list(3 + np.cumsum(rng.normal(-0.05, 0.1, size=30)))
     patience, min_delta = int(rng.integers(1, 6)), float(rng.choice([0.0, 0.01, 0.05]))
-    assert my_early_stopping(losses, patience, min_delta) == \
-        nl.EarlyStopping(patience, min_delta).replay(losses)
+    with a3.own_work("Task 2.1"):  # nl.EarlyStopping, nl.fit: not allowed here
+        theirs = my_early_stopping(losses, patience, min_delta)
+    assert theirs == nl.EarlyStopping(patience, min_delta).replay(losses)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -199,10 +202,12 @@ assert a3.check_l2_penalty(my_l2_penalty, quiet=True)
 # the gradient agrees with the numerical gradient of the penalty itself, on a real network
 model = nl.Sequential(nl.Linear(5, 4, rng=10), nl.ReLU(), nl.Linear(4, 3, rng=11))
 params = [p.data.copy() for p in model.parameters()]
-_, grads = my_l2_penalty(params, 0.02)
+with a3.own_work("Task 3.1"):
+    _, grads = my_l2_penalty(params, 0.02)
 for i in range(len(params)):
     def penalty_of(v, i=i):
-        return float(my_l2_penalty(params[:i] + [v] + params[i + 1:], 0.02)[0])
+        with a3.own_work("Task 3.1"):
+            return float(my_l2_penalty(params[:i] + [v] + params[i + 1:], 0.02)[0])
     assert np.allclose(grads[i], nl.numerical_gradient(penalty_of, params[i].copy()), atol=1e-6)
 ### END HIDDEN TESTS
 

@@ -13,10 +13,16 @@ print "not implemented yet" instead of raising, so that the student version runs
 """
 
 import copy
+import functools
+import inspect
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 
+import nnlesson as nl
+
+from .. import graph
 from . import (
     FAIL,
     PASS,
@@ -28,12 +34,27 @@ from . import (
     mlp_cases,
     raiser,
 )
+from .graded import graded
+from .graded import own_work as _own_work
 
 SPEED_LIMIT = 1.0  # seconds for the large "speed" cases: numpy needs milliseconds, loops seconds
 TRAIN_BUDGET = 10  # seconds for train_mlp with its default settings (about 0.05 s vectorised)
 GRAD_TOL = 1e-7  # a correct float64 layer's relative error is far below this
 GOAL = 0.95  # the validation accuracy train_mlp must reach on the digits
 SPLIT_SEED = 0  # nl.train_val_split(X, y, val_fraction=0.2, rng=SPLIT_SEED), as in the notebook
+
+
+# What each graded task forbids (nnlesson's own implementation of it; torch and sklearn in every
+# task): declared once, on its check below; the hidden tests read it through own_work.
+FORBIDDEN = {}
+_SOFTMAX = (nl.SoftmaxCrossEntropy, nl.softmax, nl.log_softmax, graph.SoftmaxCrossEntropy,
+            graph.cross_entropy)
+_NETWORK = (nl.Linear, nl.ReLU, nl.Sequential, graph.Tensor, *_SOFTMAX)
+
+
+def own_work(task):
+    """``with a1.own_work("Task 3.1"):`` runs a hidden test's calls under the task's tripwires."""
+    return _own_work(FORBIDDEN, task)
 
 
 @dataclass
@@ -155,6 +176,7 @@ def _linear_data(batch, n_in, n_out, seed):
             r.normal(size=(batch, n_out)))
 
 
+@graded(FORBIDDEN, "Task 1.1", nl.Linear)
 def check_linear_forward(fn, *, quiet=False):
     """``fn(x, W, b)``: ``x @ W.T + b`` for x of shape (batch, in), W (out, in), b (out,)."""
     _functions("a1.check_linear_forward", fn)
@@ -174,6 +196,7 @@ def check_linear_forward(fn, *, quiet=False):
     return _say(_verdict(fn, cases, ["the output"]), quiet)
 
 
+@graded(FORBIDDEN, "Task 1.2", nl.Linear)
 def check_linear_backward(fn, *, quiet=False):
     """``fn(x, W, dout) -> (dx, dW, db)``: the gradients of ``y = x @ W.T + b``."""
     _functions("a1.check_linear_backward", fn)
@@ -212,6 +235,7 @@ def _relu_inputs():
             ("exact zeros (the kink: output 0, gradient 0)", np.array([[0.0, 1.0, -1.0, 0.0]]))]
 
 
+@graded(FORBIDDEN, "Task 2.1", nl.ReLU, nl.relu, nl.relu_derivative)
 def check_relu(forward, backward, *, quiet=False):
     """``forward(x) -> max(x, 0)`` and ``backward(x, dout) -> dx`` (dout where x > 0, else 0)."""
     _functions("a1.check_relu", forward, backward)
@@ -260,6 +284,7 @@ LOG_OF_ZERO = ("the probability of the true class underflows to 0 and log(0) = -
                "the log-probabilities directly, log p = s - log(sum(exp(s))) with s = z - max(z)")
 
 
+@graded(FORBIDDEN, "Task 3.1", *_SOFTMAX)
 def check_softmax_cross_entropy(fn, *, quiet=False):
     """``fn(logits, labels) -> (loss, dlogits)``: the mean cross-entropy of softmax(logits) and its
     gradient, for logits of shape (N, C) and integer labels of shape (N,)."""
@@ -300,6 +325,7 @@ def _rel_error(a, b):
     return np.max(np.abs(a - b)) / max(np.max(np.abs(a)), np.max(np.abs(b)), 1e-8)
 
 
+@graded(FORBIDDEN, "Task 4.1", nl.rel_error, nl.gradcheck)
 def check_rel_error(fn, *, quiet=False):
     """``fn(a, b)``: ``max|a - b| / max(max|a|, max|b|, 1e-8)``, one number."""
     _functions("a1.check_rel_error", fn)
@@ -333,6 +359,7 @@ def _block(x, W, b):
     return np.maximum(x @ W.T + b, 0)
 
 
+@graded(FORBIDDEN, "Task 4.2", nl.gradcheck)
 def check_gradient_errors(fn, *, quiet=False):
     """``fn(forward, x, W, b, dout, grads) -> (err_x, err_W, err_b)``: the relative errors between
     ``grads = (dx, dW, db)`` and the numerical gradients of ``sum(forward(x, W, b) * dout)``."""
@@ -407,6 +434,7 @@ def _indexed_data(n):
     return np.stack([np.arange(n), -np.arange(n)], axis=1).astype(float), np.arange(n)
 
 
+@graded(FORBIDDEN, "Task 5.1", nl.batches)
 def check_minibatches(fn, *, quiet=False):
     """``fn(X, y, batch_size, rng) -> [(X_batch, y_batch), ...]``: the rows in the order
     ``rng.permutation(len(X))``, cut into batches of ``batch_size`` (the last may be smaller)."""
@@ -465,6 +493,7 @@ def _momentum_reference(params, grad_steps, lr, momentum):
     return history
 
 
+@graded(FORBIDDEN, "Task 5.2", nl.SGD)
 def check_sgd_momentum_step(fn, *, quiet=False):
     """``fn(params, grads, velocities, lr, momentum)``: one step, in place, for every parameter:
     ``v = momentum * v + g`` then ``p = p - lr * v``. Returns nothing."""
@@ -480,6 +509,8 @@ def check_sgd_momentum_step(fn, *, quiet=False):
         plain = _momentum_reference(params, grad_steps, lr, 0.0)
         ps = [p.copy() for p in params]
         vs = [np.zeros_like(p) for p in params]
+        arrays = ps + vs  # the caller's arrays: the function must change these very arrays
+        stale_first = False  # the parameters did not move in step 1, though the velocities did
         for step, grads in enumerate(grad_steps, 1):
             before = [p.copy() for p in ps]
             _, failed = _call(fn, (ps, [g.copy() for g in grads], vs, lr, momentum), label,
@@ -487,13 +518,25 @@ def check_sgd_momentum_step(fn, *, quiet=False):
             if failed:
                 return _say(failed, quiet)
             where = f"{name}, {label}, step {step}"
-            if len(ps) != 2 or any(not isinstance(p, np.ndarray) for p in ps + vs):
+            if len(ps) != 2 or len(vs) != 2 or any(a is not b for a, b in zip(ps + vs, arrays)):
                 return _say((False, f"{where}: params and velocities must stay lists of the "
-                                    f"same arrays (change the arrays, not the lists)"), quiet)
+                                    f"same arrays: `params[i] = ...` puts a new array in the "
+                                    f"list, while the caller (an optimiser, a model) keeps the "
+                                    f"old one; change the arrays themselves: `p -= lr * v`, "
+                                    f"`v *= momentum; v += g`"), quiet)
             if all(np.array_equal(p, q) for p, q in zip(ps, before)):
+                if step == 1 and any(np.any(v) for v in vs):
+                    stale_first = True  # rebound, or stepped before v was updated: step 2 tells
+                    continue
                 return _say((False, f"{where}: the parameters did not change: `p = p - lr * v` "
                                     f"makes a new array and leaves params as it was; change it "
                                     f"in place: `p -= lr * v`"), quiet)
+            if stale_first:
+                return _say((False, f"{name}, {label}: the parameters did not move in step 1 "
+                                    f"(the velocities were still zero) and each later step uses "
+                                    f"the previous step's velocity: update the velocity first, "
+                                    f"v = momentum * v + g, then step with it, p -= lr * v"),
+                            quiet)
             want = expected[step - 1]
             if momentum and not any(np.any(v) for v in vs):
                 return _say((False, f"{where}: the velocities are still zero: update them in "
@@ -528,6 +571,7 @@ def _mlp_reference(params, X, y):
     return loss, (dz.T @ X, dz.sum(axis=0), ds.T @ h, ds.sum(axis=0))
 
 
+@graded(FORBIDDEN, "Task 6.1", *_NETWORK)
 def check_mlp_loss_and_grads(fn, *, quiet=False):
     """``fn(params, X, y) -> (loss, [dW1, db1, dW2, db2])`` for ``params = [W1, b1, W2, b2]`` of
     the MLP ``Linear -> ReLU -> Linear`` with the mean softmax cross-entropy."""
@@ -650,25 +694,101 @@ def _same_numbers(a, b):
         return False
 
 
+@contextmanager
+def _recording_losses(fn):
+    """While the block runs, the ``mlp_loss_and_grads`` that the student's ``fn`` calls (by that
+    name) is recorded: yields the list of ``(loss, y_batch)`` of its calls, empty if ``fn`` does
+    not call it by that name."""
+    names = getattr(inspect.unwrap(fn), "__globals__", {})
+    theirs, calls = names.get("mlp_loss_and_grads"), []
+    if not callable(theirs):
+        yield calls
+        return
+
+    @functools.wraps(theirs)
+    def recorded(params, X, y):
+        result = theirs(params, X, y)
+        calls.append((float(result[0]), np.array(y, copy=True)))
+        return result
+
+    names["mlp_loss_and_grads"] = recorded
+    try:
+        yield calls
+    finally:
+        names["mlp_loss_and_grads"] = theirs
+
+
+def _epochs_problem(name, history, calls, n_train, epochs, batch_size=32):
+    """What is wrong with the per-epoch bookkeeping of a run, seen through its recorded
+    mini-batch losses ``calls``; None when it is right (or when the calls cannot be told apart
+    by epoch)."""
+    per_epoch = -(-n_train // batch_size)
+    if len(calls) != epochs * per_epoch:
+        return None
+    epochs_calls = [calls[e * per_epoch:(e + 1) * per_epoch] for e in range(epochs)]
+    means = [np.mean([loss for loss, _ in chunk]) for chunk in epochs_calls]
+    recorded = np.asarray(history["train_loss"], dtype=float)
+    if not _close(recorded, np.array(means)):
+        if _close(recorded, np.array([chunk[-1][0] for chunk in epochs_calls])):
+            return (f"{name}: history['train_loss'] holds the loss of each epoch's last "
+                    f"mini-batch: append the mean of all of that epoch's mini-batch losses")
+        return (f"{name}: history['train_loss'] is not the mean of each epoch's mini-batch "
+                f"losses (first epoch: {recorded[0]:.6g}, the mean of its batches "
+                f"{means[0]:.6g})")
+    orders = [np.concatenate([y for _, y in chunk]) for chunk in epochs_calls]
+    if all(np.array_equal(orders[0], order) for order in orders[1:]):
+        return (f"{name}: every epoch sees the mini-batches in the same order: create rng once, "
+                f"before the loop, and pass that same rng to minibatches every epoch (a new "
+                f"default_rng(seed) per epoch draws the same permutation again)")
+    return None
+
+
+def _params_equal(a, b):
+    try:
+        return len(a) == len(b) and all(np.array_equal(p, q) for p, q in zip(a, b))
+    except TypeError:
+        return False
+
+
+@graded(FORBIDDEN, "Task 6.2", *_NETWORK, nl.fit, nl.batches, nl.SGD, nl.accuracy)
 def check_train_mlp(fn, *, quiet=False):
     """``fn(X_train, y_train, X_val, y_val) -> (params, history)`` trains the MLP with its default
-    settings; it must reach :data:`GOAL` validation accuracy within :data:`TRAIN_BUDGET` seconds
-    and give the same history when run twice (everything seeded)."""
+    settings; it must reach :data:`GOAL` validation accuracy within :data:`TRAIN_BUDGET` seconds,
+    give the same history when run twice (everything seeded), report each epoch's mean
+    mini-batch loss, shuffle every epoch anew, and learn nothing from the validation set."""
     _functions("a1.check_train_mlp", fn)
     data = digits_split()
     ok, message, history = _training_verdict(fn, data)
-    if ok:
-        again, failed = _train(fn, (*data[0], *data[1]), {"epochs": 2}, "a second run",
-                               TRAIN_BUDGET)
-        first, failed_first = _train(fn, (*data[0], *data[1]), {"epochs": 2}, "a first run",
-                                     TRAIN_BUDGET)
-        if failed or failed_first:
-            ok, message = failed or failed_first
-        elif not _same_numbers(again[1]["train_loss"], first[1]["train_loss"]):
-            ok, message = False, (f"{_name(fn)}: two runs with the same seed give different "
-                                  f"losses: draw everything from rng = "
-                                  f"np.random.default_rng(seed), passed to init_mlp and "
-                                  f"minibatches")
+    if not ok:
+        return _say((ok, message), quiet)
+    (X_train, y_train), (X_val, y_val) = data
+    name, epochs = _name(fn), 2
+    with _recording_losses(fn) as calls:
+        first, failed = _train(fn, (X_train, y_train, X_val, y_val), {"epochs": epochs},
+                               "a first run", TRAIN_BUDGET)
+    if failed:
+        return _say(failed, quiet)
+    again, failed = _train(fn, (X_train, y_train, X_val, y_val), {"epochs": epochs},
+                           "a second run", TRAIN_BUDGET)
+    if failed:
+        return _say(failed, quiet)
+    if not _same_numbers(again[1]["train_loss"], first[1]["train_loss"]):
+        return _say((False, f"{name}: two runs with the same seed give different losses: draw "
+                            f"everything from rng = np.random.default_rng(seed), passed to "
+                            f"init_mlp and minibatches"), quiet)
+    problem = _epochs_problem(name, first[1], calls, len(X_train), epochs)
+    if problem:
+        return _say((False, problem), quiet)
+    # Validation labels scrambled: the trained parameters must not change at all.
+    scrambled = _rng(1).permutation(y_val)
+    blind, failed = _train(fn, (X_train, y_train, X_val, scrambled), {"epochs": epochs},
+                           "a run with other validation labels", TRAIN_BUDGET)
+    if failed:
+        return _say(failed, quiet)
+    if not _params_equal(blind[0], first[0]):
+        return _say((False, f"{name}: the trained parameters change when only the validation "
+                            f"labels do: train on X_train, y_train only, and use X_val, y_val "
+                            f"just to measure the accuracy after each epoch"), quiet)
     return _say((ok, message), quiet)
 
 

@@ -14,13 +14,20 @@ missing factor, a gradient overwritten instead of accumulated, recursion, NaN, .
 still raises ``NotImplementedError`` gets "not implemented yet".
 """
 
+import inspect
 import sys
+from contextlib import contextmanager
 
 import numpy as np
 
+import nnlesson as nl
+
+from .. import graph
 from ..gradcheck import numerical_gradient, rel_error
 from ..graph import unbroadcast as _unbroadcast
-from . import FAIL, PASS, _say, attempt, too_deep
+from . import FAIL, PASS, _say, attempt
+from .graded import graded
+from .graded import own_work as _own_work
 
 TOL = 1e-6  # relative error allowed between a rule and central differences (float64)
 AGREE = 1e-8  # relative difference allowed between the student's engine and nnlesson's
@@ -33,6 +40,19 @@ __all__ = ["PASS", "FAIL", "Node", "check_unbroadcast", "check_add_backward",
            "check_exp_backward", "check_log_backward", "check_relu_backward",
            "check_tanh_backward", "check_topological_order", "check_backprop", "check_mlp_loss",
            "check_train", "train_on_moons", "compare_gradients"]
+
+
+# What each graded task forbids (nnlesson's own engine; torch and sklearn in every task): declared
+# once, on its check below; the hidden tests read it through own_work.
+FORBIDDEN = {}
+_ENGINE = (graph.Tensor,)  # its operators hold every backward rule of Parts 1 and 2
+_NETWORK = (*_ENGINE, graph.cross_entropy, graph.SoftmaxCrossEntropy, nl.SoftmaxCrossEntropy,
+            nl.softmax, nl.log_softmax, nl.Linear, nl.ReLU, nl.Sequential, nl.SGD, nl.fit)
+
+
+def own_work(task):
+    """``with a2.own_work("Task 1.1"):`` runs a hidden test's calls under the task's tripwires."""
+    return _own_work(FORBIDDEN, task)
 
 
 def _rng(seed):
@@ -58,7 +78,20 @@ def _call(fn, args, label, hint=""):
         with np.errstate(all="ignore"):
             return attempt(fn, args, label, copy_args=False, hint=hint)
     except _Recursing:
-        return None, too_deep(_name(fn), label)
+        return None, _recursing(_name(fn), label)
+
+
+def _recursing(name, label):
+    """The verdict when a node of the deep chain was reached through more than ``MAX_DEPTH``
+    nested calls: the check stopped the walk there, Python's limit played no part (a student may
+    have raised it with ``sys.setrecursionlimit``)."""
+    limit = sys.getrecursionlimit()
+    now = "" if limit == 1000 else f" (it is {limit} now: raising it lets the kernel crash instead)"
+    return (f"{name} (or a function it calls) uses recursion, one nested call per node, on "
+            f"{label}: the check stopped it {MAX_DEPTH} nested calls deep. A graph deeper than "
+            f"Python's recursion limit, 1000 nested calls by default{now}, would end in "
+            f"RecursionError. Use an explicit stack instead: a list you append nodes to and pop "
+            f"from.")
 
 
 def _as_array(got):
@@ -142,8 +175,9 @@ def _verdict(fn, cases, outputs, hint=""):
         changed = [i for i, (arg, old) in enumerate(zip(args, before))
                    if old is not None and not np.array_equal(arg, old, equal_nan=True)]
         if changed:
-            arg_name = fn.__code__.co_varnames[changed[0]] if hasattr(fn, "__code__") and \
-                fn.__code__.co_argcount > changed[0] else f"argument {changed[0] + 1}"
+            code = getattr(inspect.unwrap(fn), "__code__", None)  # the student's, not a guard's
+            arg_name = code.co_varnames[changed[0]] if code and code.co_argcount > changed[0] \
+                else f"argument {changed[0] + 1}"
             return False, (f"{name}, {label}: changes its input {arg_name} in place (e.g. with "
                            f"*= or +=): the engine still needs it; compute a new array instead")
         if len(outputs) > 1:
@@ -181,6 +215,7 @@ def _shape_words(shape):
 
 
 # -- Part 1: broadcasting, add and multiply --------------------------------------------------
+@graded(FORBIDDEN, "Task 1.1", graph.unbroadcast)
 def check_unbroadcast(fn, *, quiet=False):
     """``fn(grad, shape)``: ``grad`` summed over the axes numpy stretched to broadcast ``shape``."""
     cases = []
@@ -244,22 +279,54 @@ def _binary_cases(forward, rules, extra_known):
     return cases
 
 
+@contextmanager
+def _correct_unbroadcast(fn):
+    """While the block runs, the student's ``fn`` calls a correct ``unbroadcast`` in place of the
+    student's own, so that a wrong ``unbroadcast`` costs only Task 1.1's points, not those of
+    every rule that calls it. Yields a note for the verdict: empty, or saying that the student's
+    own ``unbroadcast`` was set aside because it does not pass its check."""
+    names = getattr(inspect.unwrap(fn), "__globals__", {})
+    theirs = names.get("unbroadcast")
+    if not callable(theirs) or theirs is _unbroadcast:
+        yield ""
+        return
+    note = ("" if check_unbroadcast(theirs, quiet=True) else
+            " (checked with a correct unbroadcast in place of yours, which does not pass its "
+            "own check yet: see Task 1.1)")
+    names["unbroadcast"] = _unbroadcast
+    try:
+        yield note
+    finally:
+        names["unbroadcast"] = theirs
+
+
+def _binary_check(fn, cases, quiet):
+    """The verdict of add_backward or mul_backward, judged on its own (see
+    :func:`_correct_unbroadcast`)."""
+    with _correct_unbroadcast(fn) as note:
+        ok, message = _verdict(fn, cases, ["da", "db"])
+    return _say((ok, message + note), quiet)
+
+
+@graded(FORBIDDEN, "Task 1.2", *_ENGINE)
 def check_add_backward(fn, *, quiet=False):
     """``fn(out_grad, a, b) -> (da, db)`` for ``out = a + b`` with numpy broadcasting."""
     cases = _binary_cases(np.add, lambda g, a, b: (g, g),
                           lambda g, a, b: [(g, -g, "db has the wrong sign: d(a + b)/db = +1")])
-    return _say(_verdict(fn, cases, ["da", "db"]), quiet)
+    return _binary_check(fn, cases, quiet)
 
 
+@graded(FORBIDDEN, "Task 1.3", *_ENGINE)
 def check_mul_backward(fn, *, quiet=False):
     """``fn(out_grad, a, b) -> (da, db)`` for ``out = a * b`` with numpy broadcasting."""
     swapped = "multiplies by the wrong input: d(a * b)/da = b and d(a * b)/db = a"
     cases = _binary_cases(np.multiply, lambda g, a, b: (g * b, g * a),
                           lambda g, a, b: [(g * a, g * b, swapped)])
-    return _say(_verdict(fn, cases, ["da", "db"]), quiet)
+    return _binary_check(fn, cases, quiet)
 
 
 # -- Part 2: matmul, sum and the element-wise functions ----------------------------------------
+@graded(FORBIDDEN, "Task 2.1", *_ENGINE)
 def check_matmul_backward(fn, *, quiet=False):
     """``fn(out_grad, a, b) -> (da, db)`` for ``out = a @ b``, a of shape (n, k), b (k, m)."""
     cases = []
@@ -278,6 +345,7 @@ def check_matmul_backward(fn, *, quiet=False):
     return _say(_verdict(fn, cases, ["da", "db"], hint), quiet)
 
 
+@graded(FORBIDDEN, "Task 2.2", *_ENGINE)
 def check_sum_backward(fn, *, quiet=False):
     """``fn(out_grad, a, axis) -> da`` for ``out = a.sum(axis=axis)``, axis None or an int."""
     cases = []
@@ -326,6 +394,7 @@ def _unary_check(fn, forward, derivative, inputs, known, quiet, exact=()):
     return _say(_verdict(fn, cases, ["da"]), quiet)
 
 
+@graded(FORBIDDEN, "Task 2.3", *_ENGINE)
 def check_exp_backward(fn, *, quiet=False):
     """``fn(out_grad, a, out) -> da`` for ``out = np.exp(a)``."""
     r = _rng(50)
@@ -337,6 +406,7 @@ def check_exp_backward(fn, *, quiet=False):
         quiet)
 
 
+@graded(FORBIDDEN, "Task 2.4", *_ENGINE)
 def check_log_backward(fn, *, quiet=False):
     """``fn(out_grad, a, out) -> da`` for ``out = np.log(a)``, a > 0."""
     r = _rng(51)
@@ -348,6 +418,7 @@ def check_log_backward(fn, *, quiet=False):
         (g * a, "multiplies by a: the derivative of log(a) is 1 / a")], quiet)
 
 
+@graded(FORBIDDEN, "Task 2.5", *_ENGINE)
 def check_relu_backward(fn, *, quiet=False):
     """``fn(out_grad, a, out) -> da`` for ``out = max(a, 0)``; the derivative at 0 is 0."""
     r = _rng(52)
@@ -368,6 +439,7 @@ def check_relu_backward(fn, *, quiet=False):
                         quiet, exact=(kink,))
 
 
+@graded(FORBIDDEN, "Task 2.6", *_ENGINE)
 def check_tanh_backward(fn, *, quiet=False):
     """``fn(out_grad, a, out) -> da`` for ``out = np.tanh(a)``."""
     r = _rng(53)
@@ -535,6 +607,7 @@ def _order_problem(order, root):
     return None
 
 
+@graded(FORBIDDEN, "Task 3.1", graph.topological_order)
 def check_topological_order(fn, *, quiet=False):
     """``fn(root)``: every node root depends on, each after all of its parents, root last.
 
@@ -614,6 +687,7 @@ _BACKPROP_MISTAKES = {
 }
 
 
+@graded(FORBIDDEN, "Task 3.2", *_ENGINE)
 def check_backprop(fn, *, quiet=False):
     """``fn(root)``: fill ``.grad`` of every node of root's graph (root a scalar).
 
@@ -732,6 +806,7 @@ def _engine_gradients(fn, Var, X, y, params, label):
     return float(loss.data), [np.asarray(v.grad, dtype=np.float64) for v in variables], None
 
 
+@graded(FORBIDDEN, "Task 4.1", *_NETWORK)
 def check_mlp_loss(fn, Var, *, quiet=False):
     """``fn(X, Y, W1, b1, W2, b2) -> Var``: the mean softmax cross-entropy of
     ``relu(X @ W1.T + b1) @ W2.T + b2`` with one-hot labels ``Y``, built from ``Var`` operations.
@@ -792,6 +867,7 @@ def _reference_training(X, y, params, lr, steps):
     return np.array(losses), params
 
 
+@graded(FORBIDDEN, "Task 4.2", *_NETWORK)
 def check_train(fn, Var, *, quiet=False):
     """``fn(params, X, Y, lr, steps) -> losses``: ``steps`` steps of full-batch gradient
     descent on ``mlp_loss``; ``params`` ([W1, b1, W2, b2] as ``Var``) are updated in place."""
@@ -820,10 +896,10 @@ def check_train(fn, Var, *, quiet=False):
                                 f"got {len(losses)}"), quiet)
         up, _ = _reference_training(X, y, params, -lr, steps)
         ahead, _ = _reference_training(X, y, params, lr, steps + 1)
-        known = [(np.full(steps, ref[0]), "the loss never changes: update each parameter in "
-                                          "place, p.data -= lr * p.grad"),
-                 (up, "the loss goes up: step against the gradient, p.data -= lr * p.grad"),
-                 (ahead[1:], "the losses are one step ahead: record each loss before the update")]
+        known = [(np.full(steps, ref[0]), "never change: update each parameter in place, "
+                                          "p.data -= lr * p.grad"),
+                 (up, "go up: step against the gradient, p.data -= lr * p.grad"),
+                 (ahead[1:], "are one step ahead: record each loss before the update")]
         words = compare(ref, np.array(losses), known, tol=AGREE)
         if words:
             return _say((False, f"{name}, {label}: the losses {words}"), quiet)

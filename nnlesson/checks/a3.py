@@ -25,13 +25,25 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._util import check_number
-from ..layers import Linear, Module, ReLU, Sequential
+from ..layers import Dropout, Linear, Module, ReLU, Sequential
 from ..losses import SoftmaxCrossEntropy
 from ..optim import SGD
 from ..train import EarlyStopping, accuracy, fit
 from . import FAIL, PASS, TookTooLong, _verdict, attempt, call_with_time_limit, diagnose
+from .graded import graded
+from .graded import own_work as _own_work
 
 NOT_IMPLEMENTED = "not implemented yet"
+
+
+# What each graded task forbids (nnlesson's own implementation of it; torch and sklearn in every
+# task): declared once, on its check below; the hidden tests read it through own_work.
+FORBIDDEN = {}
+
+
+def own_work(task):
+    """``with a3.own_work("Task 2.1"):`` runs a hidden test's calls under the task's tripwires."""
+    return _own_work(FORBIDDEN, task)
 
 
 def _rng(seed):
@@ -168,6 +180,7 @@ def _dropout_eval_mistakes():
              "and eval mode is the identity", scales_at_eval)]
 
 
+@graded(FORBIDDEN, "Task 1.1", Dropout)
 def check_dropout_forward(fn, *, quiet=False):
     """``fn(x, p, rng, training=True) -> (out, mask)``: inverted dropout.
 
@@ -257,6 +270,7 @@ def _none_flag(wrong):
     return flagged
 
 
+@graded(FORBIDDEN, "Task 1.2", Dropout)
 def check_dropout_backward(fn, *, quiet=False):
     """``fn(dout, mask, p) -> dx``: the gradient through inverted dropout.
 
@@ -356,6 +370,7 @@ def _stopping_mistakes():
     ]
 
 
+@graded(FORBIDDEN, "Task 2.1", EarlyStopping, fit)
 def check_early_stopping(fn, *, quiet=False):
     """``fn(val_losses, patience, min_delta) -> (stopped_epoch, best_epoch)``.
 
@@ -456,6 +471,7 @@ def _penalty_without_lam(params, lam):
     return penalty, [g * lam for g in grads]
 
 
+@graded(FORBIDDEN, "Task 3.1", SGD)
 def check_l2_penalty(fn, *, quiet=False):
     """``fn(params, lam) -> (penalty, grads)``: the L2 penalty ``lam * sum(W**2)`` over the weight
     matrices (the 2-D arrays in ``params``; biases are not decayed) and its gradient with respect

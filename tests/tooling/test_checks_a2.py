@@ -539,8 +539,8 @@ def test_train_reference_passes(engine, capsys):
 
 
 @pytest.mark.parametrize("mistake, phrase", [
-    ("ascent", "the loss goes up"),
-    ("rebinds", "the loss never changes: update each parameter in place"),
+    ("ascent", "the losses go up: step against"),
+    ("rebinds", "the losses never change: update each parameter in place"),
     ("record after", "one step ahead"),
     ("Vars", "should return numbers, not Vars"),
 ])
