@@ -135,7 +135,7 @@ CASES = {
         (lambda h, d: d * (h < 0), "dh is wrong"),  # mask reversed
     ]),
     "mlp_backward": (checks.check_mlp_backward, ref_mlp_backward, [
-        (mlp_without_mean, "check the scaling"),
+        (mlp_without_mean, "is 8 times the right value everywhere (N = 8 examples): check the scaling"),
         (mlp_relu_on_gradient, "dW1"),
         (lambda X, y, W1, b1, W2, b2: ref_mlp_backward(X, y, W1, b1, W2, b2)[::-1],
          "dW1 should have shape"),  # returned in the wrong order
@@ -150,18 +150,18 @@ CASES = {
         (lambda L: (int(round(np.sqrt(L))), 2 * int(round(np.sqrt(L)))), "k should be 4, got 6"),
     ]),
     "dropout_variance": (checks.check_dropout_variance, ref_dropout_variance, [
-        (lambda h, p: h ** 2 * p, "0.5 times the right value"),  # forgot the 1/(1-p) scaling
-        (lambda h, p: h ** 2 * p * (1 - p), "0.25 times the right value"),  # Bernoulli variance of h
+        (lambda h, p: h ** 2 * p, "the variance is 1/2 of the right value everywhere: check the scaling"),  # forgot the 1/(1-p) scaling
+        (lambda h, p: h ** 2 * p * (1 - p), "the variance is wrong at index (2,): expected 0.410141, got 0.102535"),  # Bernoulli variance of h
         (lambda h, p: h * p / (1 - p), "the variance is wrong"),  # h, not h^2
     ]),
     "mc_dropout": (checks.check_mc_dropout, ref_mc_dropout, [
         (mc_dropout_stays_in_train_mode, "model.training after the call (call model.eval())"),
         (mc_dropout_never_switches_on, "Call model.train() before the passes"),
-        (mc_dropout_sample_std, "the std is 1.026 times the right value"),
+        (mc_dropout_sample_std, "the std is wrong at index (3, 0): expected 1.34166, got 1.37651"),
     ]),
     "noise_fraction": (checks.check_noise_fraction, ref_noise_fraction, [
         (lambda y_given, y_true: np.mean(y_given == y_true), "some wrong: the fraction is"),
-        (lambda y_given, y_true: np.count_nonzero(y_given != y_true), "200 times the right value"),
+        (lambda y_given, y_true: np.count_nonzero(y_given != y_true), "the fraction is 200 times the right value (N = 200 examples): check the scaling"),
     ]),
     "label_agreement": (checks.check_label_agreement, ref_label_agreement, [
         (agreement_on_all_examples, "100 examples: true_rate is"),
