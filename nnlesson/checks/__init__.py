@@ -104,9 +104,11 @@ def _say(verdict, quiet):
 
 # -- comparing an answer with the expected one ---------------------------------------------------
 def _differing(expected, got):
-    """The two numbers with just enough significant digits (6 at least) to tell them apart."""
+    """The two numbers with just enough significant digits (6 at least) to tell them apart;
+    beyond 6, trailing zeros are kept ("4.608910", not "4.60891"), so both show as many."""
     for digits in range(6, 18):
-        shown = f"{expected:.{digits}g}", f"{got:.{digits}g}"
+        style = "" if digits == 6 else "#"
+        shown = f"{expected:{style}.{digits}g}", f"{got:{style}.{digits}g}"
         if shown[0] != shown[1]:
             break
     return shown

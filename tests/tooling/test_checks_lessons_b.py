@@ -143,6 +143,10 @@ CASES = {
     "array_bytes": (checks.check_array_bytes, ref_array_bytes, [
         (lambda shape, dtype: int(np.prod(shape)), "float64: the byte count should be"),  # elements
         (lambda shape, dtype: int(np.prod(shape)) * 8, "float32: the byte count should be"),
+        # the exercise says: without creating the array (issue 26: this passed)
+        (lambda shape, dtype: np.zeros(shape, dtype).nbytes,
+         "shape (64, 256), float64: creates the array: compute the bytes from the shape and the "
+         "dtype alone; it took"),
     ]),
     "best_checkpoint": (checks.check_best_checkpoint, ref_best_checkpoint, [
         (best_checkpoint_no_ceiling, "L = 32: k should be 4, got 5"),
@@ -219,3 +223,42 @@ def test_checks_of_the_lessons_exercises_accept_float32_answers(capsys):
     ok, out = run(checks.check_dropout_variance,
                   lambda h, p: (h ** 2 * p / (1 - p)).astype(np.float32), capsys)
     assert ok, out
+
+
+def array_bytes_created_only_when_small(shape, dtype):
+    if np.prod(shape, dtype=float) > 1e9:
+        return int(np.prod(shape)) * np.dtype(dtype).itemsize
+    return np.ones(shape, dtype).nbytes
+
+
+def array_bytes_created_only_when_huge(shape, dtype):
+    if np.prod(shape, dtype=float) > 1e9:
+        return np.empty(shape, dtype).nbytes
+    return int(np.prod(shape)) * np.dtype(dtype).itemsize
+
+
+def test_creating_the_array_is_seen_however_it_is_done(capsys):
+    _, out = run(checks.check_array_bytes, array_bytes_created_only_when_small, capsys)
+    assert out.startswith(f"{checks.FAIL} array_bytes_created_only_when_small, shape (64, 256), "
+                          f"float64: creates the array: compute the bytes from the shape and the "
+                          f"dtype alone; it took 13"), out  # 131072 bytes and numpy's header
+    _, out = run(checks.check_array_bytes, array_bytes_created_only_when_huge, capsys)
+    assert out == (f"{checks.FAIL} array_bytes_created_only_when_huge, shape (100000, 100000, "
+                   f"100000), float64: creates the array: compute the bytes from the shape and "
+                   f"the dtype alone; an array this large does not fit in memory.")
+
+
+def array_bytes_with_a_loop(shape, dtype):
+    count = 1
+    for n in shape:
+        count *= n
+    return count * np.dtype(dtype).itemsize
+
+
+def test_array_bytes_written_another_way_passes(capsys):
+    import math
+
+    for fn in (array_bytes_with_a_loop,
+               lambda shape, dtype: math.prod(shape) * np.dtype(dtype).itemsize):
+        _, out = run(checks.check_array_bytes, fn, capsys)
+        assert out.startswith(checks.PASS), out

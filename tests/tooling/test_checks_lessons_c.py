@@ -176,3 +176,26 @@ def test_checks_agree_with_the_layer_and_refuse_it(capsys, monkeypatch):
     assert checks.check_batchnorm_forward(forward, quiet=True)
     assert checks.check_batchnorm_backward(backward, quiet=True)
     assert checks.check_running_update(running, quiet=True)
+
+
+def confusion_sized_by_the_labels_seen(y_true, y_pred, classes):
+    k = max(y_true.max(), y_pred.max()) + 1  # ignores `classes`: passed before issue 26
+    matrix = np.zeros((k, k), dtype=int)
+    np.add.at(matrix, (y_true, y_pred), 1)
+    return matrix
+
+
+def test_a_confusion_matrix_sized_by_the_labels_seen_fails(capsys):
+    out = run(checks.check_confusion_matrix, confusion_sized_by_the_labels_seen, capsys)
+    assert out == (f"{checks.FAIL} confusion_sized_by_the_labels_seen, 5 classes, classes 2 and 4 "
+                   f"never seen: the matrix should have shape (5, 5), got shape (4, 4)")
+
+
+@pytest.mark.parametrize("right", [
+    lambda t, p, c: np.bincount(t * c + p, minlength=c * c).reshape(c, c),
+    lambda t, p, c: (np.eye(c)[t].T @ np.eye(c)[p]).astype(np.float32),
+    lambda t, p, c: np.einsum("ni,nj->ij", np.eye(c)[t], np.eye(c)[p]),
+])
+def test_a_confusion_matrix_written_another_way_passes(right, capsys):
+    out = run(checks.check_confusion_matrix, right, capsys)
+    assert out.startswith(checks.PASS), out
