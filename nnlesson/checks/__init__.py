@@ -13,19 +13,36 @@ verdict instead of a kernel that hangs forever.
 """
 
 import copy
+import functools
 import inspect
 import signal
 import sys
 import threading
+import tracemalloc
+from dataclasses import dataclass
 
 import numpy as np
 
-from ..activations import sigmoid, sigmoid_derivative
+from ..activations import (
+    log_softmax,
+    prelu_derivative,
+    relu_derivative,
+    sigmoid,
+    sigmoid_derivative,
+    softmax,
+)
+from ..gradcheck import gradcheck, numerical_gradient
+from ..layers import BatchNorm, Dropout, Linear, PReLU, ReLU, Sequential, Sigmoid
+from ..losses import SoftmaxCrossEntropy
+from ..optim import SGD
 from ..train import EarlyStopping
 from .tripwire import NotYourOwnWork, forbid
 
 PASS, FAIL = "\N{HEAVY CHECK MARK}", "\N{HEAVY BALLOT X}"
 TIME_LIMIT = 5  # seconds for one call of the student's function
+# Libraries whose implementation of an exercise is never the student's own (tripwire.py refuses
+# them while the student's function runs; one that is not installed costs nothing).
+OTHER_LIBRARIES = ("torch", "sklearn", "tensorflow", "jax")
 
 
 class TookTooLong(BaseException):
@@ -85,8 +102,48 @@ def _say(verdict, quiet):
     print(f"{PASS if ok else FAIL} {message}")
 
 
-def diagnose(expected, got, rtol=1e-6, atol=1e-9):
-    """What is wrong with ``got`` compared with ``expected``, in words; None if nothing is."""
+# -- comparing an answer with the expected one ---------------------------------------------------
+def _differing(expected, got):
+    """The two numbers with just enough significant digits (6 at least) to tell them apart;
+    beyond 6, trailing zeros are kept ("4.608910", not "4.60891"), so both show as many."""
+    for digits in range(6, 18):
+        style = "" if digits == 6 else "#"
+        shown = f"{expected:{style}.{digits}g}", f"{got:{style}.{digits}g}"
+        if shown[0] != shown[1]:
+            break
+    return shown
+
+
+def _tolerance(dtype, rtol, atol, scale):
+    """``(rtol, atol)`` for an answer of ``dtype``: a float32 answer is judged at float32
+    precision (about 7 significant digits, and a sum of a few dozen terms loses a few more), its
+    absolute tolerance relative to the largest expected value ``scale``."""
+    if dtype.kind == "f" and dtype.itemsize < 8:
+        tol = 128 * float(np.finfo(dtype).eps)  # float32: 1.5e-5
+        return max(rtol, tol), max(atol, tol * scale)
+    return rtol, atol
+
+
+def _ratio_in_words(k, batch):
+    """``(words, note)`` such as ``("2 times", "")`` when ``k`` is a ratio a mistake explains: 2,
+    1/2, the number of examples N or 1/N (a sum for a mean, or the reverse); None for any other
+    ratio (a random-looking factor says nothing about the cause)."""
+    named = [(2, "2 times", ""), (0.5, "1/2 of", "")]
+    if batch and batch > 2:
+        note = f" (N = {batch} examples)"
+        named = [(batch, f"{batch} times", note), (1 / batch, f"1/{batch} of", note)] + named
+    for value, words, note in named:
+        if np.isclose(k, value, rtol=1e-6):
+            return words, note
+    return None
+
+
+def diagnose(expected, got, rtol=1e-6, atol=1e-9, *, batch=None):
+    """What is wrong with ``got`` compared with ``expected``, in words; None if nothing is.
+
+    A float32 answer is compared at float32 precision. ``batch``, the batch size when there is
+    one, lets "N times the right value" be named.
+    """
     if expected is None or isinstance(expected, (bool, int, np.integer)):
         whole = np.ndim(got) == 0 and np.asarray(got).dtype.kind in "biuf"
         same = got is None if expected is None else whole and got == expected
@@ -95,40 +152,147 @@ def diagnose(expected, got, rtol=1e-6, atol=1e-9):
         return "is None: did you forget a `return`?"
     expected = np.asarray(expected, dtype=float)
     try:
-        kind = np.asarray(got).dtype.kind
+        dtype = np.asarray(got).dtype
     except (TypeError, ValueError):  # ragged lists
-        kind = "O"
-    if kind == "c":
+        dtype = np.dtype(object)
+    if dtype.kind == "c":
         return "should be real numbers, got complex numbers"
-    if kind not in "biuf":
+    if dtype.kind not in "biuf":
         return f"should be a number or an array of numbers, got {type(got).__name__}"
     got = np.asarray(got, dtype=float)
     if got.shape != expected.shape:
         hint = " (transposed?)" if got.shape == expected.shape[::-1] and got.ndim == 2 else ""
         return f"should have shape {expected.shape}, got shape {got.shape}{hint}"
-    if np.allclose(got, expected, rtol=rtol, atol=atol):
+    finite = np.isfinite(expected)
+    scale = float(np.max(np.abs(expected[finite]), initial=0.0)) or 1.0
+    rtol, atol = _tolerance(dtype, rtol, atol, scale)
+    if np.allclose(got, expected, rtol=rtol, atol=atol, equal_nan=True):
         return None
+    if dtype.kind == "f" and dtype.itemsize < 8 and np.allclose(got, expected, rtol=1e-3,
+                                                                 atol=1e-3 * scale):
+        return (f"is right to {dtype.name} precision only: computed in {dtype.name}: use float64 "
+                f"(this check needs more than {dtype.name}'s "
+                f"{np.finfo(dtype).precision} significant digits)")
+    everywhere = " everywhere" if expected.size > 1 else ""
+    if not np.any(got) and np.any(expected):
+        return "is all zeros"
     if np.allclose(got, -expected, rtol=rtol, atol=atol):
-        return "has the wrong sign everywhere"
+        return f"has the wrong sign{everywhere}"
     nonzero = np.abs(expected) > atol
     if nonzero.any() and np.allclose(got[~nonzero], 0, atol=atol):
         ratios = got[nonzero] / expected[nonzero]
-        if np.allclose(ratios, ratios.flat[0], rtol=1e-6):
-            return f"is {ratios.flat[0]:.4g} times the right value everywhere: check the scaling"
+        named = np.allclose(ratios, ratios.flat[0], rtol=1e-6) and _ratio_in_words(
+            ratios.flat[0], batch)
+        if named:
+            words, note = named
+            return f"is {words} the right value{everywhere}{note}: check the scaling"
     error = np.abs(got - expected)
+    error = np.where(np.isnan(error), np.inf, error)  # a nan is the worst element
     worst = np.unravel_index(np.argmax(error), error.shape) if error.ndim else ()
     rel = error[worst] / max(abs(expected[worst]), abs(got[worst]), 1e-12)
     where = f" at index {tuple(int(i) for i in worst)}" if worst else ""
-    return (f"is wrong{where}: expected {expected[worst]:.6g}, got {got[worst]:.6g} "
+    shown_expected, shown_got = _differing(expected[worst], got[worst])
+    return (f"is wrong{where}: expected {shown_expected}, got {shown_got} "
             f"(relative error {rel:.2g})")
 
 
-def run_cases(fn, cases, outputs, *, quiet=False):
-    """Run ``fn(*args)`` for every ``(label, args, expected)`` case and print one verdict.
+# -- running a student's function on cases --------------------------------------------------------
+@dataclass
+class Case:
+    """One seeded case: ``fn(*args)`` should give ``expected`` (a tuple, one value per output).
 
-    ``outputs`` names what ``fn`` returns: one name, or several when it returns a tuple.
+    ``mistakes``: ``(output index, test(got) -> bool, hint)``; when that output is wrong and the
+    test recognises it, the hint (a typical mistake, by name) follows the diagnosis.
+    ``nonfinite``: the hint for a nan or inf in the answer. ``seconds``: a time limit of its own
+    (``TIME_LIMIT`` if None), ``slow``: what to say when it runs out. ``raised``: a hint added
+    when the function raises an error (a numpy shape error, most often). ``batch``: the batch
+    size, if the case has one (then "4 times the right value" can say that 4 is the batch size).
     """
-    return _say(_verdict(fn, cases, outputs), quiet)
+
+    label: str
+    args: tuple
+    expected: tuple
+    mistakes: tuple = ()
+    nonfinite: str = ""
+    seconds: float | None = None
+    slow: str = ""
+    raised: str = ""
+    batch: int | None = None
+
+
+def _as_case(case, outputs):
+    """A :class:`Case`, from a Case or from a tuple ``(label, args, expected)`` whose
+    ``expected`` is the value itself when there is one output, else a tuple of them."""
+    if isinstance(case, Case):
+        return case
+    label, args, expected = case
+    return Case(label, args, (expected,) if len(outputs) == 1 else tuple(expected))
+
+
+def _nonfinite(got):
+    """True for an array of real numbers holding a nan or an inf."""
+    try:
+        got = np.asarray(got)
+    except (TypeError, ValueError):  # ragged lists
+        return False
+    return got.dtype.kind in "biuf" and not np.all(np.isfinite(got))
+
+
+def _problem(case, index, expected, got):
+    """What is wrong with output ``index`` of ``case``, a known mistake's hint included."""
+    if got is not None and _nonfinite(got) and np.all(np.isfinite(expected)):
+        return "contains nan or inf" + (f": {case.nonfinite}" if case.nonfinite else "")
+    problem = diagnose(expected, got, batch=case.batch)
+    if problem is None:
+        return None
+    for which, test, hint in case.mistakes:
+        if which == index:
+            try:
+                recognised = bool(test(got))
+            except Exception:  # noqa: BLE001 - a test that cannot apply recognises nothing
+                recognised = False
+            if recognised:
+                return f"{problem}. {hint}"
+    return problem
+
+
+def _verdict(fn, cases, outputs, *, order=None, forbidden=(), task=""):
+    """``(ok, message)`` for ``fn`` on ``cases`` (:class:`Case` objects or ``(label, args,
+    expected)`` tuples); ``outputs`` names what ``fn`` returns, in the order it returns them.
+    ``order``: the indices of the outputs in the order to compare them, when one explains another
+    (dropout's mask before its output); ``forbidden`` and ``task`` go to :func:`attempt`."""
+    name = getattr(fn, "__name__", "your function")
+    cases = [_as_case(case, outputs) for case in cases]
+    for case in cases:
+        with np.errstate(all="ignore"):  # nan and inf are diagnosed from the answer, in words
+            got, problem = attempt(fn, case.args, case.label, seconds=case.seconds,
+                                   slow=case.slow, forbidden=forbidden, task=task)
+        if problem:
+            if case.raised and " raised " in problem:
+                problem = f"{problem} ({case.raised})"
+            return False, problem
+        if len(outputs) == 1:
+            got = (got,)
+        elif not isinstance(got, (tuple, list)) or len(got) != len(outputs):
+            length = f" of length {len(got)}" if isinstance(got, (tuple, list)) else ""
+            return False, (f"{name} should return a tuple ({', '.join(outputs)}), "
+                           f"got {type(got).__name__}{length}")
+        for index in range(len(outputs)) if order is None else order:
+            problem = _problem(case, index, case.expected[index], got[index])
+            if problem:
+                return False, f"{name}, {case.label}: {outputs[index]} {problem}"
+    labels = "; ".join(case.label for case in cases)
+    return True, f"{name} is correct on all {len(cases)} cases ({labels})."
+
+
+def run_cases(fn, cases, outputs, *, quiet=False, order=None, forbidden=(), task=""):
+    """Run ``fn(*args)`` on every case and print one verdict (see :func:`_verdict`).
+
+    ``cases``: :class:`Case` objects, or ``(label, args, expected)`` tuples. ``outputs`` names
+    what ``fn`` returns: one name, or several when it returns a tuple. ``forbidden``: the
+    package's (or another library's) implementations of the task, refused while ``fn`` runs.
+    """
+    return _say(_verdict(fn, cases, outputs, order=order, forbidden=forbidden, task=task), quiet)
 
 
 def attempt(fn, args, label, *, name=None, seconds=None, slow="", copy_args=True, hint="",
@@ -145,6 +309,8 @@ def attempt(fn, args, label, *, name=None, seconds=None, slow="", copy_args=True
     (see ``tripwire.py``). The case runners of the lessons' and the assignments' checks all go
     through it.
     """
+    if not callable(fn):
+        return None, not_a_function("the check", fn)
     name = name or getattr(fn, "__name__", "your function")
     args = copy.deepcopy(args) if copy_args else args
     try:
@@ -194,31 +360,33 @@ def not_implemented(name, fn, error):
     return f"{name} is not implemented yet: replace `raise NotImplementedError()` with your code."
 
 
+def not_a_function(check, given):
+    """The verdict for a check given something else than a function (most often the function's
+    result: ``check(my_function(x))`` instead of ``check(my_function)``)."""
+    what = (f"an array of shape {given.shape}" if isinstance(given, np.ndarray)
+            else f"{type(given).__name__} {given!r}" if np.ndim(given) == 0 and
+            isinstance(given, (int, float, np.number)) else type(given).__name__)
+    return (f"{check} takes your function itself, not what it returns: write "
+            f"{check}(my_function), without parentheses after my_function; got {what}.")
+
+
+def _takes_functions(check):
+    """``check`` (a lesson's ``check_*``), first making sure it was given functions."""
+    @functools.wraps(check)
+    def checked(*fns, quiet=False):
+        for fn in fns:
+            if not callable(fn):
+                return _say((False, not_a_function(f"checks.{check.__name__}", fn)), quiet)
+        return check(*fns, quiet=quiet)
+
+    return checked
+
+
 def too_deep(name, label):
     """The verdict for a function that recursed past Python's limit (one call per node)."""
     return (f"{name} (or a function it calls) uses recursion, one nested call per node, on "
             f"{label}: Python stops at about {sys.getrecursionlimit()} nested calls. Use an "
             f"explicit stack instead: a list you append nodes to and pop from.")
-
-
-def _verdict(fn, cases, outputs):
-    """(ok, message) for :func:`run_cases`."""
-    name = getattr(fn, "__name__", "your function")
-    for label, args, expected in cases:
-        got, problem = attempt(fn, args, label)
-        if problem:
-            return False, problem
-        if len(outputs) == 1:
-            got, expected = (got,), (expected,)
-        elif not isinstance(got, tuple) or len(got) != len(outputs):
-            return False, (f"{name} should return a tuple ({', '.join(outputs)}), "
-                           f"got {type(got).__name__}")
-        for output, exp, g in zip(outputs, expected, got):
-            problem = diagnose(exp, g)
-            if problem:
-                return False, f"{name}, {label}: {output} {problem}"
-    labels = "; ".join(label for label, _, _ in cases)
-    return True, f"{name} is correct on all {len(cases)} cases ({labels})."
 
 
 def _rng(seed):
@@ -235,7 +403,8 @@ def check_linear_forward(fn, *, quiet=False):
         r = _rng(seed)
         x, W, b = r.normal(size=(batch, n_in)), r.normal(size=(n_out, n_in)), r.normal(size=n_out)
         cases.append((label, (x, W, b), x @ W.T + b))
-    return run_cases(fn, cases, ["the output"], quiet=quiet)
+    return run_cases(fn, cases, ["the output"], quiet=quiet,
+                     forbidden=(Linear, "nnlesson.graph", *OTHER_LIBRARIES))
 
 
 # -- lesson 2 ----------------------------------------------------------------------------------
@@ -260,7 +429,8 @@ def check_sigmoid_derivative(fn, *, quiet=False):
         ("large inputs (+-50)", np.array([-50.0, 50.0])),
         ("zero", np.zeros(1)),
     ]]
-    return run_cases(fn, cases, ["the derivative"], quiet=quiet)
+    return run_cases(fn, cases, ["the derivative"], quiet=quiet,
+                     forbidden=(sigmoid_derivative, Sigmoid, *OTHER_LIBRARIES))
 
 
 def check_prelu_backward(fn, *, quiet=False):
@@ -269,15 +439,20 @@ def check_prelu_backward(fn, *, quiet=False):
     for label, shape, alpha, seed, sign in [("a batch of 4", (4, 3), 0.25, 0, 0),
                                             ("a batch of 1", (1, 5), 0.1, 1, 0),
                                             ("negative inputs only", (3, 3), 0.3, 2, -1),
-                                            ("alpha = 0", (4, 3), 0.0, 3, 0)]:
+                                            ("alpha = 0", (4, 3), 0.0, 3, 0),
+                                            ("exact zeros (at x = 0 the slope is alpha)", (3, 4),
+                                             0.25, 4, 0)]:
         r = _rng(seed)
         x = r.normal(size=shape)
         x = -np.abs(x) if sign < 0 else x
+        if label.startswith("exact zeros"):
+            x[:, ::2] = 0.0
         dout = r.normal(size=shape)
         negative = x <= 0
         expected = (np.where(negative, alpha * dout, dout), np.sum(dout * x * negative))
         cases.append((label, (x, alpha, dout), expected))
-    return run_cases(fn, cases, ["dx", "dalpha"], quiet=quiet)
+    return run_cases(fn, cases, ["dx", "dalpha"], quiet=quiet,
+                     forbidden=(prelu_derivative, PReLU, *OTHER_LIBRARIES))
 
 
 # -- lesson 4 ----------------------------------------------------------------------------------
@@ -299,7 +474,8 @@ def check_numerical_gradient(fn, *, quiet=False):
 
     gradient_and_x_after.__name__ = getattr(fn, "__name__", "your function")
     return run_cases(gradient_and_x_after, cases,
-                     ["the gradient", "x after the call (put each element back)"], quiet=quiet)
+                     ["the gradient", "x after the call (put each element back)"], quiet=quiet,
+                     forbidden=(numerical_gradient, gradcheck, *OTHER_LIBRARIES))
 
 
 def check_linear_backward(fn, *, quiet=False):
@@ -311,8 +487,10 @@ def check_linear_backward(fn, *, quiet=False):
         r = _rng(seed)
         x, W, dout = r.normal(size=(batch, n_in)), r.normal(size=(n_out, n_in)), \
             r.normal(size=(batch, n_out))
-        cases.append((label, (x, W, dout), (dout @ W, dout.T @ x, dout.sum(axis=0))))
-    return run_cases(fn, cases, ["dx", "dW", "db"], quiet=quiet)
+        cases.append(Case(label, (x, W, dout), (dout @ W, dout.T @ x, dout.sum(axis=0)),
+                          batch=batch))
+    return run_cases(fn, cases, ["dx", "dW", "db"], quiet=quiet,
+                     forbidden=(Linear, "nnlesson.graph", *OTHER_LIBRARIES))
 
 
 # -- lesson 5 ----------------------------------------------------------------------------------
@@ -337,17 +515,14 @@ def check_dropout(forward, backward, *, quiet=False):
         r = _rng(seed)
         x, dout = r.normal(size=shape), r.normal(size=shape)
         mask = _rng(100 + seed).random(shape) >= p
-        forward_cases.append((label, (x, p, _rng(100 + seed)), (mask, x * mask / (1 - p))))
+        forward_cases.append((label, (x, p, _rng(100 + seed)), (x * mask / (1 - p), mask)))
         backward_cases.append((label, (dout, mask, p), dout * mask / (1 - p)))
 
-    def mask_first(x, p, rng):  # compare the mask first: a wrong mask explains a wrong output
-        result = forward(x, p, rng)
-        return result[::-1] if isinstance(result, tuple) else result
-
-    mask_first.__name__ = getattr(forward, "__name__", "forward")
-    verdict = _verdict(mask_first, forward_cases, ["mask", "out"])
+    forbidden = (Dropout, *OTHER_LIBRARIES)
+    # the mask is compared first: a wrong mask explains a wrong output
+    verdict = _verdict(forward, forward_cases, ["out", "mask"], order=(1, 0), forbidden=forbidden)
     if verdict[0]:
-        verdict = _verdict(backward, backward_cases, ["dx"])
+        verdict = _verdict(backward, backward_cases, ["dx"], forbidden=forbidden)
     if verdict[0]:
         verdict = True, f"{' and '.join(names)} are correct on all {len(forward_cases)} cases."
     return _say(verdict, quiet)
@@ -362,10 +537,17 @@ def check_stopping_epoch(fn, *, quiet=False):
         ("small gains below min_delta", [1.0, 0.8, 0.75, 0.72, 0.5, 0.45, 0.44], 2, 0.1),
         ("a loss that keeps falling", [1.0, 0.9, 0.8, 0.7], 2, 0.0),
         ("patience 1", [1.0, 1.0, 0.5], 1, 0.0),
+        # Two rules that are not this one stop elsewhere on these two: comparing each loss with
+        # the previous epoch's (never stops here), and moving the best loss on any lower loss,
+        # min_delta or not (stops at epoch 3 here).
+        ("a jump up, then a slow fall (compare with the best loss, not the last)",
+         [1.0, 0.5, 0.9, 0.8, 0.7, 0.6], 2, 0.0),
+        ("gains below min_delta (the best loss moves only on an improvement)",
+         [1.0, 0.95, 0.88, 0.85, 0.7, 0.69, 0.68], 2, 0.1),
     ]:
         expected, _ = EarlyStopping(patience, min_delta).replay(losses)
         cases.append((label, (losses, patience, min_delta), expected))
-    return run_cases(fn, cases, ["the stopping epoch"], quiet=quiet)
+    return run_cases(fn, cases, ["the stopping epoch"], quiet=quiet, forbidden=(EarlyStopping,))
 
 
 # == lessons 01-03: softmax, cross-entropy, SGD with momentum, decision lines, learning alpha ====
@@ -384,13 +566,12 @@ def check_softmax(fn, *, quiet=False):
         ("one row near 1000, one near -1000 (shift each row by its own maximum)",
          np.array([[1000.0, 999.0], [-1000.0, -1001.0]])),
     ]]
-    return run_cases(fn, cases, ["the probabilities"], quiet=quiet)
+    return run_cases(fn, cases, ["the probabilities"], quiet=quiet,
+                     forbidden=(softmax, log_softmax, SoftmaxCrossEntropy, *OTHER_LIBRARIES))
 
 
 def check_cross_entropy(fn, *, quiet=False):
     """``fn(logits, labels) -> (loss, dlogits)``: mean cross-entropy and its gradient."""
-    from ..losses import SoftmaxCrossEntropy
-
     cases = []
     for label, (batch, classes), seed, scale in [("a batch of 4, 3 classes", (4, 3), 0, 1.0),
                                                  ("a batch of 1", (1, 5), 1, 1.0),
@@ -401,8 +582,9 @@ def check_cross_entropy(fn, *, quiet=False):
         labels = r.integers(0, classes, size=batch)
         loss_fn = SoftmaxCrossEntropy()
         loss = loss_fn(logits, labels)
-        cases.append((label, (logits, labels), (loss, loss_fn.backward())))
-    return run_cases(fn, cases, ["the loss", "dlogits"], quiet=quiet)
+        cases.append(Case(label, (logits, labels), (loss, loss_fn.backward()), batch=batch))
+    return run_cases(fn, cases, ["the loss", "dlogits"], quiet=quiet,
+                     forbidden=(SoftmaxCrossEntropy, log_softmax, softmax, *OTHER_LIBRARIES))
 
 
 def _momentum_reference(grad_fn, w0, lr, momentum, steps):
@@ -442,7 +624,7 @@ def check_sgd_momentum(fn, *, quiet=False):
     ]:
         cases.append((label, (grad_fn, np.array(w0), lr, momentum, steps),
                       _momentum_reference(grad_fn, w0, lr, momentum, steps)))
-    return run_cases(fn, cases, ["the path of w"], quiet=quiet)
+    return run_cases(fn, cases, ["the path of w"], quiet=quiet, forbidden=(SGD, *OTHER_LIBRARIES))
 
 
 def check_boundary_line(fn, *, quiet=False):
@@ -486,7 +668,7 @@ def check_alpha_descent(fn, *, quiet=False):
                  ("a zero input and a target above the line", x3, np.array([0.5, 0.0, 0.0, 1.0]),
                   0.1, 0.2, 4),
              ]]
-    return run_cases(fn, cases, ["the alphas"], quiet=quiet)
+    return run_cases(fn, cases, ["the alphas"], quiet=quiet, forbidden=(PReLU, *OTHER_LIBRARIES))
 
 
 # == lessons 04-07: ReLU backward, MLP backward, checkpoints, dropout variance, label agreement ==
@@ -503,14 +685,12 @@ def check_relu_backward(fn, *, quiet=False):
                      ("exact zeros (the kink: gradient 0)", np.array([[0.0, 1.0, -1.0, 0.0]]))]:
         dout = r.normal(size=h.shape)
         cases.append((label, (h, dout), dout * (h > 0)))
-    return run_cases(fn, cases, ["dh"], quiet=quiet)
+    return run_cases(fn, cases, ["dh"], quiet=quiet,
+                     forbidden=(relu_derivative, ReLU, *OTHER_LIBRARIES))
 
 
 def _mlp_reference(X, y, W1, b1, W2, b2):
     """Gradients of the mean cross-entropy of Linear -> ReLU -> Linear, by nnlesson's layers."""
-    from ..layers import Linear, ReLU, Sequential
-    from ..losses import SoftmaxCrossEntropy
-
     net = Sequential(Linear(W1.shape[1], W1.shape[0], rng=0), ReLU(),
                      Linear(W2.shape[1], W2.shape[0], rng=0))
     for p, value in zip(net.parameters(), (W1, b1, W2, b2)):
@@ -536,18 +716,52 @@ def mlp_cases():
 def check_mlp_backward(fn, *, quiet=False):
     """``fn(X, y, W1, b1, W2, b2) -> (dW1, db1, dW2, db2)`` of the mean cross-entropy loss of
     ``relu(X @ W1.T + b1) @ W2.T + b2``."""
-    cases = [(label, (X, y, *params), _mlp_reference(X, y, *params))
+    cases = [Case(label, (X, y, *params), _mlp_reference(X, y, *params), batch=len(X))
              for label, X, y, params in mlp_cases()]
-    return run_cases(fn, cases, ["dW1", "db1", "dW2", "db2"], quiet=quiet)
+    return run_cases(fn, cases, ["dW1", "db1", "dW2", "db2"], quiet=quiet,
+                     forbidden=(Linear, ReLU, Sequential, SoftmaxCrossEntropy, "nnlesson.graph",
+                                *OTHER_LIBRARIES))
 
 
 # -- lesson 5 ----------------------------------------------------------------------------------
+def _peak_bytes(fn, *args):
+    """``(fn(*args), the most memory fn held at once, in bytes)``, measured with tracemalloc
+    (numpy reports its arrays' data to it)."""
+    started = not tracemalloc.is_tracing()
+    if started:
+        tracemalloc.start()
+    tracemalloc.reset_peak()
+    before = tracemalloc.get_traced_memory()[0]
+    try:
+        return fn(*args), tracemalloc.get_traced_memory()[1] - before
+    finally:
+        if started:
+            tracemalloc.stop()
+
+
 def check_array_bytes(fn, *, quiet=False):
-    """``fn(shape, dtype)``: the bytes of an array of that shape and dtype."""
+    """``fn(shape, dtype)``: the bytes of an array of that shape and dtype, without creating it.
+
+    The exercise asks for the count from the numbers alone: an answer that creates the array
+    fails, seen by the memory it takes (tracemalloc) or, for the last case (7 PiB, more than any
+    computer holds), by numpy's MemoryError.
+    """
+    name = getattr(fn, "__name__", "your function")
     cases = [(f"shape {shape}, {np.dtype(dtype).name}", (shape, dtype),
               int(np.prod(shape)) * np.dtype(dtype).itemsize)
              for shape, dtype in [((64, 256), np.float64), ((64, 256), np.float32),
-                                  ((64, 256), bool), ((3, 4, 5), np.float64), ((7,), np.int32)]]
+                                  ((64, 256), bool), ((3, 4, 5), np.float64), ((7,), np.int32),
+                                  ((100_000, 100_000, 100_000), np.float64)]]
+    created = "creates the array: compute the bytes from the shape and the dtype alone"
+    for label, args, expected in cases:
+        with np.errstate(all="ignore"):
+            measured, problem = attempt(_peak_bytes, (fn, *args), label, name=name)
+        if problem and "raised MemoryError" in problem:
+            return _say((False, f"{name}, {label}: {created}; an array this large does not fit "
+                                f"in memory."), quiet)
+        if problem is None and expected >= 4096 and measured[1] >= expected:
+            return _say((False, f"{name}, {label}: {created}; it took {measured[1]} bytes of "
+                                f"memory."), quiet)
     return run_cases(fn, cases, ["the byte count"], quiet=quiet)
 
 
@@ -578,8 +792,6 @@ def check_dropout_variance(fn, *, quiet=False):
 def check_mc_dropout(fn, *, quiet=False):
     """``fn(model, x, T) -> (mean, std)``: T forward passes with dropout on (``model.train()``),
     their mean and standard deviation over the passes; the model left in eval mode afterwards."""
-    from ..layers import Dropout, Linear, ReLU, Sequential
-
     cases = []
     for label, (n, width, p, T), seed in [("5 points, p = 0.5, T = 20", (5, 8, 0.5, 20), 0),
                                           ("1 point, p = 0.2, T = 50", (1, 16, 0.2, 50), 1),
@@ -617,7 +829,8 @@ def check_noise_fraction(fn, *, quiet=False):
     y_given = y_true.copy()
     flip = r.random(200) < 0.3
     y_given[flip] = (y_true[flip] + r.integers(1, 10, size=flip.sum())) % 10
-    cases = [("200 labels, some wrong", (y_given, y_true), float(np.mean(y_given != y_true))),
+    cases = [Case("200 labels, some wrong", (y_given, y_true),
+                  (float(np.mean(y_given != y_true)),), batch=200),
              ("no wrong label", (y_true, y_true), 0.0),
              ("all wrong", ((y_true + 1) % 10, y_true), 1.0)]
     return run_cases(fn, cases, ["the fraction"], quiet=quiet)
@@ -670,7 +883,7 @@ def check_batchnorm_forward(fn, *, quiet=False):
     """``fn(x, gamma, beta, eps) -> y``: batch normalization in training mode, x of shape (N, d)."""
     cases = [(label, (x, gamma, beta, eps), _batchnorm_reference(x, gamma, beta, eps)[0])
              for label, x, gamma, beta, eps in _batchnorm_cases()]
-    return run_cases(fn, cases, ["y"], quiet=quiet)
+    return run_cases(fn, cases, ["y"], quiet=quiet, forbidden=(BatchNorm, *OTHER_LIBRARIES))
 
 
 def check_running_update(fn, *, quiet=False):
@@ -690,7 +903,7 @@ def check_running_update(fn, *, quiet=False):
                     (1 - momentum) * var + momentum * x.var(axis=0, ddof=1))
         cases.append((label, (mean, var, x, momentum), expected))
     outputs = ["running_mean", "running_var"]
-    ok, message = _verdict(fn, cases, outputs)
+    ok, message = _verdict(fn, cases, outputs, forbidden=(BatchNorm, *OTHER_LIBRARIES))
     if not ok and "running_var" in message:  # the usual mistake: the batch's biased variance
         biased = [(label, args, (expected[0], (1 - args[3]) * args[1] + args[3] * args[2].var(0)))
                   for label, args, expected in cases]
@@ -712,7 +925,8 @@ def check_batchnorm_backward(fn, *, quiet=False):
         dx = inv_std / n * (n * g - g.sum(axis=0) - xhat * np.sum(g * xhat, axis=0))
         cases.append((label, (dout, xhat, inv_std, gamma),
                       (dx, np.sum(dout * xhat, axis=0), dout.sum(axis=0))))
-    return run_cases(fn, cases, ["dx", "dgamma", "dbeta"], quiet=quiet)
+    return run_cases(fn, cases, ["dx", "dgamma", "dbeta"], quiet=quiet,
+                     forbidden=(BatchNorm, *OTHER_LIBRARIES))
 
 
 def check_init_std(fn, *, quiet=False):
@@ -737,16 +951,19 @@ def check_confusion_matrix(fn, *, quiet=False):
     cases = []
     for label, n, classes, seed in [("30 labels, 4 classes", 30, 4, 0),
                                     ("a class never predicted", 12, 3, 1),
-                                    ("one label", 1, 2, 2)]:
+                                    ("one label", 1, 2, 2),
+                                    ("5 classes, classes 2 and 4 never seen", 20, 5, 3)]:
         r = _rng(seed)
         y_true = r.integers(0, classes, size=n)
         y_pred = np.where(r.random(n) < 0.6, y_true, r.integers(0, classes, size=n))
         if label == "a class never predicted":
             y_pred = np.where(y_pred == 2, 0, y_pred)
+        if label.endswith("never seen"):  # the matrix is sized by `classes`, not by the labels
+            y_true, y_pred = (np.where(np.isin(y, (2, 4)), y - 1, y) for y in (y_true, y_pred))
         expected = np.zeros((classes, classes))
         np.add.at(expected, (y_true, y_pred), 1)
-        cases.append((label, (y_true, y_pred, classes), expected))
-    return run_cases(fn, cases, ["the matrix"], quiet=quiet)
+        cases.append(Case(label, (y_true, y_pred, classes), (expected,), batch=n))
+    return run_cases(fn, cases, ["the matrix"], quiet=quiet, forbidden=OTHER_LIBRARIES)
 
 
 def check_recall(fn, *, quiet=False):
@@ -759,3 +976,10 @@ def check_recall(fn, *, quiet=False):
     ]:
         cases.append((label, (matrix,), np.diag(matrix) / matrix.sum(axis=1)))
     return run_cases(fn, cases, ["the recall"], quiet=quiet)
+
+
+# Every check above first makes sure it was given functions (a student who passes the function's
+# result, an array, reads so instead of "your function raised TypeError").
+for _name, _check in list(globals().items()):
+    if _name.startswith("check_") and inspect.isfunction(_check):
+        globals()[_name] = _takes_functions(_check)

@@ -38,7 +38,16 @@ def ref_prelu_backward(x, alpha, dout):
 
 
 def ref_numerical_gradient(f, x, eps=1e-6):
-    return nl.numerical_gradient(f, x, eps)
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + eps
+        f_plus = f(x)
+        x[i] = old - eps
+        f_minus = f(x)
+        x[i] = old
+        grad[i] = (f_plus - f_minus) / (2 * eps)
+    return grad
 
 
 def ref_linear_backward(x, W, dout):
@@ -75,7 +84,7 @@ def not_implemented(*args):
 
 
 def leaves_x_nudged(f, x, eps=1e-6):
-    grad = nl.numerical_gradient(f, x, eps)
+    grad = ref_numerical_gradient(f, x, eps)
     x[0] += eps  # forgot to restore one element
     return grad
 
@@ -115,7 +124,7 @@ CASES = {
     "numerical_gradient": (checks.check_numerical_gradient, [ref_numerical_gradient], [
         (leaves_x_nudged, "x after the call (put each element back)"),
         (forward_differences, "the gradient is wrong"),
-        (lambda f, x, eps=1e-6: -nl.numerical_gradient(f, x, eps), "wrong sign"),
+        (lambda f, x, eps=1e-6: -ref_numerical_gradient(f, x, eps), "wrong sign"),
     ]),
     "linear_backward": (checks.check_linear_backward, [ref_linear_backward], [
         (lambda x, W, d: (d @ W, x.T @ d, d.sum(axis=0)), "dW should have shape"),  # transposed
@@ -290,3 +299,177 @@ def test_a_recursion_too_deep_gets_advice_instead_of_recursionerror(capsys):
 
     ok, out = run(checks.check_linear_forward, deep, capsys=capsys)
     assert not ok and "deep (or a function it calls) uses recursion" in out and "explicit stack" in out
+
+
+# -- messages that never mislead (issue 26) ----------------------------------------------------------
+
+def test_a_float32_answer_is_judged_at_float32_precision(capsys):
+    ok, out = run(checks.check_linear_forward,
+                  lambda x, W, b: x.astype(np.float32) @ W.T.astype(np.float32) + b.astype(np.float32),
+                  capsys=capsys)
+    assert ok, out
+    # the number the issue quotes: right in float32, rejected before as "expected -4.6089, got -4.6089"
+    assert checks.diagnose(np.float64(-4.608912345), np.float32(-4.608912345)) is None
+    assert checks.diagnose(np.array([1.0, 2.0]), np.array([1.0, 2.0001], dtype=np.float32)) == (
+        "is right to float32 precision only: computed in float32: use float64 (this check needs "
+        "more than float32's 6 significant digits)")
+    # a real mistake in float32 is still named as one
+    assert checks.diagnose(np.array([1.0, 2.0]), np.array([1.0, 2.5], dtype=np.float32)) == (
+        "is wrong at index (1,): expected 2, got 2.5 (relative error 0.2)")
+
+
+def test_expected_and_got_show_digits_enough_to_differ():
+    assert checks.diagnose(4.6089101, 4.6089149) == (
+        "is wrong: expected 4.608910, got 4.608915 (relative error 1e-06)")
+    assert checks.diagnose(np.array([3.0]), np.array([3.5])) == (
+        "is wrong at index (0,): expected 3, got 3.5 (relative error 0.14)")
+
+
+@pytest.mark.parametrize("k, batch, message", [
+    (2, None, "is 2 times the right value everywhere: check the scaling"),
+    (0.5, None, "is 1/2 of the right value everywhere: check the scaling"),
+    (-1, None, "has the wrong sign everywhere"),
+    (4, 4, "is 4 times the right value everywhere (N = 4 examples): check the scaling"),
+    (0.25, 4, "is 1/4 of the right value everywhere (N = 4 examples): check the scaling"),
+    (0, None, "is all zeros"),  # was "0 times the right value"
+    # any other factor explains nothing: the element that failed, with its values
+    (0.7154, None, "is wrong at index (1, 1): expected 3, got 2.1462 (relative error 0.28)"),
+    (-2.451, None, "is wrong at index (1, 1): expected 3, got -7.353 (relative error 1.4)"),
+    (4, None, "is wrong at index (1, 1): expected 3, got 12 (relative error 0.75)"),
+])
+def test_a_factor_is_named_only_where_a_mistake_explains_it(k, batch, message):
+    expected = np.array([[1.0, -2.0], [0.5, 3.0]])
+    assert checks.diagnose(expected, k * expected, batch=batch) == message
+
+
+def test_a_single_number_is_not_wrong_everywhere():
+    assert checks.diagnose(2.0, 4.0) == "is 2 times the right value: check the scaling"
+    assert checks.diagnose(2.0, -4.902) == "is wrong: expected 2, got -4.902 (relative error 1.4)"
+    assert checks.diagnose(2.0, 0.0) == "is all zeros"
+
+
+def test_an_array_instead_of_a_function_is_named_plainly(capsys):
+    ok, out = run(checks.check_linear_forward, np.ones((5, 4)), capsys=capsys)
+    assert out == ("\N{HEAVY BALLOT X} checks.check_linear_forward takes your function itself, not "
+                   "what it returns: write checks.check_linear_forward(my_function), without "
+                   "parentheses after my_function; got an array of shape (5, 4).")
+    ok, out = run(checks.check_dropout, ref_dropout_forward, 3.0, capsys=capsys)
+    assert not ok and out.endswith("without parentheses after my_function; got float 3.0.")
+    got, problem = checks.attempt(np.ones(3), (), "case 1")  # the runner's own guard
+    assert got is None and problem.endswith("got an array of shape (3,).")
+
+
+def test_check_dropout_asks_for_the_specs_order(capsys):
+    def out_only(x, p, rng):
+        return x * (rng.random(x.shape) >= p) / (1 - p)
+
+    ok, out = run(checks.check_dropout, out_only, ref_dropout_backward, capsys=capsys)
+    assert out == "\N{HEAVY BALLOT X} out_only should return a tuple (out, mask), got ndarray"
+
+
+# -- one case runner: Case objects and (label, args, expected) tuples --------------------------------
+
+def test_the_runner_takes_case_objects_and_tuples_alike():
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])
+    tuples = [("a batch of 2", (x,), (x.sum(axis=0), x.mean()))]
+    cases = [checks.Case("a batch of 2", (x,), (x.sum(axis=0), x.mean()), batch=2,
+                         mistakes=((0, lambda got: np.allclose(got, x.mean(axis=0)),
+                                    "Sum over the batch, do not average"),))]
+    outputs = ["the sums", "the mean"]
+
+    def right(a):
+        return a.sum(axis=0), a.mean()
+
+    def averages(a):
+        return a.mean(axis=0), a.mean()
+
+    assert checks._verdict(right, tuples, outputs) == checks._verdict(right, cases, outputs) == (
+        True, "right is correct on all 1 cases (a batch of 2).")
+    assert checks._verdict(averages, tuples, outputs) == (
+        False, "averages, a batch of 2: the sums is 1/2 of the right value everywhere: check the "
+               "scaling")
+    assert checks._verdict(averages, cases, outputs) == (
+        False, "averages, a batch of 2: the sums is 1/2 of the right value everywhere: check the "
+               "scaling. Sum over the batch, do not average")
+    assert checks._verdict(lambda a: right(a)[::-1], cases, outputs, order=(1, 0))[1].startswith(
+        "<lambda>, a batch of 2: the mean should have shape (), got shape (2,)")
+    assert checks.run_cases(right, cases, outputs, quiet=True) is True
+
+
+# -- lesson checks that passed wrong work (issue 26): the wrong rule fails, right ones written
+# -- another way pass ---------------------------------------------------------------------------------
+
+def previous_epoch_rule(val_losses, patience, min_delta):
+    previous, wait = np.inf, 0
+    for epoch, loss in enumerate(val_losses, start=1):
+        wait = 0 if loss < previous - min_delta else wait + 1
+        if wait >= patience:
+            return epoch
+        previous = loss
+    return None
+
+
+def best_on_any_lower_loss(val_losses, patience, min_delta):
+    best, wait = np.inf, 0
+    for epoch, loss in enumerate(val_losses, start=1):
+        wait = 0 if loss < best - min_delta else wait + 1
+        best = min(best, loss)
+        if wait >= patience:
+            return epoch
+    return None
+
+
+def prelu_mask_below_zero(x, alpha, dout):
+    negative = x < 0  # the lesson's slope at 0 is alpha: x <= 0
+    return np.where(negative, alpha * dout, dout), np.sum(dout * x * negative)
+
+
+@pytest.mark.parametrize("check, wrong, message", [
+    (checks.check_stopping_epoch, previous_epoch_rule,
+     "previous_epoch_rule, a jump up, then a slow fall (compare with the best loss, not the last): "
+     "the stopping epoch should be 4, got None"),
+    (checks.check_stopping_epoch, best_on_any_lower_loss,
+     "best_on_any_lower_loss, gains below min_delta (the best loss moves only on an improvement): "
+     "the stopping epoch should be 7, got 3"),
+    (checks.check_prelu_backward, prelu_mask_below_zero,
+     "prelu_mask_below_zero, exact zeros (at x = 0 the slope is alpha): dx is wrong at index (1, 0): "
+     "expected -0.478911, got -1.91565 (relative error 0.75)"),
+])
+def test_a_wrong_rule_that_passed_before_fails(check, wrong, message, capsys):
+    ok, out = run(check, wrong, capsys=capsys)
+    assert out == f"{checks.FAIL} {message}"
+
+
+def stopping_epoch_with_a_while_loop(val_losses, patience, min_delta):
+    best, best_epoch, epoch = float("inf"), 0, 0
+    while epoch < len(val_losses):
+        epoch += 1
+        if val_losses[epoch - 1] < best - min_delta:
+            best, best_epoch = val_losses[epoch - 1], epoch
+        elif epoch - best_epoch >= patience:
+            return epoch
+    return None
+
+
+def prelu_backward_einsum_float32(x, alpha, dout):
+    x, dout = x.astype(np.float32), dout.astype(np.float32)
+    slope = np.where(x > 0, np.float32(1), np.float32(alpha))
+    return slope * dout, np.einsum("ij,ij->", dout, np.minimum(x, 0))
+
+
+def prelu_backward_loop(x, alpha, dout):
+    dx, dalpha = np.empty_like(x), 0.0
+    for i in np.ndindex(x.shape):
+        dx[i] = dout[i] if x[i] > 0 else alpha * dout[i]
+        dalpha += 0.0 if x[i] > 0 else dout[i] * x[i]
+    return dx, dalpha
+
+
+@pytest.mark.parametrize("check, right", [
+    (checks.check_stopping_epoch, stopping_epoch_with_a_while_loop),
+    (checks.check_prelu_backward, prelu_backward_einsum_float32),
+    (checks.check_prelu_backward, prelu_backward_loop),
+])
+def test_a_right_answer_written_another_way_passes(check, right, capsys):
+    ok, out = run(check, right, capsys=capsys)
+    assert ok, out

@@ -135,7 +135,7 @@ CASES = {
         (lambda h, d: d * (h < 0), "dh is wrong"),  # mask reversed
     ]),
     "mlp_backward": (checks.check_mlp_backward, ref_mlp_backward, [
-        (mlp_without_mean, "check the scaling"),
+        (mlp_without_mean, "is 8 times the right value everywhere (N = 8 examples): check the scaling"),
         (mlp_relu_on_gradient, "dW1"),
         (lambda X, y, W1, b1, W2, b2: ref_mlp_backward(X, y, W1, b1, W2, b2)[::-1],
          "dW1 should have shape"),  # returned in the wrong order
@@ -143,6 +143,10 @@ CASES = {
     "array_bytes": (checks.check_array_bytes, ref_array_bytes, [
         (lambda shape, dtype: int(np.prod(shape)), "float64: the byte count should be"),  # elements
         (lambda shape, dtype: int(np.prod(shape)) * 8, "float32: the byte count should be"),
+        # the exercise says: without creating the array (issue 26: this passed)
+        (lambda shape, dtype: np.zeros(shape, dtype).nbytes,
+         "shape (64, 256), float64: creates the array: compute the bytes from the shape and the "
+         "dtype alone; it took"),
     ]),
     "best_checkpoint": (checks.check_best_checkpoint, ref_best_checkpoint, [
         (best_checkpoint_no_ceiling, "L = 32: k should be 4, got 5"),
@@ -150,18 +154,18 @@ CASES = {
         (lambda L: (int(round(np.sqrt(L))), 2 * int(round(np.sqrt(L)))), "k should be 4, got 6"),
     ]),
     "dropout_variance": (checks.check_dropout_variance, ref_dropout_variance, [
-        (lambda h, p: h ** 2 * p, "0.5 times the right value"),  # forgot the 1/(1-p) scaling
-        (lambda h, p: h ** 2 * p * (1 - p), "0.25 times the right value"),  # Bernoulli variance of h
+        (lambda h, p: h ** 2 * p, "the variance is 1/2 of the right value everywhere: check the scaling"),  # forgot the 1/(1-p) scaling
+        (lambda h, p: h ** 2 * p * (1 - p), "the variance is wrong at index (2,): expected 0.410141, got 0.102535"),  # Bernoulli variance of h
         (lambda h, p: h * p / (1 - p), "the variance is wrong"),  # h, not h^2
     ]),
     "mc_dropout": (checks.check_mc_dropout, ref_mc_dropout, [
         (mc_dropout_stays_in_train_mode, "model.training after the call (call model.eval())"),
         (mc_dropout_never_switches_on, "Call model.train() before the passes"),
-        (mc_dropout_sample_std, "the std is 1.026 times the right value"),
+        (mc_dropout_sample_std, "the std is wrong at index (3, 0): expected 1.34166, got 1.37651"),
     ]),
     "noise_fraction": (checks.check_noise_fraction, ref_noise_fraction, [
         (lambda y_given, y_true: np.mean(y_given == y_true), "some wrong: the fraction is"),
-        (lambda y_given, y_true: np.count_nonzero(y_given != y_true), "200 times the right value"),
+        (lambda y_given, y_true: np.count_nonzero(y_given != y_true), "the fraction is 200 times the right value (N = 200 examples): check the scaling"),
     ]),
     "label_agreement": (checks.check_label_agreement, ref_label_agreement, [
         (agreement_on_all_examples, "100 examples: true_rate is"),
@@ -219,3 +223,42 @@ def test_checks_of_the_lessons_exercises_accept_float32_answers(capsys):
     ok, out = run(checks.check_dropout_variance,
                   lambda h, p: (h ** 2 * p / (1 - p)).astype(np.float32), capsys)
     assert ok, out
+
+
+def array_bytes_created_only_when_small(shape, dtype):
+    if np.prod(shape, dtype=float) > 1e9:
+        return int(np.prod(shape)) * np.dtype(dtype).itemsize
+    return np.ones(shape, dtype).nbytes
+
+
+def array_bytes_created_only_when_huge(shape, dtype):
+    if np.prod(shape, dtype=float) > 1e9:
+        return np.empty(shape, dtype).nbytes
+    return int(np.prod(shape)) * np.dtype(dtype).itemsize
+
+
+def test_creating_the_array_is_seen_however_it_is_done(capsys):
+    _, out = run(checks.check_array_bytes, array_bytes_created_only_when_small, capsys)
+    assert out.startswith(f"{checks.FAIL} array_bytes_created_only_when_small, shape (64, 256), "
+                          f"float64: creates the array: compute the bytes from the shape and the "
+                          f"dtype alone; it took 13"), out  # 131072 bytes and numpy's header
+    _, out = run(checks.check_array_bytes, array_bytes_created_only_when_huge, capsys)
+    assert out == (f"{checks.FAIL} array_bytes_created_only_when_huge, shape (100000, 100000, "
+                   f"100000), float64: creates the array: compute the bytes from the shape and "
+                   f"the dtype alone; an array this large does not fit in memory.")
+
+
+def array_bytes_with_a_loop(shape, dtype):
+    count = 1
+    for n in shape:
+        count *= n
+    return count * np.dtype(dtype).itemsize
+
+
+def test_array_bytes_written_another_way_passes(capsys):
+    import math
+
+    for fn in (array_bytes_with_a_loop,
+               lambda shape, dtype: math.prod(shape) * np.dtype(dtype).itemsize):
+        _, out = run(checks.check_array_bytes, fn, capsys)
+        assert out.startswith(checks.PASS), out

@@ -1,5 +1,7 @@
 """The checks of lessons 8-10 pass reference solutions and catch typical mistakes, naming them."""
 
+import contextlib
+
 import numpy as np
 import pytest
 
@@ -68,7 +70,7 @@ def bn_forward_no_eps(x, gamma, beta, eps=1e-5):
 CASES = {
     "confusion_matrix": (checks.check_confusion_matrix, ref_confusion_matrix, [
         (lambda t, p, c: ref_confusion_matrix(p, t, c), "the matrix is wrong"),  # axes swapped
-        (lambda t, p, c: ref_confusion_matrix(t, p, c) / len(t), "check the scaling"),  # fractions
+        (lambda t, p, c: ref_confusion_matrix(t, p, c) / len(t), "the matrix is 1/30 of the right value everywhere (N = 30 examples): check the scaling"),  # fractions
         (lambda t, p, c: ref_confusion_matrix(t, p, c.max() if hasattr(c, "max") else c - 1),
          "should have shape"),  # one class short
     ]),
@@ -78,15 +80,15 @@ CASES = {
         (lambda m: np.diag(m), "the recall is"),  # counts, not fractions
     ]),
     "init_std": (checks.check_init_std, ref_init_std, [
-        (lambda i, o, a: np.sqrt(2 / i) if a == "tanh" else np.sqrt(2 / (i + o)), "tanh, 100 -> 100: the std is 1.414 times"),  # swapped
-        (lambda i, o, a: 2 / i if a == "relu" else 2 / (i + o), "100 -> 100: the std is 0.1 times"),  # the variance
+        (lambda i, o, a: np.sqrt(2 / i) if a == "tanh" else np.sqrt(2 / (i + o)), "tanh, 100 -> 100: the std is wrong: expected 0.1, got 0.141421"),  # swapped
+        (lambda i, o, a: 2 / i if a == "relu" else 2 / (i + o), "100 -> 100: the std is wrong: expected 0.1, got 0.01 "),  # the variance
         (lambda i, o, a: np.sqrt(6 / (i + o)) if a == "tanh" else np.sqrt(2 / i),
-         "tanh, 100 -> 100: the std is 1.732 times"),  # the uniform limit a, not the std
+         "tanh, 100 -> 100: the std is wrong: expected 0.1, got 0.173205"),  # the uniform limit a, not the std
         (lambda i, o, a: np.sqrt(2 / i) if a == "relu" else np.sqrt(1 / i), "tanh, 300 -> 100"),  # fan_in only
     ]),
     "prelu_init_std": (checks.check_prelu_init_std, ref_prelu_init_std, [
         (lambda i, a: np.sqrt(2 / i), "fan_in 100, alpha 0.25: the std is"),  # ignores alpha
-        (lambda i, a: np.sqrt(2 / ((1 + a) * i)), "alpha 0.25: the std is 0.922 times"),  # alpha, not alpha^2
+        (lambda i, a: np.sqrt(2 / ((1 + a) * i)), "alpha 0.25: the std is wrong: expected 0.137199, got 0.126491"),  # alpha, not alpha^2
         (lambda i, a: np.sqrt(2 / (1 + a ** 2) / i) if a else None, "forget a `return`"),
     ]),
     "batchnorm_forward": (checks.check_batchnorm_forward, ref_batchnorm_forward, [
@@ -138,7 +140,7 @@ def test_not_implemented_gets_a_friendly_message(name, capsys):
     assert "is not implemented yet" in out
 
 
-def test_checks_agree_with_the_layer():
+def test_checks_agree_with_the_layer_and_refuse_it(capsys, monkeypatch):
     # The checks' expected values and nnlesson.BatchNorm are two implementations of one formula.
     import nnlesson as nl
 
@@ -162,6 +164,38 @@ def test_checks_agree_with_the_layer():
         layer(x)
         return layer.running_mean, layer.running_var
 
+    # The checks refuse the layer (the exercise asks for the student's own batch norm) ...
+    for check, fn in [(checks.check_batchnorm_forward, forward),
+                      (checks.check_batchnorm_backward, backward),
+                      (checks.check_running_update, running)]:
+        check(fn)
+        assert capsys.readouterr().out.strip().endswith(
+            "this task asks for your own implementation: `nl.BatchNorm` is not allowed here.")
+    # ... and, with the tripwire lifted, agree with it.
+    monkeypatch.setattr(checks, "forbid", lambda *implementations, task="": contextlib.nullcontext())
     assert checks.check_batchnorm_forward(forward, quiet=True)
     assert checks.check_batchnorm_backward(backward, quiet=True)
     assert checks.check_running_update(running, quiet=True)
+
+
+def confusion_sized_by_the_labels_seen(y_true, y_pred, classes):
+    k = max(y_true.max(), y_pred.max()) + 1  # ignores `classes`: passed before issue 26
+    matrix = np.zeros((k, k), dtype=int)
+    np.add.at(matrix, (y_true, y_pred), 1)
+    return matrix
+
+
+def test_a_confusion_matrix_sized_by_the_labels_seen_fails(capsys):
+    out = run(checks.check_confusion_matrix, confusion_sized_by_the_labels_seen, capsys)
+    assert out == (f"{checks.FAIL} confusion_sized_by_the_labels_seen, 5 classes, classes 2 and 4 "
+                   f"never seen: the matrix should have shape (5, 5), got shape (4, 4)")
+
+
+@pytest.mark.parametrize("right", [
+    lambda t, p, c: np.bincount(t * c + p, minlength=c * c).reshape(c, c),
+    lambda t, p, c: (np.eye(c)[t].T @ np.eye(c)[p]).astype(np.float32),
+    lambda t, p, c: np.einsum("ni,nj->ij", np.eye(c)[t], np.eye(c)[p]),
+])
+def test_a_confusion_matrix_written_another_way_passes(right, capsys):
+    out = run(checks.check_confusion_matrix, right, capsys)
+    assert out.startswith(checks.PASS), out

@@ -111,3 +111,55 @@ def test_forbidding_something_that_is_not_code_is_refused():
     with pytest.raises(TypeError, match="cannot forbid 3"):
         with forbid(3):
             pass
+
+
+# -- the lessons' checks refuse the package's own implementation of their exercise -----------------
+
+def test_lesson_01s_softmax_check_refuses_nl_softmax_however_it_is_reached(capsys):
+    def my_softmax(logits):
+        return nl.softmax(logits)
+
+    def my_softmax_by_log(logits):
+        return np.exp(nl.log_softmax(logits))
+
+    for fn in (my_softmax, my_softmax_by_log, nl.softmax):
+        assert checks.check_softmax(fn, quiet=True) is False
+    checks.check_softmax(my_softmax)
+    assert capsys.readouterr().out == (
+        f"{checks.FAIL} my_softmax, a batch of 3 rows: this task asks for your own "
+        f"implementation: `nl.softmax` is not allowed here.\n")
+
+
+def test_lesson_07s_stopping_check_refuses_early_stopping_and_passes_own_work(capsys):
+    def my_stopping_epoch(val_losses, patience, min_delta):
+        return nl.EarlyStopping(patience, min_delta).replay(val_losses)[0]
+
+    checks.check_stopping_epoch(my_stopping_epoch)
+    assert capsys.readouterr().out == (
+        f"{checks.FAIL} my_stopping_epoch, a loss that turns up: this task asks for your own "
+        f"implementation: `nl.EarlyStopping` is not allowed here.\n")
+
+    def own(val_losses, patience, min_delta):
+        best, wait = np.inf, 0
+        for epoch, loss in enumerate(val_losses, start=1):
+            best, wait = (loss, 0) if loss < best - min_delta else (best, wait + 1)
+            if wait >= patience:
+                return epoch
+        return None
+
+    assert checks.check_stopping_epoch(own, quiet=True) is True
+
+
+@pytest.mark.parametrize("check, package_answer, name", [
+    (checks.check_sigmoid_derivative, lambda x: nl.sigmoid_derivative(x), "nl.sigmoid_derivative"),
+    (checks.check_relu_backward, lambda h, d: d * nl.relu_derivative(h), "nl.relu_derivative"),
+    (checks.check_numerical_gradient, lambda f, x, eps=1e-6: nl.numerical_gradient(f, x, eps),
+     "nl.numerical_gradient"),
+    (checks.check_cross_entropy, lambda z, y: (nl.SoftmaxCrossEntropy()(z, y), z), "nl."),
+    (checks.check_batchnorm_forward,
+     lambda x, g, b, eps: nl.BatchNorm(x.shape[1], eps=eps)(x) * g + b, "nl.BatchNorm"),
+])
+def test_every_lesson_check_of_a_package_function_refuses_it(check, package_answer, name, capsys):
+    check(package_answer)
+    out = capsys.readouterr().out
+    assert f"this task asks for your own implementation: `{name}" in out, out
