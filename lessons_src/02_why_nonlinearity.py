@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 2: Why a nonlinearity is necessary
 #
-# *Time: about 53 min (reading 10 min + exercises 43 min).*
+# *Time: about 54 min (reading 11 min + exercises 43 min).*
 #
 # **Learning goals.** After this lesson you can
 # - prove that two stacked linear layers compute one linear layer, by algebra and by computation,
@@ -24,15 +24,23 @@
 # - show that a nonlinear activation between the layers lets the network bend the boundary.
 
 # %%
-# On Colab, or anywhere nnlesson is missing, install it first (Binder and local installs have it).
+# On Colab, or anywhere nnlesson is missing, install the version this notebook was written for,
+# with what the lessons need (ipywidgets 8 included). Binder and local installs have it already.
 try:
     import nnlesson  # noqa: F401
 except ModuleNotFoundError:
     import subprocess
     import sys
 
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                    "nnlesson @ git+https://github.com/nnlesson/nnlesson"], check=True)
+    # pip's own messages are printed in this cell: if it fails, they say why
+    command = [sys.executable, "-m", "pip", "install",
+               "nnlesson[lessons] @ git+https://github.com/nnlesson/nnlesson@v0.1.0"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True) as pip:
+        for line in pip.stdout:
+            print(line, end="")
+    if pip.returncode != 0:
+        raise RuntimeError("pip could not install nnlesson: see its messages above") from None
 
 # %%
 import matplotlib.pyplot as plt

@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 7: Early stopping under label noise
 #
-# *Time: about 58 min (reading 13 min + exercises 45 min).*
+# *Time: about 59 min (reading 14 min + exercises 45 min).*
 #
 # **Learning goals.** After this lesson you can
 # - show that a network fits the clean labels of its training set first and memorises wrong labels
@@ -26,15 +26,23 @@
 # - say when early stopping matters and when it matters less.
 
 # %%
-# On Colab, or anywhere nnlesson is missing, install it first (Binder and local installs have it).
+# On Colab, or anywhere nnlesson is missing, install the version this notebook was written for,
+# with what the lessons need (ipywidgets 8 included). Binder and local installs have it already.
 try:
     import nnlesson  # noqa: F401
 except ModuleNotFoundError:
     import subprocess
     import sys
 
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                    "nnlesson @ git+https://github.com/nnlesson/nnlesson"], check=True)
+    # pip's own messages are printed in this cell: if it fails, they say why
+    command = [sys.executable, "-m", "pip", "install",
+               "nnlesson[lessons] @ git+https://github.com/nnlesson/nnlesson@v0.1.0"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True) as pip:
+        for line in pip.stdout:
+            print(line, end="")
+    if pip.returncode != 0:
+        raise RuntimeError("pip could not install nnlesson: see its messages above") from None
 
 # %%
 import matplotlib.pyplot as plt

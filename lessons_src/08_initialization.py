@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 8: Initialisation, and why deep networks explode or vanish
 #
-# *Time: about 56 min (reading 19 min + exercises 37 min).*
+# *Time: about 57 min (reading 20 min + exercises 37 min).*
 #
 # **Learning goals.** After this lesson you can
 # - explain why the weights of a layer must not all start equal (symmetry),
@@ -27,15 +27,23 @@
 # - measure exploding and vanishing gradients layer by layer for sigmoid, tanh, ReLU and pReLU.
 
 # %%
-# On Colab, or anywhere nnlesson is missing, install it first (Binder and local installs have it).
+# On Colab, or anywhere nnlesson is missing, install the version this notebook was written for,
+# with what the lessons need (ipywidgets 8 included). Binder and local installs have it already.
 try:
     import nnlesson  # noqa: F401
 except ModuleNotFoundError:
     import subprocess
     import sys
 
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                    "nnlesson @ git+https://github.com/nnlesson/nnlesson"], check=True)
+    # pip's own messages are printed in this cell: if it fails, they say why
+    command = [sys.executable, "-m", "pip", "install",
+               "nnlesson[lessons] @ git+https://github.com/nnlesson/nnlesson@v0.1.0"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True) as pip:
+        for line in pip.stdout:
+            print(line, end="")
+    if pip.returncode != 0:
+        raise RuntimeError("pip could not install nnlesson: see its messages above") from None
 
 # %%
 import matplotlib.pyplot as plt

@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Assignment 1: A multi-layer perceptron from scratch
 #
-# *Time: about 195 min (reading 11 min + exercises 184 min).*
+# *Time: about 196 min (reading 12 min + exercises 184 min).*
 #
 # In this assignment you build, in plain numpy, every piece of a small neural network and then
 # train it to read handwritten digits: the fully connected layer (forward and backward), the ReLU,
@@ -51,15 +51,23 @@
 # `a1.run_training`).
 
 # %%
-# On Colab, or anywhere nnlesson is missing, install it first (Binder and local installs have it).
+# On Colab, or anywhere nnlesson is missing, install the version this notebook was written for,
+# with what the lessons need (ipywidgets 8 included). Binder and local installs have it already.
 try:
     import nnlesson  # noqa: F401
 except ModuleNotFoundError:
     import subprocess
     import sys
 
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                    "nnlesson @ git+https://github.com/nnlesson/nnlesson"], check=True)
+    # pip's own messages are printed in this cell: if it fails, they say why
+    command = [sys.executable, "-m", "pip", "install",
+               "nnlesson[lessons] @ git+https://github.com/nnlesson/nnlesson@v0.1.0"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True) as pip:
+        for line in pip.stdout:
+            print(line, end="")
+    if pip.returncode != 0:
+        raise RuntimeError("pip could not install nnlesson: see its messages above") from None
 
 # %%
 import matplotlib.pyplot as plt

@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Assignment 2: Build your own autodiff engine
 #
-# *Time: about 151 min (reading 17 min + exercises 134 min).*
+# *Time: about 152 min (reading 18 min + exercises 134 min).*
 #
 # In lesson 4, `nnlesson.graph` recorded every operation and ran the chain rule backwards for us.
 # In this assignment you build that machinery yourself, the way micrograd and PyTorch's autograd
@@ -38,15 +38,23 @@
 # done. Each task's points are counted by hidden tests that repeat its check.
 
 # %%
-# On Colab, or anywhere nnlesson is missing, install it first (Binder and local installs have it).
+# On Colab, or anywhere nnlesson is missing, install the version this notebook was written for,
+# with what the lessons need (ipywidgets 8 included). Binder and local installs have it already.
 try:
     import nnlesson  # noqa: F401
 except ModuleNotFoundError:
     import subprocess
     import sys
 
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                    "nnlesson @ git+https://github.com/nnlesson/nnlesson"], check=True)
+    # pip's own messages are printed in this cell: if it fails, they say why
+    command = [sys.executable, "-m", "pip", "install",
+               "nnlesson[lessons] @ git+https://github.com/nnlesson/nnlesson@v0.1.0"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True) as pip:
+        for line in pip.stdout:
+            print(line, end="")
+    if pip.returncode != 0:
+        raise RuntimeError("pip could not install nnlesson: see its messages above") from None
 
 # %%
 import numpy as np

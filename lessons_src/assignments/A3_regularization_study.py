@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Assignment 3: A regularisation study
 #
-# *Time: about 112 min (reading 7 min + exercises 105 min).*
+# *Time: about 113 min (reading 8 min + exercises 105 min).*
 #
 # Lessons 6 and 7 showed dropout and early stopping one at a time. In this assignment you build
 # three regularisers yourself, then put them side by side in a small, seeded study: a network
@@ -39,15 +39,23 @@
 # at any stage.
 
 # %%
-# On Colab, or anywhere nnlesson is missing, install it first (Binder and local installs have it).
+# On Colab, or anywhere nnlesson is missing, install the version this notebook was written for,
+# with what the lessons need (ipywidgets 8 included). Binder and local installs have it already.
 try:
     import nnlesson  # noqa: F401
 except ModuleNotFoundError:
     import subprocess
     import sys
 
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                    "nnlesson @ git+https://github.com/nnlesson/nnlesson"], check=True)
+    # pip's own messages are printed in this cell: if it fails, they say why
+    command = [sys.executable, "-m", "pip", "install",
+               "nnlesson[lessons] @ git+https://github.com/nnlesson/nnlesson@v0.1.0"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True) as pip:
+        for line in pip.stdout:
+            print(line, end="")
+    if pip.returncode != 0:
+        raise RuntimeError("pip could not install nnlesson: see its messages above") from None
 
 # %%
 import matplotlib.pyplot as plt

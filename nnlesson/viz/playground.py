@@ -388,6 +388,15 @@ def _one_blas_thread(method):
     return wrapper
 
 
+def _running(play):
+    """The name of ``play``'s running state: ``playing`` in ipywidgets 8, ``_playing`` in 7.x.
+
+    Colab has shipped ipywidgets 7.7, whose Play has no ``playing``: read and stop whichever
+    this Play has (tests/tooling/test_playground.py plays with a Play of each kind).
+    """
+    return "playing" if play.has_trait("playing") else "_playing"
+
+
 class Playground(widgets.VBox):
     """The widget; build it with :func:`playground`. Controls are in ``pg.controls``."""
 
@@ -589,10 +598,14 @@ class Playground(widgets.VBox):
         self.s["changes"] = []
         self.run = Run(self.s)
 
-    def _pause(self):
+    def _playing(self):
         play = self.controls["play"]
-        if play.playing:
-            play.playing = False
+        return getattr(play, _running(play))
+
+    def _pause(self):
+        if self._playing():
+            play = self.controls["play"]
+            setattr(play, _running(play), False)
 
     # -- training ------------------------------------------------------------------------------
     def _train_to(self, epoch):
@@ -659,7 +672,7 @@ class Playground(widgets.VBox):
         return tuple(result)
 
     def _tick(self, change):
-        if change.new <= change.old or not self.controls["play"].playing:
+        if change.new <= change.old or not self._playing():
             return  # the stop button rewinds the counter: nothing to train
         if self._stale():
             self.frames_dropped += 1

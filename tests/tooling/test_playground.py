@@ -8,9 +8,11 @@ import base64
 import io
 import time
 
+import ipywidgets as widgets
 import numpy as np
 import PIL.Image
 import pytest
+import traitlets
 
 from nnlesson import Dropout, Linear, PReLU, ReLU, Tanh
 from nnlesson.viz import playground as pgmod
@@ -503,3 +505,33 @@ def test_training_points_show_their_class_on_the_pale_band_of_the_output():
         assert coloured >= 12, (coloured, c)
         checked += 1
     assert checked >= 5
+
+
+class Play7(widgets.BoundedIntText):
+    """ipywidgets 7.7's Play (what Colab has shipped), as far as the playground uses it: its
+    running state is ``_playing``, and it has no ``playing`` (a full ipywidgets-7 lane is not run)."""
+
+    _playing = traitlets.Bool(False)
+    interval = traitlets.Int(100)
+    show_repeat = traitlets.Bool(True)
+
+
+def test_play_and_pause_work_with_ipywidgets_7s_play_which_has_no_playing(monkeypatch):
+    monkeypatch.setattr(pgmod.widgets, "Play", Play7)
+    pg = playground(epochs_per_frame=2)
+    play = pg.controls["play"]
+    assert isinstance(play, Play7) and not play.has_trait("playing")
+    play.value = 1  # not playing: a tick trains nothing
+    assert pg.epoch == 0
+    play._playing = True
+    play.value = 2
+    assert pg.epoch == 2
+    pg.reset()  # reset pauses
+    assert not play._playing and pg.epoch == 0
+    exploding = playground(dataset="plane", learning_rate=10, hidden=[8, 8], activations="ReLU",
+                           init_scale=3)
+    play = exploding.controls["play"]
+    play._playing = True
+    for value in range(1, 6):
+        play.value = value
+    assert exploding.halted and not play._playing  # paused by itself
