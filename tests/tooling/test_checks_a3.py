@@ -277,7 +277,7 @@ def test_a_stub_is_not_implemented_yet(check, capsys):
 
 def test_the_verdict_names_the_case_and_the_output(capsys):
     _, out = run(a3.check_dropout_forward, fwd_unscaled, capsys)
-    assert "p = 0.5, a batch of 4: out is 0.5 times the right value" in out
+    assert "p = 0.5, a batch of 4: out is 1/2 of the right value everywhere: check the scaling" in out
     _, out = run(a3.check_l2_penalty, l2_no_two, capsys)
     assert "the gradient of params[0] (W of layer 1, shape (3, 4))" in out
     _, out = run(a3.check_early_stopping, es_late, capsys)
