@@ -22,6 +22,7 @@ from .markers import (
     BEGIN_SOLUTION,
     END_HIDDEN,
     END_SOLUTION,
+    HIDE_TAGS,
     MARKERS,
     NO_EXPECTED_OUTPUT,
     TEACHER_NOTE,
@@ -41,7 +42,8 @@ from .versions import (
 )
 
 __all__ = [
-    "BEGIN_HIDDEN", "BEGIN_SOLUTION", "END_HIDDEN", "END_SOLUTION", "EXPECTED_TAG", "MARKERS",
+    "BEGIN_HIDDEN", "BEGIN_SOLUTION", "END_HIDDEN", "END_SOLUTION", "EXPECTED_TAG", "HIDE_TAGS",
+    "MARKERS",
     "NO_EXPECTED_OUTPUT", "STUDENT_VIEW_TAG", "TEACHER_NOTE", "AssignError", "ParsedCell",
     "Region", "assign", "build", "check", "expected_output", "instructor_notebook", "main",
     "nbgrader_notebook", "parse_cell", "parse_notebook", "student_notebook", "student_source",

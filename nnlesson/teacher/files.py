@@ -3,23 +3,29 @@
 A folder SOURCE includes its subfolders (``notebooks/assignments/A1.ipynb`` goes to
 ``OUT/assignments/A1.ipynb``), except with ``--nbgrader``, whose assignment is one folder.
 
-Safety: every notebook is read and checked before anything is written; the files are written to a
-temporary folder inside OUT and moved into place at the end. OUT may not be SOURCE, be inside it or
-contain it (symlinks resolved); an existing file that holds solution markers is never overwritten;
-a SOURCE without any marker (a student folder, or arguments swapped) is refused.
+Safety: every notebook is read and checked before anything is written; each file is first
+written beside its target under a temporary name (so an unwritable folder of OUT is found, and
+named, before any file is replaced) and all are renamed into place at the end. OUT may not be
+SOURCE, be inside it or contain it (symlinks resolved). An existing file is replaced only when this
+mode wrote it: every version is stamped in its metadata (the student version with a digest of its
+cells, so that a student's edits are noticed), and anything else in the way, such as a student's
+own finished work, is refused. A SOURCE without any marker (a student folder, or arguments
+swapped) is refused; so is a link to a folder inside SOURCE (it is not followed). Notebooks of
+nbformat 4.4 get cell ids (4.5) quietly, as nbformat would ask.
 """
 
+import contextlib
+import hashlib
 import json
 import os
 import re
-import shutil
-import tempfile
 from pathlib import Path
 
-from .markers import AssignError, has_markers, parse_notebook
+from .markers import AssignError, count_exercises, has_markers, parse_notebook
 from .versions import (
     INSTRUCTOR_STAMP,
     NBGRADER_STAMP,
+    STUDENT_STAMP,
     instructor_notebook,
     nbgrader_notebook,
     notebook_has_solutions,
@@ -43,19 +49,50 @@ def _read_notebook(path):
                 "code", "markdown", "raw"):
             raise AssignError(f"{path}: cannot read this notebook (a cell without a text "
                               f"source or with an unknown type)")
+    _give_cell_ids(nb)
     return nb
+
+
+def _give_cell_ids(nb):
+    """Make a notebook of nbformat 4.4 or older a 4.5 one, each cell with an id (``cell-3`` for
+    the third), so that nbformat's validator stays quiet (its MissingIDFieldWarning) and every
+    version has stable ids."""
+    if (nb.nbformat, nb.nbformat_minor) >= (4, 5):
+        return
+    nb.nbformat_minor = 5
+    taken = {cell.get("id") for cell in nb.cells}
+    for index, cell in enumerate(nb.cells, 1):
+        if not isinstance(cell.get("id"), str):
+            new = f"cell-{index}"
+            while new in taken:
+                new += "-"
+            cell["id"] = new
+            taken.add(new)
+
+
+def cells_digest(nb):
+    """A digest of the notebook's cells (types and sources): what the student version's stamp
+    records, so that a student's edit is noticed before a file is replaced."""
+    def text(source):  # a notebook file stores a source as a list of lines
+        return "".join(source) if isinstance(source, list) else source
+
+    cells = [[cell.get("cell_type"), text(cell.get("source"))] for cell in nb.get("cells", [])]
+    return hashlib.sha256(json.dumps(cells).encode("utf-8")).hexdigest()
 
 
 def _is_inside(a, b):
     return a == b or b in a.parents
 
 
-def _walk(folder, pattern):
+def _walk(folder, pattern, links=None):
     """Files matching ``pattern`` in ``folder`` and its subfolders, sorted; hidden folders
-    (``.ipynb_checkpoints``) and ``__pycache__`` skipped, links to folders not followed."""
+    (``.ipynb_checkpoints``) and ``__pycache__`` skipped. Links to folders are not followed (one
+    could lead out of the folder, or to a folder twice): they are added to ``links``."""
     found = []
     for root, dirs, _ in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
+        if links is not None:
+            links.extend(Path(root) / d for d in dirs if (Path(root) / d).is_symlink())
         found.extend(Path(root).glob(pattern))
     return sorted(found, key=lambda p: (len(p.relative_to(folder).parts), str(p)))
 
@@ -70,9 +107,13 @@ def _source_notebooks(source, recursive=True):
         return [source], source.resolve().parent, []
     if not source.is_dir():
         raise AssignError(f"nnlesson-assign: no such folder: {source}")
-    every = _walk(source, "*.ipynb")
+    links = []
+    every = _walk(source, "*.ipynb", links)
     notebooks = every if recursive else [p for p in every if p.parent == source]
-    problems = []
+    problems = [f"{link}: a link to the folder {link.resolve()}; nnlesson-assign does not follow "
+                f"links (one could lead out of {source}, or to a folder twice), so its notebooks "
+                f"would be left out: copy the folder into {source}, or give it as a SOURCE of "
+                f"its own" for link in links] if recursive else []
     for py in _walk(source, "*.py") if recursive else sorted(source.glob("*.py")):
         if not py.with_suffix(".ipynb").exists() and re.search(
                 r"^# %%", py.read_text(encoding="utf-8", errors="replace"), re.M):
@@ -82,7 +123,8 @@ def _source_notebooks(source, recursive=True):
         raise AssignError(problems)
     if not notebooks:
         raise AssignError(f"nnlesson-assign: no .ipynb files in {source}")
-    return notebooks, source.resolve(), [p for p in every if p not in notebooks]
+    left_out = [p for p in every if p not in notebooks] + [p for p in links if p.parent == source]
+    return notebooks, source.resolve(), left_out
 
 
 def _check_out(source_root, out):
@@ -102,24 +144,48 @@ def _check_out(source_root, out):
     return out_resolved
 
 
-def _why_not_overwrite(path, stamp=None):
-    """Why an existing file must not be overwritten (it may be the teacher's work), or None.
+def _stamp_of(data):
+    """The ``nnlesson`` stamp in a notebook's metadata (bytes of the file), or None."""
+    try:
+        found = json.loads(data).get("metadata", {}).get("nnlesson")
+    except (ValueError, AttributeError):
+        return None
+    return found if isinstance(found, dict) else None
 
-    ``stamp``: the mode writes files that hold solutions (--nbgrader, --instructor); it then
-    overwrites only the files it wrote itself, stamped in their metadata."""
+
+def untouched(data, generated_by):
+    """Whether the notebook ``data`` (bytes) was written by ``generated_by`` with a digest stamp
+    and nobody changed its cells since (running it, which only adds outputs, changes nothing)."""
+    stamp = _stamp_of(data)
+    if not stamp or stamp.get("generated_by") != generated_by or "cells" not in stamp:
+        return False
+    return stamp["cells"] == cells_digest(json.loads(data))
+
+
+def _why_not_overwrite(path, stamp):
+    """Why an existing file must not be replaced (it may be a teacher's or a student's work), or
+    None. A mode replaces only the files it wrote itself: stamped in their metadata, and for the
+    student version (``STUDENT_STAMP``, whose files students edit) with its cells unchanged. A
+    student version's ``.py`` goes with its notebook: replaced only when it is exactly the text
+    of the unchanged notebook beside it."""
     data = path.read_bytes()
-    if stamp is not None:
-        try:
-            found = json.loads(data).get("metadata", {}).get("nnlesson")
-        except (ValueError, AttributeError):
-            found = None
-        return None if found == stamp else f"{stamp['generated_by']} did not write it"
+    if stamp is not STUDENT_STAMP:  # these modes write solutions: their own stamp says it all
+        return None if _stamp_of(data) == stamp else f"{stamp['generated_by']} did not write it"
     text = data.decode("utf-8", errors="replace")
     if has_markers(text) or '"solution": true' in text:
         return "it holds solutions (a teacher's file?)"
     if INSTRUCTOR_STAMP["generated_by"] in text:
         return "it is an instructor version (it holds solutions)"
-    return None
+    mine = "nnlesson-assign did not write it, or it was changed since (a student's own work?)"
+    if path.suffix == ".py":
+        import jupytext  # only --py writes .py files
+
+        notebook = path.with_suffix(".ipynb")
+        if not notebook.is_file() or not untouched(notebook.read_bytes(), stamp["generated_by"]):
+            return mine
+        same = jupytext.writes(jupytext.read(notebook), fmt="py:percent") == text
+        return None if same else mine
+    return None if untouched(data, stamp["generated_by"]) else mine
 
 
 def _mode(nbgrader, instructor):
@@ -129,18 +195,20 @@ def _mode(nbgrader, instructor):
 
 
 def _version(mode, nb, path, parsed):
-    """One notebook's version for ``mode``, and its line of the report."""
+    """One notebook's version for ``mode``, and its line of the report (every mode counts the
+    exercises the same way: ``count_exercises``)."""
+    exercises = f"{count_exercises(nb, parsed)} exercise(s)"
     if mode == "nbgrader":
-        new, exercises = nbgrader_notebook(nb, path, parsed)
-        total = sum(points for _, points, _ in exercises)
-        auto = sum(points for _, points, autograded in exercises if autograded)
-        return new, (f"{len(exercises)} exercise(s), {total:g} point(s) "
+        new, graded = nbgrader_notebook(nb, path, parsed)
+        total = sum(points for _, points, _ in graded)
+        auto = sum(points for _, points, autograded in graded if autograded)
+        return new, (f"{exercises}, {total:g} point(s) "
                      f"({auto:g} autograded, {total - auto:g} graded by hand)")
     if mode == "instructor":
-        new, exercises = instructor_notebook(nb, path, parsed)
-        return new, f"{exercises} exercise(s) with their solutions and the student's view"
-    new, solutions, hidden, expected = student_notebook(nb, path, parsed)
-    return new, (f"{solutions} solution(s) cleared, {hidden} hidden test(s) removed, "
+        new, _ = instructor_notebook(nb, path, parsed)
+        return new, f"{exercises} with their solutions and the student's view"
+    new, _, hidden, expected = student_notebook(nb, path, parsed)
+    return new, (f"{exercises}: solutions cleared, {hidden} hidden test(s) removed, "
                  f"{expected} expected output(s) kept")
 
 
@@ -176,6 +244,8 @@ def build(source, *, write_py=False, nbgrader=False, instructor=False, recursive
         except AssignError as error:
             problems.extend(error.problems)
             continue
+        if mode == "student":  # so that a rerun replaces it only while the student has not
+            new.metadata["nnlesson"] = {**STUDENT_STAMP, "cells": cells_digest(new)}
         files[name] = nbformat.writes(new).encode("utf-8") + b"\n"
         if write_py:
             import jupytext  # only --py needs it
@@ -219,7 +289,7 @@ def assign(source, out, *, write_py=False, nbgrader=False, instructor=False, log
     _, source_root, _ = _source_notebooks(source, recursive=mode != "nbgrader")
     out_dir = _check_out(source_root, out)
     files, report = build(source, write_py=write_py, nbgrader=nbgrader, instructor=instructor)
-    stamp = {"nbgrader": NBGRADER_STAMP, "instructor": INSTRUCTOR_STAMP}.get(mode)
+    stamp = {"nbgrader": NBGRADER_STAMP, "instructor": INSTRUCTOR_STAMP}.get(mode, STUDENT_STAMP)
     targets = [out_dir / name for name in files]
     problems = []
     for target in targets:
@@ -243,19 +313,54 @@ def assign(source, out, *, write_py=False, nbgrader=False, instructor=False, log
                 problems.append(f"nnlesson-assign: {target} is in the way: a folder, not a file")
     if problems:
         raise AssignError(problems)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".nnlesson-assign-", dir=out_dir))
-    try:
-        for name, data in files.items():
-            (staging / name).parent.mkdir(parents=True, exist_ok=True)
-            (staging / name).write_bytes(data)
-        written = []
-        for name in files:
-            (out_dir / name).parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / name, out_dir / name)
-            written.append(out_dir / name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    written = write_all(out_dir, files, "nnlesson-assign")
     for line in report:
         log(line if line.startswith("note:") else f"wrote {out_dir}{os.sep}{line}")
     return written
+
+
+def _write_beside(target, data):
+    """Write ``data`` under a temporary name in ``target``'s folder; return that path."""
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    with open(temporary, "wb") as file:
+        file.write(data)
+    return temporary
+
+
+def write_all(out_dir, files, command):
+    """Write ``files`` (``{relative path: bytes}``) into ``out_dir``, all or nothing: each file
+    is first written beside its target under a temporary name, so that a folder of ``out_dir``
+    that cannot be written is found, and named, before any file is replaced; then all are
+    renamed into place. Raises AssignError naming the folder, having changed nothing (a folder
+    it created is removed again)."""
+    created, temporaries, done = [], {}, False
+    try:
+        for name in files:
+            _make_folders((out_dir / name).parent, created)
+        for name, data in files.items():
+            temporaries[out_dir / name] = _write_beside(out_dir / name, data)
+        for target, temporary in temporaries.items():
+            os.replace(temporary, target)
+        done = True
+    except OSError as error:
+        folder = Path(error.filename).parent if error.filename else out_dir
+        raise AssignError(f"{command}: cannot write into {folder}: {error.strerror or error}; "
+                          f"nothing was written (make that folder writable, or choose "
+                          f"another)") from None
+    finally:
+        if not done:
+            for temporary in temporaries.values():
+                temporary.unlink(missing_ok=True)
+            for folder in reversed(created):
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+    return [out_dir / name for name in files]
+
+
+def _make_folders(folder, created):
+    """Create ``folder`` and the folders above it that are missing, noting each in ``created``."""
+    if folder.exists():
+        return
+    _make_folders(folder.parent, created)
+    folder.mkdir()
+    created.append(folder)

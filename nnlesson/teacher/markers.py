@@ -22,7 +22,9 @@ Points: an exercise cell may declare its points once, on one of its BEGIN marker
 nothing is worth 1 point.
 
 Tags: ``teacher-note`` on a markdown cell keeps it in the instructor version only; on another
-cell type, or on a cell with solution markers, it is an error. A tag that is a near miss of
+cell type, or on a cell with solution markers, it is an error. The tags other tools use to hide a
+cell (``HIDE_TAGS``: ``solution``, ``remove-cell``, ``hidden``, ``ta-note``...) are refused, never
+copied silently into the student version. A tag that is a near miss of
 ``teacher-note`` or ``no-expected-output`` (``teacher_note``, ``Teacher-Note``) is an error, never
 ignored; so is ``no-expected-output`` on a cell that is not a code exercise.
 """
@@ -41,6 +43,14 @@ DEFAULT_POINTS = 1
 TEACHER_NOTE = "teacher-note"  # a markdown note for the teacher: instructor version only
 NO_EXPECTED_OUTPUT = "no-expected-output"  # an exercise whose teacher output must not be shown
 TAGS = (TEACHER_NOTE, NO_EXPECTED_OUTPUT)
+# Tags that hide or remove a cell in other tools (Jupyter Book, nbgrader-like workflows, course
+# templates). This tool does not drop cells by tag: a dropped code cell would change what the
+# student's notebook runs, and a tag is too easy to add by mistake or to lose in a jupytext sync.
+# A cell carrying one is refused (the teacher meant it hidden; copied, it would reach students),
+# with what to write instead. Compared in lower case with '_' read as '-', plurals included.
+HIDE_TAGS = ("solution", "answer", "answer-key", "remove-cell", "remove_cell", "hide-cell",
+             "hidden", "private", "staff-only", "ta-note", "grader")
+_HIDE = {t.replace("_", "-") for t in HIDE_TAGS} | {t + "s" for t in ("solution", "answer")}
 
 _POINTS = re.compile(r"\((\d+(?:\.\d+)?) points?\)")
 # Near misses: a word like BEGIN/END followed by a word like SOLUTION or HIDDEN, in any case.
@@ -280,6 +290,14 @@ def is_exercise(cell, parsed):
                                              or nbgrader_meta(cell).get("solution"))
 
 
+def count_exercises(nb, parsed):
+    """How many exercises a notebook holds, as every version reports them: the cells that hold a
+    solution or hidden tests, or that nbgrader's metadata marks as an answer or graded."""
+    return sum(1 for cell, p in zip(nb.cells, parsed)
+               if TEACHER_NOTE not in cell_tags(cell)
+               and (is_solution_cell(cell, p) or nbgrader_meta(cell).get("grade")))
+
+
 # ---------------------------------------------------------------- cell tags
 
 def cell_tags(cell):
@@ -306,6 +324,14 @@ def check_tags(nb, parsed, path):
     for index, (cell, p) in enumerate(zip(nb.cells, parsed), 1):
         here, found = locate(path, index, cell), cell_tags(cell)
         for tag in found:
+            if tag.lower().replace("_", "-") in _HIDE:
+                problems.append(
+                    f"{here}: tag {tag!r} hides a cell in other tools, but nnlesson-assign does "
+                    f"not drop cells by tag (the student version would show this cell): for a "
+                    f"note write a markdown cell tagged {TEACHER_NOTE!r}, for an answer put it "
+                    f"between '### {BEGIN_SOLUTION}' and '### {END_SOLUTION}', for tests "
+                    f"between '### {BEGIN_HIDDEN}' and '### {END_HIDDEN}'; then remove the tag")
+                continue
             near = _near_tag(tag)
             if near is not None:
                 problems.append(f"{here}: tag {tag!r} is not {near!r} (tags are exact, lower "

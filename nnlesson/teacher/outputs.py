@@ -35,6 +35,16 @@ _GRADED_NUMBER = re.compile(
     r"(?<![\w.])((?:\d+\.\d+|\d{3,})(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+)(?![\w.])")
 # Any number printed in an output: the same, and integers of fewer digits and "1797." too.
 _PRINTED_NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)(?![\w])")
+# An integer written in groups of three digits, one separator throughout: "6,291,456",
+# "6_291_456" (a Python literal), "6 291 456", "6'291'456" (thin and no-break spaces too).
+_GROUPED = re.compile(r"(?<![\w.,])\d{1,3}([,_ '\u00a0\u202f])\d{3}(?:\1\d{3})*(?![\w,])")
+
+
+def _numbers(pattern, text):
+    """The numbers ``pattern`` finds in ``text``, as written and with digit groups joined: a
+    grouped "6,291,456" is the number 6291456 as well as the pieces 6, 291 and 456."""
+    joined = _GROUPED.sub(lambda m: m.group(0).replace(m.group(1), ""), text)
+    return set(pattern.findall(text)) | set(pattern.findall(joined))
 
 
 def _clean_png(data):
@@ -67,10 +77,11 @@ def _precision(number):
 
 def _shows_graded_number(text, numbers):
     """Whether ``text`` prints one of ``numbers`` (strings from hidden tests): as written, or
-    rounded or written differently ("0.6931" for 0.69314718, "1797.0" for 1797, "8.30e-05")
+    rounded or written differently ("0.6931" for 0.69314718, "1797.0" for 1797, "8.30e-05",
+    "6,291,456" or "6 291 456" for 6291456)
     when the coarser of the two still has 2 significant digits (a tolerance such as 1e-6,
     one digit, is not an answer)."""
-    printed = set(_PRINTED_NUMBER.findall(text))
+    printed = _numbers(_PRINTED_NUMBER, text)
     if numbers & printed:
         return True
     for hidden in numbers:
@@ -105,7 +116,7 @@ def secret_pieces(nb, parsed):
                 pieces.update(s for q in re.findall(r"'([^'\n]*)'|\"([^\"\n]*)\"", line)
                               for s in q if len(s.strip()) >= 6)
                 if region.kind == "hidden":
-                    numbers.update(_GRADED_NUMBER.findall(line))
+                    numbers.update(_numbers(_GRADED_NUMBER, line))
     return pieces, numbers
 
 

@@ -39,6 +39,8 @@ TEXT_STUB = ["YOUR ANSWER HERE"]
 # What a student notebook keeps of the metadata: nothing else can carry solution text.
 NOTEBOOK_METADATA_KEPT = ("kernelspec", "language_info", "jupytext")
 NBGRADER_STAMP = {"generated_by": "nnlesson-assign --nbgrader"}
+# The student version's stamp: files.py adds to it a digest of the cells (a student edits them).
+STUDENT_STAMP = {"generated_by": "nnlesson-assign"}
 INSTRUCTOR_STAMP = {"generated_by": "nnlesson-assign --instructor"}
 STUDENT_VIEW_TAG = "nnlesson-student-view"  # the instructor version's "What the student sees"
 TEACHER_NOTE_LABEL = "**Teacher note.**"
@@ -235,6 +237,11 @@ def nbgrader_notebook(nb, path="notebook", parsed=None):
             continue
         points = DEFAULT_POINTS if p.points is None else p.points
         grade_id = f"exercise-{next(numbers)}"  # never one the teacher gave by hand
+        if cell.cell_type == "raw":
+            problems.append(f"{where}: an exercise in a raw cell; nbgrader grades code and "
+                            f"markdown cells only (its generate_assignment stops with "
+                            f"LookupError: 'raw'): make it a markdown cell")
+            continue
         if cell.cell_type != "code":
             if not p.solutions:
                 problems.append(f"{where}: hidden tests in a {cell.cell_type} cell; nbgrader "

@@ -160,6 +160,13 @@ def _exercise(answer, printed):
     ("0.6931", "loss 0.69314718"),  # more digits than the test
     ("1797", "count 1797.0"),  # an integer printed as a float
     ("8.3e-05", "rate 8.30e-05"),  # scientific notation
+    ("6291456", "6,291,456 bytes"),  # digit groups: comma,
+    ("6291456", "6_291_456 bytes"),  # underscore,
+    ("6291456", "6 291 456 bytes"),  # space,
+    ("6291456", "6\u202f291\u202f456 bytes"),  # narrow no-break space (f"{n:n}" in some locales)
+    ("6_291_456", "6291456 bytes"),  # the hidden test writes a Python literal with groups
+    ("6_291_456", "6,291,456 bytes"),
+    ("6291456", "6.291456e+06 bytes"),
 ])
 def test_an_expected_output_showing_a_graded_number_in_another_form_is_refused(answer, printed):
     with pytest.raises(AssignError, match="shows a number that a hidden test checks"):
@@ -170,6 +177,8 @@ def test_an_expected_output_showing_a_graded_number_in_another_form_is_refused(a
     ("0.69314718", "loss 0.7"),  # one significant digit: no answer
     ("0.69314718", "tolerance 1e-09"),
     ("1797", "count 1798"),
+    ("6291456", "6,291,457 bytes"),  # another number, grouped
+    ("6291456", "shape (6, 291, 456)"),  # a tuple, not a grouped number
 ])
 def test_an_expected_output_with_other_numbers_is_kept(answer, printed):
     assert student_notebook(_exercise(answer, printed))[3] == 1

@@ -5,6 +5,7 @@ import contextlib
 import copy
 import os
 import re
+import shutil
 import struct
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from nnlesson.teacher import (
     BEGIN_SOLUTION,
     EXPECTED_TAG,
+    HIDE_TAGS,
     MARKERS,
     STUDENT_VIEW_TAG,
     TEACHER_NOTE,
@@ -142,7 +144,8 @@ def test_student_version_has_no_solution_and_is_clean(path, student_dir):
         if EXPECTED_TAG in tags(cell):
             assert before.cell_type == "code" and "raise NotImplementedError()" in before.source
             assert cell.source.startswith("**Expected output** (from the teacher's run")
-    assert set(student.metadata) <= {"kernelspec", "language_info", "jupytext"}
+    assert set(student.metadata) <= {"kernelspec", "language_info", "jupytext", "nnlesson"}
+    assert set(student.metadata["nnlesson"]) == {"generated_by", "cells"}  # the stamp: who, a digest
     paired = jupytext.read(student_dir / rel(path).with_suffix(".py"))
     assert [c.source for c in paired.cells] == [c.source for c in student.cells]
 
@@ -566,7 +569,7 @@ def test_command_line_reports_checks_and_refuses_the_source_folder(tmp_path):
     done = subprocess.run(cmd + [str(NOTEBOOKS), str(tmp_path / "out")], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("wrote ") == len(ALL)
-    assert "01_fully_connected.ipynb: 7 solution(s) cleared, 4 hidden test(s) removed" in done.stdout
+    assert "01_fully_connected.ipynb: 7 exercise(s): solutions cleared, 4 hidden test(s) removed" in done.stdout
     refused = subprocess.run(cmd + [str(NOTEBOOKS), str(NOTEBOOKS / ".")], capture_output=True, text=True)
     assert refused.returncode == 2
     assert "refusing to write into the source folder" in refused.stderr
@@ -936,7 +939,7 @@ def test_a_misspelt_or_misplaced_tag_is_an_error_not_a_leak(tmp_path, capsys, ce
 
 
 @pytest.mark.parametrize("tag", ["hide-input", "nbval-ignore-output", "raises-exception",
-                                 "remove-cell", "exercise"])
+                                 "remove-output", "exercise"])
 def test_other_tags_are_left_alone(tag):
     """A tag that is not the tool's (nor a near miss of one) is no error, and every version keeps
     its cell as the teacher wrote it, tag included: not dropped or labelled as a teacher note."""
@@ -1175,3 +1178,147 @@ def test_an_instructor_version_inside_the_source_is_refused_not_copied(tmp_path,
         assert "ta/A1.ipynb: written by nnlesson-assign --instructor, not a teacher's notebook" in err
         assert "nbg/A1.ipynb: written by nnlesson-assign --nbgrader" in err
         assert not (tmp_path / "out").exists()
+
+
+# ------------------------------------------------------------------ issue 26: the teacher tool's holes
+
+@pytest.mark.parametrize("tag", [*HIDE_TAGS, "Solution", "answers", "staff_only"])
+@pytest.mark.parametrize("cell_type", ["markdown", "code"])
+def test_a_cell_tagged_to_be_hidden_elsewhere_is_refused_not_shown(tmp_path, capsys, tag,
+                                                                   cell_type):
+    """Other tools' hide tags: refused (the tool drops no cell by tag), never copied silently."""
+    make = new_markdown_cell if cell_type == "markdown" else new_code_cell
+    hidden = make("CANARY the key is 42", metadata={"tags": [tag]})
+    write_teacher(tmp_path / "teacher", [hidden, exercise([])])
+    for flags in ([], ["--nbgrader"], ["--instructor"]):
+        assert main(flags + [str(tmp_path / "teacher"), str(tmp_path / "o")]) == 2
+        err = capsys.readouterr().err
+        assert f"cell 1 ({cell_type}): tag {tag!r} hides a cell in other tools" in err, err
+        assert "teacher-note" in err and "BEGIN SOLUTION" in err and "CANARY" not in err
+        assert not (tmp_path / "o").exists()
+    assert main(["--check", str(tmp_path / "teacher")]) == 2
+
+
+def test_student_mode_never_replaces_a_file_it_did_not_write_or_a_student_changed(tmp_path, capsys):
+    teacher, out = tmp_path / "teacher", tmp_path / "student"
+    write_teacher(teacher, [exercise([])])
+    assert main([str(teacher), str(out), "--py"]) == 0
+    assert main([str(teacher), str(out), "--py"]) == 0  # its own, unchanged files: replaced
+    nb = nbformat.read(out / "lesson.ipynb", as_version=4)
+    assert nb.metadata["nnlesson"]["generated_by"] == "nnlesson-assign"
+    nb.cells[0].outputs = [new_output("stream", name="stdout", text="2\n")]  # only ran it
+    nbformat.write(nb, out / "lesson.ipynb")
+    assert main([str(teacher), str(out)]) == 0
+    capsys.readouterr()
+    # the student's finished work: the stub replaced by an answer
+    nb = nbformat.read(out / "lesson.ipynb", as_version=4)
+    nb.cells[0].source = nb.cells[0].source.replace("raise NotImplementedError()", "return x + 1")
+    nbformat.write(nb, out / "lesson.ipynb")
+    before = files_in(out)
+    assert main([str(teacher), str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "refusing to overwrite" in err and "changed since (a student's own work?)" in err
+    # a notebook and a .py of the same name that the tool never wrote (no stamp)
+    mine = tmp_path / "mine"
+    write_teacher(mine, [new_code_cell("def f(x):\n    return x + 1")])
+    (mine / "lesson.py").write_text("# %%\ndef f(x):\n    return x + 1\n")
+    assert main([str(teacher), str(mine), "--py"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("did not write it, or it was changed since") == 2, err
+    assert files_in(out) == before
+    # a .py edited on its own, beside an unchanged notebook
+    assert main([str(teacher), str(tmp_path / "s2"), "--py"]) == 0
+    (tmp_path / "s2" / "lesson.py").write_text((tmp_path / "s2" / "lesson.py").read_text() + "# mine\n")
+    assert main([str(teacher), str(tmp_path / "s2"), "--py"]) == 2
+    assert "lesson.py: nnlesson-assign did not write it" in capsys.readouterr().err
+
+
+def test_nbgrader_version_refuses_a_written_answer_in_a_raw_cell(tmp_path, capsys):
+    """nbgrader's generate_assignment stops with LookupError: 'raw' on a graded raw cell."""
+    raw = new_raw_cell("### BEGIN SOLUTION\nThe answer.\n### END SOLUTION")
+    write_teacher(tmp_path / "teacher", [raw, exercise([])])
+    assert main(["--nbgrader", str(tmp_path / "teacher"), str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "cell 1 (raw): an exercise in a raw cell" in err and "make it a markdown cell" in err
+    assert main(["--check", str(tmp_path / "teacher")]) == 2
+    capsys.readouterr()
+    assert main([str(tmp_path / "teacher"), str(tmp_path / "s")]) == 0  # the student version: fine
+
+
+def test_a_linked_subfolder_of_source_is_refused_not_skipped(tmp_path, capsys):
+    teacher, shared = tmp_path / "teacher", tmp_path / "shared"
+    write_teacher(teacher, [exercise([])], name="01_lesson.ipynb")
+    write_teacher(shared, [exercise([])], name="A1.ipynb")
+    (teacher / "assignments").symlink_to(shared)
+    for args in ([str(teacher), str(tmp_path / "s")], ["--check", str(teacher)],
+                 ["--instructor", str(teacher), str(tmp_path / "s")]):
+        assert main(args) == 2, args
+        err = capsys.readouterr().err
+        assert f"{teacher / 'assignments'}: a link to the folder {shared}" in err, err
+        assert "does not follow links" in err
+    assert not (tmp_path / "s").exists()
+    # nbgrader takes the top level only: the linked folder is left out, and said so
+    assert main(["--nbgrader", str(teacher), str(tmp_path / "n")]) == 0
+    assert f"note: left out {teacher / 'assignments'}" in capsys.readouterr().out
+
+
+def test_an_unwritable_subfolder_of_out_changes_nothing_and_is_named(tmp_path, capsys, monkeypatch):
+    from nnlesson.teacher import files
+
+    teacher, out = tmp_path / "teacher", tmp_path / "student"
+    write_teacher(teacher, [exercise([])], name="01_lesson.ipynb")
+    write_teacher(teacher / "assignments", [exercise([])], name="A1.ipynb")
+    write_teacher(teacher / "more" / "deep", [exercise([])], name="A2.ipynb")
+    assert main([str(teacher), str(out)]) == 0
+    (out / "01_lesson.ipynb").unlink()  # so that the rerun has something new to write
+    before = files_in(out)
+    write = files._write_beside
+
+    def read_only_assignments(target, data):  # as chmod 555 would (the tests may run as root)
+        if target.parent.name == "assignments":
+            raise PermissionError(13, "Permission denied", str(target.with_name(".tmp")))
+        return write(target, data)
+
+    monkeypatch.setattr(files, "_write_beside", read_only_assignments)
+    shutil.rmtree(out / "more")
+    assert main([str(teacher), str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot write into {out / 'assignments'}: Permission denied; nothing was written" in err
+    assert ".nnlesson-assign" not in err and "tmp" not in err.replace(str(tmp_path), "")
+    assert files_in(out) == {k: v for k, v in before.items() if k.parts[0] != "more"}
+    assert not (out / "more").exists()  # the folders it made are gone again
+    assert not [p for p in out.rglob(".*")]  # no temporary file left
+
+
+def test_a_notebook_of_nbformat_4_4_gets_cell_ids_quietly(tmp_path, capsys):
+    old = new_notebook(cells=[new_markdown_cell("Intro"), exercise([])],
+                       metadata={"kernelspec": {"name": "python3", "display_name": "P",
+                                                "language": "python"}})
+    old.nbformat_minor = 4
+    for cell in old.cells:
+        del cell["id"]
+    (tmp_path / "teacher").mkdir()
+    (tmp_path / "teacher" / "lesson.ipynb").write_text(nbformat.writes(old, version=4))
+    done = subprocess.run([sys.executable, "-W", "error::Warning", "-m", "nnlesson.teacher"]
+                          + [str(tmp_path / "teacher"), str(tmp_path / "o")],
+                          capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "default"})
+    assert done.returncode == 0 and "Warning" not in done.stderr, done.stderr
+    for flags in (["--nbgrader"], ["--instructor"]):
+        done = subprocess.run([sys.executable, "-m", "nnlesson.teacher", *flags,
+                               str(tmp_path / "teacher"), str(tmp_path / flags[0][2:])],
+                              capture_output=True, text=True)
+        assert done.returncode == 0 and "Warning" not in done.stderr, done.stderr
+    student = nbformat.read(tmp_path / "o" / "lesson.ipynb", as_version=4)
+    assert student.nbformat_minor == 5 and student.cells[0].id == "cell-1"
+    assert student.cells[1].id == "cell-2"
+
+
+def test_every_mode_counts_the_exercises_the_same_way(tmp_path, capsys):
+    two_regions = new_code_cell("### BEGIN SOLUTION\na = 1\n### END SOLUTION\nb = 2\n"
+                                "### BEGIN SOLUTION\nc = 3\n### END SOLUTION\n"
+                                "### BEGIN HIDDEN TESTS\nassert c == 3\n### END HIDDEN TESTS")
+    write_teacher(tmp_path / "t", [two_regions, exercise([]),
+                                   new_markdown_cell("### BEGIN SOLUTION\nWords.\n### END SOLUTION")])
+    for flags in ([], ["--nbgrader"], ["--instructor"]):
+        assert main(flags + [str(tmp_path / "t"), str(tmp_path / f"o{len(flags)}{flags}")]) == 0
+        assert "lesson.ipynb: 3 exercise(s)" in capsys.readouterr().out, flags
