@@ -3,9 +3,11 @@
 Layers with an explicit forward and backward (``layers.py``; gradient checkpointing in
 ``checkpoint.py``), activations (``activations.py``), losses, SGD, a training loop with early
 stopping (``train.py``), gradient checking (``gradcheck.py``) and datasets (``data.py``).
-Imported on their own, when used: the graph autodiff that draws itself (``nnlesson.graph``),
-plots (``nnlesson.plot``), the sliders (``nnlesson.widgets``), the exercise checks
-(``nnlesson.checks``) and the student-version command (``nnlesson.assign``).
+Imported on their own, when used: the tiny autodiff (``nnlesson.graph``). Beside the core, in
+rooms of their own that the core never imports: the pictures (``nnlesson.viz``: plots, the graph
+drawing, the explorers and the playground), the exercise checks (``nnlesson.checks``) and the
+teacher's tool (``nnlesson.teacher``: student, nbgrader and instructor versions, ``nnlesson
+course``).
 """
 
 from .activations import (
