@@ -47,10 +47,16 @@ except ModuleNotFoundError:
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 import nnlesson as nl
 from nnlesson import checks
 from nnlesson.viz import plot as nlplot
+
+# One BLAS thread for this notebook: its matrices are small, and on a shared machine more threads
+# only wait for each other (benchmarks/contention.py: without it, lessons 05 and 06 took 2.2x and
+# 2.4x their quiet time on a 2-core machine running two other busy processes).
+threadpool_limits(1, user_api="blas")
 
 nlplot.use_style()
 np.set_printoptions(precision=3, suppress=True)
