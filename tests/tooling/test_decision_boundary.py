@@ -123,3 +123,16 @@ def test_a_diverged_model_is_named_not_drawn_as_class_0():
     model.layers[0].W.data[...] = np.nan
     with pytest.raises(ValueError, match="outputs are NaN or inf"):
         nlplot.plot_decision_boundary(model, *plane(20), steps=10)
+
+
+def test_plot_decision_boundary_keeps_no_cache_and_restores_the_mode():
+    X, y = nl.make_moons(40, rng=0)
+    model = nl.Sequential(nl.Linear(2, 4, rng=0), nl.Dropout(0.5, rng=0), nl.Linear(4, 2, rng=1))
+    nlplot.plot_decision_boundary(model, X, y, steps=30)
+    plt.close("all")
+    assert model.training and model[1].training  # was left in eval mode
+    assert model.cache_nbytes() == 0  # was a cache of the 900 grid points
+    model.eval()
+    nlplot.plot_decision_boundary(model, X, y, steps=30)
+    plt.close("all")
+    assert not model.training

@@ -156,23 +156,3 @@ def test_fit_validates_under_no_grad_and_keeps_no_cache_of_the_validation_set():
     nl.fit(model, nl.SoftmaxCrossEntropy(), nl.SGD(model.parameters(), lr=0.1), (X[:20], y[:20]),
            (X, y), epochs=1, batch_size=20, rng=0)
     assert model.cache_nbytes() == 0  # before: a cache of all 200 validation rows
-
-
-def test_plot_decision_boundary_keeps_no_cache_and_restores_the_mode():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from nnlesson.viz.plot import plot_decision_boundary
-
-    X, y = nl.make_moons(40, rng=0)
-    model = nl.Sequential(nl.Linear(2, 4, rng=0), nl.Dropout(0.5, rng=0), nl.Linear(4, 2, rng=1))
-    plot_decision_boundary(model, X, y, steps=30)
-    plt.close("all")
-    assert model.training and model[1].training  # was left in eval mode
-    assert model.cache_nbytes() == 0  # was a cache of the 900 grid points
-    model.eval()
-    plot_decision_boundary(model, X, y, steps=30)
-    plt.close("all")
-    assert not model.training

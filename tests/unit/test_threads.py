@@ -108,25 +108,6 @@ def test_bad_fit_arguments_still_get_fits_own_errors():
                epochs=1, batch_size="x", rng=0)
 
 
-@needs_two_threads
-def test_an_explorer_redraw_runs_with_one_thread_and_restores_the_setting():
-    widgets = pytest.importorskip("nnlesson.viz.explorers")
-    before = blas_threads_now()
-    e = widgets.prelu_explorer()
-    assert blas_threads_now() == before  # after building it
-    seen = []
-    update = e._update
-
-    def recording_update():
-        seen.append(blas_threads_now())
-        update()
-
-    e._update = recording_update
-    e.alpha.value = 0.7
-    assert seen == [[1] * len(before)]
-    assert blas_threads_now() == before  # after a redraw
-
-
 def test_binder_start_makes_one_blas_thread_the_default_and_keeps_a_users_value():
     start = Path(__file__).resolve().parents[2] / "binder" / "start"
     assert os.access(start, os.X_OK)  # repo2docker runs it as a program
@@ -196,21 +177,3 @@ def test_a_sequential_leaves_the_threads_alone_even_on_a_crowded_machine(monkeyp
     assert entered == []
     layers_source = Path(nl.layers.__file__).read_text()
     assert "_threads" not in layers_source and "when_crowded" not in layers_source
-
-
-@needs_two_threads
-def test_layer_statistics_runs_its_layers_with_one_thread_and_restores(monkeypatch):
-    """Lesson 08 calls it directly, outside any Sequential or fit: it sets the limit itself."""
-    widgets = pytest.importorskip("nnlesson.viz.explorers")
-
-    before, seen = blas_threads_now(), []
-    forward = nl.Linear.forward
-
-    def recording(self, x):
-        seen.append(blas_threads_now())
-        return forward(self, x)
-
-    monkeypatch.setattr(nl.Linear, "forward", recording)
-    widgets.layer_statistics("tanh", 1.0, depth=3, width=16, batch=8)
-    assert seen == [[1] * len(before)] * 3
-    assert blas_threads_now() == before
