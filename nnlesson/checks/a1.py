@@ -16,7 +16,6 @@ import copy
 import functools
 import inspect
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -26,8 +25,10 @@ from .. import graph
 from . import (
     FAIL,
     PASS,
+    Case,
     TookTooLong,
     _say,
+    _verdict,
     attempt,
     call_with_time_limit,
     diagnose,
@@ -57,27 +58,6 @@ def own_work(task):
     return _own_work(FORBIDDEN, task)
 
 
-@dataclass
-class Case:
-    """One seeded case: ``fn(*args)`` should give ``expected`` (a tuple, one per output).
-
-    ``mistakes``: ``(output index, test(got) -> bool, hint)``; when that output is wrong and the
-    test recognises it, the hint (a typical mistake, by name) follows the diagnosis.
-    ``nonfinite``: the hint for a nan or inf in the answer. ``seconds``: a time limit of its own
-    (the speed cases), ``slow``: what to say when it runs out. ``raised``: a hint added when the
-    function raises an error (a numpy shape error, most often).
-    """
-
-    label: str
-    args: tuple
-    expected: tuple
-    mistakes: tuple = ()
-    nonfinite: str = ""
-    seconds: float | None = None
-    slow: str = ""
-    raised: str = ""
-
-
 def _name(fn):
     return getattr(fn, "__name__", "your function")
 
@@ -91,67 +71,13 @@ def _functions(who, *fns):
 
 
 def _call(fn, args, label, *, seconds=None, slow="", copy_args=True, name=None):
-    """:func:`nnlesson.checks.attempt`, with the speed cases' limit, numpy's warnings silenced
-    (nan and inf are diagnosed from the answer, in words), and the problem as a failed verdict:
+    """:func:`nnlesson.checks.attempt`, with numpy's warnings silenced (nan and inf are
+    diagnosed from the answer, in words), and the problem as a failed verdict:
     ``(result, None)`` or ``(None, (False, message))``."""
-    limit = SPEED_LIMIT if seconds == "speed" else seconds
     with np.errstate(all="ignore"):
-        got, problem = attempt(fn, args, label, name=name, seconds=limit, slow=slow,
+        got, problem = attempt(fn, args, label, name=name, seconds=seconds, slow=slow,
                                copy_args=copy_args)
     return got, None if problem is None else (False, problem)
-
-
-def _nonfinite(got):
-    try:
-        values = np.asarray(got, dtype=float)
-    except (TypeError, ValueError):
-        return False
-    return not np.all(np.isfinite(values))
-
-
-def _problem(case, index, expected, got):
-    """What is wrong with output ``index`` of a case, hint included; None if nothing."""
-    if got is not None and _nonfinite(got) and np.all(np.isfinite(expected)):
-        return "contains nan or inf" + (f": {case.nonfinite}" if case.nonfinite else "")
-    problem = diagnose(expected, got)
-    if problem is None:
-        return None
-    if problem.endswith("times the right value everywhere: check the scaling"):
-        if not np.any(got):
-            problem = "is zero everywhere"
-        elif np.ndim(expected) == 0:
-            problem = problem.replace(" everywhere: check the scaling", "")
-    for which, test, hint in case.mistakes:
-        if which == index:
-            try:
-                recognised = bool(test(got))
-            except Exception:  # noqa: BLE001 - a test that cannot apply recognises nothing
-                recognised = False
-            if recognised:
-                return f"{problem}. {hint}"
-    return problem
-
-
-def _verdict(fn, cases, outputs):
-    """(ok, message) for ``fn`` on ``cases``; ``outputs`` names what it returns."""
-    name = _name(fn)
-    for case in cases:
-        got, failed = _call(fn, case.args, case.label, seconds=case.seconds, slow=case.slow)
-        if failed:
-            raised = " raised " in failed[1] and case.raised
-            return (False, f"{failed[1]} ({case.raised})") if raised else failed
-        if len(outputs) == 1:
-            got = (got,)
-        elif not isinstance(got, (tuple, list)) or len(got) != len(outputs):
-            return False, (f"{name} should return a tuple ({', '.join(outputs)}), got "
-                           f"{type(got).__name__}" + (f" of length {len(got)}"
-                                                      if isinstance(got, (tuple, list)) else ""))
-        for index, (output, expected, g) in enumerate(zip(outputs, case.expected, got)):
-            problem = _problem(case, index, expected, g)
-            if problem:
-                return False, f"{name}, {case.label}: {output} {problem}"
-    labels = "; ".join(case.label for case in cases)
-    return True, f"{name} is correct on all {len(cases)} cases ({labels})."
 
 
 def _close(a, b):
@@ -185,7 +111,7 @@ def check_linear_forward(fn, *, quiet=False):
                                         ("a batch of 1, 3 -> 2", (1, 3, 2), 1, None),
                                         ("a square layer, 4 -> 4", (6, 4, 4), 2, None),
                                         ("a batch of 2000, 100 -> 100 (speed)", (2000, 100, 100),
-                                         3, "speed")]:
+                                         3, SPEED_LIMIT)]:
         x, W, b, _ = _linear_data(*sizes, seed)
         cases.append(Case(label, (x, W, b), (x @ W.T + b,), mistakes=(
             (0, lambda got, x=x, W=W: _close(got, x @ W.T), "It equals x @ W.T: add the bias b"),
@@ -205,7 +131,7 @@ def check_linear_backward(fn, *, quiet=False):
                                         ("a batch of 1, 4 -> 2", (1, 4, 2), 1, None),
                                         ("a square layer, 5 -> 5", (3, 5, 5), 2, None),
                                         ("a batch of 2000, 100 -> 100 (speed)", (2000, 100, 100),
-                                         3, "speed")]:
+                                         3, SPEED_LIMIT)]:
         x, W, _, dout = _linear_data(*sizes, seed)
         cases.append(Case(label, (x, W, dout), (dout @ W, dout.T @ x, dout.sum(axis=0)), mistakes=(
             (0, lambda got, W=W, d=dout: _close(got, d @ W.T),
