@@ -349,28 +349,3 @@ def test_a1_einsum_linear_layer_passes():
 
     assert a1.check_linear_forward(linear_forward, quiet=True)
     assert a1.check_linear_backward(linear_backward, quiet=True)
-
-
-def test_a2_kahns_topological_order_passes():
-    def topological_order(root):
-        nodes, stack = {id(root): root}, [root]
-        while stack:
-            for parent in stack.pop().parents:
-                if id(parent) not in nodes:
-                    nodes[id(parent)] = parent
-                    stack.append(parent)
-        children = {i: 0 for i in nodes}  # how many nodes use each one, still unlisted
-        for node in nodes.values():
-            for parent in node.parents:
-                children[id(parent)] += 1
-        ready, reverse = [root], []
-        while ready:
-            node = ready.pop()
-            reverse.append(node)
-            for parent in node.parents:
-                children[id(parent)] -= 1
-                if children[id(parent)] == 0:
-                    ready.append(parent)
-        return reverse[::-1]
-
-    assert a2.check_topological_order(topological_order, quiet=True)
