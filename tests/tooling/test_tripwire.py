@@ -163,3 +163,12 @@ def test_every_lesson_check_of_a_package_function_refuses_it(check, package_answ
     check(package_answer)
     out = capsys.readouterr().out
     assert f"this task asks for your own implementation: `{name}" in out, out
+
+
+def test_nothing_forbidden_installs_no_hook():
+    """Every check runs the student's code through forbid(); with nothing forbidden it must not
+    pay for a profile hook."""
+    before = sys.getprofile()
+    with forbid():
+        assert sys.getprofile() is before
+    assert sys.getprofile() is before
