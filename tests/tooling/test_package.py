@@ -302,15 +302,23 @@ def assignment_regions():
     return regions
 
 
-def test_the_wheel_carries_no_assignment_nor_any_of_their_solutions(tmp_path):
-    """Built without build isolation (about 5 s): the slow test below builds it as a user does."""
-    source = copy_of_the_repository(tmp_path / "source")
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                            "--quiet", "--wheel-dir", str(tmp_path / "dist"), str(source)],
-                           capture_output=True, text=True, timeout=300)
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory):
+    """The wheel as a user builds it (``python -m build``: an sdist, then the wheel from it, in
+    an isolated environment), from a copy of the repository so that no build/ or egg-info is
+    left behind. One build serves every test here."""
+    tmp = tmp_path_factory.mktemp("wheel")
+    source = copy_of_the_repository(tmp / "source")
+    built = subprocess.run([sys.executable, "-m", "build", "--outdir", str(tmp / "dist"),
+                            str(source)], capture_output=True, text=True, timeout=600)
     assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-2000:]
     assert "is absent from the `packages`" not in built.stdout + built.stderr
-    (wheel,) = (tmp_path / "dist").glob("nnlesson-*.whl")
+    (wheel,) = (tmp / "dist").glob("nnlesson-*.whl")
+    return wheel
+
+
+@pytest.mark.slow
+def test_the_wheel_carries_no_assignment_nor_any_of_their_solutions(wheel):
     texts = wheel_texts(wheel)
     assert not [n for n in texts if "assignment" in n.lower() or re.search(r"/A\d_", n)]
     assert sorted(n for n in texts if n.startswith("nnlesson/lessons/")) == [
@@ -338,13 +346,7 @@ print("kernel:", nb.cells[-1].outputs[0].text)
 
 
 @pytest.mark.slow
-def test_the_wheel_carries_the_course_and_lesson_01_runs_from_a_copy(tmp_path):
-    # Build from a copy of the repository, so the test leaves no build/ or egg-info behind.
-    source = copy_of_the_repository(tmp_path / "source")
-    built = subprocess.run([sys.executable, "-m", "build", "--outdir", str(tmp_path / "dist"),
-                            str(source)], capture_output=True, text=True, timeout=600)
-    assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-2000:]
-    (wheel,) = (tmp_path / "dist").glob("nnlesson-*.whl")
+def test_the_wheel_carries_the_course_and_lesson_01_runs_from_a_copy(wheel, tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     lessons = sorted(n for n in names if n.startswith("nnlesson/lessons/"))
     assert lessons == [f"nnlesson/lessons/{p.name}" for p in LESSONS]  # notebooks only
