@@ -212,23 +212,12 @@ def _version(mode, nb, path, parsed):
                  f"{expected} expected output(s) kept")
 
 
-def build(source, *, write_py=False, nbgrader=False, instructor=False, recursive=None):
-    """Read and check every notebook of ``source``; return ``{relative path: bytes}`` and a
-    report (lines; those starting with ``note:`` are not about a file written).
-
-    A folder's subfolders are included (``notebooks/assignments/A1.ipynb`` is written to
-    ``OUT/assignments/A1.ipynb``), except with ``nbgrader``: nbgrader releases and grades only the
-    notebooks at the top of an assignment's folder (a subfolder's notebook would silently be
-    neither), so ``--nbgrader`` takes the top level and notes what it left out
-    (``recursive=True`` overrides this, for ``--check``).
-    """
-    import nbformat  # where it is used: see cli.py
-
-    mode = _mode(nbgrader, instructor)
-    if recursive is None:
-        recursive = mode != "nbgrader"
+def _read_teachers(source, recursive):
+    """Every teacher's notebook of ``source``, read and parsed once: ``[(name, path, nb,
+    parsed)]``, the notebooks nbgrader would leave out, and the problems found (a notebook with a
+    problem is not in the list)."""
     notebooks, _, left_out = _source_notebooks(source, recursive)
-    files, report, problems, any_solution = {}, [], [], False
+    read, problems, any_solution = [], [], False
     for path in notebooks:
         name = path.name if Path(source).is_file() else path.relative_to(source).as_posix()
         try:
@@ -239,7 +228,26 @@ def build(source, *, write_py=False, nbgrader=False, instructor=False, recursive
                                   f"notebook (it holds the solutions, and the student version "
                                   f"would keep them); move it out of {source}")
             parsed = parse_notebook(nb, path)
-            any_solution = any_solution or notebook_has_solutions(nb, parsed)
+        except AssignError as error:
+            problems.extend(error.problems)
+            continue
+        any_solution = any_solution or notebook_has_solutions(nb, parsed)
+        read.append((name, path, nb, parsed))
+    if not problems and not any_solution:
+        problems.append(
+            f"nnlesson-assign: no solution or hidden-test marker in {source}: it looks like a "
+            f"student version already (are SOURCE and OUT swapped?); nothing to clear")
+    return read, left_out, problems
+
+
+def _versions(read, mode, write_py=False):
+    """``{relative path: bytes}`` of ``mode``'s version of each notebook ``read``, the report
+    lines, and the problems found."""
+    import nbformat  # where it is used: see cli.py
+
+    files, report, problems = {}, [], []
+    for name, path, nb, parsed in read:
+        try:
             new, line = _version(mode, nb, path, parsed)
         except AssignError as error:
             problems.extend(error.problems)
@@ -254,12 +262,26 @@ def build(source, *, write_py=False, nbgrader=False, instructor=False, recursive
                 new, fmt="py:percent").encode("utf-8")
             name += " (and its .py)"
         report.append(f"{name}: {line}")
-    if problems:
-        raise AssignError(problems)
-    if not any_solution:
-        raise AssignError(
-            f"nnlesson-assign: no solution or hidden-test marker in {source}: it looks like a "
-            f"student version already (are SOURCE and OUT swapped?); nothing to clear")
+    return files, report, problems
+
+
+def build(source, *, write_py=False, nbgrader=False, instructor=False, recursive=None):
+    """Read and check every notebook of ``source``; return ``{relative path: bytes}`` and a
+    report (lines; those starting with ``note:`` are not about a file written).
+
+    A folder's subfolders are included (``notebooks/assignments/A1.ipynb`` is written to
+    ``OUT/assignments/A1.ipynb``), except with ``nbgrader``: nbgrader releases and grades only the
+    notebooks at the top of an assignment's folder (a subfolder's notebook would silently be
+    neither), so ``--nbgrader`` takes the top level and notes what it left out
+    (``recursive=True`` overrides this, for ``--check``).
+    """
+    mode = _mode(nbgrader, instructor)
+    if recursive is None:
+        recursive = mode != "nbgrader"
+    read, left_out, problems = _read_teachers(source, recursive)
+    files, report, more = _versions(read, mode, write_py)
+    if problems or more:
+        raise AssignError(problems + more)
     for path in left_out:
         report.append(f"note: left out {path} (nbgrader grades one folder per assignment); "
                       f"make it an assignment of its own: nnlesson-assign --nbgrader {path} "
@@ -270,10 +292,16 @@ def build(source, *, write_py=False, nbgrader=False, instructor=False, recursive
 def check(source):
     """Check every notebook in ``source`` and its subfolders without writing, for the student
     version, nbgrader's (so a code exercise without hidden tests fails here, not on grading
-    night) and the instructor's."""
-    report = build(source)[1]
-    build(source, nbgrader=True, recursive=True)
-    build(source, instructor=True)
+    night) and the instructor's; each notebook is read once. Returns the student version's
+    report."""
+    read, _, problems = _read_teachers(source, recursive=True)
+    report = []
+    for mode in ("student", "nbgrader", "instructor"):
+        _, lines, more = _versions(read, mode)
+        problems += [p for p in more if p not in problems]
+        report = report or lines
+    if problems:
+        raise AssignError(problems)
     return report
 
 
