@@ -396,13 +396,19 @@ def _rng(seed):
 # -- lesson 1 ----------------------------------------------------------------------------------
 def check_linear_forward(fn, *, quiet=False):
     """``fn(x, W, b)``: the output ``x @ W.T + b`` of a fully connected layer."""
+    # the usual mistake, x @ W + b: a shape error for most layers, wrong numbers for a square one
+    shapes = ("W has shape (out_features, in_features), one row per output: which way round must "
+              "it meet x, of shape (batch, in_features)?")
     cases = []
     for label, (batch, n_in, n_out), seed in [("a batch of 5", (5, 3, 4), 0),
                                               ("a batch of 1", (1, 3, 2), 1),
                                               ("a square layer", (4, 6, 6), 2)]:
         r = _rng(seed)
         x, W, b = r.normal(size=(batch, n_in)), r.normal(size=(n_out, n_in)), r.normal(size=n_out)
-        cases.append((label, (x, W, b), x @ W.T + b))
+        untransposed = (0, lambda got, x=x, W=W, b=b: np.allclose(got, x @ W + b),
+                        "It equals x @ W + b: " + shapes)
+        cases.append(Case(label, (x, W, b), (x @ W.T + b,), mistakes=(untransposed,),
+                          raised=shapes))
     return run_cases(fn, cases, ["the output"], quiet=quiet,
                      forbidden=(Linear, "nnlesson.graph", *OTHER_LIBRARIES))
 
@@ -566,7 +572,7 @@ def check_softmax(fn, *, quiet=False):
         ("one row near 1000, one near -1000 (shift each row by its own maximum)",
          np.array([[1000.0, 999.0], [-1000.0, -1001.0]])),
     ]]
-    return run_cases(fn, cases, ["the probabilities"], quiet=quiet,
+    return run_cases(fn, cases, ["the softmax output"], quiet=quiet,
                      forbidden=(softmax, log_softmax, SoftmaxCrossEntropy, *OTHER_LIBRARIES))
 
 
@@ -668,7 +674,8 @@ def check_alpha_descent(fn, *, quiet=False):
                  ("a zero input and a target above the line", x3, np.array([0.5, 0.0, 0.0, 1.0]),
                   0.1, 0.2, 4),
              ]]
-    return run_cases(fn, cases, ["the alphas"], quiet=quiet, forbidden=(PReLU, *OTHER_LIBRARIES))
+    return run_cases(fn, cases, ["the array of alphas"], quiet=quiet,
+                     forbidden=(PReLU, *OTHER_LIBRARIES))
 
 
 # == lessons 04-07: ReLU backward, MLP backward, checkpoints, dropout variance, label agreement ==

@@ -98,6 +98,48 @@ def test_01_from_the_lessons_start_plain_descent_is_faster_near_the_limit():
     assert ns["steps_to_reach"](ns["descend"](0.09, 0.0)) < ns["steps_to_reach"](ns["descend"](0.09, 0.9))
 
 
+@pytest.mark.parametrize("seed", SEEDS)
+def test_01_a_small_batchs_gradient_is_noisier_about_like_one_over_sqrt_b(seed, digits_split):
+    ns = lesson01(seed, *digits_split, nl=nl_with_initial_weights(seed + 10))
+    ns.update(from_lesson("01_fully_connected", "gradient_noise", X_train=ns["X_train"],
+                          y_train=ns["y_train"], loss_fn=nl.SoftmaxCrossEntropy(),
+                          nl=nl_with_initial_weights(seed + 10)))
+    noise = {b: ns["gradient_noise"](b, seed=seed) for b in (8, 64, 512)}
+    assert noise[8] > 1 > noise[64] > noise[512], noise  # batch 8: larger than the gradient
+    assert 1.8 < noise[8] / noise[64] < 4.5, noise  # roughly sqrt(8) = 2.8
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_01_across_the_valley_momentum_swings_where_plain_descent_does_not(seed):
+    ns = from_lesson("01_fully_connected", "valley", "descend")
+    start = np.random.default_rng(seed).uniform([-5, -1.5], [-2, 1.5])
+
+    def across(lr, momentum):
+        w2 = ns["descend"](lr, momentum, steps=60, start=start)[:, 1]
+        return int(np.sum(np.sign(w2[1:]) != np.sign(w2[:-1]))), abs(w2[20])
+
+    (plain_changes, plain_size), (heavy_changes, heavy_size) = across(0.02, 0.0), across(0.02, 0.9)
+    assert plain_changes == 0 and heavy_changes >= 10 and heavy_size > 100 * plain_size
+    (plain_changes, plain_size), (heavy_changes, heavy_size) = across(0.09, 0.0), across(0.09, 0.9)
+    assert plain_changes == 60 and heavy_changes < 40 and heavy_size > plain_size
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_01_the_squared_errors_push_fades_for_a_confident_wrong_answer_cross_entropys_does_not(seed):
+    ns = from_lesson("01_fully_connected", "gradients_for_true_class")
+    r = np.random.default_rng(seed)
+    z, c = r.normal(size=10), int(r.integers(10))
+    wrong = (c + 1) % 10
+    pushes = []
+    for raise_by in [0, 2, 4, 6, 8]:
+        zz = z.copy()
+        zz[wrong] += raise_by
+        pushes.append(ns["gradients_for_true_class"](zz, c)[1:])
+    ce, se = np.abs(np.array(pushes)).T
+    assert np.all(np.diff(ce) > 0) and ce[-1] > 0.99, ce
+    assert se[-1] < 0.05 and se[-1] < se[0] / 10, se  # the lesson's zeros: 0.0013
+
+
 # -- lesson 02 -----------------------------------------------------------------------------------
 def moons_experiment(seed):
     """The lesson's experiment with every seed moved: data, split, initial weights, shuffling."""

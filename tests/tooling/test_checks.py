@@ -473,3 +473,15 @@ def prelu_backward_loop(x, alpha, dout):
 def test_a_right_answer_written_another_way_passes(check, right, capsys):
     ok, out = run(check, right, capsys=capsys)
     assert ok, out
+
+
+def test_linear_forward_names_the_untransposed_weights(capsys):
+    # x @ W + b: numpy's shape error for a non-square layer, wrong numbers for a square one;
+    # both verdicts say which way round W goes
+    ok, out = run(checks.check_linear_forward, lambda x, W, b: x @ W + b, capsys=capsys)
+    assert not ok and "raised ValueError for a batch of 5" in out
+    assert "W has shape (out_features, in_features)" in out
+    ok, out = run(checks.check_linear_forward,
+                  lambda x, W, b: x @ W + b if W.shape[0] == W.shape[1] else x @ W.T + b,
+                  capsys=capsys)
+    assert not ok and "a square layer: the output is wrong" in out and "It equals x @ W + b" in out
