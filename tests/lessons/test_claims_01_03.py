@@ -153,7 +153,8 @@ def moons_experiment(seed):
                          nl.SGD(net.parameters(), lr=0.05, momentum=0.9),
                          (X_train, y_train), (X_val, y_val), epochs=100, batch_size=32,
                          rng=seed + 3)
-        result[name] = history.train_accuracy[-1], history.val_accuracy[-1]
+        # the trained model's training accuracy, as the lesson now prints it
+        result[name] = nl.accuracy(net(X_train), y_train), history.val_accuracy[-1]
     best = ns["best_line_accuracy"]
     return result, best(X_train, y_train), best(X_val, y_val), len(X_train)
 
@@ -175,6 +176,22 @@ def test_02_best_line_accuracy_is_exact_on_separable_and_known_data():
     assert ns["best_line_accuracy"](X, np.array([0, 0, 1, 1])) == 1.0  # a horizontal cut
     assert ns["best_line_accuracy"](X, np.array([1, 1, 0, 0])) == 1.0  # the classes swapped
     assert ns["best_line_accuracy"](X, np.array([0, 1, 1, 0])) == 0.75  # XOR: 3 of 4 at best
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_02_doubling_the_width_divides_the_interpolants_error_by_about_4(seed):
+    ns = from_lesson("02_why_nonlinearity", "relu_interpolant")
+    r = np.random.default_rng(seed)
+    a, phase, slope = r.uniform(2, 4), r.uniform(0, np.pi), r.uniform(-1, 1)
+
+    def curve(x):  # other smooth curves of the lesson's kind
+        return np.sin(a * x + phase) + slope * x
+
+    grid = np.linspace(-2, 2, 1001)[:, None]
+    errors = [np.max(np.abs(ns["relu_interpolant"](curve, w)(grid) - curve(grid)))
+              for w in (8, 16, 32, 64)]
+    ratios = np.array(errors[:-1]) / np.array(errors[1:])
+    assert np.all(errors[-1] < 0.01) and np.all(ratios[1:] > 3.5) and np.all(ratios < 4.5), ratios
 
 
 # -- lesson 03 -----------------------------------------------------------------------------------
