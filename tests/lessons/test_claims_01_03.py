@@ -259,3 +259,51 @@ def test_03_prelu_learns_the_slope_of_the_data(seed):
            callback=lambda epoch, model: alphas.append(float(layer.alpha.data)))
     assert abs(alphas[3] - 0.6) < 0.05  # within a few epochs
     assert np.all(np.abs(np.array(alphas[5:]) - 0.6) < 0.02)  # and then it stays
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_03_tanh_keeps_its_gradients_flat_with_he_weights_too(seed, gradient_table):
+    g = gradient_table[seed, "tanh", "he"]
+    assert g.max() / g.min() < 5, g
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_03_relu_with_glorot_shrinks_the_forward_signal_he_keeps_it(seed):
+    images, _ = nl.load_digits()
+    ns = from_lesson("03_activations", "deep_net", "signal_sizes")
+    X = images[np.random.default_rng(seed + 100).choice(len(images), 256, replace=False)]
+    glorot, he = (ns["signal_sizes"](ns["deep_net"](nl.ReLU, init, 12, 64,
+                                                    np.random.default_rng(seed)), X)
+                  for init in ("glorot", "he"))
+    assert glorot[-1] < glorot[0] / 10, glorot
+    assert 0.4 < he[-1] / he[0] < 2.5, he  # "keeps its size": within a factor 2.5 on 5 seeds
+
+
+@pytest.fixture(scope="module")
+def dying_relus():
+    images, labels = nl.load_digits()
+    ns = from_lesson("03_activations", "dead_units", "train_relu_net", "units_with_gradient",
+                     images=images, labels=labels)
+    runs = {}
+    for seed in SEEDS:
+        for lr in (0.05, 1.0):
+            net, before = ns["train_relu_net"](lr, seed=seed)
+            runs[seed, lr] = before, ns["dead_units"](net[0], images), \
+                ns["units_with_gradient"](net, images, labels)
+        leaky, _ = ns["train_relu_net"](1.0, seed=seed, activation=lambda: nl.PReLU(alpha=0.01))
+        runs[seed, "leaky"] = ns["units_with_gradient"](leaky, images, labels)
+    return runs
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_03_a_large_learning_rate_kills_relus_and_dead_units_get_no_gradient(seed, dying_relus):
+    before, slow_dead, _ = dying_relus[seed, 0.05]
+    _, fast_dead, (dead, dead_moving, live, live_moving) = dying_relus[seed, 1.0]
+    assert fast_dead >= slow_dead + 4 and fast_dead >= 5, (before, slow_dead, fast_dead)
+    assert dead == fast_dead and dead_moving == 0 and live_moving == live
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_03_every_leaky_unit_gets_a_gradient(seed, dying_relus):
+    below, below_moving, others, others_moving = dying_relus[seed, "leaky"]
+    assert below_moving == below and others_moving == others
