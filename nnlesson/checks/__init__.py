@@ -462,18 +462,55 @@ def check_prelu_backward(fn, *, quiet=False):
 
 
 # -- lesson 4 ----------------------------------------------------------------------------------
+def check_swish_derivative(fn, *, quiet=False):
+    """``fn(x)``: d/dx [x sigmoid(x)] element-wise, the sum of the fork's two paths."""
+    r = _rng(0)
+    cases = []
+    for label, x in [("an array of mixed signs", r.normal(0, 2, size=(3, 4))),
+                     ("zero (only the direct path is non-zero there)", np.zeros(1)),
+                     ("large inputs (+-30)", np.array([-30.0, 30.0]))]:
+        s = sigmoid(x)
+        paths = (0, lambda got, s=s: np.allclose(got, s),
+                 "It equals sigmoid(x), the direct path only: add the path through the sigmoid "
+                 "(gradients add at a fork)")
+        through = (0, lambda got, s=s, x=x: np.allclose(got, x * s * (1 - s)),
+                   "It equals x sigmoid'(x), the path through the sigmoid only: add the direct "
+                   "path (gradients add at a fork)")
+        cases.append(Case(label, (x,), (s + x * s * (1 - s),), mistakes=(paths, through)))
+    return run_cases(fn, cases, ["the derivative"], quiet=quiet,
+                     forbidden=("nnlesson.graph", *OTHER_LIBRARIES))
+
+
+def _forward_difference(f, x, eps=1e-6):
+    """The one-sided (f(x + eps) - f(x)) / eps, to name that mistake."""
+    x, grad = x.copy(), np.zeros_like(x)
+    base = f(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + eps
+        grad[i] = (f(x) - base) / eps
+        x[i] = old
+    return grad
+
+
 def check_numerical_gradient(fn, *, quiet=False):
     """``fn(f, x, eps=1e-6)``: central differences of the scalar f at x; x left unchanged."""
     r = _rng(0)
     x1, x2 = r.normal(size=(3, 4)), r.normal(size=5)
-    cases = [
-        ("f(x) = sum(x^3) on a 3 x 4 array", (lambda v: float(np.sum(v ** 3)), x1),
-         (3 * x1 ** 2, x1)),
-        ("f(x) = sum(sigmoid(x)) on a vector", (lambda v: float(np.sum(sigmoid(v))), x2),
-         (sigmoid_derivative(x2), x2)),
-        ("f(x) = x0 * x1 on two numbers", (lambda v: float(v[0] * v[1]), np.array([2.0, -3.0])),
-         (np.array([-3.0, 2.0]), np.array([2.0, -3.0]))),
-    ]
+    cases = []
+    for label, f, x, exact in [
+        ("f(x) = sum(x^3) on a 3 x 4 array", lambda v: float(np.sum(v ** 3)), x1, 3 * x1 ** 2),
+        ("f(x) = sum(sigmoid(x)) on a vector", lambda v: float(np.sum(sigmoid(v))), x2,
+         sigmoid_derivative(x2)),
+        ("f(x) = x0 * x1 on two numbers", lambda v: float(v[0] * v[1]), np.array([2.0, -3.0]),
+         np.array([-3.0, 2.0])),
+    ]:
+        one_sided = _forward_difference(f, x)
+        forward = (0, lambda got, one_sided=one_sided, exact=exact:
+                   np.max(np.abs(got - one_sided)) < np.max(np.abs(got - exact)) / 10,
+                   "It matches the one-sided (f(x + eps) - f(x)) / eps, whose error shrinks only "
+                   "like eps: use the central difference (f(x + eps) - f(x - eps)) / (2 eps)")
+        cases.append(Case(label, (f, x), (exact, x.copy()), mistakes=(forward,)))
 
     def gradient_and_x_after(f, x):
         return fn(f, x), x

@@ -255,6 +255,36 @@ def test_06_mc_band_is_wider_away_from_the_data_but_not_calibrated():
     assert max(missed_outside) > 0.3  # a calibrated 95% band would miss about 5%
 
 
+# == issue 28: new claims of lessons 04-06 (forks, the derived linear backward, memory of the
+# optimizer, dropout's placement); lesson 07's claims follow in their own section =============
+@pytest.mark.parametrize("seed", SEEDS)
+def test_04_at_a_fork_the_two_paths_add_and_either_alone_is_wrong(seed):
+    u = float(np.random.default_rng(seed).normal(0, 2))
+    s = nl.sigmoid(u)
+    direct, through = s, u * s * (1 - s)
+    u_ = Tensor(u)
+    loss = u_ * u_.sigmoid()
+    loss.backward()
+    numeric = ((u + 1e-6) * nl.sigmoid(u + 1e-6) - (u - 1e-6) * nl.sigmoid(u - 1e-6)) / 2e-6
+    assert abs(float(u_.grad) - (direct + through)) < 1e-12
+    assert abs(numeric - (direct + through)) < 1e-8
+    assert min(abs(numeric - direct), abs(numeric - through)) > 1e-3 or abs(u) < 1e-3
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_04_the_linear_backward_entry_sums_are_the_matrix_formulas(seed):
+    r = np.random.default_rng(seed)
+    X, W, b, dY = r.normal(size=(5, 3)), r.normal(size=(4, 3)), r.normal(size=4), r.normal(size=(5, 4))
+    dW = np.array([[sum(dY[i, j] * X[i, k] for i in range(5)) for k in range(3)] for j in range(4)])
+    dX = np.array([[sum(dY[i, j] * W[j, k] for j in range(4)) for k in range(3)] for i in range(5)])
+    layer = nl.Linear(3, 4, rng=0)
+    layer.W.data[...], layer.b.data[...] = W, b
+    layer(X)
+    np.testing.assert_allclose(layer.backward(dY), dX, rtol=1e-12)
+    np.testing.assert_allclose(layer.W.grad, dW, rtol=1e-12)
+    np.testing.assert_allclose(layer.b.grad, dY.sum(axis=0), rtol=1e-12)
+
+
 # -- lesson 07 ---------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def digits():

@@ -485,3 +485,34 @@ def test_linear_forward_names_the_untransposed_weights(capsys):
                   lambda x, W, b: x @ W + b if W.shape[0] == W.shape[1] else x @ W.T + b,
                   capsys=capsys)
     assert not ok and "a square layer: the output is wrong" in out and "It equals x @ W + b" in out
+
+
+def test_swish_derivative_names_the_missing_path_of_the_fork(capsys):
+    def sig(x):
+        return nl.sigmoid(x)
+
+    ok, _ = run(checks.check_swish_derivative, lambda x: sig(x) + x * sig(x) * (1 - sig(x)),
+                capsys=capsys)
+    assert ok
+    # a right answer written another way: d/dx x sigma(x) = sigma(x) (1 + x sigma(-x))
+    ok, _ = run(checks.check_swish_derivative, lambda x: sig(x) * (1 + x * sig(-x)), capsys=capsys)
+    assert ok
+    ok, out = run(checks.check_swish_derivative, sig, capsys=capsys)
+    assert not ok and "the direct path only" in out and "gradients add at a fork" in out
+    ok, out = run(checks.check_swish_derivative, lambda x: x * sig(x) * (1 - sig(x)),
+                  capsys=capsys)
+    assert not ok and "the path through the sigmoid only" in out
+
+
+def test_numerical_gradient_names_the_forward_difference(capsys):
+    def forward_difference(f, x, eps=1e-6):
+        grad, base = np.zeros_like(x), f(x)
+        for i in np.ndindex(x.shape):
+            old = x[i]
+            x[i] = old + eps
+            grad[i] = (f(x) - base) / eps
+            x[i] = old
+        return grad
+
+    ok, out = run(checks.check_numerical_gradient, forward_difference, capsys=capsys)
+    assert not ok and "sum(x^3)" in out and "use the central difference" in out
