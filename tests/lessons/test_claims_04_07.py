@@ -285,6 +285,39 @@ def test_04_the_linear_backward_entry_sums_are_the_matrix_formulas(seed):
     np.testing.assert_allclose(layer.b.grad, dY.sum(axis=0), rtol=1e-12)
 
 
+def cross_entropy_gradients(net, X, y):
+    """The parameter gradients of the mean cross-entropy of net's first 10 outputs (lesson 05)."""
+    loss_fn, scores = nl.SoftmaxCrossEntropy(), net(X)
+    loss_fn(scores[:, :10], y)
+    dscores = np.zeros_like(scores)
+    dscores[:, :10] = loss_fn.backward()
+    net.backward(dscores)
+    return [p.grad.copy() for p in net.parameters()]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_05_gradients_and_momentum_each_hold_as_much_as_the_weights(seed):
+    r = np.random.default_rng(seed)
+    net, x = block_net(16, 256, r), r.normal(size=(256, 256))
+    grads = cross_entropy_gradients(net, x, np.arange(256) % 10)
+    optimizer = nl.SGD(net.parameters(), lr=0.01, momentum=0.9)
+    optimizer.step()
+    weights = sum(p.data.nbytes for p in net.parameters())
+    assert sum(g.nbytes for g in grads) == weights == sum(v.nbytes for v in optimizer.velocity)
+    assert 8e6 < weights < 10e6 and 8e6 < net.cache_nbytes() < 10e6  # "each between 8 and 10 MB"
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_05_two_accumulated_halves_give_the_whole_batchs_gradient(seed):
+    r = np.random.default_rng(seed)
+    net, x, y = block_net(4, 64, r), r.normal(size=(32, 64)), r.integers(0, 10, size=32)
+    whole = cross_entropy_gradients(net, x, y)
+    halves = [cross_entropy_gradients(net, x[:16], y[:16]),
+              cross_entropy_gradients(net, x[16:], y[16:])]
+    for w, a, b in zip(whole, *halves):
+        np.testing.assert_allclose((a + b) / 2, w, rtol=1e-10, atol=1e-14)
+
+
 # -- lesson 07 ---------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def digits():
