@@ -243,16 +243,22 @@ def mc_band(seed):
 def test_06_mc_band_is_wider_away_from_the_data_but_not_calibrated():
     """The lesson's 5 seeds (3, 13, ..., 43): the band is wider outside the data on every seed;
     how often it misses the true curve outside the data varies widely between seeds (so it is no
-    calibrated interval); eval mode differs from the Monte-Carlo mean, a little, on the data."""
-    missed_outside = []
+    calibrated interval; pooled, it misses too often outside the data and too rarely inside);
+    eval mode differs from the Monte-Carlo mean on the data, on some seeds by more than the
+    band's own std."""
+    missed_inside, missed_outside, gap_above_std = [], [], []
     for seed in (3, 13, 23, 33, 43):
         inside, std, missed, gap = mc_band(seed)
         assert std[~inside].mean() > 1.5 * std[inside].mean()
         assert missed[inside].mean() < 0.1
+        missed_inside.append(missed[inside].mean())
         missed_outside.append(missed[~inside].mean())
-        assert 0.02 < gap[inside].max() < 0.5  # "small next to the curve's values, but not zero"
+        assert gap[inside].max() > 0.02  # "not zero"
+        gap_above_std.append(gap[inside].max() > std[inside].mean())
     assert max(missed_outside) - min(missed_outside) > 0.3
-    assert max(missed_outside) > 0.3  # a calibrated 95% band would miss about 5%
+    # pooled: far more than a calibrated 95% band's 5% outside the data, fewer inside it
+    assert np.mean(missed_outside) > 0.2 and np.mean(missed_inside) < 0.05
+    assert any(gap_above_std)  # "on some seeds larger than the band's own std in the data"
 
 
 # == issue 28: new claims of lessons 04-06 (forks, the derived linear backward, memory of the
