@@ -598,27 +598,28 @@ assert checks.check_linear_backward(my_linear_backward, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 4 (code, several steps, 25 min).** The whole backward pass of this lesson's network:
-# `my_mlp_backward(X, y, W1, b1, W2, b2)` returns `(dW1, db1, dW2, db2)`, the gradients of the mean
-# cross-entropy loss of $\mathrm{relu}(X W_1^\top + b_1) W_2^\top + b_2$ with labels `y`. Steps:
-# the forward pass (keep $H$ and $A$), $\partial L/\partial S$ from the softmax, then the table
-# above row by row. You may reuse `my_linear_backward` and `my_relu_backward`.
+# **Exercise 4 (code, several steps, 25 min).** The whole backward pass of this lesson's network
+# with **tanh** in place of the ReLU: `my_tanh_mlp_backward(X, y, W1, b1, W2, b2)` returns
+# `(dW1, db1, dW2, db2)`, the gradients of the mean cross-entropy loss of
+# $\tanh(X W_1^\top + b_1) W_2^\top + b_2$ with labels `y`. Steps: the forward pass (keep what
+# the backward needs), $\partial L/\partial S$ from the softmax, then the table above row by row,
+# with the activation's row changed: $\tanh'(H) = 1 - \tanh^2(H)$ (lesson 3). You may reuse
+# `my_linear_backward`.
 
 # %%
-def my_mlp_backward(X, y, W1, b1, W2, b2):
+def my_tanh_mlp_backward(X, y, W1, b1, W2, b2):
     ### BEGIN SOLUTION
-    H = X @ W1.T + b1
-    A = np.maximum(H, 0)
+    A = np.tanh(X @ W1.T + b1)
     dS = nl.softmax(A @ W2.T + b2)
     dS[np.arange(len(y)), y] -= 1
     dS /= len(y)
     dA, dW2, db2 = my_linear_backward(A, W2, dS)
-    _, dW1, db1 = my_linear_backward(X, W1, my_relu_backward(H, dA))
+    _, dW1, db1 = my_linear_backward(X, W1, dA * (1 - A ** 2))  # tanh' from the stored output
     return dW1, db1, dW2, db2
     ### END SOLUTION
 
 
-checks.check_mlp_backward(my_mlp_backward)
+checks.check_tanh_mlp_backward(my_tanh_mlp_backward)
 ### BEGIN HIDDEN TESTS
-assert checks.check_mlp_backward(my_mlp_backward, quiet=True)
+assert checks.check_tanh_mlp_backward(my_tanh_mlp_backward, quiet=True)
 ### END HIDDEN TESTS

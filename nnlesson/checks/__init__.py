@@ -32,7 +32,7 @@ from ..activations import (
     softmax,
 )
 from ..gradcheck import gradcheck, numerical_gradient
-from ..layers import BatchNorm, Dropout, Linear, PReLU, ReLU, Sequential, Sigmoid
+from ..layers import BatchNorm, Dropout, Linear, PReLU, ReLU, Sequential, Sigmoid, Tanh
 from ..losses import SoftmaxCrossEntropy
 from ..optim import SGD
 from ..train import EarlyStopping
@@ -733,9 +733,10 @@ def check_relu_backward(fn, *, quiet=False):
                      forbidden=(relu_derivative, ReLU, *OTHER_LIBRARIES))
 
 
-def _mlp_reference(X, y, W1, b1, W2, b2):
-    """Gradients of the mean cross-entropy of Linear -> ReLU -> Linear, by nnlesson's layers."""
-    net = Sequential(Linear(W1.shape[1], W1.shape[0], rng=0), ReLU(),
+def _mlp_reference(X, y, W1, b1, W2, b2, activation=ReLU):
+    """Gradients of the mean cross-entropy of Linear -> activation -> Linear, by nnlesson's
+    layers (ReLU unless another activation layer class is given)."""
+    net = Sequential(Linear(W1.shape[1], W1.shape[0], rng=0), activation(),
                      Linear(W2.shape[1], W2.shape[0], rng=0))
     for p, value in zip(net.parameters(), (W1, b1, W2, b2)):
         p.data[...] = value
@@ -764,6 +765,23 @@ def check_mlp_backward(fn, *, quiet=False):
              for label, X, y, params in mlp_cases()]
     return run_cases(fn, cases, ["dW1", "db1", "dW2", "db2"], quiet=quiet,
                      forbidden=(Linear, ReLU, Sequential, SoftmaxCrossEntropy, "nnlesson.graph",
+                                *OTHER_LIBRARIES))
+
+
+def check_tanh_mlp_backward(fn, *, quiet=False):
+    """``fn(X, y, W1, b1, W2, b2) -> (dW1, db1, dW2, db2)`` of the mean cross-entropy loss of
+    ``tanh(X @ W1.T + b1) @ W2.T + b2``."""
+    cases = []
+    for label, X, y, params in mlp_cases():
+        relu_grads = _mlp_reference(X, y, *params)
+        # the lesson's network has a ReLU: its mask in place of tanh's derivative is the mistake
+        relu_mask = (0, lambda got, g=relu_grads[0]: np.allclose(got, g),
+                     "It is the gradient of the ReLU network: through tanh multiply by "
+                     "1 - tanh(H)^2, not by the mask H > 0")
+        cases.append(Case(label, (X, y, *params), _mlp_reference(X, y, *params, activation=Tanh),
+                          mistakes=(relu_mask,), batch=len(X)))
+    return run_cases(fn, cases, ["dW1", "db1", "dW2", "db2"], quiet=quiet,
+                     forbidden=(Linear, Tanh, Sequential, SoftmaxCrossEntropy, "nnlesson.graph",
                                 *OTHER_LIBRARIES))
 
 

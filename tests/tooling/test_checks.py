@@ -516,3 +516,32 @@ def test_numerical_gradient_names_the_forward_difference(capsys):
 
     ok, out = run(checks.check_numerical_gradient, forward_difference, capsys=capsys)
     assert not ok and "sum(x^3)" in out and "use the central difference" in out
+
+
+def test_tanh_mlp_backward_accepts_the_derivation_and_names_the_relu_mask(capsys):
+    def backward(X, y, W1, b1, W2, b2, derivative):
+        H = X @ W1.T + b1
+        A = np.tanh(H) if derivative != "relu" else np.maximum(H, 0)
+        dS = nl.softmax(A @ W2.T + b2)
+        dS[np.arange(len(y)), y] -= 1
+        dS /= len(y)
+        dA = dS @ W2
+        dH = dA * (1 - np.tanh(H) ** 2) if derivative == "tanh" else dA * (H > 0)
+        return dH.T @ X, dH.sum(axis=0), dS.T @ A, dS.sum(axis=0)
+
+    ok, _ = run(checks.check_tanh_mlp_backward,
+                lambda *args: backward(*args, derivative="tanh"), capsys=capsys)
+    assert ok
+    # a right answer written another way: einsum, 1 / cosh^2 for tanh'
+    def with_einsum(X, y, W1, b1, W2, b2):
+        A = np.tanh(np.einsum("nd,md->nm", X, W1) + b1)
+        P = nl.softmax(A @ W2.T + b2)
+        dS = (P - np.eye(W2.shape[0])[y]) / len(y)
+        dH = (dS @ W2) / np.cosh(X @ W1.T + b1) ** 2
+        return np.einsum("nm,nd->md", dH, X), dH.sum(axis=0), dS.T @ A, dS.sum(axis=0)
+
+    ok, _ = run(checks.check_tanh_mlp_backward, with_einsum, capsys=capsys)
+    assert ok
+    ok, out = run(checks.check_tanh_mlp_backward,
+                  lambda *args: backward(*args, derivative="relu"), capsys=capsys)
+    assert not ok and "not by the mask H > 0" in out
