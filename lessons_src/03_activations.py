@@ -427,7 +427,8 @@ plt.show()
 #   size falls from 0.317 after layer 1 to 0.012 after layer 11, printed) and the gradient going
 #   backward. A weight's gradient $\partial L / \partial W_l$ is the product of the two, the
 #   signal coming into layer $l$ and the gradient coming back to it (lesson 4 derives
-#   $\partial L / \partial W = \delta^\top h$), so near the input a large signal meets a small
+#   $\partial L / \partial W = (\partial L / \partial Y)^\top X$ for a layer with input $X$ and
+#   output $Y$), so near the input a large signal meets a small
 #   gradient and near the output the reverse: the shrinkings balance into a flat but low curve.
 #   With He weights the signal keeps its size (0.535 to 0.605) and so does the gradient.
 #

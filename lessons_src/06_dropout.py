@@ -249,8 +249,9 @@ plt.show()
 # %% [markdown]
 # **Think! (3 min).** In the left panel the training loss keeps falling while the validation loss,
 # after its lowest point early on, climbs for the rest of training. What is the network doing with
-# the 60 training points? In the right panel, how do the two curves compare at the end, and why
-# does dropout keep the training loss higher?
+# the 60 training points? With dropout, how do the final models' training and validation losses
+# (printed above the figure) compare with those without, and why does dropout keep the training
+# loss higher?
 
 # %% [markdown]
 # ### BEGIN SOLUTION (1 point)
