@@ -215,19 +215,20 @@ assert checks.check_swish_derivative(my_swish_derivative, quiet=True)
 #    L = \mathrm{CrossEntropy}(S, y). $$
 #
 # **The linear layer's backward, derived.** Write one layer $Y = X W^\top + b$ entry by entry:
-# $Y_{ij} = \sum_k X_{ik} W_{jk} + b_j$ for example $i$ and output $j$. Suppose the layer above has
-# given us $\partial L / \partial Y$, of $Y$'s shape $(N, m)$. Each parameter is used by several
+# $Y_{ij} = \sum_r X_{ir} W_{jr} + b_j$ for example $i$ and output $j$ ($r$ runs over the
+# inputs). Suppose the layer above has given us $\partial L / \partial Y$, of $Y$'s shape
+# $(N, m)$. Each parameter is used by several
 # entries of $Y$, so its gradient sums over them (the fork rule):
 #
-# - $W_{jk}$ appears in $Y_{ij}$ for every example $i$, with factor $X_{ik}$:
-#   $\dfrac{\partial L}{\partial W_{jk}} = \sum_i \dfrac{\partial L}{\partial Y_{ij}} X_{ik}$,
-#   which is entry $(j, k)$ of $(\partial L / \partial Y)^\top X$;
+# - $W_{jr}$ appears in $Y_{ij}$ for every example $i$, with factor $X_{ir}$:
+#   $\dfrac{\partial L}{\partial W_{jr}} = \sum_i \dfrac{\partial L}{\partial Y_{ij}} X_{ir}$,
+#   which is entry $(j, r)$ of $(\partial L / \partial Y)^\top X$;
 # - $b_j$ appears in $Y_{ij}$ for every example $i$, with factor 1:
 #   $\dfrac{\partial L}{\partial b_j} = \sum_i \dfrac{\partial L}{\partial Y_{ij}}$, the column
 #   sums of $\partial L / \partial Y$ (the bias is shared by the whole batch);
-# - $X_{ik}$ appears in $Y_{ij}$ for every output $j$, with factor $W_{jk}$:
-#   $\dfrac{\partial L}{\partial X_{ik}} = \sum_j \dfrac{\partial L}{\partial Y_{ij}} W_{jk}$,
-#   entry $(i, k)$ of $(\partial L / \partial Y)\, W$.
+# - $X_{ir}$ appears in $Y_{ij}$ for every output $j$, with factor $W_{jr}$:
+#   $\dfrac{\partial L}{\partial X_{ir}} = \sum_j \dfrac{\partial L}{\partial Y_{ij}} W_{jr}$,
+#   entry $(i, r)$ of $(\partial L / \partial Y)\, W$.
 #
 # A check that catches most slips: each gradient has the shape of its variable ($W$: $(m, n)$ from
 # $(m, N) \cdot (N, n)$; $b$: $(m,)$; $X$: $(N, n)$ from $(N, m) \cdot (m, n)$). We compare one entry
@@ -236,10 +237,10 @@ assert checks.check_swish_derivative(my_swish_derivative, quiet=True)
 # %%
 rng = np.random.default_rng(0)
 X_small, W_small, dY_small = rng.normal(size=(5, 3)), rng.normal(size=(4, 3)), rng.normal(size=(5, 4))
-j, k = 2, 1
-entry_by_sum = sum(dY_small[i, j] * X_small[i, k] for i in range(5))
-print(f"dL/dW[{j},{k}] as a sum over the 5 examples: {entry_by_sum:.6f};  "
-      f"from (dL/dY)^T X: {(dY_small.T @ X_small)[j, k]:.6f}")
+j, r = 2, 1
+entry_by_sum = sum(dY_small[i, j] * X_small[i, r] for i in range(5))
+print(f"dL/dW[{j},{r}] as a sum over the 5 examples: {entry_by_sum:.6f};  "
+      f"from (dL/dY)^T X: {(dY_small.T @ X_small)[j, r]:.6f}")
 print("shapes: dW", (dY_small.T @ X_small).shape, " db", dY_small.sum(axis=0).shape,
       " dX", (dY_small @ W_small).shape)
 
