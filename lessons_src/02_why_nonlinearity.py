@@ -198,8 +198,9 @@ print(f"best straight line on the {len(X_val)} validation points: "
 # *Time: about 4 min of reading.*
 #
 # A ReLU network is piecewise linear (Exercise 3 below asks why). With one input, each hidden unit
-# $\mathrm{ReLU}(x - k)$ adds one kink at $x = k$, so a hidden layer of width $n$ can draw a broken
-# line with $n$ kinks. Put the kinks at $n + 1$ evenly spaced points of $[-2, 2]$ and choose the
+# $\mathrm{ReLU}(x - c)$ adds one kink at $x = c$, so a hidden layer of width $n$ can draw a broken
+# line of $n$ straight pieces. Take $n + 1$ evenly spaced points of $[-2, 2]$, put a kink at each
+# but the last (the first unit's, at $-2$, starts the line), and choose the
 # output weights so that the broken line passes through the values of a curve $f$ there: the
 # network then follows $f$ between the points too, the closer the more units it has. We build
 # these networks by hand (no training) for $f(x) = \sin 3x + x/2$.
@@ -243,7 +244,8 @@ plt.show()
 # d2l 5.1): a network with **one** hidden layer, wide enough, approximates any continuous function
 # on a bounded region as closely as we like. It says nothing about two things that matter in
 # practice: whether training *finds* such weights (here we placed them by hand), and how many units
-# it takes (with many inputs, far too many for one layer; deeper networks need far fewer). A linear
+# it takes (with many inputs, the number can grow so fast that one layer is impractical, one
+# reason networks are made deeper). A linear
 # stack gets nothing from width: it stays one straight line.
 #
 # **Explore.** Toggle the activation between the identity (a purely linear stack) and ReLU, and
