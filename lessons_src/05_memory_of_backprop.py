@@ -425,7 +425,7 @@ plt.show()
 # without checkpointing (74% to 79% in the stored run). That is more than the simple count
 # $(L/k + k)/L$ predicts, because the count treats every layer alike (here the ReLUs keep only
 # 1-byte masks) and ignores what checkpointing cannot save: the gradients (8.4 MB of every peak,
-# the last printed line: backward writes one new array per parameter) and the backward pass's
+# the line before the last: backward writes one new array per parameter) and the backward pass's
 # own temporaries. The price is compute:
 # one extra forward pass, 4/3 of the matrix products (the last printed line), whatever $k$. The
 # measured times need not sit at that ratio: recomputing also allocates arrays and reruns the
