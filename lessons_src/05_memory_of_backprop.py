@@ -498,8 +498,8 @@ assert checks.check_cache_bytes(my_cache_bytes, quiet=True)
 # with the fewest activations at the peak, and that number (on a tie, the smallest such $k$).
 # Steps: the count for one $k$ (mind the ceiling), the count for every $k$, the best one. Is
 # your $k$ for $L = 32$ near $\sqrt{32}$? Is it the $k$ the measurement above found, and why
-# might they differ? The cell then draws your best $k$ for every $L$ from 1 to 64: compare with the
-# expected output.
+# might they differ? The cell then draws your best $k$ for depths $L$ from 64 to 400: compare with
+# the expected output.
 
 # %%
 def my_best_checkpoint(L):
@@ -511,9 +511,10 @@ def my_best_checkpoint(L):
 
 
 checks.check_best_checkpoint(my_best_checkpoint)
-# Your best k for every depth from 1 to 64, beside sqrt(L): compare with the expected output
+# Your best k for depths from 64 to 400 (beyond the check's cases), beside sqrt(L): compare with
+# the expected output
 try:
-    depths_L = np.arange(1, 65)
+    depths_L = np.arange(64, 401, 4)
     best_ks = [my_best_checkpoint(int(L))[0] for L in depths_L]
     fig, ax = plt.subplots(figsize=(6, 3.6))
     ax.plot(depths_L, best_ks, "o", ms=3, color=nlplot.BLUE, label="your best k")
