@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 1: Fully connected layers, and how a network learns to classify
 #
-# *Time: about 81 min (reading 29 min + exercises 52 min).*
+# *Time: about 88 min (reading 36 min + exercises 52 min).*
 #
 # **Learning goals.** After this lesson you can
 # - describe a neuron as a weighted sum of its inputs plus a bias,
@@ -166,8 +166,10 @@ except ValueError as error:
 #
 # An MLP chains fully connected layers. Each layer's output is the next layer's input, so the
 # shapes must line up: `out_features` of one layer is `in_features` of the next. Between the
-# layers sits a nonlinear *activation* function; lesson 2 shows why it is needed. The last layer
-# has one output per class (or per predicted value).
+# layers sits a nonlinear *activation* function; lesson 2 shows why it is needed. Here it is
+# `nl.ReLU()`, the rectified linear unit $\mathrm{ReLU}(z) = \max(0, z)$ applied to every
+# number (lesson 3 compares it with other activations). The last layer has one output per class
+# (or per predicted value).
 #
 # Here is an MLP for the 8x8 digit images: 64 pixels in, two hidden layers, 10 classes out.
 
@@ -191,9 +193,9 @@ for layer in mlp:
 #
 # Books count the layers of an MLP in two ways, and both are in use:
 #
-# - **Layers of units** (the course notes): the *input layer* (the 64 pixels themselves), the hidden
-#   layers, and the output layer. The notes' "an MLP has at least three fully connected layers"
-#   counts this way: an input layer, at least one hidden layer, an output layer.
+# - **Layers of units** (many course notes and textbook figures): the *input layer* (the 64 pixels
+#   themselves), the hidden layers, and the output layer. Counted this way an MLP has at least
+#   three layers: an input layer, at least one hidden layer, an output layer.
 # - **Layers with weights** (D2L, *Dive into Deep Learning*, section 5.1, and PyTorch code): the
 #   input layer computes nothing and has no parameters, so it is not counted. An MLP with one hidden
 #   layer is a *two-layer* MLP.
@@ -205,7 +207,7 @@ for layer in mlp:
 # %%
 n_linear = sum(isinstance(layer, nl.Linear) for layer in mlp)
 print("layers with weights (nl.Linear modules, D2L's count):", n_linear)
-print("layers of units (input, hidden..., output, the notes' count):", n_linear + 1)
+print("layers of units (input, hidden..., output):", n_linear + 1)
 print("hidden layers:", n_linear - 1)
 
 # %% [markdown]
@@ -278,7 +280,7 @@ print("softmax(z + 1000) equals softmax(z):", np.allclose(nl.softmax(scores + 10
 # %% [markdown]
 # ## Scoring the probabilities: cross-entropy
 #
-# *Time: about 6 min (reading 4 min + exercises 2 min).*
+# *Time: about 8 min (reading 6 min + exercises 2 min).*
 #
 # For an example of class $c$ a good network gives $\mathrm{softmax}(z)_c$ close to 1. The
 # **cross-entropy** loss is the negative log of that probability, averaged over a batch of $N$
@@ -364,9 +366,48 @@ print("largest difference, formula vs finite differences:", f"{np.abs(formula - 
 print("nl.SoftmaxCrossEntropy().backward() gives the formula:", np.allclose(loss_fn.backward(), formula))
 
 # %% [markdown]
+# ### Why this loss: likelihood, and why not the squared error
+#
+# Read $\mathrm{softmax}(z)_k$ as the network's model of the probability that the image is a
+# $k$. The probability the model gives to the labels of $N$ independent examples (their
+# **likelihood**) is the product $\prod_i \mathrm{softmax}(z^{(i)})_{c_i}$. Its logarithm is the
+# sum of $\log \mathrm{softmax}(z^{(i)})_{c_i}$, so the cross-entropy $L$ above is exactly the
+# **negative log-likelihood** divided by $N$: minimising $L$ is *maximum likelihood*, the same
+# principle that makes the squared error right for regression with Gaussian noise (d2l 3.1, 4.1).
+#
+# Why not score the probabilities with the squared error $\sum_k (p_k - [k = c])^2$, as for
+# regression? Its gradient with respect to the scores passes through the softmax's slope, which
+# is small exactly when the network is confidently wrong. Below the true class is 0, every score
+# is 0 except that of a wrong class 1, which we raise; we print both losses' gradients with
+# respect to the true class's score $z_0$ (negative: raise $z_0$).
+
+# %%
+def gradients_for_true_class(z, c):
+    """p_c, and d/dz_c of the cross-entropy and of the squared error sum_k (p_k - onehot_k)^2."""
+    p, target = nl.softmax(z), np.eye(len(z))[c]
+    softmax_jacobian = np.diag(p) - np.outer(p, p)  # d p_k / d z_j
+    squared_error = softmax_jacobian @ (2 * (p - target))
+    return p[c], (p - target)[c], squared_error[c]
+
+
+print("score of wrong class 1   p(true class 0)   cross-entropy dL/dz_0   squared error dL/dz_0")
+for wrong_score in [0, 2, 4, 6, 8]:
+    z = np.zeros(10)
+    z[1] = wrong_score
+    p_true, ce_grad, se_grad = gradients_for_true_class(z, c=0)
+    print(f"{wrong_score:22}   {p_true:15.4f}   {ce_grad:21.3f}   {se_grad:21.4f}")
+
+# %% [markdown]
+# The more confident the wrong answer, the weaker the squared error's push: at wrong score 8 the
+# true class has probability 0.0003 and the squared error's gradient is -0.0013, almost nothing to
+# learn from, while the cross-entropy's is -1.000, its largest. The $\log$ undoes the exponential
+# in the softmax, so the cross-entropy's gradient $p - \mathrm{onehot}(c)$ never shrinks when it
+# is most needed. That, with the likelihood reading, is why classifiers train on the cross-entropy.
+
+# %% [markdown]
 # ## Learning: mini-batch stochastic gradient descent
 #
-# *Time: about 7 min (reading 5 min + exercises 2 min).*
+# *Time: about 10 min (reading 8 min + exercises 2 min).*
 #
 # Training moves every parameter $w$ a small step against its gradient,
 # $w \leftarrow w - \eta\, \partial L / \partial w$, where $\eta$ is the **learning rate**. The
@@ -381,6 +422,10 @@ print("nl.SoftmaxCrossEntropy().backward() gives the formula:", np.allclose(loss
 # $\partial L / \partial z$ into the gradients of $W$ and $b$ (lesson 4 derives it), and `nl.SGD`
 # takes the step. `nl.fit`, used from lesson 2 on, runs exactly this loop: with the same seeds it
 # ends at the same weights.
+#
+# First we set 20% of the images aside as a **validation set** (`nl.train_val_split`). Training
+# never sees them, so the accuracy on them estimates how the model does on images it has not
+# learned from; the accuracy on the training images themselves would flatter it.
 
 # %%
 (X_train, y_train), (X_val, y_val) = nl.train_val_split(images, labels, val_fraction=0.2, rng=0)
@@ -453,12 +498,41 @@ plt.show()
 # %% [markdown]
 # With the same learning rate and the same number of passes over the data, the smaller batches
 # end lower (the printed losses above): they take many more steps for the same work. The price is
-# noise: each step follows the gradient of a few examples, not of the whole training set.
-# Batches of tens to hundreds are the usual compromise.
+# noise: each step follows the gradient of a few examples, not of the whole training set. We
+# measure it at the starting weights: how far a batch's gradient is from the whole set's, relative
+# to the whole set's, on average over 200 random batches.
+
+# %%
+def gradient_noise(batch_size, draws=200, seed=0):
+    """Mean of |g_batch - g_all| / |g_all| for the weights W of the untrained softmax regression."""
+    model, pick = nl.Linear(64, 10, rng=1), np.random.default_rng(seed)
+
+    def gradient(X, y):
+        loss_fn(model(X), y)
+        model.backward(loss_fn.backward())
+        return model.W.grad.copy()
+
+    g_all = gradient(X_train, y_train)
+    errors = []
+    for _ in range(draws):
+        rows = pick.choice(len(X_train), batch_size, replace=False)
+        errors.append(np.linalg.norm(gradient(X_train[rows], y_train[rows]) - g_all))
+    return np.mean(errors) / np.linalg.norm(g_all)
+
+
+for batch_size in [8, 64, 512]:
+    print(f"batch {batch_size:3}: the batch gradient is off by {gradient_noise(batch_size):.0%} "
+          f"of the whole set's gradient, on average")
+
+# %% [markdown]
+# A batch of 8 gives a gradient whose error (149%) is larger than the gradient itself; a batch of 64
+# about a third of that (51%): the error of a mean of $B$ random examples shrinks roughly like
+# $1/\sqrt{B}$, and $1/\sqrt{8} = 0.35$. At 512, a third of the training set, it is 15%. Batches of tens to hundreds are the usual compromise:
+# cheap steps, each still pointing roughly downhill.
 #
 # ## Momentum
 #
-# *Time: about 7 min (reading 4 min + exercises 3 min).*
+# *Time: about 10 min (reading 7 min + exercises 3 min).*
 #
 # Plain gradient descent is slow in a long narrow valley: the learning rate must stay small
 # enough for the steep walls (a larger one makes the steps zig-zag between them and blow up), and
@@ -467,9 +541,11 @@ plt.show()
 #
 # $$ v \leftarrow m\, v + \frac{\partial L}{\partial w}, \qquad w \leftarrow w - \eta\, v, $$
 #
-# with $m$ between 0 and 1 (0.9 is common; $m = 0$ is plain gradient descent). Across the valley
-# successive gradients point in opposite directions and cancel in $v$; along the floor they agree
-# and add up. `nl.SGD(parameters, lr, momentum=0.9)` does exactly this. We try it on the valley
+# with $m$ between 0 and 1 (0.9 is common; $m = 0$ is plain gradient descent). Along the floor
+# successive gradients agree and add up in $v$, so the steps grow (up to $1/(1-m) = 10$ times a
+# plain step). Across the valley gradients that change sign partly cancel in $v$, but $v$ also
+# carries the path on, so there momentum can swing back and forth longer than plain descent
+# does: the measurements below show both. `nl.SGD(parameters, lr, momentum=0.9)` does exactly this. We try it on the valley
 # $f(w) = \tfrac12 (w_1^2 + 20\, w_2^2)$, whose gradient is $(w_1, 20\, w_2)$.
 
 # %%
@@ -502,17 +578,52 @@ for lr in [0.01, 0.02, 0.04, 0.09]:
     print(f"{lr:13}   {plain or '> 300':>10}   {heavy:>12}   {ratio:>16}")
 
 # %%
-w1, w2 = np.meshgrid(np.linspace(-4.5, 1.5, 200), np.linspace(-1.3, 1.3, 200))
-fig, ax = plt.subplots(figsize=(8, 4))
-ax.contour(w1, w2, 0.5 * (w1 ** 2 + 20 * w2 ** 2), levels=[0.1, 0.5, 2, 5, 10, 20],
-           colors=nlplot.GREY, linewidths=0.8)
-for momentum, color in [(0.0, nlplot.VERMILLION), (0.9, nlplot.BLUE)]:
-    path = descend(0.02, momentum, steps=60)
-    ax.plot(path[:, 0], path[:, 1], "o-", ms=2.5, lw=1, color=color, label=f"momentum {momentum}")
-ax.plot(0, 0, "*", ms=12, color=nlplot.BLACK, label="minimum")
-ax.set(xlabel="$w_1$", ylabel="$w_2$", title="60 steps with learning rate 0.02 in a narrow valley")
-ax.legend(loc="lower right")
+def draw_valley(paths, lr):
+    """The valley's contour lines and one path per momentum: ``paths`` maps momentum -> path."""
+    w1, w2 = np.meshgrid(np.linspace(-4.5, 1.5, 200), np.linspace(-1.3, 1.3, 200))
+    fig, ax = plt.subplots(figsize=(8, 4))
+    ax.contour(w1, w2, 0.5 * (w1 ** 2 + 20 * w2 ** 2), levels=[0.1, 0.5, 2, 5, 10, 20],
+               colors=nlplot.GREY, linewidths=0.8)
+    for (momentum, path), color in zip(paths.items(), [nlplot.VERMILLION, nlplot.BLUE]):
+        ax.plot(path[:, 0], path[:, 1], "o-", ms=2.5, lw=1, color=color,
+                label=f"momentum {momentum}")
+    ax.plot(0, 0, "*", ms=12, color=nlplot.BLACK, label="minimum")
+    steps = len(next(iter(paths.values()))) - 1
+    ax.set(xlabel="$w_1$", ylabel="$w_2$",
+           title=f"{steps} steps with learning rate {lr} in a narrow valley")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))  # outside: the paths fill the valley
+
+
+draw_valley({momentum: descend(0.02, momentum, steps=60) for momentum in (0.0, 0.9)}, lr=0.02)
 plt.show()
+
+# %% [markdown]
+# Across the valley ($w_2$) the two paths behave very differently. We count how often $w_2$
+# changes sign in the 60 steps (a zig-zag across the floor) and print $|w_2|$ after 20 steps, at
+# the figure's learning rate and at 0.09, close to the limit:
+
+# %%
+def across_the_valley(lr, momentum, steps=60):
+    """(sign changes of w2 in the first `steps` steps, |w2| after 20 steps)."""
+    w2 = descend(lr, momentum, steps=steps)[:, 1]
+    return int(np.sum(np.sign(w2[1:]) != np.sign(w2[:-1]))), abs(w2[20])
+
+
+print("learning rate   momentum   sign changes of w2 in 60 steps   |w2| after 20 steps")
+for lr in [0.02, 0.09]:
+    for momentum in [0.0, 0.9]:
+        changes, size = across_the_valley(lr, momentum)
+        print(f"{lr:13}   {momentum:8}   {changes:30}   {size:19.4f}")
+
+# %% [markdown]
+# At 0.02 plain descent does not zig-zag at all: each step multiplies $w_2$ by
+# $1 - 0.02 \cdot 20 = 0.6$, so $w_2$ shrinks without changing sign; momentum's velocity carries
+# $w_2$ across the floor 14 times, and after 20 steps it is still 0.2329 away. At 0.09 the factor
+# is $1 - 1.8 = -0.8$: plain descent zig-zags at every step (60 sign changes). There momentum's
+# path changes sign less often (29): gradients of opposite sign partly cancel in $v$, so it swings
+# more slowly, but its swings also die out more slowly ($|w_2|$ 0.4442 after 20 steps, against
+# 0.0115). Momentum does not make the steep direction faster; it makes the flat direction faster,
+# at the price of swinging across the steep one.
 
 # %% [markdown]
 # **Think! (3 min).** After 60 steps the plain path (vermilion) is still far from the minimum,
@@ -527,7 +638,8 @@ plt.show()
 # -1.2$, where the path ends. Momentum adds up the gradients along $w_1$, which all point the same
 # way, so its velocity grows and carries it past $w_1 = 0$ (to about 1.2 in the figure); the
 # gradient then points back, the velocity decays by 0.9 per step, and the path swings in towards
-# the minimum. Across the valley ($w_2$) the oscillating gradients cancel in the velocity.
+# the minimum. Across the valley ($w_2$) the velocity makes the path swing too (14 sign changes of
+# $w_2$, printed above), where plain descent at this rate never changes sign.
 # ### END SOLUTION
 
 # %% [markdown] tags=["teacher-note"]
@@ -557,7 +669,9 @@ plt.show()
 # - An MLP chains layers whose shapes line up, with activations in between; its size is the number
 #   of weights and biases. Counted by layers of units it has one layer more than counted by layers
 #   with weights.
-# - Softmax turns class scores into probabilities; the cross-entropy $-\log p_c$ scores them; its
+# - Softmax turns class scores into probabilities; the cross-entropy $-\log p_c$, the negative
+#   log-likelihood of the labels, scores them (unlike the squared error, its gradient stays large
+#   for a confident wrong answer); its
 #   gradient with respect to the scores is $\mathrm{softmax}(z) - \mathrm{onehot}(c)$ (over $N$ for
 #   a batch mean).
 # - Mini-batch SGD steps against the gradient of a small random batch; momentum steps along a
@@ -634,7 +748,9 @@ assert checks.check_cross_entropy(my_cross_entropy, quiet=True)
 # `grad_fn(w, t)`, update the velocity, then `w`. Return every point of the path as an array of
 # shape `(steps + 1, len(w0))`, `w0` first. With `momentum = 0` it must be plain gradient descent.
 # (Make a new `w` each step, `w = w - ...`: after `w -= ...` every point kept in the path would be
-# the same array.)
+# the same array.) The cell then draws your paths on the valley at learning rate 0.09, with and
+# without momentum: compare them with the expected output, and with the sign changes printed in
+# the momentum section.
 
 # %%
 def my_sgd_momentum(grad_fn, w0, lr, momentum, steps):
@@ -650,6 +766,13 @@ def my_sgd_momentum(grad_fn, w0, lr, momentum, steps):
 
 
 checks.check_sgd_momentum(my_sgd_momentum)
+# Your function's paths at learning rate 0.09 on the valley above: compare with the expected output
+try:
+    draw_valley({momentum: my_sgd_momentum(lambda w, t: valley * w, np.array([-4.0, 1.0]), 0.09,
+                                           momentum, 40) for momentum in (0.0, 0.9)}, lr=0.09)
+    plt.show()
+except NotImplementedError:
+    print("nothing to draw until my_sgd_momentum is written")
 ### BEGIN HIDDEN TESTS
 assert checks.check_sgd_momentum(my_sgd_momentum, quiet=True)
 ### END HIDDEN TESTS

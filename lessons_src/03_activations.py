@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 3: Activation functions and their derivatives
 #
-# *Time: about 59 min (reading 19 min + exercises 40 min).*
+# *Time: about 66 min (reading 26 min + exercises 40 min).*
 #
 # **Learning goals.** After this lesson you can
 # - define sigmoid, tanh, ReLU and pReLU, give their ranges, and sketch their derivatives,
@@ -58,7 +58,7 @@ np.set_printoptions(precision=3, suppress=True)
 # %% [markdown]
 # ## Four activation functions
 #
-# *Time: about 7 min (reading 5 min + exercises 2 min).*
+# *Time: about 8 min (reading 6 min + exercises 2 min).*
 #
 # | name | $f(x)$ | range | $f'(x)$ |
 # | --- | --- | --- | --- |
@@ -130,7 +130,10 @@ print("prelu'(x)  ", nl.prelu_derivative(points, alpha))
 # The sigmoid of $\pm 1000$ prints as 0 and 1, the very ends that the open interval $(0, 1)$
 # excludes. Mathematically $\sigma(x)$ never reaches them; the computer's numbers do. A float64
 # holds about 16 significant digits, so $1 - 10^{-17}$ is stored as exactly 1.0, and $e^{-1000}$ is
-# far below the smallest positive float64 and is stored as 0.0: floating point **saturates**. (As
+# far below the smallest positive float64 and is stored as 0.0: the stored value **rounds to the
+# end** of the range. (This rounding is a property of the number format; the *saturation* of an
+# activation, its derivative close to 0 for large $|x|$, is a property of the function and is
+# there in exact arithmetic too. As
 # a bonus, `nl.sigmoid` never computes $e^{1000}$, which would overflow to `inf`.) The 16 digits
 # are relative to the size of the number, so the two ends saturate at very different places:
 
@@ -155,8 +158,80 @@ print(f"gap between 1.0 and the next float64: {np.spacing(1.0):.1e}; smallest po
 # looks like a bug, since $\sigma(-x) = 1 - \sigma(x)$. Have them print `1 - nl.sigmoid(40.0)`
 # (0.0) and `nl.sigmoid(-40.0)` side by side: the mathematical values are equal, but float64 keeps
 # about 16 significant digits, so next to 1 a difference of $10^{-18}$ is lost while next to 0 it
-# is kept. The misconception to watch for is that saturation is a property of the function; here it
-# is a property of the number format.
+# is kept. The misconception to watch for is that `sigmoid(40) == 1.0` means the sigmoid reaches 1:
+# the function never does (that rounding is the number format's); what *is* the function's is its
+# saturation, a derivative near 0 for large $|x|$ ($\sigma'(40) \approx 4 \cdot 10^{-18}$ in
+# exact arithmetic too), which is what slows learning.
+
+# %% [markdown]
+# ## Dying ReLUs, and why pReLU lets the negative side through
+#
+# *Time: about 4 min of reading.*
+#
+# A ReLU unit whose input is negative for **every** example outputs 0 for all of them, and its
+# derivative there is 0: no gradient reaches its weights, so no later step can change them. The
+# unit is **dead**. A large step can push a unit's bias or weights there. We train the same
+# 64 -> 64 -> 10 ReLU network on the digits for 3 epochs at two learning rates, and count the
+# hidden units that output 0 for all 1,797 images:
+
+# %%
+def dead_units(layer, X):
+    """How many units of `layer` (an nl.Linear feeding a ReLU) have a negative input on every row of X."""
+    return int(np.sum(np.all(layer(X) <= 0, axis=0)))
+
+
+def train_relu_net(lr, seed=0, activation=nl.ReLU):
+    """64 -> 64 -> 10 trained for 3 epochs; only the two Linear layers' weights are trained."""
+    net = nl.Sequential(nl.Linear(64, 64, rng=seed), activation(), nl.Linear(64, 10, rng=seed + 100))
+    before = dead_units(net[0], images)
+    weights = [*net[0].parameters(), *net[2].parameters()]  # a leaky slope stays fixed
+    nl.fit(net, nl.SoftmaxCrossEntropy(), nl.SGD(weights, lr=lr), (images, labels),
+           epochs=3, batch_size=32, rng=seed)
+    return net, before
+
+
+def units_with_gradient(net, X, y):
+    """(units below 0 on every row of X, how many of them get a gradient; the same for the rest)."""
+    loss_fn = nl.SoftmaxCrossEntropy()
+    loss_fn(net(X), y)
+    net.backward(loss_fn.backward())
+    below = np.all(net[0](X) <= 0, axis=0)
+    moving = np.any(net[0].W.grad != 0, axis=1)
+    return int(below.sum()), int(moving[below].sum()), int((~below).sum()), int(moving[~below].sum())
+
+
+images, labels = nl.load_digits()
+for lr in [0.05, 1.0]:
+    net, before = train_relu_net(lr)
+    print(f"learning rate {lr:4}: dead hidden units {before} at the start, "
+          f"{dead_units(net[0], images)} of 64 after 3 epochs")
+
+# %% [markdown]
+# At learning rate 1.0, 6 of the 64 hidden units are dead after 3 epochs, against 1 (dead from the
+# start) at 0.05 (printed above): those units compute nothing for any image and never will. We
+# check that no gradient reaches them:
+
+# %%
+dead, dead_moving, live, live_moving = units_with_gradient(net, images, labels)
+print(f"ReLU: {dead_moving} of the {dead} dead units get a non-zero gradient; "
+      f"{live_moving} of the {live} others do")
+
+# %% [markdown]
+# The fix is to let a little of the negative side through. **Leaky ReLU** (Maas et al., 2013) uses
+# a small fixed slope, $f(x) = x$ for $x > 0$ and $0.01\,x$ otherwise: its derivative on the
+# negative side is 0.01, not 0, so a unit pushed there still gets a (small) gradient and can come
+# back. **pReLU** (He et al., 2015) makes that slope a parameter $\alpha$ and learns it. Other
+# smooth activations used in large models today avoid a zero derivative as well: **GELU**,
+# $x\,\Phi(x)$ with $\Phi$ the standard normal distribution function (in BERT and GPT), and
+# **Swish** (also called SiLU), $x\,\sigma(x)$; both are close to ReLU for large $|x|$ and slightly
+# negative just left of 0. The same training with a leaky ReLU (`nl.PReLU(alpha=0.01)`, its slope
+# kept fixed) in place of ReLU:
+
+# %%
+net, before = train_relu_net(1.0, activation=lambda: nl.PReLU(alpha=0.01))
+dead, dead_moving, live, live_moving = units_with_gradient(net, images, labels)
+print(f"leaky ReLU: {dead_moving} of the {dead} units below 0 on every image get a non-zero "
+      f"gradient; {live_moving} of the {live} others do")
 
 # %% [markdown]
 # ## pReLU's alpha is learned
@@ -231,7 +306,7 @@ prelu_explorer()
 # %% [markdown]
 # ## Vanishing gradients
 #
-# *Time: about 9 min (reading 6 min + exercises 3 min).*
+# *Time: about 11 min (reading 8 min + exercises 3 min).*
 #
 # Backpropagation multiplies, layer after layer, by the derivative of the activation (and by the
 # transposed weights, lesson 4). The sigmoid's derivative is at most $\tfrac14$ (printed under the
@@ -249,7 +324,9 @@ prelu_explorer()
 #   It is not made for the sigmoid, whose slope at 0 is $\tfrac14$ and whose outputs are not
 #   centred at 0.
 # - **He** (He et al., 2015): $\mathrm{Var}(W) = 2 / n_\text{in}$, the same calculation redone for
-#   ReLU, which sets half of its inputs to 0 and so halves the signal's variance at every layer.
+#   ReLU, which sets half of its inputs to 0 and so halves the mean square $E[h^2]$ of the signal
+#   at every layer (the quantity that calculation tracks; the variance of the ReLU's output is
+#   smaller still, about a third of its input's, since its mean is no longer 0).
 #
 # We build deep networks of 12 layers with weights (11 hidden layers of 64 units, then the 10
 # outputs) with sigmoid, tanh and ReLU, each with both initialisations, push a batch of digits
@@ -288,6 +365,22 @@ relu_he_over_glorot = np.exp(np.mean(np.log(norms["ReLU", "he"] / norms["ReLU", 
 print(f"ReLU: the gradients with He weights are {relu_he_over_glorot:.0f} times those with Glorot "
       f"weights (geometric mean over the {depth} layers)")
 
+
+def signal_sizes(net, X):
+    """The root mean square of every activation layer's output, first hidden layer first."""
+    sizes, h = [], X
+    for layer in net:
+        h = layer(h)
+        if not isinstance(layer, nl.Linear):
+            sizes.append(np.sqrt(np.mean(h ** 2)))
+    return np.array(sizes)
+
+
+for init in ("glorot", "he"):
+    size = signal_sizes(deep_net(nl.ReLU, init, depth, 64, np.random.default_rng(0)), X)
+    print(f"ReLU, {init:6}: size (rms) of the signal after hidden layer 1: {size[0]:.3f}, "
+          f"after hidden layer {depth - 1}: {size[-1]:.3f}")
+
 # %%
 colors = {"sigmoid": nlplot.VERMILLION, "tanh": nlplot.GREEN, "ReLU": nlplot.BLUE}
 fig, axes = plt.subplots(1, 2, figsize=(9, 4), sharey=True)
@@ -325,12 +418,19 @@ plt.show()
 #   orders of magnitude smaller than its last (the last / first column). He's larger weights
 #   shrink the ratio but do not come close to fixing it: the slope of at most $\tfrac14$ does the
 #   damage.
-# - **tanh with Glorot weights keeps its gradients within a small factor** across all 12 layers
-#   (the largest / smallest column): the case Glorot's scale was derived for.
-# - **ReLU keeps the gradient's size only with He weights.** With Glorot weights its curve is flat
-#   too, but every layer's gradient is many times smaller (the factor printed under the table):
-#   each layer halves the variance of the signal going forward and of the gradient going
-#   backward, and the halvings compound with depth.
+# - **tanh keeps its gradients within a small factor** across all 12 layers (the largest /
+#   smallest column): 1.3 with Glorot weights, the case Glorot's scale was derived for, and 1.2
+#   with He weights; at this depth either scale works for tanh.
+# - **ReLU with Glorot weights is flat but low.** Its curve is flat like He's, yet every layer's
+#   gradient is many times smaller (the factor printed under the table). The halving does not
+#   show as a slope: with Glorot weights each ReLU layer shrinks the signal going forward (its
+#   size falls from 0.317 after layer 1 to 0.012 after layer 11, printed) and the gradient going
+#   backward. A weight's gradient $\partial L / \partial W_l$ is the product of the two, the
+#   signal coming into layer $l$ and the gradient coming back to it (lesson 4 derives
+#   $\partial L / \partial W = (\partial L / \partial Y)^\top X$ for a layer with input $X$ and
+#   output $Y$), so near the input a large signal meets a small
+#   gradient and near the output the reverse: the shrinkings balance into a flat but low curve.
+#   With He weights the signal keeps its size (0.535 to 0.605) and so does the gradient.
 #
 # The sigmoid's vanishing gradients are the main reason ReLU-family activations, with He
 # initialisation, replaced it in hidden layers. (`nl.Linear` uses He by default.)
@@ -353,8 +453,13 @@ activation_explorer()
 # - ReLU is 0 or the identity; pReLU replaces the 0 by a learned slope $\alpha$, so negative inputs
 #   still pass some signal and gradient ($f'(x) = \alpha$ for $x \le 0$, 1 for $x > 0$).
 # - Gradients are products of derivatives (and weights) across layers: with sigmoids
-#   ($f' \le \tfrac14$) they vanish in deep networks with either initialisation; with ReLUs they
-#   keep their size when the weights are He-scaled, with tanh when they are Glorot-scaled.
+#   ($f' \le \tfrac14$) they vanish in deep networks with either initialisation; with tanh they
+#   kept their size with both initialisations here; with ReLU they kept their size across layers
+#   with both, but only He-scaled weights kept the signal and the gradients at their size
+#   (Glorot's made every layer's gradient about 146 times smaller).
+# - A ReLU unit whose input is negative for every example is dead: no gradient reaches it. Leaky
+#   ReLU and pReLU keep a slope on the negative side so it can recover; GELU and Swish are smooth
+#   relatives used in large models.
 #
 # ## Exercises
 #
@@ -415,7 +520,8 @@ assert checks.check_prelu_backward(my_prelu_backward, quiet=True)
 # $L(\alpha) = \mathrm{mean}\big((\mathrm{prelu}(x, \alpha) - \text{target})^2\big)$ over all
 # elements of `x`. Start at `alpha0`; each step computes $\partial L / \partial \alpha$ (the chain
 # rule: $\partial L / \partial y$ times $\partial y / \partial \alpha$, summed) and moves
-# $\alpha$ by `-lr` times it. Return the `steps + 1` values of $\alpha$, `alpha0` first.
+# $\alpha$ by `-lr` times it. Return the `steps + 1` values of $\alpha$, `alpha0` first. The cell
+# then draws your $\alpha$ step by step on the lesson's data: compare with the expected output.
 
 # %%
 def alpha_descent(x, target, alpha0, lr, steps):
@@ -432,6 +538,19 @@ def alpha_descent(x, target, alpha0, lr, steps):
 
 
 checks.check_alpha_descent(alpha_descent)
+# Your descent on the lesson's data (slope 0.6 on the negative side), from alpha = 0.25: compare
+# with the expected output
+try:
+    path = alpha_descent(x_data, y_data, 0.25, 0.5, 20)
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    ax.plot(np.arange(len(path)), path, "o-", color=nlplot.BLUE, label="your alpha_descent")
+    ax.axhline(best_alpha, color=nlplot.BLACK, ls="--", lw=1, label="best slope for this sample")
+    ax.set(xlabel="step", ylabel="alpha", ylim=(0.2, 0.7),
+           title="Gradient descent on alpha (learning rate 0.5)")
+    ax.legend(loc="lower right")
+    plt.show()
+except NotImplementedError:
+    print("nothing to draw until alpha_descent is written")
 ### BEGIN HIDDEN TESTS
 assert checks.check_alpha_descent(alpha_descent, quiet=True)
 ### END HIDDEN TESTS

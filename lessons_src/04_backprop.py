@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 4: Backpropagation through the computational graph
 #
-# *Time: about 80 min (reading 20 min + exercises 60 min).*
+# *Time: about 90 min (reading 25 min + exercises 65 min).*
 #
 # **Learning goals.** After this lesson you can
 # - draw a computation as a graph of variables and operators,
@@ -85,6 +85,8 @@ np.set_printoptions(precision=4, suppress=True)
 # variables (with value and gradient), the circles operators.
 
 # %%
+import copy
+
 from nnlesson.graph import Tensor, cross_entropy
 from nnlesson.viz.graph_draw import draw
 
@@ -145,16 +147,106 @@ print(f"numerical dL/dw = {(loss_of(w + eps, b) - loss_of(w - eps, b)) / (2 * ep
 print(f"numerical dL/db = {(loss_of(w, b + eps) - loss_of(w, b - eps)) / (2 * eps):.4f}")
 
 # %% [markdown]
+# ## When a value is used twice, its gradients add
+#
+# *Time: about 7 min (reading 2 min + exercises 5 min).*
+#
+# So far every value fed exactly one operator: the graph was a chain. Often a value feeds
+# several: the graph **forks**. Take $L = u \cdot \sigma(u)$ (the Swish activation of lesson 3):
+# $u$ goes into the product directly and into the sigmoid. Nudging $u$ changes $L$ along both
+# paths, and for a small nudge the two changes add up. So the multivariable chain rule says: a
+# value's gradient is the **sum** over everything that uses it,
+#
+# $$ \frac{\partial L}{\partial u} = \underbrace{\sigma(u)}_{\text{direct use}}
+#    + \underbrace{u \cdot \sigma(u)\,(1 - \sigma(u))}_{\text{through } \sigma}. $$
+#
+# The graph engine does exactly this: in `backward()` each operator *adds* its contribution to
+# its parents' `.grad` (`parent.grad = parent.grad + ...`), it never overwrites it.
+
+# %%
+u_value = 1.5
+sigma_u = nl.sigmoid(u_value)
+direct, through_sigmoid = sigma_u, u_value * sigma_u * (1 - sigma_u)
+print(f"path 1 (direct): {direct:.4f}   path 2 (through the sigmoid): {through_sigmoid:.4f}   "
+      f"sum: {direct + through_sigmoid:.4f}")
+
+u_ = Tensor(u_value, name="u")
+sig_ = u_.sigmoid()
+sig_.name = "sigmoid(u)"
+fork_loss = u_ * sig_
+fork_loss.name = "L"
+fork_loss.backward()
+numeric_fork = ((u_value + 1e-6) * nl.sigmoid(u_value + 1e-6)
+                - (u_value - 1e-6) * nl.sigmoid(u_value - 1e-6)) / 2e-6
+print(f"graph engine's dL/du: {u_.grad:.4f}   central difference: {numeric_fork:.4f}")
+print("operators that use u:", [node.op for node in (sig_, fork_loss) if u_ in node.parents])
+
+# %% [markdown]
+# Either path alone is wrong (0.8176 or 0.2237, printed above); their sum, 1.0413, is what the
+# engine and the central difference give. Forks are everywhere in a network: a bias is added to
+# every row of a batch, a weight multiplies every example, an input feeds every unit of the next
+# layer. The next section uses this rule to derive the linear layer's backward.
+#
+# **Your turn: a fork (code, 5 min).** Write `my_swish_derivative(x)`, the derivative of
+# $x\,\sigma(x)$ element-wise, using `nl.sigmoid`. Its check tells you which path a wrong answer
+# left out.
+
+# %%
+def my_swish_derivative(x):
+    ### BEGIN SOLUTION
+    s = nl.sigmoid(x)
+    return s + x * s * (1 - s)
+    ### END SOLUTION
+
+
+checks.check_swish_derivative(my_swish_derivative)
+### BEGIN HIDDEN TESTS
+assert checks.check_swish_derivative(my_swish_derivative, quiet=True)
+### END HIDDEN TESTS
+
+# %% [markdown]
 # ## The same for tensors: a one-hidden-layer network
 #
-# *Time: about 3 min of reading.*
+# *Time: about 5 min of reading.*
 #
 # For a batch $X$ of shape $(N, n)$, a hidden layer of $m$ ReLU units and $k$ outputs:
 #
 # $$ H = X W_1^\top + b_1, \quad A = \mathrm{relu}(H), \quad S = A W_2^\top + b_2, \quad
 #    L = \mathrm{CrossEntropy}(S, y). $$
 #
-# Going backwards, each step is the chain rule with the shapes worked out:
+# **The linear layer's backward, derived.** Write one layer $Y = X W^\top + b$ entry by entry:
+# $Y_{ij} = \sum_r X_{ir} W_{jr} + b_j$ for example $i$ and output $j$ ($r$ runs over the
+# inputs). Suppose the layer above has given us $\partial L / \partial Y$, of $Y$'s shape
+# $(N, m)$. Each parameter is used by several
+# entries of $Y$, so its gradient sums over them (the fork rule):
+#
+# - $W_{jr}$ appears in $Y_{ij}$ for every example $i$, with factor $X_{ir}$:
+#   $\dfrac{\partial L}{\partial W_{jr}} = \sum_i \dfrac{\partial L}{\partial Y_{ij}} X_{ir}$,
+#   which is entry $(j, r)$ of $(\partial L / \partial Y)^\top X$;
+# - $b_j$ appears in $Y_{ij}$ for every example $i$, with factor 1:
+#   $\dfrac{\partial L}{\partial b_j} = \sum_i \dfrac{\partial L}{\partial Y_{ij}}$, the column
+#   sums of $\partial L / \partial Y$ (the bias is shared by the whole batch);
+# - $X_{ir}$ appears in $Y_{ij}$ for every output $j$, with factor $W_{jr}$:
+#   $\dfrac{\partial L}{\partial X_{ir}} = \sum_j \dfrac{\partial L}{\partial Y_{ij}} W_{jr}$,
+#   entry $(i, r)$ of $(\partial L / \partial Y)\, W$.
+#
+# A check that catches most slips: each gradient has the shape of its variable ($W$: $(m, n)$ from
+# $(m, N) \cdot (N, n)$; $b$: $(m,)$; $X$: $(N, n)$ from $(N, m) \cdot (m, n)$). We compare one entry
+# of the sum with the matrix formula:
+
+# %%
+rng = np.random.default_rng(0)
+X_small, W_small, dY_small = rng.normal(size=(5, 3)), rng.normal(size=(4, 3)), rng.normal(size=(5, 4))
+j, r = 2, 1
+entry_by_sum = sum(dY_small[i, j] * X_small[i, r] for i in range(5))
+print(f"dL/dW[{j},{r}] as a sum over the 5 examples: {entry_by_sum:.6f};  "
+      f"from (dL/dY)^T X: {(dY_small.T @ X_small)[j, r]:.6f}")
+print("shapes: dW", (dY_small.T @ X_small).shape, " db", dY_small.sum(axis=0).shape,
+      " dX", (dY_small @ W_small).shape)
+
+# %% [markdown]
+# Going backwards through the whole network, each step is the chain rule with the shapes worked
+# out (the linear rows are the rule just derived):
 #
 # | step | gradient | shape |
 # | --- | --- | --- |
@@ -199,7 +291,8 @@ for name, mine, p in zip(["W1", "b1", "W2", "b2"], [dW1, db1, dW2, db2], net.par
 #
 # *Time: about 7 min (reading 5 min + exercises 2 min).*
 #
-# The same network on one example, computed with graph tensors. We take row 3 of the batch: its
+# The same network on one example, computed with graph tensors. We take `X[3]`, the fourth example
+# of the batch (numpy counts from 0): its
 # pre-activations $H$ have both signs (the cell prints them), so the ReLU visibly does something:
 # it zeroes the negative ones, and in the backward pass it blocks their gradient. The drawing shows every intermediate the
 # forward pass stored and, after `backward()`, the gradient each one received.
@@ -223,14 +316,15 @@ draw(L_)
 # %% [markdown]
 # **Think! (2 min).** In the drawing, A's gradient is non-zero in all four entries, but H's
 # gradient is 0 in the first and the last. Why? What gradient do the weights into those two hidden
-# units (rows 1 and 4 of W1) get from this example?
+# units (the first and the last rows of W1, `W1[0]` and `W1[3]`) get from this example?
 
 # %% [markdown]
 # ### BEGIN SOLUTION (1 point)
 # H is [-0.764, 0.901, 0.271, -0.3]: its first and last entries are negative, so the ReLU's local
 # derivative $[H > 0]$ is [0, 1, 1, 0]. The backward pass multiplies A's gradient [0.85, 0.88,
-# 0.0462, 1.7] by it and gets [0, 0.88, 0.0462, 0]. Rows 1 and 4 of W1 (and entries 1 and 4 of b1,
-# whose gradient is drawn as [0, 0.88, 0.0462, 0]) get a zero gradient from this example: the two
+# 0.0462, 1.7] by it and gets [0, 0.88, 0.0462, 0]. The first and the last rows of W1, `W1[0]` and
+# `W1[3]` (and `b1[0]` and `b1[3]`, whose gradient is drawn as [0, 0.88, 0.0462, 0]), get a zero
+# gradient from this example: the two
 # units were off, did not contribute to its output, and learn nothing from it.
 # ### END SOLUTION
 
@@ -282,7 +376,7 @@ for name, p, t in zip(["W1", "b1", "W2", "b2"], net.parameters(), [W1_, b1_, W2_
 # %% [markdown]
 # ## Gradient checking
 #
-# *Time: about 7 min (reading 4 min + exercises 3 min).*
+# *Time: about 8 min (reading 5 min + exercises 3 min).*
 #
 # Every backward pass we write can be checked the way we checked the single neuron:
 # `nl.gradcheck` compares each parameter's gradient (and the input's) with central differences and
@@ -295,6 +389,11 @@ for name, p, t in zip(["W1", "b1", "W2", "b2"], net.parameters(), [W1_, b1_, W2_
 # | around $10^{-2}$ or more | a bug: a wrong sign, a missing term, a forgotten sum |
 # | around $10^{-4}$ | suspicious: maybe an input sits on a kink of ReLU, or float32 was used |
 # | below $10^{-6}$ (`gradcheck`'s tolerance) | correct; a correct backward usually gives $10^{-8}$ or less |
+#
+# These thresholds are a rule of thumb from cs231n, stated there for each entry's relative error
+# $|a_i - b_i| / \max(|a_i|, |b_i|)$. `gradcheck` divides the largest difference by the largest
+# entry instead, so a tiny entry whose two values differ in relative terms (both near 0) cannot
+# fail the check alone; a difference is judged against the gradient's overall size.
 
 # %%
 print(nl.gradcheck(net, X, loss_fn, y))
@@ -335,22 +434,31 @@ print(report)
 # %%
 epsilons = np.logspace(-12, -1, 23)
 dW1_exact = net[0].W.grad.copy()
+frozen = copy.deepcopy(net)  # this network as it is now: Exercise 2 measures it again, after the SGD step
 
 
 def loss_at(_):
-    return loss_fn(net(X), y)
+    return loss_fn(frozen(X), y)
 
 
-errors = [nl.rel_error(dW1_exact, nl.numerical_gradient(loss_at, net[0].W.data, eps=e))
-          for e in epsilons]
+def epsilon_errors(numerical_gradient):
+    """The relative error of `numerical_gradient`'s dL/dW1 at every step size of `epsilons`."""
+    return [nl.rel_error(dW1_exact, numerical_gradient(loss_at, frozen[0].W.data, eps=e))
+            for e in epsilons]
 
-fig, ax = plt.subplots(figsize=(6, 3.8))
-ax.loglog(epsilons, errors, "o-", color=nlplot.BLUE)
-ax.set_xticks(np.logspace(-12, 0, 7))  # label only decades inside the plotted range
-ax.set_yticks(np.logspace(-10, 0, 6))
-ax.set_xlabel("step size epsilon")
-ax.set_ylabel("relative error of dL/dW1")
-ax.set_title("Central differences: truncation (right) vs round-off (left)")
+
+def draw_epsilon_errors(errors, title):
+    fig, ax = plt.subplots(figsize=(6, 3.8))
+    ax.loglog(epsilons, errors, "o-", color=nlplot.BLUE)
+    ax.set_xticks(np.logspace(-12, 0, 7))  # label only decades inside the plotted range
+    ax.set_yticks(np.logspace(-10, 0, 6))
+    ax.set_xlabel("step size epsilon")
+    ax.set_ylabel("relative error of dL/dW1")
+    ax.set_title(title)
+
+
+errors = epsilon_errors(nl.numerical_gradient)
+draw_epsilon_errors(errors, "Central differences: truncation (right) vs round-off (left)")
 plt.show()
 print(f"smallest relative error {min(errors):.1e}, at epsilon = {epsilons[np.argmin(errors)]:.0e}")
 # a step eps in W1 moves a pre-activation by up to eps * max|x|: past its distance to the kink
@@ -409,7 +517,8 @@ print(f"loss before the step {loss_before:.4f}, after {loss_after:.4f}")
 #   the intermediates.
 # - The backward pass traverses the graph in reverse order; each operator multiplies the gradient
 #   it receives by its local derivative: $\partial Z/\partial X = \mathrm{prod}(\partial Z/\partial Y, \partial Y/\partial X)$.
-# - For a linear layer $Y = XW^\top + b$: $\partial L/\partial W = (\partial L/\partial Y)^\top X$,
+# - A value used in several places gets the **sum** of the gradients from each use (a fork).
+# - For a linear layer $Y = XW^\top + b$ (derived entry by entry, each a sum over a fork): $\partial L/\partial W = (\partial L/\partial Y)^\top X$,
 #   $\partial L/\partial b = $ the column sums of $\partial L/\partial Y$, $\partial L/\partial X = (\partial L/\partial Y) W$.
 # - Check every backward against central differences: `gradcheck` passes a relative error below
 #   $10^{-6}$ in float64; a correct backward usually gives $10^{-8}$ or less.
@@ -441,7 +550,8 @@ assert checks.check_relu_backward(my_relu_backward, quiet=True)
 # %% [markdown]
 # **Exercise 2 (code, 15 min).** Write `my_numerical_gradient(f, x, eps=1e-6)` that returns the central
 # difference gradient of the scalar function `f(x)` with respect to the array `x`. Leave `x`
-# unchanged when you return.
+# unchanged when you return. The cell then redraws the lesson's error-against-step-size figure
+# with your function: compare with the expected output.
 
 # %%
 def my_numerical_gradient(f, x, eps=1e-6):
@@ -460,6 +570,13 @@ def my_numerical_gradient(f, x, eps=1e-6):
 
 
 checks.check_numerical_gradient(my_numerical_gradient)
+# Your function at every step size of the lesson's figure: compare with the expected output
+try:
+    draw_epsilon_errors(epsilon_errors(my_numerical_gradient),
+                        "Your central differences: error against the step size")
+    plt.show()
+except NotImplementedError:
+    print("nothing to draw until my_numerical_gradient is written")
 ### BEGIN HIDDEN TESTS
 assert checks.check_numerical_gradient(my_numerical_gradient, quiet=True)
 ### END HIDDEN TESTS
@@ -482,27 +599,28 @@ assert checks.check_linear_backward(my_linear_backward, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 4 (code, several steps, 25 min).** The whole backward pass of this lesson's network:
-# `my_mlp_backward(X, y, W1, b1, W2, b2)` returns `(dW1, db1, dW2, db2)`, the gradients of the mean
-# cross-entropy loss of $\mathrm{relu}(X W_1^\top + b_1) W_2^\top + b_2$ with labels `y`. Steps:
-# the forward pass (keep $H$ and $A$), $\partial L/\partial S$ from the softmax, then the table
-# above row by row. You may reuse `my_linear_backward` and `my_relu_backward`.
+# **Exercise 4 (code, several steps, 25 min).** The whole backward pass of this lesson's network
+# with **tanh** in place of the ReLU: `my_tanh_mlp_backward(X, y, W1, b1, W2, b2)` returns
+# `(dW1, db1, dW2, db2)`, the gradients of the mean cross-entropy loss of
+# $\tanh(X W_1^\top + b_1) W_2^\top + b_2$ with labels `y`. Steps: the forward pass (keep what
+# the backward needs), $\partial L/\partial S$ from the softmax, then the table above row by row,
+# with the activation's row changed: $\tanh'(H) = 1 - \tanh^2(H)$ (lesson 3). You may reuse
+# `my_linear_backward`.
 
 # %%
-def my_mlp_backward(X, y, W1, b1, W2, b2):
+def my_tanh_mlp_backward(X, y, W1, b1, W2, b2):
     ### BEGIN SOLUTION
-    H = X @ W1.T + b1
-    A = np.maximum(H, 0)
+    A = np.tanh(X @ W1.T + b1)
     dS = nl.softmax(A @ W2.T + b2)
     dS[np.arange(len(y)), y] -= 1
     dS /= len(y)
     dA, dW2, db2 = my_linear_backward(A, W2, dS)
-    _, dW1, db1 = my_linear_backward(X, W1, my_relu_backward(H, dA))
+    _, dW1, db1 = my_linear_backward(X, W1, dA * (1 - A ** 2))  # tanh' from the stored output
     return dW1, db1, dW2, db2
     ### END SOLUTION
 
 
-checks.check_mlp_backward(my_mlp_backward)
+checks.check_tanh_mlp_backward(my_tanh_mlp_backward)
 ### BEGIN HIDDEN TESTS
-assert checks.check_mlp_backward(my_mlp_backward, quiet=True)
+assert checks.check_tanh_mlp_backward(my_tanh_mlp_backward, quiet=True)
 ### END HIDDEN TESTS

@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 5: The memory cost of backpropagation
 #
-# *Time: about 67 min (reading 22 min + exercises 45 min).*
+# *Time: about 72 min (reading 27 min + exercises 45 min).*
 #
 # **Learning goals.** After this lesson you can
 # - say which intermediate values each layer keeps for its backward pass, and count their bytes,
@@ -233,6 +233,71 @@ print(f"in activations of {activation / MB:.2f} MB: prediction peak "
 # one before it, a temporary), whatever the depth; training holds every layer's intermediates.
 # That is why a GPU that can *run* a large model often cannot *train* it at the same batch size.
 #
+# ## Everything training keeps: weights, gradients, optimizer state
+#
+# *Time: about 4 min of reading.*
+#
+# The activations are not the only memory of training. Every parameter also has a **gradient** of
+# its own size (backward writes it), and the optimizer keeps **state** per parameter:
+# `nl.SGD(..., momentum=0.9)` keeps the velocity $v$ of lesson 1, one array per parameter; Adam,
+# the other common optimizer (PyTorch's `torch.optim.Adam`, not in nnlesson), keeps two (running
+# means of the gradient and of its square). We count them for the 16-block network above, after
+# one real step of `nl.SGD` with momentum:
+
+# %%
+weights = sum(p.data.nbytes for p in net.parameters())
+loss_fn = nl.SoftmaxCrossEntropy()
+loss_fn(net(x)[:, :10], np.arange(len(x)) % 10)
+dscores = np.zeros_like(x)
+dscores[:, :10] = loss_fn.backward()
+net.backward(dscores)
+optimizer = nl.SGD(net.parameters(), lr=0.01, momentum=0.9)
+optimizer.step()
+gradients = sum(p.grad.nbytes for p in net.parameters())
+velocity = sum(v.nbytes for v in optimizer.velocity)
+print(f"weights                        {weights / MB:5.1f} MB")
+print(f"gradients                      {gradients / MB:5.1f} MB")
+print(f"SGD with momentum: velocity    {velocity / MB:5.1f} MB   (plain SGD: none; Adam: "
+      f"{2 * weights / MB:.1f} MB)")
+print(f"activations kept, batch {len(x)}   {net.cache_nbytes() / MB:5.1f} MB")
+print("bytes per number: " + ", ".join(f"{np.dtype(t).name} {np.dtype(t).itemsize}"
+                                       for t in (np.float64, np.float32, np.float16)))
+
+# %% [markdown]
+# For this network at batch 256, weights, gradients, velocity and kept activations are each
+# between 8 and 10 MB (printed above): training with momentum holds about four times the weights,
+# with Adam five. The activations grow with the batch, the other three do not. Everything here is
+# float64 (8 bytes a number), chosen so that lesson 4's gradient checks are exact; frameworks
+# train in float32 (4 bytes) and often keep activations and weights' copies in a 2-byte format
+# (float16, or bfloat16, which numpy lacks), *mixed precision*: the same counts, halved or
+# quartered.
+#
+# **Gradient accumulation.** When a batch does not fit, split it: the gradient of the mean loss
+# over a batch of $2n$ examples is the average of the two halves' gradients (the loss is a sum over
+# examples, so its gradient is the sum of theirs: the fork rule of lesson 4). Run backward on each
+# half, average their gradients, and take one step: only one half's activations are kept at a time.
+
+# %%
+def batch_gradient(X, y):
+    """The gradients of the mean cross-entropy of `net` (its first 10 outputs) on (X, y)."""
+    loss_fn(net(X)[:, :10], y)
+    dscores = np.zeros_like(X)
+    dscores[:, :10] = loss_fn.backward()
+    net.backward(dscores)
+    return [p.grad.copy() for p in net.parameters()]
+
+
+y_all = np.arange(len(x)) % 10
+whole = batch_gradient(x, y_all)
+halves = [batch_gradient(x[:128], y_all[:128]), batch_gradient(x[128:], y_all[128:])]
+accumulated = [(a + b) / 2 for a, b in zip(*halves)]
+print("largest difference, whole batch vs two accumulated halves:",
+      f"{max(np.abs(w - a).max() for w, a in zip(whole, accumulated)):.1e}")
+
+# %% [markdown]
+# The two agree to float64's round-off (printed above): accumulation changes the memory, not the
+# step.
+#
 # ## Gradient checkpointing: trade compute for memory
 #
 # *Time: about 12 min (reading 9 min + exercises 3 min).*
@@ -349,8 +414,9 @@ plt.show()
 # against 18.9 MB without checkpointing. With $k = 32$ there is a single segment, the whole
 # network: backward recomputes all of it and holds all its intermediates at once, so the peak (19.4
 # MB) is that of no checkpointing. The time depends on the extra arithmetic, one more forward pass
-# for any $k$: 64 matrix products instead of 48, 4/3 as many (the last printed line); the measured
-# times scatter around that ratio by the noise of a busy machine.
+# for any $k$: 64 matrix products instead of 48, 4/3 as many (the last printed line). The measured
+# times are not exactly 4/3: recomputing also allocates and frees arrays and reruns the ReLUs,
+# which the count of matrix products leaves out, and a busy machine adds noise.
 # ### END SOLUTION
 
 # %% [markdown]
@@ -359,12 +425,13 @@ plt.show()
 # without checkpointing (74% to 79% in the stored run). That is more than the simple count
 # $(L/k + k)/L$ predicts, because the count treats every layer alike (here the ReLUs keep only
 # 1-byte masks) and ignores what checkpointing cannot save: the gradients (8.4 MB of every peak,
-# the last printed line: backward writes one new array per parameter) and the backward pass's
+# the line before the last: backward writes one new array per parameter) and the backward pass's
 # own temporaries. The price is compute:
 # one extra forward pass, 4/3 of the matrix products (the last printed line), whatever $k$. The
-# measured times should sit near that ratio, but on a busy shared machine a single step's time
-# can be far off in either direction (compare the table's time column with the dotted line), so
-# read them as rough; the memory figures do not change from run to run.
+# measured times need not sit at that ratio: recomputing also allocates arrays and reruns the
+# ReLUs, which the count leaves out, and on a busy shared machine a single step's time can be far
+# off (compare the table's time column with the dotted line), so read them as rough; the memory
+# figures do not change from run to run.
 # Checkpointing *every* layer ($k = 1$) needs *more* memory than none: it stores every ReLU's
 # float input, where the ReLU itself keeps only a 1-byte mask.
 #
@@ -379,6 +446,9 @@ plt.show()
 #   \sqrt{L}$ the kept activations fall from $L$ to about $2\sqrt{L}$ for about one extra
 #   forward; the whole step's peak falls less (here to about three quarters): stored inputs are
 #   float64 where a ReLU keeps 1 byte, and the gradients and backward's temporaries remain.
+# - Training also holds a gradient per parameter and the optimizer's state (momentum: one array
+#   per parameter, Adam: two). Gradient accumulation averages the gradients of smaller batches
+#   to take the step of a larger one.
 #
 # ## Exercises
 #
@@ -428,7 +498,8 @@ assert checks.check_cache_bytes(my_cache_bytes, quiet=True)
 # with the fewest activations at the peak, and that number (on a tie, the smallest such $k$).
 # Steps: the count for one $k$ (mind the ceiling), the count for every $k$, the best one. Is
 # your $k$ for $L = 32$ near $\sqrt{32}$? Is it the $k$ the measurement above found, and why
-# might they differ?
+# might they differ? The cell then draws your best $k$ for depths $L$ from 64 to 400: compare with
+# the expected output.
 
 # %%
 def my_best_checkpoint(L):
@@ -440,6 +511,20 @@ def my_best_checkpoint(L):
 
 
 checks.check_best_checkpoint(my_best_checkpoint)
+# Your best k for depths from 64 to 400 (beyond the check's cases), beside sqrt(L): compare with
+# the expected output
+try:
+    depths_L = np.arange(64, 401, 4)
+    best_ks = [my_best_checkpoint(int(L))[0] for L in depths_L]
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    ax.plot(depths_L, best_ks, "o", ms=3, color=nlplot.BLUE, label="your best k")
+    ax.plot(depths_L, np.sqrt(depths_L), color=nlplot.ORANGE, label="sqrt(L)")
+    ax.set(xlabel="layers L", ylabel="checkpoint every k layers",
+           title="The best k of the simple count grows like sqrt(L)")
+    ax.legend(loc="upper left")
+    plt.show()
+except NotImplementedError:
+    print("nothing to draw until my_best_checkpoint is written")
 ### BEGIN HIDDEN TESTS
 assert checks.check_best_checkpoint(my_best_checkpoint, quiet=True)
 ### END HIDDEN TESTS
@@ -452,7 +537,7 @@ assert checks.check_best_checkpoint(my_best_checkpoint, quiet=True)
 # ### BEGIN SOLUTION
 # Gradient checkpointing (about one extra forward pass of compute), or gradient accumulation: run
 # two batches of 256, average their gradients (each is already a mean over 256: add them and
-# halve), and step once (no extra compute, but one step now takes two batches' time, and layers
+# halve, as the lesson's accumulation cell does), and step once (no extra compute, but one step now takes two batches' time, and layers
 # that use batch statistics, such as batch normalization, still see batches of 256). Using float32 instead of float64 also
 # halves the memory, at some precision.
 # ### END SOLUTION

@@ -32,7 +32,7 @@ from ..activations import (
     softmax,
 )
 from ..gradcheck import gradcheck, numerical_gradient
-from ..layers import BatchNorm, Dropout, Linear, PReLU, ReLU, Sequential, Sigmoid
+from ..layers import BatchNorm, Dropout, Linear, PReLU, ReLU, Sequential, Sigmoid, Tanh
 from ..losses import SoftmaxCrossEntropy
 from ..optim import SGD
 from ..train import EarlyStopping
@@ -396,13 +396,19 @@ def _rng(seed):
 # -- lesson 1 ----------------------------------------------------------------------------------
 def check_linear_forward(fn, *, quiet=False):
     """``fn(x, W, b)``: the output ``x @ W.T + b`` of a fully connected layer."""
+    # the usual mistake, x @ W + b: a shape error for most layers, wrong numbers for a square one
+    shapes = ("W has shape (out_features, in_features), one row per output: which way round must "
+              "it meet x, of shape (batch, in_features)?")
     cases = []
     for label, (batch, n_in, n_out), seed in [("a batch of 5", (5, 3, 4), 0),
                                               ("a batch of 1", (1, 3, 2), 1),
                                               ("a square layer", (4, 6, 6), 2)]:
         r = _rng(seed)
         x, W, b = r.normal(size=(batch, n_in)), r.normal(size=(n_out, n_in)), r.normal(size=n_out)
-        cases.append((label, (x, W, b), x @ W.T + b))
+        untransposed = (0, lambda got, x=x, W=W, b=b: np.allclose(got, x @ W + b),
+                        "It equals x @ W + b: " + shapes)
+        cases.append(Case(label, (x, W, b), (x @ W.T + b,), mistakes=(untransposed,),
+                          raised=shapes))
     return run_cases(fn, cases, ["the output"], quiet=quiet,
                      forbidden=(Linear, "nnlesson.graph", *OTHER_LIBRARIES))
 
@@ -456,18 +462,55 @@ def check_prelu_backward(fn, *, quiet=False):
 
 
 # -- lesson 4 ----------------------------------------------------------------------------------
+def check_swish_derivative(fn, *, quiet=False):
+    """``fn(x)``: d/dx [x sigmoid(x)] element-wise, the sum of the fork's two paths."""
+    r = _rng(0)
+    cases = []
+    for label, x in [("an array of mixed signs", r.normal(0, 2, size=(3, 4))),
+                     ("zero (only the direct path is non-zero there)", np.zeros(1)),
+                     ("large inputs (+-30)", np.array([-30.0, 30.0]))]:
+        s = sigmoid(x)
+        paths = (0, lambda got, s=s: np.allclose(got, s),
+                 "It equals sigmoid(x), the direct path only: add the path through the sigmoid "
+                 "(gradients add at a fork)")
+        through = (0, lambda got, s=s, x=x: np.allclose(got, x * s * (1 - s)),
+                   "It equals x sigmoid'(x), the path through the sigmoid only: add the direct "
+                   "path (gradients add at a fork)")
+        cases.append(Case(label, (x,), (s + x * s * (1 - s),), mistakes=(paths, through)))
+    return run_cases(fn, cases, ["the derivative"], quiet=quiet,
+                     forbidden=("nnlesson.graph", *OTHER_LIBRARIES))
+
+
+def _forward_difference(f, x, eps=1e-6):
+    """The one-sided (f(x + eps) - f(x)) / eps, to name that mistake."""
+    x, grad = x.copy(), np.zeros_like(x)
+    base = f(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + eps
+        grad[i] = (f(x) - base) / eps
+        x[i] = old
+    return grad
+
+
 def check_numerical_gradient(fn, *, quiet=False):
     """``fn(f, x, eps=1e-6)``: central differences of the scalar f at x; x left unchanged."""
     r = _rng(0)
     x1, x2 = r.normal(size=(3, 4)), r.normal(size=5)
-    cases = [
-        ("f(x) = sum(x^3) on a 3 x 4 array", (lambda v: float(np.sum(v ** 3)), x1),
-         (3 * x1 ** 2, x1)),
-        ("f(x) = sum(sigmoid(x)) on a vector", (lambda v: float(np.sum(sigmoid(v))), x2),
-         (sigmoid_derivative(x2), x2)),
-        ("f(x) = x0 * x1 on two numbers", (lambda v: float(v[0] * v[1]), np.array([2.0, -3.0])),
-         (np.array([-3.0, 2.0]), np.array([2.0, -3.0]))),
-    ]
+    cases = []
+    for label, f, x, exact in [
+        ("f(x) = sum(x^3) on a 3 x 4 array", lambda v: float(np.sum(v ** 3)), x1, 3 * x1 ** 2),
+        ("f(x) = sum(sigmoid(x)) on a vector", lambda v: float(np.sum(sigmoid(v))), x2,
+         sigmoid_derivative(x2)),
+        ("f(x) = x0 * x1 on two numbers", lambda v: float(v[0] * v[1]), np.array([2.0, -3.0]),
+         np.array([-3.0, 2.0])),
+    ]:
+        one_sided = _forward_difference(f, x)
+        forward = (0, lambda got, one_sided=one_sided, exact=exact:
+                   np.max(np.abs(got - one_sided)) < np.max(np.abs(got - exact)) / 10,
+                   "It matches the one-sided (f(x + eps) - f(x)) / eps, whose error shrinks only "
+                   "like eps: use the central difference (f(x + eps) - f(x - eps)) / (2 eps)")
+        cases.append(Case(label, (f, x), (exact, x.copy()), mistakes=(forward,)))
 
     def gradient_and_x_after(f, x):
         return fn(f, x), x
@@ -566,7 +609,7 @@ def check_softmax(fn, *, quiet=False):
         ("one row near 1000, one near -1000 (shift each row by its own maximum)",
          np.array([[1000.0, 999.0], [-1000.0, -1001.0]])),
     ]]
-    return run_cases(fn, cases, ["the probabilities"], quiet=quiet,
+    return run_cases(fn, cases, ["the softmax output"], quiet=quiet,
                      forbidden=(softmax, log_softmax, SoftmaxCrossEntropy, *OTHER_LIBRARIES))
 
 
@@ -668,7 +711,8 @@ def check_alpha_descent(fn, *, quiet=False):
                  ("a zero input and a target above the line", x3, np.array([0.5, 0.0, 0.0, 1.0]),
                   0.1, 0.2, 4),
              ]]
-    return run_cases(fn, cases, ["the alphas"], quiet=quiet, forbidden=(PReLU, *OTHER_LIBRARIES))
+    return run_cases(fn, cases, ["the array of alphas"], quiet=quiet,
+                     forbidden=(PReLU, *OTHER_LIBRARIES))
 
 
 # == lessons 04-07: ReLU backward, MLP backward, checkpoints, dropout variance, label agreement ==
@@ -689,9 +733,10 @@ def check_relu_backward(fn, *, quiet=False):
                      forbidden=(relu_derivative, ReLU, *OTHER_LIBRARIES))
 
 
-def _mlp_reference(X, y, W1, b1, W2, b2):
-    """Gradients of the mean cross-entropy of Linear -> ReLU -> Linear, by nnlesson's layers."""
-    net = Sequential(Linear(W1.shape[1], W1.shape[0], rng=0), ReLU(),
+def _mlp_reference(X, y, W1, b1, W2, b2, activation=ReLU):
+    """Gradients of the mean cross-entropy of Linear -> activation -> Linear, by nnlesson's
+    layers (ReLU unless another activation layer class is given)."""
+    net = Sequential(Linear(W1.shape[1], W1.shape[0], rng=0), activation(),
                      Linear(W2.shape[1], W2.shape[0], rng=0))
     for p, value in zip(net.parameters(), (W1, b1, W2, b2)):
         p.data[...] = value
@@ -720,6 +765,23 @@ def check_mlp_backward(fn, *, quiet=False):
              for label, X, y, params in mlp_cases()]
     return run_cases(fn, cases, ["dW1", "db1", "dW2", "db2"], quiet=quiet,
                      forbidden=(Linear, ReLU, Sequential, SoftmaxCrossEntropy, "nnlesson.graph",
+                                *OTHER_LIBRARIES))
+
+
+def check_tanh_mlp_backward(fn, *, quiet=False):
+    """``fn(X, y, W1, b1, W2, b2) -> (dW1, db1, dW2, db2)`` of the mean cross-entropy loss of
+    ``tanh(X @ W1.T + b1) @ W2.T + b2``."""
+    cases = []
+    for label, X, y, params in mlp_cases():
+        relu_grads = _mlp_reference(X, y, *params)
+        # the lesson's network has a ReLU: its mask in place of tanh's derivative is the mistake
+        relu_mask = (0, lambda got, g=relu_grads[0]: np.allclose(got, g),
+                     "It is the gradient of the ReLU network: through tanh multiply by "
+                     "1 - tanh(H)^2, not by the mask H > 0")
+        cases.append(Case(label, (X, y, *params), _mlp_reference(X, y, *params, activation=Tanh),
+                          mistakes=(relu_mask,), batch=len(X)))
+    return run_cases(fn, cases, ["dW1", "db1", "dW2", "db2"], quiet=quiet,
+                     forbidden=(Linear, Tanh, Sequential, SoftmaxCrossEntropy, "nnlesson.graph",
                                 *OTHER_LIBRARIES))
 
 

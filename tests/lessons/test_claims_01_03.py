@@ -98,6 +98,48 @@ def test_01_from_the_lessons_start_plain_descent_is_faster_near_the_limit():
     assert ns["steps_to_reach"](ns["descend"](0.09, 0.0)) < ns["steps_to_reach"](ns["descend"](0.09, 0.9))
 
 
+@pytest.mark.parametrize("seed", SEEDS)
+def test_01_a_small_batchs_gradient_is_noisier_about_like_one_over_sqrt_b(seed, digits_split):
+    ns = lesson01(seed, *digits_split, nl=nl_with_initial_weights(seed + 10))
+    ns.update(from_lesson("01_fully_connected", "gradient_noise", X_train=ns["X_train"],
+                          y_train=ns["y_train"], loss_fn=nl.SoftmaxCrossEntropy(),
+                          nl=nl_with_initial_weights(seed + 10)))
+    noise = {b: ns["gradient_noise"](b, seed=seed) for b in (8, 64, 512)}
+    assert noise[8] > 1 > noise[64] > noise[512], noise  # batch 8: larger than the gradient
+    assert 1.8 < noise[8] / noise[64] < 4.5, noise  # roughly sqrt(8) = 2.8
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_01_across_the_valley_momentum_swings_where_plain_descent_does_not(seed):
+    ns = from_lesson("01_fully_connected", "valley", "descend")
+    start = np.random.default_rng(seed).uniform([-5, -1.5], [-2, 1.5])
+
+    def across(lr, momentum):
+        w2 = ns["descend"](lr, momentum, steps=60, start=start)[:, 1]
+        return int(np.sum(np.sign(w2[1:]) != np.sign(w2[:-1]))), abs(w2[20])
+
+    (plain_changes, plain_size), (heavy_changes, heavy_size) = across(0.02, 0.0), across(0.02, 0.9)
+    assert plain_changes == 0 and heavy_changes >= 10 and heavy_size > 100 * plain_size
+    (plain_changes, plain_size), (heavy_changes, heavy_size) = across(0.09, 0.0), across(0.09, 0.9)
+    assert plain_changes == 60 and heavy_changes < 40 and heavy_size > plain_size
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_01_the_squared_errors_push_fades_for_a_confident_wrong_answer_cross_entropys_does_not(seed):
+    ns = from_lesson("01_fully_connected", "gradients_for_true_class")
+    r = np.random.default_rng(seed)
+    z, c = r.normal(size=10), int(r.integers(10))
+    wrong = (c + 1) % 10
+    pushes = []
+    for raise_by in [0, 2, 4, 6, 8]:
+        zz = z.copy()
+        zz[wrong] += raise_by
+        pushes.append(ns["gradients_for_true_class"](zz, c)[1:])
+    ce, se = np.abs(np.array(pushes)).T
+    assert np.all(np.diff(ce) > 0) and ce[-1] > 0.99, ce
+    assert se[-1] < 0.05 and se[-1] < se[0] / 10, se  # the lesson's zeros: 0.0013
+
+
 # -- lesson 02 -----------------------------------------------------------------------------------
 def moons_experiment(seed):
     """The lesson's experiment with every seed moved: data, split, initial weights, shuffling."""
@@ -111,7 +153,8 @@ def moons_experiment(seed):
                          nl.SGD(net.parameters(), lr=0.05, momentum=0.9),
                          (X_train, y_train), (X_val, y_val), epochs=100, batch_size=32,
                          rng=seed + 3)
-        result[name] = history.train_accuracy[-1], history.val_accuracy[-1]
+        # the trained model's training accuracy, as the lesson now prints it
+        result[name] = nl.accuracy(net(X_train), y_train), history.val_accuracy[-1]
     best = ns["best_line_accuracy"]
     return result, best(X_train, y_train), best(X_val, y_val), len(X_train)
 
@@ -133,6 +176,22 @@ def test_02_best_line_accuracy_is_exact_on_separable_and_known_data():
     assert ns["best_line_accuracy"](X, np.array([0, 0, 1, 1])) == 1.0  # a horizontal cut
     assert ns["best_line_accuracy"](X, np.array([1, 1, 0, 0])) == 1.0  # the classes swapped
     assert ns["best_line_accuracy"](X, np.array([0, 1, 1, 0])) == 0.75  # XOR: 3 of 4 at best
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_02_doubling_the_width_divides_the_interpolants_error_by_about_4(seed):
+    ns = from_lesson("02_why_nonlinearity", "relu_interpolant")
+    r = np.random.default_rng(seed)
+    a, phase, slope = r.uniform(2, 4), r.uniform(0, np.pi), r.uniform(-1, 1)
+
+    def curve(x):  # other smooth curves of the lesson's kind
+        return np.sin(a * x + phase) + slope * x
+
+    grid = np.linspace(-2, 2, 1001)[:, None]
+    errors = [np.max(np.abs(ns["relu_interpolant"](curve, w)(grid) - curve(grid)))
+              for w in (8, 16, 32, 64)]
+    ratios = np.array(errors[:-1]) / np.array(errors[1:])
+    assert np.all(errors[-1] < 0.01) and np.all(ratios[1:] > 3.5) and np.all(ratios < 4.5), ratios
 
 
 # -- lesson 03 -----------------------------------------------------------------------------------
@@ -200,3 +259,51 @@ def test_03_prelu_learns_the_slope_of_the_data(seed):
            callback=lambda epoch, model: alphas.append(float(layer.alpha.data)))
     assert abs(alphas[3] - 0.6) < 0.05  # within a few epochs
     assert np.all(np.abs(np.array(alphas[5:]) - 0.6) < 0.02)  # and then it stays
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_03_tanh_keeps_its_gradients_flat_with_he_weights_too(seed, gradient_table):
+    g = gradient_table[seed, "tanh", "he"]
+    assert g.max() / g.min() < 5, g
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_03_relu_with_glorot_shrinks_the_forward_signal_he_keeps_it(seed):
+    images, _ = nl.load_digits()
+    ns = from_lesson("03_activations", "deep_net", "signal_sizes")
+    X = images[np.random.default_rng(seed + 100).choice(len(images), 256, replace=False)]
+    glorot, he = (ns["signal_sizes"](ns["deep_net"](nl.ReLU, init, 12, 64,
+                                                    np.random.default_rng(seed)), X)
+                  for init in ("glorot", "he"))
+    assert glorot[-1] < glorot[0] / 10, glorot
+    assert 0.4 < he[-1] / he[0] < 2.5, he  # "keeps its size": within a factor 2.5 on 5 seeds
+
+
+@pytest.fixture(scope="module")
+def dying_relus():
+    images, labels = nl.load_digits()
+    ns = from_lesson("03_activations", "dead_units", "train_relu_net", "units_with_gradient",
+                     images=images, labels=labels)
+    runs = {}
+    for seed in SEEDS:
+        for lr in (0.05, 1.0):
+            net, before = ns["train_relu_net"](lr, seed=seed)
+            runs[seed, lr] = before, ns["dead_units"](net[0], images), \
+                ns["units_with_gradient"](net, images, labels)
+        leaky, _ = ns["train_relu_net"](1.0, seed=seed, activation=lambda: nl.PReLU(alpha=0.01))
+        runs[seed, "leaky"] = ns["units_with_gradient"](leaky, images, labels)
+    return runs
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_03_a_large_learning_rate_kills_relus_and_dead_units_get_no_gradient(seed, dying_relus):
+    before, slow_dead, _ = dying_relus[seed, 0.05]
+    _, fast_dead, (dead, dead_moving, live, live_moving) = dying_relus[seed, 1.0]
+    assert fast_dead >= slow_dead + 4 and fast_dead >= 5, (before, slow_dead, fast_dead)
+    assert dead == fast_dead and dead_moving == 0 and live_moving == live
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_03_every_leaky_unit_gets_a_gradient(seed, dying_relus):
+    below, below_moving, others, others_moving = dying_relus[seed, "leaky"]
+    assert below_moving == below and others_moving == others

@@ -243,16 +243,85 @@ def mc_band(seed):
 def test_06_mc_band_is_wider_away_from_the_data_but_not_calibrated():
     """The lesson's 5 seeds (3, 13, ..., 43): the band is wider outside the data on every seed;
     how often it misses the true curve outside the data varies widely between seeds (so it is no
-    calibrated interval); eval mode differs from the Monte-Carlo mean, a little, on the data."""
-    missed_outside = []
+    calibrated interval; pooled, it misses too often outside the data and too rarely inside);
+    eval mode differs from the Monte-Carlo mean on the data, on some seeds by more than the
+    band's own std."""
+    missed_inside, missed_outside, gap_above_std = [], [], []
     for seed in (3, 13, 23, 33, 43):
         inside, std, missed, gap = mc_band(seed)
         assert std[~inside].mean() > 1.5 * std[inside].mean()
         assert missed[inside].mean() < 0.1
+        missed_inside.append(missed[inside].mean())
         missed_outside.append(missed[~inside].mean())
-        assert 0.02 < gap[inside].max() < 0.5  # "small next to the curve's values, but not zero"
+        assert gap[inside].max() > 0.02  # "not zero"
+        gap_above_std.append(gap[inside].max() > std[inside].mean())
     assert max(missed_outside) - min(missed_outside) > 0.3
-    assert max(missed_outside) > 0.3  # a calibrated 95% band would miss about 5%
+    # pooled: far more than a calibrated 95% band's 5% outside the data, fewer inside it
+    assert np.mean(missed_outside) > 0.2 and np.mean(missed_inside) < 0.05
+    assert any(gap_above_std)  # "on some seeds larger than the band's own std in the data"
+
+
+# == issue 28: new claims of lessons 04-06 (forks, the derived linear backward, memory of the
+# optimizer, dropout's placement); lesson 07's claims follow in their own section =============
+@pytest.mark.parametrize("seed", SEEDS)
+def test_04_at_a_fork_the_two_paths_add_and_either_alone_is_wrong(seed):
+    u = float(np.random.default_rng(seed).normal(0, 2))
+    s = nl.sigmoid(u)
+    direct, through = s, u * s * (1 - s)
+    u_ = Tensor(u)
+    loss = u_ * u_.sigmoid()
+    loss.backward()
+    numeric = ((u + 1e-6) * nl.sigmoid(u + 1e-6) - (u - 1e-6) * nl.sigmoid(u - 1e-6)) / 2e-6
+    assert abs(float(u_.grad) - (direct + through)) < 1e-12
+    assert abs(numeric - (direct + through)) < 1e-8
+    assert min(abs(numeric - direct), abs(numeric - through)) > 1e-3 or abs(u) < 1e-3
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_04_the_linear_backward_entry_sums_are_the_matrix_formulas(seed):
+    r = np.random.default_rng(seed)
+    X, W, b, dY = r.normal(size=(5, 3)), r.normal(size=(4, 3)), r.normal(size=4), r.normal(size=(5, 4))
+    dW = np.array([[sum(dY[i, j] * X[i, k] for i in range(5)) for k in range(3)] for j in range(4)])
+    dX = np.array([[sum(dY[i, j] * W[j, k] for j in range(4)) for k in range(3)] for i in range(5)])
+    layer = nl.Linear(3, 4, rng=0)
+    layer.W.data[...], layer.b.data[...] = W, b
+    layer(X)
+    np.testing.assert_allclose(layer.backward(dY), dX, rtol=1e-12)
+    np.testing.assert_allclose(layer.W.grad, dW, rtol=1e-12)
+    np.testing.assert_allclose(layer.b.grad, dY.sum(axis=0), rtol=1e-12)
+
+
+def cross_entropy_gradients(net, X, y):
+    """The parameter gradients of the mean cross-entropy of net's first 10 outputs (lesson 05)."""
+    loss_fn, scores = nl.SoftmaxCrossEntropy(), net(X)
+    loss_fn(scores[:, :10], y)
+    dscores = np.zeros_like(scores)
+    dscores[:, :10] = loss_fn.backward()
+    net.backward(dscores)
+    return [p.grad.copy() for p in net.parameters()]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_05_gradients_and_momentum_each_hold_as_much_as_the_weights(seed):
+    r = np.random.default_rng(seed)
+    net, x = block_net(16, 256, r), r.normal(size=(256, 256))
+    grads = cross_entropy_gradients(net, x, np.arange(256) % 10)
+    optimizer = nl.SGD(net.parameters(), lr=0.01, momentum=0.9)
+    optimizer.step()
+    weights = sum(p.data.nbytes for p in net.parameters())
+    assert sum(g.nbytes for g in grads) == weights == sum(v.nbytes for v in optimizer.velocity)
+    assert 8e6 < weights < 10e6 and 8e6 < net.cache_nbytes() < 10e6  # "each between 8 and 10 MB"
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_05_two_accumulated_halves_give_the_whole_batchs_gradient(seed):
+    r = np.random.default_rng(seed)
+    net, x, y = block_net(4, 64, r), r.normal(size=(32, 64)), r.integers(0, 10, size=32)
+    whole = cross_entropy_gradients(net, x, y)
+    halves = [cross_entropy_gradients(net, x[:16], y[:16]),
+              cross_entropy_gradients(net, x[16:], y[16:])]
+    for w, a, b in zip(whole, *halves):
+        np.testing.assert_allclose((a + b) / 2, w, rtol=1e-10, atol=1e-14)
 
 
 # -- lesson 07 ---------------------------------------------------------------------------------

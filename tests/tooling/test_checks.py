@@ -473,3 +473,75 @@ def prelu_backward_loop(x, alpha, dout):
 def test_a_right_answer_written_another_way_passes(check, right, capsys):
     ok, out = run(check, right, capsys=capsys)
     assert ok, out
+
+
+def test_linear_forward_names_the_untransposed_weights(capsys):
+    # x @ W + b: numpy's shape error for a non-square layer, wrong numbers for a square one;
+    # both verdicts say which way round W goes
+    ok, out = run(checks.check_linear_forward, lambda x, W, b: x @ W + b, capsys=capsys)
+    assert not ok and "raised ValueError for a batch of 5" in out
+    assert "W has shape (out_features, in_features)" in out
+    ok, out = run(checks.check_linear_forward,
+                  lambda x, W, b: x @ W + b if W.shape[0] == W.shape[1] else x @ W.T + b,
+                  capsys=capsys)
+    assert not ok and "a square layer: the output is wrong" in out and "It equals x @ W + b" in out
+
+
+def test_swish_derivative_names_the_missing_path_of_the_fork(capsys):
+    def sig(x):
+        return nl.sigmoid(x)
+
+    ok, _ = run(checks.check_swish_derivative, lambda x: sig(x) + x * sig(x) * (1 - sig(x)),
+                capsys=capsys)
+    assert ok
+    # a right answer written another way: d/dx x sigma(x) = sigma(x) (1 + x sigma(-x))
+    ok, _ = run(checks.check_swish_derivative, lambda x: sig(x) * (1 + x * sig(-x)), capsys=capsys)
+    assert ok
+    ok, out = run(checks.check_swish_derivative, sig, capsys=capsys)
+    assert not ok and "the direct path only" in out and "gradients add at a fork" in out
+    ok, out = run(checks.check_swish_derivative, lambda x: x * sig(x) * (1 - sig(x)),
+                  capsys=capsys)
+    assert not ok and "the path through the sigmoid only" in out
+
+
+def test_numerical_gradient_names_the_forward_difference(capsys):
+    def forward_difference(f, x, eps=1e-6):
+        grad, base = np.zeros_like(x), f(x)
+        for i in np.ndindex(x.shape):
+            old = x[i]
+            x[i] = old + eps
+            grad[i] = (f(x) - base) / eps
+            x[i] = old
+        return grad
+
+    ok, out = run(checks.check_numerical_gradient, forward_difference, capsys=capsys)
+    assert not ok and "sum(x^3)" in out and "use the central difference" in out
+
+
+def test_tanh_mlp_backward_accepts_the_derivation_and_names_the_relu_mask(capsys):
+    def backward(X, y, W1, b1, W2, b2, derivative):
+        H = X @ W1.T + b1
+        A = np.tanh(H) if derivative != "relu" else np.maximum(H, 0)
+        dS = nl.softmax(A @ W2.T + b2)
+        dS[np.arange(len(y)), y] -= 1
+        dS /= len(y)
+        dA = dS @ W2
+        dH = dA * (1 - np.tanh(H) ** 2) if derivative == "tanh" else dA * (H > 0)
+        return dH.T @ X, dH.sum(axis=0), dS.T @ A, dS.sum(axis=0)
+
+    ok, _ = run(checks.check_tanh_mlp_backward,
+                lambda *args: backward(*args, derivative="tanh"), capsys=capsys)
+    assert ok
+    # a right answer written another way: einsum, 1 / cosh^2 for tanh'
+    def with_einsum(X, y, W1, b1, W2, b2):
+        A = np.tanh(np.einsum("nd,md->nm", X, W1) + b1)
+        P = nl.softmax(A @ W2.T + b2)
+        dS = (P - np.eye(W2.shape[0])[y]) / len(y)
+        dH = (dS @ W2) / np.cosh(X @ W1.T + b1) ** 2
+        return np.einsum("nm,nd->md", dH, X), dH.sum(axis=0), dS.T @ A, dS.sum(axis=0)
+
+    ok, _ = run(checks.check_tanh_mlp_backward, with_einsum, capsys=capsys)
+    assert ok
+    ok, out = run(checks.check_tanh_mlp_backward,
+                  lambda *args: backward(*args, derivative="relu"), capsys=capsys)
+    assert not ok and "not by the mask H > 0" in out

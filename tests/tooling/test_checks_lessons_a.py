@@ -206,7 +206,7 @@ def test_an_overflow_warning_is_reported_not_raised(capsys):
         out = verdict(checks.check_softmax, naive_softmax, capsys)
     # the check silences numpy's warnings and reads the overflow from the answer
     assert out == ("\N{HEAVY BALLOT X} naive_softmax, scores near 1000 (np.exp(1000) overflows): "
-                   "the probabilities contains nan or inf"), out
+                   "the softmax output contains nan or inf"), out
 
 
 def test_a_softmax_shifted_by_the_global_maximum_is_caught(capsys):

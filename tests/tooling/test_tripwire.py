@@ -150,6 +150,19 @@ def test_lesson_07s_stopping_check_refuses_early_stopping_and_passes_own_work(ca
     assert checks.check_stopping_epoch(own, quiet=True) is True
 
 
+def package_tanh_mlp(X, y, params):
+    """Lesson 04 Ex 4 answered with nnlesson's own layers (which the check refuses)."""
+    W1, b1, W2, b2 = params
+    net = nl.Sequential(nl.Linear(W1.shape[1], W1.shape[0]), nl.Tanh(),
+                        nl.Linear(W2.shape[1], W2.shape[0]))
+    for p, value in zip(net.parameters(), params):
+        p.data[...] = value
+    loss_fn = nl.SoftmaxCrossEntropy()
+    loss_fn(net(X), y)
+    net.backward(loss_fn.backward())
+    return tuple(p.grad for p in net.parameters())
+
+
 @pytest.mark.parametrize("check, package_answer, name", [
     (checks.check_sigmoid_derivative, lambda x: nl.sigmoid_derivative(x), "nl.sigmoid_derivative"),
     (checks.check_relu_backward, lambda h, d: d * nl.relu_derivative(h), "nl.relu_derivative"),
@@ -158,6 +171,7 @@ def test_lesson_07s_stopping_check_refuses_early_stopping_and_passes_own_work(ca
     (checks.check_cross_entropy, lambda z, y: (nl.SoftmaxCrossEntropy()(z, y), z), "nl."),
     (checks.check_batchnorm_forward,
      lambda x, g, b, eps: nl.BatchNorm(x.shape[1], eps=eps)(x) * g + b, "nl.BatchNorm"),
+    (checks.check_tanh_mlp_backward, lambda X, y, *params: package_tanh_mlp(X, y, params), "nl."),
 ])
 def test_every_lesson_check_of_a_package_function_refuses_it(check, package_answer, name, capsys):
     check(package_answer)
