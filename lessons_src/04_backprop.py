@@ -179,7 +179,7 @@ fork_loss.backward()
 numeric_fork = ((u_value + 1e-6) * nl.sigmoid(u_value + 1e-6)
                 - (u_value - 1e-6) * nl.sigmoid(u_value - 1e-6)) / 2e-6
 print(f"graph engine's dL/du: {u_.grad:.4f}   central difference: {numeric_fork:.4f}")
-print("operators that use u:", [node.op for node in (sig_, fork_loss) if u_ in node.parents])
+draw(fork_loss)  # u feeds the sigmoid and, by the edge on the right, the product
 
 # %% [markdown]
 # Either path alone is wrong (0.8176 or 0.2237, printed above); their sum, 1.0413, is what the

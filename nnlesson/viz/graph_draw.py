@@ -194,7 +194,10 @@ def _place(spec, labels):
             y[key] = -(top + height / 2)
         top += height + _GAP_Y
     centres = {k: (x[k] - left + _MARGIN, y[k]) for k in x}
-    return centres, size, right - left + 2 * _MARGIN, top - _GAP_Y + _MARGIN
+    width = right - left + 2 * _MARGIN
+    for start, end in spec["edges"]:  # room for the edges that go around boxes (forks)
+        width = max(width, (_detour(start, end, centres, size) or 0) + _MARGIN)
+    return centres, size, width, top - _GAP_Y + _MARGIN
 
 
 def draw(tensor, ax=None, *, with_grad=True, values=True):
@@ -291,6 +294,27 @@ def graph_geometry(tensor, *, with_grad=True, values=True, label_sets=None):
             "width": max(width, 4.6), "height": height}  # 4.6 inches: room for the title
 
 
+def _detour(start, end, centres, size):
+    """Where an edge must pass to go around the boxes between its ends (the x of a vertical line
+    right of them, inches), or None when the straight line between its ends crosses no box.
+
+    An edge that skips rows (a value used again further down the graph, where it forks) would
+    otherwise run straight behind the boxes of the rows it skips, and the fork would not show."""
+    (x0, y0), (x1, y1) = centres[start], centres[end]
+    between = [k for k in centres if k not in (start, end)
+               and min(y0, y1) < centres[k][1] < max(y0, y1)]
+
+    def crosses(k):
+        cx, cy = centres[k]
+        x = x0 + (x1 - x0) * (cy - y0) / (y1 - y0)  # the straight edge at the box's height
+        return abs(x - cx) < size[k][0] / 2 + _GAP_X / 4
+
+    if not any(crosses(k) for k in between):
+        return None
+    right = [centres[k][0] + size[k][0] / 2 for k in between if crosses(k)]
+    return max(right + [x0 + size[start][0] / 2, x1 + size[end][0] / 2]) + _GAP_X
+
+
 def paint_graph(ax, geometry, *, title=True):
     """Draw the boxes, circles and arrows of ``graph_geometry`` into ``ax`` (units: inches).
 
@@ -298,6 +322,7 @@ def paint_graph(ax, geometry, *, title=True):
     the arrows end exactly on their edges.
     """
     from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
+    from matplotlib.path import Path
 
     from .._threads import limit_for
     from .plot import BLUE, ORANGE
@@ -333,9 +358,18 @@ def paint_graph(ax, geometry, *, title=True):
             (x0, y0), (x1, y1) = centres[start], centres[end]
             tail = (x0, y0 - size[start][1] / 2)  # bottom of the source box
             head = (x1, y1 + size[end][1] / 2)  # top of the target box
-            arrow = FancyArrowPatch(tail, head, arrowstyle="-|>", mutation_scale=11,
-                                    shrinkA=1, shrinkB=1, color="#555555", linewidth=1.1,
-                                    zorder=2)
+            clear = _detour(start, end, centres, size)
+            if clear is None:
+                arrow = FancyArrowPatch(tail, head, arrowstyle="-|>", mutation_scale=11,
+                                        shrinkA=1, shrinkB=1, color="#555555", linewidth=1.1,
+                                        zorder=2)
+            else:  # a value used again further down (a fork): around the boxes, on their right
+                tail = (x0 + size[start][0] / 2, y0)
+                head = (x1 + size[end][0] / 2, y1)
+                path = Path([tail, (clear, y0), (clear, y1), head])
+                arrow = FancyArrowPatch(path=path, arrowstyle="-|>", mutation_scale=11,
+                                        shrinkA=1, shrinkB=1, color="#555555", linewidth=1.1,
+                                        zorder=2)
             arrow.set_gid("edge")
             ax.add_patch(arrow)
         if title:

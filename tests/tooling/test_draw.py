@@ -41,12 +41,19 @@ def boxes_and_arrows(fig):
     fig.draw(renderer)
     boxes = [p.get_window_extent(renderer) for p in ax.patches
              if (p.get_gid() or "").startswith("box:")]
-    arrows = []
+    arrows = []  # straight arrows: (tail, head)
     for p in ax.patches:
-        if p.get_gid() == "edge":
+        if p.get_gid() == "edge" and p._posA_posB is not None:
             tail, head = p._posA_posB
             arrows.append(ax.transData.transform([tail, head]))
     return boxes, arrows
+
+
+def detours(fig):
+    """The polylines (pixel points) of the arrows drawn around boxes (given as a path)."""
+    ax = fig.axes[0]
+    return [ax.transData.transform(p._path_original.vertices)  # as given, without the head
+            for p in ax.patches if p.get_gid() == "edge" and p._posA_posB is None]
 
 
 def crosses(box, tail, head, steps=50):
@@ -82,6 +89,33 @@ def test_the_lesson_graphs_are_readable_at_notebook_width(make):
         # and the line between the boxes crosses no other box
         others = [b for b in boxes if not (b.contains(*tail + [0, 3]) or b.contains(*head - [0, 3]))]
         assert not any(crosses(b, tail, head) for b in others)
+
+
+def test_a_value_used_twice_shows_both_uses_its_second_edge_around_the_boxes_between():
+    # Regression: for L = u * sigmoid(u) the edge u -> * ran straight behind sigmoid and s, so
+    # the picture showed a chain, not the fork that lesson 04 teaches.
+    u = Tensor(np.array(0.7), name="u")
+    s = u.sigmoid()
+    s.name = "s"
+    loss = u * s
+    loss.name = "L"
+    loss.backward()
+    fig = draw(loss)
+    assert figure_problems(fig) == []
+    boxes, arrows = boxes_and_arrows(fig)
+    (around,) = detours(fig)
+    assert len(arrows) + 1 == len(layout(loss)["edges"])  # every other edge is straight
+    for tail, head in arrows:
+        others = [b for b in boxes if not (b.contains(*tail + [0, 3]) or b.contains(*head - [0, 3]))]
+        assert not any(crosses(b, tail, head) for b in others)
+    # the detour's segments cross no box, and it starts on u's box and ends on *'s
+    for a, b in zip(around[:-1], around[1:]):
+        assert not any(crosses(box, a, b) for box in boxes)
+    assert any(box.x1 - 3 <= around[0][0] <= box.x1 + 3 and box.y0 < around[0][1] < box.y1
+               for box in boxes)
+    assert around[-1][0] < around[-2][0]  # it comes back to the operator from the right
+    assert fig.axes[0].get_xlim()[1] >= fig.axes[0].transData.inverted().transform(
+        around[1])[0]  # inside the drawing
 
 
 def test_the_mlp_graph_shows_small_values_and_gradients_and_names_the_rest():
