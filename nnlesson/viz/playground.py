@@ -86,6 +86,11 @@ DIVERGENCE_FACTOR = 10
 # points, which stay unseen): this share of them, at least one point.
 VALIDATION_FRACTION = 0.2
 PROGRESS_EPOCHS = 1000  # training to a later epoch than this at once prints its progress
+# Controls: a label column of 130 px, so a slider of 380 px keeps a track of about 150 px
+# beside its value (tests/e2e/test_playground_browser.py measures at 1280 x 800).
+LABEL = {"description_width": "130px"}
+SLIDER_WIDTH = "380px"
+PICTURE_WIDTH = 900
 GRID = 40  # heatmaps are computed on GRID x GRID points of the square
 DOMAIN = 6.0
 
@@ -527,11 +532,13 @@ class Playground(widgets.VBox):
         self.frame_times = []
         self.note = ""  # an interrupted run says so in the caption
         self._build_controls()
-        self.image = widgets.Image(format="png", layout=widgets.Layout(width="900px"))
-        self.status = widgets.HTML()
+        # the picture scales down with the notebook's width (900 px at most), keeping its shape
+        self.image = widgets.Image(format="png", layout=widgets.Layout(
+            width="100%", max_width=f"{PICTURE_WIDTH}px", height="auto"))
+        self.status = widgets.HTML()  # the caption: a live region, read out when it changes
         self.weights_html = widgets.HTML()
-        rows = [widgets.HBox([c for c in row if c is not None]) for row in self._rows]
-        super().__init__([*rows, self.status, self.image, self.weights_html])
+        super().__init__([self._top, self.status, self.tabs, self.image, self.weights_html],
+                         layout=widgets.Layout(max_width=f"{PICTURE_WIDTH}px"))
         changes = settings["changes"]
         self._new_run()
         self.s["changes"] = changes
@@ -542,66 +549,81 @@ class Playground(widgets.VBox):
     # -- controls ------------------------------------------------------------------------------
     def _build_controls(self):
         s = self.s
-        style = {"description_width": "initial"}
         c = {}
 
-        def small():  # a Layout of its own for each control: hiding one must not hide others
-            return widgets.Layout(width="210px")
+        def slider(kind, description, value, **options):  # a track of about 150 px
+            return kind(value=value, description=description, style=LABEL,
+                        layout=widgets.Layout(width=SLIDER_WIDTH), **options)
 
-        c["dataset"] = widgets.Dropdown(options=DATASETS, value=s["dataset"],
-                                        description="data", style=style, layout=small())
-        c["noise"] = _exact_slider("noise", s["noise"], _steps(0, 0.5, 0.05), "210px")
-        c["train_fraction"] = _exact_slider("train part", s["train_fraction"],
-                                            _steps(0.1, 0.9, 0.1), "210px")
-        c["batch_size"] = widgets.IntSlider(value=s["batch_size"], min=1, max=100,
-                                            description="batch", style=style, layout=small())
-        c["regenerate"] = widgets.Button(description="regenerate",
+        def dropdown(description, options, value, width="220px"):
+            return widgets.Dropdown(options=options, value=value, description=description,
+                                    style=LABEL, layout=widgets.Layout(width=width))
+
+        c["dataset"] = dropdown("data set", DATASETS, s["dataset"])
+        c["noise"] = _exact_slider("noise", s["noise"], _steps(0, 0.5, 0.05))
+        c["train_fraction"] = _exact_slider("training part", s["train_fraction"],
+                                            _steps(0.1, 0.9, 0.1))
+        c["batch_size"] = slider(widgets.IntSlider, "batch size", s["batch_size"], min=1,
+                                 max=100)
+        c["regenerate"] = widgets.Button(description="regenerate data",
                                          tooltip="new data: the next data seed")
         c["features"] = widgets.SelectMultiple(options=list(FEATURES), value=s["features"],
-                                               rows=7, description="features", style=style,
-                                               layout=widgets.Layout(width="170px"))
-        c["layers"] = widgets.IntSlider(value=len(s["hidden"]), min=0, max=MAX_LAYERS,
-                                        description="hidden layers", style=style, layout=small())
+                                               rows=7, description="input features",
+                                               style=LABEL, layout=widgets.Layout(width="260px"))
+        c["layers"] = slider(widgets.IntSlider, "hidden layers", len(s["hidden"]), min=0,
+                             max=MAX_LAYERS)
         units = s["hidden"] + [4] * (MAX_LAYERS - len(s["hidden"]))
         acts = s["activations"] + [s["activations"][-1] if s["activations"] else "tanh"] * (
             MAX_LAYERS - len(s["activations"]))
         c["units"] = [widgets.BoundedIntText(value=u, min=1, max=MAX_UNITS,
-                                             description=f"layer {i + 1}", style=style,
-                                             layout=widgets.Layout(width="110px"))
+                                             description=f"layer {i + 1} units", style=LABEL,
+                                             layout=widgets.Layout(width="170px"))
                       for i, u in enumerate(units)]
-        c["activations"] = [widgets.Dropdown(options=list(ACTIVATIONS), value=a,
-                                             layout=widgets.Layout(width="90px"))
-                            for a in acts]
-        c["dropout"] = _exact_slider("dropout p", s["dropout"], _steps(0, 0.9, 0.05), "210px")
-        c["init"] = widgets.Dropdown(options=INITS, value=s["init"], description="init",
-                                     style=style, layout=widgets.Layout(width="150px"))
-        c["init_scale"] = _exact_slider("init scale", s["init_scale"], INIT_SCALES)
-        c["learning_rate"] = _exact_slider("learning rate", s["learning_rate"], RATES)
-        c["momentum"] = _exact_slider("momentum", s["momentum"],
-                                      _steps(0, 0.9, 0.1) + [0.95, 0.99], "210px")
-        c["regularization"] = widgets.Dropdown(options=REGULARIZATIONS,
-                                               value=s["regularization"], description="reg.",
-                                               style=style, layout=widgets.Layout(width="130px"))
-        c["reg_rate"] = _exact_slider("reg. rate", s["reg_rate"], RATES)
+        c["activations"] = [_named(widgets.Dropdown(options=list(ACTIVATIONS), value=a,
+                                                    layout=widgets.Layout(width="90px")),
+                                   f"activation of hidden layer {i + 1}")
+                            for i, a in enumerate(acts)]
+        c["dropout"] = _exact_slider("dropout p", s["dropout"], _steps(0, 0.9, 0.05))
+        c["init"] = dropdown("initialisation", INITS, s["init"])
+        # Playground's rates are a menu: a drop-down holds the exact values and names itself
+        c["init_scale"] = _exact_dropdown("init scale", s["init_scale"], INIT_SCALES)
+        c["learning_rate"] = _exact_dropdown("learning rate", s["learning_rate"], RATES)
+        c["momentum"] = _exact_dropdown("momentum", s["momentum"],
+                                        _steps(0, 0.9, 0.1) + [0.95, 0.99])
+        c["regularization"] = dropdown("regularisation", REGULARIZATIONS, s["regularization"])
+        c["reg_rate"] = _exact_dropdown("regularisation rate", s["reg_rate"], RATES)
         c["early_stopping"] = widgets.Checkbox(value=s["early_stopping"],
-                                               description="early stopping", indent=False,
-                                               layout=widgets.Layout(width="120px"))
-        c["patience"] = widgets.IntSlider(value=s["patience"], min=1, max=200,
-                                          description="patience", style=style, layout=small())
+                                               description="early stopping (on a validation "
+                                                           "part of the training data)",
+                                               indent=False, layout=widgets.Layout(width="auto"))
+        c["patience"] = slider(widgets.IntSlider, "patience (epochs)", s["patience"], min=1,
+                               max=200)
+        # The Play widget is the timer (it ticks in the browser); its own buttons are icons
+        # without a name, so it stays hidden and a named play / pause button drives it.
         c["play"] = widgets.Play(value=0, min=0, max=10**9, step=1, interval=s["interval"],
                                  show_repeat=False, description="play")
-        c["step"] = widgets.Button(description="step", tooltip="train one frame")
+        # no icon: Chromium reads an icon font's glyph into the button's accessible name
+        self._play_button = widgets.ToggleButton(value=False, description="play",
+                                                 tooltip="play / pause the training",
+                                                 layout=widgets.Layout(width="90px"))
+        c["step"] = widgets.Button(description="step", tooltip="train one frame",
+                                   layout=widgets.Layout(width="70px"))
         c["reset"] = widgets.Button(description="reset",
-                                    tooltip="back to epoch 0, the same initial weights")
+                                    tooltip="back to epoch 0, the same initial weights",
+                                    layout=widgets.Layout(width="70px"))
         c["new_seed"] = widgets.Button(description="new seed",
-                                       tooltip="other initial weights (the next seed)")
-        c["unit_heatmaps"] = widgets.Checkbox(value=s["unit_heatmaps"], description="unit maps",
-                                              indent=False, layout=widgets.Layout(width="100px"))
-        c["show_weights"] = widgets.ToggleButton(value=s["show_weights"], description="weights",
-                                                 tooltip="list every weight below the picture")
-        c["epochs_per_frame"] = widgets.IntSlider(value=s["epochs_per_frame"], min=1, max=20,
-                                                  description="epochs/frame", style=style,
-                                                  layout=small())
+                                       tooltip="other initial weights (the next seed)",
+                                       layout=widgets.Layout(width="90px"))
+        c["unit_heatmaps"] = widgets.Checkbox(value=s["unit_heatmaps"],
+                                              description="a map in every hidden unit",
+                                              indent=False, layout=widgets.Layout(width="auto"))
+        c["show_weights"] = widgets.ToggleButton(value=s["show_weights"],
+                                                 description="state as text",
+                                                 tooltip="the units, weights and losses as "
+                                                         "text below the picture",
+                                                 layout=widgets.Layout(width="120px"))
+        c["epochs_per_frame"] = slider(widgets.IntSlider, "epochs per frame",
+                                       s["epochs_per_frame"], min=1, max=20)
         self.controls = c
         for name in ("dataset", "noise", "train_fraction", "features", "layers", "dropout",
                      "init", "init_scale", "early_stopping"):
@@ -616,6 +638,8 @@ class Playground(widgets.VBox):
         c["new_seed"].on_click(lambda _: self.new_seed())
         c["step"].on_click(lambda _: self.step())
         c["play"].observe(self._tick, names="value")
+        c["play"].observe(self._show_playing, names=_running(c["play"]))
+        self._play_button.observe(self._press_play, names="value")
         c["unit_heatmaps"].observe(lambda change: self._flag("unit_heatmaps", change.new),
                                    names="value")
         c["show_weights"].observe(lambda change: self._flag("show_weights", change.new),
@@ -624,17 +648,38 @@ class Playground(widgets.VBox):
                                       names="value")
         layer_box = [widgets.HBox([u, a]) for u, a in zip(c["units"], c["activations"])]
         self._layer_boxes = layer_box
-        self._rows = [
-            [c["play"], c["step"], c["reset"], c["new_seed"], c["epochs_per_frame"],
-             c["unit_heatmaps"], c["show_weights"]],
-            [c["dataset"], c["noise"], c["train_fraction"], c["batch_size"], c["regenerate"]],
-            [c["learning_rate"], c["momentum"], c["regularization"], c["reg_rate"],
-             c["early_stopping"], c["patience"]],
-            [c["features"], widgets.VBox([c["layers"], c["dropout"], c["init"],
-                                          c["init_scale"]]),
-             widgets.VBox(layer_box[:3]), widgets.VBox(layer_box[3:])],
-        ]
+        # grouped as Playground groups them; one group shows at a time, so that the controls,
+        # the picture and its loss chart fit a laptop screen together
+        self._groups = {
+            "data": [c["dataset"], c["regenerate"], c["noise"], c["train_fraction"],
+                     c["batch_size"]],
+            "features": [c["features"]],
+            "network": [c["layers"], c["dropout"], c["init"], c["init_scale"],
+                        widgets.VBox(layer_box[:3]), widgets.VBox(layer_box[3:])],
+            "training": [c["learning_rate"], c["momentum"], c["regularization"], c["reg_rate"],
+                         c["early_stopping"], c["patience"]],
+            "output": [c["unit_heatmaps"], c["show_weights"], c["epochs_per_frame"]],
+        }
+        self.tabs = widgets.Tab(children=[
+            widgets.HBox(group, layout=widgets.Layout(flex_flow="row wrap",
+                                                      align_items="center"))
+            for group in self._groups.values()])
+        for i, title in enumerate(self._groups):
+            self.tabs.set_title(i, title)
+        self._top = widgets.HBox([self._play_button, c["step"], c["reset"], c["new_seed"],
+                                  widgets.Box([c["play"]], layout=widgets.Layout(
+                                      display="none"))])
         self._show_layer_boxes()
+
+    def _press_play(self, change):
+        play = self.controls["play"]
+        if bool(getattr(play, _running(play))) != change.new:
+            setattr(play, _running(play), change.new)
+
+    def _show_playing(self, change):
+        button = self._play_button
+        button.value = bool(change.new)
+        button.description = "pause" if change.new else "play"
 
     def _show_layer_boxes(self):
         for i, box in enumerate(self._layer_boxes):
@@ -644,7 +689,8 @@ class Playground(widgets.VBox):
         hidden = set(names)
         for name in CONTROLS:
             control = self.controls[name]
-            for widget in control if isinstance(control, list) else [control]:
+            control = control if isinstance(control, list) else [control]
+            for widget in control + ([self._play_button] if name == "play" else []):
                 if name in hidden:
                     widget.layout.display = "none"
                 elif name not in ("units", "activations"):
@@ -993,15 +1039,30 @@ class Playground(widgets.VBox):
         a["status"].set_text(_wrap(run.halted))
         a["status"].set_visible(bool(run.halted))
         self.image.value = self._blitter.png()
-        self.status.value = (header.replace("\n", " ")
-                             + "".join(f" &mdash; {text}" for text in (run.halted, self.note)
-                                       if text))
+        caption = header.replace("\n", " ") + "".join(
+            f" &mdash; {text}" for text in (run.halted, self.note) if text)
+        # a live region: a screen reader reads the caption out when it changes
+        self.status.value = f"<div role='status' aria-live='polite'>{caption}</div>"
         self.weights_html.value = self._weights_text() if self.s["show_weights"] else ""
 
     def _weights_text(self):
-        """Every weight and bias, one line per unit, under the layer's readable name."""
-        features = ", ".join(self.s["features"])
-        lines = []
+        return "<pre style='font-size: 11px'>" + html.escape(self.describe()) + "</pre>"
+
+    def describe(self):
+        """The playground's state as text: the run, the losses, then every unit's weights and
+        bias under its layer's readable name (what the 'state as text' button shows)."""
+        s, run = self.s, self.run
+        features = ", ".join(s["features"])
+        lines = [f"data: {s['dataset']}, {len(run.X_train)} training points"
+                 + (f" ({len(run.X_val)} more for validation)" if run.X_val is not None else "")
+                 + f", {len(run.X_test)} test points, noise {s['noise']:g}",
+                 "network: " + _architecture(s, run.classify).replace("\n", "; "),
+                 f"training: learning rate {s['learning_rate']:g}, momentum {s['momentum']:g}, "
+                 f"batch size {s['batch_size']}, regularisation {s['regularization']}"
+                 + (f" (rate {s['reg_rate']:g})" if s["regularization"] != "none" else ""),
+                 _header(run).replace("\n", " ")]
+        if run.halted:
+            lines.append(run.halted)
         for name, layer, inputs in self._named_layers(features):
             W, b = layer.W.data, layer.b.data
             lines.append(f"{name}: {W.shape[0]} unit(s), weights from {inputs}")
@@ -1014,7 +1075,7 @@ class Playground(widgets.VBox):
             if isinstance(layer, PReLU):
                 lines.append(f"pReLU alpha of hidden layer {self._layer_of(k)}: "
                              f"{float(np.ravel(layer.alpha.data)[0]):+.3f}")
-        return "<pre style='font-size: 11px'>" + html.escape("\n".join(lines)) + "</pre>"
+        return "\n".join(lines)
 
     def _named_layers(self, features):
         """``(name, Linear, what its inputs are)`` per layer: 'hidden layer 1', ..., 'output'."""
@@ -1062,7 +1123,8 @@ class Playground(widgets.VBox):
     def _repr_mimebundle_(self, **kwargs):
         # The live widget where widgets render; elsewhere (an un-run notebook, GitHub) a picture
         # of the current state, and a stable line of text for nbval.
-        bundle = super()._repr_mimebundle_(**kwargs) or {}
+        parent = getattr(super(), "_repr_mimebundle_", None)  # ipywidgets 7 has none
+        bundle = (parent(**kwargs) if parent else None) or {}
         # 256 colours: a third of the bytes of the live frame (fast to encode, large), so a
         # lesson with several playgrounds stays small on disk.
         buffer = io.BytesIO()
@@ -1078,7 +1140,22 @@ def _steps(low, high, step):
     return [round(v, 2) for v in np.arange(low, high + step / 2, step)]
 
 
-def _exact_slider(description, value, choices, width="260px"):
+def _named(widget, name):
+    """``widget`` with the accessible name ``name`` without a visible label: its tooltip, which
+    ipywidgets 8 sets as the element's title (``description_tooltip`` in ipywidgets 7)."""
+    setattr(widget, "tooltip" if widget.has_trait("tooltip") else "description_tooltip", name)
+    return widget
+
+
+def _exact_dropdown(description, value, choices):
+    """A drop-down over exact values (``choices`` and ``value`` itself), as Playground's menus."""
+    options = sorted(set(choices) | {value})
+    return widgets.Dropdown(options=[(f"{v:g}", v) for v in options], value=value,
+                            description=description, style=LABEL,
+                            layout=widgets.Layout(width="230px"))
+
+
+def _exact_slider(description, value, choices, width=None):
     """A slider over exact values (``choices`` and ``value`` itself), never rounded.
 
     A FloatSlider or FloatLogSlider snaps its value to its step grid in the browser and sends the
@@ -1087,9 +1164,8 @@ def _exact_slider(description, value, choices, width="260px"):
     """
     options = sorted(set(choices) | {value})
     return widgets.SelectionSlider(options=[(f"{v:g}", v) for v in options], value=value,
-                                   description=description,
-                                   style={"description_width": "initial"},
-                                   layout=widgets.Layout(width=width))
+                                   description=description, style=LABEL,
+                                   layout=widgets.Layout(width=width or SLIDER_WIDTH))
 
 
 def _wrap(text, width=44):

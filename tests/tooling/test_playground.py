@@ -25,6 +25,14 @@ def weights_equal(a, b):
     return a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
 
 
+def set_playing(play, value):  # ipywidgets 8's Play has "playing", 7's "_playing"
+    setattr(play, pgmod._running(play), value)
+
+
+def playing(play):
+    return getattr(play, pgmod._running(play))
+
+
 def layer_types(pg):
     return [type(layer) for layer in pg.run.model]
 
@@ -110,16 +118,17 @@ def test_state_is_a_plain_dict():
 def test_a_loss_that_explodes_pauses_training_and_says_so_on_the_picture():
     pg = playground(dataset="plane", learning_rate=10, hidden=[8, 8], activations="ReLU",
                     init_scale=3)
-    pg.controls["play"].playing = True
+    set_playing(pg.controls["play"], True)
     before = pg.image.value
     for value in range(1, 6):
         pg.controls["play"].value = value
     assert pg.halted.startswith("Training paused: the training loss")
     assert "learning rate 10" in pg.halted
-    assert not pg.controls["play"].playing  # paused by itself
+    assert not playing(pg.controls["play"])  # paused by itself
     status = pg.artists["status"]
     assert status.get_visible() and "learning rate 10" in status.get_text().replace("\n", " ")
     assert pg.image.value != before and "Training paused" in pg.status.value
+    assert pg._play_button.description == "play" and not pg._play_button.value
     epoch = pg.epoch
     pg.step()  # a halted run stays where it is until reset
     assert pg.epoch == epoch
@@ -300,14 +309,14 @@ def test_the_title_names_the_network_as_it_is():
 def test_play_trains_one_frame_per_tick_and_only_while_playing():
     pg = playground(epochs_per_frame=2)
     play = pg.controls["play"]
-    play.playing = True
+    set_playing(play, True)
     before = pg.image.value
     play.value = 1
     assert pg.epoch == 2 and pg.image.value != before
     play.value = 2
     assert pg.epoch == 4
     play.value = 0  # the square (stop) button rewinds the counter: it resets, as its symbol says
-    assert pg.epoch == 0 and not play.playing
+    assert pg.epoch == 0 and not playing(play)
     play.value = 1  # not playing: a tick trains nothing
     assert pg.epoch == 0
     pg.controls["epochs_per_frame"].value = 3
@@ -318,7 +327,7 @@ def test_play_trains_one_frame_per_tick_and_only_while_playing():
 def test_a_tick_that_waited_in_the_queue_is_dropped(monkeypatch):
     pg = playground(interval=100)
     play = pg.controls["play"]
-    play.playing = True
+    set_playing(play, True)
     ages = iter([0.010, 0.012, 5.0, 0.011])  # seconds since the browser sent each tick
     monkeypatch.setattr(pgmod, "_message_time", lambda: time.time() - next(ages))
     for value in range(1, 5):
@@ -377,7 +386,8 @@ def test_a_stored_notebook_shows_a_picture_and_stable_text():
     assert np.abs(np.asarray(stored.convert("RGB"), dtype=float) - live).mean() < 3
     assert len(base64.b64decode(bundle["image/png"])) < 0.6 * len(pg.image.value)
     assert bundle["text/plain"] == "Playground (run the cell to train it live)"
-    assert "application/vnd.jupyter.widget-view+json" in bundle
+    if widgets.__version__ >= "8":  # ipywidgets 7 shows the widget by _ipython_display_
+        assert "application/vnd.jupyter.widget-view+json" in bundle
 
 
 @pytest.mark.parametrize("settings, error, match", [
@@ -665,3 +675,65 @@ def test_a_long_run_prints_its_progress(monkeypatch, capsys):
     assert out.endswith("\n")
     playground(n=60, epoch=9)  # a short run prints nothing
     assert capsys.readouterr().out == ""
+
+
+def test_controls_are_grouped_as_playground_groups_them_and_each_has_a_name():
+    pg = playground()
+    titles = [pg.tabs.get_title(i) for i in range(len(pg.tabs.children))]
+    assert titles == ["data", "features", "network", "training", "output"]
+    grouped = {id(w) for w in pg.tabs.children for w in _all_widgets(w)} | {
+        id(w) for w in _all_widgets(pg._top)}
+    for name in pgmod.CONTROLS:
+        control = pg.controls[name]
+        for widget in control if isinstance(control, list) else [control]:
+            assert id(widget) in grouped, name
+            # an accessible name: a label (description) or, for a drop-down without one, its
+            # tooltip, which ipywidgets 8 sets as the element's title
+            tooltip = getattr(widget, "tooltip", None) or getattr(widget, "description_tooltip",
+                                                                  None)
+            assert widget.description or tooltip, name
+    for widget in _all_widgets(pg.tabs):
+        if isinstance(widget, (widgets.IntSlider, widgets.SelectionSlider)):
+            assert widget.layout.width == pgmod.SLIDER_WIDTH  # a track of about 150 px
+            assert widget.style.description_width == pgmod.LABEL["description_width"]
+    assert pg.image.layout.max_width == "900px" and pg.image.layout.width == "100%"
+    assert "aria-live='polite'" in pg.status.value and "role='status'" in pg.status.value
+
+
+def _all_widgets(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _all_widgets(child)
+
+
+def test_the_named_play_button_drives_the_hidden_timer():
+    pg = playground()
+    play, button = pg.controls["play"], pg._play_button
+    button.value = True
+    assert playing(play) and button.description == "pause"
+    play.value = 1
+    assert pg.epoch == 1
+    button.value = False
+    assert not playing(play) and button.description == "play"
+    set_playing(play, True)  # and the other way: the timer's state shows on the button
+    assert button.value and button.description == "pause"
+    pg.reset()
+    assert not button.value and not playing(play)
+    pg = playground(hide=["play"])
+    assert button.layout.display is None and pg._play_button.layout.display == "none"
+
+
+def test_the_state_reads_as_text():
+    pg = playground(hidden=[2], activations="pReLU", early_stopping=True)
+    pg.train(3)
+    text = pg.describe()
+    run = pg.run
+    assert "data: circle, 200 training points (50 more for validation), 250 test points" in text
+    assert "network: 2 inputs, hidden 2 (pReLU); output p(class 1) from 2 logits" in text
+    assert f"epoch 3: training loss {run.train_loss[3]:.3f}, test loss {run.test_loss[3]:.3f}" \
+        in text
+    W, b = run.linears[0].W.data, run.linears[0].b.data
+    assert f"unit 2: w = [{W[1, 0]:+.3f}, {W[1, 1]:+.3f}], bias {b[1]:+.3f}" in text
+    assert "pReLU alpha of hidden layer 1" in text
+    pg.controls["show_weights"].value = True
+    assert "unit 2: w = " in pg.weights_html.value
