@@ -48,7 +48,7 @@ from matplotlib.figure import Figure
 from .._threads import limit_for
 from .._util import check_choice, check_number
 from ..activations import sigmoid
-from ..data import make_circles, make_moons, make_xor
+from ..data import batches, make_circles, make_moons, make_xor
 from ..layers import Dropout, Linear, PReLU, ReLU, Sequential, Sigmoid, Tanh, no_grad
 from ..losses import MSELoss, SoftmaxCrossEntropy
 from ..optim import SGD
@@ -354,12 +354,12 @@ class Run:
         if self.halted:
             return
         s, model, loss_fn = self.s, self.model, self.loss_fn
-        order = self.shuffle.permutation(len(self.F_train))
         model.train()
         with np.errstate(all="ignore"):  # divergence is caught below and shown on the picture
-            for start in range(0, len(order), s["batch_size"]):
-                idx = order[start:start + s["batch_size"]]
-                loss = loss_fn(model(self.F_train[idx]), self.y_train[idx])
+            # the mini-batches of nnlesson.train.fit: the same shuffle, the same slices
+            for X_batch, y_batch in batches(self.F_train, self.y_train, s["batch_size"],
+                                            rng=self.shuffle):
+                loss = loss_fn(model(X_batch), y_batch)
                 if not np.isfinite(loss):
                     self.epoch += 1  # a part of an epoch ran: the curves get its losses too
                     self._record_losses()

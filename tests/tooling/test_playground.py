@@ -737,3 +737,19 @@ def test_the_state_reads_as_text():
     assert "pReLU alpha of hidden layer 1" in text
     pg.controls["show_weights"].value = True
     assert "unit 2: w = " in pg.weights_html.value
+
+
+def test_an_epoch_of_the_playground_is_an_epoch_of_fit():
+    # Run.train_epoch and nnlesson.train.fit share the mini-batches (nnlesson.data.batches):
+    # from the same weights and shuffling generator, one epoch of each gives the same weights
+    import copy
+
+    from nnlesson import SGD, fit
+
+    run = pgmod.Run(pgmod._settings(dict(hidden=[4, 2], learning_rate=0.1)))
+    model = copy.deepcopy(run.model)
+    fit(model, copy.deepcopy(run.loss_fn), SGD(model.parameters(), lr=0.1),
+        (run.F_train, run.y_train), epochs=1, batch_size=10, rng=np.random.default_rng([0, 1]))
+    run.train_epoch()
+    for mine, theirs in zip(run.model.parameters(), model.parameters()):
+        np.testing.assert_array_equal(mine.data, theirs.data)
