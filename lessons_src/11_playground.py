@@ -76,8 +76,9 @@ from nnlesson.viz.playground import playground
 # learning rate 0.03, batch size 10. The controls are grouped as in Playground (data, features,
 # network, training, output): click a group's tab to see its controls. Press **play** (it becomes
 # **pause**); **step** trains one frame, **reset** goes back to the same initial weights, **new
-# seed** draws others. **state as text** (in the output group), or `pg.describe()`, lists the
-# settings, the losses and every unit's weights and bias.
+# seed** draws others. In the output group, **show test data** and **discretize output** work as
+# in Playground (the bar beside the output is its colour legend), and **state as text**, or
+# `pg.describe()`, lists the settings, the losses and every unit's weights and bias.
 
 # %%
 pg = playground()

@@ -8,15 +8,29 @@ with momentum and ``EarlyStopping``.
 What it adds to Playground:
 
 - an activation per layer, dropout, pReLU, initialisation scheme and scale, momentum, early
-  stopping (it watches the test loss: Playground has no separate validation set);
+  stopping (it watches a validation split carved from the training points, never the test
+  points; after a restore the header shows the restored epoch);
 - ``reset`` restores the same initial weights, bit for bit (the run is a function of the seed);
   ``new seed`` draws other ones;
-- a loss that becomes NaN or explodes pauses training and says so on the picture;
+- the divergence rule: a mini-batch loss that is not finite, or an epoch's training loss more
+  than ``DIVERGENCE_FACTOR`` (10) times its start, pauses training and says so on the picture;
+- the loss chart holds every loss, on a logarithmic axis once they span more than two decades;
+  each hidden layer's maps are drawn on its activation's range, printed under the layer;
 - ``pg.state`` is a plain dict of every setting, the seed and the epoch, and
   ``playground(**pg.state)`` rebuilds the same run (training settings changed during a run are
   logged in ``state["changes"]`` and replayed); ``hide=[...]`` hides controls for a focused
   exercise;
-- the weights on demand (the ``weights`` toggle lists them; ``pg.weights()`` returns them).
+- the state as text (the ``state as text`` toggle, ``pg.describe()``: settings, losses, every
+  unit's weights and bias); ``pg.weights()`` returns the arrays under the same names;
+- a long ``epoch=`` or ``pg.train(n)`` prints its progress and stops cleanly at the last whole
+  epoch when the kernel is interrupted.
+
+Colours are TensorFlow Playground's: blue positive and class 1, orange negative and class 0.
+Controls are grouped as Playground groups them (data, features, network, training, output), one
+tab each. Every button, drop-down, check box and text box has an accessible name; a slider's
+handle has none (ipywidgets does not pass its label to noUiSlider's handle; the label sits
+beside it and ``describe()`` holds its value); the caption is a live region. Works with
+ipywidgets 8 and 7.7 (Colab).
 
 The data live on the square [-6, 6]^2, as in Playground. The network sees each input feature
 scaled to about [-1, 1]: x1 / 6, x2 / 6, x1^2 / 36, x2^2 / 36, x1 x2 / 36, sin x1, sin x2.
@@ -24,8 +38,9 @@ Classification data have two classes and the network two outputs (softmax cross-
 picture shows p(class 1), and the links into the output node show W[1] - W[0], the weights that
 move p(class 1). Regression data have one output (mean squared error).
 
-Animation: ``ipywidgets.Play`` ticks in the browser; each tick trains ``epochs_per_frame`` epochs
-(one epoch: every training point once, in mini-batches) and redraws. A tick that waited in the
+Animation: ``ipywidgets.Play`` (hidden; a named play / pause button drives it) ticks in the
+browser; each tick trains ``epochs_per_frame`` epochs (one epoch: every training point once, in
+mini-batches) and redraws. A tick that waited in the
 kernel's queue for longer than one timer interval is dropped, so a slow kernel never builds a
 backlog and pause takes effect within one frame.
 """
@@ -99,11 +114,13 @@ DEFAULTS = dict(dataset="circle", n=500, noise=0.0, train_fraction=0.5, batch_si
                 dropout=0.0, init="glorot", init_scale=1.0, learning_rate=0.03, momentum=0.0,
                 regularization="none", reg_rate=0.001, early_stopping=False, patience=10,
                 seed=0, epoch=0, epochs_per_frame=1, unit_heatmaps=True, show_weights=False,
+                show_test_data=True, discretize=False,
                 interval=100, changes=(), hide=())
 CONTROLS = ("dataset", "noise", "train_fraction", "batch_size", "regenerate", "features",
             "layers", "units", "activations", "dropout", "init", "init_scale", "learning_rate",
             "momentum", "regularization", "reg_rate", "early_stopping", "patience", "play",
-            "step", "reset", "new_seed", "unit_heatmaps", "show_weights", "epochs_per_frame")
+            "step", "reset", "new_seed", "unit_heatmaps", "show_weights", "epochs_per_frame",
+            "show_test_data", "discretize")
 
 
 # -- data --------------------------------------------------------------------------------------
@@ -200,7 +217,7 @@ def _settings(given):
                                          high=20, integer=True)
     s["interval"] = check_number(s["interval"], "interval (ms per frame)", WHO, low=20,
                                  high=5000, integer=True)
-    for flag in ("unit_heatmaps", "show_weights"):
+    for flag in ("unit_heatmaps", "show_weights", "show_test_data", "discretize"):
         s[flag] = bool(s[flag])
     changes = []
     for i, change in enumerate(s["changes"]):
@@ -622,6 +639,13 @@ class Playground(widgets.VBox):
                                                  tooltip="the units, weights and losses as "
                                                          "text below the picture",
                                                  layout=widgets.Layout(width="120px"))
+        # Playground's two output toggles
+        c["show_test_data"] = widgets.Checkbox(value=s["show_test_data"],
+                                               description="show test data", indent=False,
+                                               layout=widgets.Layout(width="auto"))
+        c["discretize"] = widgets.Checkbox(value=s["discretize"],
+                                           description="discretize output", indent=False,
+                                           layout=widgets.Layout(width="auto"))
         c["epochs_per_frame"] = slider(widgets.IntSlider, "epochs per frame",
                                        s["epochs_per_frame"], min=1, max=20)
         self.controls = c
@@ -642,8 +666,9 @@ class Playground(widgets.VBox):
         self._play_button.observe(self._press_play, names="value")
         c["unit_heatmaps"].observe(lambda change: self._flag("unit_heatmaps", change.new),
                                    names="value")
-        c["show_weights"].observe(lambda change: self._flag("show_weights", change.new),
-                                  names="value")
+        for flag in ("show_weights", "show_test_data", "discretize"):
+            c[flag].observe(lambda change, flag=flag: self._flag(flag, change.new),
+                            names="value")
         c["epochs_per_frame"].observe(lambda change: self.s.update(epochs_per_frame=change.new),
                                       names="value")
         layer_box = [widgets.HBox([u, a]) for u, a in zip(c["units"], c["activations"])]
@@ -658,7 +683,8 @@ class Playground(widgets.VBox):
                         widgets.VBox(layer_box[:3]), widgets.VBox(layer_box[3:])],
             "training": [c["learning_rate"], c["momentum"], c["regularization"], c["reg_rate"],
                          c["early_stopping"], c["patience"]],
-            "output": [c["unit_heatmaps"], c["show_weights"], c["epochs_per_frame"]],
+            "output": [c["show_test_data"], c["discretize"], c["unit_heatmaps"],
+                       c["show_weights"], c["epochs_per_frame"]],
         }
         self.tabs = widgets.Tab(children=[
             widgets.HBox(group, layout=widgets.Layout(flex_flow="row wrap",
@@ -916,6 +942,10 @@ class Playground(widgets.VBox):
                                              linewidth=POINT_EDGE, **colour))
             ax_out.set(xlim=(-DOMAIN, DOMAIN), ylim=(-DOMAIN, DOMAIN), xlabel="$x_1$",
                        ylabel="$x_2$", aspect="equal")
+            # the colour legend: what the output map's colours mean
+            legend = fig.colorbar(out_map, ax=ax_out, fraction=0.06, pad=0.03, aspect=15)
+            legend.set_label("p(class 1)" if run.classify else "output")
+            legend.set_ticks([0, 0.5, 1] if run.classify else [-1, 0, 1])
             ax_out.set_title(" ")
             status = ax_out.text(0, 0, "", ha="center", va="center", fontsize=9,
                                  bbox=dict(facecolor="white", edgecolor=VERMILLION, alpha=0.9))
@@ -1007,7 +1037,10 @@ class Playground(widgets.VBox):
         out = outputs[-1]
         value = _class_1_probability(out) if run.classify else out[:, 0]
         value = np.nan_to_num(value, nan=0.5 if run.classify else 0.0)
+        if self.s["discretize"]:  # Playground's toggle: the decision, not the probability
+            value = (value > 0.5).astype(float) if run.classify else np.sign(value)
         a["out_map"].set_data(value.reshape(GRID, GRID))
+        a["points"][1].set_visible(self.s["show_test_data"])
         maps[-1].set_data(value.reshape(GRID, GRID))
         maps[-1].set_clim(*((0, 1) if run.classify else (-1, 1)))
         if self.s["unit_heatmaps"]:
@@ -1206,7 +1239,8 @@ def playground(dataset="circle", /, **settings):
     - training: ``learning_rate`` (1e-5 to 10), ``momentum``, ``regularization`` (none, L1, L2),
       ``reg_rate``, ``early_stopping``, ``patience``, ``seed``, ``epoch`` (trained to at once),
       ``epochs_per_frame``, ``interval`` (ms between frames), ``changes`` (see ``state``);
-    - picture: ``unit_heatmaps``, ``show_weights``; ``hide``: names of controls to hide.
+    - picture: ``unit_heatmaps``, ``show_weights`` (the state as text), ``show_test_data``,
+      ``discretize`` (the output as a decision); ``hide``: names of controls to hide.
 
     The data set may also come first: ``playground("spiral", hidden=[8, 8])``.
     Returns the widget; ``pg.state`` gives the settings back, ``pg.step()`` trains one frame,

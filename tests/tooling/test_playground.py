@@ -753,3 +753,20 @@ def test_an_epoch_of_the_playground_is_an_epoch_of_fit():
     run.train_epoch()
     for mine, theirs in zip(run.model.parameters(), model.parameters()):
         np.testing.assert_array_equal(mine.data, theirs.data)
+
+
+def test_playgrounds_output_toggles_show_test_data_and_discretize():
+    pg = playground()
+    pg.train(30)
+    test_points = pg.artists["points"][1]
+    assert test_points.get_visible()
+    pg.controls["show_test_data"].value = False
+    assert not test_points.get_visible() and pg.state["show_test_data"] is False
+    before = pg.artists["out_map"].get_array().copy()
+    assert len(np.unique(before)) > 2  # a probability: many shades
+    pg.controls["discretize"].value = True
+    after = pg.artists["out_map"].get_array()
+    np.testing.assert_array_equal(after, (before > 0.5).astype(float))  # the decision
+    assert playground(**pg.state).state["discretize"] is True
+    legend = [ax for ax in pg.figure.axes if ax.get_ylabel() == "p(class 1)"]
+    assert len(legend) == 1  # the colour legend of the output map
