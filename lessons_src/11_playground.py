@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 11: The playground
 #
-# *Time: about 40 min (reading 13 min + exercises 27 min).*
+# *Time: about 41 min (reading 14 min + exercises 27 min).*
 #
 # **Learning goals.** After this lesson you can
 # - train a small network live and read what each hidden unit has learned from its heatmap,
@@ -59,18 +59,26 @@ from nnlesson.viz.playground import playground
 #
 # *Time: about 2 min of reading.*
 #
-# Left, the network: the input features, one small heatmap per hidden unit (orange where the unit
-# is positive, blue where it is negative, for every point of the square), and the links, drawn
-# thicker for larger weights, orange for positive and blue for negative ones. Right, the
-# network's output, p(class 1) for every point (orange near 1, white at 0.5, blue near 0; each
-# data point is coloured by its class the same way), with the training points (white edge) and
-# test points (black edge), and below it the training and test loss per epoch. One colour means
-# one thing everywhere: orange is positive and class 1, so an orange link from an orange unit
-# pushes the output towards orange.
+# Left, the network: the input features, one small heatmap per hidden unit (blue where the unit
+# is positive, orange where it is negative, white at 0, for every point of the square), and the
+# links, drawn thicker for larger weights, blue for positive and orange for negative ones. Under
+# each hidden layer is the range its maps are drawn on: the activation's own range (±1 for tanh,
+# 0..1 for sigmoid, 0 to the largest value for ReLU), so a pale unit is a unit whose output is
+# small, not a saturated one. Right, the network's output, p(class 1) for every point (blue near
+# 1, white at 0.5, orange near 0; each data point is coloured by its class the same way), with
+# the training points (white edge) and test points (black edge), and below it the training and
+# test loss per epoch (a logarithmic axis once the losses span more than two decades). The
+# colours are TensorFlow Playground's: blue is positive and class 1, orange negative and class 0,
+# so a blue link from a blue unit pushes the output towards blue. (The scatter plots of the other
+# lessons use their own class colours; in this lesson the colours follow Playground.)
 #
 # The defaults are Playground's: the circle data, two hidden layers of 4 and 2 tanh units,
-# learning rate 0.03, batch size 10. Press **play**; **step** trains one frame, **reset** goes back
-# to the same initial weights, **new seed** draws others. The **weights** button lists every weight.
+# learning rate 0.03, batch size 10. The controls are grouped as in Playground (data, features,
+# network, training, output): click a group's tab to see its controls. Press **play** (it becomes
+# **pause**); **step** trains one frame, **reset** goes back to the same initial weights, **new
+# seed** draws others. In the output group, **show test data** and **discretize output** work as
+# in Playground (the bar beside the output is its colour legend), and **state as text**, or
+# `pg.describe()`, lists the settings, the losses and every unit's weights and bias.
 
 # %%
 pg = playground()
@@ -129,8 +137,8 @@ display(squares)
 # Its output depends on one weighted sum of the two features, $w_1 x_1^2 + w_2 x_2^2 + b$. The two
 # links have the same colour (the same sign) and about the same thickness (about the same size), so
 # the sum is close to a multiple of $x_1^2 + x_2^2$, the squared distance from the centre, and a
-# threshold on it is a circle. The test accuracy is 100%, and the training and test losses are the
-# same (0.063).
+# threshold on it is a circle. The test accuracy is 100%, and the training and test losses in the
+# picture's title are about the same.
 # ### END SOLUTION
 
 # %% [markdown]
@@ -208,9 +216,9 @@ display(runs[0.5])
 
 # %% [markdown]
 # ### BEGIN SOLUTION (1 point)
-# Without dropout the boundary bends around single training points (a blue tongue reaches into the
-# orange side below the centre and a thin orange strip cuts into the blue one) and the network is
-# unsure on only 11% of the square; its training loss is 0.070. With dropout the boundary is an
+# Without dropout the boundary bends around single training points (it reaches out to take in
+# points of the other class near the middle) and the network is unsure on only 11% of the square;
+# its training loss is 0.070. With dropout the boundary is an
 # almost straight diagonal with a wider pale band (unsure on 25%) and a higher training loss
 # (0.144). The smoother boundary did not win on test loss in this run: 0.585 with dropout against
 # 0.494 without. In both runs the dashed test-loss curve climbs after its early minimum while the
@@ -264,8 +272,8 @@ display(pg)
 # %% [markdown]
 # ### BEGIN SOLUTION (1 point)
 # The steps are so large that they overshoot: the loss jumps up (to more than twice its starting
-# value, printed) and down again, a zig-zag instead of a steady descent. Where the run ends is
-# a matter of luck. The large steps also made the weights large, so most hidden units' heatmaps
+# value, printed) and down again, a zig-zag instead of a steady descent, and the run ends far
+# from a solution. The large steps also made the weights large, so most hidden units' heatmaps
 # are two flat colours with a sharp edge: saturated tanh units, each almost a step function, and
 # the boundary is built from their straight edges.
 # ### END SOLUTION
@@ -274,11 +282,13 @@ display(pg)
 # At 0.03 the loss never climbed above where it started. At 3 the steps overshoot: the loss
 # jumps up and down and the loss curve is a zig-zag (the course's tests check, on ten seeds of
 # data and weights, that at 3 it climbed to more than twice its start on every seed, and at 0.03
-# never above it). Where such a run ends varies a lot from seed to seed: press new seed a few times
-# with the learning rate at 3. It is also *chaotic*: a difference in the last bit of one product
-# grows into a different run, and since different CPUs round slightly differently, the picture
-# above may not be the one your neighbour sees. When a step is so large that the loss becomes NaN
-# or explodes, the playground pauses and says so on the picture.
+# never above it; and that at 3 the test accuracy stays near chance on most seeds). Press new seed
+# a few times with the learning rate at 3: every run zig-zags differently. It is also *chaotic*: a
+# difference in the last bit of one product grows into a different run, and since different CPUs
+# round slightly differently, the picture above may not be the one your neighbour sees. The
+# playground's rule for a run that diverges: when an epoch's training loss is more than 10 times
+# the loss it started from, or is not a number, training pauses and the picture says why (try a
+# learning rate of 10).
 #
 # **Questions.** Somewhere between 0.03 and 3 is the largest learning rate that still trains
 # smoothly: find it. Does momentum 0.9 move it up or down?
@@ -328,7 +338,8 @@ display(exercise)
 # for the feature matrix `F` (one row per point, one column per feature, e.g. $x_1^2/36$ and
 # $x_2^2/36$) it computes the logits $z = F W^T + b$, one row per point. Write
 # `my_logits(F, W, b)`. (With it you could recompute `squares.predict(...)` from
-# `squares.weights()`: p(class 1) is the sigmoid of $z_1 - z_0$.)
+# `squares.weights()["output layer W"]` and `["output layer b"]`: p(class 1) is the sigmoid of
+# $z_1 - z_0$.)
 
 # %%
 def my_logits(F, W, b):

@@ -8,15 +8,29 @@ with momentum and ``EarlyStopping``.
 What it adds to Playground:
 
 - an activation per layer, dropout, pReLU, initialisation scheme and scale, momentum, early
-  stopping (it watches the test loss: Playground has no separate validation set);
+  stopping (it watches a validation split carved from the training points, never the test
+  points; after a restore the header shows the restored epoch);
 - ``reset`` restores the same initial weights, bit for bit (the run is a function of the seed);
   ``new seed`` draws other ones;
-- a loss that becomes NaN or explodes pauses training and says so on the picture;
+- the divergence rule: a mini-batch loss that is not finite, or an epoch's training loss more
+  than ``DIVERGENCE_FACTOR`` (10) times its start, pauses training and says so on the picture;
+- the loss chart holds every loss, on a logarithmic axis once they span more than two decades;
+  each hidden layer's maps are drawn on its activation's range, printed under the layer;
 - ``pg.state`` is a plain dict of every setting, the seed and the epoch, and
   ``playground(**pg.state)`` rebuilds the same run (training settings changed during a run are
   logged in ``state["changes"]`` and replayed); ``hide=[...]`` hides controls for a focused
   exercise;
-- the weights on demand (the ``weights`` toggle lists them; ``pg.weights()`` returns them).
+- the state as text (the ``state as text`` toggle, ``pg.describe()``: settings, losses, every
+  unit's weights and bias); ``pg.weights()`` returns the arrays under the same names;
+- a long ``epoch=`` or ``pg.train(n)`` prints its progress and stops cleanly at the last whole
+  epoch when the kernel is interrupted.
+
+Colours are TensorFlow Playground's: blue positive and class 1, orange negative and class 0.
+Controls are grouped as Playground groups them (data, features, network, training, output), one
+tab each. Every button, drop-down, check box and text box has an accessible name; a slider's
+handle has none (ipywidgets does not pass its label to noUiSlider's handle; the label sits
+beside it and ``describe()`` holds its value); the caption is a live region. Works with
+ipywidgets 8 and 7.7 (Colab).
 
 The data live on the square [-6, 6]^2, as in Playground. The network sees each input feature
 scaled to about [-1, 1]: x1 / 6, x2 / 6, x1^2 / 36, x2^2 / 36, x1 x2 / 36, sin x1, sin x2.
@@ -24,14 +38,16 @@ Classification data have two classes and the network two outputs (softmax cross-
 picture shows p(class 1), and the links into the output node show W[1] - W[0], the weights that
 move p(class 1). Regression data have one output (mean squared error).
 
-Animation: ``ipywidgets.Play`` ticks in the browser; each tick trains ``epochs_per_frame`` epochs
-(one epoch: every training point once, in mini-batches) and redraws. A tick that waited in the
+Animation: ``ipywidgets.Play`` (hidden; a named play / pause button drives it) ticks in the
+browser; each tick trains ``epochs_per_frame`` epochs (one epoch: every training point once, in
+mini-batches) and redraws. A tick that waited in the
 kernel's queue for longer than one timer interval is dropped, so a slow kernel never builds a
 backlog and pause takes effect within one frame.
 """
 
 import base64
 import functools
+import html
 import io
 import time
 
@@ -47,7 +63,7 @@ from matplotlib.figure import Figure
 from .._threads import limit_for
 from .._util import check_choice, check_number
 from ..activations import sigmoid
-from ..data import make_circles, make_moons, make_xor
+from ..data import batches, make_circles, make_moons, make_xor
 from ..layers import Dropout, Linear, PReLU, ReLU, Sequential, Sigmoid, Tanh, no_grad
 from ..losses import MSELoss, SoftmaxCrossEntropy
 from ..optim import SGD
@@ -77,8 +93,19 @@ MAX_LAYERS, MAX_UNITS = 6, 8
 # Settings that change the training of a running network; changing one during a run is logged in
 # state["changes"] and replayed by playground(**state). Every other setting restarts the run.
 TRAINING_SETTINGS = ("learning_rate", "momentum", "regularization", "reg_rate", "batch_size",
-                     "early_stopping", "patience")
-EXPLODED = 1e3  # a training loss above this (or NaN) pauses training: the steps are too large
+                     "patience")
+# The divergence rule: training pauses when a mini-batch loss is not finite, or when an epoch's
+# training loss is more than DIVERGENCE_FACTOR times the loss it started from (epoch 0).
+DIVERGENCE_FACTOR = 10
+# Early stopping watches a validation split carved from the training points (never the test
+# points, which stay unseen): this share of them, at least one point.
+VALIDATION_FRACTION = 0.2
+PROGRESS_EPOCHS = 1000  # training to a later epoch than this at once prints its progress
+# Controls: a label column of 130 px, so a slider of 380 px keeps a track of about 150 px
+# beside its value (tests/e2e/test_playground_browser.py measures at 1280 x 800).
+LABEL = {"description_width": "130px"}
+SLIDER_WIDTH = "380px"
+PICTURE_WIDTH = 900
 GRID = 40  # heatmaps are computed on GRID x GRID points of the square
 DOMAIN = 6.0
 
@@ -87,11 +114,13 @@ DEFAULTS = dict(dataset="circle", n=500, noise=0.0, train_fraction=0.5, batch_si
                 dropout=0.0, init="glorot", init_scale=1.0, learning_rate=0.03, momentum=0.0,
                 regularization="none", reg_rate=0.001, early_stopping=False, patience=10,
                 seed=0, epoch=0, epochs_per_frame=1, unit_heatmaps=True, show_weights=False,
+                show_test_data=True, discretize=False,
                 interval=100, changes=(), hide=())
 CONTROLS = ("dataset", "noise", "train_fraction", "batch_size", "regenerate", "features",
             "layers", "units", "activations", "dropout", "init", "init_scale", "learning_rate",
             "momentum", "regularization", "reg_rate", "early_stopping", "patience", "play",
-            "step", "reset", "new_seed", "unit_heatmaps", "show_weights", "epochs_per_frame")
+            "step", "reset", "new_seed", "unit_heatmaps", "show_weights", "epochs_per_frame",
+            "show_test_data", "discretize")
 
 
 # -- data --------------------------------------------------------------------------------------
@@ -104,7 +133,7 @@ def make_data(dataset, n=500, *, noise=0.0, rng=None):
     rng = np.random.default_rng(rng)
     if dataset == "circle":
         X, y = make_circles(n, noise=0.4 * noise, factor=0.45, rng=rng)
-        return 5 * X, 1 - y  # the inner disc is class 0, the ring class 1
+        return 5 * X, y  # the inner disc is class 1 (Playground's positive class), the ring 0
     if dataset == "xor":
         X, y = make_xor(n, noise=1.2 * noise + 0.35, rng=rng)
         return 3 * X, y
@@ -147,8 +176,6 @@ def _settings(given):
     s["noise"] = check_number(s["noise"], "noise", WHO, low=0, high=0.5)
     s["train_fraction"] = check_number(s["train_fraction"], "train_fraction", WHO, low=0.1,
                                        high=0.9)
-    s["batch_size"] = check_number(s["batch_size"], "batch_size", WHO, low=1, high=100,
-                                   integer=True)
     s["data_seed"] = check_number(s["data_seed"], "data_seed", WHO, low=0, integer=True)
     if isinstance(s["features"], str):
         raise TypeError(f"{WHO}: features must be a list of names such as ['x1', 'x2'], "
@@ -179,38 +206,51 @@ def _settings(given):
                                 high=0.9)
     check_choice(s["init"], INITS, "init", WHO)
     s["init_scale"] = check_number(s["init_scale"], "init_scale", WHO, low=0.01, high=10)
-    s["learning_rate"] = check_number(s["learning_rate"], "learning_rate", WHO, low=1e-5,
-                                      high=10)
-    s["momentum"] = check_number(s["momentum"], "momentum", WHO, low=0, high=0.99)
-    check_choice(s["regularization"], REGULARIZATIONS, "regularization", WHO)
-    s["reg_rate"] = check_number(s["reg_rate"], "reg_rate", WHO, low=1e-5, high=10)
+    for name in TRAINING_SETTINGS:
+        s[name] = _check_training_setting(name, s[name], WHO)
     if not isinstance(s["early_stopping"], (bool, np.bool_)):
         raise TypeError(f"{WHO}: early_stopping must be True or False, got {s['early_stopping']!r}")
     s["early_stopping"] = bool(s["early_stopping"])
-    s["patience"] = check_number(s["patience"], "patience", WHO, low=1, high=200, integer=True)
     s["seed"] = check_number(s["seed"], "seed", WHO, low=0, integer=True)
     s["epoch"] = check_number(s["epoch"], "epoch", WHO, low=0, high=100_000, integer=True)
     s["epochs_per_frame"] = check_number(s["epochs_per_frame"], "epochs_per_frame", WHO, low=1,
                                          high=20, integer=True)
     s["interval"] = check_number(s["interval"], "interval (ms per frame)", WHO, low=20,
                                  high=5000, integer=True)
-    for flag in ("unit_heatmaps", "show_weights"):
+    for flag in ("unit_heatmaps", "show_weights", "show_test_data", "discretize"):
         s[flag] = bool(s[flag])
     changes = []
-    for change in s["changes"]:
+    for i, change in enumerate(s["changes"]):
         try:
             epoch, name, old, new = change
         except (TypeError, ValueError):
             raise ValueError(f"{WHO}: each change must be [epoch, setting, old, new], "
                              f"got {change!r}") from None
-        check_choice(name, TRAINING_SETTINGS, "a changed setting", WHO)
-        changes.append([int(epoch), name, old, new])
+        who = f"{WHO}: changes[{i}]"
+        check_choice(name, TRAINING_SETTINGS, "a changed setting", who)
+        epoch = check_number(epoch, "its epoch", who, low=1, integer=True)
+        # the values a run is replayed with are checked exactly as the constructor checks them
+        changes.append([epoch, name, _check_training_setting(name, old, who),
+                        _check_training_setting(name, new, who)])
+    if [c[0] for c in changes] != sorted(c[0] for c in changes):
+        raise ValueError(f"{WHO}: changes must be in the order of their epochs, got epochs "
+                         f"{[c[0] for c in changes]}")
     s["changes"] = changes
     hide = [s["hide"]] if isinstance(s["hide"], str) else list(s["hide"])
     for h in hide:
         check_choice(h, CONTROLS, "each name in hide", WHO)
     s["hide"] = hide
     return s
+
+
+def _check_training_setting(name, value, who):
+    """One training setting checked: the constructor and every replayed change use this."""
+    if name == "regularization":
+        return check_choice(value, REGULARIZATIONS, name, who)
+    low, high = {"learning_rate": (1e-5, 10), "momentum": (0, 0.99), "reg_rate": (1e-5, 10),
+                 "batch_size": (1, 100), "patience": (1, 200)}[name]
+    return check_number(value, name, who, low=low, high=high,
+                        integer=name in ("batch_size", "patience"))
 
 
 # -- the network -------------------------------------------------------------------------------
@@ -230,6 +270,12 @@ class Run:
         n_train = int(round(settings["train_fraction"] * len(X)))
         self.X_train, self.y_train = X[order[:n_train]], y[order[:n_train]]
         self.X_test, self.y_test = X[order[n_train:]], y[order[n_train:]]
+        self.X_val = self.y_val = self.F_val = None
+        if settings["early_stopping"]:  # the last training points become the validation split
+            n_val = max(1, int(round(VALIDATION_FRACTION * n_train)))
+            self.X_val, self.y_val = self.X_train[-n_val:], self.y_train[-n_val:]
+            self.X_train, self.y_train = self.X_train[:-n_val], self.y_train[:-n_val]
+            self.F_val = feature_matrix(self.X_val, settings["features"])
         self.F_train = feature_matrix(self.X_train, settings["features"])
         self.F_test = feature_matrix(self.X_test, settings["features"])
         self.restart()
@@ -259,9 +305,42 @@ class Run:
         self.best = None  # the parameters of the best epoch so far (early stopping)
         self.shuffle = np.random.default_rng([s["seed"], 1])
         self.epoch = 0
-        self.halted = ""  # why training stopped (NaN, explosion, early stopping), or ""
-        self.train_loss, self.test_loss = [self.loss(self.F_train, self.y_train)], []
+        self.shown = None  # the epoch whose weights the model holds, if not the last one
+        self.halted = ""  # why training stopped (divergence, early stopping), or ""
+        self.train_loss, self.test_loss, self.val_loss = [], [], []
+        self._record_losses()
+
+    def snapshot(self):
+        """What an epoch changes, to go back to if the epoch is interrupted half-way."""
+        stopper = self.stopper
+        return dict(epoch=self.epoch, params=[p.data.copy() for p in self.model.parameters()],
+                    velocity=[v.copy() for v in self.optimizer.velocity],
+                    rngs=[rng.bit_generator.state for rng in self._rngs()],
+                    stopper=(stopper.best, stopper.best_epoch, stopper.wait), best=self.best,
+                    losses=len(self.train_loss), halted=self.halted, shown=self.shown)
+
+    def restore(self, saved):
+        """Back to a :meth:`snapshot`: the run as it was after that whole epoch."""
+        for p, data in zip(self.model.parameters(), saved["params"]):
+            p.data[...] = data
+        for v, data in zip(self.optimizer.velocity, saved["velocity"]):
+            v[...] = data
+        for rng, state in zip(self._rngs(), saved["rngs"]):
+            rng.bit_generator.state = state
+        self.stopper.best, self.stopper.best_epoch, self.stopper.wait = saved["stopper"]
+        for losses in (self.train_loss, self.test_loss, self.val_loss):
+            del losses[saved["losses"]:]
+        self.epoch, self.best = saved["epoch"], saved["best"]
+        self.halted, self.shown = saved["halted"], saved["shown"]
+
+    def _rngs(self):
+        return [self.shuffle] + [layer.rng for layer in self.model if isinstance(layer, Dropout)]
+
+    def _record_losses(self):
+        self.train_loss.append(self.loss(self.F_train, self.y_train))
         self.test_loss.append(self.loss(self.F_test, self.y_test))
+        if self.F_val is not None:
+            self.val_loss.append(self.loss(self.F_val, self.y_val))
 
     def _linear(self, n_in, n_out, rng):
         init = self.s["init"]
@@ -288,24 +367,20 @@ class Run:
             self.stopper.patience = value
 
     def train_epoch(self):
-        """One epoch of mini-batch SGD; sets ``halted`` if the loss explodes or stops improving."""
+        """One epoch of mini-batch SGD; sets ``halted`` if the loss diverges or stops improving."""
         if self.halted:
             return
         s, model, loss_fn = self.s, self.model, self.loss_fn
-        order = self.shuffle.permutation(len(self.F_train))
         model.train()
         with np.errstate(all="ignore"):  # divergence is caught below and shown on the picture
-            for start in range(0, len(order), s["batch_size"]):
-                idx = order[start:start + s["batch_size"]]
-                loss = loss_fn(model(self.F_train[idx]), self.y_train[idx])
-                if not np.isfinite(loss) or loss > EXPLODED:
+            # the mini-batches of nnlesson.train.fit: the same shuffle, the same slices
+            for X_batch, y_batch in batches(self.F_train, self.y_train, s["batch_size"],
+                                            rng=self.shuffle):
+                loss = loss_fn(model(X_batch), y_batch)
+                if not np.isfinite(loss):
                     self.epoch += 1  # a part of an epoch ran: the curves get its losses too
-                    self.train_loss.append(self.loss(self.F_train, self.y_train))
-                    self.test_loss.append(self.loss(self.F_test, self.y_test))
-                    self._halt(f"the training loss {'became' if np.isfinite(loss) else 'is'} "
-                               f"{loss:.3g} in epoch {self.epoch}: the steps are too large "
-                               f"(learning rate {s['learning_rate']:g}). Lower it and press "
-                               f"reset.")
+                    self._record_losses()
+                    self._halt(f"the training loss is {loss:.3g} in epoch {self.epoch}")
                     return
                 model.backward_params(loss_fn.backward())
                 if s["regularization"] != "none":  # on the weights only, as Playground does
@@ -315,25 +390,28 @@ class Run:
                                                    else W.data)
                 self.optimizer.step()
         self.epoch += 1
-        self.train_loss.append(self.loss(self.F_train, self.y_train))
-        self.test_loss.append(self.loss(self.F_test, self.y_test))
-        if not np.isfinite(self.train_loss[-1]) or self.train_loss[-1] > EXPLODED:
-            self._halt(f"the training loss is {self.train_loss[-1]:.3g} after epoch {self.epoch}: "
-                       f"the weights exploded (learning rate {s['learning_rate']:g}). Lower it "
-                       f"and press reset.")
+        self._record_losses()
+        loss, start = self.train_loss[-1], self.train_loss[0]
+        if not np.isfinite(loss):
+            self._halt(f"the training loss is {loss:.3g} after epoch {self.epoch}")
+        elif loss > DIVERGENCE_FACTOR * start:
+            self._halt(f"the training loss {loss:.3g} after epoch {self.epoch} is more than "
+                       f"{DIVERGENCE_FACTOR} times its start ({start:.3g})")
         elif s["early_stopping"]:
-            stop = self.stopper.step(self.test_loss[-1], self.epoch)
+            stop = self.stopper.step(self.val_loss[-1], self.epoch)
             if self.stopper.best_epoch == self.epoch:
                 self.best = [p.data.copy() for p in model.parameters()]
             if stop:
                 for p, data in zip(model.parameters(), self.best):
                     p.data[...] = data
-                self.halted = (f"Early stopping after epoch {self.epoch}: the test loss has not "
-                               f"improved for {self.stopper.patience} epochs; the weights of "
-                               f"epoch {self.stopper.best_epoch} are restored.")
+                self.shown = self.stopper.best_epoch
+                self.halted = (f"Early stopping after epoch {self.epoch}: the validation loss "
+                               f"has not improved for {self.stopper.patience} epochs; the "
+                               f"weights of epoch {self.shown} are restored.")
 
     def _halt(self, why):
-        self.halted = "Training paused: " + why
+        self.halted = (f"Training paused: {why}: the steps are too large (learning rate "
+                       f"{self.s['learning_rate']:g}). Lower it and press reset.")
 
     def activations_on(self, F):
         """Output per hidden layer (after its activation) and the final output, in eval mode."""
@@ -351,19 +429,80 @@ class Run:
 
 
 # -- the picture -------------------------------------------------------------------------------
-# One colour meaning everywhere: orange is positive and class 1, blue negative and class 0 (the
-# course's class colours). The output p(class 1) is a sigmoid of a sum of the last hidden units
-# weighted by the links, so an orange link from an orange unit makes the output more orange.
-# One map for all three: p(class 1) from 0 to 1, a unit's or a regression output's value from -1
-# to 1 (its limits set per image), the links' signs.
-BLUE_ORANGE = LinearSegmentedColormap.from_list("blue_orange", [BLUE, "#FFFFFF", ORANGE])
-POSITIVE, NEGATIVE = ORANGE, BLUE  # the links' colours
+# TensorFlow Playground's colours (its src/playground.ts and heatmap.ts map -1 to orange #f59322
+# and +1 to blue #0877bd; its positive class is blue): blue is positive and class 1, orange
+# negative and class 0, everywhere (units, links, output, points). The output p(class 1) is a
+# sigmoid of a sum of the last hidden units weighted by the links, so a blue link from a blue unit
+# makes the output bluer. One map for all: limits set per image (a unit's activation range, 0 to
+# 1 for p(class 1)).
+ORANGE_BLUE = LinearSegmentedColormap.from_list("orange_blue", [ORANGE, "#FFFFFF", BLUE])
+POSITIVE, NEGATIVE = BLUE, ORANGE  # the links' colours
+CLASS_COLOURS = (ORANGE, BLUE)  # class 0, class 1
 # Data points: 6 pixels across at 100 dpi, so that their class colour shows on the pale (white)
 # band of the output map as well, where a smaller point's white edge left almost nothing.
 POINT_SIZE, POINT_EDGE = 22, 0.6  # points^2, points
 LINK_WIDTH, MAX_LINK_WIDTH = 1.5, 4.0  # points of line width per unit of |weight|, and a cap
 NODE = 0.72  # the side of a node's square, in the diagram's units (one unit between rows)
 GAP = 1.8  # between columns: room for the links to show their width and colour
+
+
+def _loss_axis(run):
+    """``(scale, bottom, top)`` of the loss chart: it holds every loss so far.
+
+    Linear from 0 while the largest loss is less than 100 times the smallest, logarithmic (whole
+    decades) beyond: then the chart spans decades and a linear axis would flatten the small end.
+    The top is rounded up to 1, 2 or 5 times a power of ten, so the axis changes (and the figure
+    is laid out again) only now and then.
+    """
+    losses = np.array(run.train_loss + run.test_loss + run.val_loss)
+    losses = losses[np.isfinite(losses) & (losses > 0)]
+    if not len(losses):
+        return ("linear", 0.0, 1.0)
+    low, high = losses.min(), losses.max()
+    if high > 100 * low:
+        return ("log", 10.0 ** np.floor(np.log10(low)), 10.0 ** np.ceil(np.log10(high)))
+    power = 10.0 ** np.floor(np.log10(high))
+    top = next(m * power for m in (1, 2, 5, 10, 20) if m * power >= 1.05 * high)
+    return ("linear", 0.0, float(top))
+
+
+def _activation_range(name, values):
+    """The range of a hidden layer's values, whose maps are coloured from -high to high.
+
+    tanh -1 to 1 and sigmoid 0 to 1 (a unit that only reaches 0.01 looks pale, not saturated);
+    ReLU 0 to the largest value shown; linear and pReLU symmetric about 0 to the largest |value|.
+    Zero is white in every map, so the colour always says the sign (blue +, orange -).
+    """
+    if name == "tanh":
+        return -1.0, 1.0
+    if name == "sigmoid":
+        return 0.0, 1.0
+    top = max(float(np.abs(values).max()), 1e-6)
+    return (0.0, top) if name == "ReLU" else (-top, top)
+
+
+def _architecture(s, classify):
+    """The title of the diagram: the network as it is, e.g. '2 inputs, hidden 4-2 (tanh), ...'."""
+    acts = s["activations"]
+    names = acts[0] if len(set(acts)) == 1 and acts else ", ".join(acts)
+    hidden = (f"hidden {'-'.join(map(str, s['hidden']))} ({names})" if s["hidden"]
+              else "no hidden layer")
+    output = "output p(class 1) from 2 logits" if classify else "1 output"
+    text = f"{len(s['features'])} inputs, {hidden}\n{output}"
+    if s["dropout"]:
+        text += (f", dropout p = {s['dropout']:g}" if s["hidden"]
+                 else f"\n(dropout p = {s['dropout']:g} does nothing: no hidden layer)")
+    return text
+
+
+def _header(run):
+    """The epoch and its losses; after early stopping, those of the restored epoch."""
+    k = run.epoch if run.shown is None else run.shown
+    text = (f"epoch {k}: training loss {run.train_loss[k]:.3f}, test loss "
+            f"{run.test_loss[k]:.3f}")
+    if run.shown is not None:
+        text = f"weights of {text}\n(restored; stopped after epoch {run.epoch})"
+    return text
 
 
 def _class_1_probability(out):
@@ -408,12 +547,15 @@ class Playground(widgets.VBox):
         self._min_delay = None
         self.frames_dropped = 0
         self.frame_times = []
+        self.note = ""  # an interrupted run says so in the caption
         self._build_controls()
-        self.image = widgets.Image(format="png", layout=widgets.Layout(width="900px"))
-        self.status = widgets.HTML()
+        # the picture scales down with the notebook's width (900 px at most), keeping its shape
+        self.image = widgets.Image(format="png", layout=widgets.Layout(
+            width="100%", max_width=f"{PICTURE_WIDTH}px", height="auto"))
+        self.status = widgets.HTML()  # the caption: a live region, read out when it changes
         self.weights_html = widgets.HTML()
-        rows = [widgets.HBox([c for c in row if c is not None]) for row in self._rows]
-        super().__init__([*rows, self.status, self.image, self.weights_html])
+        super().__init__([self._top, self.status, self.tabs, self.image, self.weights_html],
+                         layout=widgets.Layout(max_width=f"{PICTURE_WIDTH}px"))
         changes = settings["changes"]
         self._new_run()
         self.s["changes"] = changes
@@ -424,69 +566,91 @@ class Playground(widgets.VBox):
     # -- controls ------------------------------------------------------------------------------
     def _build_controls(self):
         s = self.s
-        style = {"description_width": "initial"}
         c = {}
 
-        def small():  # a Layout of its own for each control: hiding one must not hide others
-            return widgets.Layout(width="210px")
+        def slider(kind, description, value, **options):  # a track of about 150 px
+            return kind(value=value, description=description, style=LABEL,
+                        layout=widgets.Layout(width=SLIDER_WIDTH), **options)
 
-        c["dataset"] = widgets.Dropdown(options=DATASETS, value=s["dataset"],
-                                        description="data", style=style, layout=small())
-        c["noise"] = _exact_slider("noise", s["noise"], _steps(0, 0.5, 0.05), "210px")
-        c["train_fraction"] = _exact_slider("train part", s["train_fraction"],
-                                            _steps(0.1, 0.9, 0.1), "210px")
-        c["batch_size"] = widgets.IntSlider(value=s["batch_size"], min=1, max=100,
-                                            description="batch", style=style, layout=small())
-        c["regenerate"] = widgets.Button(description="regenerate",
+        def dropdown(description, options, value, width="220px"):
+            return widgets.Dropdown(options=options, value=value, description=description,
+                                    style=LABEL, layout=widgets.Layout(width=width))
+
+        c["dataset"] = dropdown("data set", DATASETS, s["dataset"])
+        c["noise"] = _exact_slider("noise", s["noise"], _steps(0, 0.5, 0.05))
+        c["train_fraction"] = _exact_slider("training part", s["train_fraction"],
+                                            _steps(0.1, 0.9, 0.1))
+        c["batch_size"] = slider(widgets.IntSlider, "batch size", s["batch_size"], min=1,
+                                 max=100)
+        c["regenerate"] = widgets.Button(description="regenerate data",
                                          tooltip="new data: the next data seed")
         c["features"] = widgets.SelectMultiple(options=list(FEATURES), value=s["features"],
-                                               rows=7, description="features", style=style,
-                                               layout=widgets.Layout(width="170px"))
-        c["layers"] = widgets.IntSlider(value=len(s["hidden"]), min=0, max=MAX_LAYERS,
-                                        description="hidden layers", style=style, layout=small())
+                                               rows=7, description="input features",
+                                               style=LABEL, layout=widgets.Layout(width="260px"))
+        c["layers"] = slider(widgets.IntSlider, "hidden layers", len(s["hidden"]), min=0,
+                             max=MAX_LAYERS)
         units = s["hidden"] + [4] * (MAX_LAYERS - len(s["hidden"]))
         acts = s["activations"] + [s["activations"][-1] if s["activations"] else "tanh"] * (
             MAX_LAYERS - len(s["activations"]))
         c["units"] = [widgets.BoundedIntText(value=u, min=1, max=MAX_UNITS,
-                                             description=f"layer {i + 1}", style=style,
-                                             layout=widgets.Layout(width="110px"))
+                                             description=f"layer {i + 1} units", style=LABEL,
+                                             layout=widgets.Layout(width="170px"))
                       for i, u in enumerate(units)]
-        c["activations"] = [widgets.Dropdown(options=list(ACTIVATIONS), value=a,
-                                             layout=widgets.Layout(width="90px"))
-                            for a in acts]
-        c["dropout"] = _exact_slider("dropout p", s["dropout"], _steps(0, 0.9, 0.05), "210px")
-        c["init"] = widgets.Dropdown(options=INITS, value=s["init"], description="init",
-                                     style=style, layout=widgets.Layout(width="150px"))
-        c["init_scale"] = _exact_slider("init scale", s["init_scale"], INIT_SCALES)
-        c["learning_rate"] = _exact_slider("learning rate", s["learning_rate"], RATES)
-        c["momentum"] = _exact_slider("momentum", s["momentum"],
-                                      _steps(0, 0.9, 0.1) + [0.95, 0.99], "210px")
-        c["regularization"] = widgets.Dropdown(options=REGULARIZATIONS,
-                                               value=s["regularization"], description="reg.",
-                                               style=style, layout=widgets.Layout(width="130px"))
-        c["reg_rate"] = _exact_slider("reg. rate", s["reg_rate"], RATES)
+        c["activations"] = [_named(widgets.Dropdown(options=list(ACTIVATIONS), value=a,
+                                                    layout=widgets.Layout(width="90px")),
+                                   f"activation of hidden layer {i + 1}")
+                            for i, a in enumerate(acts)]
+        c["dropout"] = _exact_slider("dropout p", s["dropout"], _steps(0, 0.9, 0.05))
+        c["init"] = dropdown("initialisation", INITS, s["init"])
+        # Playground's rates are a menu: a drop-down holds the exact values and names itself
+        c["init_scale"] = _exact_dropdown("init scale", s["init_scale"], INIT_SCALES)
+        c["learning_rate"] = _exact_dropdown("learning rate", s["learning_rate"], RATES)
+        c["momentum"] = _exact_dropdown("momentum", s["momentum"],
+                                        _steps(0, 0.9, 0.1) + [0.95, 0.99])
+        c["regularization"] = dropdown("regularisation", REGULARIZATIONS, s["regularization"])
+        c["reg_rate"] = _exact_dropdown("regularisation rate", s["reg_rate"], RATES)
         c["early_stopping"] = widgets.Checkbox(value=s["early_stopping"],
-                                               description="early stopping", indent=False,
-                                               layout=widgets.Layout(width="120px"))
-        c["patience"] = widgets.IntSlider(value=s["patience"], min=1, max=200,
-                                          description="patience", style=style, layout=small())
+                                               description="early stopping (on a validation "
+                                                           "part of the training data)",
+                                               indent=False, layout=widgets.Layout(width="auto"))
+        c["patience"] = slider(widgets.IntSlider, "patience (epochs)", s["patience"], min=1,
+                               max=200)
+        # The Play widget is the timer (it ticks in the browser); its own buttons are icons
+        # without a name, so it stays hidden and a named play / pause button drives it.
         c["play"] = widgets.Play(value=0, min=0, max=10**9, step=1, interval=s["interval"],
                                  show_repeat=False, description="play")
-        c["step"] = widgets.Button(description="step", tooltip="train one frame")
+        # no icon: Chromium reads an icon font's glyph into the button's accessible name
+        self._play_button = widgets.ToggleButton(value=False, description="play",
+                                                 tooltip="play / pause the training",
+                                                 layout=widgets.Layout(width="90px"))
+        c["step"] = widgets.Button(description="step", tooltip="train one frame",
+                                   layout=widgets.Layout(width="70px"))
         c["reset"] = widgets.Button(description="reset",
-                                    tooltip="back to epoch 0, the same initial weights")
+                                    tooltip="back to epoch 0, the same initial weights",
+                                    layout=widgets.Layout(width="70px"))
         c["new_seed"] = widgets.Button(description="new seed",
-                                       tooltip="other initial weights (the next seed)")
-        c["unit_heatmaps"] = widgets.Checkbox(value=s["unit_heatmaps"], description="unit maps",
-                                              indent=False, layout=widgets.Layout(width="100px"))
-        c["show_weights"] = widgets.ToggleButton(value=s["show_weights"], description="weights",
-                                                 tooltip="list every weight below the picture")
-        c["epochs_per_frame"] = widgets.IntSlider(value=s["epochs_per_frame"], min=1, max=20,
-                                                  description="epochs/frame", style=style,
-                                                  layout=small())
+                                       tooltip="other initial weights (the next seed)",
+                                       layout=widgets.Layout(width="90px"))
+        c["unit_heatmaps"] = widgets.Checkbox(value=s["unit_heatmaps"],
+                                              description="a map in every hidden unit",
+                                              indent=False, layout=widgets.Layout(width="auto"))
+        c["show_weights"] = widgets.ToggleButton(value=s["show_weights"],
+                                                 description="state as text",
+                                                 tooltip="the units, weights and losses as "
+                                                         "text below the picture",
+                                                 layout=widgets.Layout(width="120px"))
+        # Playground's two output toggles
+        c["show_test_data"] = widgets.Checkbox(value=s["show_test_data"],
+                                               description="show test data", indent=False,
+                                               layout=widgets.Layout(width="auto"))
+        c["discretize"] = widgets.Checkbox(value=s["discretize"],
+                                           description="discretize output", indent=False,
+                                           layout=widgets.Layout(width="auto"))
+        c["epochs_per_frame"] = slider(widgets.IntSlider, "epochs per frame",
+                                       s["epochs_per_frame"], min=1, max=20)
         self.controls = c
         for name in ("dataset", "noise", "train_fraction", "features", "layers", "dropout",
-                     "init", "init_scale"):
+                     "init", "init_scale", "early_stopping"):
             c[name].observe(lambda change: self._restart_from_controls(), names="value")
         for widget in c["units"] + c["activations"]:
             widget.observe(lambda change: self._restart_from_controls(), names="value")
@@ -498,25 +662,50 @@ class Playground(widgets.VBox):
         c["new_seed"].on_click(lambda _: self.new_seed())
         c["step"].on_click(lambda _: self.step())
         c["play"].observe(self._tick, names="value")
+        c["play"].observe(self._show_playing, names=_running(c["play"]))
+        self._play_button.observe(self._press_play, names="value")
         c["unit_heatmaps"].observe(lambda change: self._flag("unit_heatmaps", change.new),
                                    names="value")
-        c["show_weights"].observe(lambda change: self._flag("show_weights", change.new),
-                                  names="value")
+        for flag in ("show_weights", "show_test_data", "discretize"):
+            c[flag].observe(lambda change, flag=flag: self._flag(flag, change.new),
+                            names="value")
         c["epochs_per_frame"].observe(lambda change: self.s.update(epochs_per_frame=change.new),
                                       names="value")
         layer_box = [widgets.HBox([u, a]) for u, a in zip(c["units"], c["activations"])]
         self._layer_boxes = layer_box
-        self._rows = [
-            [c["play"], c["step"], c["reset"], c["new_seed"], c["epochs_per_frame"],
-             c["unit_heatmaps"], c["show_weights"]],
-            [c["dataset"], c["noise"], c["train_fraction"], c["batch_size"], c["regenerate"]],
-            [c["learning_rate"], c["momentum"], c["regularization"], c["reg_rate"],
-             c["early_stopping"], c["patience"]],
-            [c["features"], widgets.VBox([c["layers"], c["dropout"], c["init"],
-                                          c["init_scale"]]),
-             widgets.VBox(layer_box[:3]), widgets.VBox(layer_box[3:])],
-        ]
+        # grouped as Playground groups them; one group shows at a time, so that the controls,
+        # the picture and its loss chart fit a laptop screen together
+        self._groups = {
+            "data": [c["dataset"], c["regenerate"], c["noise"], c["train_fraction"],
+                     c["batch_size"]],
+            "features": [c["features"]],
+            "network": [c["layers"], c["dropout"], c["init"], c["init_scale"],
+                        widgets.VBox(layer_box[:3]), widgets.VBox(layer_box[3:])],
+            "training": [c["learning_rate"], c["momentum"], c["regularization"], c["reg_rate"],
+                         c["early_stopping"], c["patience"]],
+            "output": [c["show_test_data"], c["discretize"], c["unit_heatmaps"],
+                       c["show_weights"], c["epochs_per_frame"]],
+        }
+        self.tabs = widgets.Tab(children=[
+            widgets.HBox(group, layout=widgets.Layout(flex_flow="row wrap",
+                                                      align_items="center"))
+            for group in self._groups.values()])
+        for i, title in enumerate(self._groups):
+            self.tabs.set_title(i, title)
+        self._top = widgets.HBox([self._play_button, c["step"], c["reset"], c["new_seed"],
+                                  widgets.Box([c["play"]], layout=widgets.Layout(
+                                      display="none"))])
         self._show_layer_boxes()
+
+    def _press_play(self, change):
+        play = self.controls["play"]
+        if bool(getattr(play, _running(play))) != change.new:
+            setattr(play, _running(play), change.new)
+
+    def _show_playing(self, change):
+        button = self._play_button
+        button.value = bool(change.new)
+        button.description = "pause" if change.new else "play"
 
     def _show_layer_boxes(self):
         for i, box in enumerate(self._layer_boxes):
@@ -526,7 +715,8 @@ class Playground(widgets.VBox):
         hidden = set(names)
         for name in CONTROLS:
             control = self.controls[name]
-            for widget in control if isinstance(control, list) else [control]:
+            control = control if isinstance(control, list) else [control]
+            for widget in control + ([self._play_button] if name == "play" else []):
                 if name in hidden:
                     widget.layout.display = "none"
                 elif name not in ("units", "activations"):
@@ -551,7 +741,8 @@ class Playground(widgets.VBox):
                       hidden=[w.value for w in c["units"][:n]],
                       activations=[w.value for w in c["activations"][:n]],
                       dropout=c["dropout"].value, init=c["init"].value,
-                      init_scale=c["init_scale"].value)
+                      init_scale=c["init_scale"].value,
+                      early_stopping=c["early_stopping"].value)
         self._new_run()
         self.redraw(full=True)
 
@@ -603,6 +794,7 @@ class Playground(widgets.VBox):
         return getattr(play, _running(play))
 
     def _pause(self):
+        self.note = ""  # every pause starts something new (reset, new run, train)
         if self._playing():
             play = self.controls["play"]
             setattr(play, _running(play), False)
@@ -616,19 +808,47 @@ class Playground(widgets.VBox):
             self.run.apply(name, old)
         self.run.restart()
         self.s["changes"] = changes
-        pending = list(changes)
-        while self.run.epoch < epoch and not self.run.halted:
-            while pending and pending[0][0] <= self.run.epoch:
-                _, name, _, new = pending.pop(0)
-                self.run.apply(name, new)
-            self.run.train_epoch()
+        self._train_until(epoch, changes)
         for name, value in current.items():
             self.run.apply(name, value)
+
+    def _train_until(self, target, changes=()):
+        """Train to epoch ``target``, applying ``changes`` at their epochs.
+
+        A long run (PROGRESS_EPOCHS or more) prints its progress; an interrupt (the kernel's
+        stop button, Ctrl-C) stops it at the last whole epoch, in a state that ``pg.state``
+        replays exactly, and the caption says so.
+        """
+        run, pending = self.run, list(changes)
+        first, start, shown, saved = run.epoch, time.perf_counter(), 0.0, None
+        self.note = ""
+        try:
+            while run.epoch < target and not run.halted:
+                while pending and pending[0][0] <= run.epoch:
+                    _, name, _, new = pending.pop(0)
+                    run.apply(name, new)
+                saved = run.snapshot()
+                run.train_epoch()
+                elapsed = time.perf_counter() - start
+                if target - first >= PROGRESS_EPOCHS and elapsed - shown > 2:
+                    shown = elapsed
+                    left = elapsed / (run.epoch - first) * (target - run.epoch)
+                    print(f"\r{WHO}: epoch {run.epoch} of {target}, about {left:.0f} s left "
+                          f"(interrupt the kernel to stop at the last whole epoch)", end="",
+                          flush=True)
+        except KeyboardInterrupt:
+            if saved is not None and run.epoch != saved["epoch"] + 1:
+                run.restore(saved)  # the epoch was cut half-way: back to the last whole one
+            self.note = (f"Interrupted at epoch {run.epoch} of {target}: press play or step to "
+                         f"go on.")
+        if shown:
+            print()
 
     @_one_blas_thread
     def step(self):
         """One frame: ``epochs_per_frame`` epochs of training, then the redraw."""
         start = time.perf_counter()
+        self.note = ""
         for _ in range(self.s["epochs_per_frame"]):
             self.run.train_epoch()
         if self.run.halted:
@@ -641,8 +861,7 @@ class Playground(widgets.VBox):
         """Train ``epochs`` more epochs without drawing in between (stops early if halted)."""
         epochs = check_number(epochs, "epochs", f"{WHO}.train", low=1, integer=True)
         self._pause()
-        for _ in range(epochs):
-            self.run.train_epoch()
+        self._train_until(self.run.epoch + epochs)
         self.redraw()
         return self
 
@@ -672,8 +891,12 @@ class Playground(widgets.VBox):
         return tuple(result)
 
     def _tick(self, change):
+        play = self.controls["play"]
+        if change.new < change.old and change.new == play.min:
+            self.reset()  # the square (stop) button rewinds the counter: back to epoch 0
+            return
         if change.new <= change.old or not self._playing():
-            return  # the stop button rewinds the counter: nothing to train
+            return
         if self._stale():
             self.frames_dropped += 1
             return
@@ -706,35 +929,44 @@ class Playground(widgets.VBox):
             self._draw_diagram(ax_net)
             extent = (-DOMAIN, DOMAIN, -DOMAIN, DOMAIN)
             out_map = ax_out.imshow(np.zeros((GRID, GRID)), origin="lower", extent=extent,
-                                    cmap=BLUE_ORANGE,
+                                    cmap=ORANGE_BLUE,
                                     vmin=0 if run.classify else -1, vmax=1,
                                     interpolation="bilinear")
-            colour = {} if run.classify else dict(cmap=BLUE_ORANGE, vmin=-1, vmax=1)
+            colour = {} if run.classify else dict(cmap=ORANGE_BLUE, vmin=-1, vmax=1)
             points = []
             for X, y, edge in ((run.X_train, run.y_train, "white"),
                                (run.X_test, run.y_test, BLACK)):
-                c = (np.where(y == 1, ORANGE, BLUE) if run.classify else y[:, 0])
+                c = (np.where(y == 1, CLASS_COLOURS[1], CLASS_COLOURS[0]) if run.classify
+                     else y[:, 0])
                 points.append(ax_out.scatter(*X.T, c=c, s=POINT_SIZE, edgecolor=edge,
                                              linewidth=POINT_EDGE, **colour))
             ax_out.set(xlim=(-DOMAIN, DOMAIN), ylim=(-DOMAIN, DOMAIN), xlabel="$x_1$",
                        ylabel="$x_2$", aspect="equal")
+            # the colour legend: what the output map's colours mean
+            legend = fig.colorbar(out_map, ax=ax_out, fraction=0.06, pad=0.03, aspect=15)
+            legend.set_label("p(class 1)" if run.classify else "output")
+            legend.set_ticks([0, 0.5, 1] if run.classify else [-1, 0, 1])
             ax_out.set_title(" ")
             status = ax_out.text(0, 0, "", ha="center", va="center", fontsize=9,
                                  bbox=dict(facecolor="white", edgecolor=VERMILLION, alpha=0.9))
             xmax = 50 * 2 ** int(np.ceil(np.log2(max(1, run.epoch / 50))))
             line_train, = ax_loss.plot([], [], color=BLACK, lw=1.5)
             line_test, = ax_loss.plot([], [], color=PURPLE, lw=1.5, ls="--")
-            top = max(1e-3, 1.3 * max(run.train_loss[0], run.test_loss[0]))
-            if not np.isfinite(top):
-                top = 1.0
-            ax_loss.set(xlim=(0, xmax), ylim=(0, top), xlabel="epoch", ylabel="loss",
-                        title="training (solid), test (dashed)")
+            line_val, = ax_loss.plot([], [], color=GREY, lw=1.5, ls=":")
+            self._loss_axis = _loss_axis(run)
+            scale, bottom, top = self._loss_axis
+            ax_loss.set_yscale(scale)
+            ax_loss.set(xlim=(0, xmax), ylim=(bottom, top), xlabel="epoch", ylabel="loss",
+                        title="training (solid), test (dashed)" + (
+                            ", validation (dotted)" if run.F_val is not None else ""))
         self.figure, self._xmax = fig, xmax
         self.artists = dict(out_map=out_map, points=points, status=status,
-                            line_train=line_train, line_test=line_test, title=ax_out.title)
+                            line_train=line_train, line_test=line_test, line_val=line_val,
+                            title=ax_out.title)
         self.axes = dict(net=ax_net, out=ax_out, loss=ax_loss)
-        self._blitter = Blitter(fig, [self._links, *self._unit_maps, out_map, *points, status,
-                                      line_train, line_test, ax_out.title])
+        self._blitter = Blitter(fig, [self._links, *self._unit_maps, *self._range_labels,
+                                      out_map, *points, status, line_train, line_test, line_val,
+                                      ax_out.title])
 
     def _draw_diagram(self, ax):
         run, s = self.run, self.s
@@ -761,7 +993,7 @@ class Playground(widgets.VBox):
                 extent = (x - NODE / 2, x + NODE / 2, y - NODE / 2, y + NODE / 2)
                 if col == 0 or s["unit_heatmaps"] or col == columns - 1:
                     data = F[:, k].reshape(GRID, GRID) if col == 0 else np.zeros((GRID, GRID))
-                    image = ax.imshow(data, origin="lower", extent=extent, cmap=BLUE_ORANGE,
+                    image = ax.imshow(data, origin="lower", extent=extent, cmap=ORANGE_BLUE,
                                       vmin=-1, vmax=1, interpolation="nearest", zorder=2)
                     if col > 0:
                         unit_maps.append(image)
@@ -773,28 +1005,31 @@ class Playground(widgets.VBox):
             ax.text(-NODE / 2 - 0.1, ys[0][k], FEATURES[name][0], ha="right", va="center",
                     fontsize=9)
         top = max(w for w in widths) / 2
+        range_labels = []
         for col in range(1, columns - 1):
             ax.text(GAP * col, top + 0.1, f"{s['hidden'][col - 1]}\n{s['activations'][col - 1]}",
                     ha="center", va="bottom", fontsize=9)
+            if s["unit_heatmaps"]:  # the colour scale of this layer's maps, set in redraw
+                range_labels.append(ax.text(GAP * col, -top - 0.05, "", ha="center", va="top",
+                                            fontsize=9))
         ax.text(GAP * (columns - 1) + NODE / 2 + 0.15, 0,
                 "p(class 1)" if run.classify else "output", ha="left", va="center", fontsize=9)
         ax.set_xlim(-1.6, GAP * (columns - 1) + 2.1)
-        ax.set_ylim(-top - 0.1, top + 1.3)
+        ax.set_ylim(-top - 0.5, top + 1.3)
         ax.set_aspect("equal")
         ax.set(xticks=[], yticks=[])  # no tick labels at all (set_axis_off only hides them)
         ax.set_axis_off()
-        dropout = f", dropout p = {s['dropout']:g}" if s["dropout"] else ""
-        ax.set_title(f"{'-'.join(str(w) for w in widths[:-1])}-{2 if run.classify else 1} "
-                     f"network{dropout}\n"
-                     f"links and units: orange +, blue -", fontsize=10)
-        self._links, self._unit_maps = links, unit_maps
+        ax.set_title(_architecture(s, run.classify) + "\nlinks and units: blue +, orange -",
+                     fontsize=10)
+        self._links, self._unit_maps, self._range_labels = links, unit_maps, range_labels
         self._link_shape = widths
 
     @_one_blas_thread
     def redraw(self, full=False):
         """Update the moving artists, blit them over the saved background, send the PNG."""
         run = self.run
-        if full or self._blitter is None or run.epoch > self._xmax:
+        if (full or self._blitter is None or run.epoch > self._xmax
+                or _loss_axis(run) != self._loss_axis):  # the axes are in the background
             self._layout_figure()
         a = self.artists
         outputs = run.activations_on(self._grid_features)
@@ -802,17 +1037,22 @@ class Playground(widgets.VBox):
         out = outputs[-1]
         value = _class_1_probability(out) if run.classify else out[:, 0]
         value = np.nan_to_num(value, nan=0.5 if run.classify else 0.0)
+        if self.s["discretize"]:  # Playground's toggle: the decision, not the probability
+            value = (value > 0.5).astype(float) if run.classify else np.sign(value)
         a["out_map"].set_data(value.reshape(GRID, GRID))
+        a["points"][1].set_visible(self.s["show_test_data"])
         maps[-1].set_data(value.reshape(GRID, GRID))
         maps[-1].set_clim(*((0, 1) if run.classify else (-1, 1)))
         if self.s["unit_heatmaps"]:
             i = 0
-            for layer_out in outputs[:-1]:
+            for layer_out, name, label in zip(outputs[:-1], self.s["activations"],
+                                              self._range_labels):
+                layer_out = np.nan_to_num(layer_out)
+                low, high = _activation_range(name, layer_out)
+                label.set_text(f"±{high:.2g}" if low == -high else f"{low:g}..{high:.2g}")
                 for k in range(layer_out.shape[1]):
-                    unit = np.nan_to_num(layer_out[:, k])
-                    top = max(np.abs(unit).max(), 1e-6)
-                    maps[i].set_data(unit.reshape(GRID, GRID))
-                    maps[i].set_clim(-top, top)
+                    maps[i].set_data(layer_out[:, k].reshape(GRID, GRID))
+                    maps[i].set_clim(-high, high)  # 0 is white: the colour is the sign
                     i += 1
         weights = []
         for n, layer in enumerate(run.linears):
@@ -826,23 +1066,60 @@ class Playground(widgets.VBox):
         epochs = np.arange(len(run.train_loss))
         a["line_train"].set_data(epochs, run.train_loss)
         a["line_test"].set_data(epochs, run.test_loss)
-        a["title"].set_text(f"epoch {run.epoch}: training loss {run.train_loss[-1]:.3f}, "
-                            f"test {run.test_loss[-1]:.3f}")
+        a["line_val"].set_data(epochs[:len(run.val_loss)], run.val_loss)
+        header = _header(run)
+        a["title"].set_text(header)
         a["status"].set_text(_wrap(run.halted))
         a["status"].set_visible(bool(run.halted))
         self.image.value = self._blitter.png()
-        self.status.value = (f"<b>epoch {run.epoch}</b>: training loss "
-                             f"{run.train_loss[-1]:.4f}, test loss {run.test_loss[-1]:.4f}"
-                             + (f" &mdash; {run.halted}" if run.halted else ""))
+        caption = header.replace("\n", " ") + "".join(
+            f" &mdash; {text}" for text in (run.halted, self.note) if text)
+        # a live region: a screen reader reads the caption out when it changes
+        self.status.value = f"<div role='status' aria-live='polite'>{caption}</div>"
         self.weights_html.value = self._weights_text() if self.s["show_weights"] else ""
 
     def _weights_text(self):
-        lines = []
-        for name, p in self.run.model.named_parameters():
-            values = np.array2string(p.data, precision=3, suppress_small=True,
-                                     max_line_width=110)
-            lines.append(f"{name} {p.data.shape}:\n{values}")
-        return "<pre style='font-size: 11px'>" + "\n".join(lines) + "</pre>"
+        return "<pre style='font-size: 11px'>" + html.escape(self.describe()) + "</pre>"
+
+    def describe(self):
+        """The playground's state as text: the run, the losses, then every unit's weights and
+        bias under its layer's readable name (what the 'state as text' button shows)."""
+        s, run = self.s, self.run
+        features = ", ".join(s["features"])
+        lines = [f"data: {s['dataset']}, {len(run.X_train)} training points"
+                 + (f" ({len(run.X_val)} more for validation)" if run.X_val is not None else "")
+                 + f", {len(run.X_test)} test points, noise {s['noise']:g}",
+                 "network: " + _architecture(s, run.classify).replace("\n", "; "),
+                 f"training: learning rate {s['learning_rate']:g}, momentum {s['momentum']:g}, "
+                 f"batch size {s['batch_size']}, regularisation {s['regularization']}"
+                 + (f" (rate {s['reg_rate']:g})" if s["regularization"] != "none" else ""),
+                 _header(run).replace("\n", " ")]
+        if run.halted:
+            lines.append(run.halted)
+        for name, layer, inputs in self._named_layers(features):
+            W, b = layer.W.data, layer.b.data
+            lines.append(f"{name}: {W.shape[0]} unit(s), weights from {inputs}")
+            output = name == "output layer" and self.run.classify
+            for j in range(W.shape[0]):
+                w = ", ".join(f"{v:+.3f}" for v in W[j])
+                unit = f"logit of class {j}" if output else f"unit {j + 1}"
+                lines.append(f"  {unit}: w = [{w}], bias {b[j]:+.3f}")
+        for k, layer in enumerate(self.run.model):
+            if isinstance(layer, PReLU):
+                lines.append(f"pReLU alpha of hidden layer {self._layer_of(k)}: "
+                             f"{float(np.ravel(layer.alpha.data)[0]):+.3f}")
+        return "\n".join(lines)
+
+    def _named_layers(self, features):
+        """``(name, Linear, what its inputs are)`` per layer: 'hidden layer 1', ..., 'output'."""
+        linears = self.run.linears
+        for n, layer in enumerate(linears):
+            name = "output layer" if n == len(linears) - 1 else f"hidden layer {n + 1}"
+            yield name, layer, (features if n == 0 else f"hidden layer {n}'s units")
+
+    def _layer_of(self, index):
+        """The hidden layer (1, 2, ...) that the model's layer number ``index`` belongs to."""
+        return sum(isinstance(layer, Linear) for layer in list(self.run.model)[:index + 1])
 
     # -- the public face -----------------------------------------------------------------------
     @property
@@ -865,13 +1142,22 @@ class Playground(widgets.VBox):
         return self.run.halted
 
     def weights(self):
-        """``{name: array}`` of every parameter, copies (``0.W`` is the first layer's W)."""
-        return {name: p.data.copy() for name, p in self.run.model.named_parameters()}
+        """``{name: array}`` of every parameter, copies: ``'hidden layer 1 W'`` (one row per
+        unit, one column per input), ``'hidden layer 1 b'``, ..., ``'output layer W'``,
+        ``'output layer b'`` and, with pReLU, ``'hidden layer 1 alpha'``."""
+        result = {}
+        for name, layer, _ in self._named_layers(""):
+            result[f"{name} W"], result[f"{name} b"] = layer.W.data.copy(), layer.b.data.copy()
+        for k, layer in enumerate(self.run.model):
+            if isinstance(layer, PReLU):
+                result[f"hidden layer {self._layer_of(k)} alpha"] = layer.alpha.data.copy()
+        return result
 
     def _repr_mimebundle_(self, **kwargs):
         # The live widget where widgets render; elsewhere (an un-run notebook, GitHub) a picture
         # of the current state, and a stable line of text for nbval.
-        bundle = super()._repr_mimebundle_(**kwargs) or {}
+        parent = getattr(super(), "_repr_mimebundle_", None)  # ipywidgets 7 has none
+        bundle = (parent(**kwargs) if parent else None) or {}
         # 256 colours: a third of the bytes of the live frame (fast to encode, large), so a
         # lesson with several playgrounds stays small on disk.
         buffer = io.BytesIO()
@@ -887,7 +1173,22 @@ def _steps(low, high, step):
     return [round(v, 2) for v in np.arange(low, high + step / 2, step)]
 
 
-def _exact_slider(description, value, choices, width="260px"):
+def _named(widget, name):
+    """``widget`` with the accessible name ``name`` without a visible label: its tooltip, which
+    ipywidgets 8 sets as the element's title (``description_tooltip`` in ipywidgets 7)."""
+    setattr(widget, "tooltip" if widget.has_trait("tooltip") else "description_tooltip", name)
+    return widget
+
+
+def _exact_dropdown(description, value, choices):
+    """A drop-down over exact values (``choices`` and ``value`` itself), as Playground's menus."""
+    options = sorted(set(choices) | {value})
+    return widgets.Dropdown(options=[(f"{v:g}", v) for v in options], value=value,
+                            description=description, style=LABEL,
+                            layout=widgets.Layout(width="230px"))
+
+
+def _exact_slider(description, value, choices, width=None):
     """A slider over exact values (``choices`` and ``value`` itself), never rounded.
 
     A FloatSlider or FloatLogSlider snaps its value to its step grid in the browser and sends the
@@ -896,9 +1197,8 @@ def _exact_slider(description, value, choices, width="260px"):
     """
     options = sorted(set(choices) | {value})
     return widgets.SelectionSlider(options=[(f"{v:g}", v) for v in options], value=value,
-                                   description=description,
-                                   style={"description_width": "initial"},
-                                   layout=widgets.Layout(width=width))
+                                   description=description, style=LABEL,
+                                   layout=widgets.Layout(width=width or SLIDER_WIDTH))
 
 
 def _wrap(text, width=44):
@@ -939,7 +1239,8 @@ def playground(dataset="circle", /, **settings):
     - training: ``learning_rate`` (1e-5 to 10), ``momentum``, ``regularization`` (none, L1, L2),
       ``reg_rate``, ``early_stopping``, ``patience``, ``seed``, ``epoch`` (trained to at once),
       ``epochs_per_frame``, ``interval`` (ms between frames), ``changes`` (see ``state``);
-    - picture: ``unit_heatmaps``, ``show_weights``; ``hide``: names of controls to hide.
+    - picture: ``unit_heatmaps``, ``show_weights`` (the state as text), ``show_test_data``,
+      ``discretize`` (the output as a decision); ``hide``: names of controls to hide.
 
     The data set may also come first: ``playground("spiral", hidden=[8, 8])``.
     Returns the widget; ``pg.state`` gives the settings back, ``pg.step()`` trains one frame,

@@ -232,16 +232,16 @@ def test_playground_plays_and_pauses_within_one_frame_in_jupyterlab(lab, page):
     page.wait_for_function(KERNEL_IDLE, timeout=90_000)
     page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
     page.wait_for_function(ALL_CELLS_RAN, timeout=120_000)
-    page.wait_for_selector(".widget-play button", timeout=60_000)
+    page.wait_for_selector("img.widget-image", timeout=60_000)
     page.wait_for_function(f"() => ({EPOCH_SHOWN})() === 0", timeout=30_000)
     picture = "() => document.querySelector('img.widget-image').src"
     before = page.evaluate(picture)
 
-    page.click(".widget-play button:has(.fa-play)")
+    page.get_by_role("button", name="play", exact=True).click()  # drives the hidden Play
     page.wait_for_function(f"() => ({EPOCH_SHOWN})() >= 3", timeout=60_000)
     assert page.evaluate(picture) != before  # the picture follows the training
 
-    page.click(".widget-play button:has(.fa-pause)")
+    page.get_by_role("button", name="pause", exact=True).click()
     paused_at = page.evaluate(EPOCH_SHOWN)
     page.wait_for_timeout(2000)  # ten timer intervals
     stopped_at = page.evaluate(EPOCH_SHOWN)

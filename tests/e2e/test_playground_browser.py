@@ -1,0 +1,121 @@
+"""The playground on a laptop screen: JupyterLab at 1280 x 800 with its file browser open.
+
+One live playground, in one notebook: every slider track is at least 120 px wide (measured, in
+each group of controls), the picture with its loss chart fits the screen, play / pause / step /
+reset work from their named buttons, and a slider reached with Tab and moved with the arrow keys
+changes the picture. JupyterLab is started as tests/e2e/test_browser.py starts it (Debian's
+chromium, Playwright without `playwright install`); skips when either is missing.
+"""
+
+import shutil
+
+import nbformat
+import pytest
+from test_browser import ALL_CELLS_RAN, CHROMIUM_ARGS, KERNEL_IDLE, TOKEN, serve
+
+pytestmark = pytest.mark.slow
+
+WIDTH, HEIGHT = 1280, 800
+MIN_TRACK = 120  # px: a track narrower than this cannot be dragged to a chosen value
+GROUPS = ["data", "features", "network", "training", "output"]
+EPOCH_SHOWN = """() => {
+    const status = document.querySelector('[role=status][aria-live=polite]');
+    const match = status && status.innerText.match(/epoch (\\d+)/);
+    return match ? parseInt(match[1]) : null;
+}"""
+PICTURE = "() => document.querySelector('img.widget-image').src"
+VISIBLE_TRACKS = """() => [...document.querySelectorAll('.widget-slider')]
+    .filter(s => s.offsetParent !== null)
+    .map(s => [s.querySelector('.widget-label').innerText,
+               s.querySelector('.noUi-target').getBoundingClientRect().width])"""
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    yield from serve("jupyterlab", tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def page(lab):
+    from playwright.sync_api import sync_playwright
+
+    base, root = lab
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "from nnlesson.viz.playground import playground\n"
+        "pg = playground(interval=150)\npg")])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                       "language": "python"}
+    nbformat.write(notebook, root / "notebooks" / "playground_laptop.ipynb")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
+        page.goto(f"{base}/lab/workspaces/laptop/tree/playground_laptop.ipynb?reset&token={TOKEN}")
+        page.wait_for_function(KERNEL_IDLE, timeout=90_000)
+        page.evaluate("window.jupyterapp.commands.execute('filebrowser:activate')")
+        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        page.wait_for_function(ALL_CELLS_RAN, timeout=120_000)
+        page.wait_for_selector("img.widget-image", timeout=60_000)
+        page.wait_for_function(f"() => ({EPOCH_SHOWN})() === 0", timeout=30_000)
+        yield page
+        page.screenshot(path=str(root / "playground_1280x800.png"))
+        print(f"\nscreenshot: {root / 'playground_1280x800.png'}")
+        browser.close()
+
+
+def click_group(page, title):
+    page.click(f".widget-tab .lm-TabBar-tab:has-text('{title}')")
+
+
+def test_every_slider_track_is_at_least_120_px_with_the_file_browser_open(page):
+    browser_panel = page.query_selector("#filebrowser")
+    assert browser_panel and browser_panel.is_visible()  # the file browser is open beside it
+    assert browser_panel.bounding_box()["width"] >= 200
+    measured = {}
+    for title in GROUPS:
+        click_group(page, title)
+        page.wait_for_timeout(100)
+        measured.update(dict(page.evaluate(VISIBLE_TRACKS)))
+    print("\nslider tracks (px):", {k: round(v) for k, v in measured.items()})
+    assert len(measured) >= 6  # noise, training part, batch size, layers, dropout, patience, ...
+    narrow = {label: width for label, width in measured.items() if width < MIN_TRACK}
+    assert not narrow, f"slider tracks narrower than {MIN_TRACK} px: {narrow}"
+
+
+def test_the_picture_with_its_loss_chart_fits_the_screen(page):
+    image = page.query_selector("img.widget-image")
+    image.scroll_into_view_if_needed()
+    box = image.bounding_box()
+    print(f"\npicture: {box['width']:.0f} x {box['height']:.0f} px at y = {box['y']:.0f}")
+    view = page.query_selector(".jp-NotebookPanel-notebook").bounding_box()  # the scrolled area
+    # the whole picture, its loss chart at the bottom included, inside the notebook's view
+    assert view["y"] <= box["y"] and box["y"] + box["height"] <= view["y"] + view["height"]
+    assert box["width"] >= 600  # scaled to the notebook's width, still readable
+    assert box["x"] + box["width"] <= view["x"] + view["width"]  # no sideways scroll
+
+
+def test_play_pause_step_and_reset_from_their_named_buttons(page):
+    page.get_by_role("button", name="play", exact=True).click()
+    page.wait_for_function(f"() => ({EPOCH_SHOWN})() >= 2", timeout=30_000)
+    page.get_by_role("button", name="pause", exact=True).click()
+    page.wait_for_timeout(600)  # four timer intervals: a tick already sent may still land
+    paused = page.evaluate(EPOCH_SHOWN)
+    page.wait_for_timeout(600)
+    assert page.evaluate(EPOCH_SHOWN) == paused
+    page.get_by_role("button", name="step", exact=True).click()
+    page.wait_for_function(f"() => ({EPOCH_SHOWN})() === {paused + 1}", timeout=20_000)
+    page.get_by_role("button", name="reset", exact=True).click()
+    page.wait_for_function(f"() => ({EPOCH_SHOWN})() === 0", timeout=20_000)
+
+
+def test_a_slider_reached_with_tab_and_moved_with_arrows_changes_the_picture(page):
+    click_group(page, "data")
+    page.get_by_role("button", name="regenerate data").focus()
+    page.keyboard.press("Tab")  # the next control: the noise slider's handle
+    focused = page.evaluate("""() => [document.activeElement.getAttribute('role'),
+        document.activeElement.closest('.widget-slider').querySelector('.widget-label')
+            .innerText]""")
+    assert focused == ["slider", "noise"]
+    before = page.evaluate(PICTURE)
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(f"(old) => ({PICTURE})() !== old", arg=before, timeout=20_000)
+    assert page.locator(".widget-slider:has-text('noise') .widget-readout").inner_text() == "0.05"
