@@ -550,6 +550,40 @@ def check_stopping_epoch(fn, *, quiet=False):
     return run_cases(fn, cases, ["the stopping epoch"], quiet=quiet, forbidden=(EarlyStopping,))
 
 
+
+def check_decayed_step(fn, *, quiet=False):
+    """``fn(w, grad, lr, weight_decay)``: one SGD step on the loss plus ``wd/2 * ||w||^2``, that
+    is ``w - lr * (grad + weight_decay * w)`` (nl.SGD's convention, without momentum)."""
+    cases = []
+    for label, shape, lr, wd, seed in [("a (3, 4) weight matrix", (3, 4), 0.1, 0.01, 0),
+                                       ("a bias vector", (5,), 0.05, 0.5, 1),
+                                       ("no gradient: the decay alone", (2, 3), 0.5, 0.2, 2),
+                                       ("weight decay 0: plain SGD", (4,), 0.1, 0.0, 3)]:
+        r = _rng(seed)
+        w = r.normal(size=shape)
+        grad = np.zeros(shape) if label.startswith("no gradient") else r.normal(size=shape)
+
+        def close(candidate):
+            return lambda got: np.allclose(got, candidate, rtol=1e-9, atol=1e-12)
+
+        expected = w - lr * (grad + wd * w)
+        mistakes = () if wd == 0 else (
+            (0, close(w - lr * grad - wd * w),
+             f"the decay term is not multiplied by the learning rate: it shrinks w by "
+             f"{wd:g} * w instead of lr * weight_decay * w = {lr * wd:g} * w"),
+            (0, close(w - lr * (grad + 2 * wd * w)),
+             "the decay is twice too strong: the gradient of wd/2 * ||w||^2 is wd * w, "
+             "not 2 * wd * w"),
+            (0, close(w - lr * (grad + wd / 2 * w)),
+             "the decay is half too weak: the gradient of wd/2 * ||w||^2 is wd * w, not wd/2 * w"),
+            (0, close(w - lr * (grad - wd * w)),
+             "the decay has the wrong sign: it makes w grow; the step goes against wd * w"),
+            (0, close(w - lr * grad),
+             f"the weight decay is missing (weight_decay = {wd:g} here)"))
+        cases.append(Case(label, (w, grad, lr, wd), (expected,), mistakes=mistakes))
+    return run_cases(fn, cases, ["the new weights"], quiet=quiet,
+                     forbidden=(SGD, *OTHER_LIBRARIES))
+
 # == lessons 01-03: softmax, cross-entropy, SGD with momentum, decision lines, learning alpha ====
 # (one block, added for issue 14; it reuses run_cases and diagnose like the checks above)
 def check_softmax(fn, *, quiet=False):
