@@ -972,6 +972,36 @@ def check_init_std(fn, *, quiet=False):
     return run_cases(fn, cases, ["the std"], quiet=quiet)
 
 
+
+def check_uniform_bound(fn, *, quiet=False):
+    """``fn(fan_in, fan_out, activation)``: the bound a of U[-a, a] with Glorot's variance ("tanh")
+    or He's ("relu"); the variance of U[-a, a] is a^2 / 3."""
+    cases = []
+    for activation, fan_in, fan_out in [("tanh", 100, 100), ("tanh", 300, 100),
+                                        ("relu", 300, 100), ("relu", 64, 256)]:
+        variance = 2 / fan_in if activation == "relu" else 2 / (fan_in + fan_out)
+        other = 2 / (fan_in + fan_out) if activation == "relu" else 2 / fan_in
+        expected = np.sqrt(3 * variance)
+
+        def near(value):
+            return lambda got: np.isclose(got, value, rtol=1e-9)
+
+        mistakes = (
+            (0, near(np.sqrt(variance)),
+             "that is the rule's standard deviation, not the bound: a uniform distribution on "
+             "[-a, a] has variance a^2 / 3, so a = sqrt(3 * variance)"),
+            (0, near(variance),
+             "that is the rule's variance, not the bound a = sqrt(3 * variance)"),
+            (0, near(np.sqrt(12 * variance)),
+             "twice the bound: the variance of U[-a, a] is (2a)^2 / 12 = a^2 / 3 (the interval "
+             "is 2a wide)"),
+            (0, near(np.sqrt(3 * other)),
+             "Glorot's and He's rules are swapped: He's 2 / fan_in for relu, Glorot's "
+             "2 / (fan_in + fan_out) for tanh"))
+        cases.append(Case(f"{activation}, {fan_in} -> {fan_out}", (fan_in, fan_out, activation),
+                          (expected,), mistakes=mistakes))
+    return run_cases(fn, cases, ["the bound"], quiet=quiet)
+
 def check_prelu_init_std(fn, *, quiet=False):
     """``fn(fan_in, alpha)``: He's std generalised to pReLU, sqrt(2 / ((1 + alpha^2) fan_in))."""
     cases = [(f"fan_in {fan_in}, alpha {alpha}", (fan_in, alpha),
