@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 8: Initialisation, and why deep networks explode or vanish
 #
-# *Time: about 58 min (reading 21 min + exercises 37 min).*
+# *Time: about 60 min (reading 23 min + exercises 37 min).*
 #
 # **Learning goals.** After this lesson you can
 # - explain why the weights of a layer must not all start equal (symmetry),
@@ -157,7 +157,7 @@ plt.show()
 #
 # ## How the signal grows or shrinks with depth
 #
-# *Time: about 6 min (reading 4 min + exercises 2 min).*
+# *Time: about 7 min (reading 5 min + exercises 2 min).*
 #
 # Take one linear layer without bias, $y = x W^\top$ as `nl.Linear` computes it ($x$ one example
 # as a row, $W$ of shape $(n_{\text{out}}, n_{\text{in}})$), with $n = n_{\text{in}}$ inputs. Let
@@ -194,6 +194,17 @@ for gain in [0.8, 1.0, 1.2]:  # gain = n * sigma^2
     print(f"n sigma^2 = {gain}: std after layer 30 = {stds[-1]:.3g}, "
           f"predicted {gain ** (depth / 2):.3g}")
 
+# 5 more seeds (new inputs and weights), n sigma^2 = 1: measured / predicted after layer 30
+# (the same for every gain: the gain only rescales the same random weights)
+ratios = []
+for seed in range(10, 15):
+    r = np.random.default_rng(seed)
+    h = r.standard_normal((500, width))
+    for _ in range(depth):
+        h = h @ r.normal(0.0, np.sqrt(1.0 / width), size=(width, width)).T
+    ratios.append(h.std())
+print("measured / predicted after layer 30, on 5 other seeds:", np.round(ratios, 2))
+
 # %%
 fig, ax = plt.subplots(figsize=(9, 3.8))
 for (gain, stds), color in zip(measured.items(), [nlplot.BLUE, nlplot.BLACK, nlplot.VERMILLION]):
@@ -221,6 +232,14 @@ plt.show()
 # ### END SOLUTION
 
 # %% [markdown]
+# The measured values sit off the prediction, here below it for both 0.8 and 1.2, and on other
+# seeds on either side (the ratios printed above, from 0.7 to 1.33). The prediction is for the
+# *average* over random weights. One network multiplies its signal by 30 random factors, one per
+# layer: each layer's actual gain depends on its own random weights and scatters around
+# $n\sigma^2$, and 30 such deviations compound. The scatter grows with depth and shrinks with
+# width (a wider layer averages over more weights); the geometric trend is what survives.
+
+# %% [markdown]
 # ## Xavier/Glorot: for activations with slope 1 at zero
 #
 # *Time: about 1 min of reading.*
@@ -233,8 +252,12 @@ plt.show()
 #
 # $$ \sigma^2 = \frac{2}{n_{\text{in}} + n_{\text{out}}} , $$
 #
-# usually as a uniform distribution on $[-a, a]$, whose variance is $a^2/3$:
-# $a = \sqrt{6/(n_{\text{in}} + n_{\text{out}})}$ (`nl.Linear(..., init="glorot")`).
+# often drawn from a uniform distribution on $[-a, a]$ instead of a normal one, with $a$ chosen so
+# that the variance is this $\sigma^2$ (`nl.Linear(..., init="glorot")` does so; exercise 1 finds
+# $a$). Frameworks write these rules with a **gain** $g$ per activation, $\sigma^2 = g^2 \cdot$
+# (the rule for slope 1): PyTorch's `torch.nn.init.calculate_gain` gives 1 for the identity and
+# the sigmoid, $5/3$ for tanh (a little larger, to make up for tanh flattening its larger inputs)
+# and $\sqrt 2$ for ReLU (the factor 2 of the next section).
 #
 # ## He: for ReLU
 #
@@ -247,9 +270,8 @@ plt.show()
 #
 # $$ \sigma^2 = \frac{2}{n_{\text{in}}} \qquad (\texttt{nl.Linear}\text{'s default, } \texttt{init="he"}). $$
 #
-# The same paper treats pReLU with slope $\alpha$ for negative inputs: the negative half keeps
-# $\alpha^2$ of its mass, so $\mathbb{E}[\operatorname{prelu}(z)^2] = (1 + \alpha^2)\, s^2 / 2$ and
-# $\sigma^2 = 2 / ((1 + \alpha^2)\, n_{\text{in}})$.
+# The same paper treats pReLU, whose slope $\alpha$ on the negative side passes part of the
+# negative half instead of cutting it; exercise 2 follows the same argument to its rule.
 #
 # Each rule for its own activation, and each for the other one, through 10 layers of width 64
 # (weights $N(0, \text{scale}^2/n)$, so scale 1 is Glorot for these square layers and
@@ -272,7 +294,7 @@ for (activation, rule), style in zip(
     print(f"{activation:>4} with {rule:>6}: std of layer 1 {stds[0]:.3f}, of layer 10 {stds[-1]:.3f}")
 ax.set_xlabel("layer")
 ax.set_ylabel("std of the activations")
-ax.set_title("Each rule keeps its own activation's signal alive")
+ax.set_title("He keeps ReLU's signal; Glorot loses it; tanh shrinks slowly under both")
 ax.legend(loc="lower left", ncols=2)
 ax.set_ylim(1e-2, 3)
 plt.show()
@@ -292,7 +314,7 @@ plt.show()
 #
 # ## Exploding and vanishing gradients, layer by layer
 #
-# *Time: about 7 min (reading 4 min + exercises 3 min).*
+# *Time: about 8 min (reading 5 min + exercises 3 min).*
 #
 # The backward pass multiplies the gradient, layer after layer, by the derivative of the
 # activation and by $W$ (the row $\delta_x = \delta_y W$, as above). We send a gradient of norm 1
@@ -331,6 +353,12 @@ for scale in SCALES:
     print(f"{scale:>8.3g}" + "".join(f"{np.median(gradients[a, scale][:, 0]):>10.2g}"
                                      for a in ACTIVATIONS) + f"{(scale / 4) ** (DEPTH - 1):>14.2g}")
 
+SIGMOID_SCALES = [4.0, 6.0, 8.0]  # larger than any scale above: the sigmoid's slope is 1/4
+sigmoid_large = {s: np.array([layer_statistics("sigmoid", s, depth=DEPTH, batch=128, seed=seed)[1]
+                              for seed in SEEDS]) for s in SIGMOID_SCALES}
+print("sigmoid at larger scales, median gradient norm reaching layer 1:",
+      ", ".join(f"scale {s:g}: {np.median(g[:, 0]):.2g}" for s, g in sigmoid_large.items()))
+
 # %% [markdown]
 # **Think! (3 min).** Which weight scale keeps the gradient reaching layer 1 of order 1 for ReLU,
 # and which for tanh? Why does none of the four scales save the sigmoid?
@@ -339,33 +367,40 @@ for scale in SCALES:
 # ### BEGIN SOLUTION (1 point)
 # ReLU: scale $\sqrt 2 \approx 1.41$ (He), median 0.74 at layer 1; at scale 1 it falls to 0.001 and
 # at scale 2 it grows to 540. tanh: scales 1 (Glorot, 0.28) and 1.41 (2.1); at 0.5 it vanishes
-# ($1.8 \cdot 10^{-6}$) and at 2 it grows (19). The sigmoid's gradient vanishes at every scale:
-# larger weights help a little ($5.2 \cdot 10^{-18}$ at scale 0.5, $4.3 \cdot 10^{-8}$ at scale
-# 2), but its slope is at most $\tfrac14$: a layer of scale $s$ multiplies the gradient's size by
-# about $s/4$ at best, less than 1 for all four scales, so 19 layers leave at most about
-# $(s/4)^{19}$ (last column), and every median lies below it. In the figure all four sigmoid lines
-# fall straight from layer 20 to layer 1.
+# ($1.8 \cdot 10^{-6}$) and at 2 it grows (19). The sigmoid's gradient vanishes at all four of
+# these scales: larger weights help a little ($5.2 \cdot 10^{-18}$ at scale 0.5,
+# $4.3 \cdot 10^{-8}$ at scale 2), but its slope is at most $\tfrac14$: a layer of scale $s$
+# multiplies the gradient's size by about $s/4$ at best, less than 1 for all four scales, so 19
+# layers leave at most about $(s/4)^{19}$ (last column), and every median lies below it. In the
+# figure all four sigmoid lines fall straight from layer 20 to layer 1. Only much larger weights
+# save it: the last printed line shows the gradient reaching layer 1 grow from $1.3 \cdot 10^{-4}$
+# at scale 4 to 0.092 at scale 8, twice the scale at which the slope bound reaches 1 ($s/4 = 1$ at
+# $s = 4$), since the sigmoid's
+# outputs (centred on 1/2) and its flat tails lose more than the bound counts.
 # ### END SOLUTION
 
 # %% [markdown]
 # Read the table column by column:
-# - **sigmoid** loses the gradient at every scale shown: its slope is at most $1/4$, so each
+# - **sigmoid** loses the gradient at every scale in the table: its slope is at most $1/4$, so each
 #   layer multiplies the gradient by about scale/4 at best (the last column is that bound after
 #   19 layers); its outputs, centred on 1/2 rather than 0, also push the next layer's
-#   pre-activations away from 0, where its slope is largest. Deep sigmoid networks are hard to
-#   train from any of these starts (lesson 3 showed the same).
+#   pre-activations away from 0, where its slope is largest. Only at a scale of about 8 (the last
+#   printed line) does a usable gradient reach layer 1; none of the usual rules gives weights that
+#   large. Deep sigmoid networks are hard to train from the usual starts (lesson 3 showed the
+#   same).
 # - **tanh** keeps the gradient of order 1 at scales 1 (Glorot) and $\sqrt 2$; at 0.5 it
 #   vanishes, at 2 it grows.
 # - **ReLU** keeps it of order 1 at scale $\sqrt 2$ (He); at scale 1 it shrinks by $\sqrt 2$ per
 #   layer ($2^{-19/2} \approx 0.0014$ after 19 layers), at scale 2 it grows by $\sqrt 2$ per
 #   layer.
 # - **pReLU** ($\alpha = 0.25$) sits a little above ReLU at the same scale: its negative side
-#   passes $\alpha$ of the gradient instead of none, as the $(1 + \alpha^2)$ in its rule says.
+#   passes $\alpha$ of the gradient instead of none.
 #
 # **Explore.** Move the weight scale and pick an activation: the heat map shows how each layer's
 # activations are distributed (a bright column at 0: the signal has died; bright end columns: the
 # units are saturated, or the signal has exploded past $\pm 3$), the middle plot their size and the
-# right plot the gradient that reaches each layer.
+# right plot the gradient that reaches each layer. (Opened without running, the notebook shows the
+# explorer's starting setting: tanh at scale 1, Glorot.)
 
 # %%
 from nnlesson.viz.explorers import init_explorer
@@ -383,8 +418,9 @@ init_explorer()
 #   by $n_{\text{out}}\sigma^2$ backward, so with depth it grows or shrinks geometrically.
 # - Glorot, $\sigma^2 = 2/(n_{\text{in}} + n_{\text{out}})$, keeps both near 1 for activations with
 #   slope 1 at zero (tanh, identity); He, $\sigma^2 = 2/n_{\text{in}}$, makes up for ReLU
-#   discarding half the signal, and $2/((1+\alpha^2)n_{\text{in}})$ for pReLU.
-# - Sigmoid loses the gradient whatever the scale; a wrong scale makes tanh, ReLU and pReLU explode
+#   discarding half the signal.
+# - The sigmoid loses the gradient at every usual scale (0.5 to 2 here); only weights about 8
+#   times Glorot's (scale 8) let a usable gradient through 20 layers. A wrong scale makes tanh, ReLU and pReLU explode
 #   or vanish too. Batch normalization (next lesson) is another way to keep the signal in range.
 #
 # References: X. Glorot and Y. Bengio, *Understanding the difficulty of training deep feedforward
@@ -395,29 +431,34 @@ init_explorer()
 #
 # *Time: about 31 min (reading 1 min + exercises 30 min).*
 #
-# **Exercise 1 (code, 10 min).** Write `my_init_std(fan_in, fan_out, activation)`: the standard deviation
-# of normally distributed initial weights by Glorot's rule for `"tanh"` and by He's rule for
-# `"relu"`.
+# **Exercise 1 (code, 10 min).** Weights are often drawn uniformly from $[-a, a]$ rather than from a
+# normal distribution. Write `my_uniform_bound(fan_in, fan_out, activation)`: the bound $a$ that
+# gives the variance of Glorot's rule for `"tanh"` and of He's rule for `"relu"`. (First find the
+# variance of a uniform distribution on $[-a, a]$: $\int_{-a}^{a} w^2 \frac{dw}{2a}$.)
 
 # %%
-def my_init_std(fan_in, fan_out, activation):
+def my_uniform_bound(fan_in, fan_out, activation):
     ### BEGIN SOLUTION
+    # the variance of U[-a, a] is a^2 / 3, so a = sqrt(3 * variance)
     if activation == "relu":
-        return np.sqrt(2 / fan_in)
-    return np.sqrt(2 / (fan_in + fan_out))
+        return np.sqrt(3 * 2 / fan_in)
+    return np.sqrt(3 * 2 / (fan_in + fan_out))
     ### END SOLUTION
 
 
-checks.check_init_std(my_init_std)
+checks.check_uniform_bound(my_uniform_bound)
 ### BEGIN HIDDEN TESTS
-assert checks.check_init_std(my_init_std, quiet=True)
+assert checks.check_uniform_bound(my_uniform_bound, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
 # **Exercise 2 (code, 15 min).** Follow He's argument for pReLU with slope `alpha` on the negative side:
-# `my_prelu_init_std(fan_in, alpha)` returns the standard deviation that keeps the second moment
-# of the signal constant from layer to layer. (Check: `alpha = 0` must give He's ReLU rule, and
-# `alpha = 1`, the identity, Glorot's rule for a square layer.)
+# `my_prelu_init_std(fan_in, alpha)` returns the standard deviation of normal initial weights that
+# keeps the second moment of the signal constant from layer to layer. (First: for a symmetric
+# $z$ with variance $s^2$, what is $\mathbb{E}[\operatorname{prelu}(z)^2]$? Check: `alpha = 0`
+# must give He's ReLU rule, and `alpha = 1`, the identity, Glorot's rule for a square layer.) The
+# cell then draws the signal's size through 10 pReLU layers ($\alpha = 0.25$) started with your
+# rule, next to Glorot's and He's.
 
 # %%
 def my_prelu_init_std(fan_in, alpha):
@@ -430,6 +471,25 @@ checks.check_prelu_init_std(my_prelu_init_std)
 ### BEGIN HIDDEN TESTS
 assert checks.check_prelu_init_std(my_prelu_init_std, quiet=True)
 ### END HIDDEN TESTS
+
+# 10 pReLU layers of width 64: weights N(0, scale^2 / 64), so scale = std * sqrt(64)
+# (The picture appears once your function is written.)
+try:
+    your_scale = my_prelu_init_std(64, 0.25) * 8
+except NotImplementedError:
+    your_scale = None
+if your_scale is not None:
+    fig, ax = plt.subplots(figsize=(7, 3.4))
+    for label, scale, color in [("Glorot", 1.0, nlplot.BLUE), ("He", np.sqrt(2.0), nlplot.GREEN),
+                                ("your pReLU rule", your_scale, nlplot.VERMILLION)]:
+        activations, _ = layer_statistics("pReLU", scale, depth=10)
+        ax.semilogy(range(1, 11), [a.std() for a in activations], "o-", color=color, label=label)
+    ax.set_xlabel("layer")
+    ax.set_ylabel("std of the activations")
+    ax.set_ylim(1e-2, 3)
+    ax.set_title("10 pReLU layers (alpha = 0.25): which start keeps the signal's size?")
+    ax.legend(loc="lower left")
+    plt.show()
 
 # %% [markdown]
 # **Exercise 3 (short answer, 5 min).** A colleague initialises all weights of her network to zero,

@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 9: Batch normalization
 #
-# *Time: about 84 min (reading 29 min + exercises 55 min).*
+# *Time: about 88 min (reading 33 min + exercises 55 min).*
 #
 # **Learning goals.** After this lesson you can
 # - write down what a batch-normalization layer computes, and why it has a learnable scale and shift,
@@ -93,14 +93,15 @@ print("mean of each feature, before:", x.mean(axis=0), " after:", y.mean(axis=0)
 print("std of each feature,  before:", x.std(axis=0), "  after:", y.std(axis=0))
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(8, 3.6))
+fig, axes = plt.subplots(1, 2, figsize=(8, 3.0))
 for ax, data, title in [(axes[0], x, "the batch x"), (axes[1], y, "after BatchNorm (gamma=1, beta=0)")]:
     ax.scatter(data[:, 0], data[:, 1], s=8, color=nlplot.BLUE)
     ax.set_xlabel("feature 1")
     ax.set_ylabel("feature 2")
     ax.set_title(title)
     ax.set_xlim(-12, 20)
-    ax.set_ylim(-5.5, 4.5)
+    ax.set_ylim(-8, 8)
+    ax.set_aspect("equal")  # one unit is as long on both axes: the shapes are true
 fig.suptitle("Each feature is shifted to mean 0 and scaled to variance 1, over the batch")
 plt.show()
 
@@ -189,18 +190,16 @@ except ValueError as error:
 #
 # *Time: about 1 min of reading.*
 #
-# Every $x_{kj}$ reaches the loss three ways: through its own $\hat x_{kj}$, and through $\mu_j$
-# and $\sigma_j^2$, which all examples of the batch share. Summing the three paths (the derivation
-# is in the docstring of `nl.BatchNorm`) gives a compact form, with
-# $g_{ij} = \partial L/\partial \hat x_{ij} = \gamma_j\, \partial L/\partial y_{ij}$ and
-# $s_j = 1/\sqrt{\sigma_j^2 + \epsilon}$:
+# The parameters are the easy part: $y_{ij} = \gamma_j \hat x_{ij} + \beta_j$ gives
 #
-# $$ \frac{\partial L}{\partial x_{kj}} = \frac{s_j}{N}\Big(N g_{kj} - \sum_i g_{ij}
-#    - \hat x_{kj} \sum_i g_{ij} \hat x_{ij}\Big), \qquad
-#    \frac{\partial L}{\partial \gamma_j} = \sum_i \frac{\partial L}{\partial y_{ij}} \hat x_{ij},
+# $$ \frac{\partial L}{\partial \gamma_j} = \sum_i \frac{\partial L}{\partial y_{ij}} \hat x_{ij},
 #    \qquad \frac{\partial L}{\partial \beta_j} = \sum_i \frac{\partial L}{\partial y_{ij}} . $$
 #
-# It needs only $\hat x$ and $s$ from the forward pass. Gradient checking agrees:
+# The input is harder. Every $x_{kj}$ reaches the loss three ways: through its own $\hat x_{kj}$,
+# and through $\mu_j$ and $\sigma_j^2$, which all examples of the batch share. Summing the three
+# paths gives a compact form that needs only $\hat x$ and $s_j = 1/\sqrt{\sigma_j^2 + \epsilon}$
+# from the forward pass; exercise 3 derives it. `nl.BatchNorm` implements it, and gradient
+# checking agrees:
 
 # %%
 print(nl.gradcheck(nl.BatchNorm(3), x[:8], tol=1e-7, rng=1))
@@ -216,7 +215,10 @@ print(nl.gradcheck(nl.BatchNorm(3), x[:8], tol=1e-7, rng=1))
 # (the seed sets the weights and the order of the batches). A run that diverged (`nl.fit` stops
 # it when a loss becomes NaN or infinite, or an epoch's loss grows past 100 times that of epoch
 # 1) counts as an infinite loss: it is marked, not hidden; the median line is over the runs that
-# finished.
+# finished. The "final training loss" is `History.train_loss` of the last epoch: the mean of that
+# epoch's mini-batch losses, recorded while the weights still moved (and, for the BatchNorm
+# network, with batch statistics). It is not the loss of the final model in eval mode, but it is
+# measured the same way for both networks, which is what this comparison needs.
 
 # %%
 X, y = nl.load_digits()
@@ -374,7 +376,7 @@ for bn, name in [(False, "without"), (True, "with")]:
 #
 # ## Batch size matters
 #
-# *Time: about 6 min (reading 4 min + exercises 2 min).*
+# *Time: about 7 min (reading 5 min + exercises 2 min).*
 #
 # The batch statistics are *estimates* of the statistics of the data, and small batches make
 # noisy estimates: the standard deviation of a batch mean is $\sigma/\sqrt{N}$. In the extreme
@@ -388,7 +390,10 @@ print("BatchNorm of a batch of two:", nl.BatchNorm(3)(x[:2]))
 # We train both networks again with batches of 2, 16 and 32 on the same budget: 4 passes over 300
 # training images, learning rate 0.05, 5 seeds, and measure the accuracy on the validation set in
 # eval mode (running statistics for the BatchNorm network). At the chance level the exact accuracy
-# is luck, so the table says "chance level" when every seed stays below 25%.
+# is luck, so the table says "chance level" when every seed stays below 25%. The same budget in
+# passes is not the same number of steps: with small batches the network takes many more (counted
+# below the table), each from a noisier gradient. So compare the two networks at each batch size,
+# not one batch size with another.
 
 # %%
 BATCH_SIZES = [2, 16, 32]
@@ -416,6 +421,8 @@ print("validation accuracy, median [min, max] over 5 seeds")
 for b in BATCH_SIZES:
     cells = [accuracy_range(val_accuracy[bn, b]) for bn in (False, True)]
     print(f"batch {b:>2}: without BatchNorm {cells[0]:>16}, with BatchNorm {cells[1]:>16}")
+print("SGD steps in the 4 epochs:", ", ".join(
+    f"batch {b}: {4 * int(np.ceil(len(small[0]) / b))}" for b in BATCH_SIZES))
 
 # %%
 fig, ax = plt.subplots(figsize=(7, 3.8))
@@ -455,9 +462,49 @@ plt.show()
 # batches large enough for their statistics to mean something. Tiny batches also make its training
 # chaotic: with batches of 2 the noisy batch statistics amplify the differences in round-off
 # between two CPUs, so the exact accuracies of those runs differ from one computer to another
-# (which is why the table prints only "chance level" for them). Layer normalization (Ba et al.,
-# 2016) and group normalization (Wu and He, 2018) normalise over the features of each example
-# instead, and so do not depend on the batch at all.
+# (which is why the table prints only "chance level" for them).
+#
+# Two more facts about BatchNorm in practice. Because the statistics of each batch are noisy, an
+# example's output in training depends on which other examples share its batch: a kind of noise
+# that acts somewhat like a regulariser (we have not measured that here). And where it goes is a
+# convention: the original paper, and this lesson, put it between the linear layer and the
+# activation; putting it after the activation is also common.
+#
+# ## Layer normalization: the same, over the features
+#
+# *Time: about 2 min of reading.*
+#
+# **Layer normalization** (Ba et al., 2016) normalises each *example* over its $d$ features,
+# instead of each feature over the batch: the same formula with the sums over $j$ instead of $i$,
+#
+# $$ \mu_i = \frac{1}{d}\sum_{j=1}^d x_{ij}, \qquad
+#    \sigma_i^2 = \frac{1}{d}\sum_{j=1}^d (x_{ij} - \mu_i)^2, \qquad
+#    y_{ij} = \gamma_j \frac{x_{ij} - \mu_i}{\sqrt{\sigma_i^2 + \epsilon}} + \beta_j , $$
+#
+# still with one $\gamma_j$ and $\beta_j$ per feature. It needs no batch at all: no running
+# averages, no difference between training and eval mode, and it works on a batch of one. That is
+# why it, not BatchNorm, is used in transformers and recurrent networks, where batches are small or
+# examples have different lengths. In numpy it is BatchNorm's forward with `axis=1` instead of
+# `axis=0` (`keepdims=True`, so that each row's statistics broadcast over its features):
+
+# %%
+def layer_norm(x, gamma, beta, eps=1e-5):
+    mean = x.mean(axis=1, keepdims=True)  # one mean and one variance per example (row)
+    var = x.var(axis=1, keepdims=True)
+    return gamma * (x - mean) / np.sqrt(var + eps) + beta
+
+
+ones, zeros = np.ones(3), np.zeros(3)
+print("LayerNorm, the first example alone:   ", layer_norm(x[:1], ones, zeros)[0])
+print("LayerNorm, the same inside a batch:   ", layer_norm(x[:20], ones, zeros)[0])
+print("mean and std of each row (3 examples):", layer_norm(x[:3], ones, zeros).mean(axis=1),
+      layer_norm(x[:3], ones, zeros).std(axis=1))
+
+# %% [markdown]
+# The output of an example is the same alone and inside a batch: it depends on that example only.
+# Group normalization (Wu and He, 2018) sits between the two, normalising groups of features of
+# each example. (With only 3 features, as here, each row is normalised over 3 numbers: layer
+# normalization makes sense when each example has many features, like a hidden layer's.)
 #
 # ## Why does it work? An open question, stated honestly
 #
@@ -496,7 +543,8 @@ for scale in [1.0, 10.0]:
 
 # %% [markdown]
 # (The bias of the linear layer before a BatchNorm is useless too: the mean subtraction removes
-# it, and its gradient is 0, since $\sum_k \partial L/\partial x_{kj} = 0$ in the formula above.
+# it, and its gradient is 0, since the gradient a BatchNorm passes back sums to 0 over the batch,
+# $\sum_k \partial L/\partial x_{kj} = 0$ (your exercise 3 can confirm it).
 # That is why networks with BatchNorm often drop it.) What our experiment above showed is the part
 # everyone agrees on: with BatchNorm a deep network trains at larger learning rates. Why exactly
 # is still debated.
@@ -522,6 +570,8 @@ for scale in [1.0, 10.0]:
 #   budget, on every seed; with batches of 2 it failed completely.
 # - Why it helps is debated: the original "internal covariate shift" story is contested; a
 #   smoother loss landscape and automatic tuning of the step size are the main alternatives.
+# - Layer normalization normalises each example over its features instead: it does not depend on
+#   the batch, and behaves the same in training and eval mode.
 #
 # ## Exercises
 #
@@ -546,6 +596,26 @@ checks.check_batchnorm_forward(my_batchnorm_forward)
 assert checks.check_batchnorm_forward(my_batchnorm_forward, quiet=True)
 ### END HIDDEN TESTS
 
+# Your forward on the batch of the first section, with the learnable scale and shift set by hand
+# (The picture appears once your function is written.)
+settings = [(np.ones(3), np.zeros(3)), (np.array([2.0, 0.5, 1.0]), np.array([3.0, -2.0, 0.0]))]
+try:
+    outputs = [my_batchnorm_forward(x, gamma, beta) for gamma, beta in settings]
+except NotImplementedError:
+    outputs = []
+if outputs:
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3.6), sharex=True, sharey=True)
+    for ax, (gamma, beta), out in zip(axes, settings, outputs):
+        ax.scatter(out[:, 0], out[:, 1], s=8, color=nlplot.BLUE)
+        ax.set_title(f"gamma = {gamma[:2]}, beta = {beta[:2]}", fontsize=10)
+        ax.set_xlabel("feature 1")
+        ax.set_aspect("equal")
+    axes[0].set_ylabel("feature 2")
+    axes[0].set_xlim(-6, 10)
+    axes[0].set_ylim(-6, 4)
+    fig.suptitle("Your BatchNorm forward (first two features of each output)")
+    plt.show()
+
 # %% [markdown]
 # **Exercise 2 (code, 10 min).** Write the update of the running statistics after one training batch `x`:
 # `my_running_update(running_mean, running_var, x, momentum)` returns the new
@@ -566,10 +636,14 @@ assert checks.check_running_update(my_running_update, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 3 (code, 25 min).** Write the training-mode backward pass.
+# **Exercise 3 (code, 25 min).** Derive and write the training-mode backward pass.
 # `my_batchnorm_backward(dout, xhat, inv_std, gamma)` takes $\partial L/\partial y$ of shape
 # `(N, d)`, the normalised input $\hat x$, $s = 1/\sqrt{\sigma^2 + \epsilon}$ of shape `(d,)` and
-# $\gamma$, and returns `(dx, dgamma, dbeta)`.
+# $\gamma$, and returns `(dx, dgamma, dbeta)`. Steps: with
+# $g = \partial L/\partial \hat x = \gamma\, \partial L/\partial y$, find
+# $\partial L/\partial \sigma_j^2$, then $\partial L/\partial \mu_j$ (it has a term through
+# $\sigma_j^2$, which depends on $\mu_j$), then add the three paths to each $x_{kj}$. Any correct
+# form passes the check, the long one or a simplified one.
 
 # %%
 def my_batchnorm_backward(dout, xhat, inv_std, gamma):

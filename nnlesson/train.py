@@ -89,12 +89,23 @@ class EarlyStopping:
 
 @dataclass
 class History:
-    """What :func:`fit` measured, one entry per epoch (epochs count from 1)."""
+    """What :func:`fit` measured, one entry per epoch (epochs count from 1).
 
-    train_loss: list = field(default_factory=list)
-    val_loss: list = field(default_factory=list)
-    train_accuracy: list = field(default_factory=list)  # empty unless the loss is a classifier's
-    val_accuracy: list = field(default_factory=list)
+    The two kinds of measurement differ. ``train_loss`` and ``train_accuracy`` are running
+    averages over the epoch's mini-batches, each measured in training mode (dropout on, BatchNorm
+    on batch statistics) by the weights *before* that batch's step: the weights move while they
+    are recorded, so they describe no single model (early in training they lag behind it). The
+    validation entries are measured once, after the epoch's last step, in eval mode: they describe
+    the model as it stands at the end of the epoch. To compare a training loss with validation or
+    test numbers, evaluate the final model on the training set instead (``loss_fn(model(X), y)``
+    after ``model.eval()``).
+    """
+
+    train_loss: list = field(default_factory=list)  # running mean over the epoch's batches
+    val_loss: list = field(default_factory=list)  # the end-of-epoch model, eval mode
+    # running fraction correct over the epoch's batches; empty unless the loss is a classifier's
+    train_accuracy: list = field(default_factory=list)
+    val_accuracy: list = field(default_factory=list)  # the end-of-epoch model, eval mode
     best_epoch: int = None  # lowest validation loss; with early stopping, the restored epoch
     stopped_epoch: int = None  # the last epoch that ran
 

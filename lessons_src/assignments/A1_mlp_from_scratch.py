@@ -201,7 +201,7 @@ print(f"largest x with a finite np.exp(x): {np.log(np.finfo(np.float64).max):.2f
 z = np.array([[1000.0, 0.0]])  # the true class is 1: a confident wrong answer
 with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
     p_naive = np.exp(z) / np.exp(z).sum()
-    shifted = z - z.max()
+    shifted = z - z.max(axis=1, keepdims=True)  # each row's own maximum
     p_shifted = np.exp(shifted) / np.exp(shifted).sum()
     print("softmax as written      :", p_naive)
     print("softmax, max subtracted :", p_shifted, " log:", np.log(p_shifted))
@@ -337,11 +337,15 @@ a1.gradient_check_report(gradient_errors, linear_forward, linear_backward, relu_
 # The numerical derivative divides a tiny difference by a tiny step: $L(a + \epsilon) - L(a -
 # \epsilon)$ is about $2\epsilon \cdot \partial L/\partial a = 2 \cdot 10^{-6}$ times the
 # derivative, while each value of $L$ carries a round-off error of about the machine epsilon
-# times $|L|$. In float32 that epsilon is about $10^{-7}$, so the round-off is as large as the
-# difference itself and the "derivative" is mostly noise, even for a correct layer. In float64 the epsilon is about $10^{-16}$ and the round-off is some
-# $10^{-10}$ of the difference, so a correct backward pass shows errors below $10^{-7}$.
-# Training needs no such precision: a gradient with a relative error of $10^{-7}$ points in the
-# same direction.
+# times $|L|$. In float32 that epsilon is about $10^{-7}$: when $|L|$ and the derivative are of
+# similar size, the round-off of the two values is about $2 \cdot 10^{-7} / (2 \cdot 10^{-6})
+# = 10^{-1}$ of their difference, so even a correct layer shows relative errors around $10^{-1}$,
+# a million times the $10^{-7}$ that tells a correct backward pass from a wrong one (and more
+# where $|L|$ is larger than the derivative). A larger step shrinks the round-off's share but lets
+# the curvature in: the central difference is exact only up to terms in $\epsilon^2$. In float64
+# the epsilon is about $10^{-16}$ and the round-off is some $10^{-10}$ of the difference, so a
+# correct backward pass shows errors below $10^{-7}$. Training needs no such precision: a gradient
+# with a relative error of $10^{-7}$ points in the same direction.
 # ### END SOLUTION
 
 # %% [markdown]

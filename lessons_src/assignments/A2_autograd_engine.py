@@ -323,7 +323,7 @@ assert a2.check_sum_backward(sum_backward, quiet=True)
 # | --- | --- |
 # | $e^a$ | $e^a$ |
 # | $\log a$ | $1/a$ |
-# | $\mathrm{relu}(a) = \max(a, 0)$ | 1 where $a > 0$, else 0 (0 at the kink $a = 0$, as nnlesson's ReLU) |
+# | $\mathrm{relu}(a) = \max(a, 0)$ | 1 where $a > 0$, else 0 (0 at the kink $a = 0$, as nnlesson's ReLU; a central difference at exactly $a = 0$ would give $\tfrac12$, but random inputs are never exactly 0) |
 # | $\tanh a$ | $1 - \tanh^2 a$ |
 #
 # **Task 2.3 (code, 2 points, 5 min).** Write `exp_backward(out_grad, a, out)` for `out = np.exp(a)`.
@@ -458,15 +458,18 @@ assert a2.check_topological_order(topological_order, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# Now the backward pass itself, `backprop(root)` (called by `Var.backward()`):
+# Now the backward pass itself, `backprop(root)` (called by `Var.backward()`). When it returns,
+# every node's `grad` must hold $\partial L/\partial(\text{node})$, with $L$ the root, as an array
+# of the node's shape. What you have: your `topological_order(root)`; $\partial L/\partial L = 1$;
+# and each node's `backward_rule(grad)`, which takes the node's complete gradient and returns one
+# gradient per parent, in the order of `parents` (`backward_rule` is None for an input, which has
+# nothing to pass on). Design the loop yourself; the check tests three requirements:
 #
-# 1. get the topological order of the graph with your `topological_order(root)`;
-# 2. set every node's `grad` to zeros of its shape (so that a second call gives the same
-#    gradients, not twice as much), then **seed** the root: `root.grad = np.ones_like(root.data)`,
-#    since $\partial L/\partial L = 1$;
-# 3. visit the nodes in **reverse** topological order; for each node with a `backward_rule`,
-#    call it with the node's `grad` and **add** each result to the matching parent's grad:
-#    `parent.grad += parent_grad`. Inputs (`backward_rule` is None) have nothing to pass on.
+# - a node passes its gradient on only once that gradient is complete (which order of the nodes
+#   guarantees it?);
+# - a node used by several others (like `x` above) receives all of their contributions;
+# - calling `backprop` a second time on the same graph gives the same gradients, not twice as
+#   much.
 #
 # **Task 3.2 (code, 4 points, 15 min).** Write `backprop(root)` (it returns nothing; it fills the `grad` of
 # every node).
@@ -491,7 +494,7 @@ assert a2.check_backprop(backprop, quiet=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Think! (2 min).** `backprop` adds each contribution with `parent.grad += ...`. What would
+# **Think! (2 min).** The model answer adds each contribution with `parent.grad += ...`. What would
 # `x.grad` be in the graph drawn above if it used `parent.grad = ...` instead, and why is the sum
 # the right answer?
 

@@ -179,15 +179,17 @@ for _ in range(50):
 #
 # *Time: about 16 min (reading 1 min + exercises 15 min).*
 #
-# Weight decay adds a penalty on large weights to the loss. In this assignment the penalty is
+# Weight decay (lesson 7) adds a penalty on large weights to the loss. In this assignment the
+# penalty is
 #
 # $$ R = \lambda \sum_{\text{layers}} \lVert W \rVert^2 = \lambda \sum_{\text{layers}} \sum_{i,j}
 #    W_{ij}^2 $$
 #
 # over the **weight matrices only**: the biases are not decayed (they shift a unit's output and
-# do not make the network more complex). (Conventions differ: `nl.SGD(weight_decay=wd)` and
-# PyTorch use $\frac{wd}{2}\lVert\theta\rVert^2$ over every parameter, biases included. Always
-# check which one a paper or a library means.)
+# do not make the network more complex). (Conventions differ: `nl.SGD(weight_decay=wd)`, as in
+# lesson 7, and PyTorch use $\frac{wd}{2}\lVert\theta\rVert^2$ over every parameter, biases
+# included, whose gradient is $wd\,\theta$; the penalty here has no $\frac12$, so its gradient is
+# $2\lambda W$. Always check which one a paper or a library means.)
 #
 # **Task 3.1 (code, 2 points, 15 min).** Write `my_l2_penalty(params, lam)`: `params` is a list of
 # arrays, the parameters of a network in order (`[W1, b1, W2, b2, ...]`, the 2-D ones are weight
@@ -290,11 +292,13 @@ plt.show()
 
 # %% [markdown]
 # ### BEGIN SOLUTION (2 points)
-# Without regularisation the test accuracy is clearly the lowest: its mean is below those of
-# the three other methods, and on each of the five seeds the unregularised run has the lowest
-# test accuracy of the four (every regularised run beats it on the same seed). The gap is
-# large next to the spread over seeds: compare the "no regularisation" row with the others,
-# seed by seed.
+# Without regularisation the test accuracy is clearly the lowest: mean 77.6% against 92.1%
+# (weight decay), 91.0% (dropout) and 93.1% (early stopping), and on each of the five seeds the
+# unregularised run has the lowest test accuracy of the four (every regularised run beats it on the
+# same seed: its best seed, 81.1%, is below the worst seed of any regulariser, 84.9% for weight
+# decay on seed 4). The gap, 13.4 to 15.5 points in the means, is large next to the spread over
+# seeds (standard deviations 1.3 to 4.5); the smallest gap on one seed is dropout's on seed 2,
+# 90.0% against 81.1%, still 8.9 points.
 # ### END SOLUTION
 
 # %% [markdown]

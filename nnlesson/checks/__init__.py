@@ -593,6 +593,40 @@ def check_stopping_epoch(fn, *, quiet=False):
     return run_cases(fn, cases, ["the stopping epoch"], quiet=quiet, forbidden=(EarlyStopping,))
 
 
+
+def check_decayed_step(fn, *, quiet=False):
+    """``fn(w, grad, lr, weight_decay)``: one SGD step on the loss plus ``wd/2 * ||w||^2``, that
+    is ``w - lr * (grad + weight_decay * w)`` (nl.SGD's convention, without momentum)."""
+    cases = []
+    for label, shape, lr, wd, seed in [("a (3, 4) weight matrix", (3, 4), 0.1, 0.01, 0),
+                                       ("a bias vector", (5,), 0.05, 0.5, 1),
+                                       ("no gradient: the decay alone", (2, 3), 0.5, 0.2, 2),
+                                       ("weight decay 0: plain SGD", (4,), 0.1, 0.0, 3)]:
+        r = _rng(seed)
+        w = r.normal(size=shape)
+        grad = np.zeros(shape) if label.startswith("no gradient") else r.normal(size=shape)
+
+        def close(candidate):
+            return lambda got: np.allclose(got, candidate, rtol=1e-9, atol=1e-12)
+
+        expected = w - lr * (grad + wd * w)
+        mistakes = () if wd == 0 else (
+            (0, close(w - lr * grad - wd * w),
+             f"the decay term is not multiplied by the learning rate: it shrinks w by "
+             f"{wd:g} * w instead of lr * weight_decay * w = {lr * wd:g} * w"),
+            (0, close(w - lr * (grad + 2 * wd * w)),
+             "the decay is twice too strong: the gradient of wd/2 * ||w||^2 is wd * w, "
+             "not 2 * wd * w"),
+            (0, close(w - lr * (grad + wd / 2 * w)),
+             "the decay is half too weak: the gradient of wd/2 * ||w||^2 is wd * w, not wd/2 * w"),
+            (0, close(w - lr * (grad - wd * w)),
+             "the decay has the wrong sign: it makes w grow; the step goes against wd * w"),
+            (0, close(w - lr * grad),
+             f"the weight decay is missing (weight_decay = {wd:g} here)"))
+        cases.append(Case(label, (w, grad, lr, wd), (expected,), mistakes=mistakes))
+    return run_cases(fn, cases, ["the new weights"], quiet=quiet,
+                     forbidden=(SGD, *OTHER_LIBRARIES))
+
 # == lessons 01-03: softmax, cross-entropy, SGD with momentum, decision lines, learning alpha ====
 # (one block, added for issue 14; it reuses run_cases and diagnose like the checks above)
 def check_softmax(fn, *, quiet=False):
@@ -999,6 +1033,36 @@ def check_init_std(fn, *, quiet=False):
                                                  ("relu", 300, 100), ("relu", 64, 256)]]
     return run_cases(fn, cases, ["the std"], quiet=quiet)
 
+
+
+def check_uniform_bound(fn, *, quiet=False):
+    """``fn(fan_in, fan_out, activation)``: the bound a of U[-a, a] with Glorot's variance ("tanh")
+    or He's ("relu"); the variance of U[-a, a] is a^2 / 3."""
+    cases = []
+    for activation, fan_in, fan_out in [("tanh", 100, 100), ("tanh", 300, 100),
+                                        ("relu", 300, 100), ("relu", 64, 256)]:
+        variance = 2 / fan_in if activation == "relu" else 2 / (fan_in + fan_out)
+        other = 2 / (fan_in + fan_out) if activation == "relu" else 2 / fan_in
+        expected = np.sqrt(3 * variance)
+
+        def near(value):
+            return lambda got: np.isclose(got, value, rtol=1e-9)
+
+        mistakes = (
+            (0, near(np.sqrt(variance)),
+             "that is the rule's standard deviation, not the bound: a uniform distribution on "
+             "[-a, a] has variance a^2 / 3, so a = sqrt(3 * variance)"),
+            (0, near(variance),
+             "that is the rule's variance, not the bound a = sqrt(3 * variance)"),
+            (0, near(np.sqrt(12 * variance)),
+             "twice the bound: the variance of U[-a, a] is (2a)^2 / 12 = a^2 / 3 (the interval "
+             "is 2a wide)"),
+            (0, near(np.sqrt(3 * other)),
+             "Glorot's and He's rules are swapped: He's 2 / fan_in for relu, Glorot's "
+             "2 / (fan_in + fan_out) for tanh"))
+        cases.append(Case(f"{activation}, {fan_in} -> {fan_out}", (fan_in, fan_out, activation),
+                          (expected,), mistakes=mistakes))
+    return run_cases(fn, cases, ["the bound"], quiet=quiet)
 
 def check_prelu_init_std(fn, *, quiet=False):
     """``fn(fan_in, alpha)``: He's std generalised to pReLU, sqrt(2 / ((1 + alpha^2) fan_in))."""

@@ -398,3 +398,36 @@ def test_07_with_clean_labels_training_too_long_costs_little(digits, seed):
                      nl.SGD(model.parameters(), lr=0.05, momentum=0.9),
                      (X_train, y_train), (X_val, y_val), epochs=80, batch_size=32, rng=seed + 5)
     assert max(history.val_accuracy) - history.val_accuracy[-1] < 0.02
+
+
+# -- lesson 07, issue 28: the dip and recovery of the test accuracy, and weight decay ------------
+# (a separate block: the runs above are re-used through noisy_run; weight decay is a new run)
+@pytest.mark.parametrize("seed", SEEDS)
+def test_07_test_accuracy_dips_then_partly_recovers_and_weight_decay_slows_memorising(
+        digits, seed):
+    history, curves = noisy_run(digits, seed)
+    i = history.best_epoch - 1
+    low = int(np.argmin(curves["test"]))
+    # "falls ... to its lowest, then partly recovers": the low point lies after the validation
+    # choice, well below both it and the last epoch (seen: 58.6% at epoch 26, 70.4% at 80)
+    assert i < low < 79
+    assert curves["test"][low] < curves["test"][-1] - 0.03 < curves["test"][i] - 0.1
+    X_train, y_train, X_val, y_val, X_test, y_test = digits
+    y_train_noisy = nl.add_label_noise(y_train, 0.4, rng=seed + 2)
+    y_val_noisy = nl.add_label_noise(y_val, 0.4, rng=seed + 3)
+    noisy = y_train_noisy != y_train
+    # weight decay 0.01, 80 epochs: fewer wrong labels memorised, higher test accuracy than
+    # without, below the early-stopped model's (patience 10, min_delta 0.001)
+    rng = np.random.default_rng(seed + 4)
+    model = nl.Sequential(nl.Linear(64, 256, rng=rng), nl.ReLU(), nl.Linear(256, 256, rng=rng),
+                          nl.ReLU(), nl.Linear(256, 10, rng=rng))
+    nl.fit(model, nl.SoftmaxCrossEntropy(),
+           nl.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=0.01),
+           (X_train, y_train_noisy), (X_val, y_val_noisy), epochs=80, batch_size=32,
+           rng=seed + 5)
+    memorised = np.mean(np.argmax(model(X_train[noisy]), axis=1) == y_train_noisy[noisy])
+    test_wd = nl.accuracy(model(X_test), y_test)
+    assert memorised < 0.5 and memorised < curves["noisy"][-1] - 0.4  # "far fewer"
+    assert test_wd > curves["test"][-1] + 0.1
+    _, best = nl.EarlyStopping(10, 0.001).replay(history.val_loss)
+    assert test_wd < curves["test"][best - 1]

@@ -1,4 +1,4 @@
-"""The checks of lessons 8-10 pass reference solutions and catch typical mistakes, naming them."""
+"""The checks of lessons 8-10 (and lesson 7's weight-decay step) pass reference solutions and catch typical mistakes, naming them."""
 
 import contextlib
 
@@ -46,8 +46,20 @@ def ref_init_std(fan_in, fan_out, activation):
     return variance ** 0.5
 
 
+def ref_uniform_bound(fan_in, fan_out, activation):
+    # from the uniform's variance (b - a)^2 / 12 with b - a = 2a
+    gain = 2.0 if activation == "relu" else 1.0
+    fan = fan_in if activation == "relu" else (fan_in + fan_out) / 2
+    return np.sqrt(12 * gain / fan / 4)
+
+
 def ref_prelu_init_std(fan_in, alpha):
     return (2 / (fan_in * (1 + alpha * alpha))) ** 0.5
+
+
+def ref_decayed_step(w, grad, lr, weight_decay):
+    # written another way: shrink first, then step
+    return (1 - lr * weight_decay) * w - lr * grad
 
 
 def ref_confusion_matrix(y_true, y_pred, classes):
@@ -68,6 +80,14 @@ def bn_forward_no_eps(x, gamma, beta, eps=1e-5):
 
 
 CASES = {
+    "decayed_step": (checks.check_decayed_step, ref_decayed_step, [
+        (lambda w, g, lr, wd: w - lr * g - wd * w, "not multiplied by the learning rate"),
+        (lambda w, g, lr, wd: w - lr * (g + 2 * wd * w), "twice too strong"),
+        (lambda w, g, lr, wd: w - lr * (g + wd / 2 * w), "half too weak"),
+        (lambda w, g, lr, wd: w - lr * (g - wd * w), "wrong sign"),
+        (lambda w, g, lr, wd: w - lr * g, "weight decay is missing"),
+        (lambda w, g, lr, wd: w * (1 - wd) - lr * g, "a (3, 4) weight matrix: the new weights"),
+    ]),
     "confusion_matrix": (checks.check_confusion_matrix, ref_confusion_matrix, [
         (lambda t, p, c: ref_confusion_matrix(p, t, c), "the matrix is wrong"),  # axes swapped
         (lambda t, p, c: ref_confusion_matrix(t, p, c) / len(t), "the matrix is 1/30 of the right value everywhere (N = 30 examples): check the scaling"),  # fractions
@@ -85,6 +105,13 @@ CASES = {
         (lambda i, o, a: np.sqrt(6 / (i + o)) if a == "tanh" else np.sqrt(2 / i),
          "tanh, 100 -> 100: the std is wrong: expected 0.1, got 0.173205"),  # the uniform limit a, not the std
         (lambda i, o, a: np.sqrt(2 / i) if a == "relu" else np.sqrt(1 / i), "tanh, 300 -> 100"),  # fan_in only
+    ]),
+    "uniform_bound": (checks.check_uniform_bound, ref_uniform_bound, [
+        (ref_init_std, "the rule's standard deviation, not the bound"),
+        (lambda i, o, a: 2 * ref_uniform_bound(i, o, a), "twice the bound"),
+        (lambda i, o, a: ref_uniform_bound(i, o, "tanh" if a == "relu" else "relu"), "swapped"),
+        (lambda i, o, a: ref_init_std(i, o, a) ** 2, "the rule's variance"),
+        (lambda i, o, a: np.sqrt(6 / (i + o)), "relu, 300 -> 100: the bound is wrong"),
     ]),
     "prelu_init_std": (checks.check_prelu_init_std, ref_prelu_init_std, [
         (lambda i, a: np.sqrt(2 / i), "fan_in 100, alpha 0.25: the std is"),  # ignores alpha
