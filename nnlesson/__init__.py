@@ -38,6 +38,7 @@ from .gradcheck import GradcheckReport, gradcheck, numerical_gradient, rel_error
 from .layers import (
     BatchNorm,
     Dropout,
+    LayerNorm,
     Linear,
     Module,
     Parameter,
@@ -59,7 +60,7 @@ __version__ = "0.1.0"
 __all__ = [
     # layers (layers.py)
     "Parameter", "Module", "Linear", "Sigmoid", "Tanh", "ReLU", "PReLU", "Dropout", "BatchNorm",
-    "Sequential",
+    "LayerNorm", "Sequential",
     "no_grad",
     # activation functions and their derivatives (activations.py)
     "sigmoid", "sigmoid_derivative", "tanh", "tanh_derivative", "relu", "relu_derivative",
