@@ -720,15 +720,10 @@ class LayerNorm(Module):
         return (s / d) * (d * g - g.sum(axis=1, keepdims=True)
                           - xhat * np.sum(g * xhat, axis=1, keepdims=True))
 
-    def backward_params(self, dout):
-        self._parameter_gradients(dout)
-
-    def _parameter_gradients(self, dout):
-        xhat, s = self._cached()
-        dout = self._check_dout(dout, xhat.shape, xhat.dtype)
-        self.gamma.grad = np.sum(dout * xhat, axis=0)
-        self.beta.grad = dout.sum(axis=0)
-        return xhat, s, dout
+    # gamma and beta act per feature, as in BatchNorm, and the cache is (xhat, s) in both: the
+    # parameters' gradients are BatchNorm's, sums over the batch
+    backward_params = BatchNorm.backward_params
+    _parameter_gradients = BatchNorm._parameter_gradients
 
     def __repr__(self):
         return f"LayerNorm({self.num_features})"

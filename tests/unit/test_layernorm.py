@@ -6,24 +6,12 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_batchnorm import batch, with_random_affine  # the same inputs and random affine
 
 import nnlesson as nl
 
 GRAD_TOL = 1e-7  # float64 gradients against central differences
 TORCH_TOL = 1e-10  # float64 agreement with torch.nn.LayerNorm
-
-
-def batch(shape, seed, scale=3.0, shift=5.0):
-    """Inputs far from mean 0 / variance 1, so that normalising them changes something."""
-    return shift + scale * np.random.default_rng(seed).standard_normal(shape)
-
-
-def with_random_affine(layer, seed):
-    """gamma and beta away from 1 and 0, so a gradient that ignores them shows."""
-    r = np.random.default_rng(seed)
-    layer.gamma.data[:] = r.uniform(0.5, 2.0, layer.num_features)
-    layer.beta.data[:] = r.normal(size=layer.num_features)
-    return layer
 
 
 def test_forward_is_the_formula_per_example():
