@@ -47,7 +47,7 @@ from ..layers import (
     Tanh,
 )
 
-__all__ = ["to_torch", "from_torch"]
+__all__ = ["to_torch", "from_torch", "optional_torch"]
 
 SUPPORTED = "Linear, Sigmoid, Tanh, ReLU, PReLU, Dropout, BatchNorm, LayerNorm and Sequential"
 
@@ -63,6 +63,16 @@ def _torch(who):
             f"https://download.pytorch.org/whl/cpu"
         ) from None
     return torch
+
+
+def optional_torch():
+    """``torch``, or None after printing how to install it: for the lessons' optional "In
+    PyTorch" cells, which then skip their code instead of failing."""
+    try:
+        return _torch("This optional cell")
+    except ImportError as error:
+        print(error)
+        return None
 
 
 def to_torch(model):

@@ -220,7 +220,12 @@ def test_without_torch_the_error_says_how_to_install_it():
     code = ("import sys; sys.modules['torch'] = None\n"  # as if torch were not installed
             "import nnlesson as nl\n"
             "try:\n    nl.to_torch(nl.ReLU())\n"
-            "except ImportError as error:\n    print(error)\n")
+            "except ImportError as error:\n    print(error)\n"
+            "from nnlesson.bridge import optional_torch\n"
+            "print('optional:', optional_torch())\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "to_torch needs PyTorch, which is not installed" in done.stdout
     assert "pip install torch" in done.stdout and "cpu" in done.stdout
+    # the lessons' optional cells: a message saying the same, then None (the cell skips its code)
+    assert "This optional cell needs PyTorch, which is not installed" in done.stdout
+    assert done.stdout.rstrip().endswith("optional: None")
