@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 1: Fully connected layers, and how a network learns to classify
 #
-# *Time: about 81 min (reading 29 min + exercises 52 min).*
+# *Time: about 82 min (reading 30 min + exercises 52 min).*
 #
 # **Learning goals.** After this lesson you can
 # - describe a neuron as a weighted sum of its inputs plus a bias,

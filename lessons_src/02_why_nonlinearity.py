@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 2: Why a nonlinearity is necessary
 #
-# *Time: about 54 min (reading 11 min + exercises 43 min).*
+# *Time: about 55 min (reading 12 min + exercises 43 min).*
 #
 # **Learning goals.** After this lesson you can
 # - prove that two stacked linear layers compute one linear layer, by algebra and by computation,

@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 3: Activation functions and their derivatives
 #
-# *Time: about 59 min (reading 19 min + exercises 40 min).*
+# *Time: about 60 min (reading 20 min + exercises 40 min).*
 #
 # **Learning goals.** After this lesson you can
 # - define sigmoid, tanh, ReLU and pReLU, give their ranges, and sketch their derivatives,

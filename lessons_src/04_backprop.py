@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 4: Backpropagation through the computational graph
 #
-# *Time: about 80 min (reading 20 min + exercises 60 min).*
+# *Time: about 81 min (reading 21 min + exercises 60 min).*
 #
 # **Learning goals.** After this lesson you can
 # - draw a computation as a graph of variables and operators,

@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 5: The memory cost of backpropagation
 #
-# *Time: about 67 min (reading 22 min + exercises 45 min).*
+# *Time: about 69 min (reading 24 min + exercises 45 min).*
 #
 # **Learning goals.** After this lesson you can
 # - say which intermediate values each layer keeps for its backward pass, and count their bytes,

@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 6: Dropout
 #
-# *Time: about 72 min (reading 22 min + exercises 50 min).*
+# *Time: about 73 min (reading 23 min + exercises 50 min).*
 #
 # **Learning goals.** After this lesson you can
 # - describe dropout as noise injected into the hidden units during training,

@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 7: Early stopping under label noise
 #
-# *Time: about 59 min (reading 14 min + exercises 45 min).*
+# *Time: about 61 min (reading 16 min + exercises 45 min).*
 #
 # **Learning goals.** After this lesson you can
 # - show that a network fits the clean labels of its training set first and memorises wrong labels

@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 8: Initialisation, and why deep networks explode or vanish
 #
-# *Time: about 58 min (reading 21 min + exercises 37 min).*
+# *Time: about 59 min (reading 22 min + exercises 37 min).*
 #
 # **Learning goals.** After this lesson you can
 # - explain why the weights of a layer must not all start equal (symmetry),

@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 9: Batch normalization
 #
-# *Time: about 84 min (reading 29 min + exercises 55 min).*
+# *Time: about 86 min (reading 31 min + exercises 55 min).*
 #
 # **Learning goals.** After this lesson you can
 # - write down what a batch-normalization layer computes, and why it has a learnable scale and shift,

@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 10: Capstone: recognising handwritten digits
 #
-# *Time: about 53 min (reading 21 min + exercises 32 min).*
+# *Time: about 55 min (reading 23 min + exercises 32 min).*
 #
 # **Learning goals.** After this lesson you can
 # - split a data set into training, validation and test sets, and use each for its one purpose,
