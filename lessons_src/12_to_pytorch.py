@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 12: From nnlesson to PyTorch
 #
-# *Time: about 49 min (reading 22 min + exercises 27 min).*
+# *Time: about 50 min (reading 23 min + exercises 27 min).*
 #
 # **Learning goals.** After this lesson you can
 # - rebuild a model of your own in `torch.nn`, layer by layer, and show that both compute the same
@@ -190,7 +190,7 @@ print(f"largest difference between the weights after the epoch: {weights_apart:.
 #
 # ## The PyTorch idioms, each next to the nnlesson line it replaces
 #
-# *Time: about 9 min (reading 7 min + exercises 2 min).*
+# *Time: about 10 min (reading 8 min + exercises 2 min).*
 #
 # | nnlesson | PyTorch | what it does |
 # | --- | --- | --- |
@@ -284,10 +284,12 @@ print(f"nl.batches: {len(ours)} batches, the first of shape {ours[0][0].shape}, 
       f"the last {ours[-1][0].shape}")
 print(f"DataLoader: {len(theirs)} batches, the first of shape {tuple(theirs[0][0].shape)}, "
       f"the last {tuple(theirs[-1][0].shape)}")
+print("labels of the first batch's first 8 images: nl.batches", ours[0][1][:8],
+      "| DataLoader", theirs[0][1][:8].numpy())
 
 # %% [markdown]
 # Same number of batches, same sizes (the last batch is the smaller remainder in both); the order
-# differs, since the two draw from different random generators.
+# differs (the first labels printed above), since the two draw from different random generators.
 #
 # ### `torch.autograd.gradcheck` for `nl.gradcheck`
 #
