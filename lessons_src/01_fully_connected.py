@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 1: Fully connected layers, and how a network learns to classify
 #
-# *Time: about 88 min (reading 36 min + exercises 52 min).*
+# *Time: about 90 min (reading 38 min + exercises 52 min).*
 #
 # **Learning goals.** After this lesson you can
 # - describe a neuron as a weighted sum of its inputs plus a bias,
@@ -776,3 +776,30 @@ except NotImplementedError:
 ### BEGIN HIDDEN TESTS
 assert checks.check_sgd_momentum(my_sgd_momentum, quiet=True)
 ### END HIDDEN TESTS
+
+# %% [markdown]
+# ## In PyTorch
+#
+# *Time: about 2 min of reading.*
+#
+# Optional, where PyTorch is installed (lesson 12 crosses over for good). `torch.nn.Linear` is
+# this lesson's layer: its `weight` is `W`, of shape `(out, in)`, and `y = x @ W.T + b`. And the
+# gradient of the mean cross-entropy with respect to the logits is (softmax - one-hot) / N, as
+# derived above; PyTorch's autograd finds the same:
+
+# %%
+from nnlesson.bridge import optional_torch
+
+torch = optional_torch()  # None (with a message saying how to install it) where PyTorch is missing
+if torch is not None:
+    rng = np.random.default_rng(0)
+    layer = nl.Linear(3, 4, rng=rng)
+    linear = nl.to_torch(layer)  # a torch.nn.Linear with the same W and b
+    x = rng.standard_normal((5, 3))
+    print("weight shape:", tuple(linear.weight.shape), "| W shape:", layer.W.data.shape)
+    y_torch = linear(torch.from_numpy(x)).detach().numpy()
+    print(f"largest difference of the outputs: {np.max(np.abs(layer(x) - y_torch)):.2e}")
+    logits, labels = torch.tensor(rng.standard_normal((5, 4)), requires_grad=True), [0, 3, 1, 1, 2]
+    torch.nn.functional.cross_entropy(logits, torch.tensor(labels)).backward()
+    by_hand = (nl.softmax(logits.detach().numpy()) - np.eye(4)[labels]) / 5
+    print(f"largest difference of the gradients: {np.max(np.abs(logits.grad.numpy() - by_hand)):.2e}")

@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 2: Why a nonlinearity is necessary
 #
-# *Time: about 58 min (reading 15 min + exercises 43 min).*
+# *Time: about 60 min (reading 17 min + exercises 43 min).*
 #
 # **Learning goals.** After this lesson you can
 # - prove that two stacked linear layers compute one linear layer, by algebra and by computation,
@@ -364,3 +364,28 @@ except NotImplementedError:
 ### BEGIN HIDDEN TESTS
 assert checks.check_boundary_line(boundary_line, quiet=True)
 ### END HIDDEN TESTS
+
+# %% [markdown]
+# ## In PyTorch
+#
+# *Time: about 2 min of reading.*
+#
+# Optional, where PyTorch is installed (lesson 12 crosses over for good). Two `torch.nn.Linear`
+# layers with nothing between them are still one linear map, `W = W2 @ W1` and
+# `b = W2 @ b1 + b2`; a `torch.nn.ReLU()` between them breaks the collapse:
+
+# %%
+from nnlesson.bridge import optional_torch
+
+torch = optional_torch()  # None (with a message saying how to install it) where PyTorch is missing
+if torch is not None:
+    torch.manual_seed(0)
+    first, second = torch.nn.Linear(2, 8, dtype=torch.float64), torch.nn.Linear(8, 2, dtype=torch.float64)
+    x = torch.randn(6, 2, dtype=torch.float64)
+    with torch.no_grad():
+        W = second.weight @ first.weight
+        b = second.weight @ first.bias + second.bias
+        stacked = second(first(x))
+        with_relu = second(torch.relu(first(x)))
+        print(f"two linear layers vs one: largest difference {(stacked - (x @ W.T + b)).abs().max():.2e}")
+        print(f"with a ReLU between them: largest difference {(with_relu - (x @ W.T + b)).abs().max():.2f}")

@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 3: Activation functions and their derivatives
 #
-# *Time: about 66 min (reading 26 min + exercises 40 min).*
+# *Time: about 67 min (reading 27 min + exercises 40 min).*
 #
 # **Learning goals.** After this lesson you can
 # - define sigmoid, tanh, ReLU and pReLU, give their ranges, and sketch their derivatives,
@@ -554,3 +554,28 @@ except NotImplementedError:
 ### BEGIN HIDDEN TESTS
 assert checks.check_alpha_descent(alpha_descent, quiet=True)
 ### END HIDDEN TESTS
+
+# %% [markdown]
+# ## In PyTorch
+#
+# *Time: about 1 min of reading.*
+#
+# Optional, where PyTorch is installed (lesson 12 crosses over for good). PyTorch has the same
+# activations (`torch.sigmoid`, `torch.tanh`, `torch.relu`, `torch.nn.PReLU` with a learnable
+# alpha), and its autograd finds the derivatives this lesson wrote out:
+
+# %%
+from nnlesson.bridge import optional_torch
+
+torch = optional_torch()  # None (with a message saying how to install it) where PyTorch is missing
+if torch is not None:
+    z = np.linspace(-4, 4, 9) + 0.05  # away from ReLU's kink at 0
+    for name, f, derivative in [("sigmoid", torch.sigmoid, nl.sigmoid_derivative),
+                                ("tanh", torch.tanh, nl.tanh_derivative),
+                                ("relu", torch.relu, nl.relu_derivative)]:
+        zt = torch.tensor(z, requires_grad=True)
+        f(zt).sum().backward()  # d(sum)/dz_i is f'(z_i)
+        print(f"{name:8s} largest difference of the derivatives: "
+              f"{np.max(np.abs(zt.grad.numpy() - derivative(z))):.2e}")
+    prelu = torch.nn.PReLU(init=0.25)
+    print(f"torch.nn.PReLU's learnable alpha starts at {prelu.weight.item():.2f}")

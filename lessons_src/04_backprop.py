@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 4: Backpropagation through the computational graph
 #
-# *Time: about 90 min (reading 25 min + exercises 65 min).*
+# *Time: about 92 min (reading 27 min + exercises 65 min).*
 #
 # **Learning goals.** After this lesson you can
 # - draw a computation as a graph of variables and operators,
@@ -624,3 +624,28 @@ checks.check_tanh_mlp_backward(my_tanh_mlp_backward)
 ### BEGIN HIDDEN TESTS
 assert checks.check_tanh_mlp_backward(my_tanh_mlp_backward, quiet=True)
 ### END HIDDEN TESTS
+
+# %% [markdown]
+# ## In PyTorch
+#
+# *Time: about 2 min of reading.*
+#
+# Optional, where PyTorch is installed (lesson 12 crosses over for good). PyTorch records the
+# computational graph while the forward runs, and `loss.backward()` runs the chain rule backwards
+# through it: the gradients of this lesson's backward passes, without writing them.
+
+# %%
+from nnlesson.bridge import optional_torch
+
+torch = optional_torch()  # None (with a message saying how to install it) where PyTorch is missing
+if torch is not None:
+    rng = np.random.default_rng(0)
+    model = nl.Sequential(nl.Linear(3, 5, rng=rng), nl.ReLU(), nl.Linear(5, 2, rng=rng))
+    twin = nl.to_torch(model)
+    x, labels = rng.standard_normal((4, 3)), np.array([0, 1, 1, 0])
+    loss_fn = nl.SoftmaxCrossEntropy()
+    loss_fn(model(x), labels)
+    model.backward(loss_fn.backward())  # nnlesson: each layer's backward, by hand
+    torch.nn.functional.cross_entropy(twin(torch.from_numpy(x)), torch.from_numpy(labels)).backward()
+    for (name, p), (torch_name, q) in zip(model.named_parameters(), twin.named_parameters()):
+        print(f"{name} / {torch_name:8s} largest difference {np.max(np.abs(p.grad - q.grad.numpy())):.2e}")

@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 5: The memory cost of backpropagation
 #
-# *Time: about 72 min (reading 27 min + exercises 45 min).*
+# *Time: about 74 min (reading 29 min + exercises 45 min).*
 #
 # **Learning goals.** After this lesson you can
 # - say which intermediate values each layer keeps for its backward pass, and count their bytes,
@@ -541,3 +541,33 @@ assert checks.check_best_checkpoint(my_best_checkpoint, quiet=True)
 # that use batch statistics, such as batch normalization, still see batches of 256). Using float32 instead of float64 also
 # halves the memory, at some precision.
 # ### END SOLUTION
+
+# %% [markdown]
+# ## In PyTorch
+#
+# *Time: about 2 min of reading.*
+#
+# Optional, where PyTorch is installed (lesson 12 crosses over for good). In PyTorch,
+# `torch.no_grad()` is `nl.no_grad()`, and gradient checkpointing is chosen where the model is
+# called: `torch.utils.checkpoint.checkpoint_sequential(model, segments, x)` keeps only the
+# segments' inputs and recomputes the rest during backward. Same gradients:
+
+# %%
+from nnlesson.bridge import optional_torch
+
+torch = optional_torch()  # None (with a message saying how to install it) where PyTorch is missing
+if torch is not None:
+    from torch.utils.checkpoint import checkpoint_sequential
+
+    torch.manual_seed(0)
+    deep = torch.nn.Sequential(*[layer for _ in range(8)
+                                 for layer in (torch.nn.Linear(16, 16, dtype=torch.float64), torch.nn.Tanh())])
+    x = torch.randn(4, 16, dtype=torch.float64)
+    deep(x).sum().backward()
+    plain = [p.grad.clone() for p in deep.parameters()]
+    deep.zero_grad()
+    checkpoint_sequential(deep, 4, x, use_reentrant=False).sum().backward()
+    print(f"checkpointed vs plain gradients: largest difference "
+          f"{max((p.grad - g).abs().max().item() for p, g in zip(deep.parameters(), plain)):.2e}")
+    with torch.no_grad():
+        print("inside torch.no_grad(), the output records a graph for backward:", deep(x).requires_grad)

@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 6: Dropout
 #
-# *Time: about 75 min (reading 25 min + exercises 50 min).*
+# *Time: about 76 min (reading 26 min + exercises 50 min).*
 #
 # **Learning goals.** After this lesson you can
 # - describe dropout as noise injected into the hidden units during training,
@@ -553,3 +553,25 @@ assert checks.check_mc_dropout(my_mc_dropout, quiet=True)
 # Nothing constrained their behaviour far from the data, so there they extrapolate differently
 # and their predictions spread out.
 # ### END SOLUTION
+
+# %% [markdown]
+# ## In PyTorch
+#
+# *Time: about 1 min of reading.*
+#
+# Optional, where PyTorch is installed (lesson 12 crosses over for good). `torch.nn.Dropout(p)`
+# is inverted dropout with `p` the probability of dropping, as `nl.Dropout`: in training mode the
+# survivors are scaled by 1/(1-p); after `.eval()` it is the identity.
+
+# %%
+from nnlesson.bridge import optional_torch
+
+torch = optional_torch()  # None (with a message saying how to install it) where PyTorch is missing
+if torch is not None:
+    torch.manual_seed(0)
+    dropout = torch.nn.Dropout(p=0.25)
+    y = dropout(torch.ones(1000, 100))
+    print(f"training mode: kept {(y != 0).double().mean():.1%} of the units, "
+          f"the survivors are {y.max():.4f} = 1 / (1 - 0.25)")
+    dropout.eval()
+    print("eval mode: the identity:", torch.equal(dropout(torch.ones(3)), torch.ones(3)))

@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 7: Early stopping under label noise
 #
-# *Time: about 69 min (reading 19 min + exercises 50 min).*
+# *Time: about 71 min (reading 21 min + exercises 50 min).*
 #
 # **Learning goals.** After this lesson you can
 # - show that a network fits the clean labels of its training set first and memorises wrong labels
@@ -525,3 +525,29 @@ if paths:
     ax.set_title("Weight decay alone shrinks a weight geometrically")
     ax.legend(loc="upper right", ncols=3)
     plt.show()
+# %% [markdown]
+# ## In PyTorch
+#
+# *Time: about 2 min of reading.*
+#
+# Optional, where PyTorch is installed (lesson 12 crosses over for good). PyTorch has no `fit`:
+# you write the loop, and early stopping with it. Restoring the best epoch is the same idea as
+# `fit`'s: keep a copy of `model.state_dict()` (`copy.deepcopy`, since the dictionary holds the
+# live tensors) and `load_state_dict` it at the end. The names match nnlesson's:
+
+# %%
+from nnlesson.bridge import optional_torch
+
+torch = optional_torch()  # None (with a message saying how to install it) where PyTorch is missing
+if torch is not None:
+    import copy
+
+    model = nl.Sequential(nl.Linear(2, 4, rng=0), nl.BatchNorm(4), nl.ReLU(), nl.Linear(4, 2, rng=1))
+    twin = nl.to_torch(model)
+    print("nnlesson:", list(model.state_dict()))
+    print("torch:   ", list(twin.state_dict()))
+    best = copy.deepcopy(twin.state_dict())  # the best epoch's weights
+    with torch.no_grad():
+        twin[0].weight += 1  # ... training moves on and gets worse ...
+    twin.load_state_dict(best)  # ... and the best weights come back
+    print("restored:", torch.equal(twin[0].weight, best["0.weight"]))

@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 8: Initialisation, and why deep networks explode or vanish
 #
-# *Time: about 60 min (reading 23 min + exercises 37 min).*
+# *Time: about 62 min (reading 25 min + exercises 37 min).*
 #
 # **Learning goals.** After this lesson you can
 # - explain why the weights of a layer must not all start equal (symmetry),
@@ -506,3 +506,28 @@ if your_scale is not None:
 # for good. (With tanh the same happens, since $\tanh 0 = 0$. With the sigmoid, $h = 1/2$: the
 # output weights do learn, but all hidden units stay identical, as in the first section.)
 # ### END SOLUTION
+
+# %% [markdown]
+# ## In PyTorch
+#
+# *Time: about 1 min of reading.*
+#
+# Optional, where PyTorch is installed (lesson 12 crosses over for good). `torch.nn.init` has both
+# rules of this lesson, `xavier_uniform_` (Glorot) and `kaiming_normal_` (He). Note that
+# `torch.nn.Linear` starts with neither: its default (a uniform with std 1/sqrt(3 fan_in)) is
+# smaller than He's by a factor sqrt(6), so choose the initialisation yourself:
+
+# %%
+from nnlesson.bridge import optional_torch
+
+torch = optional_torch()  # None (with a message saying how to install it) where PyTorch is missing
+if torch is not None:
+    torch.manual_seed(0)
+    fan_in, fan_out = 400, 300
+    weight = torch.empty(fan_out, fan_in, dtype=torch.float64)
+    torch.nn.init.kaiming_normal_(weight, nonlinearity="relu")
+    print(f"He:      std {weight.std():.4f}, sqrt(2 / fan_in) = {np.sqrt(2 / fan_in):.4f}")
+    torch.nn.init.xavier_uniform_(weight)
+    print(f"Glorot:  std {weight.std():.4f}, sqrt(2 / (fan_in + fan_out)) = {np.sqrt(2 / (fan_in + fan_out)):.4f}")
+    default = torch.nn.Linear(fan_in, fan_out, dtype=torch.float64).weight
+    print(f"default: std {default.std():.4f}, 1 / sqrt(3 fan_in) = {1 / np.sqrt(3 * fan_in):.4f}")

@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 9: Batch normalization
 #
-# *Time: about 88 min (reading 33 min + exercises 55 min).*
+# *Time: about 89 min (reading 34 min + exercises 55 min).*
 #
 # **Learning goals.** After this lesson you can
 # - write down what a batch-normalization layer computes, and why it has a learnable scale and shift,
@@ -675,3 +675,31 @@ assert checks.check_batchnorm_backward(my_batchnorm_backward, quiet=True)
 # removed), and differ from those of eval mode, especially if the test set's statistics differ
 # from the training set's. The right way is `model.eval()`.
 # ### END SOLUTION
+
+# %% [markdown]
+# ## In PyTorch
+#
+# *Time: about 2 min of reading.*
+#
+# Optional, where PyTorch is installed (lesson 12 crosses over for good). `torch.nn.BatchNorm1d`
+# is `nl.BatchNorm`: the same formula, the same momentum convention (`momentum=0.1` in both),
+# the unbiased batch variance in the running variance, `train()`/`eval()` alike:
+
+# %%
+from nnlesson.bridge import optional_torch
+
+torch = optional_torch()  # None (with a message saying how to install it) where PyTorch is missing
+if torch is not None:
+    rng = np.random.default_rng(0)
+    bn = nl.BatchNorm(3, momentum=0.1)
+    bn_torch = nl.to_torch(bn)  # a torch.nn.BatchNorm1d(3, momentum=0.1)
+    for _ in range(3):
+        xb = rng.normal(5.0, 2.0, size=(8, 3))
+        out, out_torch = bn(xb), bn_torch(torch.from_numpy(xb)).detach().numpy()
+    print(f"training mode, outputs: largest difference {np.max(np.abs(out - out_torch)):.2e}")
+    print("running variance: nnlesson", ", ".join(f"{v:.4f}" for v in bn.running_var),
+          "| torch", ", ".join(f"{v:.4f}" for v in bn_torch.running_var.numpy()))
+    bn.eval()
+    bn_torch.eval()
+    print(f"eval mode, outputs: largest difference "
+          f"{np.max(np.abs(bn(xb) - bn_torch(torch.from_numpy(xb)).detach().numpy())):.2e}")

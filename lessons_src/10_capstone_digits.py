@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 10: Capstone: recognising handwritten digits
 #
-# *Time: about 58 min (reading 26 min + exercises 32 min).*
+# *Time: about 60 min (reading 28 min + exercises 32 min).*
 #
 # **Learning goals.** After this lesson you can
 # - split a data set into training, validation and test sets, and use each for its one purpose,
@@ -535,3 +535,29 @@ if recall is not None:
 # setting on a validation set (or by cross-validation on the training data) and then measure
 # that one setting on the test set, once.
 # ### END SOLUTION
+
+# %% [markdown]
+# ## In PyTorch
+#
+# *Time: about 2 min of reading.*
+#
+# Optional, where PyTorch is installed (lesson 12 takes this network across step by step).
+# `nl.to_torch` rebuilds a network of this lesson in `torch.nn`, weights included, and the twin
+# makes the same predictions:
+
+# %%
+from nnlesson.bridge import optional_torch
+
+torch = optional_torch()  # None (with a message saying how to install it) where PyTorch is missing
+if torch is not None:
+    rng = np.random.default_rng(0)
+    net = nl.Sequential(nl.Linear(64, 64, rng=rng), nl.ReLU(), nl.Linear(64, 10, rng=rng))
+    digits, digit_labels = nl.load_digits()
+    nl.fit(net, nl.SoftmaxCrossEntropy(), nl.SGD(net.parameters(), lr=0.05, momentum=0.9),
+           (digits[:1200], digit_labels[:1200]), epochs=3, batch_size=32, rng=1)
+    twin = nl.to_torch(net.eval()).eval()
+    with torch.no_grad():
+        torch_predictions = twin(torch.from_numpy(digits[1200:])).argmax(dim=1).numpy()
+    nl_predictions = net(digits[1200:]).argmax(axis=1)
+    print(f"the same prediction for {np.mean(torch_predictions == nl_predictions):.0%} of "
+          f"{len(nl_predictions)} held-out images; accuracy {nl.accuracy(net(digits[1200:]), digit_labels[1200:]):.1%}")

@@ -7,7 +7,7 @@ Imported on their own, when used: the tiny autodiff (``nnlesson.graph``). Beside
 rooms of their own that the core never imports: the pictures (``nnlesson.viz``: plots, the graph
 drawing, the explorers and the playground), the exercise checks (``nnlesson.checks``) and the
 teacher's tool (``nnlesson.teacher``: student, nbgrader and instructor versions, ``nnlesson
-course``).
+course``) and the bridge to PyTorch (``nnlesson.bridge``: ``to_torch``, ``from_torch``).
 """
 
 from .activations import (
@@ -38,6 +38,7 @@ from .gradcheck import GradcheckReport, gradcheck, numerical_gradient, rel_error
 from .layers import (
     BatchNorm,
     Dropout,
+    LayerNorm,
     Linear,
     Module,
     Parameter,
@@ -59,7 +60,7 @@ __version__ = "0.1.0"
 __all__ = [
     # layers (layers.py)
     "Parameter", "Module", "Linear", "Sigmoid", "Tanh", "ReLU", "PReLU", "Dropout", "BatchNorm",
-    "Sequential",
+    "LayerNorm", "Sequential",
     "no_grad",
     # activation functions and their derivatives (activations.py)
     "sigmoid", "sigmoid_derivative", "tanh", "tanh_derivative", "relu", "relu_derivative",
@@ -71,4 +72,20 @@ __all__ = [
     # data (data.py)
     "make_moons", "make_circles", "make_spirals", "make_xor", "make_curve", "curve",
     "add_label_noise", "train_val_split", "batches", "load_digits",
+    # the bridge to PyTorch (nnlesson/bridge/, imported when first used)
+    "to_torch", "from_torch",
 ]
+_BRIDGE = ("to_torch", "from_torch")
+
+
+def __getattr__(name):
+    """``nnlesson.to_torch`` and ``nnlesson.from_torch``: the bridge is imported on first use, so
+    that ``import nnlesson`` stays numpy only (the bridge imports torch only when called)."""
+    if name in _BRIDGE:
+        from . import bridge  # the core's one import of a room (tests/tooling/test_architecture.py)
+        return getattr(bridge, name)
+    raise AttributeError(f"module 'nnlesson' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), *_BRIDGE])

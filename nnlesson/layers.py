@@ -35,7 +35,7 @@ from ._util import (
 from .activations import prelu, sigmoid
 
 __all__ = ["Parameter", "Module", "Linear", "Sigmoid", "Tanh", "ReLU", "PReLU", "Dropout",
-           "Sequential", "BatchNorm", "no_grad"]
+           "Sequential", "BatchNorm", "LayerNorm", "no_grad"]
 
 
 class _NoGrad:
@@ -670,3 +670,60 @@ class BatchNorm(Module):
 
     def __repr__(self):
         return f"BatchNorm({self.num_features})"
+
+
+class LayerNorm(Module):
+    """Layer normalization for ``(batch, features)`` inputs (Ba, Kiros and Hinton, 2016).
+
+    Like :class:`BatchNorm` turned by 90 degrees: each EXAMPLE i is normalised with the mean and
+    (biased) variance of its own features, then each feature is scaled and shifted::
+
+        mu_i = mean_j x_ij      var_i = mean_j (x_ij - mu_i)^2      (divides by D, the features)
+        xhat_ij = (x_ij - mu_i) / sqrt(var_i + eps)
+        y_ij = gamma_j * xhat_ij + beta_j
+
+    No example sees another, so there are no running statistics, training and eval mode compute
+    the same thing and a batch of one works. As ``torch.nn.LayerNorm(num_features, eps)``.
+    Parameters: ``gamma`` (starts at 1) and ``beta`` (starts at 0), both of shape ``(features,)``.
+
+    Backward: BatchNorm's compact form, summing over the features k of one example instead of
+    over the examples of one feature. With g_ij = dL/dy_ij * gamma_j and s_i = 1/sqrt(var_i + eps)::
+
+        dL/dx_ij = s_i / D * (D g_ij - sum_k g_ik - xhat_ij * sum_k g_ik xhat_ik)
+
+    and dL/dgamma_j = sum_i dL/dy_ij xhat_ij, dL/dbeta_j = sum_i dL/dy_ij.
+    """
+
+    def __init__(self, num_features, *, eps=1e-5, dtype=np.float64):
+        who = f"LayerNorm({num_features!r})"
+        self.num_features = check_positive_int(num_features, "num_features", who)
+        self.eps = check_number(eps, "eps", who, low=0, low_open=True)
+        dtype = _float_dtype(dtype, who)
+        self.gamma = Parameter(np.ones(self.num_features, dtype=dtype), name="gamma")
+        self.beta = Parameter(np.zeros(self.num_features, dtype=dtype), name="beta")
+
+    def forward(self, x):
+        """x: (batch, features) -> y: same shape. Cache: (xhat, s), s of shape (batch, 1)."""
+        x = self._check_batch(x, self.num_features, self.gamma.data.dtype)
+        centred = x - x.mean(axis=1, keepdims=True)
+        var = np.mean(centred * centred, axis=1, keepdims=True)  # two passes, as in BatchNorm
+        s = 1 / np.sqrt(var + self.eps)
+        xhat = centred * s
+        self._save(xhat, s)
+        return self.gamma.data * xhat + self.beta.data
+
+    def backward(self, dout):
+        """dout: (batch, features) -> dx: same shape; sets gamma.grad and beta.grad."""
+        xhat, s, dout = self._parameter_gradients(dout)
+        g = dout * self.gamma.data  # dL/dxhat
+        d = xhat.shape[1]
+        return (s / d) * (d * g - g.sum(axis=1, keepdims=True)
+                          - xhat * np.sum(g * xhat, axis=1, keepdims=True))
+
+    # gamma and beta act per feature, as in BatchNorm, and the cache is (xhat, s) in both: the
+    # parameters' gradients are BatchNorm's, sums over the batch
+    backward_params = BatchNorm.backward_params
+    _parameter_gradients = BatchNorm._parameter_gradients
+
+    def __repr__(self):
+        return f"LayerNorm({self.num_features})"

@@ -5,6 +5,7 @@ repository with `-e .`), then run a lesson in that environment. Slow (about a mi
 marked `slow`, and .ci/run runs it with everything else.
 """
 
+import re
 import subprocess
 import sys
 import venv
@@ -32,6 +33,15 @@ def test_binder_files_exist_and_pin_exactly():
     assert "-e ." in packages
     assert all("==" in line for line in packages if line != "-e .")
     assert (ROOT / "binder" / "runtime.txt").read_text().strip().startswith("python-3.")
+
+
+def test_binder_installs_the_cpu_build_of_the_torch_ci_installs():
+    post_build = ROOT / "binder" / "postBuild"
+    script = post_build.read_text()
+    assert post_build.stat().st_mode & 0o100, "repo2docker runs postBuild only if executable"
+    pinned = re.findall(r"torch==([\d.]+)", script)
+    assert pinned and pinned == re.findall(r"torch==([\d.]+)", (ROOT / ".ci" / "run").read_text())
+    assert "--index-url https://download.pytorch.org/whl/cpu" in script
 
 
 @pytest.mark.slow

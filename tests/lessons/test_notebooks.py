@@ -23,7 +23,7 @@ def cells(notebook):
 
 
 def test_the_lessons_are_there_in_order():
-    assert [p.stem[:2] for p in LESSONS] == ["01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11"]
+    assert [p.stem[:2] for p in LESSONS] == ["01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12"]
 
 
 def test_the_three_assignments_are_there():

@@ -21,6 +21,7 @@ LAYERS = {
     "ReLU": lambda rng, n: nl.ReLU(),
     "PReLU": lambda rng, n: nl.PReLU(alpha=0.3),
     "Dropout": lambda rng, n: nl.Dropout(0.4, rng=rng),
+    "LayerNorm": lambda rng, n: nl.LayerNorm(n),
 }
 
 
@@ -31,7 +32,8 @@ def test_every_layer_passes_gradcheck(name, shape):
     layer = LAYERS[name](rng, shape[1])
     report = nl.gradcheck(layer, away_from_kink(shape, rng))
     assert report.max_error < GRAD_TOL, report
-    expected = {"Linear": {"W", "b", "input"}, "PReLU": {"alpha", "input"}}.get(name, {"input"})
+    expected = {"Linear": {"W", "b", "input"}, "PReLU": {"alpha", "input"},
+                "LayerNorm": {"gamma", "beta", "input"}}.get(name, {"input"})
     assert set(report.errors) == expected
 
 

@@ -33,6 +33,11 @@ def make_layer(name, n_in, n_out, dtype, seed, batch=2):
         layer.running_mean[...] = np.linspace(-1, 1, n_in)
         layer.running_var[...] = np.linspace(0.5, 2, n_in)
         return (layer.eval() if batch == 1 else layer), n_in
+    if name == "LayerNorm":  # gamma and beta away from 1 and 0, so that their gradients matter
+        layer = nl.LayerNorm(n_in, dtype=dtype)
+        layer.gamma.data[...] = np.linspace(0.5, 1.5, n_in)
+        layer.beta.data[...] = np.linspace(-0.3, 0.3, n_in)
+        return layer, n_in
     if name == "Sequential":
         return nl.Sequential(nl.Linear(n_in, n_out, rng=seed, dtype=dtype), nl.Tanh(),
                              nl.Dropout(0.3, rng=seed), nl.Linear(n_out, 2, rng=seed + 1, dtype=dtype),
@@ -40,7 +45,8 @@ def make_layer(name, n_in, n_out, dtype, seed, batch=2):
     return {"Sigmoid": nl.Sigmoid, "Tanh": nl.Tanh, "ReLU": nl.ReLU}[name](), n_in
 
 
-NAMES = ["Linear", "Sigmoid", "Tanh", "ReLU", "PReLU", "Dropout", "BatchNorm", "Sequential"]
+NAMES = ["Linear", "Sigmoid", "Tanh", "ReLU", "PReLU", "Dropout", "BatchNorm", "LayerNorm",
+         "Sequential"]
 cases = st.fixed_dictionaries({
     "name": st.sampled_from(NAMES),
     "batch": st.integers(1, 6),

@@ -1,0 +1,61 @@
+"""What lesson 12 says holds on 5 seeds: the nnlesson network and its torch.nn twin give the same
+loss and gradients (differences below 1e-14, the biases before a BatchNorm at 0 in both), and one
+epoch of SGD with momentum gives the same loss at every step and the same weights at the end.
+
+The lesson's own ``digits_net`` is read from its source; the data, split and batch order move
+with the seed. Skips without torch.
+"""
+
+import numpy as np
+import pytest
+from conftest import from_lesson
+
+import nnlesson as nl
+
+torch = pytest.importorskip("torch")
+SEEDS = range(5)
+
+
+@pytest.fixture(scope="module")
+def lesson12():
+    return from_lesson("12_to_pytorch", "digits_net")
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_12_same_gradients_and_same_epoch_on_every_seed(seed, lesson12):
+    X, y = nl.load_digits()
+    (X_train, y_train), _ = nl.train_val_split(X, y, val_fraction=0.2, rng=seed)
+    model = lesson12["digits_net"](seed=seed)
+    twin = nl.to_torch(model)
+    loss_fn = nl.SoftmaxCrossEntropy()
+
+    xb, yb = X_train[:32], y_train[:32]
+    loss = loss_fn(model(xb), yb)
+    model.backward(loss_fn.backward())
+    loss_t = torch.nn.functional.cross_entropy(twin(torch.from_numpy(xb)), torch.from_numpy(yb))
+    loss_t.backward()
+    assert abs(loss - loss_t.item()) < 1e-14
+    for (name, p), q in zip(model.named_parameters(), twin.parameters()):
+        assert np.max(np.abs(p.grad - q.grad.numpy().reshape(p.shape))) < 1e-14, name
+        if name in ("0.b", "3.b"):  # just before a BatchNorm: zero up to round-off in both
+            assert np.max(np.abs(p.grad)) < 1e-14 and q.grad.abs().max() < 1e-14
+        else:
+            assert 0.01 < np.max(np.abs(p.grad)) < 1, name  # "of order 0.1"
+
+    model = lesson12["digits_net"](seed=seed + 10)
+    twin = nl.to_torch(model)
+    optimizer = nl.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    optimizer_t = torch.optim.SGD(twin.parameters(), lr=0.05, momentum=0.9)
+    differences = []
+    for xb, yb in nl.batches(X_train, y_train, 32, rng=seed + 20):
+        loss = loss_fn(model(xb), yb)
+        model.backward(loss_fn.backward())
+        optimizer.step()
+        optimizer_t.zero_grad()
+        loss_t = torch.nn.functional.cross_entropy(twin(torch.from_numpy(xb)), torch.from_numpy(yb))
+        loss_t.backward()
+        optimizer_t.step()
+        differences.append(abs(loss - loss_t.item()))
+    assert max(differences) < 1e-12
+    for p, q in zip(model.parameters(), twin.parameters()):
+        assert np.max(np.abs(p.data - q.detach().numpy().reshape(p.shape))) < 1e-12

@@ -1,0 +1,101 @@
+"""Lesson 12's checks (nnlesson/checks/lesson12.py) pass twins written by hand and name the
+typical mistakes: a transposed weight, a missing bias, float32 layers, Keras's momentum, running
+statistics never copied, the mode not carried over; ``nl.to_torch`` itself is refused."""
+
+import numpy as np
+import pytest
+from conftest import SOURCES
+
+import nnlesson as nl
+from nnlesson.checks import PASS
+
+torch = pytest.importorskip("torch")
+lesson12 = pytest.importorskip("nnlesson.checks.lesson12")
+
+
+def run(check, fn, capsys):
+    assert check(fn) is None  # prints, returns nothing
+    out = capsys.readouterr().out.strip()
+    assert len(out.splitlines()) == 1, out
+    assert check(fn, quiet=True) == out.startswith(PASS)
+    return out
+
+
+def copy_into(tensor, array):
+    with torch.no_grad():
+        tensor.copy_(torch.from_numpy(np.ascontiguousarray(array)))
+
+
+# -- exercise 1: a twin of Linear / Tanh / ReLU layers, written as a student would ----------------
+def ref_twin(model, transpose=False, bias=True, dtype=torch.float64):
+    layers = []
+    for layer in model.layers:
+        if type(layer) is nl.Linear:
+            linear = torch.nn.Linear(layer.in_features, layer.out_features, dtype=dtype)
+            W = layer.W.data.T if transpose and layer.W.shape[0] == layer.W.shape[1] else layer.W.data
+            copy_into(linear.weight, W)
+            copy_into(linear.bias, layer.b.data if bias else np.zeros_like(layer.b.data))
+            layers.append(linear)
+        else:
+            layers.append(torch.nn.Tanh() if type(layer) is nl.Tanh else torch.nn.ReLU())
+    return torch.nn.Sequential(*layers)
+
+
+def test_torch_twin_passes_a_reference(capsys):
+    assert run(lesson12.check_torch_twin, ref_twin, capsys).startswith(PASS + " ref_twin is correct on all 4 cases")
+
+
+@pytest.mark.parametrize("wrong, says", [
+    (lambda m: ref_twin(m, transpose=True), "nn.Linear's weight is (out, in) like W, copy W without .T"),
+    (lambda m: ref_twin(m, bias=False), "The biases are missing"),
+    (lambda m: ref_twin(m, dtype=torch.float32), "raised RuntimeError for Linear(4 -> 3) alone: mat1 and mat2 must have the same dtype"),
+    (lambda m: nl.to_torch(m), "asks for your own implementation: `nl.to_torch` is not allowed here"),
+    (lambda m: m, "it should return a torch.nn.Module, got Sequential"),
+    (lambda m: ref_twin(m)[:1], "the output"),
+])
+def test_torch_twin_names_the_mistake(wrong, says, capsys):
+    out = run(lesson12.check_torch_twin, wrong, capsys)
+    assert out.startswith("\N{HEAVY BALLOT X}") and says in out, out
+
+
+# -- exercise 2: the BatchNorm twin --------------------------------------------------------------
+def ref_bn_twin(model, keras=False, statistics=True, mode=True):
+    linear1, bn, _, linear2 = model.layers
+    twin = torch.nn.Sequential(
+        torch.nn.Linear(3, 4, dtype=torch.float64),
+        torch.nn.BatchNorm1d(4, eps=bn.eps, momentum=1 - bn.momentum if keras else bn.momentum,
+                             dtype=torch.float64),
+        torch.nn.ReLU(), torch.nn.Linear(4, 2, dtype=torch.float64))
+    for ours, theirs in [(linear1, twin[0]), (linear2, twin[3])]:
+        copy_into(theirs.weight, ours.W.data)
+        copy_into(theirs.bias, ours.b.data)
+    copy_into(twin[1].weight, bn.gamma.data)
+    copy_into(twin[1].bias, bn.beta.data)
+    if statistics:
+        copy_into(twin[1].running_mean, bn.running_mean)
+        copy_into(twin[1].running_var, bn.running_var)
+    return twin.train(model.training) if mode else twin
+
+
+def test_fixed_twin_passes_a_reference(capsys):
+    assert run(lesson12.check_fixed_twin, ref_bn_twin, capsys).startswith(PASS)
+
+
+@pytest.mark.parametrize("wrong, says", [
+    (lambda m: ref_bn_twin(m, keras=True), "a fresh model, 3 training batches: the running mean is wrong"),
+    (lambda m: ref_bn_twin(m, keras=True), "(Keras's convention)"),
+    (lambda m: ref_bn_twin(m, statistics=False), "a trained model, 3 more training batches: the running mean is wrong"),
+    (lambda m: ref_bn_twin(m, statistics=False), "copy running_mean and running_var into the twin"),
+    (lambda m: ref_bn_twin(m, mode=False), "The twin is in training mode while the model is in eval mode"),
+    (lambda m: ref_bn_twin(m).eval(), "The twin is in eval mode while the model is in training mode"),
+])
+def test_fixed_twin_names_the_mistake(wrong, says, capsys):
+    out = run(lesson12.check_fixed_twin, wrong, capsys)
+    assert out.startswith("\N{HEAVY BALLOT X}") and says in out, out
+
+
+def test_the_lessons_buggy_twin_fails():
+    code = (SOURCES / "12_to_pytorch.py").read_text().split("def buggy_torch_twin", 1)[1].split("\n\n\n", 1)[0]
+    namespace = {"torch": torch}
+    exec("def buggy_torch_twin" + code, namespace)
+    assert not lesson12.check_fixed_twin(namespace["buggy_torch_twin"], quiet=True)
