@@ -55,6 +55,8 @@ from .plot import (
     STYLE,
     VERMILLION,
     decision_grid,
+    figure_html,
+    text_alternative,
 )
 
 SLIDER_STYLE = {"description_width": "initial"}
@@ -123,6 +125,8 @@ class Explorer(widgets.VBox):
         key = (tuple(c.value for c in self._controls), self._extra_key())
         with limit_for(0):
             self._update()  # always: it also updates the explorer's state and caption
+            # the live picture's text alternative (an <img> with a title: axe's image-alt)
+            self.image.tooltip = self.text_alternative()
             if key in self._frames:
                 self._frames.move_to_end(key)
                 self.image.value = self._frames[key]
@@ -130,6 +134,10 @@ class Explorer(widgets.VBox):
             self.image.value = self._frames[key] = self.blitter.png()
             if len(self._frames) > self.FRAMES:
                 self._frames.popitem(last=False)
+
+    def text_alternative(self):
+        """The picture's text alternative: the explorer's name, then what the figure shows."""
+        return f"{self.title}. {text_alternative(self.figure)}"
 
     def prerender(self, control, values):
         """Draw the picture for each of ``values`` of ``control`` now, then go back.
@@ -144,8 +152,12 @@ class Explorer(widgets.VBox):
     def _repr_mimebundle_(self, **kwargs):
         # The live widget where widgets render; elsewhere (GitHub, nbviewer, a printout, an
         # un-run notebook) a picture of the current state, and a stable line of text for nbval.
+        # The HTML <img> carries the picture's text alternative (JupyterLab shows no alt for an
+        # image/png output; it prefers the HTML where there is no live widget).
         bundle = super()._repr_mimebundle_(**kwargs) or {}
         bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")
+        bundle["text/html"] = figure_html(self.figure, self.image.value,
+                                          alt=self.text_alternative())
         bundle["text/plain"] = f"{self.title} (run the cell to move the controls)"
         return bundle
 
