@@ -2,8 +2,9 @@
 
 Colours come from the Okabe-Ito palette, which stays distinguishable with the common forms of
 colour blindness, three of them darkened to a contrast of at least 3:1 against the white
-background (WCAG 2.1 AA for lines and marks, :func:`contrast`); classes differ by marker too. The author's readability check of these figures is in ``figlint.py``; the PNG
-encoder the explorers use is in ``_png.py``.
+background (WCAG 2.1 AA for lines and marks, :func:`contrast`); classes differ by marker too.
+The author's readability check of these figures is in ``figlint.py``; the PNG encoder the
+explorers use is in ``_png.py``.
 """
 
 import matplotlib.pyplot as plt
