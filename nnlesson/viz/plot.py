@@ -22,7 +22,7 @@ from ..layers import Sequential, Sigmoid
 BLUE, ORANGE, GREEN, VERMILLION = "#0072B2", "#C68900", "#009E73", "#D55E00"
 SKY, PURPLE, YELLOW, BLACK = "#4B9CCA", "#CC79A7", "#9C9429", "#000000"
 PALETTE = [BLUE, ORANGE, GREEN, VERMILLION, SKY, PURPLE, YELLOW, BLACK]
-GREY = "#959595"
+GREY = "#949494"
 
 
 def contrast(colour, background="white"):
