@@ -20,6 +20,7 @@ import html
 import ipywidgets as widgets
 import matplotlib
 import numpy as np
+import traitlets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import ListedColormap, to_rgb
 from matplotlib.figure import Figure
@@ -111,8 +112,7 @@ class Explorer(widgets.VBox):
         # Shown at its own size (one image pixel per screen pixel: text as large as designed),
         # shrunk only where the notebook is narrower.
         width = f"{round(figure.get_figwidth() * figure.dpi)}px"
-        self.image = widgets.Image(format="png", layout=widgets.Layout(width=width,
-                                                                       max_width="100%"))
+        self.image = _Picture(format="png", layout=widgets.Layout(width=width, max_width="100%"))
         self.caption = caption
         super().__init__([widgets.HBox(controls), self.image, *([caption] if caption else [])])
         for control in controls:
@@ -176,8 +176,32 @@ def _int_slider(description, value, low, high, who):
                              style=SLIDER_STYLE, layout=widgets.Layout(width="340px"))
 
 
+class _Picture(widgets.Image):
+    """An ``ipywidgets.Image`` whose ``tooltip`` reaches the page as the ``<img>``'s title: its
+    text alternative for a screen reader (axe's image-alt accepts a title).
+
+    ipywidgets 8.1's front end sets a widget's title only when its ``description`` is empty, and
+    an Image has no description: the view fails ("Cannot read properties of undefined (reading
+    'length')") and shows an error instead of the picture. An empty description fixes that.
+    """
+
+    description = traitlets.Unicode("").tag(sync=True)
+
+
+class _Caption(widgets.HTML):
+    """The line under an explorer's picture that says what changed: a live region, so that a
+    screen reader reads it out after each move of a control (it is not focused)."""
+
+    @traitlets.validate("value")
+    def _live(self, proposal):
+        text = proposal["value"]
+        if not text or text.startswith('<div role="status"'):
+            return text
+        return f'<div role="status" aria-live="polite">{text}</div>'
+
+
 def _caption():
-    return widgets.HTML(layout=widgets.Layout(margin="0 0 0 10px"))
+    return _Caption(layout=widgets.Layout(margin="0 0 0 10px"))
 
 
 # -- pReLU -------------------------------------------------------------------------------------
