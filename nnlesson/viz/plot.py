@@ -320,7 +320,7 @@ def _axes_summary(ax):
             if label or labelled:
                 parts.append(f"{name} axis {label or '(no label)'} from {_num(lo)} to "
                              f"{_num(hi)}{scale}{labelled}")
-            elif (lo, hi) != (0, 1):
+            elif (lo, hi) != (0, 1) and len(axis.get_ticklocs()):  # no ticks: nothing to read
                 parts.append(f"{name} from {_num(lo)} to {_num(hi)}{scale}")
     named = [line for line in ax.get_lines() if not line.get_label().startswith("_")]
     unnamed = [line for line in ax.get_lines() if line.get_label().startswith("_")]
