@@ -227,8 +227,8 @@ def plot_history(history, ax=None, *, title="Loss per epoch"):
 # -- text alternatives -------------------------------------------------------------------------
 # A screen reader cannot read a picture: every figure a lesson shows carries a text alternative,
 # the author's sentence (describe) followed by a summary read from the figure's own data. Numbers
-# are rounded to 2 significant digits: nbval compares the stored alternative with a fresh one,
-# and round-off that differs between BLAS code paths must not change it.
+# are rounded to 2 significant digits: a listener needs their size, not their round-off. (nbval
+# compares neither the picture nor its alt: tests/nbval_sanitize.cfg.)
 def describe(text, fig=None, *, summary=True):
     """Say in one sentence what figure ``fig`` shows (default: pyplot's current figure).
 
@@ -236,8 +236,8 @@ def describe(text, fig=None, *, summary=True):
     notebook); a summary of the axes, lines and images follows it. Write what a reader should
     see: "The loss falls fast for 5 epochs, then flattens near 0.1", not "A plot of the loss".
     ``fig`` may be a Figure or one of its Axes. ``summary=False`` leaves the data summary out:
-    for a figure of measured times, whose numbers change at every run (nbval compares the text
-    alternative of the stored notebook with a fresh run's). Returns the figure.
+    for a figure of measured times, whose numbers change at every run, so that the sentence
+    says what is true on any machine. Returns the figure.
     """
     if not isinstance(text, str) or not text.strip():
         raise ValueError(f"describe: expected a sentence saying what the figure shows, "
@@ -252,7 +252,7 @@ def describe(text, fig=None, *, summary=True):
 
 
 def _num(v):
-    """A number as it reads aloud, to 2 significant digits (stable across round-off)."""
+    """A number as it reads aloud, to 2 significant digits."""
     v = float(v)
     if not np.isfinite(v):
         return str(v)
