@@ -141,6 +141,7 @@ for ax, (name, net) in zip(axes, nets.items()):
 axes[1].set_ylabel("")
 axes[1].legend(title="true class", loc="upper left", bbox_to_anchor=(1.01, 1))
 fig.suptitle("The same three layers, without and with a nonlinearity (validation points)")
+nlplot.describe("Two pictures of the plane coloured by the class each network predicts, with the validation points on top: without a nonlinearity the border between the classes is one straight line, with ReLU it bends between the two moons.")
 plt.show()
 
 # %% [markdown]

@@ -118,6 +118,7 @@ for ax, p in zip(axes, [0.1, 0.5, 0.8]):
 fig.colorbar(image, ax=axes, extend="min", shrink=0.85,
              label="h' (white: 0, dropped)")
 fig.suptitle("One dropout mask on 16 x 16 units, input all ones")
+nlplot.describe("Three 16 x 16 grids of units after dropout, for p = 0.1, 0.5 and 0.8: more units are dropped (white) as p grows, and the survivors get darker, multiplied by 1 / (1 - p).")
 plt.show()
 
 # %% [markdown]

@@ -83,6 +83,7 @@ for ax, i in zip(axes, np.flatnonzero(noisy)[:8]):
     ax.set_yticks([])
     ax.spines[:].set_visible(False)
 fig.suptitle("Some training images with a wrong label")
+nlplot.describe("Small 8 x 8 pixel digits, each titled with the wrong label it was given and the digit it really is.")
 plt.show()
 
 # %% [markdown] tags=["teacher-note"]

@@ -83,6 +83,7 @@ for digit, ax in enumerate(axes):
     ax.set_xticks([])
     ax.set_yticks([])
 fig.suptitle("One training image of each digit (8 x 8 pixels)")
+nlplot.describe("Ten small 8 x 8 pixel images, one of each digit from 0 to 9, dark strokes on white.")
 plt.show()
 
 # %% [markdown]
@@ -395,6 +396,7 @@ ax.set_yticks(range(10))
 ax.set_xlabel("predicted digit")
 ax.set_ylabel("true digit")
 ax.set_title(f"Confusion matrix on the test set\n({chosen}, seed 0)")
+nlplot.describe(f"{np.trace(confusion)} of {confusion.sum()} test images lie on the diagonal (predicted digit = true digit); off the diagonal each number counts one kind of mistake, at most {confusion[~np.eye(10, dtype=bool)].max()} of a kind.")
 plt.show()
 
 # %% [markdown]
@@ -420,6 +422,7 @@ for ax in axes[0]:
     ax.set_xticks([])
     ax.set_yticks([])
 fig.suptitle("Misclassified test images")
+nlplot.describe("Small 8 x 8 pixel test images the network got wrong, each titled with its true digit and the digit it said.")
 plt.show()
 
 # %% [markdown]

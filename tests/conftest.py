@@ -17,7 +17,16 @@ which has no matplotlib or jupytext.
 import ast
 import contextlib
 import io
+import json
+import os
 import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -147,6 +156,97 @@ def lesson_run(tmp_path_factory):
     return get
 
 
+# -- the browser lane (tests/e2e/test_browser.py, test_accessibility.py, test_playground_browser.py)
+# One JupyterLab, one Notebook 7 and one headless Chromium per test session, shared by the three
+# files, which the scheduler below keeps on one worker: starting a server and a browser costs
+# more than most of the tests that use them. Each server works on its own copy of notebooks/.
+BROWSER_TESTS = ("tests/e2e/test_browser.py", "tests/e2e/test_accessibility.py",
+                 "tests/e2e/test_playground_browser.py")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+TOKEN = "nnlesson-browser-test"
+SETTINGS = [("@jupyterlab/docmanager-extension/plugin", {"autosave": False}),
+            ("@jupyterlab/apputils-extension/notification",
+             {"fetchNews": "false", "checkForUpdates": False}),
+            # render every cell, not only those in view, so that every slider exists
+            ("@jupyterlab/notebook-extension/tracker", {"windowingMode": "none"})]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(app, tmp_path_factory):
+    """Start JupyterLab ("jupyterlab") or Notebook 7 ("notebook") on a copy of the lessons."""
+    if not shutil.which("chromium"):
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    root = tmp_path_factory.mktemp(app)
+    work = root / "notebooks"
+    shutil.copytree(ROOT / "notebooks", work)  # the test's edits never reach the repository
+    for plugin, values in SETTINGS:
+        path = root / "settings" / f"{plugin}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
+    port = free_port()
+    env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(root / "settings"),
+           "JUPYTERLAB_WORKSPACES_DIR": str(root / "workspaces")}
+    expose = "LabApp" if app == "jupyterlab" else "JupyterNotebookApp"
+    log_path = root / "server.log"
+    log = open(log_path, "w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", app, "--no-browser", "--ServerApp.ip=127.0.0.1",
+         f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+         f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={work}",
+         f"--FileCheckpoints.checkpoint_dir={root / 'checkpoints'}",
+         f"--{expose}.workspaces_dir={root / 'workspaces'}",
+         f"--{expose}.expose_app_in_browser=True", "--ServerApp.allow_root=True"],
+        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"{base}/api/status?token={TOKEN}", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail(f"{app} did not start: {log_path.read_text()[-2000:]}")
+        yield base, root
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)  # only the server we started, and its kernels
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory):
+    yield from serve("jupyterlab", tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def notebook7(tmp_path_factory):
+    yield from serve("notebook", tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not shutil.which("chromium"):
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
 # -- two worker processes (pytest-xdist, `-n 2` in pyproject's addopts) -------------------------
 # pytest-xdist hands out whole files (--dist loadfile): a notebook's cells need their one kernel,
 # a module's fixtures are built once. The tests that read one lesson's ``lesson_run`` sit in
@@ -192,6 +292,8 @@ def pytest_xdist_make_scheduler(config, log):
     class ByFileOrLesson(LoadFileScheduling):
         def _split_scope(self, nodeid):
             lesson = lesson_in_name(nodeid)
+            if nodeid.startswith(BROWSER_TESTS):
+                return "browser"  # one server and one browser for the three files
             return f"lesson {lesson}" if lesson else super()._split_scope(nodeid)
 
     if config.getoption("dist") != "loadfile":

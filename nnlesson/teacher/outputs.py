@@ -133,10 +133,27 @@ def _drop_verdicts(lines):
     return kept
 
 
-def expected_output(cell, where, secrets):
-    """What the student version keeps of an exercise cell's teacher run: ``(pngs, text)``.
+def _alt(page, secrets):
+    """The text alternative of a picture shown as an HTML ``<img alt=...>`` beside its PNG (the
+    lessons' figures are), or None: none given, or it would show a line of a solution or a
+    number a hidden test checks (the picture is kept; its alt then says only what it is)."""
+    import html
 
-    Kept: each picture (``image/png``, chunks that can carry text removed) and the printed text
+    found = re.search(r'<img\b[^>]*\balt="([^"]*)"', page or "")
+    if not found:
+        return None
+    alt = " ".join(html.unescape(found[1]).split())
+    pieces, numbers = secrets
+    if any(_squashed(piece) in _squashed(alt) for piece in pieces if len(_squashed(piece)) >= 6):
+        return None
+    return None if _shows_graded_number(alt, numbers) else alt or None
+
+
+def expected_output(cell, where, secrets):
+    """What the student version keeps of an exercise cell's teacher run: ``(pictures, text)``.
+
+    Kept: each picture as ``(png, alt)`` (``image/png``, chunks that can carry text removed;
+    its text alternative where the output gives one, see :func:`_alt`) and the printed text
     (stdout, and the text of a result that is not an object's ``<...>`` repr) once the checks'
     verdict lines are removed, when that text has 1 to MAX_EXPECTED_LINES lines. Nothing is kept
     from a cell tagged ``no-expected-output``, a cell whose run raised an error, a widget, stderr
@@ -163,7 +180,7 @@ def expected_output(cell, where, secrets):
                 except (ValueError, TypeError):  # not base64 text: not a picture we can keep
                     png = None
                 if png is not None:
-                    pngs.append(png)
+                    pngs.append((png, _alt(data.get("text/html", ""), secrets)))
                 continue
             plain = data.get("text/plain", "")
             if plain and not re.match(r"^\[?<.*>\]?$", plain.strip(), re.S):
@@ -214,10 +231,13 @@ def expected_cell(cell, pngs, text):
     parts, attachments = [EXPECTED_LABEL], {}
     if text is not None:
         parts.append(fence(text, "text"))
-    for number, png in enumerate(pngs, 1):
+    for number, (png, alt) in enumerate(pngs, 1):
         name = f"expected-output-{number}.png"
         attachments[name] = {"image/png": base64.b64encode(png).decode("ascii")}
-        parts.append(f"![expected output {number}](attachment:{name})")
+        # the picture's text alternative travels with it (markdown's image text is the <img> alt)
+        words = f"expected output {number}" + (f": {alt}" if alt else "")
+        words = re.sub(r"([\\\[\]])", r"\\\1", words)
+        parts.append(f"![{words}](attachment:{name})")
     new = nbformat.v4.new_markdown_cell("\n\n".join(parts), metadata={"tags": [EXPECTED_TAG]})
     if attachments:
         new.attachments = attachments

@@ -20,6 +20,7 @@ import html
 import ipywidgets as widgets
 import matplotlib
 import numpy as np
+import traitlets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import ListedColormap, to_rgb
 from matplotlib.figure import Figure
@@ -55,6 +56,8 @@ from .plot import (
     STYLE,
     VERMILLION,
     decision_grid,
+    figure_html,
+    text_alternative,
 )
 
 SLIDER_STYLE = {"description_width": "initial"}
@@ -109,8 +112,7 @@ class Explorer(widgets.VBox):
         # Shown at its own size (one image pixel per screen pixel: text as large as designed),
         # shrunk only where the notebook is narrower.
         width = f"{round(figure.get_figwidth() * figure.dpi)}px"
-        self.image = widgets.Image(format="png", layout=widgets.Layout(width=width,
-                                                                       max_width="100%"))
+        self.image = _Picture(format="png", layout=widgets.Layout(width=width, max_width="100%"))
         self.caption = caption
         super().__init__([widgets.HBox(controls), self.image, *([caption] if caption else [])])
         for control in controls:
@@ -123,6 +125,8 @@ class Explorer(widgets.VBox):
         key = (tuple(c.value for c in self._controls), self._extra_key())
         with limit_for(0):
             self._update()  # always: it also updates the explorer's state and caption
+            # the live picture's text alternative (an <img> with a title: axe's image-alt)
+            self.image.tooltip = self.text_alternative()
             if key in self._frames:
                 self._frames.move_to_end(key)
                 self.image.value = self._frames[key]
@@ -130,6 +134,10 @@ class Explorer(widgets.VBox):
             self.image.value = self._frames[key] = self.blitter.png()
             if len(self._frames) > self.FRAMES:
                 self._frames.popitem(last=False)
+
+    def text_alternative(self):
+        """The picture's text alternative: the explorer's name, then what the figure shows."""
+        return f"{self.title}. {text_alternative(self.figure)}"
 
     def prerender(self, control, values):
         """Draw the picture for each of ``values`` of ``control`` now, then go back.
@@ -144,8 +152,13 @@ class Explorer(widgets.VBox):
     def _repr_mimebundle_(self, **kwargs):
         # The live widget where widgets render; elsewhere (GitHub, nbviewer, a printout, an
         # un-run notebook) a picture of the current state, and a stable line of text for nbval.
-        bundle = super()._repr_mimebundle_(**kwargs) or {}
+        # The HTML <img> carries the picture's text alternative (JupyterLab shows no alt for an
+        # image/png output; it prefers the HTML where there is no live widget).
+        parent = getattr(super(), "_repr_mimebundle_", None)  # ipywidgets 7 has none
+        bundle = (parent(**kwargs) if parent else None) or {}
         bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")
+        bundle["text/html"] = figure_html(self.figure, self.image.value,
+                                          alt=self.text_alternative())
         bundle["text/plain"] = f"{self.title} (run the cell to move the controls)"
         return bundle
 
@@ -164,8 +177,32 @@ def _int_slider(description, value, low, high, who):
                              style=SLIDER_STYLE, layout=widgets.Layout(width="340px"))
 
 
+class _Picture(widgets.Image):
+    """An ``ipywidgets.Image`` whose ``tooltip`` reaches the page as the ``<img>``'s title: its
+    text alternative for a screen reader (axe's image-alt accepts a title).
+
+    ipywidgets 8.1's front end sets a widget's title only when its ``description`` is empty, and
+    an Image has no description: the view fails ("Cannot read properties of undefined (reading
+    'length')") and shows an error instead of the picture. An empty description fixes that.
+    """
+
+    description = traitlets.Unicode("").tag(sync=True)
+
+
+class _Caption(widgets.HTML):
+    """The line under an explorer's picture that says what changed: a live region, so that a
+    screen reader reads it out after each move of a control (it is not focused)."""
+
+    @traitlets.validate("value")
+    def _live(self, proposal):
+        text = proposal["value"]
+        if not text or text.startswith('<div role="status"'):
+            return text
+        return f'<div role="status" aria-live="polite">{text}</div>'
+
+
 def _caption():
-    return widgets.HTML(layout=widgets.Layout(margin="0 0 0 10px"))
+    return _Caption(layout=widgets.Layout(margin="0 0 0 10px"))
 
 
 # -- pReLU -------------------------------------------------------------------------------------

@@ -69,7 +69,7 @@ from ..losses import MSELoss, SoftmaxCrossEntropy
 from ..optim import SGD
 from ..train import EarlyStopping, accuracy
 from ._blit import Blitter
-from .plot import BLACK, BLUE, GREY, MAX_WIDTH, ORANGE, PURPLE, STYLE, VERMILLION
+from .plot import BLACK, BLUE, GREY, MAX_WIDTH, ORANGE, PURPLE, STYLE, VERMILLION, figure_html
 
 WHO = "playground"
 CLASSIFICATION = ("circle", "xor", "gauss", "spiral", "moons")
@@ -1084,18 +1084,8 @@ class Playground(widgets.VBox):
     def describe(self):
         """The playground's state as text: the run, the losses, then every unit's weights and
         bias under its layer's readable name (what the 'state as text' button shows)."""
-        s, run = self.s, self.run
-        features = ", ".join(s["features"])
-        lines = [f"data: {s['dataset']}, {len(run.X_train)} training points"
-                 + (f" ({len(run.X_val)} more for validation)" if run.X_val is not None else "")
-                 + f", {len(run.X_test)} test points, noise {s['noise']:g}",
-                 "network: " + _architecture(s, run.classify).replace("\n", "; "),
-                 f"training: learning rate {s['learning_rate']:g}, momentum {s['momentum']:g}, "
-                 f"batch size {s['batch_size']}, regularisation {s['regularization']}"
-                 + (f" (rate {s['reg_rate']:g})" if s["regularization"] != "none" else ""),
-                 _header(run).replace("\n", " ")]
-        if run.halted:
-            lines.append(run.halted)
+        lines = self._summary()
+        features = ", ".join(self.s["features"])
         for name, layer, inputs in self._named_layers(features):
             W, b = layer.W.data, layer.b.data
             lines.append(f"{name}: {W.shape[0]} unit(s), weights from {inputs}")
@@ -1109,6 +1099,30 @@ class Playground(widgets.VBox):
                 lines.append(f"pReLU alpha of hidden layer {self._layer_of(k)}: "
                              f"{float(np.ravel(layer.alpha.data)[0]):+.3f}")
         return "\n".join(lines)
+
+    def text_alternative(self):
+        """What the picture shows, in words: its parts, then the run in short (the settings and
+        the losses); :meth:`describe` adds every weight."""
+        return ("Playground picture: the network diagram (features on the left, each unit drawn "
+                "as its map over the plane), the output's map with the data points, and the loss "
+                "chart. " + "; ".join(self._summary()) + ".")
+
+    def _summary(self):
+        """The lines of :meth:`describe` before the weights: data, network, training, losses."""
+        s, run = self.s, self.run
+        features = ", ".join(s["features"])
+        lines = [f"data: {s['dataset']}, {len(run.X_train)} training points"
+                 + (f" ({len(run.X_val)} more for validation)" if run.X_val is not None else "")
+                 + f", {len(run.X_test)} test points, noise {s['noise']:g}",
+                 f"features: {features}",
+                 "network: " + _architecture(s, run.classify).replace("\n", "; "),
+                 f"training: learning rate {s['learning_rate']:g}, momentum {s['momentum']:g}, "
+                 f"batch size {s['batch_size']}, regularisation {s['regularization']}"
+                 + (f" (rate {s['reg_rate']:g})" if s["regularization"] != "none" else ""),
+                 _header(run).replace("\n", " ")]
+        if run.halted:
+            lines.append(run.halted)
+        return lines
 
     def _named_layers(self, features):
         """``(name, Linear, what its inputs are)`` per layer: 'hidden layer 1', ..., 'output'."""
@@ -1164,6 +1178,8 @@ class Playground(widgets.VBox):
         PIL.Image.open(io.BytesIO(self.image.value)).convert("RGB").quantize(256).save(
             buffer, format="png", optimize=True)
         bundle["image/png"] = base64.b64encode(buffer.getvalue()).decode("ascii")
+        # JupyterLab shows no text alternative for an image/png: the same picture as an <img alt>
+        bundle["text/html"] = figure_html(None, buffer.getvalue(), alt=self.text_alternative())
         bundle["text/plain"] = "Playground (run the cell to train it live)"
         return bundle
 

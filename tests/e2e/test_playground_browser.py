@@ -3,15 +3,14 @@
 One live playground, in one notebook: every slider track is at least 120 px wide (measured, in
 each group of controls), the picture with its loss chart fits the screen, play / pause / step /
 reset work from their named buttons, and a slider reached with Tab and moved with the arrow keys
-changes the picture. JupyterLab is started as tests/e2e/test_browser.py starts it (Debian's
-chromium, Playwright without `playwright install`); skips when either is missing.
+changes the picture. JupyterLab and the browser are the session's (tests/conftest.py starts
+them: Debian's chromium, Playwright without `playwright install`); skips when either is missing.
 """
-
-import shutil
 
 import nbformat
 import pytest
-from test_browser import ALL_CELLS_RAN, CHROMIUM_ARGS, KERNEL_IDLE, TOKEN, serve
+from conftest import TOKEN
+from test_browser import ALL_CELLS_RAN, KERNEL_IDLE
 
 pytestmark = pytest.mark.slow
 
@@ -31,14 +30,7 @@ VISIBLE_TRACKS = """() => [...document.querySelectorAll('.widget-slider')]
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    yield from serve("jupyterlab", tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def page(lab):
-    from playwright.sync_api import sync_playwright
-
+def page(lab, browser):
     base, root = lab
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
         "from nnlesson.viz.playground import playground\n"
@@ -46,9 +38,8 @@ def page(lab):
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                        "language": "python"}
     nbformat.write(notebook, root / "notebooks" / "playground_laptop.ipynb")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
+    page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
+    try:
         page.goto(f"{base}/lab/workspaces/laptop/tree/playground_laptop.ipynb?reset&token={TOKEN}")
         page.wait_for_function(KERNEL_IDLE, timeout=90_000)
         page.evaluate("window.jupyterapp.commands.execute('filebrowser:activate')")
@@ -59,7 +50,8 @@ def page(lab):
         yield page
         page.screenshot(path=str(root / "playground_1280x800.png"))
         print(f"\nscreenshot: {root / 'playground_1280x800.png'}")
-        browser.close()
+    finally:
+        page.close()
 
 
 def click_group(page, title):

@@ -2,11 +2,15 @@
 nothing (width, font sizes, overlapping or clipped text, a legend over the data), and no
 annotation sits on a plotted line (``figlint.annotations_over_lines``).
 
-nbval never compares images, so this is the test that looks at the pictures. Each lesson's ``.py``
+nbval never compares images, so this is the test that looks at the pictures. Every stored picture
+carries a text alternative (an HTML ``<img alt=...>``, the only alt JupyterLab shows). Each lesson's ``.py``
 runs once per test session (``lesson_run`` in tests/conftest.py, shared with the claims tests)
 cell by cell under the Agg backend, with ``plt.show`` collecting the open figures. Cells that
 build explorers are skipped: tests/tooling/test_widgets.py checks the explorers' own figures.
 """
+
+import html
+import re
 
 import matplotlib
 
@@ -15,7 +19,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from conftest import SOURCES, code_cells  # noqa: E402
+from conftest import NOTEBOOKS, SOURCES, code_cells  # noqa: E402
 
 from nnlesson.viz import figlint  # noqa: E402
 from nnlesson.viz import plot as nlplot  # noqa: E402
@@ -117,3 +121,97 @@ def test_draw_layer_spells_vermilion_like_the_lessons():
         assert "vermilion: negative" in ax.get_xlabel()
         assert "vermillion" not in ax.get_xlabel().lower()
         plt.close(ax.figure)
+
+
+# -- text alternatives -------------------------------------------------------------------------
+IMG = re.compile(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)" alt="([^"]*)"/>')
+# every notebook that shows a picture (the playground of lesson 11 gives its own <img alt>)
+STORED = sorted([*NOTEBOOKS.glob("0*.ipynb"), *NOTEBOOKS.glob("1[01]_*.ipynb"),
+                 *NOTEBOOKS.glob("assignments/*.ipynb")])
+
+
+def pictures(path):
+    """(code cell number, image/png, text/html) of every picture a stored notebook shows."""
+    import nbformat
+
+    code = [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+    return [(i, o.data["image/png"], o.data.get("text/html", ""))
+            for i, c in enumerate(code) for o in c.outputs if "image/png" in o.get("data", {})]
+
+
+@pytest.mark.parametrize("path", STORED, ids=lambda p: p.stem)
+def test_every_stored_picture_has_a_text_alternative(path):
+    shown = pictures(path)
+    assert shown, f"{path.name} stores no picture: is STORED out of date?"
+    for cell, png, page in shown:
+        found = IMG.fullmatch(page.strip())
+        assert found, (f"{path.name}, code cell {cell}: the picture has no HTML <img alt=...> "
+                       f"(does the setup cell call nlplot.use_style() before the first figure?)")
+        assert found[1] == png.replace("\n", ""), f"{path.name}, code cell {cell}: the HTML shows another picture"
+        assert len(html.unescape(found[2]).split()) >= 8, (
+            f"{path.name}, code cell {cell}: the text alternative says too little: {found[2]!r}")
+
+
+def test_the_text_alternative_reads_the_figure_and_opens_with_the_authors_sentence():
+    with plt.rc_context(nlplot.STYLE):
+        fig, (ax, bars) = plt.subplots(1, 2, figsize=(6, 3))
+        x = np.arange(1, 11)
+        ax.plot(x, 1 / x, label="$1/x$")
+        ax.axhline(0.5, label="half")
+        ax.set(xlabel="epoch", ylabel="loss", title="Falling", yscale="log")
+        bars.bar(["a", "b"], [3.0, 1e-17])
+        alt = nlplot.text_alternative(fig)
+        assert alt.startswith("Panel 'Falling': x axis epoch from ")
+        assert "(log scale)" in alt and "'1/x': 10 points, from (1, 1) to (10, 0.1)" in alt
+        assert "lowest y 0.1 at x = 10, highest y 1 at x = 1" in alt
+        assert "'half': horizontal line at y = 0.5" in alt
+        assert "ticks a, b" in alt and "2 bars, heights 3 0." in alt  # round-off reads as 0
+        assert nlplot.describe("The loss falls tenfold.", ax) is fig
+        assert nlplot.text_alternative(fig).startswith("The loss falls tenfold. Panel 'Falling'")
+        nlplot.describe("Times vary.", fig, summary=False)
+        assert nlplot.text_alternative(fig) == "The loss falls tenfold. Times vary."
+        with pytest.raises(ValueError, match="describe: expected a sentence"):
+            nlplot.describe("  ", fig)
+        with pytest.raises(TypeError, match="describe: expected a matplotlib Figure or Axes, got list"):
+            nlplot.describe("words", [fig])
+        page = nlplot.figure_html(fig)
+        assert IMG.fullmatch(page) and 'alt="The loss falls tenfold. Times vary."' in page
+    plt.close(fig)
+
+
+def test_reading_a_twin_axes_figure_changes_nothing_it_draws():
+    # Regression: reading the tick labels of a twin's hidden x axis gave them text, and figlint
+    # then found '0' over '0' in the early-stopping explorer; its hidden axis is not described.
+    from nnlesson.viz.figlint import figure_problems
+
+    with plt.rc_context(nlplot.STYLE):
+        fig, ax = plt.subplots(figsize=(6, 3))
+        ax.plot([0, 10, 20], [3, 2, 1])
+        ax.set(xlabel="epoch", ylabel="loss")
+        twin = ax.twinx()
+        twin.plot([0, 10, 20], [0.5, 0.7, 0.9])
+        twin.set_ylabel("accuracy")
+        before = figure_problems(fig)
+        alt = nlplot.text_alternative(fig)
+        assert figure_problems(fig) == before
+        assert alt.count("x axis epoch") == 1 and "y axis accuracy" in alt
+    plt.close(fig)
+
+
+def test_the_palette_and_text_have_aa_contrast_against_white():
+    # WCAG 2.1 AA: 3:1 for the lines and marks a reader needs (1.4.11), 4.5:1 for text (1.4.3)
+    for colour in [*nlplot.PALETTE, nlplot.GREY]:
+        assert nlplot.contrast(colour) >= 3.0, colour
+    with plt.rc_context(nlplot.STYLE):
+        for key in ("text.color", "axes.labelcolor", "xtick.labelcolor", "ytick.labelcolor"):
+            colour = plt.rcParams[key]
+            colour = plt.rcParams["xtick.color"] if colour == "inherit" else colour
+            assert nlplot.contrast(colour) >= 4.5, (key, colour)
+    assert round(nlplot.contrast("#E69F00"), 2) == 2.25  # Okabe-Ito's own orange: too light
+    assert nlplot.contrast("black") == pytest.approx(21)
+
+
+def test_classes_differ_by_marker_not_by_colour_alone():
+    looks = [nlplot.class_style(c) for c in range(nlplot.MAX_CLASSES)]
+    assert len({marker for _, marker, _ in looks[:5]}) == 5  # the first classes: all markers
+    assert len(set(looks)) == nlplot.MAX_CLASSES

@@ -802,6 +802,24 @@ def test_an_exercise_keeps_its_picture_and_short_table_as_expected_output(tmp_pa
     assert nbg.cells[3].source == shown.source and nbg.cells[3].attachments == shown.attachments
 
 
+def test_an_expected_picture_keeps_its_text_alternative_unless_it_tells_the_answer(tmp_path):
+    def shown_with(alt):
+        out = picture()
+        out.data["text/html"] = f'<img src="data:image/png;base64,{b64(png())}" alt="{alt}"/>'
+        cells = [new_markdown_cell("**Exercise 1 (code, 5 min).** Write f."),
+                 exercise([out], body="    return x + 41")]
+        folder = tmp_path / str(len(list(tmp_path.iterdir())))
+        return student_of(folder, cells).cells[2].source
+
+    # the lessons show each figure as an <img alt> beside its PNG: a screen reader reads the
+    # same words from the student's expected output (brackets escaped for markdown)
+    assert ("![expected output 1: Loss per epoch \\[log\\]: falls from 2.3 to 0.1.]"
+            "(attachment:expected-output-1.png)") in shown_with(
+        "Loss per epoch [log]: falls from 2.3 to 0.1.")
+    # an alt that shows a line of the solution: only the plain label is kept
+    assert "![expected output 1](attachment:" in shown_with("the curve of: return x + 41")
+
+
 def test_nbgraders_own_clearing_keeps_the_expected_output_as_written(tmp_path):
     """The steps of nbgrader's generate_assignment that change cells leave it alone."""
     nbg = student_of(tmp_path, [exercise([stdout(TABLE), picture()])], "--nbgrader")

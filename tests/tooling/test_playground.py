@@ -386,6 +386,13 @@ def test_a_stored_notebook_shows_a_picture_and_stable_text():
     assert np.abs(np.asarray(stored.convert("RGB"), dtype=float) - live).mean() < 3
     assert len(base64.b64decode(bundle["image/png"])) < 0.6 * len(pg.image.value)
     assert bundle["text/plain"] == "Playground (run the cell to train it live)"
+    # the same picture as an <img> with its text alternative (JupyterLab shows none for a PNG)
+    assert bundle["image/png"] in bundle["text/html"]
+    alt = bundle["text/html"].split('alt="', 1)[1].split('"', 1)[0]
+    assert alt.startswith("Playground picture: the network diagram")
+    assert "data: circle" in alt and "epoch 0: training loss" in alt
+    pg.train(2)
+    assert "epoch 2: training loss" in pg._repr_mimebundle_()["text/html"]
     if widgets.__version__ >= "8":  # ipywidgets 7 shows the widget by _ipython_display_
         assert "application/vnd.jupyter.widget-view+json" in bundle
 
@@ -729,6 +736,7 @@ def test_the_state_reads_as_text():
     text = pg.describe()
     run = pg.run
     assert "data: circle, 200 training points (50 more for validation), 250 test points" in text
+    assert "features: x1, x2" in text
     assert "network: 2 inputs, hidden 2 (pReLU); output p(class 1) from 2 logits" in text
     assert f"epoch 3: training loss {run.train_loss[3]:.3f}, test loss {run.test_loss[3]:.3f}" \
         in text
