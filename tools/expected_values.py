@@ -1,0 +1,258 @@
+"""The stored cases of the assignments' instant checks: ``python tools/expected_values.py``.
+
+The checks in ``nnlesson/checks/a1.py`` (and the other assignments' modules that load stored
+cases) compare a student's function with expected values for fixed inputs. Those values are
+computed here, by reference solutions that live only in this file (never in the installed
+package: a student who reads ``a1.check_linear_backward??`` finds inputs and numbers, not the
+answer), and written to ``nnlesson/checks/expected/NAME.npz``:
+
+    python tools/expected_values.py            # rewrite nnlesson/checks/expected/*.npz
+    python tools/expected_values.py --out DIR  # write them into DIR instead (the test compares)
+
+Each file holds, per check, its cases in order: ``TASK/CASE/FIELD`` is an array (a number, a
+label as a 0-d string, a list as ``TASK/CASE/FIELD/0``, ``.../1``, ...); inputs, the expected
+outputs, and the results of the typical mistakes that are close to the answer (so that the
+check can still name the mistake without computing the answer). ``nnlesson.checks.stored``
+reads them back. ``tests/tooling/test_expected_values.py`` regenerates the files in a temporary
+folder and asserts they hold what is stored: change a case or a reference here, rerun this
+script, and commit the .npz files with it.
+"""
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "nnlesson" / "checks" / "expected"
+NONE = "<None>"  # how a None is stored (npz holds arrays only)
+SPEED_ROWS = 20  # a speed case's batch is these rows repeated (stored once, small)
+SPEED_REPEATS = 100  # ... this many times: a batch of 2000
+
+
+def rng(seed):
+    return np.random.default_rng(seed)
+
+
+# == the reference solutions of assignment 1 =====================================================
+def linear_forward(x, W, b):
+    return x @ W.T + b
+
+
+def linear_backward(x, W, dout):
+    return dout @ W, dout.T @ x, dout.sum(axis=0)
+
+
+def relu_forward(x):
+    return np.maximum(x, 0)
+
+
+def relu_backward(x, dout):
+    return dout * (x > 0)
+
+
+def log_softmax(z):
+    shifted = z - z.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def softmax_cross_entropy(z, y):
+    n = len(y)
+    logp = log_softmax(z)
+    dz = np.exp(logp)
+    dz[np.arange(n), y] -= 1
+    return -logp[np.arange(n), y].mean(), dz / n
+
+
+def rel_error(a, b):
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return np.max(np.abs(a - b)) / max(np.max(np.abs(a)), np.max(np.abs(b)), 1e-8)
+
+
+def momentum_steps(params, grad_steps, lr, momentum):
+    """Every step's [*params, *velocities] of SGD with momentum, v = m v + g, p -= lr v."""
+    params = [p.copy() for p in params]
+    velocities = [np.zeros_like(p) for p in params]
+    history = []
+    for grads in grad_steps:
+        for p, g, v in zip(params, grads, velocities):
+            v[...] = momentum * v + g
+            p[...] = p - lr * v
+        history.append([p.copy() for p in params] + [v.copy() for v in velocities])
+    return history
+
+
+def mlp_loss_and_grads(params, X, y):
+    W1, b1, W2, b2 = params
+    z = X @ W1.T + b1
+    h = np.maximum(z, 0)
+    loss, ds = softmax_cross_entropy(h @ W2.T + b2, y)
+    dh = ds @ W2
+    dz = dh * (z > 0)
+    return loss, [dz.T @ X, dz.sum(axis=0), ds.T @ h, ds.sum(axis=0)], dh
+
+
+# == assignment 1's cases =========================================================================
+def _linear_data(batch, n_in, n_out, seed, *, whole=False):
+    """x, W, b, dout of a linear layer; ``whole``: small whole numbers (a speed case: exact
+    products, and the stored file compresses them to a few bits each)."""
+    r = rng(seed)
+    draw = (lambda size: r.integers(-3, 4, size=size).astype(float)) if whole else \
+        (lambda size: r.normal(size=size))
+    return draw((batch, n_in)), draw((n_out, n_in)), draw(n_out), draw((batch, n_out))
+
+
+def _repeat(a):
+    return np.tile(a, (SPEED_REPEATS, 1))
+
+
+def a1_cases():
+    """{check: [case, ...]} of assignment 1, each case a dict of its fields."""
+    cases = {name: [] for name in ("linear_forward", "linear_backward", "relu",
+                                   "softmax_cross_entropy", "rel_error", "gradient_errors",
+                                   "minibatches", "sgd_momentum_step", "mlp_loss_and_grads")}
+    # Part 1: a speed case repeats SPEED_ROWS rows (the check tiles them): its batch of 2000
+    # takes a loop seconds, while the file stores only 20 rows of x, dout, y and dx
+    for label, sizes, seed, speed in [("a batch of 5, 3 -> 4", (5, 3, 4), 0, False),
+                                      ("a batch of 1, 3 -> 2", (1, 3, 2), 1, False),
+                                      ("a square layer, 4 -> 4", (6, 4, 4), 2, False),
+                                      ("a batch of 2000, 100 -> 100 (speed)",
+                                       (SPEED_ROWS, 100, 100), 3, True)]:
+        x, W, b, _ = _linear_data(*sizes, seed, whole=speed)
+        cases["linear_forward"].append({"label": label, "speed": speed,
+                                        "repeats": SPEED_REPEATS if speed else 1, "x": x, "W": W,
+                                        "b": b, "y": linear_forward(x, W, b)})
+    for label, sizes, seed, speed in [("a batch of 6, 3 -> 4", (6, 3, 4), 0, False),
+                                      ("a batch of 1, 4 -> 2", (1, 4, 2), 1, False),
+                                      ("a square layer, 5 -> 5", (3, 5, 5), 2, False),
+                                      ("a batch of 2000, 100 -> 100 (speed)",
+                                       (SPEED_ROWS, 100, 100), 3, True)]:
+        x, W, _, dout = _linear_data(*sizes, seed, whole=speed)
+        full_x, full_dout = (_repeat(x), _repeat(dout)) if speed else (x, dout)
+        dx, dW, db = linear_backward(full_x, W, full_dout)
+        cases["linear_backward"].append({"label": label, "speed": speed,
+                                         "repeats": SPEED_REPEATS if speed else 1, "x": x,
+                                         "W": W, "dout": dout, "dx": dx[:len(x)], "dW": dW,
+                                         "db": db})
+    # Part 2
+    r = rng(0)
+    inputs = [("mixed signs", r.normal(size=(4, 5))),
+              ("all negative", -np.abs(r.normal(size=(2, 3)))),
+              ("exact zeros (the kink: output 0, gradient 0)", np.array([[0.0, 1.0, -1.0, 0.0]]))]
+    r = rng(1)
+    for label, x in inputs:
+        dout = r.normal(size=x.shape)
+        cases["relu"].append({"label": label, "x": x, "dout": dout, "out": relu_forward(x),
+                              "dx": relu_backward(x, dout)})
+    # Part 3
+    for label, seed, hint in [("a batch of 4, 3 classes", 0, ""),
+                              ("a batch of 1, 5 classes", 1, ""),
+                              ("a batch of 6, 10 classes", 2, ""),
+                              ("logits near 1000", 3, "overflow"),
+                              ("a confident wrong answer (the true class 1000 below the best)", 4,
+                               "log0")]:
+        r = rng(seed)
+        if seed == 3:
+            z, y = 1000 + r.normal(size=(3, 4)), r.integers(0, 4, size=3)
+        elif seed == 4:
+            z, y = np.array([[1000.0, 0.0, 0.0], [0.5, 2.0, -1.0]]), np.array([1, 1])
+        else:
+            n, c = [(4, 3), (1, 5), (6, 10)][seed]
+            z, y = r.normal(0, 2, size=(n, c)), r.integers(0, c, size=n)
+        loss, dz = softmax_cross_entropy(z, y)
+        cases["softmax_cross_entropy"].append({"label": label, "hint": hint, "z": z, "y": y,
+                                               "loss": loss, "dz": dz,
+                                               "probs": np.exp(log_softmax(z))})
+    # Part 4
+    r = rng(0)
+    g = r.normal(size=(3, 4))
+    pairs = [("two close arrays", g, g + 1e-6 * r.normal(size=g.shape)),
+             ("b twice a", g, 2 * g),
+             ("opposite signs", g, -g),
+             ("different sizes (b larger): divide by the larger", np.array([1.0, 2.0]),
+              np.array([1.0, 4.0])),
+             ("a tiny entry next to a large one", np.array([1e-12, 1.0]), np.array([2e-12, 1.0])),
+             ("two arrays of zeros (no division by zero)", np.zeros(3), np.zeros(3))]
+    for label, a, b in pairs:
+        cases["rel_error"].append({
+            "label": label, "a": a, "b": b, "error": rel_error(a, b),
+            # the typical mistakes: element by element, and max|a| alone as the scale
+            "elementwise": np.max(np.abs(a - b) / np.maximum(np.maximum(np.abs(a), np.abs(b)),
+                                                             1e-8)),
+            "by_a": (np.max(np.abs(a - b)) / np.max(np.abs(a)) if np.any(a) else np.nan)})
+    from nnlesson.checks import a1
+
+    for label, _, grads, right in a1._gradient_error_inputs():
+        cases["gradient_errors"].append({"label": label, "errors": np.array(
+            [rel_error(g, n) for g, n in zip(grads, right)])})
+    # Part 5
+    for label, n, batch_size, seed in [("10 examples in batches of 4", 10, 4, 0),
+                                       ("8 examples in batches of 4", 8, 4, 1),
+                                       ("5 examples, batch_size 8", 5, 8, 2),
+                                       ("6 examples in batches of 1", 6, 1, 3)]:
+        cases["minibatches"].append({"label": label, "n": n, "batch_size": batch_size,
+                                     "seed": seed, "order": rng(seed).permutation(n)})
+    for label, lr, momentum, seed in [("momentum 0.9, lr 0.1", 0.1, 0.9, 0),
+                                      ("momentum 0 (plain SGD), lr 0.5", 0.5, 0.0, 1),
+                                      ("momentum 0.5, lr 0.01", 0.01, 0.5, 2)]:
+        r = rng(seed)
+        params = [r.normal(size=(3, 2)), r.normal(size=3)]
+        grad_steps = [[r.normal(size=p.shape) for p in params] for _ in range(3)]
+        case = {"label": label, "lr": lr, "momentum": momentum, "params": params}
+        for step, (grads, want, plain) in enumerate(zip(
+                grad_steps, momentum_steps(params, grad_steps, lr, momentum),
+                momentum_steps(params, grad_steps, lr, 0.0)), 1):
+            case.update({f"grads{step}": grads, f"expected{step}": want, f"plain{step}": plain})
+        cases["sgd_momentum_step"].append(case)
+    # Part 6
+    from nnlesson.checks import mlp_cases
+
+    for label, X, y, params in mlp_cases():
+        loss, grads, through = mlp_loss_and_grads(params, X, y)
+        W1, b1 = params[:2]
+        cases["mlp_loss_and_grads"].append({
+            "label": label, "X": X, "y": y, "params": params, "loss": loss, "grads": grads,
+            # the mistake "the ReLU lets every gradient through": dW1 from the unmasked dh
+            "unmasked_dW1": through.T @ X})
+    return cases
+
+
+ASSIGNMENTS = {"a1": a1_cases}
+
+
+def flatten(cases):
+    """{``TASK/CASE/FIELD[/J]``: array} of ``{task: [case dict]}``."""
+    arrays = {}
+    for task, task_cases in cases.items():
+        for i, case in enumerate(task_cases):
+            for field, value in case.items():
+                key = f"{task}/{i}/{field}"
+                if isinstance(value, (list, tuple)):
+                    for j, item in enumerate(value):
+                        arrays[f"{key}/{j}"] = np.asarray(item)
+                else:
+                    arrays[key] = np.asarray(NONE if value is None else value)
+    return arrays
+
+
+def write(out=OUT):
+    """Write every assignment's stored cases into ``out``; returns the paths written."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, make in ASSIGNMENTS.items():
+        path = out / f"{name}.npz"
+        np.savez_compressed(path, **flatten(make()))
+        paths.append(path)
+    return paths
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", default=OUT, help=f"the folder to write (default {OUT})")
+    for path in write(parser.parse_args(argv).out):
+        print(f"{path}: {path.stat().st_size:,} bytes")
+
+
+if __name__ == "__main__":
+    main()
