@@ -217,7 +217,201 @@ def a1_cases():
     return cases
 
 
-ASSIGNMENTS = {"a1": a1_cases}
+# == assignment 3: the reference solutions and the typical mistakes ==============================
+# The typical mistakes are whole wrong implementations (each differs from the answer in one
+# place), so they live here too: the file stores their results, "mistake_<id>", and the check
+# names the mistake (by the same id) whose results equal the student's on every case.
+DROPOUT_CASES = [("p = 0.5, a batch of 4", (4, 6), 0.5, 100),  # (label, shape, p, seed)
+                 ("p = 0.2, a batch of 1", (1, 8), 0.2, 101),
+                 ("p = 0 (nothing dropped)", (3, 3), 0.0, 102),
+                 ("p = 0.9", (5, 5), 0.9, 103),
+                 ("p = 0.95, every unit dropped", (1, 6), 0.95, 7)]  # seed 7 drops all 6
+
+
+def dropout_forward(x, p, rng, training=True):
+    if not training:
+        return x, None
+    mask = rng.random(x.shape) >= p
+    return np.where(mask, x / (1 - p), 0.0), mask
+
+
+def _dropout_variant(scale, *, keep=lambda u, p: u >= p, none_at_zero=False):
+    def wrong(x, p, rng, training=True):
+        if none_at_zero and p == 0:
+            return x, None
+        p = np.float64(p)  # numpy's division: 1 / 0 is inf, as in a student's numpy code
+        mask = keep(rng.random(x.shape), p)
+        return x * mask * scale(p, mask), mask
+    return wrong
+
+
+DROPOUT_FORWARD_MISTAKES = {
+    "none_at_zero": _dropout_variant(lambda p, m: 1 / (1 - p), none_at_zero=True),
+    "keep_with_p": _dropout_variant(lambda p, m: 1 / (1 - p), keep=lambda u, p: u < p),
+    "unscaled": _dropout_variant(lambda p, m: 1),
+    "times_keep": _dropout_variant(lambda p, m: 1 - p),
+    "over_p": _dropout_variant(lambda p, m: 1 / p),
+    "times_p": _dropout_variant(lambda p, m: p),
+    "kept_fraction": _dropout_variant(lambda p, m: 1 / m.mean()),
+}
+DROPOUT_EVAL_MISTAKES = {
+    "drops_anyway": lambda x, p, rng, training=True: dropout_forward(x, p, rng, True),
+    "scales_at_eval": lambda x, p, rng, training=True: (x * (1 - p), None),
+}
+
+
+def dropout_backward(dout, mask, p):
+    return dout if mask is None else np.where(mask, dout / (1 - p), 0.0)
+
+
+DROPOUT_BACKWARD_MISTAKES = {
+    "no_mask": lambda dout, mask, p: dout / (1 - p),
+    "unscaled": lambda dout, mask, p: dout if mask is None else dout * mask,
+    "over_p": lambda dout, mask, p: dout if mask is None else dout * mask / p,
+    "times_keep": lambda dout, mask, p: dout if mask is None else dout * mask * (1 - p),
+}
+
+STOPPING_CASES = [
+    ("a loss that turns up, patience 2", [1.0, 0.8, 0.7, 0.75, 0.8, 0.9, 1.0], 2, 0.0),
+    ("a plateau of equal losses (equal is not an improvement)",
+     [1.0, 0.8, 0.8, 0.8, 0.7, 0.6], 2, 0.0),
+    ("gains smaller than min_delta = 0.1", [1.0, 0.8, 0.75, 0.72, 0.5, 0.45], 2, 0.1),
+    ("a gain of exactly min_delta = 0.25 (not more: no improvement)",
+     [1.0, 0.75, 0.5, 0.3, 0.2], 2, 0.25),
+    ("a loss that keeps falling (never stops)", [1.0, 0.9, 0.8, 0.7], 2, 0.0),
+    ("a bump, patience 3 (compare with the best, not the previous epoch)",
+     [1.0, 0.6, 0.9, 0.8, 0.7, 0.65, 0.62], 3, 0.0),
+    ("patience 1", [1.0, 1.0, 0.5], 1, 0.0),
+    ("a numpy array of 12 losses, patience 4", np.array(
+        [2.3, 1.9, 1.6, 1.5, 1.45, 1.47, 1.44, 1.5, 1.52, 1.49, 1.6, 1.7]), 4, 0.02),
+]
+
+
+def early_stopping(losses, patience, min_delta, *, stop_after=None, improves=None, best_of=None,
+                   against=None):
+    """(stopped epoch or None, best epoch); the keywords swap one part, for the mistakes."""
+    stop_after = stop_after or (lambda wait: wait >= patience)
+    improves = improves or (lambda loss, best: loss < best - min_delta)
+    best, best_epoch, wait, previous = np.inf, None, 0, np.inf
+    for epoch, loss in enumerate(losses, start=1):
+        reference = previous if against == "previous" else best
+        if improves(loss, reference):
+            best, best_epoch, wait = loss, epoch, 0
+        else:
+            wait += 1
+        previous = loss
+        if stop_after(wait):
+            break
+    else:
+        epoch = None
+    if best_of == "last":
+        return epoch, epoch if epoch is not None else len(losses)
+    if best_of == "argmin":
+        seen = losses if epoch is None else losses[:epoch]
+        return epoch, int(np.argmin(seen)) + 1
+    return epoch, best_epoch
+
+
+STOPPING_MISTAKES = {
+    "late": lambda v, p, d: early_stopping(v, p, d, stop_after=lambda wait: wait > p),
+    "early": lambda v, p, d: early_stopping(v, p, d, stop_after=lambda wait: wait >= p - 1),
+    "restores_last": lambda v, p, d: early_stopping(v, p, d, best_of="last"),
+    "non_strict": lambda v, p, d: early_stopping(
+        v, p, d, improves=lambda loss, best: loss <= best - d),
+    "argmin": lambda v, p, d: early_stopping(v, p, d, best_of="argmin"),
+    "previous": lambda v, p, d: early_stopping(v, p, d, against="previous"),
+    "no_min_delta": lambda v, p, d: early_stopping(v, p, 0.0),
+}
+
+
+def l2_penalty(params, lam, *, penalty_scale=1.0, grad_scale=2.0, biases=False,
+               grad_biases=False):
+    """(lam * sum of the weights' squares, its gradient per parameter); the keywords: mistakes."""
+    decayed = [w for w in params if biases or np.ndim(w) == 2]
+    penalty = penalty_scale * lam * sum(float(np.sum(w ** 2)) for w in decayed)
+    return penalty, [grad_scale * lam * w if biases or grad_biases or np.ndim(w) == 2
+                     else np.zeros_like(w) for w in params]
+
+
+L2_MISTAKES = {
+    "no_factor_2": lambda params, lam: l2_penalty(params, lam, grad_scale=1.0),
+    "biases": lambda params, lam: l2_penalty(params, lam, biases=True),
+    "biases_in_grad": lambda params, lam: l2_penalty(params, lam, grad_biases=True),
+    "half": lambda params, lam: l2_penalty(params, lam, penalty_scale=0.5, grad_scale=1.0),
+    "no_lam": lambda params, lam: (l2_penalty(params, 1.0)[0],
+                                   [g * lam for g in l2_penalty(params, 1.0)[1]]),
+}
+
+
+def _mistakes(mistakes, args, *, single=False):
+    """{"mistake_<id>": result} of each mistake that runs on ``args`` (a fresh copy each); a
+    tuple result as a list, or with ``single`` the one array it returns."""
+    import copy
+
+    found = {}
+    for name, wrong in mistakes.items():
+        try:
+            with np.errstate(all="ignore"):
+                result = wrong(*copy.deepcopy(args))
+            found[f"mistake_{name}"] = result if single else list(result)
+        except Exception:  # noqa: BLE001 - a mistake that cannot run on a case matches nothing
+            pass
+    return found
+
+
+def a3_cases():
+    cases = {"dropout_forward": [], "dropout_eval": [], "dropout_backward": [],
+             "early_stopping": [], "l2_penalty": []}
+    for label, shape, p, seed in DROPOUT_CASES:
+        x = rng(seed + 1000).normal(size=shape)
+        out, mask = dropout_forward(x, p, rng(seed))
+        mistakes = {key: value[::-1] for key, value in   # (mask, out): the check's order
+                    _mistakes(DROPOUT_FORWARD_MISTAKES, (x, p, rng(seed))).items()}
+        cases["dropout_forward"].append({"label": label, "x": x, "p": p, "seed": seed,
+                                         "mask": mask, "out": out, **mistakes})
+    for label, shape, p, seed in DROPOUT_CASES[:2]:
+        x = rng(seed + 1000).normal(size=shape)
+        mistakes = {key: [value[0], value[1] is None] for key, value in   # (out, mask is None)
+                    _mistakes(DROPOUT_EVAL_MISTAKES, (x, p, rng(seed), False)).items()}
+        cases["dropout_eval"].append({"label": f"{label}, eval mode (training=False)", "x": x,
+                                      "p": p, "seed": seed, **mistakes})
+    for label, shape, p, seed in DROPOUT_CASES:
+        dout = rng(seed + 2000).normal(size=shape)
+        mask = rng(seed).random(shape) >= p
+        cases["dropout_backward"].append({
+            "label": label, "dout": dout, "mask": mask, "p": p,
+            "dx": dropout_backward(dout, mask, p),
+            **_mistakes(DROPOUT_BACKWARD_MISTAKES, (dout, mask, p), single=True)})
+    dout = rng(3000).normal(size=(2, 5))
+    cases["dropout_backward"].append({
+        "label": "eval mode (mask None)", "dout": dout, "mask": None, "p": 0.5, "dx": dout,
+        **_mistakes(DROPOUT_BACKWARD_MISTAKES, (dout, None, 0.5), single=True)})
+    for label, losses, patience, min_delta in STOPPING_CASES:
+        cases["early_stopping"].append({
+            "label": label, "losses": np.asarray(losses, dtype=float),
+            "as_array": isinstance(losses, np.ndarray), "patience": patience,
+            "min_delta": min_delta,
+            "expected": list(early_stopping(losses, patience, min_delta)),
+            **_mistakes(STOPPING_MISTAKES, (losses, patience, min_delta))})
+    for label, sizes, lam, seed in [("two layers 4 -> 3 -> 2, lam = 0.01", [4, 3, 2], 0.01, 0),
+                                    ("one layer 5 -> 3, lam = 0.5", [5, 3], 0.5, 1),
+                                    ("three layers 2 -> 4 -> 4 -> 3, lam = 0.001",
+                                     [2, 4, 4, 3], 0.001, 2),
+                                    ("lam = 0 (no decay)", [3, 2], 0.0, 3)]:
+        r = rng(seed)
+        params = []
+        for n_in, n_out in zip(sizes, sizes[1:]):
+            params += [r.normal(size=(n_out, n_in)), r.normal(size=n_out)]
+        penalty, grads = l2_penalty(params, lam)
+        mistakes = {}
+        for key, (wrong_penalty, wrong_grads) in _mistakes(L2_MISTAKES, (params, lam)).items():
+            mistakes[f"{key}_penalty"], mistakes[f"{key}_grads"] = wrong_penalty, wrong_grads
+        cases["l2_penalty"].append({"label": label, "params": params, "lam": lam,
+                                    "penalty": penalty, "grads": grads, **mistakes})
+    return cases
+
+
+ASSIGNMENTS = {"a1": a1_cases, "a3": a3_cases}
 
 
 def flatten(cases):
@@ -229,7 +423,7 @@ def flatten(cases):
                 key = f"{task}/{i}/{field}"
                 if isinstance(value, (list, tuple)):
                     for j, item in enumerate(value):
-                        arrays[f"{key}/{j}"] = np.asarray(item)
+                        arrays[f"{key}/{j}"] = np.asarray(NONE if item is None else item)
                 else:
                     arrays[key] = np.asarray(NONE if value is None else value)
     return arrays

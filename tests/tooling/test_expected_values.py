@@ -16,8 +16,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import nnlesson as nl
 from nnlesson import checks
-from nnlesson.checks import a1
+from nnlesson.checks import a1, a3
 
 ROOT = Path(__file__).resolve().parents[2]
 STORED = ROOT / "nnlesson" / "checks" / "expected"
@@ -92,17 +93,38 @@ def code_of(module):
     return re.sub(r"\s+", "", ast.unparse(tree))
 
 
-@pytest.mark.parametrize("task", A1_ANSWERS)
-def test_no_function_of_assignment_1s_checks_computes_a_graded_answer(task):
-    code = code_of(a1)
-    found = re.findall(A1_ANSWERS[task], code)
-    assert not found, f"nnlesson/checks/a1.py computes {task}: {found}"
+A3_ANSWERS = {
+    "Task 1.1 (the mask rng.random(x.shape) >= p)": r"\.random\([^)]*\)>=p",
+    "Task 1.1, 1.2 (the scale 1 / (1 - p))": r"/\(1-p\)",
+    "Task 1.2 (dout * mask)": r"dout\*mask",
+    "Task 2.1 (the patience rule)": r"wait>=patience|<best-min_delta",
+    "Task 2.1 (nnlesson's own rule, called)": r"EarlyStopping\(",
+    "Task 3.1 (lam * sum(W**2) and 2 * lam * W)": r"2\*lam\*|\*\*2\)",
+}
+ANSWERS = [(a1, task, pattern) for task, pattern in A1_ANSWERS.items()] + \
+          [(a3, task, pattern) for task, pattern in A3_ANSWERS.items()]
+
+
+@pytest.mark.parametrize("module, task, pattern", ANSWERS,
+                         ids=[f"{m.__name__[-2:]} {t}" for m, t, _ in ANSWERS])
+def test_no_function_of_the_assignments_checks_computes_a_graded_answer(module, task, pattern):
+    found = re.findall(pattern, code_of(module))
+    assert not found, f"{module.__file__} computes {task}: {found}"
+
+
+def test_the_stored_stopping_epochs_are_nnlessons_rule():
+    """The tool's reference and the package's EarlyStopping agree on every stored case."""
+    for case in checks.stored("a3", "early_stopping"):
+        replay = nl.EarlyStopping(case["patience"], case["min_delta"]).replay(case["losses"])
+        assert list(replay) == case["expected"], case["label"]
 
 
 def test_the_reference_functions_left_the_package():
-    for name in ("_log_softmax", "_cross_entropy", "_rel_error", "_momentum_reference",
-                 "_mlp_reference", "_relu_inputs", "_linear_data"):
-        assert not hasattr(a1, name), name
+    for module, name in [(a1, "_log_softmax"), (a1, "_cross_entropy"), (a1, "_rel_error"),
+                         (a1, "_momentum_reference"), (a1, "_mlp_reference"),
+                         (a1, "_linear_data"), (a3, "_stopping"), (a3, "_l2_reference"),
+                         (a3, "_keep"), (a3, "_dropout_forward_mistakes")]:
+        assert not hasattr(module, name), name
     # ... and live in the tool, which the checks' tests may use
     assert {"softmax_cross_entropy", "rel_error", "momentum_steps",
             "mlp_loss_and_grads"} <= set(vars(tool()))
