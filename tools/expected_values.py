@@ -411,7 +411,141 @@ def a3_cases():
     return cases
 
 
-ASSIGNMENTS = {"a1": a1_cases, "a3": a3_cases}
+# == assignment 2: the backward rules of Parts 1 and 2 ===========================================
+# The expected gradients are central differences (as the check computed them before); the
+# rules below give the typical mistakes' results, stored by id ("a_<id>", "b_<id>" per output).
+def _numeric(f, x):
+    from nnlesson.gradcheck import numerical_gradient
+
+    return numerical_gradient(f, np.array(x, dtype=np.float64))
+
+
+def _partial(f, args, i):
+    args = list(args)
+    return _numeric(lambda value: f(*args[:i], value, *args[i + 1:]), args[i])
+
+
+def unbroadcast(grad, shape):
+    lead = grad.ndim - len(shape)
+    grad = grad.sum(axis=tuple(range(lead))) if lead else grad
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    return grad.sum(axis=axes, keepdims=True) if axes else grad
+
+
+BROADCAST_CASES = [((3, 4), (3, 4)), ((3, 1), (1, 4)), ((4,), (3, 4)), ((), (2, 3)),
+                   ((2, 3), ()), ((2, 3, 4), (3, 1))]
+BINARY = {  # forward, the rules before un-broadcasting, the op's own typical mistake
+    "add": (np.add, lambda g, a, b: (g, g), lambda g, a, b: (g, -g)),
+    "mul": (np.multiply, lambda g, a, b: (g * b, g * a), lambda g, a, b: (g * a, g * b)),
+}
+UNARY = {  # forward, derivative, the inputs' seed, the op's typical mistakes (by id)
+    "exp": (np.exp, np.exp, {"times_a": lambda g, a, out: g * a}),
+    "log": (np.log, lambda a: 1 / a, {"over_out": lambda g, a, out: g / out,
+                                       "times_a": lambda g, a, out: g * a}),
+    "relu": (lambda a: np.maximum(a, 0), lambda a: (a > 0).astype(float),
+             {"dout_sign": lambda g, a, out: g * (g > 0), "times_a": lambda g, a, out: g * a,
+              "at_zero": lambda g, a, out: g * (a >= 0)}),
+    "tanh": (np.tanh, lambda a: 1 - np.tanh(a) ** 2,
+             {"a_for_out": lambda g, a, out: g * (1 - a ** 2),
+              "no_square": lambda g, a, out: g * (1 - out),
+              "plus": lambda g, a, out: g * (1 + out ** 2)}),
+}
+
+
+def _unary_inputs():
+    r = rng(50)
+    exp = [("a (3, 4) of mixed signs", r.normal(0, 1.5, size=(3, 4))),
+           ("very negative inputs", np.array([-30.0, -10.0, -1.0])), ("a scalar", np.array(0.7))]
+    r = rng(51)
+    log = [("a (3, 4) of positive values", r.uniform(0.2, 3.0, size=(3, 4))),
+           ("small values and a = 1 (where log a = 0)", np.array([1e-3, 0.05, 1.0, 7.0])),
+           ("a scalar", np.array(2.5))]
+    r = rng(52)
+    mixed = r.normal(size=(3, 4))
+    mixed[np.abs(mixed) < 0.01] = 0.5  # central differences need a safe distance from the kink
+    relu = [("a (3, 4) of mixed signs", mixed),
+            ("all negative", -np.abs(r.normal(size=(2, 3))) - 0.01),
+            ("exact zeros (the kink: derivative 0 there, as nnlesson's ReLU)",
+             np.array([[0.0, 1.0, -1.0, 0.0]])),
+            ("a scalar", np.array(1.3))]
+    r = rng(53)
+    tanh = [("a (3, 4) of mixed signs", r.normal(size=(3, 4))),
+            ("large inputs (tanh near +-1)", np.array([-20.0, -3.0, 3.0, 20.0])),
+            ("a scalar", np.array(-0.4))]
+    return {"exp": exp, "log": log, "relu": relu, "tanh": tanh}
+
+
+def a2_cases():
+    cases = {"unbroadcast": [], "add": [], "mul": [], "matmul": [], "sum": [],
+             **{f"unary_{name}": [] for name in UNARY}}
+    for seed, (grad_shape, shape) in enumerate([((3, 4), (4,)), ((2, 3, 4), (3, 1)),
+                                                ((3, 4), (3, 1)), ((3, 4), (1, 4)),
+                                                ((3, 4), ()), ((3, 4), (3, 4)),
+                                                ((2, 3, 4), (1, 1, 4))]):
+        r = rng(seed)
+        grad, a = r.normal(size=grad_shape), r.normal(size=shape)
+        lead = grad.ndim - len(shape)
+        cases["unbroadcast"].append({
+            "grad": grad, "shape": np.array(shape, dtype=int),
+            "expected": _numeric(lambda v, g=grad: np.sum(g * np.broadcast_to(v, g.shape)), a),
+            "leading_only": grad.sum(axis=tuple(range(lead))) if lead else grad})
+    for name, (forward, rules, own) in BINARY.items():
+        for seed, (shape_a, shape_b) in enumerate(BROADCAST_CASES):
+            r = rng(10 + seed)
+            a, b = r.normal(size=shape_a), r.normal(size=shape_b)
+            g = r.normal(size=np.broadcast_shapes(shape_a, shape_b))
+            da, db = (_partial(lambda a_, b_, g_, f=forward: np.sum(g_ * f(a_, b_)), (a, b, g), i)
+                      for i in (0, 1))
+            full_a, full_b = rules(g, a, b)
+            free_a, free_b = rules(np.ones_like(g), a, b)
+            own_a, own_b = own(g, a, b)
+            cases[name].append({
+                "g": g, "a": a, "b": b, "da": da, "db": db,
+                "a_not_summed": full_a, "b_not_summed": full_b,
+                "a_chain": unbroadcast(free_a, shape_a), "b_chain": unbroadcast(free_b, shape_b),
+                "a_own": unbroadcast(own_a, shape_a), "b_own": unbroadcast(own_b, shape_b)})
+    for seed, (n, k, m) in enumerate([(3, 4, 2), (1, 3, 1), (4, 4, 4), (2, 5, 3)]):
+        r = rng(20 + seed)
+        a, b, g = r.normal(size=(n, k)), r.normal(size=(k, m)), r.normal(size=(n, m))
+        da, db = (_partial(lambda a_, b_, g_: np.sum(g_ * (a_ @ b_)), (a, b, g), i)
+                  for i in (0, 1))
+        case = {"g": g, "a": a, "b": b, "da": da, "db": db}
+        if k == m:  # the forgotten transposes, where numpy can compute them at all
+            case["a_no_transpose"] = g @ b
+        if n == k:
+            case["b_no_transpose"] = a @ g
+        cases["matmul"].append(case)
+    for seed, (shape, axis) in enumerate([((3, 4), None), ((3, 4), 0), ((4, 4), 1), ((3, 4), 1),
+                                          ((2, 3, 4), 1), ((5,), 0), ((), None)]):
+        r = rng(30 + seed)
+        a = r.normal(size=shape)
+        g = r.normal(size=np.shape(np.sum(a, axis=axis)))
+        case = {"g": g, "a": a, "axis": axis, "da": _partial(
+            lambda a_, g_, axis_: np.sum(g_ * np.sum(a_, axis=axis_)), (a, g, axis), 0)}
+        try:  # the forgotten np.expand_dims, where numpy broadcasts it at all
+            unexpanded = np.ones(shape) * g if axis is not None and np.ndim(g) else None
+        except ValueError:
+            unexpanded = None
+        if unexpanded is not None and unexpanded.shape == shape:
+            case["unexpanded"] = unexpanded
+        cases["sum"].append(case)
+    for name, inputs in _unary_inputs().items():
+        forward, derivative, mistakes = UNARY[name]
+        for seed, (label, a) in enumerate(inputs):
+            a = np.asarray(a, dtype=np.float64)
+            g = rng(40 + seed).normal(size=a.shape)
+            out = forward(a)
+            with np.errstate(all="ignore"):
+                da = (g * derivative(a) if "kink" in label
+                      else _partial(lambda a_, g_, f=forward: np.sum(g_ * f(a_)), (a, g), 0))
+                cases[f"unary_{name}"].append({
+                    "label": label, "g": g, "a": a, "out": out, "da": da,
+                    "chain": derivative(a),
+                    **{f"mistake_{key}": wrong(g, a, out) for key, wrong in mistakes.items()}})
+    return cases
+
+
+ASSIGNMENTS = {"a1": a1_cases, "a2": a2_cases, "a3": a3_cases}
 
 
 def flatten(cases):
