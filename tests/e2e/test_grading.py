@@ -1,6 +1,6 @@
 """A class graded with the real nbgrader, end to end, following README's "For teachers".
 
-One pipeline (about two minutes) serves every test here:
+One pipeline serves every test here (its steps' seconds are printed with `pytest -s`):
 
 - The walk-through "A class with nbgrader, start to finish" is read from README.md itself and
   run command by command in a temporary folder, so the README cannot drift from what is tested:
@@ -13,10 +13,10 @@ One pipeline (about two minutes) serves every test here:
   unchanged student version).
 - Every other lesson and each assignment is an nbgrader assignment of its own (the README's
   default), handed out and returned by the README's path without an exchange (into submitted/
-  directly) by "blank" and "solved", and graded with one `nbgrader autograde`, which runs while
-  lesson 01's students fetch and submit.
+  directly) by "blank" and "solved", and graded by `nbgrader autograde`, one process per
+  student, which run while lesson 01's students fetch and submit.
 
-Three commands of the walk-through are not run, on purpose: `git clone` (the clone is this
+Four commands of the walk-through are not run, on purpose: `git clone` (the clone is this
 checkout, linked as nnlesson-course), `python3 -m venv` and `pip install` (a fresh venv with the
 instructor extra costs minutes of CI and needs the network: tests/e2e/test_extras.py installs
 exactly that extra in a fresh environment and grades a solved lesson with it; here the current
