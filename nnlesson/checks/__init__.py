@@ -220,6 +220,45 @@ class Case:
     batch: int | None = None
 
 
+_NONE = "<None>"  # a None, as tools/expected_values.py stores it
+
+
+@functools.cache
+def _stored_file(name):
+    from pathlib import Path
+
+    path = Path(__file__).with_name("expected") / f"{name}.npz"
+    with np.load(path, allow_pickle=False) as data:
+        return {key: data[key] for key in data.files}
+
+
+def stored(name, task):
+    """The stored cases of one check, ``[{field: value}, ...]`` in order, from
+    ``expected/NAME.npz`` (written by ``tools/expected_values.py``, which holds the reference
+    solutions: the package holds only their results). A number or a label comes back as a
+    Python number or string, a list as a list of arrays, a stored None as None. Each call gives
+    fresh copies, so a student's function that changes its inputs changes nothing stored."""
+    cases = {}
+    for key, value in _stored_file(name).items():
+        where, _, rest = key.partition("/")
+        if where != task:
+            continue
+        index, _, field = rest.partition("/")
+        field, _, item = field.partition("/")
+        case = cases.setdefault(int(index), {})
+        value = value.item() if value.ndim == 0 else value.copy()
+        value = None if isinstance(value, str) and value == _NONE else value
+        if item:
+            case.setdefault(field, {})[int(item)] = value
+        else:
+            case[field] = value
+    if not cases:
+        raise KeyError(f"stored: no cases for {task!r} in {name}.npz: rerun "
+                       f"tools/expected_values.py")
+    return [{field: [v[j] for j in sorted(v)] if isinstance(v, dict) else v
+             for field, v in cases[i].items()} for i in sorted(cases)]
+
+
 def _as_case(case, outputs):
     """A :class:`Case`, from a Case or from a tuple ``(label, args, expected)`` whose
     ``expected`` is the value itself when there is one output, else a tuple of them."""

@@ -12,6 +12,12 @@ A failing verdict names the first failing case and what is wrong; when the stude
 match a typical mistake on every case (no 1/(1-p) scaling, an off-by-one patience, weight decay
 on the biases, ...), the verdict names that mistake too.
 
+No task's answer is computed here (``tests/tooling/test_expected_values.py`` checks): every
+check's inputs, expected values and the results of its typical mistakes (whole wrong
+implementations, each one change away from the answer) are stored in ``expected/a3.npz``,
+written by ``tools/expected_values.py``, which holds the reference solutions and the mistakes.
+Dropout's cases store the seed of the ``rng`` the student's function draws its mask from.
+
 The study (:func:`run_study`) trains nnlesson's layers with nnlesson's ``fit`` and SGD; the
 regularisers in it are the student's: their dropout functions inside the network
 (:class:`DropoutFrom`), their L2 gradient added before every step (:class:`PenalisedSGD`) and
@@ -29,7 +35,16 @@ from ..layers import Dropout, Linear, Module, ReLU, Sequential
 from ..losses import SoftmaxCrossEntropy
 from ..optim import SGD
 from ..train import EarlyStopping, accuracy, fit
-from . import FAIL, PASS, TookTooLong, _verdict, attempt, call_with_time_limit, diagnose
+from . import (
+    FAIL,
+    PASS,
+    TookTooLong,
+    _verdict,
+    attempt,
+    call_with_time_limit,
+    diagnose,
+    stored,
+)
 from .graded import graded
 from .graded import own_work as _own_work
 
@@ -71,7 +86,10 @@ def _same(a, b):
 
 
 def _typical_mistake(fn, cases, mistakes):
-    """The description of the first mistake whose results equal ``fn``'s on every case."""
+    """The description of the first mistake whose stored results equal ``fn``'s on every case.
+
+    ``mistakes``: ``[(description, [its result on each case, or None where it cannot run])]``.
+    """
     got = []
     for _, args, _ in cases:
         try:
@@ -79,15 +97,33 @@ def _typical_mistake(fn, cases, mistakes):
                 got.append(call_with_time_limit(fn, copy.deepcopy(args)))
         except (Exception, TookTooLong):  # noqa: BLE001 - no hint then; the verdict says why
             return None
-    for description, wrong in mistakes:
-        try:
-            with np.errstate(all="ignore"):
-                theirs = [wrong(*copy.deepcopy(args)) for _, args, _ in cases]
-        except Exception:  # noqa: BLE001 - a mistake that cannot run on a case matches nothing
-            continue
-        if all(_same(g, t) for g, t in zip(got, theirs)):
+    for description, theirs in mistakes:
+        if len(theirs) == len(got) and all(t is not _CANNOT_RUN for t in theirs) and \
+                all(_same(g, t) for g, t in zip(got, theirs)):
             return description
     return None
+
+
+_CANNOT_RUN = object()  # a typical mistake that raises on a case (matches nothing)
+
+
+def _stored_mistakes(stored_cases, descriptions, *, split=None):
+    """``[(description, results per case)]`` of the mistakes in ``descriptions`` ({id: words}),
+    read from the stored cases (``tools/expected_values.py`` ran them). ``split``: the names of
+    a mistake's results when it has several fields (``_penalty``, ``_grads``)."""
+    found = []
+    for key, words in descriptions.items():
+        results = []
+        for case in stored_cases:
+            if split:
+                fields = [f"mistake_{key}_{part}" for part in split]
+                results.append(tuple(case[f] for f in fields) if all(f in case for f in fields)
+                               else _CANNOT_RUN)
+            else:
+                result = case.get(f"mistake_{key}", _CANNOT_RUN)
+                results.append(tuple(result) if isinstance(result, list) else result)
+        found.append((words, results))
+    return found
 
 
 def _check(fn, cases, outputs, mistakes, quiet, *, verdict=None, fallback=None):
@@ -107,77 +143,26 @@ def _check(fn, cases, outputs, mistakes, quiet, *, verdict=None, fallback=None):
 
 
 # == Part 1: dropout =============================================================================
-# (label, shape, p, seed): the mask is rng.random(shape) >= p with rng = default_rng(seed).
-# Seed 7 at p = 0.95 drops all 6 units: the output must be zeros, not NaN.
-_DROPOUT_CASES = [("p = 0.5, a batch of 4", (4, 6), 0.5, 100),
-                  ("p = 0.2, a batch of 1", (1, 8), 0.2, 101),
-                  ("p = 0 (nothing dropped)", (3, 3), 0.0, 102),
-                  ("p = 0.9", (5, 5), 0.9, 103),
-                  ("p = 0.95, every unit dropped", (1, 6), 0.95, 7)]
-
-
-def _keep(shape, p, seed):
-    return _rng(seed).random(shape) >= p
-
-
-def _dropout_forward_mistakes():
-    def keep_with_p(x, p, rng, training=True):
-        mask = rng.random(x.shape) < p
-        return x * mask / (1 - p), mask
-
-    def unscaled(x, p, rng, training=True):
-        mask = rng.random(x.shape) >= p
-        return x * mask, mask
-
-    def times_keep(x, p, rng, training=True):
-        mask = rng.random(x.shape) >= p
-        return x * mask * (1 - p), mask
-
-    def over_p(x, p, rng, training=True):
-        mask = rng.random(x.shape) >= p
-        return x * mask / p, mask
-
-    def times_p(x, p, rng, training=True):
-        mask = rng.random(x.shape) >= p
-        return x * mask * p, mask
-
-    def kept_fraction(x, p, rng, training=True):
-        mask = rng.random(x.shape) >= p
-        return x * mask / mask.mean(), mask
-
-    def none_at_zero(x, p, rng, training=True):
-        if p == 0:
-            return x, None
-        mask = rng.random(x.shape) >= p
-        return x * mask / (1 - p), mask
-
-    return [
-        ("at p = 0 the mask is still an array (all True) in training mode: backward needs it, "
-         "and rng.random must be drawn as for any p", none_at_zero),
-        ("the mask keeps a unit with probability p, but p is the probability of DROPPING it "
-         "(keep where rng.random(x.shape) >= p)", keep_with_p),
-        ("the kept units are not scaled by 1 / (1 - p) (inverted dropout keeps the expected "
-         "value)", unscaled),
-        ("the kept units are multiplied by (1 - p) instead of divided by it", times_keep),
-        ("the kept units are divided by p instead of by 1 - p", over_p),
-        ("the kept units are multiplied by p instead of divided by 1 - p", times_p),
-        ("the kept units are divided by the fraction actually kept, which is 0 when every unit "
-         "is dropped; divide by 1 - p", kept_fraction),
-    ]
-
-
-def _dropout_eval_mistakes():
-    def drops_anyway(x, p, rng, training=True):
-        mask = rng.random(x.shape) >= p
-        return x * mask / (1 - p), mask
-
-    def scales_at_eval(x, p, rng, training=True):
-        return x * (1 - p), None
-
-    return [("dropout still drops units in eval mode (training=False): there it is the identity",
-             drops_anyway),
-            ("eval mode scales by (1 - p); with inverted dropout the scaling happens in training "
-             "and eval mode is the identity", scales_at_eval)]
+# The typical mistakes, by the id under which tools/expected_values.py stores their results.
+DROPOUT_FORWARD_MISTAKES = {
+    "none_at_zero": "at p = 0 the mask is still an array (all True) in training mode: backward "
+                    "needs it, and rng.random must be drawn as for any p",
+    "keep_with_p": "the mask keeps a unit with probability p, but p is the probability of "
+                   "DROPPING it (keep where rng.random(x.shape) >= p)",
+    "unscaled": "the kept units are not scaled by 1 / (1 - p) (inverted dropout keeps the "
+                "expected value)",
+    "times_keep": "the kept units are multiplied by (1 - p) instead of divided by it",
+    "over_p": "the kept units are divided by p instead of by 1 - p",
+    "times_p": "the kept units are multiplied by p instead of divided by 1 - p",
+    "kept_fraction": "the kept units are divided by the fraction actually kept, which is 0 when "
+                     "every unit is dropped; divide by 1 - p",
+}
+DROPOUT_EVAL_MISTAKES = {
+    "drops_anyway": "dropout still drops units in eval mode (training=False): there it is the "
+                    "identity",
+    "scales_at_eval": "eval mode scales by (1 - p); with inverted dropout the scaling happens in "
+                      "training and eval mode is the identity",
+}
 
 
 @graded(FORBIDDEN, "Task 1.1", Dropout)
@@ -188,16 +173,11 @@ def check_dropout_forward(fn, *, quiet=False):
     ``out = x * mask / (1 - p)``. Eval mode (``training=False``): ``(x, None)``, the identity.
     """
     name = _name(fn)
-    train_cases, eval_cases = [], []
-    for label, shape, p, seed in _DROPOUT_CASES:
-        x = _rng(seed + 1000).normal(size=shape)
-        mask = _keep(shape, p, seed)
-        train_cases.append((label, (x, p, _rng(seed), True),
-                            (mask, np.where(mask, x / (1 - p), 0.0))))
-    for label, shape, p, seed in _DROPOUT_CASES[:2]:
-        x = _rng(seed + 1000).normal(size=shape)
-        eval_cases.append((f"{label}, eval mode (training=False)", (x, p, _rng(seed), False),
-                           (x, True)))
+    stored_train, stored_eval = stored("a3", "dropout_forward"), stored("a3", "dropout_eval")
+    train_cases = [(c["label"], (c["x"], c["p"], _rng(c["seed"]), True), (c["mask"], c["out"]))
+                   for c in stored_train]
+    eval_cases = [(c["label"], (c["x"], c["p"], _rng(c["seed"]), False), (c["x"], True))
+                  for c in stored_eval]
 
     def mask_first(x, p, rng, training):  # a wrong mask explains a wrong output: compare it first
         result = fn(x, p, rng, training)
@@ -222,7 +202,7 @@ def check_dropout_forward(fn, *, quiet=False):
         return _check(fn, [], [], [], quiet, verdict=verdict)
     verdict = _verdict(mask_first, train_cases, ["mask", "out"])
     if not verdict[0]:
-        mistakes = [(d, _reversed(m)) for d, m in _dropout_forward_mistakes()]
+        mistakes = _stored_mistakes(stored_train, DROPOUT_FORWARD_MISTAKES)
         return _check(mask_first, train_cases, [], mistakes, quiet, verdict=verdict,
                       fallback=other_mask)
     x = _rng(4000).normal(size=(3, 4))
@@ -237,9 +217,9 @@ def check_dropout_forward(fn, *, quiet=False):
                    f"dropout may still need its output for its own backward)"))
     verdict = _verdict(mask_is_none, eval_cases, ["out", "mask is None"])
     if not verdict[0]:
-        mistakes = [(d, _none_flag(m)) for d, m in _dropout_eval_mistakes()]
+        mistakes = _stored_mistakes(stored_eval, DROPOUT_EVAL_MISTAKES)
         return _check(mask_is_none, eval_cases, [], mistakes, quiet, verdict=verdict)
-    labels = "; ".join(label for label, _, _, _ in _DROPOUT_CASES)
+    labels = "; ".join(label for label, _, _ in train_cases)
     return _check(fn, [], [], [], quiet, verdict=(
         True, f"{name} is correct on all {len(train_cases) + len(eval_cases)} cases ({labels}; "
               f"eval mode)."))
@@ -259,15 +239,13 @@ def _pair_returned(fn, args):
                    + (" (in eval mode: return x, None)" if mode == "eval" else ""))
 
 
-def _reversed(wrong):
-    return lambda *args: wrong(*args)[::-1]
-
-
-def _none_flag(wrong):
-    def flagged(*args):
-        out, mask = wrong(*args)
-        return out, mask is None
-    return flagged
+DROPOUT_BACKWARD_MISTAKES = {
+    "no_mask": "the gradient flows through the dropped units: multiply by the mask (a dropped "
+               "unit's output does not depend on its input)",
+    "unscaled": "the gradient is not scaled by 1 / (1 - p), as the forward pass was",
+    "over_p": "the gradient is divided by p instead of by 1 - p",
+    "times_keep": "the gradient is multiplied by (1 - p) instead of divided by it",
+}
 
 
 @graded(FORBIDDEN, "Task 1.2", Dropout)
@@ -276,98 +254,27 @@ def check_dropout_backward(fn, *, quiet=False):
 
     ``dx = dout * mask / (1 - p)``; ``mask`` None (eval mode): ``dx = dout``.
     """
-    cases = []
-    for label, shape, p, seed in _DROPOUT_CASES:
-        dout = _rng(seed + 2000).normal(size=shape)
-        mask = _keep(shape, p, seed)
-        cases.append((label, (dout, mask, p), np.where(mask, dout / (1 - p), 0.0)))
-    dout = _rng(3000).normal(size=(2, 5))
-    cases.append(("eval mode (mask None)", (dout, None, 0.5), dout))
-
-    def no_mask(dout, mask, p):
-        return dout / (1 - p)
-
-    def unscaled(dout, mask, p):
-        return dout if mask is None else dout * mask
-
-    def over_p(dout, mask, p):
-        return dout if mask is None else dout * mask / p
-
-    def times_keep(dout, mask, p):
-        return dout if mask is None else dout * mask * (1 - p)
-
-    mistakes = [
-        ("the gradient flows through the dropped units: multiply by the mask (a dropped unit's "
-         "output does not depend on its input)", no_mask),
-        ("the gradient is not scaled by 1 / (1 - p), as the forward pass was", unscaled),
-        ("the gradient is divided by p instead of by 1 - p", over_p),
-        ("the gradient is multiplied by (1 - p) instead of divided by it", times_keep),
-    ]
+    stored_cases = stored("a3", "dropout_backward")
+    cases = [(c["label"], (c["dout"], c["mask"], c["p"]), c["dx"]) for c in stored_cases]
+    mistakes = _stored_mistakes(stored_cases, DROPOUT_BACKWARD_MISTAKES)
     return _check(fn, cases, ["dx"], mistakes, quiet)
 
 
 # == Part 2: early stopping ======================================================================
-_STOPPING_CASES = [
-    ("a loss that turns up, patience 2", [1.0, 0.8, 0.7, 0.75, 0.8, 0.9, 1.0], 2, 0.0),
-    ("a plateau of equal losses (equal is not an improvement)",
-     [1.0, 0.8, 0.8, 0.8, 0.7, 0.6], 2, 0.0),
-    ("gains smaller than min_delta = 0.1", [1.0, 0.8, 0.75, 0.72, 0.5, 0.45], 2, 0.1),
-    ("a gain of exactly min_delta = 0.25 (not more: no improvement)",
-     [1.0, 0.75, 0.5, 0.3, 0.2], 2, 0.25),
-    ("a loss that keeps falling (never stops)", [1.0, 0.9, 0.8, 0.7], 2, 0.0),
-    ("a bump, patience 3 (compare with the best, not the previous epoch)",
-     [1.0, 0.6, 0.9, 0.8, 0.7, 0.65, 0.62], 3, 0.0),
-    ("patience 1", [1.0, 1.0, 0.5], 1, 0.0),
-    ("a numpy array of 12 losses, patience 4", np.array(
-        [2.3, 1.9, 1.6, 1.5, 1.45, 1.47, 1.44, 1.5, 1.52, 1.49, 1.6, 1.7]), 4, 0.02),
-]
-
-
-def _stopping(losses, patience, min_delta, *, stop_after=None, improves=None, best_of=None,
-              against=None):
-    """The patience rule with one part swapped, for the typical mistakes below."""
-    stop_after = stop_after or (lambda wait: wait >= patience)
-    improves = improves or (lambda loss, best: loss < best - min_delta)
-    best, best_epoch, wait, previous = np.inf, None, 0, np.inf
-    for epoch, loss in enumerate(losses, start=1):
-        reference = previous if against == "previous" else best
-        if improves(loss, reference):
-            best, best_epoch, wait = loss, epoch, 0
-        else:
-            wait += 1
-        previous = loss
-        if stop_after(wait):
-            break
-    else:
-        epoch = None
-    if best_of == "last":
-        return epoch, epoch if epoch is not None else len(losses)
-    if best_of == "argmin":
-        seen = losses if epoch is None else losses[:epoch]
-        return epoch, int(np.argmin(seen)) + 1
-    return epoch, best_epoch
-
-
-def _stopping_mistakes():
-    return [
-        ("patience is off by one: stop when `patience` epochs in a row brought no improvement "
-         "(wait >= patience), not one epoch later",
-         lambda v, p, d: _stopping(v, p, d, stop_after=lambda wait: wait > p)),
-        ("patience is off by one: stop when `patience` epochs in a row brought no improvement, "
-         "not one epoch earlier",
-         lambda v, p, d: _stopping(v, p, d, stop_after=lambda wait: wait >= p - 1)),
-        ("the best epoch is the stopping epoch: restore the weights of the last improvement, "
-         "not the last epoch", lambda v, p, d: _stopping(v, p, d, best_of="last")),
-        ("an equal (or exactly min_delta smaller) loss counts as an improvement: it must be "
-         "strictly below best - min_delta",
-         lambda v, p, d: _stopping(v, p, d, improves=lambda loss, best: loss <= best - d)),
-        ("the best epoch is the lowest loss, but a gain of min_delta or less is not an "
-         "improvement: restore the last epoch that improved",
-         lambda v, p, d: _stopping(v, p, d, best_of="argmin")),
-        ("each loss is compared with the previous epoch's instead of the best so far",
-         lambda v, p, d: _stopping(v, p, d, against="previous")),
-        ("min_delta is ignored", lambda v, p, d: _stopping(v, p, 0.0)),
-    ]
+STOPPING_MISTAKES = {
+    "late": "patience is off by one: stop when `patience` epochs in a row brought no "
+            "improvement (wait >= patience), not one epoch later",
+    "early": "patience is off by one: stop when `patience` epochs in a row brought no "
+             "improvement, not one epoch earlier",
+    "restores_last": "the best epoch is the stopping epoch: restore the weights of the last "
+                     "improvement, not the last epoch",
+    "non_strict": "an equal (or exactly min_delta smaller) loss counts as an improvement: it "
+                  "must be strictly below best - min_delta",
+    "argmin": "the best epoch is the lowest loss, but a gain of min_delta or less is not an "
+              "improvement: restore the last epoch that improved",
+    "previous": "each loss is compared with the previous epoch's instead of the best so far",
+    "no_min_delta": "min_delta is ignored",
+}
 
 
 @graded(FORBIDDEN, "Task 2.1", EarlyStopping, fit)
@@ -379,32 +286,17 @@ def check_early_stopping(fn, *, quiet=False):
     (``stopped_epoch`` None if that never happens); ``best_epoch`` is the last epoch that
     improved, whose weights are restored. The same rule as ``nl.EarlyStopping``.
     """
-    cases = [(label, (losses, patience, min_delta),
-              EarlyStopping(patience, min_delta).replay(losses))
-             for label, losses, patience, min_delta in _STOPPING_CASES]
-    return _check(fn, cases, ["stopped_epoch", "best_epoch"], _stopping_mistakes(), quiet)
+    stored_cases = stored("a3", "early_stopping")
+    cases = [(c["label"], (c["losses"] if c["as_array"] else c["losses"].tolist(), c["patience"],
+                           c["min_delta"]), tuple(c["expected"])) for c in stored_cases]
+    return _check(fn, cases, ["stopped_epoch", "best_epoch"],
+                  _stored_mistakes(stored_cases, STOPPING_MISTAKES), quiet)
 
 
 # == Part 3: L2 weight decay =====================================================================
-def _l2_reference(params, lam):
-    weights = [w for w in params if np.ndim(w) == 2]
-    penalty = lam * sum(float(np.sum(w ** 2)) for w in weights)
-    return penalty, [2 * lam * w if np.ndim(w) == 2 else np.zeros_like(w) for w in params]
-
-
 def _l2_cases():
-    cases = []
-    for label, sizes, lam, seed in [("two layers 4 -> 3 -> 2, lam = 0.01", [4, 3, 2], 0.01, 0),
-                                    ("one layer 5 -> 3, lam = 0.5", [5, 3], 0.5, 1),
-                                    ("three layers 2 -> 4 -> 4 -> 3, lam = 0.001",
-                                     [2, 4, 4, 3], 0.001, 2),
-                                    ("lam = 0 (no decay)", [3, 2], 0.0, 3)]:
-        r = _rng(seed)
-        params = []
-        for n_in, n_out in zip(sizes, sizes[1:]):
-            params += [r.normal(size=(n_out, n_in)), r.normal(size=n_out)]
-        cases.append((label, (params, lam), _l2_reference(params, lam)))
-    return cases
+    return [(c["label"], (c["params"], c["lam"]), (c["penalty"], c["grads"]))
+            for c in stored("a3", "l2_penalty")]
 
 
 def _describe(params, i):
@@ -438,37 +330,16 @@ def _l2_verdict(fn, cases):
     return True, f"{name} is correct on all {len(cases)} cases ({labels})."
 
 
-def _l2_mistakes():
-    def variant(penalty_scale=1.0, grad_scale=2.0, biases=False):
-        def wrong(params, lam):
-            decayed = [w for w in params if biases or np.ndim(w) == 2]
-            penalty = penalty_scale * lam * sum(float(np.sum(w ** 2)) for w in decayed)
-            return penalty, [grad_scale * lam * w if biases or np.ndim(w) == 2
-                             else np.zeros_like(w) for w in params]
-        return wrong
-
-    return [
-        ("the factor 2 is missing: the derivative of lam * w^2 is 2 * lam * w",
-         variant(grad_scale=1.0)),
-        ("the penalty and its gradient include the biases; this assignment decays only the "
-         "weight matrices (2-D arrays), a bias gets a zero gradient",
-         variant(biases=True)),
-        ("the gradient includes the biases; give each bias (1-D array) a zero gradient",
-         _biases_in_grad_only),
-        ("the penalty is lam / 2 * sum(W^2) (PyTorch's weight_decay convention); here it is "
-         "lam * sum(W^2)", variant(penalty_scale=0.5, grad_scale=1.0)),
-        ("the penalty is missing the factor lam", _penalty_without_lam),
-    ]
-
-
-def _biases_in_grad_only(params, lam):
-    penalty, _ = _l2_reference(params, lam)
-    return penalty, [2 * lam * w for w in params]
-
-
-def _penalty_without_lam(params, lam):
-    penalty, grads = _l2_reference(params, 1.0)
-    return penalty, [g * lam for g in grads]
+L2_MISTAKES = {
+    "no_factor_2": "the factor 2 is missing: the derivative of lam * w^2 is 2 * lam * w",
+    "biases": "the penalty and its gradient include the biases; this assignment decays only "
+              "the weight matrices (2-D arrays), a bias gets a zero gradient",
+    "biases_in_grad": "the gradient includes the biases; give each bias (1-D array) a zero "
+                      "gradient",
+    "half": "the penalty is lam / 2 * sum(W^2) (PyTorch's weight_decay convention); here it is "
+            "lam * sum(W^2)",
+    "no_lam": "the penalty is missing the factor lam",
+}
 
 
 @graded(FORBIDDEN, "Task 3.1", SGD)
@@ -477,7 +348,9 @@ def check_l2_penalty(fn, *, quiet=False):
     matrices (the 2-D arrays in ``params``; biases are not decayed) and its gradient with respect
     to each parameter, in the order of ``params`` (zeros for a bias)."""
     cases = _l2_cases()
-    return _check(fn, cases, [], _l2_mistakes(), quiet, verdict=_l2_verdict(fn, cases))
+    mistakes = _stored_mistakes(stored("a3", "l2_penalty"), L2_MISTAKES,
+                                split=("penalty", "grads"))
+    return _check(fn, cases, [], mistakes, quiet, verdict=_l2_verdict(fn, cases))
 
 
 # == Part 4: the study ===========================================================================

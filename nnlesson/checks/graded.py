@@ -15,10 +15,8 @@ calls of the student's function inside ``with a1.own_work("Task 3.1"):``.
 import functools
 import inspect
 
-from . import FAIL
+from . import FAIL, OTHER_LIBRARIES
 from .tripwire import NotYourOwnWork, forbid
-
-OTHER_LIBRARIES = ("torch", "sklearn")  # forbidden in every graded task
 
 
 def guarded(fn, forbidden, task):
@@ -35,7 +33,8 @@ def guarded(fn, forbidden, task):
 
 def graded(registry, task, *implementations):
     """Declare ``task`` (e.g. ``"Task 3.1"``): it forbids ``implementations`` and
-    :data:`OTHER_LIBRARIES`. Returns a decorator for the task's check.
+    :data:`nnlesson.checks.OTHER_LIBRARIES` (one list, shared with the lessons' checks).
+    Returns a decorator for the task's check.
 
     The decorated check runs every function it is given (not classes, such as A2's ``Var``)
     under the task's tripwires, wherever it calls them; a forbidden call is its verdict: with

@@ -1,33 +1,86 @@
-"""Grading the course with the real nbgrader, end to end, in a temporary course folder.
+"""A class graded with the real nbgrader, end to end, following README's "For teachers".
 
-nnlesson-assign --nbgrader writes the lessons as nbgrader's source notebooks (one nbgrader
-assignment, "course") and each notebooks/assignments/*.ipynb as an assignment of its own (picked
-up when it appears); nbgrader generates the student version; two students submit it, one
-unchanged and one with the teacher's solutions filled in; nbgrader autogrades both; the gradebook
-must give the first 0 on every autograded cell and the second the full score (after the written
-answers are graded by hand). Nothing is written outside the temporary folder: HOME and Jupyter's
-folders point into it.
+One pipeline serves every test here (its steps' seconds are printed with `pytest -s`):
+
+- The walk-through "A class with nbgrader, start to finish" is read from README.md itself and
+  run command by command in a temporary folder, so the README cannot drift from what is tested:
+  `nbgrader quickstart`, the configuration lines it names (course id, exchange), nnlesson-assign
+  and nbgrader's generate, release, collect, autograde, generate_feedback, release_feedback and
+  export on lesson 01, and the students' `fetch_assignment` and `submit` through nbgrader's own
+  exchange (a temporary folder). Four students take part: "solved" (the teacher's answers),
+  "partial" (one task right, one wrong, one blank, one right), "cheater" (calls the package's
+  own softmax and loss where the lesson asks for the student's own) and "blank" (hands in the
+  unchanged student version).
+- Every other lesson and each assignment is an nbgrader assignment of its own (the README's
+  default), handed out and returned by the README's path without an exchange (into submitted/
+  directly) by "blank" and "solved", and graded by `nbgrader autograde`, one process per
+  student, which run while lesson 01's students fetch and submit.
+
+Four commands of the walk-through are not run, on purpose: `git clone` (the clone is this
+checkout, linked as nnlesson-course), `python3 -m venv` and `pip install` (a fresh venv with the
+instructor extra costs minutes of CI and needs the network: tests/e2e/test_extras.py installs
+exactly that extra in a fresh environment and grades a solved lesson with it; here the current
+environment, which has the same packages, stands in for it), and `jupyter lab` (Formgrader is
+interactive: the tests grade the written answers in the gradebook instead). Anything else the
+walk-through adds is run, or the test fails.
+
+Points are read from the gradebook (per task) and from the CSV that `nbgrader export` writes
+(per assignment). Nothing is written outside the temporary folder: HOME and Jupyter's folders
+point into it.
 """
 
+import csv
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import NOTEBOOKS
+from conftest import NOTEBOOKS, ROOT
 from nbgrader.api import Gradebook  # in the test extras: a missing nbgrader fails, never skips
 
 from nnlesson.teacher import EXPECTED_TAG, MARKERS, Region, assign, parse_cell
 
 LESSONS = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
-ASSIGNMENT = "course"  # the lessons, one nbgrader assignment
-# each assignment notebook is an nbgrader assignment of its own, named after the notebook
+FIRST = "lesson01"  # the README's walk-through: lesson 01 as nbgrader assignment "lesson01"
+# every other lesson and each assignment notebook: an nbgrader assignment named after it
+OTHERS = {**{p.stem: p for p in sorted(NOTEBOOKS.glob("*.ipynb"))[1:]},
+          **{p.stem: p for p in sorted((NOTEBOOKS / "assignments").glob("*.ipynb"))}}
 ASSIGNMENTS = {p.stem: p for p in sorted((NOTEBOOKS / "assignments").glob("*.ipynb"))}
+OTHERS_GLOB = "[0-9A]*"  # nbgrader takes an assignment id as a glob: all of OTHERS, not lesson01
 # (nbgrader assignment, notebook) for every notebook graded; its teacher notebook
-GRADED = {**{(ASSIGNMENT, lesson): NOTEBOOKS / f"{lesson}.ipynb" for lesson in LESSONS},
-          **{(name, name): path for name, path in ASSIGNMENTS.items()}}
+GRADED = {(FIRST, LESSONS[0]): NOTEBOOKS / f"{LESSONS[0]}.ipynb",
+          **{(name, name): path for name, path in OTHERS.items()}}
+STUDENTS = ("solved", "partial", "cheater", "blank")  # lesson 01, through the exchange
+NOT_RUN = ("git clone", "python3 -m venv", "pip install", "jupyter lab")  # see the docstring
+TIMES = {}  # seconds per step of the pipeline, printed by the last test
+
+
+def timed(step, start):
+    """Record (and print, for `pytest -s`, even if a later step fails) a step's seconds."""
+    TIMES[step] = time.perf_counter() - start
+    print(f"{TIMES[step]:7.1f} s  {step}", flush=True)
+
+
+def walkthrough():
+    """README's walk-through: its fenced command blocks, the students' inline commands of step
+    4 and the configuration lines (``c.X.y = "..."``) of step 2, as written there."""
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("**A class with nbgrader, start to finish.**"):
+                   text.index("**What is public")]
+    blocks = [[line.strip() for line in block.strip().split("\n")]
+              for block in re.findall(r"```\n(.*?)```", section, re.S)]
+    prose = re.sub(r"```\n.*?```", "", section, flags=re.S)
+    inline = [" ".join(code.split()) for code in re.findall(r"`([^`]+)`", prose, re.S)]
+    students = [code for code in inline if code.startswith(("nbgrader fetch_assignment",
+                                                            "nbgrader submit"))]
+    config = [code for code in inline if re.fullmatch(r"c\.\w+\.\w+ = .+", code)]
+    return blocks, students, config
 
 
 def teacher_answer(source):
@@ -36,62 +89,200 @@ def teacher_answer(source):
                      if not any(marker in line for marker in MARKERS))
 
 
-def nbgrader(args, course, env):
-    done = subprocess.run([sys.executable, "-m", "nbgrader", *args, "--debug"], cwd=course,
-                          env=env, capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
+def run(command, cwd, env, timeout=900):
+    """One shell command as a teacher types it; its output in the failure message."""
+    done = subprocess.run(command, shell=True, cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=timeout)
+    assert done.returncode == 0, f"{command} (in {cwd}) failed:\n{done.stdout}\n{done.stderr}"
     return done
+
+
+def background(command, cwd, env):
+    """``command`` started (a student on their own account, or a long teacher's command)."""
+    process = subprocess.Popen(command, shell=True, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    process.command = command
+    return process
+
+
+def finish(*processes):
+    """Wait for ``processes``; each must succeed."""
+    for process in processes:
+        output, _ = process.communicate(timeout=900)
+        assert process.returncode == 0, f"{process.command} failed:\n{output}"
+
+
+def isolated_env(root):
+    """The environment of a user whose HOME and Jupyter folders are under ``root``."""
+    env = dict(os.environ)
+    for name, sub in [("HOME", "home"), ("JUPYTER_CONFIG_DIR", "home/.jupyter"),
+                      ("JUPYTER_DATA_DIR", "jupyter/data"), ("JUPYTER_RUNTIME_DIR", "jupyter/run"),
+                      ("IPYTHONDIR", "ipython"), ("MPLCONFIGDIR", "matplotlib")]:
+        (root / sub).mkdir(parents=True, exist_ok=True)
+        env[name] = str(root / sub)
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    env["OMP_NUM_THREADS"] = "1"  # see /work/shared notes: busy BLAS threads on 2 shared cores
+    return env
+
+
+def answers(teacher_path):
+    """{grade id: the teacher's answer} of an nbgrader source notebook's solution cells."""
+    teacher = nbformat.read(teacher_path, as_version=4)
+    return {c.metadata.nbgrader["grade_id"]: teacher_answer(c.source)
+            for c in teacher.cells if c.metadata.get("nbgrader", {}).get("solution")}
+
+
+def fill(path, answer_of):
+    """Write into the notebook at ``path`` the answer ``answer_of(grade id, stub)`` gives for
+    each answer cell (None: leave the stub)."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id and cell.metadata.nbgrader.get("solution"):
+            answer = answer_of(grade_id, cell.source)
+            if answer is not None:
+                cell.source = answer
+    nbformat.write(nb, path)
+
+
+# Lesson 01's answers other than the teacher's, by the function the answer cell defines.
+WRONG_SOFTMAX = """def my_softmax(logits):
+    e = np.exp(logits)  # no shift: overflows for scores near 1000
+    return e / e.sum(axis=1, keepdims=True)
+"""
+CHEATS = {  # the package's implementation where the lesson asks for the student's own
+    "my_softmax": "def my_softmax(logits):\n    return nl.softmax(logits)\n",
+    "my_cross_entropy": ("def my_cross_entropy(logits, labels):\n"
+                         "    loss_fn = nl.SoftmaxCrossEntropy()\n"
+                         "    return loss_fn(logits, labels), loss_fn.backward()\n"),
+}
+# what each student writes for each of lesson 01's code exercises ("teacher": the teacher's
+# answer, None: the stub unchanged), and the points that should earn
+PLAN = {
+    "solved": {"my_linear_forward": "teacher", "my_softmax": "teacher",
+               "my_cross_entropy": "teacher", "my_sgd_momentum": "teacher",
+               "written answers": "teacher"},
+    "partial": {"my_linear_forward": "teacher", "my_softmax": WRONG_SOFTMAX,
+                "my_cross_entropy": None, "my_sgd_momentum": "teacher"},
+    "cheater": {"my_linear_forward": "teacher", "my_softmax": CHEATS["my_softmax"],
+                "my_cross_entropy": CHEATS["my_cross_entropy"], "my_sgd_momentum": None},
+    "blank": {"my_linear_forward": None, "my_softmax": None, "my_cross_entropy": None,
+              "my_sgd_momentum": None},
+}
+POINTS = {"my_linear_forward": 2, "my_softmax": 1, "my_cross_entropy": 1, "my_sgd_momentum": 1}
+
+
+def defined(source):
+    """The name of the function an answer cell defines."""
+    return re.search(r"def (\w+)\(", source).group(1)
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     root = tmp_path_factory.mktemp("grading")
-    course = root / "course"
-    env = dict(os.environ)
-    for name, sub in [("HOME", "home"), ("JUPYTER_CONFIG_DIR", "jupyter/config"),
-                      ("JUPYTER_DATA_DIR", "jupyter/data"), ("JUPYTER_RUNTIME_DIR", "jupyter/run"),
-                      ("IPYTHONDIR", "ipython"), ("MPLCONFIGDIR", "matplotlib")]:
-        (root / sub).mkdir(parents=True)
-        env[name] = str(root / sub)
-    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
-    env["OMP_NUM_THREADS"] = "1"  # see /work/shared notes: busy BLAS threads on 2 shared cores
-    db = root / "gradebook.db"
-    course.mkdir()
-    (course / "nbgrader_config.py").write_text(
-        "c = get_config()\n"
-        f"c.CourseDirectory.root = {str(course)!r}\n"
-        f"c.CourseDirectory.db_url = {'sqlite:///' + str(db)!r}\n"
-        "c.CourseDirectory.course_id = 'nnlesson'\n"
-        f"c.Exchange.root = {str(root / 'exchange')!r}\n"
-        "c.ExecutePreprocessor.timeout = 300\n"
-    )
-    quiet = {"log": lambda message: None}
-    assign(NOTEBOOKS, course / "source" / ASSIGNMENT, nbgrader=True, **quiet)
-    for name, path in ASSIGNMENTS.items():
-        assign(path, course / "source" / name, nbgrader=True, **quiet)
-    # "*": every assignment in one nbgrader command (nbgrader takes the id as a glob); each
-    # command costs seconds of start-up before it does anything
-    nbgrader(["generate_assignment", "*"], course, env)
-    for assignment in {assignment for assignment, _ in GRADED}:
-        released = course / "release" / assignment
+    env = isolated_env(root / "teacher")
+    exchange = root / "exchange"
+    exchange.mkdir()
+    exchange.chmod(0o777)  # README: a folder every student's account can read and write
+    (root / "nnlesson-course").symlink_to(ROOT)  # the README's clone
+    blocks, student_commands, config = walkthrough()
+    install, make_course, release, grade = blocks
+    cwd, clock = root, time.perf_counter()
+    waits = {}  # a command that must wait for a background one: {its start: the process}
+
+    def teacher(lines):
+        nonlocal cwd
+        for line in lines:
+            if line.startswith(NOT_RUN):
+                continue
+            if line.startswith("cd "):
+                cwd = cwd / line.split()[1]
+                continue
+            start = time.perf_counter()
+            for prefix, processes in list(waits.items()):
+                if line.startswith(prefix):
+                    finish(*processes)
+                    del waits[prefix]
+                    timed(f"(waiting for {prefix} of the others)", start)
+                    start = time.perf_counter()
+            run(line, cwd, env)
+            timed(line.split("#")[0].strip(), start)
+
+    assert all(line.startswith(NOT_RUN) for line in install), install
+    # nbgrader quickstart spends seconds of CPU writing its config: meanwhile, nnlesson-assign
+    # writes every other notebook as an assignment of its own (moved into source/ after)
+    quickstart = background(make_course[0], cwd, env)
+    staging = root / "staging"
+    for name, path in OTHERS.items():
+        assign(path, staging / name, nbgrader=True, log=lambda message: None)
+    finish(quickstart)
+    teacher(make_course[1:])
+    course = root / "mycourse"
+    for name in OTHERS:
+        (staging / name).rename(course / "source" / name)
+    assert {line.split(" = ")[0] for line in config} == {"c.CourseDirectory.course_id",
+                                                          "c.Exchange.root"}, config
+    with open(course / "nbgrader_config.py", "a") as out:
+        out.write("\n".join(line.replace("/srv/nbgrader/exchange", str(exchange))
+                            for line in config) + "\nc.ExecutePreprocessor.timeout = 300\n"
+                  # nbgrader's default gradebook, with sqlite's wait for a lock raised from 5 s
+                  f"c.CourseDirectory.db_url = 'sqlite:///{course / 'gradebook.db'}?timeout=60'\n")
+    teacher(release)
+    assert cwd == course
+    timed("up to the release of lesson01", clock)
+
+    # every other notebook handed out and returned without the exchange (README step 2)
+    start = time.perf_counter()
+    run(f"nbgrader generate_assignment {shlex.quote(OTHERS_GLOB)}", course, env)
+    for name in OTHERS:
         for student in ("blank", "solved"):
-            shutil.copytree(released, course / "submitted" / student / assignment)
-    for assignment, notebook in GRADED:
-        teacher = nbformat.read(course / "source" / assignment / f"{notebook}.ipynb", as_version=4)
-        answers = {c.metadata.nbgrader["grade_id"]: teacher_answer(c.source)
-                   for c in teacher.cells if c.metadata.get("nbgrader", {}).get("solution")}
-        path = course / "submitted" / "solved" / assignment / f"{notebook}.ipynb"
-        nb = nbformat.read(path, as_version=4)
-        for cell in nb.cells:
-            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-            if grade_id in answers:
-                cell.source = answers[grade_id]
-        nbformat.write(nb, path)
-    nbgrader(["autograde", "*", "--create"], course, env)
-    return root, course, db, course / "source"
+            shutil.copytree(course / "release" / name, course / "submitted" / student / name)
+    for name in OTHERS:
+        teacher_answers = answers(course / "source" / name / f"{name}.ipynb")
+        fill(course / "submitted" / "solved" / name / f"{name}.ipynb",
+             lambda grade_id, _, known=teacher_answers: known.get(grade_id))
+    timed("generate the others, hand in", start)
+    # their autograding (the long part) runs while lesson 01's students fetch and submit, and
+    # ends before the README's `nbgrader autograde lesson01` (one writer on the gradebook)
+    # one process per student: nbgrader grades one submission at a time, and the two share the
+    # gradebook without trouble (sqlite waits for the other's short writes: db_url's timeout)
+    waits["nbgrader autograde"] = [
+        background(f"nbgrader autograde {shlex.quote(OTHERS_GLOB)} --student={student}", course,
+                   env) for student in ("blank", "solved")]
+
+    # the students of lesson 01, on their own accounts, through the exchange
+    lesson = LESSONS[0]
+    teacher_answers = answers(course / "source" / FIRST / f"{lesson}.ipynb")
+    homes = {}
+    for student in STUDENTS:
+        student_env = isolated_env(root / "students" / student)
+        home = Path(student_env["HOME"])
+        (home / ".jupyter" / "nbgrader_config.py").write_text(
+            "c = get_config()\n" + "\n".join(
+                line.replace("/srv/nbgrader/exchange", str(exchange)) for line in config) + "\n")
+        homes[student] = (home, student_env)
+    fetch, submit = student_commands
+    start = time.perf_counter()
+    finish(*[background(fetch, home, student_env) for home, student_env in homes.values()])
+    for student, (home, _) in homes.items():
+        plan = PLAN[student]
+
+        def answer_of(grade_id, stub, plan=plan):
+            what = plan.get(defined(stub) if "def " in stub else "written answers")
+            return teacher_answers[grade_id] if what == "teacher" else what
+
+        fill(home / FIRST / f"{lesson}.ipynb", answer_of)
+    # `--student`: on a shared machine nbgrader takes the id from the student's account
+    finish(*[background(f"{submit} --student={student}", home, student_env)
+             for student, (home, student_env) in homes.items()])
+    timed(f"{len(STUDENTS)} students fetch and submit (at once)", start)
+    teacher(grade)
+    assert not waits
+    timed("total", clock)
+    return root, course, course / "gradebook.db", course / "source"
 
 
-def grades(db, student, lesson, assignment=ASSIGNMENT):
+def grades(db, student, lesson, assignment):
     with Gradebook(f"sqlite:///{db}") as gb:
         nb = gb.find_submission_notebook(lesson, assignment, student)
         return {g.name: (g.auto_score, g.manual_score, g.max_score, g.needs_manual_grade,
@@ -101,22 +292,21 @@ def grades(db, student, lesson, assignment=ASSIGNMENT):
 @pytest.mark.slow
 def test_every_lesson_is_graded_with_its_declared_points(graded):
     _, _, db, _ = graded
+    lessons = {notebook: assignment for assignment, notebook in GRADED
+               if notebook not in ASSIGNMENTS}
+    assert sorted(lessons) == LESSONS
     with Gradebook(f"sqlite:///{db}") as gb:
-        assignment = gb.find_assignment(ASSIGNMENT)
-        assert sorted(n.name for n in assignment.notebooks) == LESSONS
-        for nb in assignment.notebooks:
+        for lesson, assignment in lessons.items():
+            [nb] = gb.find_assignment(assignment).notebooks
+            assert nb.name == lesson
             # the lesson's own declarations, "(2 points)" on a BEGIN marker, 1 when none
-            lesson = nbformat.read(NOTEBOOKS / f"{nb.name}.ipynb", as_version=4)
-            declared = [1 if p.points is None else p.points
-                        for p in (parse_cell(c.source) for c in lesson.cells)
-                        if p.solutions or p.hidden]
-            assert nb.max_score == sum(declared) > 0, nb.name
-            assert any(c.cell_type == "code" for c in nb.grade_cells), f"{nb.name}: no autograding"
-        # code exercises are autograded, written answers graded by hand
-        assert {c.cell_type for nb in assignment.notebooks for c in nb.grade_cells} == {"code", "markdown"}
+            assert nb.max_score == sum(declared_points(NOTEBOOKS / f"{lesson}.ipynb")) > 0, lesson
+            assert any(c.cell_type == "code" for c in nb.grade_cells), f"{lesson}: no autograding"
+            # code exercises are autograded, written answers graded by hand
+            assert {c.cell_type for c in nb.grade_cells} <= {"code", "markdown"}, lesson
     # lesson 01's first code exercise declares 2 points (### BEGIN HIDDEN TESTS (2 points)); grade
     # ids are numbered in cell order, so the Think! answers before it come first
-    marks = grades(db, "blank", "01_fully_connected")
+    marks = grades(db, "blank", LESSONS[0], FIRST)
     first = min((name for name in marks if name.endswith("-tests")),
                 key=lambda name: int(name.split("-")[1]))
     assert marks[first][2] == 2
@@ -130,7 +320,7 @@ def declared_points(teacher):
 
 
 def ids(key):
-    return key[1] if key[0] == ASSIGNMENT else f"assignments/{key[1]}"
+    return key[1] if key[1] not in ASSIGNMENTS else f"assignments/{key[1]}"
 
 
 @pytest.mark.slow
@@ -196,3 +386,65 @@ def test_nbgraders_student_version_hides_every_solution_and_keeps_expected_outpu
         return [(c.source, c.get("attachments")) for c in nb.cells
                 if EXPECTED_TAG in c.metadata.get("tags", [])]
     assert expected(released) == expected(teacher)
+
+
+def tasks(source_notebook):
+    """{tests cell's grade id: the function its answer cell defines} of an nbgrader source
+    notebook (each code exercise: an answer cell, then its tests cell)."""
+    found, last = {}, None
+    for cell in nbformat.read(source_notebook, as_version=4).cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution") and cell.cell_type == "code":
+            last = defined(cell.source)
+        elif meta.get("grade") and not meta.get("solution") and cell.cell_type == "code":
+            found[meta["grade_id"]] = last
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("student", STUDENTS)
+def test_each_student_through_the_exchange_gets_the_points_of_their_own_work(graded, student):
+    _, _, db, source = graded
+    by_task = tasks(source / FIRST / f"{LESSONS[0]}.ipynb")
+    assert sorted(by_task.values()) == sorted(POINTS), "lesson 01's code exercises changed"
+    marks = grades(db, student, LESSONS[0], FIRST)
+    got = {by_task[name]: marks[name][0] for name in by_task}
+    expected = {task: POINTS[task] if PLAN[student][task] == "teacher" else 0 for task in POINTS}
+    assert got == expected
+    if student == "cheater":  # the tasks done with the package's own implementation: none
+        assert all(got[task] == 0 for task in CHEATS)
+
+
+@pytest.mark.slow
+def test_the_exported_csv_gives_each_student_their_score(graded):
+    _, course, _, _ = graded
+    with open(course / "grades.csv", newline="") as f:
+        rows = {(row["assignment"], row["student_id"]): row for row in csv.DictReader(f)}
+    total = sum(declared_points(NOTEBOOKS / f"{LESSONS[0]}.ipynb"))
+    for student in STUDENTS:
+        row = rows[(FIRST, student)]
+        # the written answers await the teacher (Formgrader): the export counts the code only
+        earned = sum(POINTS[task] for task in POINTS if PLAN[student][task] == "teacher")
+        assert float(row["score"]) == earned and float(row["max_score"]) == total, row
+    for name in OTHERS:  # every other assignment is in the export, with both its students
+        assert float(rows[(name, "blank")]["score"]) == 0
+        assert float(rows[(name, "solved")]["score"]) > 0
+
+
+@pytest.mark.slow
+def test_feedback_is_released_to_the_exchange_and_tells_the_cheater_why(graded):
+    root, course, _, _ = graded
+    for student in STUDENTS:
+        assert (course / "feedback" / student / FIRST / f"{LESSONS[0]}.html").is_file(), student
+    released = list((root / "exchange").rglob("*.html"))
+    assert len(released) == len(STUDENTS), released  # release_feedback: one per submission
+    cheater = (course / "feedback" / "cheater" / FIRST / f"{LESSONS[0]}.html").read_text()
+    assert "for your own implementation" in cheater  # the tripwire's verdict, in the feedback
+
+
+@pytest.mark.slow
+def test_the_pipeline_times(graded):
+    """Not an assertion of speed: the measured steps, for `pytest -s` and the README."""
+    for step, seconds in TIMES.items():
+        print(f"{seconds:7.1f} s  {step}")
+    assert TIMES["total"] > 0

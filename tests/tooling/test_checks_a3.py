@@ -293,10 +293,13 @@ def test_a_wrong_answer_matching_no_typical_mistake_gets_no_made_up_cause(capsys
 
 
 def test_the_check_cases_include_the_edge_cases():
-    labels = [label for label, *_ in a3._DROPOUT_CASES]
-    assert any("p = 0 " in label for label in labels)
-    shape, p, seed = a3._DROPOUT_CASES[-1][1:]
-    assert p >= 0.9 and not a3._keep(shape, p, seed).any()  # every unit dropped, as labelled
+    cases = checks.stored("a3", "dropout_forward")
+    assert any("p = 0 " in case["label"] for case in cases)
+    last = cases[-1]
+    assert last["p"] >= 0.9 and not last["mask"].any()  # every unit dropped, as labelled
+    # ... and the stored mask is the one the spec draws: rng.random(x.shape) >= p
+    assert np.array_equal(last["mask"], np.random.default_rng(last["seed"]).random(
+        last["x"].shape) >= last["p"])
 
 
 # -- the study's pieces ------------------------------------------------------------------------

@@ -17,8 +17,7 @@ import pytest
 
 import nnlesson as nl
 from nnlesson import graph
-from nnlesson.checks import a1, a2, a3
-from nnlesson.checks.graded import OTHER_LIBRARIES
+from nnlesson.checks import OTHER_LIBRARIES, a1, a2, a3
 from nnlesson.checks.tripwire import NotYourOwnWork
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -349,3 +348,12 @@ def test_a1_einsum_linear_layer_passes():
 
     assert a1.check_linear_forward(linear_forward, quiet=True)
     assert a1.check_linear_backward(linear_backward, quiet=True)
+
+
+def test_one_list_of_other_libraries_for_lessons_and_assignments():
+    from nnlesson.checks import graded
+
+    assert graded.OTHER_LIBRARIES is OTHER_LIBRARIES
+    assert {"torch", "sklearn", "tensorflow", "jax"} <= set(OTHER_LIBRARIES)
+    assert all(set(OTHER_LIBRARIES) <= set(forbidden)
+               for module in (a1, a2, a3) for forbidden in module.FORBIDDEN.values())
