@@ -456,7 +456,7 @@ activation_explorer()
 #   ($f' \le \tfrac14$) they vanish in deep networks with either initialisation; with tanh they
 #   kept their size with both initialisations here; with ReLU they kept their size across layers
 #   with both, but only He-scaled weights kept the signal and the gradients at their size
-#   (Glorot's made every layer's gradient about 146 times smaller).
+#   (Glorot's made the gradients about 146 times smaller, the geometric mean over the layers).
 # - A ReLU unit whose input is negative for every example is dead: no gradient reaches it. Leaky
 #   ReLU and pReLU keep a slope on the negative side so it can recover; GELU and Swish are smooth
 #   relatives used in large models.

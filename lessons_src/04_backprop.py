@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 4: Backpropagation through the computational graph
 #
-# *Time: about 92 min (reading 27 min + exercises 65 min).*
+# *Time: about 93 min (reading 28 min + exercises 65 min).*
 #
 # **Learning goals.** After this lesson you can
 # - draw a computation as a graph of variables and operators,
@@ -370,8 +370,8 @@ for name, p, t in zip(["W1", "b1", "W2", "b2"], net.parameters(), [W1_, b1_, W2_
 
 # %% [markdown]
 # The layers and the graph do the same arithmetic in the same order: they agree to the last bit
-# or nearly (the printed errors are 0 or around $10^{-16}$, float64's resolution). Central
-# differences are an approximation, so they agree only to about $10^{-9}$ to $10^{-10}$.
+# (the printed errors are 0; round-off would show as about $10^{-16}$, float64's resolution).
+# Central differences are an approximation, so they agree only to about $10^{-9}$ to $10^{-10}$.
 
 # %% [markdown]
 # ## Gradient checking
@@ -437,8 +437,14 @@ dW1_exact = net[0].W.grad.copy()
 frozen = copy.deepcopy(net)  # this network as it is now: Exercise 2 measures it again, after the SGD step
 
 
-def loss_at(_):
-    return loss_fn(frozen(X), y)
+def loss_at(W1):
+    """The loss of the frozen network with W1 as its first layer's weights (put back after):
+    a numerical gradient may nudge W1 in place or nudge a copy, both work."""
+    kept, frozen[0].W.data = frozen[0].W.data, W1
+    try:
+        return loss_fn(frozen(X), y)
+    finally:
+        frozen[0].W.data = kept
 
 
 def epsilon_errors(numerical_gradient):

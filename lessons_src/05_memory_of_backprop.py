@@ -273,8 +273,8 @@ print("bytes per number: " + ", ".join(f"{np.dtype(t).name} {np.dtype(t).itemsiz
 # quartered.
 #
 # **Gradient accumulation.** When a batch does not fit, split it: the gradient of the mean loss
-# over a batch of $2n$ examples is the average of the two halves' gradients (the loss is a sum over
-# examples, so its gradient is the sum of theirs: the fork rule of lesson 4). Run backward on each
+# over a batch of $2n$ examples is the average of the two halves' gradients (the loss is the mean
+# over examples, so its gradient is the mean of theirs: the fork rule of lesson 4, scaled). Run backward on each
 # half, average their gradients, and take one step: only one half's activations are kept at a time.
 
 # %%

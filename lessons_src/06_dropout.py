@@ -410,9 +410,9 @@ print(f"pooled over the 5 seeds: the band misses the curve at {np.mean(misses_in
 # there it is wider than the network's error, so it over-states the uncertainty.
 # The last column is the gap between the eval-mode prediction (every unit on) and the average of
 # the 300 dropout passes, *on the training range*: the approximation of the section "At test time
-# dropout is off", measured. It is not zero, and on some seeds it is larger than the band's own
-# average std in the data (compare it with the second column): eval mode and Monte-Carlo
-# averaging are different predictions.
+# dropout is off", measured: its largest value on the training range. It is not zero, and on one
+# seed of the five (33) it exceeds the band's own average std in the data (compare it with the
+# second column): eval mode and Monte-Carlo averaging are different predictions.
 
 # %% [markdown]
 # **Explore.** Move $p$: the grid shows one mask on a layer of units (its title says how dropped
@@ -502,7 +502,7 @@ assert checks.check_dropout(my_dropout_forward, my_dropout_backward, quiet=True)
 # **Exercise 3 (code, several steps, 15 min).** Write Monte-Carlo dropout yourself:
 # `my_mc_dropout(model, x, T)` returns `(mean, std)` of `T` forward passes of `model` on `x` with
 # dropout switched on, taken over the passes (axis 0 of the stacked outputs, so both have the
-# shape of one output). The model arrives in eval mode (as `fit` leaves it); leave it in eval mode
+# shape of one output; the std is numpy's default, the spread of these T passes: `ddof=0`). The model arrives in eval mode (as `fit` leaves it); leave it in eval mode
 # when you return. Steps: switch dropout on, run and stack the passes, reduce, switch it off.
 # The cell then draws your band for the lesson's regressor: compare with the expected output (and
 # with the lesson's figure: the masks differ, the shape should not).

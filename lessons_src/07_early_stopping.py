@@ -543,7 +543,7 @@ torch = optional_torch()  # None (with a message saying how to install it) where
 if torch is not None:
     import copy
 
-    model = nl.Sequential(nl.Linear(2, 4, rng=0), nl.BatchNorm(4), nl.ReLU(), nl.Linear(4, 2, rng=1))
+    model = nl.Sequential(nl.Linear(2, 4, rng=0), nl.ReLU(), nl.Linear(4, 2, rng=1))
     twin = nl.to_torch(model)
     print("nnlesson:", list(model.state_dict()))
     print("torch:   ", list(twin.state_dict()))

@@ -304,7 +304,7 @@ plt.show()
 # keeps a larger signal than with Glorot (std 0.540 against 0.212 at layer 10, printed above), but
 # a tanh unit with a large input is saturated, and its slope is near 0 there. What to do live: in
 # the explorer at the end of the lesson, set tanh and the scale 2, and look at the heat map's
-# bright end columns (saturated units) before and after moving the scale back to 1.
+# bright columns at -1 and +1 (saturated units) before and after moving the scale back to 1.
 
 # %% [markdown]
 # ReLU with He keeps the size of its signal through all 10 layers, while ReLU with Glorot loses a
@@ -397,8 +397,10 @@ print("sigmoid at larger scales, median gradient norm reaching layer 1:",
 #   passes $\alpha$ of the gradient instead of none.
 #
 # **Explore.** Move the weight scale and pick an activation: the heat map shows how each layer's
-# activations are distributed (a bright column at 0: the signal has died; bright end columns: the
-# units are saturated, or the signal has exploded past $\pm 3$), the middle plot their size and the
+# activations are distributed (a bright column at 0, at 0.5 for the sigmoid: the signal has
+# died; bright columns at
+# $\pm 1$ for tanh, or at 0 and 1 for the sigmoid: the units are saturated; bright end columns:
+# a ReLU's signal has exploded past $\pm 3$), the middle plot their size and the
 # right plot the gradient that reaches each layer. (Opened without running, the notebook shows the
 # explorer's starting setting: tanh at scale 1, Glorot.)
 

@@ -291,8 +291,8 @@ for lr in LEARNING_RATES:
 # the training is *chaotic*: a difference in the last bit of one product grows, step after step,
 # into a different run. Different CPUs round sums of products slightly differently, so at
 # learning rate 0.3 without BatchNorm, or 3 with it, the final losses differ from one computer
-# to another (the figure below, drawn on your computer, may differ a little from your
-# neighbour's). The range each run ends in does not.
+# to another (the second figure below, over every learning rate, drawn on your computer, may
+# differ a little from your neighbour's). The range each run ends in does not.
 #
 # The loss curves at the same learning rate, 0.1 (the line is the median of the 5 seeds, the band
 # their range):

@@ -320,8 +320,11 @@ plt.show()
 #
 # *Time: about 3 min of reading.*
 #
-# Weight decay's strength $\lambda$ (lesson 7: each SGD step shrinks the weights by $1 - \eta\lambda$;
-# `nl.SGD` decays every parameter it is given, biases included) was set to $10^{-3}$ above without
+# Weight decay's strength $\lambda$ (lesson 7: each plain SGD step shrinks the weights by the
+# factor $1 - \eta\lambda$; here SGD has momentum $m = 0.9$, which adds the decay up in its
+# velocity as it does the gradient, so the shrinking per step grows towards $\eta\lambda/(1-m)$,
+# ten times as much; `nl.SGD` decays every parameter it is given, biases included) was set to
+# $10^{-3}$ above without
 # asking whether another value does better. A **hyperparameter search** asks: train with each
 # value of a small grid, spaced by factors of 10 since we do not know even the order of
 # magnitude, and keep the value with the best median validation accuracy. The grid here is tiny
@@ -407,7 +410,7 @@ plt.show()
 # ### BEGIN SOLUTION (1 point)
 # The 8: 3 of its 41 test images are wrong, taken twice for a 2 and once for a 1. The 3 is wrong
 # twice (as a 5 and as a 9); the 2, 6 and 7 once each (as 1, 1 and 4); the 0, 1, 4, 5 and 9 never.
-# In total 8 of the 359 test images are off the diagonal (printed under the next figure).
+# In total 8 of the 359 test images are off the diagonal (printed by the next cell).
 # ### END SOLUTION
 
 # %%

@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 12: From nnlesson to PyTorch
 #
-# *Time: about 50 min (reading 23 min + exercises 27 min).*
+# *Time: about 51 min (reading 24 min + exercises 27 min).*
 #
 # **Learning goals.** After this lesson you can
 # - rebuild a model of your own in `torch.nn`, layer by layer, and show that both compute the same
@@ -190,7 +190,7 @@ print(f"largest difference between the weights after the epoch: {weights_apart:.
 #
 # ## The PyTorch idioms, each next to the nnlesson line it replaces
 #
-# *Time: about 10 min (reading 8 min + exercises 2 min).*
+# *Time: about 11 min (reading 9 min + exercises 2 min).*
 #
 # | nnlesson | PyTorch | what it does |
 # | --- | --- | --- |
@@ -199,7 +199,7 @@ print(f"largest difference between the weights after the epoch: {weights_apart:.
 # | `model.eval()`, `model.train()` | `model.eval()`, `model.train()` | the same |
 # | `with nl.no_grad():` | `with torch.no_grad():` | a forward that keeps nothing for backward |
 # | `nl.batches(X, y, 32, rng=0)` | `DataLoader(TensorDataset(X, y), 32, shuffle=True)` | mini-batches |
-# | `nl.gradcheck(model, x)` | `torch.autograd.gradcheck(f, (x,))` | gradients against finite differences |
+# | `nl.gradcheck(model, x)` | `torch.autograd.gradcheck(f, (x, *weights))` | gradients against finite differences (torch's: of the tensors passed only) |
 # | `nl.Sequential(..., checkpoint_every=k)` | `torch.utils.checkpoint.checkpoint_sequential` | recompute instead of keep |
 # | `nl.BatchNorm(n, momentum=0.1)` | `nn.BatchNorm1d(n, momentum=0.1)` | the same convention |
 #
@@ -293,15 +293,31 @@ print("labels of the first batch's first 8 images: nl.batches", ours[0][1][:8],
 #
 # ### `torch.autograd.gradcheck` for `nl.gradcheck`
 #
-# Both compare the backward with central differences in float64 (lesson 4). PyTorch's takes a
-# function of tensors and returns True, or raises with the Jacobians that differ:
+# Both compare the backward with central differences in float64 (lesson 4). `nl.gradcheck`
+# checks the input and every parameter of the model. PyTorch's takes a function of tensors and
+# checks the gradients of the tensors you pass it (with `requires_grad=True`), and only those:
+# given `x` alone it never looks at the weights. To check them too, pass them as inputs as well;
+# `torch.func.functional_call` runs the model with the weights it is given. It returns True, or
+# raises with the Jacobians that differ:
 
 # %%
 net = nl.Sequential(nl.Linear(4, 5, rng=3), nl.Tanh(), nl.Linear(5, 2, rng=4))
 x4 = np.random.default_rng(5).standard_normal((3, 4))
 print(nl.gradcheck(net, x4))
-print("torch.autograd.gradcheck:",
-      torch.autograd.gradcheck(nl.to_torch(net), (torch.tensor(x4, requires_grad=True),)))
+
+twin = nl.to_torch(net)
+names = [name for name, _ in twin.named_parameters()]
+
+
+def twin_with(x, *weights):
+    """The twin's output for x, with the given tensors as its weights (same order as names)."""
+    return torch.func.functional_call(twin, dict(zip(names, weights)), (x,))
+
+
+inputs = (torch.tensor(x4, requires_grad=True),
+          *(p.detach().clone().requires_grad_() for p in twin.parameters()))
+print("torch.autograd.gradcheck of x and", ", ".join(names) + ":",
+      torch.autograd.gradcheck(twin_with, inputs))
 
 # %% [markdown]
 # ### `torch.utils.checkpoint` for `checkpoint_every`

@@ -550,9 +550,16 @@ def check_numerical_gradient(fn, *, quiet=False):
                    "It matches the one-sided (f(x + eps) - f(x)) / eps, whose error shrinks only "
                    "like eps: use the central difference (f(x + eps) - f(x - eps)) / (2 eps)")
         cases.append(Case(label, (f, x), (exact, x.copy()), mistakes=(forward,)))
+    # a step the function must use: for sum(x^3) the central difference is 3 x^2 + eps^2 exactly
+    cube, eps = lambda v: float(np.sum(v ** 3)), 1e-2
+    cases.append(Case("f(x) = sum(x^3) with eps = 0.01 (the central difference is 3 x^2 + eps^2)",
+                      (cube, x2, eps), (3 * x2 ** 2 + eps ** 2, x2.copy()), mistakes=(
+                          (0, lambda got: np.allclose(got, 3 * x2 ** 2, rtol=0, atol=1e-6),
+                           "It is the exact derivative, not the central difference with the eps "
+                           "given: use the eps argument, not a step of your own"),)))
 
-    def gradient_and_x_after(f, x):
-        return fn(f, x), x
+    def gradient_and_x_after(f, x, *eps):
+        return fn(f, x, *eps), x
 
     gradient_and_x_after.__name__ = getattr(fn, "__name__", "your function")
     return run_cases(gradient_and_x_after, cases,
@@ -662,9 +669,15 @@ def check_decayed_step(fn, *, quiet=False):
              "the decay has the wrong sign: it makes w grow; the step goes against wd * w"),
             (0, close(w - lr * grad),
              f"the weight decay is missing (weight_decay = {wd:g} here)"))
-        cases.append(Case(label, (w, grad, lr, wd), (expected,), mistakes=mistakes))
-    return run_cases(fn, cases, ["the new weights"], quiet=quiet,
-                     forbidden=(SGD, *OTHER_LIBRARIES))
+        cases.append(Case(label, (w, grad, lr, wd), (expected, w.copy()), mistakes=mistakes))
+
+    def new_weights_and_w_after(w, grad, lr, weight_decay):
+        return fn(w, grad, lr, weight_decay), w
+
+    new_weights_and_w_after.__name__ = getattr(fn, "__name__", "your function")
+    return run_cases(new_weights_and_w_after, cases,
+                     ["the new weights", "w after the call (return a new array, leave w as it is)"],
+                     quiet=quiet, forbidden=(SGD, *OTHER_LIBRARIES))
 
 # == lessons 01-03: softmax, cross-entropy, SGD with momentum, decision lines, learning alpha ====
 # (one block, added for issue 14; it reuses run_cases and diagnose like the checks above)
@@ -1097,8 +1110,10 @@ def check_uniform_bound(fn, *, quiet=False):
              "twice the bound: the variance of U[-a, a] is (2a)^2 / 12 = a^2 / 3 (the interval "
              "is 2a wide)"),
             (0, near(np.sqrt(3 * other)),
-             "Glorot's and He's rules are swapped: He's 2 / fan_in for relu, Glorot's "
-             "2 / (fan_in + fan_out) for tanh"))
+             f"that is {'Glorot' if activation == 'relu' else 'He'}'s rule: He's 2 / fan_in is "
+             f"for relu, Glorot's 2 / (fan_in + fan_out) for tanh"
+             + (" (the activation arrives as the lower-case string 'relu')"
+                if activation == "relu" else "")))
         cases.append(Case(f"{activation}, {fan_in} -> {fan_out}", (fan_in, fan_out, activation),
                           (expected,), mistakes=mistakes))
     return run_cases(fn, cases, ["the bound"], quiet=quiet)

@@ -258,7 +258,7 @@ def test_06_mc_band_is_wider_away_from_the_data_but_not_calibrated():
     assert max(missed_outside) - min(missed_outside) > 0.3
     # pooled: far more than a calibrated 95% band's 5% outside the data, fewer inside it
     assert np.mean(missed_outside) > 0.2 and np.mean(missed_inside) < 0.05
-    assert any(gap_above_std)  # "on some seeds larger than the band's own std in the data"
+    assert any(gap_above_std)  # "on one seed of the five it exceeds the band's average std"
 
 
 # == issue 28: new claims of lessons 04-06 (forks, the derived linear backward, memory of the

@@ -125,6 +125,8 @@ CASES = {
         (leaves_x_nudged, "x after the call (put each element back)"),
         (forward_differences, "the gradient is wrong"),
         (lambda f, x, eps=1e-6: -ref_numerical_gradient(f, x, eps), "wrong sign"),
+        # a step of its own, the eps argument ignored (accepted before the eps case existed)
+        (lambda f, x, eps=1e-6: ref_numerical_gradient(f, x), "use the eps argument"),
     ]),
     "linear_backward": (checks.check_linear_backward, [ref_linear_backward], [
         (lambda x, W, d: (d @ W, x.T @ d, d.sum(axis=0)), "dW should have shape"),  # transposed

@@ -62,6 +62,12 @@ def ref_decayed_step(w, grad, lr, weight_decay):
     return (1 - lr * weight_decay) * w - lr * grad
 
 
+def in_place_decayed_step(w, grad, lr, weight_decay):
+    # the right numbers, but the exercise asks for a new array and the student's w changes
+    w -= lr * (grad + weight_decay * w)
+    return w
+
+
 def ref_confusion_matrix(y_true, y_pred, classes):
     return np.array([[np.sum((y_true == i) & (y_pred == j)) for j in range(classes)]
                      for i in range(classes)])
@@ -87,6 +93,7 @@ CASES = {
         (lambda w, g, lr, wd: w - lr * (g - wd * w), "wrong sign"),
         (lambda w, g, lr, wd: w - lr * g, "weight decay is missing"),
         (lambda w, g, lr, wd: w * (1 - wd) - lr * g, "a (3, 4) weight matrix: the new weights"),
+        (in_place_decayed_step, "w after the call (return a new array, leave w as it is)"),
     ]),
     "confusion_matrix": (checks.check_confusion_matrix, ref_confusion_matrix, [
         (lambda t, p, c: ref_confusion_matrix(p, t, c), "the matrix is wrong"),  # axes swapped
@@ -109,7 +116,13 @@ CASES = {
     "uniform_bound": (checks.check_uniform_bound, ref_uniform_bound, [
         (ref_init_std, "the rule's standard deviation, not the bound"),
         (lambda i, o, a: 2 * ref_uniform_bound(i, o, a), "twice the bound"),
-        (lambda i, o, a: ref_uniform_bound(i, o, "tanh" if a == "relu" else "relu"), "swapped"),
+        (lambda i, o, a: ref_uniform_bound(i, o, "tanh" if a == "relu" else "relu"),
+         "tanh, 100 -> 100: the bound is wrong: expected 0.173205, got 0.244949 (relative error "
+         "0.29). that is He's rule"),
+        # the lesson's code spells it "ReLU": this student's relu gets Glorot's rule
+        (lambda i, o, a: ref_uniform_bound(i, o, "relu" if a == "ReLU" else "tanh"),
+         "that is Glorot's rule: He's 2 / fan_in is for relu, Glorot's 2 / (fan_in + fan_out) for "
+         "tanh (the activation arrives as the lower-case string 'relu')"),
         (lambda i, o, a: ref_init_std(i, o, a) ** 2, "the rule's variance"),
         (lambda i, o, a: np.sqrt(6 / (i + o)), "relu, 300 -> 100: the bound is wrong"),
     ]),

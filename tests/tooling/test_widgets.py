@@ -384,4 +384,7 @@ def test_explorers_leave_a_static_picture_and_stable_text():
     bundle = e._repr_mimebundle_()
     assert base64.b64decode(bundle["image/png"]) == e.image.value
     assert bundle["text/plain"] == "pReLU explorer (run the cell to move the controls)"
-    assert "application/vnd.jupyter.widget-view+json" in bundle
+    import ipywidgets
+
+    if ipywidgets.__version__ >= "8":  # ipywidgets 7 shows the live widget by _ipython_display_
+        assert "application/vnd.jupyter.widget-view+json" in bundle
