@@ -139,7 +139,7 @@ for (name, p), (torch_name, q) in zip(model.named_parameters(), twin.named_param
 # The two losses printed above agree in every printed digit, the logits differ by round-off, and
 # so does every gradient: each largest difference is below 1e-14, where the gradients themselves
 # are of order 0.1. (The biases just before a BatchNorm, `0.b` and `3.b`, have a gradient of 0 in
-# both: the batch mean subtracts them away, lesson 9.) Two libraries that share no code compute
+# both, up to round-off: the batch mean subtracts them away, lesson 9.) Two libraries that share no code compute
 # the same function and the same derivatives: your backward passes from lessons 1 to 9 are
 # PyTorch's autograd, written out by hand. The names
 # differ only: `W`/`b` are `weight`/`bias`, and BatchNorm's and pReLU's `gamma`, `beta` and `alpha`
@@ -324,7 +324,7 @@ print("torch.autograd.gradcheck of x and", ", ".join(names) + ":",
 #
 # Lesson 5 traded compute for memory: keep only some layers' inputs, recompute the rest during
 # backward. In nnlesson it is a setting of the model; in PyTorch it is chosen where the model is
-# called. Same gradients either way:
+# called. The same input gradient either way:
 
 # %%
 from torch.utils.checkpoint import checkpoint_sequential
