@@ -139,8 +139,8 @@ print("row 2 of Y equals W x_2 + b:", np.allclose(Y[2], W @ X[2] + b))
 #
 # *Time: about 1 min of reading.*
 #
-# `nl.Linear(in_features, out_features)` holds $W$ and $b$ as `Parameter`s (each with `.data` and,
-# after training starts, `.grad`). It draws $W$ at random from a seed and starts $b$ at zero.
+# `nl.Linear(in_features, out_features)` holds $W$ and $b$ as `Parameter`s (each with `.data`, and
+# `.grad`: zeros until a backward pass fills it). It draws $W$ at random from a seed and starts $b$ at zero.
 
 # %%
 layer = nl.Linear(3, 4, rng=1)

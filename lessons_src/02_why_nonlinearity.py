@@ -163,9 +163,9 @@ plt.show()
 # %% [markdown]
 # However many parameters it has (printed above), the linear stack draws one straight line. How
 # good can a straight line be on these moons? We try 720 directions and, for each, the best place
-# to cut: the best line's share of correctly classified points is a ceiling for any linear
-# classifier on the same points (it can miss the exact best line by a data point or two, whose
-# direction may lie between two of the 720 we try).
+# to cut: the best line's share of correctly classified points is about the best any linear
+# classifier can do on the same points (a search can only miss better lines: the exact best one,
+# whose direction may lie between two of the 720 we try, can be a point or two better).
 
 # %%
 def best_line_accuracy(X, y, directions=720):

@@ -166,7 +166,7 @@ print(f"gap between 1.0 and the next float64: {np.spacing(1.0):.1e}; smallest po
 # %% [markdown]
 # ## Dying ReLUs, and why pReLU lets the negative side through
 #
-# *Time: about 4 min of reading.*
+# *Time: about 5 min of reading.*
 #
 # A ReLU unit whose input is negative for **every** example outputs 0 for all of them, and its
 # derivative there is 0: no gradient reaches its weights, so no later step can change them. The
@@ -220,7 +220,9 @@ print(f"ReLU: {dead_moving} of the {dead} dead units get a non-zero gradient; "
 # The fix is to let a little of the negative side through. **Leaky ReLU** (Maas et al., 2013) uses
 # a small fixed slope, $f(x) = x$ for $x > 0$ and $0.01\,x$ otherwise: its derivative on the
 # negative side is 0.01, not 0, so a unit pushed there still gets a (small) gradient and can come
-# back. **pReLU** (He et al., 2015) makes that slope a parameter $\alpha$ and learns it. Other
+# back (the run below shows the gradient, not a recovery: after 3 epochs as many units or more sit
+# below 0 on every image, 8 against ReLU's 6, both printed, but none of them is cut off from
+# learning). **pReLU** (He et al., 2015) makes that slope a parameter $\alpha$ and learns it. Other
 # smooth activations used in large models today avoid a zero derivative as well: **GELU**,
 # $x\,\Phi(x)$ with $\Phi$ the standard normal distribution function (in BERT and GPT), and
 # **Swish** (also called SiLU), $x\,\sigma(x)$; both are close to ReLU for large $|x|$ and slightly
@@ -283,10 +285,11 @@ plt.show()
 # **Teacher note.** A good extension question: what happens to $\alpha$ if every $x$ in the data is
 # positive? ($\partial L / \partial \alpha$ sums only over $x_i \le 0$, so it is 0 and $\alpha$
 # stays at 0.25; exercise 4's check has this case, "positive inputs only".) Then: with this data,
-# why does $\alpha$ end at 0.599 and not at 0.6 exactly? (Two reasons, both printed above. The noise
-# added to the targets moves the best slope for this sample to 0.601. And each mini-batch of 20
-# has its own best slope, so SGD with a fixed learning rate keeps $\alpha$ wandering around 0.601,
-# between 0.597 and 0.602 from epoch 5 on, instead of settling on it.)
+# why does $\alpha$ end at 0.599, not at this sample's best slope 0.601? (The noise added to the
+# targets moves the best slope from 0.6 to 0.601, printed above; and each mini-batch of 20 has its
+# own best slope, so SGD with a fixed learning rate keeps $\alpha$ wandering around 0.601, between
+# 0.597 and 0.602 from epoch 5 on, instead of settling on it: it stops wherever the last batch
+# left it.)
 
 # %% [markdown]
 # $\alpha$ climbs from 0.25 towards the slope in the data within a few epochs and then stays
@@ -486,7 +489,8 @@ assert checks.check_sigmoid_derivative(my_sigmoid_derivative, quiet=True)
 
 # %% [markdown]
 # **Exercise 2 (code, 10 min).** Write the pReLU backward: given the input `x`, the slope `alpha` and the
-# incoming gradient `dout`, return `(dx, dalpha)`.
+# incoming gradient `dout`, return `(dx, dalpha)`. At $x = 0$ use the slope $\alpha$, as in the
+# table above.
 
 # %%
 def my_prelu_backward(x, alpha, dout):

@@ -241,7 +241,8 @@ print(f"validation loss: epoch 1 {history.val_loss[0]:.2f}, lowest {min(history.
 # Early stopping watches the validation loss $V_t$ after each epoch $t$ and remembers $V^\ast$, the
 # loss of the last epoch that *improved*. An epoch improves if $V_t < V^\ast - \epsilon$, for a
 # small threshold $\epsilon \ge 0$ (`min_delta`); only then does $V^\ast$ move, to $V_t$ (a loss
-# lower by less than $\epsilon$ leaves $V^\ast$ where it was). If **patience** epochs in a row bring
+# lower by less than $\epsilon$ leaves $V^\ast$ where it was). $V^\ast$ starts at $+\infty$, so
+# epoch 1 always improves. If **patience** epochs in a row bring
 # no improvement, training stops, and the weights of the best epoch (the last improvement) are
 # restored.
 #
@@ -337,9 +338,9 @@ print(f"clean labels: best validation accuracy {best_acc:.1%}, after 80 epochs {
 #
 # One SGD step becomes $\theta \leftarrow \theta - \eta(\nabla L + \lambda\theta)
 # = (1 - \eta\lambda)\,\theta - \eta \nabla L$: before each step the weights shrink by the
-# factor $1 - \eta\lambda$, hence the name. Memorising 431 wrong labels one by one needs large,
-# finely tuned weights; the penalty makes that expensive, while the pattern shared by many images
-# is worth its cost.
+# factor $1 - \eta\lambda$, hence the name. The usual explanation (not measured here): memorising
+# 431 wrong labels one by one needs large, finely tuned weights, which the penalty makes
+# expensive, while the pattern shared by many images is worth its cost.
 #
 # `nl.SGD(..., weight_decay=λ)` adds $\lambda\,\theta$ to the gradient of **every parameter it is
 # given**: with `model.parameters()` that includes the biases (PyTorch's `torch.optim.SGD` does the

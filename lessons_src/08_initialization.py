@@ -74,7 +74,7 @@ np.set_printoptions(precision=3, suppress=True)
 # layer has 4 units but behaves like one. Random initial weights break this **symmetry**.
 #
 # We train a 2 -> 4 -> 2 tanh network on the two moons twice: once with every weight 0.5, once
-# with random (Glorot) weights.
+# with random weights (Glorot's rule, derived in a section below).
 
 # %%
 X, y = nl.make_moons(300, noise=0.15, rng=0)
@@ -320,7 +320,7 @@ plt.show()
 # activation and by $W$ (the row $\delta_x = \delta_y W$, as above). We send a gradient of norm 1
 # into the last of 20 layers and measure the norm of the gradient $\partial L / \partial h_l$
 # that reaches each layer $l$, for four activations and four weight scales, on 5 seeds (line:
-# median; band: range).
+# median; band: range, mostly thinner than the line on this axis of many decades).
 
 # %%
 ACTIVATIONS = ["sigmoid", "tanh", "ReLU", "pReLU"]
@@ -385,8 +385,8 @@ print("sigmoid at larger scales, median gradient norm reaching layer 1:",
 #   layer multiplies the gradient by about scale/4 at best (the last column is that bound after
 #   19 layers); its outputs, centred on 1/2 rather than 0, also push the next layer's
 #   pre-activations away from 0, where its slope is largest. Only at a scale of about 8 (the last
-#   printed line) does a usable gradient reach layer 1; none of the usual rules gives weights that
-#   large. Deep sigmoid networks are hard to train from the usual starts (lesson 3 showed the
+#   printed line) is the gradient reaching layer 1 back to about 0.1; none of the usual rules
+#   gives weights that large. Deep sigmoid networks are hard to train from the usual starts (lesson 3 showed the
 #   same).
 # - **tanh** keeps the gradient of order 1 at scales 1 (Glorot) and $\sqrt 2$; at 0.5 it
 #   vanishes, at 2 it grows.
@@ -421,9 +421,9 @@ init_explorer()
 # - Glorot, $\sigma^2 = 2/(n_{\text{in}} + n_{\text{out}})$, keeps both near 1 for activations with
 #   slope 1 at zero (tanh, identity); He, $\sigma^2 = 2/n_{\text{in}}$, makes up for ReLU
 #   discarding half the signal.
-# - The sigmoid loses the gradient at every usual scale (0.5 to 2 here); only weights about 8
-#   times Glorot's (scale 8) let a usable gradient through 20 layers. A wrong scale makes tanh, ReLU and pReLU explode
-#   or vanish too. Batch normalization (next lesson) is another way to keep the signal in range.
+# - The sigmoid loses the gradient at every usual scale (0.5 to 2 here); only with weights about 8
+#   times Glorot's (scale 8) is the gradient reaching layer 1 of 20 back to about 0.1. A wrong
+#   scale makes tanh, ReLU and pReLU explode or vanish too. Batch normalization (next lesson) is another way to keep the signal in range.
 #
 # References: X. Glorot and Y. Bengio, *Understanding the difficulty of training deep feedforward
 # neural networks*, AISTATS 2010. K. He, X. Zhang, S. Ren and J. Sun, *Delving Deep into
