@@ -171,8 +171,8 @@ display(pg)
 # Without hidden layers the seven features are not enough: a straight boundary in them is still no
 # spiral. With hidden layers they are: two layers of 8 units separate the spiral (on five seeds of
 # data and weights, the course's tests check it), and here one layer of 4 did nearly as well. Look
-# at the unit heatmaps: each unit of the second layer is a piece of the spiral, built from the
-# simpler shapes of the first layer.
+# at the unit heatmaps: no single unit draws the spiral; each draws blobs and stripes over the
+# plane, and the output layer adds them up into the spiral's arms.
 #
 # **Questions.** How small can the network get and still reach 90 % test accuracy: one layer of
 # 2 units? Fewer features? Does the answer depend on the seed (press new seed)? With only $x_1,
@@ -230,9 +230,10 @@ display(runs[0.5])
 # Without dropout the network is sure of itself almost everywhere, and it bends its boundary
 # around single training points: the training loss is low. With dropout each step trains a random
 # half of the units, so no unit can rely on another one to fix a single point: the training loss
-# stays higher and the boundary becomes a wider band of doubt between the clusters. (Over five
-# seeds of data and weights the training loss with dropout was higher every time, and the unsure
-# band wider every time; the course's tests check both.)
+# stays higher and the area where the network is unsure grows (in the stored run mostly in one
+# corner, while the edge between the clusters stays about as sharp). Over five seeds of data and
+# weights the training loss with dropout was higher every time, and the unsure area larger every
+# time; the course's tests check both.
 #
 # **Questions.** Move the dropout slider from 0 to 0.8 in the playground above (with these data)
 # and watch the boundary. At which p does the network stop learning the clusters at all? Does
@@ -273,9 +274,10 @@ display(pg)
 # ### BEGIN SOLUTION (1 point)
 # The steps are so large that they overshoot: the loss jumps up (to more than twice its starting
 # value, printed) and down again, a zig-zag instead of a steady descent, and the run ends far
-# from a solution. The large steps also made the weights large, so most hidden units' heatmaps
-# are two flat colours with a sharp edge: saturated tanh units, each almost a step function, and
-# the boundary is built from their straight edges.
+# from a solution. The large steps also made the weights large, so most hidden units are
+# saturated: their heatmaps are one flat colour over the whole square (a unit stuck at -1 or +1)
+# or two flat colours split by a sharp straight edge (almost a step function), and the boundary
+# is built from those straight edges.
 # ### END SOLUTION
 
 # %% [markdown]

@@ -391,7 +391,11 @@ RULES = {
 def test_reference_rule_passes_in_one_line(name, engine, capsys):
     check, _ = RULES[name]
     ok, out = run(check, engine[name], capsys=capsys)
-    assert ok and "agrees with central differences" in out and "1e-06" in out, out
+    assert ok and "1e-06" in out, out
+    # at a kink the answer is the rule's convention, which central differences do not give
+    source = ("the expected gradients (central differences; at the kink, the rule's value)"
+              if "kink" in out else "central differences")
+    assert f"agrees with {source} on all" in out, out
 
 
 @pytest.mark.parametrize("name", RULES)
