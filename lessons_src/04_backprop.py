@@ -292,10 +292,12 @@ for name, mine, p in zip(["W1", "b1", "W2", "b2"], [dW1, db1, dW2, db2], net.par
 # *Time: about 7 min (reading 5 min + exercises 2 min).*
 #
 # The same network on one example, computed with graph tensors. We take `X[3]`, the fourth example
-# of the batch (numpy counts from 0): its
-# pre-activations $H$ have both signs (the cell prints them), so the ReLU visibly does something:
-# it zeroes the negative ones, and in the backward pass it blocks their gradient. The drawing shows every intermediate the
-# forward pass stored and, after `backward()`, the gradient each one received.
+# of the batch (numpy counts from 0): its pre-activations $H$ have both signs (the cell prints
+# them), so the ReLU visibly does something: it zeroes the negative ones, and in the backward
+# pass it blocks their gradient. The drawing shows every intermediate the forward pass stored
+# and, after `backward()`, the gradient each one received; a tensor of more than 4 numbers (the
+# weights `W1` and `W2`) shows only its name and shape: the question below asks what `W1`'s
+# rows get.
 
 # %%
 row = 3
