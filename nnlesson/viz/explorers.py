@@ -276,7 +276,8 @@ def dropout_explorer(p=0.5, *, seed=0, samples=50):
     cmap = ListedColormap(matplotlib.colormaps["Blues"](np.linspace(0.45, 1.0, 256)),
                           name="survivors").with_extremes(bad="white")
     image = ax_grid.imshow(units, cmap=cmap, vmin=0, vmax=4)
-    fig.colorbar(image, ax=ax_grid, label="activation after dropout", shrink=0.9)
+    fig.colorbar(image, ax=ax_grid, label="a kept unit's activation\n(dropped units: white)",
+                 shrink=0.9)
     ax_grid.set(xticks=[], yticks=[], title="One dropout mask\n(white: dropped)")
     ax_grid.spines[:].set_visible(True)  # a frame, so white units at the border stay visible
     ax_mean.plot(h, "o-", color=BLUE, label="input h")
