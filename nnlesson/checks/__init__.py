@@ -532,6 +532,17 @@ def _forward_difference(f, x, eps=1e-6):
     return grad
 
 
+def _and_argument_after(fn, index):
+    """``fn`` returning its result and, as one more output, its argument number ``index`` after
+    the call: a case then compares that argument with its value before, so a function that
+    changes its input (and does not put it back) fails, with the output's name saying so."""
+    def call(*args):
+        return fn(*args), args[index]
+
+    call.__name__ = getattr(fn, "__name__", "your function")
+    return call
+
+
 def check_numerical_gradient(fn, *, quiet=False):
     """``fn(f, x, eps=1e-6)``: central differences of the scalar f at x; x left unchanged."""
     r = _rng(0)
@@ -558,11 +569,7 @@ def check_numerical_gradient(fn, *, quiet=False):
                            "It is the exact derivative, not the central difference with the eps "
                            "given: use the eps argument, not a step of your own"),)))
 
-    def gradient_and_x_after(f, x, *eps):
-        return fn(f, x, *eps), x
-
-    gradient_and_x_after.__name__ = getattr(fn, "__name__", "your function")
-    return run_cases(gradient_and_x_after, cases,
+    return run_cases(_and_argument_after(fn, 1), cases,
                      ["the gradient", "x after the call (put each element back)"], quiet=quiet,
                      forbidden=(numerical_gradient, gradcheck, *OTHER_LIBRARIES))
 
@@ -671,11 +678,7 @@ def check_decayed_step(fn, *, quiet=False):
              f"the weight decay is missing (weight_decay = {wd:g} here)"))
         cases.append(Case(label, (w, grad, lr, wd), (expected, w.copy()), mistakes=mistakes))
 
-    def new_weights_and_w_after(w, grad, lr, weight_decay):
-        return fn(w, grad, lr, weight_decay), w
-
-    new_weights_and_w_after.__name__ = getattr(fn, "__name__", "your function")
-    return run_cases(new_weights_and_w_after, cases,
+    return run_cases(_and_argument_after(fn, 0), cases,
                      ["the new weights", "w after the call (return a new array, leave w as it is)"],
                      quiet=quiet, forbidden=(SGD, *OTHER_LIBRARIES))
 
