@@ -150,7 +150,9 @@ def _box_size(key, labels):
 
 
 def _place(spec, labels):
-    """Centres (x, y) in inches, top to bottom, of every node; and the drawing's width and height.
+    """Centres (x, y) in inches, top to bottom, of every node; the boxes' sizes; the drawing's
+    width and height; and ``{edge: x}`` of the edges that go around boxes (None for a straight
+    edge, see :func:`_detour`).
 
     Levels are rows (inputs at the top). In each row the boxes keep their order and sit as close
     as they can to the mean x of their consumers in the row below, never nearer each other than
@@ -194,10 +196,11 @@ def _place(spec, labels):
             y[key] = -(top + height / 2)
         top += height + _GAP_Y
     centres = {k: (x[k] - left + _MARGIN, y[k]) for k in x}
-    width = right - left + 2 * _MARGIN
-    for start, end in spec["edges"]:  # room for the edges that go around boxes (forks)
-        width = max(width, (_detour(start, end, centres, size) or 0) + _MARGIN)
-    return centres, size, width, top - _GAP_Y + _MARGIN
+    # the edges that go around boxes (forks): where they pass, and room for them
+    detours = {(start, end): _detour(start, end, centres, size) for start, end in spec["edges"]}
+    width = max([right - left + 2 * _MARGIN]
+                + [x + _MARGIN for x in detours.values() if x is not None])
+    return centres, size, width, top - _GAP_Y + _MARGIN, detours
 
 
 def draw(tensor, ax=None, *, with_grad=True, values=True):
@@ -278,19 +281,19 @@ def graph_geometry(tensor, *, with_grad=True, values=True, label_sets=None):
         for other in label_sets[1:]:
             for key, label in other.items():
                 sizing[key] += (label,)
-        centres, size, width, height = _place(spec, sizing)
+        centres, size, width, height, detours = _place(spec, sizing)
     else:
         labels = labels_for(values)
-        centres, size, width, height = _place(spec, labels)
+        centres, size, width, height, detours = _place(spec, labels)
         if values and width > MAX_WIDTH:  # the numbers make it too wide: names and shapes only
             labels = labels_for(False)
-            centres, size, width, height = _place(spec, labels)
+            centres, size, width, height, detours = _place(spec, labels)
     if width > MAX_WIDTH:
         raise ValueError(
             f"draw: this graph is {width:.1f} inches wide (at most {MAX_WIDTH:g}, the width of a "
             f"notebook): draw a smaller graph, or give the tensors shorter names"
         )
-    return {"spec": spec, "labels": labels, "centres": centres, "size": size,
+    return {"spec": spec, "labels": labels, "centres": centres, "size": size, "detours": detours,
             "width": max(width, 4.6), "height": height}  # 4.6 inches: room for the title
 
 
@@ -358,7 +361,7 @@ def paint_graph(ax, geometry, *, title=True):
             (x0, y0), (x1, y1) = centres[start], centres[end]
             tail = (x0, y0 - size[start][1] / 2)  # bottom of the source box
             head = (x1, y1 + size[end][1] / 2)  # top of the target box
-            clear = _detour(start, end, centres, size)
+            clear = geometry["detours"][start, end]
             if clear is None:
                 arrow = FancyArrowPatch(tail, head, arrowstyle="-|>", mutation_scale=11,
                                         shrinkA=1, shrinkB=1, color="#555555", linewidth=1.1,
