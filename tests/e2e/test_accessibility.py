@@ -10,10 +10,9 @@ with the arrow keys. One JupyterLab server
 and one browser serve the browser tests (tests/conftest.py starts them).
 """
 
-import nbformat
 import pytest
 from conftest import TOKEN
-from test_browser import KERNEL_IDLE
+from test_browser import open_new_notebook
 
 pytestmark = pytest.mark.slow
 
@@ -83,14 +82,7 @@ FOCUSED_HANDLE = "() => document.activeElement.classList.contains('noUi-handle')
 
 def test_the_explorers_are_driven_by_keyboard_alone(lab, lab_page):
     page = lab_page
-    base, root = lab
-    cells = [nbformat.v4.new_code_cell(source) for source in EXPLORERS]
-    notebook = nbformat.v4.new_notebook(cells=cells)
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                       "language": "python"}
-    nbformat.write(notebook, root / "notebooks" / "keyboard.ipynb")
-    page.goto(f"{base}/lab/workspaces/keyboard/tree/keyboard.ipynb?reset&token={TOKEN}")
-    page.wait_for_function(KERNEL_IDLE, timeout=90_000)
+    open_new_notebook(page, lab, "keyboard", EXPLORERS)
     page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
     page.wait_for_function("() => document.querySelectorAll('.widget-slider .noUi-handle')"
                            ".length === 2", timeout=90_000)

@@ -127,18 +127,25 @@ EPOCH_SHOWN = """() => {
 }"""
 
 
-def test_playground_plays_and_pauses_within_one_frame_in_jupyterlab(lab, page):
-    base, root = lab
+def open_new_notebook(page, lab, name, sources):
+    """Write a notebook of the code cells ``sources`` as NAME.ipynb into the server's folder, open
+    it in ``page`` (in a JupyterLab workspace of its own) and wait until its kernel is idle."""
     import nbformat
 
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "from nnlesson.viz.playground import playground\n"
-        "pg = playground(interval=200, epochs_per_frame=1)\npg")])
+    base, root = lab
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                        "language": "python"}
-    nbformat.write(notebook, root / "notebooks" / "playground_live.ipynb")
-    page.goto(f"{base}/lab/workspaces/playground/tree/playground_live.ipynb?reset&token={TOKEN}")
+    nbformat.write(notebook, root / "notebooks" / f"{name}.ipynb")
+    page.goto(f"{base}/lab/workspaces/{name}/tree/{name}.ipynb?reset&token={TOKEN}")
     page.wait_for_function(KERNEL_IDLE, timeout=90_000)
+
+
+def test_playground_plays_and_pauses_within_one_frame_in_jupyterlab(lab, page):
+    _, root = lab
+    open_new_notebook(page, lab, "playground_live", [
+        "from nnlesson.viz.playground import playground\n"
+        "pg = playground(interval=200, epochs_per_frame=1)\npg"])
     page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
     page.wait_for_function(ALL_CELLS_RAN, timeout=120_000)
     page.wait_for_selector("img.widget-image", timeout=60_000)

@@ -7,10 +7,8 @@ changes the picture. JupyterLab and the browser are the session's (tests/conftes
 them: Debian's chromium, Playwright without `playwright install`); skips when either is missing.
 """
 
-import nbformat
 import pytest
-from conftest import TOKEN
-from test_browser import ALL_CELLS_RAN, KERNEL_IDLE
+from test_browser import ALL_CELLS_RAN, open_new_notebook
 
 pytestmark = pytest.mark.slow
 
@@ -31,17 +29,11 @@ VISIBLE_TRACKS = """() => [...document.querySelectorAll('.widget-slider')]
 
 @pytest.fixture(scope="module")
 def page(lab, browser):
-    base, root = lab
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "from nnlesson.viz.playground import playground\n"
-        "pg = playground(interval=150)\npg")])
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                       "language": "python"}
-    nbformat.write(notebook, root / "notebooks" / "playground_laptop.ipynb")
+    _, root = lab
     page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
     try:
-        page.goto(f"{base}/lab/workspaces/laptop/tree/playground_laptop.ipynb?reset&token={TOKEN}")
-        page.wait_for_function(KERNEL_IDLE, timeout=90_000)
+        open_new_notebook(page, lab, "playground_laptop", [
+            "from nnlesson.viz.playground import playground\npg = playground(interval=150)\npg"])
         page.evaluate("window.jupyterapp.commands.execute('filebrowser:activate')")
         page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
         page.wait_for_function(ALL_CELLS_RAN, timeout=120_000)
