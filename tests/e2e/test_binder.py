@@ -8,23 +8,9 @@ marked `slow`, and .ci/run runs it with everything else.
 import re
 import subprocess
 import sys
-import venv
 
 import pytest
-from conftest import ROOT
-
-RUN_LESSON = """
-import nbformat, sys
-from nbclient import NotebookClient
-nb = nbformat.read(sys.argv[1], as_version=4)
-NotebookClient(nb, timeout=300, kernel_name="python3",
-               resources={"metadata": {"path": sys.argv[2]}}).execute()
-errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
-print("errors:", len(errors), "cells:", len(nb.cells))
-import nnlesson, numpy, matplotlib, ipywidgets, jupytext
-print("versions:", numpy.__version__, matplotlib.__version__, ipywidgets.__version__,
-      jupytext.__version__, nnlesson.__file__)
-"""
+from conftest import ROOT, fresh_venv, run_notebook_in
 
 
 def test_binder_files_exist_and_pin_exactly():
@@ -46,25 +32,15 @@ def test_binder_installs_the_cpu_build_of_the_torch_ci_installs():
 
 @pytest.mark.slow
 def test_lesson_01_runs_in_the_binder_environment(tmp_path):
-    env_dir = tmp_path / "binder-env"
-    venv.create(env_dir, with_pip=True)
-    python = env_dir / "bin" / "python"
-    install = subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "-r", "binder/requirements.txt",
-         # repo2docker's base image brings the notebook server and kernel; add what runs one:
-         "ipykernel", "nbclient", "nbformat"],
-        cwd=ROOT, capture_output=True, text=True, timeout=900)
-    assert install.returncode == 0, install.stderr[-3000:]
-    done = subprocess.run([str(python), "-c", RUN_LESSON,
-                           str(ROOT / "notebooks" / "01_fully_connected.ipynb"), str(tmp_path)],
-                          capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert "errors: 0" in done.stdout
+    # repo2docker's base image brings the notebook server and kernel; add what runs one
+    bin_ = fresh_venv(tmp_path / "binder-env", "-r", "binder/requirements.txt", "ipykernel",
+                      "nbclient", "nbformat", cwd=ROOT)
+    module_file, _, *versions = run_notebook_in(
+        bin_, ROOT / "notebooks" / "01_fully_connected.ipynb", tmp_path)
     pins = dict(line.split("==") for line in (ROOT / "binder" / "requirements.txt").read_text()
                 .splitlines() if "==" in line)
-    versions = done.stdout.split("versions:")[1].split()
-    assert versions[:4] == [pins["numpy"], pins["matplotlib"], pins["ipywidgets"], pins["jupytext"]]
-    assert str(ROOT) in versions[4]  # the repository's own package, installed editable
+    assert versions == [pins["numpy"], pins["matplotlib"], pins["ipywidgets"], pins["jupytext"]]
+    assert module_file.startswith(str(ROOT))  # the repository's own package, installed editable
 
 
 def test_pre_commit_refuses_a_notebook_with_an_error_output(tmp_path):

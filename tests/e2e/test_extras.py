@@ -19,13 +19,11 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 
 import pytest
-from conftest import NOTEBOOKS, ROOT, SOURCES
+from conftest import NOTEBOOKS, ROOT, SOURCES, fresh_venv
 
 pytestmark = pytest.mark.slow
-BIN = "Scripts" if os.name == "nt" else "bin"
 LESSON = "02_why_nonlinearity"  # a short lesson with two code exercises (1.9 s to run)
 
 
@@ -48,16 +46,9 @@ def venv_with(extra, root):
     source = root / "nnlesson-src"
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
         ".git", ".venv*", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache"))
-    venv = root / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True,
-                   timeout=120)
-    python = venv / BIN / ("python.exe" if os.name == "nt" else "python")
-    done = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install",
-                           "--quiet", "--no-compile", f"{source}[{extra}]"],
-                          capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    bin_ = fresh_venv(root / "venv", f"{source}[{extra}]")
     shutil.rmtree(source)
-    return venv / BIN
+    return bin_
 
 
 def run(command, cwd, env, timeout=300):

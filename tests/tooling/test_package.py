@@ -14,20 +14,18 @@ import shutil
 import subprocess
 import sys
 import types
-import venv
 import zipfile
 from fnmatch import fnmatch
-from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import ROOT, fresh_venv, run_notebook_in
 
 import nnlesson
 from nnlesson.__main__ import main
 from nnlesson.teacher import MARKERS, TEACHER_NOTE, Region, build, course, parse_cell
 from nnlesson.teacher.files import cells_digest
 
-ROOT = Path(__file__).resolve().parents[2]
 LESSONS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
@@ -184,6 +182,20 @@ def test_course_update_brings_new_lessons_and_keeps_the_students_edits(tmp_path,
     assert not course.copy_course(tmp_path, version="9.9", log=lambda m: None)
 
 
+def test_course_update_to_the_same_version_writes_nothing_beside_an_edited_lesson(tmp_path):
+    course.copy_course(tmp_path, version="0.1.0", log=lambda m: None)
+    mine = tmp_path / "03_activations.ipynb"
+    nb = nbformat.read(mine, as_version=4)
+    nb.cells[0].source += "\n\nMy notes."
+    nbformat.write(nb, mine)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    said = []
+    assert not course.copy_course(tmp_path, update=True, version="0.1.0", log=said.append)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # no copy beside it
+    assert ("kept 1 lesson(s) you changed; nnlesson 0.1.0 has nothing newer for them: "
+            "03_activations.ipynb") in said, said
+
+
 def test_course_without_jupyter_says_what_to_install(tmp_path, monkeypatch):
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec",
@@ -329,20 +341,6 @@ def test_the_wheel_carries_no_assignment_nor_any_of_their_solutions(wheel):
     leaks = [(assignment, name) for assignment, region in regions
              for name, text in squashed.items() if region in text]
     assert not leaks, leaks
-
-
-RUN_LESSON = """
-import sys
-import nbformat
-from nbclient import NotebookClient
-nb = nbformat.read(sys.argv[1], as_version=4)
-nb.cells.append(nbformat.v4.new_code_cell("import sys, nnlesson; print(nnlesson.__file__, sys.executable)"))
-NotebookClient(nb, timeout=300, kernel_name="python3",
-               resources={"metadata": {"path": sys.argv[2]}}).execute()
-errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
-print("errors:", len(errors), "code cells:", sum(c.cell_type == "code" for c in nb.cells))
-print("kernel:", nb.cells[-1].outputs[0].text)
-"""
 
 
 @pytest.mark.slow
