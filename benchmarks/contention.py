@@ -59,7 +59,8 @@ def step_ms(name, repeats):
 
 def measure(paths, repeats):
     results = {f"  {path.stem} (s)": course.run(path)[0] for path in paths}
-    results = {"course (s)": sum(results.values()), **(results if len(paths) > 1 else {})}
+    results = {"course (s)": sum(results.values()), **(results if len(paths) > 1 else {})
+               } if paths else {}
     for name in train_step.SIZES:
         reps = repeats if name == "teaching" else max(repeats // 5, 3)
         results[f"train step, {name} (ms)"] = step_ms(name, reps)
@@ -68,15 +69,17 @@ def measure(paths, repeats):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--busy", type=int, default=2, help="busy processes (default 2)")
+    parser.add_argument("--busy", type=int, default=None,
+                        help="busy processes (default 2; 1 with --quick)")
     parser.add_argument("--quick", action="store_true",
-                        help="one lesson, few repeats (a smoke test)")
+                        help="the train steps only, few repeats, one busy process (a smoke test "
+                             "of this script; course.py --quick runs a lesson)")
     parser.add_argument("--max-seconds", type=float, default=900,
                         help="the busy processes stop themselves after this long (default 900)")
     args = parser.parse_args()
-    paths = sorted(course.NOTEBOOKS.glob("*.ipynb"))
-    if args.quick:
-        paths = paths[:1]
+    paths = [] if args.quick else sorted(course.NOTEBOOKS.glob("*.ipynb"))
+    if args.busy is None:
+        args.busy = 1 if args.quick else 2
     repeats = 10 if args.quick else 300
 
     load = os.getloadavg()

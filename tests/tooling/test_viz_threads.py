@@ -38,12 +38,16 @@ def user_threads():
 
 @pytest.fixture
 def seen(monkeypatch):
-    """The BLAS threads of every ``Linear.forward`` call, in order."""
+    """The BLAS threads of every ``Linear.forward`` call, in order. The libraries are found once
+    (threadpool_info() searches the loaded libraries each time, a millisecond per call); each
+    call then asks each library for its current setting."""
+    blas = [lib for lib in threadpoolctl.ThreadpoolController().lib_controllers
+            if lib.user_api == "blas"]
     record = []
     forward = nl.Linear.forward
 
     def recording(self, x):
-        record.append(blas_threads_now())
+        record.append([lib.num_threads for lib in blas])
         return forward(self, x)
 
     monkeypatch.setattr(nl.Linear, "forward", recording)
