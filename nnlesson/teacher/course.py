@@ -24,7 +24,7 @@ import shlex
 from importlib import metadata
 from pathlib import Path
 
-from .files import _read_notebook, build, cells_digest, untouched, write_all
+from .files import _read_notebook, _stamp_of, build, cells_digest, untouched, write_all
 from .markers import AssignError
 from .versions import STUDENT_STAMP
 
@@ -80,7 +80,7 @@ def _versions(solutions):
 
 def _plan(dest, files, generated_by, update, version):
     """What to write (``{name: bytes}``) and what to tell the student (lines)."""
-    write, added, kept, updated, said = {}, [], [], [], []
+    write, added, kept, updated, yours, said = {}, [], [], [], [], []
     for name, data in files.items():
         target = dest / name
         old = target.read_bytes() if target.is_file() else None
@@ -92,6 +92,8 @@ def _plan(dest, files, generated_by, update, version):
         elif old is not None and untouched(old, generated_by):
             write[name] = data
             updated.append(name)
+        elif old is not None and _written_from(old) == _written_from(data):
+            yours.append(name)  # changed by the student, and this version's lesson is the same
         else:  # the student's: keep it, and put the new one beside it
             new_name = f"{Path(name).stem}-nnlesson-{version}.ipynb"
             other = dest / new_name
@@ -111,12 +113,20 @@ def _plan(dest, files, generated_by, update, version):
         said.insert(0, f"wrote {len(added)} lesson(s) to {dest.resolve()}")
     if kept and update:
         said.append(f"{len(kept)} lesson(s) already up to date: {', '.join(kept)}")
+    if yours:
+        said.append(f"kept {len(yours)} lesson(s) you changed; nnlesson {version} has nothing "
+                    f"newer for them: {', '.join(yours)}")
     elif kept:
         hint = (f"; for a newer version's lessons: nnlesson course {shlex.quote(str(dest))} "
                 f"--update")
         said.append(f"kept {len(kept)} lesson(s) already there, untouched: {', '.join(kept)}"
                     f"{hint}")
     return write, said
+
+
+def _written_from(data):
+    """The digest of the lesson a copy was written from (its stamp's), or None."""
+    return (_stamp_of(data) or {}).get("cells")
 
 
 def copy_course(dest, *, solutions=False, update=False, version=None, log=print):

@@ -353,14 +353,9 @@ def test_the_wheel_carries_the_course_and_lesson_01_runs_from_a_copy(wheel, tmp_
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names), names
 
     env_dir = tmp_path / "env"
-    venv.create(env_dir, with_pip=True)
-    bin_dir = env_dir / "bin"
+    bin_dir = fresh_venv(env_dir, f"{wheel}[course]", cwd=tmp_path)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env["PATH"] = f"{bin_dir}{os.pathsep}{env['PATH']}"
-    install = subprocess.run([str(bin_dir / "python"), "-m", "pip", "install", "--quiet",
-                              f"{wheel}[course]"],
-                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
-    assert install.returncode == 0, install.stderr[-3000:]
 
     described = subprocess.run([str(bin_dir / "python"), "-m", "nnlesson"], cwd=tmp_path, env=env,
                                capture_output=True, text=True, timeout=60)
@@ -378,9 +373,5 @@ def test_the_wheel_carries_the_course_and_lesson_01_runs_from_a_copy(wheel, tmp_
     assert again.returncode == 0 and f"kept {len(LESSONS)} lesson(s)" in again.stdout
 
     lesson = dest / "01_fully_connected.ipynb"
-    ran = subprocess.run([str(bin_dir / "python"), "-c", RUN_LESSON, str(lesson), str(dest)],
-                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
-    assert ran.returncode == 0, ran.stderr[-3000:]
-    assert "errors: 0" in ran.stdout, ran.stdout
-    module_file, kernel_python = ran.stdout.split("kernel:", 1)[1].split()
+    module_file, kernel_python, *_ = run_notebook_in(bin_dir, lesson, dest, env)
     assert module_file.startswith(str(env_dir)) and kernel_python.startswith(str(env_dir))
