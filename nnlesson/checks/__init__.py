@@ -355,8 +355,8 @@ def attempt(fn, args, label, *, name=None, seconds=None, slow="", copy_args=True
     try:
         with forbid(*forbidden, task=task):
             return call_with_time_limit(fn, args, seconds), None
-    except NotYourOwnWork as error:
-        return None, f"{name}, {label}: {error}."
+    except NotYourOwnWork as error:  # naming the caller only where it is not ``name`` itself
+        return None, f"{name}, {label}: {error.plain if error.caller in (None, name) else error}."
     except TookTooLong:
         limit = TIME_LIMIT if seconds is None else seconds
         return None, (f"{name} took longer than {limit:g} s for {label}: "

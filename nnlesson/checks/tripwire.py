@@ -29,10 +29,12 @@ __all__ = ["NotYourOwnWork", "forbid", "display_name"]
 class NotYourOwnWork(BaseException):
     """Raised where the student's code calls an implementation its task forbids."""
 
-    def __init__(self, name, task=""):
-        self.name, self.task = name, task
+    def __init__(self, name, task="", caller=None):
+        self.name, self.task, self.caller = name, task, caller
         which = f"{task} asks" if task else "this task asks"
-        super().__init__(f"{which} for your own implementation: `{name}` is not allowed here")
+        # without the caller: for a check that names the student's function itself
+        self.plain = f"{which} for your own implementation: `{name}` is not allowed here"
+        super().__init__(self.plain + (f" (your `{caller}` calls it)" if caller else ""))
 
 
 def display_name(obj):
@@ -97,7 +99,18 @@ def forbid(*implementations, task=""):
             by_code.update(dict.fromkeys(_codes(obj), display_name(obj)))
     in_package = _packages(packages)
     previous = sys.getprofile()
-    seen = []  # the display name of the first forbidden call
+    seen = []  # the display name of the first forbidden call, and the student's function calling it
+
+    def student_function(frame):
+        """The name of the first function up the stack that is neither nnlesson's nor forbidden:
+        the student's function that made the call (my_softmax inside my_cross_entropy)."""
+        while frame is not None:
+            module = frame.f_globals.get("__name__") or ""
+            if not (module.startswith("nnlesson") or in_package(module)):
+                name = frame.f_code.co_name
+                return None if name.startswith("<") else name  # a lambda, a cell's top level
+            frame = frame.f_back
+        return None
 
     def hook(frame, event, arg):
         if not seen:
@@ -107,12 +120,12 @@ def forbid(*implementations, task=""):
                 if name is None and packages and in_package(module):
                     name = module.split(".")[0]
                 if name is not None:
-                    seen.append(name)
+                    seen.extend([name, student_function(frame.f_back)])
             elif event == "c_call" and packages:
                 module = (getattr(arg, "__module__", None)
                           or type(getattr(arg, "__self__", None)).__module__)
                 if in_package(module):
-                    seen.append(module.split(".")[0])
+                    seen.extend([module.split(".")[0], student_function(frame)])
         if previous is not None:
             previous(frame, event, arg)
 
@@ -125,4 +138,5 @@ def forbid(*implementations, task=""):
         sys.setprofile(previous)
         threading.setprofile(previous_in_threads)
         if seen:
-            raise NotYourOwnWork(seen[0], task)
+            name, caller = seen
+            raise NotYourOwnWork(name, task, caller)

@@ -210,7 +210,8 @@ def test_checks_agree_with_the_layer_and_refuse_it(capsys, monkeypatch):
                       (checks.check_running_update, running)]:
         check(fn)
         assert capsys.readouterr().out.strip().endswith(
-            "this task asks for your own implementation: `nl.BatchNorm` is not allowed here.")
+            "this task asks for your own implementation: `nl.BatchNorm` is not allowed here "
+            "(your `layer_for` calls it).")
     # ... and, with the tripwire lifted, agree with it.
     monkeypatch.setattr(checks, "forbid", lambda *implementations, task="": contextlib.nullcontext())
     assert checks.check_batchnorm_forward(forward, quiet=True)

@@ -98,6 +98,24 @@ def test_the_check_runner_turns_a_forbidden_call_into_a_verdict():
     assert (got, problem) == (1.0, None)
 
 
+def test_a_forbidden_call_inside_another_student_function_names_that_function():
+    def my_softmax(logits):
+        return nl.softmax(logits)
+
+    def my_cross_entropy(logits, labels):  # right, through a softmax that is not the student's own
+        p = my_softmax(logits)
+        return -np.log(p[np.arange(len(labels)), labels]).mean()
+
+    args = (np.zeros((2, 3)), np.array([0, 2]))
+    _, problem = checks.attempt(my_cross_entropy, args, "case 1", forbidden=(nl.softmax,))
+    assert problem == ("my_cross_entropy, case 1: this task asks for your own implementation: "
+                       "`nl.softmax` is not allowed here (your `my_softmax` calls it).")
+    with pytest.raises(NotYourOwnWork) as raised:
+        with forbid(nl.softmax):
+            my_cross_entropy(*args)
+    assert raised.value.caller == "my_softmax"
+
+
 def test_display_names_are_what_a_student_writes():
     assert display_name(nl.fit) == "nl.fit"
     assert display_name(nl.SoftmaxCrossEntropy) == "nl.SoftmaxCrossEntropy"
