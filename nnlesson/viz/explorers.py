@@ -16,6 +16,7 @@ import base64
 import collections
 import functools
 import html
+import re
 
 import ipywidgets as widgets
 import matplotlib
@@ -564,6 +565,35 @@ def _gradients_by_step(loss, steps):
     return per_step
 
 
+# The generic names in an operator's ``local`` text (graph.py): a, b (A, B for a matrix
+# product) for its inputs, y for its output; with "d" in front, a derivative by that input.
+_GENERIC = re.compile(r"(?<![A-Za-z0-9])(d?)([abABy])(?![A-Za-z0-9])")
+
+
+def _local_in_names(node):
+    """``node.local`` with the generic names replaced by the names of the tensors of the graph.
+
+    In lesson 04's neuron "a" is the sigmoid's output and "b" the bias: "d(a * b)/da = b" would
+    read as a statement about them. Left as written where a tensor involved has no name.
+    """
+    operands = {"a": 0, "b": 1, "A": 0, "B": 1}
+    names = {generic: node.parents[i].name for generic, i in operands.items()
+             if i < len(node.parents)}
+    names["y"] = node.name
+    used = {m.group(2) for m in _GENERIC.finditer(node.local)}
+    if not all(names.get(generic) for generic in used):
+        return node.local
+
+    def name(match):
+        d, generic = match.groups()
+        text = names[generic]
+        if not text.isidentifier():
+            text = f"({text})"  # a-t: d(a-t), not da-t
+        return d + text
+
+    return _GENERIC.sub(name, node.local)
+
+
 @_explorer
 def backprop_explorer(loss):
     """Step through the backward pass of a graph Tensor ``loss`` (see ``nnlesson.graph``).
@@ -636,7 +666,7 @@ def backprop_explorer(loss):
         lines = [f"<b>step {k} of {len(steps)}</b>: the operator '{node.op}' that made "
                  f"{name} {shape}",
                  f"gradient it received: dL/d{node.name or 'out'} = {short_values(node.grad)}",
-                 f"local derivative: {node.local}"]
+                 f"local derivative: {_local_in_names(node)}"]
         for parent, share in _shares(node):
             lines.append(f"passed on to {parent.name or 'a tensor'} (received x local): "
                          f"{short_values(share)}")

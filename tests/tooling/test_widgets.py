@@ -4,6 +4,7 @@ Setting ``control.value`` in Python runs the observers synchronously, as a slide
 """
 
 import base64
+import html
 import io
 
 import numpy as np
@@ -271,6 +272,24 @@ def test_backprop_explorer_reveals_gradients_step_by_step():
     for name, text in e.grad_texts.items():
         assert text.get_text() == f"grad {graph_draw.short_values(nodes[name].grad)}", name
     assert "step 5 of 5" in e.caption.value and "passed on to w" in e.caption.value
+
+
+def test_the_local_derivative_is_written_with_the_graphs_own_names():
+    # Regression (review 04-06): the caption said "d(a * b)/da = b" in a graph where a is the
+    # sigmoid's output and b the bias.
+    e = widgets.backprop_explorer(neuron_loss())
+    expected = ["d((a-t)^2)/d(a-t) = 2 (a-t)^1", "d(a - t)/da = 1,  d(a - t)/dt = -1",
+                "d sigmoid(z)/dz = a (1 - a)", "d(wx + b)/dwx = 1,  d(wx + b)/db = 1",
+                "d(w * x)/dw = x,  d(w * x)/dx = w"]
+    for step, local in enumerate(expected, start=1):
+        e.step.value = step
+        assert f"local derivative: {html.escape(local)}<br>" in e.caption.value, step
+    # A tensor without a name: the generic letters stay, the operator's own text
+    x = Tensor(np.array([[1.0, 2.0]]), name="x")
+    W = Tensor(np.array([[0.5, -1.0]]), name="W")
+    loss = cross_entropy(x @ W.T, np.array([0]))  # W.T has no name
+    matmul = next(node for node in widgets.backprop_explorer(loss).steps if node.op == "@")
+    assert widgets._local_in_names(matmul) == matmul.local
 
 
 def test_the_step_through_gradients_equal_backward_at_the_last_step():
