@@ -311,7 +311,7 @@ print("largest difference, whole batch vs two accumulated halves:",
 # We do not have to keep everything. With `checkpoint_every=k`, `nl.Sequential` keeps only the
 # input of every $k$-th layer during the forward pass. During backward it recomputes one segment of
 # $k$ layers at a time from its stored input, backpropagates through it, and frees it again. The
-# gradients are identical:
+# gradients are identical (with the same 10-class loss on the first 10 outputs as above):
 
 # %%
 x_small = np.random.default_rng(4).normal(size=(32, 256))
