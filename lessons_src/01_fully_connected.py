@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 1: Fully connected layers, and how a network learns to classify
 #
-# *Time: about 90 min (reading 38 min + exercises 52 min).*
+# *Time: about 91 min (reading 39 min + exercises 52 min).*
 #
 # **Learning goals.** After this lesson you can
 # - describe a neuron as a weighted sum of its inputs plus a bias,
@@ -348,7 +348,9 @@ print(f"cross-entropy of the untrained MLP on 256 images: {loss:.3f};  log(10) =
 # For the mean over a batch each row is divided by $N$. The gradient pushes the true class's score
 # up (its entry is negative) and every other score down, each in proportion to the probability it
 # wrongly received. We check the formula against finite differences, nudging each score by
-# $\pm 10^{-6}$:
+# $\pm 10^{-6}$: the slope of the chord $(L(z + h) - L(z - h)) / 2h$ through two points on
+# either side of $z$ is the derivative up to a term in $h^2$, where the one-sided
+# $(L(z + h) - L(z)) / h$ is off by a term in $h$ (lesson 4 measures both errors):
 
 # %%
 z, c = mlp(images[:4]), labels[:4]
@@ -532,7 +534,7 @@ for batch_size in [8, 64, 512]:
 #
 # ## Momentum
 #
-# *Time: about 10 min (reading 7 min + exercises 3 min).*
+# *Time: about 11 min (reading 8 min + exercises 3 min).*
 #
 # Plain gradient descent is slow in a long narrow valley: the learning rate must stay small
 # enough for the steep walls (a larger one makes the steps zig-zag between them and blow up), and
@@ -546,7 +548,10 @@ for batch_size in [8, 64, 512]:
 # plain step). Across the valley gradients that change sign partly cancel in $v$, but $v$ also
 # carries the path on, so there momentum can swing back and forth longer than plain descent
 # does: the measurements below show both. `nl.SGD(parameters, lr, momentum=0.9)` does exactly this. We try it on the valley
-# $f(w) = \tfrac12 (w_1^2 + 20\, w_2^2)$, whose gradient is $(w_1, 20\, w_2)$.
+# $f(w) = \tfrac12 (w_1^2 + 20\, w_2^2)$, whose gradient is $(w_1, 20\, w_2)$. A plain step
+# multiplies $w_2$ by $1 - 20\,\eta$ (and $w_1$ by $1 - \eta$): above $\eta = 2/20 = 0.1$ that
+# factor is below $-1$, and plain descent diverges along $w_2$. This is the **limit** the steep
+# direction sets on the learning rate; we try rates up to 0.09, just under it.
 
 # %%
 valley = np.array([1.0, 20.0])
@@ -583,7 +588,7 @@ for lr in [0.01, 0.02, 0.04, 0.09]:
 # %%
 def draw_valley(paths, lr):
     """The valley's contour lines and one path per momentum: ``paths`` maps momentum -> path."""
-    w1, w2 = np.meshgrid(np.linspace(-4.5, 1.5, 200), np.linspace(-1.3, 1.3, 200))
+    w1, w2 = np.meshgrid(np.linspace(-4.5, 2.6, 200), np.linspace(-1.3, 1.3, 200))
     fig, ax = plt.subplots(figsize=(8, 4))
     ax.contour(w1, w2, 0.5 * (w1 ** 2 + 20 * w2 ** 2), levels=[0.1, 0.5, 2, 5, 10, 20],
                colors=nlplot.GREY, linewidths=0.8)
@@ -654,8 +659,7 @@ for lr in [0.02, 0.09]:
 # learning rate here, yet gain nothing at 0.09?
 
 # %% [markdown]
-# The steep direction limits the learning rate: above $2 / 20 = 0.1$ plain gradient descent
-# diverges along $w_2$. Read the last column of the table: at the small learning rates (0.01 and
+# Read the last column of the table: at the small learning rates (0.01 and
 # 0.02) momentum settles at the bottom 2.5 to more than 3 times sooner (a momentum path dips
 # below the level and swings back out before it stays, so the table counts from where it stays);
 # close to the limit (0.09) plain gradient descent is already fast, and momentum, which
@@ -752,9 +756,9 @@ assert checks.check_cross_entropy(my_cross_entropy, quiet=True)
 # `grad_fn(w, t)`, update the velocity, then `w`. Return every point of the path as an array of
 # shape `(steps + 1, len(w0))`, `w0` first. With `momentum = 0` it must be plain gradient descent.
 # (Make a new `w` each step, `w = w - ...`: after `w -= ...` every point kept in the path would be
-# the same array.) The cell then draws your paths on the valley at learning rate 0.09, with and
-# without momentum: compare them with the expected output, and with the sign changes printed in
-# the momentum section.
+# the same array.) The cell then draws your paths on the valley for 60 steps at learning rate
+# 0.09, with and without momentum: compare them with the expected output, and count the sign
+# changes of $w_2$ against those printed for 60 steps at 0.09 in the momentum section.
 
 # %%
 def my_sgd_momentum(grad_fn, w0, lr, momentum, steps):
@@ -773,7 +777,7 @@ checks.check_sgd_momentum(my_sgd_momentum)
 # Your function's paths at learning rate 0.09 on the valley above: compare with the expected output
 try:
     draw_valley({momentum: my_sgd_momentum(lambda w, t: valley * w, np.array([-4.0, 1.0]), 0.09,
-                                           momentum, 40) for momentum in (0.0, 0.9)}, lr=0.09)
+                                           momentum, 60) for momentum in (0.0, 0.9)}, lr=0.09)
     plt.show()
 except NotImplementedError:
     print("nothing to draw until my_sgd_momentum is written")

@@ -154,10 +154,13 @@ plt.show()
 # The linear stack's errors (84% correct) are where the moons hook into each other: the left tip of
 # the orange moon, which reaches up between the arms of the blue moon above the line, a few orange
 # points at the right end of the orange moon, and the blue moon's lower right end, just below the
-# line. Every straight line cuts through at least one of these interleaved tips, so longer training
-# cannot fix them: the stack can only move its line. The ReLU network (100% correct) bends its
-# boundary up over the orange tip (to about $x_2 = 0.65$ near $x_1 = 0$) and down under the blue
-# moon's right end (to about $x_2 = -0.2$ near $x_1 = 0.9$).
+# line. Every straight line cuts through at least one of these interleaved tips, and longer training
+# cannot lift the stack past that: it can only move its line, and on the training points that line
+# is already about as good as any line (the next cell measures it). Not every error here is the
+# line's limit, though: the next cell also finds a line that gets more of these validation points
+# right than the stack's line, which was fitted to the training points. The ReLU network (100%
+# correct) bends its boundary up over the orange tip (to about $x_2 = 0.65$ near $x_1 = 0$) and
+# down under the blue moon's right end (to about $x_2 = -0.2$ near $x_1 = 0.9$).
 # ### END SOLUTION
 
 # %% [markdown]

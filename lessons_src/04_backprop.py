@@ -367,6 +367,8 @@ loss_fn(net(X), y)
 net.backward(loss_fn.backward())
 print("relative error     layers vs graph   layers vs numerical")
 for name, p, t in zip(["W1", "b1", "W2", "b2"], net.parameters(), [W1_, b1_, W2_, b2_]):
+    # numerical_gradient nudges p.data in place, one entry at a time; the function it is given
+    # reads that change through net, so it can ignore the array it is passed
     numeric = nl.numerical_gradient(lambda _: loss_fn(net(X), y), p.data)
     print(f"d{name:17} {nl.rel_error(p.grad, t.grad):15.1e}   {nl.rel_error(p.grad, numeric):19.1e}")
 

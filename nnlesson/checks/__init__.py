@@ -955,7 +955,14 @@ def check_mc_dropout(fn, *, quiet=False):
         twin = copy.deepcopy(model)  # the same weights and the same random state
         twin.train()
         samples = np.stack([twin(x) for _ in range(T)])
-        cases.append((label, (model, x, T), (samples.mean(axis=0), samples.std(axis=0), False)))
+        flat = (0, lambda got, n=n: np.shape(got) == (n,),
+                "That is the shape of model(x)[:, 0], which the lesson's mc_dropout takes for "
+                "its plot: return the passes' mean with the shape of one output, (n, 1)")
+        sample_std = (1, lambda got, s=samples: np.allclose(got, s.std(axis=0, ddof=1)),
+                      "It matches std(ddof=1), the sample std: the exercise asks for numpy's "
+                      "default, ddof=0, the spread of these T passes")
+        cases.append(Case(label, (model, x, T), (samples.mean(axis=0), samples.std(axis=0), False),
+                          mistakes=(flat, sample_std)))
 
     def with_mode_after(model, x, T):
         result = fn(model, x, T)

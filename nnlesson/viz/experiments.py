@@ -88,21 +88,28 @@ ACTIVATIONS = {
 }
 
 
-def gradient_norms(activation, depth, *, width=32, batch=64, seed=0):
-    """||dL/dW|| per Linear layer (first layer first) of a deep net with one cross-entropy step."""
+INITS = ("glorot", "he")  # the weight initialisations lesson 03 compares (nl.Linear's init=)
+
+
+def gradient_norms(activation, depth, *, init=None, width=32, batch=64, seed=0):
+    """||dL/dW|| per Linear layer (first layer first) of a deep net with one cross-entropy step.
+
+    ``init`` is "glorot" or "he"; None takes the one usually paired with the activation.
+    """
     who = "gradient_norms"
     activation = check_choice(activation, ACTIVATIONS, "activation", who)
     depth = check_number(depth, "depth", who, low=2, high=100, integer=True)
+    init = ACTIVATIONS[activation][3] if init is None else check_choice(init, INITS, "init", who)
     width = check_number(width, "width", who, low=1, high=1024, integer=True)
     batch = check_number(batch, "batch", who, low=1, high=4096, integer=True)
-    return _gradient_norms(activation, depth, width, batch, check_seed(seed, who)).copy()
+    return _gradient_norms(activation, depth, init, width, batch, check_seed(seed, who)).copy()
 
 
 @functools.lru_cache(maxsize=256)
-def _gradient_norms(activation, depth, width, batch, seed):
-    # Cached: the explorer computes each (activation, depth) once, later moves only look it up.
-    # The caller gets a copy, so the cached array cannot be changed from outside.
-    _, _, layer, init = ACTIVATIONS[activation]
+def _gradient_norms(activation, depth, init, width, batch, seed):
+    # Cached: the explorer computes each (activation, init, depth) once, later moves only look it
+    # up. The caller gets a copy, so the cached array cannot be changed from outside.
+    layer = ACTIVATIONS[activation][2]
     rng = np.random.default_rng(seed)
     layers = [Linear(8, width, rng=rng, init=init), layer()]
     for _ in range(depth - 2):

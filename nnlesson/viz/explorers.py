@@ -16,6 +16,7 @@ import base64
 import collections
 import functools
 import html
+import re
 
 import ipywidgets as widgets
 import matplotlib
@@ -38,6 +39,7 @@ from ._blit import Blitter
 from .experiments import (
     ACTIVATIONS,
     INIT_ACTIVATIONS,
+    INITS,
     TRAINED_P,
     check_seed,
     dropout_regressor,
@@ -89,7 +91,9 @@ class Explorer(widgets.VBox):
     """Controls above a matplotlib figure shown as a PNG image.
 
     ``controls`` are widgets whose ``value`` changes trigger :meth:`redraw`. ``update()`` changes
-    the data of the ``animated`` artists in place (no new figure, no change of axis limits);
+    the data of the ``animated`` artists in place (no new figure, no change of axis limits; a
+    title's text with ``title.set_text``: ``set_title`` would restyle it with the rcParams in
+    force at that move, not the course style the figure was made in);
     everything else is drawn once and kept as a background. Text that changes at every move and
     is more than a short title goes into ``caption`` (an HTML line under the picture), which the
     browser renders: matplotlib would spend most of the redraw drawing its glyphs.
@@ -206,6 +210,10 @@ def _caption():
 
 
 # -- pReLU -------------------------------------------------------------------------------------
+def _prelu_title(alpha):
+    return f"pReLU (alpha = {alpha:+.2f}) and its derivative"
+
+
 @_explorer
 def prelu_explorer(alpha=0.25, *, seed=0):
     """Move alpha: pReLU and its derivative, and what a layer passes on for Gaussian inputs."""
@@ -220,18 +228,26 @@ def prelu_explorer(alpha=0.25, *, seed=0):
     line_d, = ax_f.plot(x, act.prelu_derivative(x, alpha), color=VERMILLION, ls="--",
                         label="prelu'(x)")
     ax_f.axhline(0, color=GREY, lw=0.8)
-    ax_f.set(xlabel="x", ylabel="value", ylim=(-3, 4.5), title="pReLU and its derivative")
+    # The title gives alpha: it is redrawn at every move, and always as long (a sign, 2 decimals)
+    ax_f.set(xlabel="x", ylabel="value", ylim=(-3, 4.5), title=_prelu_title(alpha))
     ax_f.legend(loc="upper left")
     # One artist for the whole histogram (a bar per bin would be 60 artists to redraw).
     hist = ax_h.stairs(np.histogram(act.prelu(z, alpha), bins=bins)[0], bins, fill=True,
                        color=SKY)
-    # Room for the tallest bar: at alpha = 0 half of the outputs are exactly 0, all in one bin.
-    ax_h.set(xlabel="output of the layer", ylabel="count", ylim=(0, 0.56 * len(z)),
-             title="Outputs for N(0, 1) inputs")
+    # Linear up to 4,000, where every bar is for alpha beyond +-0.1 (3,100 at most, at 0.25),
+    # logarithmic above: near alpha = 0 about half of the outputs (10,000) fall into the bin at
+    # 0, and a linear axis tall enough for that bar left the others a third of its height.
+    ax_h.set_yscale("symlog", linthresh=4000, linscale=1.5)
+    ticks = [0, 1000, 2000, 3000, 4000, 10_000]
+    ax_h.set_yticks(ticks, [f"{t:,}" for t in ticks])
+    ax_h.minorticks_off()
+    ax_h.set(xlabel="output of the layer", ylabel="count (log scale above 4,000)",
+             ylim=(0, 0.6 * len(z)), title="Outputs for N(0, 1) inputs")
     caption = _caption()
 
     def update():
         a = slider.value
+        ax_f.title.set_text(_prelu_title(a))
         line_f.set_ydata(act.prelu(x, a))
         line_d.set_ydata(act.prelu_derivative(x, a))
         out = act.prelu(z, a)
@@ -239,8 +255,8 @@ def prelu_explorer(alpha=0.25, *, seed=0):
         caption.value = (f"alpha = {a:.2f}: mean output of the layer {out.mean():+.3f}; "
                          f"gradient through x <= 0: {a:.2f} (ReLU: 0)")
 
-    explorer = Explorer("pReLU explorer", fig, [slider], update, [line_f, line_d, hist],
-                        caption)
+    explorer = Explorer("pReLU explorer", fig, [slider], update,
+                        [line_f, line_d, hist, ax_f.title], caption)
     explorer.alpha, explorer.lines = slider, {"prelu": line_f, "derivative": line_d}
     explorer.x, explorer.hist = x, hist
     return explorer
@@ -272,12 +288,14 @@ def dropout_explorer(p=0.5, *, seed=0, samples=50):
                               gridspec_kw={"width_ratios": [1, 1.6]})
     ax_grid, ax_mean, ax_mc = axes["grid"], axes["mean"], axes["mc"]
     # As lesson 06 draws a mask: survivors (scaled up by 1 / (1 - p)) on a blue ramp that stays
-    # visibly darker than white, dropped units (NaN, the colour map's "bad") white, empty.
+    # visibly darker than white, dropped units (NaN, the colour map's "bad") white, empty. The
+    # ramp starts at the smallest survivor (0.5, at p = 0), not at 0: a bar from 0 made light
+    # blue read as 0 (review 04-06); 0 is the white triangle below it, as in lesson 06.
     cmap = ListedColormap(matplotlib.colormaps["Blues"](np.linspace(0.45, 1.0, 256)),
-                          name="survivors").with_extremes(bad="white")
-    image = ax_grid.imshow(units, cmap=cmap, vmin=0, vmax=4)
-    fig.colorbar(image, ax=ax_grid, label="a kept unit's activation\n(dropped units: white)",
-                 shrink=0.9)
+                          name="survivors").with_extremes(bad="white", under="white")
+    image = ax_grid.imshow(units, cmap=cmap, vmin=units.min().round(1), vmax=4)
+    fig.colorbar(image, ax=ax_grid, extend="min", shrink=0.9,
+                 label="a kept unit's activation\n(white: dropped, 0)")
     ax_grid.set(xticks=[], yticks=[], title="One dropout mask\n(white: dropped)")
     ax_grid.spines[:].set_visible(True)  # a frame, so white units at the border stay visible
     ax_mean.plot(h, "o-", color=BLUE, label="input h")
@@ -347,13 +365,17 @@ def dropout_explorer(p=0.5, *, seed=0, samples=50):
 
 # -- activations and vanishing gradients -------------------------------------------------------
 @_explorer
-def activation_explorer(activation="sigmoid", depth=10):
-    """Choose an activation and a depth: the function, its derivative, the gradient per layer.
+def activation_explorer(activation="sigmoid", depth=10, init=None):
+    """Choose an activation, the weights' initialisation and a depth: the function, its
+    derivative, the gradient per layer.
 
-    The line under the picture gives the ratio last layer / first layer, as lesson 03 prints it.
+    ``init`` ("glorot" or "he") starts the drop-down; None takes the one usually paired with the
+    starting activation. The line under the picture gives the ratio last layer / first layer,
+    as lesson 03 prints it.
     """
     who = "activation_explorer"
     activation = check_choice(activation, ACTIVATIONS, "activation", who)
+    init = ACTIVATIONS[activation][3] if init is None else check_choice(init, INITS, "init", who)
     depth_slider = _int_slider("depth (layers)", depth, 2, 30, who)
     x = np.linspace(-5, 5, 401)
     fig = _figure(9, 3.6)
@@ -369,25 +391,32 @@ def activation_explorer(activation="sigmoid", depth=10):
     # need redrawing).
     ax_g.set(xlabel="layer (1 = next to the input)", ylabel="||dL/dW|| (log scale)",
              xlim=(0.5, 30.5), ylim=(1e-20, 1e2), yticks=10.0 ** np.arange(-20, 1, 5),
-             title="Gradient per layer")
+             title=" ")
     caption = _caption()
 
     choice = widgets.Dropdown(options=list(ACTIVATIONS), value=activation,
                               description="activation", style=SLIDER_STYLE)
+    # Lesson 03 shows that the weights' scale matters as much as the activation (ReLU's
+    # gradients are 146 times smaller with Glorot's than with He's): the student chooses it.
+    init_choice = widgets.Dropdown(options=[("Glorot", "glorot"), ("He", "he")], value=init,
+                                   description="weights", style=SLIDER_STYLE,
+                                   layout=widgets.Layout(width="170px"))
 
     def update():
         f, df, _, _ = ACTIVATIONS[choice.value]
         line_f.set_ydata(f(x))
         line_d.set_ydata(df(x))
-        ax_f.set_title(f"{choice.value} and its derivative")
-        norms = gradient_norms(choice.value, depth_slider.value)
+        ax_f.title.set_text(f"{choice.value} and its derivative")
+        norms = gradient_norms(choice.value, depth_slider.value, init=init_choice.value)
         line_g.set_data(np.arange(1, len(norms) + 1), norms)
-        caption.value = (f"{choice.value}, {depth_slider.value} layers: gradient of the last "
-                         f"layer / the first = {norms[-1] / norms[0]:.1e}")
+        ax_g.title.set_text(f"Gradient per layer, {init_choice.label} weights")
+        caption.value = (f"{choice.value}, {init_choice.label} weights, {depth_slider.value} "
+                         f"layers: gradient of the last layer / the first = "
+                         f"{norms[-1] / norms[0]:.1e}")
 
-    explorer = Explorer("Activation explorer", fig, [choice, depth_slider], update,
-                        [line_f, line_d, ax_f.title, line_g], caption)
-    explorer.activation, explorer.depth = choice, depth_slider
+    explorer = Explorer("Activation explorer", fig, [choice, init_choice, depth_slider], update,
+                        [line_f, line_d, ax_f.title, line_g, ax_g.title], caption)
+    explorer.activation, explorer.init, explorer.depth = choice, init_choice, depth_slider
     explorer.lines = {"function": line_f, "derivative": line_d, "gradients": line_g}
     explorer.x = x
     return explorer
@@ -451,7 +480,7 @@ def nonlinearity_explorer(activation="identity", width=8, *, seed=0):
         for other, region in regions.items():
             region.set_visible(other == key)
         state["key"] = key
-        ax.set_title(f"{toggle.value}, width {key[1]}: {accuracy[key]:.0%} correct")
+        ax.title.set_text(f"{toggle.value}, width {key[1]}: {accuracy[key]:.0%} correct")
 
     state = {}
     explorer = Explorer("Nonlinearity explorer", fig, [toggle, width_slider], update,
@@ -528,7 +557,7 @@ def early_stopping_explorer(val_losses=None, test_accuracy=None, *, patience=5, 
         text = f"stops at epoch {stop}, restores epoch {best}"
         if test_accuracy is not None:
             text += f" (test accuracy {test_accuracy[best - 1]:.1%})"
-        ax.set_title(text)
+        ax.title.set_text(text)
         result.update(stopped_epoch=stop, best_epoch=best)
 
     explorer = Explorer("Early-stopping explorer", fig, [patience_slider, delta_slider], update,
@@ -562,6 +591,35 @@ def _gradients_by_step(loss, steps):
             grads[id(parent)] = grads.get(id(parent), 0) + share
         per_step.append(dict(grads))
     return per_step
+
+
+# The generic names in an operator's ``local`` text (graph.py): a, b (A, B for a matrix
+# product) for its inputs, y for its output; with "d" in front, a derivative by that input.
+_GENERIC = re.compile(r"(?<![A-Za-z0-9])(d?)([abABy])(?![A-Za-z0-9])")
+
+
+def _local_in_names(node):
+    """``node.local`` with the generic names replaced by the names of the tensors of the graph.
+
+    In lesson 04's neuron "a" is the sigmoid's output and "b" the bias: "d(a * b)/da = b" would
+    read as a statement about them. Left as written where a tensor involved has no name.
+    """
+    operands = {"a": 0, "b": 1, "A": 0, "B": 1}
+    names = {generic: node.parents[i].name for generic, i in operands.items()
+             if i < len(node.parents)}
+    names["y"] = node.name
+    used = {m.group(2) for m in _GENERIC.finditer(node.local)}
+    if not all(names.get(generic) for generic in used):
+        return node.local
+
+    def name(match):
+        d, generic = match.groups()
+        text = names[generic]
+        if not text.isidentifier():
+            text = f"({text})"  # a-t: d(a-t), not da-t
+        return d + text
+
+    return _GENERIC.sub(name, node.local)
 
 
 @_explorer
@@ -636,7 +694,7 @@ def backprop_explorer(loss):
         lines = [f"<b>step {k} of {len(steps)}</b>: the operator '{node.op}' that made "
                  f"{name} {shape}",
                  f"gradient it received: dL/d{node.name or 'out'} = {short_values(node.grad)}",
-                 f"local derivative: {node.local}"]
+                 f"local derivative: {_local_in_names(node)}"]
         for parent, share in _shares(node):
             lines.append(f"passed on to {parent.name or 'a tensor'} (received x local): "
                          f"{short_values(share)}")

@@ -4,6 +4,7 @@ Setting ``control.value`` in Python runs the observers synchronously, as a slide
 """
 
 import base64
+import html
 import io
 
 import numpy as np
@@ -59,6 +60,7 @@ def test_prelu_explorer_redraws_function_derivative_and_histogram():
         np.testing.assert_allclose(e.lines["prelu"].get_ydata(), nl.prelu(e.x, alpha))
         np.testing.assert_allclose(e.lines["derivative"].get_ydata(), nl.prelu_derivative(e.x, alpha))
         assert f"alpha = {alpha:.2f}" in e.caption.value
+        assert f"(alpha = {alpha:+.2f})" in e.figure.axes[0].get_title()  # review 01-03, c25
     e.alpha.value = 0.0
     heights_relu = e.hist.get_data().values.copy()
     e.alpha.value = 0.5
@@ -162,6 +164,9 @@ def test_the_dropout_mask_is_drawn_as_lesson_06_draws_it():
     assert (kept[:, 2] > kept[:, 0] + 0.2).all()  # kept: blue ...
     assert (kept.sum(axis=1) < 2.4).all()  # ... and visibly darker than white
     assert "white: dropped" in image.axes.get_title()
+    # the colour bar starts at the smallest survivor, its white triangle below is 0 (dropped)
+    assert 0 < image.norm.vmin <= e.image_artist.get_array().min()
+    assert image.colorbar.extend == "min" and "white: dropped" in image.colorbar.ax.get_ylabel()
     assert all(spine.get_visible() for spine in image.axes.spines.values())  # a frame
 
 
@@ -178,6 +183,20 @@ def test_activation_explorer_switches_function_and_depth():
     layers, norms = e.lines["gradients"].get_data()
     assert norms[0] / norms[-1] < 1e-6 < relu_ratio  # the sigmoid's gradient vanishes
     np.testing.assert_allclose(norms, experiments.gradient_norms("sigmoid", 20))
+
+
+def test_activation_explorer_lets_the_student_choose_the_initialisation():
+    # Review 01-06, 03.7: the explorer hid the initialisation, which lesson 03 shows matters as
+    # much as the activation.
+    e = widgets.activation_explorer("ReLU", 12)
+    assert e.init.value == "he"  # the one paired with ReLU, until the student changes it
+    _, he = e.lines["gradients"].get_data()
+    assert png_changes(e, e.init, "glorot")
+    _, glorot = e.lines["gradients"].get_data()
+    np.testing.assert_allclose(glorot, experiments.gradient_norms("ReLU", 12, init="glorot"))
+    assert np.all(glorot < he / 10)  # lesson 03: flat in both, far lower with Glorot
+    assert "Glorot weights" in e.caption.value and "Glorot" in e.figure.axes[1].get_title()
+    assert widgets.activation_explorer("sigmoid", init="he").init.value == "he"
 
 
 def test_activation_explorer_reports_last_over_first_like_lesson_03():
@@ -273,6 +292,24 @@ def test_backprop_explorer_reveals_gradients_step_by_step():
     assert "step 5 of 5" in e.caption.value and "passed on to w" in e.caption.value
 
 
+def test_the_local_derivative_is_written_with_the_graphs_own_names():
+    # Regression (review 04-06): the caption said "d(a * b)/da = b" in a graph where a is the
+    # sigmoid's output and b the bias.
+    e = widgets.backprop_explorer(neuron_loss())
+    expected = ["d((a-t)^2)/d(a-t) = 2 (a-t)^1", "d(a - t)/da = 1,  d(a - t)/dt = -1",
+                "d sigmoid(z)/dz = a (1 - a)", "d(wx + b)/dwx = 1,  d(wx + b)/db = 1",
+                "d(w * x)/dw = x,  d(w * x)/dx = w"]
+    for step, local in enumerate(expected, start=1):
+        e.step.value = step
+        assert f"local derivative: {html.escape(local)}<br>" in e.caption.value, step
+    # A tensor without a name: the generic letters stay, the operator's own text
+    x = Tensor(np.array([[1.0, 2.0]]), name="x")
+    W = Tensor(np.array([[0.5, -1.0]]), name="W")
+    loss = cross_entropy(x @ W.T, np.array([0]))  # W.T has no name
+    matmul = next(node for node in widgets.backprop_explorer(loss).steps if node.op == "@")
+    assert widgets._local_in_names(matmul) == matmul.local
+
+
 def test_the_step_through_gradients_equal_backward_at_the_last_step():
     rng = np.random.default_rng(0)
     W1, b1 = Tensor(rng.normal(size=(3, 2)), name="W1"), Tensor(np.zeros(3), name="b1")
@@ -324,6 +361,18 @@ def test_every_explorer_is_readable_at_notebook_width(name):
             assert readable(e) == [], activation
 
 
+@pytest.mark.parametrize("name", EXPLORERS)
+def test_a_title_redrawn_after_a_move_keeps_the_course_style(name):
+    # Regression: update() called ax.set_title, which outside the explorer's style context set
+    # the title in matplotlib's default 12 pt (the course uses 11): a picture seen again after
+    # other moves differed from a fresh explorer's.
+    make, control, values = EXPLORERS[name]
+    e = make()
+    sizes = [ax.title.get_fontsize() for ax in e.figure.axes]
+    getattr(e, control).value = values[-1]
+    assert [ax.title.get_fontsize() for ax in e.figure.axes] == sizes
+
+
 def test_the_explorer_is_the_lesson_graph_readable_as_well():
     # the backprop explorer on the MLP graph of lesson 04 (13 tensors)
     rng = np.random.default_rng(0)
@@ -348,6 +397,7 @@ def test_the_explorer_is_the_lesson_graph_readable_as_well():
     (lambda: widgets.activation_explorer("softmax"), ValueError, r"activation must be one of \['sigmoid', 'tanh', 'ReLU'"),
     (lambda: widgets.activation_explorer(depth=31), ValueError, r"depth must be in \[2, 30\], got 31"),
     (lambda: widgets.activation_explorer(depth=True), TypeError, "depth must be an integer"),
+    (lambda: widgets.activation_explorer(init="xavier"), ValueError, "activation_explorer: init must be one of"),
     (lambda: experiments.gradient_norms("tanh", 1), ValueError, r"gradient_norms: depth must be in \[2, 100\]"),
     (lambda: widgets.nonlinearity_explorer("relu"), ValueError, r"activation must be one of \['identity', 'ReLU'\], got 'relu'"),
     (lambda: widgets.nonlinearity_explorer(width=5), ValueError, r"width must be one of \[2, 4, 8, 16, 32\], got 5"),
