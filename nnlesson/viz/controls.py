@@ -1,4 +1,4 @@
-"""The explorers' and the playground's slider: a native range input with its label and readout.
+"""The explorers' and the playground's sliders and drop-downs, with a name and keys that work.
 
 ipywidgets' sliders (noUiSlider handles) have no accessible name, and ipywidgets offers no way to
 give them one: a screen reader says "slider" and nothing else (axe-core: aria-input-field-name).
@@ -19,8 +19,12 @@ One class serves two kinds of slider:
   moves an index; Python holds the values, so a value is never rounded on its way through the
   browser (a FloatLogSlider turned a learning rate of 0.03 into 0.0302).
 
+:class:`Menu` is the same over exact options, drawn as a ``<select>``: ipywidgets' Dropdown loses
+its arrow keys to Jupyter's shortcuts in JupyterLab (they move the selection between cells).
+
 The Python side reads like ipywidgets' sliders: ``value``, ``observe(..., names="value")``,
-``description``, ``disabled``, ``layout``. Works with ipywidgets 8 and 7.7.
+``description``, ``disabled``, ``layout``; ``options`` and ``index`` over options. Works with
+ipywidgets 8 and 7.7.
 """
 
 import numbers
@@ -33,36 +37,40 @@ MIN_TRACK = 120  # px: a shorter track cannot be dragged to a chosen value
 
 _ESM = """
 function render({ model, el }) {
+  const menu = model.get("menu");  // a drop-down <select>, else a range <input>
   const label = document.createElement("label");
-  const input = document.createElement("input");
+  const input = document.createElement(menu ? "select" : "input");
   const output = document.createElement("output");
-  input.type = "range";
-  input.id = "nnlesson-slider-" + Math.random().toString(36).slice(2);
+  input.id = "nnlesson-control-" + Math.random().toString(36).slice(2);
   label.htmlFor = input.id;
   output.setAttribute("for", input.id);
   // the input's aria-valuetext says the value already: the readout is for the eyes only
   output.setAttribute("aria-hidden", "true");
-  // Jupyter's shortcuts (arrow keys move between cells) must leave the slider's keys alone
+  // Jupyter's shortcuts (arrow keys move between cells) must leave the control's keys alone
   input.setAttribute("data-lm-suppress-shortcuts", "true");
-  el.classList.add("nnlesson-slider");
-  el.append(label, input, output);
+  el.classList.add(menu ? "nnlesson-menu" : "nnlesson-slider");
+  el.append(label, input);
+  if (!menu) el.append(output);
 
   function readOut(position) {  // a value's text: its option's label, or the number itself
     const labels = model.get("labels");
     output.value = labels.length ? labels[position] : position.toFixed(model.get("decimals"));
-    input.setAttribute("aria-valuetext", output.value);
+    if (!menu) input.setAttribute("aria-valuetext", output.value);  // a <select> says it
   }
   function show() {  // the model's state on the page (min, max and step before the value)
     label.textContent = model.get("description");
     label.style.width = model.get("description_width");
-    input.min = model.get("min");
-    input.max = model.get("max");
-    input.step = model.get("step");
+    if (menu) {
+      input.replaceChildren(...model.get("labels").map((text, i) => new Option(text, i)));
+    } else {
+      Object.assign(input, { type: "range", min: model.get("min"), max: model.get("max"),
+                             step: model.get("step") });
+    }
     input.value = model.get("position");
     input.disabled = model.get("disabled");
     readOut(model.get("position"));
   }
-  input.addEventListener("input", () => {  // every move while dragging, and every key press
+  input.addEventListener("input", () => {  // every move while dragging, every key press
     readOut(Number(input.value));
     model.set("position", Number(input.value));
     model.save_changes();
@@ -75,23 +83,29 @@ export default { render };
 """
 
 _CSS = f"""
-.nnlesson-slider {{
+.nnlesson-slider, .nnlesson-menu {{
   display: flex; align-items: center; gap: 8px; flex-shrink: 0;
   min-height: var(--jp-widgets-inline-height, 28px);
   font-size: var(--jp-widgets-font-size, 13px);
   color: var(--jp-widgets-label-color, var(--jp-ui-font-color1, inherit));
 }}
-.nnlesson-slider label {{ flex: none; white-space: nowrap; overflow: hidden; }}
+.nnlesson-slider label, .nnlesson-menu label {{ flex: none; white-space: nowrap; }}
 .nnlesson-slider input {{ flex: 1 1 auto; min-width: {MIN_TRACK}px; margin: 0; }}
-.nnlesson-slider input:focus-visible {{
+.nnlesson-menu select {{
+  flex: 1 1 auto; min-width: 0; height: var(--jp-widgets-inline-height, 28px); font: inherit;
+  color: inherit; background: var(--jp-widgets-input-background-color, white);
+  border: 1px solid var(--jp-widgets-input-border-color, #9e9e9e);
+}}
+.nnlesson-slider input:focus-visible, .nnlesson-menu select:focus-visible {{
   outline: 2px solid var(--jp-brand-color1, #1976d2); outline-offset: 2px;
 }}
 .nnlesson-slider output {{ flex: none; min-width: 3.5em; font-variant-numeric: tabular-nums; }}
 """
 
 
-class Slider(anywidget.AnyWidget):
-    """A labelled slider: numeric (``min``, ``max``, ``step``) or over exact ``options``.
+class _Control(anywidget.AnyWidget):
+    """A labelled control over numbers (``min``, ``max``, ``step``) or exact ``options``: the
+    Python side of :class:`Slider` and :class:`Menu`.
 
     ``options`` is a list of ``(label, value)`` pairs. ``width`` sets the whole widget's width
     (label, track and readout), ``description_width`` the label's (default: its text's).
@@ -99,6 +113,7 @@ class Slider(anywidget.AnyWidget):
 
     _esm = _ESM
     _css = _CSS
+    menu = traitlets.Bool(False).tag(sync=True)  # drawn as a drop-down, not a range
     description = traitlets.Unicode("").tag(sync=True)
     description_width = traitlets.Unicode("").tag(sync=True)
     disabled = traitlets.Bool(False).tag(sync=True)
@@ -114,23 +129,22 @@ class Slider(anywidget.AnyWidget):
 
     def __init__(self, description, value, *, min=None, max=None, step=1, options=None,
                  width=None, description_width="", **kwargs):
+        who = f"{type(self).__name__} {description!r}"  # what an error message names
         if (options is None) == (min is None or max is None):
-            raise TypeError(f"Slider {description!r}: give either min and max (a numeric "
-                            f"slider) or options (a slider over exact values), not "
-                            f"{'both' if options is not None else 'neither'}")
+            raise TypeError(f"{who}: give either min and max (numbers) or options (exact "
+                            f"values), not {'both' if options is not None else 'neither'}")
         if options is not None:
-            self._values = self._check_options(description, options)
+            self._values = _check_options(options, who)
             limits = dict(min=0, max=len(self._values) - 1, step=1,
                           labels=[str(text) for text, _ in options])
         else:
             self._values = None
             for name, number in (("min", min), ("max", max), ("step", step)):
                 if isinstance(number, bool) or not isinstance(number, numbers.Real):
-                    raise TypeError(f"Slider {description!r}: {name} must be a number, got "
-                                    f"{number!r}")
+                    raise TypeError(f"{who}: {name} must be a number, got {number!r}")
             if not min < max or not step > 0:
-                raise ValueError(f"Slider {description!r}: needs min < max and step > 0, got "
-                                 f"min={min!r}, max={max!r}, step={step!r}")
+                raise ValueError(f"{who}: needs min < max and step > 0, got min={min!r}, "
+                                 f"max={max!r}, step={step!r}")
             self._integer = all(isinstance(n, numbers.Integral) for n in (min, max, step))
             limits = dict(min=min, max=max, step=step, decimals=_decimals(min, step))
         if width is not None:
@@ -139,20 +153,9 @@ class Slider(anywidget.AnyWidget):
                          **limits, **kwargs)
         self.value = value  # checked by _check_value; sets the position
 
-    @staticmethod
-    def _check_options(description, options):
-        try:
-            pairs = [(text, value) for text, value in options]
-        except (TypeError, ValueError):
-            raise TypeError(f"Slider {description!r}: options must be (label, value) pairs, "
-                            f"got {options!r}") from None
-        if not pairs:
-            raise ValueError(f"Slider {description!r}: options is empty")
-        return [value for _, value in pairs]
-
     @traitlets.validate("value")
     def _check_value(self, proposal):
-        value, name = proposal["value"], f"Slider {self.description!r}"
+        value, name = proposal["value"], f"{type(self).__name__} {self.description!r}"
         if self._values is not None:
             if value not in self._values:
                 shown = ", ".join(self.labels)
@@ -170,29 +173,64 @@ class Slider(anywidget.AnyWidget):
 
     @traitlets.observe("value")
     def _value_to_position(self, change):
-        # an index for options (the first equal one), the value itself for a number
-        self.position = (self._values.index(change.new) if self._values is not None
-                         else change.new)
+        self.position = self.index if self._values is not None else change.new
 
     @traitlets.observe("position")
     def _position_to_value(self, change):
         # A move in the browser. A position that already shows the value (the echo of the
         # line above) leaves the value alone: 0.333 stays 0.333 on a slider of step 0.01.
         if self._values is not None:
-            index = round(change.new)
-            if index != self._values.index(self.value):
-                self.value = self._values[index]
+            if round(change.new) != self.index:
+                self.index = round(change.new)
         elif change.new != self.value:
             self.value = round(change.new) if self._integer else round(change.new,
                                                                        self.decimals)
 
     @property
     def options(self):
-        """The ``(label, value)`` pairs of a slider over exact values (``None`` if numeric)."""
+        """The ``(label, value)`` pairs of a control over exact values (``None`` if numeric)."""
         return None if self._values is None else list(zip(self.labels, self._values))
 
+    @property
+    def index(self):
+        """The position of ``value`` among the ``options`` (the first equal one), as in
+        ipywidgets' selection widgets."""
+        return self._values.index(self.value)
+
+    @index.setter
+    def index(self, index):
+        self.value = self._values[index]
+
     def __repr__(self):  # stable (no address): nbval compares a widget's text
-        return f"Slider(description={self.description!r}, value={self.value!r})"
+        return f"{type(self).__name__}(description={self.description!r}, value={self.value!r})"
+
+
+class Slider(_Control):
+    """A labelled slider: numeric (``min``, ``max``, ``step``) or over exact ``options``."""
+
+
+class Menu(_Control):
+    """A labelled drop-down over exact ``options`` (``(label, value)`` pairs): a ``<select>``.
+
+    ipywidgets' Dropdown cannot be changed with the arrow keys in JupyterLab: Jupyter takes them
+    to move between cells. This one keeps them, as the slider does.
+    """
+
+    menu = traitlets.Bool(True).tag(sync=True)
+
+    def __init__(self, description, value, options, **kwargs):
+        super().__init__(description, value, options=options, **kwargs)
+
+
+def _check_options(options, who):
+    """The values of ``options``, a non-empty list of (label, value) pairs, or a clear error."""
+    try:
+        pairs = [(text, value) for text, value in options]
+    except (TypeError, ValueError):
+        raise TypeError(f"{who}: options must be (label, value) pairs, got {options!r}") from None
+    if not pairs:
+        raise ValueError(f"{who}: options is empty")
+    return [value for _, value in pairs]
 
 
 def _decimals(*numbers_):

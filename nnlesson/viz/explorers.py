@@ -35,7 +35,7 @@ from ..losses import SoftmaxCrossEntropy
 from ..optim import SGD
 from ..train import EarlyStopping, accuracy, fit
 from ._blit import Blitter
-from .controls import Slider
+from .controls import Menu, Slider
 from .experiments import (
     ACTIVATIONS,
     INIT_ACTIVATIONS,
@@ -371,8 +371,7 @@ def activation_explorer(activation="sigmoid", depth=10):
              title="Gradient per layer")
     caption = _caption()
 
-    choice = widgets.Dropdown(options=list(ACTIVATIONS), value=activation,
-                              description="activation", style=SLIDER_STYLE)
+    choice = Menu("activation", activation, [(name, name) for name in ACTIVATIONS])
 
     def update():
         f, df, _, _ = ACTIVATIONS[choice.value]
@@ -692,8 +691,7 @@ def init_explorer(scale=1.0, activation="tanh", *, depth=10, width=64, seed=0):
         ax.set(ylim=_LOG_LIMITS, yticks=10.0 ** np.arange(-6, 5, 2),
                xticks=range(2, depth + 1, 2))
     caption = _caption()
-    choice = widgets.Dropdown(options=list(INIT_ACTIVATIONS), value=activation,
-                              description="activation", style=SLIDER_STYLE)
+    choice = Menu("activation", activation, [(name, name) for name in INIT_ACTIVATIONS])
     state = {}
 
     def update():

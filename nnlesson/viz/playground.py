@@ -68,7 +68,7 @@ from ..losses import MSELoss, SoftmaxCrossEntropy
 from ..optim import SGD
 from ..train import EarlyStopping, accuracy
 from ._blit import Blitter
-from .controls import Slider
+from .controls import Menu, Slider
 from .plot import BLACK, BLUE, GREY, MAX_WIDTH, ORANGE, PURPLE, STYLE, VERMILLION, figure_html
 
 WHO = "playground"
@@ -573,8 +573,8 @@ class Playground(widgets.VBox):
                           description_width=LABEL["description_width"])
 
         def dropdown(description, options, value, width="220px"):
-            return widgets.Dropdown(options=options, value=value, description=description,
-                                    style=LABEL, layout=widgets.Layout(width=width))
+            return Menu(description, value, [(o, o) for o in options], width=width,
+                        description_width=LABEL["description_width"])
 
         c["dataset"] = dropdown("data set", DATASETS, s["dataset"])
         c["noise"] = _exact_slider("noise", s["noise"], _steps(0, 0.5, 0.05))
@@ -1195,9 +1195,8 @@ def _named(widget, name):
 def _exact_dropdown(description, value, choices):
     """A drop-down over exact values (``choices`` and ``value`` itself), as Playground's menus."""
     options = sorted(set(choices) | {value})
-    return widgets.Dropdown(options=[(f"{v:g}", v) for v in options], value=value,
-                            description=description, style=LABEL,
-                            layout=widgets.Layout(width="230px"))
+    return Menu(description, value, [(f"{v:g}", v) for v in options], width="230px",
+                description_width=LABEL["description_width"])
 
 
 def _exact_slider(description, value, choices, width=None):

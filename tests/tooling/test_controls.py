@@ -7,7 +7,7 @@ readout, keys, axe) is tested in tests/e2e/test_accessibility.py.
 
 import pytest
 
-from nnlesson.viz.controls import Slider
+from nnlesson.viz.controls import Menu, Slider
 
 
 def moved(slider, position):
@@ -68,7 +68,7 @@ def test_options_need_not_be_numbers():
     (lambda: Slider("noise", 0.0, options=[0.0, 0.1]), TypeError,
      "Slider 'noise': options must be (label, value) pairs, got [0.0, 0.1]"),
     (lambda: Slider("x", 1, min=1, max=3, options=[("1", 1)]), TypeError,
-     "Slider 'x': give either min and max (a numeric slider) or options"),
+     "Slider 'x': give either min and max (numbers) or options (exact values), not both"),
     (lambda: Slider("x", 1, max=3), TypeError, "not neither"),
     (lambda: Slider("x", 1, min=3, max=1), ValueError,
      "Slider 'x': needs min < max and step > 0, got min=3, max=1, step=1"),
@@ -92,3 +92,16 @@ def test_the_page_gets_the_label_width_and_a_stable_text():
     s = Slider("batch size", 10, min=1, max=100, width="380px", description_width="130px")
     assert (s.description, s.description_width, s.disabled) == ("batch size", "130px", False)
     assert repr(s) == "Slider(description='batch size', value=10)"  # nbval compares this text
+
+
+def test_a_menu_is_the_same_over_options_drawn_as_a_drop_down():
+    rate = Menu("learning rate", 0.03, [(f"{v:g}", v) for v in (0.01, 0.03, 0.1)])
+    assert rate.menu and not Slider("p", 0.5, min=0.0, max=1.0, step=0.1).menu
+    assert (rate.index, rate.position) == (1, 1)
+    assert moved(rate, 2) == [0.1] and rate.index == 2
+    rate.index = 0
+    assert (rate.value, rate.position) == (0.01, 0)
+    with pytest.raises(ValueError, match=r"Menu 'learning rate': value must be one of its "
+                                         r"options \(0.01, 0.03, 0.1\), got 3"):
+        rate.value = 3
+    assert repr(rate) == "Menu(description='learning rate', value=0.01)"
