@@ -84,12 +84,15 @@ export default { render };
 
 _CSS = f"""
 .nnlesson-slider, .nnlesson-menu {{
-  display: flex; align-items: center; gap: 8px; flex-shrink: 0;
+  display: flex; align-items: center; gap: 8px; flex-shrink: 0; margin: 2px 16px 2px 2px;
   min-height: var(--jp-widgets-inline-height, 28px);
   font-size: var(--jp-widgets-font-size, 13px);
   color: var(--jp-widgets-label-color, var(--jp-ui-font-color1, inherit));
 }}
-.nnlesson-slider label, .nnlesson-menu label {{ flex: none; white-space: nowrap; }}
+/* a label of width 0 is hidden from the eyes, not from a screen reader */
+.nnlesson-slider label, .nnlesson-menu label {{
+  flex: none; white-space: nowrap; overflow: hidden;
+}}
 .nnlesson-slider input {{ flex: 1 1 auto; min-width: {MIN_TRACK}px; margin: 0; }}
 .nnlesson-menu select {{
   flex: 1 1 auto; min-width: 0; height: var(--jp-widgets-inline-height, 28px); font: inherit;

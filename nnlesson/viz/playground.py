@@ -594,9 +594,10 @@ class Playground(widgets.VBox):
                                              description=f"layer {i + 1} units", style=LABEL,
                                              layout=widgets.Layout(width="170px"))
                       for i, u in enumerate(units)]
-        c["activations"] = [_named(widgets.Dropdown(options=list(ACTIVATIONS), value=a,
-                                                    layout=widgets.Layout(width="90px")),
-                                   f"activation of hidden layer {i + 1}")
+        # named for a screen reader; the label is hidden (the units box beside it says the layer)
+        c["activations"] = [Menu(f"activation of hidden layer {i + 1}", a,
+                                 [(name, name) for name in ACTIVATIONS], width="90px",
+                                 description_width="0px")
                             for i, a in enumerate(acts)]
         c["dropout"] = _exact_slider("dropout p", s["dropout"], _steps(0, 0.9, 0.05))
         c["init"] = dropdown("initialisation", INITS, s["init"])
@@ -1183,13 +1184,6 @@ class Playground(widgets.VBox):
 def _steps(low, high, step):
     """low, low + step, ..., high, rounded to 2 decimals (0.3, not 0.30000000000000004)."""
     return [round(v, 2) for v in np.arange(low, high + step / 2, step)]
-
-
-def _named(widget, name):
-    """``widget`` with the accessible name ``name`` without a visible label: its tooltip, which
-    ipywidgets 8 sets as the element's title (``description_tooltip`` in ipywidgets 7)."""
-    setattr(widget, "tooltip" if widget.has_trait("tooltip") else "description_tooltip", name)
-    return widget
 
 
 def _exact_dropdown(description, value, choices):

@@ -8,7 +8,8 @@ JupyterLab's own interface:
   first sees (an explorer's or the playground's stored picture);
 - of the live widgets: one notebook builds every explorer the lessons show and the playground,
   as the lessons build them, and axe runs with each of the playground's groups of controls
-  shown in turn (axe skips what is hidden); the playground again in Notebook 7.
+  shown in turn (axe skips what is hidden); the playground again in Notebook 7, where a slider
+  is also moved with the arrow keys.
 
 The keyboard tests, in the same notebook: Tab reaches the pReLU alpha and dropout p sliders and
 the arrow keys move them; the playground's play / pause, its groups and its learning rate work
@@ -111,6 +112,7 @@ FOCUS_RING = """() => { const s = getComputedStyle(document.activeElement);
     return (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== 'none'; }"""
 # the playground: the last cell's output
 PLAYGROUND = "[...document.querySelectorAll('.jp-OutputArea-output')].at(-1)"
+PICTURE = f"() => {PLAYGROUND}.querySelector('img.widget-image').src"
 EPOCH_SHOWN = f"""() => {{
     const status = {PLAYGROUND}.querySelector('[role=status][aria-live=polite]');
     const match = status && status.innerText.match(/epoch (\\d+)/);
@@ -194,12 +196,11 @@ def test_the_explorers_are_driven_by_keyboard_alone_with_the_focus_shown(live):
 def test_the_playground_is_driven_by_keyboard_alone(live):
     page = live
     focus_output(page, len(LIVE) - 1)
-    picture = f"() => {PLAYGROUND}.querySelector('img.widget-image').src"
     tab_to(page, "play")
-    before = page.evaluate(picture)
+    before = page.evaluate(PICTURE)
     page.keyboard.press("Space")
     page.wait_for_function(f"() => ({EPOCH_SHOWN})() >= 2", timeout=60_000)
-    assert page.evaluate(picture) != before
+    assert page.evaluate(PICTURE) != before
     assert page.evaluate(FOCUSED) == "pause"
     page.keyboard.press("Space")
     page.wait_for_function("() => document.activeElement.textContent.trim() === 'play'")
@@ -218,10 +219,10 @@ def test_the_playground_is_driven_by_keyboard_alone(live):
         page.keyboard.press("Shift+Tab")
         if page.evaluate(FOCUSED) == "step":
             break
-    before, epoch = page.evaluate(picture), page.evaluate(EPOCH_SHOWN)
+    before, epoch = page.evaluate(PICTURE), page.evaluate(EPOCH_SHOWN)
     page.keyboard.press("Enter")
     page.wait_for_function(f"() => ({EPOCH_SHOWN})() === {epoch + 1}", timeout=20_000)
-    assert page.evaluate(picture) != before
+    assert page.evaluate(PICTURE) != before
 
 
 def test_the_live_playground_passes_axe_in_notebook_7(notebook7, browser):
@@ -229,5 +230,13 @@ def test_the_live_playground_passes_axe_in_notebook_7(notebook7, browser):
     try:
         run_live_notebook(page, notebook7, "a11y_playground", LIVE[-1:], 7, notebook7=True)
         assert live_violations(page) == []
+        # Notebook 7 gave the arrow keys of ipywidgets' sliders to its cell selection; these
+        # sliders keep them
+        noise = page.locator(".nnlesson-slider:has-text('noise')")
+        noise.locator("input").focus()
+        before = page.evaluate(PICTURE)
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function(f"old => ({PICTURE})() !== old", arg=before, timeout=20_000)
+        assert noise.locator("output").inner_text() == "0.05"
     finally:
         page.close()

@@ -2,7 +2,7 @@
 
 For every lesson with an explorer, in JupyterLab: open it, clear and run all cells, then move
 every slider with the keyboard and check that the explorer's picture changed and that no cell
-shows an error. In Notebook 7, which swallows the slider keys, one lesson with the mouse. And a
+shows an error. In Notebook 7, one lesson with the mouse (a drag sends values while it moves). And a
 lesson opened without running it shows each explorer as a picture (its stored static image).
 Screenshots go to a temporary folder printed at the end (pytest -s shows it). Skips when Debian's
 chromium or the playwright package is missing; .ci/run installs both.
@@ -102,7 +102,7 @@ def test_sliders_redraw_in_notebook_7_with_the_mouse(notebook7, page):
     base, root = notebook7
     handles = run_all_cells(page, f"{base}/notebooks/03_activations.ipynb?token={TOKEN}")
     assert len(handles) == 2  # pReLU's alpha and the activation explorer's depth
-    for handle in handles:  # Notebook 7 swallows the slider keys: drag with the mouse
+    for handle in handles:  # the mouse here (the keys: test_accessibility.py)
         wait_for_redraw(page, handle, drag_right)
     assert_no_error_shown(page, "03_activations")
     page.screenshot(path=str(root / "notebook7-03_activations.png"))
