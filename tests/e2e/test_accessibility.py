@@ -108,8 +108,10 @@ TEXT = "() => [...document.querySelectorAll('.jp-OutputArea-output')].map(o => o
 # the accessible name of the focused element: its <label for>, else its text
 FOCUSED = """() => { const e = document.activeElement;
     return ((e.labels && e.labels.length ? e.labels[0].textContent : e.textContent) || '').trim(); }"""
+# an outline drawn around the focused element (not a box-shadow: ipywidgets' buttons always
+# have one, focused or not)
 FOCUS_RING = """() => { const s = getComputedStyle(document.activeElement);
-    return (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== 'none'; }"""
+    return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0; }"""
 # the playground: the last cell's output
 PLAYGROUND = "[...document.querySelectorAll('.jp-OutputArea-output')].at(-1)"
 PICTURE = f"() => {PLAYGROUND}.querySelector('img.widget-image').src"
