@@ -36,6 +36,7 @@ from ..losses import SoftmaxCrossEntropy
 from ..optim import SGD
 from ..train import EarlyStopping, accuracy, fit
 from ._blit import Blitter
+from .controls import Menu, Slider
 from .experiments import (
     ACTIVATIONS,
     INIT_ACTIVATIONS,
@@ -63,6 +64,7 @@ from .plot import (
 )
 
 SLIDER_STYLE = {"description_width": "initial"}
+SLIDER_WIDTH = "340px"  # label, a track of at least 120 px and the value read out
 
 
 def _explorer(function):
@@ -169,16 +171,13 @@ class Explorer(widgets.VBox):
 
 def _slider(description, value, low, high, step, who):
     value = check_number(value, description.split(" (")[0], who, low=low, high=high)
-    return widgets.FloatSlider(value=value, min=low, max=high, step=step, description=description,
-                               style=SLIDER_STYLE, continuous_update=True,
-                               layout=widgets.Layout(width="340px"))
+    return Slider(description, value, min=low, max=high, step=step, width=SLIDER_WIDTH)
 
 
 def _int_slider(description, value, low, high, who):
     value = check_number(value, description.split(" (")[0], who, low=low, high=high,
                          integer=True)
-    return widgets.IntSlider(value=value, min=low, max=high, description=description,
-                             style=SLIDER_STYLE, layout=widgets.Layout(width="340px"))
+    return Slider(description, value, min=low, max=high, width=SLIDER_WIDTH)
 
 
 class _Picture(widgets.Image):
@@ -394,13 +393,10 @@ def activation_explorer(activation="sigmoid", depth=10, init=None):
              title=" ")
     caption = _caption()
 
-    choice = widgets.Dropdown(options=list(ACTIVATIONS), value=activation,
-                              description="activation", style=SLIDER_STYLE)
+    choice = Menu("activation", activation, [(name, name) for name in ACTIVATIONS])
     # Lesson 03 shows that the weights' scale matters as much as the activation (ReLU's
     # gradients are 146 times smaller with Glorot's than with He's): the student chooses it.
-    init_choice = widgets.Dropdown(options=[("Glorot", "glorot"), ("He", "he")], value=init,
-                                   description="weights", style=SLIDER_STYLE,
-                                   layout=widgets.Layout(width="170px"))
+    init_choice = Menu("weights", init, [("Glorot", "glorot"), ("He", "he")])
 
     def update():
         f, df, _, _ = ACTIVATIONS[choice.value]
@@ -461,8 +457,8 @@ def nonlinearity_explorer(activation="identity", width=8, *, seed=0):
     X, y, (xx, yy), grids, probability, accuracy = _boundaries(check_seed(seed, who))
     toggle = widgets.ToggleButtons(options=["identity", "ReLU"], value=activation,
                                    description="activation", style=SLIDER_STYLE)
-    width_slider = widgets.SelectionSlider(options=list(WIDTHS), value=width,
-                                           description="hidden width", style=SLIDER_STYLE)
+    width_slider = Slider("hidden width", width, options=[(str(w), w) for w in WIDTHS],
+                          width=SLIDER_WIDTH)
     fig = _figure(6.4, 5.0)
     ax = fig.subplots()
     light = [0.75 + 0.25 * np.array(to_rgb(c)) for c in PALETTE[:2]]  # opaque pastel tints
@@ -751,8 +747,7 @@ def init_explorer(scale=1.0, activation="tanh", *, depth=10, width=64, seed=0):
         ax.set(ylim=_LOG_LIMITS, yticks=10.0 ** np.arange(-6, 5, 2),
                xticks=range(2, depth + 1, 2))
     caption = _caption()
-    choice = widgets.Dropdown(options=list(INIT_ACTIVATIONS), value=activation,
-                              description="activation", style=SLIDER_STYLE)
+    choice = Menu("activation", activation, [(name, name) for name in INIT_ACTIVATIONS])
     state = {}
 
     def update():

@@ -27,10 +27,9 @@ What it adds to Playground:
 
 Colours are TensorFlow Playground's: blue positive and class 1, orange negative and class 0.
 Controls are grouped as Playground groups them (data, features, network, training, output), one
-tab each. Every button, drop-down, check box and text box has an accessible name; a slider's
-handle has none (ipywidgets does not pass its label to noUiSlider's handle; the label sits
-beside it and ``describe()`` holds its value); the caption is a live region. Works with
-ipywidgets 8 and 7.7 (Colab).
+tab each. Every control has an accessible name (the sliders are nnlesson's own, labelled range
+inputs: ``nnlesson/viz/controls.py``); the caption is a live region. Works with ipywidgets 8 and
+7.7 (Colab).
 
 The data live on the square [-6, 6]^2, as in Playground. The network sees each input feature
 scaled to about [-1, 1]: x1 / 6, x2 / 6, x1^2 / 36, x2^2 / 36, x1 x2 / 36, sin x1, sin x2.
@@ -69,6 +68,7 @@ from ..losses import MSELoss, SoftmaxCrossEntropy
 from ..optim import SGD
 from ..train import EarlyStopping, accuracy
 from ._blit import Blitter
+from .controls import Menu, Slider
 from .plot import BLACK, BLUE, GREY, MAX_WIDTH, ORANGE, PURPLE, STYLE, VERMILLION, figure_html
 
 WHO = "playground"
@@ -568,27 +568,25 @@ class Playground(widgets.VBox):
         s = self.s
         c = {}
 
-        def slider(kind, description, value, **options):  # a track of about 150 px
-            return kind(value=value, description=description, style=LABEL,
-                        layout=widgets.Layout(width=SLIDER_WIDTH), **options)
+        def slider(description, value, low, high):  # a whole number; a track of about 150 px
+            return Slider(description, value, min=low, max=high, width=SLIDER_WIDTH,
+                          description_width=LABEL["description_width"])
 
         def dropdown(description, options, value, width="220px"):
-            return widgets.Dropdown(options=options, value=value, description=description,
-                                    style=LABEL, layout=widgets.Layout(width=width))
+            return Menu(description, value, [(o, o) for o in options], width=width,
+                        description_width=LABEL["description_width"])
 
         c["dataset"] = dropdown("data set", DATASETS, s["dataset"])
         c["noise"] = _exact_slider("noise", s["noise"], _steps(0, 0.5, 0.05))
         c["train_fraction"] = _exact_slider("training part", s["train_fraction"],
                                             _steps(0.1, 0.9, 0.1))
-        c["batch_size"] = slider(widgets.IntSlider, "batch size", s["batch_size"], min=1,
-                                 max=100)
+        c["batch_size"] = slider("batch size", s["batch_size"], 1, 100)
         c["regenerate"] = widgets.Button(description="regenerate data",
                                          tooltip="new data: the next data seed")
         c["features"] = widgets.SelectMultiple(options=list(FEATURES), value=s["features"],
                                                rows=7, description="input features",
                                                style=LABEL, layout=widgets.Layout(width="260px"))
-        c["layers"] = slider(widgets.IntSlider, "hidden layers", len(s["hidden"]), min=0,
-                             max=MAX_LAYERS)
+        c["layers"] = slider("hidden layers", len(s["hidden"]), 0, MAX_LAYERS)
         units = s["hidden"] + [4] * (MAX_LAYERS - len(s["hidden"]))
         acts = s["activations"] + [s["activations"][-1] if s["activations"] else "tanh"] * (
             MAX_LAYERS - len(s["activations"]))
@@ -596,9 +594,10 @@ class Playground(widgets.VBox):
                                              description=f"layer {i + 1} units", style=LABEL,
                                              layout=widgets.Layout(width="170px"))
                       for i, u in enumerate(units)]
-        c["activations"] = [_named(widgets.Dropdown(options=list(ACTIVATIONS), value=a,
-                                                    layout=widgets.Layout(width="90px")),
-                                   f"activation of hidden layer {i + 1}")
+        # named for a screen reader; the label is hidden (the units box beside it says the layer)
+        c["activations"] = [Menu(f"activation of hidden layer {i + 1}", a,
+                                 [(name, name) for name in ACTIVATIONS], width="90px",
+                                 description_width="0px")
                             for i, a in enumerate(acts)]
         c["dropout"] = _exact_slider("dropout p", s["dropout"], _steps(0, 0.9, 0.05))
         c["init"] = dropdown("initialisation", INITS, s["init"])
@@ -613,8 +612,7 @@ class Playground(widgets.VBox):
                                                description="early stopping (on a validation "
                                                            "part of the training data)",
                                                indent=False, layout=widgets.Layout(width="auto"))
-        c["patience"] = slider(widgets.IntSlider, "patience (epochs)", s["patience"], min=1,
-                               max=200)
+        c["patience"] = slider("patience (epochs)", s["patience"], 1, 200)
         # The Play widget is the timer (it ticks in the browser); its own buttons are icons
         # without a name, so it stays hidden and a named play / pause button drives it.
         c["play"] = widgets.Play(value=0, min=0, max=10**9, step=1, interval=s["interval"],
@@ -646,8 +644,7 @@ class Playground(widgets.VBox):
         c["discretize"] = widgets.Checkbox(value=s["discretize"],
                                            description="discretize output", indent=False,
                                            layout=widgets.Layout(width="auto"))
-        c["epochs_per_frame"] = slider(widgets.IntSlider, "epochs per frame",
-                                       s["epochs_per_frame"], min=1, max=20)
+        c["epochs_per_frame"] = slider("epochs per frame", s["epochs_per_frame"], 1, 20)
         self.controls = c
         for name in ("dataset", "noise", "train_fraction", "features", "layers", "dropout",
                      "init", "init_scale", "early_stopping"):
@@ -1189,19 +1186,11 @@ def _steps(low, high, step):
     return [round(v, 2) for v in np.arange(low, high + step / 2, step)]
 
 
-def _named(widget, name):
-    """``widget`` with the accessible name ``name`` without a visible label: its tooltip, which
-    ipywidgets 8 sets as the element's title (``description_tooltip`` in ipywidgets 7)."""
-    setattr(widget, "tooltip" if widget.has_trait("tooltip") else "description_tooltip", name)
-    return widget
-
-
 def _exact_dropdown(description, value, choices):
     """A drop-down over exact values (``choices`` and ``value`` itself), as Playground's menus."""
     options = sorted(set(choices) | {value})
-    return widgets.Dropdown(options=[(f"{v:g}", v) for v in options], value=value,
-                            description=description, style=LABEL,
-                            layout=widgets.Layout(width="230px"))
+    return Menu(description, value, [(f"{v:g}", v) for v in options], width="230px",
+                description_width=LABEL["description_width"])
 
 
 def _exact_slider(description, value, choices, width=None):
@@ -1209,12 +1198,11 @@ def _exact_slider(description, value, choices, width=None):
 
     A FloatSlider or FloatLogSlider snaps its value to its step grid in the browser and sends the
     snapped value back (a learning rate of 0.03 became 10^-1.52 = 0.0302): runs would differ
-    between the browser and a script. A SelectionSlider sends an index into exact values.
+    between the browser and a script. This one sends an index into exact values.
     """
     options = sorted(set(choices) | {value})
-    return widgets.SelectionSlider(options=[(f"{v:g}", v) for v in options], value=value,
-                                   description=description, style=LABEL,
-                                   layout=widgets.Layout(width=width or SLIDER_WIDTH))
+    return Slider(description, value, options=[(f"{v:g}", v) for v in options],
+                  width=width or SLIDER_WIDTH, description_width=LABEL["description_width"])
 
 
 def _wrap(text, width=44):

@@ -2,7 +2,7 @@
 
 For every lesson with an explorer, in JupyterLab: open it, clear and run all cells, then move
 every slider with the keyboard and check that the explorer's picture changed and that no cell
-shows an error. In Notebook 7, which swallows the slider keys, one lesson with the mouse. And a
+shows an error. In Notebook 7, one lesson with the mouse (a drag sends values while it moves). And a
 lesson opened without running it shows each explorer as a picture (its stored static image).
 Screenshots go to a temporary folder printed at the end (pytest -s shows it). Skips when Debian's
 chromium or the playwright package is missing; .ci/run installs both.
@@ -35,6 +35,7 @@ ALL_CELLS_RAN = """() => {
         cell => cell.model.type !== 'code' || cell.model.executionCount !== null);
 }"""
 IMAGE_OF = "h => h.closest('.widget-vbox').querySelector('img').src"
+SLIDERS = ".nnlesson-slider input[type=range]"  # nnlesson/viz/controls.py's sliders
 
 
 def run_all_cells(page, url):
@@ -43,8 +44,8 @@ def run_all_cells(page, url):
     page.evaluate("window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
     page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
     page.wait_for_function(ALL_CELLS_RAN, timeout=180_000)
-    page.wait_for_selector(".widget-slider .noUi-handle", state="attached", timeout=60_000)
-    return page.query_selector_all(".widget-slider .noUi-handle")
+    page.wait_for_selector(SLIDERS, state="attached", timeout=60_000)
+    return page.query_selector_all(SLIDERS)
 
 
 def wait_for_redraw(page, handle, move):
@@ -101,7 +102,7 @@ def test_sliders_redraw_in_notebook_7_with_the_mouse(notebook7, page):
     base, root = notebook7
     handles = run_all_cells(page, f"{base}/notebooks/03_activations.ipynb?token={TOKEN}")
     assert len(handles) == 2  # pReLU's alpha and the activation explorer's depth
-    for handle in handles:  # Notebook 7 swallows the slider keys: drag with the mouse
+    for handle in handles:  # the mouse here (the keys: test_accessibility.py)
         wait_for_redraw(page, handle, drag_right)
     assert_no_error_shown(page, "03_activations")
     page.screenshot(path=str(root / "notebook7-03_activations.png"))
@@ -127,17 +128,21 @@ EPOCH_SHOWN = """() => {
 }"""
 
 
-def open_new_notebook(page, lab, name, sources):
+def open_new_notebook(page, server, name, sources, *, notebook7=False):
     """Write a notebook of the code cells ``sources`` as NAME.ipynb into the server's folder, open
-    it in ``page`` (in a JupyterLab workspace of its own) and wait until its kernel is idle."""
+    it in ``page`` (JupyterLab's, in a workspace of its own, or with ``notebook7=True`` the
+    ``notebook7`` fixture's) and wait until its kernel is idle."""
     import nbformat
 
-    base, root = lab
+    base, root = server
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                        "language": "python"}
     nbformat.write(notebook, root / "notebooks" / f"{name}.ipynb")
-    page.goto(f"{base}/lab/workspaces/{name}/tree/{name}.ipynb?reset&token={TOKEN}")
+    if notebook7:
+        page.goto(f"{base}/notebooks/{name}.ipynb?token={TOKEN}")
+    else:
+        page.goto(f"{base}/lab/workspaces/{name}/tree/{name}.ipynb?reset&token={TOKEN}")
     page.wait_for_function(KERNEL_IDLE, timeout=90_000)
 
 

@@ -21,10 +21,10 @@ EPOCH_SHOWN = """() => {
     return match ? parseInt(match[1]) : null;
 }"""
 PICTURE = "() => document.querySelector('img.widget-image').src"
-VISIBLE_TRACKS = """() => [...document.querySelectorAll('.widget-slider')]
+VISIBLE_TRACKS = """() => [...document.querySelectorAll('.nnlesson-slider')]
     .filter(s => s.offsetParent !== null)
-    .map(s => [s.querySelector('.widget-label').innerText,
-               s.querySelector('.noUi-target').getBoundingClientRect().width])"""
+    .map(s => [s.querySelector('label').innerText,
+               s.querySelector('input[type=range]').getBoundingClientRect().width])"""
 
 
 @pytest.fixture(scope="module")
@@ -94,12 +94,11 @@ def test_play_pause_step_and_reset_from_their_named_buttons(page):
 def test_a_slider_reached_with_tab_and_moved_with_arrows_changes_the_picture(page):
     click_group(page, "data")
     page.get_by_role("button", name="regenerate data").focus()
-    page.keyboard.press("Tab")  # the next control: the noise slider's handle
-    focused = page.evaluate("""() => [document.activeElement.getAttribute('role'),
-        document.activeElement.closest('.widget-slider').querySelector('.widget-label')
-            .innerText]""")
-    assert focused == ["slider", "noise"]
+    page.keyboard.press("Tab")  # the next control: the noise slider
+    focused = page.evaluate("""() => [document.activeElement.type,
+                                      document.activeElement.labels[0].textContent]""")
+    assert focused == ["range", "noise"]
     before = page.evaluate(PICTURE)
     page.keyboard.press("ArrowRight")
     page.wait_for_function(f"(old) => ({PICTURE})() !== old", arg=before, timeout=20_000)
-    assert page.locator(".widget-slider:has-text('noise') .widget-readout").inner_text() == "0.05"
+    assert page.locator(".nnlesson-slider:has-text('noise') output").inner_text() == "0.05"

@@ -16,6 +16,7 @@ import traitlets
 
 from nnlesson import Dropout, Linear, PReLU, ReLU, Tanh
 from nnlesson.viz import playground as pgmod
+from nnlesson.viz.controls import Slider
 from nnlesson.viz.figlint import figure_problems
 
 playground = pgmod.playground
@@ -696,13 +697,15 @@ def test_controls_are_grouped_as_playground_groups_them_and_each_has_a_name():
             assert id(widget) in grouped, name
             # an accessible name: a label (description) or, for a drop-down without one, its
             # tooltip, which ipywidgets 8 sets as the element's title
-            tooltip = getattr(widget, "tooltip", None) or getattr(widget, "description_tooltip",
-                                                                  None)
+            # (read where it is: ipywidgets 8 warns on ``description_tooltip``)
+            tooltip = (widget.tooltip if widget.has_trait("tooltip")
+                       else getattr(widget, "description_tooltip", None))
             assert widget.description or tooltip, name
-    for widget in _all_widgets(pg.tabs):
-        if isinstance(widget, (widgets.IntSlider, widgets.SelectionSlider)):
-            assert widget.layout.width == pgmod.SLIDER_WIDTH  # a track of about 150 px
-            assert widget.style.description_width == pgmod.LABEL["description_width"]
+    sliders = [w for w in _all_widgets(pg.tabs) if isinstance(w, Slider)]
+    assert len(sliders) == 7  # noise, training part, batch size, layers, dropout, patience, epochs
+    for widget in sliders:
+        assert widget.layout.width == pgmod.SLIDER_WIDTH  # a track of about 150 px
+        assert widget.description_width == pgmod.LABEL["description_width"]
     assert pg.image.layout.max_width == "900px" and pg.image.layout.width == "100%"
     assert "aria-live='polite'" in pg.status.value and "role='status'" in pg.status.value
 
