@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 12: From nnlesson to PyTorch
 #
-# *Time: about 51 min (reading 24 min + exercises 27 min).*
+# *Time: about 52 min (reading 25 min + exercises 27 min).*
 #
 # **Learning goals.** After this lesson you can
 # - rebuild a model of your own in `torch.nn`, layer by layer, and show that both compute the same
@@ -69,12 +69,38 @@ np.set_printoptions(precision=4, suppress=True)
 print("PyTorch", torch.__version__.split("+")[0])
 
 # %% [markdown]
+# ## Tensors: numpy arrays that remember
+#
+# *Time: about 1 min of reading.*
+#
+# PyTorch's array is the **tensor**: shapes, dtypes, indexing and `@` work as in numpy. What it
+# adds is autograd, the idea of `nnlesson.graph` (lesson 4): a tensor created with
+# `requires_grad=True` is a leaf that PyTorch follows, every result computed from it records how
+# (its `grad_fn`), and `.backward()` on a scalar result fills each leaf's `.grad`. The lesson
+# crosses between the two libraries with a handful of calls, all in this cell:
+
+# %%
+a = np.array([[1.0, -2.0], [3.0, 0.5]])
+t = torch.from_numpy(a)  # a tensor on the same memory as the array: float64, like a
+w = torch.tensor([0.5, -1.0], dtype=torch.float64, requires_grad=True)  # a leaf autograd follows
+s = (t @ w).sum()  # a 0-d tensor that records how it was computed
+print(t.dtype, tuple(t.shape), "| s =", s, "| s.item() =", s.item())  # .item(): the Python float
+s.backward()  # ds/dw, into w.grad: the column sums of t
+print("w.grad:", w.grad)
+print("back to numpy:", w.detach().numpy())  # .detach() first: a tensor that records has no .numpy()
+
+# %% [markdown]
+# `torch.from_numpy` and `.numpy()` share memory with the array they come from (no copy);
+# `torch.tensor(...)` copies. `.item()` gives the number inside a one-element tensor, and
+# `.detach()` the same numbers without the record, which `.numpy()` needs.
+#
 # ## The capstone's network in both libraries
 #
 # *Time: about 2 min of reading.*
 #
-# Lesson 10's network, with BatchNorm and pReLU, trained on the same digits; a smaller hidden
-# layer (32 units) keeps this lesson quick. `nl.to_torch` builds its `torch.nn` twin: the same
+# A network like lesson 10's, trained on the same digits, with BatchNorm and pReLU together (lesson
+# 10 tried them one at a time), a smaller hidden layer (32 units) to keep this lesson quick, and an
+# 80/20 split into training and validation images. `nl.to_torch` builds its `torch.nn` twin: the same
 # layers, the weights copied. Everything runs in float64 in both libraries (nnlesson's default;
 # `nl.to_torch` keeps the dtype).
 
@@ -344,8 +370,10 @@ print(f"input gradients, largest difference: {np.max(np.abs(dx - x8_t.grad.numpy
 #
 # nnlesson and PyTorch both move the running mean by `momentum` of the way towards each batch's
 # mean, `running = (1 - momentum) * running + momentum * batch_mean`, so `momentum=0.1` means the
-# same in both. Keras calls `1 - momentum` its momentum (its default 0.99 is PyTorch's 0.01): a
-# number copied from a Keras model needs that conversion.
+# same in both. The running variance moves the same way, towards the batch's *unbiased* variance
+# (the sum of squares divided by $N - 1$, not $N$), in both libraries too. Keras calls
+# `1 - momentum` its momentum (its default 0.99 is PyTorch's 0.01): a number copied from a Keras
+# model needs that conversion.
 
 # %%
 bn = nl.BatchNorm(3, momentum=0.1)
@@ -356,9 +384,13 @@ bn_t(torch.from_numpy(x5))
 print(f"batch mean:            {x5.mean(axis=0)}")
 print(f"nnlesson running mean: {bn.running_mean}")
 print(f"torch running mean:    {bn_t.running_mean.numpy()}")
+print("running variances equal:",
+      np.allclose(bn.running_var, bn_t.running_var.numpy(), rtol=1e-12), "| both 0.9 + 0.1 * the batch's unbiased variance:",
+      np.allclose(bn.running_var, 0.9 + 0.1 * x5.var(axis=0, ddof=1), rtol=1e-12))
 
 # %% [markdown]
-# Both running means printed above are a tenth of the batch mean, one step of 0.1 from 0.
+# Both running means printed above are a tenth of the batch mean, one step of 0.1 from 0; both
+# running variances took one step of 0.1 from 1 towards the batch's unbiased variance.
 #
 # ## Summary
 #
@@ -454,7 +486,7 @@ def disagreement(make_twin, seed=0):
 
 first, last = disagreement(buggy_torch_twin)
 print(f"largest output difference: a training batch {first:.2e}, "
-      f"in eval mode after 4 more training batches {last:.2g}")
+      f"in eval mode after 4 more training batches {last:.3f}")
 
 
 # %%
