@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 12: From nnlesson to PyTorch
 #
-# *Time: about 52 min (reading 25 min + exercises 27 min).*
+# *Time: about 53 min (reading 26 min + exercises 27 min).*
 #
 # **Learning goals.** After this lesson you can
 # - rebuild a model of your own in `torch.nn`, layer by layer, and show that both compute the same
