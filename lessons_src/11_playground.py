@@ -177,7 +177,7 @@ display(pg)
 # with the playground's colours.
 
 # %%
-side = np.linspace(-6, 6, 81)
+side = np.linspace(-6, 6, 41)  # 41 x 41 points per map, drawn as pixels: a small stored picture
 x1, x2 = np.meshgrid(side, side)
 square = np.column_stack([x1.ravel(), x2.ravel()])
 hidden_outputs = pg.run.activations_on(feature_matrix(square, pg.state["features"]))[:-1]
@@ -185,7 +185,7 @@ fig, axes = plt.subplots(2, 8, figsize=(9, 2.9))
 for row, outputs in enumerate(hidden_outputs):
     for unit, ax in enumerate(axes[row]):
         ax.imshow(outputs[:, unit].reshape(x1.shape), cmap=ORANGE_BLUE, vmin=-1, vmax=1,
-                  origin="lower", extent=(-6, 6, -6, 6))
+                  origin="lower", extent=(-6, 6, -6, 6), interpolation="nearest")
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_title(f"unit {unit + 1}", fontsize=9)
@@ -372,9 +372,9 @@ display(exercise)
 # **Exercise 1 (code, 10 min).** A playground without hidden layers is one `Linear` layer on the features:
 # for the feature matrix `F` (one row per point, one column per feature, e.g. $x_1^2/36$ and
 # $x_2^2/36$) it computes the logits $z = F W^T + b$, one row per point. Write
-# `my_logits(F, W, b)`. (With it you could recompute `squares.predict(...)` from
-# `squares.weights()["output layer W"]` and `["output layer b"]`: p(class 1) is the sigmoid of
-# $z_1 - z_0$.)
+# `my_logits(F, W, b)`. The cell then recomputes the output of experiment 1's network (`squares`)
+# with it, from `squares.weights()["output layer W"]` and `["output layer b"]`: p(class 1) is the
+# sigmoid of $z_1 - z_0$. Expected: the disc of that network's output map, and `True`.
 
 # %%
 def my_logits(F, W, b):
@@ -387,6 +387,29 @@ checks.check_linear_forward(my_logits)
 ### BEGIN HIDDEN TESTS
 assert checks.check_linear_forward(my_logits, quiet=True)
 ### END HIDDEN TESTS
+
+# Your logits on the square of experiment 2's unit maps, with the weights of `squares`
+# (The picture appears once your function is written.)
+try:
+    z = my_logits(feature_matrix(square, squares.state["features"]),
+                  squares.weights()["output layer W"], squares.weights()["output layer b"])
+except NotImplementedError:
+    z = None
+if z is not None:
+    p_yours = 1 / (1 + np.exp(-(z[:, 1] - z[:, 0])))
+    print("the same as squares.predict on every point:",
+          np.allclose(p_yours, squares.predict(square), rtol=0, atol=1e-12))
+    fig, ax = plt.subplots(figsize=(4.6, 3.6))
+    image = ax.imshow(p_yours.reshape(x1.shape), cmap=ORANGE_BLUE, vmin=0, vmax=1,
+                      origin="lower", extent=(-6, 6, -6, 6), interpolation="nearest")
+    fig.colorbar(image, ax=ax, label="p(class 1)")
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    ax.set_title("p(class 1) from your my_logits")
+    nlplot.describe("p(class 1) computed with your my_logits over the square of inputs; the "
+                    "expected picture is experiment 1's: a blue disc around the origin, orange "
+                    "outside it.")
+    plt.show()
 
 # %% [markdown]
 # **Exercise 2 (short answer, 5 min).** Which single input feature makes the xor data separable by a

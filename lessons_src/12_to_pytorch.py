@@ -49,10 +49,14 @@ except ModuleNotFoundError:
         raise RuntimeError("pip could not install nnlesson: see its messages above") from None
 
 # %%
+import matplotlib.pyplot as plt
 import numpy as np
 
 import nnlesson as nl
 from nnlesson.checks import lesson12 as checks
+from nnlesson.viz import plot as nlplot
+
+nlplot.use_style()
 
 try:
     import torch
@@ -444,6 +448,8 @@ assert checks.check_torch_twin(my_torch_twin, quiet=True)
 # "equal" models disagree. Find the bugs (there are two) and write the corrected
 # `fixed_torch_twin(model)`; the check compares the two on a fresh model, a trained one, and in
 # eval mode. (Once it passes, `disagreement(fixed_torch_twin)` shows both differences at round-off.)
+# The cell then follows the first feature's running mean over 20 training batches in the model,
+# the classmate's twin and yours. Expected: your twin's dotted line on the model's thick one.
 
 # %%
 def buggy_torch_twin(model):
@@ -515,6 +521,43 @@ checks.check_fixed_twin(fixed_torch_twin)
 ### BEGIN HIDDEN TESTS
 assert checks.check_fixed_twin(fixed_torch_twin, quiet=True)
 ### END HIDDEN TESTS
+
+
+def running_means(make_twin, batches=20, seed=1):
+    """The first feature's running mean after each training batch: (the model's, the twin's)."""
+    rng = np.random.default_rng(seed)
+    ours = nl.Sequential(nl.Linear(3, 4, rng=rng), nl.BatchNorm(4), nl.ReLU(),
+                         nl.Linear(4, 2, rng=rng))
+    for _ in range(5):  # trained a little, as in disagreement()
+        ours(rng.normal(1.0, 2.0, size=(6, 3)))
+    theirs = make_twin(ours)
+    bn_twin = next(m for m in theirs.modules() if isinstance(m, torch.nn.BatchNorm1d))
+    means = []
+    for _ in range(batches):
+        xb = rng.normal(1.0, 2.0, size=(6, 3))
+        ours(xb)
+        theirs(torch.from_numpy(xb))  # the running statistics move in training mode
+        means.append((ours[1].running_mean[0], bn_twin.running_mean[0].item()))
+    return np.array(means)
+
+
+# (The picture appears once your function is written.)
+try:
+    yours = running_means(fixed_torch_twin)
+except NotImplementedError:
+    yours = None
+if yours is not None:
+    classmates = running_means(buggy_torch_twin)
+    fig, ax = plt.subplots(figsize=(7, 3.4))
+    batches = np.arange(1, len(yours) + 1)
+    ax.plot(batches, yours[:, 0], color=nlplot.BLACK, lw=4, alpha=0.4, label="the nnlesson model")
+    ax.plot(batches, classmates[:, 1], "--", color=nlplot.VERMILLION, label="the classmate's twin")
+    ax.plot(batches, yours[:, 1], ":", color=nlplot.BLUE, lw=2, label="your twin")
+    ax.set_xlabel("training batch")
+    ax.set_ylabel("running mean, feature 1")
+    ax.set_title("BatchNorm's running mean in the model and in two twins")
+    ax.legend(loc="best")
+    plt.show()
 
 # %% [markdown]
 # **Exercise 3 (short answer, 5 min).** A PyTorch training loop that forgets
