@@ -326,9 +326,9 @@ for name, run, test in [("clean labels", history_clean, test_clean),
 
 # %% [markdown]
 # Both lines compare the same two things: the test accuracy at the epoch the validation loss
-# would choose and after all 80 epochs. With clean labels the 70 extra epochs change it by a
-# couple of test images (here up, not down); with wrong labels they cost about a fifth of the
-# test set (all printed above): training too long costs little here.
+# would choose and after all 80 epochs. With clean labels the epochs after that choice change it
+# by a couple of test images (here up, not down); with wrong labels they cost about a fifth of the
+# test set (all printed above): with clean labels, training too long costs little.
 # What we varied is the label noise: with wrong labels there is something harmful to memorise,
 # and early stopping matters; with clean labels it matters less. (By the same reasoning it should
 # matter more when the training set is small or the network large, since memorising is then easier;
@@ -399,8 +399,8 @@ print(f"size of the weights, ||theta||: at the start {weight_size(digits_net(4))
 # explanation: the network that memorised every wrong label has grown its weights by more than
 # half (32.3 to 51.9), the early-stopped one, which memorised few, has barely moved from its start,
 # and weight decay has shrunk them far below it. They show that memorising came with large
-# weights in these runs, not that large weights are what memorising needs. Its strength $\lambda$ is a
-# hyperparameter like the patience: too small changes nothing, too large keeps the network from
+# weights in these runs, not that large weights are what memorising needs. Weight decay's strength
+# $\lambda$ is a hyperparameter like the patience: too small changes nothing, too large keeps the network from
 # learning the digits too. It is chosen on the validation set (lesson 10 does it).
 #
 # ## Summary
