@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 11: The playground
 #
-# *Time: about 41 min (reading 14 min + exercises 27 min).*
+# *Time: about 44 min (reading 17 min + exercises 27 min).*
 #
 # **Learning goals.** After this lesson you can
 # - train a small network live and read what each hidden unit has learned from its heatmap,
@@ -48,11 +48,15 @@ except ModuleNotFoundError:
         raise RuntimeError("pip could not install nnlesson: see its messages above") from None
 
 # %%
+import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import display
 
 from nnlesson import checks
-from nnlesson.viz.playground import playground
+from nnlesson.viz import plot as nlplot
+from nnlesson.viz.playground import ORANGE_BLUE, feature_matrix, playground
+
+nlplot.use_style()
 
 # %% [markdown]
 # ## The picture
@@ -153,7 +157,7 @@ display(squares)
 # %% [markdown]
 # ## Experiment 2: the smallest network that separates the spiral
 #
-# *Time: about 2 min of reading.*
+# *Time: about 4 min of reading.*
 #
 # The spiral is Playground's hardest data set. We give the network all seven features and
 # compare a few sizes after 150 epochs with momentum 0.9.
@@ -168,11 +172,38 @@ for hidden in ([], [4], [8, 8]):
 display(pg)
 
 # %% [markdown]
+# In the picture each unit's heatmap is small. The next cell draws the 16 hidden units of the
+# 8-8 network again, larger: each unit's output (after its tanh) over the same square of inputs,
+# with the playground's colours.
+
+# %%
+side = np.linspace(-6, 6, 41)  # 41 x 41 points per map, drawn as pixels: a small stored picture
+x1, x2 = np.meshgrid(side, side)
+square = np.column_stack([x1.ravel(), x2.ravel()])
+hidden_outputs = pg.run.activations_on(feature_matrix(square, pg.state["features"]))[:-1]
+fig, axes = plt.subplots(2, 8, figsize=(9, 2.9))
+for row, outputs in enumerate(hidden_outputs):
+    for unit, ax in enumerate(axes[row]):
+        ax.imshow(outputs[:, unit].reshape(x1.shape), cmap=ORANGE_BLUE, vmin=-1, vmax=1,
+                  origin="lower", extent=(-6, 6, -6, 6), interpolation="nearest")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(f"unit {unit + 1}", fontsize=9)
+    axes[row, 0].set_ylabel(f"layer {row + 1}")
+fig.supxlabel("x1 from -6 to 6 in each map (x2 upwards); blue +1, white 0, orange -1", fontsize=9)
+fig.suptitle("The spiral network's 16 hidden units, each over the square of inputs")
+nlplot.describe("Sixteen small heatmaps in two rows of eight, one per hidden unit of the 8-8 "
+                "tanh network trained on the spiral: each shows the unit's output over the "
+                "square of inputs, in blue (+1), white (0) and orange (-1).")
+plt.show()
+
+# %% [markdown]
 # Without hidden layers the seven features are not enough: a straight boundary in them is still no
 # spiral. With hidden layers they are: two layers of 8 units separate the spiral (on five seeds of
 # data and weights, the course's tests check it), and here one layer of 4 did nearly as well. Look
 # at the unit heatmaps: no single unit draws the spiral; each draws blobs and stripes over the
-# plane, and the output layer adds them up into the spiral's arms.
+# plane (the inputs already include $\sin x_1$, $\sin x_2$ and products, so even the first
+# layer's maps are not plain stripes), and the output layer adds them up into the spiral's arms.
 #
 # **Questions.** How small can the network get and still reach 90 % test accuracy: one layer of
 # 2 units? Fewer features? Does the answer depend on the seed (press new seed)? With only $x_1,
@@ -218,9 +249,10 @@ display(runs[0.5])
 # ### BEGIN SOLUTION (1 point)
 # Without dropout the boundary bends around single training points (it reaches out to take in
 # points of the other class near the middle) and the network is unsure on only 11% of the square;
-# its training loss is 0.070. With dropout the boundary is an
-# almost straight diagonal with a wider pale band (unsure on 25%) and a higher training loss
-# (0.144). The smoother boundary did not win on test loss in this run: 0.585 with dropout against
+# its training loss is 0.070. With dropout the boundary is an almost straight diagonal, its edge
+# between the clusters about as sharp as before, but the unsure area is larger (25%, most of the
+# new part a pale region in one corner, at the lower right end of the boundary), and the training
+# loss is higher (0.144). The smoother boundary did not win on test loss in this run: 0.585 with dropout against
 # 0.494 without. In both runs the dashed test-loss curve climbs after its early minimum while the
 # training loss stays low: both networks over-fit these 100 training points, and one run cannot
 # tell which of the two generalises better.
@@ -322,7 +354,8 @@ display(exercise)
 #
 # *Time: about 1 min of reading.*
 #
-# - A network's hidden units each draw a simple shape; later layers combine them.
+# - Each hidden unit draws one heatmap over the inputs (on $x_1, x_2$ alone, a first-layer unit
+#   draws straight stripes); later layers and the output combine them into the boundary.
 # - The right input features can make a hard problem linear.
 # - Dropout keeps a large network from fitting single points: a smoother boundary, a higher
 #   training loss.
@@ -339,9 +372,9 @@ display(exercise)
 # **Exercise 1 (code, 10 min).** A playground without hidden layers is one `Linear` layer on the features:
 # for the feature matrix `F` (one row per point, one column per feature, e.g. $x_1^2/36$ and
 # $x_2^2/36$) it computes the logits $z = F W^T + b$, one row per point. Write
-# `my_logits(F, W, b)`. (With it you could recompute `squares.predict(...)` from
-# `squares.weights()["output layer W"]` and `["output layer b"]`: p(class 1) is the sigmoid of
-# $z_1 - z_0$.)
+# `my_logits(F, W, b)`. The cell then recomputes the output of experiment 1's network (`squares`)
+# with it, from `squares.weights()["output layer W"]` and `["output layer b"]`: p(class 1) is the
+# sigmoid of $z_1 - z_0$. Expected: the disc of that network's output map, and `True`.
 
 # %%
 def my_logits(F, W, b):
@@ -354,6 +387,29 @@ checks.check_linear_forward(my_logits)
 ### BEGIN HIDDEN TESTS
 assert checks.check_linear_forward(my_logits, quiet=True)
 ### END HIDDEN TESTS
+
+# Your logits on the square of experiment 2's unit maps, with the weights of `squares`
+# (The picture appears once your function is written.)
+try:
+    z = my_logits(feature_matrix(square, squares.state["features"]),
+                  squares.weights()["output layer W"], squares.weights()["output layer b"])
+except NotImplementedError:
+    z = None
+if z is not None:
+    p_yours = 1 / (1 + np.exp(-(z[:, 1] - z[:, 0])))
+    print("the same as squares.predict on every point:",
+          np.allclose(p_yours, squares.predict(square), rtol=0, atol=1e-12))
+    fig, ax = plt.subplots(figsize=(4.6, 3.6))
+    image = ax.imshow(p_yours.reshape(x1.shape), cmap=ORANGE_BLUE, vmin=0, vmax=1,
+                      origin="lower", extent=(-6, 6, -6, 6), interpolation="nearest")
+    fig.colorbar(image, ax=ax, label="p(class 1)")
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    ax.set_title("p(class 1) from your my_logits")
+    nlplot.describe("p(class 1) computed with your my_logits over the square of inputs; the "
+                    "expected picture is experiment 1's: a blue disc around the origin, orange "
+                    "outside it.")
+    plt.show()
 
 # %% [markdown]
 # **Exercise 2 (short answer, 5 min).** Which single input feature makes the xor data separable by a

@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 12: From nnlesson to PyTorch
 #
-# *Time: about 51 min (reading 24 min + exercises 27 min).*
+# *Time: about 53 min (reading 26 min + exercises 27 min).*
 #
 # **Learning goals.** After this lesson you can
 # - rebuild a model of your own in `torch.nn`, layer by layer, and show that both compute the same
@@ -49,10 +49,14 @@ except ModuleNotFoundError:
         raise RuntimeError("pip could not install nnlesson: see its messages above") from None
 
 # %%
+import matplotlib.pyplot as plt
 import numpy as np
 
 import nnlesson as nl
 from nnlesson.checks import lesson12 as checks
+from nnlesson.viz import plot as nlplot
+
+nlplot.use_style()
 
 try:
     import torch
@@ -69,12 +73,38 @@ np.set_printoptions(precision=4, suppress=True)
 print("PyTorch", torch.__version__.split("+")[0])
 
 # %% [markdown]
+# ## Tensors: numpy arrays that remember
+#
+# *Time: about 1 min of reading.*
+#
+# PyTorch's array is the **tensor**: shapes, dtypes, indexing and `@` work as in numpy. What it
+# adds is autograd, the idea of `nnlesson.graph` (lesson 4): a tensor created with
+# `requires_grad=True` is a leaf that PyTorch follows, every result computed from it records how
+# (its `grad_fn`), and `.backward()` on a scalar result fills each leaf's `.grad`. The lesson
+# crosses between the two libraries with a handful of calls, all in this cell:
+
+# %%
+a = np.array([[1.0, -2.0], [3.0, 0.5]])
+t = torch.from_numpy(a)  # a tensor on the same memory as the array: float64, like a
+w = torch.tensor([0.5, -1.0], dtype=torch.float64, requires_grad=True)  # a leaf autograd follows
+s = (t @ w).sum()  # a 0-d tensor that records how it was computed
+print(t.dtype, tuple(t.shape), "| s =", s, "| s.item() =", s.item())  # .item(): the Python float
+s.backward()  # ds/dw, into w.grad: the column sums of t
+print("w.grad:", w.grad)
+print("back to numpy:", w.detach().numpy())  # .detach() first: a tensor that records has no .numpy()
+
+# %% [markdown]
+# `torch.from_numpy` and `.numpy()` share memory with the array they come from (no copy);
+# `torch.tensor(...)` copies. `.item()` gives the number inside a one-element tensor, and
+# `.detach()` the same numbers without the record, which `.numpy()` needs.
+#
 # ## The capstone's network in both libraries
 #
 # *Time: about 2 min of reading.*
 #
-# Lesson 10's network, with BatchNorm and pReLU, trained on the same digits; a smaller hidden
-# layer (32 units) keeps this lesson quick. `nl.to_torch` builds its `torch.nn` twin: the same
+# A network like lesson 10's, trained on the same digits, with BatchNorm and pReLU together (lesson
+# 10 tried them one at a time), a smaller hidden layer (32 units) to keep this lesson quick, and an
+# 80/20 split into training and validation images. `nl.to_torch` builds its `torch.nn` twin: the same
 # layers, the weights copied. Everything runs in float64 in both libraries (nnlesson's default;
 # `nl.to_torch` keeps the dtype).
 
@@ -344,8 +374,10 @@ print(f"input gradients, largest difference: {np.max(np.abs(dx - x8_t.grad.numpy
 #
 # nnlesson and PyTorch both move the running mean by `momentum` of the way towards each batch's
 # mean, `running = (1 - momentum) * running + momentum * batch_mean`, so `momentum=0.1` means the
-# same in both. Keras calls `1 - momentum` its momentum (its default 0.99 is PyTorch's 0.01): a
-# number copied from a Keras model needs that conversion.
+# same in both. The running variance moves the same way, towards the batch's *unbiased* variance
+# (the sum of squares divided by $N - 1$, not $N$), in both libraries too. Keras calls
+# `1 - momentum` its momentum (its default 0.99 is PyTorch's 0.01): a number copied from a Keras
+# model needs that conversion.
 
 # %%
 bn = nl.BatchNorm(3, momentum=0.1)
@@ -356,9 +388,13 @@ bn_t(torch.from_numpy(x5))
 print(f"batch mean:            {x5.mean(axis=0)}")
 print(f"nnlesson running mean: {bn.running_mean}")
 print(f"torch running mean:    {bn_t.running_mean.numpy()}")
+print("running variances equal:",
+      np.allclose(bn.running_var, bn_t.running_var.numpy(), rtol=1e-12), "| both 0.9 + 0.1 * the batch's unbiased variance:",
+      np.allclose(bn.running_var, 0.9 + 0.1 * x5.var(axis=0, ddof=1), rtol=1e-12))
 
 # %% [markdown]
-# Both running means printed above are a tenth of the batch mean, one step of 0.1 from 0.
+# Both running means printed above are a tenth of the batch mean, one step of 0.1 from 0; both
+# running variances took one step of 0.1 from 1 towards the batch's unbiased variance.
 #
 # ## Summary
 #
@@ -412,6 +448,8 @@ assert checks.check_torch_twin(my_torch_twin, quiet=True)
 # "equal" models disagree. Find the bugs (there are two) and write the corrected
 # `fixed_torch_twin(model)`; the check compares the two on a fresh model, a trained one, and in
 # eval mode. (Once it passes, `disagreement(fixed_torch_twin)` shows both differences at round-off.)
+# The cell then follows the first feature's running mean over 20 training batches in the model,
+# the classmate's twin and yours. Expected: your twin's dotted line on the model's thick one.
 
 # %%
 def buggy_torch_twin(model):
@@ -454,7 +492,7 @@ def disagreement(make_twin, seed=0):
 
 first, last = disagreement(buggy_torch_twin)
 print(f"largest output difference: a training batch {first:.2e}, "
-      f"in eval mode after 4 more training batches {last:.2g}")
+      f"in eval mode after 4 more training batches {last:.3f}")
 
 
 # %%
@@ -483,6 +521,43 @@ checks.check_fixed_twin(fixed_torch_twin)
 ### BEGIN HIDDEN TESTS
 assert checks.check_fixed_twin(fixed_torch_twin, quiet=True)
 ### END HIDDEN TESTS
+
+
+def running_means(make_twin, batches=20, seed=1):
+    """The first feature's running mean after each training batch: (the model's, the twin's)."""
+    rng = np.random.default_rng(seed)
+    ours = nl.Sequential(nl.Linear(3, 4, rng=rng), nl.BatchNorm(4), nl.ReLU(),
+                         nl.Linear(4, 2, rng=rng))
+    for _ in range(5):  # trained a little, as in disagreement()
+        ours(rng.normal(1.0, 2.0, size=(6, 3)))
+    theirs = make_twin(ours)
+    bn_twin = next(m for m in theirs.modules() if isinstance(m, torch.nn.BatchNorm1d))
+    means = []
+    for _ in range(batches):
+        xb = rng.normal(1.0, 2.0, size=(6, 3))
+        ours(xb)
+        theirs(torch.from_numpy(xb))  # the running statistics move in training mode
+        means.append((ours[1].running_mean[0], bn_twin.running_mean[0].item()))
+    return np.array(means)
+
+
+# (The picture appears once your function is written.)
+try:
+    yours = running_means(fixed_torch_twin)
+except NotImplementedError:
+    yours = None
+if yours is not None:
+    classmates = running_means(buggy_torch_twin)
+    fig, ax = plt.subplots(figsize=(7, 3.4))
+    batches = np.arange(1, len(yours) + 1)
+    ax.plot(batches, yours[:, 0], color=nlplot.BLACK, lw=4, alpha=0.4, label="the nnlesson model")
+    ax.plot(batches, classmates[:, 1], "--", color=nlplot.VERMILLION, label="the classmate's twin")
+    ax.plot(batches, yours[:, 1], ":", color=nlplot.BLUE, lw=2, label="your twin")
+    ax.set_xlabel("training batch")
+    ax.set_ylabel("running mean, feature 1")
+    ax.set_title("BatchNorm's running mean in the model and in two twins")
+    ax.legend(loc="best")
+    plt.show()
 
 # %% [markdown]
 # **Exercise 3 (short answer, 5 min).** A PyTorch training loop that forgets

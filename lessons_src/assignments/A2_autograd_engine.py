@@ -409,8 +409,8 @@ a_.name, b_.name, s_.name = "a", "b", "s"
 L_ = s_.sum()
 L_.name = "L"
 L_.backward()
-print("a topological order (the order we built the nodes in):",
-      [t.name for t in (x_, w_, a_, b_, s_, L_)])
+print("a topological order (the order we built the nodes in; the drawing puts nodes of the same "
+      "depth side by side, in no order):", [t.name for t in (x_, w_, a_, b_, s_, L_)])
 print("dL/dx =", x_.grad, "= w + (1 - b^2): one term through *, one through tanh")
 draw(L_)
 

@@ -1137,7 +1137,10 @@ def check_prelu_init_std(fn, *, quiet=False):
 
 
 def check_confusion_matrix(fn, *, quiet=False):
-    """``fn(y_true, y_pred, classes)``: counts ``[i, j]`` of true class i predicted as class j."""
+    """``fn(y_true, y_pred, classes)``: counts ``[i, j]`` of true class i predicted as class j,
+    an integer array."""
+    floats = ("The counts are right but stored as floats (np.zeros gives float64): a count is a "
+              "whole number; create the matrix with np.zeros((classes, classes), dtype=int)")
     cases = []
     for label, n, classes, seed in [("30 labels, 4 classes", 30, 4, 0),
                                     ("a class never predicted", 12, 3, 1),
@@ -1152,8 +1155,25 @@ def check_confusion_matrix(fn, *, quiet=False):
             y_true, y_pred = (np.where(np.isin(y, (2, 4)), y - 1, y) for y in (y_true, y_pred))
         expected = np.zeros((classes, classes))
         np.add.at(expected, (y_true, y_pred), 1)
-        cases.append(Case(label, (y_true, y_pred, classes), (expected,), batch=n))
-    return run_cases(fn, cases, ["the matrix"], quiet=quiet, forbidden=OTHER_LIBRARIES)
+        cases.append(Case(label, (y_true, y_pred, classes), (expected, True), batch=n,
+                          mistakes=((1, lambda got: not got, floats),)))
+    return run_cases(_and_whether_integers(fn), cases, ["the matrix", "whether it holds integers"],
+                     quiet=quiet, forbidden=OTHER_LIBRARIES)
+
+
+def _and_whether_integers(fn):
+    """``fn`` returning its result and, as one more output, whether that result is an array of
+    integers: counts are whole numbers, and a float matrix equal to them in value is refused."""
+    def call(*args):
+        result = fn(*args)
+        try:
+            integers = np.asarray(result).dtype.kind in "iu"
+        except (TypeError, ValueError):  # ragged lists: the matrix's own comparison says so
+            integers = False
+        return result, integers
+
+    call.__name__ = getattr(fn, "__name__", "your function")
+    return call
 
 
 def check_recall(fn, *, quiet=False):

@@ -947,13 +947,17 @@ def train_on_moons(train, Var):
     left.set_ylabel("training loss (cross-entropy)")
     left.set_title("Loss: your engine and the layers")
     left.legend()
-    xx, yy = np.meshgrid(np.linspace(-1.5, 2.5, 200), np.linspace(-1.2, 1.7, 150))
+    # the regions cover every point with a margin, and the axes show exactly the regions
+    low, high = X.min(axis=0) - 0.3, X.max(axis=0) + 0.3
+    xx, yy = np.meshgrid(np.linspace(low[0], high[0], 200), np.linspace(low[1], high[1], 150))
     grid = np.column_stack([xx.ravel(), yy.ravel()])
     regions = logits(grid).argmax(axis=1).reshape(xx.shape)
     right.contourf(xx, yy, regions, levels=[-0.5, 0.5, 1.5], colors=[nlplot.BLUE, nlplot.ORANGE],
                    alpha=0.25)
     for c, colour in enumerate([nlplot.BLUE, nlplot.ORANGE]):
         right.scatter(*X[y == c].T, s=12, color=colour, label=f"class {c}")
+    right.set_xlim(low[0], high[0])
+    right.set_ylim(low[1], high[1])
     right.set_xlabel("x1")
     right.set_ylabel("x2")
     right.set_title("Decision regions after training")

@@ -69,10 +69,21 @@ def check_torch_twin(fn, *, quiet=False):
              "It computes x @ W + b: nn.Linear's weight is (out, in) like W, copy W without .T"),
             (0, lambda got, m=model, x=x: np.allclose(got, _without_bias(m)(x)),
              "The biases are missing: copy each b into the nn.Linear's bias too"),
+            (0, lambda got, m=model, x=x: _off_by_one_row(got, m(x)),
+             "It is off by the same row for every example: the last layer's bias is not the "
+             "model's (nn.Linear starts with a random bias of its own): copy each b into the "
+             "nn.Linear's bias too"),
         ), raised="is every layer float64, nn.Linear(..., dtype=torch.float64), and each "
                   "weight (out, in)?"))
     return run_cases(_run_twin(fn, torch, _output(torch)), cases, ["the output"], quiet=quiet,
                      forbidden=FORBIDDEN, task=TASK)
+
+
+def _off_by_one_row(got, expected):
+    """True when ``got - expected`` is one row repeated for every example (of two or more): what
+    a wrong bias in the last layer gives."""
+    difference = got - expected
+    return len(difference) > 1 and np.allclose(difference, difference[0])
 
 
 def _transposed(layer):
@@ -132,6 +143,8 @@ BUGS = [
                                "convention): PyTorch's momentum is nnlesson's, copy it as it is"),
     ({"fresh_statistics": True}, "It starts from fresh running statistics (0 and 1): copy "
                                  "running_mean and running_var into the twin"),
+    ({"fresh_var": True}, "Its running variance starts fresh (at 1), though the running mean is "
+                          "right: copy running_var into the twin too (eval mode divides by it)"),
     ({"training": True}, "The twin is in training mode while the model is in eval mode: carry "
                          "the mode over (twin.train(model.training))"),
     ({"training": False}, "The twin is in eval mode while the model is in training mode: carry "
@@ -139,12 +152,15 @@ BUGS = [
 ]
 
 
-def _buggy(model, batches, keras_momentum=False, fresh_statistics=False, training=None):
+def _buggy(model, batches, keras_momentum=False, fresh_statistics=False, fresh_var=False,
+           training=None):
     """What a twin with these bugs gives on ``batches``: (last output, running mean)."""
     twin = _bn_model(0, False, model.training if training is None else training)
     state = model.state_dict()
     if fresh_statistics:
         state.update({"1.running_mean": np.zeros(4), "1.running_var": np.ones(4)})
+    if fresh_var:
+        state.update({"1.running_var": np.ones(4)})
     twin.load_state_dict(state)
     if keras_momentum:
         twin[1].momentum = 1 - model[1].momentum

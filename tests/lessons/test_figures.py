@@ -24,8 +24,8 @@ from conftest import NOTEBOOKS, SOURCES, code_cells  # noqa: E402
 from nnlesson.viz import figlint  # noqa: E402
 from nnlesson.viz import plot as nlplot  # noqa: E402
 
-# Every lesson and assignment that draws with matplotlib (11_playground shows only the playground,
-# whose pictures tests/tooling/test_playground.py checks the same way).
+# Every lesson and assignment that draws with matplotlib (11_playground's playground pictures are
+# checked the same way by tests/tooling/test_playground.py; its one matplotlib figure is here).
 LESSONS_CHECKED = sorted(str(p.relative_to(SOURCES).with_suffix(""))
                          for p in [*SOURCES.glob("*.py"), *SOURCES.glob("assignments/*.py")]
                          if "import matplotlib.pyplot" in p.read_text())

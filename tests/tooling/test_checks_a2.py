@@ -578,6 +578,19 @@ def test_training_on_the_moons_matches_the_layers_and_draws_it(engine, capsys):
     assert yours[-1] < 0.5 * yours[0]  # the loss falls
     for ax in (left, right):
         assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+    # the shaded regions cover every data point and fill the axes (they stopped at x2 = -1.2,
+    # under a point at -1.25: instructor review of A2)
+    points = np.vstack([c.get_offsets() for c in right.collections if len(c.get_offsets())])
+    (x_low, x_high), (y_low, y_high) = right.get_xlim(), right.get_ylim()
+    assert np.all((points[:, 0] > x_low) & (points[:, 0] < x_high))
+    assert np.all((points[:, 1] > y_low) & (points[:, 1] < y_high))
+    # the grid contourf drew from: its first and last points are the axes' limits
+    filled = [np.asarray(p.vertices) for c in right.collections if hasattr(c, "get_paths")
+              for p in c.get_paths() if len(p.vertices)]
+    corners = np.vstack(filled)
+    np.testing.assert_allclose([corners[:, 0].min(), corners[:, 0].max(),
+                                corners[:, 1].min(), corners[:, 1].max()],
+                               [x_low, x_high, y_low, y_high])
     plt.close("all")
 
     a2.compare_gradients(engine["mlp_loss"], engine["Var"], trained)

@@ -27,14 +27,15 @@ def copy_into(tensor, array):
 
 
 # -- exercise 1: a twin of Linear / Tanh / ReLU layers, written as a student would ----------------
-def ref_twin(model, transpose=False, bias=True, dtype=torch.float64):
+def ref_twin(model, transpose=False, bias=True, dtype=torch.float64, copy_bias=True):
     layers = []
     for layer in model.layers:
         if type(layer) is nl.Linear:
             linear = torch.nn.Linear(layer.in_features, layer.out_features, dtype=dtype)
             W = layer.W.data.T if transpose and layer.W.shape[0] == layer.W.shape[1] else layer.W.data
             copy_into(linear.weight, W)
-            copy_into(linear.bias, layer.b.data if bias else np.zeros_like(layer.b.data))
+            if copy_bias:  # else: nn.Linear's own random bias stays
+                copy_into(linear.bias, layer.b.data if bias else np.zeros_like(layer.b.data))
             layers.append(linear)
         else:
             layers.append(torch.nn.Tanh() if type(layer) is nl.Tanh else torch.nn.ReLU())
@@ -48,6 +49,11 @@ def test_torch_twin_passes_a_reference(capsys):
 @pytest.mark.parametrize("wrong, says", [
     (lambda m: ref_twin(m, transpose=True), "nn.Linear's weight is (out, in) like W, copy W without .T"),
     (lambda m: ref_twin(m, bias=False), "The biases are missing"),
+    # the usual form of it: the copy forgotten, torch's random bias left (review, rereview-12)
+    (lambda m: ref_twin(m, copy_bias=False),
+     "Linear(4 -> 3) alone: the output is wrong at index"),
+    (lambda m: ref_twin(m, copy_bias=False),
+     "It is off by the same row for every example: the last layer's bias is not the model's"),
     (lambda m: ref_twin(m, dtype=torch.float32), "raised RuntimeError for Linear(4 -> 3) alone: mat1 and mat2 must have the same dtype"),
     (lambda m: nl.to_torch(m), "asks for your own implementation: `nl.to_torch` is not allowed here"),
     (lambda m: m, "it should return a torch.nn.Module, got Sequential"),
@@ -59,7 +65,7 @@ def test_torch_twin_names_the_mistake(wrong, says, capsys):
 
 
 # -- exercise 2: the BatchNorm twin --------------------------------------------------------------
-def ref_bn_twin(model, keras=False, statistics=True, mode=True):
+def ref_bn_twin(model, keras=False, statistics=True, mode=True, variance=True):
     linear1, bn, _, linear2 = model.layers
     twin = torch.nn.Sequential(
         torch.nn.Linear(3, 4, dtype=torch.float64),
@@ -73,7 +79,8 @@ def ref_bn_twin(model, keras=False, statistics=True, mode=True):
     copy_into(twin[1].bias, bn.beta.data)
     if statistics:
         copy_into(twin[1].running_mean, bn.running_mean)
-        copy_into(twin[1].running_var, bn.running_var)
+        if variance:
+            copy_into(twin[1].running_var, bn.running_var)
     return twin.train(model.training) if mode else twin
 
 
@@ -86,6 +93,9 @@ def test_fixed_twin_passes_a_reference(capsys):
     (lambda m: ref_bn_twin(m, keras=True), "(Keras's convention)"),
     (lambda m: ref_bn_twin(m, statistics=False), "a trained model, 3 more training batches: the running mean is wrong"),
     (lambda m: ref_bn_twin(m, statistics=False), "copy running_mean and running_var into the twin"),
+    (lambda m: ref_bn_twin(m, variance=False), "a trained model in eval mode: the output of the "
+                                               "last batch is wrong"),
+    (lambda m: ref_bn_twin(m, variance=False), "copy running_var into the twin too"),
     (lambda m: ref_bn_twin(m, mode=False), "The twin is in training mode while the model is in eval mode"),
     (lambda m: ref_bn_twin(m).eval(), "The twin is in eval mode while the model is in training mode"),
 ])

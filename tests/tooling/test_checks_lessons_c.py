@@ -219,6 +219,20 @@ def test_checks_agree_with_the_layer_and_refuse_it(capsys, monkeypatch):
     assert checks.check_running_update(running, quiet=True)
 
 
+@pytest.mark.parametrize("floats", [
+    lambda t, p, c: ref_confusion_matrix(t, p, c).astype(float),
+    lambda t, p, c: (np.eye(c)[t].T @ np.eye(c)[p]).astype(np.float32),
+])
+def test_a_confusion_matrix_of_floats_fails_and_says_to_count_in_integers(floats, capsys):
+    # the exercise asks for an integer array: counts equal in value but stored as floats (the
+    # usual np.zeros((classes, classes)) without dtype=int) are named, not accepted
+    out = run(checks.check_confusion_matrix, floats, capsys)
+    assert out.startswith(f"{checks.FAIL} <lambda>, 30 labels, 4 classes: whether it holds "
+                          f"integers should be True, got False. The counts are right but stored "
+                          f"as floats")
+    assert "dtype=int" in out
+
+
 def confusion_sized_by_the_labels_seen(y_true, y_pred, classes):
     k = max(y_true.max(), y_pred.max()) + 1  # ignores `classes`: passed before issue 26
     matrix = np.zeros((k, k), dtype=int)
@@ -234,8 +248,9 @@ def test_a_confusion_matrix_sized_by_the_labels_seen_fails(capsys):
 
 @pytest.mark.parametrize("right", [
     lambda t, p, c: np.bincount(t * c + p, minlength=c * c).reshape(c, c),
-    lambda t, p, c: (np.eye(c)[t].T @ np.eye(c)[p]).astype(np.float32),
-    lambda t, p, c: np.einsum("ni,nj->ij", np.eye(c)[t], np.eye(c)[p]),
+    lambda t, p, c: (np.eye(c, dtype=int)[t].T @ np.eye(c, dtype=int)[p]).astype(np.uint16),
+    lambda t, p, c: np.einsum("ni,nj->ij", np.eye(c)[t], np.eye(c)[p]).astype(int),
+    lambda t, p, c: [[int(np.sum((t == i) & (p == j))) for j in range(c)] for i in range(c)],
 ])
 def test_a_confusion_matrix_written_another_way_passes(right, capsys):
     out = run(checks.check_confusion_matrix, right, capsys)
