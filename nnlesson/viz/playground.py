@@ -516,6 +516,9 @@ def _loss_axis(run):
     return ("linear", 0.0, float(top))
 
 
+FIXED_RANGES = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}  # the others follow the values
+
+
 def _activation_range(name, values):
     """The range of a hidden layer's values, whose maps are coloured from -high to high.
 
@@ -523,12 +526,15 @@ def _activation_range(name, values):
     ReLU 0 to the largest value shown; linear and pReLU symmetric about 0 to the largest |value|.
     Zero is white in every map, so the colour always says the sign (blue +, orange -).
     """
-    if name == "tanh":
-        return -1.0, 1.0
-    if name == "sigmoid":
-        return 0.0, 1.0
+    if name in FIXED_RANGES:
+        return FIXED_RANGES[name]
     top = max(float(np.abs(values).max()), 1e-6)
     return (0.0, top) if name == "ReLU" else (-top, top)
+
+
+def _range_text(low, high):
+    """The label under a hidden layer: the range its maps are coloured on."""
+    return f"±{high:.2g}" if low == -high else f"{low:g}..{high:.2g}"
 
 
 def _architecture(s, classify):
@@ -1131,7 +1137,7 @@ class Playground(widgets.VBox):
                             title=ax_out.title)
         self.axes = dict(net=ax_net, out=ax_out, loss=ax_loss)
         self._blitter = Blitter(fig, [self._links, self._biases, *self._unit_maps,
-                                      *self._range_labels,
+                                      *self._moving_labels,
                                       out_map, *points, status, line_train, line_test, line_val,
                                       ax_out.title])
 
@@ -1184,9 +1190,14 @@ class Playground(widgets.VBox):
         for col in range(1, columns - 1):
             ax.text(GAP * col, top + 0.1, f"{s['hidden'][col - 1]}\n{s['activations'][col - 1]}",
                     ha="center", va="bottom", fontsize=9)
-            if s["unit_heatmaps"]:  # the colour scale of this layer's maps, set in redraw
-                range_labels.append(ax.text(GAP * col, -top - 0.05, "", ha="center", va="top",
-                                            fontsize=9))
+            if s["unit_heatmaps"]:  # the colour scale of this layer's maps
+                name = s["activations"][col - 1]
+                range_labels.append(ax.text(
+                    GAP * col, -top - 0.05, _range_text(*FIXED_RANGES.get(name, (0, 0))),
+                    ha="center", va="top", fontsize=9))
+        # redrawn every frame only where it changes (drawing a text costs about 1 ms)
+        self._moving_labels = [label for label, name in zip(range_labels, s["activations"])
+                               if name not in FIXED_RANGES]
         ax.text(GAP * (columns - 1) + NODE / 2 + 0.15, 0,
                 "p(class 1)" if run.classify else "output", ha="left", va="center", fontsize=9)
         ax.set_xlim(-1.6, GAP * (columns - 1) + 2.1)
@@ -1226,7 +1237,7 @@ class Playground(widgets.VBox):
                                               self._range_labels):
                 layer_out = np.nan_to_num(layer_out)
                 low, high = _activation_range(name, layer_out)
-                label.set_text(f"±{high:.2g}" if low == -high else f"{low:g}..{high:.2g}")
+                label.set_text(_range_text(low, high))
                 for k in range(layer_out.shape[1]):
                     maps[i].set_data(layer_out[:, k].reshape(GRID, GRID))
                     maps[i].set_clim(-high, high)  # 0 is white: the colour is the sign

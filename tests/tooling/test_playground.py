@@ -292,6 +292,9 @@ def test_unit_maps_use_the_activations_own_range_and_show_it():
     assert maps[3].get_clim() == (-1, 1) and labels[1] == "0..1"
     relu = pg.run.activations_on(pg._grid_features)[2]
     assert labels[2] == f"0..{relu.max():.2g}" and maps[5].get_clim()[1] == relu.max()
+    # only the ReLU layer's label changes from frame to frame: the others are in the background
+    assert pg._moving_labels == [pg._range_labels[2]]
+    assert not pg._range_labels[0].get_animated() and pg._range_labels[2].get_animated()
     # a tanh unit that stays near 0 looks pale, not saturated
     pg.run.linears[0].W.data[0] = 0.001
     pg.run.linears[0].b.data[0] = 0.0
