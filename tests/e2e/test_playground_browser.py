@@ -179,3 +179,10 @@ def test_plus_over_a_hidden_layer_in_the_picture_adds_a_unit_in_notebook_7(noteb
     finally:
         page.close()
 
+
+
+def test_the_live_picture_and_its_hot_spots_pass_axe_wcag_21_aa(page):
+    from test_accessibility import axe_violations
+
+    page.wait_for_selector(".nnl-picture .nnl-unit", timeout=20_000)
+    assert axe_violations(page, ".nnl-picture") == []
