@@ -909,8 +909,15 @@ def test_the_hot_spots_sit_on_the_units_and_links_and_move_only_with_the_layout(
     assert len(g["units"]) == 2 + 4 + 2 + 1 and len(g["links"]) == 2 * 4 + 4 * 2 + 2 * 1
     assert len(pg.image.numbers["weights"]) == len(g["links"])
     assert len(pg.image.numbers["biases"]) == 4 + 2 + 1
-    # a unit's box holds its map: the pixel at its centre in the PNG is the map's, not white
+    # each hidden or output unit's hot spot is where matplotlib drew its map (in the PNG's
+    # pixels, from the top-left corner)
     pixels = np.asarray(PIL.Image.open(io.BytesIO(pg.image.value)).convert("RGB"))
+    drawn = [u for u in g["units"] if u["layer"] > 0]
+    assert len(drawn) == len(pg._unit_maps)
+    for unit, image in zip(drawn, pg._unit_maps):
+        box = image.get_window_extent()
+        expected = [box.x0, g["height"] - box.y1, box.x1, g["height"] - box.y0]
+        np.testing.assert_allclose(unit["box"], expected, atol=0.1)
     for unit in g["units"]:
         x0, y0, x1, y1 = unit["box"]
         assert 0 < x0 < x1 < g["width"] / 2 and 0 < y0 < y1 < g["height"]
