@@ -66,6 +66,7 @@ import time
 import anywidget
 import ipywidgets as widgets
 import matplotlib
+import matplotlib.colors
 import matplotlib.patches
 import numpy as np
 import PIL.Image
@@ -83,6 +84,7 @@ from ..losses import MSELoss, SoftmaxCrossEntropy
 from ..optim import SGD
 from ..train import EarlyStopping, accuracy
 from ._blit import Blitter
+from ._png import png_bytes
 from .plot import BLACK, BLUE, GREY, MAX_WIDTH, ORANGE, PURPLE, STYLE, VERMILLION, figure_html
 
 WHO = "playground"
@@ -171,6 +173,22 @@ def make_data(dataset, n=500, *, noise=0.0, rng=None):
         target = (np.exp(-np.sum((X - 2.5) ** 2, axis=1) / 8)
                   - np.exp(-np.sum((X + 2.5) ** 2, axis=1) / 8))
     return X, (target + rng.normal(0, noise, size=n))[:, None]
+
+
+@functools.cache
+def thumbnail(dataset, size=32):
+    """A small picture of a data set (200 points coloured as in the picture), as PNG bytes: the
+    picture's data-set buttons show it, as Playground's do. Drawn once per data set."""
+    X, y = make_data(dataset, 200, rng=0)
+    if dataset in CLASSIFICATION:
+        colours = np.array([matplotlib.colors.to_rgba(c) for c in CLASS_COLOURS])[y]
+    else:  # the target's value on the output map's colours, scaled to show in a small picture
+        colours = ORANGE_BLUE((y[:, 0] / np.abs(y).max() + 1) / 2)
+    pixels = np.full((size, size, 4), 255, np.uint8)
+    col = np.clip(((X[:, 0] + DOMAIN) / (2 * DOMAIN) * size).astype(int), 0, size - 1)
+    row = np.clip(((DOMAIN - X[:, 1]) / (2 * DOMAIN) * size).astype(int), 0, size - 1)
+    pixels[row, col] = (255 * colours).astype(np.uint8)
+    return png_bytes(pixels)
 
 
 def feature_matrix(X, features):
@@ -1315,6 +1333,8 @@ class Playground(widgets.VBox):
                     headers=headers, hidden=list(s["hidden"]), features=list(s["features"]),
                     all_features=[[f, f] for f in FEATURES], dataset=s["dataset"],
                     datasets=list(DATASETS), max_layers=MAX_LAYERS, max_units=MAX_UNITS,
+                    thumbnails={name: base64.b64encode(thumbnail(name)).decode("ascii")
+                                for name in DATASETS},
                     hide=list(s["hide"]), alt=PICTURE_PARTS)
 
     def _weights_text(self):

@@ -16,6 +16,8 @@ const CSS = `
 .nnl-toolbar span.nnl-group { display: inline-flex; gap: 2px; align-items: center; }
 .nnl-picture button { font-size: 11px; padding: 0 5px; min-width: 22px; height: 22px;
   cursor: pointer; border: 1px solid #999; background: #fff; border-radius: 3px; }
+.nnl-toolbar button img { width: 18px; height: 18px; vertical-align: middle; background: #fff; }
+.nnl-toolbar button:has(img) { padding: 1px; }
 .nnl-picture button[aria-pressed=true] { background: #0877bd; color: #fff; border-color: #0877bd; }
 .nnl-picture button:disabled { opacity: 0.35; cursor: default; }
 .nnl-stage { position: relative; line-height: 0; }
@@ -285,6 +287,11 @@ function render({ model, el }) {
       group("data", g.datasets.map((name) => {
         const b = makeButton(name, `data set ${name}`,
                              () => model.send({ action: "dataset", name }), `data ${name}`);
+        // as Playground's: the data, small (the name shows as the button's tooltip)
+        const picture = document.createElement("img");
+        picture.src = `data:image/png;base64,${g.thumbnails[name]}`;
+        picture.alt = "";  // the button's aria-label says which data set it is
+        b.replaceChildren(picture);
         b.setAttribute("aria-pressed", String(name === g.dataset));
         return b;
       }));

@@ -939,3 +939,18 @@ def test_each_units_bias_is_drawn_as_a_coloured_mark():
     np.testing.assert_allclose(colours[0][:3], matplotlib.colors.to_rgb(pgmod.BLUE), atol=0.01)
     np.testing.assert_allclose(colours[1][:3], matplotlib.colors.to_rgb(pgmod.ORANGE), atol=0.01)
     assert figure_problems(pg.figure) == []
+
+
+def test_the_data_set_buttons_show_each_data_set_small_in_its_class_colours():
+    pg = playground()
+    thumbnails = pg.image.geometry["thumbnails"]
+    assert list(thumbnails) == list(pgmod.DATASETS)
+    circle = np.asarray(PIL.Image.open(io.BytesIO(base64.b64decode(thumbnails["circle"])))
+                        .convert("RGB"))
+    assert circle.shape == (32, 32, 3)
+    colours = {tuple(c) for c in circle.reshape(-1, 3)}
+    blue, orange = (tuple(int(255 * v) for v in matplotlib.colors.to_rgb(c))
+                    for c in (pgmod.BLUE, pgmod.ORANGE))
+    assert {blue, orange, (255, 255, 255)} <= colours
+    assert tuple(circle[16, 16]) == (255, 255, 255)  # the middle of the circle: no points
+    assert pgmod.thumbnail("circle") is pgmod.thumbnail("circle")  # drawn once
