@@ -259,7 +259,8 @@ def _settings(given):
             raise ValueError(f"{WHO}: each change must be [epoch, setting, old, new], "
                              f"got {change!r}") from None
         who = f"{WHO}: changes[{i}]"
-        if isinstance(name, str) and PARAMETER.match(name):  # a weight set in the picture
+        if isinstance(name, str) and name.startswith(("hidden layer", "output layer")):
+            # a weight or bias set by hand (in the picture, or with pg.set_parameter)
             _parameter_index(name, s, who)
             epoch = check_number(epoch, "its epoch", who, low=0, integer=True)
             changes.append([epoch, name, check_number(old, "the old value", who),

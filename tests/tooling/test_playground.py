@@ -900,6 +900,8 @@ def test_the_picture_cannot_go_beyond_the_limits_nor_past_hidden_controls():
         playground(changes=[[1, "hidden layer 3 W[0, 0]", 0.1, 0.2]])
     with pytest.raises(ValueError, match="outside the layer: its W has shape \\(4, 2\\)"):
         playground(changes=[[1, "hidden layer 1 W[0, 2]", 0.1, 0.2]])
+    with pytest.raises(ValueError, match="a parameter is named like 'hidden layer 1 W\\[1, 0\\]'"):
+        playground(changes=[[1, "hidden layer 1 W", 0.1, 0.2]])
 
 
 def test_the_hot_spots_sit_on_the_units_and_links_and_move_only_with_the_layout():
