@@ -61,7 +61,7 @@ nlplot.use_style()
 # %% [markdown]
 # ## The picture
 #
-# *Time: about 2 min of reading.*
+# *Time: about 3 min of reading.*
 #
 # Left, the network: the input features, one small heatmap per hidden unit (blue where the unit
 # is positive, orange where it is negative, white at 0, for every point of the square), and the
@@ -83,6 +83,11 @@ nlplot.use_style()
 # seed** draws others. In the output group, **show test data** and **discretize output** work as
 # in Playground (the bar beside the output is its colour legend), and **state as text**, or
 # `pg.describe()`, lists the settings, the losses and every unit's weights and bias.
+#
+# You can also touch the picture, as in Playground: the buttons above it choose the data set,
+# the features and the number of hidden layers; **−** and **+** under a hidden layer remove or
+# add a unit; hover over a unit (or reach it with Tab) to see it enlarged with its bias (the
+# small square on its corner), and click a unit or a link to read and set its bias or weight.
 
 # %%
 pg = playground()

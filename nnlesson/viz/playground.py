@@ -23,7 +23,13 @@ What it adds to Playground:
 - the state as text (the ``state as text`` toggle, ``pg.describe()``: settings, losses, every
   unit's weights and bias); ``pg.weights()`` returns the arrays under the same names;
 - a long ``epoch=`` or ``pg.train(n)`` prints its progress and stops cleanly at the last whole
-  epoch when the kernel is interrupted.
+  epoch when the kernel is interrupted;
+- a picture you can touch, as Playground's: above it the data sets, the features and the number
+  of hidden layers as buttons; in it, - and + under each hidden layer, every feature tile,
+  unit and link a focusable button (named with its bias or weight), shown enlarged when hovered
+  or focused; a click or Enter on a unit or link sets its bias or weight. Each goes through the
+  same control (and checks) as the tabs, or ``pg.set_parameter``, logged in ``changes``.
+  Each unit's bias is also drawn, as a small square on its lower-left corner.
 
 Colours are TensorFlow Playground's: blue positive and class 1, orange negative and class 0.
 Controls are grouped as Playground groups them (data, features, network, training, output), one
@@ -37,6 +43,10 @@ Classification data have two classes and the network two outputs (softmax cross-
 picture shows p(class 1), and the links into the output node show W[1] - W[0], the weights that
 move p(class 1). Regression data have one output (mean squared error).
 
+The picture is a PNG drawn by matplotlib in the kernel (also the static picture of an un-run
+notebook); an ``anywidget`` (:class:`Picture`, front end in playground_picture.js) puts the
+buttons over it from the pixel positions of the units and links, computed once per layout.
+
 Animation: ``ipywidgets.Play`` (hidden; a named play / pause button drives it) ticks in the
 browser; each tick trains ``epochs_per_frame`` epochs (one epoch: every training point once, in
 mini-batches) and redraws. A tick that waited in the
@@ -48,13 +58,18 @@ import base64
 import functools
 import html
 import io
+import pathlib
+import re
 import time
 
+import anywidget
 import ipywidgets as widgets
 import matplotlib
+import matplotlib.colors
 import matplotlib.patches
 import numpy as np
 import PIL.Image
+import traitlets
 from matplotlib.collections import LineCollection
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
@@ -68,6 +83,7 @@ from ..losses import MSELoss, SoftmaxCrossEntropy
 from ..optim import SGD
 from ..train import EarlyStopping, accuracy
 from ._blit import Blitter
+from ._png import png_bytes
 from .controls import Menu, Slider
 from .plot import BLACK, BLUE, GREY, MAX_WIDTH, ORANGE, PURPLE, STYLE, VERMILLION, figure_html
 
@@ -159,6 +175,22 @@ def make_data(dataset, n=500, *, noise=0.0, rng=None):
     return X, (target + rng.normal(0, noise, size=n))[:, None]
 
 
+@functools.cache
+def thumbnail(dataset, size=32):
+    """A small picture of a data set (200 points coloured as in the picture), as PNG bytes: the
+    picture's data-set buttons show it, as Playground's do. Drawn once per data set."""
+    X, y = make_data(dataset, 200, rng=0)
+    if dataset in CLASSIFICATION:
+        colours = np.array([matplotlib.colors.to_rgba(c) for c in CLASS_COLOURS])[y]
+    else:  # the target's value on the output map's colours, scaled to show in a small picture
+        colours = ORANGE_BLUE((y[:, 0] / np.abs(y).max() + 1) / 2)
+    pixels = np.full((size, size, 4), 255, np.uint8)
+    col = np.clip(((X[:, 0] + DOMAIN) / (2 * DOMAIN) * size).astype(int), 0, size - 1)
+    row = np.clip(((DOMAIN - X[:, 1]) / (2 * DOMAIN) * size).astype(int), 0, size - 1)
+    pixels[row, col] = (255 * colours).astype(np.uint8)
+    return png_bytes(pixels)
+
+
 def feature_matrix(X, features):
     """The network's input: one column per feature name, computed from X of shape (n, 2)."""
     return np.column_stack([FEATURES[f][1](X[:, 0], X[:, 1]) for f in features])
@@ -227,6 +259,13 @@ def _settings(given):
             raise ValueError(f"{WHO}: each change must be [epoch, setting, old, new], "
                              f"got {change!r}") from None
         who = f"{WHO}: changes[{i}]"
+        if isinstance(name, str) and name.startswith(("hidden layer", "output layer")):
+            # a weight or bias set by hand (in the picture, or with pg.set_parameter)
+            _parameter_index(name, s, who)
+            epoch = check_number(epoch, "its epoch", who, low=0, integer=True)
+            changes.append([epoch, name, check_number(old, "the old value", who),
+                            check_number(new, "the new value", who)])
+            continue
         check_choice(name, TRAINING_SETTINGS, "a changed setting", who)
         epoch = check_number(epoch, "its epoch", who, low=1, integer=True)
         # the values a run is replayed with are checked exactly as the constructor checks them
@@ -241,6 +280,31 @@ def _settings(given):
         check_choice(h, CONTROLS, "each name in hide", WHO)
     s["hide"] = hide
     return s
+
+
+# A weight or bias set by hand (in the picture, or with pg.set_parameter) is logged in
+# state["changes"] under its name in pg.weights() and its index, e.g. "hidden layer 1 W[1, 0]"
+# (row: the unit, column: its input) or "output layer b[1]", and replayed at its epoch.
+PARAMETER = re.compile(r"(hidden layer (\d+)|output layer) (W\[(\d+), (\d+)\]|b\[(\d+)\])$")
+
+
+def _parameter_index(name, s, who):
+    """``(linear layer number from 0, "W" or "b", index)`` of a parameter's entry named as in
+    ``state["changes"]``, checked against the network of settings ``s``."""
+    found = PARAMETER.match(name) if isinstance(name, str) else None
+    if not found:
+        raise ValueError(f"{who}: a parameter is named like 'hidden layer 1 W[1, 0]' or "
+                         f"'output layer b[1]', got {name!r}")
+    layer, unit = found[2], found[4] or found[6]
+    sizes = [len(s["features"]), *s["hidden"], 2 if s["dataset"] in CLASSIFICATION else 1]
+    n = len(s["hidden"]) if layer is None else int(layer) - 1
+    if not 0 <= n <= len(s["hidden"]) or (layer is not None and n == len(s["hidden"])):
+        raise ValueError(f"{who}: {name!r}: the network has {len(s['hidden'])} hidden layer(s)")
+    index = (int(unit),) if found[6] else (int(unit), int(found[5]))
+    if index[0] >= sizes[n + 1] or (len(index) == 2 and index[1] >= sizes[n]):
+        raise ValueError(f"{who}: {name!r} is outside the layer: its W has shape "
+                         f"({sizes[n + 1]}, {sizes[n]}), its b ({sizes[n + 1]},)")
+    return n, "b" if found[6] else "W", index
 
 
 def _check_training_setting(name, value, who):
@@ -357,7 +421,12 @@ class Run:
             return self.loss_fn(self.model(F), y)
 
     def apply(self, name, value):
-        """Change a training setting of the running network."""
+        """Change a training setting, or one weight or bias (named as in ``PARAMETER``), of the
+        running network."""
+        if name not in TRAINING_SETTINGS:
+            n, kind, index = _parameter_index(name, self.s, WHO)
+            getattr(self.linears[n], kind).data[index] = value
+            return
         self.s[name] = value
         if name == "learning_rate":
             self.optimizer.lr = value
@@ -466,6 +535,9 @@ def _loss_axis(run):
     return ("linear", 0.0, float(top))
 
 
+FIXED_RANGES = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}  # the others follow the values
+
+
 def _activation_range(name, values):
     """The range of a hidden layer's values, whose maps are coloured from -high to high.
 
@@ -473,12 +545,15 @@ def _activation_range(name, values):
     ReLU 0 to the largest value shown; linear and pReLU symmetric about 0 to the largest |value|.
     Zero is white in every map, so the colour always says the sign (blue +, orange -).
     """
-    if name == "tanh":
-        return -1.0, 1.0
-    if name == "sigmoid":
-        return 0.0, 1.0
+    if name in FIXED_RANGES:
+        return FIXED_RANGES[name]
     top = max(float(np.abs(values).max()), 1e-6)
     return (0.0, top) if name == "ReLU" else (-top, top)
+
+
+def _range_text(low, high):
+    """The label under a hidden layer: the range its maps are coloured on."""
+    return f"±{high:.2g}" if low == -high else f"{low:g}..{high:.2g}"
 
 
 def _architecture(s, classify):
@@ -536,6 +611,30 @@ def _running(play):
     return "playing" if play.has_trait("playing") else "_playing"
 
 
+class Picture(anywidget.AnyWidget):
+    """The playground's picture, PNG bytes drawn by matplotlib (``value``), with hot spots over it.
+
+    Its front end (playground_picture.js) places focusable buttons over the units, links and
+    hidden layers' headers from ``geometry`` (sent once per layout), names them with the weights
+    and biases in ``numbers`` (sent every frame), and sends a click back as a message, which
+    :meth:`Playground.touch` carries out: the training stays in Python.
+    """
+
+    _esm = pathlib.Path(__file__).with_name("playground_picture.js")
+    value = traitlets.Bytes(b"").tag(sync=True)
+    geometry = traitlets.Dict().tag(sync=True)
+    numbers = traitlets.Dict().tag(sync=True)
+
+
+PICTURE_PARTS = ("Playground picture: the network diagram (features on the left, each unit drawn "
+                 "as its map over the plane), the output's map with the data points, and the "
+                 "loss chart.")
+# What a message from the picture may ask for, and the control each one goes through (hidden
+# with ``hide=``, the picture offers it neither).
+TOUCHES = {"dataset": "dataset", "feature": "features", "layers": "layers", "units": "units",
+           "weight": None, "bias": None}
+
+
 class Playground(widgets.VBox):
     """The widget; build it with :func:`playground`. Controls are in ``pg.controls``."""
 
@@ -550,8 +649,9 @@ class Playground(widgets.VBox):
         self.note = ""  # an interrupted run says so in the caption
         self._build_controls()
         # the picture scales down with the notebook's width (900 px at most), keeping its shape
-        self.image = widgets.Image(format="png", layout=widgets.Layout(
-            width="100%", max_width=f"{PICTURE_WIDTH}px", height="auto"))
+        self.image = Picture(layout=widgets.Layout(width="100%", max_width=f"{PICTURE_WIDTH}px",
+                                                   height="auto"))
+        self.image.on_msg(lambda _, message, buffers: self.touch(message))
         self.status = widgets.HTML()  # the caption: a live region, read out when it changes
         self.weights_html = widgets.HTML()
         super().__init__([self._top, self.status, self.tabs, self.image, self.weights_html],
@@ -759,6 +859,91 @@ class Playground(widgets.VBox):
         self.redraw(full=name == "unit_heatmaps")
 
     @_one_blas_thread
+    def touch(self, message):
+        """Do what a click in the picture asks (its front end sends ``message``, a dict):
+
+        - ``{"action": "dataset", "name": "xor"}``, ``{"action": "feature", "name": "x1"}``
+          (switches the feature on or off);
+        - ``{"action": "layers", "change": 1}``, ``{"action": "units", "layer": 1, "change": -1}``
+          (hidden layers counted from 1);
+        - ``{"action": "weight", "layer": 1, "unit": 2, "input": 1, "value": 0.5}`` and
+          ``{"action": "bias", "layer": 1, "unit": 2, "value": 0.5}``: ``layer`` counts the
+          hidden layers from 1, the output is the last; ``unit`` and ``input`` count from 1 as
+          the picture names them. The output of a classifier is one node, p(class 1): its link
+          and bias are the differences that move p(class 1) (as drawn).
+
+        Each goes through the control the tabs show (the constructor's checks, one path), or,
+        for a weight or bias, :meth:`set_parameter`. A message that asks for something else, or
+        for a control hidden with ``hide=``, is refused with an error saying what was expected.
+        """
+        who = f"{WHO}.touch"
+        action = message.get("action") if isinstance(message, dict) else None
+        if action not in TOUCHES:
+            raise ValueError(f"{who}: expected a dict with 'action' one of {list(TOUCHES)}, "
+                             f"got {message!r}")
+        if TOUCHES[action] in self.s["hide"]:
+            raise ValueError(f"{who}: {action!r}: the control {TOUCHES[action]!r} is hidden in "
+                             f"this playground (hide={self.s['hide']})")
+        c, hidden = self.controls, self.s["hidden"]
+        if action == "dataset":
+            c["dataset"].value = check_choice(message.get("name"), DATASETS, "the data set", who)
+        elif action == "feature":
+            name = check_choice(message.get("name"), FEATURES, "the feature", who)
+            chosen = set(self.s["features"]) ^ {name}
+            if not chosen:
+                raise ValueError(f"{who}: {name!r} is the only feature: the network needs one")
+            c["features"].value = [f for f in FEATURES if f in chosen]
+        elif action in ("layers", "units"):
+            change = check_choice(message.get("change"), (-1, 1), "change", who)
+            if action == "layers":
+                c["layers"].value = check_number(len(hidden) + change, "the number of hidden "
+                                                 "layers", who, low=0, high=MAX_LAYERS)
+            else:
+                n = check_number(message.get("layer"), "layer", who, low=1, high=len(hidden),
+                                 integer=True)
+                c["units"][n - 1].value = check_number(hidden[n - 1] + change, f"the units of "
+                                                       f"hidden layer {n}", who, low=1,
+                                                       high=MAX_UNITS)
+        else:
+            self._set_from_picture(action, message, who)
+
+    def _set_from_picture(self, action, message, who):
+        """A weight or bias given as the picture draws it, set with :meth:`set_parameter`."""
+        n = check_number(message.get("layer"), "layer", who, low=1, high=len(self.run.linears),
+                         integer=True) - 1
+        sizes = self._link_shape  # the picture's columns: the classifier's output is one node
+        j = check_number(message.get("unit"), "unit", who, low=1, high=sizes[n + 1],
+                         integer=True) - 1
+        value = check_number(message.get("value"), action, who)
+        name = "output layer" if n == len(self.s["hidden"]) else f"hidden layer {n + 1}"
+        row = 1 if name == "output layer" and self.run.classify else j
+        layer = self.run.linears[n]
+        if action == "weight":
+            i = check_number(message.get("input"), "input", who, low=1, high=sizes[n],
+                             integer=True) - 1
+            index, array = (row, i), layer.W.data
+        else:
+            index, array = (row,), layer.b.data
+        if row != j:  # the drawn link or bias is logit 1's minus logit 0's: move logit 1's
+            value += float(array[(0,) + index[1:]])
+        kind = "W" if action == "weight" else "b"
+        self.set_parameter(f"{name} {kind}[{', '.join(map(str, index))}]", value)
+
+    @_one_blas_thread
+    def set_parameter(self, name, value):
+        """Set one weight or bias of the running network by hand, e.g.
+        ``pg.set_parameter("hidden layer 1 W[1, 0]", 0.5)`` (row: the unit, column: its input,
+        counted from 0 as in ``pg.weights()``). Logged in ``state["changes"]``, so that
+        ``playground(**pg.state)`` replays it at the same epoch."""
+        who = f"{WHO}.set_parameter"
+        n, kind, index = _parameter_index(name, self.s, who)
+        value = check_number(value, name, who)
+        old = float(getattr(self.run.linears[n], kind).data[index])
+        self.s["changes"].append([self.run.epoch, name, old, value])
+        self.run.apply(name, value)
+        self.redraw()
+
+    @_one_blas_thread
     def _regenerate(self):
         self.s["data_seed"] += 1
         self._new_run()
@@ -802,7 +987,8 @@ class Playground(widgets.VBox):
         changes = self.s["changes"]
         current = {name: self.s[name] for name in TRAINING_SETTINGS}
         for _, name, old, _ in reversed(changes):  # the settings the run started with
-            self.run.apply(name, old)
+            if name in TRAINING_SETTINGS:
+                self.run.apply(name, old)
         self.run.restart()
         self.s["changes"] = changes
         self._train_until(epoch, changes)
@@ -819,11 +1005,15 @@ class Playground(widgets.VBox):
         run, pending = self.run, list(changes)
         first, start, shown, saved = run.epoch, time.perf_counter(), 0.0, None
         self.note = ""
+
+        def apply_due():  # the changes made once the run had reached its current epoch
+            while pending and pending[0][0] <= run.epoch:
+                _, name, _, new = pending.pop(0)
+                run.apply(name, new)
+
         try:
             while run.epoch < target and not run.halted:
-                while pending and pending[0][0] <= run.epoch:
-                    _, name, _, new = pending.pop(0)
-                    run.apply(name, new)
+                apply_due()
                 saved = run.snapshot()
                 run.train_epoch()
                 elapsed = time.perf_counter() - start
@@ -833,6 +1023,7 @@ class Playground(widgets.VBox):
                     print(f"\r{WHO}: epoch {run.epoch} of {target}, about {left:.0f} s left "
                           f"(interrupt the kernel to stop at the last whole epoch)", end="",
                           flush=True)
+            apply_due()  # a weight set at the last epoch, after its training
         except KeyboardInterrupt:
             if saved is not None and run.epoch != saved["epoch"] + 1:
                 run.restore(saved)  # the epoch was cut half-way: back to the last whole one
@@ -961,7 +1152,8 @@ class Playground(widgets.VBox):
                             line_train=line_train, line_test=line_test, line_val=line_val,
                             title=ax_out.title)
         self.axes = dict(net=ax_net, out=ax_out, loss=ax_loss)
-        self._blitter = Blitter(fig, [self._links, *self._unit_maps, *self._range_labels,
+        self._blitter = Blitter(fig, [self._links, self._biases, *self._unit_maps,
+                                      *self._moving_labels,
                                       out_map, *points, status, line_train, line_test, line_val,
                                       ax_out.title])
 
@@ -970,12 +1162,13 @@ class Playground(widgets.VBox):
         widths = [len(s["features"]), *s["hidden"], 1]
         columns = len(widths)
         ys = [-(np.arange(w) - (w - 1) / 2) for w in widths]  # centred columns
-        segments = []
+        segments, ends = [], []
         for col in range(columns - 1):
             for j in range(widths[col + 1]):
                 for i in range(widths[col]):
                     segments.append([(GAP * col + NODE / 2, ys[col][i]),
                                      (GAP * (col + 1) - NODE / 2, ys[col + 1][j])])
+                    ends.append((col, j, i))  # from unit i of column col to unit j of the next
         links = LineCollection(segments, colors=POSITIVE, linewidths=1, alpha=0.85, zorder=1)
         ax.add_collection(links)
         grid = np.linspace(-DOMAIN, DOMAIN, GRID)
@@ -998,6 +1191,13 @@ class Playground(widgets.VBox):
                     (extent[0], extent[2]), NODE, NODE, fill=not s["unit_heatmaps"] and 0 < col
                     < columns - 1, facecolor="white", edgecolor=GREY, lw=0.8, zorder=3))
                 ax.add_patch(boxes[-1])
+        # each unit's bias: a small square on its lower-left corner, coloured as the links
+        # (saturated from |bias| = 1; the picture's hot spots and describe() give the number)
+        corners = np.array([(GAP * col - NODE / 2, y - NODE / 2) for col in range(1, columns)
+                            for y in ys[col]])
+        biases = ax.scatter(*corners.T, marker="s", s=20, c=np.zeros(len(corners)),
+                            cmap=ORANGE_BLUE, vmin=-1, vmax=1, edgecolors=GREY, linewidths=0.6,
+                            zorder=4)
         for k, name in enumerate(s["features"]):
             ax.text(-NODE / 2 - 0.1, ys[0][k], FEATURES[name][0], ha="right", va="center",
                     fontsize=9)
@@ -1006,27 +1206,34 @@ class Playground(widgets.VBox):
         for col in range(1, columns - 1):
             ax.text(GAP * col, top + 0.1, f"{s['hidden'][col - 1]}\n{s['activations'][col - 1]}",
                     ha="center", va="bottom", fontsize=9)
-            if s["unit_heatmaps"]:  # the colour scale of this layer's maps, set in redraw
-                range_labels.append(ax.text(GAP * col, -top - 0.05, "", ha="center", va="top",
-                                            fontsize=9))
+            if s["unit_heatmaps"]:  # the colour scale of this layer's maps
+                name = s["activations"][col - 1]
+                range_labels.append(ax.text(
+                    GAP * col, -top - 0.05, _range_text(*FIXED_RANGES.get(name, (0, 0))),
+                    ha="center", va="top", fontsize=9))
+        # redrawn every frame only where it changes (drawing a text costs about 1 ms)
+        self._moving_labels = [label for label, name in zip(range_labels, s["activations"])
+                               if name not in FIXED_RANGES]
         ax.text(GAP * (columns - 1) + NODE / 2 + 0.15, 0,
                 "p(class 1)" if run.classify else "output", ha="left", va="center", fontsize=9)
         ax.set_xlim(-1.6, GAP * (columns - 1) + 2.1)
-        ax.set_ylim(-top - 0.5, top + 1.3)
+        ax.set_ylim(-top - 1.1, top + 1.3)  # room under the columns for the picture's +/-
         ax.set_aspect("equal")
         ax.set(xticks=[], yticks=[])  # no tick labels at all (set_axis_off only hides them)
         ax.set_axis_off()
         ax.set_title(_architecture(s, run.classify) + "\nlinks and units: blue +, orange -",
                      fontsize=10)
         self._links, self._unit_maps, self._range_labels = links, unit_maps, range_labels
-        self._link_shape = widths
+        self._biases, self._bottom = biases, -top - 0.05  # where the range labels hang
+        self._link_shape, self._node_ys, self._link_ends = widths, ys, ends
 
     @_one_blas_thread
     def redraw(self, full=False):
         """Update the moving artists, blit them over the saved background, send the PNG."""
         run = self.run
-        if (full or self._blitter is None or run.epoch > self._xmax
-                or _loss_axis(run) != self._loss_axis):  # the axes are in the background
+        new_layout = (full or self._blitter is None or run.epoch > self._xmax
+                      or _loss_axis(run) != self._loss_axis)  # the axes are in the background
+        if new_layout:
             self._layout_figure()
         a = self.artists
         outputs = run.activations_on(self._grid_features)
@@ -1046,20 +1253,23 @@ class Playground(widgets.VBox):
                                               self._range_labels):
                 layer_out = np.nan_to_num(layer_out)
                 low, high = _activation_range(name, layer_out)
-                label.set_text(f"±{high:.2g}" if low == -high else f"{low:g}..{high:.2g}")
+                label.set_text(_range_text(low, high))
                 for k in range(layer_out.shape[1]):
                     maps[i].set_data(layer_out[:, k].reshape(GRID, GRID))
                     maps[i].set_clim(-high, high)  # 0 is white: the colour is the sign
                     i += 1
-        weights = []
+        weights, biases = [], []
         for n, layer in enumerate(run.linears):
-            W = layer.W.data
+            W, b = layer.W.data, layer.b.data
             if n == len(run.linears) - 1 and run.classify:
-                W = W[1:2] - W[0:1]  # what moves p(class 1)
+                W, b = W[1:2] - W[0:1], b[1:2] - b[0:1]  # what moves p(class 1)
             weights.append(W.ravel())  # row j, column i: the order of the segments
+            biases.append(b)
         w = np.nan_to_num(np.concatenate(weights))
+        b = np.nan_to_num(np.concatenate(biases))
         self._links.set_linewidths(np.minimum(0.3 + LINK_WIDTH * np.abs(w), MAX_LINK_WIDTH))
         self._links.set_colors(np.where(w >= 0, POSITIVE, NEGATIVE))
+        self._biases.set_array(b)
         epochs = np.arange(len(run.train_loss))
         a["line_train"].set_data(epochs, run.train_loss)
         a["line_test"].set_data(epochs, run.test_loss)
@@ -1068,12 +1278,62 @@ class Playground(widgets.VBox):
         a["title"].set_text(header)
         a["status"].set_text(_wrap(run.halted))
         a["status"].set_visible(bool(run.halted))
-        self.image.value = self._blitter.png()
+        png = self._blitter.png()
+        with self.image.hold_sync():  # one message: the picture, its hot spots, their numbers
+            self.image.value = png
+            if new_layout:  # the first png() of a figure lays it out: now its pixels are known
+                self.image.geometry = self._geometry()
+            self.image.numbers = dict(weights=np.round(w, 4).tolist(),
+                                      biases=np.round(b, 4).tolist())
         caption = header.replace("\n", " ") + "".join(
             f" &mdash; {text}" for text in (run.halted, self.note) if text)
         # a live region: a screen reader reads the caption out when it changes
         self.status.value = f"<div role='status' aria-live='polite'>{caption}</div>"
         self.weights_html.value = self._weights_text() if self.s["show_weights"] else ""
+
+    def _geometry(self):
+        """Where the diagram's units, links and hidden layers' headers are in the picture (the
+        figure's pixels from its top-left corner), and what the picture's toolbar shows: sent
+        to its front end once per layout (playground_picture.js places the hot spots)."""
+        s, run, ax = self.s, self.run, self.axes["net"]
+        height = self.figure.bbox.height
+
+        def pixels(x, y):
+            px, py = ax.transData.transform((x, y))
+            return [round(float(px), 1), round(float(height - py), 1)]
+
+        names = [[f"feature {f}" for f in s["features"]],
+                 *[[f"hidden layer {n + 1}, unit {j + 1}" for j in range(w)]
+                   for n, w in enumerate(s["hidden"])],
+                 ["the output, p(class 1)" if run.classify else "the output"]]
+        units, node = [], 0
+        for col, column in enumerate(self._node_ys):
+            for k, y in enumerate(column):
+                x = GAP * col
+                unit = dict(layer=col, unit=k + 1, name=names[col][k],
+                            box=pixels(x - NODE / 2, y + NODE / 2) + pixels(x + NODE / 2,
+                                                                            y - NODE / 2))
+                if col == 0:
+                    unit["feature"] = s["features"][k]
+                else:  # its place in numbers["biases"]
+                    unit["node"], node = node, node + 1
+                units.append(unit)
+        links = [dict(layer=col + 1, unit=j + 1, input=i + 1,
+                      name=f"link from {names[col][i]} to {names[col + 1][j]}",
+                      line=pixels(*segment[0]) + pixels(*segment[1]))
+                 for (col, j, i), segment in zip(self._link_ends, self._links.get_segments())]
+        # the +/- buttons sit either side of a hidden layer's header ("4 / tanh")
+        headers = []  # the +/- buttons of each hidden layer hang under its range label
+        for col in range(1, len(s["hidden"]) + 1):
+            x, y = pixels(GAP * col, self._bottom)
+            headers.append(dict(layer=col, x=x, y=y + 14))  # 14 px: a line of 9 pt text
+        return dict(width=self.figure.bbox.width, height=height, units=units, links=links,
+                    headers=headers, hidden=list(s["hidden"]), features=list(s["features"]),
+                    all_features=[[f, f] for f in FEATURES], dataset=s["dataset"],
+                    datasets=list(DATASETS), max_layers=MAX_LAYERS, max_units=MAX_UNITS,
+                    thumbnails={name: base64.b64encode(thumbnail(name)).decode("ascii")
+                                for name in DATASETS},
+                    hide=list(s["hide"]), alt=PICTURE_PARTS)
 
     def _weights_text(self):
         return "<pre style='font-size: 11px'>" + html.escape(self.describe()) + "</pre>"
@@ -1100,9 +1360,7 @@ class Playground(widgets.VBox):
     def text_alternative(self):
         """What the picture shows, in words: its parts, then the run in short (the settings and
         the losses); :meth:`describe` adds every weight."""
-        return ("Playground picture: the network diagram (features on the left, each unit drawn "
-                "as its map over the plane), the output's map with the data points, and the loss "
-                "chart. " + "; ".join(self._summary()) + ".")
+        return PICTURE_PARTS + " " + "; ".join(self._summary()) + "."
 
     def _summary(self):
         """The lines of :meth:`describe` before the weights: data, network, training, losses."""

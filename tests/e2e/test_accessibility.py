@@ -21,6 +21,8 @@ import pytest
 from conftest import TOKEN
 from test_browser import ALL_CELLS_RAN, SLIDERS, open_new_notebook
 
+from nnlesson.viz.playground import DATASETS
+
 pytestmark = pytest.mark.slow
 
 LESSONS = ["01_fully_connected", "02_why_nonlinearity", "03_activations", "04_backprop",
@@ -99,10 +101,6 @@ LIVE = [
 ]
 N_SLIDERS = 8 + 7  # the explorers' and the playground's
 GROUPS = ["data", "features", "network", "training", "output"]  # the playground's tabs
-# Known and not this file's to fix: the live playground's picture (an ipywidgets.Image) has no text
-# alternative yet; the playground's picture is being rebuilt elsewhere (issue 29). Remove this
-# once it has one: the test then asks for 0 violations with no exception.
-PENDING = {("image-alt", '<img class="lm-Widget jupyter-widgets widget-image" src="blob:')}
 PICTURES = "() => [...document.querySelectorAll('.jp-OutputArea img')].map(i => i.src).join()"
 TEXT = "() => [...document.querySelectorAll('.jp-OutputArea-output')].map(o => o.innerText).join()"
 # the accessible name of the focused element: its <label for>, else its text
@@ -143,8 +141,7 @@ def live_violations(page):
     for rule, _, _ in found:
         counts[rule] = counts.get(rule, 0) + 1
     print(f"\naxe on the live widgets: {counts or 'no violations'}")
-    return sorted(v for v in found if not any(v[0] == rule and element in v[2]
-                                              for rule, element in PENDING))
+    return sorted(found)
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +156,8 @@ def test_the_live_widgets_pass_axe_wcag_21_aa(live):
     assert live_violations(live) == []
     # every explorer's picture has a text alternative; every caption is a live region
     alts = live.evaluate(IMAGES.replace("#a11y-current ", ""))
-    assert len(alts) == 8 and alts.count("") <= 1, alts  # the playground's: PENDING above
+    # the playground's data-set thumbnails are drawn inside buttons that name them: alt=""
+    assert alts.count("") == len(DATASETS) and len(alts) == 8 + len(DATASETS), alts
     assert live.evaluate("() => document.querySelectorAll("
                          "'.jp-OutputArea [role=status][aria-live=polite]').length") >= 6
 

@@ -102,3 +102,77 @@ def test_a_slider_reached_with_tab_and_moved_with_arrows_changes_the_picture(pag
     page.keyboard.press("ArrowRight")
     page.wait_for_function(f"(old) => ({PICTURE})() !== old", arg=before, timeout=20_000)
     assert page.locator(".nnlesson-slider:has-text('noise') output").inner_text() == "0.05"
+
+
+# -- the picture you can touch (nnlesson/viz/playground_picture.js over the PNG) ----------------
+LAYER_1_UNITS = """() => {
+    const box = [...document.querySelectorAll('.widget-text')]
+        .find(b => b.innerText.trim().startsWith('layer 1 units'));
+    return box ? parseInt(box.querySelector('input').value) : null;
+}"""
+HOT_SPOTS = "() => document.querySelectorAll('.nnl-unit[role=button]').length"
+
+
+def add_a_unit_from_the_picture(page):
+    """Click '+' over hidden layer 1 in the picture: the network, its control and the picture
+    change (4 -> 5 units), then '-' puts it back."""
+    plus = page.get_by_role("button", name="add a unit to hidden layer 1 (4 units)")
+    plus.scroll_into_view_if_needed()
+    before, spots = page.evaluate(PICTURE), page.evaluate(HOT_SPOTS)
+    plus.click()
+    page.wait_for_function(f"() => ({LAYER_1_UNITS})() === 5", timeout=30_000)
+    page.wait_for_function(f"(old) => ({PICTURE})() !== old", arg=before, timeout=20_000)
+    page.wait_for_function(f"(n) => ({HOT_SPOTS})() === n + 1", arg=spots, timeout=20_000)
+    assert page.get_by_role("button", name="hidden layer 1, unit 5: bias +0.000").count() == 1
+    page.get_by_role("button", name="remove a unit from hidden layer 1 (5 units)").click()
+    page.wait_for_function(f"() => ({LAYER_1_UNITS})() === 4", timeout=30_000)
+
+
+def test_plus_over_a_hidden_layer_in_the_picture_adds_a_unit_in_jupyterlab(page):
+    click_group(page, "network")  # the units control is in the network group
+    add_a_unit_from_the_picture(page)
+
+
+def test_a_unit_reached_with_tab_is_announced_and_its_bias_set_with_the_keyboard(page):
+    page.get_by_role("button", name="add a hidden layer (2 hidden layers)").focus()
+    names = []
+    for _ in range(3):  # the two feature tiles, then hidden layer 1's first unit
+        page.keyboard.press("Tab")
+        names.append(page.evaluate("""() => [document.activeElement.getAttribute('role'),
+                                             document.activeElement.getAttribute('aria-label')]"""))
+    assert names[0] == ["button", "feature x1 (in use; press to switch it off)"]
+    role, label = names[2]
+    assert role == "button" and label.startswith("hidden layer 1, unit 1: bias ")
+    page.keyboard.press("Enter")  # a text box for its bias, focused
+    assert page.evaluate("document.activeElement.type") == "number"
+    page.keyboard.press("Control+a")
+    page.keyboard.type("0.5")
+    page.keyboard.press("Enter")
+    status = page.locator(".nnl-picture [role=status]")
+    assert status.inner_text() == "bias of hidden layer 1, unit 1 set to 0.5"  # a live region
+    page.wait_for_function("""() => document.activeElement.getAttribute('aria-label')
+                              === 'hidden layer 1, unit 1: bias +0.500'""", timeout=20_000)
+
+
+def test_plus_over_a_hidden_layer_in_the_picture_adds_a_unit_in_notebook_7(notebook7, browser):
+    from test_browser import open_new_notebook
+
+    page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
+    try:
+        open_new_notebook(page, notebook7, "picture_nb7", [
+            "from nnlesson.viz.playground import playground\npg = playground()\npg"],
+            notebook7=True)
+        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        page.wait_for_function(ALL_CELLS_RAN, timeout=120_000)
+        page.wait_for_selector(".nnl-unit", timeout=60_000)
+        click_group(page, "network")
+        add_a_unit_from_the_picture(page)
+    finally:
+        page.close()
+
+
+def test_the_live_picture_and_its_hot_spots_pass_axe_wcag_21_aa(page):
+    from test_accessibility import axe_violations
+
+    page.wait_for_selector(".nnl-picture .nnl-unit", timeout=20_000)
+    assert axe_violations(page, ".nnl-picture") == []

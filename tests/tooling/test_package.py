@@ -349,6 +349,7 @@ def test_the_wheel_carries_the_course_and_lesson_01_runs_from_a_copy(wheel, tmp_
     lessons = sorted(n for n in names if n.startswith("nnlesson/lessons/"))
     assert lessons == [f"nnlesson/lessons/{p.name}" for p in LESSONS]  # notebooks only
     assert "nnlesson/resources/digits.npz" in names
+    assert "nnlesson/viz/playground_picture.js" in names  # the front end of the picture
     assert "nnlesson/resources/README.md" in names  # the data's CC BY 4.0 notice travels with it
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names), names
 

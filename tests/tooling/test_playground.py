@@ -9,6 +9,7 @@ import io
 import time
 
 import ipywidgets as widgets
+import matplotlib.colors
 import numpy as np
 import PIL.Image
 import pytest
@@ -292,6 +293,9 @@ def test_unit_maps_use_the_activations_own_range_and_show_it():
     assert maps[3].get_clim() == (-1, 1) and labels[1] == "0..1"
     relu = pg.run.activations_on(pg._grid_features)[2]
     assert labels[2] == f"0..{relu.max():.2g}" and maps[5].get_clim()[1] == relu.max()
+    # only the ReLU layer's label changes from frame to frame: the others are in the background
+    assert pg._moving_labels == [pg._range_labels[2]]
+    assert not pg._range_labels[0].get_animated() and pg._range_labels[2].get_animated()
     # a tanh unit that stays near 0 looks pale, not saturated
     pg.run.linears[0].W.data[0] = 0.001
     pg.run.linears[0].b.data[0] = 0.0
@@ -781,3 +785,177 @@ def test_playgrounds_output_toggles_show_test_data_and_discretize():
     assert playground(**pg.state).state["discretize"] is True
     legend = [ax for ax in pg.figure.axes if ax.get_ylabel() == "p(class 1)"]
     assert len(legend) == 1  # the colour legend of the output map
+
+
+# -- the picture you can touch: messages from its front end (nnlesson/viz/playground_picture.js)
+def send(pg, message):
+    """A message as the front end sends it: through the widget's comm handler, as in a browser."""
+    pg.image._handle_custom_msg(message, [])
+
+
+def test_plus_on_a_hidden_layer_in_the_picture_adds_a_unit_through_its_control():
+    pg = playground()
+    before = pg.image.value
+    send(pg, {"action": "units", "layer": 1, "change": 1})
+    assert pg.state["hidden"] == [5, 2] and pg.controls["units"][0].value == 5
+    assert [layer.W.shape for layer in pg.run.linears] == [(5, 2), (2, 5), (2, 2)]
+    assert pg.image.value != before  # redrawn
+    units = [u for u in pg.image.geometry["units"] if u["layer"] == 1]
+    assert [u["name"] for u in units][-1] == "hidden layer 1, unit 5"  # hot spots follow
+    send(pg, {"action": "units", "layer": 2, "change": -1})
+    assert pg.state["hidden"] == [5, 1]
+    send(pg, {"action": "layers", "change": 1})
+    assert pg.state["hidden"] == [5, 1, 4] and pg.controls["layers"].value == 3
+    send(pg, {"action": "layers", "change": -1})
+    send(pg, {"action": "layers", "change": -1})
+    assert pg.state["hidden"] == [5] and len(pg.image.geometry["headers"]) == 1
+
+
+def test_features_and_data_sets_clicked_in_the_picture_go_through_their_controls():
+    pg = playground()
+    send(pg, {"action": "feature", "name": "x1^2"})
+    assert pg.state["features"] == ["x1", "x2", "x1^2"]
+    assert pg.controls["features"].value == ("x1", "x2", "x1^2")
+    send(pg, {"action": "feature", "name": "x1"})  # a tile in use: switched off
+    assert pg.state["features"] == ["x2", "x1^2"] and pg.run.linears[0].W.shape == (4, 2)
+    assert pg.image.geometry["features"] == ["x2", "x1^2"]
+    send(pg, {"action": "dataset", "name": "spiral"})
+    assert pg.state["dataset"] == "spiral" and pg.image.geometry["dataset"] == "spiral"
+
+
+def test_a_weight_set_in_the_picture_changes_the_prediction_and_is_replayed_by_state():
+    pg = playground(hidden=[])
+    pg.train(5)
+    points = np.array([[3.0, 0.0], [-3.0, 0.0]])
+    before = pg.predict(points)
+    # the link from x1 into the output: W[1, 0] - W[0, 0], what moves p(class 1)
+    send(pg, {"action": "weight", "layer": 1, "unit": 1, "input": 1, "value": 4.0})
+    W = pg.run.linears[0].W.data
+    assert W[1, 0] - W[0, 0] == pytest.approx(4.0)
+    assert pg.image.numbers["weights"][0] == pytest.approx(4.0)
+    after = pg.predict(points)
+    assert after[0] > before[0] and after[1] < before[1]  # x1 now pushes towards class 1
+    send(pg, {"action": "bias", "layer": 1, "unit": 1, "value": -1.5})
+    assert pg.image.numbers["biases"] == [pytest.approx(-1.5)]
+    assert [c[:2] for c in pg.state["changes"]] == [[5, "output layer W[1, 0]"],
+                                                    [5, "output layer b[1]"]]
+    pg.train(3)
+    again = playground(**pg.state)  # the hand-set weights are replayed at their epoch
+    assert weights_equal(again.weights(), pg.weights())
+
+
+def test_a_hidden_units_weight_and_bias_set_by_hand_are_exact():
+    pg = playground()
+    initial = pg.weights()["hidden layer 2 W"][1, 2]
+    send(pg, {"action": "weight", "layer": 2, "unit": 2, "input": 3, "value": -0.75})
+    send(pg, {"action": "bias", "layer": 1, "unit": 4, "value": 0.5})
+    assert pg.weights()["hidden layer 2 W"][1, 2] == -0.75
+    assert pg.weights()["hidden layer 1 b"][3] == 0.5
+    assert pg.image.numbers["biases"][3] == 0.5  # the bias mark of hidden layer 1, unit 4
+    assert pg.state["changes"] == [[0, "hidden layer 2 W[1, 2]", initial, -0.75],
+                                   [0, "hidden layer 1 b[3]", 0.0, 0.5]]
+    assert weights_equal(playground(**pg.state).weights(), pg.weights())  # epoch 0 included
+    pg.reset()  # back to the initial weights: the hand-set ones are gone
+    assert pg.state["changes"] == [] and pg.weights()["hidden layer 1 b"][3] == 0.0
+
+
+@pytest.mark.parametrize("message, error", [
+    ("units", "expected a dict with 'action' one of"),
+    ({"action": "explode"}, "expected a dict with 'action' one of"),
+    ({"action": "units", "layer": 3, "change": 1}, "layer must be in [1, 2], got 3"),
+    ({"action": "units", "layer": 1, "change": 2}, "change must be one of [-1, 1], got 2"),
+    ({"action": "units", "layer": 2, "change": -1, "x": 0}, None),  # 2 -> 1: allowed
+    ({"action": "layers", "change": -1}, None),
+    ({"action": "feature", "name": "x3"}, "the feature must be one of"),
+    ({"action": "dataset", "name": "mnist"}, "the data set must be one of"),
+    ({"action": "weight", "layer": 1, "unit": 5, "input": 1, "value": 1.0},
+     "unit must be in [1, 4], got 5"),
+    ({"action": "weight", "layer": 1, "unit": 1, "input": 1, "value": float("nan")},
+     "weight must be finite"),
+    ({"action": "bias", "layer": 1, "unit": 1, "value": "0.5"}, "bias must be a number"),
+])
+def test_bad_messages_from_the_picture_are_refused_clearly(message, error):
+    pg = playground()
+    if error is None:
+        pg.touch(message)
+        return
+    with pytest.raises((ValueError, TypeError)) as raised:
+        pg.touch(message)
+    assert str(raised.value).startswith("playground.touch: ") and error in str(raised.value)
+
+
+def test_the_picture_cannot_go_beyond_the_limits_nor_past_hidden_controls():
+    pg = playground(hidden=[8, 1])
+    with pytest.raises(ValueError, match=r"the units of hidden layer 1 must be in \[1, 8\]"):
+        pg.touch({"action": "units", "layer": 1, "change": 1})
+    with pytest.raises(ValueError, match=r"the units of hidden layer 2 must be in \[1, 8\]"):
+        pg.touch({"action": "units", "layer": 2, "change": -1})
+    pg = playground(hidden=[], features=["x1"])
+    with pytest.raises(ValueError, match="'x1' is the only feature"):
+        pg.touch({"action": "feature", "name": "x1"})
+    with pytest.raises(ValueError, match=r"the number of hidden layers must be in \[0, 6\]"):
+        pg.touch({"action": "layers", "change": -1})
+    pg = playground(hide=["dataset", "units"])
+    with pytest.raises(ValueError, match="the control 'dataset' is hidden"):
+        pg.touch({"action": "dataset", "name": "xor"})
+    assert set(pg.image.geometry["hide"]) == {"dataset", "units"}  # the picture offers neither
+    with pytest.raises(ValueError, match="'hidden layer 3 W\\[0, 0\\]': the network has 2"):
+        playground(changes=[[1, "hidden layer 3 W[0, 0]", 0.1, 0.2]])
+    with pytest.raises(ValueError, match="outside the layer: its W has shape \\(4, 2\\)"):
+        playground(changes=[[1, "hidden layer 1 W[0, 2]", 0.1, 0.2]])
+    with pytest.raises(ValueError, match="a parameter is named like 'hidden layer 1 W\\[1, 0\\]'"):
+        playground(changes=[[1, "hidden layer 1 W", 0.1, 0.2]])
+
+
+def test_the_hot_spots_sit_on_the_units_and_links_and_move_only_with_the_layout():
+    pg = playground()
+    g = pg.image.geometry
+    assert (g["width"], round(g["height"])) == (900, 460)  # the figure's pixels
+    assert len(g["units"]) == 2 + 4 + 2 + 1 and len(g["links"]) == 2 * 4 + 4 * 2 + 2 * 1
+    assert len(pg.image.numbers["weights"]) == len(g["links"])
+    assert len(pg.image.numbers["biases"]) == 4 + 2 + 1
+    # each hidden or output unit's hot spot is where matplotlib drew its map (in the PNG's
+    # pixels, from the top-left corner)
+    pixels = np.asarray(PIL.Image.open(io.BytesIO(pg.image.value)).convert("RGB"))
+    drawn = [u for u in g["units"] if u["layer"] > 0]
+    assert len(drawn) == len(pg._unit_maps)
+    for unit, image in zip(drawn, pg._unit_maps):
+        box = image.get_window_extent()
+        expected = [box.x0, g["height"] - box.y1, box.x1, g["height"] - box.y0]
+        np.testing.assert_allclose(unit["box"], expected, atol=0.1)
+    for unit in g["units"]:
+        x0, y0, x1, y1 = unit["box"]
+        assert 0 < x0 < x1 < g["width"] / 2 and 0 < y0 < y1 < g["height"]
+        assert x1 - x0 == pytest.approx(y1 - y0, abs=1)  # square, as drawn
+    # the first link starts at the right edge of x1's tile and ends at the left edge of its unit
+    first, x1_tile = g["links"][0], g["units"][0]["box"]
+    assert first["line"][0] == pytest.approx(x1_tile[2], abs=0.2)
+    assert first["name"] == "link from feature x1 to hidden layer 1, unit 1"
+    assert pixels.shape[:2] == (round(g["height"]), g["width"])
+    pg.step()  # a frame: the numbers change, the geometry (once per layout) is the same object
+    assert pg.image.geometry is g
+
+
+def test_each_units_bias_is_drawn_as_a_coloured_mark():
+    pg = playground()
+    pg.touch({"action": "bias", "layer": 1, "unit": 1, "value": 1.0})
+    pg.touch({"action": "bias", "layer": 1, "unit": 2, "value": -1.0})
+    colours = pg._biases.to_rgba(pg._biases.get_array())
+    np.testing.assert_allclose(colours[0][:3], matplotlib.colors.to_rgb(pgmod.BLUE), atol=0.01)
+    np.testing.assert_allclose(colours[1][:3], matplotlib.colors.to_rgb(pgmod.ORANGE), atol=0.01)
+    assert figure_problems(pg.figure) == []
+
+
+def test_the_data_set_buttons_show_each_data_set_small_in_its_class_colours():
+    pg = playground()
+    thumbnails = pg.image.geometry["thumbnails"]
+    assert list(thumbnails) == list(pgmod.DATASETS)
+    circle = np.asarray(PIL.Image.open(io.BytesIO(base64.b64decode(thumbnails["circle"])))
+                        .convert("RGB"))
+    assert circle.shape == (32, 32, 3)
+    colours = {tuple(c) for c in circle.reshape(-1, 3)}
+    blue, orange = (tuple(int(255 * v) for v in matplotlib.colors.to_rgb(c))
+                    for c in (pgmod.BLUE, pgmod.ORANGE))
+    assert {blue, orange, (255, 255, 255)} <= colours
+    assert tuple(circle[16, 16]) == (255, 255, 255)  # the middle of the circle: no points
+    assert pgmod.thumbnail("circle") is pgmod.thumbnail("circle")  # drawn once

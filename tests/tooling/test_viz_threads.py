@@ -163,4 +163,6 @@ def test_the_playground_methods_run_with_one_thread(user_threads, seen):
     pg.train(2)
     pg.predict(np.zeros((3, 2)))
     pg.accuracy()
+    pg.touch({"action": "units", "layer": 1, "change": 1})  # a click in the picture
+    pg.set_parameter("hidden layer 1 W[0, 0]", 0.5)
     one_thread_throughout(seen, user_threads)
