@@ -14,7 +14,10 @@ One pipeline serves every test here (its steps' seconds are printed with `pytest
 - Every other lesson and each assignment is an nbgrader assignment of its own (the README's
   default), handed out and returned by the README's path without an exchange (into submitted/
   directly) by "blank" and "solved", and graded by `nbgrader autograde`, one process per
-  student, which run while lesson 01's students fetch and submit.
+  student, which run while lesson 01's students fetch and submit. The "blank" run is also the
+  test that the unchanged student version runs and that each check says "not implemented yet"
+  (a second run of every student version, in tests/tooling/test_assign.py, would cost a kernel
+  and a whole lesson each).
 
 Four commands of the walk-through are not run, on purpose: `git clone` (the clone is this
 checkout, linked as nnlesson-course), `python3 -m venv` and `pip install` (a fresh venv with the
@@ -341,6 +344,33 @@ def test_the_unchanged_student_version_scores_zero(graded, key):
     assignment, notebook = key
     for name, (auto, _, top, _, _) in grades(db, "blank", notebook, assignment).items():
         assert auto == 0, f"{notebook} {name}: {auto} of {top} points for an empty answer"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("key", sorted(GRADED), ids=ids)
+def test_the_unchanged_student_version_runs_and_each_check_says_not_implemented(graded, key):
+    """nbgrader's run of the unchanged student version (what a student first sees): no cell but
+    the hidden tests fails, and each exercise's check says it is not implemented yet."""
+    _, course, _, _ = graded
+    assignment, notebook = key
+    ran = nbformat.read(course / "autograded" / "blank" / assignment / f"{notebook}.ipynb",
+                        as_version=4)
+    checked = 0
+    for cell in ran.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "code":
+            continue
+        tests = meta.get("grade") and not meta.get("solution")
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        # a tests cell fails on an empty answer (its hidden tests): that is its job
+        assert tests or not errors, \
+            f"{notebook}: {errors[0].ename}: {errors[0].evalue}\n{cell.source}"
+        if (tests or "raise NotImplementedError()" in cell.source) and \
+                re.search(r"\bcheck_\w+\(", cell.source):
+            text = "".join(o.get("text", "") for o in cell.outputs)
+            assert "is not implemented yet" in text, f"{notebook}: no verdict for\n{cell.source}"
+            checked += 1
+    assert checked, f"{notebook}: no exercise calls a check"
 
 
 @pytest.mark.slow

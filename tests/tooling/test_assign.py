@@ -2,7 +2,6 @@
 
 import ast
 import base64
-import contextlib
 import copy
 import os
 import re
@@ -16,7 +15,6 @@ from pathlib import Path
 import jupytext
 import nbformat
 import pytest
-from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
 
 from nnlesson.teacher import (
@@ -151,51 +149,21 @@ def test_student_version_has_no_solution_and_is_clean(path, student_dir):
     assert [c.source for c in paired.cells] == [c.source for c in student.cells]
 
 
-@pytest.fixture(scope="module", params=ALL, ids=lambda p: rel(p).as_posix())
-def executed_student(request, student_dir):
-    """One student notebook, as written and after running it (once per notebook)."""
-    path = student_dir / rel(request.param)
-    written = nbformat.read(path, as_version=4)
-    nb = copy.deepcopy(written)
-    with env(OMP_NUM_THREADS="1"):  # the kernel's BLAS: spinning threads stall a busy box
-        NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
-                       resources={"metadata": {"path": str(path.parent)}}).execute()
-    return request.param, written, nb
-
-
-@contextlib.contextmanager
-def env(**values):
-    old = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in old.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
-@pytest.mark.slow
-def test_student_notebook_runs_and_every_exercise_raises_not_implemented(executed_student):
-    path, written, nb = executed_student
-    stub_cells = [c for c in nb.cells if c.cell_type == "code" and "raise NotImplementedError()" in c.source]
+# The student version runs and each check says "not implemented": tests/e2e/test_grading.py reads
+# that from the student version nbgrader hands out (the same cells, see the test below), which
+# `nbgrader autograde` runs unchanged for its student "blank".
+@pytest.mark.parametrize("path", ALL, ids=lambda p: rel(p).as_posix())
+def test_every_exercise_is_a_stub_and_its_pictures_are_shown_as_expected_outputs(path,
+                                                                                  student_dir):
+    written = nbformat.read(student_dir / rel(path), as_version=4)
+    stub_cells = [c for c in written.cells
+                  if c.cell_type == "code" and "raise NotImplementedError()" in c.source]
     assert stub_cells
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        errors = [o for o in cell.outputs if o.output_type == "error"]
-        assert not errors, f"{path.name}: {errors[0].ename}: {errors[0].evalue}\n{cell.source}"
-    checked = [c for c in stub_cells if re.search(r"\bcheck_\w+\(", c.source)]
-    assert checked, f"{path.name}: no exercise calls a check"
-    for cell in checked:  # every check says so (a code exercise graded by hand has none)
-        text = "".join(o.get("text", "") for o in cell.outputs)
-        assert "is not implemented yet" in text, f"{path.name}: no verdict for\n{cell.source}"
-    # the expected outputs are markdown: present, and exactly as written after the run
+    assert any(re.search(r"\bcheck_\w+\(", c.source) for c in stub_cells), \
+        f"{path.name}: no exercise calls a check"
+    # each exercise that draws in the teacher's notebook shows its picture as an expected output
     teacher = nbformat.read(path, as_version=4)
     expected = [c for c in written.cells if EXPECTED_TAG in tags(c)]
-    assert [c for c in nb.cells if EXPECTED_TAG in tags(c)] == expected
     drew = [c for c in teacher.cells if c.cell_type == "code" and BEGIN_SOLUTION in c.source
             and "no-expected-output" not in tags(c)
             and any("image/png" in o.get("data", {}) and
