@@ -202,8 +202,10 @@ def _version(mode, nb, path, parsed):
         new, graded = nbgrader_notebook(nb, path, parsed)
         total = sum(points for _, points, _ in graded)
         auto = sum(points for _, points, autograded in graded if autograded)
+        # the grade ids Formgrader and the feedback show, named after the lesson's own leads
+        ids = ", ".join(grade_id.removesuffix("-tests") for grade_id, _, _ in graded)
         return new, (f"{exercises}, {total:g} point(s) "
-                     f"({auto:g} autograded, {total - auto:g} graded by hand)")
+                     f"({auto:g} autograded, {total - auto:g} graded by hand): {ids}")
     if mode == "instructor":
         new, _ = instructor_notebook(nb, path, parsed)
         return new, f"{exercises} with their solutions and the student's view"

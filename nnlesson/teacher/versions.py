@@ -203,6 +203,37 @@ def _grade_meta(grade_id, *, solution, grade, points=None):
     return meta
 
 
+# The bold lead a student reads above an exercise: "**Exercise 2**", "**Think!**", "**Task 3.1**"
+LEAD = re.compile(r"\*\*(Exercise \d+|Think!?|Task \d+(?:\.\d+)*|Part \d+)")
+
+
+def _grade_ids(nb, parsed, taken):
+    """A grade id for each exercise cell (by index), named after the lead the student reads
+    above it, so that Formgrader and the feedback say what the lesson says: ``exercise-2`` for
+    **Exercise 2**, ``think-1`` for the first **Think!**, ``task-3-1`` for **Task 3.1**;
+    ``answer-N`` where there is no lead. A repeated name gets ``-2``, ``-3``...; an id in
+    ``taken`` (set by hand) is never reused."""
+    ids, counts, lead = {}, {}, None
+    for index, (cell, p) in enumerate(zip(nb.cells, parsed)):
+        leads = LEAD.findall(cell.source) if cell.cell_type == "markdown" else []
+        if (p.solutions or p.hidden) and TEACHER_NOTE not in cell_tags(cell):
+            label = leads[-1] if leads else lead
+            if label is None or label.startswith("Think"):
+                kind = "answer" if label is None else "think"
+                counts[kind] = counts.get(kind, 0) + 1
+                name = f"{kind}-{counts[kind]}"
+            else:
+                name = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+            base, n = name, 1
+            while {name, f"{name}-tests"} & (taken | set(ids.values())):
+                n += 1
+                name = f"{base}-{n}"
+            ids[index] = name
+        if leads:
+            lead = leads[-1]
+    return ids
+
+
 def nbgrader_notebook(nb, path="notebook", parsed=None):
     """nbgrader's source version of a lesson: exercise cells split and given nbgrader metadata.
 
@@ -219,7 +250,7 @@ def nbgrader_notebook(nb, path="notebook", parsed=None):
     secrets = secret_pieces(nb, parsed)
     cells, exercises, problems = [], [], []
     taken = {nbgrader_meta(c).get("grade_id") for c in nb.cells}
-    numbers = (n for n in range(1, 10**6) if not {f"exercise-{n}", f"exercise-{n}-tests"} & taken)
+    grade_ids = _grade_ids(nb, parsed, taken)
     for index, (cell, p) in enumerate(zip(nb.cells, parsed), 1):
         where = locate(path, index, cell)
         if TEACHER_NOTE in cell_tags(cell):
@@ -236,7 +267,7 @@ def nbgrader_notebook(nb, path="notebook", parsed=None):
             cells.append(base)
             continue
         points = DEFAULT_POINTS if p.points is None else p.points
-        grade_id = f"exercise-{next(numbers)}"  # never one the teacher gave by hand
+        grade_id = grade_ids[index - 1]
         if cell.cell_type == "raw":
             problems.append(f"{where}: an exercise in a raw cell; nbgrader grades code and "
                             f"markdown cells only (its generate_assignment stops with "

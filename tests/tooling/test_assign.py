@@ -634,9 +634,25 @@ def test_nbgrader_version_splits_a_code_exercise_into_answer_and_tests(tmp_path)
     assert written["solution"] and written["grade"] and written["points"] == 1  # the default
     assert by_hand["solution"] and by_hand["grade"]  # nothing after the solution: graded by hand
     assert nb.cells[4].source.endswith("else:\n    y = 2")  # a statement is never cut in two
-    assert exercises == [("exercise-1-tests", 3, True), ("exercise-2", 1, False),
-                         ("exercise-3", 1, False)]
+    assert exercises == [("answer-1-tests", 3, True), ("answer-2", 1, False),
+                         ("answer-3", 1, False)]  # no lead above them: see the test below
     assert nb.metadata["nnlesson"] == {"generated_by": "nnlesson-assign --nbgrader"}
+
+
+def test_nbgrader_grade_ids_say_what_the_lesson_calls_each_exercise():
+    written = "### BEGIN SOLUTION\nBecause.\n### END SOLUTION"
+    code = ("def f(x):\n    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION\n"
+            "### BEGIN HIDDEN TESTS\nassert f(1) == 1\n### END HIDDEN TESTS")
+    cells = [new_markdown_cell("**Think!** Why?"), new_markdown_cell(written),
+             new_markdown_cell("**Think!** And this?"), new_markdown_cell(written),
+             new_markdown_cell("## Exercises\n\n**Exercise 1 (code).** Write f."),
+             new_code_cell(code),
+             new_markdown_cell("**Exercise 2 (written).** Say why.\n\n" + written),
+             new_markdown_cell("**Task 4.1** Three answers."), new_markdown_cell(written),
+             new_markdown_cell(written)]
+    _, exercises = nbgrader_notebook(new_notebook(cells=cells))
+    assert [grade_id for grade_id, _, _ in exercises] == [
+        "think-1", "think-2", "exercise-1-tests", "exercise-2", "task-4-1", "task-4-1-2"]
 
 
 def test_nbgrader_version_refuses_a_code_exercise_that_would_grade_an_empty_answer():
@@ -662,11 +678,12 @@ def test_nbgrader_version_never_reuses_a_grade_id_the_teacher_set(tmp_path):
     by_hand.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True,
                                     "grade_id": "exercise-1-tests", "points": 5,
                                     "schema_version": 3}
+    lead = new_markdown_cell("**Exercise 1.** Write f.")  # its id would be exercise-1
     ours = new_code_cell("def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION\n"
                          "### BEGIN HIDDEN TESTS\nassert f() == 1\n### END HIDDEN TESTS")
-    nb, exercises = nbgrader_notebook(new_notebook(cells=[by_hand, ours]))
-    ids = [c.metadata.nbgrader["grade_id"] for c in nb.cells]
-    assert ids == ["exercise-1-tests", "exercise-2", "exercise-2-tests"]
+    nb, exercises = nbgrader_notebook(new_notebook(cells=[by_hand, lead, ours]))
+    ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
+    assert ids == ["exercise-1-tests", None, "exercise-1-2", "exercise-1-2-tests"]
     assert [points for _, points, _ in exercises] == [5, 1]
 
 
