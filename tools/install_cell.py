@@ -3,8 +3,8 @@
 One template (``TEMPLATE`` below) is the only source of that cell. It installs, where nnlesson is
 missing (Colab, a Jupyter elsewhere), the version the notebook was stored with (the tag
 ``v<nnlesson.__version__>`` of the repository set in pyproject.toml) with the ``lessons`` extra
-(matplotlib, ipywidgets 8), and prints pip's own messages in the cell, so that a failure shows its
-cause rather than an exit status.
+(matplotlib, ipywidgets 7.7 or 8, anywidget), and prints pip's own messages in the cell, so that
+a failure shows its cause rather than an exit status.
 
 ``--write`` puts the cell into every lessons_src/**/*.py (then ``jupytext --sync`` them: the cell
 prints nothing where nnlesson is installed, so no stored output changes); ``--check`` changes
@@ -22,11 +22,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 from fork import repository  # noqa: E402  (the repository's one address)
 
-EXTRA = "lessons"  # pyproject's extra with what the lessons import (ipywidgets>=8 among them)
+EXTRA = "lessons"  # pyproject's extra with what the lessons import
 TEMPLATE = '''\
 # %%
 # On Colab, or anywhere nnlesson is missing, install the version this notebook was written for,
-# with what the lessons need (ipywidgets 8 included). Binder and local installs have it already.
+# with what the lessons need. Binder and local installs have it already.
 try:
     import nnlesson  # noqa: F401
 except ModuleNotFoundError:

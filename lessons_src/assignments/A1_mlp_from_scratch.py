@@ -52,7 +52,7 @@
 
 # %%
 # On Colab, or anywhere nnlesson is missing, install the version this notebook was written for,
-# with what the lessons need (ipywidgets 8 included). Binder and local installs have it already.
+# with what the lessons need. Binder and local installs have it already.
 try:
     import nnlesson  # noqa: F401
 except ModuleNotFoundError:
