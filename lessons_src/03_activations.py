@@ -222,11 +222,12 @@ print(f"ReLU: {dead_moving} of the {dead} dead units get a non-zero gradient; "
 # negative side is 0.01, not 0, so a unit pushed there still gets a (small) gradient and can come
 # back (the run below shows the gradient, not a recovery: after 3 epochs as many units or more sit
 # below 0 on every image, 8 against ReLU's 6, both printed, but none of them is cut off from
-# learning). **pReLU** (He et al., 2015) makes that slope a parameter $\alpha$ and learns it. Other
-# smooth activations used in large models today avoid a zero derivative as well: **GELU**,
-# $x\,\Phi(x)$ with $\Phi$ the standard normal distribution function (in BERT and GPT), and
-# **Swish** (also called SiLU), $x\,\sigma(x)$; both are close to ReLU for large $|x|$ and slightly
-# negative just left of 0. The same training with a leaky ReLU (`nl.PReLU(alpha=0.01)`, its slope
+# learning). **pReLU** (He et al., 2015) makes that slope a parameter $\alpha$ and learns it. Two
+# smooth activations used in large models today, **GELU**, $x\,\Phi(x)$ with $\Phi$ the standard
+# normal distribution function (in BERT and GPT), and **Swish** (also called SiLU), $x\,\sigma(x)$,
+# are close to ReLU for large $|x|$ and slightly negative just left of 0, where their derivative
+# is not 0 as ReLU's is; it still shrinks towards 0 for very negative inputs (and crosses 0 at one
+# point there). The same training with a leaky ReLU (`nl.PReLU(alpha=0.01)`, its slope
 # kept fixed) in place of ReLU:
 
 # %%

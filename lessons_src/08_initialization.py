@@ -504,10 +504,10 @@ if your_scale is not None:
 
 # %% [markdown]
 # Glorot's start loses the signal (a factor of about 0.73 per layer); He's and yours both look flat
-# in the picture. For $lpha = 0.25$ He's start is too large by only $\sqrt{1 + lpha^2} pprox
+# in the picture. For $\alpha = 0.25$ He's start is too large by only $\sqrt{1 + \alpha^2} \approx
 # 1.03$ per layer, a factor of about 1.3 after 9 layers (the median over 5 seeds above comes close
 # to it); one network's own random weights move its signal by as much (section 2). Your rule is the
-# one whose prediction is exactly 1; the difference from He's grows with depth and with $lpha$.
+# one whose prediction is exactly 1; the difference from He's grows with depth and with $\alpha$.
 
 # %% [markdown]
 # **Exercise 3 (short answer, 5 min).** A colleague initialises all weights of her network to zero,

@@ -64,6 +64,16 @@ def test_notebook_is_stored_executed_without_errors(path):
 
 
 @pytest.mark.parametrize("path", ALL, ids=lambda p: p.stem)
+def test_no_control_character_hides_in_a_cell(path):
+    """A "\\a" written in a string that was not raw becomes the bell character: $\\alpha$ showed
+    as "lpha" (lesson 08). Tabs and newlines are text; every other control character is a slip."""
+    for number, cell in enumerate(nbformat.read(path, as_version=4).cells):
+        slips = sorted({f"U+{ord(ch):04X}" for ch in cell.source
+                        if ord(ch) < 32 and ch not in "\t\n\r"})
+        assert not slips, f"{path.name}, cell {number}: control characters {slips}"
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: p.stem)
 def test_randomness_is_seeded_explicitly(path):
     source = source_of(path).read_text()
     assert "np.random.seed" not in source, "use np.random.default_rng(seed), not the global seed"
