@@ -897,13 +897,14 @@ class Playground(widgets.VBox):
             change = check_choice(message.get("change"), (-1, 1), "change", who)
             if action == "layers":
                 c["layers"].value = check_number(len(hidden) + change, "the number of hidden "
-                                                 "layers", who, low=0, high=MAX_LAYERS)
+                                                 "layers", who, low=0, high=MAX_LAYERS,
+                                                 integer=True)
             else:
                 n = check_number(message.get("layer"), "layer", who, low=1, high=len(hidden),
                                  integer=True)
                 c["units"][n - 1].value = check_number(hidden[n - 1] + change, f"the units of "
                                                        f"hidden layer {n}", who, low=1,
-                                                       high=MAX_UNITS)
+                                                       high=MAX_UNITS, integer=True)
         else:
             self._set_from_picture(action, message, who)
 

@@ -110,7 +110,8 @@ def test_the_instructor_extra_imports_everything_the_graded_notebooks_import(ins
     # PyTorch stays optional (several GB): the "In PyTorch" cells run without it, and lesson 12
     # says how to install it; the README tells a teacher who grades lesson 12 to install it
     statements = [s for s in import_statements() if "torch" not in s.replace("optional_torch", "")]
-    assert {"import matplotlib.pyplot as plt", "from nnlesson.viz.playground import playground",
+    assert {"import matplotlib.pyplot as plt",
+            "from nnlesson.viz.playground import ORANGE_BLUE, feature_matrix, playground",
             "from nnlesson import checks", "from nnlesson.bridge import optional_torch"
             } <= set(statements), statements
     assert "torch" in (ROOT / "README.md").read_text().split("## For teachers")[1]
