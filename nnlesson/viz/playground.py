@@ -73,6 +73,7 @@ import traitlets
 from matplotlib.collections import LineCollection
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
+from matplotlib.markers import MarkerStyle
 
 from .._threads import limit_for
 from .._util import check_choice, check_number
@@ -507,6 +508,8 @@ class Run:
 ORANGE_BLUE = LinearSegmentedColormap.from_list("orange_blue", [ORANGE, "#FFFFFF", BLUE])
 POSITIVE, NEGATIVE = BLUE, ORANGE  # the links' colours
 CLASS_COLOURS = (ORANGE, BLUE)  # class 0, class 1
+# ... and shapes, so that a class never rests on its colour alone (WCAG 1.4.1): circles, squares
+CLASS_MARKERS = ("o", "s")
 # Data points: 6 pixels across at 100 dpi, so that their class colour shows on the pale (white)
 # band of the output map as well, where a smaller point's white edge left almost nothing.
 POINT_SIZE, POINT_EDGE = 22, 0.6  # points^2, points
@@ -627,7 +630,8 @@ class Picture(anywidget.AnyWidget):
 
 
 PICTURE_PARTS = ("Playground picture: the network diagram (features on the left, each unit drawn "
-                 "as its map over the plane), the output's map with the data points, and the "
+                 "as its map over the plane), the output's map with the data points (class 0 "
+                 "orange circles, class 1 blue squares), and the "
                  "loss chart.")
 # What a message from the picture may ask for, and the control each one goes through (hidden
 # with ``hide=``, the picture offers it neither).
@@ -1129,6 +1133,9 @@ class Playground(widgets.VBox):
                      else y[:, 0])
                 points.append(ax_out.scatter(*X.T, c=c, s=POINT_SIZE, edgecolor=edge,
                                              linewidth=POINT_EDGE, **colour))
+                if run.classify:  # one scatter, a marker per point: its class's shape
+                    points[-1].set_paths(_marker_paths(
+                        np.where(y == 1, CLASS_MARKERS[1], CLASS_MARKERS[0])))
             ax_out.set(xlim=(-DOMAIN, DOMAIN), ylim=(-DOMAIN, DOMAIN), xlabel="$x_1$",
                        ylabel="$x_2$", aspect="equal")
             # the colour legend: what the output map's colours mean
@@ -1222,7 +1229,7 @@ class Playground(widgets.VBox):
         ax.set_aspect("equal")
         ax.set(xticks=[], yticks=[])  # no tick labels at all (set_axis_off only hides them)
         ax.set_axis_off()
-        ax.set_title(_architecture(s, run.classify) + "\nlinks and units: blue +, orange -",
+        ax.set_title(_architecture(s, run.classify) + "\nlinks: blue solid +, orange dashed -",
                      fontsize=10)
         self._links, self._unit_maps, self._range_labels = links, unit_maps, range_labels
         self._biases, self._bottom = biases, -top - 0.05  # where the range labels hang
@@ -1270,6 +1277,8 @@ class Playground(widgets.VBox):
         b = np.nan_to_num(np.concatenate(biases))
         self._links.set_linewidths(np.minimum(0.3 + LINK_WIDTH * np.abs(w), MAX_LINK_WIDTH))
         self._links.set_colors(np.where(w >= 0, POSITIVE, NEGATIVE))
+        # the sign by the line's style as well as its colour (WCAG 1.4.1): negative dashed
+        self._links.set_linestyles(["solid" if v >= 0 else (0, (2, 1)) for v in w])
         self._biases.set_array(b)
         epochs = np.arange(len(run.train_loss))
         a["line_train"].set_data(epochs, run.train_loss)
@@ -1438,6 +1447,16 @@ class Playground(widgets.VBox):
         bundle["text/html"] = figure_html(None, buffer.getvalue(), alt=self.text_alternative())
         bundle["text/plain"] = "Playground (run the cell to train it live)"
         return bundle
+
+
+def _marker_paths(markers):
+    """The paths of matplotlib markers (``"o"``, ``"s"``), one per point: a scatter's
+    ``set_paths`` then draws each point with its own shape (a scatter call takes one marker)."""
+    paths = {}
+    for marker in set(markers):
+        style = MarkerStyle(marker)
+        paths[marker] = style.get_path().transformed(style.get_transform())
+    return [paths[marker] for marker in markers]
 
 
 def _steps(low, high, step):

@@ -959,3 +959,20 @@ def test_the_data_set_buttons_show_each_data_set_small_in_its_class_colours():
     assert {blue, orange, (255, 255, 255)} <= colours
     assert tuple(circle[16, 16]) == (255, 255, 255)  # the middle of the circle: no points
     assert pgmod.thumbnail("circle") is pgmod.thumbnail("circle")  # drawn once
+
+
+def test_classes_and_signs_are_told_apart_by_shape_and_style_not_by_colour_alone():
+    pg = playground("xor", epoch=3)
+    train_points = pg.artists["points"][0]
+    corners = [len(path.vertices) for path in train_points.get_paths()]  # a circle is curved
+    labels = pg.run.y_train
+    assert len(set(corners)) == 2 and len(corners) == len(labels)
+    assert {corners[i] for i in np.flatnonzero(labels == 0)} != \
+        {corners[i] for i in np.flatnonzero(labels == 1)}
+    styles = pg._links.get_linestyles()
+    dashed = [offsets is not None and offsets[1] is not None for offsets in styles]
+    assert any(dashed) and not all(dashed)  # this run has links of both signs
+    # a dashed link is an orange (negative) one, a solid link a blue (positive) one
+    orange = [matplotlib.colors.same_color(c[:3], pgmod.NEGATIVE) for c in pg._links.get_colors()]
+    assert orange == dashed
+    assert "class 0 orange circles, class 1 blue squares" in pg.text_alternative()
