@@ -11,6 +11,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from conftest import from_lesson
 
 import nnlesson as nl
 from nnlesson.graph import Tensor, cross_entropy
@@ -122,6 +123,17 @@ def test_05_checkpointing_memory_claims():
         assert all(0.7 < ratio[k] < 0.85 for k in (4, 6, 8))
         assert ratio[1] > 1.3 and ratio[32] > 1.0
         assert (32 / 8 + 8) / 32 < ratio[8]  # more than the simple count predicts
+
+
+def test_05_the_best_k_of_the_simple_count_sits_at_or_below_sqrt_l_because_ties_go_to_the_smallest():
+    """Exercise 3's figure: for L from 64 to 400 the best k is never above sqrt(L), often well
+    below (the count is flat near its minimum: several k tie, the smallest wins)."""
+    best = from_lesson("05_memory_of_backprop", "my_best_checkpoint")["my_best_checkpoint"]
+    for L in range(64, 401, 4):
+        k, fewest = best(L)
+        tied = [j for j in range(1, L + 1) if -(-L // j) + j == fewest]
+        assert k == min(tied) <= np.sqrt(L) <= max(tied), (L, tied)  # sqrt(L) inside the tie
+    assert np.sqrt(260) - best(260)[0] > 3  # "well below": 13 against 16.1
 
 
 @pytest.mark.parametrize("seed", SEEDS)
