@@ -270,6 +270,8 @@ def test_06_mc_band_is_wider_away_from_the_data_but_not_calibrated():
     assert max(missed_outside) - min(missed_outside) > 0.3
     # pooled: far more than a calibrated 95% band's 5% outside the data, fewer inside it
     assert np.mean(missed_outside) > 0.2 and np.mean(missed_inside) < 0.05
+    # in the data it never misses on 4 seeds of the 5 (the fifth: below 10%; review r2-05-08, c30)
+    assert sum(m == 0 for m in missed_inside) >= 4, missed_inside
     assert any(gap_above_std)  # "on one seed of the five it exceeds the band's average std"
 
 
