@@ -441,17 +441,27 @@ def test_07_test_accuracy_dips_then_partly_recovers_and_weight_decay_slows_memor
     # choice, well below both it and the last epoch (seen: 58.6% at epoch 26, 70.4% at 80)
     assert i < low < 79
     assert curves["test"][low] < curves["test"][-1] - 0.03 < curves["test"][i] - 0.1
+    # memorising the wrong labels costs some clean ones for a while, before both reach 100%: while
+    # 30% to 90% of the wrong labels are memorised, the clean fit falls below its level at the
+    # validation choice (seen: 96% at epoch 6, 88% at epoch 26; on 5 seeds 3.5 to 8 points lower)
+    memorising = (curves["noisy"] > 0.3) & (curves["noisy"] < 0.9)
+    assert curves["clean"][memorising].min() < curves["clean"][i] - 0.03
+    assert curves["clean"][-1] > 0.99 and curves["noisy"][-1] > 0.9
     X_train, y_train, X_val, y_val, X_test, y_test = digits
     y_train_noisy = nl.add_label_noise(y_train, 0.4, rng=seed + 2)
     y_val_noisy = nl.add_label_noise(y_val, 0.4, rng=seed + 3)
     noisy = y_train_noisy != y_train
     # weight decay 0.01, 80 epochs: fewer wrong labels memorised, higher test accuracy than
     # without, below the early-stopped model's (patience 10, min_delta 0.001)
-    model = digits_net(seed)
+    model, test_curve_wd = digits_net(seed), []
     nl.fit(model, nl.SoftmaxCrossEntropy(),
            nl.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=0.01),
            (X_train, y_train_noisy), (X_val, y_val_noisy), epochs=80, batch_size=32,
-           rng=seed + 5)
+           rng=seed + 5,
+           callback=lambda epoch, m: test_curve_wd.append(nl.accuracy(m(X_test), y_test)))
+    # the figure's title: with weight decay the test accuracy never falls as low as without
+    # (seen on 5 seeds: its lowest is 8.5 to 15.6 points above the run without's)
+    assert min(test_curve_wd) > curves["test"].min() + 0.05
     memorised = np.mean(np.argmax(model(X_train[noisy]), axis=1) == y_train_noisy[noisy])
     test_wd = nl.accuracy(model(X_test), y_test)
     assert memorised < 0.5 and memorised < curves["noisy"][-1] - 0.4  # "far fewer"
