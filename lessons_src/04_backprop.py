@@ -357,7 +357,9 @@ backprop_explorer(neuron_loss)
 
 # %% [markdown]
 # Three ways to the same gradients, on the whole batch: the layers' hand-written `backward`, the
-# graph's automatic one, and central differences.
+# graph's automatic one, and central differences. `nl.rel_error(a, b)` measures how far two
+# gradients are apart: the **relative error** $\max|a - b| / \max(|a|, |b|)$, the largest
+# difference over the largest entry (0 when they agree exactly; the next section reads its values).
 
 # %%
 W1_, b1_, W2_, b2_ = (Tensor(p.data) for p in net.parameters())
@@ -384,7 +386,7 @@ for name, p, t in zip(["W1", "b1", "W2", "b2"], net.parameters(), [W1_, b1_, W2_
 #
 # Every backward pass we write can be checked the way we checked the single neuron:
 # `nl.gradcheck` compares each parameter's gradient (and the input's) with central differences and
-# reports the **relative error** $\max|a - b| / \max(|a|, |b|)$, and passes a gradient when that
+# reports their relative error (`nl.rel_error`, defined above), and passes a gradient when that
 # error is below its tolerance `tol` (default $10^{-6}$, printed on the report's last line). In
 # float64:
 #

@@ -433,14 +433,9 @@ plt.show()
 # $(L/k + k)/L$ predicts, because the count treats every layer alike (here the ReLUs keep only
 # 1-byte masks) and ignores what checkpointing cannot save: the gradients (8.4 MB of every peak,
 # the line before the last: backward writes one new array per parameter) and the backward pass's
-# own temporaries. The price is compute:
-# one extra forward pass, 4/3 of the matrix products (the last printed line), whatever $k$. The
-# measured times need not sit at that ratio: recomputing also allocates arrays and reruns the
-# ReLUs, which the count leaves out, and on a busy shared machine a single step's time can be far
-# off (compare the table's time column with the dotted line), so read them as rough; the memory
-# figures do not change from run to run.
-# Checkpointing *every* layer ($k = 1$) needs *more* memory than none: it stores every ReLU's
-# float input, where the ReLU itself keeps only a 1-byte mask.
+# own temporaries. The price is compute: one extra forward pass, whatever $k$ (the Think! above).
+# Read the measured times as rough, the memory figures as exact: they do not change from run to
+# run.
 #
 # ## Summary
 #
@@ -506,7 +501,8 @@ assert checks.check_cache_bytes(my_cache_bytes, quiet=True)
 # Steps: the count for one $k$ (mind the ceiling), the count for every $k$, the best one. Is
 # your $k$ for $L = 32$ near $\sqrt{32}$? Is it the $k$ the measurement above found, and why
 # might they differ? The cell then draws your best $k$ for depths $L$ from 64 to 400: compare with
-# the expected output.
+# the expected output. Near the best $k$ many values tie (the count is flat there), and the tie
+# goes to the smallest, so the points sit at or below the $\sqrt{L}$ curve, not on it.
 
 # %%
 def my_best_checkpoint(L):
@@ -527,7 +523,7 @@ try:
     ax.plot(depths_L, best_ks, "o", ms=3, color=nlplot.BLUE, label="your best k")
     ax.plot(depths_L, np.sqrt(depths_L), color=nlplot.ORANGE, label="sqrt(L)")
     ax.set(xlabel="layers L", ylabel="checkpoint every k layers",
-           title="The best k of the simple count grows like sqrt(L)")
+           title="Best k (smallest on a tie): at or below sqrt(L)")
     ax.legend(loc="upper left")
     plt.show()
 except NotImplementedError:

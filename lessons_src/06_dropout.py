@@ -442,8 +442,10 @@ print(f"pooled over the 5 seeds: the band misses the curve at {np.mean(misses_in
 # not calibrated on either side. Away from the data it misses the true curve far more often than
 # 5% (pooled over the seeds, the last line), and how often changes a lot from seed to seed
 # (compare the fifth column), so the band's width there is a warning sign, not a measurement of
-# the error. In the data it misses less often than a 95% band should (pooled, the last line):
-# there it is wider than the network's error, so it over-states the uncertainty.
+# the error. In the data it never misses the curve on 4 seeds of the 5 (6% of the grid points on
+# the fifth; pooled 1%, against a calibrated 95% band's 5%): there it is mostly wider than the
+# network's error, so it tends to over-state the uncertainty. Five seeds are few, and neighbouring
+# grid points err together, so read these rates as rough.
 # The last column is the gap between the eval-mode prediction (every unit on) and the average of
 # the 300 dropout passes, *on the training range*: the approximation of the section "At test time
 # dropout is off", measured: its largest value on the training range. It is not zero, and on one
@@ -513,7 +515,8 @@ assert checks.check_dropout_variance(my_dropout_variance, quiet=True)
 # %% [markdown]
 # **Exercise 2 (code, 15 min).** Implement the dropout forward and backward. `my_dropout_forward(x, p, rng)`
 # returns `(out, mask)` where `mask` is True for kept units, drawn as `rng.random(x.shape) >= p`
-# (as `nl.Dropout` does, so that the check can compare masks);
+# (as `nl.Dropout` does, so that the check can compare masks: cs231n's `rng.random(x.shape) < 1 - p`
+# keeps units with the same probability, but other ones);
 # `my_dropout_backward(dout, mask, p)` returns the gradient with respect to `x`.
 
 # %%
@@ -541,7 +544,9 @@ assert checks.check_dropout(my_dropout_forward, my_dropout_backward, quiet=True)
 # dropout switched on, taken over the passes (axis 0 of the stacked outputs, so both have the
 # shape of one output, `(len(x), 1)`: the lesson's `mc_dropout` keeps only `[:, 0]` for its
 # plot; the std is numpy's default, the spread of these T passes: `ddof=0`). The model arrives in eval mode (as `fit` leaves it); leave it in eval mode
-# when you return. Steps: switch dropout on, run and stack the passes, reduce, switch it off.
+# when you return. Steps: switch dropout on, run `model(x)` T times one after another and stack
+# the outputs (the check replays the same masks in that order; a single pass over
+# `np.repeat(x, T, axis=0)` draws them in another), reduce, switch it off.
 # The cell then draws your band for the lesson's regressor: compare with the expected output (and
 # with the lesson's figure: the masks differ, the shape should not).
 

@@ -610,8 +610,16 @@ def check_dropout(forward, backward, *, quiet=False):
                                   ("p = 0", (3, 3), 0.0, 2), ("p = 0.9", (5, 5), 0.9, 3)]:
         r = _rng(seed)
         x, dout = r.normal(size=shape), r.normal(size=shape)
-        mask = _rng(100 + seed).random(shape) >= p
-        forward_cases.append((label, (x, p, _rng(100 + seed)), (x * mask / (1 - p), mask)))
+        draws = _rng(100 + seed).random(shape)
+        mask = draws >= p
+        # cs231n's idiom keeps a unit with the same probability 1 - p, but other units
+        other_idiom = (1, lambda got, kept=draws < 1 - p: np.array_equal(got, kept),
+                       "That is valid dropout (rng.random(x.shape) < 1 - p keeps a unit with the "
+                       "same probability), but it keeps other units than the check's: draw the "
+                       "mask as rng.random(x.shape) >= p, as the exercise asks, so that the "
+                       "masks can be compared")
+        forward_cases.append(Case(label, (x, p, _rng(100 + seed)), (x * mask / (1 - p), mask),
+                                  mistakes=(other_idiom,)))
         backward_cases.append((label, (dout, mask, p), dout * mask / (1 - p)))
 
     forbidden = (Dropout, *OTHER_LIBRARIES)
@@ -955,6 +963,16 @@ def check_mc_dropout(fn, *, quiet=False):
         twin = copy.deepcopy(model)  # the same weights and the same random state
         twin.train()
         samples = np.stack([twin(x) for _ in range(T)])
+        # One pass over x repeated T times, example by example (np.repeat), is Monte-Carlo dropout
+        # too, but it takes the masks from the generator in another order than T passes in turn.
+        repeated = copy.deepcopy(model)
+        repeated.train()
+        one_pass = repeated(np.repeat(x, T, axis=0)).reshape(n, T, -1).mean(axis=1)
+        example_major = (0, lambda got, m=one_pass: np.allclose(got, m),
+                         "That is Monte-Carlo dropout on np.repeat(x, T, axis=0) in one pass: "
+                         "right in itself, but its masks come from the generator in another order "
+                         "than T passes model(x) one after another, which the exercise asks for "
+                         "and the check replays")
         flat = (0, lambda got, n=n: np.shape(got) == (n,),
                 "That is the shape of model(x)[:, 0], which the lesson's mc_dropout takes for "
                 "its plot: return the passes' mean with the shape of one output, (n, 1)")
@@ -962,7 +980,7 @@ def check_mc_dropout(fn, *, quiet=False):
                       "It matches std(ddof=1), the sample std: the exercise asks for numpy's "
                       "default, ddof=0, the spread of these T passes")
         cases.append(Case(label, (model, x, T), (samples.mean(axis=0), samples.std(axis=0), False),
-                          mistakes=(flat, sample_std)))
+                          mistakes=(flat, sample_std, example_major)))
 
     def with_mode_after(model, x, T):
         result = fn(model, x, T)

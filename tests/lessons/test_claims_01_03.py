@@ -107,6 +107,18 @@ def test_01_a_small_batchs_gradient_is_noisier_about_like_one_over_sqrt_b(seed, 
     noise = {b: ns["gradient_noise"](b, seed=seed) for b in (8, 64, 512)}
     assert noise[8] > 1 > noise[64] > noise[512], noise  # batch 8: larger than the gradient
     assert 1.8 < noise[8] / noise[64] < 4.5, noise  # roughly sqrt(8) = 2.8
+    # At 512 (a third of the set) the lesson says drawing without replacement shrinks the noise
+    # by about sqrt(1 - B/N) = 0.80: the same model's batches drawn with replacement are off by
+    # more. (Each call builds its model from the proxy's one generator: compare one model.)
+    def noise_512(replace):
+        fresh = from_lesson("01_fully_connected", "gradient_noise", X_train=ns["X_train"],
+                            y_train=ns["y_train"], loss_fn=nl.SoftmaxCrossEntropy(),
+                            nl=nl_with_initial_weights(seed + 10))
+        return fresh["gradient_noise"](512, seed=seed, replace=replace)
+
+    shrink = noise_512(replace=False) / noise_512(replace=True)
+    assert 0.75 < shrink < 0.85, (noise, shrink)
+    assert 0.7 < shrink < 0.9, (noise, shrink)
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -143,6 +143,9 @@ CASES = {
         ((lambda x, p, rng: ((x * (m := rng.random(x.shape) < p)) / (1 - p), m)), ref_dropout_backward,
          "mask"),  # p used as the keep probability
         (ref_dropout_forward, lambda d, m, p: d * m, "check the scaling"),  # backward without 1/(1-p)
+        # cs231n's idiom: valid dropout, other units; the message names it (review r2-05-08)
+        ((lambda x, p, rng: ((x * (m := rng.random(x.shape) < 1 - p)) / (1 - p), m)),
+         ref_dropout_backward, "That is valid dropout (rng.random(x.shape) < 1 - p"),
     ]),
     "stopping_epoch": (checks.check_stopping_epoch, [ref_stopping_epoch], [
         (lambda v, patience, min_delta: ref_stopping_epoch(v, patience + 1, min_delta), "should be"),

@@ -109,6 +109,27 @@ def mc_dropout_flattened(model, x, T):
     return np.mean(outputs, axis=0), np.std(outputs, axis=0)
 
 
+def mc_dropout_one_repeated_pass(model, x, T):
+    # review r2-05-08: right in itself, but other masks than T passes in turn; named
+    model.train()
+    outputs = model(np.repeat(x, T, axis=0)).reshape(len(x), T, -1)
+    model.eval()
+    return outputs.mean(axis=1), outputs.std(axis=1)
+
+
+def mc_dropout_one_tiled_pass(model, x, T):
+    # the whole x T times in one pass draws the very masks of T passes in turn: accepted
+    model.train()
+    outputs = model(np.tile(x, (T, 1))).reshape(T, len(x), -1)
+    model.eval()
+    return outputs.mean(axis=0), outputs.std(axis=0)
+
+
+def test_mc_dropout_accepts_one_pass_over_x_tiled_t_times(capsys):
+    ok, out = run(checks.check_mc_dropout, mc_dropout_one_tiled_pass, capsys)
+    assert ok and "correct on all" in out, out
+
+
 def mc_dropout_sample_std(model, x, T):
     model.train()
     outputs = [model(x) for _ in range(T)]
@@ -172,6 +193,8 @@ CASES = {
                                 "(relative error 0.025). It matches std(ddof=1)"),
         (mc_dropout_flattened, "the mean should have shape (5, 1), got shape (5,). That is the "
                                "shape of model(x)[:, 0]"),  # copied from the lesson's mc_dropout
+        (mc_dropout_one_repeated_pass, "That is Monte-Carlo dropout on np.repeat(x, T, axis=0) in "
+                                       "one pass: right in itself"),
     ]),
     "noise_fraction": (checks.check_noise_fraction, ref_noise_fraction, [
         (lambda y_given, y_true: np.mean(y_given == y_true), "some wrong: the fraction is"),
