@@ -368,9 +368,10 @@ def test_10_activation_claims_on_every_seed(lesson10):
 @pytest.mark.parametrize("start", [0, 256, 512])  # the lesson's images, and two other batches
 def test_10_the_sigmoid_gradient_shrinks_towards_the_input(lesson10, start):
     # "through the sigmoid layers the gradient shrinks on its way back from the output layer to
-    # the first ... while through tanh and ReLU it keeps its size: the sigmoid's first layer
-    # starts learning several times slower", on every seed (seen, medians: sigmoid 0.16, 0.28,
-    # 1.15; tanh 0.56, 0.57, 0.43; ReLU 0.70, 0.80, 0.75)
+    # the first ... while through tanh and ReLU it keeps its size: the gradient of the sigmoid's
+    # first layer starts several times smaller than theirs (3 to 4 times in the printed medians)",
+    # on every seed (seen, medians: sigmoid 0.16, 0.28, 1.15; tanh 0.56, 0.57, 0.43; ReLU 0.70,
+    # 0.80, 0.75; on images 256 to 511 ReLU's first layer is 5 times the sigmoid's)
     ns = lesson10
     batch = (ns["X_train"][start:start + 256], ns["y_train"][start:start + 256])
     norms = {name: np.array([ns["weight_gradient_norms"](ns["digits_net"](name, seed), *batch)
@@ -383,6 +384,8 @@ def test_10_the_sigmoid_gradient_shrinks_towards_the_input(lesson10, start):
         ratio = norms[name][:, 0] / norms[name][:, 2]  # first layer against the output layer
         assert np.all((ratio > 0.5) & (ratio < 2)), (name, ratio)
         assert np.all(sigmoid[:, 0] < norms[name][:, 0] / 2), (name, sigmoid, norms[name])
+        if start == 0:  # "3 to 4 times in the printed medians": the lesson's images
+            assert 2.5 <= np.median(norms[name][:, 0]) / np.median(sigmoid[:, 0]) < 4.5, name
 
 
 def test_10_sigmoid_claims_hold_on_other_splits(lesson10):
