@@ -16,7 +16,10 @@
 # %% [markdown]
 # # Lesson 11: The playground
 #
-# *Time: about 44 min (reading 17 min + exercises 27 min).*
+# *Time: about 45 min (reading 18 min + exercises 27 min).*
+#
+# The **Questions** under the pictures are optional explorations, not counted in these times: give
+# them 15 to 20 min more if you can.
 #
 # **Learning goals.** After this lesson you can
 # - train a small network live and read what each hidden unit has learned from its heatmap,
@@ -73,8 +76,12 @@ nlplot.use_style()
 # the training points (white edge) and test points (black edge), and below it the training and
 # test loss per epoch (a logarithmic axis once the losses span more than two decades). The
 # colours are TensorFlow Playground's: blue is positive and class 1, orange negative and class 0,
-# so a blue link from a blue unit pushes the output towards blue. (The scatter plots of the other
-# lessons use their own class colours; in this lesson the colours follow Playground.)
+# so a blue link from a blue unit pushes the output towards blue. The network has two logits, one
+# per class, and p(class 1) depends only on their difference: so the links and the bias into the
+# output node show the differences of the two logits' weights and biases, $W_1 - W_0$ and
+# $b_1 - b_0$ (rows 1 and 0 of the output layer's `W`), the numbers that move p(class 1). (The
+# scatter plots of the other lessons use their own class colours; in this lesson the colours follow
+# Playground.)
 #
 # The defaults are Playground's: the circle data, two hidden layers of 4 and 2 tanh units,
 # learning rate 0.03, batch size 10. The controls are grouped as in Playground (data, features,
@@ -87,17 +94,19 @@ nlplot.use_style()
 # You can also touch the picture, as in Playground: the buttons above it choose the data set,
 # the features and the number of hidden layers; **−** and **+** under a hidden layer remove or
 # add a unit; hover over a unit (or reach it with Tab) to see it enlarged with its bias (the
-# small square on its corner), and click a unit or a link to read and set its bias or weight.
+# small square on its corner), and click a hidden unit or a link to read and set its bias or
+# weight. Clicking an input feature does something else, as in Playground: it switches that feature
+# off (click it again, or use the features buttons, to switch it back on).
 
 # %%
 pg = playground()
 display(pg)
 
 # %% [markdown]
-# **Questions.** Press play and wait until the loss curve is flat. Which hidden unit draws which
-# part of the circle? Now press reset and play again: is the run the same? Press new seed: does
-# it still find the circle? Change the first layer's activation to ReLU: how do the unit heatmaps
-# change shape?
+# **Questions (optional).** Press play and wait until the loss curve is flat. Which hidden unit
+# draws which part of the circle? Now press reset and play again: is the run the same? Press new
+# seed: does it still find the circle? Change the first layer's activation to ReLU: how do the unit
+# heatmaps change shape?
 #
 # Everything the playground shows can be read from code too: `pg.state` holds every setting, and
 # `playground(**pg.state)` rebuilds the same run.
@@ -155,9 +164,9 @@ display(squares)
 # the circle perfectly, without a single hidden unit. Choosing features is a way of putting what
 # you know about a problem into the model.
 #
-# **Questions.** Which features make the xor data (`dataset="xor"`) linearly separable? Try it in
-# the playground above: choose the data set and features with the controls and set the hidden
-# layers to 0.
+# **Questions (optional).** Which features make the xor data (`dataset="xor"`) linearly separable?
+# Try it in the playground above: choose the data set and features with the controls and set the
+# hidden layers to 0.
 
 # %% [markdown]
 # ## Experiment 2: the smallest network that separates the spiral
@@ -210,9 +219,9 @@ plt.show()
 # plane (the inputs already include $\sin x_1$, $\sin x_2$ and products, so even the first
 # layer's maps are not plain stripes), and the output layer adds them up into the spiral's arms.
 #
-# **Questions.** How small can the network get and still reach 90 % test accuracy: one layer of
-# 2 units? Fewer features? Does the answer depend on the seed (press new seed)? With only $x_1,
-# x_2$ as inputs, how many layers and units does it take, and how many epochs?
+# **Questions (optional).** How small can the network get and still reach 90 % test accuracy: one
+# layer of 2 units? Fewer features? Does the answer depend on the seed (press new seed)? With only
+# $x_1, x_2$ as inputs, how many layers and units does it take, and how many epochs?
 
 # %% [markdown]
 # ## Experiment 3: what dropout does to the boundary
@@ -222,7 +231,8 @@ plt.show()
 # Few training points (20 % of 500) from two overlapping Gaussian clusters, and a network much
 # larger than the problem needs: it can draw a boundary around single noisy points. We train it
 # once without dropout and once with p = 0.5 after every hidden layer, and measure how sharp the
-# boundary is: the share of the square where the network is unsure, 0.1 < p(class 1) < 0.9.
+# boundary is: the share of the square where the network is unsure, 0.1 < p(class 1) < 0.9. The
+# two pictures show only the training points, the ones the boundary is fitted to.
 
 # %%
 def unsure_share(pg, steps=60):
@@ -232,8 +242,10 @@ def unsure_share(pg, steps=60):
     return float(np.mean((p > 0.1) & (p < 0.9)))
 
 
+# show_test_data=False: the pictures show the 100 training points alone, which the 400 test
+# points would cover (the dashed curve is still the test loss)
 clusters = dict(dataset="gauss", noise=0.5, train_fraction=0.2, hidden=[8, 8, 8],
-                activations="ReLU", learning_rate=0.03, momentum=0.9)
+                activations="ReLU", learning_rate=0.03, momentum=0.9, show_test_data=False)
 runs = {}
 for p in (0.0, 0.5):
     runs[p] = playground(dropout=p, **clusters).train(200)
@@ -272,9 +284,9 @@ display(runs[0.5])
 # weights the training loss with dropout was higher every time, and the unsure area larger every
 # time; the course's tests check both.
 #
-# **Questions.** Move the dropout slider from 0 to 0.8 in the playground above (with these data)
-# and watch the boundary. At which p does the network stop learning the clusters at all? Does
-# the test loss tell you which p is best?
+# **Questions (optional).** Move the dropout slider from 0 to 0.8 in the playground above (with
+# these data) and watch the boundary. At which p does the network stop learning the clusters at all?
+# Does the test loss tell you which p is best?
 
 # %% [markdown]
 # ## Experiment 4: a learning rate of 3
@@ -329,8 +341,8 @@ display(pg)
 # the loss it started from, or is not a number, training pauses and the picture says why (try a
 # learning rate of 10).
 #
-# **Questions.** Somewhere between 0.03 and 3 is the largest learning rate that still trains
-# smoothly: find it. Does momentum 0.9 move it up or down?
+# **Questions (optional).** Somewhere between 0.03 and 3 is the largest learning rate that still
+# trains smoothly: find it. Does momentum 0.9 move it up or down?
 
 # %% [markdown]
 # ## For teachers: a focused exercise

@@ -27,7 +27,8 @@
 #   `torch.autograd.gradcheck`, `torch.utils.checkpoint` and BatchNorm's momentum.
 #
 # Everything you wrote in lessons 1 to 11 is in PyTorch too, under other names. This lesson takes
-# the capstone's network across and checks every number on the way.
+# the capstone's network across and checks every number on the way. (The sections' times below
+# leave out this introduction and the setup cells, which the lesson's time includes.)
 
 # %%
 # On Colab, or anywhere nnlesson is missing, install the version this notebook was written for,
@@ -172,8 +173,8 @@ for (name, p), (torch_name, q) in zip(model.named_parameters(), twin.named_param
 # both, up to round-off: the batch mean subtracts them away, lesson 9.) Two libraries that share no code compute
 # the same function and the same derivatives: your backward passes from lessons 1 to 9 are
 # PyTorch's autograd, written out by hand. The names
-# differ only: `W`/`b` are `weight`/`bias`, and BatchNorm's and pReLU's `gamma`, `beta` and `alpha`
-# are called `weight` and `bias` too.
+# differ only: `W`/`b` are `weight`/`bias`, BatchNorm's `gamma` and `beta` are its `weight` and
+# `bias` too, and pReLU's `alpha` is its `weight` (a pReLU has no bias).
 #
 # ## One epoch of training in each
 #
@@ -366,6 +367,8 @@ x8 = np.random.default_rng(6).standard_normal((5, 8))
 deep(x8)
 dx = deep.backward(np.ones((5, 8)))
 x8_t = torch.tensor(x8, requires_grad=True)
+# use_reentrant=False: PyTorch's recommended variant of checkpointing, said explicitly because
+# without it PyTorch warns that the argument should be passed
 checkpoint_sequential(deep_t, 4, x8_t, use_reentrant=False).sum().backward()
 print(f"input gradients, largest difference: {np.max(np.abs(dx - x8_t.grad.numpy())):.2e}")
 

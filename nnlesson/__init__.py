@@ -51,7 +51,7 @@ from .layers import (
 )
 from .losses import MSELoss, SoftmaxCrossEntropy
 from .optim import SGD
-from .train import EarlyStopping, History, accuracy, fit
+from .train import EarlyStopping, History, accuracy, confusion_matrix, fit
 
 __version__ = "0.1.0"
 
@@ -67,6 +67,7 @@ __all__ = [
     "prelu", "prelu_derivative", "softmax", "log_softmax",
     # losses, optimiser, training (losses.py, optim.py, train.py)
     "MSELoss", "SoftmaxCrossEntropy", "SGD", "fit", "EarlyStopping", "History", "accuracy",
+    "confusion_matrix",
     # gradient checking (gradcheck.py)
     "numerical_gradient", "rel_error", "gradcheck", "GradcheckReport",
     # data (data.py)

@@ -59,3 +59,18 @@ def test_12_same_gradients_and_same_epoch_on_every_seed(seed, lesson12):
     assert max(differences) < 1e-12
     for p, q in zip(model.parameters(), twin.parameters()):
         assert np.max(np.abs(p.data - q.detach().numpy().reshape(p.shape))) < 1e-12
+
+
+def test_12_checkpointing_warns_without_use_reentrant_and_not_with_it():
+    # the lesson's comment: "without it PyTorch warns that the argument should be passed"
+    import warnings
+
+    from torch.utils.checkpoint import checkpoint_sequential
+
+    model = torch.nn.Sequential(torch.nn.Linear(3, 3), torch.nn.Tanh(), torch.nn.Linear(3, 3))
+    x = torch.ones(2, 3, requires_grad=True)
+    with pytest.warns(UserWarning, match="use_reentrant"):
+        checkpoint_sequential(model, 2, x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        checkpoint_sequential(model, 2, x, use_reentrant=False).sum().backward()

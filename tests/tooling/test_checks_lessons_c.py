@@ -233,6 +233,21 @@ def test_a_confusion_matrix_of_floats_fails_and_says_to_count_in_integers(floats
     assert "dtype=int" in out
 
 
+def test_the_confusion_matrix_check_refuses_the_package_own_and_agrees_with_it(monkeypatch, capsys):
+    # lesson 10 draws its matrix with nl.confusion_matrix, so Exercise 1 asks for the student's
+    # own: a call to the package's is named, and, with the tripwire lifted, it passes
+    import nnlesson as nl
+
+    def wrapped(y_true, y_pred, classes):
+        return nl.confusion_matrix(y_true, y_pred, classes)
+
+    out = run(checks.check_confusion_matrix, wrapped, capsys)
+    assert out.endswith("this task asks for your own implementation: `nl.confusion_matrix` is not "
+                        "allowed here.")
+    monkeypatch.setattr(checks, "forbid", lambda *implementations, task="": contextlib.nullcontext())
+    assert checks.check_confusion_matrix(wrapped, quiet=True)
+
+
 def confusion_sized_by_the_labels_seen(y_true, y_pred, classes):
     k = max(y_true.max(), y_pred.max()) + 1  # ignores `classes`: passed before issue 26
     matrix = np.zeros((k, k), dtype=int)

@@ -208,3 +208,27 @@ def test_import_does_not_load_matplotlib_or_ipywidgets():
     code = "import sys, nnlesson; print(sorted({'matplotlib', 'ipywidgets'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_confusion_matrix_counts_every_pair_and_is_sized_by_classes():
+    labels, predicted = np.array([0, 0, 1, 2, 2, 2]), np.array([0, 1, 1, 2, 0, 2])
+    matrix = nl.confusion_matrix(labels, predicted, 4)  # class 3 never occurs: still a row
+    expected = np.zeros((4, 4), dtype=int)
+    for t, p in zip(labels, predicted):
+        expected[t, p] += 1
+    assert matrix.dtype.kind == "i" and np.array_equal(matrix, expected)
+    assert matrix[0, 1] == 1 and matrix[1, 0] == 0  # rows are true classes, columns predictions
+    assert np.array_equal(nl.confusion_matrix(np.array([], int), np.array([], int), 2),
+                          np.zeros((2, 2)))
+
+
+@pytest.mark.parametrize("labels, predicted, classes, message", [
+    (np.array([0, 1]), np.array([0, 1, 1]), 2, r"expected one prediction per label, got 2 labels and 3 predictions"),
+    (np.array([0, 3]), np.array([0, 1]), 3, r"expected labels in range\(3\), got values from 0 to 3"),
+    (np.array([0, 1]), np.array([-1, 1]), 3, r"expected predicted in range\(3\), got values from -1 to 1"),
+    (np.array([0.0, 1.0]), np.array([0, 1]), 2, r"expected labels as a 1-D array of integer classes, got shape \(2,\) and dtype float64"),
+    (np.array([[0, 1]]), np.array([0, 1]), 2, r"expected labels as a 1-D array of integer classes, got shape \(1, 2\)"),
+])
+def test_confusion_matrix_refuses_what_it_would_miscount(labels, predicted, classes, message):
+    with pytest.raises(ValueError, match="confusion_matrix " + message):
+        nl.confusion_matrix(labels, predicted, classes)
