@@ -68,12 +68,13 @@ nlplot.use_style()
 #
 # Left, the network: the input features, one small heatmap per hidden unit (blue where the unit
 # is positive, orange where it is negative, white at 0, for every point of the square), and the
-# links, drawn thicker for larger weights, blue for positive and orange for negative ones. Under
-# each hidden layer is the range its maps are drawn on: the activation's own range (±1 for tanh,
-# 0..1 for sigmoid, 0 to the largest value for ReLU), so a pale unit is a unit whose output is
-# small, not a saturated one. Right, the network's output, p(class 1) for every point (blue near
-# 1, white at 0.5, orange near 0; each data point is coloured by its class the same way), with
-# the training points (white edge) and test points (black edge), and below it the training and
+# links, drawn thicker for larger weights, blue and solid for positive, orange and dashed for
+# negative ones. Under each hidden layer is the range its maps are drawn on: the activation's own
+# range (±1 for tanh, 0..1 for sigmoid, 0 to the largest value for ReLU), so a pale unit is a unit
+# whose output is small, not a saturated one. Right, the network's output, p(class 1) for every
+# point (blue near 1, white at 0.5, orange near 0; each data point is coloured by its class the
+# same way, and shaped by it too: class 1 squares, class 0 circles), with the training points
+# (white edge) and test points (black edge), and below it the training and
 # test loss per epoch (a logarithmic axis once the losses span more than two decades). The
 # colours are TensorFlow Playground's: blue is positive and class 1, orange negative and class 0,
 # so a blue link from a blue unit pushes the output towards blue. The network has two logits, one
