@@ -350,7 +350,7 @@ print(f"cross-entropy of the untrained MLP on 256 images: {loss:.3f};  log(10) =
 # wrongly received. We check the formula against finite differences, nudging each score by
 # $\pm 10^{-6}$: the slope of the chord $(L(z + h) - L(z - h)) / 2h$ through two points on
 # either side of $z$ is the derivative up to a term in $h^2$, where the one-sided
-# $(L(z + h) - L(z)) / h$ is off by a term in $h$ (lesson 4 measures both errors):
+# $(L(z + h) - L(z)) / h$ is off by a term in $h$ (lesson 4 measures the first):
 
 # %%
 z, c = mlp(images[:4]), labels[:4]

@@ -543,7 +543,8 @@ assert checks.check_best_checkpoint(my_best_checkpoint, quiet=True)
 # compute, but one step now takes two batches' time, and layers that use batch statistics, such
 # as batch normalization, still see batches of 256). Gradient checkpointing, if it cuts enough:
 # about one extra forward pass of compute, but it shrinks only the activations (here the step's
-# peak fell only to 74-79%: the weights, gradients and optimizer state stay), so it may not make
+# peak fell only to 74-79%: the gradients and backward's temporaries stay, and in a real step the
+# weights and the optimizer's state stay too), so it may not make
 # room for twice the batch. Using float32 instead of float64 halves all of it, at some precision.
 # ### END SOLUTION
 

@@ -438,8 +438,9 @@ init_explorer()
 #   Random weights break the symmetry.
 # - A linear layer multiplies the variance of its signal by $n_{\text{in}}\sigma^2$ forward and
 #   by $n_{\text{out}}\sigma^2$ backward, so with depth it grows or shrinks geometrically.
-# - Glorot, $\sigma^2 = 2/(n_{\text{in}} + n_{\text{out}})$, keeps both near 1 for activations with
-#   slope 1 at zero (tanh, identity); He, $\sigma^2 = 2/n_{\text{in}}$, makes up for ReLU
+# - Glorot, $\sigma^2 = 2/(n_{\text{in}} + n_{\text{out}})$, keeps both near 1 for the identity;
+#   with tanh, whose slope is 1 only at zero, the signal still shrinks slowly (std 0.629 at layer 1,
+#   0.212 at layer 10, printed above); He, $\sigma^2 = 2/n_{\text{in}}$, makes up for ReLU
 #   discarding half the signal.
 # - The sigmoid loses the gradient at every usual scale (0.5 to 2 here); only with weights about 8
 #   times Glorot's (scale 8) is the gradient reaching layer 1 of 20 back to about 0.1. A wrong

@@ -202,9 +202,9 @@ plt.show()
 # The printed final training losses are measured on each trained model, over the whole training
 # set in eval mode; the curves show `History.train_loss`, each epoch's mean of the mini-batch
 # losses recorded while the weights moved. On the same budget the sigmoid ends with a much higher
-# training loss than the other three, on every seed. Its gradients are smaller from the start: the
-# size (norm) of the gradient of each layer's weights, on the first 256 training images before any
-# training step, median over the 5 seeds:
+# training loss than the other three, on every seed. Its hidden layers' gradients are smaller from
+# the start (its output layer's is not): the size (norm) of the gradient of each layer's weights,
+# on the first 256 training images before any training step, median over the 5 seeds:
 
 # %%
 def weight_gradient_norms(model, images=X_train[:256], labels=y_train[:256]):
