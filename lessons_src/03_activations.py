@@ -298,10 +298,10 @@ plt.show()
 # exercise 4 asks you to write this descent yourself.
 #
 # **Explore.** Move $\alpha$: the left plot shows pReLU and its derivative, the right one what a
-# layer outputs for Gaussian inputs (counts on a log scale, so that the tails' tens and the spike at 0
-# show together). With $\alpha = 0$ (ReLU) half of the inputs are cut to exactly
-# 0, and no gradient flows back through them; with $\alpha > 0$ some signal and some gradient
-# pass. Negative $\alpha$ folds the negative side up: the function is no longer monotonic.
+# layer outputs for Gaussian inputs (counts on a log scale, so that the tails' tens and, at
+# $\alpha = 0$, the spike at 0 show together). With $\alpha = 0$ (ReLU) half of the inputs are cut
+# to exactly 0, and no gradient flows back through them; with $\alpha > 0$ some signal and some
+# gradient pass. Negative $\alpha$ folds the negative side up: the function is no longer monotonic.
 
 # %%
 from nnlesson.viz.explorers import activation_explorer, prelu_explorer

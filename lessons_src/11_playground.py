@@ -95,8 +95,8 @@ nlplot.use_style()
 # You can also touch the picture, as in Playground: the buttons above it choose the data set,
 # the features and the number of hidden layers; **−** and **+** under a hidden layer remove or
 # add a unit; hover over a unit (or reach it with Tab) to see it enlarged with its bias (the
-# small square on its corner), and click a hidden unit or a link to read and set its bias or
-# weight. Clicking an input feature does something else, as in Playground: it switches that feature
+# small square on its corner), and click a unit (the output node too) or a link to read and set
+# its bias or weight. Clicking an input feature does something else, as in Playground: it switches that feature
 # off (click it again, or use the features buttons, to switch it back on).
 
 # %%
@@ -435,9 +435,9 @@ if z is not None:
 
 # %% [markdown]
 # ### BEGIN SOLUTION
-# $x_1 x_2$: a point is of class 1 exactly where the signs of $x_1$ and $x_2$ differ, that is where
-# $x_1 x_2 < 0$. In that feature the boundary is the straight line $x_1 x_2 = 0$, which one linear
-# layer can draw.
+# $x_1 x_2$: the classes are split by the signs of $x_1$ and $x_2$ (class 1 where they differ, that
+# is where $x_1 x_2 < 0$; a few noisy points lie across an axis). In that feature the boundary is
+# the straight line $x_1 x_2 = 0$, which one linear layer can draw.
 # ### END SOLUTION
 
 # %% [markdown]
