@@ -19,13 +19,13 @@ One pipeline serves every test here (its steps' seconds are printed with `pytest
   (a second run of every student version, in tests/tooling/test_assign.py, would cost a kernel
   and a whole lesson each).
 
-Four commands of the walk-through are not run, on purpose: `git clone` (the clone is this
-checkout, linked as nnlesson-course), `python3 -m venv` and `pip install` (a fresh venv with the
-instructor extra costs minutes of CI and needs the network: tests/e2e/test_extras.py installs
-exactly that extra in a fresh environment and grades a solved lesson with it; here the current
-environment, which has the same packages, stands in for it), and `jupyter lab` (Formgrader is
-interactive: the tests grade the written answers in the gradebook instead). Anything else the
-walk-through adds is run, or the test fails.
+Step 1 runs in a fresh virtual environment holding exactly what its `pip install` line names
+(the instructor extra, installed editable from the clone as the README says; made with
+conftest's ``fresh_venv``: without pip, filled by this Python's pip without compiling bytecode),
+and every teacher's and student's command runs from that environment. Two commands are not run,
+on purpose: `git clone` (the clone is a copy of this checkout, as nnlesson-course) and `jupyter lab`
+(Formgrader is interactive: the tests grade the written answers in the gradebook instead).
+Anything else the walk-through adds is run, or the test fails.
 
 Points are read from the gradebook (per task) and from the CSV that `nbgrader export` writes
 (per assignment). Nothing is written outside the temporary folder: HOME and Jupyter's folders
@@ -33,6 +33,7 @@ point into it.
 """
 
 import csv
+import importlib.util
 import os
 import re
 import shlex
@@ -40,11 +41,12 @@ import shutil
 import subprocess
 import sys
 import time
+from importlib import metadata
 from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import NOTEBOOKS, ROOT
+from conftest import NOTEBOOKS, ROOT, fresh_venv
 from nbgrader.api import Gradebook  # in the test extras: a missing nbgrader fails, never skips
 
 from nnlesson.teacher import EXPECTED_TAG, MARKERS, Region, assign, parse_cell
@@ -61,6 +63,7 @@ GRADED = {(FIRST, LESSONS[0]): NOTEBOOKS / f"{LESSONS[0]}.ipynb",
           **{(name, name): path for name, path in OTHERS.items()}}
 STUDENTS = ("solved", "partial", "cheater", "blank")  # lesson 01, through the exchange
 NOT_RUN = ("git clone", "python3 -m venv", "pip install", "jupyter lab")  # see the docstring
+# (the venv and pip lines of step 1 are run by the fixture itself, see ``teachers_venv``)
 TIMES = {}  # seconds per step of the pipeline, printed by the last test
 
 
@@ -128,6 +131,19 @@ def isolated_env(root):
     return env
 
 
+def teachers_venv(install, root):
+    """README step 1's venv, made as its lines say (``python3 -m venv NAME``, then ``pip install
+    ...`` of exactly the extra it names, from the clone in ``root``): its bin folder."""
+    assert [line.split()[0] for line in install] == ["git", "python3", "pip"], install
+    venv_line, pip_line = install[1], install[2]
+    name = venv_line.split("&&")[0].split()[3]  # python3 -m venv NAME && . NAME/bin/activate
+    # and PyTorch, which step 1 says to add for lesson 12: the version this Python has (CI
+    # installs its CPU build; the README's own index is PyTorch's, out of CI's reach)
+    torch = ([f"torch=={metadata.version('torch').split('+')[0]}"]
+             if importlib.util.find_spec("torch") else [])
+    return fresh_venv(root / name, *shlex.split(pip_line)[2:], *torch, cwd=root)
+
+
 def answers(teacher_path):
     """{grade id: the teacher's answer} of an nbgrader source notebook's solution cells."""
     teacher = nbformat.read(teacher_path, as_version=4)
@@ -187,7 +203,9 @@ def graded(tmp_path_factory):
     exchange = root / "exchange"
     exchange.mkdir()
     exchange.chmod(0o777)  # README: a folder every student's account can read and write
-    (root / "nnlesson-course").symlink_to(ROOT)  # the README's clone
+    # the README's clone: a copy of this checkout (step 1's editable install writes into it)
+    shutil.copytree(ROOT, root / "nnlesson-course", ignore=shutil.ignore_patterns(
+        ".git", ".venv*", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache"))
     blocks, student_commands, config = walkthrough()
     install, make_course, release, grade = blocks
     cwd, clock = root, time.perf_counter()
@@ -211,7 +229,9 @@ def graded(tmp_path_factory):
             run(line, cwd, env)
             timed(line.split("#")[0].strip(), start)
 
-    assert all(line.startswith(NOT_RUN) for line in install), install
+    bin_ = teachers_venv(install, root)
+    timed("step 1: the teacher's venv with the instructor extra", clock)
+    env["PATH"] = str(bin_) + os.pathsep + env["PATH"]  # as after `. teach/bin/activate`
     # nbgrader quickstart spends seconds of CPU writing its config: meanwhile, nnlesson-assign
     # writes every other notebook as an assignment of its own (moved into source/ after)
     quickstart = background(make_course[0], cwd, env)
@@ -259,6 +279,7 @@ def graded(tmp_path_factory):
     homes = {}
     for student in STUDENTS:
         student_env = isolated_env(root / "students" / student)
+        student_env["PATH"] = env["PATH"]  # the machine's Jupyter, with nbgrader (README step 4)
         home = Path(student_env["HOME"])
         (home / ".jupyter" / "nbgrader_config.py").write_text(
             "c = get_config()\n" + "\n".join(
