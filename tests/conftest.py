@@ -25,6 +25,7 @@ import signal
 import socket
 import subprocess
 import sys
+import textwrap
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -61,28 +62,89 @@ class Shown:
 
 
 @dataclass
+class Attempt:
+    """A cell as a student first runs it: an exercise cell with the stub (``raise
+    NotImplementedError()``) where the teacher's answer is and the hidden tests left out, then
+    those hidden tests, as nbgrader runs them on the unchanged student version; or a later cell
+    that uses what an exercise defines, with the stubs. Run in a copy of the lesson's namespace
+    at that cell, so that the lesson goes on with the teacher's answers."""
+
+    cell: int  # the code cell's number, from 0
+    source: str  # the student's version of the cell
+    printed: str  # what it printed (the check's verdict)
+    error: BaseException | None  # what it raised: the check must catch the stub's error
+    hidden: bool  # whether the cell has hidden tests
+    hidden_failed: bool  # whether they fail on the stub (the blank scores 0)
+    stubs: dict  # what the student's version defines (their functions, still stubs)
+
+
+@dataclass
 class LessonRun:
     namespace: dict  # the lesson's globals after its last cell
     shown: list = field(default_factory=list)  # [Shown], in order
     leftover: int = 0  # figures still open at the end: plt.show() was never called for them
+    attempts: list = field(default_factory=list)  # [Attempt]: the student version's cells
+
+
+def attempt(lesson, number, parsed, namespace):
+    """The student's first run of code cell ``number`` (see :class:`Attempt`) in a copy of
+    ``namespace`` (the lesson's globals, with the stubs of earlier exercises)."""
+    import matplotlib.pyplot as plt
+
+    from nnlesson.teacher import student_source
+
+    names, printed, error, failed = dict(namespace), io.StringIO(), None, False
+    source = student_source(parsed, "code")
+    hidden = "\n".join(textwrap.dedent("\n".join(region.lines)) for region in parsed.hidden)
+    before = set(plt.get_fignums())
+    with contextlib.redirect_stdout(printed):
+        try:
+            exec(compile(source, f"{lesson}.py, code cell {number} (student)", "exec"), names)
+        except Exception as raised:
+            error = raised
+        try:
+            exec(compile(hidden, f"{lesson}.py, code cell {number} (hidden tests)", "exec"), names)
+        except Exception:
+            failed = True
+    for figure in set(plt.get_fignums()) - before:
+        plt.close(figure)
+    stubs = {name: names[name] for name in bound_names(source) if name in names}
+    return Attempt(number, source, printed.getvalue(), error, bool(parsed.hidden), failed, stubs)
+
+
+def bound_names(source):
+    """The names a cell's top level defines (functions, classes, assignments)."""
+    found = set()
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            found.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            found |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    return found
 
 
 def run_lesson(lesson, workdir):
     """Execute lessons_src/LESSON.py cell by cell in ``workdir`` with ``plt.show`` recording each
-    open figure. Cells that build explorers are skipped: tests/tooling/test_widgets.py checks the
-    explorers, and building them here would only cost time."""
+    open figure, and each exercise cell also as the student first runs it (:class:`Attempt`).
+    Cells that build explorers are skipped: tests/tooling/test_widgets.py checks the explorers,
+    and building them here would only cost time."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from threadpoolctl import threadpool_limits
 
+    from nnlesson.teacher import parse_cell
     from nnlesson.viz import figlint
 
     run = LessonRun(namespace={"__name__": "__lesson__"})
     current = [None]
+    stubs = {}  # the student's still unwritten functions: what later cells get in their attempt
 
     def show(*args, **kwargs):
+        if current[0] is None:  # a student's attempt: its figures are not the lesson's
+            return
         for number in plt.get_fignums():
             fig = plt.figure(number)
             title = fig.get_suptitle() or (fig.axes[0].get_title() if fig.axes else "")
@@ -101,6 +163,13 @@ def run_lesson(lesson, workdir):
             for number, source in enumerate(code_cells(lesson)):
                 if "_explorer(" in source:
                     continue
+                parsed = parse_cell(source, f"{lesson}.py, code cell {number}")
+                uses = {n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name)}
+                if parsed.solutions or uses & set(stubs):
+                    current[0] = None
+                    tried = attempt(lesson, number, parsed, {**run.namespace, **stubs})
+                    run.attempts.append(tried)
+                    stubs.update(tried.stubs if parsed.solutions else {})
                 current[0] = number
                 exec(compile(source, f"{lesson}.py, code cell {number}", "exec"), run.namespace)
             run.leftover = len(plt.get_fignums())

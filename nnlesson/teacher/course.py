@@ -116,7 +116,7 @@ def _plan(dest, files, generated_by, update, version):
     if yours:
         said.append(f"kept {len(yours)} lesson(s) you changed; nnlesson {version} has nothing "
                     f"newer for them: {', '.join(yours)}")
-    elif kept:
+    elif kept and not update:  # (--update has just looked for newer lessons)
         hint = (f"; for a newer version's lessons: nnlesson course {shlex.quote(str(dest))} "
                 f"--update")
         said.append(f"kept {len(kept)} lesson(s) already there, untouched: {', '.join(kept)}"

@@ -194,6 +194,9 @@ def test_course_update_to_the_same_version_writes_nothing_beside_an_edited_lesso
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # no copy beside it
     assert ("kept 1 lesson(s) you changed; nnlesson 0.1.0 has nothing newer for them: "
             "03_activations.ipynb") in said, said
+    # the others: up to date, and no advice to run the --update that has just run
+    assert any(line.startswith("11 lesson(s) already up to date") for line in said), said
+    assert not any("--update" in line for line in said), said
 
 
 def test_course_without_jupyter_says_what_to_install(tmp_path, monkeypatch):

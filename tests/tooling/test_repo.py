@@ -104,3 +104,28 @@ def test_fork_refuses_an_address_that_is_not_owner_slash_name(tmp_path):
         done = subprocess.run([sys.executable, str(ROOT / "tools" / "fork.py"), bad, "--root",
                                str(tmp_path)], capture_output=True, text=True, timeout=60)
         assert done.returncode != 0 and "expected OWNER/NAME" in done.stderr, (bad, done.stderr)
+
+
+def test_the_readme_counts_the_lessons_exercises_and_points_as_they_are():
+    """"33 of the 34 code exercises give the default 1 point ... each of the 38 written answers":
+    recounted from the lessons' markers, so an added exercise cannot leave the README behind."""
+    import jupytext
+
+    from nnlesson.teacher import parse_cell
+
+    code, written, points = 0, 0, []
+    for source in sorted((ROOT / "lessons_src").glob("[0-9]*.py")):
+        for cell in jupytext.read(source).cells:
+            parsed = parse_cell(cell.source)
+            if parsed.solutions or parsed.hidden:
+                code += cell.cell_type == "code"
+                written += cell.cell_type == "markdown"
+                if cell.cell_type == "code":
+                    points.append(1 if parsed.points is None else parsed.points)
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    ones = points.count(1)
+    assert (f"In the lessons, {ones} of the {code} code exercises give the default 1 point"
+            in readme), (ones, code)
+    assert f'lessons_src/*.py` counts {code}' in readme
+    assert f"each of the {written} written answers gives 1" in readme, written
+

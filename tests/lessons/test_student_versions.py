@@ -1,0 +1,39 @@
+"""Every lesson and assignment as a student first runs it: the unchanged student version.
+
+The student version (what ``nnlesson course`` and nbgrader hand out) has a stub, ``raise
+NotImplementedError()``, where each exercise's answer is, and no hidden tests. It must run from
+top to bottom without an error; each exercise's check must say that the exercise "is not
+implemented yet"; the hidden tests must fail on it, so that the unchanged version scores 0.
+
+These tests read the attempts recorded by the session's one run of the lesson (``lesson_run``,
+tests/conftest.py): each exercise cell is run a second time there with its stub, in a copy of the
+lesson's namespace at that cell, and so is every later cell that uses what an exercise defines.
+No other cell changes in the student version (tests/tooling/test_assign.py), so these attempts
+are the student version's run without running the whole lesson again. nbgrader's own handling of
+the versions is tested once, end to end, on lesson 01 (tests/e2e/test_grading.py).
+"""
+
+import re
+
+import pytest
+from conftest import SOURCES
+
+LESSONS = sorted(str(p.relative_to(SOURCES).with_suffix("")) for p in SOURCES.rglob("*.py"))
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_the_unchanged_student_version_runs_says_not_implemented_and_scores_zero(lesson_run,
+                                                                                   lesson):
+    attempts = lesson_run(lesson).attempts
+    exercises = [a for a in attempts if a.stubs or a.hidden]
+    assert exercises, f"{lesson}: no code exercise"
+    checked = 0
+    for tried in attempts:
+        where = f"{lesson}, code cell {tried.cell} (student version)"
+        assert tried.error is None, f"{where} raised {tried.error!r}:\n{tried.source}"
+        if re.search(r"\bcheck_\w+\(", tried.source):
+            assert "is not implemented yet" in tried.printed, f"{where}: {tried.printed!r}"
+            checked += 1
+        if tried.hidden:  # nbgrader runs them on the unchanged version: no point for a stub
+            assert tried.hidden_failed, f"{where}: its hidden tests pass on the stub"
+    assert checked, f"{lesson}: no exercise calls a check"
