@@ -340,7 +340,9 @@ draw(L_)
 # backward pass. Each step takes the next operator in reverse order: the tensor it made has
 # received its gradient from everything downstream; the operator multiplies it by its local
 # derivative and passes the product on to its inputs. That is the chain rule, one node at a time,
-# and the numbers are those of our hand computation.
+# and the numbers are those of our hand computation. The explorer opens at its last step, where
+# every box shows its gradient (the stored picture shows that step): move the slider to 1 and
+# walk forward.
 
 # %%
 from nnlesson.viz.explorers import backprop_explorer
@@ -353,7 +355,9 @@ error_ = a_ - t_
 neuron_loss = error_ ** 2
 for tensor, name in [(wx_, "wx"), (z_, "z"), (a_, "a"), (error_, "a-t"), (neuron_loss, "L")]:
     tensor.name = name
-backprop_explorer(neuron_loss)
+walk = backprop_explorer(neuron_loss)
+walk.step.value = len(walk.steps)  # open at the last step: every gradient filled in
+walk
 
 # %% [markdown]
 # Three ways to the same gradients, on the whole batch: the layers' hand-written `backward`, the
@@ -377,7 +381,7 @@ for name, p, t in zip(["W1", "b1", "W2", "b2"], net.parameters(), [W1_, b1_, W2_
 # %% [markdown]
 # The layers and the graph do the same arithmetic in the same order: they agree to the last bit
 # (the printed errors are 0; round-off would show as about $10^{-16}$, float64's resolution).
-# Central differences are an approximation, so they agree only to about $10^{-9}$ to $10^{-10}$.
+# Central differences are an approximation, so they agree only to about $10^{-10}$.
 
 # %% [markdown]
 # ## Gradient checking
