@@ -228,10 +228,10 @@ print(f"ReLU: {dead_moving} of the {dead} dead units get a non-zero gradient; "
 # smooth activations used in large models today, **GELU**, $x\,\Phi(x)$ with $\Phi$ the standard
 # normal distribution function (in BERT and GPT), and **Swish** (also called SiLU), $x\,\sigma(x)$,
 # are close to ReLU for large $|x|$ and slightly negative for $x < 0$, most negative near
-# $x \approx -1$ (GELU's minimum is $-0.17$ at $x = -0.75$, Swish's $-0.28$ at $x = -1.28$); there
-# their derivative is not 0 as ReLU's is; it still shrinks towards 0 for very negative inputs (and crosses 0 at one
-# point there). The same training with a leaky ReLU (`nl.PReLU(alpha=0.01)`, its slope
-# kept fixed) in place of ReLU:
+# $x \approx -1$ (GELU's minimum is $-0.17$ at $x = -0.75$, Swish's $-0.28$ at $x = -1.28$).
+# Their derivative is 0 only at that minimum, not on the whole negative side as ReLU's is; it
+# still shrinks towards 0 for very negative inputs. The same training with a leaky ReLU
+# (`nl.PReLU(alpha=0.01)`, its slope kept fixed) in place of ReLU:
 
 # %%
 net, before = train_relu_net(1.0, activation=lambda: nl.PReLU(alpha=0.01))
@@ -332,7 +332,7 @@ prelu_explorer()
 # multiplied by at most $(\tfrac14)^d$ on that account: it **vanishes**, and the first layers
 # barely learn. ReLU's derivative is exactly 1 wherever the unit is active.
 #
-# The weights matter as much as the activation, so the experiment below changes one thing at a
+# The weights matter too, so the experiment below changes one thing at a
 # time. Two common scales for the initial weights:
 #
 # - **Glorot** (Glorot and Bengio, 2010): $\mathrm{Var}(W) = 2 / (n_\text{in} + n_\text{out})$.

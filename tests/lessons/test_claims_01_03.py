@@ -237,13 +237,16 @@ def test_03_sigmoid_gradients_vanish_with_either_initialisation(seed, gradient_t
 
 
 def test_03_gelu_and_swish_are_negative_on_the_whole_negative_side_most_near_minus_1():
-    """GELU's minimum is -0.17 at x = -0.75, Swish's -0.28 at x = -1.28 (the lesson's numbers)."""
+    """GELU's minimum is -0.17 at x = -0.75, Swish's -0.28 at x = -1.28 (the lesson's numbers),
+    and their slope is 0 only there."""
     x = np.linspace(-8, -1e-3, 80_001)
-    normal_cdf = 0.5 * (1 + np.vectorize(math.erf)(x / np.sqrt(2)))
+    normal_cdf = 0.5 * np.vectorize(math.erfc)(-x / np.sqrt(2))  # erfc: accurate far out
     for f, (x_min, f_min) in [(x * normal_cdf, (-0.75, -0.17)),
                               (x / (1 + np.exp(-x)), (-1.28, -0.28))]:
         assert (f < 0).all()
         assert abs(x[np.argmin(f)] - x_min) < 0.005 and abs(f.min() - f_min) < 0.005
+        # "their derivative is 0 only at that minimum": the slope changes sign once
+        assert np.count_nonzero(np.diff(np.sign(np.diff(f)))) == 1
 
 
 @pytest.mark.parametrize("seed", SEEDS)
