@@ -459,9 +459,11 @@ def test_07_test_accuracy_dips_then_partly_recovers_and_weight_decay_slows_memor
            (X_train, y_train_noisy), (X_val, y_val_noisy), epochs=80, batch_size=32,
            rng=seed + 5,
            callback=lambda epoch, m: test_curve_wd.append(nl.accuracy(m(X_test), y_test)))
-    # the figure's title: with weight decay the test accuracy never falls as low as without
-    # (seen on 5 seeds: its lowest is 8.5 to 15.6 points above the run without's)
+    # the figure's title: with weight decay the lowest test accuracy stays far above the lowest of
+    # the run without (seen on 5 seeds: 8.5 to 15.6 points above); the prose reads both curves
+    # from epoch 10 on, after the first epochs of learning the digits, and says the same there
     assert min(test_curve_wd) > curves["test"].min() + 0.05
+    assert min(test_curve_wd[9:]) > curves["test"][9:].min() + 0.05
     memorised = np.mean(np.argmax(model(X_train[noisy]), axis=1) == y_train_noisy[noisy])
     test_wd = nl.accuracy(model(X_test), y_test)
     assert memorised < 0.5 and memorised < curves["noisy"][-1] - 0.4  # "far fewer"
