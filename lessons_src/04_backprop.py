@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 4: Backpropagation through the computational graph
 #
-# *Time: about 93 min (reading 28 min + exercises 65 min).*
+# *Time: about 94 min (reading 29 min + exercises 65 min).*
 #
 # **Learning goals.** After this lesson you can
 # - draw a computation as a graph of variables and operators,
@@ -289,7 +289,7 @@ for name, mine, p in zip(["W1", "b1", "W2", "b2"], [dW1, db1, dW2, db2], net.par
 # %% [markdown]
 # ## The network's graph, step by step
 #
-# *Time: about 7 min (reading 5 min + exercises 2 min).*
+# *Time: about 8 min (reading 6 min + exercises 2 min).*
 #
 # The same network on one example, computed with graph tensors. We take `X[3]`, the fourth example
 # of the batch (numpy counts from 0): its pre-activations $H$ have both signs (the cell prints
@@ -345,6 +345,8 @@ draw(L_)
 # walk forward.
 
 # %%
+from IPython.display import display
+
 from nnlesson.viz.explorers import backprop_explorer
 
 w_, xn_, b_, t_ = (Tensor(v, name=n) for v, n in [(0.5, "w"), (2.0, "x"), (-0.5, "b"), (1.0, "t")])
@@ -357,7 +359,7 @@ for tensor, name in [(wx_, "wx"), (z_, "z"), (a_, "a"), (error_, "a-t"), (neuron
     tensor.name = name
 walk = backprop_explorer(neuron_loss)
 walk.step.value = len(walk.steps)  # open at the last step: every gradient filled in
-walk
+display(walk)
 
 # %% [markdown]
 # Three ways to the same gradients, on the whole batch: the layers' hand-written `backward`, the
