@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 4: Backpropagation through the computational graph
 #
-# *Time: about 94 min (reading 29 min + exercises 65 min).*
+# *Time: about 93 min (reading 28 min + exercises 65 min).*
 #
 # **Learning goals.** After this lesson you can
 # - draw a computation as a graph of variables and operators,
@@ -340,9 +340,8 @@ draw(L_)
 # backward pass. Each step takes the next operator in reverse order: the tensor it made has
 # received its gradient from everything downstream; the operator multiplies it by its local
 # derivative and passes the product on to its inputs. That is the chain rule, one node at a time,
-# and the numbers are those of our hand computation. The explorer opens at its last step, where
-# every box shows its gradient (the stored picture shows that step): move the slider to 1 and
-# walk forward.
+# and the numbers are those of our hand computation. The explorer opens at its last step (the
+# stored picture), every gradient filled in: move the slider to 1 and walk forward.
 
 # %%
 from IPython.display import display
