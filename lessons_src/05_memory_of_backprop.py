@@ -173,7 +173,7 @@ plt.show()
 # %% [markdown]
 # ## The process agrees: prediction vs training
 #
-# *Time: about 3 min of reading.*
+# *Time: about 4 min of reading.*
 #
 # `cache_nbytes` is our own accounting. Python's `tracemalloc` measures what the process really
 # allocates (numpy reports its arrays to it). Prediction needs no backward, so inside
@@ -232,8 +232,10 @@ print(f"in activations of {activation / MB:.2f} MB: prediction peak "
 # %% [markdown]
 # The last line counts in activations (one 256 x 256 float64 array). The extra memory of the
 # training forward is what the layers report keeping, to within the last number printed there
-# (a fraction of one activation). A prediction's peak is a few activations (the output of the current layer, the
-# one before it, a temporary), whatever the depth; training holds every layer's intermediates.
+# (a fraction of one activation). A prediction's peak is a few activations (3.1 printed: the
+# output of the current layer, the one before it, a temporary). It does not grow with depth,
+# since `no_grad` frees each intermediate once the next layer has used it; training holds every
+# layer's intermediates.
 # That is why a GPU that can *run* a large model often cannot *train* it at the same batch size.
 #
 # ## Everything training keeps: weights, gradients, optimizer state

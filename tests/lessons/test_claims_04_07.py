@@ -111,6 +111,20 @@ def step_peak(k, seed):
     return peak
 
 
+def test_05_a_predictions_peak_is_a_few_activations_at_any_depth():
+    """"A prediction's peak is a few activations (3.1 printed) ... It does not grow with depth":
+    under no_grad the peak stays between 2 and 4 activations at depth 4, 16 and 64."""
+    x = np.random.default_rng(3).normal(size=(256, 256))
+    for depth in (4, 16, 64):
+        model = block_net(depth, 256, np.random.default_rng(2))
+        tracemalloc.start()
+        with nl.no_grad():
+            model(x)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert 2 < peak / x.nbytes < 4, (depth, peak / x.nbytes)
+
+
 def test_05_checkpointing_memory_claims():
     """Smallest peak near sqrt(32) (k = 8, with 4 and 6 close), about three quarters of the plain
     step (74% to 79% for k = 4, 6, 8: every peak holds the 8.4 MB of new gradients, which no k
