@@ -280,7 +280,7 @@ print("softmax(z + 1000) equals softmax(z):", np.allclose(nl.softmax(scores + 10
 # %% [markdown]
 # ## Scoring the probabilities: cross-entropy
 #
-# *Time: about 8 min (reading 6 min + exercises 2 min).*
+# *Time: about 9 min (reading 7 min + exercises 2 min).*
 #
 # For an example of class $c$ a good network gives $\mathrm{softmax}(z)_c$ close to 1. The
 # **cross-entropy** loss is the negative log of that probability, averaged over a batch of $N$
@@ -350,7 +350,8 @@ print(f"cross-entropy of the untrained MLP on 256 images: {loss:.3f};  log(10) =
 # wrongly received. We check the formula against finite differences, nudging each score by
 # $\pm 10^{-6}$: the slope of the chord $(L(z + h) - L(z - h)) / 2h$ through two points on
 # either side of $z$ is the derivative up to a term in $h^2$, where the one-sided
-# $(L(z + h) - L(z)) / h$ is off by a term in $h$ (lesson 4 measures the first):
+# $(L(z + h) - L(z)) / h$ is off by a term in $h$ (lesson 4 measures the central difference's
+# $h^2$ error):
 
 # %%
 z, c = mlp(images[:4]), labels[:4]
@@ -530,12 +531,17 @@ print(f"batch 512 drawn with replacement: off by {gradient_noise(512, replace=Tr
 # %% [markdown]
 # A batch of 8 gives a gradient whose error (149%) is larger than the gradient itself; a batch of 64
 # about a third of that (51%): the error of a mean of $B$ random examples shrinks roughly like
-# $1/\sqrt{B}$, and $1/\sqrt{8} = 0.35$. At 512 it is 15%, below the rule's $149\% \cdot \sqrt{8/512} = 19\%$:
-# a batch of 512 is a third of the 1,438 training examples, and a batch drawn without replacement
-# (each example at most once, as `fit` does) covers more of a small set than the rule's independent
-# draws, which shrinks the error by a further $\sqrt{1 - B/N} = \sqrt{1 - 512/1438} = 0.80$ (0.98 at
-# 64). The last line measures it: drawn with replacement, the batch of 512 is off by more. Batches
-# of tens to hundreds are the usual compromise: cheap steps, each still pointing roughly downhill.
+# $1/\sqrt{B}$, and $1/\sqrt{8} = 0.35$. At 512 it is 15%, below the rule's
+# $149\% \cdot \sqrt{8/512} = 19\%$.
+#
+# *Why below the rule?* A batch of 512 is a third of the 1,438 training examples. `fit` draws a
+# batch without replacement (each example at most once), which covers more of a small set than
+# the rule's independent draws. That shrinks the error by a further $\sqrt{1 - B/N} =
+# \sqrt{1 - 512/1438} = 0.80$ (0.98 at 64). The last line measures it: drawn with replacement,
+# the batch of 512 is off by 19%, as the rule says.
+#
+# Batches of tens to hundreds are the usual compromise: cheap steps, each still pointing roughly
+# downhill.
 #
 # ## Momentum
 #
@@ -664,12 +670,14 @@ for lr in [0.02, 0.09]:
 # learning rate here, yet gain nothing at 0.09?
 
 # %% [markdown]
-# Read the last column of the table: at the small learning rates (0.01 and
-# 0.02) momentum settles at the bottom 2.5 to more than 3 times sooner (a momentum path dips
-# below the level and swings back out before it stays, so the table counts from where it stays);
-# close to the limit (0.09) plain gradient descent is already fast, and momentum, which
-# overshoots and swings back, gains nothing (from this start it takes twice as many steps). The figure shows both behaviours at 0.02: plain steps creep along the floor, the
-# momentum path swings past the minimum and settles. Later lessons train with
+# Read the last column of the table. At the small learning rates (0.01 and 0.02) momentum settles
+# at the bottom 2.5 to more than 3 times sooner. Close to the limit (0.09) plain gradient descent
+# is already fast, and momentum, which overshoots and swings back, gains nothing (from this start
+# it takes twice as many steps). The figure shows both behaviours at 0.02: plain steps creep along
+# the floor, the momentum path swings past the minimum and settles.
+#
+# *How the table counts:* a momentum path can dip below the level and swing back out before it
+# stays, so the table counts the steps until the path stays below it. Later lessons train with
 # `nl.SGD(..., momentum=0.9)` and a moderate learning rate.
 #
 # ## Summary

@@ -85,6 +85,10 @@ print("W = W2 W1 has shape", W.shape)
 difference = np.max(np.abs(stacked_out - merged(x)))
 print(f"largest difference over 1000 inputs: {difference:.2e} (below 1e-12: {difference < 1e-12})")
 
+# %% [markdown]
+# What difference there is (printed above) comes from floating-point round-off: the two
+# computations are the same function.
+
 # %% [markdown] tags=["teacher-note"]
 # **Teacher note.** A misconception to watch for: "more layers means more power", even without
 # activations. Ask the class how many numbers the single layer that the 2 -> 32 -> 32 -> 2 linear
@@ -94,9 +98,6 @@ print(f"largest difference over 1000 inputs: {difference:.2e} (below 1e-12: {dif
 # of the parameters are redundant.)
 
 # %% [markdown]
-# What difference there is (printed above) comes from floating-point round-off: the two
-# computations are the same function.
-#
 # ## What this means for classification
 #
 # *Time: about 9 min (reading 6 min + exercises 3 min).*
@@ -246,11 +247,11 @@ plt.show()
 # from 32 to 64). This is the idea behind the **universal approximation theorem** (Cybenko 1989
 # for sigmoids; Leshno et al. 1993 for every activation that is not a polynomial, ReLU included;
 # d2l 5.1): a network with **one** hidden layer, wide enough, approximates any continuous function
-# on a bounded region as closely as we like. It says nothing about two things that matter in
-# practice: whether training *finds* such weights (here we placed them by hand), and how many units
-# it takes (with many inputs, the number can grow so fast that one layer is impractical, one
-# reason networks are made deeper). A linear
-# stack gets nothing from width: it stays one straight line.
+# on a closed and bounded (compact) region as closely as we like. It says nothing about two things
+# that matter in practice: whether training *finds* such weights (here we placed them by hand),
+# and how many units it takes (with many inputs, the number can grow so fast that one layer is
+# impractical, one reason networks are made deeper). A linear stack gets nothing from width: it
+# stays one straight line.
 #
 # **Explore.** Toggle the activation between the identity (a purely linear stack) and ReLU, and
 # change the width of the hidden layers. However wide the linear stack, its boundary stays a line;
@@ -281,9 +282,10 @@ nonlinearity_explorer()
 #   a hyperplane.
 # - An elementwise nonlinearity (ReLU, sigmoid, tanh, ...) between layers breaks the collapse and
 #   lets the network represent curved boundaries.
-# - One hidden layer of ReLUs, wide enough, approximates any continuous function on a bounded
-#   region (the universal approximation theorem): once the hand-built network was wide enough
-#   to follow the curve (16, 32, 64 units), doubling its width divided its error by about 4. The theorem does not say that training finds those weights.
+# - One hidden layer of ReLUs, wide enough, approximates any continuous function on a closed and
+#   bounded (compact) region (the universal approximation theorem): once the hand-built network
+#   was wide enough to follow the curve (16, 32, 64 units), doubling its width divided its error
+#   by about 4. The theorem does not say that training finds those weights.
 #
 # ## Exercises
 #

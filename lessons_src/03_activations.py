@@ -101,7 +101,9 @@ print(f"largest sigmoid'(x) on the grid: {nl.sigmoid_derivative(x).max():.4f} (a
 # %% [markdown]
 # **Think! (2 min).** Compare the four dashed curves. Which derivative is never larger than
 # $\tfrac14$, and which are small or zero over a whole half-line? What does each mean for a
-# gradient that flows back through many layers of such units?
+# gradient that flows back through many layers of such units? (Going back through a layer, the
+# chain rule multiplies the gradient by that layer's $f'$; the section *Vanishing gradients* below
+# shows it.)
 
 # %% [markdown]
 # ### BEGIN SOLUTION (1 point)
@@ -225,10 +227,11 @@ print(f"ReLU: {dead_moving} of the {dead} dead units get a non-zero gradient; "
 # learning). **pReLU** (He et al., 2015) makes that slope a parameter $\alpha$ and learns it. Two
 # smooth activations used in large models today, **GELU**, $x\,\Phi(x)$ with $\Phi$ the standard
 # normal distribution function (in BERT and GPT), and **Swish** (also called SiLU), $x\,\sigma(x)$,
-# are close to ReLU for large $|x|$ and slightly negative just left of 0, where their derivative
-# is not 0 as ReLU's is; it still shrinks towards 0 for very negative inputs (and crosses 0 at one
-# point there). The same training with a leaky ReLU (`nl.PReLU(alpha=0.01)`, its slope
-# kept fixed) in place of ReLU:
+# are close to ReLU for large $|x|$ and slightly negative for $x < 0$, most negative near
+# $x \approx -1$ (GELU's minimum is $-0.17$ at $x = -0.75$, Swish's $-0.28$ at $x = -1.28$).
+# Their derivative is 0 only at that minimum, not on the whole negative side as ReLU's is; it
+# still shrinks towards 0 for very negative inputs. The same training with a leaky ReLU
+# (`nl.PReLU(alpha=0.01)`, its slope kept fixed) in place of ReLU:
 
 # %%
 net, before = train_relu_net(1.0, activation=lambda: nl.PReLU(alpha=0.01))
@@ -329,7 +332,7 @@ prelu_explorer()
 # multiplied by at most $(\tfrac14)^d$ on that account: it **vanishes**, and the first layers
 # barely learn. ReLU's derivative is exactly 1 wherever the unit is active.
 #
-# The weights matter as much as the activation, so the experiment below changes one thing at a
+# The weights matter too, so the experiment below changes one thing at a
 # time. Two common scales for the initial weights:
 #
 # - **Glorot** (Glorot and Bengio, 2010): $\mathrm{Var}(W) = 2 / (n_\text{in} + n_\text{out})$.
@@ -421,9 +424,11 @@ plt.show()
 # ### BEGIN SOLUTION (1 point)
 # A straight line on a log scale means the gradient is multiplied by about the same factor at every
 # layer on its way back. With Glorot weights the sigmoid's gradient goes from 0.7 at layer 12 to
-# $1.1 \cdot 10^{-7}$ at layer 1, a factor $6.4 \cdot 10^6$ over 11 layers, about 4 per layer: the
-# $\tfrac14$ of its largest slope. With He weights the line is less steep (a factor $3 \cdot 10^5$)
-# but still a straight line. ReLU's curve is flat in both panels; He weights lift it from about
+# $1.1 \cdot 10^{-7}$ at layer 1, a factor $6.4 \cdot 10^6$ over 11 layers, about 4 per layer: a
+# slope of at most $\tfrac14$, times Glorot weights that roughly keep the gradient's size. The
+# weights are part of the factor: with He weights (larger) the line is less steep (a factor
+# $3 \cdot 10^5$, about 3.2 per layer) but still a straight line. ReLU's curve is flat in both
+# panels; He weights lift it from about
 # $10^{-2}$ (0.012 at layer 1) to about 1 (1.2), 146 times larger on average over the 12 layers
 # (printed under the table).
 # ### END SOLUTION
@@ -477,7 +482,8 @@ activation_explorer(depth=30)
 #   (Glorot's made the gradients about 146 times smaller, the geometric mean over the layers:
 #   97 times at layer 1, 325 at layer 12).
 # - A ReLU unit whose input is negative for every example is dead: no gradient reaches it. Leaky
-#   ReLU and pReLU keep a slope on the negative side so it can recover; GELU and Swish are smooth
+#   ReLU and pReLU keep a slope on the negative side, so such a unit still receives a gradient
+#   (a recovery is not shown here); GELU and Swish are smooth
 #   relatives used in large models.
 #
 # ## Exercises

@@ -289,7 +289,7 @@ for name, mine, p in zip(["W1", "b1", "W2", "b2"], [dW1, db1, dW2, db2], net.par
 # %% [markdown]
 # ## The network's graph, step by step
 #
-# *Time: about 7 min (reading 5 min + exercises 2 min).*
+# *Time: about 8 min (reading 6 min + exercises 2 min).*
 #
 # The same network on one example, computed with graph tensors. We take `X[3]`, the fourth example
 # of the batch (numpy counts from 0): its pre-activations $H$ have both signs (the cell prints
@@ -340,9 +340,12 @@ draw(L_)
 # backward pass. Each step takes the next operator in reverse order: the tensor it made has
 # received its gradient from everything downstream; the operator multiplies it by its local
 # derivative and passes the product on to its inputs. That is the chain rule, one node at a time,
-# and the numbers are those of our hand computation.
+# and the numbers are those of our hand computation. The explorer opens at its last step (the
+# stored picture), every gradient filled in: move the slider to 1 and walk forward.
 
 # %%
+from IPython.display import display
+
 from nnlesson.viz.explorers import backprop_explorer
 
 w_, xn_, b_, t_ = (Tensor(v, name=n) for v, n in [(0.5, "w"), (2.0, "x"), (-0.5, "b"), (1.0, "t")])
@@ -353,7 +356,9 @@ error_ = a_ - t_
 neuron_loss = error_ ** 2
 for tensor, name in [(wx_, "wx"), (z_, "z"), (a_, "a"), (error_, "a-t"), (neuron_loss, "L")]:
     tensor.name = name
-backprop_explorer(neuron_loss)
+walk = backprop_explorer(neuron_loss)
+walk.step.value = len(walk.steps)  # open at the last step: every gradient filled in
+display(walk)
 
 # %% [markdown]
 # Three ways to the same gradients, on the whole batch: the layers' hand-written `backward`, the
@@ -377,7 +382,7 @@ for name, p, t in zip(["W1", "b1", "W2", "b2"], net.parameters(), [W1_, b1_, W2_
 # %% [markdown]
 # The layers and the graph do the same arithmetic in the same order: they agree to the last bit
 # (the printed errors are 0; round-off would show as about $10^{-16}$, float64's resolution).
-# Central differences are an approximation, so they agree only to about $10^{-9}$ to $10^{-10}$.
+# Central differences are an approximation, so they agree only to about $10^{-10}$.
 
 # %% [markdown]
 # ## Gradient checking

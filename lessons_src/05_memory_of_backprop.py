@@ -173,7 +173,7 @@ plt.show()
 # %% [markdown]
 # ## The process agrees: prediction vs training
 #
-# *Time: about 3 min of reading.*
+# *Time: about 4 min of reading.*
 #
 # `cache_nbytes` is our own accounting. Python's `tracemalloc` measures what the process really
 # allocates (numpy reports its arrays to it). Prediction needs no backward, so inside
@@ -222,19 +222,20 @@ print(f"in activations of {activation / MB:.2f} MB: prediction peak "
 # blocks of `Linear(256, 256)` hold $16 \times (256 \cdot 256 + 256) \times 8 \approx 8.4$ MB of
 # parameters, while at batch 256 the layers keep 9.4 MB for backward (printed above). Extension
 # question: above which batch size does the memory kept for backward exceed the weights? ($16
-# \times 256 \times 9 = 36{,}864$ bytes per example: above about 228 examples.) This cell's peaks
-# are not compared by nbval: a student's numbers may differ a little from the stored ones, and
-# the checkpointing table's peaks and times too; the course's tests check the lesson's memory
-# claims on every numpy version (tests/unit/test_memory.py, tests/lessons/test_claims_04_07.py).
-# The notebook runs numpy with one BLAS thread: on a 2-core machine busy with two other
-# processes, lessons 05 and 06 took 2.2 and 2.4 times their quiet time without that limit
-# (benchmarks/contention.py).
+# \times 256 \times 9 = 36{,}864$ bytes per example: above about 228 examples.) Your students'
+# peaks, and the checkpointing table's peaks and times, may differ a little from the stored ones
+# (numpy versions differ in their temporaries); the claims the lesson states hold on every numpy
+# version the course is tested on. The notebook runs numpy with one BLAS thread: on a 2-core
+# machine busy with two other processes, lessons 05 and 06 took 2.2 and 2.4 times as long
+# without that limit.
 
 # %% [markdown]
 # The last line counts in activations (one 256 x 256 float64 array). The extra memory of the
 # training forward is what the layers report keeping, to within the last number printed there
-# (a fraction of one activation). A prediction's peak is a few activations (the output of the current layer, the
-# one before it, a temporary), whatever the depth; training holds every layer's intermediates.
+# (a fraction of one activation). A prediction's peak is a few activations (3.1 printed: the
+# output of the current layer, the one before it, a temporary). It does not grow with depth,
+# since `no_grad` frees each intermediate once the next layer has used it; training holds every
+# layer's intermediates.
 # That is why a GPU that can *run* a large model often cannot *train* it at the same batch size.
 #
 # ## Everything training keeps: weights, gradients, optimizer state
@@ -273,10 +274,11 @@ print("bytes per number: " + ", ".join(f"{np.dtype(t).name} {np.dtype(t).itemsiz
 # For this network at batch 256, weights, gradients, velocity and kept activations are each
 # between 8 and 10 MB (printed above): training with momentum holds about four times the weights,
 # with Adam five. The activations grow with the batch, the other three do not. Everything here is
-# float64 (8 bytes a number), chosen so that lesson 4's gradient checks are exact; frameworks
-# train in float32 (4 bytes) and often keep activations and weights' copies in a 2-byte format
-# (float16, or bfloat16, which numpy lacks), *mixed precision*: the same counts, halved or
-# quartered.
+# float64 (8 bytes a number), chosen so that lesson 4's gradient checks are exact. Frameworks
+# train in float32 (4 bytes): every count above halved. *Mixed precision* goes further for the
+# activations, kept in a 2-byte format (float16, or bfloat16, which numpy lacks): a quarter of
+# the float64 count. The weights, gradients and optimizer state stay in float32, and a 2-byte
+# copy of the weights is added for the forward pass.
 #
 # **Gradient accumulation.** When a batch does not fit, split it: the gradient of the mean loss
 # over a batch of $2n$ examples is the average of the two halves' gradients (the loss is the mean
@@ -434,8 +436,8 @@ plt.show()
 # 1-byte masks) and ignores what checkpointing cannot save: the gradients (8.4 MB of every peak,
 # the line before the last: backward writes one new array per parameter) and the backward pass's
 # own temporaries. The price is compute: one extra forward pass, whatever $k$ (the Think! above).
-# Read the measured times as rough, the memory figures as exact: they do not change from run to
-# run.
+# Read the measured times as rough, the memory figures as exact for this numpy version: they do
+# not change from run to run.
 #
 # ## Summary
 #

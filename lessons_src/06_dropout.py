@@ -329,13 +329,13 @@ print(f"with dropout: validation loss lower on {lower_val} of 5 seeds, training 
 #   d2l's advice is to drop less in the layers closer to the input. $p$ is a hyperparameter:
 #   choose it on the validation set like the learning rate.
 # - **With what:** the paper combined dropout with a limit on the size of the weights; a penalty
-#   on their size (*weight decay*, `nl.SGD(..., weight_decay=...)`) plays the same role and is
-#   often used beside dropout. Networks with batch normalization (lesson 9) often need less
-#   dropout, or none.
+#   on their size (*weight decay*, `nl.SGD(..., weight_decay=...)`, taught in lesson 7) plays the
+#   same role and is often used beside dropout. Networks with batch normalization (lesson 9)
+#   often need less dropout, or none.
 #
 # ## Monte-Carlo dropout: how sure is the network?
 #
-# *Time: about 10 min (reading 8 min + exercises 2 min).*
+# *Time: about 11 min (reading 9 min + exercises 2 min).*
 #
 # Dropout can do more. If we **keep it on at prediction time**, every forward pass samples a
 # different sub-network, and the spread of their predictions tells us how much the networks
@@ -461,7 +461,9 @@ print(f"pooled over the 5 seeds: the band misses the curve at {np.mean(misses_in
 # that even a very wide band fits). "resample" draws new masks. Beware what large $p$ shows: the
 # network was trained at $p = 0.2$, so at $p = 0.9$ it runs sub-networks far smaller than any it
 # learned with; its mean then wanders far from the data and the band is wide because the network
-# is broken, not because it is uncertain. Monte-Carlo dropout uses the $p$ of training.
+# is broken, not because it is uncertain. Monte-Carlo dropout uses the $p$ of training. The
+# explorer starts at that $p = 0.2$, and the stored picture below shows that setting (the slider
+# above the picture, in a running notebook, shows the current $p$).
 
 # %%
 from nnlesson.viz.explorers import dropout_explorer

@@ -5,6 +5,7 @@ name, so the test follows the lesson when it changes) and the lesson's settings,
 and asserts the claim the prose makes for every seed. CONTRIBUTING.md states the rule.
 """
 
+import math
 import types
 
 import numpy as np
@@ -116,8 +117,13 @@ def test_01_a_small_batchs_gradient_is_noisier_about_like_one_over_sqrt_b(seed, 
                             nl=nl_with_initial_weights(seed + 10))
         return fresh["gradient_noise"](512, seed=seed, replace=replace)
 
-    shrink = noise_512(replace=False) / noise_512(replace=True)
+    with_replacement = noise_512(replace=True)
+    shrink = noise_512(replace=False) / with_replacement
     assert 0.75 < shrink < 0.85, (noise, shrink)
+    # "drawn with replacement, the batch of 512 is off by 19%, as the rule says" (the rule:
+    # batch 8's error times sqrt(8/512))
+    rule = noise[8] * np.sqrt(8 / 512)
+    assert 0.85 < with_replacement / rule < 1.15, (noise, with_replacement, rule)
     assert 0.7 < shrink < 0.9, (noise, shrink)
 
 
@@ -230,6 +236,19 @@ def test_03_sigmoid_gradients_vanish_with_either_initialisation(seed, gradient_t
     assert he[-1] / he[0] < glorot[-1] / glorot[0]  # He's larger weights shrink the ratio
 
 
+def test_03_gelu_and_swish_are_negative_on_the_whole_negative_side_most_near_minus_1():
+    """GELU's minimum is -0.17 at x = -0.75, Swish's -0.28 at x = -1.28 (the lesson's numbers),
+    and their slope is 0 only there."""
+    x = np.linspace(-8, -1e-3, 80_001)
+    normal_cdf = 0.5 * np.vectorize(math.erfc)(-x / np.sqrt(2))  # erfc: accurate far out
+    for f, (x_min, f_min) in [(x * normal_cdf, (-0.75, -0.17)),
+                              (x / (1 + np.exp(-x)), (-1.28, -0.28))]:
+        assert (f < 0).all()
+        assert abs(x[np.argmin(f)] - x_min) < 0.005 and abs(f.min() - f_min) < 0.005
+        # "their derivative is 0 only at that minimum": the slope changes sign once
+        assert np.count_nonzero(np.diff(np.sign(np.diff(f)))) == 1
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 def test_03_sigmoid_curves_are_close_to_straight_lines_about_4_per_layer_with_glorot(
         seed, gradient_table):
@@ -241,6 +260,9 @@ def test_03_sigmoid_curves_are_close_to_straight_lines_about_4_per_layer_with_gl
         assert factors.min() > 2 and factors.max() < 6, (init, factors)
     glorot = gradient_table[seed, "sigmoid", "glorot"]
     assert 3.5 < (glorot[-1] / glorot[0]) ** (1 / (len(glorot) - 1)) < 4.5
+    # "the weights are part of the factor": with He's larger weights the line is less steep
+    he = gradient_table[seed, "sigmoid", "he"]
+    assert (he[-1] / he[0]) < (glorot[-1] / glorot[0]) / 3
 
 
 @pytest.mark.parametrize("seed", SEEDS)

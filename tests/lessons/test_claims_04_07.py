@@ -68,7 +68,7 @@ def test_04_a_correct_backward_gives_1e8_or_less_and_the_bias_bug_is_the_only_fa
     assert nl.gradcheck(buggy, X, loss_fn, y).failed == ["2.b"]
 
 
-def test_04_layers_and_graph_agree_to_float64_resolution_numerical_to_about_1e9():
+def test_04_layers_and_graph_agree_to_float64_resolution_numerical_to_about_1e10():
     X, y, net = lesson04_net()
     loss_fn = nl.SoftmaxCrossEntropy()
     params = [Tensor(p.data) for p in net.parameters()]
@@ -79,7 +79,7 @@ def test_04_layers_and_graph_agree_to_float64_resolution_numerical_to_about_1e9(
     for p, t in zip(net.parameters(), params):
         assert nl.rel_error(p.grad, t.grad) < 1e-15
         numeric = nl.numerical_gradient(lambda _: loss_fn(net(X), y), p.data)
-        assert 1e-11 < nl.rel_error(p.grad, numeric) < 1e-8
+        assert 1e-11 < nl.rel_error(p.grad, numeric) < 1e-9  # "about 1e-10"
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -109,6 +109,20 @@ def step_peak(k, seed):
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     return peak
+
+
+def test_05_a_predictions_peak_is_a_few_activations_at_any_depth():
+    """"A prediction's peak is a few activations (3.1 printed) ... It does not grow with depth":
+    under no_grad the peak stays between 2 and 4 activations at depth 4, 16 and 64."""
+    x = np.random.default_rng(3).normal(size=(256, 256))
+    for depth in (4, 16, 64):
+        model = block_net(depth, 256, np.random.default_rng(2))
+        tracemalloc.start()
+        with nl.no_grad():
+            model(x)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert 2 < peak / x.nbytes < 4, (depth, peak / x.nbytes)
 
 
 def test_05_checkpointing_memory_claims():
@@ -459,9 +473,11 @@ def test_07_test_accuracy_dips_then_partly_recovers_and_weight_decay_slows_memor
            (X_train, y_train_noisy), (X_val, y_val_noisy), epochs=80, batch_size=32,
            rng=seed + 5,
            callback=lambda epoch, m: test_curve_wd.append(nl.accuracy(m(X_test), y_test)))
-    # the figure's title: with weight decay the test accuracy never falls as low as without
-    # (seen on 5 seeds: its lowest is 8.5 to 15.6 points above the run without's)
+    # the figure's title: with weight decay the lowest test accuracy stays far above the lowest of
+    # the run without (seen on 5 seeds: 8.5 to 15.6 points above); the prose reads both curves
+    # from epoch 10 on, after the first epochs of learning the digits, and says the same there
     assert min(test_curve_wd) > curves["test"].min() + 0.05
+    assert min(test_curve_wd[9:]) > curves["test"][9:].min() + 0.05
     memorised = np.mean(np.argmax(model(X_train[noisy]), axis=1) == y_train_noisy[noisy])
     test_wd = nl.accuracy(model(X_test), y_test)
     assert memorised < 0.5 and memorised < curves["noisy"][-1] - 0.4  # "far fewer"
