@@ -204,14 +204,14 @@ square = np.column_stack([x1.ravel(), x2.ravel()])
 def draw_units(pg, title):
     """Every hidden unit of `pg`'s network as a heatmap over the square, one row per layer.
 
-    Each layer's maps share one colour scale, symmetric around 0 so that white is 0: +-1 for tanh,
-    +-(the layer's largest output) for ReLU, whose outputs are >= 0 (white to blue only)."""
+    Each layer's maps share one colour scale, symmetric around 0 so that white is 0: +-1 for tanh
+    and sigmoid, +-(the layer's largest output) for the unbounded ones (ReLU: white to blue only)."""
     hidden_outputs = pg.run.activations_on(feature_matrix(square, pg.state["features"]))[:-1]
     width = max(outputs.shape[1] for outputs in hidden_outputs)
     fig, axes = plt.subplots(len(hidden_outputs), width, figsize=(9, 0.4 + 1.25 * len(hidden_outputs)),
                              squeeze=False)
-    for row, outputs in enumerate(hidden_outputs):
-        top = 1.0 if outputs.min() < 0 else outputs.max()
+    for row, (outputs, activation) in enumerate(zip(hidden_outputs, pg.state["activations"])):
+        top = 1.0 if activation in ("tanh", "sigmoid") else np.abs(outputs).max()
         for unit, ax in enumerate(axes[row]):
             ax.set_xticks([])
             ax.set_yticks([])
