@@ -55,8 +55,8 @@ from nnlesson import checks
 from nnlesson.viz import plot as nlplot
 
 # One BLAS thread for this notebook: its matrices are small, and on a shared machine more threads
-# only wait for each other (benchmarks/contention.py: without it, lessons 05 and 06 took 2.2x and
-# 2.4x their quiet time on a 2-core machine running two other busy processes).
+# only wait for each other (measured: without it, lessons 05 and 06 took 2.2x and 2.4x their
+# quiet time on a 2-core machine running two other busy processes).
 threadpool_limits(1, user_api="blas")
 
 nlplot.use_style()
@@ -103,8 +103,9 @@ SEEDS = range(5)
 symmetric = {s: train_moons(True, s) for s in SEEDS}
 random_init = {s: train_moons(False, s) for s in SEEDS}
 spread = [np.ptp(symmetric[s][1][-1], axis=0).max() for s in SEEDS]
+# Printed in full (not rounded to 3 decimals) so that "exactly 0" is what the output shows.
 print("constant start: largest difference between the 4 units' weights after training, per seed:",
-      np.array(spread))
+      ", ".join(f"{d:.1e}" for d in spread), f"(all exactly 0: {all(d == 0 for d in spread)})")
 shared = symmetric[0][1][:, 0, 0]  # the first weight, the same in every unit
 print(f"seed 0, constant start: that weight is {shared[0]:.2f} after epoch 1, peaks at "
       f"{shared.max():.2f} (epoch {shared.argmax() + 1}) and ends at {shared[-1]:.2f}")
@@ -304,8 +305,8 @@ RULES = {"Glorot": 1.0, "He": np.sqrt(2.0)}
 fig, ax = plt.subplots(figsize=(7, 3.8))
 for (activation, rule), style in zip(
         [("tanh", "Glorot"), ("tanh", "He"), ("ReLU", "Glorot"), ("ReLU", "He")],
-        [(nlplot.BLUE, "-"), (nlplot.BLUE, "--"), (nlplot.VERMILLION, "--"),
-         (nlplot.VERMILLION, "-")]):
+        [(nlplot.BLUE, "-"), (nlplot.BLUE, "--"), (nlplot.VERMILLION, "-"),
+         (nlplot.VERMILLION, "--")]):  # one line style per rule: Glorot solid, He dashed
     activations, _ = layer_statistics(activation, RULES[rule], depth=10)
     stds = [a.std() for a in activations]
     ax.semilogy(range(1, 11), stds, "o", color=style[0], ls=style[1],
@@ -314,7 +315,7 @@ for (activation, rule), style in zip(
 ax.set_xlabel("layer")
 ax.set_ylabel("std of the activations")
 ax.set_title("He keeps ReLU's signal; Glorot loses it; tanh shrinks slowly under both")
-ax.legend(loc="lower left", ncols=2)
+ax.legend(loc="lower left", ncols=2, title="solid: Glorot, dashed: He")
 ax.set_ylim(1e-2, 3)
 plt.show()
 

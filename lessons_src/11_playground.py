@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 11: The playground
 #
-# *Time: about 45 min (reading 18 min + exercises 27 min).*
+# *Time: about 47 min (reading 20 min + exercises 27 min).*
 #
 # The **Questions** under the pictures are optional explorations, not counted in these times: give
 # them 15 to 20 min more if you can.
@@ -64,7 +64,7 @@ nlplot.use_style()
 # %% [markdown]
 # ## The picture
 #
-# *Time: about 3 min of reading.*
+# *Time: about 4 min of reading.*
 #
 # Left, the network: the input features, one small heatmap per hidden unit (blue where the unit
 # is positive, orange where it is negative, white at 0, for every point of the square), and the
@@ -82,7 +82,11 @@ nlplot.use_style()
 # output node show the differences of the two logits' weights and biases, $W_1 - W_0$ and
 # $b_1 - b_0$ (rows 1 and 0 of the output layer's `W`), the numbers that move p(class 1). (The
 # scatter plots of the other lessons use their own class colours; in this lesson the colours follow
-# Playground.)
+# Playground.) One data set differs from Playground's: our xor puts class 1 (blue) where $x_1$
+# and $x_2$ have different signs, Playground's where they have the same sign, so the two show the
+# xor's quadrants in swapped colours. The data lie in the square $[-6, 6]^2$, and the features are
+# scaled to about $[-1, 1]$ before they enter the network: $x_1/6$, $x_2/6$, $x_1^2/36$,
+# $x_2^2/36$ and $x_1 x_2/36$ ($\sin x_1$ and $\sin x_2$ are already in that range).
 #
 # The defaults are Playground's: the circle data, two hidden layers of 4 and 2 tanh units,
 # learning rate 0.03, batch size 10. The controls are grouped as in Playground (data, features,
@@ -172,7 +176,7 @@ display(squares)
 # %% [markdown]
 # ## Experiment 2: the smallest network that separates the spiral
 #
-# *Time: about 4 min of reading.*
+# *Time: about 5 min of reading.*
 #
 # The spiral is Playground's hardest data set. We give the network all seven features and
 # compare a few sizes after 150 epochs with momentum 0.9.
@@ -195,18 +199,36 @@ display(pg)
 side = np.linspace(-6, 6, 41)  # 41 x 41 points per map, drawn as pixels: a small stored picture
 x1, x2 = np.meshgrid(side, side)
 square = np.column_stack([x1.ravel(), x2.ravel()])
-hidden_outputs = pg.run.activations_on(feature_matrix(square, pg.state["features"]))[:-1]
-fig, axes = plt.subplots(2, 8, figsize=(9, 2.9))
-for row, outputs in enumerate(hidden_outputs):
-    for unit, ax in enumerate(axes[row]):
-        ax.imshow(outputs[:, unit].reshape(x1.shape), cmap=ORANGE_BLUE, vmin=-1, vmax=1,
-                  origin="lower", extent=(-6, 6, -6, 6), interpolation="nearest")
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.set_title(f"unit {unit + 1}", fontsize=9)
-    axes[row, 0].set_ylabel(f"layer {row + 1}")
-fig.supxlabel("x1 from -6 to 6 in each map (x2 upwards); blue +1, white 0, orange -1", fontsize=9)
-fig.suptitle("The spiral network's 16 hidden units, each over the square of inputs")
+
+
+def draw_units(pg, title):
+    """Every hidden unit of `pg`'s network as a heatmap over the square, one row per layer.
+
+    Each layer's maps share one colour scale, symmetric around 0 so that white is 0: +-1 for tanh
+    and sigmoid, +-(the layer's largest output) for the unbounded ones (ReLU: white to blue only)."""
+    hidden_outputs = pg.run.activations_on(feature_matrix(square, pg.state["features"]))[:-1]
+    width = max(outputs.shape[1] for outputs in hidden_outputs)
+    fig, axes = plt.subplots(len(hidden_outputs), width, figsize=(9, 0.4 + 1.25 * len(hidden_outputs)),
+                             squeeze=False)
+    for row, (outputs, activation) in enumerate(zip(hidden_outputs, pg.state["activations"])):
+        top = 1.0 if activation in ("tanh", "sigmoid") else np.abs(outputs).max()
+        for unit, ax in enumerate(axes[row]):
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if unit >= outputs.shape[1]:
+                ax.axis("off")
+                continue
+            ax.imshow(outputs[:, unit].reshape(x1.shape), cmap=ORANGE_BLUE, vmin=-top, vmax=top,
+                      origin="lower", extent=(-6, 6, -6, 6), interpolation="nearest")
+            ax.set_title(f"unit {unit + 1}", fontsize=9)
+        axes[row, 0].set_ylabel(f"layer {row + 1}")
+    fig.supxlabel("x1 from -6 to 6 in each map (x2 upwards); blue positive, white 0, orange "
+                  "negative", fontsize=9)
+    fig.suptitle(title)
+    return fig
+
+
+draw_units(pg, "The spiral network's 16 hidden units (tanh, -1 to +1), each over the square")
 nlplot.describe("Sixteen small heatmaps in two rows of eight, one per hidden unit of the 8-8 "
                 "tanh network trained on the spiral: each shows the unit's output over the "
                 "square of inputs, in blue (+1), white (0) and orange (-1).")
@@ -214,8 +236,8 @@ plt.show()
 
 # %% [markdown]
 # Without hidden layers the seven features are not enough: a straight boundary in them is still no
-# spiral. With hidden layers they are: two layers of 8 units separate the spiral (on five seeds of
-# data and weights, the course's tests check it), and here one layer of 4 did nearly as well. Look
+# spiral. With hidden layers they are: two layers of 8 units separate the spiral (they did on each of
+# five seeds of data and weights we tried), and here one layer of 4 did nearly as well. Look
 # at the unit heatmaps: no single unit draws the spiral; each draws blobs and stripes over the
 # plane (the inputs already include $\sin x_1$, $\sin x_2$ and products, so even the first
 # layer's maps are not plain stripes), and the output layer adds them up into the spiral's arms.
@@ -227,7 +249,7 @@ plt.show()
 # %% [markdown]
 # ## Experiment 3: what dropout does to the boundary
 #
-# *Time: about 6 min (reading 3 min + exercises 3 min).*
+# *Time: about 7 min (reading 4 min + exercises 3 min).*
 #
 # Few training points (20 % of 500) from two overlapping Gaussian clusters, and a network much
 # larger than the problem needs: it can draw a boundary around single noisy points. We train it
@@ -259,6 +281,18 @@ display(runs[0.0])
 display(runs[0.5])
 
 # %% [markdown]
+# In these pictures the 8-unit layers' maps are too small to read; the next cell draws the hidden
+# units of both runs larger (ReLU units: white at 0, blue up to the layer's largest output).
+
+# %%
+for p in (0.0, 0.5):
+    draw_units(runs[p], f"Dropout p = {p}: the 24 hidden ReLU units, each over the square")
+    nlplot.describe(f"Heatmaps in three rows of eight, one per hidden ReLU unit of the 8-8-8 "
+                    f"network trained with dropout p = {p} on the two clusters: white where the "
+                    f"unit is 0, blue where it is positive.")
+    plt.show()
+
+# %% [markdown]
 # **Think! (3 min).** Compare this picture (dropout 0.5) with the one above it (no dropout). How do
 # the two boundaries differ? Which run has the lower test loss, and what do both loss curves do
 # after the first 25 epochs or so?
@@ -282,8 +316,8 @@ display(runs[0.5])
 # half of the units, so no unit can rely on another one to fix a single point: the training loss
 # stays higher and the area where the network is unsure grows (in the stored run mostly in one
 # corner, while the edge between the clusters stays about as sharp). Over five seeds of data and
-# weights the training loss with dropout was higher every time, and the unsure area larger every
-# time; the course's tests check both.
+# weights we tried, the training loss with dropout was higher every time, and the unsure area
+# larger every time.
 #
 # **Questions (optional).** Move the dropout slider from 0 to 0.8 in the playground above (with
 # these data) and watch the boundary. At which p does the network stop learning the clusters at all?
@@ -332,9 +366,9 @@ display(pg)
 
 # %% [markdown]
 # At 0.03 the loss never climbed above where it started. At 3 the steps overshoot: the loss
-# jumps up and down and the loss curve is a zig-zag (the course's tests check, on ten seeds of
-# data and weights, that at 3 it climbed to more than twice its start on every seed, and at 0.03
-# never above it; and that at 3 the test accuracy stays near chance on most seeds). Press new seed
+# jumps up and down and the loss curve is a zig-zag (on ten seeds of data and weights we tried,
+# at 3 it climbed to more than twice its start on every seed, and at 0.03 never above it; and at 3
+# the test accuracy stayed near chance on most seeds). Press new seed
 # a few times with the learning rate at 3: every run zig-zags differently. It is also *chaotic*: a
 # difference in the last bit of one product grows into a different run, and since different CPUs
 # round slightly differently, the picture above may not be the one your neighbour sees. The
@@ -375,8 +409,8 @@ display(exercise)
 # - Each hidden unit draws one heatmap over the inputs (on $x_1, x_2$ alone, a first-layer unit
 #   draws straight stripes); later layers and the output combine them into the boundary.
 # - The right input features can make a hard problem linear.
-# - Dropout keeps a large network from fitting single points: a smoother boundary, a higher
-#   training loss.
+# - Dropout smooths the boundary of a large network and raises its training loss; in our run it
+#   did not lower the test loss (both runs over-fit).
 # - A learning rate that is too large shows as a zig-zag loss curve, or as a loss that explodes.
 
 # %% [markdown]
@@ -387,10 +421,11 @@ display(exercise)
 # The code exercise ends with a check: run the cell and it tells you at once whether your function
 # is right and, if not, what is wrong with it.
 #
-# **Exercise 1 (code, 10 min).** A playground without hidden layers is one `Linear` layer on the features:
-# for the feature matrix `F` (one row per point, one column per feature, e.g. $x_1^2/36$ and
-# $x_2^2/36$) it computes the logits $z = F W^T + b$, one row per point. Write
-# `my_logits(F, W, b)`. The cell then recomputes the output of experiment 1's network (`squares`)
+# **Exercise 1 (code, 10 min).** A deliberate recap of lesson 1's first exercise (the check is the
+# same), now applied to the playground. A playground without hidden layers is one `Linear` layer
+# on the features: for the feature matrix `F` (one row per point, one column per feature, e.g.
+# the scaled $x_1^2/36$ and $x_2^2/36$ of "The picture") it computes the logits
+# $z = F W^T + b$, one row per point. Write `my_logits(F, W, b)`. The cell then recomputes the output of experiment 1's network (`squares`)
 # with it, from `squares.weights()["output layer W"]` and `["output layer b"]`: p(class 1) is the
 # sigmoid of $z_1 - z_0$. Expected: the disc of that network's output map, and `True`.
 

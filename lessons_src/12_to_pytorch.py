@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 12: From nnlesson to PyTorch
 #
-# *Time: about 53 min (reading 26 min + exercises 27 min).*
+# *Time: about 57 min (reading 30 min + exercises 27 min).*
 #
 # **Learning goals.** After this lesson you can
 # - rebuild a model of your own in `torch.nn`, layer by layer, and show that both compute the same
@@ -26,7 +26,8 @@
 # - use the PyTorch twins of what you know: `eval()`/`train()`, `no_grad`, the `DataLoader`,
 #   `torch.autograd.gradcheck`, `torch.utils.checkpoint` and BatchNorm's momentum.
 #
-# Everything you wrote in lessons 1 to 11 is in PyTorch too, under other names. This lesson takes
+# Almost everything you wrote in lessons 1 to 11 is in PyTorch too, under other names (early
+# stopping with its restore of the best weights, lesson 7, is a few lines of your own loop there). This lesson takes
 # the capstone's network across and checks every number on the way. (The sections' times below
 # leave out this introduction and the setup cells, which the lesson's time includes.)
 
@@ -76,7 +77,7 @@ print("PyTorch", torch.__version__.split("+")[0])
 # %% [markdown]
 # ## Tensors: numpy arrays that remember
 #
-# *Time: about 1 min of reading.*
+# *Time: about 2 min of reading.*
 #
 # PyTorch's array is the **tensor**: shapes, dtypes, indexing and `@` work as in numpy. What it
 # adds is autograd, the idea of `nnlesson.graph` (lesson 4): a tensor created with
@@ -99,6 +100,25 @@ print("back to numpy:", w.detach().numpy())  # .detach() first: a tensor that re
 # `torch.tensor(...)` copies. `.item()` gives the number inside a one-element tensor, and
 # `.detach()` the same numbers without the record, which `.numpy()` needs.
 #
+# One default differs: numpy's and nnlesson's floats are float64, PyTorch's are **float32**. A
+# layer created without a dtype has float32 weights, and `torch.from_numpy` of a numpy array gives
+# float64, so the first forward pass of most code that crosses over fails:
+
+# %%
+layer32 = torch.nn.Linear(2, 1)  # no dtype given: PyTorch's default, float32
+print("weights:", layer32.weight.dtype, "| input:", t.dtype)
+try:
+    layer32(t)
+except RuntimeError as error:
+    print("RuntimeError:", error)
+print("with t.float():", layer32(t.float()).dtype)
+
+# %% [markdown]
+# Either convert the input with `.float()` (the usual choice in PyTorch code: float32 is faster
+# and half the memory), or create the layers in float64 with `dtype=torch.float64` (or for every
+# new tensor with `torch.set_default_dtype(torch.float64)`). This lesson does the second, to
+# compare the two libraries to the last digits.
+#
 # ## The capstone's network in both libraries
 #
 # *Time: about 2 min of reading.*
@@ -107,7 +127,7 @@ print("back to numpy:", w.detach().numpy())  # .detach() first: a tensor that re
 # 10 tried them one at a time), a smaller hidden layer (32 units) to keep this lesson quick, and an
 # 80/20 split into training and validation images. `nl.to_torch` builds its `torch.nn` twin: the same
 # layers, the weights copied. Everything runs in float64 in both libraries (nnlesson's default;
-# `nl.to_torch` keeps the dtype).
+# `nl.to_torch` creates each torch layer in the dtype of the nnlesson layer it copies).
 
 # %%
 X, y = nl.load_digits()
@@ -221,7 +241,7 @@ print(f"largest difference between the weights after the epoch: {weights_apart:.
 #
 # ## The PyTorch idioms, each next to the nnlesson line it replaces
 #
-# *Time: about 11 min (reading 9 min + exercises 2 min).*
+# *Time: about 14 min (reading 12 min + exercises 2 min).*
 #
 # | nnlesson | PyTorch | what it does |
 # | --- | --- | --- |
@@ -297,6 +317,45 @@ print("bytes kept for backward: nnlesson", model.cache_nbytes(),
       "| torch output requires grad:", val_logits_t.requires_grad)
 model.train()
 _ = twin.train()  # (torch's train() returns the module, which a cell would print)
+
+# %% [markdown]
+# ### A model as an `nn.Module` subclass
+#
+# `nn.Sequential` is enough for a chain of layers, but most PyTorch code (and the PyTorch
+# tutorials) writes a model as a class: the layers are created in `__init__` and stored as
+# attributes, which registers their parameters with the model, and `forward` says how they are
+# applied, any Python you like. Calling the model runs `forward`; autograd records the backward
+# from it, so there is no `backward` to write. The twin as such a class, given the twin's weights
+# and running statistics (its `state_dict`, in the same order):
+
+# %%
+class DigitsNet(torch.nn.Module):
+    def __init__(self, hidden=32):
+        super().__init__()
+        f64 = torch.float64
+        self.fc1 = torch.nn.Linear(64, hidden, dtype=f64)
+        self.bn1 = torch.nn.BatchNorm1d(hidden, dtype=f64)
+        self.act1 = torch.nn.PReLU(dtype=f64)
+        self.fc2 = torch.nn.Linear(hidden, hidden, dtype=f64)
+        self.bn2 = torch.nn.BatchNorm1d(hidden, dtype=f64)
+        self.act2 = torch.nn.PReLU(dtype=f64)
+        self.out = torch.nn.Linear(hidden, 10, dtype=f64)
+
+    def forward(self, x):
+        x = self.act1(self.bn1(self.fc1(x)))
+        x = self.act2(self.bn2(self.fc2(x)))
+        return self.out(x)
+
+
+net_t = DigitsNet()
+net_t.load_state_dict(dict(zip(net_t.state_dict(), twin.state_dict().values())))
+net_t.eval()
+twin.eval()
+with torch.no_grad():
+    same = torch.equal(net_t(torch.from_numpy(X_val)), twin(torch.from_numpy(X_val)))
+_ = twin.train()
+print("parameters:", [name for name, _ in net_t.named_parameters()][:4], "...")
+print("the class and the twin give the same validation logits:", same)
 
 # %% [markdown]
 # ### The `DataLoader` for `nl.batches`
@@ -410,6 +469,10 @@ print("running variances equal:",
 # - `eval()`/`train()`, `no_grad()` and BatchNorm's momentum mean the same in both; the
 #   `DataLoader`, `torch.autograd.gradcheck` and `torch.utils.checkpoint` do the jobs of
 #   `nl.batches`, `nl.gradcheck` and `checkpoint_every`.
+# - PyTorch's default float is float32, numpy's float64: convert the input with `.float()`, or
+#   create the layers with `dtype=torch.float64`.
+# - Most PyTorch models are `nn.Module` subclasses: layers made in `__init__`, applied in
+#   `forward`; autograd writes the backward.
 #
 # ## Exercises
 #
@@ -570,7 +633,8 @@ if yours is not None:
 # %% [markdown]
 # ### BEGIN SOLUTION (1 point)
 # Without `zero_grad`, `.grad` holds the sum of the gradients of every batch so far, so step t
-# moves the weights by the learning rate times that sum: the first step is right, the later ones
+# moves the weights by the learning rate times that sum (with plain SGD; with momentum these
+# growing gradients are added up once more in the velocity): the first step is right, the later ones
 # grow ever larger and point along an average of old gradients (like a momentum of 1 that never
 # forgets). While the old gradients still roughly agree with the current one, the loss falls,
 # faster even; as the sum grows, the steps become too large and the loss rises or diverges.

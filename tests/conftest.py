@@ -180,7 +180,7 @@ def run_lesson(lesson, workdir):
 
 
 def from_lesson(lesson, *names, **context):
-    """The top-level functions and constants ``names`` of a lesson's .py, defined in a namespace
+    """The top-level functions, classes and constants ``names`` of a lesson's .py, defined in a namespace
     holding np, nl and ``context`` (the lesson's globals they use, given by the test): a global
     the test forgot is a NameError, never the lesson's own value passing for the test's."""
     import numpy as np
@@ -190,11 +190,11 @@ def from_lesson(lesson, *names, **context):
     tree = ast.parse((SOURCES / f"{lesson}.py").read_text())
     wanted = []
     for node in tree.body:
-        if isinstance(node, ast.FunctionDef) and node.name in names:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in names:
             wanted.append(node)
         elif isinstance(node, ast.Assign) and any(getattr(t, "id", None) in names for t in node.targets):
             wanted.append(node)
-    found = {n.name if isinstance(n, ast.FunctionDef) else n.targets[0].id for n in wanted}
+    found = {n.targets[0].id if isinstance(n, ast.Assign) else n.name for n in wanted}
     assert found == set(names), f"{lesson}.py no longer defines {set(names) - found}"
     namespace = {"np": np, "nl": nl, **context}
     exec(compile(ast.Module(body=wanted, type_ignores=[]), f"{lesson}.py", "exec"), namespace)

@@ -103,15 +103,23 @@ def test_09_chaos_a_last_bit_change_grows_at_large_learning_rates_only(lesson09)
 
 
 def test_09_chaos_with_batches_of_two(lesson09):
-    # "the final loss of a BatchNorm run with batches of 2 moves by 0.005 to 0.03, while with
-    # batches of 32 it stays the same to round-off" (seen: 0.020, 0.005, 0.027 on seeds 0-2)
+    # "the final loss of a BatchNorm run with batches of 2 moves by about 0.01 (0.005 to 0.03 on
+    # the three seeds we tried), while with batches of 32 it stays the same to round-off" (seen:
+    # 0.020, 0.005, 0.027 on seeds 0-2; chaotic, so the bound leaves room for another CPU)
     for seed in range(3):
         finals = {(batch_size, nudge): nudged_run(lesson09, seed, nudge, lr=0.05,
                                                   data=lesson09["small"], epochs=4,
                                                   batch_size=batch_size)
                   for batch_size in (2, 32) for nudge in (0.0, 1e-15)}
         assert abs(finals[32, 0.0] - finals[32, 1e-15]) < 1e-12, (seed, finals)
-        assert abs(finals[2, 0.0] - finals[2, 1e-15]) > 1e-3, (seed, finals)
+        assert 1e-3 < abs(finals[2, 0.0] - finals[2, 1e-15]) < 0.06, (seed, finals)
+
+
+def test_09_the_table_bins_a_loss_by_its_range(lesson09):
+    # "chance" is a window around ln 10, not everything above 2.25
+    outcome, chance = lesson09["outcome"], lesson09["CHANCE"]
+    assert [outcome(x) for x in (0.5, 1.5, chance - 0.04, chance + 0.04, 3.0, np.inf)] == \
+        ["<1.0", "1.0-2.25", "chance", "chance", ">chance", "diverged"]
 
 
 def test_09_curves_at_the_shared_learning_rate(lesson09):
@@ -374,6 +382,10 @@ def test_10_activation_claims_on_every_seed(lesson10):
     assert np.median(acc["pReLU"]) < np.median(acc["ReLU"])
     # "most of its seeds are below every seed of tanh and ReLU" (seen: 3 of 5)
     assert np.sum(acc["pReLU"] < min(acc["tanh"].min(), acc["ReLU"].min())) >= 3
+    # "a lower training loss is not a better network: pReLU's median final training loss is 9
+    # times below the sigmoid's ..., yet its median validation accuracy is lower"
+    assert np.median(final["sigmoid"]) > 5 * np.median(final["pReLU"])
+    assert np.median(acc["pReLU"]) < np.median(acc["sigmoid"])
 
 
 @pytest.mark.parametrize("start", [0, 256, 512])  # the lesson's images, and two other batches

@@ -74,3 +74,19 @@ def test_12_checkpointing_warns_without_use_reentrant_and_not_with_it():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         checkpoint_sequential(model, 2, x, use_reentrant=False).sum().backward()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_12_the_module_subclass_is_the_twin(seed):
+    # "the class and the twin give the same validation logits": DigitsNet, given the twin's
+    # state_dict in order, computes exactly what nn.Sequential computes, in eval and train mode
+    ns = from_lesson("12_to_pytorch", "digits_net", "DigitsNet", torch=torch)
+    twin = nl.to_torch(ns["digits_net"](seed=seed))
+    net = ns["DigitsNet"]()
+    net.load_state_dict(dict(zip(net.state_dict(), twin.state_dict().values())))
+    x = torch.from_numpy(np.random.default_rng(seed).standard_normal((16, 64)))
+    for mode in ("eval", "train"):
+        getattr(net, mode)()
+        getattr(twin, mode)()
+        with torch.no_grad():
+            assert torch.equal(net(x), twin(x)), mode
