@@ -462,8 +462,7 @@ print(f"pooled over the 5 seeds: the band misses the curve at {np.mean(misses_in
 # network was trained at $p = 0.2$, so at $p = 0.9$ it runs sub-networks far smaller than any it
 # learned with; its mean then wanders far from the data and the band is wide because the network
 # is broken, not because it is uncertain. Monte-Carlo dropout uses the $p$ of training. The
-# explorer starts at that $p = 0.2$, and the stored picture below shows that setting (the slider
-# above the picture, in a running notebook, shows the current $p$).
+# explorer starts at that $p = 0.2$; the bottom plot's title names the $p$ it predicts with.
 
 # %%
 from nnlesson.viz.explorers import dropout_explorer

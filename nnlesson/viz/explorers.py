@@ -314,7 +314,7 @@ def dropout_explorer(p=0.5, *, seed=0, samples=50):
     ax_mc.minorticks_off()
     ax_mc.set(xlabel="x", ylabel="y (log scale beyond +-2)", xlim=(-5, 5), ylim=(-1e4, 1e4),
               title=f"The explorer's own net (trained with p = {TRAINED_P}), predicting with "
-                    "dropout p")
+                    "dropout p = 0.00")  # the p shown: set by update(), as the title moves
     ax_mc.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
 
     button = widgets.Button(description="resample", tooltip="draw new dropout masks")
@@ -343,6 +343,8 @@ def dropout_explorer(p=0.5, *, seed=0, samples=50):
             model.eval()
             runs_cache[key] = runs.mean(axis=0), runs.std(axis=0)
         mean, std = runs_cache[key]
+        ax_mc.title.set_text(f"The explorer's own net (trained with p = {TRAINED_P}), "
+                             f"predicting with dropout p = {p:.2f}")
         line_mc.set_ydata(mean)
         x = x_grid[:, 0]
         band.set_verts([np.concatenate([np.column_stack([x, mean - 2 * std]),
@@ -355,7 +357,8 @@ def dropout_explorer(p=0.5, *, seed=0, samples=50):
 
     button.on_click(resample)
     explorer = Explorer("Dropout explorer", fig, [slider, button], update,
-                        [image, line_mean, line_one, band, line_mc, data], caption,
+                        [image, line_mean, line_one, band, line_mc, data, ax_mc.title],
+                        caption,
                         extra_key=lambda: state["seed"])
     explorer.p, explorer.resample, explorer.state = slider, button, state
     explorer.image_artist, explorer.lines = image, {"mean": line_mean, "mc_mean": line_mc}

@@ -147,6 +147,13 @@ def test_the_dropout_explorer_says_whose_network_it_runs():
     title = e.mc_axes.get_title()
     assert "own net" in title and f"p = {experiments.TRAINED_P}" in title
     assert "above" not in title
+    # and the p it predicts with, which a stored picture shows without its slider's value
+    e.p.value = 0.7
+    before = e.image.value
+    assert e.mc_axes.get_title().endswith("predicting with dropout p = 0.70")
+    e.p.value = 0.3
+    assert e.mc_axes.get_title().endswith("predicting with dropout p = 0.30")
+    assert e.image.value != before
 
 
 def test_dropout_explorer_leaves_its_network_in_eval_mode():
