@@ -4,6 +4,11 @@ The explorers and the playground redraw this way. The first picture draws everyt
 ``animated`` artists, fixes the layout (a later draw must put every artist where the saved
 background expects it) and saves that background; every picture then restores the background,
 draws the moving artists over it and encodes the result (``_png.png_bytes``).
+
+Some artists must be drawn every picture only because something moving lies under them (the
+playground's data points over its output map): those are ``pasted``. Each is drawn once, alone,
+on a transparent canvas, and its pixels are then pasted in its turn (a shown one only), a copy
+of pixels instead of drawing hundreds of markers again.
 """
 
 import numpy as np
@@ -13,11 +18,17 @@ from ._png import png_bytes
 
 
 class Blitter:
-    """The PNG pictures of ``figure``, in which only the ``animated`` artists change."""
+    """The PNG pictures of ``figure``, in which only the ``animated`` artists change.
 
-    def __init__(self, figure, animated):
+    ``pasted``: animated artists whose look never changes (they may be shown or hidden).
+    """
+
+    def __init__(self, figure, animated, pasted=()):
         self.figure = figure
         self.animated = list(animated)
+        self.pasted = {id(artist): None for artist in pasted}  # id -> (x, y, RGBA pixels)
+        if not self.pasted.keys() <= {id(artist) for artist in self.animated}:
+            raise ValueError("Blitter: every pasted artist must be one of the animated ones")
         self.canvas = FigureCanvasAgg(figure)
         self.background = None
         for artist in self.animated:
@@ -29,8 +40,38 @@ class Blitter:
             self.canvas.draw()  # everything but the animated artists; lays the figure out
             self.figure.set_layout_engine("none")  # then keep that layout: blitting needs it
             self.background = self.canvas.copy_from_bbox(self.figure.bbox)
+            self._draw_pasted()
         else:
             self.canvas.restore_region(self.background)
+        renderer = self.canvas.get_renderer()
         for artist in self.animated:
-            self.figure.draw_artist(artist)
+            layer = self.pasted.get(id(artist))
+            if layer is None:
+                self.figure.draw_artist(artist)
+            elif artist.get_visible() and layer[2].size:
+                renderer.draw_image(renderer.new_gc(), *layer)  # blends it as drawing would
         return png_bytes(np.asarray(self.canvas.buffer_rgba()))
+
+    def _draw_pasted(self):
+        """Draw each pasted artist alone on a cleared canvas and keep its pixels (cropped)."""
+        renderer = self.canvas.get_renderer()
+        pixels = np.asarray(self.canvas.buffer_rgba())
+        background = pixels.copy()  # all of it (copy_from_bbox leaves out the top row)
+        for artist in self.animated:
+            if id(artist) not in self.pasted:
+                continue
+            renderer.clear()  # transparent
+            shown = artist.get_visible()
+            artist.set_visible(True)  # a hidden one is drawn as well, to be shown later
+            self.figure.draw_artist(artist)
+            artist.set_visible(shown)
+            rows, columns = np.nonzero(pixels[..., 3])
+            if not len(rows):  # draws nothing
+                self.pasted[id(artist)] = (0, 0, np.zeros((0, 0, 4), np.uint8))
+                continue
+            top, bottom = rows.min(), rows.max() + 1
+            left, right = columns.min(), columns.max() + 1
+            # draw_image takes the lower-left corner from the bottom and the rows bottom first
+            self.pasted[id(artist)] = (int(left), int(len(pixels) - bottom),
+                                       pixels[top:bottom, left:right][::-1].copy())
+        pixels[...] = background

@@ -1163,7 +1163,8 @@ class Playground(widgets.VBox):
         self._blitter = Blitter(fig, [self._links, self._biases, *self._unit_maps,
                                       *self._moving_labels,
                                       out_map, *points, status, line_train, line_test, line_val,
-                                      ax_out.title])
+                                      ax_out.title],
+                                pasted=points)  # the same points over every output map
 
     def _draw_diagram(self, ax):
         run, s = self.run, self.s
