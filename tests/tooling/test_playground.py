@@ -10,6 +10,7 @@ import time
 
 import ipywidgets as widgets
 import matplotlib.colors
+import matplotlib.figure
 import numpy as np
 import PIL.Image
 import pytest
@@ -17,6 +18,7 @@ import traitlets
 
 from nnlesson import Dropout, Linear, PReLU, ReLU, Tanh
 from nnlesson.viz import playground as pgmod
+from nnlesson.viz._blit import Blitter
 from nnlesson.viz.controls import Slider
 from nnlesson.viz.figlint import figure_problems
 
@@ -976,3 +978,35 @@ def test_classes_and_signs_are_told_apart_by_shape_and_style_not_by_colour_alone
     orange = [matplotlib.colors.same_color(c[:3], pgmod.NEGATIVE) for c in pg._links.get_colors()]
     assert orange == dashed
     assert "class 0 orange circles, class 1 blue squares" in pg.text_alternative()
+
+
+@pytest.mark.parametrize("show_test_data", [True, False])
+def test_the_pasted_data_points_look_as_the_points_drawn_again(show_test_data):
+    # The data points are drawn once per layout and pasted every frame (the Blitter's "pasted"
+    # artists): the picture must match drawing every artist again, hidden test points included.
+    pg = playground(n=200, hidden=[3], show_test_data=show_test_data)
+    pg.train(3)
+    blitter = pg._blitter
+    assert {id(p) for p in pg.artists["points"]} == set(blitter.pasted)
+    shown = np.asarray(PIL.Image.open(io.BytesIO(pg.image.value)).convert("RGB"), dtype=int)
+    blitter.canvas.restore_region(blitter.background)
+    for artist in blitter.animated:
+        pg.figure.draw_artist(artist)
+    drawn = np.asarray(blitter.canvas.buffer_rgba())[..., :3].astype(int)
+    difference = np.abs(shown - drawn).max(axis=-1)
+    assert difference.max() <= 8  # rounding where the points' edges blend
+    # ... and the points are there at all: without them the output axes differ a lot
+    for artist in pg.artists["points"]:
+        artist.set_visible(False)
+    blitter.canvas.restore_region(blitter.background)
+    for artist in blitter.animated:
+        pg.figure.draw_artist(artist)
+    bare = np.asarray(blitter.canvas.buffer_rgba())[..., :3].astype(int)
+    assert (np.abs(shown - bare).max(axis=-1) > 32).sum() > 1000
+
+
+def test_a_blitter_pastes_only_artists_it_animates():
+    figure = matplotlib.figure.Figure()
+    line, = figure.add_subplot().plot([0, 1])
+    with pytest.raises(ValueError, match="pasted artist must be one of the animated"):
+        Blitter(figure, [], pasted=[line])
