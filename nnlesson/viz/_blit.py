@@ -11,8 +11,11 @@ on a transparent canvas, and its pixels are then pasted in its turn (a shown one
 of pixels instead of drawing hundreds of markers again.
 """
 
+import functools
+
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.image import AxesImage
 
 from ._png import png_bytes
 
@@ -75,3 +78,56 @@ class Blitter:
             self.pasted[id(artist)] = (int(left), int(len(pixels) - bottom),
                                        pixels[top:bottom, left:right][::-1].copy())
         pixels[...] = background
+
+
+class PixelImage(AxesImage):
+    """An ``imshow`` image drawn straight at its size in pixels: resampled by two small matrix
+    products and coloured by its own colour map, then pasted (``draw_image``).
+
+    matplotlib's general path (clipping, resampling any transform, alpha, interpolation stages)
+    costs about 0.4 ms for a 40 x 40 map at 30 x 30 pixels and 2.5 ms for one at 220 x 220: the
+    playground redraws 8 of them every frame. Only for an axis-aligned image (``extent`` in data
+    coordinates, ``origin="lower"``) with ``nearest`` or ``bilinear`` interpolation, which is
+    how the playground draws its maps; the array, colour map and limits work as in any image.
+    """
+
+    def draw(self, renderer):
+        if not self.get_visible():
+            return
+        if self.origin != "lower" or self.get_interpolation() not in ("nearest", "bilinear"):
+            raise ValueError(f"PixelImage: expected origin='lower' and interpolation 'nearest' "
+                             f"or 'bilinear', got {self.origin!r} and "
+                             f"{self.get_interpolation()!r}")
+        x0, x1, y0, y1 = self.get_extent()
+        (left, bottom), (right, top) = np.rint(self.axes.transData.transform([(x0, y0),
+                                                                               (x1, y1)]))
+        width, height = int(right - left), int(top - bottom)
+        if width < 1 or height < 1:
+            return
+        values = np.asarray(self.get_array(), dtype=float)
+        kind = self.get_interpolation()
+        values = (_resampling(values.shape[0], height, kind) @ values
+                  @ _resampling(values.shape[1], width, kind).T)
+        rgba = self.to_rgba(values, bytes=True)  # its norm and colour map
+        gc = renderer.new_gc()
+        gc.set_clip_rectangle(self.axes.bbox)
+        renderer.draw_image(gc, int(left), int(bottom), rgba)  # row 0 at the bottom: "lower"
+        gc.restore()
+        self.stale = False
+
+
+@functools.lru_cache(maxsize=64)
+def _resampling(n, pixels, kind):
+    """The (pixels, n) matrix that samples n values at the centres of ``pixels`` pixels."""
+    position = (np.arange(pixels) + 0.5) * n / pixels - 0.5  # in the values' indices
+    matrix = np.zeros((pixels, n))
+    rows = np.arange(pixels)
+    if kind == "nearest":
+        matrix[rows, np.clip(np.floor(position + 0.5), 0, n - 1).astype(int)] = 1
+        return matrix
+    position = np.clip(position, 0, n - 1)
+    low = np.minimum(np.floor(position).astype(int), n - 2) if n > 1 else np.zeros(pixels, int)
+    weight = position - low
+    matrix[rows, low] = 1 - weight
+    matrix[rows, np.minimum(low + 1, n - 1)] += weight
+    return matrix

@@ -55,6 +55,7 @@ backlog and pause takes effect within one frame.
 """
 
 import base64
+import contextlib
 import functools
 import html
 import io
@@ -83,7 +84,7 @@ from ..layers import Dropout, Linear, PReLU, ReLU, Sequential, Sigmoid, Tanh, no
 from ..losses import MSELoss, SoftmaxCrossEntropy
 from ..optim import SGD
 from ..train import EarlyStopping, accuracy
-from ._blit import Blitter
+from ._blit import Blitter, PixelImage
 from ._png import png_bytes
 from .controls import Menu, Slider
 from .plot import BLACK, BLUE, GREY, MAX_WIDTH, ORANGE, PURPLE, STYLE, VERMILLION, figure_html
@@ -605,6 +606,20 @@ def _one_blas_thread(method):
     return wrapper
 
 
+@contextlib.contextmanager
+def _unhinted_text():
+    """Draw text without FreeType's hinting: the header is re-drawn every frame, and unhinted
+    glyphs render in about half the time (3 instead of 5.7 ms for its 45 glyphs), a look hard
+    to tell apart at 10 points. Set and restored by hand: ``rc_context`` copies every rcParam
+    (0.7 ms, a frame's budget for the header alone)."""
+    saved = matplotlib.rcParams["text.hinting"]
+    matplotlib.rcParams["text.hinting"] = "none"
+    try:
+        yield
+    finally:
+        matplotlib.rcParams["text.hinting"] = saved
+
+
 def _running(play):
     """The name of ``play``'s running state: ``playing`` in ipywidgets 8, ``_playing`` in 7.x.
 
@@ -1121,10 +1136,8 @@ class Playground(widgets.VBox):
             ax_loss = fig.add_subplot(grid[1, 1])
             self._draw_diagram(ax_net)
             extent = (-DOMAIN, DOMAIN, -DOMAIN, DOMAIN)
-            out_map = ax_out.imshow(np.zeros((GRID, GRID)), origin="lower", extent=extent,
-                                    cmap=ORANGE_BLUE,
-                                    vmin=0 if run.classify else -1, vmax=1,
-                                    interpolation="bilinear")
+            out_map = _heatmap(ax_out, np.zeros((GRID, GRID)), extent,
+                               vmin=0 if run.classify else -1, interpolation="bilinear")
             colour = {} if run.classify else dict(cmap=ORANGE_BLUE, vmin=-1, vmax=1)
             points = []
             for X, y, edge in ((run.X_train, run.y_train, "white"),
@@ -1192,8 +1205,7 @@ class Playground(widgets.VBox):
                 extent = (x - NODE / 2, x + NODE / 2, y - NODE / 2, y + NODE / 2)
                 if col == 0 or s["unit_heatmaps"] or col == columns - 1:
                     data = F[:, k].reshape(GRID, GRID) if col == 0 else np.zeros((GRID, GRID))
-                    image = ax.imshow(data, origin="lower", extent=extent, cmap=ORANGE_BLUE,
-                                      vmin=-1, vmax=1, interpolation="nearest", zorder=2)
+                    image = _heatmap(ax, data, extent, interpolation="nearest", zorder=2)
                     if col > 0:
                         unit_maps.append(image)
                 boxes.append(matplotlib.patches.Rectangle(
@@ -1289,7 +1301,8 @@ class Playground(widgets.VBox):
         a["title"].set_text(header)
         a["status"].set_text(_wrap(run.halted))
         a["status"].set_visible(bool(run.halted))
-        png = self._blitter.png()
+        with _unhinted_text():
+            png = self._blitter.png()
         with self.image.hold_sync():  # one message: the picture, its hot spots, their numbers
             self.image.value = png
             if new_layout:  # the first png() of a figure lays it out: now its pixels are known
@@ -1448,6 +1461,16 @@ class Playground(widgets.VBox):
         bundle["text/html"] = figure_html(None, buffer.getvalue(), alt=self.text_alternative())
         bundle["text/plain"] = "Playground (run the cell to train it live)"
         return bundle
+
+
+def _heatmap(ax, data, extent, *, vmin=-1, vmax=1, **kwargs):
+    """``ax.imshow(data, origin="lower", extent=extent, cmap=ORANGE_BLUE, ...)``, as a
+    :class:`PixelImage`: the maps are redrawn every frame, and it draws them 3 to 5 times faster."""
+    image = PixelImage(ax, cmap=ORANGE_BLUE, origin="lower", extent=extent, **kwargs)
+    image.set_data(data)
+    image.set_clim(vmin, vmax)
+    ax.add_image(image)
+    return image
 
 
 def _marker_paths(markers):

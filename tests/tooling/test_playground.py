@@ -9,6 +9,7 @@ import io
 import time
 
 import ipywidgets as widgets
+import matplotlib.backends.backend_agg
 import matplotlib.colors
 import matplotlib.figure
 import numpy as np
@@ -990,8 +991,9 @@ def test_the_pasted_data_points_look_as_the_points_drawn_again(show_test_data):
     assert {id(p) for p in pg.artists["points"]} == set(blitter.pasted)
     shown = np.asarray(PIL.Image.open(io.BytesIO(pg.image.value)).convert("RGB"), dtype=int)
     blitter.canvas.restore_region(blitter.background)
-    for artist in blitter.animated:
-        pg.figure.draw_artist(artist)
+    with pgmod._unhinted_text():  # the playground's text, as redraw() draws it
+        for artist in blitter.animated:
+            pg.figure.draw_artist(artist)
     drawn = np.asarray(blitter.canvas.buffer_rgba())[..., :3].astype(int)
     difference = np.abs(shown - drawn).max(axis=-1)
     assert difference.max() <= 8  # rounding where the points' edges blend
@@ -999,8 +1001,9 @@ def test_the_pasted_data_points_look_as_the_points_drawn_again(show_test_data):
     for artist in pg.artists["points"]:
         artist.set_visible(False)
     blitter.canvas.restore_region(blitter.background)
-    for artist in blitter.animated:
-        pg.figure.draw_artist(artist)
+    with pgmod._unhinted_text():
+        for artist in blitter.animated:
+            pg.figure.draw_artist(artist)
     bare = np.asarray(blitter.canvas.buffer_rgba())[..., :3].astype(int)
     assert (np.abs(shown - bare).max(axis=-1) > 32).sum() > 1000
 
@@ -1010,3 +1013,46 @@ def test_a_blitter_pastes_only_artists_it_animates():
     line, = figure.add_subplot().plot([0, 1])
     with pytest.raises(ValueError, match="pasted artist must be one of the animated"):
         Blitter(figure, [], pasted=[line])
+
+
+@pytest.mark.parametrize("interpolation", ["nearest", "bilinear"])
+@pytest.mark.parametrize("pixels", [2.0, 1.0, 0.4])  # axes inches: up- and downsampling 40 x 40
+def test_a_pixel_image_looks_as_matplotlib_draws_the_same_image(interpolation, pixels):
+    # The playground's maps are PixelImages (drawn by two matrix products, 3 to 5 times faster):
+    # the picture must be matplotlib's own, up to a pixel's shift of a boundary between cells.
+    values = np.add.outer(np.linspace(-1, 1, 40), 0.3 * np.sin(np.linspace(0, 6, 40)))
+    drawn = []  # rows from orange to blue: upside down it would differ everywhere
+    for make in (pgmod._heatmap, None):
+        figure = matplotlib.figure.Figure(figsize=(pixels + 0.2, pixels + 0.2), dpi=100)
+        ax = figure.add_axes((0.1 / (pixels + 0.2), 0.1 / (pixels + 0.2),
+                              pixels / (pixels + 0.2), pixels / (pixels + 0.2)))
+        if make:
+            make(ax, values, (0, 1, 0, 1), interpolation=interpolation)
+        else:
+            ax.imshow(values, origin="lower", extent=(0, 1, 0, 1), cmap=pgmod.ORANGE_BLUE,
+                      vmin=-1, vmax=1, interpolation=interpolation, interpolation_stage="data")
+        ax.set_axis_off()
+        canvas = matplotlib.backends.backend_agg.FigureCanvasAgg(figure)
+        canvas.draw()
+        drawn.append(np.asarray(canvas.buffer_rgba())[..., :3].astype(int))
+    difference = np.abs(drawn[0] - drawn[1]).max(axis=-1)
+    assert np.median(difference) <= 2 and np.percentile(difference, 95) <= 20
+    assert (drawn[0] != 255).any(axis=-1).sum() >= 0.9 * (100 * pixels) ** 2  # it drew the map
+
+
+def test_a_pixel_image_refuses_what_it_cannot_draw():
+    figure = matplotlib.figure.Figure()
+    ax = figure.add_subplot()
+    image = pgmod._heatmap(ax, np.zeros((4, 4)), (0, 1, 0, 1), interpolation="bicubic")
+    canvas = matplotlib.backends.backend_agg.FigureCanvasAgg(figure)
+    with pytest.raises(ValueError, match="PixelImage: expected origin='lower'.*'bicubic'"):
+        canvas.draw()
+    assert image.get_interpolation() == "bicubic"
+
+
+def test_a_redraw_gives_the_users_text_hinting_back():
+    # redraw() draws the playground's text unhinted (half the time) and restores the setting
+    with matplotlib.rc_context({"text.hinting": "auto"}):
+        pg = playground(n=100, hidden=[2])
+        pg.step()
+        assert matplotlib.rcParams["text.hinting"] == "auto"
