@@ -8,7 +8,8 @@ draws the moving artists over it and encodes the result (``_png.png_bytes``).
 Some artists must be drawn every picture only because something moving lies under them (the
 playground's data points over its output map): those are ``pasted``. Each is drawn once, alone,
 on a transparent canvas, and its pixels are then pasted in its turn (a shown one only), a copy
-of pixels instead of drawing hundreds of markers again.
+of pixels instead of drawing hundreds of markers again. Images redrawn every picture can be
+``PixelImage``s, drawn straight at their size in pixels.
 """
 
 import functools
