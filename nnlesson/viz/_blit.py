@@ -106,6 +106,9 @@ class PixelImage(AxesImage):
         if width < 1 or height < 1:
             return
         values = np.asarray(self.get_array(), dtype=float)
+        if self.norm.scaled():  # beyond its limits a value has the limit's colour: clipped
+            # first, so that the products cannot overflow (a diverged network's 1e308)
+            values = np.clip(values, self.norm.vmin, self.norm.vmax)
         kind = self.get_interpolation()
         values = (_resampling(values.shape[0], height, kind) @ values
                   @ _resampling(values.shape[1], width, kind).T)

@@ -1056,3 +1056,18 @@ def test_a_redraw_gives_the_users_text_hinting_back():
         pg = playground(n=100, hidden=[2])
         pg.step()
         assert matplotlib.rcParams["text.hinting"] == "auto"
+
+
+def test_a_pixel_image_of_huge_values_shows_the_colours_of_its_limits():
+    # a diverged network's maps hold values near 1e308: saturated colours, no transparent holes
+    figure = matplotlib.figure.Figure(figsize=(1, 1), dpi=100)
+    ax = figure.add_axes((0, 0, 1, 1))
+    ax.set_axis_off()
+    values = np.where(np.arange(40)[:, None] < 20, -1.7e308, 1.7e308) * np.ones((40, 40))
+    pgmod._heatmap(ax, values, (0, 1, 0, 1), interpolation="bilinear")
+    canvas = matplotlib.backends.backend_agg.FigureCanvasAgg(figure)
+    canvas.draw()
+    pixels = np.asarray(canvas.buffer_rgba())[..., :3].astype(int)
+    orange, blue = (np.array(matplotlib.colors.to_rgb(c)) * 255 for c in (pgmod.ORANGE,
+                                                                          pgmod.BLUE))
+    assert np.abs(pixels[-5] - orange).max() <= 2 and np.abs(pixels[5] - blue).max() <= 2
