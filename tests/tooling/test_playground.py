@@ -19,7 +19,7 @@ import traitlets
 
 from nnlesson import Dropout, Linear, PReLU, ReLU, Tanh
 from nnlesson.viz import playground as pgmod
-from nnlesson.viz._blit import Blitter
+from nnlesson.viz._blit import Blitter, text_hinting
 from nnlesson.viz.controls import Slider
 from nnlesson.viz.figlint import figure_problems
 
@@ -991,7 +991,7 @@ def test_the_pasted_data_points_look_as_the_points_drawn_again(show_test_data):
     assert {id(p) for p in pg.artists["points"]} == set(blitter.pasted)
     shown = np.asarray(PIL.Image.open(io.BytesIO(pg.image.value)).convert("RGB"), dtype=int)
     blitter.canvas.restore_region(blitter.background)
-    with pgmod._unhinted_text():  # the playground's text, as redraw() draws it
+    with text_hinting(blitter.text_hinting):  # the moving text, as png() draws it
         for artist in blitter.animated:
             pg.figure.draw_artist(artist)
     drawn = np.asarray(blitter.canvas.buffer_rgba())[..., :3].astype(int)
@@ -1001,7 +1001,7 @@ def test_the_pasted_data_points_look_as_the_points_drawn_again(show_test_data):
     for artist in pg.artists["points"]:
         artist.set_visible(False)
     blitter.canvas.restore_region(blitter.background)
-    with pgmod._unhinted_text():
+    with text_hinting(blitter.text_hinting):
         for artist in blitter.animated:
             pg.figure.draw_artist(artist)
     bare = np.asarray(blitter.canvas.buffer_rgba())[..., :3].astype(int)
@@ -1051,7 +1051,7 @@ def test_a_pixel_image_refuses_what_it_cannot_draw():
 
 
 def test_a_redraw_gives_the_users_text_hinting_back():
-    # redraw() draws the playground's text unhinted (half the time) and restores the setting
+    # redraw() draws the moving text unhinted (half the time) and restores the setting
     with matplotlib.rc_context({"text.hinting": "auto"}):
         pg = playground(n=100, hidden=[2])
         pg.step()
