@@ -4,6 +4,7 @@ import struct
 import zlib
 
 import numpy as np
+import PIL.Image
 
 
 def png_bytes(rgba):
@@ -12,10 +13,16 @@ def png_bytes(rgba):
     Most of a redraw used to be PIL's PNG encoder (its per-row filtering alone cost twice the
     drawing); without filters zlib level 1 makes files as small, 2 to 3 times faster.
     """
+    rgba = np.asarray(rgba)
+    if rgba.ndim != 3 or rgba.shape[2] != 4 or rgba.dtype != np.uint8:
+        raise ValueError(f"png_bytes: expected a (height, width, 4) uint8 RGBA array, got "
+                         f"shape {rgba.shape} of {rgba.dtype}")
     height, width, _ = rgba.shape
+    # RGBA to RGB by PIL: about 3 times faster than numpy's copy of 3 bytes out of every 4
+    rgb = np.asarray(PIL.Image.fromarray(rgba).convert("RGB")).reshape(height, -1)
     rows = np.empty((height, 1 + 3 * width), np.uint8)
     rows[:, 0] = 0  # each row starts with its filter type: 0, none
-    rows[:, 1:].reshape(height, width, 3)[...] = rgba[..., :3]  # one copy, no temporary
+    rows[:, 1:] = rgb  # whole rows: a plain copy of memory
 
     def chunk(kind, body):
         return (struct.pack(">I", len(body)) + kind + body

@@ -83,7 +83,7 @@ from ..layers import Dropout, Linear, PReLU, ReLU, Sequential, Sigmoid, Tanh, no
 from ..losses import MSELoss, SoftmaxCrossEntropy
 from ..optim import SGD
 from ..train import EarlyStopping, accuracy
-from ._blit import Blitter
+from ._blit import Blitter, PixelImage
 from ._png import png_bytes
 from .controls import Menu, Slider
 from .plot import BLACK, BLUE, GREY, MAX_WIDTH, ORANGE, PURPLE, STYLE, VERMILLION, figure_html
@@ -1121,10 +1121,8 @@ class Playground(widgets.VBox):
             ax_loss = fig.add_subplot(grid[1, 1])
             self._draw_diagram(ax_net)
             extent = (-DOMAIN, DOMAIN, -DOMAIN, DOMAIN)
-            out_map = ax_out.imshow(np.zeros((GRID, GRID)), origin="lower", extent=extent,
-                                    cmap=ORANGE_BLUE,
-                                    vmin=0 if run.classify else -1, vmax=1,
-                                    interpolation="bilinear")
+            out_map = _heatmap(ax_out, np.zeros((GRID, GRID)), extent,
+                               vmin=0 if run.classify else -1, interpolation="bilinear")
             colour = {} if run.classify else dict(cmap=ORANGE_BLUE, vmin=-1, vmax=1)
             points = []
             for X, y, edge in ((run.X_train, run.y_train, "white"),
@@ -1163,7 +1161,11 @@ class Playground(widgets.VBox):
         self._blitter = Blitter(fig, [self._links, self._biases, *self._unit_maps,
                                       *self._moving_labels,
                                       out_map, *points, status, line_train, line_test, line_val,
-                                      ax_out.title])
+                                      ax_out.title],
+                                pasted=points,  # the same points over every output map
+                                # the header, re-drawn every frame: unhinted glyphs take half
+                                # the time (3 instead of 5.7 ms), a look hard to tell apart
+                                text_hinting="none")
 
     def _draw_diagram(self, ax):
         run, s = self.run, self.s
@@ -1191,8 +1193,7 @@ class Playground(widgets.VBox):
                 extent = (x - NODE / 2, x + NODE / 2, y - NODE / 2, y + NODE / 2)
                 if col == 0 or s["unit_heatmaps"] or col == columns - 1:
                     data = F[:, k].reshape(GRID, GRID) if col == 0 else np.zeros((GRID, GRID))
-                    image = ax.imshow(data, origin="lower", extent=extent, cmap=ORANGE_BLUE,
-                                      vmin=-1, vmax=1, interpolation="nearest", zorder=2)
+                    image = _heatmap(ax, data, extent, interpolation="nearest", zorder=2)
                     if col > 0:
                         unit_maps.append(image)
                 boxes.append(matplotlib.patches.Rectangle(
@@ -1447,6 +1448,16 @@ class Playground(widgets.VBox):
         bundle["text/html"] = figure_html(None, buffer.getvalue(), alt=self.text_alternative())
         bundle["text/plain"] = "Playground (run the cell to train it live)"
         return bundle
+
+
+def _heatmap(ax, data, extent, *, vmin=-1, vmax=1, **kwargs):
+    """``ax.imshow(data, origin="lower", extent=extent, cmap=ORANGE_BLUE, ...)``, as a
+    :class:`PixelImage`: the maps are redrawn every frame, and it draws them 3 to 5 times faster."""
+    image = PixelImage(ax, cmap=ORANGE_BLUE, origin="lower", extent=extent, **kwargs)
+    image.set_data(data)
+    image.set_clim(vmin, vmax)
+    ax.add_image(image)
+    return image
 
 
 def _marker_paths(markers):

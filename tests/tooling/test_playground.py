@@ -9,7 +9,9 @@ import io
 import time
 
 import ipywidgets as widgets
+import matplotlib.backends.backend_agg
 import matplotlib.colors
+import matplotlib.figure
 import numpy as np
 import PIL.Image
 import pytest
@@ -17,6 +19,7 @@ import traitlets
 
 from nnlesson import Dropout, Linear, PReLU, ReLU, Tanh
 from nnlesson.viz import playground as pgmod
+from nnlesson.viz._blit import Blitter, text_hinting
 from nnlesson.viz.controls import Slider
 from nnlesson.viz.figlint import figure_problems
 
@@ -976,3 +979,95 @@ def test_classes_and_signs_are_told_apart_by_shape_and_style_not_by_colour_alone
     orange = [matplotlib.colors.same_color(c[:3], pgmod.NEGATIVE) for c in pg._links.get_colors()]
     assert orange == dashed
     assert "class 0 orange circles, class 1 blue squares" in pg.text_alternative()
+
+
+@pytest.mark.parametrize("show_test_data", [True, False])
+def test_the_pasted_data_points_look_as_the_points_drawn_again(show_test_data):
+    # The data points are drawn once per layout and pasted every frame (the Blitter's "pasted"
+    # artists): the picture must match drawing every artist again, hidden test points included.
+    pg = playground(n=200, hidden=[3], show_test_data=show_test_data)
+    pg.train(3)
+    blitter = pg._blitter
+    assert {id(p) for p in pg.artists["points"]} == set(blitter.pasted)
+    shown = np.asarray(PIL.Image.open(io.BytesIO(pg.image.value)).convert("RGB"), dtype=int)
+    blitter.canvas.restore_region(blitter.background)
+    with text_hinting(blitter.text_hinting):  # the moving text, as png() draws it
+        for artist in blitter.animated:
+            pg.figure.draw_artist(artist)
+    drawn = np.asarray(blitter.canvas.buffer_rgba())[..., :3].astype(int)
+    difference = np.abs(shown - drawn).max(axis=-1)
+    assert difference.max() <= 8  # rounding where the points' edges blend
+    # ... and the points are there at all: without them the output axes differ a lot
+    for artist in pg.artists["points"]:
+        artist.set_visible(False)
+    blitter.canvas.restore_region(blitter.background)
+    with text_hinting(blitter.text_hinting):
+        for artist in blitter.animated:
+            pg.figure.draw_artist(artist)
+    bare = np.asarray(blitter.canvas.buffer_rgba())[..., :3].astype(int)
+    assert (np.abs(shown - bare).max(axis=-1) > 32).sum() > 1000
+
+
+def test_a_blitter_pastes_only_artists_it_animates():
+    figure = matplotlib.figure.Figure()
+    line, = figure.add_subplot().plot([0, 1])
+    with pytest.raises(ValueError, match="pasted artist must be one of the animated"):
+        Blitter(figure, [], pasted=[line])
+
+
+@pytest.mark.parametrize("interpolation", ["nearest", "bilinear"])
+@pytest.mark.parametrize("pixels", [2.0, 1.0, 0.4])  # axes inches: up- and downsampling 40 x 40
+def test_a_pixel_image_looks_as_matplotlib_draws_the_same_image(interpolation, pixels):
+    # The playground's maps are PixelImages (drawn by two matrix products, 3 to 5 times faster):
+    # the picture must be matplotlib's own, up to a pixel's shift of a boundary between cells.
+    values = np.add.outer(np.linspace(-1, 1, 40), 0.3 * np.sin(np.linspace(0, 6, 40)))
+    drawn = []  # rows from orange to blue: upside down it would differ everywhere
+    for make in (pgmod._heatmap, None):
+        figure = matplotlib.figure.Figure(figsize=(pixels + 0.2, pixels + 0.2), dpi=100)
+        ax = figure.add_axes((0.1 / (pixels + 0.2), 0.1 / (pixels + 0.2),
+                              pixels / (pixels + 0.2), pixels / (pixels + 0.2)))
+        if make:
+            make(ax, values, (0, 1, 0, 1), interpolation=interpolation)
+        else:
+            ax.imshow(values, origin="lower", extent=(0, 1, 0, 1), cmap=pgmod.ORANGE_BLUE,
+                      vmin=-1, vmax=1, interpolation=interpolation, interpolation_stage="data")
+        ax.set_axis_off()
+        canvas = matplotlib.backends.backend_agg.FigureCanvasAgg(figure)
+        canvas.draw()
+        drawn.append(np.asarray(canvas.buffer_rgba())[..., :3].astype(int))
+    difference = np.abs(drawn[0] - drawn[1]).max(axis=-1)
+    assert np.median(difference) <= 2 and np.percentile(difference, 95) <= 20
+    assert (drawn[0] != 255).any(axis=-1).sum() >= 0.9 * (100 * pixels) ** 2  # it drew the map
+
+
+def test_a_pixel_image_refuses_what_it_cannot_draw():
+    figure = matplotlib.figure.Figure()
+    ax = figure.add_subplot()
+    image = pgmod._heatmap(ax, np.zeros((4, 4)), (0, 1, 0, 1), interpolation="bicubic")
+    canvas = matplotlib.backends.backend_agg.FigureCanvasAgg(figure)
+    with pytest.raises(ValueError, match="PixelImage: expected origin='lower'.*'bicubic'"):
+        canvas.draw()
+    assert image.get_interpolation() == "bicubic"
+
+
+def test_a_redraw_gives_the_users_text_hinting_back():
+    # redraw() draws the moving text unhinted (half the time) and restores the setting
+    with matplotlib.rc_context({"text.hinting": "auto"}):
+        pg = playground(n=100, hidden=[2])
+        pg.step()
+        assert matplotlib.rcParams["text.hinting"] == "auto"
+
+
+def test_a_pixel_image_of_huge_values_shows_the_colours_of_its_limits():
+    # a diverged network's maps hold values near 1e308: saturated colours, no transparent holes
+    figure = matplotlib.figure.Figure(figsize=(1, 1), dpi=100)
+    ax = figure.add_axes((0, 0, 1, 1))
+    ax.set_axis_off()
+    values = np.where(np.arange(40)[:, None] < 20, -1.7e308, 1.7e308) * np.ones((40, 40))
+    pgmod._heatmap(ax, values, (0, 1, 0, 1), interpolation="bilinear")
+    canvas = matplotlib.backends.backend_agg.FigureCanvasAgg(figure)
+    canvas.draw()
+    pixels = np.asarray(canvas.buffer_rgba())[..., :3].astype(int)
+    orange, blue = (np.array(matplotlib.colors.to_rgb(c)) * 255 for c in (pgmod.ORANGE,
+                                                                          pgmod.BLUE))
+    assert np.abs(pixels[-5] - orange).max() <= 2 and np.abs(pixels[5] - blue).max() <= 2
