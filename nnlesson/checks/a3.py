@@ -31,10 +31,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._util import check_number
-from ..layers import Dropout, Linear, Module, ReLU, Sequential
+from ..layers import Linear, Module, ReLU, Sequential
 from ..losses import SoftmaxCrossEntropy
 from ..optim import SGD
-from ..train import EarlyStopping, accuracy, fit
+from ..train import accuracy, fit
 from . import (
     FAIL,
     PASS,
@@ -165,7 +165,7 @@ DROPOUT_EVAL_MISTAKES = {
 }
 
 
-@graded(FORBIDDEN, "Task 1.1", Dropout)
+@graded(FORBIDDEN, "Task 1.1")
 def check_dropout_forward(fn, *, quiet=False):
     """``fn(x, p, rng, training=True) -> (out, mask)``: inverted dropout.
 
@@ -248,7 +248,7 @@ DROPOUT_BACKWARD_MISTAKES = {
 }
 
 
-@graded(FORBIDDEN, "Task 1.2", Dropout)
+@graded(FORBIDDEN, "Task 1.2")
 def check_dropout_backward(fn, *, quiet=False):
     """``fn(dout, mask, p) -> dx``: the gradient through inverted dropout.
 
@@ -277,7 +277,7 @@ STOPPING_MISTAKES = {
 }
 
 
-@graded(FORBIDDEN, "Task 2.1", EarlyStopping, fit)
+@graded(FORBIDDEN, "Task 2.1")
 def check_early_stopping(fn, *, quiet=False):
     """``fn(val_losses, patience, min_delta) -> (stopped_epoch, best_epoch)``.
 
@@ -342,7 +342,7 @@ L2_MISTAKES = {
 }
 
 
-@graded(FORBIDDEN, "Task 3.1", SGD)
+@graded(FORBIDDEN, "Task 3.1")
 def check_l2_penalty(fn, *, quiet=False):
     """``fn(params, lam) -> (penalty, grads)``: the L2 penalty ``lam * sum(W**2)`` over the weight
     matrices (the 2-D arrays in ``params``; biases are not decayed) and its gradient with respect
