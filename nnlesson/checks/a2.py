@@ -788,6 +788,20 @@ def _engine_gradients(fn, Var, X, y, params, label):
     return float(loss.data), [np.asarray(v.grad, dtype=np.float64) for v in variables], None
 
 
+def _earlier_failures(fn):
+    """The words naming the student's earlier functions (the notebook's globals beside ``fn``)
+    that do not pass their own checks: Part 4 runs the whole engine, so their mistakes show up
+    there as a wrong gradient, which is then not ``fn``'s fault. Empty when all pass."""
+    names = getattr(inspect.unwrap(fn), "__globals__", {})
+    failing = [f"{name} (Task {task})" for name, task, check in _EARLIER
+               if callable(names.get(name)) and not check(names[name], quiet=True)]
+    if not failing:
+        return ""
+    return (f" (your {', '.join(failing)} {'does' if len(failing) == 1 else 'do'} not pass "
+            f"{'its' if len(failing) == 1 else 'their'} own check yet: Part 4 runs your whole "
+            f"engine, so fix {'it' if len(failing) == 1 else 'them'} first)")
+
+
 @graded(FORBIDDEN, "Task 4.1")
 def check_mlp_loss(fn, Var, *, quiet=False):
     """``fn(X, Y, W1, b1, W2, b2) -> Var``: the mean softmax cross-entropy of
@@ -807,7 +821,7 @@ def check_mlp_loss(fn, Var, *, quiet=False):
     for label, (X, y, params) in cases:
         loss, grads, problem = _engine_gradients(fn, Var, X, y, params, label)
         if problem:
-            return _say((False, problem), quiet)
+            return _say((False, problem + _earlier_failures(fn)), quiet)
         ref_loss, ref_grads = _layers_reference(X, y, params)
         graph_loss, graph_grads = _graph_reference(X, y, params)
         where = f"{name}, {label}: the loss"
@@ -825,7 +839,7 @@ def check_mlp_loss(fn, Var, *, quiet=False):
                             tol=AGREE)
             if words:
                 return _say((False, f"{name}, {label}: d{p_name} {words} (compared with "
-                                    f"nnlesson's layers)"), quiet)
+                                    f"nnlesson's layers){_earlier_failures(fn)}"), quiet)
             worst = max(worst, rel_error(g, ref), rel_error(g, graph_g))
     labels = "; ".join(label for label, _ in cases)
     return _say((True, f"{name} is correct on all {len(cases)} cases ({labels}): loss and "
@@ -861,7 +875,7 @@ def check_train(fn, Var, *, quiet=False):
         Y = _one_hot(y, params[2].shape[0])
         got, problem = _call(fn, (variables, X, Y, lr, steps), label)
         if problem:
-            return _say((False, problem), quiet)
+            return _say((False, problem + _earlier_failures(fn)), quiet)
         if got is None:
             return _say((False, f"{name} returned None: return the list of losses"), quiet)
         if isinstance(got, (list, tuple)) and got and isinstance(got[0], Var):
@@ -884,11 +898,13 @@ def check_train(fn, Var, *, quiet=False):
                  (ahead[1:], "are one step ahead: record each loss before the update")]
         words = compare(ref, np.array(losses), known, tol=AGREE)
         if words:
-            return _say((False, f"{name}, {label}: the losses {words}"), quiet)
+            return _say((False, f"{name}, {label}: the losses {words}"
+                                f"{_earlier_failures(fn)}"), quiet)
         for p_name, v, p in zip(PARAM_NAMES, variables, ref_params):
             words = compare(p, v.data, tol=AGREE)
             if words:
-                return _say((False, f"{name}, {label}: {p_name} after training {words}"), quiet)
+                return _say((False, f"{name}, {label}: {p_name} after training {words}"
+                                f"{_earlier_failures(fn)}"), quiet)
     return _say((True, f"{name} is correct on all {len(cases)} cases: the same losses and "
                        f"parameters as gradient descent with nnlesson's layers."), quiet)
 
@@ -994,3 +1010,16 @@ def compare_gradients(mlp_loss, Var, params=None):
     else:
         print(f"{FAIL} the largest difference {worst:.2g} is above {AGREE:g}: compare the rules "
               f"your mlp_loss uses.")
+
+
+# The tasks Part 4 builds on, in the notebook's order: (the student's function, task, its check).
+_EARLIER = [("unbroadcast", "1.1", check_unbroadcast), ("add_backward", "1.2", check_add_backward),
+            ("mul_backward", "1.3", check_mul_backward),
+            ("matmul_backward", "2.1", check_matmul_backward),
+            ("sum_backward", "2.2", check_sum_backward),
+            ("exp_backward", "2.3", check_exp_backward),
+            ("log_backward", "2.4", check_log_backward),
+            ("relu_backward", "2.5", check_relu_backward),
+            ("tanh_backward", "2.6", check_tanh_backward),
+            ("topological_order", "3.1", check_topological_order),
+            ("backprop", "3.2", check_backprop)]

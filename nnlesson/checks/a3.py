@@ -293,6 +293,14 @@ def check_early_stopping(fn, *, quiet=False):
                   _stored_mistakes(stored_cases, STOPPING_MISTAKES), quiet)
 
 
+def same_stopping(got, expected):
+    """Whether the check of Task 2.1 accepts ``got`` where ``expected`` is right: the hidden
+    test's comparison is the check's own verdict, so an answer the check passes (a list as well
+    as a tuple, numpy integers as well as ints) scores its points (review r4-A: ``==`` did not)."""
+    return _verdict(lambda: got, [("a hidden case", (), tuple(expected))],
+                    ["stopped_epoch", "best_epoch"], forbidden=())[0]
+
+
 # == Part 3: L2 weight decay =====================================================================
 def _l2_cases():
     return [(c["label"], (c["params"], c["lam"]), (c["penalty"], c["grads"]))

@@ -395,3 +395,70 @@ def test_one_list_of_other_libraries_for_lessons_and_assignments():
     assert {"torch", "sklearn", "scipy", "tensorflow", "jax"} <= set(OTHER_LIBRARIES)
     assert all(set(OTHER_LIBRARIES) <= set(forbidden)
                for module in (a1, a2, a3) for forbidden, _ in module.FORBIDDEN.values())
+
+
+# -- a check and its hidden test agree (review r4-A, A3 Task 2.1) ----------------------------------
+def returning(honest, convert):
+    """``honest`` (the teacher's answer) with its result passed through ``convert``."""
+
+    @functools.wraps(honest)
+    def variant(*args, **kwargs):
+        return convert(honest(*args, **kwargs))
+
+    return variant
+
+
+def as_list(result):
+    return list(result) if isinstance(result, tuple) else result
+
+
+def as_numpy_ints(result):
+    if isinstance(result, tuple):
+        return tuple(np.int64(r) if isinstance(r, int) else r for r in result)
+    return result
+
+
+@pytest.mark.parametrize("convert", [as_list, as_numpy_ints], ids=["list", "numpy ints"])
+@pytest.mark.parametrize("task", TASKS, ids=_name)
+def test_an_answer_the_check_accepts_passes_the_hidden_test(task, convert):
+    """A result written another way (a list for a tuple, numpy integers): if the check accepts
+    it, the task's hidden-test region must too; a tick followed by 0 points is the bug."""
+    module, number, check, fns = task
+    namespace = dict(teacher(module))
+    variants = []
+    for fn in fns:
+        if isinstance(fn, tuple):  # a class such as A2's Var: the teacher's own
+            variants.append(fn[1])
+            continue
+        honest = namespace[fn.__name__]
+        variant = returning(honest, convert)
+        namespace[honest.__name__] = variant
+        variants.append(variant)
+    if getattr(module, check)(*variants, quiet=True):
+        exec(hidden_regions(module)[check], namespace)
+
+
+def test_a3_early_stopping_as_a_list_is_accepted_by_check_and_hidden_test_alike():
+    namespace = dict(teacher(a3))
+    as_a_list = returning(namespace["my_early_stopping"], as_list)
+    namespace["my_early_stopping"] = as_a_list
+    assert a3.check_early_stopping(as_a_list, quiet=True)  # the check accepts it ...
+    exec(hidden_regions(a3)["check_early_stopping"], namespace)  # ... and so does the hidden test
+    assert not a3.same_stopping([5, 3], (5, 2)) and not a3.same_stopping(5, (5, 3))
+
+
+def test_a2_part_4_with_a_wrong_unbroadcast_names_it_not_mlp_loss(capsys):
+    # Part 4 runs the student's whole engine (the teacher note says so): a wrong unbroadcast fails
+    # Task 4.1 too, and the verdict names the earlier function instead of blaming mlp_loss alone.
+    engine = teacher.__wrapped__(a2)  # a fresh namespace: the engine calls its unbroadcast
+    exec("def unbroadcast(grad, shape):\n    return grad\n", engine)  # wrong: never sums
+    assert a2.check_mlp_loss(engine["mlp_loss"], engine["Var"], quiet=True) is False
+    a2.check_mlp_loss(engine["mlp_loss"], engine["Var"])
+    out = capsys.readouterr().out
+    assert "your unbroadcast (Task 1.1) does not pass its own check yet" in out, out
+    assert "Part 4 runs your whole engine" in out
+
+
+def test_a2_part_4_names_no_earlier_function_when_they_all_pass():
+    engine = teacher.__wrapped__(a2)
+    assert a2._earlier_failures(engine["mlp_loss"]) == ""
