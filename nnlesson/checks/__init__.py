@@ -1130,6 +1130,11 @@ def check_uniform_bound(fn, *, quiet=False):
              f"for relu, Glorot's 2 / (fan_in + fan_out) for tanh"
              + (" (the activation arrives as the lower-case string 'relu')"
                 if activation == "relu" else "")))
+        if activation == "tanh":  # lesson 08 has just shown PyTorch's gain for tanh
+            mistakes += ((0, near(5 / 3 * expected),
+                          "that includes PyTorch's tanh gain 5/3 (nn.init.calculate_gain): the "
+                          "exercise asks for Glorot's rule itself, a = sqrt(6 / (fan_in + "
+                          "fan_out)), without a gain"),)
         cases.append(Case(f"{activation}, {fan_in} -> {fan_out}", (fan_in, fan_out, activation),
                           (expected,), mistakes=mistakes))
     return run_cases(fn, cases, ["the bound"], quiet=quiet)

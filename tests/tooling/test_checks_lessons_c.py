@@ -125,6 +125,10 @@ CASES = {
          "tanh (the activation arrives as the lower-case string 'relu')"),
         (lambda i, o, a: ref_init_std(i, o, a) ** 2, "the rule's variance"),
         (lambda i, o, a: np.sqrt(6 / (i + o)), "relu, 300 -> 100: the bound is wrong"),
+        # lesson 08 shows PyTorch's tanh gain just before (review r4-05-08, lesson 08 EXERCISE)
+        (lambda i, o, a: (5 / 3 if a == "tanh" else 1) * ref_uniform_bound(i, o, a),
+         "that includes PyTorch's tanh gain 5/3 (nn.init.calculate_gain): the exercise asks for "
+         "Glorot's rule itself"),
     ]),
     "prelu_init_std": (checks.check_prelu_init_std, ref_prelu_init_std, [
         (lambda i, a: np.sqrt(2 / i), "fan_in 100, alpha 0.25: the std is"),  # ignores alpha
