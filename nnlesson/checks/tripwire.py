@@ -105,6 +105,9 @@ def _called(frame, module):
 # The grader's own code is never a tripwire, and what it calls is never the student's call: it
 # runs the student's code (its time limit, its case runner, the nodes and rules a check hands over).
 GRADER = "nnlesson.checks"
+# A package's lazy names and imports (``nl.to_torch`` loads nnlesson.bridge) are lookups, not
+# implementations: the call of what they return is the one that counts.
+_LOOKUPS = ("__getattr__", "__dir__", "<module>")
 _active = threading.local()  # the rules of the blocks running in this thread
 
 
@@ -176,6 +179,7 @@ def forbid(*implementations, allow=(), task=""):
                 if name is None and packages:
                     module = frame.f_globals.get("__name__") or ""
                     if (in_package(module) and not in_allowed(module) and not grader(module)
+                            and frame.f_code.co_name not in _LOOKUPS
                             and frame.f_code not in allowed
                             and (frame.f_back is None or not library(frame.f_back))):
                         name = _called(frame, module)
