@@ -84,10 +84,12 @@ def _codes(obj, inherited=False):
 
 def _packages(names):
     """A test whether a module name lies in one of the packages ``names``."""
-    names = tuple(names)
+    tops = frozenset(n for n in names if "." not in n)  # a set lookup: the hook runs on every call
+    dotted = tuple(n for n in names if "." in n)
 
     def inside(module):
-        return bool(module) and any(module == n or module.startswith(n + ".") for n in names)
+        return bool(module) and (module.partition(".")[0] in tops or any(
+            module == n or module.startswith(n + ".") for n in dotted))
 
     return inside
 
@@ -185,10 +187,11 @@ def forbid(*implementations, allow=(), task=""):
                         name = _called(frame, module)
                 if name is not None:
                     seen.extend([name, student_function(frame.f_back)])
-            elif event == "c_call" and packages and not library(frame):
+            elif event == "c_call" and packages:
                 module = (getattr(arg, "__module__", None)
                           or type(getattr(arg, "__self__", None)).__module__)
-                if in_package(module) and not in_allowed(module) and not grader(module):
+                if (in_package(module) and not in_allowed(module) and not grader(module)
+                        and not library(frame)):
                     seen.extend([module.split(".")[0], student_function(frame)])
         if previous is not None:
             previous(frame, event, arg)
