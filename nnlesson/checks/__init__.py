@@ -328,8 +328,9 @@ def run_cases(fn, cases, outputs, *, quiet=False, order=None, forbidden=None, al
     """Run ``fn(*args)`` on every case and print one verdict (see :func:`_verdict`).
 
     ``cases``: :class:`Case` objects, or ``(label, args, expected)`` tuples. ``outputs`` names
-    what ``fn`` returns: one name, or several when it returns a tuple. ``forbidden``: the
-    package's (or another library's) implementations of the task, refused while ``fn`` runs.
+    what ``fn`` returns: one name, or several when it returns a tuple. ``forbidden`` and
+    ``allow``: what is refused while ``fn`` runs (all of nnlesson and the other libraries unless
+    given) and what the exercise hands over (see :func:`attempt`).
     """
     return _say(_verdict(fn, cases, outputs, order=order, forbidden=forbidden, allow=allow,
                          task=task), quiet)

@@ -51,8 +51,9 @@ from .graded import own_work as _own_work
 NOT_IMPLEMENTED = "not implemented yet"
 
 
-# What each graded task forbids (nnlesson's own implementation of it; torch and sklearn in every
-# task): declared once, on its check below; the hidden tests read it through own_work.
+# What each graded task forbids and allows ({task: (forbidden, allow)}): all of nnlesson and the
+# other libraries (checks.NOT_OWN_WORK), but what the task hands over; declared once, on its
+# check below; the hidden tests read it through own_work.
 FORBIDDEN = {}
 
 

@@ -1,29 +1,30 @@
 """Tripwires: a graded task asks for the student's own implementation, not the package's.
 
-nnlesson is public and already holds an implementation of most tasks (``nl.SoftmaxCrossEntropy``,
-``nl.rel_error``, ``nl.fit``...); torch or scikit-learn may be installed too. While a check or a
-hidden test runs the student's function, the implementations its task forbids are tripwires::
-
-    with forbid(nl.SoftmaxCrossEntropy, nl.log_softmax, "torch", task="Task 3.1"):
-        loss = student_loss(z, y)   # calling any of them stops with NotYourOwnWork
-
-A forbidden implementation is a function, a class (every method defined in it) or a package name
-(``"torch"``: every Python function of that package, and its built-in functions). It is caught
-however the student reached it (``nl.X``, ``from nnlesson import X``, an alias, or through
-another nnlesson function that uses it): a profile hook (``sys.setprofile``) looks at every
-function call while the student's code runs, in this thread only, and the block raises when it
-ends. That costs about 1.6x in a loop of small numpy calls, nothing once the block ends.
-
-A graded task forbids the whole package and lists what it hands the student::
+nnlesson is public and holds an implementation of most tasks, often several (a ReLU is
+``nl.relu``, ``nl.prelu(x, 0)``, ``nl.PReLU``, ``graph.Tensor.relu``); torch, scikit-learn or
+scipy may be installed too. So a task does not list what it forbids, which would leave holes: it
+forbids the whole package and names what it hands the student::
 
     with forbid("nnlesson", "torch", allow=(nl.Sequential,), task="Task 6.2"):
-        train(student_step, model)  # the model's methods may run; nl.relu, graph.Tensor may not
+        train(student_step, model)  # the model runs; nl.relu, graph.Tensor raise NotYourOwnWork
 
-A package is entered through a call from outside it: the student's code calling ``nl.prelu``
-is caught, ``nl.prelu`` calling numpy or nnlesson's helpers is not looked at again. What
-``allow`` names (functions, classes with their inherited methods, package names) may be called,
-and so may everything it calls, but a student's function it calls back is watched again. The
-grader itself (``nnlesson.checks``: its case runner, time limit, nodes) is always allowed.
+Forbidden can be a package name (every Python function of it, and its built-in functions), a
+function, or a class (every method defined in it). A profile hook (``sys.setprofile``) looks at
+every function call while the block runs, in this thread and the threads it starts, and the
+block raises when it ends: about 2.5x the time of a loop of small numpy calls, nothing after.
+
+When a call counts:
+
+- a forbidden function or class: wherever it is called (``nl.X``, an alias, ``from nnlesson
+  import X``, or inside another nnlesson function);
+- a package: where it is entered from outside it. The student's code calling ``nl.prelu`` is
+  caught and named (``nl.prelu``); what ``nl.prelu`` calls inside the package is not looked at
+  again. A package function given as the answer itself is caught as well;
+- ``allow``: the functions, classes (with their inherited methods) or packages a task hands
+  over may be called, and so may all they call; a student's function they call back is watched
+  again;
+- the grader (``nnlesson.checks``: its case runner, time limit, nodes and rules) is never a
+  tripwire, nor is a lookup (a module's ``__getattr__``, an import).
 
 ``NotYourOwnWork`` is a ``BaseException``, like ``KeyboardInterrupt``: an ``except Exception:``
 in the student's code cannot swallow it.
