@@ -158,7 +158,9 @@ def forbid(*implementations, allow=(), task=""):
         own (``check_softmax(nl.softmax)``)."""
         while grader(frame.f_globals.get("__name__") or "") and frame is not entry:
             frame = frame.f_back
-            if frame is None or not grader(frame.f_globals.get("__name__") or ""):
+            if frame is None or frame.f_globals.get("__name__") == "threading":
+                return False  # the time limit's thread runs the student's function itself
+            if not grader(frame.f_globals.get("__name__") or ""):
                 return True
         module = frame.f_globals.get("__name__") or ""
         return (frame is not entry and (in_package(module) or in_allowed(module))

@@ -296,3 +296,18 @@ def test_a_package_is_entered_from_outside_only_once():
     with pytest.raises(NotYourOwnWork, match=r"`nl.prelu` is not allowed here \(your `relu`"):
         with forbid("nnlesson"):
             relu(np.ones(3))
+
+
+def test_a_package_function_given_as_the_answer_is_refused_where_the_time_limit_uses_a_thread():
+    # off the main thread (Windows, a kernel's other thread) the time limit runs the student's
+    # function in a thread of its own: the package's function is still not the student's work
+    import threading
+
+    results = []
+    worker = threading.Thread(target=lambda: results.append(
+        (checks.check_sigmoid_derivative(nl.sigmoid_derivative, quiet=True),
+         checks.check_sigmoid_derivative(lambda x: nl.sigmoid(x) * (1 - nl.sigmoid(x)),
+                                         quiet=True))))
+    worker.start()
+    worker.join()
+    assert results == [(False, True)]
