@@ -29,9 +29,9 @@
 # `raise NotImplementedError()` with your code and run the cell: the check below your function
 # tries it on a few small cases at once and prints either that it is correct or what is wrong
 # (a wrong shape, a wrong sign, a missing term, a `nan`, a loop that is too slow). The checks
-# never give marks; hidden tests do (the check's cases and a few more), and each task says
-# its points. The later
-# parts use your earlier functions, so make each check pass before moving on. Two written
+# never give marks; hidden tests do (they repeat the check; two tasks add a case), and each
+# task says its points. The later parts use your earlier functions, so make each check pass
+# before moving on. Two written
 # questions are graded by hand.
 #
 # Every shape follows the course: a batch of $N$ examples is an array of shape `(N, features)`,
@@ -106,7 +106,7 @@ a1.check_linear_forward(linear_forward)
 ### BEGIN HIDDEN TESTS (2 points)
 assert a1.check_linear_forward(linear_forward, quiet=True)
 x_hidden = np.arange(6.0).reshape(2, 3)
-with a1.own_work("Task 1.1"):  # nl.Linear, torch, sklearn: not allowed here
+with a1.own_work("Task 1.1"):  # nnlesson, torch, sklearn, scipy: not allowed here
     y_hidden = linear_forward(x_hidden, np.eye(3), np.ones(3))
 assert np.allclose(y_hidden, x_hidden + 1)
 ### END HIDDEN TESTS
@@ -240,7 +240,7 @@ def softmax_cross_entropy(logits, labels):
 a1.check_softmax_cross_entropy(softmax_cross_entropy)
 ### BEGIN HIDDEN TESTS (4 points)
 assert a1.check_softmax_cross_entropy(softmax_cross_entropy, quiet=True)
-with a1.own_work("Task 3.1"):  # nl.SoftmaxCrossEntropy, nl.softmax, ...: not allowed here
+with a1.own_work("Task 3.1"):  # nnlesson, torch, sklearn, scipy: not allowed here
     loss_hidden, _ = softmax_cross_entropy(np.zeros((3, 10)), np.array([0, 5, 9]))
 assert np.isclose(loss_hidden, np.log(10))
 ### END HIDDEN TESTS

@@ -71,10 +71,13 @@ np.set_printoptions(precision=4, suppress=True)
 # mistake in Part 1 does not cost points in Part 3. Some tasks do build on earlier ones, as the
 # tasks say, but `add_backward` and `mul_backward` are checked with a correct `unbroadcast` in
 # place of the student's (their verdict says so when the student's own fails its check), so a
-# wrong `unbroadcast` costs only its own 3 points; `backprop` calls `topological_order` (up to
-# 9), and Part 4 runs the whole engine, where a wrong rule shows up as a wrong gradient. Each
-# graded task refuses nnlesson's own implementation of it (`graph.unbroadcast`,
-# `graph.topological_order`, `graph.Tensor`), torch and sklearn, in its check and hidden test. The two Think! answers are graded by hand (1 point each).
+# wrong `unbroadcast` costs only its own 3 points in Part 1; `backprop` calls
+# `topological_order` (up to 9). Part 4 runs the student's whole engine, `unbroadcast` and every
+# rule included, on purpose (the graded work there is the engine): a wrong earlier function also
+# fails Tasks 4.1 and 4.2 (up to 7 more points), and their verdicts then name it ("your
+# unbroadcast (Task 1.1) does not pass its own check yet"). Each graded task refuses all of
+# nnlesson's own code (`graph.Tensor`, `nl.relu_derivative`, ...), torch, sklearn and scipy, in
+# its check and hidden test. The two Think! answers are graded by hand (1 point each).
 
 # %% [markdown]
 # ## The engine you will complete

@@ -28,11 +28,8 @@ from contextlib import contextmanager
 
 import numpy as np
 
-import nnlesson as nl
-
 from .. import graph
 from ..gradcheck import numerical_gradient, rel_error
-from ..graph import unbroadcast as _unbroadcast
 from . import FAIL, PASS, _say, attempt, stored
 from .graded import graded
 from .graded import own_work as _own_work
@@ -50,12 +47,10 @@ __all__ = ["PASS", "FAIL", "Node", "check_unbroadcast", "check_add_backward",
            "check_train", "train_on_moons", "compare_gradients"]
 
 
-# What each graded task forbids (nnlesson's own engine; torch and sklearn in every task): declared
-# once, on its check below; the hidden tests read it through own_work.
+# What each graded task forbids and allows ({task: (forbidden, allow)}): all of nnlesson and the
+# other libraries (checks.NOT_OWN_WORK), but what the task hands over; declared once, on its
+# check below; the hidden tests read it through own_work.
 FORBIDDEN = {}
-_ENGINE = (graph.Tensor,)  # its operators hold every backward rule of Parts 1 and 2
-_NETWORK = (*_ENGINE, graph.cross_entropy, graph.SoftmaxCrossEntropy, nl.SoftmaxCrossEntropy,
-            nl.softmax, nl.log_softmax, nl.Linear, nl.ReLU, nl.Sequential, nl.SGD, nl.fit)
 
 
 def own_work(task):
@@ -235,7 +230,7 @@ def _shape_words(shape):
 
 
 # -- Part 1: broadcasting, add and multiply --------------------------------------------------
-@graded(FORBIDDEN, "Task 1.1", graph.unbroadcast)
+@graded(FORBIDDEN, "Task 1.1")
 def check_unbroadcast(fn, *, quiet=False):
     """``fn(grad, shape)``: ``grad`` summed over the axes numpy stretched to broadcast ``shape``."""
     cases = []
@@ -291,17 +286,23 @@ def _correct_unbroadcast(fn):
     own ``unbroadcast`` was set aside because it does not pass its check."""
     names = getattr(inspect.unwrap(fn), "__globals__", {})
     theirs = names.get("unbroadcast")
-    if not callable(theirs) or theirs is _unbroadcast:
+    if not callable(theirs) or theirs is _reference_unbroadcast:
         yield ""
         return
     note = ("" if check_unbroadcast(theirs, quiet=True) else
             " (checked with a correct unbroadcast in place of yours, which does not pass its "
             "own check yet: see Task 1.1)")
-    names["unbroadcast"] = _unbroadcast
+    names["unbroadcast"] = _reference_unbroadcast
     try:
         yield note
     finally:
         names["unbroadcast"] = theirs
+
+
+def _reference_unbroadcast(grad, shape):
+    """nnlesson's ``unbroadcast``, called from the grader's own code: what a check swaps in is
+    not a call of the package's implementation by the student (see ``tripwire.GRADER``)."""
+    return graph.unbroadcast(grad, shape)
 
 
 def _binary_check(fn, cases, quiet):
@@ -312,14 +313,14 @@ def _binary_check(fn, cases, quiet):
     return _say((ok, message + note), quiet)
 
 
-@graded(FORBIDDEN, "Task 1.2", *_ENGINE)
+@graded(FORBIDDEN, "Task 1.2")
 def check_add_backward(fn, *, quiet=False):
     """``fn(out_grad, a, b) -> (da, db)`` for ``out = a + b`` with numpy broadcasting."""
     cases = _binary_cases("add", "db has the wrong sign: d(a + b)/db = +1")
     return _binary_check(fn, cases, quiet)
 
 
-@graded(FORBIDDEN, "Task 1.3", *_ENGINE)
+@graded(FORBIDDEN, "Task 1.3")
 def check_mul_backward(fn, *, quiet=False):
     """``fn(out_grad, a, b) -> (da, db)`` for ``out = a * b`` with numpy broadcasting."""
     cases = _binary_cases("mul", "multiplies by the wrong input: d(a * b)/da = b and "
@@ -328,7 +329,7 @@ def check_mul_backward(fn, *, quiet=False):
 
 
 # -- Part 2: matmul, sum and the element-wise functions ----------------------------------------
-@graded(FORBIDDEN, "Task 2.1", *_ENGINE)
+@graded(FORBIDDEN, "Task 2.1")
 def check_matmul_backward(fn, *, quiet=False):
     """``fn(out_grad, a, b) -> (da, db)`` for ``out = a @ b``, a of shape (n, k), b (k, m)."""
     cases = []
@@ -346,7 +347,7 @@ def check_matmul_backward(fn, *, quiet=False):
     return _say(_verdict(fn, cases, ["da", "db"], hint), quiet)
 
 
-@graded(FORBIDDEN, "Task 2.2", *_ENGINE)
+@graded(FORBIDDEN, "Task 2.2")
 def check_sum_backward(fn, *, quiet=False):
     """``fn(out_grad, a, axis) -> da`` for ``out = a.sum(axis=axis)``, axis None or an int."""
     cases = []
@@ -380,7 +381,7 @@ def _unary_check(fn, op, mistakes, quiet):
     return _say(_verdict(fn, cases, ["da"]), quiet)
 
 
-@graded(FORBIDDEN, "Task 2.3", *_ENGINE)
+@graded(FORBIDDEN, "Task 2.3")
 def check_exp_backward(fn, *, quiet=False):
     """``fn(out_grad, a, out) -> da`` for ``out = np.exp(a)``."""
     return _unary_check(fn, "exp", {
@@ -388,7 +389,7 @@ def check_exp_backward(fn, *, quiet=False):
         quiet)
 
 
-@graded(FORBIDDEN, "Task 2.4", *_ENGINE)
+@graded(FORBIDDEN, "Task 2.4")
 def check_log_backward(fn, *, quiet=False):
     """``fn(out_grad, a, out) -> da`` for ``out = np.log(a)``, a > 0."""
     return _unary_check(fn, "log", {
@@ -396,7 +397,7 @@ def check_log_backward(fn, *, quiet=False):
         "times_a": "multiplies by a: the derivative of log(a) is 1 / a"}, quiet)
 
 
-@graded(FORBIDDEN, "Task 2.5", *_ENGINE)
+@graded(FORBIDDEN, "Task 2.5")
 def check_relu_backward(fn, *, quiet=False):
     """``fn(out_grad, a, out) -> da`` for ``out = max(a, 0)``; the derivative at 0 is 0."""
     return _unary_check(fn, "relu", {
@@ -406,7 +407,7 @@ def check_relu_backward(fn, *, quiet=False):
                    "nnlesson's ReLU does"}, quiet)
 
 
-@graded(FORBIDDEN, "Task 2.6", *_ENGINE)
+@graded(FORBIDDEN, "Task 2.6")
 def check_tanh_backward(fn, *, quiet=False):
     """``fn(out_grad, a, out) -> da`` for ``out = np.tanh(a)``."""
     return _unary_check(fn, "tanh", {
@@ -584,7 +585,7 @@ def _order_problem(order, root):
     return None
 
 
-@graded(FORBIDDEN, "Task 3.1", graph.topological_order)
+@graded(FORBIDDEN, "Task 3.1")
 def check_topological_order(fn, *, quiet=False):
     """``fn(root)``: every node root depends on, each after all of its parents, root last.
 
@@ -664,7 +665,7 @@ _BACKPROP_MISTAKES = {
 }
 
 
-@graded(FORBIDDEN, "Task 3.2", *_ENGINE)
+@graded(FORBIDDEN, "Task 3.2")
 def check_backprop(fn, *, quiet=False):
     """``fn(root)``: fill ``.grad`` of every node of root's graph (root a scalar).
 
@@ -783,7 +784,21 @@ def _engine_gradients(fn, Var, X, y, params, label):
     return float(loss.data), [np.asarray(v.grad, dtype=np.float64) for v in variables], None
 
 
-@graded(FORBIDDEN, "Task 4.1", *_NETWORK)
+def _earlier_failures(fn):
+    """The words naming the student's earlier functions (the notebook's globals beside ``fn``)
+    that do not pass their own checks: Part 4 runs the whole engine, so their mistakes show up
+    there as a wrong gradient, which is then not ``fn``'s fault. Empty when all pass."""
+    names = getattr(inspect.unwrap(fn), "__globals__", {})
+    failing = [f"{name} (Task {task})" for name, task, check in _EARLIER
+               if callable(names.get(name)) and not check(names[name], quiet=True)]
+    if not failing:
+        return ""
+    return (f" (your {', '.join(failing)} {'does' if len(failing) == 1 else 'do'} not pass "
+            f"{'its' if len(failing) == 1 else 'their'} own check yet: Part 4 runs your whole "
+            f"engine, so fix {'it' if len(failing) == 1 else 'them'} first)")
+
+
+@graded(FORBIDDEN, "Task 4.1")
 def check_mlp_loss(fn, Var, *, quiet=False):
     """``fn(X, Y, W1, b1, W2, b2) -> Var``: the mean softmax cross-entropy of
     ``relu(X @ W1.T + b1) @ W2.T + b2`` with one-hot labels ``Y``, built from ``Var`` operations.
@@ -802,7 +817,7 @@ def check_mlp_loss(fn, Var, *, quiet=False):
     for label, (X, y, params) in cases:
         loss, grads, problem = _engine_gradients(fn, Var, X, y, params, label)
         if problem:
-            return _say((False, problem), quiet)
+            return _say((False, problem + _earlier_failures(fn)), quiet)
         ref_loss, ref_grads = _layers_reference(X, y, params)
         graph_loss, graph_grads = _graph_reference(X, y, params)
         where = f"{name}, {label}: the loss"
@@ -820,7 +835,7 @@ def check_mlp_loss(fn, Var, *, quiet=False):
                             tol=AGREE)
             if words:
                 return _say((False, f"{name}, {label}: d{p_name} {words} (compared with "
-                                    f"nnlesson's layers)"), quiet)
+                                    f"nnlesson's layers){_earlier_failures(fn)}"), quiet)
             worst = max(worst, rel_error(g, ref), rel_error(g, graph_g))
     labels = "; ".join(label for label, _ in cases)
     return _say((True, f"{name} is correct on all {len(cases)} cases ({labels}): loss and "
@@ -844,7 +859,7 @@ def _reference_training(X, y, params, lr, steps):
     return np.array(losses), params
 
 
-@graded(FORBIDDEN, "Task 4.2", *_NETWORK)
+@graded(FORBIDDEN, "Task 4.2")
 def check_train(fn, Var, *, quiet=False):
     """``fn(params, X, Y, lr, steps) -> losses``: ``steps`` steps of full-batch gradient
     descent on ``mlp_loss``; ``params`` ([W1, b1, W2, b2] as ``Var``) are updated in place."""
@@ -856,7 +871,7 @@ def check_train(fn, Var, *, quiet=False):
         Y = _one_hot(y, params[2].shape[0])
         got, problem = _call(fn, (variables, X, Y, lr, steps), label)
         if problem:
-            return _say((False, problem), quiet)
+            return _say((False, problem + _earlier_failures(fn)), quiet)
         if got is None:
             return _say((False, f"{name} returned None: return the list of losses"), quiet)
         if isinstance(got, (list, tuple)) and got and isinstance(got[0], Var):
@@ -879,11 +894,13 @@ def check_train(fn, Var, *, quiet=False):
                  (ahead[1:], "are one step ahead: record each loss before the update")]
         words = compare(ref, np.array(losses), known, tol=AGREE)
         if words:
-            return _say((False, f"{name}, {label}: the losses {words}"), quiet)
+            return _say((False, f"{name}, {label}: the losses {words}"
+                                f"{_earlier_failures(fn)}"), quiet)
         for p_name, v, p in zip(PARAM_NAMES, variables, ref_params):
             words = compare(p, v.data, tol=AGREE)
             if words:
-                return _say((False, f"{name}, {label}: {p_name} after training {words}"), quiet)
+                return _say((False, f"{name}, {label}: {p_name} after training {words}"
+                                f"{_earlier_failures(fn)}"), quiet)
     return _say((True, f"{name} is correct on all {len(cases)} cases: the same losses and "
                        f"parameters as gradient descent with nnlesson's layers."), quiet)
 
@@ -989,3 +1006,16 @@ def compare_gradients(mlp_loss, Var, params=None):
     else:
         print(f"{FAIL} the largest difference {worst:.2g} is above {AGREE:g}: compare the rules "
               f"your mlp_loss uses.")
+
+
+# The tasks Part 4 builds on, in the notebook's order: (the student's function, task, its check).
+_EARLIER = [("unbroadcast", "1.1", check_unbroadcast), ("add_backward", "1.2", check_add_backward),
+            ("mul_backward", "1.3", check_mul_backward),
+            ("matmul_backward", "2.1", check_matmul_backward),
+            ("sum_backward", "2.2", check_sum_backward),
+            ("exp_backward", "2.3", check_exp_backward),
+            ("log_backward", "2.4", check_log_backward),
+            ("relu_backward", "2.5", check_relu_backward),
+            ("tanh_backward", "2.6", check_tanh_backward),
+            ("topological_order", "3.1", check_topological_order),
+            ("backprop", "3.2", check_backprop)]

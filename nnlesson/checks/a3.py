@@ -31,10 +31,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._util import check_number
-from ..layers import Dropout, Linear, Module, ReLU, Sequential
+from ..layers import Linear, Module, ReLU, Sequential
 from ..losses import SoftmaxCrossEntropy
 from ..optim import SGD
-from ..train import EarlyStopping, accuracy, fit
+from ..train import accuracy, fit
 from . import (
     FAIL,
     PASS,
@@ -51,8 +51,9 @@ from .graded import own_work as _own_work
 NOT_IMPLEMENTED = "not implemented yet"
 
 
-# What each graded task forbids (nnlesson's own implementation of it; torch and sklearn in every
-# task): declared once, on its check below; the hidden tests read it through own_work.
+# What each graded task forbids and allows ({task: (forbidden, allow)}): all of nnlesson and the
+# other libraries (checks.NOT_OWN_WORK), but what the task hands over; declared once, on its
+# check below; the hidden tests read it through own_work.
 FORBIDDEN = {}
 
 
@@ -165,7 +166,7 @@ DROPOUT_EVAL_MISTAKES = {
 }
 
 
-@graded(FORBIDDEN, "Task 1.1", Dropout)
+@graded(FORBIDDEN, "Task 1.1")
 def check_dropout_forward(fn, *, quiet=False):
     """``fn(x, p, rng, training=True) -> (out, mask)``: inverted dropout.
 
@@ -248,7 +249,7 @@ DROPOUT_BACKWARD_MISTAKES = {
 }
 
 
-@graded(FORBIDDEN, "Task 1.2", Dropout)
+@graded(FORBIDDEN, "Task 1.2")
 def check_dropout_backward(fn, *, quiet=False):
     """``fn(dout, mask, p) -> dx``: the gradient through inverted dropout.
 
@@ -277,7 +278,7 @@ STOPPING_MISTAKES = {
 }
 
 
-@graded(FORBIDDEN, "Task 2.1", EarlyStopping, fit)
+@graded(FORBIDDEN, "Task 2.1")
 def check_early_stopping(fn, *, quiet=False):
     """``fn(val_losses, patience, min_delta) -> (stopped_epoch, best_epoch)``.
 
@@ -291,6 +292,14 @@ def check_early_stopping(fn, *, quiet=False):
                            c["min_delta"]), tuple(c["expected"])) for c in stored_cases]
     return _check(fn, cases, ["stopped_epoch", "best_epoch"],
                   _stored_mistakes(stored_cases, STOPPING_MISTAKES), quiet)
+
+
+def same_stopping(got, expected):
+    """Whether the check of Task 2.1 accepts ``got`` where ``expected`` is right: the hidden
+    test's comparison is the check's own verdict, so an answer the check passes (a list as well
+    as a tuple, numpy integers as well as ints) scores its points (review r4-A: ``==`` did not)."""
+    return _verdict(lambda: got, [("a hidden case", (), tuple(expected))],
+                    ["stopped_epoch", "best_epoch"], forbidden=())[0]
 
 
 # == Part 3: L2 weight decay =====================================================================
@@ -342,7 +351,7 @@ L2_MISTAKES = {
 }
 
 
-@graded(FORBIDDEN, "Task 3.1", SGD)
+@graded(FORBIDDEN, "Task 3.1")
 def check_l2_penalty(fn, *, quiet=False):
     """``fn(params, lam) -> (penalty, grads)``: the L2 penalty ``lam * sum(W**2)`` over the weight
     matrices (the 2-D arrays in ``params``; biases are not decayed) and its gradient with respect

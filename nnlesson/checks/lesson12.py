@@ -10,13 +10,16 @@ import functools
 
 import numpy as np
 
-from ..bridge import _torch, to_torch
-from ..layers import BatchNorm, Linear, ReLU, Sequential, Tanh
+from ..bridge import _torch
+from ..layers import BatchNorm, Linear, Parameter, ReLU, Sequential, Tanh
 from . import Case, _takes_functions, run_cases
 
 __all__ = ["check_torch_twin", "check_fixed_twin"]
 
-FORBIDDEN = (to_torch,)
+# The exercise is written with torch, so torch is allowed; all of nnlesson (``nl.to_torch`` and
+# the bridge's helpers included) is refused but the model the check hands over.
+FORBIDDEN = ("nnlesson",)
+ALLOW = (Sequential, Linear, ReLU, Tanh, BatchNorm, Parameter)
 TASK = "this exercise"
 
 
@@ -76,7 +79,7 @@ def check_torch_twin(fn, *, quiet=False):
         ), raised="is every layer float64, nn.Linear(..., dtype=torch.float64), and each "
                   "weight (out, in)?"))
     return run_cases(_run_twin(fn, torch, _output(torch)), cases, ["the output"], quiet=quiet,
-                     forbidden=FORBIDDEN, task=TASK)
+                     forbidden=FORBIDDEN, allow=ALLOW, task=TASK)
 
 
 def _off_by_one_row(got, expected):
@@ -193,7 +196,7 @@ def check_fixed_twin(fn, *, quiet=False):
         cases.append(Case(label, (source, batches), expected, mistakes=mistakes))
     return run_cases(_run_twin(fn, torch, _after_batches(torch)), cases,
                      ["the output of the last batch", "the running mean"], order=(1, 0),
-                     quiet=quiet, forbidden=FORBIDDEN, task=TASK)
+                     quiet=quiet, forbidden=FORBIDDEN, allow=ALLOW, task=TASK)
 
 
 check_torch_twin = _takes_functions(check_torch_twin)

@@ -1,18 +1,30 @@
 """Tripwires: a graded task asks for the student's own implementation, not the package's.
 
-nnlesson is public and already holds an implementation of most tasks (``nl.SoftmaxCrossEntropy``,
-``nl.rel_error``, ``nl.fit``...); torch or scikit-learn may be installed too. While a check or a
-hidden test runs the student's function, the implementations its task forbids are tripwires::
+nnlesson is public and holds an implementation of most tasks, often several (a ReLU is
+``nl.relu``, ``nl.prelu(x, 0)``, ``nl.PReLU``, ``graph.Tensor.relu``); torch, scikit-learn or
+scipy may be installed too. So a task does not list what it forbids, which would leave holes: it
+forbids the whole package and names what it hands the student::
 
-    with forbid(nl.SoftmaxCrossEntropy, nl.log_softmax, "torch", task="Task 3.1"):
-        loss = student_loss(z, y)   # calling any of them stops with NotYourOwnWork
+    with forbid("nnlesson", "torch", allow=(nl.Sequential,), task="Task 6.2"):
+        train(student_step, model)  # the model runs; nl.relu, graph.Tensor raise NotYourOwnWork
 
-A forbidden implementation is a function, a class (every method defined in it) or a module name
-(``"torch"``: every Python function of that package, and its built-in functions). It is caught
-however the student reached it (``nl.X``, ``from nnlesson import X``, an alias, or through
-another nnlesson function that uses it): a profile hook (``sys.setprofile``) looks at every
-function call while the student's code runs, in this thread only, and the block raises when it
-ends. That costs about 1.6x in a loop of small numpy calls, nothing once the block ends.
+Forbidden can be a package name (every Python function of it, and its built-in functions), a
+function, or a class (every method defined in it). A profile hook (``sys.setprofile``) looks at
+every function call while the block runs, in this thread and the threads it starts, and the
+block raises when it ends: about 2.5x the time of a loop of small numpy calls, nothing after.
+
+When a call counts:
+
+- a forbidden function or class: wherever it is called (``nl.X``, an alias, ``from nnlesson
+  import X``, or inside another nnlesson function);
+- a package: where it is entered from outside it. The student's code calling ``nl.prelu`` is
+  caught and named (``nl.prelu``); what ``nl.prelu`` calls inside the package is not looked at
+  again. A package function given as the answer itself is caught as well;
+- ``allow``: the functions, classes (with their inherited methods) or packages a task hands
+  over may be called, and so may all they call; a student's function they call back is watched
+  again;
+- the grader (``nnlesson.checks``: its case runner, time limit, nodes and rules) is never a
+  tripwire, nor is a lookup (a module's ``__getattr__``, an import).
 
 ``NotYourOwnWork`` is a ``BaseException``, like ``KeyboardInterrupt``: an ``except Exception:``
 in the student's code cannot swallow it.
@@ -50,56 +62,109 @@ def display_name(obj):
     return f"{module}.{name}" if module else name
 
 
-def _codes(obj):
-    """The code objects of a function, of a class's own methods and properties, or of a method."""
+def _codes(obj, inherited=False):
+    """The code objects of a function, of a class's own methods and properties (``inherited``:
+    also those of its base classes), or of a method."""
     if inspect.isclass(obj):
         codes = set()
-        for value in vars(obj).values():
-            if isinstance(value, (staticmethod, classmethod)):
-                value = value.__func__
-            if isinstance(value, property):
-                codes |= {f.__code__ for f in (value.fget, value.fset) if f is not None}
-            elif inspect.isfunction(value):
-                codes.add(value.__code__)
+        for cls in inspect.getmro(obj) if inherited else (obj,):
+            for value in vars(cls).values():
+                if isinstance(value, (staticmethod, classmethod)):
+                    value = value.__func__
+                if isinstance(value, property):
+                    codes |= {f.__code__ for f in (value.fget, value.fset) if f is not None}
+                elif inspect.isfunction(value):
+                    codes.add(value.__code__)
         return codes
     function = inspect.unwrap(getattr(obj, "__func__", obj))
     if not inspect.isfunction(function):
-        raise TypeError(f"forbid: cannot forbid {obj!r}: give a function, a class or a module "
-                        f"name such as 'torch'")
+        raise TypeError(f"forbid: cannot forbid {obj!r} (nor allow it): give a function, a class "
+                        f"or a package name such as 'torch'")
     return {function.__code__}
 
 
 def _packages(names):
     """A test whether a module name lies in one of the packages ``names``."""
-    names = tuple(names)
+    tops = frozenset(n for n in names if "." not in n)  # a set lookup: the hook runs on every call
+    dotted = tuple(n for n in names if "." in n)
 
     def inside(module):
-        return bool(module) and any(module == n or module.startswith(n + ".") for n in names)
+        return bool(module) and (module.partition(".")[0] in tops or any(
+            module == n or module.startswith(n + ".") for n in dotted))
 
     return inside
 
 
+def _called(frame, module):
+    """How the student wrote the forbidden call that entered ``frame``: ``nl.prelu`` or
+    ``nnlesson.graph.Tensor`` inside nnlesson, the package's name (``torch``) elsewhere."""
+    if not module.startswith("nnlesson"):
+        return module.split(".")[0]
+    head = getattr(frame.f_code, "co_qualname", frame.f_code.co_name).split(".")[0]
+    obj = frame.f_globals.get(head)
+    return display_name(obj) if obj is not None and not isinstance(obj, str) else module
+
+
+# The grader's own code is never a tripwire, and what it calls is never the student's call: it
+# runs the student's code (its time limit, its case runner, the nodes and rules a check hands over).
+GRADER = "nnlesson.checks"
+# A package's lazy names and imports (``nl.to_torch`` loads nnlesson.bridge) are lookups, not
+# implementations: the call of what they return is the one that counts.
+_LOOKUPS = ("__getattr__", "__dir__", "<module>")
+_active = threading.local()  # the rules of the blocks running in this thread
+
+
 @contextmanager
-def forbid(*implementations, task=""):
+def forbid(*implementations, allow=(), task=""):
     """While the block runs, every call of one of ``implementations`` is noted; when the block ends
-    (returning or raising), the first one noted is raised as :class:`NotYourOwnWork`.
+    (returning or raising), the first one noted is raised as :class:`NotYourOwnWork`. A package
+    counts where it is entered from outside it, a function or class wherever it is called;
+    ``allow`` lists what the task hands the student (see the module's docstring).
 
     The hook only takes notes: a hook that raised would be switched off by Python at once, and a
     bare ``except:`` in the student's code could then call the forbidden function unseen. Nested
-    blocks keep the outer block's hook running; the previous hook is restored after.
+    blocks keep the outer block's hook running; the previous hook is restored after. A block
+    inside a block with the same rules (a check's case runner around a guarded function) adds
+    no second hook.
     """
-    if not implementations:  # nothing forbidden: no hook, so the student's code runs at full speed
+    rules = (implementations, allow, task)
+    running = getattr(_active, "rules", [])
+    if not implementations or rules in running:  # nothing new to watch: full speed
         yield
         return
-    by_code, packages = {}, []
+    by_code, packages, allowed, allowed_packages = {}, [], set(), []
     for obj in implementations:
         if isinstance(obj, str):
             packages.append(obj)
         else:
             by_code.update(dict.fromkeys(_codes(obj), display_name(obj)))
-    in_package = _packages(packages)
+    for obj in allow:
+        if isinstance(obj, str):
+            allowed_packages.append(obj)
+        else:
+            allowed |= _codes(obj, inherited=True)
+    in_package, in_allowed = _packages(packages), _packages(allowed_packages)
+    grader = _packages((GRADER,))
+    entry = sys._getframe(0).f_back  # contextlib's __enter__, then the frame of the ``with``
+    while entry is not None and entry.f_globals.get("__name__") == "contextlib":
+        entry = entry.f_back
     previous = sys.getprofile()
     seen = []  # the display name of the first forbidden call, and the student's function calling it
+
+    def library(frame):
+        """Whether ``frame`` runs a package's own code (forbidden or allowed), not the student's.
+        The grader's code counts where the student called it (a rule or node a check hands
+        over), not where it runs the student's function: there the function is the package's
+        own (``check_softmax(nl.softmax)``)."""
+        while grader(frame.f_globals.get("__name__") or "") and frame is not entry:
+            frame = frame.f_back
+            if frame is None or frame.f_globals.get("__name__") == "threading":
+                return False  # the time limit's thread runs the student's function itself
+            if not grader(frame.f_globals.get("__name__") or ""):
+                return True
+        module = frame.f_globals.get("__name__") or ""
+        return (frame is not entry and (in_package(module) or in_allowed(module))
+                or frame.f_code in allowed)
 
     def student_function(frame):
         """The name of the first function up the stack that is neither nnlesson's nor forbidden:
@@ -116,15 +181,20 @@ def forbid(*implementations, task=""):
         if not seen:
             if event == "call":
                 name = by_code.get(frame.f_code)
-                module = frame.f_globals.get("__name__")
-                if name is None and packages and in_package(module):
-                    name = module.split(".")[0]
+                if name is None and packages:
+                    module = frame.f_globals.get("__name__") or ""
+                    if (in_package(module) and not in_allowed(module) and not grader(module)
+                            and frame.f_code.co_name not in _LOOKUPS
+                            and frame.f_code not in allowed
+                            and (frame.f_back is None or not library(frame.f_back))):
+                        name = _called(frame, module)
                 if name is not None:
                     seen.extend([name, student_function(frame.f_back)])
             elif event == "c_call" and packages:
                 module = (getattr(arg, "__module__", None)
                           or type(getattr(arg, "__self__", None)).__module__)
-                if in_package(module):
+                if (in_package(module) and not in_allowed(module) and not grader(module)
+                        and not library(frame)):
                     seen.extend([module.split(".")[0], student_function(frame)])
         if previous is not None:
             previous(frame, event, arg)
@@ -132,9 +202,11 @@ def forbid(*implementations, task=""):
     previous_in_threads = threading.getprofile()
     sys.setprofile(hook)
     threading.setprofile(hook)  # where the time limit runs the student's code in a thread
+    _active.rules = [*running, rules]
     try:
         yield
     finally:
+        _active.rules = running
         sys.setprofile(previous)
         threading.setprofile(previous_in_threads)
         if seen:

@@ -81,7 +81,7 @@ def unbroadcast_no_keepdims(grad, shape):
 
 def mul_in_place(out_grad, a, b):
     out_grad *= b
-    return a2._unbroadcast(out_grad, a.shape), a2._unbroadcast(out_grad / b * a, b.shape)
+    return a2._reference_unbroadcast(out_grad, a.shape), a2._reference_unbroadcast(out_grad / b * a, b.shape)
 
 
 def add_not_unbroadcast(out_grad, a, b):
@@ -90,15 +90,15 @@ def add_not_unbroadcast(out_grad, a, b):
 
 def add_without_out_grad(out_grad, a, b):
     ones = np.ones_like(out_grad)
-    return a2._unbroadcast(ones, a.shape), a2._unbroadcast(ones, b.shape)
+    return a2._reference_unbroadcast(ones, a.shape), a2._reference_unbroadcast(ones, b.shape)
 
 
 def add_minus(out_grad, a, b):
-    return a2._unbroadcast(out_grad, a.shape), -a2._unbroadcast(out_grad, b.shape)
+    return a2._reference_unbroadcast(out_grad, a.shape), -a2._reference_unbroadcast(out_grad, b.shape)
 
 
 def mul_swapped(out_grad, a, b):
-    return a2._unbroadcast(out_grad * a, a.shape), a2._unbroadcast(out_grad * b, b.shape)
+    return a2._reference_unbroadcast(out_grad * a, a.shape), a2._reference_unbroadcast(out_grad * b, b.shape)
 
 
 def mul_not_unbroadcast(out_grad, a, b):
@@ -106,8 +106,8 @@ def mul_not_unbroadcast(out_grad, a, b):
 
 
 def mul_without_out_grad(out_grad, a, b):
-    return (a2._unbroadcast(b * np.ones_like(out_grad), a.shape),
-            a2._unbroadcast(a * np.ones_like(out_grad), b.shape))
+    return (a2._reference_unbroadcast(b * np.ones_like(out_grad), a.shape),
+            a2._reference_unbroadcast(a * np.ones_like(out_grad), b.shape))
 
 
 def matmul_no_transposes(out_grad, a, b):

@@ -109,3 +109,14 @@ def test_the_lessons_buggy_twin_fails():
     namespace = {"torch": torch}
     exec("def buggy_torch_twin" + code, namespace)
     assert not lesson12.check_fixed_twin(namespace["buggy_torch_twin"], quiet=True)
+
+
+def test_torch_twin_refuses_any_other_nnlesson_function_but_reads_the_model(capsys):
+    # all of nnlesson is refused, not only nl.to_torch; the model handed over may be read
+    def twin_and_a_call(model):
+        nl.accuracy(np.eye(2), np.arange(2))
+        return ref_twin(model)
+
+    out = run(lesson12.check_torch_twin, twin_and_a_call, capsys)
+    assert "`nl.accuracy` is not allowed here" in out, out
+    assert lesson12.FORBIDDEN == ("nnlesson",) and nl.Sequential in lesson12.ALLOW

@@ -17,7 +17,7 @@ import pytest
 
 import nnlesson as nl
 from nnlesson import graph
-from nnlesson.checks import OTHER_LIBRARIES, a1, a2, a3
+from nnlesson.checks import NOT_OWN_WORK, OTHER_LIBRARIES, a1, a2, a3
 from nnlesson.checks.tripwire import NotYourOwnWork
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -153,13 +153,51 @@ def test_every_graded_task_is_listed_here_and_has_one_check_and_one_hidden_regio
         assert set(hidden_regions(module)) == called  # and one hidden-test region for each
 
 
+# What a task may hand its student; anything else of nnlesson's is a tripwire (issue: a
+# hand-picked forbid list let nl.prelu pass for a ReLU and nnlesson.graph for a layer's gradients).
+ALLOWED = {(a1, "Task 4.2"): {nl.numerical_gradient}}
+
+
 @pytest.mark.parametrize("task", TASKS, ids=_name)
-def test_each_task_forbids_nnlessons_implementation_and_other_libraries(task):
+def test_each_task_forbids_all_of_nnlesson_and_other_libraries_but_its_short_allowlist(task):
     module, number, check, _ = task
-    forbidden = module.FORBIDDEN[number]
+    forbidden, allow = module.FORBIDDEN[number]
+    assert forbidden == NOT_OWN_WORK and "nnlesson" in forbidden
     assert set(OTHER_LIBRARIES) <= set(forbidden)
-    assert any(not isinstance(obj, str) for obj in forbidden)  # nnlesson's own, by name
+    assert set(allow) == ALLOWED.get((module, number), set())
     assert getattr(module, check).forbidden == forbidden  # the check reads this declaration
+    assert getattr(module, check).allow == allow
+
+
+# Equivalents found elsewhere in the package (review r4-A, A1 Tasks 1.2 and 2.1, A2 Tasks 2.5
+# and 2.6), and a call of some unrelated public function: each is refused by every task.
+EQUIVALENTS = {
+    "nl.prelu": lambda: nl.prelu(np.ones(2), 0.0),
+    "nl.prelu_derivative": lambda: nl.prelu_derivative(np.ones(2), 0.0),
+    "nl.PReLU": lambda: nl.PReLU(2),
+    "graph.Tensor.relu": lambda: graph.Tensor(np.ones(2)).relu(),
+    "nl.relu_derivative": lambda: nl.relu_derivative(np.ones(2)),
+    "nl.tanh_derivative": lambda: nl.tanh_derivative(np.ones(2)),
+    "nl.accuracy": lambda: nl.accuracy(np.ones((2, 2)), np.zeros(2, dtype=int)),
+}
+
+
+@pytest.mark.parametrize("equivalent", list(EQUIVALENTS))
+@pytest.mark.parametrize("task", TASKS, ids=_name)
+def test_every_task_refuses_an_equivalent_from_anywhere_in_the_package(task, equivalent, capsys):
+    module, number, check, fns = task
+    call = EQUIVALENTS[equivalent]
+    fns = [(fn[0], fn[1]) if isinstance(fn, tuple) else cheat(getattr(fn, "__wrapped__", fn),
+                                                                lambda *a: call())
+           for fn in fns]
+    fns = [fn for fn in fns if not isinstance(fn, tuple)] + [fn[1] for fn in fns
+                                                             if isinstance(fn, tuple)]
+    getattr(module, check)(*fns)
+    out = capsys.readouterr().out
+    assert TRIPWIRE in out and number in out, out
+    with pytest.raises(NotYourOwnWork, match=number):
+        with module.own_work(number):
+            call()
 
 
 @pytest.mark.parametrize("task", TASKS, ids=_name)
@@ -354,6 +392,73 @@ def test_one_list_of_other_libraries_for_lessons_and_assignments():
     from nnlesson.checks import graded
 
     assert graded.OTHER_LIBRARIES is OTHER_LIBRARIES
-    assert {"torch", "sklearn", "tensorflow", "jax"} <= set(OTHER_LIBRARIES)
+    assert {"torch", "sklearn", "scipy", "tensorflow", "jax"} <= set(OTHER_LIBRARIES)
     assert all(set(OTHER_LIBRARIES) <= set(forbidden)
-               for module in (a1, a2, a3) for forbidden in module.FORBIDDEN.values())
+               for module in (a1, a2, a3) for forbidden, _ in module.FORBIDDEN.values())
+
+
+# -- a check and its hidden test agree (review r4-A, A3 Task 2.1) ----------------------------------
+def returning(honest, convert):
+    """``honest`` (the teacher's answer) with its result passed through ``convert``."""
+
+    @functools.wraps(honest)
+    def variant(*args, **kwargs):
+        return convert(honest(*args, **kwargs))
+
+    return variant
+
+
+def as_list(result):
+    return list(result) if isinstance(result, tuple) else result
+
+
+def as_numpy_ints(result):
+    if isinstance(result, tuple):
+        return tuple(np.int64(r) if isinstance(r, int) else r for r in result)
+    return result
+
+
+@pytest.mark.parametrize("convert", [as_list, as_numpy_ints], ids=["list", "numpy ints"])
+@pytest.mark.parametrize("task", TASKS, ids=_name)
+def test_an_answer_the_check_accepts_passes_the_hidden_test(task, convert):
+    """A result written another way (a list for a tuple, numpy integers): if the check accepts
+    it, the task's hidden-test region must too; a tick followed by 0 points is the bug."""
+    module, number, check, fns = task
+    namespace = dict(teacher(module))
+    variants = []
+    for fn in fns:
+        if isinstance(fn, tuple):  # a class such as A2's Var: the teacher's own
+            variants.append(fn[1])
+            continue
+        honest = namespace[fn.__name__]
+        variant = returning(honest, convert)
+        namespace[honest.__name__] = variant
+        variants.append(variant)
+    if getattr(module, check)(*variants, quiet=True):
+        exec(hidden_regions(module)[check], namespace)
+
+
+def test_a3_early_stopping_as_a_list_is_accepted_by_check_and_hidden_test_alike():
+    namespace = dict(teacher(a3))
+    as_a_list = returning(namespace["my_early_stopping"], as_list)
+    namespace["my_early_stopping"] = as_a_list
+    assert a3.check_early_stopping(as_a_list, quiet=True)  # the check accepts it ...
+    exec(hidden_regions(a3)["check_early_stopping"], namespace)  # ... and so does the hidden test
+    assert not a3.same_stopping([5, 3], (5, 2)) and not a3.same_stopping(5, (5, 3))
+
+
+def test_a2_part_4_with_a_wrong_unbroadcast_names_it_not_mlp_loss(capsys):
+    # Part 4 runs the student's whole engine (the teacher note says so): a wrong unbroadcast fails
+    # Task 4.1 too, and the verdict names the earlier function instead of blaming mlp_loss alone.
+    engine = teacher.__wrapped__(a2)  # a fresh namespace: the engine calls its unbroadcast
+    exec("def unbroadcast(grad, shape):\n    return grad\n", engine)  # wrong: never sums
+    assert a2.check_mlp_loss(engine["mlp_loss"], engine["Var"], quiet=True) is False
+    a2.check_mlp_loss(engine["mlp_loss"], engine["Var"])
+    out = capsys.readouterr().out
+    assert "your unbroadcast (Task 1.1) does not pass its own check yet" in out, out
+    assert "Part 4 runs your whole engine" in out
+
+
+def test_a2_part_4_names_no_earlier_function_when_they_all_pass():
+    engine = teacher.__wrapped__(a2)
+    assert a2._earlier_failures(engine["mlp_loss"]) == ""

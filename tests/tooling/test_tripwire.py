@@ -204,3 +204,110 @@ def test_nothing_forbidden_installs_no_hook():
     with forbid():
         assert sys.getprofile() is before
     assert sys.getprofile() is before
+
+
+# -- every lesson check refuses all of nnlesson, not a hand-picked list ----------------------------
+def lesson_checks():
+    """(check, its reference solutions) of every lesson check, from the checks' own test files."""
+    import test_checks
+    import test_checks_lessons_a
+    import test_checks_lessons_b
+    import test_checks_lessons_c
+
+    for module in (test_checks, test_checks_lessons_a, test_checks_lessons_b,
+                   test_checks_lessons_c):
+        for name, (check, reference, _) in module.CASES.items():
+            yield pytest.param(check, reference if isinstance(reference, list) else [reference],
+                               id=name)
+
+
+def my_swish_derivative(x):
+    s = nl.sigmoid(x)  # lesson 04 hands over nl.sigmoid
+    return s + x * s * (1 - s)
+
+
+def my_tanh_mlp_backward(X, y, W1, b1, W2, b2):
+    A = np.tanh(X @ W1.T + b1)
+    dS = nl.softmax(A @ W2.T + b2)  # lesson 04 hands over nl.softmax for the forward pass
+    dS[np.arange(len(y)), y] -= 1
+    dS /= len(y)
+    dH = (dS @ W2) * (1 - A ** 2)
+    return dH.T @ X, dH.sum(axis=0), dS.T @ A, dS.sum(axis=0)
+
+
+LESSON_CHECKS = [*lesson_checks(),  # and the two whose tests have no CASES entry
+                 pytest.param(checks.check_swish_derivative, [my_swish_derivative], id="swish"),
+                 pytest.param(checks.check_tanh_mlp_backward, [my_tanh_mlp_backward],
+                              id="tanh_mlp_backward")]
+
+
+def also_calls_the_package(honest):
+    """``honest`` that first calls a public nnlesson function no exercise hands over: the
+    tripwire alone must fail it. Named like ``honest``."""
+
+    def cheating(*args, **kwargs):
+        nl.accuracy(np.eye(2), np.arange(2))
+        return honest(*args, **kwargs)
+
+    cheating.__name__ = getattr(honest, "__name__", "cheating")
+    return cheating
+
+
+def test_every_lesson_check_is_walked_below():
+    public = {name for name in dir(checks) if name.startswith("check_")}
+    walked = {param.values[0].__name__ for param in LESSON_CHECKS}
+    assert public <= walked, public - walked
+
+
+@pytest.mark.parametrize("check, references", LESSON_CHECKS)
+def test_every_lesson_check_refuses_a_call_of_any_other_nnlesson_function(check, references,
+                                                                          capsys):
+    assert check(*references, quiet=True)  # the honest answer passes ...
+    check(*[also_calls_the_package(r) for r in references])  # ... and with one more call fails
+    out = capsys.readouterr().out
+    assert "for your own implementation: `nl.accuracy` is not allowed here" in out, out
+
+
+def test_a_package_function_given_as_the_answer_itself_is_refused():
+    # the grader's runner calls it, not the student's code: still the package's implementation
+    assert checks.check_relu_backward(lambda x, dout: dout * nl.relu_derivative(x),
+                                      quiet=True) is False
+    assert checks.check_sigmoid_derivative(nl.sigmoid_derivative, quiet=True) is False
+
+
+def test_allow_lets_through_what_a_task_hands_over_and_what_it_calls():
+    model = nl.Sequential(nl.Linear(2, 2, rng=0), nl.ReLU())
+    with forbid("nnlesson", allow=(nl.Sequential,)):
+        model(np.ones((1, 2)))  # Module.__call__, then Linear and ReLU inside the package
+    with pytest.raises(NotYourOwnWork, match=r"`nl.relu` is not allowed here \(your `step`"):
+        def step(x):
+            model(x)
+            return nl.relu(x)
+
+        with forbid("nnlesson", allow=(nl.Sequential,)):
+            step(np.ones((1, 2)))
+
+
+def test_a_package_is_entered_from_outside_only_once():
+    # nl.prelu's own calls inside nnlesson are not looked at again: one name in the message
+    def relu(x):
+        return nl.prelu(x, 0.0)
+
+    with pytest.raises(NotYourOwnWork, match=r"`nl.prelu` is not allowed here \(your `relu`"):
+        with forbid("nnlesson"):
+            relu(np.ones(3))
+
+
+def test_a_package_function_given_as_the_answer_is_refused_where_the_time_limit_uses_a_thread():
+    # off the main thread (Windows, a kernel's other thread) the time limit runs the student's
+    # function in a thread of its own: the package's function is still not the student's work
+    import threading
+
+    results = []
+    worker = threading.Thread(target=lambda: results.append(
+        (checks.check_sigmoid_derivative(nl.sigmoid_derivative, quiet=True),
+         checks.check_sigmoid_derivative(lambda x: nl.sigmoid(x) * (1 - nl.sigmoid(x)),
+                                         quiet=True))))
+    worker.start()
+    worker.join()
+    assert results == [(False, True)]
