@@ -37,3 +37,25 @@ def test_the_unchanged_student_version_runs_says_not_implemented_and_scores_zero
         if tried.hidden:  # nbgrader runs them on the unchanged version: no point for a stub
             assert tried.hidden_failed, f"{where}: its hidden tests pass on the stub"
     assert checked, f"{lesson}: no exercise calls a check"
+
+
+def test_an_attempt_sees_an_error_the_check_lets_through_and_hidden_tests_that_pass_a_stub():
+    """What the test above relies on: an attempt runs the stub, not the teacher's answer."""
+    from conftest import attempt
+
+    from nnlesson.teacher import parse_cell
+
+    cell = parse_cell("def double(x):\n"
+                      "    ### BEGIN SOLUTION\n"
+                      "    return 2 * x\n"
+                      "    ### END SOLUTION\n"
+                      "print(double(3))\n"  # no check around it: the stub's error escapes
+                      "### BEGIN HIDDEN TESTS\n"
+                      "assert True\n"  # a hidden test that passes whatever the answer
+                      "### END HIDDEN TESTS")
+    tried = attempt("example", 0, cell, {})
+    assert isinstance(tried.error, NotImplementedError) and tried.printed == ""
+    assert tried.hidden and not tried.hidden_failed
+    assert "return 2 * x" not in tried.source and "raise NotImplementedError()" in tried.source
+    later = attempt("example", 1, parse_cell("double(1)"), tried.stubs)  # a later cell using it
+    assert isinstance(later.error, NotImplementedError)
