@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._util import no_grad
-from ..activations import prelu, sigmoid, sigmoid_derivative, softmax
+from ..activations import prelu, relu, sigmoid, sigmoid_derivative, softmax, tanh
 from ..layers import Dropout, Linear, ReLU, Sequential, Tanh
 from ..losses import SoftmaxCrossEntropy
 from ..train import EarlyStopping
@@ -40,6 +40,12 @@ OTHER_LIBRARIES = ("torch", "sklearn", "scipy", "tensorflow", "jax")
 # equivalent elsewhere in the package slips through a hand-picked list) and the other libraries.
 # What a task hands the student (a model, a data helper) it names in ``allow``.
 NOT_OWN_WORK = ("nnlesson", *OTHER_LIBRARIES)
+# The forward activations lessons 01 to 03 teach, as functions: a lesson's exercise may use them
+# wherever they are not its subject (a backward pass written with ``nl.tanh`` is the student's
+# own backward pass), so its check refuses every other nnlesson function but allows these. Not
+# the layer classes: their ``backward`` is what many exercises ask for. The exercises whose
+# subject one of them is (softmax, cross-entropy) leave it out.
+TAUGHT = (sigmoid, tanh, relu, prelu, softmax)
 # (forbidden, allow, task) while a graded check runs: its case runner's default (graded.py)
 _graded_rules = contextvars.ContextVar("graded_rules", default=None)
 
@@ -294,7 +300,7 @@ def _problem(case, index, expected, got):
     return problem
 
 
-def _verdict(fn, cases, outputs, *, order=None, forbidden=None, allow=(), task=""):
+def _verdict(fn, cases, outputs, *, order=None, forbidden=None, allow=TAUGHT, task=""):
     """``(ok, message)`` for ``fn`` on ``cases`` (:class:`Case` objects or ``(label, args,
     expected)`` tuples); ``outputs`` names what ``fn`` returns, in the order it returns them.
     ``order``: the indices of the outputs in the order to compare them, when one explains another
@@ -323,7 +329,7 @@ def _verdict(fn, cases, outputs, *, order=None, forbidden=None, allow=(), task="
     return True, f"{name} is correct on all {len(cases)} cases ({labels})."
 
 
-def run_cases(fn, cases, outputs, *, quiet=False, order=None, forbidden=None, allow=(),
+def run_cases(fn, cases, outputs, *, quiet=False, order=None, forbidden=None, allow=TAUGHT,
               task=""):
     """Run ``fn(*args)`` on every case and print one verdict (see :func:`_verdict`).
 
@@ -337,7 +343,7 @@ def run_cases(fn, cases, outputs, *, quiet=False, order=None, forbidden=None, al
 
 
 def attempt(fn, args, label, *, name=None, seconds=None, slow="", copy_args=True, hint="",
-            forbidden=None, allow=(), task=""):
+            forbidden=None, allow=TAUGHT, task=""):
     """Call the student's ``fn(*args)`` for the case ``label``: ``(result, None)``, or
     ``(None, message)`` saying why it did not return: too slow, not implemented yet (naming the
     unfinished function it calls, if that is the one), or the error it raised.
@@ -479,7 +485,7 @@ def check_sigmoid_derivative(fn, *, quiet=False):
         ("zero", np.zeros(1)),
     ]]
     # the exercise builds it from nl.sigmoid: only the derivatives are the student's to write
-    return run_cases(fn, cases, ["the derivative"], quiet=quiet, allow=(sigmoid,))
+    return run_cases(fn, cases, ["the derivative"], quiet=quiet)  # nl.sigmoid: TAUGHT
 
 
 def check_prelu_backward(fn, *, quiet=False):
@@ -519,7 +525,7 @@ def check_swish_derivative(fn, *, quiet=False):
                    "It equals x sigmoid'(x), the path through the sigmoid only: add the direct "
                    "path (gradients add at a fork)")
         cases.append(Case(label, (x,), (s + x * s * (1 - s),), mistakes=(paths, through)))
-    return run_cases(fn, cases, ["the derivative"], quiet=quiet, allow=(sigmoid,))  # as lesson 04
+    return run_cases(fn, cases, ["the derivative"], quiet=quiet)  # sigmoid allowed: as lesson 04
 
 
 def _forward_difference(f, x, eps=1e-6):
@@ -703,7 +709,8 @@ def check_softmax(fn, *, quiet=False):
         ("one row near 1000, one near -1000 (shift each row by its own maximum)",
          np.array([[1000.0, 999.0], [-1000.0, -1001.0]])),
     ]]
-    return run_cases(fn, cases, ["the softmax output"], quiet=quiet)
+    without_softmax = tuple(f for f in TAUGHT if f is not softmax)  # the exercise's subject
+    return run_cases(fn, cases, ["the softmax output"], quiet=quiet, allow=without_softmax)
 
 
 def check_cross_entropy(fn, *, quiet=False):
@@ -719,7 +726,8 @@ def check_cross_entropy(fn, *, quiet=False):
         loss_fn = SoftmaxCrossEntropy()
         loss = loss_fn(logits, labels)
         cases.append(Case(label, (logits, labels), (loss, loss_fn.backward()), batch=batch))
-    return run_cases(fn, cases, ["the loss", "dlogits"], quiet=quiet)
+    without_softmax = tuple(f for f in TAUGHT if f is not softmax)  # it is the loss's core
+    return run_cases(fn, cases, ["the loss", "dlogits"], quiet=quiet, allow=without_softmax)
 
 
 def _momentum_reference(grad_fn, w0, lr, momentum, steps):
@@ -802,7 +810,7 @@ def check_alpha_descent(fn, *, quiet=False):
                   0.1, 0.2, 4),
              ]]
     # the loss is written with nl.prelu (lesson 03): the gradient in alpha is the student's
-    return run_cases(fn, cases, ["the array of alphas"], quiet=quiet, allow=(prelu,))
+    return run_cases(fn, cases, ["the array of alphas"], quiet=quiet)  # nl.prelu: TAUGHT
 
 
 # == lessons 04-07: ReLU backward, MLP backward, checkpoints, dropout variance, label agreement ==
@@ -852,8 +860,8 @@ def check_mlp_backward(fn, *, quiet=False):
     ``relu(X @ W1.T + b1) @ W2.T + b2``."""
     cases = [Case(label, (X, y, *params), _mlp_reference(X, y, *params), batch=len(X))
              for label, X, y, params in mlp_cases()]
-    # lesson 04's forward pass uses nl.softmax; the backward pass is the student's
-    return run_cases(fn, cases, ["dW1", "db1", "dW2", "db2"], quiet=quiet, allow=(softmax,))
+    # the forward pass may use nl.softmax, nl.tanh (TAUGHT); the backward pass is the student's
+    return run_cases(fn, cases, ["dW1", "db1", "dW2", "db2"], quiet=quiet)
 
 
 def check_tanh_mlp_backward(fn, *, quiet=False):
@@ -868,8 +876,8 @@ def check_tanh_mlp_backward(fn, *, quiet=False):
                      "1 - tanh(H)^2, not by the mask H > 0")
         cases.append(Case(label, (X, y, *params), _mlp_reference(X, y, *params, activation=Tanh),
                           mistakes=(relu_mask,), batch=len(X)))
-    # lesson 04's forward pass uses nl.softmax; the backward pass is the student's
-    return run_cases(fn, cases, ["dW1", "db1", "dW2", "db2"], quiet=quiet, allow=(softmax,))
+    # the forward pass may use nl.softmax, nl.tanh (TAUGHT); the backward pass is the student's
+    return run_cases(fn, cases, ["dW1", "db1", "dW2", "db2"], quiet=quiet)
 
 
 # -- lesson 5 ----------------------------------------------------------------------------------
@@ -984,7 +992,7 @@ def check_mc_dropout(fn, *, quiet=False):
     with_mode_after.__name__ = getattr(fn, "__name__", "your function")
     return run_cases(with_mode_after, cases,
                      ["the mean", "the std", "model.training after the call (call model.eval())"],
-                     quiet=quiet, allow=(Sequential, no_grad))  # the model the check hands over
+                     quiet=quiet, allow=(*TAUGHT, Sequential, no_grad))  # and its model
 
 
 # -- lesson 7 ----------------------------------------------------------------------------------

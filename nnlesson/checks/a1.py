@@ -291,7 +291,7 @@ def _gradient_error_inputs():
     return cases
 
 
-@graded(FORBIDDEN, "Task 4.2", allow=(nl.numerical_gradient,))  # the task hands it over
+@graded(FORBIDDEN, "Task 4.2", allow=(nl.numerical_gradient, _linear, _block))  # handed over
 def check_gradient_errors(fn, *, quiet=False):
     """``fn(forward, x, W, b, dout, grads) -> (err_x, err_W, err_b)``: the relative errors between
     ``grads = (dx, dW, db)`` and the numerical gradients of ``sum(forward(x, W, b) * dout)``."""

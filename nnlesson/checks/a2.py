@@ -33,6 +33,7 @@ from ..gradcheck import numerical_gradient, rel_error
 from . import FAIL, PASS, _say, attempt, stored
 from .graded import graded
 from .graded import own_work as _own_work
+from .tripwire import handing_over
 
 TOL = 1e-6  # relative error allowed between a rule and central differences (float64)
 AGREE = 1e-8  # relative difference allowed between the student's engine and nnlesson's
@@ -287,14 +288,16 @@ def _correct_unbroadcast(fn):
     names = getattr(inspect.unwrap(fn), "__globals__", {})
     theirs = names.get("unbroadcast")
     if not callable(theirs) or theirs is _reference_unbroadcast:
-        yield ""
+        with handing_over(_reference_unbroadcast):
+            yield ""
         return
     note = ("" if check_unbroadcast(theirs, quiet=True) else
             " (checked with a correct unbroadcast in place of yours, which does not pass its "
             "own check yet: see Task 1.1)")
     names["unbroadcast"] = _reference_unbroadcast
     try:
-        yield note
+        with handing_over(_reference_unbroadcast):
+            yield note
     finally:
         names["unbroadcast"] = theirs
 

@@ -24,7 +24,9 @@ When a call counts:
   over may be called, and so may all they call; a student's function they call back is watched
   again;
 - the grader (``nnlesson.checks``: its case runner, time limit, nodes and rules) is never a
-  tripwire, nor is a lookup (a module's ``__getattr__``, an import).
+  tripwire, nor is a lookup (a module's ``__getattr__``, an import); but its private helpers
+  (``a1._linear``, ``a2._variant_backprop``: the grader's own reference code) are, when the
+  student's code calls them, unless a check hands one over for a while (``handing_over``).
 
 ``NotYourOwnWork`` is a ``BaseException``, like ``KeyboardInterrupt``: an ``except Exception:``
 in the student's code cannot swallow it.
@@ -112,6 +114,25 @@ GRADER = "nnlesson.checks"
 # implementations: the call of what they return is the one that counts.
 _LOOKUPS = ("__getattr__", "__dir__", "<module>")
 _active = threading.local()  # the rules of the blocks running in this thread
+_handed = set()  # the code of the grader's private helpers a check hands over for now
+
+
+def _private(code):
+    """Whether ``code`` is a private helper (``_linear``), not a dunder method (``__init__``)."""
+    return code.co_name.startswith("_") and not code.co_name.startswith("__")
+
+
+@contextmanager
+def handing_over(*functions):
+    """While the block runs, the student's code may call these private helpers of the grader
+    (a correct rule a check puts in place of the student's own, to judge one task alone).
+    Every thread sees them: the time limit runs the student's code in a thread of its own."""
+    codes = {function.__code__ for function in functions} - _handed
+    _handed.update(codes)
+    try:
+        yield
+    finally:
+        _handed.difference_update(codes)
 
 
 @contextmanager
@@ -188,6 +209,14 @@ def forbid(*implementations, allow=(), task=""):
                             and frame.f_code not in allowed
                             and (frame.f_back is None or not library(frame.f_back))):
                         name = _called(frame, module)
+                if (name is None and _private(frame.f_code)
+                        and frame.f_code not in _handed and frame.f_code not in allowed
+                        and grader(frame.f_globals.get("__name__") or "")
+                        and frame.f_back is not None and frame.f_back is not entry
+                        and not grader(frame.f_back.f_globals.get("__name__") or "")
+                        and not library(frame.f_back)):  # the student's code calls it
+                    name = (f"{frame.f_globals['__name__']}."
+                            f"{getattr(frame.f_code, 'co_qualname', frame.f_code.co_name)}")
                 if name is not None:
                     seen.extend([name, student_function(frame.f_back)])
             elif event == "c_call" and packages:

@@ -550,3 +550,33 @@ def test_tanh_mlp_backward_accepts_the_derivation_and_names_the_relu_mask(capsys
     ok, out = run(checks.check_tanh_mlp_backward,
                   lambda *args: backward(*args, derivative="relu"), capsys=capsys)
     assert not ok and "not by the mask H > 0" in out
+
+
+def _mlp_backward(activation, derivative):
+    def mlp_backward(X, y, W1, b1, W2, b2):
+        H = X @ W1.T + b1
+        A = activation(H)  # a function lessons 01-03 taught: the student may use it
+        P = nl.softmax(A @ W2.T + b2)
+        P[np.arange(len(X)), y] -= 1
+        dZ = P / len(X)
+        dH = (dZ @ W2) * derivative(H, A)
+        return dH.T @ X, dH.sum(axis=0), dZ.T @ A, dZ.sum(axis=0)
+    return mlp_backward
+
+
+def test_a_right_answer_may_use_the_activations_the_lessons_taught():
+    """Review r5 (lesson 04): a tanh network's backward pass written with nl.tanh was refused
+    ("`nl.tanh` is not allowed here"); the forward activations are not the exercise's subject."""
+    assert checks.check_tanh_mlp_backward(
+        _mlp_backward(nl.tanh, lambda H, A: 1 - A ** 2), quiet=True)
+    assert checks.check_mlp_backward(_mlp_backward(nl.relu, lambda H, A: H > 0), quiet=True)
+    assert checks.check_sigmoid_derivative(lambda x: nl.sigmoid(x) * (1 - nl.sigmoid(x)),
+                                           quiet=True)
+
+
+def test_an_exercise_still_refuses_its_own_subject_and_the_layers_backward(capsys):
+    assert not checks.check_softmax(nl.softmax, quiet=True)
+    assert not checks.check_cross_entropy(
+        lambda z, y: (nl.SoftmaxCrossEntropy()(z, y), None), quiet=True)
+    checks.check_tanh_mlp_backward(_mlp_backward(nl.tanh, lambda H, A: nl.tanh_derivative(H)))
+    assert "`nl.tanh_derivative` is not allowed here" in capsys.readouterr().out

@@ -155,7 +155,25 @@ def test_every_graded_task_is_listed_here_and_has_one_check_and_one_hidden_regio
 
 # What a task may hand its student; anything else of nnlesson's is a tripwire (issue: a
 # hand-picked forbid list let nl.prelu pass for a ReLU and nnlesson.graph for a layer's gradients).
-ALLOWED = {(a1, "Task 4.2"): {nl.numerical_gradient}}
+# Task 4.2 hands over nl.numerical_gradient and the layers whose gradients it checks (the
+# grader's private helpers, refused anywhere else).
+ALLOWED = {(a1, "Task 4.2"): {nl.numerical_gradient, a1._linear, a1._block}}
+
+
+@pytest.mark.parametrize("cheat", [
+    (a1.check_linear_forward, lambda x, W, b: a1._linear(x, W, b), "a1._linear"),
+    (a1.check_linear_forward, a1._linear, "nl.Linear"),  # the helper given as the answer
+    (a2.check_unbroadcast, lambda g, s: a2._reference_unbroadcast(g, s),
+     "a2._reference_unbroadcast"),
+    (a2.check_backprop, lambda root: a2._variant_backprop(root, None), "a2._variant_backprop"),
+], ids=["a1-linear", "a1-linear-given", "a2-unbroadcast", "a2-backprop"])
+def test_the_graders_own_reference_code_is_refused_as_an_answer(cheat, capsys):
+    """Review r5 (assignments): the grader's private helpers hold nnlesson's implementations
+    (a1._linear is nl.Linear's forward pass); calling them is not the student's own work."""
+    check, answer, named = cheat
+    assert check(answer, quiet=True) is False
+    check(answer)
+    assert f"{named}` is not allowed here" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("task", TASKS, ids=_name)
