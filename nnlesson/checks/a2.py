@@ -714,7 +714,9 @@ def check_backprop(fn, *, quiet=False):
                 what = "the input's gradient" if len(leaves) == 1 else f"input {i}'s gradient"
                 return _say((False, f"{name}, {label}: {what} {problem}"), quiet)
         if build is _square_graph:  # a second pass must give the same gradients
-            _call(fn, (root,), label)
+            _, problem = _call(fn, (root,), f"{label}, called a second time")
+            if problem:
+                return _say((False, _graph_hint(problem)), quiet)
             if not _close(leaves[0].grad, expected[0]):
                 return _say((False, f"{name}, {label}: calling it twice changed the gradients: "
                                     f"set every node's grad to zeros before the pass"), quiet)
@@ -825,9 +827,12 @@ def check_mlp_loss(fn, Var, *, quiet=False):
         graph_loss, graph_grads = _graph_reference(X, y, params)
         where = f"{name}, {label}: the loss"
         if not np.isfinite(loss):
-            return _say((False, f"{where} is {loss}: exp overflowed? (or a row's sum of exp "
-                                f"underflowed to 0.) Subtract each row's largest logit first (a "
-                                f"constant: S.data.max(axis=1, keepdims=True))"), quiet)
+            return _say((False, f"{where} is {loss}: exp overflowed, or the log of an exp that "
+                                f"underflowed to 0 was taken. Subtract each row's largest logit "
+                                f"first (a constant: S.data.max(axis=1, keepdims=True)), then "
+                                f"take the true class's log-probability as its shifted logit "
+                                f"minus log(sum(exp(shifted logits))), never log(exp(...)) of "
+                                f"one class alone"), quiet)
         if rel_error(loss, ref_loss) > AGREE:
             words = compare(ref_loss, loss, [(ref_loss * len(y), "is the sum over the batch: "
                                               "take the mean (multiply by 1 / N)")], tol=AGREE)

@@ -500,6 +500,21 @@ def test_wrong_backprops_fail_and_name_the_problem(fn, phrase, capsys):
     assert not ok and phrase in out, out
 
 
+def test_a_backprop_that_fails_on_its_second_call_fails_the_check(capsys):
+    """Review r5: the second call's result was thrown away, so a backprop raising on it passed
+    with the first call's gradients."""
+    right, calls = make_backprop(), []
+
+    def backprop(root):
+        calls.append(root)
+        if len(calls) % 2 == 0:  # the check's second call on "x * x" (run() checks twice)
+            raise RuntimeError("only once")
+        return right(root)
+
+    ok, out = run(a2.check_backprop, backprop, capsys=capsys)
+    assert not ok and "called a second time" in out and "only once" in out, out
+
+
 def test_backprop_names_the_unwritten_function_it_calls(engine, capsys):
     engine["topological_order"] = stub("topological_order")
     ok, out = run(a2.check_backprop, engine["backprop"], capsys=capsys)
@@ -513,7 +528,7 @@ def test_mlp_loss_reference_passes_and_agrees_to_1e8(engine, capsys):
 
 
 @pytest.mark.parametrize("mistake, phrase", [
-    ("unstable", "exp overflowed?"),
+    ("unstable", "exp overflowed, or the log of an exp that underflowed"),
     ("global max", "Subtract each row's largest logit first"),
     ("sum", "is the sum over the batch: take the mean"),
     ("hidden layer outside the graph", "dW1 is 0 everywhere"),
