@@ -2,10 +2,11 @@
 
 The two ways a test uses a lesson:
 - ``lesson_run("09_...")``: the lesson's percent-format source (lessons_src/NAME.py) executed once
-  per test session, in this process, under the Agg backend; every test that looks at a lesson's
-  figures or reads its variables after the run (tests/lessons/test_figures.py, the claims tests)
-  uses that one run. nbval re-executes the stored notebooks in a kernel on its own: it compares
-  the stored outputs cell by cell.
+  per test session, in this process, under the Agg backend, each exercise cell also tried as the
+  student first runs it (:class:`Attempt`); every test that looks at a lesson's figures, reads
+  its variables after the run or its student version's attempts (tests/lessons/test_figures.py,
+  the claims tests, test_student_versions.py) uses that one run. nbval re-executes the stored
+  notebooks in a kernel on its own: it compares the stored outputs cell by cell.
 - ``from_lesson(LESSON, *names, **context)``: a few of the lesson's functions, defined anew in a
   namespace of the test's making, to re-run an experiment on other seeds without running the rest.
 
