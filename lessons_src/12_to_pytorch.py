@@ -539,7 +539,8 @@ print("running variances equal:",
 # - A network in nnlesson and its `torch.nn` twin compute the same outputs, losses and gradients;
 #   `weight` is `W`, laid out `(out, in)` in both.
 # - A PyTorch step is `zero_grad`, forward, loss, `backward`, `step`: its `.grad` adds up, so it
-#   must be reset each step; nnlesson's is replaced.
+#   must be reset each step; nnlesson's is replaced. A whole training loop with validation and
+#   early stopping is a dozen lines (`fit_torch`).
 # - `eval()`/`train()`, `no_grad()` and BatchNorm's momentum mean the same in both; the
 #   `DataLoader`, `torch.autograd.gradcheck` and `torch.utils.checkpoint` do the jobs of
 #   `nl.batches`, `nl.gradcheck` and `checkpoint_every`.
