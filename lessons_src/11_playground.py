@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 11: The playground
 #
-# *Time: about 47 min (reading 20 min + exercises 27 min).*
+# *Time: about 48 min (reading 21 min + exercises 27 min).*
 #
 # The **Questions** under the pictures are optional explorations, not counted in these times: give
 # them 15 to 20 min more if you can.
@@ -66,27 +66,33 @@ nlplot.use_style()
 #
 # *Time: about 4 min of reading.*
 #
-# Left, the network: the input features, one small heatmap per hidden unit (blue where the unit
-# is positive, orange where it is negative, white at 0, for every point of the square), and the
-# links, drawn thicker for larger weights, blue and solid for positive, orange and dashed for
-# negative ones. Under each hidden layer is the range its maps are drawn on: the activation's own
-# range (±1 for tanh, 0..1 for sigmoid, 0 to the largest value for ReLU), so a pale unit is a unit
-# whose output is small, not a saturated one. Right, the network's output, p(class 1) for every
-# point (blue near 1, white at 0.5, orange near 0; each data point is coloured by its class the
-# same way, and shaped by it too: class 1 squares, class 0 circles), with the training points
-# (white edge) and test points (black edge), and below it the training and
-# test loss per epoch (a logarithmic axis once the losses span more than two decades). The
-# colours are TensorFlow Playground's: blue is positive and class 1, orange negative and class 0,
-# so a blue link from a blue unit pushes the output towards blue. The network has two logits, one
-# per class, and p(class 1) depends only on their difference: so the links and the bias into the
-# output node show the differences of the two logits' weights and biases, $W_1 - W_0$ and
-# $b_1 - b_0$ (rows 1 and 0 of the output layer's `W`), the numbers that move p(class 1). (The
-# scatter plots of the other lessons use their own class colours; in this lesson the colours follow
-# Playground.) One data set differs from Playground's: our xor puts class 1 (blue) where $x_1$
-# and $x_2$ have different signs, Playground's where they have the same sign, so the two show the
-# xor's quadrants in swapped colours. The data lie in the square $[-6, 6]^2$, and the features are
-# scaled to about $[-1, 1]$ before they enter the network: $x_1/6$, $x_2/6$, $x_1^2/36$,
-# $x_2^2/36$ and $x_1 x_2/36$ ($\sin x_1$ and $\sin x_2$ are already in that range).
+# What the picture shows:
+#
+# - **Left, the network.** The input features; one small heatmap per hidden unit, for every point
+#   of the square: blue where the unit is positive, orange where it is negative, white at 0. Under
+#   each hidden layer is the range its maps are drawn on, the activation's own range (±1 for
+#   tanh, 0..1 for sigmoid, 0 to the largest value for ReLU), so a pale unit is a unit whose output
+#   is small, not a saturated one.
+# - **The links**, drawn thicker for larger weights, blue and solid for positive, orange and
+#   dashed for negative ones. A blue link from a blue unit pushes the output towards blue.
+# - **Right, the output**: p(class 1) for every point, blue near 1, white at 0.5, orange near 0.
+#   Each data point is coloured by its class the same way, and shaped by it too (class 1 squares,
+#   class 0 circles); training points have a white edge, test points a black one.
+# - **Below it, the loss**: training and test loss per epoch (a logarithmic axis once the losses
+#   span more than two decades).
+# - **The colours** are TensorFlow Playground's: blue is positive and class 1, orange negative and
+#   class 0. (The scatter plots of the other lessons use their own class colours.)
+# - **The data** lie in the square $[-6, 6]^2$, and the features are scaled to about $[-1, 1]$
+#   before they enter the network: $x_1/6$, $x_2/6$, $x_1^2/36$, $x_2^2/36$ and $x_1 x_2/36$
+#   ($\sin x_1$ and $\sin x_2$ are already in that range). One data set differs from
+#   Playground's: our xor puts class 1 (blue) where $x_1$ and $x_2$ have different signs,
+#   Playground's where they have the same sign, so the two show the xor's quadrants in swapped
+#   colours.
+#
+# (A detail for the output node: the network has two logits, one per class, and p(class 1)
+# depends only on their difference. So the links and the bias into the output node show the
+# differences of the two logits' weights and biases, $W_1 - W_0$ and $b_1 - b_0$ (rows 1 and 0 of
+# the output layer's `W`), the numbers that move p(class 1).)
 #
 # The defaults are Playground's: the circle data, two hidden layers of 4 and 2 tanh units,
 # learning rate 0.03, batch size 10. The controls are grouped as in Playground (data, features,
@@ -253,8 +259,10 @@ plt.show()
 #
 # Few training points (20 % of 500) from two overlapping Gaussian clusters, and a network much
 # larger than the problem needs: it can draw a boundary around single noisy points. We train it
-# once without dropout and once with p = 0.5 after every hidden layer, and measure how sharp the
-# boundary is: the share of the square where the network is unsure, 0.1 < p(class 1) < 0.9. The
+# once without dropout and once with p = 0.5 after every hidden layer, and measure the share of
+# the square where the network is unsure, 0.1 < p(class 1) < 0.9: the pale area of the output
+# picture. (It is not a measure of how sharp the boundary is: it grows when the edge between the
+# classes blurs, but also when the network is unsure far from that edge, in a corner.) The
 # two pictures show only the training points, the ones the boundary is fitted to.
 
 # %%
@@ -304,8 +312,8 @@ for p in (0.0, 0.5):
 # its training loss is 0.070. With dropout the boundary is an almost straight diagonal, its edge
 # between the clusters about as sharp as before, but the unsure area is larger (25%, most of the
 # new part a pale region in one corner, at the lower right end of the boundary), and the training
-# loss is higher (0.144). The smoother boundary did not win on test loss in this run: 0.585 with dropout against
-# 0.494 without. In both runs the dashed test-loss curve climbs after its early minimum while the
+# loss is higher (0.144). The straighter boundary did not win on test loss in this run: 0.585
+# with dropout against 0.494 without. In both runs the dashed test-loss curve climbs after its early minimum while the
 # training loss stays low: both networks over-fit these 100 training points, and one run cannot
 # tell which of the two generalises better.
 # ### END SOLUTION
@@ -326,7 +334,7 @@ for p in (0.0, 0.5):
 # %% [markdown]
 # ## Experiment 4: a learning rate of 3
 #
-# *Time: about 4 min (reading 2 min + exercises 2 min).*
+# *Time: about 5 min (reading 3 min + exercises 2 min).*
 #
 # Back to the circle with Playground's default network, now with a learning rate 100 times
 # larger than the default. We compare the highest training loss of each run with the loss it
@@ -341,18 +349,26 @@ def climb(loss):
     return "climbed to more than twice that" if ratio > 2 else "climbed above it"
 
 
+by_lr = {}
 for lr in (0.03, 3):
-    pg = playground(learning_rate=lr).train(100)
+    by_lr[lr] = pg = playground(learning_rate=lr).train(100)
     # (a run at learning rate 3 is chaotic: how high its loss climbs and where it ends differ
     # from one CPU to another, so only the comparison with its start is printed)
     print(f"learning rate {lr:4}: the training loss started at {pg.run.train_loss[0]:.2f} and "
           f"{climb(pg.run.train_loss)}")
-display(pg)
+display(by_lr[0.03])
+
+# %% [markdown]
+# Above, the run at learning rate 0.03 after 100 epochs; below, the same network and data at
+# learning rate 3.
+
+# %%
+display(by_lr[3])
 
 # %% [markdown]
 # **Think! (2 min).** Look at the loss curve of the learning-rate-3 run: how does it differ from a
 # steady descent, and why? What do the hidden units' heatmaps look like, compared with those of
-# the default run at the top of this lesson after you played it?
+# the run at learning rate 0.03 just above it?
 
 # %% [markdown]
 # ### BEGIN SOLUTION (1 point)
@@ -361,7 +377,9 @@ display(pg)
 # from a solution. The large steps also made the weights large, so most hidden units are
 # saturated: their heatmaps are one flat colour over the whole square (a unit stuck at -1 or +1)
 # or two flat colours split by a sharp straight edge (almost a step function), and the boundary
-# is built from those straight edges.
+# is built from those straight edges. At 0.03 (the picture above it) the loss falls steadily and
+# the heatmaps shade gradually from one colour to the other: stripes in the first layer, curved
+# shapes in the second, which the output combines into a disc.
 # ### END SOLUTION
 
 # %% [markdown]
@@ -409,8 +427,9 @@ display(exercise)
 # - Each hidden unit draws one heatmap over the inputs (on $x_1, x_2$ alone, a first-layer unit
 #   draws straight stripes); later layers and the output combine them into the boundary.
 # - The right input features can make a hard problem linear.
-# - Dropout smooths the boundary of a large network and raises its training loss; in our run it
-#   did not lower the test loss (both runs over-fit).
+# - In our pictured run, dropout gave a large network a straighter boundary; on five seeds it
+#   raised the training loss and widened the area where the network is unsure. In our run it did
+#   not lower the test loss (both runs over-fit).
 # - A learning rate that is too large shows as a zig-zag loss curve, or as a loss that explodes.
 
 # %% [markdown]

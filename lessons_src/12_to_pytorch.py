@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 12: From nnlesson to PyTorch
 #
-# *Time: about 57 min (reading 30 min + exercises 27 min).*
+# *Time: about 63 min (reading 36 min + exercises 27 min).*
 #
 # **Learning goals.** After this lesson you can
 # - rebuild a model of your own in `torch.nn`, layer by layer, and show that both compute the same
@@ -27,7 +27,8 @@
 #   `torch.autograd.gradcheck`, `torch.utils.checkpoint` and BatchNorm's momentum.
 #
 # Almost everything you wrote in lessons 1 to 11 is in PyTorch too, under other names (early
-# stopping with its restore of the best weights, lesson 7, is a few lines of your own loop there). This lesson takes
+# stopping with its restore of the best weights, lesson 7, is a few lines of your own loop there:
+# you will see it below). This lesson takes
 # the capstone's network across and checks every number on the way. (The sections' times below
 # leave out this introduction and the setup cells, which the lesson's time includes.)
 
@@ -77,7 +78,7 @@ print("PyTorch", torch.__version__.split("+")[0])
 # %% [markdown]
 # ## Tensors: numpy arrays that remember
 #
-# *Time: about 2 min of reading.*
+# *Time: about 3 min of reading.*
 #
 # PyTorch's array is the **tensor**: shapes, dtypes, indexing and `@` work as in numpy. What it
 # adds is autograd, the idea of `nnlesson.graph` (lesson 4): a tensor created with
@@ -117,7 +118,8 @@ print("with t.float():", layer32(t.float()).dtype)
 # Either convert the input with `.float()` (the usual choice in PyTorch code: float32 is faster
 # and half the memory), or create the layers in float64 with `dtype=torch.float64` (or for every
 # new tensor with `torch.set_default_dtype(torch.float64)`). This lesson does the second, to
-# compare the two libraries to the last digits.
+# compare the two libraries to the last digits (a float32 twin agrees to fewer digits: we print
+# how many below).
 #
 # ## The capstone's network in both libraries
 #
@@ -159,7 +161,7 @@ print("same numbers:", np.array_equal(model[0].W.data, twin[0].weight.detach().n
 # %% [markdown]
 # ## Outputs, loss and every gradient, side by side
 #
-# *Time: about 2 min of reading.*
+# *Time: about 4 min of reading.*
 #
 # One batch of 32 training images through both, in training mode. In nnlesson the backward is a
 # call we make, layer by layer; in PyTorch every operation records itself while the forward runs
@@ -195,6 +197,26 @@ for (name, p), (torch_name, q) in zip(model.named_parameters(), twin.named_param
 # PyTorch's autograd, written out by hand. The names
 # differ only: `W`/`b` are `weight`/`bias`, BatchNorm's `gamma` and `beta` are its `weight` and
 # `bias` too, and pReLU's `alpha` is its `weight` (a pReLU has no bias).
+#
+# In float32, PyTorch's default and the usual choice in PyTorch code, each number keeps about 7
+# significant digits instead of 16. A float32 copy of the twin, on the same batch:
+
+# %%
+import copy
+
+twin32 = copy.deepcopy(twin).float()  # the same weights, each rounded to float32
+logits32 = twin32(xb_t.float())
+loss32 = torch.nn.functional.cross_entropy(logits32, yb_t)
+logits64 = logits_t.detach().numpy()
+print(f"loss: float64 {loss_t.item():.12f}   float32 {loss32.item():.12f}")
+difference32 = np.max(np.abs(logits64 - logits32.detach().numpy()))
+print(f"logits: largest difference float32 - float64 {difference32:.1e} "
+      f"(the logits' size: up to {np.max(np.abs(logits64)):.1f})")
+
+# %% [markdown]
+# The float32 twin computes the same network, but agrees only to about 1e-6 (printed above), not
+# to round-off in the 16th digit: to compare two implementations digit by digit, use float64; to
+# train, float32 is enough and faster.
 #
 # ## One epoch of training in each
 #
@@ -241,7 +263,7 @@ print(f"largest difference between the weights after the epoch: {weights_apart:.
 #
 # ## The PyTorch idioms, each next to the nnlesson line it replaces
 #
-# *Time: about 14 min (reading 12 min + exercises 2 min).*
+# *Time: about 18 min (reading 16 min + exercises 2 min).*
 #
 # | nnlesson | PyTorch | what it does |
 # | --- | --- | --- |
@@ -285,9 +307,11 @@ print("torch's gradient / nnlesson's after two backward passes:", np.unique(rati
 # In every layer's backward: it sets each parameter's gradient to a new array
 # (`self.W.grad = dout.T @ x` in `Linear.backward`) instead of adding to it, so the gradient of the
 # last backward is always the gradient of the last batch alone. The price: a parameter used twice
-# in one forward would keep only the gradient of its last use, not the sum of both. That is why
-# `nl.Sequential` refuses the same layer object at two positions, while PyTorch, which adds, can
-# share weights freely.
+# in one forward would keep only the gradient of its last use, not the sum of both. That is one
+# of the two reasons why `nl.Sequential` refuses the same layer object at two positions; the other
+# is that each nnlesson layer keeps the cache of its *last* forward for its backward, so a second
+# use would overwrite the inputs the first use's backward needs. PyTorch, which adds into `.grad`
+# and records every use separately in its graph, can share weights freely.
 # ### END SOLUTION
 
 # %% [markdown] tags=["teacher-note"]
@@ -326,7 +350,9 @@ _ = twin.train()  # (torch's train() returns the module, which a cell would prin
 # attributes, which registers their parameters with the model, and `forward` says how they are
 # applied, any Python you like. Calling the model runs `forward`; autograd records the backward
 # from it, so there is no `backward` to write. The twin as such a class, given the twin's weights
-# and running statistics (its `state_dict`, in the same order):
+# and running statistics (its `state_dict`). The twin numbers its layers (`1.running_mean`), the
+# class names them (`bn1.running_mean`), so we rename each entry; `load_state_dict` then checks
+# that every name the class expects is there, and no other:
 
 # %%
 class DigitsNet(torch.nn.Module):
@@ -348,7 +374,12 @@ class DigitsNet(torch.nn.Module):
 
 
 net_t = DigitsNet()
-net_t.load_state_dict(dict(zip(net_t.state_dict(), twin.state_dict().values())))
+layer_names = ["fc1", "bn1", "act1", "fc2", "bn2", "act2", "out"]  # in the twin's order
+renamed = {}
+for key, value in twin.state_dict().items():  # e.g. "1.running_mean"
+    position, rest = key.split(".", 1)
+    renamed[f"{layer_names[int(position)]}.{rest}"] = value  # -> "bn1.running_mean"
+net_t.load_state_dict(renamed)
 net_t.eval()
 twin.eval()
 with torch.no_grad():
@@ -380,6 +411,49 @@ print("labels of the first batch's first 8 images: nl.batches", ours[0][1][:8],
 # %% [markdown]
 # Same number of batches, same sizes (the last batch is the smaller remainder in both); the order
 # differs (the first labels printed above), since the two draw from different random generators.
+#
+# ### All together: a PyTorch training loop with early stopping
+#
+# `nl.fit` did all of this for you. In PyTorch you write it: per epoch, the steps on the
+# `DataLoader`'s batches in training mode, then a validation pass in eval mode without a record
+# for backward, and back to training mode. Early stopping (lesson 7) keeps a copy of the best
+# weights and stops after `patience` epochs without a better validation loss:
+
+# %%
+def fit_torch(model, loader, X_val, y_val, *, lr=0.05, max_epochs=50, patience=5):
+    """SGD with early stopping; returns the best epoch and the number of epochs run."""
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+    best_loss, best_epoch = float("inf"), 0
+    for epoch in range(1, max_epochs + 1):
+        model.train()  # BatchNorm: batch statistics (and Dropout on)
+        for xb, yb in loader:
+            optimizer.zero_grad()
+            torch.nn.functional.cross_entropy(model(xb), yb).backward()
+            optimizer.step()
+        model.eval()  # BatchNorm: running statistics (and Dropout off)
+        with torch.no_grad():
+            val_loss = torch.nn.functional.cross_entropy(model(X_val), y_val).item()
+        if val_loss < best_loss:
+            # a deep copy: state_dict() returns the model's own tensors, which the next steps change
+            best_loss, best_epoch, best = val_loss, epoch, copy.deepcopy(model.state_dict())
+        elif epoch - best_epoch == patience:
+            break
+    model.load_state_dict(best)  # restore the best weights
+    return best_epoch, epoch
+
+
+X_val_t, y_val_t = torch.from_numpy(X_val), torch.from_numpy(y_val)
+fitted = nl.to_torch(digits_net(seed=2))
+best_epoch, epochs_run = fit_torch(fitted, loader, X_val_t, y_val_t)
+with torch.no_grad():  # fit_torch leaves the model in eval mode
+    val_accuracy = nl.accuracy(fitted(X_val_t).numpy(), y_val)
+print(f"stopped after {epochs_run} epochs; restored the weights of epoch {best_epoch}, "
+      f"validation accuracy {val_accuracy:.1%}")
+
+# %% [markdown]
+# The validation loss was best after epoch 7; five epochs without a better one later, the loop
+# stopped (after epoch 12) and put back the weights of epoch 7 (printed above). Every line of
+# `fit_torch` is one of the idioms of the table, in the order `nl.fit` runs them.
 #
 # ### `torch.autograd.gradcheck` for `nl.gradcheck`
 #
@@ -465,7 +539,8 @@ print("running variances equal:",
 # - A network in nnlesson and its `torch.nn` twin compute the same outputs, losses and gradients;
 #   `weight` is `W`, laid out `(out, in)` in both.
 # - A PyTorch step is `zero_grad`, forward, loss, `backward`, `step`: its `.grad` adds up, so it
-#   must be reset each step; nnlesson's is replaced.
+#   must be reset each step; nnlesson's is replaced. A whole training loop with validation and
+#   early stopping is a dozen lines (`fit_torch`).
 # - `eval()`/`train()`, `no_grad()` and BatchNorm's momentum mean the same in both; the
 #   `DataLoader`, `torch.autograd.gradcheck` and `torch.utils.checkpoint` do the jobs of
 #   `nl.batches`, `nl.gradcheck` and `checkpoint_every`.

@@ -73,6 +73,10 @@ def test_09_batchnorm_tolerates_larger_learning_rates(lesson09):
     assert np.all((final(True, 3.0) > 1.1) & (final(True, 3.0) < chance - 0.15))
     assert np.all(final(False, 0.3) > 1.1)
     assert [np.sum(final(False, lr) < 1.0) for lr in (0.03, 0.1, 0.3)] == [4, 2, 0]
+    # the plain network's best learning rate lies inside the grid, not at its edge: at the
+    # smallest, 0.01, every seed ends above 1.0 (the Think! answer)
+    assert min(ns["LEARNING_RATES"]) < ns["best_lr"](False) < max(ns["LEARNING_RATES"])
+    assert np.all(final(False, 0.01) > 1.0)
     assert np.sum(np.isinf(final(False, 1.0))) == 2
 
 
@@ -103,16 +107,13 @@ def test_09_chaos_a_last_bit_change_grows_at_large_learning_rates_only(lesson09)
 
 
 def test_09_chaos_with_batches_of_two(lesson09):
-    # "the final loss of a BatchNorm run with batches of 2 moves by about 0.01 (0.005 to 0.03 on
-    # the three seeds we tried), while with batches of 32 it stays the same to round-off" (seen:
-    # 0.020, 0.005, 0.027 on seeds 0-2; chaotic, so the bound leaves room for another CPU)
-    for seed in range(3):
-        finals = {(batch_size, nudge): nudged_run(lesson09, seed, nudge, lr=0.05,
-                                                  data=lesson09["small"], epochs=4,
-                                                  batch_size=batch_size)
-                  for batch_size in (2, 32) for nudge in (0.0, 1e-15)}
-        assert abs(finals[32, 0.0] - finals[32, 1e-15]) < 1e-12, (seed, finals)
-        assert 1e-3 < abs(finals[2, 0.0] - finals[2, 1e-15]) < 0.06, (seed, finals)
+    # the lesson's printed bands: "with batches of 2 ... moves the final loss by more than 0.001 on
+    # every seed; with batches of 32 the loss stays the same to round-off" (seen: 0.020, 0.005,
+    # 0.027 on seeds 0-2; chaotic, so the upper bound leaves room for another CPU)
+    moves = lesson09["nudge_moves"]
+    assert len(moves[2]) == 3
+    assert np.all((moves[2] > 1e-3) & (moves[2] < 0.06)), moves
+    assert np.all(moves[32] < 1e-12), moves
 
 
 def test_09_the_table_bins_a_loss_by_its_range(lesson09):
