@@ -518,6 +518,18 @@ NODE = 0.72  # the side of a node's square, in the diagram's units (one unit bet
 GAP = 1.8  # between columns: room for the links to show their width and colour
 
 
+def _epoch_axis_end(epoch):
+    """Where the loss chart's epoch axis ends: the first of 50, 75, 100, 150, 200, 300, 400, ...
+    at or beyond ``epoch``. A live run lays the figure out again only when it passes the end (a
+    new layout costs about 0.4 s); a run of 150 epochs ends its axis at 150, not 200."""
+    base = 50
+    while True:
+        for end in (base, base * 3 // 2):
+            if end >= epoch:
+                return end
+        base *= 2
+
+
 def _loss_axis(run):
     """``(scale, bottom, top)`` of the loss chart: it holds every loss so far.
 
@@ -1143,7 +1155,7 @@ class Playground(widgets.VBox):
             ax_out.set_title(" ")
             status = ax_out.text(0, 0, "", ha="center", va="center", fontsize=9,
                                  bbox=dict(facecolor="white", edgecolor=VERMILLION, alpha=0.9))
-            xmax = 50 * 2 ** int(np.ceil(np.log2(max(1, run.epoch / 50))))
+            xmax = _epoch_axis_end(run.epoch)
             line_train, = ax_loss.plot([], [], color=BLACK, lw=1.5)
             line_test, = ax_loss.plot([], [], color=PURPLE, lw=1.5, ls="--")
             line_val, = ax_loss.plot([], [], color=GREY, lw=1.5, ls=":")

@@ -1071,3 +1071,13 @@ def test_a_pixel_image_of_huge_values_shows_the_colours_of_its_limits():
     orange, blue = (np.array(matplotlib.colors.to_rgb(c)) * 255 for c in (pgmod.ORANGE,
                                                                           pgmod.BLUE))
     assert np.abs(pixels[-5] - orange).max() <= 2 and np.abs(pixels[5] - blue).max() <= 2
+
+
+def test_the_epoch_axis_ends_at_the_run_it_shows_not_far_beyond():
+    """Review r5 (lesson 11): a 150-epoch run was drawn on an axis to 200."""
+    from nnlesson.viz.playground import _epoch_axis_end
+
+    assert [_epoch_axis_end(e) for e in (0, 50, 51, 75, 76, 150, 151, 1000)] == \
+        [50, 50, 75, 75, 100, 150, 200, 1200]
+    pg = playground(n=100, hidden=[2], epoch=150)
+    assert pg.axes["loss"].get_xlim() == (0, 150)
