@@ -158,8 +158,8 @@ plt.show()
 # line. Every straight line cuts through at least one of these interleaved tips.
 #
 # Would longer training put them right? Two separate reasons say no. (a) On the training points the
-# stack's line is already within a point or two of the best any line can do (the next cell
-# measures it), and training can only move that line. (b) Some of the validation errors are not
+# stack's line is already close to the best any line can do (the next cell measures it), and
+# training can only move that line. (b) Some of the validation errors are not
 # the line's limit but come from fitting the training points: the next cell also finds a line
 # that gets more of these validation points right than the stack's line does.
 #
@@ -196,8 +196,9 @@ print(f"best straight line on the {len(X_val)} validation points: "
       f"{best_line_accuracy(X_val, y_val):.1%}; the linear stack: {accuracy['linear stack']:.1%}")
 
 # %% [markdown]
-# The linear stack's training accuracy is within a point or two of the best any line can reach on
-# those points, and no amount of training lifts it above: the line is the limit, not the training. On
+# The linear stack's training accuracy is close to the best any line can reach on those points
+# (0.4 points below it, printed), and no amount of training lifts it above: the line is the limit,
+# not the training. On
 # the validation points it does worse than the best line drawn for them, since it was fitted to the
 # training points. The ReLU network bends its boundary around the moons and does far better on
 # the validation points (the printed accuracies above the figure).
