@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 1: Fully connected layers, and how a network learns to classify
 #
-# *Time: about 91 min (reading 39 min + exercises 52 min).*
+# *Time: about 92 min (reading 40 min + exercises 52 min).*
 #
 # **Learning goals.** After this lesson you can
 # - describe a neuron as a weighted sum of its inputs plus a bias,
@@ -320,8 +320,9 @@ plt.show()
 # ### END SOLUTION
 
 # %% [markdown]
-# An untrained network that knows nothing gives each of the 10 classes about the same probability;
-# its loss is then close to $-\log \frac{1}{10} = \log 10$:
+# An untrained network that knows nothing gives the 10 classes probabilities of the same order
+# (0.045 to 0.196 in the softmax printed above), so its loss is close to
+# $-\log \frac{1}{10} = \log 10$:
 
 # %%
 loss_fn = nl.SoftmaxCrossEntropy()
@@ -703,7 +704,12 @@ for lr in [0.02, 0.09]:
 # *Time: about 46 min (reading 1 min + exercises 45 min).*
 #
 # Each code exercise ends with a check: run the cell and it tells you at once whether your
-# function is right and, if not, what is wrong with it. They get harder as they go.
+# function is right and, if not, what is wrong with it. They get harder as they go. A check
+# refuses nnlesson's own implementation of what it asks for (calling `nl.softmax` in
+# `my_softmax` fails with "not allowed here"), and nnlesson's other functions too; it lets you
+# call the activations lessons 01-03 teach (`nl.relu`, `nl.softmax`, and from lesson 03
+# `nl.sigmoid`, `nl.tanh`, `nl.prelu`) wherever they are not the exercise's subject. numpy is
+# always allowed.
 #
 # **Exercise 1 (code, 5 min).** Write `my_linear_forward(x, W, b)` that returns the output of a fully
 # connected layer for a batch `x` of shape `(batch, in_features)`, with `W` of shape

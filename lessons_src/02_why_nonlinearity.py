@@ -155,13 +155,17 @@ plt.show()
 # The linear stack's errors (84% correct) are where the moons hook into each other: the left tip of
 # the orange moon, which reaches up between the arms of the blue moon above the line, a few orange
 # points at the right end of the orange moon, and the blue moon's lower right end, just below the
-# line. Every straight line cuts through at least one of these interleaved tips, and longer training
-# cannot lift the stack past that: it can only move its line, and on the training points that line
-# is already about as good as any line (the next cell measures it). Not every error here is the
-# line's limit, though: the next cell also finds a line that gets more of these validation points
-# right than the stack's line, which was fitted to the training points. The ReLU network (100%
-# correct) bends its boundary up over the orange tip (to about $x_2 = 0.65$ near $x_1 = 0$) and
-# down under the blue moon's right end (to about $x_2 = -0.2$ near $x_1 = 0.9$).
+# line. Every straight line cuts through at least one of these interleaved tips.
+#
+# Would longer training put them right? Two separate reasons say no. (a) On the training points the
+# stack's line is already close to the best any line can do (the next cell measures it), and
+# training can only move that line. (b) Some of the validation errors are not
+# the line's limit but come from fitting the training points: the next cell also finds a line
+# that gets more of these validation points right than the stack's line does.
+#
+# The ReLU network (100% correct) bends its boundary up over the orange tip (to about
+# $x_2 = 0.65$ near $x_1 = 0$) and down under the blue moon's right end (to about $x_2 = -0.2$
+# near $x_1 = 0.9$).
 # ### END SOLUTION
 
 # %% [markdown]
@@ -192,8 +196,9 @@ print(f"best straight line on the {len(X_val)} validation points: "
       f"{best_line_accuracy(X_val, y_val):.1%}; the linear stack: {accuracy['linear stack']:.1%}")
 
 # %% [markdown]
-# The linear stack's training accuracy sits at or just below the best any line can reach on those
-# points, and no amount of training lifts it above: the line is the limit, not the training. On
+# The linear stack's training accuracy is close to the best any line can reach on those points
+# (0.4 points below it, printed), and no amount of training lifts it above: the line is the limit,
+# not the training. On
 # the validation points it does worse than the best line drawn for them, since it was fitted to the
 # training points. The ReLU network bends its boundary around the moons and does far better on
 # the validation points (the printed accuracies above the figure).

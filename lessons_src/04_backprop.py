@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 4: Backpropagation through the computational graph
 #
-# *Time: about 93 min (reading 28 min + exercises 65 min).*
+# *Time: about 94 min (reading 29 min + exercises 65 min).*
 #
 # **Learning goals.** After this lesson you can
 # - draw a computation as a graph of variables and operators,
@@ -401,8 +401,9 @@ for name, p, t in zip(["W1", "b1", "W2", "b2"], net.parameters(), [W1_, b1_, W2_
 # | around $10^{-4}$ | suspicious: maybe an input sits on a kink of ReLU, or float32 was used |
 # | below $10^{-6}$ (`gradcheck`'s tolerance) | correct; a correct backward usually gives $10^{-8}$ or less |
 #
-# These thresholds are a rule of thumb from cs231n, stated there for each entry's relative error
-# $|a_i - b_i| / \max(|a_i|, |b_i|)$. `gradcheck` divides the largest difference by the largest
+# These thresholds are adapted from cs231n's notes, which state them for each entry's relative
+# error $|a_i - b_i| / \max(|a_i|, |b_i|)$ and ask for $10^{-7}$ or less; the $10^{-6}$ line is
+# this course's own tolerance. `gradcheck` divides the largest difference by the largest
 # entry instead, so a tiny entry whose two values differ in relative terms (both near 0) cannot
 # fail the check alone; a difference is judged against the gradient's overall size.
 
@@ -546,7 +547,10 @@ print(f"loss before the step {loss_before:.4f}, after {loss_after:.4f}")
 #
 # Each code exercise ends with a check: run the cell and it tells you at once whether your
 # function is right and, if not, what is wrong with it. The exercises rise in difficulty; the last
-# code exercise takes several steps.
+# code exercise takes several steps. As in lesson 01, a check refuses nnlesson's own implementation
+# of what it asks for (`nl.ReLU`, `nl.Linear`, `nl.gradcheck`, ...) but lets you call the
+# activations `nl.relu`, `nl.sigmoid`, `nl.tanh`, `nl.prelu` and `nl.softmax` where they are not
+# the exercise's subject; numpy is always allowed.
 #
 # **Exercise 1 (code, one line, 5 min).** Write `my_relu_backward(h, dout)`: the gradient with respect to
 # the ReLU's input `h`, given the gradient `dout` of its output. At $h = 0$ take the derivative 0,

@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 5: The memory cost of backpropagation
 #
-# *Time: about 74 min (reading 29 min + exercises 45 min).*
+# *Time: about 75 min (reading 30 min + exercises 45 min).*
 #
 # **Learning goals.** After this lesson you can
 # - say which intermediate values each layer keeps for its backward pass, and count their bytes,
@@ -173,7 +173,7 @@ plt.show()
 # %% [markdown]
 # ## The process agrees: prediction vs training
 #
-# *Time: about 4 min of reading.*
+# *Time: about 5 min of reading.*
 #
 # `cache_nbytes` is our own accounting. Python's `tracemalloc` measures what the process really
 # allocates (numpy reports its arrays to it). Prediction needs no backward, so inside
@@ -217,6 +217,22 @@ print(f"in activations of {activation / MB:.2f} MB: prediction peak "
       f"{inference_peak / activation:.1f}, cache_nbytes() minus the difference "
       f"{(net.cache_nbytes() - (training_peak - inference_peak)) / activation:.1f}")
 
+
+def prediction_peak(depth):
+    """The peak of a prediction through `depth` blocks, in activations."""
+    deeper = block_net(depth, 256, np.random.default_rng(2))
+
+    def run():
+        with nl.no_grad():
+            deeper(x)
+
+    run()  # drop any first-call cost, as above
+    return peak_bytes(run) / activation
+
+
+print("prediction peak at depth 4, 16, 64: "
+      + ", ".join(f"{prediction_peak(depth):.1f}" for depth in (4, 16, 64)) + " activations")
+
 # %% [markdown] tags=["teacher-note"]
 # **Teacher note.** A misconception to watch for: that a network's memory is its weights. The 16
 # blocks of `Linear(256, 256)` hold $16 \times (256 \cdot 256 + 256) \times 8 \approx 8.4$ MB of
@@ -226,16 +242,16 @@ print(f"in activations of {activation / MB:.2f} MB: prediction peak "
 # peaks, and the checkpointing table's peaks and times, may differ a little from the stored ones
 # (numpy versions differ in their temporaries); the claims the lesson states hold on every numpy
 # version the course is tested on. The notebook runs numpy with one BLAS thread: on a 2-core
-# machine busy with two other processes, lessons 05 and 06 took 2.2 and 2.4 times as long
-# without that limit.
+# machine busy with other processes, numpy's default threads can make a lesson run much
+# slower (`benchmarks/contention.py` measures each lesson on a quiet and on a busy machine).
 
 # %% [markdown]
 # The last line counts in activations (one 256 x 256 float64 array). The extra memory of the
 # training forward is what the layers report keeping, to within the last number printed there
 # (a fraction of one activation). A prediction's peak is a few activations (3.1 printed: the
-# output of the current layer, the one before it, a temporary). It does not grow with depth,
-# since `no_grad` frees each intermediate once the next layer has used it; training holds every
-# layer's intermediates.
+# output of the current layer, the one before it, a temporary). It does not grow with depth (the
+# last line: 3.1 at 4, 16 and 64 blocks alike), since `no_grad` frees each intermediate once the
+# next layer has used it; training holds every layer's intermediates.
 # That is why a GPU that can *run* a large model often cannot *train* it at the same batch size.
 #
 # ## Everything training keeps: weights, gradients, optimizer state
@@ -533,6 +549,16 @@ except NotImplementedError:
 ### BEGIN HIDDEN TESTS
 assert checks.check_best_checkpoint(my_best_checkpoint, quiet=True)
 ### END HIDDEN TESTS
+
+# %% [markdown]
+# ### BEGIN SOLUTION
+# For $L = 32$ the count gives $k = 4$ with 12 activations, below $\sqrt{32} \approx 5.7$: every
+# $k$ from 4 to 8 gives 12 ($8 + 4$, $7 + 5$, $6 + 6$, $5 + 7$, $4 + 8$), and the tie goes to the
+# smallest. The measurement found $k = 8$, with 4 and 6 close behind. They differ because the
+# count is flat over that tie and treats every layer alike, while in the measured network the
+# ReLUs keep only 1-byte masks, and the peak also holds the gradients and backward's
+# temporaries; such small differences decide between $k$s the count calls equal.
+# ### END SOLUTION
 
 # %% [markdown]
 # **Exercise 4 (short answer, 5 min).** Your network trains with batch size 256 but runs out of memory

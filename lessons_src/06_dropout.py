@@ -138,7 +138,7 @@ print(f"{'the input h':22}: {h[0]}")
 # %% [markdown]
 # ## At test time dropout is off
 #
-# *Time: about 2 min of reading.*
+# *Time: about 3 min of reading.*
 #
 # After training we want the network's best, deterministic prediction, not a noisy one. In eval
 # mode (`model.eval()`) dropout is simply the identity. (`nl.fit` switches to eval mode for
@@ -152,9 +152,12 @@ print("eval mode:", layer(h)[0])
 # Is the network with every unit on the *average* of the networks seen in training? Only up to
 # the next linear layer. A linear layer commutes with the expectation,
 # $\mathbb{E}[h' W^\top + b] = \mathbb{E}[h']\,W^\top + b = h W^\top + b$, so its output in eval
-# mode is exactly the average of its training outputs. A nonlinearity $f$ does not: in general $\mathbb{E}[f(h')] \ne
-# f(\mathbb{E}[h'])$. Two output units after a dropout layer with $p = 0.5$ show both cases: unit 1
-# adds four activations of 1, unit 2 adds two and subtracts two (its input is 0 in eval mode).
+# mode is exactly the average of its training outputs, as long as $h$ itself is fixed (as it is
+# after the first dropout layer; a later one gets an $h$ that earlier dropout already made
+# random). A nonlinearity $f$ does not commute: in general
+# $\mathbb{E}[f(h')] \ne f(\mathbb{E}[h'])$. Two output units after a dropout layer with
+# $p = 0.5$ show both cases: unit 1 adds four activations of 1, unit 2 adds two and subtracts two
+# (its input is 0 in eval mode).
 
 # %%
 h4 = np.ones((1, 4))

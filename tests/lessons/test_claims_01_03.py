@@ -182,7 +182,8 @@ def test_02_the_linear_stack_is_held_by_the_best_line_and_relu_beats_it(seed):
     result, best_train, best_val, n_train = moons_experiment(seed)
     linear_train, linear_val = result["linear"]
     relu_train, relu_val = result["relu"]
-    # at or just below the best line (the 720 directions may miss the exact best by a point)
+    # "close to the best any line can reach" (seen: 0.4 to 3.3 points below it on 5 seeds; 0.4 in
+    # the lesson's run), and above it by at most the one training point the 720 directions may miss
     assert best_train - 0.05 <= linear_train <= best_train + 1 / n_train, (linear_train, best_train)
     assert linear_val <= best_val + 0.02
     assert relu_val >= 0.95 and relu_val >= linear_val + 0.05, (relu_val, linear_val)

@@ -257,7 +257,11 @@ def test_08_gradient_table_claims_on_every_seed(lesson08):
         assert np.all(g["sigmoid", scale] < 1e-6)  # lost at every scale
         # "every median lies below (scale/4)^19": on every seed, not only the median
         assert np.all(g["sigmoid", scale] < (scale / 4) ** (ns["DEPTH"] - 1)), scale
-        assert np.all(g["pReLU", scale] > g["ReLU", scale])  # a little above ReLU
+        # "its median gradient at layer 1 is 2.3 times ReLU's at every scale": the medians' ratio
+        # (seen: 2.3), and on every seed about twice (seen: 2.0 to 2.8)
+        ratio = g["pReLU", scale] / g["ReLU", scale]
+        assert 2.1 < np.median(g["pReLU", scale]) / np.median(g["ReLU", scale]) < 2.5, scale
+        assert np.all((1.8 < ratio) & (ratio < 3.2)), (scale, ratio)
     assert np.all((g["tanh", 1.0] > 0.1) & (g["tanh", 1.0] < 10))
     assert np.all((g["tanh", np.sqrt(2)] > 0.1) & (g["tanh", np.sqrt(2)] < 10))
     assert np.all(g["tanh", 0.5] < 1e-3) and np.all(g["tanh", 2.0] > 5)
