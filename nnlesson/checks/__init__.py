@@ -1150,9 +1150,15 @@ def check_uniform_bound(fn, *, quiet=False):
 
 def check_prelu_init_std(fn, *, quiet=False):
     """``fn(fan_in, alpha)``: He's std generalised to pReLU, sqrt(2 / ((1 + alpha^2) fan_in))."""
-    cases = [(f"fan_in {fan_in}, alpha {alpha}", (fan_in, alpha),
-              np.sqrt(2 / ((1 + alpha ** 2) * fan_in)))
-             for fan_in, alpha in [(100, 0.25), (64, 0.0), (50, 1.0), (200, 0.5)]]
+    cases = []
+    for fan_in, alpha in [(100, 0.25), (64, 0.0), (50, 1.0), (200, 0.5)]:
+        # the usual slip: 1 + alpha (the slope) where the mean square of pReLU gives 1 + alpha^2
+        squared = (0, lambda got, f=fan_in, a=alpha: np.isclose(got, np.sqrt(2 / ((1 + a) * f))),
+                   "Yours is sqrt(2 / ((1 + alpha) fan_in)): the negative side's slope alpha "
+                   "enters squared, E[prelu(z)^2] = (1 + alpha^2) / 2 E[z^2]")
+        cases.append(Case(f"fan_in {fan_in}, alpha {alpha}", (fan_in, alpha),
+                          (np.sqrt(2 / ((1 + alpha ** 2) * fan_in)),),
+                          mistakes=(squared,) if alpha not in (0.0, 1.0) else ()))
     return run_cases(fn, cases, ["the std"], quiet=quiet)
 
 

@@ -304,6 +304,9 @@ def dropout_explorer(p=0.5, *, seed=0, samples=50):
     ax_mean.set(xlabel="unit", ylabel="activation", ylim=(-0.2, 8.5),
                 title="Expectation preserved: E[h'] = h")
     ax_mean.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    # the training data's range, as lesson 06's own figure shades it: the band widens outside it
+    ax_mc.axvspan(net["X"].min(), net["X"].max(), color=GREY, alpha=0.15, lw=0,
+                  label="range of the training data")
     band = ax_mc.fill_between(x_grid[:, 0], 0, 0, color=SKY, alpha=0.5, label="mean +- 2 std")
     line_mc, = ax_mc.plot(x_grid, 0 * x_grid, color=BLUE, label="Monte-Carlo mean")
     data = ax_mc.scatter(net["X"], net["y"], s=8, color=ORANGE, label="training data", zorder=3)

@@ -580,3 +580,13 @@ def test_an_exercise_still_refuses_its_own_subject_and_the_layers_backward(capsy
         lambda z, y: (nl.SoftmaxCrossEntropy()(z, y), None), quiet=True)
     checks.check_tanh_mlp_backward(_mlp_backward(nl.tanh, lambda H, A: nl.tanh_derivative(H)))
     assert "`nl.tanh_derivative` is not allowed here" in capsys.readouterr().out
+
+
+def test_prelu_init_std_names_alpha_not_squared(capsys):
+    """Review r5 (lesson 08): 1 + alpha for 1 + alpha^2 passes the alpha = 0 and 1 self-checks
+    the lesson suggests; the check names it."""
+    checks.check_prelu_init_std(lambda fan_in, alpha: np.sqrt(2 / ((1 + alpha) * fan_in)))
+    out = capsys.readouterr().out
+    assert out.startswith(checks.FAIL) and "Yours is sqrt(2 / ((1 + alpha) fan_in))" in out
+    assert checks.check_prelu_init_std(
+        lambda fan_in, alpha: (2 / (fan_in + alpha ** 2 * fan_in)) ** 0.5, quiet=True)

@@ -147,6 +147,9 @@ def test_the_dropout_explorer_says_whose_network_it_runs():
     title = e.mc_axes.get_title()
     assert "own net" in title and f"p = {experiments.TRAINED_P}" in title
     assert "above" not in title
+    # the training data's range shaded, where the band is narrow (review r5 of lesson 06)
+    labels = e.mc_axes.get_legend_handles_labels()[1]
+    assert "range of the training data" in labels
     # and the p it predicts with, which a stored picture shows without its slider's value
     e.p.value = 0.7
     before = e.image.value
