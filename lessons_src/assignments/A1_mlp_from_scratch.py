@@ -484,7 +484,8 @@ assert a1.check_mlp_loss_and_grads(mlp_loss_and_grads, quiet=True)
 # 1. `rng = np.random.default_rng(seed)`; the parameters from `init_mlp(64, hidden, 10, rng)`;
 #    one velocity of zeros per parameter.
 # 2. For each epoch: for each pair of `minibatches(X_train, y_train, batch_size, rng)`, compute
-#    the loss and gradients and take one `sgd_momentum_step`.
+#    the loss and gradients with your `mlp_loss_and_grads` (Task 6.1) and take one
+#    `sgd_momentum_step`.
 # 3. After each epoch append to `history["train_loss"]` the mean of that epoch's mini-batch
 #    losses, and to `history["val_accuracy"]` the fraction of `X_val` whose largest score is at
 #    the right class.

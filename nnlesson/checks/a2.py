@@ -33,7 +33,7 @@ from ..gradcheck import numerical_gradient, rel_error
 from . import FAIL, PASS, _say, attempt, stored
 from .graded import graded
 from .graded import own_work as _own_work
-from .tripwire import handing_over
+from .tripwire import hand_over, handing_over
 
 TOL = 1e-6  # relative error allowed between a rule and central differences (float64)
 AGREE = 1e-8  # relative difference allowed between the student's engine and nnlesson's
@@ -470,7 +470,7 @@ def _numerical_rule(forward, *parents):
         return tuple(_partial(lambda *a: float(np.sum(g * forward(*a))), datas, i)
                      for i in range(len(datas)))
 
-    return rule
+    return hand_over(rule)  # the student's backprop calls it: its numerical_gradient is ours
 
 
 def _node(forward, symbol, *parents, cls=Node):

@@ -23,10 +23,14 @@ When a call counts:
 - ``allow``: the functions, classes (with their inherited methods) or packages a task hands
   over may be called, and so may all they call; a student's function they call back is watched
   again;
-- the grader (``nnlesson.checks``: its case runner, time limit, nodes and rules) is never a
-  tripwire, nor is a lookup (a module's ``__getattr__``, an import); but its private helpers
-  (``a1._linear``, ``a2._variant_backprop``: the grader's own reference code) are, when the
-  student's code calls them, unless a check hands one over for a while (``handing_over``).
+- the grader (``nnlesson.checks``) is never a tripwire where it runs the student's code (its
+  case runner, time limit) or where the block's own code calls it (a hidden test calling a
+  check), nor is a lookup (a module's ``__getattr__``, an import). Where the student's code calls
+  the grader, the grader's code is the student's: its private helpers (``a1._linear``) are
+  refused, and so is what its other functions reach (``a3.PenalisedSGD`` stepping with
+  ``nl.SGD``), unless the check hands them over: ``allow``, ``handing_over`` for a while (a
+  correct rule put in place of the student's own), ``hand_over`` for good (a node's backward
+  rule).
 
 ``NotYourOwnWork`` is a ``BaseException``, like ``KeyboardInterrupt``: an ``except Exception:``
 in the student's code cannot swallow it.
@@ -122,6 +126,14 @@ def _private(code):
     return code.co_name.startswith("_") and not code.co_name.startswith("__")
 
 
+def hand_over(function):
+    """Mark ``function`` as the grader's code handed to the student for good (a node's backward
+    rule in the graphs a check builds): the student's code may call it, and what it calls is the
+    grader's. Returns ``function``."""
+    _handed.add(function.__code__)
+    return function
+
+
 @contextmanager
 def handing_over(*functions):
     """While the block runs, the student's code may call these private helpers of the grader
@@ -174,15 +186,18 @@ def forbid(*implementations, allow=(), task=""):
 
     def library(frame):
         """Whether ``frame`` runs a package's own code (forbidden or allowed), not the student's.
-        The grader's code counts where the student called it (a rule or node a check hands
-        over), not where it runs the student's function: there the function is the package's
-        own (``check_softmax(nl.softmax)``)."""
+        The grader's code counts where the block's own code calls it (a hidden test calling a
+        check) or the student's code calls what the task hands over (``allow``, ``handing_over``),
+        not where it runs the student's function: there the function is the package's own
+        (``check_softmax(nl.softmax)``); nor where the student's code calls another of its
+        functions (``a3.PenalisedSGD`` to reach ``nl.SGD``)."""
         while grader(frame.f_globals.get("__name__") or "") and frame is not entry:
+            called = frame  # the grader's function called from outside the grader, so far
             frame = frame.f_back
             if frame is None or frame.f_globals.get("__name__") == "threading":
                 return False  # the time limit's thread runs the student's function itself
             if not grader(frame.f_globals.get("__name__") or ""):
-                return True
+                return frame is entry or called.f_code in allowed or called.f_code in _handed
         module = frame.f_globals.get("__name__") or ""
         return (frame is not entry and (in_package(module) or in_allowed(module))
                 or frame.f_code in allowed)

@@ -103,7 +103,7 @@ def init_mlp(n_in, n_hidden, n_out, rng):  # as in the notebook
     return [W1, np.zeros(n_hidden), W2, np.zeros(n_out)]
 
 
-def make_train(step=sgd_momentum_step, loss_and_grads=mlp_loss_and_grads, accuracy_on="val",
+def make_train(step=sgd_momentum_step, loss_and_grads=None, accuracy_on="val",
                seeded=True, batches=minibatches, mean_over="batches", as_arrays=False):
     # The mistake "not seeded" ignores the seed: every call draws other numbers. They come from
     # seeds 100, 101, ... rather than from the operating system's entropy, so that the test is
@@ -120,7 +120,8 @@ def make_train(step=sgd_momentum_step, loss_and_grads=mlp_loss_and_grads, accura
         for _ in range(epochs):
             losses = []
             for xb, yb in batches(X_train, y_train, batch_size, rng):
-                loss, grads = loss_and_grads(params, xb, yb)
+                # by its global name, as a student's loop calls it (the check records it)
+                loss, grads = (loss_and_grads or mlp_loss_and_grads)(params, xb, yb)
                 step(params, grads, velocities, lr, momentum)
                 losses.append(loss)
             if mean_over != "batches":
@@ -680,3 +681,47 @@ def test_the_plot_refuses_what_is_not_a_history():
     with pytest.raises(TypeError, match="a1.plot_learning_curves expected the history that "
                                         "a1.run_training returns .* got tuple"):
         a1.plot_learning_curves(({}, {}))
+
+
+def test_a_training_loop_that_skips_mlp_loss_and_grads_is_told_to_use_it(capsys):
+    """Review r6: with the forward and backward pass inlined the check could not see each
+    epoch's mini-batch losses, and accepted a history of each epoch's last batch loss."""
+    import nnlesson as nl
+
+    def train_mlp(X_train, y_train, X_val, y_val, *, hidden=64, epochs=10, batch_size=32,
+                  lr=0.05, momentum=0.9, seed=0):
+        rng = np.random.default_rng(seed)
+        W1 = rng.normal(0, np.sqrt(2 / 64), (hidden, 64))
+        b1, W2 = np.zeros(hidden), rng.normal(0, np.sqrt(1 / hidden), (10, hidden))
+        b2 = np.zeros(10)
+        params = [W1, b1, W2, b2]
+        velocities = [np.zeros_like(p) for p in params]
+        history = {"train_loss": [], "val_accuracy": []}
+        for _ in range(epochs):
+            order = rng.permutation(len(X_train))
+            for start in range(0, len(X_train), batch_size):
+                idx = order[start:start + batch_size]
+                X, y = X_train[idx], y_train[idx]
+                H = X @ W1.T + b1
+                A = np.maximum(H, 0)
+                Z = A @ W2.T + b2
+                Z = Z - Z.max(axis=1, keepdims=True)
+                P = np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True)
+                loss = -np.log(P[np.arange(len(y)), y]).mean()
+                P[np.arange(len(y)), y] -= 1
+                dZ = P / len(y)
+                dH = (dZ @ W2) * (H > 0)
+                grads = [dH.T @ X, dH.sum(0), dZ.T @ A, dZ.sum(0)]
+                for p, g, v in zip(params, grads, velocities):
+                    v *= momentum
+                    v += g
+                    p -= lr * v
+            history["train_loss"].append(loss)  # the last batch's: the mistake
+            history["val_accuracy"].append(
+                float(np.mean((np.maximum(X_val @ W1.T + b1, 0) @ W2.T + b2).argmax(1) == y_val)))
+        return params, history
+
+    assert nl is not None
+    assert a1.check_train_mlp(train_mlp, quiet=True) is False
+    a1.check_train_mlp(train_mlp)
+    assert "does not call your mlp_loss_and_grads" in capsys.readouterr().out

@@ -480,3 +480,22 @@ def test_a2_part_4_with_a_wrong_unbroadcast_names_it_not_mlp_loss(capsys):
 def test_a2_part_4_names_no_earlier_function_when_they_all_pass():
     engine = teacher.__wrapped__(a2)
     assert a2._earlier_failures(engine["mlp_loss"]) == ""
+
+
+def test_the_graders_public_code_does_not_launder_a_forbidden_call(capsys):
+    """Review r6: a3.PenalisedSGD (the grader's, public) stepping with nl.SGD passed A1 Task 5.2
+    for a student who wrapped the parameters and called it."""
+    def sgd_momentum_step(params, grads, velocities, lr, momentum):
+        wrapped = []
+        for p, g in zip(params, grads):
+            q = object.__new__(nl.Parameter)
+            q.data, q.grad = p, g
+            wrapped.append(q)
+        opt = a3.PenalisedSGD(wrapped, lr, momentum=momentum, lam=0.0,
+                              penalty=lambda ps, lam: (0.0, [np.zeros_like(x) for x in ps]))
+        opt.velocity = velocities
+        opt.step()
+
+    assert a1.check_sgd_momentum_step(sgd_momentum_step, quiet=True) is False
+    a1.check_sgd_momentum_step(sgd_momentum_step)
+    assert "is not allowed here" in capsys.readouterr().out
