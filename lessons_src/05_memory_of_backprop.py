@@ -424,7 +424,7 @@ axes[1].set_ylabel("time of a training step (relative)")
 axes[1].set_ylim(0, max(2, 1.1 * slowdown.max()))  # a busy moment must not fall off the plot
 axes[1].set_title("Time (fastest of 3 steps; noisy)")
 axes[1].legend(loc="lower right")
-nlplot.describe("Left: the peak memory of a training step against the checkpoint interval k, lowest for k near sqrt(32), about 5.7, where it is well below the peak without checkpointing (the dashed line); for k = 1 it is above that line. Right: the time of a step relative to no checkpointing, measured and so noisy, near the 4/3 line of the arithmetic.", summary=False)  # times change at every run
+nlplot.describe("Left: the peak memory of a training step against the checkpoint interval k, lowest for k near sqrt(32), about 5.7, where it is well below the peak without checkpointing (the dashed line); for k = 1 it is above that line. Right: the time of a step relative to no checkpointing, measured and so noisy, a little above the 4/3 line of the arithmetic.", summary=False)  # times change at every run
 plt.show()
 
 # %% [markdown]

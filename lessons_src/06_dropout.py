@@ -152,9 +152,9 @@ print("eval mode:", layer(h)[0])
 # Is the network with every unit on the *average* of the networks seen in training? Only up to
 # the next linear layer. A linear layer commutes with the expectation,
 # $\mathbb{E}[h' W^\top + b] = \mathbb{E}[h']\,W^\top + b = h W^\top + b$, so its output in eval
-# mode is exactly the average of its training outputs, as long as $h$ itself is fixed (as it is
-# after the first dropout layer; a later one gets an $h$ that earlier dropout already made
-# random). A nonlinearity $f$ does not commute: in general
+# mode is exactly the average of its training outputs, as long as $h$ itself is fixed (as the
+# input of the first dropout layer is; a later dropout layer gets an $h$ that earlier dropout
+# already made random). A nonlinearity $f$ does not commute: in general
 # $\mathbb{E}[f(h')] \ne f(\mathbb{E}[h'])$. Two output units after a dropout layer with
 # $p = 0.5$ show both cases: unit 1 adds four activations of 1, unit 2 adds two and subtracts two
 # (its input is 0 in eval mode).

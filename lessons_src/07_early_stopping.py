@@ -270,7 +270,8 @@ print(f"the {noisy.sum()} wrongly labelled training images, by the restored mode
       f"wrong label predicted {np.mean(predicted == y_train_noisy[noisy]):.0%}")
 
 # %% [markdown]
-# The run stops `patience` epochs after the minimum of the validation loss (waiting to see
+# The run stops `patience` epochs after the last improvement of the validation loss (here its
+# minimum; waiting to see
 # whether the loss falls again) and goes back to the best weights: it keeps the network from
 # before it memorised the wrong labels, as the last line shows (on the wrongly labelled training
 # images it mostly predicts the true digit, rarely the wrong label it was trained on), and it ran
@@ -293,7 +294,7 @@ early_stopping_explorer(history.val_loss, curves["test"], patience=10, min_delta
 # ### BEGIN SOLUTION (1 point)
 # With patience 1 a single epoch without improvement stops training, however early. On this run
 # (set patience to 1 in the explorer) epoch 3 does not improve on epoch 2, so training
-# stops after epoch 3 and restores epoch 2, at 86.2% test accuracy, before the minimum at epoch 6
+# stops after epoch 3 and restores epoch 2, at about 86% test accuracy (read off the explorer), before the minimum at epoch 6
 # and its 90.9%. With patience 50 the run stops only after epoch 56: it restores the same epoch 6
 # as patience 10 (same test accuracy), but trains 40 more epochs, memorising, for nothing. $\epsilon$ ignores improvements too small to matter, so that a slowly creeping loss does
 # not keep training alive forever.

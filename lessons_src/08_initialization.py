@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 8: Initialisation, and why deep networks explode or vanish
 #
-# *Time: about 64 min (reading 27 min + exercises 37 min).*
+# *Time: about 65 min (reading 28 min + exercises 37 min).*
 #
 # **Learning goals.** After this lesson you can
 # - explain why the weights of a layer must not all start equal (symmetry),
@@ -420,7 +420,9 @@ print("sigmoid at larger scales, median gradient norm reaching layer 1:",
 # - **pReLU** ($\alpha = 0.25$) sits above ReLU at the same scale: its median gradient at layer 1
 #   is 2.3 times ReLU's at every scale (printed under the table). Its negative side passes
 #   $\alpha$ of the gradient instead of none, so each layer keeps a little more of it, and 19
-#   layers compound that.
+#   layers compound that. The mean-square argument of Exercise 2 predicts less,
+#   $\sqrt{1 + \alpha^2}^{\,19} \approx 1.78$; but the table prints medians of single gradients,
+#   which a mean square does not fix (for the same reason He's ReLU row prints 0.74, not 1).
 #
 # **Explore.** Move the weight scale and pick an activation: the heat map shows how each layer's
 # activations are distributed (a bright column at 0, at 0.5 for the sigmoid: the signal has

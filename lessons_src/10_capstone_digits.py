@@ -231,7 +231,7 @@ for name, norms in start_gradients.items():
 # Through the sigmoid layers the gradient shrinks on its way back from the output layer to the
 # first, even from the larger start (away from zero the slope falls below $\tfrac14$), while
 # through tanh and ReLU it keeps its size: the gradient of the sigmoid's first layer starts several
-# times smaller than theirs (3 to 4 times in the printed medians). Its validation accuracy is below every seed of tanh and ReLU (its best, 96.4%, against
+# times smaller than theirs (3.4 to 4.5 times in the printed medians). Its validation accuracy is below every seed of tanh and ReLU (its best, 96.4%, against
 # their worst, 97.5%). tanh, ReLU and pReLU all fit the training set almost perfectly. tanh and
 # ReLU have the same median validation accuracy (98.1%); pReLU's median is lower (95.6%), and most
 # of its seeds are below every seed of tanh and ReLU, but its best seed (98.9%) is as good as
@@ -509,7 +509,7 @@ for name, runs in candidates.items():
 # - Tune a hyperparameter on the validation set (a small grid, the best median); the winner's
 #   validation accuracy is then optimistic, and only the test set, used once, stays honest.
 # - pReLU's alpha moves during training: it is learned like any weight.
-# - A confusion matrix shows *which* digits are confused, the misclassified images *why*.
+# - A confusion matrix shows *which* digits are confused; the misclassified images hint at why.
 #
 # ## Exercises
 #

@@ -424,6 +424,7 @@ def fit_torch(model, loader, X_val, y_val, *, lr=0.05, max_epochs=50, patience=5
     """SGD with early stopping; returns the best epoch and the number of epochs run."""
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
     best_loss, best_epoch = float("inf"), 0
+    best = copy.deepcopy(model.state_dict())  # a loss that is never finite restores the start
     for epoch in range(1, max_epochs + 1):
         model.train()  # BatchNorm: batch statistics (and Dropout on)
         for xb, yb in loader:
