@@ -30,7 +30,7 @@ import numpy as np
 
 from .. import graph
 from ..gradcheck import numerical_gradient, rel_error
-from . import FAIL, PASS, _say, attempt, stored
+from . import FAIL, PASS, TIME_LIMIT, _say, attempt, stored
 from .graded import graded
 from .graded import own_work as _own_work
 from .tripwire import hand_over, handing_over
@@ -199,8 +199,10 @@ def _verdict(fn, cases, outputs, hint=""):
     # two slopes, and the case says which slope the rule takes there
     source = ("the expected gradients (central differences; at the kink, the rule's value)"
               if any("kink" in label for label, *_ in cases) else "central differences")
+    engine = ("; the large case's values from nnlesson's engine"
+              if any(", large (" in label for label, *_ in cases) else "")
     return True, (f"{name} agrees with {source} on all {len(cases)} cases "
-                  f"({labels}; relative error <= {TOL:g}).")
+                  f"({labels}; relative error <= {TOL:g}{engine}).")
 
 
 def _numeric(f, x):
@@ -254,7 +256,36 @@ def check_unbroadcast(fn, *, quiet=False):
                           "drops the axes of size 1: sum them with keepdims=True"))
         cases.append((f"{grad_shape} to {_shape_words(shape)}", (grad, shape), [expected],
                       [known]))
+    grad = _rng(91).normal(size=(2, *LARGE))
+    cases.append(_large_case(f"{grad.shape} to {LARGE}", (grad, LARGE),
+                             [graph.unbroadcast(grad, LARGE)]))
     return _say(_verdict(fn, cases, ["the result"]), quiet)
+
+
+# One large case in each rule's check (review r6): the rule takes milliseconds on it, while a
+# gradient taken by central differences one element at a time, which passes the small cases
+# without deriving anything, takes minutes and meets the time limit. Its expected values come
+# from nnlesson's engine (``nnlesson.graph``), not from a rule written here: the checks show
+# inputs and numbers, never the answer.
+LARGE = (300, 400)
+
+
+def _large(seed, shape=LARGE):
+    """Two seeded arrays of ``shape``: an upstream gradient and an input."""
+    r = _rng(seed)
+    return r.normal(size=shape), r.normal(size=shape)
+
+
+def _engine(build, g, *arrays):
+    """The gradients of ``sum(g * build(*inputs))`` with respect to each input, by
+    nnlesson.graph: what a rule given the upstream gradient ``g`` must return."""
+    inputs = [graph.Tensor(np.array(a, dtype=np.float64)) for a in arrays]
+    (build(*inputs) * graph.Tensor(g)).sum().backward()
+    return [t.grad for t in inputs]
+
+
+def _large_case(label, args, expected):
+    return (f"{label}, large (within {TIME_LIMIT:g} s)", args, expected, [[] for _ in expected])
 
 
 _BROADCAST_CASES = [((3, 4), (3, 4)), ((3, 1), (1, 4)), ((4,), (3, 4)), ((), (2, 3)),
@@ -320,6 +351,9 @@ def _binary_check(fn, cases, quiet):
 def check_add_backward(fn, *, quiet=False):
     """``fn(out_grad, a, b) -> (da, db)`` for ``out = a + b`` with numpy broadcasting."""
     cases = _binary_cases("add", "db has the wrong sign: d(a + b)/db = +1")
+    (g, a), (_, b) = _large(92), _large(93)
+    cases.append(_large_case(f"{LARGE} and {LARGE}", (g, a, b),
+                             _engine(lambda u, v: u + v, g, a, b)))
     return _binary_check(fn, cases, quiet)
 
 
@@ -328,6 +362,9 @@ def check_mul_backward(fn, *, quiet=False):
     """``fn(out_grad, a, b) -> (da, db)`` for ``out = a * b`` with numpy broadcasting."""
     cases = _binary_cases("mul", "multiplies by the wrong input: d(a * b)/da = b and "
                                  "d(a * b)/db = a")
+    (g, a), (_, b) = _large(94), _large(95)
+    cases.append(_large_case(f"{LARGE} and {LARGE}", (g, a, b),
+                             _engine(lambda u, v: u * v, g, a, b)))
     return _binary_check(fn, cases, quiet)
 
 
@@ -346,6 +383,10 @@ def check_matmul_backward(fn, *, quiet=False):
                                             "a.T @ out_grad")] if "b_no_transpose" in case else []
         cases.append((f"({n}, {k}) @ ({k}, {m})", (g, a, b), [case["da"], case["db"]],
                       [known_a, known_b]))
+    r = _rng(96)
+    g, a, b = r.normal(size=(200, 200)), r.normal(size=(200, 300)), r.normal(size=(300, 200))
+    cases.append(_large_case("(200, 300) @ (300, 200)", (g, a, b),
+                             _engine(lambda u, v: u @ v, g, a, b)))
     hint = " (check the shapes: da has a's shape, db has b's)"
     return _say(_verdict(fn, cases, ["da", "db"], hint), quiet)
 
@@ -364,6 +405,10 @@ def check_sum_backward(fn, *, quiet=False):
         label = (f"the sum of a {shape}" if shape else "the sum of a scalar") if axis is None \
             else f"a {shape} summed over axis {axis}"
         cases.append((label, (g, a, axis), [case["da"]], [known]))
+    g, a = _large(97)
+    ones = np.ones((1, LARGE[0]))  # the engine's sum over axis 0: a product with a row of ones
+    cases.append(_large_case(f"a {LARGE} summed over axis 0", (g[0], a, 0),
+                             _engine(lambda u: graph.Tensor(ones) @ u, g[:1], a)))
     hint = (" (the gradient of a sum over an axis has lost that axis: put it back with "
             "np.expand_dims(out_grad, axis) before broadcasting)")
     return _say(_verdict(fn, cases, ["da"], hint), quiet)
@@ -372,15 +417,22 @@ def check_sum_backward(fn, *, quiet=False):
 _CHAIN_WORDS = "ignores out_grad: by the chain rule, multiply the local derivative by out_grad"
 
 
-def _unary_check(fn, op, mistakes, quiet):
+def _unary_check(fn, op, mistakes, quiet, large=None):
     """An element-wise rule ``fn(out_grad, a, out) -> da`` on the stored cases of ``op``;
     ``mistakes``: ``{id: words}`` of its typical mistakes (stored as ``mistake_<id>``), after
-    the chain rule forgotten (the local derivative alone)."""
+    the chain rule forgotten (the local derivative alone). ``large``: ``(label, a)``, the input
+    of a large case (see ``LARGE``), for the engine's operator ``op``."""
     cases = []
     for case in _stored(f"unary_{op}"):
         known = [(case["chain"], _CHAIN_WORDS),
                  *((case[f"mistake_{key}"], words) for key, words in mistakes.items())]
         cases.append((case["label"], (case["g"], case["a"], case["out"]), [case["da"]], [known]))
+    if large is not None:
+        label, a = large
+        g = _rng(98).normal(size=a.shape)
+        out = getattr(graph.Tensor(a), op)().data
+        cases.append(_large_case(label, (g, a, out),
+                                 _engine(lambda u: getattr(u, op)(), g, a)))
     return _say(_verdict(fn, cases, ["da"]), quiet)
 
 
@@ -389,15 +441,18 @@ def check_exp_backward(fn, *, quiet=False):
     """``fn(out_grad, a, out) -> da`` for ``out = np.exp(a)``."""
     return _unary_check(fn, "exp", {
         "times_a": "multiplies by a: the derivative of exp(a) is exp(a) itself, which is out"},
-        quiet)
+        quiet, large=(f"a {LARGE}", _large(99)[1]))
 
 
 @graded(FORBIDDEN, "Task 2.4")
 def check_log_backward(fn, *, quiet=False):
     """``fn(out_grad, a, out) -> da`` for ``out = np.log(a)``, a > 0."""
+    # near 0, where a step of central differences leaves log's domain
+    near_zero = 1e-9 * (1 + np.abs(_large(100)[1]))
     return _unary_check(fn, "log", {
         "over_out": "divides by out = log(a): the derivative of log(a) is 1 / a",
-        "times_a": "multiplies by a: the derivative of log(a) is 1 / a"}, quiet)
+        "times_a": "multiplies by a: the derivative of log(a) is 1 / a"}, quiet,
+        large=(f"a {LARGE} of values from 1e-9 to 5e-9", near_zero))
 
 
 @graded(FORBIDDEN, "Task 2.5")
@@ -413,10 +468,13 @@ def check_relu_backward(fn, *, quiet=False):
 @graded(FORBIDDEN, "Task 2.6")
 def check_tanh_backward(fn, *, quiet=False):
     """``fn(out_grad, a, out) -> da`` for ``out = np.tanh(a)``."""
+    a = _large(101)[1]
+    saturated = np.sign(a) * (8.5 + np.abs(a) % 1)  # where central differences lose their digits
     return _unary_check(fn, "tanh", {
         "a_for_out": "uses a where tanh(a) belongs: the derivative is 1 - out**2",
         "no_square": "forgets the square: the derivative is 1 - out**2",
-        "plus": "has a sign wrong: the derivative is 1 - out**2"}, quiet)
+        "plus": "has a sign wrong: the derivative is 1 - out**2"}, quiet,
+        large=(f"a {LARGE} of saturated values, |a| from 8.5 to 9.5", saturated))
 
 
 # -- Part 3: the graph -------------------------------------------------------------------------

@@ -691,3 +691,32 @@ def test_a_rule_right_except_where_the_known_mistake_is_infinite_gets_a_plain_ve
 
     ok, out = run(a2.check_log_backward, log_off_at_one, capsys=capsys)
     assert not ok and "small values and a = 1" in out and "is wrong at index (2,)" in out
+
+
+def test_a_rule_taken_by_central_differences_is_not_accepted_as_derived(monkeypatch):
+    """Review r6: a numerical helper passed every rule of Parts 1 and 2 but ReLU's, 18 points
+    without deriving anything. Now each rule has a large case (too slow element by element) and
+    log and tanh cases where central differences lose their digits."""
+    def elementwise(f, h=1e-6):  # all elements at once: fast, but not exact where it matters
+        return lambda g, a, out: g * (f(a + h) - f(a - h)) / (2 * h)
+
+    assert not a2.check_tanh_backward(elementwise(np.tanh), quiet=True)
+    assert not a2.check_log_backward(elementwise(np.log), quiet=True)
+
+    def one_at_a_time(g, a, b, h=1e-6):  # a generic helper: exact enough, far too slow
+        grads = []
+        for k in range(2):
+            args = [np.array(a, dtype=float), np.array(b, dtype=float)]
+            d = np.zeros_like(args[k])
+            for i in np.ndindex(d.shape):
+                old = args[k][i]
+                args[k][i] = old + h
+                up = np.sum(g * args[0] * args[1])
+                args[k][i] = old - h
+                d[i] = (up - np.sum(g * args[0] * args[1])) / (2 * h)
+                args[k][i] = old
+            grads.append(d)
+        return tuple(grads)
+
+    monkeypatch.setattr(checks, "TIME_LIMIT", 0.5)  # the correct rules take milliseconds
+    assert not a2.check_mul_backward(one_at_a_time, quiet=True)
