@@ -69,7 +69,8 @@ nlplot.use_style()
 np.set_printoptions(precision=4, suppress=True)
 
 # %% [markdown] tags=["teacher-note"]
-# **Teacher note.** Most checks run the student's function alone, on their own cases: the rules
+# **Teacher note.** 38 points in all: 36 autograded (thirteen code tasks) and 2 graded by hand
+# (two written answers). Most checks run the student's function alone, on their own cases: the rules
 # of Part 2 and `topological_order` (with nodes of its own) do not depend on earlier answers, so a
 # mistake in Part 1 does not cost points in Part 3. Some tasks do build on earlier ones, as the
 # tasks say, but `add_backward` and `mul_backward` are checked with a correct `unbroadcast` in
