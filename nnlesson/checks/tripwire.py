@@ -111,8 +111,8 @@ def _called(frame, module):
     return display_name(obj) if obj is not None and not isinstance(obj, str) else module
 
 
-# The grader's own code is never a tripwire, and what it calls is never the student's call: it
-# runs the student's code (its time limit, its case runner, the nodes and rules a check hands over).
+# The grader: never a tripwire where it runs the student's code (its time limit, its case runner)
+# or the block's own code calls it; where the student's code calls it, see ``library`` in forbid.
 GRADER = "nnlesson.checks"
 # A package's lazy names and imports (``nl.to_torch`` loads nnlesson.bridge) are lookups, not
 # implementations: the call of what they return is the one that counts.
