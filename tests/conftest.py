@@ -165,8 +165,8 @@ def run_lesson(lesson, workdir):
                 if "_explorer(" in source:
                     continue
                 parsed = parse_cell(source, f"{lesson}.py, code cell {number}")
-                uses = {n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name)}
-                if parsed.solutions or uses & set(stubs):
+                if parsed.solutions or stubs and stubs.keys() & {
+                        n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name)}:
                     current[0] = None
                     tried = attempt(lesson, number, parsed, {**run.namespace, **stubs})
                     run.attempts.append(tried)
