@@ -36,6 +36,7 @@ def main(argv=None):
     import nnlesson
 
     from .teacher.course import CourseError, copy_course
+    from .teacher.files import skip_unused_iri_parsers
 
     parser = argparse.ArgumentParser(
         prog="nnlesson",
@@ -58,6 +59,7 @@ def main(argv=None):
     if args.command is None:
         print(describe())
         return 0
+    skip_unused_iri_parsers()
     try:
         copy_course(args.dest, solutions=args.solutions, update=args.update,
                     version=nnlesson.__version__)

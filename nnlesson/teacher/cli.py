@@ -15,7 +15,7 @@ traceback. Keep it so when you add a function (tests/tooling/test_assign.py chec
 import argparse
 import sys
 
-from .files import assign, check
+from .files import assign, check, skip_unused_iri_parsers
 from .markers import AssignError
 
 INSTALL = 'pip install "nnlesson[teacher]"'
@@ -49,6 +49,7 @@ def _parser():
 def main(argv=None):
     parser = _parser()
     args = parser.parse_args(argv)
+    skip_unused_iri_parsers()
     if args.check != (args.out is None):
         parser.error("give SOURCE and OUT, or --check SOURCE")
     try:

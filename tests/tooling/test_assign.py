@@ -548,6 +548,22 @@ def test_command_line_reports_checks_and_refuses_the_source_folder(tmp_path):
     assert usage.returncode == 2 and "give SOURCE and OUT, or --check SOURCE" in usage.stderr
 
 
+@pytest.mark.parametrize("command", [["nnlesson.teacher", "--check", str(NOTEBOOKS)],
+                                     ["nnlesson", "course", "COPY"]], ids=["assign", "course"])
+def test_the_commands_skip_the_iri_parsers_nbformat_never_uses(command, tmp_path):
+    # jsonschema builds them at import when rfc3987_syntax is installed: 1.3 s of CPU per command
+    # (benchmarks/assign_time.py); the commands mark the module absent before nbformat loads
+    run = ("import runpy, sys\nsys.argv = sys.argv[1:]\ntry:\n"
+           "    runpy.run_module(sys.argv[0], run_name='__main__')\nexcept SystemExit:\n    pass\n"
+           "print('iri parsers built:', sys.modules.get('rfc3987_syntax') is not None)")
+    args = [str(tmp_path / a) if a == "COPY" else a for a in command]
+    done = subprocess.run([sys.executable, "-c", run, *args], capture_output=True, text=True)
+    assert "iri parsers built: False" in done.stdout, done.stdout + done.stderr
+    assert "nbformat" in subprocess.run(
+        [sys.executable, "-c", "import sys, nbformat; print(*sys.modules)"],
+        capture_output=True, text=True).stdout  # (the check above runs where nbformat loads)
+
+
 def test_pre_commit_runs_the_check():
     config = (NOTEBOOKS.parent / ".pre-commit-config.yaml").read_text()
     assert "python -m nnlesson.teacher --check notebooks" in config
