@@ -1,16 +1,21 @@
 """The explorers in a real browser: Jupyter on loopback, headless Chromium driven by Playwright.
 
-For every lesson with an explorer, in JupyterLab: open it, clear and run all cells, then move
-every slider with the keyboard and check that the explorer's picture changed and that no cell
-shows an error. In Notebook 7, one lesson with the mouse (a drag sends values while it moves). And a
-lesson opened without running it shows each explorer as a picture (its stored static image).
+For every lesson with an explorer, in JupyterLab: open a notebook of the lesson's own cells that
+its explorers need (its opening cells, each cell that builds an explorer, and every earlier cell
+that defines a name those use: ``explorer_cells``; the whole lesson runs under nbval already),
+run all its cells, then move every slider with the keyboard and check that the explorer's
+picture changed and that no cell shows an error. In Notebook 7, one lesson with the mouse (a drag
+sends values while it moves). And a lesson opened without running it shows each explorer as a
+picture (its stored static image).
 Screenshots go to a temporary folder printed at the end (pytest -s shows it). Skips when Debian's
 chromium or the playwright package is missing; .ci/run installs both.
 """
 
 
+import ast
+
 import pytest
-from conftest import TOKEN
+from conftest import TOKEN, code_cells
 
 pytestmark = pytest.mark.slow
 
@@ -36,16 +41,6 @@ ALL_CELLS_RAN = """() => {
 }"""
 IMAGE_OF = "h => h.closest('.widget-vbox').querySelector('img').src"
 SLIDERS = ".nnlesson-slider input[type=range]"  # nnlesson/viz/controls.py's sliders
-
-
-def run_all_cells(page, url):
-    page.goto(url)
-    page.wait_for_function(KERNEL_IDLE, timeout=90_000)
-    page.evaluate("window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
-    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    page.wait_for_function(ALL_CELLS_RAN, timeout=180_000)
-    page.wait_for_selector(SLIDERS, state="attached", timeout=60_000)
-    return page.query_selector_all(SLIDERS)
 
 
 def wait_for_redraw(page, handle, move):
@@ -83,14 +78,55 @@ def assert_no_error_shown(page, lesson):
     assert "Error displaying widget" not in page.content()
 
 
+def explorer_cells(cells):
+    """Of a lesson's code cells, those its explorers need, in the lesson's order: the opening
+    cells (up to the one importing nnlesson), each cell that builds an explorer, and each earlier
+    cell binding a name that a kept cell uses (and so on back)."""
+    trees = [ast.parse(source) for source in cells]
+    opening = next(i for i, source in enumerate(cells) if "import nnlesson as nl" in source)
+    keep, wanted = set(range(opening + 1)), set()
+    for i in reversed(range(len(cells))):
+        nodes = list(ast.walk(trees[i]))
+        bound = {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        bound |= {a.asname or a.name.split(".")[0] for n in nodes
+                  if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+        bound |= {n.name for n in nodes if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+        if "_explorer(" in cells[i] or bound & wanted:
+            keep.add(i)
+            used = {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+            wanted = (wanted - bound) | used
+    return [cells[i] for i in sorted(keep)]
+
+
+def test_explorer_cells_keep_what_an_explorer_uses_and_leave_the_rest():
+    cells = ["try:\n    import nnlesson\nexcept ModuleNotFoundError:\n    pass",
+             "import numpy as np\nimport nnlesson as nl",
+             "data = np.arange(3)",
+             "def train(x):\n    return x * 2",
+             "unused = train(data)",
+             "curves = {'test': train(data)}",
+             "from nnlesson.viz.explorers import early_stopping_explorer\n"
+             "early_stopping_explorer(curves['test'])",
+             "after = 1"]
+    assert explorer_cells(cells) == cells[:4] + cells[5:7]
+
+
+def run_explorers(page, server, name, lesson, **where):
+    """Open a notebook of ``explorer_cells`` of LESSON (see ``open_new_notebook``), run it and
+    return its sliders."""
+    open_new_notebook(page, server, name, explorer_cells(code_cells(lesson)), **where)
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_function(ALL_CELLS_RAN, timeout=180_000)
+    page.wait_for_selector(SLIDERS, state="attached", timeout=60_000)
+    return page.query_selector_all(SLIDERS)
+
+
 @pytest.mark.parametrize("lesson", LESSONS_WITH_EXPLORERS)
 def test_every_slider_redraws_its_explorer_in_jupyterlab(lesson, lab, page):
     base, root = lab
     shots = root / "screenshots"
     shots.mkdir(exist_ok=True)
-    # a fresh workspace of its own, so that no other lesson is restored beside this one
-    handles = run_all_cells(
-        page, f"{base}/lab/workspaces/{lesson}/tree/{lesson}.ipynb?reset&token={TOKEN}")
+    handles = run_explorers(page, lab, f"{lesson}_explorers", lesson)
     assert handles, f"{lesson}: no slider found"
     for i, handle in enumerate(handles):
         wait_for_redraw(page, handle, press_arrows)
@@ -103,7 +139,8 @@ def test_every_slider_redraws_its_explorer_in_jupyterlab(lesson, lab, page):
 
 def test_sliders_redraw_in_notebook_7_with_the_mouse(notebook7, page):
     base, root = notebook7
-    handles = run_all_cells(page, f"{base}/notebooks/03_activations.ipynb?token={TOKEN}")
+    handles = run_explorers(page, notebook7, "03_activations_explorers", "03_activations",
+                            notebook7=True)
     assert len(handles) == 2  # pReLU's alpha and the activation explorer's depth
     for handle in handles:  # the mouse here (the keys: test_accessibility.py)
         wait_for_redraw(page, handle, drag_right)
