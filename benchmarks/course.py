@@ -1,7 +1,9 @@
 """Wall time and peak memory of executing every lesson headlessly, as a student's kernel would.
 
 Each notebook runs in a fresh kernel (nbclient); a last cell added to a copy reads the kernel's
-peak resident memory. Targets: each lesson under 20 s, all under 60 s, every kernel under 500 MB.
+peak resident memory and the CPU time it used. Targets (wall time, quiet machine): each lesson
+under 20 s, all under 60 s, every kernel under 500 MB. The kernel's CPU seconds change less than
+the wall time when other work shares the cores: compare those between runs on a busy machine.
 Run: python benchmarks/course.py [--quick] [NOTEBOOK ...]
 """
 
@@ -13,7 +15,8 @@ import nbformat
 from nbclient import NotebookClient
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-PEAK = "import resource\nprint(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+PEAK = ("import resource\nusage = resource.getrusage(resource.RUSAGE_SELF)\n"
+        "print(usage.ru_maxrss, usage.ru_utime + usage.ru_stime)")
 
 
 def run(path):
@@ -23,8 +26,8 @@ def run(path):
     NotebookClient(nb, timeout=300, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     seconds = time.perf_counter() - start
-    peak_kb = int(nb.cells[-1].outputs[0]["text"])  # Linux reports ru_maxrss in kilobytes
-    return seconds, peak_kb / 1024
+    peak_kb, cpu = nb.cells[-1].outputs[0]["text"].split()  # ru_maxrss in kilobytes on Linux
+    return seconds, int(peak_kb) / 1024, float(cpu)
 
 
 def main():
@@ -35,14 +38,14 @@ def main():
     paths = args.notebooks or sorted(NOTEBOOKS.glob("*.ipynb"))
     if args.quick:
         paths = paths[:1]
-    print(f"{'lesson':28} {'seconds':>8} {'peak MB':>8}")
-    total, results = 0.0, {}
+    print(f"{'lesson':28} {'seconds':>8} {'peak MB':>8} {'kernel CPU s':>13}")
+    total, total_cpu, results = 0.0, 0.0, {}
     for path in paths:
-        seconds, peak = run(path)
-        total += seconds
-        results[path.stem] = (seconds, peak)
-        print(f"{path.stem:28} {seconds:8.1f} {peak:8.0f}")
-    print(f"{'total':28} {total:8.1f}")
+        seconds, peak, cpu = run(path)
+        total, total_cpu = total + seconds, total_cpu + cpu
+        results[path.stem] = (seconds, peak, cpu)
+        print(f"{path.stem:28} {seconds:8.1f} {peak:8.0f} {cpu:13.1f}")
+    print(f"{'total':28} {total:8.1f} {'':8} {total_cpu:13.1f}")
     return results
 
 
