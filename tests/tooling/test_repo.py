@@ -1,6 +1,7 @@
 """Repository promises: the README's test command is what CI runs."""
 
 import re
+import subprocess
 
 from conftest import ROOT
 
@@ -10,11 +11,31 @@ def readme_commands():
     return [line.strip() for block in blocks for line in block.splitlines() if line.strip()]
 
 
-def test_ci_runs_the_readme_test_command():
+def ci_test_line():
+    """The line of .ci/run that runs the README's test command, and that command."""
     tests = [c for c in readme_commands() if "pytest" in c]
     assert len(tests) == 1, tests
     ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
-    assert tests[0] in ci_lines
+    found = [line for line in ci_lines if line.startswith(tests[0])]
+    assert len(found) == 1, f".ci/run does not run {tests[0]!r} word for word"
+    return found[0], tests[0]
+
+
+def test_ci_runs_the_readme_test_command():
+    line, command = ci_test_line()
+    assert line in (command, f"{command} || status=$?")
+
+
+def test_ci_keeps_the_status_of_a_failed_install_or_test_run():
+    # under `set -e` a failure on the left of `&&` does not stop a script: a failed install
+    # would skip the tests and CI would exit 0 (review r7); the line must keep the status
+    line, _ = ci_test_line()
+    for pip, pytest in [(1, 0), (0, 1), (0, 0)]:
+        script = (f"set -euo pipefail\npip() {{ return {pip}; }}\npython() {{ return {pytest}; }}\n"
+                  f"status=0\n{line}\necho \"status $status\"")
+        done = subprocess.run(["bash", "-c", script], capture_output=True, text=True)
+        assert ("status 0" in done.stdout) == (pip == pytest == 0), (pip, pytest, done)
+    assert 'exit "$status"' in (ROOT / ".ci" / "run").read_text()
 
 
 def test_readme_lists_every_lesson():
