@@ -51,8 +51,11 @@ def test_the_cell_installs_this_version_with_an_extra_that_keeps_colabs_ipywidge
     assert match, CODE
     extra, version = match.groups()
     assert version == nnlesson.__version__
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert version == project["version"]
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    project = pyproject["project"]
+    # the version has one source, nnlesson/__init__.py, which pyproject.toml reads (dynamic)
+    assert "version" not in project and "version" in project["dynamic"]
+    assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "nnlesson.__version__"}
     requirements = project["optional-dependencies"][extra]
     # Colab's own ipywidgets 7.7 is enough (tested in .ci/run's lane): the cell keeps it
     assert "ipywidgets>=7.7" in requirements and any(r.startswith("matplotlib") for r in requirements)
