@@ -175,19 +175,18 @@ def test_06_a_linear_layer_commutes_with_the_mean_over_masks_a_relu_does_not(see
     assert 0.65 < relu_mean[1] < 0.85  # unit 2: eval gives 0; exactly 0.75 in expectation
 
 
-def moons_net(p, rng):
-    def hidden(n_in):
-        dropout = [nl.Dropout(p, rng=rng)] if p else []
-        return [nl.Linear(n_in, 256, rng=rng), nl.ReLU(), *dropout]
-
-    return nl.Sequential(*hidden(2), *hidden(256), nl.Linear(256, 2, rng=rng))
+@functools.cache
+def lesson06():
+    """The lesson's own network and Monte-Carlo functions, so that the tests follow its sizes."""
+    return from_lesson("06_dropout", "moons_net", "curve_regressor", "mc_dropout")
 
 
 @functools.cache
 def moons_runs(seed):
     """The lesson's experiment (seed 0 is the lesson's run), once per seed for the tests below:
     for p = 0 and 0.5, ``(training losses, {epoch: validation loss}, final validation accuracy,
-    final training loss in eval mode)``.
+    final training loss in eval mode)``. Its network is the lesson's ``moons_net``; the data and
+    the training (150 epochs, lr 0.04) are those of the lesson's ``final_models``.
 
     Shrunk for speed: the same training, but the validation loss is measured at every epoch up to
     50 and every 10th after (the lesson measures every epoch); the training itself is identical,
@@ -203,9 +202,9 @@ def moons_runs(seed):
             if epoch <= 50 or epoch % 10 == 0:
                 val_loss[epoch] = loss_fn(model(X_val), y_val)
 
-        net = moons_net(p, np.random.default_rng(seed + 1))
-        history = nl.fit(net, loss_fn, nl.SGD(net.parameters(), lr=0.02, momentum=0.9),
-                         (X_train, y_train), epochs=300, batch_size=20, rng=seed + 2,
+        net = lesson06()["moons_net"](p, np.random.default_rng(seed + 1))
+        history = nl.fit(net, loss_fn, nl.SGD(net.parameters(), lr=0.04, momentum=0.9),
+                         (X_train, y_train), epochs=150, batch_size=20, rng=seed + 2,
                          callback=measure)
         # fit leaves the model in eval mode: every unit on
         runs[p] = (history.train_loss, val_loss, nl.accuracy(net(X_val), y_val),
@@ -222,45 +221,32 @@ def test_06_dropout_ends_with_a_lower_validation_loss_on_every_seed(seed):
     (plain_train, plain_val, _, plain_eval_train), (drop_train, drop_val, _, drop_eval_train) = \
         runs[0.0], runs[0.5]
     best_epoch = min(plain_val, key=plain_val.get)
-    assert plain_val[300] > min(plain_val.values()) + 0.15  # it rises
-    assert best_epoch < 100  # "early"
+    assert plain_val[150] > min(plain_val.values()) + 0.15  # it rises
+    assert best_epoch < 50  # "early", in the first third of the 150 epochs
     assert plain_train[-1] < plain_train[best_epoch - 1]  # while the training loss falls on
     assert drop_train[-1] > plain_train[-1]
     # the plotted training loss with dropout is that of random sub-networks; the full network
     # (eval mode) still fits the training points less closely than the one without dropout
     assert drop_eval_train > plain_eval_train
-    assert drop_val[300] < plain_val[300]
+    assert drop_val[150] < plain_val[150]
     # the rise with dropout is smaller than without
-    assert drop_val[300] - min(drop_val.values()) < plain_val[300] - min(plain_val.values())
+    assert drop_val[150] - min(drop_val.values()) < plain_val[150] - min(plain_val.values())
 
 
-def test_06_dropout_wins_on_validation_accuracy_on_2_seeds_of_5():
-    """The lesson: "dropout was better on 2 seeds and worse on 3" (so it claims nothing)."""
-    better = [moons_runs(seed)[0.5][2] > moons_runs(seed)[0.0][2] for seed in SEEDS]
-    worse = [moons_runs(seed)[0.5][2] < moons_runs(seed)[0.0][2] for seed in SEEDS]
-    assert (sum(better), sum(worse)) == (2, 3)
-
-
-def curve_regressor(seed):
-    """The lesson's Monte-Carlo dropout regressor (seed 3 is the lesson's run)."""
-    X, y = nl.make_curve(60, noise=0.1, x_range=(-2.5, 2.5), rng=seed)
-    rng = np.random.default_rng(seed + 1)
-    model = nl.Sequential(nl.Linear(1, 64, rng=rng), nl.ReLU(), nl.Dropout(0.2, rng=rng),
-                          nl.Linear(64, 64, rng=rng), nl.ReLU(), nl.Dropout(0.2, rng=rng),
-                          nl.Linear(64, 1, rng=rng))
-    nl.fit(model, nl.MSELoss(), nl.SGD(model.parameters(), lr=0.01, momentum=0.9), (X, y),
-           epochs=1000, batch_size=16, rng=seed + 2)
-    return model
+def test_06_dropout_wins_on_validation_accuracy_on_4_seeds_of_5_by_less_than_5_points():
+    """The lesson: "dropout was better on 4 seeds and worse on 1, by under 5 points each" (so it
+    claims nothing about it)."""
+    gains = [moons_runs(seed)[0.5][2] - moons_runs(seed)[0.0][2] for seed in SEEDS]
+    assert (sum(g > 0 for g in gains), sum(g < 0 for g in gains)) == (4, 1), gains
+    assert max(abs(g) for g in gains) < 0.05, gains
 
 
 def mc_band(seed):
-    model = curve_regressor(seed)
+    """The lesson's Monte-Carlo dropout regressor and band (seed 3 is the lesson's run)."""
+    model, _, _ = lesson06()["curve_regressor"](seed)
     x = np.linspace(-6, 6, 241)[:, None]
     eval_prediction = model(x)[:, 0]
-    model.train()
-    with nl.no_grad():
-        samples = np.stack([model(x)[:, 0] for _ in range(300)])
-    mean, std = samples.mean(axis=0), samples.std(axis=0)
+    mean, std = lesson06()["mc_dropout"](model, x)  # 300 passes, and back to eval mode
     inside = np.abs(x[:, 0]) <= 2.5
     missed = np.abs(nl.curve(x[:, 0]) - mean) > 2 * std
     return inside, std, missed, np.abs(eval_prediction - mean)
@@ -276,7 +262,6 @@ def test_06_mc_band_is_wider_away_from_the_data_but_not_calibrated():
     for seed in (3, 13, 23, 33, 43):
         inside, std, missed, gap = mc_band(seed)
         assert std[~inside].mean() > 1.5 * std[inside].mean()
-        assert missed[inside].mean() < 0.1
         missed_inside.append(missed[inside].mean())
         missed_outside.append(missed[~inside].mean())
         assert gap[inside].max() > 0.02  # "not zero"
@@ -284,9 +269,9 @@ def test_06_mc_band_is_wider_away_from_the_data_but_not_calibrated():
     assert max(missed_outside) - min(missed_outside) > 0.3
     # pooled: far more than a calibrated 95% band's 5% outside the data, fewer inside it
     assert np.mean(missed_outside) > 0.2 and np.mean(missed_inside) < 0.05
-    # in the data it never misses on 4 seeds of the 5 (the fifth: below 10%; review r2-05-08, c30)
-    assert sum(m == 0 for m in missed_inside) >= 4, missed_inside
-    assert any(gap_above_std)  # "on one seed of the five it exceeds the band's average std"
+    # in the data it never misses on any of the 5 seeds (review r2-05-08, c30)
+    assert all(m == 0 for m in missed_inside), missed_inside
+    assert sum(gap_above_std) == 1  # "on one seed of the five it exceeds the band's average std"
 
 
 # == issue 28: new claims of lessons 04-06 (forks, the derived linear backward, memory of the
