@@ -730,7 +730,8 @@ def init_explorer(scale=1.0, activation="tanh", *, depth=10, width=64, seed=0):
 
     Weights are N(0, scale^2 / fan_in): scale 1 is Glorot's rule for these square layers,
     sqrt(2) ~ 1.41 is He's. Left, the distribution of each layer's activations (one row of a heat
-    map per layer); middle, their standard deviation; right, the norm of the gradient dL/dh that
+    map per layer, the fraction of values in each bin on a log colour scale, the setting in its
+    title); middle, their standard deviation; right, the norm of the gradient dL/dh that
     backpropagation brings to each layer. ``explorer.state`` holds the last ``stds``,
     ``grad_norms`` and histogram ``counts``.
     """
