@@ -286,7 +286,8 @@ nonlinearity_explorer()
 # - Depth without nonlinearity adds parameters but no expressive power: the decision boundary stays
 #   a hyperplane.
 # - An elementwise nonlinearity (ReLU, sigmoid, tanh, ...) between layers breaks the collapse and
-#   lets the network represent curved boundaries.
+#   lets the network represent bent boundaries (for ReLU, piecewise linear) that can approximate
+#   curves.
 # - One hidden layer of ReLUs, wide enough, approximates any continuous function on a closed and
 #   bounded (compact) region (the universal approximation theorem): once the hand-built network
 #   was wide enough to follow the curve (16, 32, 64 units), doubling its width divided its error

@@ -259,8 +259,9 @@ print("dL/dalpha =", layer.alpha.grad, " (= -2 + -1)")
 # %% [markdown]
 # Like any weight, $\alpha$ then moves against its gradient. We make data with a slope of 0.6 on
 # the negative side (plus a little noise), start a lone `nl.PReLU` at $\alpha = 0.25$, and train it
-# with the loop of lesson 1 (mini-batch SGD on the mean squared error), recording $\alpha$ after
-# every epoch.
+# with the loop of lesson 1 (`nl.fit`, mini-batch SGD), this time on the mean squared error
+# `nl.MSELoss`, the mean of $(y - t)^2$ over the batch for outputs $y$ and targets $t$, recording
+# $\alpha$ after every epoch.
 
 # %%
 data_rng = np.random.default_rng(0)
@@ -314,7 +315,7 @@ prelu_explorer()
 # %% [markdown]
 # ## Vanishing gradients
 #
-# *Time: about 12 min (reading 9 min + exercises 3 min).*
+# *Time: about 13 min (reading 10 min + exercises 3 min).*
 #
 # How a gradient travels back through layers is the **chain rule**: the derivative of a function
 # of a function is the product of their derivatives. Take two layers of one unit each,
@@ -375,10 +376,12 @@ activations = {"sigmoid": nl.Sigmoid, "tanh": nl.Tanh, "ReLU": nl.ReLU}
 norms = {(name, init): gradient_norms(deep_net(act, init, depth, 64, np.random.default_rng(0)), X, y)
          for init in ("glorot", "he") for name, act in activations.items()}
 
-print("activation  init     first layer   last layer   last / first   largest / smallest")
+print("activation  init     first layer   last layer   last / first   per layer   "
+      "largest / smallest")
 for (name, init), g in norms.items():
+    per_layer = (g[-1] / g[0]) ** (1 / (depth - 1))  # geometric mean of the 11 steps' factors
     print(f"{name:10}  {init:6}   {g[0]:11.2g}   {g[-1]:10.2g}   {g[-1] / g[0]:12.2g}   "
-          f"{g.max() / g.min():18.2g}")
+          f"{per_layer:9.2g}   {g.max() / g.min():18.2g}")
 he_over_glorot = norms["ReLU", "he"] / norms["ReLU", "glorot"]  # layer by layer
 relu_he_over_glorot = np.exp(np.mean(np.log(he_over_glorot)))
 print(f"ReLU: the gradients with He weights are {relu_he_over_glorot:.0f} times those with Glorot "
@@ -424,13 +427,14 @@ plt.show()
 # ### BEGIN SOLUTION (1 point)
 # A straight line on a log scale means the gradient is multiplied by about the same factor at every
 # layer on its way back. With Glorot weights the sigmoid's gradient goes from 0.7 at layer 12 to
-# $1.1 \cdot 10^{-7}$ at layer 1, a factor $6.4 \cdot 10^6$ over 11 layers, about 4 per layer: a
+# $1.1 \cdot 10^{-7}$ at layer 1, a factor $6.4 \cdot 10^6$ over 11 layers, about 4 per layer (the
+# per-layer column prints $4.2 = (6.4 \cdot 10^6)^{1/11}$): a
 # slope of at most $\tfrac14$, times Glorot weights that roughly keep the gradient's size. The
 # weights are part of the factor: with He weights (larger) the line is less steep (a factor
-# $3 \cdot 10^5$, about 3.2 per layer) but still a straight line. ReLU's curve is flat in both
-# panels; He weights lift it from about
-# $10^{-2}$ (0.012 at layer 1) to about 1 (1.2), 146 times larger on average over the 12 layers
-# (printed under the table).
+# $3 \cdot 10^5$, about 3.1 per layer) but still a straight line. ReLU's curve is nearly flat in
+# both panels (its gradients stay within a factor of 3 of each other: the largest / smallest
+# column); He weights lift it from about $10^{-2}$ (0.012 at layer 1) to about 1 (1.2), 146 times
+# larger on average over the 12 layers (printed under the table).
 # ### END SOLUTION
 
 # %% [markdown]

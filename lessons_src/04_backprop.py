@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 4: Backpropagation through the computational graph
 #
-# *Time: about 94 min (reading 29 min + exercises 65 min).*
+# *Time: about 95 min (reading 30 min + exercises 65 min).*
 #
 # **Learning goals.** After this lesson you can
 # - draw a computation as a graph of variables and operators,
@@ -304,11 +304,16 @@ row = 3
 W1_, b1_, W2_, b2_ = (Tensor(p.data, name=name)
                       for name, p in zip(["W1", "b1", "W2", "b2"], net.parameters()))
 x_ = Tensor(X[row:row + 1], name="x")
-H_ = x_ @ W1_.T + b1_
+W1T_, W2T_ = W1_.T, W2_.T
+xW1T_ = x_ @ W1T_
+H_ = xW1T_ + b1_
 A_ = H_.relu()
-S_ = A_ @ W2_.T + b2_
+AW2T_ = A_ @ W2T_
+S_ = AW2T_ + b2_
 L_ = cross_entropy(S_, y[row:row + 1])
-for tensor, name in [(H_, "H"), (A_, "A"), (S_, "S"), (L_, "L")]:
+# every intermediate named, so that no box in the drawing is a bare "tensor" next to H
+for tensor, name in [(W1T_, "W1.T"), (xW1T_, "x W1.T"), (H_, "H"), (A_, "A"), (W2T_, "W2.T"),
+                     (AW2T_, "A W2.T"), (S_, "S"), (L_, "L")]:
     tensor.name = name
 L_.backward()
 print("H  =", H_.data[0], "   dL/dH =", H_.grad[0])
@@ -387,7 +392,7 @@ for name, p, t in zip(["W1", "b1", "W2", "b2"], net.parameters(), [W1_, b1_, W2_
 # %% [markdown]
 # ## Gradient checking
 #
-# *Time: about 8 min (reading 5 min + exercises 3 min).*
+# *Time: about 9 min (reading 6 min + exercises 3 min).*
 #
 # Every backward pass we write can be checked the way we checked the single neuron:
 # `nl.gradcheck` compares each parameter's gradient (and the input's) with central differences and
@@ -479,8 +484,14 @@ errors = epsilon_errors(nl.numerical_gradient)
 draw_epsilon_errors(errors, "Central differences: truncation (right) vs round-off (left)")
 plt.show()
 print(f"smallest relative error {min(errors):.1e}, at epsilon = {epsilons[np.argmin(errors)]:.0e}")
-# a step eps in W1 moves a pre-activation by up to eps * max|x|: past its distance to the kink
-print(f"smallest |H| in the batch {np.abs(H).min():.1e}; largest |x| {np.abs(X).max():.1f}")
+# a step eps in W1[j, k] moves the pre-activation H[i, j] by eps * |X[i, k]|: it crosses the
+# kink once eps * (the largest |x| of example i) exceeds |H[i, j]|
+H_frozen = X @ frozen[0].W.data.T + frozen[0].b.data
+i, j = np.unravel_index(np.argmin(np.abs(H_frozen)), H_frozen.shape)
+first_crossing = np.min(np.abs(H_frozen) / np.abs(X).max(axis=1, keepdims=True))
+print(f"smallest |H| in the batch {abs(H_frozen[i, j]):.1e} (example {i}), largest |x| of that "
+      f"example {np.abs(X[i]).max():.2f}: the first kink is crossed at epsilon "
+      f"{first_crossing:.1e}")
 
 # %% [markdown]
 # **Think! (3 min).** Why does the relative error grow on both sides of the minimum? Reading the
@@ -494,7 +505,9 @@ print(f"smallest |H| in the batch {np.abs(H).min():.1e}; largest |x| {np.abs(X).
 # factor of 10 (two decades per decade), to $2.3 \cdot 10^{-11}$ at $\epsilon = 10^{-5}$
 # (printed). The jump of four decades just above $\epsilon = 10^{-3}$ is no truncation error: a
 # step that large moves a pre-activation across the ReLU's kink (the smallest $|H|$ is
-# $2.0 \cdot 10^{-3}$ and $|x|$ reaches 2.3, printed): the two sides of the difference then see
+# $2.0 \cdot 10^{-3}$ and the largest $|x|$ of its example 0.64, printed, so the first crossing
+# comes at $\epsilon = 2.0 \cdot 10^{-3} / 0.64 = 3.1 \cdot 10^{-3}$, between the plotted steps
+# $10^{-3}$ and $10^{-2.5}$): the two sides of the difference then see
 # different slopes, and their average is no derivative. Left of the minimum, round-off dominates:
 # $L(w + \epsilon)$ and $L(w - \epsilon)$ agree in more and more of their 16 digits, and the
 # error grows about 10 times per factor of 10 smaller $\epsilon$, up to about $10^{-4}$ at

@@ -266,7 +266,8 @@ for width, depth in [(100, 10), (100, 30), (50, 30), (200, 30)]:
 # Glorot and Bengio (2010) looked at activations that behave like the identity near zero, such as
 # $\tanh$ ($\tanh'(0) = 1$) or no activation at all. Near zero the argument above applies
 # unchanged: the forward pass keeps the variance if $n_{\text{in}} \sigma^2 = 1$, the backward pass
-# if $n_{\text{out}} \sigma^2 = 1$. Both cannot hold when $n_{\text{in}} \ne n_{\text{out}}$, so
+# if $n_{\text{out}} \sigma^2 = 1$ ($n_{\text{in}}$ and $n_{\text{out}}$ are the layer's **fan-in** and
+# **fan-out**, `fan_in` and `fan_out` in code and in the exercises). Both cannot hold when $n_{\text{in}} \ne n_{\text{out}}$, so
 # they take the compromise
 #
 # $$ \sigma^2 = \frac{2}{n_{\text{in}} + n_{\text{out}}} , $$
@@ -311,10 +312,12 @@ for (activation, rule), style in zip(
     stds = [a.std() for a in activations]
     ax.semilogy(range(1, 11), stds, "o", color=style[0], ls=style[1],
                 label=f"{activation} with {rule}")
-    print(f"{activation:>4} with {rule:>6}: std of layer 1 {stds[0]:.3f}, of layer 10 {stds[-1]:.3f}")
+    print(f"{activation:>4} with {rule:>6}: std of layer 1 {stds[0]:.3f}, of layer 5 {stds[4]:.3f}, "
+          f"of layer 10 {stds[-1]:.3f}")
 ax.set_xlabel("layer")
 ax.set_ylabel("std of the activations")
-ax.set_title("He keeps ReLU's signal; Glorot loses it; tanh shrinks slowly under both")
+ax.set_title("He keeps ReLU's signal, Glorot loses it;\n"
+             "tanh shrinks under Glorot, settles near 0.55 under He")
 ax.legend(loc="lower left", ncols=2, title="solid: Glorot, dashed: He")
 ax.set_ylim(1e-2, 3)
 plt.show()
@@ -329,8 +332,10 @@ plt.show()
 # %% [markdown]
 # ReLU with He keeps the size of its signal through all 10 layers, while ReLU with Glorot loses a
 # factor $\sqrt 2$ per layer. tanh shrinks its signal slowly even with Glorot's rule: the rule
-# holds near zero, where tanh's slope is 1, but tanh flattens everything larger. With He's larger
-# weights the tanh signal stays larger.
+# holds near zero, where tanh's slope is 1, but tanh flattens everything larger (0.328 at layer 5,
+# 0.212 at layer 10, printed). With He's larger weights the tanh signal stays larger and stops
+# shrinking: 0.575 at layer 5, 0.540 at layer 10. The weights' factor 2 then balances tanh's
+# flattening at a std near 0.55.
 #
 # ## Exploding and vanishing gradients, layer by layer
 #
@@ -422,11 +427,14 @@ print("sigmoid at larger scales, median gradient norm reaching layer 1:",
 #   $\alpha$ of the gradient instead of none, so each layer keeps a little more of it, and 19
 #   layers compound that. The mean-square argument of Exercise 2 predicts less,
 #   $\sqrt{1 + \alpha^2}^{\,19} \approx 1.78$; but the table prints medians of single gradients,
-#   which a mean square does not fix (for the same reason He's ReLU row prints 0.74, not 1).
+#   which a mean square does not fix. At scale $\sqrt 2$ the table shows it: pReLU's median
+#   (1.7) lies close to its mean-square prediction 1.78, while ReLU's (0.74) falls well below its
+#   prediction of 1, so their ratio is 2.3, not 1.78.
 #
 # **Explore.** Move the weight scale and pick an activation: the heat map shows how each layer's
-# activations are distributed (a bright column at 0, at 0.5 for the sigmoid: the signal has
-# died; bright columns at
+# activations are distributed, on a log colour scale (one narrow yellow column at 0, at 0.5 for
+# the sigmoid, with nearly all of a layer's values in one bin: the signal has died; a column
+# that narrows layer by layer but stays several bins wide: the signal shrinks; bright columns at
 # $\pm 1$ for tanh, or at 0 and 1 for the sigmoid: the units are saturated; bright end columns:
 # a ReLU's signal has exploded past $\pm 3$), the middle plot their size and the
 # right plot the gradient that reaches each layer. (Opened without running, the notebook shows the

@@ -453,8 +453,9 @@ print(f"stopped after {epochs_run} epochs; restored the weights of epoch {best_e
 
 # %% [markdown]
 # The validation loss was best after epoch 7; five epochs without a better one later, the loop
-# stopped (after epoch 12) and put back the weights of epoch 7 (printed above). Every line of
-# `fit_torch` is one of the idioms of the table, in the order `nl.fit` runs them.
+# stopped (after epoch 12) and put back the weights of epoch 7 (printed above). Every step of
+# `fit_torch` is one of the idioms of the table, in the order `nl.fit` runs them, plus the copy of
+# the best `state_dict` that early stopping keeps and the `load_state_dict` that restores it.
 #
 # ### `torch.autograd.gradcheck` for `nl.gradcheck`
 #
@@ -489,7 +490,8 @@ print("torch.autograd.gradcheck of x and", ", ".join(names) + ":",
 #
 # Lesson 5 traded compute for memory: keep only some layers' inputs, recompute the rest during
 # backward. In nnlesson it is a setting of the model; in PyTorch it is chosen where the model is
-# called. The same input gradient either way:
+# called, and counted in segments rather than layers: the 8 layers below (4 `Linear`, 4 `Tanh`)
+# with a checkpoint every 2 layers make 4 segments of 2. The same input gradient either way:
 
 # %%
 from torch.utils.checkpoint import checkpoint_sequential
@@ -503,7 +505,8 @@ dx = deep.backward(np.ones((5, 8)))
 x8_t = torch.tensor(x8, requires_grad=True)
 # use_reentrant=False: PyTorch's recommended variant of checkpointing, said explicitly because
 # without it PyTorch warns that the argument should be passed
-checkpoint_sequential(deep_t, 4, x8_t, use_reentrant=False).sum().backward()
+segments = len(deep_t) // 2  # 8 layers / checkpoint_every 2 = 4 segments
+checkpoint_sequential(deep_t, segments, x8_t, use_reentrant=False).sum().backward()
 print(f"input gradients, largest difference: {np.max(np.abs(dx - x8_t.grad.numpy())):.2e}")
 
 # %% [markdown]
@@ -541,7 +544,7 @@ print("running variances equal:",
 #   `weight` is `W`, laid out `(out, in)` in both.
 # - A PyTorch step is `zero_grad`, forward, loss, `backward`, `step`: its `.grad` adds up, so it
 #   must be reset each step; nnlesson's is replaced. A whole training loop with validation and
-#   early stopping is a dozen lines (`fit_torch`).
+#   early stopping is about twenty lines (`fit_torch`).
 # - `eval()`/`train()`, `no_grad()` and BatchNorm's momentum mean the same in both; the
 #   `DataLoader`, `torch.autograd.gradcheck` and `torch.utils.checkpoint` do the jobs of
 #   `nl.batches`, `nl.gradcheck` and `checkpoint_every`.

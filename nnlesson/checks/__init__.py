@@ -470,7 +470,8 @@ def check_collapse(fn, *, quiet=False):
         r = _rng(seed)
         W1, b1 = r.normal(size=(h, n)), r.normal(size=h)
         W2, b2 = r.normal(size=(m, h)), r.normal(size=m)
-        cases.append((label, (W1, b1, W2, b2), (W2 @ W1, W2 @ b1 + b2)))
+        cases.append(Case(label, (W1, b1, W2, b2), (W2 @ W1, W2 @ b1 + b2),
+                          raised="layer 1 acts on x first: which matrix must multiply x first?"))
     return run_cases(fn, cases, ["W", "b"], quiet=quiet)
 
 
@@ -709,6 +710,13 @@ def check_softmax(fn, *, quiet=False):
         ("one row near 1000, one near -1000 (shift each row by its own maximum)",
          np.array([[1000.0, 999.0], [-1000.0, -1001.0]])),
     ]]
+    # The cases above cannot tell the maximum from any other per-row shift (the minimum, the
+    # mean): a row whose scores spread over more than 2 * 709 overflows np.exp after any of them.
+    wide = np.array([[0.0, 1500.0], [-1500.0, 0.0]])
+    cases.append(Case("a row spread over 1500 (np.exp(750) overflows too)", (wide,),
+                      (softmax(wide),),
+                      nonfinite="shift each row by its own maximum, not its minimum or mean: "
+                                "then every exponent is at most 0 and np.exp cannot overflow"))
     without_softmax = tuple(f for f in TAUGHT if f is not softmax)  # the exercise's subject
     return run_cases(fn, cases, ["the softmax output"], quiet=quiet, allow=without_softmax)
 

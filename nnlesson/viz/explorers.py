@@ -23,7 +23,7 @@ import matplotlib
 import numpy as np
 import traitlets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import ListedColormap, to_rgb
+from matplotlib.colors import ListedColormap, LogNorm, to_rgb
 from matplotlib.figure import Figure
 
 from .. import activations as act
@@ -717,6 +717,10 @@ def backprop_explorer(loss):
 
 # -- initialisation (lesson 08) ----------------------------------------------------------------
 _BINS = np.linspace(-3, 3, 61)  # activation values; values beyond +-3 count in the end bins
+# The heat map's colours on a log scale from 0.1% to 100% of a layer's values in one bin: on a
+# linear scale clipped at 10% (r7) every layer with a std below about 0.4 saturated the bin at 0
+# and a healthy narrow signal (tanh with Glorot, std 0.2) looked like a dead one (all in one bin).
+_FRACTIONS = LogNorm(vmin=1e-3, vmax=1.0, clip=True)
 _LOG_LIMITS = (1e-6, 1e4)  # fixed y-limits of the two log plots, so settings compare at a glance
 
 
@@ -726,7 +730,8 @@ def init_explorer(scale=1.0, activation="tanh", *, depth=10, width=64, seed=0):
 
     Weights are N(0, scale^2 / fan_in): scale 1 is Glorot's rule for these square layers,
     sqrt(2) ~ 1.41 is He's. Left, the distribution of each layer's activations (one row of a heat
-    map per layer); middle, their standard deviation; right, the norm of the gradient dL/dh that
+    map per layer, the fraction of values in each bin on a log colour scale, the setting in its
+    title); middle, their standard deviation; right, the norm of the gradient dL/dh that
     backpropagation brings to each layer. ``explorer.state`` holds the last ``stds``,
     ``grad_norms`` and histogram ``counts``.
     """
@@ -739,10 +744,12 @@ def init_explorer(scale=1.0, activation="tanh", *, depth=10, width=64, seed=0):
     fig = _figure(9, 3.6)
     fig.get_layout_engine().set(wspace=0.08)  # room between the colour bar and the next label
     ax_hist, ax_std, ax_grad = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.3, 1, 1]})
-    heat = ax_hist.imshow(np.zeros((depth, len(_BINS) - 1)), aspect="auto", cmap="cividis",
-                          vmin=0, vmax=0.1, origin="lower",
+    empty_is_dark = matplotlib.colormaps["cividis"].with_extremes(bad=matplotlib.colormaps[
+        "cividis"](0.0))  # a bin with no values (log 0) gets the colour of the smallest fraction
+    heat = ax_hist.imshow(np.zeros((depth, len(_BINS) - 1)), aspect="auto", cmap=empty_is_dark,
+                          norm=_FRACTIONS, origin="lower",
                           extent=(_BINS[0], _BINS[-1], 0.5, depth + 0.5))
-    fig.colorbar(heat, ax=ax_hist, label="fraction of values", ticks=[0, 0.05, 0.1])
+    fig.colorbar(heat, ax=ax_hist, label="fraction of values in a bin", ticks=[1e-3, 1e-2, 0.1, 1])
     ax_hist.set(xlabel="activation value", ylabel="layer", title="Activations per layer")
     std_line, = ax_std.semilogy(layers, np.ones(depth), "o-", color=BLUE)
     ax_std.axhline(1.0, color=GREY, lw=1, ls="--")
@@ -763,6 +770,8 @@ def init_explorer(scale=1.0, activation="tanh", *, depth=10, width=64, seed=0):
         counts = np.array([np.histogram(np.clip(a, _BINS[0], _BINS[-1]), bins=_BINS)[0]
                            for a in activations], dtype=float)
         heat.set_data(counts / counts.sum(axis=1, keepdims=True))  # fractions per layer
+        # the setting in the picture itself, so that a stored or copied image says what it shows
+        ax_hist.title.set_text(f"{choice.value}, scale {scale_slider.value:.2f}: activations")
         stds = np.array([a.std() for a in activations])
         std_line.set_ydata(np.clip(stds, *_LOG_LIMITS))  # off-scale values sit on the edge
         grad_line.set_ydata(np.clip(grad_norms, *_LOG_LIMITS))
@@ -772,7 +781,7 @@ def init_explorer(scale=1.0, activation="tanh", *, depth=10, width=64, seed=0):
         state.update(stds=stds, grad_norms=grad_norms, counts=counts)
 
     explorer = Explorer("Initialisation explorer", fig, [scale_slider, choice], update,
-                        [heat, std_line, grad_line], caption)
+                        [heat, ax_hist.title, std_line, grad_line], caption)
     explorer.scale, explorer.activation, explorer.state = scale_slider, choice, state
     return explorer
 

@@ -264,6 +264,8 @@ def test_03_sigmoid_curves_are_close_to_straight_lines_about_4_per_layer_with_gl
     # "the weights are part of the factor": with He's larger weights the line is less steep
     he = gradient_table[seed, "sigmoid", "he"]
     assert (he[-1] / he[0]) < (glorot[-1] / glorot[0]) / 3
+    # "about 3.1 per layer" with He (r7: the prose said 3.2 over a printed 3e5 = 3.1^11)
+    assert 2.7 < (he[-1] / he[0]) ** (1 / (len(he) - 1)) < 3.5
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -225,4 +225,40 @@ def test_the_checks_do_not_change_the_students_arrays():
         return result
 
     assert checks.check_softmax(softmax_that_scribbles, quiet=True)
-    assert len(seen) == 6
+    assert len(seen) == 7
+
+
+def softmax_shifted_by_the_row_minimum(logits):  # stable for every spread below 709, not above
+    e = np.exp(logits - logits.min(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def softmax_shifted_by_the_row_mean(logits):  # stable for every spread below 2 * 709
+    e = np.exp(logits - logits.mean(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("wrong", [softmax_shifted_by_the_row_minimum,
+                                   softmax_shifted_by_the_row_mean])
+def test_a_softmax_shifted_by_another_row_statistic_is_refused_naming_the_maximum(wrong, capsys):
+    # r7: the six first cases all spread below 709, so a minimum shift passed them all
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = verdict(checks.check_softmax, wrong, capsys)
+    assert out.startswith(checks.FAIL), out
+    assert "a row spread over 1500" in out and "shift each row by its own maximum" in out, out
+
+
+def test_a_max_shifted_softmax_written_another_way_passes(capsys):
+    def softmax_by_logsumexp(z):  # p = exp(z - logsumexp(z)), logsumexp shifted by the maximum
+        top = np.max(z, axis=-1, keepdims=True)
+        log_total = top + np.log(np.sum(np.exp(z - top), axis=-1, keepdims=True))
+        return np.exp(z - log_total)
+
+    out = verdict(checks.check_softmax, softmax_by_logsumexp, capsys)
+    assert out.startswith(checks.PASS) and "correct on all 7 cases" in out, out
+
+
+def test_collapse_in_the_wrong_order_says_which_layer_acts_first(capsys):
+    out = verdict(checks.check_collapse, lambda W1, b1, W2, b2: (W1 @ W2, W2 @ b1 + b2), capsys)
+    assert out.startswith(checks.FAIL) and "raised ValueError" in out, out
+    assert "layer 1 acts on x first" in out, out

@@ -451,3 +451,21 @@ def test_explorers_leave_a_static_picture_and_stable_text():
 
     if ipywidgets.__version__ >= "8":  # ipywidgets 7 shows the live widget by _ipython_display_
         assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_init_explorer_tells_a_narrow_signal_from_a_dead_one_and_names_its_setting():
+    # r7: on a linear colour scale clipped at 0.10 the default setting (tanh, Glorot: std 0.21 at
+    # layer 10, alive) saturated the bin at 0 like a dead signal, and the image named no setting.
+    e = widgets.init_explorer(depth=10, width=64)
+    heat, title = e.figure.axes[0].images[0], e.figure.axes[0].title
+    assert title.get_text() == "tanh, scale 1.00: activations"
+    alive = heat.get_array()[-1]  # layer 10's fractions per bin
+    assert png_changes(e, e.activation, "ReLU") and png_changes(e, e.scale, 0.5)
+    assert title.get_text() == "ReLU, scale 0.50: activations"
+    dead = heat.get_array()[-1]
+    assert dead.max() == 1.0 and alive.max() < 0.5  # nearly all in one bin, against a spread
+    # and the colours differ: the alive signal's busiest bin is not drawn as the dead one's
+    colour = heat.cmap(heat.norm(np.array([alive.max(), dead.max()])))
+    assert np.abs(colour[0] - colour[1]).max() > 0.2
+    # several bins of the alive layer are visibly lit (above the scale's 0.1% floor)
+    assert np.count_nonzero(alive > 1e-2) >= 5
