@@ -148,7 +148,7 @@ print({key: pg.state[key] for key in ("dataset", "hidden", "activations", "learn
 
 # %%
 def linear_accuracy(features, seed=0):
-    pg = playground(hidden=[], features=features, learning_rate=0.1, seed=seed, epoch=100)
+    pg = playground(hidden=[], features=features, learning_rate=0.1, seed=seed, epoch=50)
     return pg, pg.accuracy()[1]
 
 
