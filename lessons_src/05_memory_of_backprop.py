@@ -592,8 +592,9 @@ assert checks.check_best_checkpoint(my_best_checkpoint, quiet=True)
 # ```
 #
 # keeps only the inputs of `segments` segments and recomputes the rest during backward, like
-# `checkpoint_every`. Lesson 12 runs it and compares its gradients with nnlesson's. (Its first
-# call loads PyTorch's compiler, a second or more, which is why this lesson does not run it.)
+# `checkpoint_every`. Lesson 12 runs it and compares its input gradients with those of an
+# `nl.Sequential` with `checkpoint_every`. (Its first call loads PyTorch's compiler, a second
+# or more, which is why this lesson does not run it.)
 # Here, `no_grad`:
 
 # %%
