@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 11: The playground
 #
-# *Time: about 48 min (reading 21 min + exercises 27 min).*
+# *Time: about 49 min (reading 22 min + exercises 27 min).*
 #
 # The **Questions** under the pictures are optional explorations, not counted in these times: give
 # them 15 to 20 min more if you can.
@@ -120,7 +120,10 @@ display(pg)
 # heatmaps change shape?
 #
 # Everything the playground shows can be read from code too: `pg.state` holds every setting, and
-# `playground(**pg.state)` rebuilds the same run.
+# `playground(**pg.state)` rebuilds the same run. Its `epoch` is the number of epochs trained:
+# `playground(epoch=100)` trains 100 epochs before it draws its first picture (the same run as
+# `playground().train(100)`, drawn once instead of twice), which is how the experiments below
+# train.
 
 # %%
 print({key: pg.state[key] for key in ("dataset", "hidden", "activations", "learning_rate",
@@ -137,7 +140,7 @@ print({key: pg.state[key] for key in ("dataset", "hidden", "activations", "learn
 # %% [markdown]
 # ## Experiment 1: a linear network with the right features
 #
-# *Time: about 4 min (reading 2 min + exercises 2 min).*
+# *Time: about 3 min (reading 1 min + exercises 2 min).*
 #
 # A network without hidden layers draws a straight boundary in its input features. On the circle
 # a straight line in $(x_1, x_2)$ cannot separate the inner disc from the ring. But the boundary
@@ -145,8 +148,7 @@ print({key: pg.state[key] for key in ("dataset", "hidden", "activations", "learn
 
 # %%
 def linear_accuracy(features, seed=0):
-    pg = playground(hidden=[], features=features, learning_rate=0.1, seed=seed)
-    pg.train(100)
+    pg = playground(hidden=[], features=features, learning_rate=0.1, seed=seed, epoch=50)
     return pg, pg.accuracy()[1]
 
 
@@ -182,7 +184,7 @@ display(squares)
 # %% [markdown]
 # ## Experiment 2: the smallest network that separates the spiral
 #
-# *Time: about 5 min of reading.*
+# *Time: about 6 min of reading.*
 #
 # The spiral is Playground's hardest data set. We give the network all seven features and
 # compare a few sizes after 150 epochs with momentum 0.9.
@@ -191,8 +193,7 @@ display(squares)
 spiral = dict(dataset="spiral", features=["x1", "x2", "x1^2", "x2^2", "x1x2", "sin x1", "sin x2"],
               learning_rate=0.03, momentum=0.9)
 for hidden in ([], [4], [8, 8]):
-    pg = playground(hidden=hidden, **spiral)
-    pg.train(150)
+    pg = playground(hidden=hidden, epoch=150, **spiral)
     print(f"hidden layers {str(hidden):7}: test accuracy {pg.accuracy()[1]:.0%}")
 display(pg)
 
@@ -211,23 +212,31 @@ def draw_units(pg, title):
     """Every hidden unit of `pg`'s network as a heatmap over the square, one row per layer.
 
     Each layer's maps share one colour scale, symmetric around 0 so that white is 0: +-1 for tanh
-    and sigmoid, +-(the layer's largest output) for the unbounded ones (ReLU: white to blue only)."""
+    and sigmoid, +-(the layer's largest output) for the unbounded ones (ReLU: white to blue only).
+    A row is one image, its maps side by side with a gap between them: one picture per layer
+    draws much faster than one per unit."""
     hidden_outputs = pg.run.activations_on(feature_matrix(square, pg.state["features"]))[:-1]
     width = max(outputs.shape[1] for outputs in hidden_outputs)
-    fig, axes = plt.subplots(len(hidden_outputs), width, figsize=(9, 0.4 + 1.25 * len(hidden_outputs)),
-                             squeeze=False)
-    for row, (outputs, activation) in enumerate(zip(hidden_outputs, pg.state["activations"])):
+    fig, axes = plt.subplots(len(hidden_outputs), 1, figsize=(9, 0.4 + 1.25 * len(hidden_outputs)))
+    axes = np.atleast_1d(axes)
+    n, gap = len(side), 8  # pixels per map, and between maps
+    left = np.arange(width) * (n + gap)  # the first column of each map
+    for row, (ax, outputs, activation) in enumerate(zip(axes, hidden_outputs,
+                                                        pg.state["activations"])):
         top = 1.0 if activation in ("tanh", "sigmoid") else np.abs(outputs).max()
-        for unit, ax in enumerate(axes[row]):
-            ax.set_xticks([])
-            ax.set_yticks([])
-            if unit >= outputs.shape[1]:
-                ax.axis("off")
-                continue
-            ax.imshow(outputs[:, unit].reshape(x1.shape), cmap=ORANGE_BLUE, vmin=-top, vmax=top,
-                      origin="lower", extent=(-6, 6, -6, 6), interpolation="nearest")
-            ax.set_title(f"unit {unit + 1}", fontsize=9)
-        axes[row, 0].set_ylabel(f"layer {row + 1}")
+        picture = np.full((n, width * (n + gap) - gap), np.nan)  # NaN: the gaps, left blank
+        for unit in range(outputs.shape[1]):
+            picture[:, left[unit]:left[unit] + n] = outputs[:, unit].reshape(x1.shape)
+            # a frame, so that a map that is white all over still shows
+            ax.add_patch(plt.Rectangle((left[unit] - 0.5, -0.5), n, n, fill=False,
+                                       edgecolor=nlplot.GREY, lw=0.8))
+        ax.imshow(picture, cmap=ORANGE_BLUE, vmin=-top, vmax=top, origin="lower",
+                  interpolation="nearest")
+        ax.set_xticks(left[:outputs.shape[1]] + n / 2,
+                      [f"unit {unit + 1}" for unit in range(outputs.shape[1])], fontsize=9)
+        ax.set_yticks([])
+        ax.set_ylabel(f"layer {row + 1}")
+        ax.spines[:].set_visible(False)
     fig.supxlabel("x1 from -6 to 6 in each map (x2 upwards); blue positive, white 0, orange "
                   "negative", fontsize=9)
     fig.suptitle(title)
@@ -279,7 +288,7 @@ clusters = dict(dataset="gauss", noise=0.5, train_fraction=0.2, hidden=[8, 8, 8]
                 activations="ReLU", learning_rate=0.03, momentum=0.9, show_test_data=False)
 runs = {}
 for p in (0.0, 0.5):
-    runs[p] = playground(dropout=p, **clusters).train(200)
+    runs[p] = playground(dropout=p, epoch=200, **clusters)
     run = runs[p].run
     print(f"dropout p = {p}: training loss {run.train_loss[-1]:.3f}, test loss "
           f"{run.test_loss[-1]:.3f}, unsure on {unsure_share(runs[p]):.0%} of the square")
@@ -352,7 +361,7 @@ def climb(loss):
 
 by_lr = {}
 for lr in (0.03, 3):
-    by_lr[lr] = pg = playground(learning_rate=lr).train(100)
+    by_lr[lr] = pg = playground(learning_rate=lr, epoch=100)
     # (a run at learning rate 3 is chaotic: how high its loss climbs and where it ends differ
     # from one CPU to another, so only the comparison with its start is printed)
     print(f"learning rate {lr:4}: the training loss started at {pg.run.train_loss[0]:.2f} and "

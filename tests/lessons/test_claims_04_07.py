@@ -101,8 +101,9 @@ def block_net(depth, width, rng, checkpoint_every=None):
 
 
 def step_peak(k, seed):
-    model = block_net(16, 256, np.random.default_rng(seed), checkpoint_every=k)
-    x = np.random.default_rng(seed + 100).normal(size=(256, 256))
+    """The peak of one training step of the lesson's checkpointing sweep (batch 256, width 128)."""
+    model = block_net(16, 128, np.random.default_rng(seed), checkpoint_every=k)
+    x = np.random.default_rng(seed + 100).normal(size=(256, 128))
     tracemalloc.start()
     model(x)
     model.backward(np.ones_like(x))
@@ -126,15 +127,15 @@ def test_05_a_predictions_peak_is_a_few_activations_at_any_depth():
 
 
 def test_05_checkpointing_memory_claims():
-    """Smallest peak near sqrt(32) (k = 8, with 4 and 6 close), about three quarters of the plain
-    step (74% to 79% for k = 4, 6, 8: every peak holds the 8.4 MB of new gradients, which no k
+    """Smallest peak near sqrt(32) (k = 8, with 4 and 6 close), about two thirds of the plain
+    step (66% to 73% for k = 4, 6, 8: every peak holds the 2.1 MB of new gradients, which no k
     saves), and k = 1 needs more than no checkpointing. Memory does not depend on the seed: two
     seeds are enough to show it."""
     for seed in (7, 8):
         plain = step_peak(None, seed)
         ratio = {k: step_peak(k, seed) / plain for k in (1, 2, 4, 6, 8, 16, 32)}
         assert min(ratio, key=ratio.get) == 8
-        assert all(0.7 < ratio[k] < 0.85 for k in (4, 6, 8))
+        assert all(0.6 < ratio[k] < 0.78 for k in (4, 6, 8)), ratio
         assert ratio[1] > 1.3 and ratio[32] > 1.0
         assert (32 / 8 + 8) / 32 < ratio[8]  # more than the simple count predicts
 

@@ -473,9 +473,9 @@ def trained(epochs, **settings):
 
 def test_lesson_a_linear_network_separates_the_circle_with_squared_features_only():
     for seed in SEEDS:
-        _, raw = trained(100, hidden=[], features=["x1", "x2"], learning_rate=0.1, seed=seed,
+        _, raw = trained(50, hidden=[], features=["x1", "x2"], learning_rate=0.1, seed=seed,
                          data_seed=seed)
-        _, squared = trained(100, hidden=[], features=["x1^2", "x2^2"], learning_rate=0.1,
+        _, squared = trained(50, hidden=[], features=["x1^2", "x2^2"], learning_rate=0.1,
                              seed=seed, data_seed=seed)
         assert raw < 0.62 and squared >= 0.99, (seed, raw, squared)
 
