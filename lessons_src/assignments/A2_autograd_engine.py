@@ -33,10 +33,11 @@
 # **How it works.** Each task is one small function. Write it where it says so, then run the
 # cell: the check under your function tries it at once on seeded cases and prints one line, either
 # that it is correct or what is wrong. The checks compare your gradients with **central
-# differences** (lesson 4) in float64 and accept a relative error up to $10^{-6}$. Each check
-# also has a large case (arrays of 300 x 400) that a derived rule finishes in milliseconds: a
-# rule that takes central differences itself, element by element, runs out of time there (and
-# loses its digits where log is near 0 and tanh saturates). Tasks build on
+# differences** (lesson 4) in float64 and accept a relative error up to $10^{-6}$. Each rule's
+# check in Parts 1 and 2, but ReLU's, also has a large case (arrays of 300 x 400; 200 x 300 for
+# `@`) that a derived rule finishes in milliseconds: a rule that takes central differences
+# itself, element by element, runs out of time there (and loses its digits where log's input is
+# near 0 and where tanh saturates). Tasks build on
 # each other: the engine's class below calls your functions, so Part 4 runs once Parts 1 to 3 are
 # done. Each task's points are counted by hidden tests that repeat its check.
 
