@@ -637,26 +637,36 @@ def _epochs_batches(calls, n_train, epochs, batch_size):
     ``(loss, labels)`` per mini-batch, or None when they cannot be found.
 
     Calls on more than ``batch_size`` examples (a loss on the whole training or validation set,
-    say) are not steps and are left out. The rest are cut into mini-batches of ``batch_size``
-    examples, the last of an epoch smaller, so that a loop that calls once per example inside
-    each mini-batch is judged on the same mini-batches (a mini-batch's loss is then the mean of
-    its examples' losses). Each epoch must hold ``n_train`` examples."""
+    say) are not steps and are left out. The rest are put together into mini-batches of at most
+    ``batch_size`` examples, so that a loop that calls once per example inside each mini-batch
+    is judged on the same mini-batches (a mini-batch's loss is then the mean of its examples'
+    losses); the smaller batch may come anywhere. Each epoch must hold ``n_train`` examples."""
     found, batches, pending, seen = [], [], [], 0
+
+    def size():
+        return sum(len(y) for _, y in pending)
+
+    def close():  # the pending calls make one mini-batch
+        batches.append((np.average([loss for loss, _ in pending],
+                                   weights=[max(len(y), 1) for _, y in pending]),
+                        np.concatenate([y for _, y in pending])))
+        pending.clear()
+
     for loss, labels in calls:
         if len(labels) > batch_size:
             continue
+        if pending and size() + len(labels) > batch_size:
+            seen += size()
+            close()
         pending.append((loss, labels))
-        size = sum(len(y) for _, y in pending)
-        if size > batch_size:  # a call that straddles two mini-batches
+        if seen + size() > n_train:
             return None
-        if size == batch_size or seen + size == n_train:
-            batches.append((np.average([loss for loss, _ in pending],
-                                       weights=[max(len(y), 1) for _, y in pending]),
-                            np.concatenate([y for _, y in pending])))
-            seen, pending = seen + size, []
-            if seen == n_train:
-                found.append(batches)
-                batches, seen = [], 0
+        if size() == batch_size or seen + size() == n_train:
+            seen += size()
+            close()
+        if seen == n_train:
+            found.append(batches)
+            batches, seen = [], 0
     return found if len(found) == epochs and not (batches or pending) else None
 
 
