@@ -160,9 +160,15 @@ def a1_cases():
             n, c = [(4, 3), (1, 5), (6, 10)][seed]
             z, y = r.normal(0, 2, size=(n, c)), r.integers(0, c, size=n)
         loss, dz = softmax_cross_entropy(z, y)
+        # for the mistake of clipping p (log(p + 1e-12)): the examples whose true-class
+        # probability underflows to 0, and the summed loss of the others
+        true_log_p = log_softmax(z)[np.arange(len(y)), y]
+        lost = np.exp(true_log_p) < 1e-300
         cases["softmax_cross_entropy"].append({"label": label, "hint": hint, "z": z, "y": y,
                                                "loss": loss, "dz": dz,
-                                               "probs": np.exp(log_softmax(z))})
+                                               "probs": np.exp(log_softmax(z)),
+                                               "n_lost": int(lost.sum()),
+                                               "kept_loss": float(-true_log_p[~lost].sum())})
     # Part 4
     r = rng(0)
     g = r.normal(size=(3, 4))
@@ -179,7 +185,10 @@ def a1_cases():
             # the typical mistakes: element by element, and max|a| alone as the scale
             "elementwise": np.max(np.abs(a - b) / np.maximum(np.maximum(np.abs(a), np.abs(b)),
                                                              1e-8)),
-            "by_a": (np.max(np.abs(a - b)) / np.max(np.abs(a)) if np.any(a) else np.nan)})
+            "by_a": (np.max(np.abs(a - b)) / np.max(np.abs(a)) if np.any(a) else np.nan),
+            # and the element-wise formula many know (cs231n's), and the sum of the scales
+            "cs231n": np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-8)),
+            "by_sum": np.max(np.abs(a - b)) / max(np.max(np.abs(a)) + np.max(np.abs(b)), 1e-8)})
     from nnlesson.checks import a1
 
     for label, _, grads, right in a1._gradient_error_inputs():
@@ -279,6 +288,8 @@ STOPPING_CASES = [
     ("a gain of exactly min_delta = 0.25 (not more: no improvement)",
      [1.0, 0.75, 0.5, 0.3, 0.2], 2, 0.25),
     ("a loss that keeps falling (never stops)", [1.0, 0.9, 0.8, 0.7], 2, 0.0),
+    ("never stops, its last improvement in epoch 3 of 5",
+     [1.0, 0.8, 0.6, 0.65, 0.7], 3, 0.0),
     ("a bump, patience 3 (compare with the best, not the previous epoch)",
      [1.0, 0.6, 0.9, 0.8, 0.7, 0.65, 0.62], 3, 0.0),
     ("patience 1", [1.0, 1.0, 0.5], 1, 0.0),
@@ -306,6 +317,8 @@ def early_stopping(losses, patience, min_delta, *, stop_after=None, improves=Non
         epoch = None
     if best_of == "last":
         return epoch, epoch if epoch is not None else len(losses)
+    if best_of == "last_if_never":
+        return epoch, best_epoch if epoch is not None else len(losses)
     if best_of == "argmin":
         seen = losses if epoch is None else losses[:epoch]
         return epoch, int(np.argmin(seen)) + 1
@@ -316,6 +329,7 @@ STOPPING_MISTAKES = {
     "late": lambda v, p, d: early_stopping(v, p, d, stop_after=lambda wait: wait > p),
     "early": lambda v, p, d: early_stopping(v, p, d, stop_after=lambda wait: wait >= p - 1),
     "restores_last": lambda v, p, d: early_stopping(v, p, d, best_of="last"),
+    "last_if_never": lambda v, p, d: early_stopping(v, p, d, best_of="last_if_never"),
     "non_strict": lambda v, p, d: early_stopping(
         v, p, d, improves=lambda loss, best: loss <= best - d),
     "argmin": lambda v, p, d: early_stopping(v, p, d, best_of="argmin"),

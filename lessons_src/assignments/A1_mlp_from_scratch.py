@@ -43,12 +43,15 @@
 # are graded by hand (two Think! answers with model answers); 33 in all. The instant checks name
 # the typical mistakes: a forgotten bias or bias gradient, `dW` transposed or divided by the batch
 # size, the ReLU's gradient not multiplied by `dout`, a softmax that overflows near 1000, a
-# `log(0)` for a confident wrong answer, a relative error computed element by element,
+# `log(0)` for a confident wrong answer or a loss clipped with `log(p + 1e-12)`, a relative error
+# computed element by element or divided by a sum,
 # parameters rebound (`p = p - ...`) instead of changed in place, labels shuffled apart from
 # their images, Python loops over matrix elements (the speed cases allow 1 s where numpy needs
 # milliseconds). The training loop must reach 95% validation accuracy on the digits within 10 s
 # with its default settings (checked by `a1.check_train_mlp`, its hidden test and
-# `a1.run_training`).
+# `a1.run_training`); the check finds each epoch's mini-batch calls of `mlp_loss_and_grads` by
+# their sizes, whatever else the loop calls, and names a history that records the whole
+# training set's loss, a mean weighted by batch size, the same order every epoch or percentages.
 
 # %%
 # On Colab, or anywhere nnlesson is missing, install the version this notebook was written for,
@@ -479,7 +482,8 @@ assert a1.check_mlp_loss_and_grads(mlp_loss_and_grads, quiet=True)
 # %% [markdown]
 # **Task 6.2 (code, 5 points, 40 min).** Write the training loop `train_mlp`. With its default settings it
 # must reach **at least 95% validation accuracy** and finish **within 10 seconds** (the check
-# measures both; a loop over single examples or matrix elements is too slow). Steps:
+# measures both; a loop over matrix elements is too slow, and a loop over single examples is
+# slow too, some seconds, but passes). Steps:
 #
 # 1. `rng = np.random.default_rng(seed)`; the parameters from `init_mlp(64, hidden, 10, rng)`;
 #    one velocity of zeros per parameter.

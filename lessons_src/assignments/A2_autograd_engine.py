@@ -33,10 +33,11 @@
 # **How it works.** Each task is one small function. Write it where it says so, then run the
 # cell: the check under your function tries it at once on seeded cases and prints one line, either
 # that it is correct or what is wrong. The checks compare your gradients with **central
-# differences** (lesson 4) in float64 and accept a relative error up to $10^{-6}$. Each check
-# also has a large case (arrays of 300 x 400) that a derived rule finishes in milliseconds: a
-# rule that takes central differences itself, element by element, runs out of time there (and
-# loses its digits where log is near 0 and tanh saturates). Tasks build on
+# differences** (lesson 4) in float64 and accept a relative error up to $10^{-6}$. Each rule's
+# check in Parts 1 and 2, but ReLU's, also has a large case (arrays of 300 x 400; 200 x 300 for
+# `@`) that a derived rule finishes in milliseconds: a rule that takes central differences
+# itself, element by element, runs out of time there (and loses its digits where log's input is
+# near 0 and where tanh saturates). Tasks build on
 # each other: the engine's class below calls your functions, so Part 4 runs once Parts 1 to 3 are
 # done. Each task's points are counted by hidden tests that repeat its check.
 
@@ -81,7 +82,8 @@ np.set_printoptions(precision=4, suppress=True)
 # fails Tasks 4.1 and 4.2 (up to 7 more points), and their verdicts then name it ("your
 # unbroadcast (Task 1.1) does not pass its own check yet"). Each graded task refuses all of
 # nnlesson's own code (`graph.Tensor`, `nl.relu_derivative`, ...), torch, sklearn and scipy, in
-# its check and hidden test. The two Think! answers are graded by hand (1 point each).
+# its check and hidden test; Part 3 also refuses the libraries that sort a graph (`graphlib`,
+# `networkx`). The two Think! answers are graded by hand (1 point each).
 
 # %% [markdown]
 # ## The engine you will complete
@@ -439,7 +441,8 @@ draw(L_)
 #
 # **Task 3.1 (code, 5 points, 25 min).** Write `topological_order(root)`: a list of every node that `root`
 # depends on, `root` included, each after all of its `parents`, without recursion. Use only each
-# node's `parents`. The check tries a chain of 5000 nodes, and a ladder of 25 diamonds in which
+# node's `parents` (a library's sort, `graphlib` or `networkx`, is refused here and in Task 3.2:
+# the walk is the task). The check tries a chain of 5000 nodes, and a ladder of 25 diamonds in which
 # there are $2^{25}$ paths from the root to the input: list each node once, and visit it once.
 
 # %%

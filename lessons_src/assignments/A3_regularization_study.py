@@ -144,7 +144,9 @@ assert np.allclose(dx, nl.numerical_gradient(lambda v: np.sum(v * kept / 0.6 * g
 # **Task 2.1 (code, 3 points, 20 min).** Write `my_early_stopping(val_losses, patience, min_delta)`:
 # given the validation loss of every epoch (epoch 1 first), return `(stopped_epoch, best_epoch)`:
 # the epoch after which the rule stops training (`None` if it never stops) and the epoch whose
-# weights it restores. Ignore the losses after the stopping epoch: training never saw them.
+# weights it restores: the last epoch that improved, also when the rule never stops (`nl.fit`
+# then restores it at the end of training). Ignore the losses after the stopping epoch:
+# training never saw them.
 
 # %%
 def my_early_stopping(val_losses, patience, min_delta):

@@ -201,6 +201,22 @@ LOG_OF_ZERO = ("the probability of the true class underflows to 0 and log(0) = -
                "the log-probabilities directly, log p = s - log(sum(exp(s))) with s = z - max(z)")
 
 
+CAPPED = ("The true class's probability underflows to 0 here, and clipping it, log(p + 1e-12), "
+          "caps that example's loss near -log(1e-12) = 27.6: it stays finite but is wrong; "
+          "compute log p with the log-sum-exp form")
+
+
+def _capped(got, case):
+    """Whether ``got`` is the mean loss with each underflowed true-class probability replaced by
+    a small floor (clipping, or log(p + eps)): the other examples keep their stored losses, and
+    the capped ones share one loss between -log(1e-4) = 9.2 and -log(1e-320) = 737."""
+    n_lost = int(case["n_lost"])
+    if np.ndim(got) or not n_lost or not np.isfinite(got) or not got < case["loss"]:
+        return False
+    cap = (len(case["y"]) * float(got) - case["kept_loss"]) / n_lost
+    return 9.2 < cap < 737
+
+
 @graded(FORBIDDEN, "Task 3.1")
 def check_softmax_cross_entropy(fn, *, quiet=False):
     """``fn(logits, labels) -> (loss, dlogits)``: the mean cross-entropy of softmax(logits) and its
@@ -216,6 +232,7 @@ def check_softmax_cross_entropy(fn, *, quiet=False):
              "That is the sum over the batch: the loss is the mean"),
             (0, lambda got, n=n: np.shape(got) == (n,),
              "The loss is one number, the mean over the batch, not one per example"),
+            (0, lambda got, case=case: _capped(got, case), CAPPED),
             (1, lambda got, dz=dz, n=n: n > 1 and _close(got, n * dz),
              "Divide the gradient by the batch size N: the loss is a mean"),
             (1, lambda got, p=probs, n=n: _close(got, p / n) or _close(got, p),
@@ -225,6 +242,12 @@ def check_softmax_cross_entropy(fn, *, quiet=False):
 
 
 # == Part 4: the gradient check =================================================================
+BY_SUM = ("Divide by the larger magnitude, max(max|a|, max|b|), not by their sum")
+SUM_ELEMENTWISE = ("That is the element-wise formula |a - b| / (|a| + |b|): divide the largest "
+                   "difference by the larger magnitude, max(max|a|, max|b|), not by the sum, "
+                   "and not element by element")
+
+
 @graded(FORBIDDEN, "Task 4.1")
 def check_rel_error(fn, *, quiet=False):
     """``fn(a, b)``: ``max|a - b| / max(max|a|, max|b|, 1e-8)``, one number."""
@@ -240,6 +263,8 @@ def check_rel_error(fn, *, quiet=False):
              "rel_error(b, a)"),
             (0, lambda got: np.ndim(got) > 0,
              "The relative error is one number: take the max over all elements"),
+            (0, lambda got, wrong=case["cs231n"]: _close(got, wrong), SUM_ELEMENTWISE),
+            (0, lambda got, wrong=case["by_sum"]: _close(got, wrong), BY_SUM),
         ), nonfinite="two zero arrays must give 0: keep the 1e-8 floor in the denominator"))
     return _say(_verdict(fn, cases, ["the relative error"]), quiet)
 
@@ -547,6 +572,10 @@ def _training_verdict(fn, data, epochs=None):
     except Exception:  # noqa: BLE001 - any malformed params
         return (False, f"{name}: the params returned should be [W1, b1, W2, b2] of the trained "
                        f"network", None)
+    if abs(final - accuracies[-1] / 100) < 1e-9 < final:
+        return (False, f"{name}: history['val_accuracy'][-1] is {accuracies[-1]:.3f}, 100 times "
+                       f"the accuracy the returned params reach ({final:.3f}): append the "
+                       f"accuracy as a fraction (0 to 1), not a percentage", None)
     if abs(final - accuracies[-1]) > 1e-9:
         return (False, f"{name}: history['val_accuracy'][-1] is {accuracies[-1]:.3f}, but the "
                        f"returned params reach {final:.3f} on the validation set: measure the "
@@ -580,7 +609,7 @@ def _recording_losses(fn):
     @functools.wraps(theirs)
     def recorded(params, X, y):
         result = theirs(params, X, y)
-        calls.append((float(result[0]), np.array(y, copy=True)))
+        calls.append((float(result[0]), np.atleast_1d(np.array(y, copy=True))))
         return result
 
     aliases = [name for name, value in names.items() if value is theirs]  # under any name
@@ -593,28 +622,94 @@ def _recording_losses(fn):
             names[name] = theirs
 
 
-def _epochs_problem(name, history, calls, n_train, epochs, batch_size=32):
+def _batch_size(fn, default=32):
+    """The default ``batch_size`` of the student's ``train_mlp`` (the check runs its defaults),
+    else the task's 32."""
+    try:
+        value = inspect.signature(fn).parameters["batch_size"].default
+    except (KeyError, TypeError, ValueError):
+        return default
+    return value if isinstance(value, (int, np.integer)) and value > 0 else default
+
+
+def _epochs_batches(calls, n_train, epochs, batch_size):
+    """Each epoch's mini-batches among the recorded ``(loss, labels)`` calls: a list per epoch of
+    ``(loss, labels)`` per mini-batch, or None when they cannot be found.
+
+    Calls on more than ``batch_size`` examples (a loss on the whole training or validation set,
+    say) are not steps and are left out. The rest are put together into mini-batches of at most
+    ``batch_size`` examples, so that a loop that calls once per example inside each mini-batch
+    is judged on the same mini-batches (a mini-batch's loss is then the mean of its examples'
+    losses); the smaller batch may come anywhere. Each epoch must hold ``n_train`` examples."""
+    found, batches, pending, seen = [], [], [], 0
+
+    def size():
+        return sum(len(y) for _, y in pending)
+
+    def close():  # the pending calls make one mini-batch
+        batches.append((np.average([loss for loss, _ in pending],
+                                   weights=[max(len(y), 1) for _, y in pending]),
+                        np.concatenate([y for _, y in pending])))
+        pending.clear()
+
+    for loss, labels in calls:
+        if len(labels) > batch_size:
+            continue
+        if pending and size() + len(labels) > batch_size:
+            seen += size()
+            close()
+        pending.append((loss, labels))
+        if seen + size() > n_train:
+            return None
+        if size() == batch_size or seen + size() == n_train:
+            seen += size()
+            close()
+        if seen == n_train:
+            found.append(batches)
+            batches, seen = [], 0
+    return found if len(found) == epochs and not (batches or pending) else None
+
+
+def _epochs_problem(name, history, calls, y_train, epochs, batch_size):
     """What is wrong with the per-epoch bookkeeping of a run, seen through its recorded
-    mini-batch losses ``calls``; None when it is right (or when the calls cannot be told apart
-    by epoch)."""
-    per_epoch = -(-n_train // batch_size)
+    mini-batch losses ``calls``; None when it is right. When the mini-batches cannot be found
+    among the calls, that is the problem (the checks below must not be skipped)."""
     if not calls:  # then nothing shows what each epoch's mini-batch losses were
         return (f"{name} does not call your mlp_loss_and_grads (Task 6.1): compute each "
                 f"mini-batch's loss and gradients with it, as step 2 says (the check reads each "
                 f"epoch's mini-batch losses through it)")
-    if len(calls) != epochs * per_epoch:
-        return None
-    epochs_calls = [calls[e * per_epoch:(e + 1) * per_epoch] for e in range(epochs)]
-    means = [np.mean([loss for loss, _ in chunk]) for chunk in epochs_calls]
+    epochs_batches = _epochs_batches(calls, len(y_train), epochs, batch_size)
+    covered = epochs_batches is not None and all(
+        np.array_equal(np.sort(np.concatenate([y for _, y in batches])), np.sort(y_train))
+        for batches in epochs_batches)
+    if not covered:
+        sizes = sorted({len(y) for _, y in calls})
+        return (f"{name}: in a run of {epochs} epochs the check could not find, among your "
+                f"{len(calls)} calls of mlp_loss_and_grads (on {', '.join(map(str, sizes))} "
+                f"examples), {epochs} passes over the {len(y_train)} training examples in "
+                f"mini-batches of batch_size={batch_size}, each example once per epoch: call it "
+                f"once for each pair that minibatches(X_train, y_train, batch_size, rng) returns")
+    means = np.array([np.mean([loss for loss, _ in batches]) for batches in epochs_batches])
     recorded = np.asarray(history["train_loss"], dtype=float)
-    if not _close(recorded, np.array(means)):
-        if _close(recorded, np.array([chunk[-1][0] for chunk in epochs_calls])):
+    if not _close(recorded, means):
+        if _close(recorded, np.array([batches[-1][0] for batches in epochs_batches])):
             return (f"{name}: history['train_loss'] holds the loss of each epoch's last "
                     f"mini-batch: append the mean of all of that epoch's mini-batch losses")
+        whole = [loss for loss, y in calls if len(y) == len(y_train)]
+        if len(whole) == epochs and _close(recorded, np.array(whole)):
+            return (f"{name}: history['train_loss'] holds the loss on the whole training set "
+                    f"after each epoch: append the mean of that epoch's mini-batch losses, "
+                    f"which the loop has already computed")
+        weighted = [np.average([loss for loss, _ in batches],
+                               weights=[len(y) for _, y in batches]) for batches in epochs_batches]
+        if _close(recorded, np.array(weighted)):
+            return (f"{name}: history['train_loss'] is the mean weighted by the batch sizes "
+                    f"(first epoch: {recorded[0]:.6g}): take the plain mean of that epoch's "
+                    f"mini-batch losses, unweighted ({means[0]:.6g})")
         return (f"{name}: history['train_loss'] is not the mean of each epoch's mini-batch "
                 f"losses (first epoch: {recorded[0]:.6g}, the mean of its batches "
                 f"{means[0]:.6g})")
-    orders = [np.concatenate([y for _, y in chunk]) for chunk in epochs_calls]
+    orders = [np.concatenate([y for _, y in batches]) for batches in epochs_batches]
     if all(np.array_equal(orders[0], order) for order in orders[1:]):
         return (f"{name}: every epoch sees the mini-batches in the same order: create rng once, "
                 f"before the loop, and pass that same rng to minibatches every epoch (a new "
@@ -655,9 +750,6 @@ def check_train_mlp(fn, *, quiet=False):
         return _say((False, f"{name}: two runs with the same seed give different losses: draw "
                             f"everything from rng = np.random.default_rng(seed), passed to "
                             f"init_mlp and minibatches"), quiet)
-    problem = _epochs_problem(name, first[1], calls, len(X_train), epochs)
-    if problem:
-        return _say((False, problem), quiet)
     # Validation labels scrambled: the trained parameters must not change at all.
     scrambled = _rng(1).permutation(y_val)
     blind, failed = _train(fn, (X_train, y_train, X_val, scrambled), {"epochs": epochs},
@@ -668,6 +760,11 @@ def check_train_mlp(fn, *, quiet=False):
         return _say((False, f"{name}: the trained parameters change when only the validation "
                             f"labels do: train on X_train, y_train only, and use X_val, y_val "
                             f"just to measure the accuracy after each epoch"), quiet)
+    # After the run with other validation labels, whose message names a loop over X_val (where
+    # no mini-batches of X_train can be found)
+    problem = _epochs_problem(name, first[1], calls, y_train, epochs, _batch_size(fn))
+    if problem:
+        return _say((False, problem), quiet)
     return _say((ok, message), quiet)
 
 

@@ -52,6 +52,9 @@ __all__ = ["PASS", "FAIL", "Node", "check_unbroadcast", "check_add_backward",
 # other libraries (checks.NOT_OWN_WORK), but what the task hands over; declared once, on its
 # check below; the hidden tests read it through own_work.
 FORBIDDEN = {}
+# Part 3 asks for the walk over the graph itself: the libraries that sort a graph do it instead
+# (review r7: graphlib.TopologicalSorter and networkx.topological_sort passed Tasks 3.1 and 3.2).
+GRAPH_SORTS = ("graphlib", "networkx")
 
 
 def own_work(task):
@@ -121,6 +124,16 @@ def _close(a, b, tol=TOL):
             and rel_error(a, b) <= tol)
 
 
+def _numbers(expected, got):
+    """`` (expected X at index i, got Y)`` where the two differ most, for a named mistake."""
+    if expected.shape != got.shape or not np.all(np.isfinite(got)):
+        return ""
+    diff = np.abs(got - expected)
+    worst = np.unravel_index(np.argmax(diff), diff.shape) if diff.ndim else ()
+    where = f" at index {tuple(int(i) for i in worst)}" if worst else ""
+    return f" (expected {expected[worst]:.6g}{where}, got {got[worst]:.6g})"
+
+
 def compare(expected, got, known=(), tol=TOL):
     """What is wrong with ``got`` in words, or None when it is within ``tol`` of ``expected``.
 
@@ -134,7 +147,7 @@ def compare(expected, got, known=(), tol=TOL):
     right = arr.shape == expected.shape and _close(arr, expected, tol)
     for wrong, words in known:
         if not right and _close(arr, wrong, tol):
-            return words
+            return words + _numbers(expected, arr)
     if arr.shape != expected.shape:
         hint = " (transposed?)" if arr.shape == expected.shape[::-1] and arr.ndim == 2 else ""
         return f"should have shape {expected.shape}, got shape {arr.shape}{hint}"
@@ -146,6 +159,9 @@ def compare(expected, got, known=(), tol=TOL):
     error = rel_error(arr, expected)
     if error <= tol:
         return None
+    if expected.size == 1:  # any wrong number is some factor times the right one: show both
+        return (f"is wrong: expected {expected.item():.6g}, got {arr.item():.6g} (relative "
+                f"error {error:.2g}, tolerance {tol:g})")
     if rel_error(-arr, expected) <= tol:
         return "has the wrong sign everywhere"
     if arr.ndim == 2 and arr.shape[0] == arr.shape[1] and rel_error(arr.T, expected) <= tol:
@@ -613,6 +629,11 @@ def _reachable(root):
     return seen
 
 
+def _node_words(node):
+    """A node as a verdict names it: its name, else its operation."""
+    return node.name or (f"the {node.op} node" if node.op else "an input")
+
+
 def _order_problem(order, root):
     """What is wrong with ``order`` as a topological order of root's graph, or None."""
     if order is None:
@@ -642,11 +663,16 @@ def _order_problem(order, root):
     if first_wrong(order):
         if not first_wrong(order[::-1]):
             return "is reversed: list the inputs first and the root last"
-        return "puts a node before one of its parents: every node must come after its parents"
+        position = {id(node): i for i, node in enumerate(order)}
+        i, node, parent = next((i, node, p) for i, node in enumerate(order) for p in node._parents
+                               if position[id(p)] > i)
+        return (f"puts a node before one of its parents: {_node_words(node)} at position {i}, "
+                f"its parent {_node_words(parent)} at {position[id(parent)]}; every node must "
+                f"come after its parents")
     return None
 
 
-@graded(FORBIDDEN, "Task 3.1")
+@graded(FORBIDDEN, "Task 3.1", also=GRAPH_SORTS)
 def check_topological_order(fn, *, quiet=False):
     """``fn(root)``: every node root depends on, each after all of its parents, root last.
 
@@ -726,7 +752,7 @@ _BACKPROP_MISTAKES = {
 }
 
 
-@graded(FORBIDDEN, "Task 3.2")
+@graded(FORBIDDEN, "Task 3.2", also=GRAPH_SORTS)
 def check_backprop(fn, *, quiet=False):
     """``fn(root)``: fill ``.grad`` of every node of root's graph (root a scalar).
 
@@ -771,6 +797,15 @@ def check_backprop(fn, *, quiet=False):
             if problem:
                 what = "the input's gradient" if len(leaves) == 1 else f"input {i}'s gradient"
                 return _say((False, f"{name}, {label}: {what} {problem}"), quiet)
+        if build is not None:  # every node's grad, not only the inputs' (the spec's words)
+            twin = build(*[Node(a) for a in arrays])
+            _variant_backprop(twin, None)
+            for node, right in zip(_reachable(root).values(), _reachable(twin).values()):
+                if node.backward_rule is not None and node is not root and not _close(
+                        node.grad, right.grad):
+                    return _say((False, f"{name}, {label}: the inputs' gradients are right, but "
+                                        f"not {_node_words(node)}'s: when backprop returns, "
+                                        f"every node's grad must hold dL/d(node)"), quiet)
         if build is _square_graph:  # a second pass must give the same gradients
             _, problem = _call(fn, (root,), f"{label}, called a second time")
             if problem:
@@ -960,7 +995,10 @@ def check_train(fn, Var, *, quiet=False):
                  (ahead[1:], "are one step ahead: record each loss before the update")]
         words = compare(ref, np.array(losses), known, tol=AGREE)
         if words:
-            return _say((False, f"{name}, {label}: the losses {words}"
+            # the known mistakes' words take a plural verb, compare's own words a singular one
+            subject = ("the losses" if any(words.startswith(w) for _, w in known)
+                       else "the list of losses")
+            return _say((False, f"{name}, {label}: {subject} {words}"
                                 f"{_earlier_failures(fn)}"), quiet)
         for p_name, v, p in zip(PARAM_NAMES, variables, ref_params):
             words = compare(p, v.data, tol=AGREE)

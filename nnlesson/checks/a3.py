@@ -269,6 +269,8 @@ STOPPING_MISTAKES = {
              "improvement, not one epoch earlier",
     "restores_last": "the best epoch is the stopping epoch: restore the weights of the last "
                      "improvement, not the last epoch",
+    "last_if_never": "when the rule never stops, the best epoch is still the last epoch that "
+                     "improved, not the last epoch (nl.fit restores it at the end of training)",
     "non_strict": "an equal (or exactly min_delta smaller) loss counts as an improvement: it "
                   "must be strictly below best - min_delta",
     "argmin": "the best epoch is the lowest loss, but a gain of min_delta or less is not an "

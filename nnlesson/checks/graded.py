@@ -36,16 +36,18 @@ def guarded(fn, forbidden, task, allow=()):
     return run
 
 
-def graded(registry, task, *, allow=()):
+def graded(registry, task, *, allow=(), also=()):
     """Declare ``task`` (e.g. ``"Task 3.1"``): it forbids :data:`nnlesson.checks.NOT_OWN_WORK`
     (one list, shared with the lessons' checks) but what ``allow`` names (functions, classes,
-    package names). Returns a decorator for the task's check.
+    package names), and ``also`` what else does this task's work (package names: the standard
+    library's ``graphlib`` sorts a graph, which only Task 3.1 of A2 asks for). Returns a
+    decorator for the task's check.
 
     The decorated check runs every function it is given (not classes, such as A2's ``Var``)
     under the task's tripwires, wherever it calls them; a forbidden call is its verdict: with
     ``quiet`` it returns False, otherwise it prints the tripwire's message.
     """
-    forbidden, allow = NOT_OWN_WORK, tuple(allow)
+    forbidden, allow = (*NOT_OWN_WORK, *also), tuple(allow)
     if task in registry:
         raise ValueError(f"graded: {task} is declared twice")
 

@@ -248,6 +248,32 @@ def cross_entropy_wrong_sign(logits, labels):
     return loss, -d
 
 
+def cross_entropy_clipped(logits, labels):  # finite, but a confident miss is capped
+    n = len(labels)
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    p = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+    dz = p.copy()
+    dz[np.arange(n), labels] -= 1
+    return -np.log(p[np.arange(n), labels] + 1e-12).mean(), dz / n
+
+
+def cross_entropy_clipped_otherwise(logits, labels):  # np.clip at another floor
+    n = len(labels)
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    p = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+    dz = p.copy()
+    dz[np.arange(n), labels] -= 1
+    return -np.log(np.clip(p[np.arange(n), labels], 1e-30, 1)).mean(), dz / n
+
+
+def rel_error_cs231n(a, b):  # the element-wise formula many students know
+    return np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b)))
+
+
+def rel_error_by_the_sum(a, b):
+    return np.max(np.abs(a - b)) / max(np.max(np.abs(a)) + np.max(np.abs(b)), 1e-8)
+
+
 def rel_error_elementwise(a, b):
     return np.max(np.abs(a - b) / np.maximum(np.maximum(np.abs(a), np.abs(b)), 1e-8))
 
@@ -384,12 +410,16 @@ CASES = {
         ([cross_entropy_per_example], "the loss should have shape (), got shape (4,). The loss is one number"),
         ([cross_entropy_without_onehot], "Subtract 1 at each row's true class"),
         ([cross_entropy_wrong_sign], "dlogits has the wrong sign everywhere"),
+        ([cross_entropy_clipped], "expected 500.121, got 13.9362 (relative error 0.97). The true class's probability underflows to 0 here, and clipping it, log(p + 1e-12), caps"),
+        ([cross_entropy_clipped_otherwise], "caps that example's loss"),
     ]),
     "rel_error": (a1.check_rel_error, [rel_error], [
         ([rel_error_elementwise], "the relative error is wrong: expected 1.783e-06, got 1.84922e-05 (relative error 0.9). Dividing element by element"),
         ([rel_error_divides_by_a], "so that rel_error(a, b) = rel_error(b, a)"),
         ([rel_error_without_floor], "two arrays of zeros (no division by zero): the relative error contains nan or inf: two zero arrays must give 0"),
         ([rel_error_not_reduced], "The relative error is one number"),
+        ([rel_error_cs231n], "expected 1.783e-06, got 9.24619e-06 (relative error 0.81). That is the element-wise formula |a - b| / (|a| + |b|)"),
+        ([rel_error_by_the_sum], "the relative error is 1/2 of the right value: check the scaling. Divide by the larger magnitude, max(max|a|, max|b|), not by their sum"),
     ]),
     "gradient_errors": (a1.check_gradient_errors, [gradient_errors], [
         ([gradient_errors_without_dout], "a correct linear layer: the gradients are right, so the error for dx should be below 1e-07, got"),
@@ -725,3 +755,108 @@ def test_a_training_loop_that_skips_mlp_loss_and_grads_is_told_to_use_it(capsys)
     assert a1.check_train_mlp(train_mlp, quiet=True) is False
     a1.check_train_mlp(train_mlp)
     assert "does not call your mlp_loss_and_grads" in capsys.readouterr().out
+
+
+# -- the per-epoch bookkeeping is judged on the mini-batch calls, whatever else is called (r7) ----
+def make_loop(record="mean", whole_loss_call=False, order="new", per_example=False,
+              accuracy_scale=1):
+    """A training loop written another way than make_train's: it may also call
+    mlp_loss_and_grads on the whole training set after each epoch (``whole_loss_call``), call it
+    once per example inside each mini-batch (``per_example``), record another loss, reuse one
+    order, or record percentages."""
+    def train_mlp(X_train, y_train, X_val, y_val, *, hidden=64, epochs=10, batch_size=32,
+                  lr=0.05, momentum=0.9, seed=0):
+        rng = np.random.default_rng(seed)
+        params = init_mlp(64, hidden, 10, rng)
+        velocities = [np.zeros_like(p) for p in params]
+        history = {"train_loss": [], "val_accuracy": []}
+        for _ in range(epochs):
+            losses, sizes = [], []
+            epoch_rng = np.random.default_rng(seed + 1) if order == "same" else rng
+            for xb, yb in minibatches(X_train, y_train, batch_size, epoch_rng):
+                if per_example:  # slow but right: the mean of the examples' losses and grads
+                    results = [mlp_loss_and_grads(params, xb[i:i + 1], yb[i:i + 1])
+                               for i in range(len(yb))]
+                    loss = np.mean([r[0] for r in results])
+                    grads = [np.mean(g, axis=0) for g in zip(*[r[1] for r in results])]
+                else:
+                    loss, grads = mlp_loss_and_grads(params, xb, yb)
+                sgd_momentum_step(params, grads, velocities, lr, momentum)
+                losses.append(loss)
+                sizes.append(len(yb))
+            whole = mlp_loss_and_grads(params, X_train, y_train)[0] if whole_loss_call else None
+            history["train_loss"].append({"mean": np.mean(losses), "whole": whole,
+                                          "weighted": np.average(losses, weights=sizes)}[record])
+            W1, b1, W2, b2 = params
+            scores = linear_forward(relu_forward(linear_forward(X_val, W1, b1)), W2, b2)
+            history["val_accuracy"].append(accuracy_scale * np.mean(scores.argmax(1) == y_val))
+        return params, history
+
+    return train_mlp
+
+
+@pytest.mark.parametrize("wrong, phrase", [
+    (make_loop(record="whole", whole_loss_call=True), "the loss on the whole training set"),
+    (make_loop(whole_loss_call=True, order="same"), "every epoch sees the mini-batches in the same"),
+    (make_loop(record="whole", whole_loss_call=True, order="same"), "the whole training set"),
+    (make_loop(record="weighted"), "the mean weighted by the batch sizes"),
+    (make_loop(accuracy_scale=100), "a fraction (0 to 1), not a percentage"),
+], ids=["whole-set loss", "same order, extra call", "both", "weighted mean", "percentage"])
+def test_an_extra_loss_call_does_not_turn_off_the_bookkeeping_checks(wrong, phrase, capsys):
+    """The r7 bypass: one more mlp_loss_and_grads call per epoch made the number of calls differ
+    from epochs x batches, and the mean and order checks were skipped (full points)."""
+    wrong.__name__ = "train_mlp"
+    out = verdict(a1.check_train_mlp, wrong, capsys=capsys)
+    assert out.startswith(checks.FAIL) and phrase in out, out
+
+
+def test_a_loop_with_an_extra_whole_set_loss_passes(capsys):
+    right = make_loop(whole_loss_call=True)  # the extra call's loss printed, say, not recorded
+    right.__name__ = "train_mlp"
+    out = verdict(a1.check_train_mlp, right, capsys=capsys)
+    assert out.startswith(checks.PASS), out
+
+
+def test_one_call_per_example_is_judged_on_its_mini_batches():
+    """A loop over the examples of each mini-batch is slow but right (the notebook says it
+    passes): its calls are grouped back into mini-batches of 32. Judged on two epochs directly,
+    as the check does, without the check's four default runs (seconds each)."""
+    (X_train, y_train), (X_val, y_val) = a1.digits_split()
+    for right in [make_loop(per_example=True), make_loop()]:
+        with a1._recording_losses(right) as calls:
+            _, history = right(X_train, y_train, X_val, y_val, epochs=2)
+        assert a1._epochs_problem("train_mlp", history, calls, y_train, 2, 32) is None
+    wrong = make_loop(per_example=True, order="same")
+    with a1._recording_losses(wrong) as calls:
+        _, history = wrong(X_train, y_train, X_val, y_val, epochs=2)
+    assert "the same order" in a1._epochs_problem("train_mlp", history, calls, y_train, 2, 32)
+
+
+def test_a_loop_whose_mini_batches_cannot_be_found_fails(capsys):
+    """Mini-batches of 64 under a default of 32: the calls do not show the epochs the check
+    judges, and it says so rather than passing unchecked."""
+    loop = make_loop()
+
+    def train_mlp(X_train, y_train, X_val, y_val, *, hidden=64, epochs=10, batch_size=32,
+                  lr=0.05, momentum=0.9, seed=0):
+        return loop(X_train, y_train, X_val, y_val, hidden=hidden, epochs=epochs,
+                    batch_size=2 * batch_size, lr=lr, momentum=momentum, seed=seed)
+
+    out = verdict(a1.check_train_mlp, train_mlp, capsys=capsys)
+    assert out.startswith(checks.FAIL), out
+    assert "could not find" in out and "mini-batches of batch_size=32" in out, out
+
+
+def test_the_mini_batches_are_found_with_the_smaller_batch_first():
+    """A minibatches that puts the smaller batch first (not what Task 5.1 asks, but not what
+    Task 6.2 grades): its calls are still told apart, one per mini-batch."""
+    def smaller_first(X, y, batch_size, rng):
+        batches = minibatches(X, y, batch_size, rng)
+        return batches[-1:] + batches[:-1]
+
+    (X_train, y_train), (X_val, y_val) = a1.digits_split()
+    right = make_train(batches=smaller_first)
+    with a1._recording_losses(right) as calls:
+        _, history = right(X_train, y_train, X_val, y_val, epochs=2)
+    assert [len(y) for _, y in calls[:2]] == [len(y_train) % 32, 32]
+    assert a1._epochs_problem("train_mlp", history, calls, y_train, 2, 32) is None

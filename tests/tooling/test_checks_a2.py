@@ -7,6 +7,7 @@ imports, functions and classes are run), so the notebook's own `Var` class is te
 """
 
 import ast
+import re
 import sys
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 
 from nnlesson import checks
 from nnlesson.checks import a2
+from nnlesson.checks.tripwire import NotYourOwnWork
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "lessons_src" / "assignments" / "A2_autograd_engine.py"
@@ -298,7 +300,8 @@ def make_mlp_loss(engine, mistake):
     Var = engine["Var"]
 
     def mlp_loss(X, Y, W1, b1, W2, b2):
-        H = (Var(X) @ W1.T + b1).relu()
+        H = Var(X) @ W1.T + b1
+        H = H if mistake == "no relu" else H.tanh() if mistake == "tanh" else H.relu()
         if mistake == "hidden layer outside the graph":
             H = Var(H.data)
         S = H @ W2.T + b2
@@ -326,6 +329,8 @@ def make_train(engine, mistake):
                     p.data += lr * p.grad
                 elif mistake == "rebinds":
                     p = engine["Var"](p.data - lr * p.grad)  # noqa: PLW2901 - the mistake
+                elif mistake == "lr twice":
+                    p.data -= 2 * lr * p.grad
                 elif mistake != "record after":
                     p.data -= lr * p.grad
             if mistake == "record after":
@@ -447,6 +452,59 @@ TOPOLOGICAL = [
 ]
 
 
+def topo_graphlib(root):  # r7: passed Task 3.1 (the standard library sorts the graph)
+    import graphlib
+
+    parents, stack = {root: root.parents}, [root]
+    while stack:
+        for parent in stack.pop().parents:
+            if parent not in parents:
+                parents[parent] = parent.parents
+                stack.append(parent)
+    return list(graphlib.TopologicalSorter(parents).static_order())
+
+
+def topo_networkx(root):
+    nx = pytest.importorskip("networkx")
+    graph, stack = nx.DiGraph(), [root]
+    graph.add_node(root)
+    while stack:
+        node = stack.pop()
+        for parent in node.parents:
+            if parent not in graph:
+                stack.append(parent)
+            graph.add_edge(parent, node)
+    return list(nx.topological_sort(graph))
+
+
+@pytest.mark.parametrize("sort", [topo_graphlib, topo_networkx])
+def test_a_library_topological_sort_is_refused_in_part_3(sort, engine, capsys):
+    library = sort.__name__.removeprefix("topo_")
+    ok, out = run(a2.check_topological_order, sort, capsys=capsys)
+    assert not ok and f"Task 3.1 asks for your own implementation: `{library}` is not" in out, out
+    ok, out = run(a2.check_backprop, make_backprop(sort), capsys=capsys)
+    assert not ok and f"Task 3.2 asks for your own implementation: `{library}`" in out, out
+    # the hidden tests' own calls too
+    x = engine["Var"](np.array([1.0, 2.0]))
+    with pytest.raises(NotYourOwnWork), a2.own_work("Task 3.1"):
+        sort(x * x)
+    # ... and the same walk with the student's own sort passes
+    assert a2.check_backprop(make_backprop(topo_reference), quiet=True)
+
+
+def test_a_wrong_order_names_the_node_and_its_parent(capsys):
+    ok, out = run(a2.check_topological_order, topo_seen_when_pushed, capsys=capsys)
+    assert not ok
+    assert re.search(r"puts a node before one of its parents: .+ at position \d+, its parent .+ "
+                     r"at \d+; every node must come after its parents", out), out
+
+
+def test_a_named_mistake_shows_the_numbers_that_differ(capsys):
+    ok, out = run(a2.check_exp_backward, exp_times_a, capsys=capsys)
+    assert not ok and re.search(r"multiplies by a.*\(expected -?[\d.e+-]+ at index \(\d+, \d+\), "
+                                r"got -?[\d.e+-]+\)", out), out
+
+
 def test_topological_order_reference_passes(engine, capsys):
     ok, out = run(a2.check_topological_order, engine["topological_order"], capsys=capsys)
     assert ok and "5000 nodes, without recursion" in out
@@ -481,11 +539,37 @@ def test_topological_order_not_written_yet(capsys):
 BACKPROP = [
     (make_backprop(mistake="overwrite"), "got only one of its contributions: add each"),
     (make_backprop(mistake="forward"), "visits the nodes in the wrong order"),
-    (make_backprop(mistake="zero seed"), "the root's gradient after the pass is 0 everywhere: seed it"),
+    (make_backprop(mistake="zero seed"), "the root's gradient after the pass is wrong: expected 1, got 0 (relative error 1, tolerance 1e-06): seed it"),
     (make_backprop(mistake="no zeroing"), "calling it twice changed the gradients"),
     (make_backprop(mistake="calls leaves"), "inputs have backward_rule None: skip them"),
     (backprop_micrograd_recursive, "uses recursion"),
 ]
+
+
+def make_dict_backprop(*, every_node):
+    """Gradients kept in a dict, written to .grad at the end: for every node (right, written
+    another way), or only for the inputs and the root (r7: passed, against the spec)."""
+    def backprop(root):
+        order = topo_reference(root)
+        grads = {id(node): np.zeros_like(node.data) for node in order}
+        grads[id(root)] = np.ones_like(root.data)
+        for node in reversed(order):
+            if node.backward_rule is not None:
+                for parent, grad in zip(node.parents, node.backward_rule(grads[id(node)])):
+                    grads[id(parent)] = grads[id(parent)] + grad
+        for node in order:
+            if every_node or node is root or node.backward_rule is None:
+                node.grad = grads[id(node)]
+
+    backprop.__name__ = "backprop"
+    return backprop
+
+
+def test_every_nodes_grad_is_checked_not_only_the_inputs(capsys):
+    assert run(a2.check_backprop, make_dict_backprop(every_node=True), capsys=capsys)[0]
+    ok, out = run(a2.check_backprop, make_dict_backprop(every_node=False), capsys=capsys)
+    assert not ok and "the inputs' gradients are right, but not the" in out, out
+    assert "every node's grad must hold dL/d(node)" in out, out
 
 
 def test_backprop_reference_passes(engine, capsys):
@@ -533,11 +617,21 @@ def test_mlp_loss_reference_passes_and_agrees_to_1e8(engine, capsys):
     ("sum", "is the sum over the batch: take the mean"),
     ("hidden layer outside the graph", "dW1 is 0 everywhere"),
     ("float", "should return a Var"),
+    # r7: a wrong scalar was "k times the right value": any wrong number is; show the two
+    ("no relu", "the loss is wrong: expected 1.24122, got 1.63127"),
+    ("tanh", "the loss is wrong: expected 1.24122, got 0.847846"),
 ])
 def test_wrong_mlp_losses_fail_and_name_the_problem(engine, mistake, phrase, capsys):
     ok, out = run(a2.check_mlp_loss, make_mlp_loss(engine, mistake), engine["Var"],
                   capsys=capsys)
     assert not ok and phrase in out, out
+    assert "times the right value" not in out, out
+
+
+def test_a_single_number_is_compared_without_guessing_a_factor():
+    assert a2.compare(2.0, 3.0) == "is wrong: expected 2, got 3 (relative error 0.33, tolerance 1e-06)"
+    assert a2.compare(np.array([2.0]), np.array([-2.0])).startswith("is wrong: expected 2, got -2")
+    assert "times the right value" in a2.compare(np.array([1.0, 2.0]), np.array([3.0, 6.0]))
 
 
 def test_mlp_loss_names_an_unwritten_rule_of_the_engine(engine, capsys):
@@ -562,6 +656,7 @@ def test_train_reference_passes(engine, capsys):
     ("rebinds", "the losses never change: update each parameter in place"),
     ("record after", "one step ahead"),
     ("Vars", "should return numbers, not Vars"),
+    ("lr twice", "the list of losses is wrong at index"),  # r7: "the losses is wrong"
 ])
 def test_wrong_training_loops_fail_and_name_the_problem(engine, mistake, phrase, capsys):
     ok, out = run(a2.check_train, make_train(engine, mistake), engine["Var"], capsys=capsys)

@@ -163,6 +163,22 @@ def es_restores_last(val_losses, patience, min_delta):
     return stopped, stopped if stopped is not None else len(val_losses)
 
 
+def es_last_if_never(val_losses, patience, min_delta):  # r7: passed the check, not the hidden test
+    stopped, best = ref_early_stopping(val_losses, patience, min_delta)
+    return (stopped, best) if stopped is not None else (None, len(val_losses))
+
+
+def es_improvements_list(val_losses, patience, min_delta):  # right, written another way
+    improved, best = [], float("inf")
+    for epoch, loss in enumerate(val_losses, start=1):
+        if loss < best - min_delta:
+            improved.append(epoch)
+            best = loss
+        if epoch - improved[-1] >= patience:
+            return [epoch, improved[-1]]
+    return [None, improved[-1]]
+
+
 def es_non_strict(val_losses, patience, min_delta):
     best, best_epoch, wait = np.inf, None, 0
     for epoch, loss in enumerate(val_losses, start=1):
@@ -242,6 +258,9 @@ WRONG = [
     (a3.check_dropout_backward, bwd_crashes_at_eval, "raised TypeError for eval mode (mask None)"),
     (a3.check_early_stopping, es_late, "off by one"),
     (a3.check_early_stopping, es_restores_last, "restore the weights of the last improvement"),
+    (a3.check_early_stopping, es_last_if_never,
+     "never stops, its last improvement in epoch 3 of 5: best_epoch should be 3, got 5. Likely "
+     "cause: when the rule never stops, the best epoch is still the last epoch that improved"),
     (a3.check_early_stopping, es_non_strict, "strictly below best - min_delta"),
     (a3.check_early_stopping, es_argmin, "a gain of min_delta or less is not an improvement"),
     (a3.check_early_stopping, es_previous, "compared with the previous epoch's"),
@@ -273,6 +292,24 @@ def test_a_stub_is_not_implemented_yet(check, capsys):
     ok, out = run(check, stub, capsys)
     assert not ok
     assert "my_function is not implemented yet" in out
+
+
+def hidden_curves():
+    """The hidden test's 50 random curves (lessons_src A3, Task 2.1)."""
+    rng = np.random.default_rng(9)
+    for _ in range(50):
+        losses = list(3 + np.cumsum(rng.normal(-0.05, 0.1, size=30)))
+        yield losses, int(rng.integers(1, 6)), float(rng.choice([0.0, 0.01, 0.05]))
+
+
+@pytest.mark.parametrize("fn, right", [(es_last_if_never, False), (es_improvements_list, True),
+                                       (ref_early_stopping, True)])
+def test_the_public_check_and_the_hidden_curves_agree(fn, right):
+    """r7: `(None, len(val_losses))` for a rule that never stops passed the check (its cases
+    that never stop all improved last in their last epoch) and failed the hidden test."""
+    hidden = all(a3.same_stopping(fn(*curve), nl.EarlyStopping(*curve[1:]).replay(curve[0]))
+                 for curve in hidden_curves())
+    assert a3.check_early_stopping(fn, quiet=True) == hidden == right
 
 
 def test_the_verdict_names_the_case_and_the_output(capsys):

@@ -176,11 +176,15 @@ def test_the_graders_own_reference_code_is_refused_as_an_answer(cheat, capsys):
     assert f"{named}` is not allowed here" in capsys.readouterr().out
 
 
+ALSO = {(a2, "Task 3.1"): a2.GRAPH_SORTS, (a2, "Task 3.2"): a2.GRAPH_SORTS}
+
+
 @pytest.mark.parametrize("task", TASKS, ids=_name)
 def test_each_task_forbids_all_of_nnlesson_and_other_libraries_but_its_short_allowlist(task):
     module, number, check, _ = task
     forbidden, allow = module.FORBIDDEN[number]
-    assert forbidden == NOT_OWN_WORK and "nnlesson" in forbidden
+    # ... and what else does the task's work (A2's Part 3: the libraries that sort a graph)
+    assert forbidden == (*NOT_OWN_WORK, *ALSO.get((module, number), ())) and "nnlesson" in forbidden
     assert set(OTHER_LIBRARIES) <= set(forbidden)
     assert set(allow) == ALLOWED.get((module, number), set())
     assert getattr(module, check).forbidden == forbidden  # the check reads this declaration
