@@ -1189,8 +1189,15 @@ def check_confusion_matrix(fn, *, quiet=False):
             y_true, y_pred = (np.where(np.isin(y, (2, 4)), y - 1, y) for y in (y_true, y_pred))
         expected = np.zeros((classes, classes))
         np.add.at(expected, (y_true, y_pred), 1)
-        cases.append(Case(label, (y_true, y_pred, classes), (expected, True), batch=n,
-                          mistakes=((1, lambda got: not got, floats),)))
+        cases.append(Case(label, (y_true, y_pred, classes), (expected, True), batch=n, mistakes=(
+            (1, lambda got: not got, floats),
+            (0, lambda got, e=expected: e.max() > 1 and np.array_equal(got, e > 0), (
+                "Each pair is counted at most once: matrix[y_true, y_pred] += 1 adds 1 once per "
+                "distinct (true, predicted) pair, however often it occurs; count in a loop over "
+                "the labels (or with np.add.at)")),
+            (0, lambda got, e=expected: not np.array_equal(e, e.T) and np.array_equal(got, e.T), (
+                "The matrix is transposed: row i is the TRUE class i, column j the predicted "
+                "class j (matrix[true, predicted])")))))
     # the lesson draws its matrix with nl.confusion_matrix: the exercise asks for the student's own
     return run_cases(_and_whether_integers(fn), cases, ["the matrix", "whether it holds integers"],
                      quiet=quiet)
@@ -1219,7 +1226,12 @@ def check_recall(fn, *, quiet=False):
         ("a perfect classifier", np.diag([3, 4])),
         ("a class never recognised", np.array([[0, 3], [1, 4]])),
     ]:
-        cases.append((label, (matrix,), np.diag(matrix) / matrix.sum(axis=1)))
+        precision = np.diag(matrix) / matrix.sum(axis=0)
+        cases.append(Case(label, (matrix,), (np.diag(matrix) / matrix.sum(axis=1),), mistakes=(
+            (0, lambda got, p=precision: np.allclose(got, p), (
+                "This divides by the column sums, which gives the precision (of the images "
+                "PREDICTED as class j, the fraction that are j); recall divides by the row sums, "
+                "the images that truly ARE class i")),)))
     return run_cases(fn, cases, ["the recall"], quiet=quiet)
 
 

@@ -274,3 +274,37 @@ def test_a_confusion_matrix_sized_by_the_labels_seen_fails(capsys):
 def test_a_confusion_matrix_written_another_way_passes(right, capsys):
     out = run(checks.check_confusion_matrix, right, capsys)
     assert out.startswith(checks.PASS), out
+
+
+def confusion_by_fancy_indexing(y_true, y_pred, classes):
+    matrix = np.zeros((classes, classes), dtype=int)
+    matrix[y_true, y_pred] += 1  # a repeated (true, predicted) pair adds 1 only once
+    return matrix
+
+
+def confusion_transposed(y_true, y_pred, classes):
+    return ref_confusion_matrix(y_true, y_pred, classes).T
+
+
+@pytest.mark.parametrize("wrong, named", [
+    (confusion_by_fancy_indexing, "Each pair is counted at most once: matrix[y_true, y_pred] += 1"),
+    (confusion_transposed, "The matrix is transposed: row i is the TRUE class i"),
+])
+def test_the_confusion_matrix_mistakes_are_named(wrong, named, capsys):
+    # review r7: both were refused without a word on why
+    out = run(checks.check_confusion_matrix, wrong, capsys)
+    assert out.startswith(f"{checks.FAIL} {wrong.__name__}, 30 labels, 4 classes: the matrix is "
+                          f"wrong at index"), out
+    assert named in out
+
+
+def test_precision_for_recall_is_named_and_recall_written_another_way_passes(capsys):
+    def precision(confusion):
+        return np.diag(confusion) / confusion.sum(axis=0)
+
+    out = run(checks.check_recall, precision, capsys)
+    assert out.startswith(f"{checks.FAIL} precision, a 3-class matrix: the recall is wrong"), out
+    assert "gives the precision" in out and "row sums" in out
+    recall = run(checks.check_recall, lambda c: np.array(
+        [c[i, i] / sum(c[i]) for i in range(len(c))]), capsys)
+    assert recall.startswith(checks.PASS), recall
