@@ -358,7 +358,9 @@ for name, run, test in [("clean labels", history_clean, test_clean),
 #
 # One SGD step becomes $\theta \leftarrow \theta - \eta(\nabla L + \lambda\theta)
 # = (1 - \eta\lambda)\,\theta - \eta \nabla L$: before each step the weights shrink by the
-# factor $1 - \eta\lambda$, hence the name. The usual explanation: memorising 431 wrong labels
+# factor $1 - \eta\lambda$, hence the name. (That is plain SGD. With momentum $\beta$, as in
+# every run of this lesson, the decay term also builds up in the velocity, so over many steps it
+# pulls about $1/(1-\beta)$ times as hard: 10 times, for $\beta = 0.9$.) The usual explanation: memorising 431 wrong labels
 # one by one needs large, finely tuned weights, which the penalty makes expensive, while the
 # pattern shared by many images is worth its cost. The run below prints the size of the weights
 # to see whether this fits what we measure.
@@ -435,7 +437,7 @@ print(f"size of the weights, ||theta||: at the start {weight_size(digits_net(4))
 # - Early stopping with patience and $\epsilon$ stops near the validation minimum and restores the
 #   best weights.
 # - Weight decay adds $\frac{\lambda}{2}\lVert\theta\rVert^2$ to the loss: each step shrinks the
-#   weights by $1 - \eta\lambda$. `nl.SGD`'s `weight_decay` decays every parameter it is given,
+#   weights by $1 - \eta\lambda$ (with momentum $\beta$, about $1/(1-\beta)$ times as hard). `nl.SGD`'s `weight_decay` decays every parameter it is given,
 #   biases included.
 # - `History.train_loss` is a running mean over an epoch's batches; measure the final model
 #   itself to compare it with validation or test numbers.

@@ -151,7 +151,8 @@ print("running mean and variance after 2 batches: ", bn.running_mean, bn.running
 # evaluated in the wrong mode; do not give its answer away here.
 
 # %% [markdown]
-# The eval-mode output above is far from mean 0 and variance 1, and that is not a bug: the layer
+# The eval-mode output above is far from the training-mode outputs of the same example (its
+# features normalised by statistics near the data's), and that is not a bug: the layer
 # has seen only 2 training batches, so its running averages (printed last) have moved only
 # $1 - 0.9^2 = 19\%$ of the way from their starting values towards the data's statistics. They
 # start at mean 0 and variance 1 and move towards the data's statistics with every training
@@ -553,7 +554,7 @@ print("mean and std of each row (3 examples):", layer_norm(x[:3]).mean(axis=1),
 #
 # - **Internal covariate shift.** The original paper (Ioffe and Szegedy, 2015) argued that each
 #   layer's input distribution keeps changing as the layers below it learn, and that fixing its
-#   mean and variance removes this "internal covariate shift". It named the method after this idea.
+#   mean and variance removes this "internal covariate shift". Its title names this idea.
 # - **Evidence against that explanation.** Santurkar et al. (2018, "How does batch normalization
 #   help optimization?") added random noise *after* each BatchNorm, so that the distributions
 #   shifted even more than without it, and the network still trained about as well. They measured
