@@ -165,8 +165,8 @@ def train_epoch(model, loss_fn, optimizer, X, y, batch_size, rng, penalty=None):
     model.train()
     classify = isinstance(loss_fn, SoftmaxCrossEntropy)
     total, correct, steps = 0.0, 0, 0
-    for X_batch, y_batch in batches(X, y, batch_size, rng=rng):
-        with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported instead
+    with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported instead
+        for X_batch, y_batch in batches(X, y, batch_size, rng=rng):
             out = model(X_batch)
             loss = loss_fn(out, y_batch)
             if not np.isfinite(loss):
@@ -177,9 +177,9 @@ def train_epoch(model, loss_fn, optimizer, X, y, batch_size, rng, penalty=None):
                     p.grad = p.grad + grad  # a new array: a gradient kept earlier stays as it was
             optimizer.step()
             steps += 1
-        total += loss * len(X_batch)
-        if classify:
-            correct += int((out.argmax(axis=1) == y_batch).sum())
+            total += loss * len(X_batch)
+            if classify:
+                correct += int(np.count_nonzero(out.argmax(axis=1) == y_batch))
     return total / len(X), (correct / len(X) if classify else None)
 
 

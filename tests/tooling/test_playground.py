@@ -788,7 +788,7 @@ def test_the_playgrounds_regularisation_is_a_penalty_of_train_epoch_on_the_weigh
         weights = [layer.W for layer in model if isinstance(layer, Linear)]
         kept = []
 
-        def penalty(weights=weights):
+        def penalty(weights=weights, kept=kept, gradient=gradient):
             kept.extend((W.grad, W.grad.copy()) for W in weights)
             return [(W, 0.03 * gradient(W.data)) for W in weights]
 

@@ -117,6 +117,7 @@ def test_an_epoch_of_fit_is_one_train_epoch():
     loss, fraction = train_epoch(twin, nl.SoftmaxCrossEntropy(), nl.SGD(twin.parameters(), lr=0.1),
                                  X, y, 16, np.random.default_rng(4))
     assert (loss, fraction) == (history.train_loss[0], history.train_accuracy[0])
+    assert type(loss) is float and type(fraction) is float  # plain numbers, as lessons print
     assert twin.training  # left in training mode; fit switches to eval afterwards
     for mine, theirs in zip(twin.parameters(), model.parameters()):
         np.testing.assert_array_equal(mine.data, theirs.data)
