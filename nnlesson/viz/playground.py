@@ -114,12 +114,12 @@ TRAINING_SETTINGS = ("learning_rate", "momentum", "regularization", "reg_rate", 
                      "patience")
 # The divergence rule: training pauses when a mini-batch loss is not finite, or when an epoch's
 # training loss is more than MAX_GROWTH_SINCE_START times the loss it started from (epoch 0).
-# Stricter than fit's (MAX_GROWTH_SINCE_EPOCH_1, 100 times epoch 1's mean) because its start is
-# another number: the untrained network's loss on the whole training set, in eval mode, about
-# ln 2 = 0.69 for two classes. Ten times that is a network more confidently wrong than a coin
-# flip, with a picture already saturated; fit's reference, a running mean over epoch 1 on any
-# data, has no such known scale. A learning rate of 3 on the circle zig-zags below 10x and
-# trains on, 10 pauses (tests/tooling/test_playground.py).
+# Not fit's rule (MAX_GROWTH_SINCE_EPOCH_1: 100 times epoch 1's running mean): the start here is
+# the untrained network's loss on the whole training set (epoch 0, eval mode), about ln 2 = 0.69
+# on the two-class sets, and ten times that is far worse than guessing. The playground should
+# pause where a learner watches it blow up: Playground's largest learning rate, 10, pauses on the
+# circle while 3 zig-zags below 10x and trains on (tests/tooling/test_playground.py). fit, on any
+# data, leaves more room. Both stay as they were: stored lesson outputs depend on them.
 MAX_GROWTH_SINCE_START = 10
 # Early stopping watches a validation split carved from the training points (never the test
 # points, which stay unseen): this share of them, at least one point.
