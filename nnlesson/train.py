@@ -13,8 +13,9 @@ from .data import batches
 from .layers import BatchNorm, Module
 from .losses import SoftmaxCrossEntropy
 
-# fit stops when an epoch's mean training loss exceeds this many times the mean loss of epoch 1.
-DIVERGENCE_FACTOR = 100
+# fit's divergence rule: it stops when an epoch's mean training loss is more than this many times
+# the mean of epoch 1 (the playground has a rule of its own, viz/playground.py says why).
+MAX_GROWTH_SINCE_EPOCH_1 = 100
 
 
 def accuracy(logits, labels):
@@ -140,6 +141,48 @@ class History:
                 f"stopped_epoch={self.stopped_epoch}{last})")
 
 
+class LossNotFinite(FloatingPointError):
+    """A mini-batch loss came out NaN or infinite: :func:`train_epoch` stops before that batch's
+    step. ``loss`` is the value; ``steps`` the number of steps the epoch had taken before it."""
+
+    def __init__(self, loss, steps):
+        super().__init__(f"train_epoch: the loss of mini-batch {steps + 1} is {loss}")
+        self.loss, self.steps = loss, steps
+
+
+def train_epoch(model, loss_fn, optimizer, X, y, batch_size, rng, penalty=None):
+    """One epoch: every training example once, in shuffled mini-batches, the model in training
+    mode. On each mini-batch: forward, loss, backward, ``optimizer.step()``.
+
+    Returns ``(loss, accuracy)``: running means over the mini-batches, each measured before its
+    step (see :class:`History`); ``accuracy`` is None unless the loss is a classifier's.
+    ``rng`` shuffles (None keeps the order; see :func:`nnlesson.data.batches`). ``penalty``, if
+    given, is a function of no arguments returning ``(parameter, gradient)`` pairs: the gradient
+    of an extra term of the loss (an L1 or L2 penalty), added to those parameters' gradients
+    before each step. Raises :class:`LossNotFinite` when a mini-batch loss is NaN or infinite.
+    :func:`fit` calls this once an epoch, after checking its arguments.
+    """
+    model.train()
+    classify = isinstance(loss_fn, SoftmaxCrossEntropy)
+    total, correct, steps = 0.0, 0, 0
+    with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported instead
+        for X_batch, y_batch in batches(X, y, batch_size, rng=rng):
+            out = model(X_batch)
+            loss = loss_fn(out, y_batch)
+            if not np.isfinite(loss):
+                raise LossNotFinite(loss, steps)
+            model.backward_params(loss_fn.backward())  # dL/dX of the data is not needed
+            if penalty is not None:
+                for p, grad in penalty():
+                    p.grad = p.grad + grad  # a new array: a gradient kept earlier stays as it was
+            optimizer.step()
+            steps += 1
+            total += loss * len(X_batch)
+            if classify:
+                correct += int(np.count_nonzero(out.argmax(axis=1) == y_batch))
+    return total / len(X), (correct / len(X) if classify else None)
+
+
 @limited(fit_work)  # one BLAS thread for teaching-size networks (see nnlesson/_threads.py)
 def fit(model, loss_fn, optimizer, train_data, val_data=None, *, epochs, batch_size, rng,
         early_stopping=None, callback=None):
@@ -147,75 +190,32 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, *, epochs, batch_s
 
     ``train_data`` and ``val_data`` are ``(X, y)`` pairs. Each epoch shuffles the training set with
     ``rng``, runs forward, loss, backward and ``optimizer.step()`` on every mini-batch (model in
-    training mode), then measures the validation loss in eval mode. With ``early_stopping``
-    training ends when its patience runs out, and the parameters of the best epoch are restored.
-    ``callback(epoch, model)``, if given, runs after every epoch (to record more measurements).
-    The model is left in eval mode, ready to predict. The validation forward runs under
-    ``no_grad()``: it keeps no cache.
+    training mode: :func:`train_epoch`), then measures the validation loss in eval mode. With
+    ``early_stopping`` training ends when its patience runs out, and the parameters of the best
+    epoch are restored. ``callback(epoch, model)``, if given, runs after every epoch (to record
+    more measurements). The model is left in eval mode, ready to predict. The validation forward
+    runs under ``no_grad()``: it keeps no cache.
 
     Divergence: training stops with a FloatingPointError naming the epoch and the learning rate
     when a mini-batch loss is NaN or infinite, when an epoch's mean training loss is more than
-    ``DIVERGENCE_FACTOR`` (100) times that of epoch 1, or when the validation loss is NaN or
-    infinite. ``optimizer`` must hold only parameters of ``model`` (an optimizer built on another
-    model's parameters would train nothing).
+    ``MAX_GROWTH_SINCE_EPOCH_1`` (100) times that of epoch 1, or when the validation loss is NaN
+    or infinite. ``optimizer`` must hold only parameters of ``model`` (an optimizer built on
+    another model's parameters would train nothing).
     """
-    _check_model_and_optimizer(model, loss_fn, optimizer, early_stopping)
-    X, y = _check_data(train_data, "train_data")
-    if val_data is not None:
-        X_val, y_val = _check_data(val_data, "val_data")
-    elif early_stopping is not None:
-        raise ValueError("fit: early_stopping needs val_data to watch the validation loss")
-    epochs = check_positive_int(epochs, "epochs", "fit")
-    batch_size = check_positive_int(batch_size, "batch_size", "fit")
-    rng = as_rng(rng)
-    if _has_batch_norm(model) and (batch_size == 1 or len(X) % batch_size == 1):
-        raise ValueError(
-            f"fit: with {len(X)} training examples and batch_size={batch_size}, a mini-batch of "
-            f"each epoch holds a single example, and BatchNorm needs at least 2 to compute its "
-            f"statistics; choose a batch_size that leaves no batch of one"
-        )
-    classify = isinstance(loss_fn, SoftmaxCrossEntropy)
-    steps = 0
+    X, y, val_data, epochs, batch_size, rng = _check_fit(
+        model, loss_fn, optimizer, train_data, val_data, epochs, batch_size, rng, early_stopping)
     history = History()
     best_state = None
     if early_stopping is not None:
         early_stopping.reset()
 
     for epoch in range(1, epochs + 1):
-        model.train()
-        total, correct = 0.0, 0
-        for X_batch, y_batch in batches(X, y, batch_size, rng=rng):
-            with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
-                out = model(X_batch)
-                loss = loss_fn(out, y_batch)
-                if not np.isfinite(loss):
-                    if not steps:  # no step yet: the learning rate cannot be the cause
-                        raise _bad_start(loss, X)
-                    raise _diverged(f"the training loss became {loss}", epoch, optimizer, X)
-                model.backward_params(loss_fn.backward())  # dL/dX of the data is not needed
-                optimizer.step()
-                steps += 1
-            total += loss * len(X_batch)
-            if classify:
-                correct += int((out.argmax(axis=1) == y_batch).sum())
-        history.train_loss.append(total / len(X))
-        if history.train_loss[-1] > DIVERGENCE_FACTOR * history.train_loss[0]:
-            raise _diverged(f"the training loss grew from {history.train_loss[0]:.4g} in epoch 1 "
-                            f"to {history.train_loss[-1]:.4g}, more than {DIVERGENCE_FACTOR} "
-                            f"times", epoch, optimizer, X)
-        if classify:
-            history.train_accuracy.append(correct / len(X))
-
+        _fit_epoch(model, loss_fn, optimizer, (X, y), batch_size, rng, epoch, history)
         model.eval()
         if val_data is not None:
-            with no_grad(), np.errstate(over="ignore", invalid="ignore"):
-                out = model(X_val)
-                val_loss = loss_fn(out, y_val)
+            val_loss = _validate(model, loss_fn, val_data, history)
             if not np.isfinite(val_loss):
                 raise _diverged(f"the validation loss became {val_loss}", epoch, optimizer, X)
-            history.val_loss.append(val_loss)
-            if classify:
-                history.val_accuracy.append(accuracy(out, y_val))
         history.stopped_epoch = epoch
         if callback is not None:
             callback(epoch, model)
@@ -233,6 +233,38 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, *, epochs, batch_s
         history.best_epoch = int(np.argmin(history.val_loss)) + 1
     model.eval()
     return history
+
+
+def _fit_epoch(model, loss_fn, optimizer, train_data, batch_size, rng, epoch, history):
+    """One epoch of :func:`fit`: train, record the running loss and accuracy, judge divergence."""
+    X, y = train_data
+    try:
+        loss, fraction = train_epoch(model, loss_fn, optimizer, X, y, batch_size, rng)
+    except LossNotFinite as bad:
+        if epoch == 1 and bad.steps == 0:  # no step yet: the learning rate cannot be the cause
+            raise _bad_start(bad.loss, X) from None
+        raise _diverged(f"the training loss became {bad.loss}", epoch, optimizer, X) from None
+    history.train_loss.append(loss)
+    if loss > MAX_GROWTH_SINCE_EPOCH_1 * history.train_loss[0]:
+        raise _diverged(f"the training loss grew from {history.train_loss[0]:.4g} in epoch 1 "
+                        f"to {loss:.4g}, more than {MAX_GROWTH_SINCE_EPOCH_1} times", epoch,
+                        optimizer, X)
+    if fraction is not None:
+        history.train_accuracy.append(fraction)
+
+
+def _validate(model, loss_fn, val_data, history):
+    """Record the validation loss (and accuracy) of the model as it stands, in eval mode, keeping
+    no cache. Returns the loss; a NaN or infinite one is returned unrecorded, for fit to report."""
+    X_val, y_val = val_data
+    with no_grad(), np.errstate(over="ignore", invalid="ignore"):
+        out = model(X_val)
+        val_loss = loss_fn(out, y_val)
+    if np.isfinite(val_loss):
+        history.val_loss.append(val_loss)
+        if isinstance(loss_fn, SoftmaxCrossEntropy):
+            history.val_accuracy.append(accuracy(out, y_val))
+    return val_loss
 
 
 def _diverged(what, epoch, optimizer, X):
@@ -259,6 +291,27 @@ def _has_batch_norm(model):
     """Whether ``model`` holds a BatchNorm at any depth (fit trains it in training mode, which
     needs at least 2 examples per mini-batch, whatever mode it is in now)."""
     return any(isinstance(m, BatchNorm) for m in model.modules())
+
+
+def _check_fit(model, loss_fn, optimizer, train_data, val_data, epochs, batch_size, rng,
+               early_stopping):
+    """fit's arguments checked: ``(X, y, val_data, epochs, batch_size, rng)`` as fit uses them."""
+    _check_model_and_optimizer(model, loss_fn, optimizer, early_stopping)
+    X, y = _check_data(train_data, "train_data")
+    if val_data is not None:
+        val_data = _check_data(val_data, "val_data")
+    elif early_stopping is not None:
+        raise ValueError("fit: early_stopping needs val_data to watch the validation loss")
+    epochs = check_positive_int(epochs, "epochs", "fit")
+    batch_size = check_positive_int(batch_size, "batch_size", "fit")
+    rng = as_rng(rng)
+    if _has_batch_norm(model) and (batch_size == 1 or len(X) % batch_size == 1):
+        raise ValueError(
+            f"fit: with {len(X)} training examples and batch_size={batch_size}, a mini-batch of "
+            f"each epoch holds a single example, and BatchNorm needs at least 2 to compute its "
+            f"statistics; choose a batch_size that leaves no batch of one"
+        )
+    return X, y, val_data, epochs, batch_size, rng
 
 
 def _check_model_and_optimizer(model, loss_fn, optimizer, early_stopping):

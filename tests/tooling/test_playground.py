@@ -277,7 +277,8 @@ def test_the_loss_axis_holds_every_loss_and_turns_logarithmic_over_decades():
 
 
 def test_divergence_is_judged_against_the_start_and_said_on_the_picture():
-    # the rule: an epoch's training loss more than DIVERGENCE_FACTOR (10) times epoch 0's
+    # the rule: an epoch's training loss more than MAX_GROWTH_SINCE_START (10) times epoch 0's
+    assert pgmod.MAX_GROWTH_SINCE_START == 10
     pg = playground(learning_rate=10)
     pg.train(100)
     loss = pg.run.train_loss
@@ -771,6 +772,40 @@ def test_an_epoch_of_the_playground_is_an_epoch_of_fit():
     run.train_epoch()
     for mine, theirs in zip(run.model.parameters(), model.parameters()):
         np.testing.assert_array_equal(mine.data, theirs.data)
+
+
+def test_the_playgrounds_regularisation_is_a_penalty_of_train_epoch_on_the_weights_only():
+    # L1 and L2 add their gradient to the weights' gradients by new arrays (a gradient kept
+    # from backward keeps its value), never to the biases; it is one train_epoch with a penalty
+    import copy
+
+    from nnlesson import SGD
+    from nnlesson.train import train_epoch
+
+    for kind, gradient in (("L1", np.sign), ("L2", lambda W: W)):
+        run = pgmod.Run(pgmod._settings(dict(regularization=kind, reg_rate=0.03)))
+        model = copy.deepcopy(run.model)
+        weights = [layer.W for layer in model if isinstance(layer, Linear)]
+        kept = []
+
+        def penalty(weights=weights, kept=kept, gradient=gradient):
+            kept.extend((W.grad, W.grad.copy()) for W in weights)
+            return [(W, 0.03 * gradient(W.data)) for W in weights]
+
+        train_epoch(model, copy.deepcopy(run.loss_fn), SGD(model.parameters(), lr=0.03),
+                    run.F_train, run.y_train, 10, np.random.default_rng([0, 1]), penalty=penalty)
+        run.train_epoch()
+        for mine, theirs in zip(run.model.parameters(), model.parameters()):
+            np.testing.assert_array_equal(mine.data, theirs.data)
+        assert all(np.array_equal(grad, value) for grad, value in kept)
+
+
+def test_early_stopping_restores_every_value_of_the_best_epoch_bit_for_bit():
+    settings = dict(noise=0.5, hidden=[8, 8], learning_rate=0.3, early_stopping=True, patience=5)
+    pg = playground(**settings).train(200)
+    assert pg.run.shown == pg.run.stopper.best_epoch < pg.epoch
+    best = playground(**settings, epoch=pg.run.shown)  # the same run, up to the best epoch
+    assert weights_equal(pg.weights(), best.weights())
 
 
 def test_playgrounds_output_toggles_show_test_data_and_discretize():

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import nnlesson as nl
+from nnlesson.train import LossNotFinite, train_epoch
 
 
 def mlp(sizes, rng, activation=nl.ReLU):
@@ -99,7 +100,63 @@ def test_fit_stops_when_the_loss_climbs_far_above_its_start_while_staying_finite
     with pytest.raises(FloatingPointError, match=r"fit: the training loss grew from .* in epoch 1 to .*, more than 100 times in epoch (\d+): training diverged.*\(now lr=2\.5\)"):
         nl.fit(model, nl.MSELoss(), nl.SGD(model.parameters(), lr=2.5), (X, y), epochs=30,
                batch_size=40, rng=0)
-    assert nl.train.DIVERGENCE_FACTOR == 100
+    assert nl.train.MAX_GROWTH_SINCE_EPOCH_1 == 100
+
+
+def test_an_epoch_of_fit_is_one_train_epoch():
+    # fit's epoch 1 and one train_epoch from the same weights and shuffle: the same running loss
+    # and accuracy, the same weights afterwards
+    import copy
+
+    X, y = nl.make_moons(100, noise=0.2, rng=0)
+    model = nl.Sequential(nl.Linear(2, 8, rng=1), nl.ReLU(), nl.Dropout(0.2, rng=2),
+                          nl.Linear(8, 2, rng=3))
+    twin = copy.deepcopy(model)
+    history = nl.fit(model, nl.SoftmaxCrossEntropy(), nl.SGD(model.parameters(), lr=0.1), (X, y),
+                     epochs=1, batch_size=16, rng=4)
+    loss, fraction = train_epoch(twin, nl.SoftmaxCrossEntropy(), nl.SGD(twin.parameters(), lr=0.1),
+                                 X, y, 16, np.random.default_rng(4))
+    assert (loss, fraction) == (history.train_loss[0], history.train_accuracy[0])
+    assert type(loss) is float and type(fraction) is float  # plain numbers, as lessons print
+    assert twin.training  # left in training mode; fit switches to eval afterwards
+    for mine, theirs in zip(twin.parameters(), model.parameters()):
+        np.testing.assert_array_equal(mine.data, theirs.data)
+    _, none = train_epoch(twin, nl.MSELoss(), nl.SGD(twin.parameters(), lr=0.1), X,
+                          np.eye(2)[y], 16, np.random.default_rng(4))
+    assert none is None  # no accuracy for a regression loss
+
+
+def test_train_epoch_adds_a_penalty_into_new_gradient_arrays():
+    # The penalty's gradient is added by a new array: a gradient the student kept from backward
+    # keeps its value (an in-place += would change it behind their back).
+    X, y = nl.make_moons(40, rng=0)
+    model = nl.Sequential(nl.Linear(2, 3, rng=1), nl.Tanh(), nl.Linear(3, 2, rng=2))
+    W = model[0].W
+    kept, before = [], W.data.copy()
+
+    def weight_decay():
+        kept.append((W.grad, W.grad.copy()))  # what backward gave, as a student might keep it
+        return [(W, 0.5 * W.data)]
+
+    train_epoch(model, nl.SoftmaxCrossEntropy(), nl.SGD(model.parameters(), lr=0.1), X, y, 40,
+                np.random.default_rng(0), penalty=weight_decay)
+    (grad, value), = kept  # one mini-batch
+    np.testing.assert_array_equal(grad, value)
+    np.testing.assert_allclose(W.data, before - 0.1 * (value + 0.5 * before))
+
+
+def test_train_epoch_stops_before_the_step_of_a_non_finite_loss():
+    X, y = np.array([[1.0], [2.0], [np.inf], [3.0]]), np.zeros((4, 1))
+    model, first = nl.Sequential(nl.Linear(1, 1, rng=0)), nl.Sequential(nl.Linear(1, 1, rng=0))
+    with pytest.raises(LossNotFinite, match=r"train_epoch: the loss of mini-batch 2 is inf") as bad:
+        train_epoch(model, nl.MSELoss(), nl.SGD(model.parameters(), lr=0.01), X, y, 2,
+                    rng=None)  # in order: the second mini-batch holds the inf
+    assert bad.value.steps == 1 and bad.value.loss == np.inf
+    assert isinstance(bad.value, FloatingPointError)
+    # the weights are those after the first mini-batch's step: the bad batch took none
+    train_epoch(first, nl.MSELoss(), nl.SGD(first.parameters(), lr=0.01), X[:2], y[:2], 2, None)
+    for mine, theirs in zip(model.parameters(), first.parameters()):
+        np.testing.assert_array_equal(mine.data, theirs.data)
 
 
 def test_fit_reports_a_non_finite_validation_loss():
