@@ -1,7 +1,12 @@
 """Loss functions: ``loss = loss_fn(pred, target)`` then ``dpred = loss_fn.backward()``.
 
 Both reduce with a mean, as PyTorch's defaults do: the loss does not grow with the batch size.
+A loss that comes out NaN or infinite raises a ValueError saying whether the input held NaN or inf,
+except inside ``np.errstate(invalid="ignore")``: there the caller has said it deals with NaN itself
+(``fit`` does, to report a diverged training with its learning rate) and gets the value as it is.
 """
+
+import math
 
 import numpy as np
 
@@ -36,7 +41,7 @@ class MSELoss:
             raise ValueError(f"MSELoss got empty pred and target (shape {pred.shape})")
         diff = pred - target
         self.cache = (diff,)
-        return float((diff * diff).mean())
+        return _finite(float((diff * diff).mean()), "MSELoss", pred=pred, target=target)
 
     def backward(self):
         """-> dpred: the shape of pred."""
@@ -101,7 +106,7 @@ class SoftmaxCrossEntropy:
                 f"got values from {labels.min()} to {labels.max()}"
             )
         self.cache = (np.exp(logp), rows, labels)
-        return float(-picked.mean())
+        return _finite(float(-picked.mean()), "SoftmaxCrossEntropy", logits=logits)
 
     def backward(self):
         """-> dlogits: (batch, classes)."""
@@ -114,3 +119,18 @@ class SoftmaxCrossEntropy:
 
     def __repr__(self):
         return "SoftmaxCrossEntropy()"
+
+
+def _finite(loss, who, **inputs):
+    """``loss``, or (when it is NaN or inf) a ValueError naming what in ``inputs`` caused it.
+
+    The inputs are looked at only when the loss is not finite: nothing extra on the normal path.
+    """
+    if math.isfinite(loss) or np.geterr()["invalid"] == "ignore":
+        return loss
+    held = [f"{kind} in {name} ({count} of {a.size} elements)" for name, a in inputs.items()
+            for kind, count in (("NaN", np.isnan(a).sum()), ("inf", np.isinf(a).sum())) if count]
+    cause = ("from " + " and ".join(held) + " (did training diverge, or do the data hold "
+             "missing values?)" if held else "every input is finite, but so large that the "
+             "computation overflowed (scale the inputs or the targets down)")
+    raise ValueError(f"{who}: the loss is {loss}, {cause}")

@@ -388,3 +388,19 @@ def test_numerical_gradient_refuses_a_float32_model_instead_of_being_1_percent_o
     x = np.array([-0.0005])
     assert nl.numerical_gradient(lambda v: float(np.sqrt(-v).sum()), x) == \
         pytest.approx([-0.5 / np.sqrt(0.0005)], rel=1e-6)
+
+
+@pytest.mark.parametrize("loss_fn, pred, target, message", [
+    (nl.MSELoss(), [np.nan, 1.0, 2.0], np.zeros(3), r"MSELoss: the loss is nan, from NaN in pred \(1 of 3 elements\)"),
+    (nl.MSELoss(), [1.0, 2.0], [np.inf, -np.inf], r"MSELoss: the loss is inf, from inf in target \(2 of 2 elements\)"),
+    (nl.MSELoss(), [1e200], [0.0], r"MSELoss: the loss is inf, every input is finite, but so large that the computation overflowed"),
+    (nl.SoftmaxCrossEntropy(), [[np.nan, 0.0]], [1], r"SoftmaxCrossEntropy: the loss is nan, from NaN in logits \(1 of 2 elements\)"),
+    (nl.SoftmaxCrossEntropy(), [[np.inf, 0.0], [1.0, 2.0]], [1, 0], r"SoftmaxCrossEntropy: the loss is nan, from inf in logits \(1 of 4 elements\)"),
+])
+@pytest.mark.filterwarnings("ignore:(overflow|invalid value) encountered:RuntimeWarning")  # numpy's own
+def test_a_loss_that_is_not_finite_says_whether_the_input_held_nan_or_inf(loss_fn, pred, target, message):
+    with pytest.raises(ValueError, match=message):
+        loss_fn(np.array(pred), np.array(target))
+    # a caller that deals with NaN itself (fit: "training diverged ... lr") gets the value as it is
+    with np.errstate(over="ignore", invalid="ignore"):
+        assert not np.isfinite(loss_fn(np.array(pred), np.array(target)))
