@@ -300,9 +300,10 @@ def _held(owner, name, value, kind):
     if found and len(found) < len(items):
         path, other = next((path, v) for path, v in items if not isinstance(v, kind))
         raise TypeError(
-            f"{type(owner).__name__}.{name} holds a {kind.__name__} ({found[0][0]}) next to something "
-            f"else ({path}: {type(other).__name__}); keep the {kind.__name__}s in a container "
-            f"of their own (a list, tuple or dict), or Module's walk could not find them all"
+            f"{type(owner).__name__}.{name} holds a {kind.__name__} ({found[0][0]}) next to "
+            f"something else ({path}: {type(other).__name__}); keep the {kind.__name__}s in a "
+            f"container of their own (a list, tuple or dict), or Module's walk could not find "
+            f"them all"
         )
     return found
 

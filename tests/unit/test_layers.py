@@ -2,10 +2,9 @@
 
 import numpy as np
 import pytest
+from unit_helpers import GRAD_TOL
 
 import nnlesson as nl
-
-GRAD_TOL = 1e-7  # the quality bar: every layer's float64 gradients agree with central differences
 
 
 def away_from_kink(shape, rng, margin=1e-2):
