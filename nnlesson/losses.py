@@ -41,7 +41,10 @@ class MSELoss:
             raise ValueError(f"MSELoss got empty pred and target (shape {pred.shape})")
         diff = pred - target
         self.cache = (diff,)
-        return _finite(float((diff * diff).mean()), "MSELoss", pred=pred, target=target)
+        loss = float((diff * diff).mean())
+        if not math.isfinite(loss):
+            _refuse(loss, "MSELoss", pred=pred, target=target)
+        return loss
 
     def backward(self):
         """-> dpred: the shape of pred."""
@@ -106,7 +109,10 @@ class SoftmaxCrossEntropy:
                 f"got values from {labels.min()} to {labels.max()}"
             )
         self.cache = (np.exp(logp), rows, labels)
-        return _finite(float(-picked.mean()), "SoftmaxCrossEntropy", logits=logits)
+        loss = float(-picked.mean())
+        if not math.isfinite(loss):
+            _refuse(loss, "SoftmaxCrossEntropy", logits=logits)
+        return loss
 
     def backward(self):
         """-> dlogits: (batch, classes)."""
@@ -121,13 +127,14 @@ class SoftmaxCrossEntropy:
         return "SoftmaxCrossEntropy()"
 
 
-def _finite(loss, who, **inputs):
-    """``loss``, or (when it is NaN or inf) a ValueError naming what in ``inputs`` caused it.
+def _refuse(loss, who, **inputs):
+    """For a loss that is NaN or inf: a ValueError naming what in ``inputs`` caused it, unless
+    the caller deals with NaN itself (``np.errstate(invalid="ignore")``, as in ``fit``).
 
-    The inputs are looked at only when the loss is not finite: nothing extra on the normal path.
+    Called only when the loss is not finite: the normal path pays one ``math.isfinite``.
     """
-    if math.isfinite(loss) or np.geterr()["invalid"] == "ignore":
-        return loss
+    if np.geterr()["invalid"] == "ignore":
+        return
     held = [f"{kind} in {name} ({count} of {a.size} elements)" for name, a in inputs.items()
             for kind, count in (("NaN", np.isnan(a).sum()), ("inf", np.isinf(a).sum())) if count]
     cause = ("from " + " and ".join(held) + " (did training diverge, or do the data hold "
