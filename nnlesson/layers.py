@@ -599,9 +599,8 @@ def _check_each_layer_once(model, walk):
         if id(layer) in seen:
             raise ValueError(
                 f"{type(model).__name__}: layer {position} is the same object as layer "
-                f"{seen[id(layer)]} "
-                f"({layer!r}); a layer keeps the cache of its last forward, so each position "
-                f"needs its own layer"
+                f"{seen[id(layer)]} ({layer!r}); a layer keeps the cache of its last forward, so "
+                f"each position needs its own layer"
             )
         seen[id(layer)] = position
 
