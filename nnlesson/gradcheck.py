@@ -86,7 +86,7 @@ def _computed_in_float32(f, x, f_0):
             and all(float(np.float32(v)) == v for v in values))
 
 
-def _differences(f, x, eps, who):
+def _differences(f, x, eps):
     """(central differences, gap, round-off): ``gap`` is |right slope - left slope| per element,
     ``round-off`` the size of a slope central differences cannot tell from 0.
 
@@ -212,6 +212,59 @@ def gradcheck(module, x, loss_fn=None, target=None, *, eps=1e-6, tol=1e-6, rng=0
         raise ValueError("gradcheck: give both loss_fn and target, or neither")
     eps = check_number(eps, "eps", "gradcheck", low=0, low_open=True)
     tol = check_number(tol, "tol", "gradcheck", low=0, low_open=True)
+    model = _float64_copy(module)
+    x = np.array(float_array(x, "gradcheck"), dtype=np.float64)  # a copy: nudged in place below
+    if x.size == 0:
+        raise ValueError(f"gradcheck needs an input with at least one element, got shape "
+                         f"{x.shape}: on an empty batch every gradient is 0 and any backward "
+                         f"would pass")
+    states = random_states([model])
+
+    def forward():
+        set_states([model], states)  # replay the same random numbers (Dropout's mask)
+        return model(x)
+
+    out = forward()
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"gradcheck: {module!r}.forward(x) should return a numpy array (the "
+                        f"output), got {type(out).__name__}")
+    if loss_fn is None:  # L = sum(output * G), so dL/d(output) is G
+        G = _incoming_gradient(as_rng(rng), out.shape, x)
+        dout = G
+
+        def loss_of(out):
+            return float(np.sum(out * G))
+    else:
+        loss_fn(out, target)
+        dout = loss_fn.backward()
+
+        def loss_of(out):
+            return loss_fn(out, target)
+
+    analytic = _analytic(model, x, dout, module)
+
+    def f(_):  # the loss, with a parameter's data or x nudged in place
+        return loss_of(forward())
+
+    rows, problems, kinks, notes = [], [], [], []
+    for name, data, grads in analytic:
+        row, row_problems, row_notes, on_kink = _row(f, name, data, grads, eps, tol)
+        rows.append(row)
+        problems += row_problems
+        notes += row_notes
+        if on_kink:
+            kinks.append(name)
+    what = f"Sequential of {len(module)} layers" if isinstance(module, Sequential) else repr(module)
+    title = f"gradcheck of {what}" + (f" with {loss_fn!r}" if loss_fn else "") + ", in float64"
+    if x.ndim >= 2 and x.shape[0] == 1:
+        notes.append("note: a batch of one example cannot show a mistake in a sum over the batch "
+                     "(such as a bias gradient taken from the first row only): check a batch of "
+                     "2 or more examples too")
+    return GradcheckReport(title, rows, tol, problems, kinks, notes)
+
+
+def _float64_copy(module):
+    """A deep copy of ``module`` with every parameter and buffer in float64, its gradients 0."""
     model = copy.deepcopy(module)
     for p in model.parameters():
         p.data = p.data.astype(np.float64)
@@ -219,33 +272,16 @@ def gradcheck(module, x, loss_fn=None, target=None, *, eps=1e-6, tol=1e-6, rng=0
     for m in model.modules():
         for name in m.buffer_names:  # BatchNorm's running statistics, used in eval mode
             setattr(m, name, getattr(m, name).astype(np.float64))
-    x = np.array(float_array(x, "gradcheck"), dtype=np.float64)  # a copy: nudged in place below
-    if x.size == 0:
-        raise ValueError(f"gradcheck needs an input with at least one element, got shape "
-                         f"{x.shape}: on an empty batch every gradient is 0 and any backward "
-                         f"would pass")
-    G = None
-    states = random_states([model])
+    return model
 
-    def forward():
-        set_states([model], states)  # replay the same random numbers (Dropout's mask)
-        return model(x)
 
-    def loss_of(out):
-        if loss_fn is not None:
-            return loss_fn(out, target)
-        return float(np.sum(out * G))
+def _analytic(model, x, dout, module):
+    """``[(name, data, [gradients])]`` for every parameter and the input: each gradient from one
+    of the backward runs (see :func:`gradcheck`), which must all agree with the numbers.
 
-    out = forward()
-    if not isinstance(out, np.ndarray):
-        raise TypeError(f"gradcheck: {module!r}.forward(x) should return a numpy array (the "
-                        f"output), got {type(out).__name__}")
-    if loss_fn is None:
-        G = _incoming_gradient(as_rng(rng), out.shape, x)
-        dout = G
-    else:
-        loss_of(out)
-        dout = loss_fn.backward()
+    Runs: backward on .grad filled with NaN (one that adds keeps the NaN), again on .grad filled
+    with 0 (it must repeat itself), and backward_params on NaN.
+    """
     params = model.named_parameters()
 
     def run(backward, fill):
@@ -255,56 +291,48 @@ def gradcheck(module, x, loss_fn=None, target=None, *, eps=1e-6, tol=1e-6, rng=0
         return dx, [np.array(p.grad, dtype=np.float64) for _, p in params]
 
     with np.errstate(invalid="ignore", over="ignore"):  # a NaN here is reported, not warned
-        dx, poisoned = run(model.backward, np.nan)  # a backward that adds keeps the NaN
+        dx, poisoned = run(model.backward, np.nan)
         dx_again, zeroed = run(model.backward, 0.0)
         _, only_params = run(model.backward_params, np.nan)
-
     if dx is None or np.shape(dx) != x.shape:
         got = "None (a forgotten `return`?)" if dx is None else f"shape {np.shape(dx)}"
         raise ValueError(f"gradcheck: {module!r}.backward(dout) should return dL/dx of the "
                          f"input's shape {x.shape}, got {got}")
-
-    def f(_):
-        return loss_of(forward())
-
-    rows, problems, kinks, notes = [], [], [], []
     analytic = [(name, p.data, [poisoned[i], zeroed[i], only_params[i]])
                 for i, (name, p) in enumerate(params)]
-    analytic.append(("input", x, [dx, dx_again]))
-    for name, data, (first, *others) in analytic:
-        if first.shape != data.shape:
-            rows.append((name, data.shape, float("nan")))
-            problems.append(f"{name}: its .grad has shape {first.shape}; it must have the shape "
-                            f"of the parameter, {data.shape}")
-            continue
-        numeric, gap, round_off = _differences(f, data, eps, "gradcheck")
-        errors = [rel_error(g, numeric) for g in (first, *others)]
-        largest = _worst(np.max(np.abs(g), initial=0.0) for g in (numeric, first, *others))
-        if not _worst(errors) < tol and largest <= round_off:
-            errors = [0.0]  # round-off on both sides: a true gradient of 0, a pass
-            notes.append(
-                f"note: {name} has a gradient of 0 (every element, numerical and from backward, "
-                f"is at most {largest:.1e}, below the {round_off:.1e} central differences can "
-                f"tell from 0): the loss does not depend on it here, as for a bias just before "
-                f"a BatchNorm, whose mean subtraction cancels it"
-            )
-        rows.append((name, data.shape, _worst(errors)))
-        problems += _explain(name, first, others, tol)
-        if not _worst(errors) < tol and np.isfinite(errors).all() and _on_kink(
-                [first, *others], numeric, gap, tol):
-            kinks.append(name)
-            problems.append(
-                f"{name}: every mismatch sits within eps={eps:g} of a kink (such as a ReLU or "
-                f"PReLU input at 0), where central differences are no derivative: probably not "
-                f"a bug; check again with inputs away from the kink"
-            )
-    what = f"Sequential of {len(module)} layers" if isinstance(module, Sequential) else repr(module)
-    title = f"gradcheck of {what}" + (f" with {loss_fn!r}" if loss_fn else "") + ", in float64"
-    if x.ndim >= 2 and x.shape[0] == 1:
-        notes.append("note: a batch of one example cannot show a mistake in a sum over the batch "
-                     "(such as a bias gradient taken from the first row only): check a batch of "
-                     "2 or more examples too")
-    return GradcheckReport(title, rows, tol, problems, kinks, notes)
+    return analytic + [("input", x, [dx, dx_again])]
+
+
+def _row(f, name, data, grads, eps, tol):
+    """One row of the report: ``((name, shape, error), problems, notes, on_kink)``, comparing
+    the backward runs' ``grads`` of ``data`` with central differences of ``f``."""
+    first, *others = grads
+    if first.shape != data.shape:
+        return (name, data.shape, float("nan")), [
+            f"{name}: its .grad has shape {first.shape}; it must have the shape of the "
+            f"parameter, {data.shape}"], [], False
+    numeric, gap, round_off = _differences(f, data, eps)
+    errors = [rel_error(g, numeric) for g in grads]
+    notes = []
+    largest = _worst(np.max(np.abs(g), initial=0.0) for g in (numeric, *grads))
+    if not _worst(errors) < tol and largest <= round_off:
+        errors = [0.0]  # round-off on both sides: a true gradient of 0, a pass
+        notes.append(
+            f"note: {name} has a gradient of 0 (every element, numerical and from backward, "
+            f"is at most {largest:.1e}, below the {round_off:.1e} central differences can "
+            f"tell from 0): the loss does not depend on it here, as for a bias just before "
+            f"a BatchNorm, whose mean subtraction cancels it"
+        )
+    problems = _explain(name, first, others, tol)
+    on_kink = (not _worst(errors) < tol and np.isfinite(errors).all()
+               and _on_kink(grads, numeric, gap, tol))
+    if on_kink:
+        problems.append(
+            f"{name}: every mismatch sits within eps={eps:g} of a kink (such as a ReLU or "
+            f"PReLU input at 0), where central differences are no derivative: probably not "
+            f"a bug; check again with inputs away from the kink"
+        )
+    return (name, data.shape, _worst(errors)), problems, notes, on_kink
 
 
 def _incoming_gradient(rng, shape, x):
@@ -353,8 +381,8 @@ def _explain(name, first, others, tol):
     if np.isnan(first).any() and np.isfinite(zeroed).all():
         problems.append(
             f"{name}: backward adds into .grad (`p.grad += ...`) or never sets it: .grad was "
-            f"filled with NaN before backward and still holds NaN. Overwrite it instead: "
-            f"`p.grad[...] = ...`"
+            f"filled with NaN before backward and still holds NaN. Set it to a new array "
+            f"instead: `p.grad = <the new array>`, such as `self.W.grad = dout.T @ x`"
         )
     elif not np.array_equal(first, zeroed, equal_nan=True):
         problems.append(f"{name}: a second backward(dout) gave a different gradient: does "

@@ -83,12 +83,15 @@ class Module:
     """What all layers share: calling, the walk over the modules inside, parameters, train/eval.
 
     A module finds the modules it holds by itself: every attribute that is a :class:`Module`, or
-    a list or tuple of them, is a child (``children()``), and every attribute that is a
-    :class:`Parameter` is a parameter of its own. So a model of your own needs no extra code::
+    a list, tuple or dict of them, is a child (``children()``), and every attribute that is a
+    :class:`Parameter` (or a list, tuple or dict of them) is a parameter of its own. So a model of
+    your own needs no extra code::
 
         class TwoLayers(Module):
-            def __init__(self):
-                self.hidden, self.act, self.out = Linear(2, 8), ReLU(), Linear(8, 2)
+            def __init__(self, rng):
+                self.hidden = Linear(2, 8, rng=rng)
+                self.act = ReLU()
+                self.out = Linear(8, 2, rng=rng)
 
     has ``parameters()`` ``[hidden.W, hidden.b, out.W, out.b]``, ``train()``/``eval()`` reach its
     layers, and it works with ``fit``, ``gradcheck`` and checkpointing like a ``Sequential``.
@@ -138,10 +141,12 @@ class Module:
     def named_children(self):
         """``(name, module)`` for each module held directly, in the order the attributes were set.
 
-        An attribute holding a list or tuple of modules gives ``"name.0"``, ``"name.1"``, ...
+        An attribute holding a list or tuple of modules gives ``"name.0"``, ``"name.1"``, ...; a
+        dict of them ``"name.key"``. A container that mixes modules with other things is refused
+        (a TypeError naming it): its modules would otherwise be missed by every walk.
         """
         return [(name, m) for name, value in vars(self).items() for name, m in
-                _held(name, value, Module)]
+                _held(self, name, value, Module)]
 
     def children(self):
         """The modules held directly (see :meth:`named_children`)."""
@@ -149,10 +154,19 @@ class Module:
 
     def named_modules(self, prefix=""):
         """``(path, module)`` for this module (path ``""``) and every module inside, depth first:
-        ``("", model), ("0", model[0]), ..., ("3.1", model[3][1])``."""
+        ``("", model), ("0", model[0]), ..., ("3.1", model[3][1])``.
+
+        Each module may sit at one place only (a layer keeps the cache of its last forward, so a
+        second place would overwrite the first's): a ValueError names both paths.
+        """
+        found = self._walk(prefix)
+        _check_each_layer_once(self, found)
+        return found
+
+    def _walk(self, prefix):
         found = [(prefix, self)]
         for name, child in self.named_children():
-            found += child.named_modules(_join(prefix, name))
+            found += child._walk(_join(prefix, name))
         return found
 
     def modules(self):
@@ -162,10 +176,9 @@ class Module:
     def named_parameters(self):
         """``(name, parameter)`` pairs: this module's own first, then each child's, prefixed
         with the child's name (``"0.W"``, ``"0.b"``, ``"2.W"``, ...)."""
-        own = [(name, p) for name, value in vars(self).items() for name, p in
-               _held(name, value, Parameter)]
-        return own + [(f"{name}.{inner}", p) for name, child in self.named_children()
-                      for inner, p in child.named_parameters()]
+        return [(_join(path, name), p) for path, m in self.named_modules()
+                for attribute, value in vars(m).items()
+                for name, p in _held(m, attribute, value, Parameter)]
 
     def state_dict(self):
         """Copies of every parameter's and buffer's values, by name: ``{"0.W": ..., "0.b": ...,
@@ -271,14 +284,28 @@ def _join(path, name):
     return f"{path}.{name}" if path else name
 
 
-def _held(name, value, kind):
+def _held(owner, name, value, kind):
     """``[(name, value)]`` if ``value`` is a ``kind``; ``[("name.0", v0), ...]`` for a list or
-    tuple of them; else ``[]``."""
+    tuple of them, ``[("name.key", v), ...]`` for a dict; else ``[]``. A container mixing modules
+    or parameters with other things is refused, not skipped: its layers would not be trained."""
     if isinstance(value, kind):
         return [(name, value)]
-    if isinstance(value, (list, tuple)) and value and all(isinstance(v, kind) for v in value):
-        return [(f"{name}.{i}", v) for i, v in enumerate(value)]
-    return []
+    if isinstance(value, dict):
+        items = [(f"{name}.{key}", v) for key, v in value.items()]
+    elif isinstance(value, (list, tuple)):
+        items = [(f"{name}.{i}", v) for i, v in enumerate(value)]
+    else:
+        return []
+    found = [(path, v) for path, v in items if isinstance(v, kind)]
+    if found and len(found) < len(items):
+        path, other = next((path, v) for path, v in items if not isinstance(v, kind))
+        raise TypeError(
+            f"{type(owner).__name__}.{name} holds a {kind.__name__} ({found[0][0]}) next to "
+            f"something else ({path}: {type(other).__name__}); keep the {kind.__name__}s in a "
+            f"container of their own (a list, tuple or dict), or Module's walk could not find "
+            f"them all"
+        )
+    return found
 
 
 class Linear(Module):
@@ -330,6 +357,7 @@ class Linear(Module):
         return dout @ self.W.data  # (batch, out) @ (out, in)
 
     def backward_params(self, dout):
+        """dout: (batch, out_features) -> None; sets W.grad and b.grad only."""
         self._parameter_gradients(dout)
 
     def _parameter_gradients(self, dout):
@@ -357,6 +385,7 @@ class Sigmoid(Module):
         return y
 
     def backward(self, dout):
+        """dout: the shape of the last output -> dx: same shape and dtype; no parameters."""
         (y,) = self._cached()
         return self._check_dout(dout, y.shape, y.dtype) * y * (1 - y)
 
@@ -374,6 +403,7 @@ class Tanh(Module):
         return y
 
     def backward(self, dout):
+        """dout: the shape of the last output -> dx: same shape and dtype; no parameters."""
         (y,) = self._cached()
         return self._check_dout(dout, y.shape, y.dtype) * (1 - y * y)
 
@@ -414,12 +444,13 @@ class PReLU(Module):
         self.alpha = Parameter(np.array(alpha, dtype=_float_dtype(dtype, "PReLU")), name="alpha")
 
     def forward(self, x):
-        """x: any shape -> y: same shape and dtype. Cache: (x,), a read-only copy."""
+        """x: any shape -> y: same shape and dtype. Cache: (x,), a private copy."""
         x = float_array(x, self)
         self._save(x, copy=True)
         return prelu(x, self.alpha.data.astype(x.dtype))
 
     def backward(self, dout):
+        """dout: the shape of the last output -> dx: same shape and dtype; sets alpha.grad."""
         (x,) = self._cached()
         dout = self._check_dout(dout, x.shape, x.dtype)
         negative = x <= 0
@@ -455,6 +486,7 @@ class Dropout(Module):
         x = float_array(x, self)
         if not self.training:
             self._save()
+            self._eval_shape = x.shape  # nothing to keep for backward but the shape, to check dout
             return x.copy()  # never the caller's array: changing the output must not change x
         keep = self.rng.random(x.shape) >= self.p  # True with probability 1 - p
         self._save(keep)
@@ -464,7 +496,7 @@ class Dropout(Module):
         """dout: the shape of the last output -> dx: same shape and dtype as dout."""
         cache = self._cached()
         if not cache:  # eval mode: the identity
-            return float_array(dout, f"{self!r}.backward").copy()
+            return self._check_dout(dout, self._eval_shape).copy()
         (keep,) = cache
         dout = self._check_dout(dout, keep.shape)
         return dout * keep / dout.dtype.type(1 - self.p)
@@ -494,10 +526,12 @@ class Sequential(Module):
         if checkpoint_every is not None:
             check_positive_int(checkpoint_every, "checkpoint_every", "Sequential")
         self.layers = list(layers)
-        _check_each_layer_once(self)
+        self.named_modules()  # refuses a layer at two places
         self.checkpoint_every = checkpoint_every
 
     def forward(self, x):
+        """x: the first layer's input -> the last layer's output. Cache: none of its own (the
+        layers keep theirs), or with checkpointing the list of stored segment inputs."""
         if self.checkpoint_every:
             x, checkpoints = checkpoint.forward(self.layers, self.checkpoint_every, x)
             self.cache = checkpoints if grad_enabled() else _NO_GRAD
@@ -507,6 +541,7 @@ class Sequential(Module):
         return x
 
     def backward(self, dout):
+        """dout: the shape of the last output -> dx: the shape of the input; sets every .grad."""
         if self.checkpoint_every:
             return checkpoint.backward(self.layers, self.checkpoint_every, self._cached(), dout,
                                        input_grad=True)
@@ -515,6 +550,7 @@ class Sequential(Module):
         return dout
 
     def backward_params(self, dout):
+        """dout: the shape of the last output -> None; sets every .grad, skips dL/d(input)."""
         if self.checkpoint_every:
             checkpoint.backward(self.layers, self.checkpoint_every, self._cached(), dout,
                                 input_grad=False)
@@ -556,15 +592,15 @@ class Sequential(Module):
         return "Sequential(\n" + "\n".join(lines) + "\n)"
 
 
-def _check_each_layer_once(model):
-    """Raise if one layer object sits at two positions inside ``model``, at any depth."""
+def _check_each_layer_once(model, walk):
+    """Raise if one layer object sits at two positions of ``walk`` (``model``'s named modules)."""
     seen = {}  # id(layer) -> its position, such as "2" or "2.0"
-    for position, layer in model.named_modules()[1:]:
+    for position, layer in walk:
         if id(layer) in seen:
             raise ValueError(
-                f"Sequential: layer {position} is the same object as layer {seen[id(layer)]} "
-                f"({layer!r}); a layer keeps the cache of its last forward, so each position "
-                f"needs its own layer"
+                f"{type(model).__name__}: layer {position} is the same object as layer "
+                f"{seen[id(layer)]} ({layer!r}); a layer keeps the cache of its last forward, so "
+                f"each position needs its own layer"
             )
         seen[id(layer)] = position
 
@@ -651,7 +687,7 @@ class BatchNorm(Module):
 
     def backward(self, dout):
         """dout: (batch, features) -> dx: same shape; sets gamma.grad and beta.grad."""
-        xhat, s, dout = self._parameter_gradients(dout)
+        xhat, s, dout = _affine_gradients(self, dout)
         g = dout * self.gamma.data  # dL/dxhat
         if not self.batch_statistics:
             return g * s
@@ -659,17 +695,24 @@ class BatchNorm(Module):
         return (s / n) * (n * g - g.sum(axis=0) - xhat * np.sum(g * xhat, axis=0))
 
     def backward_params(self, dout):
-        self._parameter_gradients(dout)
-
-    def _parameter_gradients(self, dout):
-        xhat, s = self._cached()
-        dout = self._check_dout(dout, xhat.shape, xhat.dtype)
-        self.gamma.grad = np.sum(dout * xhat, axis=0)
-        self.beta.grad = dout.sum(axis=0)
-        return xhat, s, dout
+        """dout: (batch, features) -> None; sets gamma.grad and beta.grad only."""
+        _affine_gradients(self, dout)
 
     def __repr__(self):
         return f"BatchNorm({self.num_features})"
+
+
+def _affine_gradients(layer, dout):
+    """Set gamma.grad and beta.grad of a BatchNorm or LayerNorm; returns (xhat, s, dout).
+
+    In both, y = gamma * xhat + beta acts per feature and the cache is (xhat, s), so
+    dL/dgamma_j = sum_i dL/dy_ij xhat_ij and dL/dbeta_j = sum_i dL/dy_ij, sums over the batch.
+    """
+    xhat, s = layer._cached()
+    dout = layer._check_dout(dout, xhat.shape, xhat.dtype)
+    layer.gamma.grad = np.sum(dout * xhat, axis=0)
+    layer.beta.grad = dout.sum(axis=0)
+    return xhat, s, dout
 
 
 class LayerNorm(Module):
@@ -714,16 +757,15 @@ class LayerNorm(Module):
 
     def backward(self, dout):
         """dout: (batch, features) -> dx: same shape; sets gamma.grad and beta.grad."""
-        xhat, s, dout = self._parameter_gradients(dout)
+        xhat, s, dout = _affine_gradients(self, dout)
         g = dout * self.gamma.data  # dL/dxhat
         d = xhat.shape[1]
         return (s / d) * (d * g - g.sum(axis=1, keepdims=True)
                           - xhat * np.sum(g * xhat, axis=1, keepdims=True))
 
-    # gamma and beta act per feature, as in BatchNorm, and the cache is (xhat, s) in both: the
-    # parameters' gradients are BatchNorm's, sums over the batch
-    backward_params = BatchNorm.backward_params
-    _parameter_gradients = BatchNorm._parameter_gradients
+    def backward_params(self, dout):
+        """dout: (batch, features) -> None; sets gamma.grad and beta.grad only."""
+        _affine_gradients(self, dout)
 
     def __repr__(self):
         return f"LayerNorm({self.num_features})"

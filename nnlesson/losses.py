@@ -1,7 +1,12 @@
 """Loss functions: ``loss = loss_fn(pred, target)`` then ``dpred = loss_fn.backward()``.
 
 Both reduce with a mean, as PyTorch's defaults do: the loss does not grow with the batch size.
+A loss that comes out NaN or infinite raises a ValueError saying whether the input held NaN or inf,
+except inside ``np.errstate(invalid="ignore")``: there the caller has said it deals with NaN itself
+(``fit`` does, to report a diverged training with its learning rate) and gets the value as it is.
 """
+
+import math
 
 import numpy as np
 
@@ -36,7 +41,10 @@ class MSELoss:
             raise ValueError(f"MSELoss got empty pred and target (shape {pred.shape})")
         diff = pred - target
         self.cache = (diff,)
-        return float((diff * diff).mean())
+        loss = float((diff * diff).mean())
+        if not math.isfinite(loss):
+            _refuse(loss, "MSELoss", pred=pred, target=target)
+        return loss
 
     def backward(self):
         """-> dpred: the shape of pred."""
@@ -101,7 +109,10 @@ class SoftmaxCrossEntropy:
                 f"got values from {labels.min()} to {labels.max()}"
             )
         self.cache = (np.exp(logp), rows, labels)
-        return float(-picked.mean())
+        loss = float(-picked.mean())
+        if not math.isfinite(loss):
+            _refuse(loss, "SoftmaxCrossEntropy", logits=logits)
+        return loss
 
     def backward(self):
         """-> dlogits: (batch, classes)."""
@@ -114,3 +125,19 @@ class SoftmaxCrossEntropy:
 
     def __repr__(self):
         return "SoftmaxCrossEntropy()"
+
+
+def _refuse(loss, who, **inputs):
+    """For a loss that is NaN or inf: a ValueError naming what in ``inputs`` caused it, unless
+    the caller deals with NaN itself (``np.errstate(invalid="ignore")``, as in ``fit``).
+
+    Called only when the loss is not finite: the normal path pays one ``math.isfinite``.
+    """
+    if np.geterr()["invalid"] == "ignore":
+        return
+    held = [f"{kind} in {name} ({count} of {a.size} elements)" for name, a in inputs.items()
+            for kind, count in (("NaN", np.isnan(a).sum()), ("inf", np.isinf(a).sum())) if count]
+    cause = ("from " + " and ".join(held) + " (did training diverge, or do the data hold "
+             "missing values?)" if held else "every input is finite, but so large that the "
+             "computation overflowed (scale the inputs or the targets down)")
+    raise ValueError(f"{who}: the loss is {loss}, {cause}")

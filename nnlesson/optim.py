@@ -25,8 +25,14 @@ class SGD:
         for i, p in enumerate(self.parameters):
             if not isinstance(p, Parameter):
                 raise TypeError(f"SGD: parameter {i} must be a Parameter, got {type(p).__name__}")
-        if len({id(p) for p in self.parameters}) != len(self.parameters):
-            raise ValueError("SGD: a parameter appears twice in the list; it would move twice")
+        first = {}  # id(parameter) -> its first index
+        for i, p in enumerate(self.parameters):
+            if first.setdefault(id(p), i) != i:
+                raise ValueError(
+                    f"SGD: a parameter appears twice in the list: parameter {i} ({p!r}) is "
+                    f"parameter {first[id(p)]}; it would move twice (the same layer at two "
+                    f"places of a model?)"
+                )
         self.lr = check_number(lr, "lr (the learning rate)", "SGD", low=0, low_open=True)
         self.momentum = check_number(momentum, "momentum", "SGD", low=0, high=1, high_open=True)
         self.weight_decay = check_number(weight_decay, "weight_decay", "SGD", low=0)
@@ -36,6 +42,8 @@ class SGD:
         """Move every parameter one step against its gradient."""
         for i, p in enumerate(self.parameters):
             grad = p.grad
+            if getattr(grad, "shape", None) != p.data.shape:  # else numpy would broadcast it
+                raise self._bad_gradient(i, p)
             if self.weight_decay:
                 grad = grad + self.weight_decay * p.data
             if self.velocity is not None:
@@ -43,6 +51,20 @@ class SGD:
                 self.velocity[i] += grad
                 grad = self.velocity[i]
             p.data -= self.lr * grad
+
+    @staticmethod
+    def _bad_gradient(i, p):
+        if p.grad is None:
+            got = "is None (no backward has set it yet?)"
+        elif hasattr(p.grad, "shape"):
+            got = f"has shape {p.grad.shape}"
+        else:
+            got = f"is a {type(p.grad).__name__}, not an array"
+        return ValueError(
+            f"SGD.step: parameter {i} ({p.name or 'unnamed'}) has data of shape {p.data.shape} "
+            f"but its .grad {got}; a layer's backward must set .grad to an array of the "
+            f"parameter's shape"
+        )
 
     def __repr__(self):
         return (f"SGD(lr={self.lr:g}, momentum={self.momentum:g}, "

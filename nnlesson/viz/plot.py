@@ -13,7 +13,7 @@ from cycler import cycler
 from matplotlib.colors import ListedColormap
 
 from .._util import no_grad
-from ..layers import Sequential, Sigmoid
+from ..layers import Module, Sigmoid
 
 # Okabe & Ito (2008), "Color Universal Design". Their orange (#E69F00), sky blue (#56B4E9) and
 # yellow (#F0E442) have a contrast of 2.3, 2.3 and 1.3 against white: below the 3:1 that WCAG 2.1
@@ -138,10 +138,9 @@ def class_style(c):
 
 
 def _ends_in_sigmoid(model):
-    """True when the last layer of ``model`` (inside nested Sequentials) is a Sigmoid."""
-    while isinstance(model, Sequential) and len(model.layers):
-        model = model.layers[-1]
-    return isinstance(model, Sigmoid)
+    """True when the last module of ``model`` (a Sequential's last layer, at any depth, or the
+    last one a model of your own holds) is a Sigmoid."""
+    return isinstance(model, Module) and isinstance(model.modules()[-1], Sigmoid)
 
 
 def predicted_classes(model, points, who="predicted_classes"):

@@ -234,8 +234,35 @@ def test_gradcheck_and_fit_name_a_wrong_argument():
 
 def test_sgd_rejects_a_parameter_listed_twice():
     layer = nl.Linear(2, 2, rng=0)
-    with pytest.raises(ValueError, match="SGD: a parameter appears twice in the list"):
+    with pytest.raises(ValueError, match=r"SGD: a parameter appears twice in the list: parameter 2 "
+                                         r"\(Parameter\(W, shape=\(2, 2\), dtype=float64\)\) is parameter 0"):
         nl.SGD(layer.parameters() + [layer.W], lr=0.1)
+
+
+@pytest.mark.parametrize("grad, got", [
+    (np.ones(3), r"has shape \(3,\)"),  # would broadcast over every row of W: a silent wrong step
+    (np.ones((1, 2, 3)), r"has shape \(1, 2, 3\)"),  # a keepdims slip: numpy's own error before
+    (None, r"is None \(no backward has set it yet\?\)"),
+    ([[1.0] * 3] * 2, r"is a list, not an array"),
+])
+@pytest.mark.parametrize("momentum, weight_decay", [(0.0, 0.0), (0.9, 0.01)])
+def test_sgd_step_refuses_a_gradient_of_the_wrong_shape_naming_the_parameter(grad, got, momentum,
+                                                                             weight_decay):
+    layer = nl.Linear(3, 2, rng=0)
+    before = layer.W.data.copy()
+    layer.W.grad = grad
+    optimizer = nl.SGD(layer.parameters(), lr=0.1, momentum=momentum, weight_decay=weight_decay)
+    with pytest.raises(ValueError, match=r"SGD.step: parameter 0 \(W\) has data of shape \(2, 3\) "
+                                         r"but its .grad " + got):
+        optimizer.step()
+    np.testing.assert_array_equal(layer.W.data, before)  # W is first: nothing moved yet
+
+
+def test_sgd_step_takes_a_numpy_scalar_gradient_for_a_scalar_parameter():
+    alpha = nl.Parameter(np.array(0.25))
+    alpha.grad = np.float64(1.0)  # np.sum(...) of a user's own layer: a numpy scalar, shape ()
+    nl.SGD([alpha], lr=0.1).step()
+    assert alpha.data == pytest.approx(0.15)
 
 
 def test_cross_entropy_names_one_hot_labels():
@@ -361,3 +388,19 @@ def test_numerical_gradient_refuses_a_float32_model_instead_of_being_1_percent_o
     x = np.array([-0.0005])
     assert nl.numerical_gradient(lambda v: float(np.sqrt(-v).sum()), x) == \
         pytest.approx([-0.5 / np.sqrt(0.0005)], rel=1e-6)
+
+
+@pytest.mark.parametrize("loss_fn, pred, target, message", [
+    (nl.MSELoss(), [np.nan, 1.0, 2.0], np.zeros(3), r"MSELoss: the loss is nan, from NaN in pred \(1 of 3 elements\)"),
+    (nl.MSELoss(), [1.0, 2.0], [np.inf, -np.inf], r"MSELoss: the loss is inf, from inf in target \(2 of 2 elements\)"),
+    (nl.MSELoss(), [1e200], [0.0], r"MSELoss: the loss is inf, every input is finite, but so large that the computation overflowed"),
+    (nl.SoftmaxCrossEntropy(), [[np.nan, 0.0]], [1], r"SoftmaxCrossEntropy: the loss is nan, from NaN in logits \(1 of 2 elements\)"),
+    (nl.SoftmaxCrossEntropy(), [[np.inf, 0.0], [1.0, 2.0]], [1, 0], r"SoftmaxCrossEntropy: the loss is nan, from inf in logits \(1 of 4 elements\)"),
+])
+@pytest.mark.filterwarnings("ignore:(overflow|invalid value) encountered:RuntimeWarning")  # numpy's own
+def test_a_loss_that_is_not_finite_says_whether_the_input_held_nan_or_inf(loss_fn, pred, target, message):
+    with pytest.raises(ValueError, match=message):
+        loss_fn(np.array(pred), np.array(target))
+    # a caller that deals with NaN itself (fit: "training diverged ... lr") gets the value as it is
+    with np.errstate(over="ignore", invalid="ignore"):
+        assert not np.isfinite(loss_fn(np.array(pred), np.array(target)))

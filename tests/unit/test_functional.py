@@ -109,13 +109,19 @@ def test_numerical_gradient_restores_x_and_is_accurate():
 
 def test_numerical_gradient_restores_x_when_f_raises():
     x = np.array([1.0, 2.0])
+    seen = []
 
-    def f(v):
-        raise RuntimeError("boom")
+    def f(v):  # raises only with one element nudged by eps, after the argument checks' calls
+        nudged = v - [1.0, 2.0]
+        if np.count_nonzero(nudged) == 1 and np.abs(nudged).max() < 1e-5:
+            seen.append(v.copy())
+            raise RuntimeError("boom")
+        return float(np.sum(v))
 
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="boom"):
         nl.numerical_gradient(f, x)
-    np.testing.assert_array_equal(x, [1.0, 2.0])
+    assert seen and seen[0][0] == 1.0 + 1e-6  # it raised with x[0] nudged ...
+    np.testing.assert_array_equal(x, [1.0, 2.0])  # ... and x is back as it was
 
 
 def test_rel_error_is_symmetric_with_a_floor():
@@ -174,6 +180,9 @@ def test_gradcheck_fails_a_backward_that_adds_into_grad():
     assert not report.passed and set(report.failed) == {"W", "b"}
     assert not report.max_error < 1e-6  # a test asserting max_error < tol fails too
     assert "backward adds into .grad (`p.grad += ...`)" in repr(report)
+    # the advice keeps the contract: a new array (a student may keep the old one), not p.grad[...]
+    assert "Set it to a new array instead: `p.grad = <the new array>`" in repr(report)
+    assert "p.grad[...]" not in repr(report)
     # ... while the same layer written with overwriting passes
     assert nl.gradcheck(nl.Linear(3, 2, rng=0), x).passed
 

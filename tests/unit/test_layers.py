@@ -2,10 +2,9 @@
 
 import numpy as np
 import pytest
+from unit_helpers import GRAD_TOL
 
 import nnlesson as nl
-
-GRAD_TOL = 1e-7  # the quality bar: every layer's float64 gradients agree with central differences
 
 
 def away_from_kink(shape, rng, margin=1e-2):
@@ -258,8 +257,14 @@ def test_dropout_backward_checks_the_shape_against_its_mask():
     layer(np.ones((2, 3)))
     with pytest.raises(ValueError, match=r"Dropout\(p=0.5\).backward expected dout of shape \(2, 3\)"):
         layer.backward(np.ones((5, 5)))
-    assert layer.eval()(np.ones((2, 3))).shape == (2, 3) and layer.cache == ()  # the identity
-    assert layer.backward(np.ones((5, 5))).shape == (5, 5)  # keeps nothing, so checks nothing
+    assert layer.eval()(np.ones((4, 3))).shape == (4, 3) and layer.cache == ()  # the identity
+    assert layer.cache_nbytes() == 0  # eval mode keeps no array for backward
+    with pytest.raises(ValueError, match=r"Dropout\(p=0.5\).backward expected dout of shape \(4, 3\)"):
+        layer.backward(np.ones((7, 9)))  # eval mode checks the shape too
+    dout = np.ones((4, 3), dtype=np.float32)
+    dx = layer.backward(dout)
+    assert dx.dtype == np.float32 and dx is not dout
+    np.testing.assert_array_equal(dx, dout)
 
 
 def test_float32_model_stays_float32_with_float64_targets_and_prelu():

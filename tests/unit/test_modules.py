@@ -67,6 +67,65 @@ def test_the_same_layer_twice_is_refused_inside_a_users_module_too():
         nl.Sequential(block.linear, block)
 
 
+class Heads(nl.Module):
+    """A user's own module holding its layers in a dict, one of them a Dropout."""
+
+    def __init__(self):
+        self.first = nl.Linear(2, 4, rng=0)
+        self.heads = {"drop": nl.Dropout(0.5, rng=1), "out": nl.Linear(4, 1, rng=2)}
+
+
+def test_layers_in_a_dict_are_walked_as_attribute_dot_key():
+    model = Heads()
+    assert [path for path, _ in model.named_modules()] == ["", "first", "heads.drop", "heads.out"]
+    assert [n for n, _ in model.named_parameters()] == [
+        "first.W", "first.b", "heads.out.W", "heads.out.b"]
+    assert not model.eval().heads["drop"].training  # eval() reaches a Dropout inside the dict
+    assert list(model.state_dict()) == ["first.W", "first.b", "heads.out.W", "heads.out.b"]
+
+
+@pytest.mark.parametrize("held, where", [
+    ([nl.Linear(4, 4, rng=1), lambda h: h], r"blocks.0\) next to something else \(blocks.1: function"),
+    ((np.tanh, nl.ReLU()), r"blocks.1\) next to something else \(blocks.0: ufunc"),
+    ({"out": nl.Linear(4, 1, rng=2), "scale": 2.0}, r"blocks.out\) next to something else "
+                                                    r"\(blocks.scale: float"),
+    ([nl.Parameter(np.ones(2)), "bias"], r"Parameter \(blocks.0\) next to something else"),
+])
+def test_a_container_mixing_layers_with_other_things_is_refused(held, where):
+    class Net(nl.Module):
+        def __init__(self):
+            self.first = nl.Linear(2, 4, rng=0)
+            self.blocks = held
+
+    with pytest.raises(TypeError, match=r"Net.blocks holds a .*" + where):
+        Net().parameters()
+
+
+def test_containers_of_other_things_are_not_modules():
+    class Net(nl.Module):
+        def __init__(self):
+            self.lin = nl.Linear(2, 1, rng=0)
+            self.history, self.options, self.empty = [0.5, 0.25], {"lr": 0.1}, []
+
+    assert [n for n, _ in Net().named_parameters()] == ["lin.W", "lin.b"]
+
+
+def test_the_same_layer_at_two_places_in_a_users_module_is_refused_naming_both():
+    class Tied(nl.Module):
+        def __init__(self):
+            self.a = nl.Linear(2, 2, rng=0)
+            self.act = nl.ReLU()
+            self.b = self.a
+
+    model = Tied()
+    message = r"Tied: layer b is the same object as layer a \(Linear\(2 -> 2\)\)"
+    for walk in (model.named_modules, model.parameters, model.train, model.state_dict):
+        with pytest.raises(ValueError, match=message):
+            walk()
+    with pytest.raises(ValueError, match=message):
+        nl.gradcheck(model, np.ones((2, 2)))
+
+
 def test_a_users_module_with_dropout_and_batchnorm_passes_gradcheck():
     x = np.random.default_rng(5).standard_normal((8, 3))
     report = nl.gradcheck(block_model(), x)
@@ -202,3 +261,22 @@ def test_sgd_with_momentum_follows_fresh_gradient_arrays():
         opt.step()
         W0 -= 0.1 * velocity
     np.testing.assert_allclose(layer.W.data, W0)
+
+
+def test_a_users_model_ending_in_sigmoid_is_thresholded_at_one_half():
+    from nnlesson.viz.plot import predicted_classes
+
+    class SigNet(nl.Module):
+        def __init__(self):
+            self.lin, self.out = nl.Linear(2, 1, rng=0), nl.Sigmoid()
+
+        def forward(self, x):
+            return self.out(self.lin(x))
+
+    X = np.random.default_rng(0).normal(size=(200, 2))
+    model = SigNet()
+    probabilities = model(X)[:, 0]
+    assert 0.2 < (probabilities > 0.5).mean() < 0.8  # both classes occur
+    np.testing.assert_array_equal(predicted_classes(model, X), probabilities > 0.5)
+    as_sequential = nl.Sequential(nl.Sequential(model.lin, nl.Sigmoid()))
+    np.testing.assert_array_equal(predicted_classes(as_sequential, X), probabilities > 0.5)

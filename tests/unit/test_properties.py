@@ -14,9 +14,9 @@ import nnlesson as nl
 
 # Random small networks can have gradients of 1e-5 (a saturated tanh), where the round-off of a
 # central difference (about 1e-16 |L| / eps = 1e-10) is already a relative 1e-5.
-GRAD_TOL = 1e-5
+RANDOM_NET_TOL = 1e-5
 # Below this size a gradient is round-off for central differences (1e-10 / 1e-4 = 1e-6 relative):
-# an example whose whole gradient block is smaller (a saturated tanh) cannot be checked at GRAD_TOL.
+# an example whose whole gradient block is smaller (a saturated tanh) cannot be checked at RANDOM_NET_TOL.
 RESOLVABLE = 1e-4
 
 
@@ -92,8 +92,8 @@ def test_the_layer_contract(case):
     G = np.random.default_rng(case["seed"]).standard_normal(out.shape)  # gradcheck's own dL/dout
     blocks = [layer.backward(G.astype(case["dtype"]))] + [p.grad for p in layer.parameters()]
     assume(all(np.max(np.abs(b)) == 0 or np.max(np.abs(b)) > RESOLVABLE for b in blocks))
-    report = nl.gradcheck(layer, x.astype(np.float64), rng=case["seed"], tol=GRAD_TOL)
-    assert report.passed and report.max_error < GRAD_TOL, report
+    report = nl.gradcheck(layer, x.astype(np.float64), rng=case["seed"], tol=RANDOM_NET_TOL)
+    assert report.passed and report.max_error < RANDOM_NET_TOL, report
 
 
 @settings(max_examples=30, deadline=None, derandomize=True)

@@ -1,0 +1,23 @@
+"""What several core test files share: the gradient tolerance and the normalisation layers' inputs.
+
+A plain module (not a test file, not a conftest): the test files import it by name, as pytest puts
+this folder on sys.path.
+"""
+
+import numpy as np
+
+GRAD_TOL = 1e-7  # the quality bar: every layer's float64 gradients agree with central differences
+TORCH_TOL = 1e-10  # float64 agreement with PyTorch's layers
+
+
+def batch(shape, seed, scale=3.0, shift=5.0):
+    """Inputs far from mean 0 / variance 1, so that normalising them changes something."""
+    return shift + scale * np.random.default_rng(seed).standard_normal(shape)
+
+
+def with_random_affine(layer, seed):
+    """gamma and beta away from 1 and 0, so a gradient that ignores them shows."""
+    r = np.random.default_rng(seed)
+    layer.gamma.data[:] = r.uniform(0.5, 2.0, layer.num_features)
+    layer.beta.data[:] = r.normal(size=layer.num_features)
+    return layer
