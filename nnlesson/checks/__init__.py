@@ -16,6 +16,7 @@ import contextvars
 import copy
 import functools
 import inspect
+import math
 import signal
 import sys
 import threading
@@ -598,9 +599,26 @@ def check_linear_backward(fn, *, quiet=False):
 
 # -- lesson 5 ----------------------------------------------------------------------------------
 def check_cache_bytes(fn, *, quiet=False):
-    """``fn(depth, batch, width)``: bytes kept by depth x (Linear + Sigmoid) blocks in float64."""
-    cases = [(f"depth {d}, batch {n}, width {w}", (d, n, w), d * n * w * 16)
-             for d, n, w in [(3, 7, 20), (1, 1, 1), (10, 256, 512)]]
+    """``fn(depth, batch, width)``: the bytes ``cache_nbytes()`` reports for depth x (Linear +
+    Sigmoid) blocks in float64, each array once: the first Linear's copy of the input and every
+    Sigmoid's output (the next Linear keeps that same array as its input)."""
+    cases = []
+    for d, n, w in [(3, 7, 20), (10, 256, 512), (1, 1, 1)]:  # depth 1 last: it shares nothing
+        activation = n * w * 8  # one float64 batch x width array
+        mistakes = (
+            (0, lambda got, a=activation, d=d: got == 2 * d * a,
+             "It counts every Linear's input as an array of its own: after the first Linear, "
+             "each is the Sigmoid's output before it, one array (the Sigmoid returns it "
+             "read-only, so the Linear keeps it without a copy), held in memory once"),
+            (0, lambda got, a=activation, d=d: got == d * a,
+             "It leaves out the first Linear's input: that Linear keeps a copy of the network's "
+             "input"),
+            (0, lambda got, n=n, w=w, d=d: got in (d * n * w * 9, (d + 1) * n * w * 9),
+             "A Sigmoid keeps its float64 output, 8 bytes per element, not a 1-byte mask like "
+             "the ReLU's"),
+        )
+        cases.append(Case(f"depth {d}, batch {n}, width {w}", (d, n, w),
+                          ((d + 1) * activation,), mistakes=mistakes))
     return run_cases(fn, cases, ["the byte count"], quiet=quiet)
 
 
@@ -913,7 +931,7 @@ def check_array_bytes(fn, *, quiet=False):
     """
     name = getattr(fn, "__name__", "your function")
     cases = [(f"shape {shape}, {np.dtype(dtype).name}", (shape, dtype),
-              int(np.prod(shape)) * np.dtype(dtype).itemsize)
+              math.prod(shape) * np.dtype(dtype).itemsize)  # np.prod wraps at 2**31 on Windows
              for shape, dtype in [((64, 256), np.float64), ((64, 256), np.float32),
                                   ((64, 256), bool), ((3, 4, 5), np.float64), ((7,), np.int32),
                                   ((100_000, 100_000, 100_000), np.float64)]]

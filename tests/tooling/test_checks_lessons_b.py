@@ -288,6 +288,19 @@ def array_bytes_with_a_loop(shape, dtype):
     return count * np.dtype(dtype).itemsize
 
 
+def array_bytes_in_a_32_bit_integer(shape, dtype):
+    # what int(np.prod(shape)) gives on Windows with numpy 1.x (its default integer is 32-bit)
+    return int(np.prod(shape, dtype=np.int32)) * np.dtype(dtype).itemsize
+
+
+def test_a_count_that_wraps_around_is_refused(capsys):
+    # review r7: the check's own expected value used np.prod, so there it wrapped around too
+    with np.errstate(all="ignore"):
+        _, out = run(checks.check_array_bytes, array_bytes_in_a_32_bit_integer, capsys)
+    assert out.startswith(f"{checks.FAIL} array_bytes_in_a_32_bit_integer, shape (100000, "
+                          f"100000, 100000), float64: the byte count should be "), out
+
+
 def test_array_bytes_written_another_way_passes(capsys):
     import math
 
