@@ -600,25 +600,24 @@ def check_linear_backward(fn, *, quiet=False):
 # -- lesson 5 ----------------------------------------------------------------------------------
 def check_cache_bytes(fn, *, quiet=False):
     """``fn(depth, batch, width)``: the bytes ``cache_nbytes()`` reports for depth x (Linear +
-    Sigmoid) blocks in float64, each array once: the first Linear's copy of the input and every
-    Sigmoid's output (the next Linear keeps that same array as its input)."""
+    Sigmoid) blocks in float64, each array counted once. The cases are stored
+    (``tools/expected_values.py``), so reading this check does not give the answer away."""
     cases = []
-    for d, n, w in [(3, 7, 20), (10, 256, 512), (1, 1, 1)]:  # depth 1 last: it shares nothing
-        activation = n * w * 8  # one float64 batch x width array
+    for case in stored("lesson05", "cache_bytes"):
         mistakes = (
-            (0, lambda got, a=activation, d=d: got == 2 * d * a,
+            (0, lambda got, v=case["twice"]: got == v,
              "It counts every Linear's input as an array of its own: after the first Linear, "
              "each is the Sigmoid's output before it, one array (the Sigmoid returns it "
              "read-only, so the Linear keeps it without a copy), held in memory once"),
-            (0, lambda got, a=activation, d=d: got == d * a,
+            (0, lambda got, v=case["no_input"]: got == v,
              "It leaves out the first Linear's input: that Linear keeps a copy of the network's "
              "input"),
-            (0, lambda got, n=n, w=w, d=d: got in (d * n * w * 9, (d + 1) * n * w * 9),
+            (0, lambda got, v=[int(b) for b in case["relu_mask"]]: got in v,
              "A Sigmoid keeps its float64 output, 8 bytes per element, not a 1-byte mask like "
              "the ReLU's"),
         )
-        cases.append(Case(f"depth {d}, batch {n}, width {w}", (d, n, w),
-                          ((d + 1) * activation,), mistakes=mistakes))
+        cases.append(Case(case["label"], (case["depth"], case["batch"], case["width"]),
+                          (case["expected"],), mistakes=mistakes))
     return run_cases(fn, cases, ["the byte count"], quiet=quiet)
 
 
