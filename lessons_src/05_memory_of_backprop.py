@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 5: The memory cost of backpropagation
 #
-# *Time: about 75 min (reading 30 min + exercises 45 min).*
+# *Time: about 76 min (reading 31 min + exercises 45 min).*
 #
 # **Learning goals.** After this lesson you can
 # - say which intermediate values each layer keeps for its backward pass, and count their bytes,
@@ -44,6 +44,7 @@ except ModuleNotFoundError:
         raise RuntimeError("pip could not install nnlesson: see its messages above") from None
 
 # %%
+import math
 import time
 import tracemalloc
 
@@ -65,7 +66,7 @@ MB = 1e6
 # %% [markdown]
 # ## What backward needs
 #
-# *Time: about 2 min of reading.*
+# *Time: about 3 min of reading.*
 #
 # Lesson 4 showed that the backward pass of each operator uses values from the forward pass: a
 # linear layer needs its input $x$ to form $\partial L/\partial W = (\partial L/\partial y)^\top x$,
@@ -81,15 +82,24 @@ model = nl.Sequential(nl.Linear(width, width, rng=rng), nl.ReLU(),
                       nl.Linear(width, 10, rng=rng))
 x = rng.normal(size=(batch, width))
 model(x)
+per_layer = model.cache_nbytes(per_layer=True)
 print(f"{'layer':20} {'keeps':32} {'bytes':>9}")
-for layer, size in zip(model, model.cache_nbytes(per_layer=True)):
+for layer, size in zip(model, per_layer):
     kept = ", ".join(f"{a.dtype}{a.shape}" for a in layer.cache)
     print(f"{layer!r:20} {kept:32} {size:9,d}")
-print(f"{'total':53} {model.cache_nbytes():9,d}")
+print(f"{'sum of the rows':53} {sum(per_layer):9,d}")
+print(f"{'total, each array once':53} {model.cache_nbytes():9,d}")
+print("the Sigmoid's output is the last Linear's input, one array:",
+      model[3].cache[0] is model[4].cache[0])
 
 # %% [markdown]
 # Each number is $\text{batch} \times \text{width} \times \text{bytes per element}$: $64 \times 256
 # \times 8 = 131{,}072$ for a float64 array; the ReLU keeps a boolean mask, one byte per element.
+# The Sigmoid's row and the last Linear's row are **one array, two references**: the Sigmoid
+# returns its output read-only, so the Linear after it keeps that very array as its input instead
+# of a copy (the last line prints `True`). Memory holds it once, so the total counts each array
+# once: 409,600 bytes, 131,072 less than the sum of the rows. (After a ReLU there is no such
+# sharing: its output can still be changed, so the next Linear keeps a copy.)
 #
 # ## Growth with batch size and depth
 #
@@ -165,7 +175,8 @@ plt.show()
 
 # %% [markdown] tags=["teacher-note"]
 # **Teacher note.** Where students get stuck: why the ReLU keeps 1 byte per element and the Sigmoid
-# 8 (the table at the top). The ReLU's derivative needs only the sign of its input, a boolean mask;
+# 8 (the table at the top), and, in Exercise 2, that a Linear after a Sigmoid keeps no array of
+# its own (answers of 16 bytes per element count that array twice; the check says so). The ReLU's derivative needs only the sign of its input, a boolean mask;
 # the sigmoid's derivative $\sigma(1 - \sigma)$ needs its float output. Ask what `nl.Tanh` must
 # keep (its output, since $\tanh' = 1 - \tanh^2$: 8 bytes per element in float64, like the Sigmoid)
 # and let them check with `cache_nbytes()`.
@@ -347,7 +358,8 @@ print("checkpointed gradients identical:", all(np.array_equal(a, b) for a, b in 
 
 # %% [markdown]
 # Storing $L/k$ segment inputs and recomputing one segment of $k$ layers at a time, the peak memory
-# of backward is about $L/k + k$ activations, smallest at $k = \sqrt{L}$. The price is one extra
+# of backward is about $L/k + k$ activations, smallest near $k = \sqrt{L}$ (the count is flat there:
+# Exercise 3). The price is one extra
 # forward pass: a third more arithmetic, since a `Linear` does one matrix product forward
 # and two backward. We measure peak memory and time of a full training step (forward and backward) for
 # every $k$ of a 32-layer network (16 blocks of `Linear` + `ReLU`), at batch 256 and a narrower
@@ -425,7 +437,7 @@ axes[1].set_ylabel("time of a training step (relative)")
 axes[1].set_ylim(0, max(2, 1.1 * slowdown.max()))  # a busy moment must not fall off the plot
 axes[1].set_title("Time (fastest of 3 steps; noisy)")
 axes[1].legend(loc="lower right")
-nlplot.describe("Left: the peak memory of a training step against the checkpoint interval k, lowest for k near sqrt(32), about 5.7, where it is well below the peak without checkpointing (the dashed line); for k = 1 it is above that line. Right: the time of a step relative to no checkpointing, measured and so noisy, above the 4/3 line of the arithmetic (recomputing also reruns the ReLUs and allocates arrays).", summary=False)  # times change at every run
+nlplot.describe(f"Left: the peak memory of a training step against the checkpoint interval k, lowest for k near sqrt(32), about 5.7, where it is well below the peak without checkpointing (the dashed line); for k = 1 it is well above that line ({memory[0]:.0%} of it), for k = 32 (one segment: nothing saved) about on it ({memory[-1]:.0%}). Right: the time of a step relative to no checkpointing, measured and so noisy: from {slowdown.min():.2f} to {slowdown.max():.2f} times, where the arithmetic says 4/3 = 1.33 (the dotted line; recomputing also reruns the ReLUs and allocates arrays, and other work on the machine adds noise).", summary=False)  # the numbers are this run's
 plt.show()
 
 # %% [markdown]
@@ -486,7 +498,7 @@ plt.show()
 # %%
 def my_array_bytes(shape, dtype):
     ### BEGIN SOLUTION
-    return int(np.prod(shape)) * np.dtype(dtype).itemsize
+    return math.prod(shape) * np.dtype(dtype).itemsize  # Python's integers never wrap around
     ### END SOLUTION
 
 
@@ -497,12 +509,15 @@ assert checks.check_array_bytes(my_array_bytes, quiet=True)
 
 # %% [markdown]
 # **Exercise 2 (code, 10 min).** Write `my_cache_bytes(depth, batch, width)`: the bytes kept for backward
-# by `depth` blocks of `Linear(width, width)` + `Sigmoid()` in float64. (What does a Sigmoid keep?)
+# by `depth` blocks of `Linear(width, width)` + `Sigmoid()` in float64, each array counted once,
+# as `cache_nbytes()` counts them. (What does a Sigmoid keep? What does the Linear after it keep,
+# and is that a new array? Look at the table at the top.)
 
 # %%
 def my_cache_bytes(depth, batch, width):
     ### BEGIN SOLUTION
-    return depth * batch * width * (8 + 8)  # Linear keeps its input, Sigmoid its output
+    # the first Linear's copy of the input, then each Sigmoid's output (the next Linear's input)
+    return (depth + 1) * batch * width * 8
     ### END SOLUTION
 
 

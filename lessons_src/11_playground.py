@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 11: The playground
 #
-# *Time: about 49 min (reading 22 min + exercises 27 min).*
+# *Time: about 50 min (reading 23 min + exercises 27 min).*
 #
 # The **Questions** under the pictures are optional explorations, not counted in these times: give
 # them 15 to 20 min more if you can.
@@ -257,6 +257,12 @@ plt.show()
 # plane (the inputs already include $\sin x_1$, $\sin x_2$ and products, so even the first
 # layer's maps are not plain stripes), and the output layer adds them up into the spiral's arms.
 #
+# The training loss in the picture zig-zags from epoch 30 on, yet the learning rate (0.03) is not
+# too large. The loss axis is logarithmic there (it runs from 0.001 to 1): the ups and downs of a
+# loss already near zero (from epoch 60 on between about 0.002 and 0.06), the noise of mini-batch steps, look as
+# tall as a fall from 1 to 0.1. What signals a learning rate that is too large is a loss that
+# climbs above where it started (Experiment 4 tests exactly that).
+#
 # **Questions (optional).** How small can the network get and still reach 90 % test accuracy: one
 # layer of 2 units? Fewer features? Does the answer depend on the seed (press new seed)? With only
 # $x_1, x_2$ as inputs, how many layers and units does it take, and how many epochs?
@@ -292,6 +298,9 @@ for p in (0.0, 0.5):
     run = runs[p].run
     print(f"dropout p = {p}: training loss {run.train_loss[-1]:.3f}, test loss "
           f"{run.test_loss[-1]:.3f}, unsure on {unsure_share(runs[p]):.0%} of the square")
+    lowest = int(np.argmin(run.test_loss))
+    print(f"    test loss: lowest {run.test_loss[lowest]:.3f} at epoch {lowest}; from epoch 25 "
+          f"on between {min(run.test_loss[25:]):.3f} and {max(run.test_loss[25:]):.3f}")
 display(runs[0.0])
 
 # %%
@@ -310,8 +319,8 @@ for p in (0.0, 0.5):
     plt.show()
 
 # %% [markdown]
-# **Think! (3 min).** Compare this picture (dropout 0.5) with the one above it (no dropout). How do
-# the two boundaries differ? Which run has the lower test loss, and what do both loss curves do
+# **Think! (3 min).** Compare the two playground pictures above the unit heatmaps: the second
+# (dropout 0.5) with the first (no dropout). How do the two boundaries differ? Which run has the lower test loss, and what do both loss curves do
 # after the first 25 epochs or so?
 
 # %% [markdown]
@@ -322,10 +331,14 @@ for p in (0.0, 0.5):
 # between the clusters about as sharp as before, but the unsure area is larger (25%, most of the
 # new part a pale region in one corner, at the lower right end of the boundary), and the training
 # loss is higher (0.144). The straighter boundary did not win on test loss in this run: at the
-# last epoch 0.585 with dropout against 0.494 without, but the dropout run's dashed curve jumps
-# up only in the last epochs, while the other climbs steadily. In both runs the test loss climbs after its early minimum
-# while the training loss stays low: both networks over-fit these 100 training points, and one
-# run cannot tell which of the two generalises better.
+# last epoch 0.585 with dropout against 0.494 without. In this run the two dashed curves also
+# differ in shape (on other seeds the spikier one can be the run without dropout):
+# without dropout the test loss climbs steadily after its minimum (0.197 at epoch 4) to about 0.5;
+# with dropout it jumps up and down, in spikes between 0.257 and 0.585 (printed above; to about
+# 0.5 near epochs 80 to 95 and 160 to 170), and the last epoch happens to be its highest spike. In
+# both runs the test loss after its early minimum stays above it while the training loss stays
+# low: both networks over-fit these 100 training points, and one run cannot tell which of the
+# two generalises better.
 # ### END SOLUTION
 
 # %% [markdown]
@@ -440,7 +453,9 @@ display(exercise)
 # - In our pictured run, dropout gave a large network a straighter boundary; on five seeds it
 #   raised the training loss and widened the area where the network is unsure. In our run it did
 #   not lower the final test loss (both runs over-fit).
-# - A learning rate that is too large shows as a zig-zag loss curve, or as a loss that explodes.
+# - A learning rate that is too large shows as a loss that climbs above where it started,
+#   zig-zagging up and down, or exploding. A zig-zag alone is not the sign: on a logarithmic axis
+#   the noise of a loss already near zero zig-zags too (Experiment 2).
 
 # %% [markdown]
 # ## Exercises
@@ -456,7 +471,8 @@ display(exercise)
 # the scaled $x_1^2/36$ and $x_2^2/36$ of "The picture") it computes the logits
 # $z = F W^T + b$, one row per point. Write `my_logits(F, W, b)`. The cell then recomputes the output of experiment 1's network (`squares`)
 # with it, from `squares.weights()["output layer W"]` and `["output layer b"]`: p(class 1) is the
-# sigmoid of $z_1 - z_0$. Expected: the disc of that network's output map, and `True`.
+# softmax of the two logits, $e^{z_1} / (e^{z_0} + e^{z_1}) = 1 / (1 + e^{-(z_1 - z_0)})$ (divide
+# above and below by $e^{z_1}$), the sigmoid of $z_1 - z_0$. Expected: the disc of that network's output map, and `True`.
 
 # %%
 def my_logits(F, W, b):

@@ -218,9 +218,19 @@ class Module:
         return state
 
     def cache_nbytes(self):
-        """How many bytes this module and the modules inside it hold for backward right now."""
-        own = sum(a.nbytes for a in self.cache) if isinstance(self.cache, tuple) else 0
-        return own + sum(child.cache_nbytes() for child in self.children())
+        """How many bytes this module and the modules inside it hold for backward right now.
+
+        Each array counts once, however many layers keep it: the array a Sigmoid returns is the
+        very array the next Linear keeps as its input (one array, two references), and memory
+        holds it once. ``Sequential.cache_nbytes(per_layer=True)`` says what each layer keeps.
+        """
+        distinct = {id(a): a for a in self._cached_arrays()}  # same object, same id: kept once
+        return sum(a.nbytes for a in distinct.values())
+
+    def _cached_arrays(self):
+        """Every array this module and the modules inside it keep for backward, repeats and all."""
+        own = list(self.cache) if isinstance(self.cache, tuple) else []
+        return own + [a for child in self.children() for a in child._cached_arrays()]
 
     def __repr__(self):
         return f"{type(self).__name__}()"
@@ -566,13 +576,26 @@ class Sequential(Module):
     def cache_nbytes(self, per_layer=False):
         """Bytes held for backward, in total or (``per_layer=True``) as a list, one per layer.
 
-        With checkpointing, a stored segment input counts for the first layer of its segment.
+        The total counts each array once (see ``Module.cache_nbytes``). The list says what each
+        layer keeps: an array two layers share (a Sigmoid's output, the next Linear's input) is
+        in both entries, so the list can add up to more than the total. With checkpointing, a
+        stored segment input counts for the first layer of its segment.
         """
+        if not per_layer:
+            return super().cache_nbytes()
         sizes = [layer.cache_nbytes() for layer in self.layers]
+        for i, x in zip(range(0, len(self.layers), self.checkpoint_every or 1), self._inputs()):
+            sizes[i] += x.nbytes
+        return sizes
+
+    def _cached_arrays(self):
+        return self._inputs() + super()._cached_arrays()
+
+    def _inputs(self):
+        """The stored segment inputs when checkpointing (after a training forward), else []."""
         if self.checkpoint_every and isinstance(self.cache, list):
-            for i, (x, _) in zip(range(0, len(self.layers), self.checkpoint_every), self.cache):
-                sizes[i] += x.nbytes
-        return sizes if per_layer else sum(sizes)
+            return [x for x, _ in self.cache]
+        return []
 
     def __getitem__(self, index):
         if isinstance(index, slice):

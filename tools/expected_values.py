@@ -559,7 +559,27 @@ def a2_cases():
     return cases
 
 
-ASSIGNMENTS = {"a1": a1_cases, "a2": a2_cases, "a3": a3_cases}
+# == lesson 5's Exercise 2 =======================================================================
+def cache_bytes(depth, batch, width):
+    """What ``cache_nbytes()`` reports for depth x (Linear + Sigmoid) in float64: the first
+    Linear's copy of the input and each Sigmoid's output, which the next Linear keeps as its
+    input (one array, counted once)."""
+    return (depth + 1) * batch * width * 8
+
+
+def lesson05_cases():
+    cases = []
+    for d, n, w in [(3, 7, 20), (10, 256, 512), (1, 1, 1)]:  # depth 1 last: it shares nothing
+        cases.append(dict(label=f"depth {d}, batch {n}, width {w}", depth=d, batch=n, width=w,
+                          expected=cache_bytes(d, n, w),
+                          twice=2 * d * n * w * 8,  # every Linear's input as its own array
+                          no_input=d * n * w * 8,  # the first Linear's copy left out
+                          relu_mask=[d * n * w * 9, (d + 1) * n * w * 9]))  # 8 + 1 copied
+    return {"cache_bytes": cases}
+
+
+ASSIGNMENTS = {"a1": a1_cases, "a2": a2_cases, "a3": a3_cases,
+               "lesson05": lesson05_cases}  # and lessons whose check would show the answer
 
 
 def flatten(cases):
@@ -578,7 +598,8 @@ def flatten(cases):
 
 
 def write(out=OUT):
-    """Write every assignment's stored cases into ``out``; returns the paths written."""
+    """Write every assignment's (and lesson 5's) stored cases into ``out``; returns the paths
+    written."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = []

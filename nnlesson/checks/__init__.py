@@ -16,6 +16,7 @@ import contextvars
 import copy
 import functools
 import inspect
+import math
 import signal
 import sys
 import threading
@@ -598,9 +599,25 @@ def check_linear_backward(fn, *, quiet=False):
 
 # -- lesson 5 ----------------------------------------------------------------------------------
 def check_cache_bytes(fn, *, quiet=False):
-    """``fn(depth, batch, width)``: bytes kept by depth x (Linear + Sigmoid) blocks in float64."""
-    cases = [(f"depth {d}, batch {n}, width {w}", (d, n, w), d * n * w * 16)
-             for d, n, w in [(3, 7, 20), (1, 1, 1), (10, 256, 512)]]
+    """``fn(depth, batch, width)``: the bytes ``cache_nbytes()`` reports for depth x (Linear +
+    Sigmoid) blocks in float64, each array counted once. The cases are stored
+    (``tools/expected_values.py``), so reading this check does not give the answer away."""
+    cases = []
+    for case in stored("lesson05", "cache_bytes"):
+        mistakes = (
+            (0, lambda got, v=case["twice"]: got == v,
+             "It counts every Linear's input as an array of its own: after the first Linear, "
+             "each is the Sigmoid's output before it, one array (the Sigmoid returns it "
+             "read-only, so the Linear keeps it without a copy), held in memory once"),
+            (0, lambda got, v=case["no_input"]: got == v,
+             "It leaves out the first Linear's input: that Linear keeps a copy of the network's "
+             "input"),
+            (0, lambda got, v=[int(b) for b in case["relu_mask"]]: got in v,
+             "A Sigmoid keeps its float64 output, 8 bytes per element, not a 1-byte mask like "
+             "the ReLU's"),
+        )
+        cases.append(Case(case["label"], (case["depth"], case["batch"], case["width"]),
+                          (case["expected"],), mistakes=mistakes))
     return run_cases(fn, cases, ["the byte count"], quiet=quiet)
 
 
@@ -913,7 +930,7 @@ def check_array_bytes(fn, *, quiet=False):
     """
     name = getattr(fn, "__name__", "your function")
     cases = [(f"shape {shape}, {np.dtype(dtype).name}", (shape, dtype),
-              int(np.prod(shape)) * np.dtype(dtype).itemsize)
+              math.prod(shape) * np.dtype(dtype).itemsize)  # np.prod wraps at 2**31 on Windows
              for shape, dtype in [((64, 256), np.float64), ((64, 256), np.float32),
                                   ((64, 256), bool), ((3, 4, 5), np.float64), ((7,), np.int32),
                                   ((100_000, 100_000, 100_000), np.float64)]]

@@ -55,7 +55,7 @@ def ref_linear_backward(x, W, dout):
 
 
 def ref_cache_bytes(depth, batch, width):
-    return depth * batch * width * 16
+    return (depth + 1) * batch * width * 8  # the input's copy, each Sigmoid's output once
 
 
 def ref_dropout_forward(x, p, rng):
@@ -134,8 +134,10 @@ CASES = {
         (lambda x, W, d: (d @ W.T, d.T @ x, d.sum(axis=0)), "raised ValueError for a batch of 6"),
     ]),
     "cache_bytes": (checks.check_cache_bytes, [ref_cache_bytes], [
-        (lambda d, n, w: d * n * w * 8, "should be"),  # forgot the Sigmoid's output
-        (lambda d, n, w: d * n * w * 9, "should be"),  # counted a ReLU mask instead
+        (lambda d, n, w: d * n * w * 16, "counts every Linear's input as an array of its own"),  # review r7
+        (lambda d, n, w: d * n * w * 8, "leaves out the first Linear's input"),
+        (lambda d, n, w: d * n * w * 9, "not a 1-byte mask like the ReLU's"),
+        (lambda d, n, w: (d + 1) * n * w * 4, "the byte count should be 4480, got 2240"),  # f32
     ]),
     "dropout": (checks.check_dropout, [ref_dropout_forward, ref_dropout_backward], [
         ((lambda x, p, rng: ((x * (m := rng.random(x.shape) >= p)), m)), ref_dropout_backward,
