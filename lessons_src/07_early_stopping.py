@@ -391,10 +391,10 @@ ax.set_title("40% wrong labels: from epoch 10 on, the lowest test accuracy with 
              "decay stays far above the lowest of the run without")
 ax.legend(loc="lower right")
 plt.show()
-predicted = np.argmax(model_wd(X_train[noisy]), axis=1)
+predicted_wd = np.argmax(model_wd(X_train[noisy]), axis=1)
 print(f"after 60 epochs: test accuracy {test_wd[-1]:.1%} with weight decay 0.01, "
       f"{curves['test'][-1]:.1%} without; wrong labels memorised "
-      f"{np.mean(predicted == y_train_noisy[noisy]):.0%} with weight decay, "
+      f"{np.mean(predicted_wd == y_train_noisy[noisy]):.0%} with weight decay, "
       f"{curves['noisy'][-1]:.0%} without")
 # from epoch 10 on: the first epochs, where both runs are still learning the digits, left out
 print(f"test accuracy from epoch 10 to 60: {min(test_wd[9:]):.1%} to {max(test_wd[9:]):.1%} with "
@@ -582,7 +582,8 @@ if paths:
 # Optional, where PyTorch is installed (lesson 12 crosses over for good). PyTorch has no `fit`:
 # you write the loop, and early stopping with it. Restoring the best epoch is the same idea as
 # `fit`'s: keep a copy of `model.state_dict()` (`copy.deepcopy`, since the dictionary holds the
-# live tensors) and `load_state_dict` it at the end. The names match nnlesson's:
+# live tensors) and `load_state_dict` it at the end. The keys correspond layer by layer
+# (`0.W` to `0.weight`, `0.b` to `0.bias`):
 
 # %%
 from nnlesson.bridge import optional_torch
@@ -591,9 +592,9 @@ torch = optional_torch()  # None (with a message saying how to install it) where
 if torch is not None:
     import copy
 
-    model = nl.Sequential(nl.Linear(2, 4, rng=0), nl.ReLU(), nl.Linear(4, 2, rng=1))
-    twin = nl.to_torch(model)
-    print("nnlesson:", list(model.state_dict()))
+    small = nl.Sequential(nl.Linear(2, 4, rng=0), nl.ReLU(), nl.Linear(4, 2, rng=1))
+    twin = nl.to_torch(small)  # (`model` stays the early-stopping run's, for exercise 3)
+    print("nnlesson:", list(small.state_dict()))
     print("torch:   ", list(twin.state_dict()))
     best = copy.deepcopy(twin.state_dict())  # the best epoch's weights
     with torch.no_grad():

@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from ._errors import nonfinite_loss
 from ._util import float_array
 from .activations import log_softmax
 
@@ -43,7 +44,7 @@ class MSELoss:
         self.cache = (diff,)
         loss = float((diff * diff).mean())
         if not math.isfinite(loss):
-            _refuse(loss, "MSELoss", pred=pred, target=target)
+            nonfinite_loss(loss, "MSELoss", pred=pred, target=target)
         return loss
 
     def backward(self):
@@ -111,7 +112,7 @@ class SoftmaxCrossEntropy:
         self.cache = (np.exp(logp), rows, labels)
         loss = float(-picked.mean())
         if not math.isfinite(loss):
-            _refuse(loss, "SoftmaxCrossEntropy", logits=logits)
+            nonfinite_loss(loss, "SoftmaxCrossEntropy", logits=logits)
         return loss
 
     def backward(self):
@@ -126,18 +127,3 @@ class SoftmaxCrossEntropy:
     def __repr__(self):
         return "SoftmaxCrossEntropy()"
 
-
-def _refuse(loss, who, **inputs):
-    """For a loss that is NaN or inf: a ValueError naming what in ``inputs`` caused it, unless
-    the caller deals with NaN itself (``np.errstate(invalid="ignore")``, as in ``fit``).
-
-    Called only when the loss is not finite: the normal path pays one ``math.isfinite``.
-    """
-    if np.geterr()["invalid"] == "ignore":
-        return
-    held = [f"{kind} in {name} ({count} of {a.size} elements)" for name, a in inputs.items()
-            for kind, count in (("NaN", np.isnan(a).sum()), ("inf", np.isinf(a).sum())) if count]
-    cause = ("from " + " and ".join(held) + " (did training diverge, or do the data hold "
-             "missing values?)" if held else "every input is finite, but so large that the "
-             "computation overflowed (scale the inputs or the targets down)")
-    raise ValueError(f"{who}: the loss is {loss}, {cause}")

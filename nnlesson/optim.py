@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ._errors import bad_gradient
 from ._util import check_number
 from .layers import Parameter
 
@@ -43,7 +44,7 @@ class SGD:
         for i, p in enumerate(self.parameters):
             grad = p.grad
             if getattr(grad, "shape", None) != p.data.shape:  # else numpy would broadcast it
-                raise self._bad_gradient(i, p)
+                raise bad_gradient(i, p)
             if self.weight_decay:
                 grad = grad + self.weight_decay * p.data
             if self.velocity is not None:
@@ -51,20 +52,6 @@ class SGD:
                 self.velocity[i] += grad
                 grad = self.velocity[i]
             p.data -= self.lr * grad
-
-    @staticmethod
-    def _bad_gradient(i, p):
-        if p.grad is None:
-            got = "is None (no backward has set it yet?)"
-        elif hasattr(p.grad, "shape"):
-            got = f"has shape {p.grad.shape}"
-        else:
-            got = f"is a {type(p.grad).__name__}, not an array"
-        return ValueError(
-            f"SGD.step: parameter {i} ({p.name or 'unnamed'}) has data of shape {p.data.shape} "
-            f"but its .grad {got}; a layer's backward must set .grad to an array of the "
-            f"parameter's shape"
-        )
 
     def __repr__(self):
         return (f"SGD(lr={self.lr:g}, momentum={self.momentum:g}, "

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._errors import bad_start, check_fit, diverged
 from ._threads import fit_work, limited
-from ._util import as_rng, check_number, check_positive_int, float_array, no_grad
+from ._util import check_number, check_positive_int, float_array, no_grad
 from .data import batches
-from .layers import BatchNorm, Module
 from .losses import SoftmaxCrossEntropy
 
 # fit's divergence rule: it stops when an epoch's mean training loss is more than this many times
@@ -202,7 +202,7 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, *, epochs, batch_s
     or infinite. ``optimizer`` must hold only parameters of ``model`` (an optimizer built on
     another model's parameters would train nothing).
     """
-    X, y, val_data, epochs, batch_size, rng = _check_fit(
+    X, y, val_data, epochs, batch_size, rng = check_fit(
         model, loss_fn, optimizer, train_data, val_data, epochs, batch_size, rng, early_stopping)
     history = History()
     best_state = None
@@ -215,7 +215,7 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, *, epochs, batch_s
         if val_data is not None:
             val_loss = _validate(model, loss_fn, val_data, history)
             if not np.isfinite(val_loss):
-                raise _diverged(f"the validation loss became {val_loss}", epoch, optimizer, X)
+                raise diverged(f"the validation loss became {val_loss}", epoch, optimizer, X)
         history.stopped_epoch = epoch
         if callback is not None:
             callback(epoch, model)
@@ -242,11 +242,11 @@ def _fit_epoch(model, loss_fn, optimizer, train_data, batch_size, rng, epoch, hi
         loss, fraction = train_epoch(model, loss_fn, optimizer, X, y, batch_size, rng)
     except LossNotFinite as bad:
         if epoch == 1 and bad.steps == 0:  # no step yet: the learning rate cannot be the cause
-            raise _bad_start(bad.loss, X) from None
-        raise _diverged(f"the training loss became {bad.loss}", epoch, optimizer, X) from None
+            raise bad_start(bad.loss, X) from None
+        raise diverged(f"the training loss became {bad.loss}", epoch, optimizer, X) from None
     history.train_loss.append(loss)
     if loss > MAX_GROWTH_SINCE_EPOCH_1 * history.train_loss[0]:
-        raise _diverged(f"the training loss grew from {history.train_loss[0]:.4g} in epoch 1 "
+        raise diverged(f"the training loss grew from {history.train_loss[0]:.4g} in epoch 1 "
                         f"to {loss:.4g}, more than {MAX_GROWTH_SINCE_EPOCH_1} times", epoch,
                         optimizer, X)
     if fraction is not None:
@@ -265,99 +265,3 @@ def _validate(model, loss_fn, val_data, history):
         if isinstance(loss_fn, SoftmaxCrossEntropy):
             history.val_accuracy.append(accuracy(out, y_val))
     return val_loss
-
-
-def _diverged(what, epoch, optimizer, X):
-    lr = getattr(optimizer, "lr", None)
-    largest = float(np.max(np.abs(X)))
-    # A first layer's weight gradient grows with its inputs, and so does the step.
-    inputs = (f"; the inputs are large too (largest |x| = {largest:.3g}): scale them to mean 0 "
-              f"and standard deviation 1" if largest > 1e3 else "")
-    return FloatingPointError(
-        f"fit: {what} in epoch {epoch}: training diverged; the steps are too large, try a "
-        f"smaller learning rate" + ("" if lr is None else f" (now lr={lr:g})") + inputs
-    )
-
-
-def _bad_start(loss, X):
-    return FloatingPointError(
-        f"fit: the loss of the first mini-batch is {loss}, before any training step: the inputs "
-        f"(largest |x| = {np.max(np.abs(X)):.3g}) or the initial weights are too large for the "
-        f"model; scale the inputs (e.g. to mean 0 and standard deviation 1)"
-    )
-
-
-def _has_batch_norm(model):
-    """Whether ``model`` holds a BatchNorm at any depth (fit trains it in training mode, which
-    needs at least 2 examples per mini-batch, whatever mode it is in now)."""
-    return any(isinstance(m, BatchNorm) for m in model.modules())
-
-
-def _check_fit(model, loss_fn, optimizer, train_data, val_data, epochs, batch_size, rng,
-               early_stopping):
-    """fit's arguments checked: ``(X, y, val_data, epochs, batch_size, rng)`` as fit uses them."""
-    _check_model_and_optimizer(model, loss_fn, optimizer, early_stopping)
-    X, y = _check_data(train_data, "train_data")
-    if val_data is not None:
-        val_data = _check_data(val_data, "val_data")
-    elif early_stopping is not None:
-        raise ValueError("fit: early_stopping needs val_data to watch the validation loss")
-    epochs = check_positive_int(epochs, "epochs", "fit")
-    batch_size = check_positive_int(batch_size, "batch_size", "fit")
-    rng = as_rng(rng)
-    if _has_batch_norm(model) and (batch_size == 1 or len(X) % batch_size == 1):
-        raise ValueError(
-            f"fit: with {len(X)} training examples and batch_size={batch_size}, a mini-batch of "
-            f"each epoch holds a single example, and BatchNorm needs at least 2 to compute its "
-            f"statistics; choose a batch_size that leaves no batch of one"
-        )
-    return X, y, val_data, epochs, batch_size, rng
-
-
-def _check_model_and_optimizer(model, loss_fn, optimizer, early_stopping):
-    for name, given in (("model", model), ("loss_fn", loss_fn), ("optimizer", optimizer),
-                        ("early_stopping", early_stopping)):
-        if isinstance(given, type):  # SoftmaxCrossEntropy instead of SoftmaxCrossEntropy()
-            example = {"optimizer": f"{given.__name__}(model.parameters(), lr=0.1)",
-                       "early_stopping": f"{given.__name__}(patience=5)"}
-            raise TypeError(f"fit: {name} is the class {given.__name__}, not an object of it; "
-                            f"create one, e.g. {example.get(name, given.__name__ + '()')}")
-    if early_stopping is not None and not isinstance(early_stopping, EarlyStopping):
-        raise TypeError(f"fit: early_stopping must be an EarlyStopping object such as "
-                        f"EarlyStopping(patience=5), got {early_stopping!r}")
-    if not isinstance(model, Module):
-        raise TypeError(f"fit expected a layer or model such as Sequential as model, got "
-                        f"{type(model).__name__}")
-    if not callable(loss_fn) or not callable(getattr(loss_fn, "backward", None)):
-        raise TypeError(f"fit expected a loss such as SoftmaxCrossEntropy() as loss_fn, got "
-                        f"{type(loss_fn).__name__}")
-    if not callable(getattr(optimizer, "step", None)):
-        raise TypeError(f"fit expected an optimizer such as SGD as optimizer, got "
-                        f"{type(optimizer).__name__}")
-    held = getattr(optimizer, "parameters", None)
-    if isinstance(held, (list, tuple)):
-        own = {id(p) for p in model.parameters()}
-        foreign = [i for i, p in enumerate(held) if id(p) not in own]
-        if foreign:
-            raise ValueError(
-                f"fit: the optimizer holds {len(foreign)} of {len(held)} parameters that are not "
-                f"the model's, so it would not train this model; build it with "
-                f"SGD(model.parameters(), ...) on the model you pass to fit"
-            )
-
-
-def _check_data(data, name):
-    if not isinstance(data, (tuple, list)) or len(data) != 2:  # a dict would unpack its keys
-        raise TypeError(f"fit: {name} must be a pair (X, y), got {type(data).__name__}")
-    X, y = data
-    X, y = float_array(X, f"fit: {name} inputs"), np.asarray(y)
-    if y.dtype.kind not in "biuf":
-        raise TypeError(f"fit: {name} targets must be numbers, got dtype {y.dtype}")
-    if len(X) != len(y):
-        raise ValueError(f"fit: {name} has {len(X)} inputs but {len(y)} targets")
-    if len(X) == 0:
-        raise ValueError(f"fit: {name} is empty")
-    for what, a in (("inputs", X), ("targets", y)):
-        if a.dtype.kind == "f" and not np.all(np.isfinite(a)):
-            raise ValueError(f"fit: {name} {what} contain NaN or inf; clean or impute them first")
-    return X, y

@@ -178,7 +178,9 @@ def a1_cases():
              ("different sizes (b larger): divide by the larger", np.array([1.0, 2.0]),
               np.array([1.0, 4.0])),
              ("a tiny entry next to a large one", np.array([1e-12, 1.0]), np.array([2e-12, 1.0])),
-             ("two arrays of zeros (no division by zero)", np.zeros(3), np.zeros(3))]
+             ("two arrays of zeros (no division by zero)", np.zeros(3), np.zeros(3)),
+             ("entries of about 1e-8 (where the floor must not be added)", np.array([5e-8]),
+              np.array([2e-8]))]
     for label, a, b in pairs:
         cases["rel_error"].append({
             "label": label, "a": a, "b": b, "error": rel_error(a, b),
@@ -188,7 +190,10 @@ def a1_cases():
             "by_a": (np.max(np.abs(a - b)) / np.max(np.abs(a)) if np.any(a) else np.nan),
             # and the element-wise formula many know (cs231n's), and the sum of the scales
             "cs231n": np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-8)),
-            "by_sum": np.max(np.abs(a - b)) / max(np.max(np.abs(a)) + np.max(np.abs(b)), 1e-8)})
+            "by_sum": np.max(np.abs(a - b)) / max(np.max(np.abs(a)) + np.max(np.abs(b)), 1e-8),
+            # the floor added to the scale instead of taken as its least value
+            "floor_added": np.max(np.abs(a - b)) / (max(np.max(np.abs(a)), np.max(np.abs(b)))
+                                                    + 1e-8)})
     from nnlesson.checks import a1
 
     for label, _, grads, right in a1._gradient_error_inputs():

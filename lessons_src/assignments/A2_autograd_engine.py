@@ -37,7 +37,9 @@
 # check in Parts 1 and 2, but ReLU's, also has a large case (arrays of 300 x 400; 200 x 300 for
 # `@`) that a derived rule finishes in milliseconds: a rule that takes central differences
 # itself, element by element, runs out of time there (and loses its digits where log's input is
-# near 0 and where tanh saturates). Tasks build on
+# near 0 and where tanh saturates). The large cases of `*`, exp and log expect the formula's values
+# to round-off ($10^{-12}$): for exp and log no derivative taken numerically, even over whole
+# arrays at once, gets that close. Tasks build on
 # each other: the engine's class below calls your functions, so Part 4 runs once Parts 1 to 3 are
 # done. Each task's points are counted by hidden tests that repeat its check.
 

@@ -150,3 +150,18 @@ def test_the_readme_counts_the_lessons_exercises_and_points_as_they_are():
     assert f'lessons_src/*.py` counts {code}' in readme
     assert f"each of the {written} written answers gives 1" in readme, written
 
+
+
+CORE_MODULES = ("layers", "activations", "losses", "optim", "train", "gradcheck", "checkpoint",
+                "graph")
+
+
+def test_the_readme_states_the_core_size_as_it_is_and_it_stays_small():
+    # issue 25: the core a student reads stays under 2,250 lines (its size before the checks
+    # and speed tweaks moved out); the README's figure is the `wc -l` it names
+    lines = sum(len((ROOT / "nnlesson" / f"{m}.py").read_text().splitlines()) for m in CORE_MODULES)
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    stated = re.search(r"What a student reads is eight modules, ([\d,]+) lines", readme)
+    assert stated and int(stated.group(1).replace(",", "")) == lines, (stated, lines)
+    assert "wc -l nnlesson/{" + ",".join(CORE_MODULES) + "}.py" in readme
+    assert lines < 2250
