@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Assignment 2: Build your own autodiff engine
 #
-# *Time: about 152 min (reading 18 min + exercises 134 min).*
+# *Time: about 153 min (reading 19 min + exercises 134 min).*
 #
 # In lesson 4, `nnlesson.graph` recorded every operation and ran the chain rule backwards for us.
 # In this assignment you build that machinery yourself, the way micrograd and PyTorch's autograd
