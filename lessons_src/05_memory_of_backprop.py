@@ -442,8 +442,9 @@ plt.show()
 
 # %% [markdown]
 # **Think! (3 min).** Checkpointing every layer ($k = 1$) needs more memory than no checkpointing
-# at all, and $k = 32$ saves nothing. Why? And why should the time be about 4/3 of the plain
-# step (the dotted line) whatever $k$ is?
+# at all, and $k = 32$ saves nothing. Why? And why does the count of matrix products (the last
+# printed line, the dotted line) give 4/3 of the plain step for every $k$, while the measured times
+# differ from it?
 
 # %% [markdown]
 # ### BEGIN SOLUTION (1 point)
@@ -451,10 +452,12 @@ plt.show()
 # float64 input takes 8 bytes per element where the ReLU itself keeps a 1-byte mask: the peak
 # is well above that without checkpointing (153% of it in the stored run). With $k = 32$ there is
 # a single segment, the whole network: backward recomputes all of it and holds all its
-# intermediates at once, so the peak is about that of no checkpointing (104% in the stored run). The time depends on the extra arithmetic, one more forward pass
-# for any $k$: 64 matrix products instead of 48, 4/3 as many (the last printed line). The measured
-# times are not exactly 4/3: recomputing also allocates and frees arrays and reruns the ReLUs,
-# which the count of matrix products leaves out, and a busy machine adds noise.
+# intermediates at once, so the peak is about that of no checkpointing (104% in the stored run).
+# The count of the arithmetic is one more forward pass for any $k$: 64 matrix products instead of
+# 48, 4/3 as many (the last printed line). The measured times are another matter: recomputing also
+# allocates and frees arrays and reruns the ReLUs, which the count leaves out, and other work on
+# the machine slows some steps more than others. So the measured ratios (the table's last column)
+# scatter around 4/3, sometimes well above it; they change from run to run, the count does not.
 # ### END SOLUTION
 
 # %% [markdown]
