@@ -289,7 +289,8 @@ def unsure_share(pg, steps=60):
 
 
 # show_test_data=False: the pictures show the 100 training points alone, which the 400 test
-# points would cover (the dashed curve is still the test loss)
+# points would cover (the dashed curve is still the test loss). The playground measures every loss
+# after each epoch on the whole set, with dropout off: the training loss is the final network's.
 clusters = dict(dataset="gauss", noise=0.5, train_fraction=0.2, hidden=[8, 8, 8],
                 activations="ReLU", learning_rate=0.03, momentum=0.9, show_test_data=False)
 runs = {}
