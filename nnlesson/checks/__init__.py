@@ -825,10 +825,12 @@ def check_boundary_line(fn, *, quiet=False):
 def check_alpha_descent(fn, *, quiet=False):
     """``fn(x, target, alpha0, lr, steps)``: the pReLU slopes alpha_0 ... alpha_steps of gradient
     descent on the mean squared error mean((prelu(x, alpha) - target)^2)."""
-    def reference(x, target, alpha, lr, steps):
+    def reference(x, target, alpha, lr, steps, count=None):
+        """``count``: what the sum is divided by (the number of elements, x.size, for the mean)."""
+        count = x.size if count is None else count
         alphas = [alpha]
         for _ in range(steps):
-            grad = np.mean(2 * (prelu(x, alpha) - target) * np.where(x <= 0, x, 0.0))
+            grad = np.sum(2 * (prelu(x, alpha) - target) * np.where(x <= 0, x, 0.0)) / count
             alpha = alpha - lr * grad
             alphas.append(alpha)
         return np.array(alphas)
@@ -844,6 +846,16 @@ def check_alpha_descent(fn, *, quiet=False):
                  ("a zero input and a target above the line", x3, np.array([0.5, 0.0, 0.0, 1.0]),
                   0.1, 0.2, 4),
              ]]
+    # With a 1-D x, len(x) is the number of elements; with rows of several features it is not,
+    # and a mean over the rows only makes every step 3 times too large here.
+    x4 = r.normal(size=(10, 3))
+    t4 = prelu(x4, 0.5)
+    args = (x4, t4, 0.1, 0.3, 4)
+    over_rows = reference(*args, count=len(x4))
+    cases.append(Case("x of shape (10, 3): the mean is over all 30 elements", args,
+                      (reference(*args),), mistakes=((0, lambda got: np.allclose(got, over_rows),
+                                                      "divide by x.size (every element), not "
+                                                      "len(x) (the rows)"),)))
     # the loss is written with nl.prelu (lesson 03): the gradient in alpha is the student's
     return run_cases(fn, cases, ["the array of alphas"], quiet=quiet)  # nl.prelu: TAUGHT
 

@@ -56,7 +56,7 @@ def ref_alpha_descent(x, target, alpha0, lr, steps):
     alpha = alpha0
     for _ in range(steps):
         y = nl.prelu(x, alpha)
-        dalpha = np.sum(2 * (y - target) / len(x) * x * (x <= 0))
+        dalpha = np.sum(2 * (y - target) / x.size * x * (x <= 0))
         alpha -= lr * dalpha
         alphas.append(alpha)
     return alphas
@@ -311,3 +311,30 @@ def test_momentum_written_with_a_negative_velocity_passes(capsys):
     out = verdict(checks.check_sgd_momentum, velocity_as_a_step, capsys)
     assert out.startswith(checks.PASS), out
 
+
+def alpha_gradient_averaged_over_rows(x, target, alpha0, lr, steps):  # len(x): right for 1-D x only
+    alphas, alpha = [alpha0], alpha0
+    for _ in range(steps):
+        dalpha = np.sum(2 * (nl.prelu(x, alpha) - target) * x * (x <= 0)) / len(x)
+        alpha -= lr * dalpha
+        alphas.append(alpha)
+    return alphas
+
+
+def test_an_alpha_gradient_averaged_over_the_rows_is_refused_naming_x_size(capsys):
+    out = verdict(checks.check_alpha_descent, alpha_gradient_averaged_over_rows, capsys)
+    assert out.startswith(checks.FAIL) and "x of shape (10, 3)" in out, out
+    assert "divide by x.size" in out, out
+
+
+def test_an_alpha_gradient_as_a_mean_of_the_masked_product_passes(capsys):
+    def alpha_descent_with_mean(x, target, alpha0, lr, steps):
+        alphas = np.empty(steps + 1)
+        alphas[0] = alpha0
+        for k in range(steps):
+            dy = 2 * (nl.prelu(x, alphas[k]) - target)
+            alphas[k + 1] = alphas[k] - lr * np.mean(dy * np.minimum(x, 0))
+        return alphas
+
+    out = verdict(checks.check_alpha_descent, alpha_descent_with_mean, capsys)
+    assert out.startswith(checks.PASS) and "correct on all 4 cases" in out, out
