@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 1: Fully connected layers, and how a network learns to classify
 #
-# *Time: about 92 min (reading 40 min + exercises 52 min).*
+# *Time: about 93 min (reading 41 min + exercises 52 min).*
 #
 # **Learning goals.** After this lesson you can
 # - describe a neuron as a weighted sum of its inputs plus a bias,
@@ -248,8 +248,8 @@ print(f"first layer {sum(sizes[0]):,}, second layer {sum(sizes[1]):,}, total {to
 # %%
 scores = mlp(images[:1])[0]
 probs = np.exp(scores) / np.exp(scores).sum()
-print("scores       :", scores)
-print("softmax      :", probs)
+print(f"scores       : {scores}")  # one string each: the output is stored as one piece
+print(f"softmax      : {probs}")
 print(f"sum          : {probs.sum():.6f}")  # rounded: its last bit may differ by machine
 print("same as nl.softmax:", np.allclose(probs, nl.softmax(scores)))
 print("largest score and largest probability at the same class:",
@@ -368,7 +368,7 @@ for index in np.ndindex(z.shape):
     step[index] = 1e-6
     numeric[index] = (loss_fn(z + step, c) - loss_fn(z - step, c)) / 2e-6
 
-loss_fn(z, c)
+loss_fn(z, c)  # forward on z again: backward() differentiates the last call, here z - step
 print("largest difference, formula vs finite differences:", f"{np.abs(formula - numeric).max():.2e}")
 print("nl.SoftmaxCrossEntropy().backward() gives the formula:", np.allclose(loss_fn.backward(), formula))
 
@@ -391,8 +391,8 @@ print("nl.SoftmaxCrossEntropy().backward() gives the formula:", np.allclose(loss
 # $$ \frac{\partial p_k}{\partial z_j} = p_k\,([k = j] - p_j), $$
 #
 # the matrix `np.diag(p) - np.outer(p, p)` in the code; every entry carries a factor $p_k$ or
-# $p_j$, and so vanishes when the probabilities are near 0 or 1. Below the true class is 0, every score
-# is 0 except that of a wrong class 1, which we raise; we print both losses' gradients with
+# $p_j$, and so vanishes when the probabilities are near 0 or 1. In the table below, the true class
+# is 0, and every score is 0 except that of a wrong class 1, which we raise; we print both losses' gradients with
 # respect to the true class's score $z_0$ (negative: raise $z_0$).
 
 # %%
@@ -475,7 +475,7 @@ def training_curve(batch_size, epochs=15, lr=0.1, seed=5):
     """The loss on the whole training set after every epoch of mini-batch SGD."""
     model, losses = nl.Linear(64, 10, rng=1), []
     nl.fit(model, loss_fn, nl.SGD(model.parameters(), lr=lr), (X_train, y_train), epochs=epochs,
-           batch_size=batch_size, rng=seed,
+           batch_size=batch_size, rng=seed,  # fit calls callback(epoch, model) after every epoch
            callback=lambda epoch, m: losses.append(loss_fn(m(X_train), y_train)))
     return losses
 
@@ -656,7 +656,12 @@ for lr in [0.02, 0.09]:
 # flat direction faster (2.5 times at 0.02 in the table above), at the price of swinging across
 # the steep one; near the limit it is slower (94 steps against 48 at 0.09): with momentum 0.9
 # every direction shrinks by only about $\sqrt{0.9} \approx 0.95$ a step, while plain descent
-# shrinks $w_1$ by $1 - 0.09 = 0.91$.
+# shrinks $w_1$ by $1 - 0.09 = 0.91$. Why $\sqrt{0.9}$: writing $v$ as $(w_{t-1} - w_t)/\eta$, each
+# coordinate with slope $h$ (1 or 20) follows $w_{t+1} = (1 + m - \eta h)\, w_t - m\, w_{t-1}$.
+# Its solutions are combinations of $\lambda^t$ for the two roots of
+# $\lambda^2 - (1 + m - \eta h)\lambda + m = 0$, whose product is $m$. At every rate in the table
+# both coordinates give complex roots, of equal size, so each has size $\sqrt m$ whatever the
+# rate. This is why the momentum column of the table barely changes with the learning rate.
 
 # %% [markdown]
 # **Think! (3 min).** After 60 steps the plain path (vermilion) is still far from the minimum,

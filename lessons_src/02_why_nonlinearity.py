@@ -262,8 +262,9 @@ plt.show()
 # change the width of the hidden layers. However wide the linear stack, its boundary stays a line;
 # the ReLU network's boundary is made of straight pieces, and with more units it can bend more
 # often (here training, not our hand, places the pieces).
-# The explorer trains its own networks on another sample of 200 moons, so its percentages differ a
-# little from those above.
+# The explorer trains its own networks on another sample of 200 moons and reports the accuracy on
+# those same training points, so its percentages are not comparable with the validation accuracies
+# above.
 
 # %%
 from nnlesson.viz.explorers import nonlinearity_explorer
@@ -272,8 +273,8 @@ nonlinearity_explorer()
 
 # %% [markdown] tags=["teacher-note"]
 # **Teacher note.** What to do live in a lab: in the explorer the identity network stays at 88-89%
-# for every width from 2 to 32, while ReLU gives 89% at width 2 and 100% from width 4 on (on the
-# explorer's 200 moons, seed 0). Let students find the smallest ReLU width that separates the moons
+# for every width from 2 to 32, while ReLU gives 89% at width 2 and 100% from width 4 on (training
+# accuracy on the explorer's 200 moons, seed 0). Let students find the smallest ReLU width that separates the moons
 # before you tell them, then ask why width 2 is not enough: have them count the straight pieces of
 # the width-2 boundary and compare with the number of bends the moons need.
 
@@ -326,14 +327,19 @@ assert checks.check_collapse(collapse, quiet=True)
 # ### END SOLUTION
 
 # %% [markdown]
-# **Exercise 3 (short answer, 5 min).** Is a network with ReLU activations a linear function of its
-# input? What does it look like as a function of $x$?
+# **Exercise 3 (short answer, 5 min).** A network with ReLU activations is not a linear function of
+# its input, but it is *piecewise* linear. Explain why: on which regions of input space is it
+# linear, and what changes between one region and the next?
 
 # %% [markdown]
 # ### BEGIN SOLUTION
-# No. It is *piecewise* linear: on each region of input space where the pattern of active ReLUs
-# does not change, it is linear; crossing into another region changes the pattern and the slope.
-# Many small linear pieces can approximate a curved boundary.
+# On a region of input space where the pattern of active ReLUs (which units have a positive input)
+# does not change, each ReLU acts either as the identity (active) or as 0 (inactive), both linear
+# maps; the network is then a stack of linear layers, which collapses into one linear layer
+# (Exercise 1). The regions are bounded by the hyperplanes where some unit's input is 0: crossing
+# one switches that unit on or off, which changes the collapsed $W$ and $b$, so the slope changes
+# there (the function stays continuous, since the unit's output is 0 on the boundary). Many small
+# linear pieces can approximate a curved boundary.
 # ### END SOLUTION
 
 # %% [markdown]

@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 3: Activation functions and their derivatives
 #
-# *Time: about 69 min (reading 29 min + exercises 40 min).*
+# *Time: about 70 min (reading 30 min + exercises 40 min).*
 #
 # **Learning goals.** After this lesson you can
 # - define sigmoid, tanh, ReLU and pReLU, give their ranges, and sketch their derivatives,
@@ -224,8 +224,9 @@ print(f"ReLU: {dead_moving} of the {dead} dead units get a non-zero gradient; "
 # negative side is 0.01, not 0, so a unit pushed there still gets a (small) gradient and can come
 # back (the run below shows the gradient, not a recovery: after 3 epochs as many units or more sit
 # below 0 on every image, 8 against ReLU's 6, both printed, but none of them is cut off from
-# learning). **pReLU** (He et al., 2015) makes that slope a parameter $\alpha$ and learns it. Two
-# smooth activations used in large models today, **GELU**, $x\,\Phi(x)$ with $\Phi$ the standard
+# learning). **pReLU** (He et al., 2015) makes that slope a parameter $\alpha$ and learns it.
+#
+# Two smooth activations used in large models today, **GELU**, $x\,\Phi(x)$ with $\Phi$ the standard
 # normal distribution function (in BERT and GPT), and **Swish** (also called SiLU), $x\,\sigma(x)$,
 # are close to ReLU for large $|x|$ and slightly negative for $x < 0$, most negative near
 # $x \approx -1$ (GELU's minimum is $-0.17$ at $x = -0.75$, Swish's $-0.28$ at $x = -1.28$).
@@ -252,7 +253,7 @@ print(f"leaky ReLU: {dead_moving} of the {dead} units below 0 on every image get
 # %%
 layer = nl.PReLU(alpha=0.25)
 x_small = np.array([[-2.0, -1.0, 0.5, 3.0]])
-print("y        =", layer(x_small))
+print(f"y        = {layer(x_small)}")  # one string: the output is stored as one piece
 print("dL/dx    =", layer.backward(np.ones_like(x_small)), " (for dL/dy = 1)")
 print("dL/dalpha =", layer.alpha.grad, " (= -2 + -1)")
 
@@ -482,10 +483,10 @@ activation_explorer(depth=30)
 #   still pass some signal and gradient ($f'(x) = \alpha$ for $x \le 0$, 1 for $x > 0$).
 # - Gradients are products of derivatives (and weights) across layers: with sigmoids
 #   ($f' \le \tfrac14$) they vanish in deep networks with either initialisation; with tanh they
-#   kept their size with both initialisations here; with ReLU they kept their size across layers
-#   with both, but only He-scaled weights kept the signal and the gradients at their size
-#   (Glorot's made the gradients about 146 times smaller, the geometric mean over the layers:
-#   97 times at layer 1, 325 at layer 12).
+#   kept their size with both initialisations here; with ReLU the curve was nearly flat across
+#   layers with both, but with Glorot's weights it sat about 146 times lower than with He's (the
+#   geometric mean over the layers: 97 times at layer 1, 325 at layer 12), and the signal shrank
+#   with depth; only He-scaled weights kept the signal and the gradients at their size.
 # - A ReLU unit whose input is negative for every example is dead: no gradient reaches it. Leaky
 #   ReLU and pReLU keep a slope on the negative side, so such a unit still receives a gradient
 #   (a recovery is not shown here); GELU and Swish are smooth
@@ -496,7 +497,11 @@ activation_explorer(depth=30)
 # *Time: about 36 min (reading 1 min + exercises 35 min).*
 #
 # Each code exercise ends with a check: run the cell and it tells you at once whether your
-# function is right and, if not, what is wrong with it. They get harder as they go.
+# function is right and, if not, what is wrong with it. They get harder as they go. As in lesson
+# 01, a check refuses nnlesson's own implementation of what it asks for and nnlesson's other
+# functions (`nl.sigmoid_derivative`, `nl.PReLU`, ... fail with "not allowed here"), but lets you
+# call the activations `nl.sigmoid`, `nl.tanh`, `nl.relu`, `nl.prelu` and `nl.softmax`; numpy
+# is always allowed.
 #
 # **Exercise 1 (code, 5 min).** Write `my_sigmoid_derivative(x)` using only `nl.sigmoid` (no other
 # derivative function).

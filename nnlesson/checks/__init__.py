@@ -718,7 +718,11 @@ def check_decayed_step(fn, *, quiet=False):
 def check_softmax(fn, *, quiet=False):
     """``fn(logits) -> probabilities``: softmax over each row of a (batch, classes) array."""
     r = _rng(0)
-    cases = [(label, (z,), softmax(z)) for label, z in [
+    # the typical shape error: e.sum(axis=1) is (batch,), which does not broadcast against
+    # (batch, classes); it raises on the first case (a batch of 1 would hide it)
+    keepdims = ("reduce each row with keepdims=True, e.g. e.sum(axis=1, keepdims=True): its shape "
+                "(batch, 1) broadcasts against (batch, classes), where (batch,) does not")
+    cases = [Case(label, (z,), (softmax(z),), raised=keepdims) for label, z in [
         ("a batch of 3 rows", r.normal(0, 2, size=(3, 4))),
         ("a batch of 1", np.array([[2.0, 1.0, 0.1]])),
         ("equal scores", np.zeros((2, 5))),
@@ -783,6 +787,11 @@ def check_sgd_momentum(fn, *, quiet=False):
         rows = slice(2 * (t % 4), 2 * (t % 4) + 2)
         return A[rows].T @ (A[rows] @ w - target[rows])
 
+    # the mistake the exercise warns about: w -= ... changes the one array the path holds again and
+    # again, so every row of the path is the last point
+    one_array = (0, lambda got: len(got) > 1 and np.allclose(got, got[-1]),
+                 "every point of your path is the same array: w -= ... changes the array already "
+                 "in the path, w = w - ... makes a new one")
     cases = []
     for label, grad_fn, w0, lr, momentum, steps in [
         ("momentum 0 (plain gradient descent)", bowl, [1.0, 1.0], 0.05, 0.0, 5),
@@ -790,8 +799,9 @@ def check_sgd_momentum(fn, *, quiet=False):
         ("momentum 0.5, four mini-batches in turn", minibatch, [0.0, 0.0], 0.1, 0.5, 9),
         ("zero steps", bowl, [2.0, 3.0], 0.1, 0.9, 0),
     ]:
-        cases.append((label, (grad_fn, np.array(w0), lr, momentum, steps),
-                      _momentum_reference(grad_fn, w0, lr, momentum, steps)))
+        cases.append(Case(label, (grad_fn, np.array(w0), lr, momentum, steps),
+                          (_momentum_reference(grad_fn, w0, lr, momentum, steps),),
+                          mistakes=(one_array,)))
     return run_cases(fn, cases, ["the path of w"], quiet=quiet)
 
 
@@ -815,10 +825,12 @@ def check_boundary_line(fn, *, quiet=False):
 def check_alpha_descent(fn, *, quiet=False):
     """``fn(x, target, alpha0, lr, steps)``: the pReLU slopes alpha_0 ... alpha_steps of gradient
     descent on the mean squared error mean((prelu(x, alpha) - target)^2)."""
-    def reference(x, target, alpha, lr, steps):
+    def reference(x, target, alpha, lr, steps, count=None):
+        """``count``: what the sum is divided by (the number of elements, x.size, for the mean)."""
+        count = x.size if count is None else count
         alphas = [alpha]
         for _ in range(steps):
-            grad = np.mean(2 * (prelu(x, alpha) - target) * np.where(x <= 0, x, 0.0))
+            grad = np.sum(2 * (prelu(x, alpha) - target) * np.where(x <= 0, x, 0.0)) / count
             alpha = alpha - lr * grad
             alphas.append(alpha)
         return np.array(alphas)
@@ -834,6 +846,16 @@ def check_alpha_descent(fn, *, quiet=False):
                  ("a zero input and a target above the line", x3, np.array([0.5, 0.0, 0.0, 1.0]),
                   0.1, 0.2, 4),
              ]]
+    # With a 1-D x, len(x) is the number of elements; with rows of several features it is not,
+    # and a mean over the rows only makes every step 3 times too large here.
+    x4 = r.normal(size=(10, 3))
+    t4 = prelu(x4, 0.5)
+    args = (x4, t4, 0.1, 0.3, 4)
+    over_rows = reference(*args, count=len(x4))
+    cases.append(Case("x of shape (10, 3): the mean is over all 30 elements", args,
+                      (reference(*args),), mistakes=((0, lambda got: np.allclose(got, over_rows),
+                                                      "divide by x.size (every element), not "
+                                                      "len(x) (the rows)"),)))
     # the loss is written with nl.prelu (lesson 03): the gradient in alpha is the student's
     return run_cases(fn, cases, ["the array of alphas"], quiet=quiet)  # nl.prelu: TAUGHT
 

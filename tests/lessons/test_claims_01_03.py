@@ -94,6 +94,25 @@ def test_01_above_the_plain_limit_only_momentum_converges(seed):
     assert ns["steps_to_reach"](ns["descend"](0.11, 0.9, start=start)) is not None
 
 
+@pytest.mark.parametrize("seed", SEEDS)
+def test_01_with_momentum_every_direction_shrinks_by_sqrt_m_so_its_steps_barely_change(seed):
+    """Cell 'Why sqrt(0.9)': at every rate of the table both coordinates of the heavy-ball
+    recursion have complex roots of size sqrt(0.9), and the momentum column stays within 20%
+    (90 to 94 steps from the lesson's start) where plain descent's changes 4 times over or more."""
+    ns = from_lesson("01_fully_connected", "valley", "descend", "steps_to_reach")
+    rates, m = (0.01, 0.02, 0.04, 0.09), 0.9
+    for lr in rates:
+        for h in ns["valley"]:
+            roots = np.roots([1.0, -(1 + m - lr * h), m])
+            assert np.iscomplexobj(roots) and np.allclose(abs(roots), math.sqrt(m)), (lr, h, roots)
+    start = np.random.default_rng(seed).uniform([-5, -1.5], [-2, 1.5])
+    heavy = [ns["steps_to_reach"](ns["descend"](lr, m, start=start)) for lr in rates]
+    assert None not in heavy and max(heavy) <= 1.2 * min(heavy), heavy
+    # "barely", next to plain descent's column, which changes several times over
+    plain = [ns["steps_to_reach"](ns["descend"](lr, 0.0, start=start)) or 301 for lr in rates]
+    assert max(plain) >= 4 * min(plain), plain
+
+
 def test_01_from_the_lessons_start_plain_descent_is_faster_near_the_limit():
     ns = from_lesson("01_fully_connected", "valley", "descend", "steps_to_reach")
     assert ns["steps_to_reach"](ns["descend"](0.09, 0.0)) < ns["steps_to_reach"](ns["descend"](0.09, 0.9))

@@ -56,7 +56,7 @@ def ref_alpha_descent(x, target, alpha0, lr, steps):
     alpha = alpha0
     for _ in range(steps):
         y = nl.prelu(x, alpha)
-        dalpha = np.sum(2 * (y - target) / len(x) * x * (x <= 0))
+        dalpha = np.sum(2 * (y - target) / x.size * x * (x <= 0))
         alpha -= lr * dalpha
         alphas.append(alpha)
     return alphas
@@ -152,6 +152,7 @@ CASES = {
     "sgd_momentum": (checks.check_sgd_momentum, ref_sgd_momentum, [
         (momentum_forgotten, "momentum 0.9 on a bowl: the path of w is wrong"),
         (path_of_one_array_changed_in_place, "momentum 0 (plain gradient descent): the path of w is wrong at index (0, "),
+        (path_of_one_array_changed_in_place, "every point of your path is the same array: w -= ..."),
         (always_first_batch, "four mini-batches in turn: the path of w is wrong"),
         (path_without_start, "should have shape (6, 2), got shape (5, 2)"),
     ]),
@@ -262,3 +263,78 @@ def test_collapse_in_the_wrong_order_says_which_layer_acts_first(capsys):
     out = verdict(checks.check_collapse, lambda W1, b1, W2, b2: (W1 @ W2, W2 @ b1 + b2), capsys)
     assert out.startswith(checks.FAIL) and "raised ValueError" in out, out
     assert "layer 1 acts on x first" in out, out
+
+
+def softmax_without_keepdims(logits):  # e.sum(axis=1) has shape (batch,): it does not broadcast
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1)
+
+
+def softmax_shifted_without_keepdims(logits):
+    e = np.exp(logits - logits.max(axis=1))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("wrong", [softmax_without_keepdims, softmax_shifted_without_keepdims])
+def test_a_softmax_reduced_without_keepdims_is_refused_naming_keepdims(wrong, capsys):
+    out = verdict(checks.check_softmax, wrong, capsys)
+    assert out.startswith(checks.FAIL) and "a batch of 3 rows" in out, out
+    assert "raised ValueError" in out and "keepdims=True" in out, out
+
+
+def test_a_softmax_that_reshapes_its_row_sums_passes(capsys):
+    def softmax_with_new_axes(z):  # the same broadcasting as keepdims, spelled with [:, None]
+        e = np.exp(z - z.max(axis=1)[:, None])
+        return e / e.sum(axis=1)[:, None]
+
+    out = verdict(checks.check_softmax, softmax_with_new_axes, capsys)
+    assert out.startswith(checks.PASS), out
+
+
+def test_a_momentum_path_that_keeps_no_new_arrays_is_not_told_about_aliasing(capsys):
+    # the hint names w -= ... only when every row is the last point; another wrong path does not
+    # get it
+    out = verdict(checks.check_sgd_momentum, momentum_forgotten, capsys)
+    assert out.startswith(checks.FAIL) and "same array" not in out, out
+
+
+def test_momentum_written_with_a_negative_velocity_passes(capsys):
+    def velocity_as_a_step(grad_fn, w0, lr, momentum, steps):  # v = m v - lr g; w = w + v
+        w, v = np.array(w0, dtype=float), np.zeros(len(w0))
+        path = [w.copy()]
+        for t in range(steps):
+            v = momentum * v - lr * grad_fn(w, t)
+            w += v  # in place, but the path keeps copies
+            path.append(w.copy())
+        return np.stack(path)
+
+    out = verdict(checks.check_sgd_momentum, velocity_as_a_step, capsys)
+    assert out.startswith(checks.PASS), out
+
+
+def alpha_gradient_averaged_over_rows(x, target, alpha0, lr, steps):  # len(x): right for 1-D x only
+    alphas, alpha = [alpha0], alpha0
+    for _ in range(steps):
+        dalpha = np.sum(2 * (nl.prelu(x, alpha) - target) * x * (x <= 0)) / len(x)
+        alpha -= lr * dalpha
+        alphas.append(alpha)
+    return alphas
+
+
+def test_an_alpha_gradient_averaged_over_the_rows_is_refused_naming_x_size(capsys):
+    out = verdict(checks.check_alpha_descent, alpha_gradient_averaged_over_rows, capsys)
+    assert out.startswith(checks.FAIL) and "x of shape (10, 3)" in out, out
+    assert "divide by x.size" in out, out
+
+
+def test_an_alpha_gradient_as_a_mean_of_the_masked_product_passes(capsys):
+    def alpha_descent_with_mean(x, target, alpha0, lr, steps):
+        alphas = np.empty(steps + 1)
+        alphas[0] = alpha0
+        for k in range(steps):
+            dy = 2 * (nl.prelu(x, alphas[k]) - target)
+            alphas[k + 1] = alphas[k] - lr * np.mean(dy * np.minimum(x, 0))
+        return alphas
+
+    out = verdict(checks.check_alpha_descent, alpha_descent_with_mean, capsys)
+    assert out.startswith(checks.PASS) and "correct on all 4 cases" in out, out
