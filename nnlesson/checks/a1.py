@@ -414,22 +414,6 @@ NESTEROV = ("That is Nesterov's step, p -= lr * (g + momentum * v): step with th
             "itself, p -= lr * v")
 
 
-def _momentum_variants(params, grad_steps, lr, momentum):
-    """The parameters after each step under two common wrong rules, ``{hint: [[W, b] per step]}``:
-    the moving average of the gradients, and Nesterov's step (both right under other names, but
-    not the rule the task states)."""
-    variants = {}
-    for hint in (EMA_MOMENTUM, NESTEROV):
-        ps, vs, steps = [p.copy() for p in params], [np.zeros_like(p) for p in params], []
-        for grads in grad_steps:
-            for p, v, g in zip(ps, vs, grads):
-                v[...] = momentum * v + ((1 - momentum) * g if hint is EMA_MOMENTUM else g)
-                p -= lr * (v if hint is EMA_MOMENTUM else g + momentum * v)
-            steps.append([p.copy() for p in ps])
-        variants[hint] = steps
-    return variants
-
-
 @graded(FORBIDDEN, "Task 5.2")
 def check_sgd_momentum_step(fn, *, quiet=False):
     """``fn(params, grads, velocities, lr, momentum)``: one step, in place, for every parameter:
@@ -444,7 +428,8 @@ def check_sgd_momentum_step(fn, *, quiet=False):
         ps = [p.copy() for p in params]
         vs = [np.zeros_like(p) for p in params]
         arrays = ps + vs  # the caller's arrays: the function must change these very arrays
-        variants = _momentum_variants(params, grad_steps, lr, momentum)
+        variants = {EMA_MOMENTUM: [case[f"average{step}"] for step in (1, 2, 3)],
+                    NESTEROV: [case[f"nesterov{step}"] for step in (1, 2, 3)]}
         stale_first = False  # the parameters did not move in step 1, though the velocities did
         for step, grads in enumerate(grad_steps, 1):
             before = [p.copy() for p in ps]
