@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 10: Capstone: recognising handwritten digits
 #
-# *Time: about 64 min (reading 32 min + exercises 32 min).*
+# *Time: about 65 min (reading 33 min + exercises 32 min).*
 #
 # **Learning goals.** After this lesson you can
 # - split a data set into training, validation and test sets, and use each for its one purpose,
@@ -98,6 +98,11 @@ plt.show()
 # trained with SGD (learning rate 0.05, momentum 0.9) for 20 epochs on batches of 32. Only one
 # thing changes at a time, and each setting runs on 5 seeds (the seed sets the initial weights,
 # the dropout masks and the order of the batches).
+#
+# To tell a real difference from seed-to-seed noise, the **seed rule** compares two settings'
+# 5 seeds: a setting is **better** than another if its worst seed beats the other's best seed,
+# **worse** if its best seed is below the other's worst, and otherwise the difference is
+# **within the spread**.
 
 # %%
 SEEDS = range(5)
@@ -155,7 +160,7 @@ def summary(values, percent=True):
 # %% [markdown]
 # ## Activations compared
 #
-# *Time: about 10 min (reading 8 min + exercises 2 min).*
+# *Time: about 9 min (reading 7 min + exercises 2 min).*
 #
 # Sigmoid, tanh, ReLU and pReLU in the same network, 5 seeds each:
 
@@ -236,8 +241,7 @@ for name, norms in start_gradients.items():
 # 97.5%). tanh, ReLU and pReLU all fit the training set almost perfectly. tanh and ReLU have the
 # same median validation accuracy (98.1%); pReLU's median is lower (95.6%), and most of its seeds
 # are below every seed of tanh and ReLU, but its best seed (98.9%) is as good as theirs. By the
-# rule of the next section (a setting is worse when even its best seed is below the other's
-# worst), 5 seeds do not show pReLU worse; its seeds only spread wider (95.3% to 98.9%). Note
+# seed rule, 5 seeds do not show pReLU worse; its seeds only spread wider (95.3% to 98.9%). Note
 # also that a lower training loss did not give a higher validation accuracy here: pReLU's median
 # final training loss is 9 times below the sigmoid's (the printed ratio), yet its median
 # validation accuracy is not higher (95.6% against 96.1%, within the spread by the same rule).
@@ -282,10 +286,9 @@ print(final_alphas)
 #
 # With the ReLU network, one regulariser at a time, on the same budget of 20 epochs: none, weight
 # decay ($10^{-3}$), dropout ($p = 0.2$ after each hidden layer), early stopping (patience 3,
-# best weights restored) and batch normalization. To tell a real difference from noise, each
-# setting's 5 seeds are compared with those of "none": **better** if its worst seed beats the
-# best seed of "none", **worse** if its best seed is below the worst of "none", otherwise
-# **within the spread**.
+# best weights restored) and batch normalization. Each setting's 5 seeds are compared with those
+# of "none" by the seed rule: **better** if its worst seed beats the best seed of "none",
+# **worse** if its best seed is below the worst of "none", otherwise **within the spread**.
 
 # %%
 REGULARISERS = {"none": {}, "weight decay 0.001": {"weight_decay": 1e-3}, "dropout": {"dropout": 0.2},
@@ -363,17 +366,17 @@ plt.show()
 #
 # *Time: about 3 min of reading.*
 #
-# Weight decay's strength $\lambda$ (lesson 7: each plain SGD step shrinks the weights by the
-# factor $1 - \eta\lambda$; here SGD has momentum $m = 0.9$, which adds the decay up in its
-# velocity as it does the gradient, so the shrinking per step grows towards $\eta\lambda/(1-m)$,
-# ten times as much; `nl.SGD` decays every parameter it is given, biases included) was set to
-# $10^{-3}$ above without
-# asking whether another value does better. A **hyperparameter search** asks: train with each
-# value of a small grid, spaced by factors of 10 since we do not know even the order of
-# magnitude, and keep the value with the best median validation accuracy. The grid here is tiny
-# (two new values; $0$ and $10^{-3}$ are the runs above) to keep the lesson fast; a real search
-# covers more values, and often several hyperparameters at once (random search does that better
-# than a grid).
+# Weight decay's strength $\lambda$ was set to $10^{-3}$ above without asking whether another
+# value does better. Recall lesson 7: each plain SGD step multiplies the weights by
+# $1 - \eta\lambda$, that is, it removes the fraction $\eta\lambda$ of them. Here SGD has momentum
+# $m = 0.9$, which adds the decay up in its velocity as it does the gradient, so the fraction
+# removed per step grows from $\eta\lambda$ towards $\eta\lambda/(1-m)$, ten times as much.
+# `nl.SGD` decays every parameter it is given, biases included. A **hyperparameter search** asks:
+# train with each value of a small grid, spaced by factors of 10 since we do not know even the
+# order of magnitude, and keep the value with the best median validation accuracy. The grid here
+# is tiny (two new values; $0$ and $10^{-3}$ are the runs above) to keep the lesson fast; a real
+# search covers more values, and often several hyperparameters at once (random search does that
+# better than a grid).
 
 # %%
 DECAYS = [0.0, 1e-4, 1e-3, 1e-2]
@@ -592,7 +595,8 @@ if recall is not None:
 # Each test accuracy is the true accuracy plus noise (which images happen to be in the test set);
 # picking the maximum of 40 noisy numbers picks, in part, the luckiest noise, so the reported
 # figure is biased upwards. The test set has become a validation set. She should choose the
-# setting on a validation set (or by cross-validation on the training data) and then measure
+# setting on a validation set (or by cross-validation: split the training data into k parts,
+# train k times, each time validating on the part left out, and average) and then measure
 # that one setting on the test set, once.
 # ### END SOLUTION
 

@@ -263,7 +263,7 @@ print(f"largest difference between the weights after the epoch: {weights_apart:.
 #
 # ## The PyTorch idioms, each next to the nnlesson line it replaces
 #
-# *Time: about 18 min (reading 16 min + exercises 2 min).*
+# *Time: about 19 min (reading 17 min + exercises 2 min).*
 #
 # | nnlesson | PyTorch | what it does |
 # | --- | --- | --- |
@@ -463,8 +463,9 @@ print(f"stopped after {epochs_run} epochs; restored the weights of epoch {best_e
 # checks the input and every parameter of the model. PyTorch's takes a function of tensors and
 # checks the gradients of the tensors you pass it (with `requires_grad=True`), and only those:
 # given `x` alone it never looks at the weights. To check them too, pass them as inputs as well;
-# `torch.func.functional_call` runs the model with the weights it is given. It returns True, or
-# raises with the Jacobians that differ:
+# `torch.func.functional_call` runs the model with the weights it is given. (A method whose name
+# ends in `_`, such as `requires_grad_()` below or `copy_()`, changes its tensor in place.) It
+# returns True, or raises with the Jacobians that differ:
 
 # %%
 net = nl.Sequential(nl.Linear(4, 5, rng=3), nl.Tanh(), nl.Linear(5, 2, rng=4))
@@ -561,7 +562,8 @@ print("running variances equal:",
 # takes an `nl.Sequential` of `nl.Linear`, `nl.Tanh` and `nl.ReLU` layers in float64 and returns a
 # `torch.nn.Sequential` that computes the same outputs. Create each `nn.Linear` in float64
 # (`dtype=torch.float64`) and copy `W` and `b` into its `weight` and `bias` inside
-# `torch.no_grad()` (`tensor.copy_(torch.from_numpy(array))`).
+# `torch.no_grad()` (`tensor.copy_(torch.from_numpy(array))`: the trailing `_` means in place;
+# outside `no_grad()` PyTorch refuses to change a parameter in place).
 
 # %%
 def my_torch_twin(model):

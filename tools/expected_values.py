@@ -69,15 +69,16 @@ def rel_error(a, b):
     return np.max(np.abs(a - b)) / max(np.max(np.abs(a)), np.max(np.abs(b)), 1e-8)
 
 
-def momentum_steps(params, grad_steps, lr, momentum):
-    """Every step's [*params, *velocities] of SGD with momentum, v = m v + g, p -= lr v."""
+def momentum_steps(params, grad_steps, lr, momentum, *, rule="sum"):
+    """Every step's [*params, *velocities] of SGD with momentum, v = m v + g, p -= lr v.
+    ``rule``: "average" (v = m v + (1 - m) g) and "nesterov" (p -= lr (g + m v)) are mistakes."""
     params = [p.copy() for p in params]
     velocities = [np.zeros_like(p) for p in params]
     history = []
     for grads in grad_steps:
         for p, g, v in zip(params, grads, velocities):
-            v[...] = momentum * v + g
-            p[...] = p - lr * v
+            v[...] = momentum * v + ((1 - momentum) * g if rule == "average" else g)
+            p[...] = p - lr * (g + momentum * v if rule == "nesterov" else v)
         history.append([p.copy() for p in params] + [v.copy() for v in velocities])
     return history
 
@@ -213,10 +214,13 @@ def a1_cases():
         params = [r.normal(size=(3, 2)), r.normal(size=3)]
         grad_steps = [[r.normal(size=p.shape) for p in params] for _ in range(3)]
         case = {"label": label, "lr": lr, "momentum": momentum, "params": params}
-        for step, (grads, want, plain) in enumerate(zip(
+        for step, (grads, want, plain, average, nesterov) in enumerate(zip(
                 grad_steps, momentum_steps(params, grad_steps, lr, momentum),
-                momentum_steps(params, grad_steps, lr, 0.0)), 1):
-            case.update({f"grads{step}": grads, f"expected{step}": want, f"plain{step}": plain})
+                momentum_steps(params, grad_steps, lr, 0.0),
+                momentum_steps(params, grad_steps, lr, momentum, rule="average"),
+                momentum_steps(params, grad_steps, lr, momentum, rule="nesterov")), 1):
+            case.update({f"grads{step}": grads, f"expected{step}": want, f"plain{step}": plain,
+                         f"average{step}": average, f"nesterov{step}": nesterov})
         cases["sgd_momentum_step"].append(case)
     # Part 6
     from nnlesson.checks import mlp_cases
@@ -344,12 +348,21 @@ STOPPING_MISTAKES = {
 
 
 def l2_penalty(params, lam, *, penalty_scale=1.0, grad_scale=2.0, biases=False,
-               grad_biases=False):
-    """(lam * sum of the weights' squares, its gradient per parameter); the keywords: mistakes."""
+               grad_biases=False, norm=False):
+    """(lam * sum of the weights' squares, its gradient per parameter); the keywords: mistakes
+    (``norm``: the penalty sums the weights' norms, not squared, with the right gradient)."""
     decayed = [w for w in params if biases or np.ndim(w) == 2]
-    penalty = penalty_scale * lam * sum(float(np.sum(w ** 2)) for w in decayed)
+    size = np.linalg.norm if norm else (lambda w: np.sum(w ** 2))
+    penalty = penalty_scale * lam * sum(float(size(w)) for w in decayed)
     return penalty, [grad_scale * lam * w if biases or grad_biases or np.ndim(w) == 2
                      else np.zeros_like(w) for w in params]
+
+
+def l2_of_norms(params, lam):
+    """The unsquared norm's penalty with its own gradient, lam * W / ||W||."""
+    penalty, _ = l2_penalty(params, lam, norm=True)
+    return penalty, [lam * w / np.linalg.norm(w) if np.ndim(w) == 2 else np.zeros_like(w)
+                     for w in params]
 
 
 L2_MISTAKES = {
@@ -359,6 +372,8 @@ L2_MISTAKES = {
     "half": lambda params, lam: l2_penalty(params, lam, penalty_scale=0.5, grad_scale=1.0),
     "no_lam": lambda params, lam: (l2_penalty(params, 1.0)[0],
                                    [g * lam for g in l2_penalty(params, 1.0)[1]]),
+    "norm": lambda params, lam: l2_penalty(params, lam, norm=True),
+    "norm_grad": l2_of_norms,
 }
 
 

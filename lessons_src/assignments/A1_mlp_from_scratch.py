@@ -45,13 +45,14 @@
 # size, the ReLU's gradient not multiplied by `dout`, a softmax that overflows near 1000, a
 # `log(0)` for a confident wrong answer or a loss clipped with `log(p + 1e-12)`, a relative error
 # computed element by element or divided by a sum,
-# parameters rebound (`p = p - ...`) instead of changed in place, labels shuffled apart from
-# their images, Python loops over matrix elements (the speed cases allow 1 s where numpy needs
+# parameters rebound (`p = p - ...`) instead of changed in place, a moving-average or Nesterov
+# velocity, labels shuffled apart from their images, Python loops over matrix elements (the speed cases allow 1 s where numpy needs
 # milliseconds). The training loop must reach 95% validation accuracy on the digits within 10 s
 # with its default settings (checked by `a1.check_train_mlp`, its hidden test and
 # `a1.run_training`); the check finds each epoch's mini-batch calls of `mlp_loss_and_grads` by
 # their sizes, whatever else the loop calls, and names a history that records the whole
-# training set's loss, a mean weighted by batch size, the same order every epoch or percentages.
+# training set's loss, the same order every epoch or percentages (an epoch's loss averaged with
+# batch-size weights, the mean over its examples, is accepted as well as the plain mean).
 
 # %%
 # On Colab, or anywhere nnlesson is missing, install the version this notebook was written for,
@@ -491,8 +492,8 @@ assert a1.check_mlp_loss_and_grads(mlp_loss_and_grads, quiet=True)
 #    the loss and gradients with your `mlp_loss_and_grads` (Task 6.1) and take one
 #    `sgd_momentum_step`.
 # 3. After each epoch append to `history["train_loss"]` the mean of that epoch's mini-batch
-#    losses, and to `history["val_accuracy"]` the fraction of `X_val` whose largest score is at
-#    the right class.
+#    losses (weighting them by the batch sizes is also accepted), and to
+#    `history["val_accuracy"]` the fraction of `X_val` whose largest score is at the right class.
 #
 # Return `(params, history)`. Use the one `rng` for everything random, so that the same seed
 # gives the same run. The cell then runs your loop with the default settings and draws its

@@ -438,8 +438,8 @@ draw(L_)
 # `(node, parents_done)`: the first time you pop a node, push it back marked as done, then push
 # its parents; when you pop it marked as done, all of its parents are listed, so list it. Keep a
 # set of the nodes you have already expanded (Python's `set` works with `Var`s): a node reached
-# along two paths must be listed once. Careful: a node pushed but not yet expanded is not listed
-# yet either.
+# along two paths must be listed once. Add a node to that set only when you expand it, not when
+# you push it.
 #
 # **Task 3.1 (code, 5 points, 25 min).** Write `topological_order(root)`: a list of every node that `root`
 # depends on, `root` included, each after all of its `parents`, without recursion. Use only each
@@ -558,8 +558,8 @@ assert a2.check_backprop(backprop, quiet=True)
 # arrays, the parameters are `Var`s (`W1` of shape `(hidden, d)` for `d` input features, `b1` `(hidden,)`, `W2`
 # `(k, hidden)`, `b2` `(k,)`). Return $L$ as a scalar `Var`, built only from `Var` operations, so
 # that `loss.backward()` fills every parameter's `grad`. The check compares your loss and
-# gradients with nnlesson's layers and with `nnlesson.graph` (relative difference at most
-# $10^{-8}$), including logits in the tens of thousands.
+# gradients with nnlesson's layers (relative difference at most $10^{-8}$), including logits in
+# the tens of thousands, and prints the largest difference from `nnlesson.graph` as well.
 
 # %%
 def mlp_loss(X, Y, W1, b1, W2, b2):

@@ -301,6 +301,9 @@ plt.show()
 # decay on seed 4). The gap, 13.4 to 15.5 points in the means, is large next to the spread over
 # seeds (standard deviations 1.3 to 4.5); the smallest gap on one seed is dropout's on seed 2,
 # 90.0% against 81.1%, still 8.9 points.
+#
+# Rubric: 1 point for "lowest, far below all three" with the means or per-seed numbers; 1 point
+# for "on every seed" (or the smallest per-seed gap), not the means alone.
 # ### END SOLUTION
 
 # %% [markdown]
@@ -319,6 +322,9 @@ plt.show()
 # little sign of memorised wrong labels (this column alone cannot rule some out), and they do
 # better on the test set. A high training accuracy on noisy labels is a symptom of over-fitting,
 # not of a good model.
+#
+# Rubric: 1 point for "above 60%, so it has fitted some wrong labels (memorised)"; 1 point for
+# why that is bad: it cannot help on new images, and the clean test accuracy drops.
 # ### END SOLUTION
 
 # %% [markdown]
@@ -341,6 +347,11 @@ plt.show()
 # A fair comparison would tune each method's own setting on the validation set (never the test
 # set), then compare the tuned methods on more seeds (and other splits and noise draws), reporting
 # mean and spread; also combinations (weight decay plus early stopping) are worth a row.
+#
+# Rubric: 1 point for "not decidable", backed by per-seed counts (or means against the spread);
+# 1 point for two settings fixed once that a fair comparison would tune ($\lambda$, $p$, the
+# patience, the learning rate, the epochs); 1 point for a next experiment that could decide
+# (tune each on validation, then more seeds or splits).
 # ### END SOLUTION
 
 # %% [markdown]
@@ -356,4 +367,7 @@ plt.show()
 # rule may restore a worse epoch (in lesson 7, with noisy validation labels, it still restored a
 # network from before the memorisation). A clean validation set is a luxury that real data
 # rarely gives; the test set, though, must stay clean to measure what we want.
+#
+# Rubric: the point needs both parts: only early stopping, and that noisy labels make its
+# choice of epoch less reliable.
 # ### END SOLUTION

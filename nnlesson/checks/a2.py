@@ -941,8 +941,15 @@ def check_mlp_loss(fn, Var, *, quiet=False):
                                 f"minus log(sum(exp(shifted logits))), never log(exp(...)) of "
                                 f"one class alone"), quiet)
         if rel_error(loss, ref_loss) > AGREE:
+            # shifting only one of the two terms by the row maxima moves the loss by their mean
+            W1, b1, W2, b2 = params
+            shift = (np.maximum(X @ W1.T + b1, 0) @ W2.T + b2).max(axis=1).mean()
+            one_term = ("shifts only one of its two terms: subtract the same max from both "
+                        "(use Z in the Y * Z term too)")
             words = compare(ref_loss, loss, [(ref_loss * len(y), "is the sum over the batch: "
-                                              "take the mean (multiply by 1 / N)")], tol=AGREE)
+                                              "take the mean (multiply by 1 / N)"),
+                                             (ref_loss - shift, one_term),
+                                             (ref_loss + shift, one_term)], tol=AGREE)
             return _say((False, f"{where} {words}"), quiet)
         for p_name, g, ref, graph_g in zip(PARAM_NAMES, grads, ref_grads, graph_grads):
             words = compare(ref, g, [(np.zeros_like(ref), "is 0 everywhere: is the loss built "
@@ -1014,6 +1021,10 @@ def check_train(fn, Var, *, quiet=False):
                        else "the list of losses")
             return _say((False, f"{name}, {label}: {subject} {words}"
                                 f"{_earlier_failures(fn)}"), quiet)
+        if all(np.array_equal(v.data, p) for v, p in zip(variables, params)):
+            return _say((False, f"{name}, {label}: the losses are right but the Vars you were "
+                                f"given never changed: update each one in place, "
+                                f"p.data -= lr * p.grad, rather than making new Vars"), quiet)
         for p_name, v, p in zip(PARAM_NAMES, variables, ref_params):
             words = compare(p, v.data, tol=AGREE)
             if words:

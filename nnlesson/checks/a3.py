@@ -350,6 +350,9 @@ L2_MISTAKES = {
     "half": "the penalty is lam / 2 * sum(W^2) (PyTorch's weight_decay convention); here it is "
             "lam * sum(W^2)",
     "no_lam": "the penalty is missing the factor lam",
+    "norm": "the penalty sums the norms ||W||: square them, lam * sum(W**2)",
+    "norm_grad": "the penalty sums the norms ||W||: square them, lam * sum(W**2), whose gradient "
+                 "is 2 * lam * W",
 }
 
 

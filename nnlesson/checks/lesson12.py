@@ -76,8 +76,8 @@ def check_torch_twin(fn, *, quiet=False):
              "It is off by the same row for every example: the last layer's bias is not the "
              "model's (nn.Linear starts with a random bias of its own): copy each b into the "
              "nn.Linear's bias too"),
-        ), raised="is every layer float64, nn.Linear(..., dtype=torch.float64), and each "
-                  "weight (out, in)?"))
+        ), raised="is every layer float64, nn.Linear(..., dtype=torch.float64), each "
+                  "weight (out, in), and each copy_ inside torch.no_grad()?"))
     return run_cases(_run_twin(fn, torch, _output(torch)), cases, ["the output"], quiet=quiet,
                      forbidden=FORBIDDEN, allow=ALLOW, task=TASK)
 

@@ -308,7 +308,10 @@ def make_mlp_loss(engine, mistake):
         Z = S if mistake == "unstable" else S - S.data.max(axis=1, keepdims=True)
         if mistake == "global max":  # a row far below the largest logit: its exps underflow
             Z = S - S.data.max()
-        total = Z.exp().sum(axis=1).log().sum() - (Z * Y).sum()
+        total = Z.exp().sum(axis=1).log().sum() - ((S if mistake == "Y term unshifted" else Z) * Y).sum()
+        if mistake == "max added back":  # right, written another way: log-sum-exp of S itself
+            m = S.data.max(axis=1)
+            total = (Z.exp().sum(axis=1).log() + m).sum() - (S * Y).sum()
         if mistake == "float":
             return float(total.data) / len(X)
         return total if mistake == "sum" else total * (1.0 / len(X))
@@ -331,11 +334,13 @@ def make_train(engine, mistake):
                     p = engine["Var"](p.data - lr * p.grad)  # noqa: PLW2901 - the mistake
                 elif mistake == "lr twice":
                     p.data -= 2 * lr * p.grad
-                elif mistake != "record after":
+                elif mistake not in ("record after", "new Vars"):
                     p.data -= lr * p.grad
             if mistake == "record after":
                 for p in params:
                     p.data -= lr * p.grad
+            if mistake == "new Vars":  # right numbers, but on Vars the caller never sees
+                params = [engine["Var"](p.data - lr * p.grad) for p in params]  # noqa: PLW2901
             losses.append(loss if mistake == "Vars" else loss.data.item())
         return losses
 
@@ -621,12 +626,20 @@ def test_mlp_loss_reference_passes_and_agrees_to_1e8(engine, capsys):
     # r7: a wrong scalar was "k times the right value": any wrong number is; show the two
     ("no relu", "the loss is wrong: expected 1.24122, got 1.63127"),
     ("tanh", "the loss is wrong: expected 1.24122, got 0.847846"),
+    # r8: Z in the log-sum-exp but S in the Y term
+    ("Y term unshifted", "shifts only one of its two terms: subtract the same max from both"),
 ])
 def test_wrong_mlp_losses_fail_and_name_the_problem(engine, mistake, phrase, capsys):
     ok, out = run(a2.check_mlp_loss, make_mlp_loss(engine, mistake), engine["Var"],
                   capsys=capsys)
     assert not ok and phrase in out, out
     assert "times the right value" not in out, out
+
+
+def test_a_log_sum_exp_with_the_max_added_back_passes(engine, capsys):
+    ok, out = run(a2.check_mlp_loss, make_mlp_loss(engine, "max added back"), engine["Var"],
+                  capsys=capsys)
+    assert ok, out
 
 
 def test_a_single_number_is_compared_without_guessing_a_factor():
@@ -658,6 +671,7 @@ def test_train_reference_passes(engine, capsys):
     ("record after", "one step ahead"),
     ("Vars", "should return numbers, not Vars"),
     ("lr twice", "the list of losses is wrong at index"),  # r7: "the losses is wrong"
+    ("new Vars", "the Vars you were given never changed: update each one in place"),  # r8
 ])
 def test_wrong_training_loops_fail_and_name_the_problem(engine, mistake, phrase, capsys):
     ok, out = run(a2.check_train, make_train(engine, mistake), engine["Var"], capsys=capsys)

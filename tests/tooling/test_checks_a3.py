@@ -229,6 +229,26 @@ def l2_pytorch_convention(params, lam):
     return penalty, [lam * w if w.ndim == 2 else np.zeros_like(w) for w in params]
 
 
+def l2_norm_not_squared(params, lam):  # review r8: ||W|| where ||W||^2 belongs
+    penalty = lam * sum(np.linalg.norm(w) for w in params if w.ndim == 2)
+    return penalty, [2 * lam * w if w.ndim == 2 else np.zeros_like(w) for w in params]
+
+
+def l2_norm_with_its_gradient(params, lam):
+    penalty = lam * sum(np.linalg.norm(w) for w in params if w.ndim == 2)
+    return penalty, [lam * w / np.linalg.norm(w) if w.ndim == 2 else np.zeros_like(w)
+                     for w in params]
+
+
+def l2_with_vdot_and_a_loop(params, lam):  # right, written another way
+    penalty, grads = 0.0, []
+    for w in params:
+        decayed = np.ndim(w) == 2
+        penalty += lam * np.vdot(w, w) if decayed else 0.0
+        grads.append(2 * lam * w if decayed else 0 * w)
+    return penalty, grads
+
+
 def l2_one_array(params, lam):
     penalty, grads = ref_l2_penalty(params, lam)
     return penalty, np.concatenate([g.ravel() for g in grads])
@@ -237,7 +257,7 @@ def l2_one_array(params, lam):
 REFERENCES = [(a3.check_dropout_forward, ref_dropout_forward),
               (a3.check_dropout_backward, ref_dropout_backward),
               (a3.check_early_stopping, ref_early_stopping),
-              (a3.check_l2_penalty, ref_l2_penalty)]
+              (a3.check_l2_penalty, ref_l2_penalty), (a3.check_l2_penalty, l2_with_vdot_and_a_loop)]
 
 WRONG = [
     (a3.check_dropout_forward, fwd_keeps_with_p, "the probability of DROPPING"),
@@ -269,6 +289,8 @@ WRONG = [
     (a3.check_l2_penalty, l2_bias_gradient_only, "give each bias (1-D array) a zero gradient"),
     (a3.check_l2_penalty, l2_pytorch_convention, "PyTorch's weight_decay convention"),
     (a3.check_l2_penalty, l2_one_array, "grads should be a list of 4 arrays"),
+    (a3.check_l2_penalty, l2_norm_not_squared, "the penalty sums the norms ||W||: square them"),
+    (a3.check_l2_penalty, l2_norm_with_its_gradient, "whose gradient is 2 * lam * W"),
 ]
 
 

@@ -7,7 +7,7 @@ import pytest
 from conftest import SOURCES
 
 import nnlesson as nl
-from nnlesson.checks import PASS
+from nnlesson.checks import FAIL, PASS
 
 torch = pytest.importorskip("torch")
 lesson12 = pytest.importorskip("nnlesson.checks.lesson12")
@@ -40,6 +40,37 @@ def ref_twin(model, transpose=False, bias=True, dtype=torch.float64, copy_bias=T
         else:
             layers.append(torch.nn.Tanh() if type(layer) is nl.Tanh else torch.nn.ReLU())
     return torch.nn.Sequential(*layers)
+
+
+def twin_copied_with_grad(model):  # review r8: copy_ outside torch.no_grad()
+    layers = []
+    for layer in model.layers:
+        if type(layer) is nl.Linear:
+            linear = torch.nn.Linear(layer.in_features, layer.out_features, dtype=torch.float64)
+            linear.weight.copy_(torch.from_numpy(layer.W.data))
+            linear.bias.copy_(torch.from_numpy(layer.b.data))
+            layers.append(linear)
+        else:
+            layers.append(torch.nn.Tanh() if type(layer) is nl.Tanh else torch.nn.ReLU())
+    return torch.nn.Sequential(*layers)
+
+
+def twin_assigned_data(model):  # right, written another way: .data set directly, no copy_
+    twin = torch.nn.Sequential(*[
+        torch.nn.Linear(layer.in_features, layer.out_features, dtype=torch.float64)
+        if type(layer) is nl.Linear else torch.nn.Tanh() if type(layer) is nl.Tanh
+        else torch.nn.ReLU() for layer in model.layers])
+    for ours, theirs in zip(model.layers, twin):
+        if type(ours) is nl.Linear:
+            theirs.weight.data = torch.tensor(ours.W.data)
+            theirs.bias.data = torch.tensor(ours.b.data)
+    return twin
+
+
+def test_a_copy_outside_no_grad_is_named_and_data_assignment_passes(capsys):
+    out = run(lesson12.check_torch_twin, twin_copied_with_grad, capsys)
+    assert out.startswith(FAIL) and "each copy_ inside torch.no_grad()?" in out, out
+    assert run(lesson12.check_torch_twin, twin_assigned_data, capsys).startswith(PASS)
 
 
 def test_torch_twin_passes_a_reference(capsys):
