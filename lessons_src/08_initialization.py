@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 8: Initialisation, and why deep networks explode or vanish
 #
-# *Time: about 65 min (reading 28 min + exercises 37 min).*
+# *Time: about 66 min (reading 29 min + exercises 37 min).*
 #
 # **Learning goals.** After this lesson you can
 # - explain why the weights of a layer must not all start equal (symmetry),
@@ -339,7 +339,7 @@ plt.show()
 #
 # ## Exploding and vanishing gradients, layer by layer
 #
-# *Time: about 9 min (reading 6 min + exercises 3 min).*
+# *Time: about 10 min (reading 7 min + exercises 3 min).*
 #
 # The backward pass multiplies the gradient, layer after layer, by the derivative of the
 # activation and by $W$ (the row $\delta_x = \delta_y W$, as above). We send a gradient of norm 1
@@ -423,11 +423,18 @@ print("sigmoid at larger scales, median gradient norm reaching layer 1:",
 #   layer ($2^{-19/2} \approx 0.0014$ after 19 layers), at scale 2 it grows by $\sqrt 2$ per
 #   layer.
 # - **pReLU** ($\alpha = 0.25$) sits above ReLU at the same scale: its median gradient at layer 1
-#   is 2.3 times ReLU's at every scale (printed under the table). Its negative side passes
+#   is 2.3 times ReLU's (printed under the table). The four printed ratios are one measurement,
+#   the same at every scale by necessity: each seed draws the same weights at every scale, and
+#   ReLU and pReLU pass a scaled input through scaled ($f(sz) = s f(z)$ for $s > 0$), so scaling
+#   every weight by $s$ scales the gradient at layer 1 by $s^{19}$ for both (the ReLU column
+#   shows it: doubling the scale, 0.5 to 1 or 1 to 2, multiplies it by $2^{19} \approx 5 \cdot
+#   10^5$). Its negative side passes
 #   $\alpha$ of the gradient instead of none, so each layer keeps a little more of it, and 19
 #   layers compound that. The mean-square argument of Exercise 2 predicts less,
-#   $\sqrt{1 + \alpha^2}^{\,19} \approx 1.78$; but the table prints medians of single gradients,
-#   which a mean square does not fix. At scale $\sqrt 2$ the table shows it: pReLU's median
+#   $\sqrt{1 + \alpha^2}^{\,19} \approx 1.78$; but the table prints medians, and a median follows
+#   the typical product of the 19 layers' factors, which falls below the mean-square prediction
+#   the more those factors vary. ReLU zeroes about half of the units, so its factor varies more
+#   from layer to layer than pReLU's. At scale $\sqrt 2$ the table shows it: pReLU's median
 #   (1.7) lies close to its mean-square prediction 1.78, while ReLU's (0.74) falls well below its
 #   prediction of 1, so their ratio is 2.3, not 1.78.
 #
@@ -436,7 +443,7 @@ print("sigmoid at larger scales, median gradient norm reaching layer 1:",
 # the sigmoid, with nearly all of a layer's values in one bin: the signal has died; a column
 # that narrows layer by layer but stays several bins wide: the signal shrinks; bright columns at
 # $\pm 1$ for tanh, or at 0 and 1 for the sigmoid: the units are saturated; bright end columns:
-# a ReLU's signal has exploded past $\pm 3$), the middle plot their size and the
+# a ReLU's signal has exploded past $+3$; ReLU outputs are never negative), the middle plot their size and the
 # right plot the gradient that reaches each layer. (Opened without running, the notebook shows the
 # explorer's starting setting: tanh at scale 1, Glorot.)
 
@@ -474,6 +481,8 @@ init_explorer()
 # normal distribution. Write `my_uniform_bound(fan_in, fan_out, activation)`: the bound $a$ that
 # gives the variance of Glorot's rule for `"tanh"` and of He's rule for `"relu"`. (First find the
 # variance of a uniform distribution on $[-a, a]$: $\int_{-a}^{a} w^2 \frac{dw}{2a}$.)
+# `nl.Linear` draws its weights this way, and `help(nl.Linear)` states its bound for `"tanh"`:
+# use it to check your derivation, then derive the `"relu"` bound, which it does not give.
 
 # %%
 def my_uniform_bound(fan_in, fan_out, activation):
