@@ -108,8 +108,11 @@ plt.show()
 # %% [markdown]
 # Why $\gamma$ and $\beta$? Forcing every feature to mean 0 and variance 1 could take something
 # away from the network (a sigmoid that only ever sees inputs near 0 is almost linear). With
-# $\gamma_j = \sqrt{\sigma_j^2 + \epsilon}$ and $\beta_j = \mu_j$ the layer gives back exactly its
-# input, so the network loses nothing: it can learn to undo the normalisation where that helps.
+# $\gamma_j = \sqrt{\sigma_j^2 + \epsilon}$ and $\beta_j = \mu_j$ the layer gives back its input
+# exactly (for the batch whose $\mu_j$ and $\sigma_j^2$ these are, as the cell below shows on
+# `x`; another batch in training mode has statistics of its own, and eval mode uses the running
+# ones below), so the network loses nothing: it can learn to undo the normalisation where that
+# helps.
 
 # %%
 bn.gamma.data[:] = np.sqrt(x.var(axis=0) + bn.eps)
@@ -148,15 +151,19 @@ print("running mean and variance after 2 batches: ", bn.running_mean, bn.running
 # outputs in two batches ([0.094, -0.194, 0.601] and [0.006, 0.134, 0.851] above), and many read
 # that as a bug. Ask them to say which numbers in the formula for $\hat x$ depend on the *other*
 # examples ($\mu_j$ and $\sigma_j^2$). Keep this in mind for exercise 4, which asks about a model
-# evaluated in the wrong mode; do not give its answer away here.
+# evaluated in the wrong mode on whole batches (the lesson shows below why one image at a time
+# fails; the batched case is the exercise): do not give its answer away here.
 
 # %% [markdown]
-# The eval-mode output above is far from the training-mode outputs of the same example (its
-# features normalised by statistics near the data's), and that is not a bug: the layer
-# has seen only 2 training batches, so its running averages (printed last) have moved only
-# $1 - 0.9^2 = 19\%$ of the way from their starting values towards the data's statistics. They
-# start at mean 0 and variance 1 and move towards the data's statistics with every training
-# batch. With momentum $m$ the starting value still weighs $(1-m)^t$ after $t$ batches: about $0.9^{20} = 0.12$ after 20 batches for $m = 0.1$.
+# In its first two features the eval-mode output above is far from the training-mode outputs of
+# the same example (which were normalised by statistics near the data's), and that is not a bug:
+# the layer has seen only 2 training batches, so its running averages (printed last) give only
+# $1 - 0.9^2 = 19\%$ of their weight to those two batches' statistics and 81% to their starting
+# values, mean 0 and variance 1. Those are far from the first two features' statistics (means
+# 4.747 and -2.98, stds 4.055 and 0.499, printed at the top) but already close to the third's
+# (mean -0.045, std 0.975): in feature 3 the eval output, 0.645, lies between the two
+# training-mode outputs. The running averages move towards the data's statistics with every
+# training batch. With momentum $m$ the starting value still weighs $(1-m)^t$ after $t$ batches: about $0.9^{20} = 0.12$ after 20 batches for $m = 0.1$.
 
 # %%
 stream = np.random.default_rng(1)
@@ -301,8 +308,8 @@ for lr in LEARNING_RATES:
 # into a different run. Different CPUs round sums of products slightly differently, so at
 # learning rate 3 with BatchNorm (and, less so in 7 epochs, 0.3 without it) the final losses
 # differ from one computer to another (the second figure below, over every learning rate, drawn
-# on your computer, may differ a little from your neighbour's). The range each run ends in does
-# not.
+# on your computer, may differ a little from your neighbour's). The range each run ends in
+# rarely does (only a run that ends near the edge of a range can cross it).
 #
 # The loss curves at the same learning rate, 0.1 (the line is the median of the 5 seeds, the band
 # their range):
@@ -481,8 +488,8 @@ plt.show()
 # %% [markdown]
 # With batches of 16 and 32 the BatchNorm network is ahead on every seed; with batches of 2 it
 # does not learn at all (chance level) while the plain network does. Batch normalization needs
-# batches large enough for their statistics to mean something. Tiny batches also make its training
-# chaotic, as the largest learning rates did above. To see it, multiply one initial weight by
+# batches large enough for their statistics to mean something. With tiny batches its training is
+# also chaotic, as at the largest learning rates above. To see it, multiply one initial weight by
 # $1 + 10^{-15}$ (a change in its last bits) and train the BatchNorm network again, on 3 seeds:
 
 # %%
@@ -507,6 +514,9 @@ for b, moved in nudge_moves.items():
 # %% [markdown]
 # With batches of 2, a change in the last bits of one weight out of thousands moves the final
 # loss by more than 0.001 on every seed; with batches of 32 the loss stays the same to round-off.
+# The comparison is at equal epochs, not equal steps: batches of 2 take 600 SGD steps in the 4
+# epochs, batches of 32 take 40 (printed under the table), and each step gives a small difference
+# another chance to grow, so this test does not tell the batch size and the number of steps apart.
 # Two CPUs
 # that round a sum differently make such changes too, so the exact accuracies of those runs can
 # differ from one computer to another (which is why the table prints only "chance level" for
@@ -685,7 +695,7 @@ assert checks.check_running_update(my_running_update, quiet=True)
 # $\gamma$, and returns `(dx, dgamma, dbeta)`. Steps: with
 # $g = \partial L/\partial \hat x = \gamma\, \partial L/\partial y$, find
 # $\partial L/\partial \sigma_j^2$, then $\partial L/\partial \mu_j$ (it has a term through
-# $\sigma_j^2$, which depends on $\mu_j$), then add the three paths to each $x_{kj}$. Any correct
+# $\sigma_j^2$, which depends on $\mu_j$; that term turns out to be 0: why?), then add the three paths to each $x_{kj}$. Any correct
 # form passes the check, the long one or a simplified one.
 
 # %%
@@ -705,18 +715,18 @@ assert checks.check_batchnorm_backward(my_batchnorm_backward, quiet=True)
 
 # %% [markdown]
 # **Exercise 4 (short answer, 5 min).** A colleague trains a network with BatchNorm, then evaluates it
-# on the test set *in training mode*, one test image at a time. What happens, and why? What
-# changes if she feeds the whole test set as one batch, still in training mode?
+# on the test set *in training mode* (one image at a time is refused, as the lesson showed), so
+# she feeds the whole test set as one batch. What happens, and why? Would the predictions for the
+# first 100 test images change if she fed those 100 as a batch of their own?
 
 # %% [markdown]
 # ### BEGIN SOLUTION
-# One image at a time in training mode: a batch of one has variance 0, so every feature would be
-# normalised to 0 and every image would get the same prediction ($\beta$ passed through);
-# `nl.BatchNorm` refuses such a batch. With the whole test set as one batch the statistics come
-# from the test set rather than from the running averages: the predictions now depend on which
-# other images are in the test set (a prediction for one image changes when others are added or
-# removed), and differ from those of eval mode, especially if the test set's statistics differ
-# from the training set's. The right way is `model.eval()`.
+# With the whole test set as one batch the statistics come from the test set rather than from the
+# running averages: the predictions depend on which other images are in the batch, and differ
+# from those of eval mode, especially if the test set's statistics differ from the training
+# set's. So yes, the first 100 images fed on their own get other statistics and can get other
+# predictions (a prediction for one image changes when others are added or removed). The right
+# way is `model.eval()`: then each image's prediction depends on that image alone.
 # ### END SOLUTION
 
 # %% [markdown]

@@ -301,7 +301,13 @@ def dropout_explorer(p=0.5, *, seed=0, samples=50):
     ax_mean.plot(h, "o-", color=BLUE, label="input h")
     line_mean, = ax_mean.plot(h, "s", color=ORANGE, label="mean of 2,000\ndropout passes")
     line_one, = ax_mean.plot(h, "x", color=VERMILLION, label="one dropout pass")
-    ax_mean.set(xlabel="unit", ylabel="activation", ylim=(-0.2, 8.5),
+    # Linear up to 2 (the inputs h and their means), logarithmic beyond, up to one pass's largest
+    # value at p = 0.95 (2 / 0.05 = 40): the axes never change (blitting), yet at small p the
+    # points fill the panel (a linear axis up to 40, or 8.5, left it mostly empty; review r8).
+    ax_mean.set_yscale("symlog", linthresh=2, linscale=2)
+    ax_mean.set_yticks([0, 1, 2, 10, 40], ["0", "1", "2", "10", "40"])
+    ax_mean.minorticks_off()
+    ax_mean.set(xlabel="unit", ylabel="activation\n(log scale beyond 2)", ylim=(-0.2, 50),
                 title="Expectation preserved: E[h'] = h")
     ax_mean.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     # the training data's range, as lesson 06's own figure shades it: the band widens outside it

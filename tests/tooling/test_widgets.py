@@ -469,3 +469,19 @@ def test_init_explorer_tells_a_narrow_signal_from_a_dead_one_and_names_its_setti
     assert np.abs(colour[0] - colour[1]).max() > 0.2
     # several bins of the alive layer are visibly lit (above the scale's 0.1% floor)
     assert np.count_nonzero(alive > 1e-2) >= 5
+
+
+def test_the_expectation_panel_is_filled_at_small_p_and_holds_every_pass_at_large_p():
+    # Regression (review r8, lesson 06): a linear axis up to 8.5 left the panel mostly empty at
+    # the lesson's p = 0.2 and still clipped one pass beyond p = 0.76.
+    e = widgets.dropout_explorer(p=0.2, samples=10)
+    ax = e.lines["mean"].axes
+    to_height = ax.transAxes.inverted().transform
+    for p in np.arange(0.0, 0.951, 0.05):
+        e.p.value = round(float(p), 2)
+        for line in ax.get_lines():
+            heights = to_height(ax.transData.transform(line.get_xydata()))[:, 1]
+            assert 0 <= heights.min() and heights.max() <= 1, (p, line.get_label())
+    e.p.value = 0.2
+    heights = to_height(ax.transData.transform(e.lines["mean"].get_xydata()))[:, 1]
+    assert heights.max() - heights.min() > 0.5  # the inputs span over half the panel
