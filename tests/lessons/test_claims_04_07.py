@@ -341,6 +341,11 @@ def test_05_two_accumulated_halves_give_the_whole_batchs_gradient(seed):
 # -- lesson 07 ---------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def digits():
+    return digits_split()
+
+
+@functools.cache
+def digits_split():
     X, y = nl.load_digits()
     (X_rest, y_rest), (X_test, y_test) = nl.train_val_split(X, y, val_fraction=0.25, rng=0)
     (X_train, y_train), (X_val, y_val) = nl.train_val_split(X_rest, y_rest, val_fraction=0.2,
@@ -362,9 +367,10 @@ def weight_size(model):
     return np.sqrt(sum(np.sum(p.data ** 2) for p in model.parameters()))
 
 
-def noisy_run(digits, seed):
+@functools.cache  # two tests read each seed's run: it trains once (the file stays on one worker)
+def noisy_run(seed):
     """The lesson's 60-epoch run on 40% wrong labels (seed 0 is the lesson's run)."""
-    X_train, y_train, X_val, y_val, X_test, y_test = digits
+    X_train, y_train, X_val, y_val, X_test, y_test = digits_split()
     y_train_noisy = nl.add_label_noise(y_train, 0.4, rng=seed + 2)
     y_val_noisy = nl.add_label_noise(y_val, 0.4, rng=seed + 3)
     noisy = y_train_noisy != y_train
@@ -388,8 +394,8 @@ def noisy_run(digits, seed):
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_07_clean_labels_first_wrong_labels_later_and_early_stopping_keeps_the_true_digits(
-        digits, seed):
-    history, curves = noisy_run(digits, seed)
+        seed):
+    history, curves = noisy_run(seed)
     i = history.best_epoch - 1  # chosen by the validation loss, as in the lesson
     # at the validation-chosen epoch: most clean labels fitted, few wrong ones memorised, and the
     # true digit predicted for most wrongly labelled images
@@ -439,7 +445,7 @@ def test_07_with_clean_labels_training_too_long_costs_little(digits, seed):
 @pytest.mark.parametrize("seed", SEEDS)
 def test_07_test_accuracy_dips_then_partly_recovers_and_weight_decay_slows_memorising(
         digits, seed):
-    history, curves = noisy_run(digits, seed)
+    history, curves = noisy_run(seed)
     i = history.best_epoch - 1
     low = int(np.argmin(curves["test"]))
     # "falls ... to its lowest, then partly recovers": the low point lies after the validation
