@@ -126,3 +126,25 @@ def test_importing_nnlesson_imports_neither_the_bridge_nor_torch():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=PACKAGE.parent)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+UNIT_TESTS = PACKAGE.parent / "tests" / "unit"
+# what the core lane has (pip install -e ".[unit]": numpy, threadpoolctl, pytest, hypothesis),
+# its own helper module, and the core; torch only through pytest.importorskip
+UNIT_LANE_HAS = {"numpy", "threadpoolctl", "pytest", "hypothesis", "unit_helpers", "nnlesson"}
+
+
+@pytest.mark.parametrize("path", sorted(UNIT_TESTS.glob("*.py")), ids=lambda p: p.name)
+def test_the_core_tests_import_only_what_the_core_lane_installs(path):
+    # .ci/run runs tests/unit on three other Pythons with the `unit` extra alone: a core test
+    # that imported nnlesson.viz (matplotlib) failed there and nowhere else (this session)
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            found.add(node.module)
+    outside = sorted(name for name in found if name.split(".")[0] not in UNIT_LANE_HAS
+                     and name.split(".")[0] not in sys.stdlib_module_names
+                     or name.split(".")[:2] in (["nnlesson", room] for room in ROOMS))
+    assert not outside, f"{path.name} imports {outside}, which the core lane does not install"

@@ -136,3 +136,23 @@ def test_plot_decision_boundary_keeps_no_cache_and_restores_the_mode():
     nlplot.plot_decision_boundary(model, X, y, steps=30)
     plt.close("all")
     assert not model.training
+
+
+def test_a_users_model_ending_in_sigmoid_is_thresholded_at_one_half():
+    from nnlesson.viz.plot import predicted_classes  # (tooling: the core lane has no matplotlib)
+
+    class SigNet(nl.Module):
+        def __init__(self):
+            self.lin, self.out = nl.Linear(2, 1, rng=0), nl.Sigmoid()
+
+        def forward(self, x):
+            return self.out(self.lin(x))
+
+    X = np.random.default_rng(0).normal(size=(200, 2))
+    model = SigNet()
+    probabilities = model(X)[:, 0]
+    assert 0.2 < (probabilities > 0.5).mean() < 0.8  # both classes occur
+    np.testing.assert_array_equal(predicted_classes(model, X), probabilities > 0.5)
+    as_sequential = nl.Sequential(nl.Sequential(model.lin, nl.Sigmoid()))
+    np.testing.assert_array_equal(predicted_classes(as_sequential, X), probabilities > 0.5)
+

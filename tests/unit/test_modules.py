@@ -261,22 +261,3 @@ def test_sgd_with_momentum_follows_fresh_gradient_arrays():
         opt.step()
         W0 -= 0.1 * velocity
     np.testing.assert_allclose(layer.W.data, W0)
-
-
-def test_a_users_model_ending_in_sigmoid_is_thresholded_at_one_half():
-    from nnlesson.viz.plot import predicted_classes
-
-    class SigNet(nl.Module):
-        def __init__(self):
-            self.lin, self.out = nl.Linear(2, 1, rng=0), nl.Sigmoid()
-
-        def forward(self, x):
-            return self.out(self.lin(x))
-
-    X = np.random.default_rng(0).normal(size=(200, 2))
-    model = SigNet()
-    probabilities = model(X)[:, 0]
-    assert 0.2 < (probabilities > 0.5).mean() < 0.8  # both classes occur
-    np.testing.assert_array_equal(predicted_classes(model, X), probabilities > 0.5)
-    as_sequential = nl.Sequential(nl.Sequential(model.lin, nl.Sigmoid()))
-    np.testing.assert_array_equal(predicted_classes(as_sequential, X), probabilities > 0.5)
