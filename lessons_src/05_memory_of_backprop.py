@@ -457,7 +457,7 @@ plt.show()
 # 48, 4/3 as many (the last printed line). The measured times are another matter: recomputing also
 # allocates and frees arrays and reruns the ReLUs, which the count leaves out, and other work on
 # the machine slows some steps more than others. So the measured ratios (the table's last column)
-# scatter around 4/3, sometimes well above it; they change from run to run, the count does not.
+# scatter around 4/3 and change from run to run; the count does not.
 # ### END SOLUTION
 
 # %% [markdown]
