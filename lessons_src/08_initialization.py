@@ -490,8 +490,9 @@ init_explorer()
 # normal distribution. Write `my_uniform_bound(fan_in, fan_out, activation)`: the bound $a$ that
 # gives the variance of Glorot's rule for `"tanh"` and of He's rule for `"relu"`. (First find the
 # variance of a uniform distribution on $[-a, a]$: $\int_{-a}^{a} w^2 \frac{dw}{2a}$.)
-# `nl.Linear` draws its weights this way, and `help(nl.Linear)` states its bound for `"tanh"`:
-# use it to check your derivation, then derive the `"relu"` bound, which it does not give.
+# `nl.Linear(..., init="glorot")` draws its weights this way (its default, `init="he"`, draws
+# from a normal distribution), and `help(nl.Linear)` states the Glorot bound: use it to check
+# your `"tanh"` derivation, then derive the `"relu"` bound, which it does not give.
 
 # %%
 def my_uniform_bound(fan_in, fan_out, activation):
