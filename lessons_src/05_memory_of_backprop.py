@@ -302,10 +302,12 @@ print("bytes per number: " + ", ".join(f"{np.dtype(t).name} {np.dtype(t).itemsiz
 # between 8 and 10 MB (printed above): training with momentum holds about four times the weights,
 # with Adam five. The activations grow with the batch, the other three do not. Everything here is
 # float64 (8 bytes a number), chosen so that lesson 4's gradient checks are exact. Frameworks
-# train in float32 (4 bytes): every count above halved. *Mixed precision* goes further for the
-# activations, kept in a 2-byte format (float16, or bfloat16, which numpy lacks): a quarter of
-# the float64 count. The weights, gradients and optimizer state stay in float32, and a 2-byte
-# copy of the weights is added for the forward pass.
+# train in float32 (4 bytes): the weights, gradients and velocity above halve, and the kept
+# activations nearly so (each ReLU's mask stays 1 byte: 4 + 1 bytes per element instead of
+# 8 + 1). *Mixed precision* goes further for the activations, kept in a 2-byte format (float16,
+# or bfloat16, which numpy lacks): about a third of the float64 count, (2 + 1) / (8 + 1). In its
+# usual scheme the weights, gradients and optimizer state stay in float32, and a 2-byte copy of
+# the weights is added for the forward pass.
 #
 # **Gradient accumulation.** When a batch does not fit, split it: the gradient of the mean loss
 # over a batch of $2n$ examples is the average of the two halves' gradients (the loss is the mean

@@ -610,8 +610,9 @@ def check_cache_bytes(fn, *, quiet=False):
              "each is the Sigmoid's output before it, one array (the Sigmoid returns it "
              "read-only, so the Linear keeps it without a copy), held in memory once"),
             (0, lambda got, v=case["no_input"]: got == v,
-             "It leaves out the first Linear's input: that Linear keeps a copy of the network's "
-             "input"),
+             "It leaves out one activation: count the first Linear's input (that Linear keeps "
+             "a copy of the network's input) and each block's Sigmoid output, the last one "
+             "included"),
             (0, lambda got, v=[int(b) for b in case["relu_mask"]]: got in v,
              "A Sigmoid keeps its float64 output, 8 bytes per element, not a 1-byte mask like "
              "the ReLU's"),

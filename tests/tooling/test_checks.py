@@ -135,7 +135,7 @@ CASES = {
     ]),
     "cache_bytes": (checks.check_cache_bytes, [ref_cache_bytes], [
         (lambda d, n, w: d * n * w * 16, "counts every Linear's input as an array of its own"),  # review r7
-        (lambda d, n, w: d * n * w * 8, "leaves out the first Linear's input"),
+        (lambda d, n, w: d * n * w * 8, "leaves out one activation: count the first Linear's input"),
         (lambda d, n, w: d * n * w * 9, "not a 1-byte mask like the ReLU's"),
         (lambda d, n, w: (d + 1) * n * w * 4, "the byte count should be 4480, got 2240"),  # f32
     ]),
