@@ -299,6 +299,8 @@ STOPPING_CASES = [
     ("a loss that keeps falling (never stops)", [1.0, 0.9, 0.8, 0.7], 2, 0.0),
     ("never stops, its last improvement in epoch 3 of 5",
      [1.0, 0.8, 0.6, 0.65, 0.7], 3, 0.0),
+    ("never stops, its lowest loss a gain smaller than min_delta = 0.1 (no improvement)",
+     [1.0, 0.95, 0.92], 3, 0.1),
     ("a bump, patience 3 (compare with the best, not the previous epoch)",
      [1.0, 0.6, 0.9, 0.8, 0.7, 0.65, 0.62], 3, 0.0),
     ("patience 1", [1.0, 1.0, 0.5], 1, 0.0),

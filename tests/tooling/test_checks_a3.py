@@ -168,6 +168,17 @@ def es_last_if_never(val_losses, patience, min_delta):  # r7: passed the check, 
     return (stopped, best) if stopped is not None else (None, len(val_losses))
 
 
+def es_argmin_if_never(val_losses, patience, min_delta):  # r9: passed the check and the hidden curves
+    stopped, best = ref_early_stopping(val_losses, patience, min_delta)
+    return (stopped, best) if stopped is not None else (None, int(np.argmin(val_losses)) + 1)
+
+
+def test_a_rule_that_never_stops_restores_its_last_improvement_not_its_lowest_loss(capsys):
+    ok, out = run(a3.check_early_stopping, es_argmin_if_never, capsys)
+    assert not ok and ("never stops, its lowest loss a gain smaller than min_delta = 0.1 (no "
+                       "improvement): best_epoch should be 1, got 3") in out
+
+
 def es_improvements_list(val_losses, patience, min_delta):  # right, written another way
     improved, best = [], float("inf")
     for epoch, loss in enumerate(val_losses, start=1):
