@@ -5,9 +5,8 @@ as its input instead of a copy: one array, two references. The total must count 
 memory holds it once; ``per_layer=True`` still says what each layer keeps.
 """
 
-import tracemalloc
-
 import numpy as np
+from unit_helpers import forward_peak
 
 import nnlesson as nl
 
@@ -55,20 +54,7 @@ def test_the_total_agrees_with_tracemalloc_on_a_sigmoid_net():
     model = sigmoid_blocks(2, 256, np.random.default_rng(0))
     x = np.random.default_rng(1).normal(size=(64, 256))
 
-    def peak(inference):
-        with nl.no_grad():
-            model(x[:1])  # drop what an earlier forward kept
-        tracemalloc.start()
-        if inference:
-            with nl.no_grad():
-                model(x)
-        else:
-            model(x)
-        top = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-        return top
-
-    difference = peak(False) - peak(True)
+    difference = forward_peak(model, x, False) - forward_peak(model, x, True)
     model(x)
     activation = x.nbytes
     assert abs(model.cache_nbytes() - activation - difference) < 0.05 * activation

@@ -1,9 +1,8 @@
 """The memory kept for backward: cache_nbytes, no_grad and gradient checkpointing."""
 
-import tracemalloc
-
 import numpy as np
 import pytest
+from unit_helpers import forward_peak
 
 import nnlesson as nl
 
@@ -102,21 +101,7 @@ def test_tracemalloc_sees_the_cache_a_training_forward_keeps():
     model = deep_mlp(8, 256, np.random.default_rng(0))
     x = np.random.default_rng(1).normal(size=(128, 256))
 
-    def peak_of_forward(inference):
-        model.train()
-        with nl.no_grad():
-            model(x[:1])  # drop what an earlier forward kept
-        tracemalloc.start()
-        if inference:
-            with nl.no_grad():
-                model(x)
-        else:
-            model(x)
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-        return peak
-
-    inference, training = peak_of_forward(True), peak_of_forward(False)
+    inference, training = forward_peak(model, x, True), forward_peak(model, x, False)
     model(x)
     cached = model.cache_nbytes()  # 8 layers x (128 x 256 float64 input + a bool mask): 2.4 MB
     # Slack: the inference forward's own peak holds about two activations at once (input and
