@@ -723,7 +723,14 @@ def check_softmax(fn, *, quiet=False):
     # (batch, classes); it raises on the first case (a batch of 1 would hide it)
     keepdims = ("reduce each row with keepdims=True, e.g. e.sum(axis=1, keepdims=True): its shape "
                 "(batch, 1) broadcasts against (batch, classes), where (batch,) does not")
-    cases = [Case(label, (z,), (softmax(z),), raised=keepdims) for label, z in [
+    # a softmax written row by row and returned as a list of rows is right in value, then breaks
+    # Exercise 3's probs[rows, labels] (a list takes no tuple index) with an error that blames it
+    a_list = ((1, lambda got: not got,
+               "Right values, but not in a numpy array: return one array of shape (batch, "
+               "classes), e.g. np.array(rows); Exercise 3 indexes it as probs[rows, labels], "
+               "which a list does not allow"),)
+    cases = [Case(label, (z,), (softmax(z), True), raised=keepdims, mistakes=a_list)
+             for label, z in [
         ("a batch of 3 rows", r.normal(0, 2, size=(3, 4))),
         ("a batch of 1", np.array([[2.0, 1.0, 0.1]])),
         ("equal scores", np.zeros((2, 5))),
@@ -736,11 +743,13 @@ def check_softmax(fn, *, quiet=False):
     # mean): a row whose scores spread over more than 2 * 709 overflows np.exp after any of them.
     wide = np.array([[0.0, 1500.0], [-1500.0, 0.0]])
     cases.append(Case("a row spread over 1500 (np.exp(750) overflows too)", (wide,),
-                      (softmax(wide),),
+                      (softmax(wide), True), mistakes=a_list,
                       nonfinite="shift each row by its own maximum, not its minimum or mean: "
                                 "then every exponent is at most 0 and np.exp cannot overflow"))
     without_softmax = tuple(f for f in TAUGHT if f is not softmax)  # the exercise's subject
-    return run_cases(fn, cases, ["the softmax output"], quiet=quiet, allow=without_softmax)
+    return run_cases(_and_whether_an_array(fn), cases,
+                     ["the softmax output", "whether it is a numpy array"], quiet=quiet,
+                     allow=without_softmax)
 
 
 def check_cross_entropy(fn, *, quiet=False):
@@ -758,6 +767,18 @@ def check_cross_entropy(fn, *, quiet=False):
         cases.append(Case(label, (logits, labels), (loss, loss_fn.backward()), batch=batch))
     without_softmax = tuple(f for f in TAUGHT if f is not softmax)  # it is the loss's core
     return run_cases(fn, cases, ["the loss", "dlogits"], quiet=quiet, allow=without_softmax)
+
+
+def _and_whether_an_array(fn):
+    """``fn`` returning its result and, as one more output, whether that result is a numpy
+    array: the lesson's cell goes on to index it as one (``path[:, 0]``), and a list equal to it
+    in value raises there, after the check has said it is right."""
+    def call(*args):
+        result = fn(*args)
+        return result, isinstance(result, np.ndarray)
+
+    call.__name__ = getattr(fn, "__name__", "your function")
+    return call
 
 
 def _momentum_reference(grad_fn, w0, lr, momentum, steps):
@@ -793,6 +814,12 @@ def check_sgd_momentum(fn, *, quiet=False):
     one_array = (0, lambda got: len(got) > 1 and np.allclose(got, got[-1]),
                  "every point of your path is the same array: w -= ... changes the array already "
                  "in the path, w = w - ... makes a new one")
+    # the path collected in a list and returned without np.array(...): right in value, but the
+    # cell then draws it with path[:, 0], which raises for a list (and nbgrader scores the cell 0)
+    a_list = (1, lambda got: not got,
+              "Right values, but not in a numpy array: return np.array(path), one array of "
+              "shape (steps + 1, len(w0)); the cell draws it with path[:, 0], which a list does "
+              "not allow")
     cases = []
     for label, grad_fn, w0, lr, momentum, steps in [
         ("momentum 0 (plain gradient descent)", bowl, [1.0, 1.0], 0.05, 0.0, 5),
@@ -801,9 +828,10 @@ def check_sgd_momentum(fn, *, quiet=False):
         ("zero steps", bowl, [2.0, 3.0], 0.1, 0.9, 0),
     ]:
         cases.append(Case(label, (grad_fn, np.array(w0), lr, momentum, steps),
-                          (_momentum_reference(grad_fn, w0, lr, momentum, steps),),
-                          mistakes=(one_array,)))
-    return run_cases(fn, cases, ["the path of w"], quiet=quiet)
+                          (_momentum_reference(grad_fn, w0, lr, momentum, steps), True),
+                          mistakes=(one_array, a_list)))
+    return run_cases(_and_whether_an_array(fn), cases,
+                     ["the path of w", "whether it is a numpy array"], quiet=quiet)
 
 
 def check_boundary_line(fn, *, quiet=False):

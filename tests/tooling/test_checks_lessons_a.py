@@ -338,3 +338,49 @@ def test_an_alpha_gradient_as_a_mean_of_the_masked_product_passes(capsys):
 
     out = verdict(checks.check_alpha_descent, alpha_descent_with_mean, capsys)
     assert out.startswith(checks.PASS) and "correct on all 4 cases" in out, out
+
+
+# -- a right answer in a list: the lesson's cell then indexes it as an array and raises ----------
+def softmax_row_by_row(logits):  # each row right, the rows left in a list
+    return [np.exp(row - row.max()) / np.exp(row - row.max()).sum() for row in logits]
+
+
+def momentum_path_in_a_list(grad_fn, w0, lr, momentum, steps):  # np.array(path) forgotten
+    return list(ref_sgd_momentum(grad_fn, w0, lr, momentum, steps))
+
+
+@pytest.mark.parametrize("check, wrong, hint", [
+    (checks.check_softmax, softmax_row_by_row, "e.g. np.array(rows); Exercise 3 indexes it"),
+    (checks.check_softmax, lambda z: tuple(ref_softmax(z)), "e.g. np.array(rows)"),
+    (checks.check_sgd_momentum, momentum_path_in_a_list, "return np.array(path)"),
+    (checks.check_sgd_momentum, lambda *args: tuple(ref_sgd_momentum(*args)),
+     "return np.array(path)"),
+])
+def test_a_right_answer_in_a_list_is_refused_naming_np_array(check, wrong, hint, capsys):
+    # diagnose compares values through np.asarray, so only the extra output refuses a list; the
+    # cell after the check indexes the answer as an array (path[:, 0], probs[rows, labels])
+    out = verdict(check, wrong, capsys)
+    assert out.startswith(checks.FAIL), out
+    assert "not in a numpy array" in out and hint in out, out
+
+
+def test_the_same_rows_in_one_array_pass(capsys):
+    def softmax_row_by_row_stacked(logits):
+        return np.array(softmax_row_by_row(logits))
+
+    def momentum_into_a_preallocated_array(grad_fn, w0, lr, momentum, steps):  # v = m v + lr g
+        path, v = np.empty((steps + 1, len(w0))), np.zeros(len(w0))
+        path[0] = w0
+        for t in range(steps):
+            v = momentum * v + lr * grad_fn(path[t], t)
+            path[t + 1] = path[t] - v
+        return path
+
+    assert verdict(checks.check_softmax, softmax_row_by_row_stacked, capsys).startswith(checks.PASS)
+    out = verdict(checks.check_sgd_momentum, momentum_into_a_preallocated_array, capsys)
+    assert out.startswith(checks.PASS), out
+
+
+def test_a_wrong_path_in_a_list_is_told_about_the_numbers_first(capsys):
+    out = verdict(checks.check_sgd_momentum, lambda *args: list(path_without_start(*args)), capsys)
+    assert "should have shape (6, 2), got shape (5, 2)" in out and "numpy array" not in out, out
