@@ -172,6 +172,7 @@ except ValueError as error:
 # (or per predicted value).
 #
 # Here is an MLP for the 8x8 digit images: 64 pixels in, two hidden layers, 10 classes out.
+# `nl.Sequential(...)` holds the layers and calls them in order, each on the previous one's output.
 
 # %%
 mlp = nl.Sequential(
@@ -355,7 +356,9 @@ print(f"cross-entropy of the untrained MLP on 256 images: {loss:.3f};  log(10) =
 # $\pm 10^{-6}$: the slope of the chord $(L(z + h) - L(z - h)) / 2h$ through two points on
 # either side of $z$ is the derivative up to a term in $h^2$, where the one-sided
 # $(L(z + h) - L(z)) / h$ is off by a term in $h$ (lesson 4 measures the central difference's
-# $h^2$ error):
+# $h^2$ error). The loss object computes the formula too: `loss_fn.backward()` returns
+# $\partial L / \partial z$ for the scores and labels of its last call `loss_fn(z, c)` (every
+# `nnlesson` layer and loss has a `backward` like it; lesson 4 shows how they chain).
 
 # %%
 z, c = mlp(images[:4]), labels[:4]
@@ -574,6 +577,9 @@ print(f"batch 512 drawn with replacement: off by {gradient_noise(512, replace=Tr
 # multiplies $w_2$ by $1 - 20\,\eta$ (and $w_1$ by $1 - \eta$): above $\eta = 2/20 = 0.1$ that
 # factor is below $-1$, and plain descent diverges along $w_2$. This is the **limit** the steep
 # direction sets on the learning rate; we try rates up to 0.09, just under it.
+#
+# *How the table below counts:* a momentum path can dip below the level $f(w) = 0.001$ and swing
+# back out before it stays, so the table counts the steps until the path stays below it.
 
 # %%
 valley = np.array([1.0, 20.0])
@@ -656,12 +662,9 @@ for lr in [0.02, 0.09]:
 # flat direction faster (2.5 times at 0.02 in the table above), at the price of swinging across
 # the steep one; near the limit it is slower (94 steps against 48 at 0.09): with momentum 0.9
 # every direction shrinks by only about $\sqrt{0.9} \approx 0.95$ a step, while plain descent
-# shrinks $w_1$ by $1 - 0.09 = 0.91$. Why $\sqrt{0.9}$: writing $v$ as $(w_{t-1} - w_t)/\eta$, each
-# coordinate with slope $h$ (1 or 20) follows $w_{t+1} = (1 + m - \eta h)\, w_t - m\, w_{t-1}$.
-# Its solutions are combinations of $\lambda^t$ for the two roots of
-# $\lambda^2 - (1 + m - \eta h)\lambda + m = 0$, whose product is $m$. At every rate in the table
-# both coordinates give complex roots, of equal size, so each has size $\sqrt m$ whatever the
-# rate. This is why the momentum column of the table barely changes with the learning rate.
+# shrinks $w_1$ by $1 - 0.09 = 0.91$. At every learning rate in the table that factor is the
+# same, $\sqrt{m}$ (why takes algebra beyond this lesson), which is why the momentum column of the
+# table barely changes with the learning rate.
 
 # %% [markdown]
 # **Think! (3 min).** After 60 steps the plain path (vermilion) is still far from the minimum,
@@ -687,6 +690,13 @@ for lr in [0.02, 0.09]:
 # momentum 0.9 still converges (its column then shows 95 steps): for the heavy-ball method
 # the limit is $2(1 + m)/20 = 0.19$. Extension question: why does momentum tolerate a larger
 # learning rate here, yet gain nothing at 0.09?
+#
+# Going further, for students who ask why momentum's paths shrink by $\sqrt{0.9}$ a step at every
+# rate of the table: writing $v$ as $(w_{t-1} - w_t)/\eta$, each coordinate with slope $h$ (1 or
+# 20) follows $w_{t+1} = (1 + m - \eta h)\, w_t - m\, w_{t-1}$. Its solutions are combinations of
+# $\lambda^t$ for the two roots of $\lambda^2 - (1 + m - \eta h)\lambda + m = 0$, whose product
+# is $m$. At every rate in the table both coordinates give complex roots, of equal size, so each
+# has size $\sqrt m$ whatever the rate.
 
 # %% [markdown]
 # Read the last column of the table. At the small learning rates (0.01 and 0.02) momentum settles
@@ -695,9 +705,7 @@ for lr in [0.02, 0.09]:
 # it takes twice as many steps). The figure shows both behaviours at 0.02: plain steps creep along
 # the floor, the momentum path swings past the minimum and settles.
 #
-# *How the table counts:* a momentum path can dip below the level and swing back out before it
-# stays, so the table counts the steps until the path stays below it. Later lessons train with
-# `nl.SGD(..., momentum=0.9)` and a moderate learning rate.
+# Later lessons train with `nl.SGD(..., momentum=0.9)` and a moderate learning rate.
 #
 # ## Summary
 #
