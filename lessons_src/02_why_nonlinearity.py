@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 2: Why a nonlinearity is necessary
 #
-# *Time: about 60 min (reading 17 min + exercises 43 min).*
+# *Time: about 61 min (reading 17 min + exercises 44 min).*
 #
 # **Learning goals.** After this lesson you can
 # - prove that two stacked linear layers compute one linear layer, by algebra and by computation,
@@ -100,7 +100,7 @@ print(f"largest difference over 1000 inputs: {difference:.2e} (below 1e-12: {dif
 # %% [markdown]
 # ## What this means for classification
 #
-# *Time: about 9 min (reading 6 min + exercises 3 min).*
+# *Time: about 10 min (reading 6 min + exercises 4 min).*
 #
 # A linear classifier scores each class with a linear function of $x$, and the boundary between two
 # classes is where two scores are equal: a straight line (a hyperplane in more dimensions). The
@@ -126,6 +126,7 @@ accuracy = {}
 for name, net in nets.items():
     history = nl.fit(net, nl.SoftmaxCrossEntropy(), nl.SGD(net.parameters(), lr=0.05, momentum=0.9),
                      (X_train, y_train), (X_val, y_val), epochs=100, batch_size=32, rng=3)
+    # fit returns a History: per-epoch lists such as val_accuracy (on X_val after each epoch);
     # the trained model's accuracy (fit's history.train_accuracy averages over the last epoch,
     # while the weights were still moving)
     print(f"{name:13} training accuracy {nl.accuracy(net(X_train), y_train):6.1%}"
@@ -146,9 +147,9 @@ nlplot.describe("Two pictures of the plane coloured by the class each network pr
 plt.show()
 
 # %% [markdown]
-# **Think! (3 min).** In the left panel, which validation points fall on the wrong side of the
-# line? Would training the linear stack for longer put them right? In the right panel, where did
-# the ReLU network have to bend its boundary to classify every point correctly?
+# **Think! (2 min).** In the left panel, which validation points fall on the wrong side of the
+# line? In the right panel, where did the ReLU network have to bend its boundary to classify every
+# point correctly?
 
 # %% [markdown]
 # ### BEGIN SOLUTION (1 point)
@@ -156,12 +157,6 @@ plt.show()
 # the orange moon, which reaches up between the arms of the blue moon above the line, a few orange
 # points at the right end of the orange moon, and the blue moon's lower right end, just below the
 # line. Every straight line cuts through at least one of these interleaved tips.
-#
-# Would longer training put them right? Two separate reasons say no. (a) On the training points the
-# stack's line is already close to the best any line can do (the next cell measures it), and
-# training can only move that line. (b) Some of the validation errors are not
-# the line's limit but come from fitting the training points: the next cell also finds a line
-# that gets more of these validation points right than the stack's line does.
 #
 # The ReLU network (100% correct) bends its boundary up over the orange tip (to about
 # $x_2 = 0.65$ near $x_1 = 0$) and down under the blue moon's right end (to about $x_2 = -0.2$
@@ -196,21 +191,35 @@ print(f"best straight line on the {len(X_val)} validation points: "
       f"{best_line_accuracy(X_val, y_val):.1%}; the linear stack: {accuracy['linear stack']:.1%}")
 
 # %% [markdown]
+# **Think! (2 min).** Would training the linear stack for longer put its validation errors right?
+# Use the two printed lines.
+
+# %% [markdown]
+# ### BEGIN SOLUTION (1 point)
+# No, for two separate reasons. (a) On the training points the stack's line (91.0%) is already
+# close to the best line the search found (91.4%), and training can only move that line. (b) Some
+# of the validation errors are not the line's limit but come from fitting the training points: a
+# line drawn for the validation points gets 93.3% of them right, against the stack's 84.4%, but
+# training never sees those points.
+# ### END SOLUTION
+
+# %% [markdown]
 # The linear stack's training accuracy is close to the best any line can reach on those points
-# (0.4 points below it, printed), and no amount of training lifts it above: the line is the limit,
-# not the training. On
+# (0.4 points below it, printed), and training cannot lift it above the best line (beyond the point
+# or two the search may miss): the line is the limit, not the training. On
 # the validation points it does worse than the best line drawn for them, since it was fitted to the
 # training points. The ReLU network bends its boundary around the moons and does far better on
 # the validation points (the printed accuracies above the figure).
 #
 # ## How much can one hidden layer do? The universal approximation idea
 #
-# *Time: about 4 min of reading.*
+# *Time: about 5 min of reading.*
 #
 # A ReLU network is piecewise linear (Exercise 3 below asks why). With one input, each hidden unit
-# $\mathrm{ReLU}(x - c)$ adds one kink at $x = c$, so a hidden layer of width $n$ can draw a broken
-# line of $n$ straight pieces. Take $n + 1$ evenly spaced points of $[-2, 2]$, put a kink at each
-# but the last (the first unit's, at $-2$, starts the line), and choose the
+# $\mathrm{ReLU}(x - c)$ adds one kink at $x = c$, so a hidden layer of width $n$ has $n$ kinks and
+# can draw a broken line of up to $n + 1$ straight pieces. Take $n + 1$ evenly spaced points of
+# $[-2, 2]$, put a kink at each but the last (the first unit's kink sits at $-2$, where the
+# interval starts, so on $[-2, 2]$ the line has $n$ pieces), and choose the
 # output weights so that the broken line passes through the values of a curve $f$ there: the
 # network then follows $f$ between the points too, the closer the more units it has. We build
 # these networks by hand (no training) for $f(x) = \sin 3x + x/2$.
@@ -259,9 +268,10 @@ plt.show()
 # stays one straight line.
 #
 # **Explore.** Toggle the activation between the identity (a purely linear stack) and ReLU, and
-# change the width of the hidden layers. However wide the linear stack, its boundary stays a line;
-# the ReLU network's boundary is made of straight pieces, and with more units it can bend more
-# often (here training, not our hand, places the pieces).
+# change the width $w$ of the hidden layers. The explorer's networks have `make_net`'s shape, two
+# hidden layers of $w$ units each: 2 -> $w$ -> $w$ -> 2. However wide the linear stack, its
+# boundary stays a line; the ReLU network's boundary is made of straight pieces, and with more
+# units it can bend more often (here training, not our hand, places the pieces).
 # The explorer trains its own networks on another sample of 200 moons and reports the accuracy on
 # those same training points, so its percentages are not comparable with the validation accuracies
 # above.
