@@ -171,7 +171,8 @@ except ValueError as error:
 # number (lesson 3 compares it with other activations). The last layer has one output per class
 # (or per predicted value).
 #
-# Here is an MLP for the 8x8 digit images: 64 pixels in, two hidden layers, 10 classes out.
+# Here is an MLP for the 8x8 digit images: 64 pixels in, two *hidden* layers (the layers between
+# the input and the output, whose values no label prescribes), 10 classes out.
 # `nl.Sequential(...)` holds the layers and calls them in order, each on the previous one's output.
 
 # %%
