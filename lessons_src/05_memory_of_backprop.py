@@ -458,7 +458,7 @@ plt.show()
 # 48, 4/3 as many (the last printed line). The measured times are another matter: recomputing also
 # allocates and frees arrays and reruns the ReLUs, which the count leaves out, and other work on
 # the machine slows some steps more than others. So the measured ratios (the table's last column)
-# scatter around 4/3 and change from run to run; the count does not.
+# differ from 4/3, more so on a busy machine, and change from run to run; the count does not.
 # ### END SOLUTION
 
 # %% [markdown]
