@@ -184,14 +184,14 @@ plt.show()
 # %% [markdown]
 # ## The process agrees: prediction vs training
 #
-# *Time: about 5 min of reading.*
+# *Time: about 4 min of reading.*
 #
 # `cache_nbytes` is our own accounting. Python's `tracemalloc` measures what the process really
 # allocates (numpy reports its arrays to it). Prediction needs no backward, so inside
 # `with nl.no_grad():` the layers keep nothing and each intermediate is freed as soon as the next
 # layer has used it. We measure the peak memory of one forward pass both ways.
 
-# %%
+# %% tags=["nbval-ignore-output"]
 def peak_bytes(fn):
     """The peak memory numpy and Python allocated while fn() ran."""
     tracemalloc.start()
@@ -214,8 +214,7 @@ def train_forward():
     net(x)
 
 
-# NBVAL_IGNORE_OUTPUT
-# (the exact peaks depend on the numpy version; the comparison below does not)
+# The exact peaks depend on the numpy version; the comparisons below do not.
 predict()  # drop any earlier cache
 inference_peak = peak_bytes(predict)
 training_peak = peak_bytes(train_forward)
@@ -306,8 +305,9 @@ print("bytes per number: " + ", ".join(f"{np.dtype(t).name} {np.dtype(t).itemsiz
 # activations nearly so (each ReLU's mask stays 1 byte: 4 + 1 bytes per element instead of
 # 8 + 1). *Mixed precision* goes further for the activations, kept in a 2-byte format (float16,
 # or bfloat16, which numpy lacks): about a third of the float64 count, (2 + 1) / (8 + 1). In its
-# usual scheme the weights, gradients and optimizer state stay in float32, and a 2-byte copy of
-# the weights is added for the forward pass.
+# classic *master-weights* scheme the weights, gradients and optimizer state stay in float32, and
+# a 2-byte copy of the weights is added for the forward pass; details vary by framework (PyTorch's
+# `autocast` keeps no lasting 2-byte copy, and keeps some activations in float32).
 #
 # **Gradient accumulation.** When a batch does not fit, split it: the gradient of the mean loss
 # over a batch of $2n$ examples is the average of the two halves' gradients (the loss is the mean
@@ -367,7 +367,7 @@ print("checkpointed gradients identical:", all(np.array_equal(a, b) for a, b in 
 # every $k$ of a 32-layer network (16 blocks of `Linear` + `ReLU`), at batch 256 and a narrower
 # width of 128, so that the 24 timed steps stay quick.
 
-# %%
+# %% tags=["nbval-ignore-output"]
 depth_layers = 32
 ks = [1, 2, 4, 6, 8, 16, 32]
 x_big = np.random.default_rng(6).normal(size=(256, 128))  # batch 256, width 128
@@ -397,8 +397,7 @@ def fastest_times(steps, rounds=3):
     return best
 
 
-# NBVAL_IGNORE_OUTPUT
-# (times change from run to run, peaks with the numpy version; the comparisons below do not)
+# Times change from run to run, peaks with the numpy version; the comparisons below do not.
 steps = [training_step(k) for k in [None, *ks]]
 peaks = [peak_bytes(step) for step in steps]
 times = fastest_times(steps)
@@ -459,7 +458,7 @@ plt.show()
 # 48, 4/3 as many (the last printed line). The measured times are another matter: recomputing also
 # allocates and frees arrays and reruns the ReLUs, which the count leaves out, and other work on
 # the machine slows some steps more than others. So the measured ratios (the table's last column)
-# scatter around 4/3 and change from run to run; the count does not.
+# differ from 4/3, more so on a busy machine, and change from run to run; the count does not.
 # ### END SOLUTION
 
 # %% [markdown]
@@ -594,7 +593,8 @@ assert checks.check_best_checkpoint(my_best_checkpoint, quiet=True)
 # about one extra forward pass of compute, but it shrinks only the activations (here the step's
 # peak fell only to 66-73%: the gradients and backward's temporaries stay, and in a real step the
 # weights and the optimizer's state stay too), so it may not make
-# room for twice the batch. Using float32 instead of float64 halves all of it, at some precision.
+# room for twice the batch. Using float32 instead of float64 halves the weights, gradients and
+# optimizer state and nearly halves the activations (a ReLU's mask stays 1 byte), at some precision.
 # ### END SOLUTION
 
 # %% [markdown]

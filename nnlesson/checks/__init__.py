@@ -1097,9 +1097,20 @@ def check_label_agreement(fn, *, quiet=False):
         predicted = np.where(r.random(n) < 0.5, y_true, np.where(r.random(n) < 0.5, y_given,
                                                                     r.integers(0, 10, size=n)))
         wrong = y_given != y_true
-        cases.append((label, (predicted, y_true, y_given),
-                      (np.mean(predicted[wrong] == y_true[wrong]),
-                       np.mean(predicted[wrong] == y_given[wrong]))))
+        true_rate = np.mean(predicted[wrong] == y_true[wrong])
+        given_rate = np.mean(predicted[wrong] == y_given[wrong])
+
+        def near(value):
+            return lambda got: np.isclose(got, value, rtol=1e-9, atol=1e-12)
+
+        # the two mistakes students make: counting every example, and the two rates swapped
+        mistakes = ((0, near(np.mean(predicted == y_true)),
+                     "That is the rate over all the examples: keep only those whose given label "
+                     "is wrong (y_given differs from y_true), then compare"),
+                    (0, near(given_rate),
+                     "That is given_rate: return (true_rate, given_rate), in that order"))
+        cases.append(Case(label, (predicted, y_true, y_given), (true_rate, given_rate),
+                          mistakes=mistakes))
     return run_cases(fn, cases, ["true_rate", "given_rate"], quiet=quiet)
 
 

@@ -423,6 +423,20 @@ def test_07_clean_labels_first_wrong_labels_later_and_early_stopping_keeps_the_t
     assert curves["test"].max() - curves["test"][i] < 0.05
 
 
+def test_07_the_lowest_validation_loss_falls_on_an_early_epoch_that_changes_with_the_seed():
+    """The lesson (review r9): after the fall, epochs 2 to 8 move by about as much from one epoch
+    to the next as over all of them, so which is lowest "is partly luck: on the 5 seeds of the
+    course's claims tests the lowest validation loss comes at epoch 2, 3 or 6" (seen: 6, 3, 3, 2,
+    2; one-epoch moves 0.04 to 0.14 against ranges of 0.09 to 0.26)."""
+    best_epochs = []
+    for seed in SEEDS:
+        history, _ = noisy_run(seed)
+        early = np.array(history.val_loss[1:8])  # epochs 2 to 8
+        assert np.abs(np.diff(early)).max() > 0.3 * np.ptp(early)
+        best_epochs.append(history.best_epoch)
+    assert set(best_epochs) <= {2, 3, 4, 5, 6} and len(set(best_epochs)) >= 3, best_epochs
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 def test_07_with_clean_labels_training_too_long_costs_little(digits, seed):
     X_train, y_train, X_val, y_val, X_test, y_test = digits

@@ -151,6 +151,19 @@ def agreement_on_all_examples(predicted, y_true, y_given):
     return np.mean(predicted == y_true), np.mean(predicted == y_given)
 
 
+def agreement_by_counting(predicted, y_true, y_given):
+    """Right, written another way: counts over the wrongly labelled examples, as floats."""
+    wrong = [i for i in range(len(y_true)) if y_given[i] != y_true[i]]
+    true_hits = sum(int(predicted[i] == y_true[i]) for i in wrong)
+    given_hits = sum(int(predicted[i] == y_given[i]) for i in wrong)
+    return true_hits / len(wrong), given_hits / len(wrong)
+
+
+def test_label_agreement_written_another_way_passes(capsys):
+    ok, out = run(checks.check_label_agreement, agreement_by_counting, capsys)
+    assert ok and "correct on all" in out, out
+
+
 def not_implemented(*args):
     raise NotImplementedError()
 
@@ -202,7 +215,10 @@ CASES = {
     ]),
     "label_agreement": (checks.check_label_agreement, ref_label_agreement, [
         (agreement_on_all_examples, "100 examples: true_rate is"),
-        (lambda p, t, g: ref_label_agreement(p, t, g)[::-1], "100 examples: true_rate is"),
+        (agreement_on_all_examples, "the rate over all the examples: keep only those whose "
+                                    "given label is wrong"),
+        (lambda p, t, g: ref_label_agreement(p, t, g)[::-1],
+         "That is given_rate: return (true_rate, given_rate), in that order"),
     ]),
 }
 
