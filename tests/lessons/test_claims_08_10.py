@@ -69,7 +69,8 @@ def test_09_batchnorm_tolerates_larger_learning_rates(lesson09):
     assert np.all(final(True, 1.0) < 1.0)
     assert np.all(np.isinf(final(False, 3.0))) and np.all(np.isfinite(final(True, 3.0)))
     # the table's counts, which the Think! answer reads: runs at lr 3 (with) and 0.3 (without)
-    # are chaotic, so each must sit well inside its range, not only on this CPU's round-off
+    # amplify round-off (the next test), so each must sit well inside its range, not only on this
+    # CPU's round-off
     assert np.all((final(True, 3.0) > 1.1) & (final(True, 3.0) < chance - 0.15))
     assert np.all(final(False, 0.3) > 1.1)
     assert [np.sum(final(False, lr) < 1.0) for lr in (0.03, 0.1, 0.3)] == [1, 2, 0]
@@ -119,6 +120,22 @@ def test_09_chaos_with_batches_of_two(lesson09):
     assert lesson09["nudged_final_loss"](0, 32, 0.0) == lesson09["results"][True, 32][0, 1]
     assert np.all((moves[2] > 1e-3) & (moves[2] < 0.06)), moves
     assert np.all(moves[32] < 1e-12), moves
+
+
+def test_09_a_batch_of_two_passes_back_almost_no_gradient(lesson09):
+    # r9, c30: "x_hat = d / sqrt(d^2 + eps) ... its slope, eps / (d^2 + eps)^(3/2), is below 0.01
+    # once |d| > 0.1": nl.BatchNorm's own backward on batches of two, for d from tiny to large
+    nl = lesson09["nl"]
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        x = rng.normal(size=(2, 5)) * [0.003, 0.05, 0.2, 1.0, 3.0]
+        bn = nl.BatchNorm(5)
+        bn(x)
+        dx = bn.backward(np.array([[1.0] * 5, [-1.0] * 5]))  # dL/dy: +1 and -1, (g1 - g2) / 2 = 1
+        d = (x[0] - x[1]) / 2
+        np.testing.assert_allclose(dx[0], bn.eps / (d ** 2 + bn.eps) ** 1.5, rtol=1e-6)
+        np.testing.assert_allclose(dx[1], -dx[0], rtol=1e-6)
+        assert np.all(dx[0][np.abs(d) > 0.1] < 0.01), (d, dx)
 
 
 def test_09_the_table_bins_a_loss_by_its_range(lesson09):
