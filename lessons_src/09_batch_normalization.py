@@ -446,7 +446,7 @@ for b in BATCH_SIZES:
     print(f"batch {b:>2}: without BatchNorm {cells[0]:>16}, with BatchNorm {cells[1]:>16}")
 print("SGD steps in the 4 epochs:", ", ".join(
     f"batch {b}: {4 * int(np.ceil(len(small[0]) / b))}" for b in BATCH_SIZES))
-# (these runs are chaotic, see below: their exact losses differ between CPUs, so only the band)
+# (these runs are chaotic, see below: their exact losses can differ between CPUs, so only the band)
 near_chance = np.all(np.abs(results[True, 2][:, 1] - CHANCE) < 0.2)
 print(f"with BatchNorm, batches of 2: the training loss of the 4th epoch (training mode) is within "
       f"0.2 of ln 10 = {CHANCE:.2f}, the loss of guessing 1 in 10, on all 5 seeds: {near_chance}")
@@ -491,7 +491,7 @@ plt.show()
 
 # %% [markdown]
 # With batches of 16 and 32 the BatchNorm network is ahead on every seed; with batches of 2 it
-# does not learn at all (chance level) while the plain network does. Batch normalization needs
+# stays at the chance level in these runs while the plain network learns something. Batch normalization needs
 # batches large enough for their statistics to mean something. With tiny batches its training is
 # also *chaotic*: a change in the last bits grows into a different run. To see it, multiply one
 # initial weight by $1 + 10^{-15}$ (a change in its last bits) and train the BatchNorm network
