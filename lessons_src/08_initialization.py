@@ -73,7 +73,7 @@ np.set_printoptions(precision=3, suppress=True)
 # layer has 4 units but behaves like one. Random initial weights break this **symmetry**.
 #
 # We train a 2 -> 4 -> 2 tanh network on the two moons twice: once with every weight 0.5, once
-# with random weights (Glorot's rule, derived in a section below).
+# with random weights of a suitable size (Glorot's rule, derived in a section below).
 
 # %%
 X, y = nl.make_moons(300, noise=0.15, rng=0)
@@ -157,7 +157,7 @@ plt.show()
 #
 # ## How the signal grows or shrinks with depth
 #
-# *Time: about 8 min (reading 6 min + exercises 2 min).*
+# *Time: about 9 min (reading 7 min + exercises 2 min).*
 #
 # Take one linear layer without bias, $y = x W^\top$ as `nl.Linear` computes it ($x$ one example
 # as a row, $W$ of shape $(n_{\text{out}}, n_{\text{in}})$), with $n = n_{\text{in}}$ inputs. Let
@@ -234,7 +234,9 @@ plt.show()
 # %% [markdown]
 # The measured values sit off the prediction, here below it for both 0.8 and 1.2, and on other
 # seeds on either side (the ratios printed above, from 0.7 to 1.33). The prediction is for the
-# *average* over random weights. One network multiplies its signal by 30 random factors, one per
+# *average* of the variance over random weights, so a single run's std lies on average slightly
+# below it (the average of square roots is below the square root of the average), by far less
+# than the runs scatter: that both runs above lie below it is chance. One network multiplies its signal by 30 random factors, one per
 # layer: each layer's actual gain depends on its own random weights and scatters around
 # $n\sigma^2$, and 30 such deviations compound. The scatter grows with depth and shrinks with
 # width (a wider layer averages over more weights), as the next cell measures on 10 seeds for each
@@ -431,8 +433,9 @@ print("sigmoid at larger scales, median gradient norm reaching layer 1:",
 # - **ReLU** keeps it of order 1 at scale $\sqrt 2$ (He); at scale 1 it shrinks by $\sqrt 2$ per
 #   layer ($2^{-19/2} \approx 0.0014$ after 19 layers), at scale 2 it grows by $\sqrt 2$ per
 #   layer.
-# - **pReLU** ($\alpha = 0.25$) sits above ReLU at the same scale: its median gradient at layer 1
-#   is 2.3 times ReLU's (printed under the table). The four ratios printed per scale are one measurement,
+# - **pReLU** ($\alpha = 0.25$) sits above ReLU at the same scale: the ratio of their median
+#   gradients at layer 1 is 2.3 (printed under the table; the median of the 5 per-seed ratios
+#   printed below it is 2.0). The four ratios of medians printed per scale are one measurement,
 #   the same at every scale by necessity: each seed draws the same weights at every scale, and
 #   ReLU and pReLU pass a scaled input through scaled ($f(sz) = s f(z)$ for $s > 0$), so scaling
 #   every weight by $s$ scales the gradient at layer 1 by $s^{19}$ for both (the ReLU column
@@ -470,7 +473,8 @@ init_explorer()
 #   Random weights break the symmetry.
 # - A linear layer multiplies the variance of its signal by $n_{\text{in}}\sigma^2$ forward and
 #   by $n_{\text{out}}\sigma^2$ backward, so with depth it grows or shrinks geometrically.
-# - Glorot, $\sigma^2 = 2/(n_{\text{in}} + n_{\text{out}})$, keeps both near 1 for the identity;
+# - Glorot, $\sigma^2 = 2/(n_{\text{in}} + n_{\text{out}})$, keeps both near 1 for the identity
+#   in square layers ($n_{\text{in}} = n_{\text{out}}$; otherwise it is a compromise between the two);
 #   with tanh, whose slope is 1 only at zero, the signal still shrinks slowly (std 0.629 at layer 1,
 #   0.212 at layer 10, printed above); He, $\sigma^2 = 2/n_{\text{in}}$, makes up for ReLU
 #   discarding half the signal.

@@ -276,8 +276,8 @@ def final_losses(bn, lr):
 
 
 CHANCE = np.log(10)  # the loss of a network that gives every digit probability 1/10
-# Counts, not losses: at the larger learning rates the runs are chaotic, and their final losses
-# differ from one CPU to another (see the text below the table).
+# Counts, not losses: at the larger learning rates we expect the final losses to differ a little
+# from one CPU to another (see the text below the table).
 BINS = ["<1.0", "1.0-2.25", "chance", ">chance", "diverged"]
 
 
@@ -303,13 +303,13 @@ for lr in LEARNING_RATES:
     print(f"{lr:>6}  {cells[0]}    {cells[1]}")
 
 # %% [markdown]
-# The table counts runs instead of printing their losses because at the largest learning rates
-# the training is *chaotic*: a difference in the last bit of one product grows, step after step,
-# into a different run. Different CPUs round sums of products slightly differently, so at
-# learning rate 3 with BatchNorm (and, less so in 7 epochs, 0.3 without it) the final losses
-# differ from one computer to another (the second figure below, over every learning rate, drawn
-# on your computer, may differ a little from your neighbour's). The range each run ends in
-# rarely does (only a run that ends near the edge of a range can cross it).
+# The table counts runs instead of printing their losses. Large steps can amplify a tiny
+# difference, such as the last bit of one product, step after step (a later section shows this
+# happening with batches of two). Different CPUs round sums of products slightly differently, so
+# we expect the final losses at the largest learning rates, such as 3 with BatchNorm, to differ a
+# little from one computer to another (the second figure below, over every learning rate, drawn
+# on your computer, may differ a little from your neighbour's). The range a run ends in should
+# not (only a run that ends near the edge of a range could cross it).
 #
 # The loss curves at the same learning rate, 0.1 (the line is the median of the 5 seeds, the band
 # their range):
@@ -433,8 +433,8 @@ val_accuracy = {key: r[:, 0] for key, r in results.items()}
 
 
 def accuracy_range(v):
-    # at the chance level the training of the BatchNorm network is chaotic: its exact accuracies
-    # differ from one CPU to another (see below), the fact that all stay near 10% does not
+    # at the chance level the training of the BatchNorm network is chaotic (shown below): its
+    # exact accuracies can differ from one CPU to another, the fact that all stay near 10% does not
     if v.max() < 0.25:
         return "chance level"
     return f"{np.median(v):.0%} [{v.min():.0%}, {v.max():.0%}]"
@@ -446,7 +446,7 @@ for b in BATCH_SIZES:
     print(f"batch {b:>2}: without BatchNorm {cells[0]:>16}, with BatchNorm {cells[1]:>16}")
 print("SGD steps in the 4 epochs:", ", ".join(
     f"batch {b}: {4 * int(np.ceil(len(small[0]) / b))}" for b in BATCH_SIZES))
-# (these runs are chaotic, see below: their exact losses differ between CPUs, so only the band)
+# (these runs are chaotic, see below: their exact losses can differ between CPUs, so only the band)
 near_chance = np.all(np.abs(results[True, 2][:, 1] - CHANCE) < 0.2)
 print(f"with BatchNorm, batches of 2: the training loss of the 4th epoch (training mode) is within "
       f"0.2 of ln 10 = {CHANCE:.2f}, the loss of guessing 1 in 10, on all 5 seeds: {near_chance}")
@@ -475,8 +475,12 @@ plt.show()
 # ### BEGIN SOLUTION (1 point)
 # For a batch of two, BatchNorm turns every feature into about $+1$ for the larger example and $-1$
 # for the smaller one, whatever their values (printed: [0.997, 1, 1] and [-0.997, -1, -1]). The
-# layers after it only learn which of the two examples was larger, not how large the features are,
-# so the network learns nothing useful about the digits: every seed stays at the chance level
+# layers after it only learn which of the two examples was larger, not how large the features are.
+# And the layers below it hardly learn: $\hat x = d/\sqrt{d^2 + \epsilon}$, with $d$ half the
+# difference of the two inputs, barely moves when $d$ moves (its slope, $\epsilon/(d^2 +
+# \epsilon)^{3/2}$, is below 0.01 once $|d| > 0.1$, for $\epsilon = 10^{-5}$), so almost no gradient
+# passes back through it. Both are reasons why the network learns nothing useful about the
+# digits in our runs (lr 0.05, 4 epochs): every seed stays at the chance level
 # (below 25% in the table; guessing gets 10%). That is not only the switch to running statistics
 # in eval mode: even in training mode, on its own batches of two, the training loss stays at
 # about $\ln 10$, the loss of guessing (printed under the table), so it has not fitted its
@@ -487,10 +491,11 @@ plt.show()
 
 # %% [markdown]
 # With batches of 16 and 32 the BatchNorm network is ahead on every seed; with batches of 2 it
-# does not learn at all (chance level) while the plain network does. Batch normalization needs
+# stays at the chance level in these runs while the plain network learns something. Batch normalization needs
 # batches large enough for their statistics to mean something. With tiny batches its training is
-# also chaotic, as at the largest learning rates above. To see it, multiply one initial weight by
-# $1 + 10^{-15}$ (a change in its last bits) and train the BatchNorm network again, on 3 seeds:
+# also *chaotic*: a change in the last bits grows into a different run. To see it, multiply one
+# initial weight by $1 + 10^{-15}$ (a change in its last bits) and train the BatchNorm network
+# again, on 3 seeds:
 
 # %%
 def nudged_final_loss(seed, batch_size, nudge):
@@ -620,7 +625,8 @@ for scale in [1.0, 10.0]:
 # - Its backward has a compact form that needs only $\hat x$ and $1/\sqrt{\sigma^2 + \epsilon}$.
 # - On our deep network it allowed larger learning rates and, each network at its own best learning
 #   rate of the grid tried (0.01 to 3; the plain network's best, 0.1, lies inside it), reached
-#   a lower loss on the same budget, on every seed; with batches of 2 it failed completely.
+#   a lower loss on the same budget, on every seed; with batches of 2 (in our runs: lr 0.05,
+#   4 epochs, 300 images) it stayed at the chance level on every seed.
 # - Why it helps is debated: the original "internal covariate shift" story is contested; a
 #   smoother loss landscape and automatic tuning of the step size are the main alternatives.
 # - Layer normalization normalises each example over its features instead: it does not depend on
