@@ -220,7 +220,7 @@ plt.show()
 # layer), and $\partial L/\partial W = (\partial L/\partial z)^T x$, the weight gradient, which sets
 # the size of the layer's SGD step. The weight gradient also depends on the layer's input $x$:
 # pixels for hidden layer 1, the previous layer's outputs for the others (a sigmoid's are all
-# positive, about 0.5).
+# positive, between 0 and 1).
 
 # %%
 def gradient_norms(model, images=X_train[:256], labels=y_train[:256]):
