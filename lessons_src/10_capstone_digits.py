@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 10: Capstone: recognising handwritten digits
 #
-# *Time: about 65 min (reading 33 min + exercises 32 min).*
+# *Time: about 66 min (reading 34 min + exercises 32 min).*
 #
 # **Learning goals.** After this lesson you can
 # - split a data set into training, validation and test sets, and use each for its one purpose,
@@ -160,7 +160,7 @@ def summary(values, percent=True):
 # %% [markdown]
 # ## Activations compared
 #
-# *Time: about 9 min (reading 7 min + exercises 2 min).*
+# *Time: about 11 min (reading 9 min + exercises 2 min).*
 #
 # Sigmoid, tanh, ReLU and pReLU in the same network, 5 seeds each:
 
@@ -213,30 +213,46 @@ plt.show()
 # The printed final training losses are measured on each trained model, over the whole training
 # set in eval mode; the curves show `History.train_loss`, each epoch's mean of the mini-batch
 # losses recorded while the weights moved. On the same budget the sigmoid ends with a much higher
-# training loss than the other three, on every seed. Its hidden layers' gradients are smaller from
-# the start (its output layer's is not): the size (norm) of the gradient of each layer's weights,
-# on the first 256 training images before any training step, median over the 5 seeds:
+# training loss than the other three, on every seed. Its hidden layers learn slowly from the
+# start. Two sizes (norms) per `Linear` layer show why, on the first 256 training images before any
+# training step, median over the 5 seeds: $\partial L/\partial z$, the gradient that arrives at the
+# layer's output $z = x W^T + b$ (the backward signal, which backpropagation hands from layer to
+# layer), and $\partial L/\partial W = (\partial L/\partial z)^T x$, the weight gradient, which sets
+# the size of the layer's SGD step. The weight gradient also depends on the layer's input $x$:
+# pixels for hidden layer 1, the previous layer's outputs for the others (a sigmoid's are all
+# positive, between 0 and 1).
 
 # %%
-def weight_gradient_norms(model, images=X_train[:256], labels=y_train[:256]):
-    """The norm of dL/dW of each Linear layer, from the input side to the output."""
+def gradient_norms(model, images=X_train[:256], labels=y_train[:256]):
+    """Rows |dL/dz| and |dL/dW|; columns the Linear layers, from the input side to the output."""
     loss = nl.SoftmaxCrossEntropy()
     loss(model(images), labels)
-    model.backward(loss.backward())
-    return [np.linalg.norm(layer.W.grad) for layer in model if isinstance(layer, nl.Linear)]
+    grad, signal = loss.backward(), []
+    for layer in reversed(list(model)):  # the backward pass, one layer at a time
+        if isinstance(layer, nl.Linear):
+            signal.insert(0, np.linalg.norm(grad))  # dL/dz arrives at this layer's output
+        grad = layer.backward(grad)
+    weights = [np.linalg.norm(layer.W.grad) for layer in model if isinstance(layer, nl.Linear)]
+    return np.array([signal, weights])
 
 
-start_gradients = {name: np.array([weight_gradient_norms(digits_net(name, seed)) for seed in SEEDS])
+start_gradients = {name: np.median([gradient_norms(digits_net(name, seed)) for seed in SEEDS],
+                                   axis=0)
                    for name in ACTIVATIONS}
+print(f"{'':>10}{'|dL/dz| hidden 1, 2, output':<30}|dL/dW| hidden 1, 2, output")
 for name, norms in start_gradients.items():
-    print(f"{name:>8}: |dL/dW| of hidden layer 1, hidden layer 2, output layer:",
-          np.median(norms, axis=0))
+    signal, weights = (" ".join(f"{v:6.3f}" for v in row) for row in norms)
+    print(f"{name:>8}: {signal:<30}{weights}")
 
 # %% [markdown]
-# Through the sigmoid layers the gradient shrinks on its way back from the output layer to the
-# first, even from the larger start (away from zero the slope falls below $\tfrac14$), while
-# through tanh and ReLU it keeps its size: the gradient of the sigmoid's first layer starts several
-# times smaller than theirs (3.4 times tanh's and 4.3 times ReLU's in the printed medians). Its
+# Through the sigmoid layers the backward signal shrinks on its way from the output layer to the
+# first, even from the larger start (away from zero the slope falls below $\tfrac14$): its
+# $|\partial L/\partial z|$ falls from 0.061 at the output layer to 0.013 and then 0.009, while through
+# tanh and ReLU it keeps its size (0.060 to 0.069 in every layer). The sigmoid's first layer
+# therefore takes smaller steps: its weight gradient starts several times smaller than theirs
+# (3.4 times tanh's and 4.3 times ReLU's in the printed medians), and the signal arriving there
+# about 7 times smaller (0.009 against 0.061 and 0.063). So the small weight gradient is not
+# only an effect of the layers' inputs: the backward signal itself fades. Its
 # validation accuracy is below every seed of tanh and ReLU (its best, 96.4%, against their worst,
 # 97.5%). tanh, ReLU and pReLU all fit the training set almost perfectly. tanh and ReLU have the
 # same median validation accuracy (98.1%); pReLU's median is lower (95.6%), and most of its seeds
@@ -252,14 +268,15 @@ for name, norms in start_gradients.items():
 # gradient descent moves it. Its trajectory in each hidden layer, for each seed:
 
 # %%
-# no two blues, and no orange next to vermillion: ten thin lines must stay apart at notebook width
-SEED_COLORS = [nlplot.BLUE, nlplot.ORANGE, nlplot.GREEN, nlplot.BLACK, nlplot.PURPLE]
+# five colours that stay apart at notebook width (no two blues, no orange next to vermillion):
+# here for ten thin lines, below for the five regularisers' dots
+FIVE_COLORS = [nlplot.BLUE, nlplot.ORANGE, nlplot.GREEN, nlplot.BLACK, nlplot.PURPLE]
 fig, ax = plt.subplots(figsize=(7, 3.6))
 for seed, (_, _, alphas) in zip(SEEDS, by_activation["pReLU"]):
     start = np.full((1, alphas.shape[1]), 0.25)
     trace = np.vstack([start, alphas])
     for layer, style in zip(range(trace.shape[1]), ["-", "--"]):
-        ax.plot(np.arange(EPOCHS + 1), trace[:, layer], ls=style, color=SEED_COLORS[seed],
+        ax.plot(np.arange(EPOCHS + 1), trace[:, layer], ls=style, color=FIVE_COLORS[seed],
                 label=f"seed {seed}" if layer == 0 else None)
 ax.axhline(0.25, color=nlplot.GREY, lw=1)
 ax.set_xlabel("epoch (0: the initial value 0.25)")
@@ -326,7 +343,7 @@ print(f"none, on its own training set: accuracy {summary(train_accuracy)}")
 fig, ax = plt.subplots(figsize=(8, 3.8))
 offsets = np.linspace(-0.2, 0.2, len(SEEDS))  # side by side: equal accuracies would hide a dot
 for i, runs in enumerate(by_regulariser.values()):
-    ax.scatter(i + offsets, val_accuracies(runs), s=20, color=nlplot.PALETTE[i])
+    ax.scatter(i + offsets, val_accuracies(runs), s=20, color=FIVE_COLORS[i])
 ax.axhspan(reference.min(), reference.max(), color=nlplot.GREY, alpha=0.3, lw=0,
            label="range of 'none' over 5 seeds")
 ax.set_xticks(range(len(by_regulariser)), list(by_regulariser))
@@ -434,6 +451,11 @@ print(f"test accuracy of its 5 networks: {summary(test_accuracy)}")
 # choice takes the best median, as announced. By the seed rule its lead is within the spread over
 # every other ReLU, pReLU and tanh setting; only the sigmoid is below it on every seed (the table
 # at the end of the lesson lists them all).
+#
+# Which digits does the chosen network mix up? A **confusion matrix** answers that: its entry in
+# row $i$, column $j$ counts the test images of true digit $i$ that the network predicted as digit
+# $j$. The diagonal holds the right answers; every entry off it counts one kind of mistake. Here is
+# the one of the chosen setting's network of seed 0:
 
 # %%
 model = candidates[chosen][0][0]  # the network of seed 0

@@ -1314,6 +1314,48 @@ def check_recall(fn, *, quiet=False):
     return run_cases(fn, cases, ["the recall"], quiet=quiet)
 
 
+
+# -- lesson 11 ---------------------------------------------------------------------------------
+def check_p_class1(fn, *, quiet=False):
+    """``fn(F, W, b)``: p(class 1) of each point (row of ``F``) for a network without hidden
+    layers: the softmax's class-1 column of the logits ``F @ W.T + b``, shape ``(points,)``."""
+    shapes = ("W has shape (2 classes, features), one row per class: which way round must it meet "
+              "F, of shape (points, features)?")
+    cases = []
+    for label, (points, features), seed, shift in [
+            ("4 points, 2 features (a square W)", (4, 2), 0, 0.0),
+            ("5 points, 7 features", (5, 7), 1, 0.0),
+            ("1 point, 3 features", (1, 3), 2, 0.0),
+            # both logits of every point large, their difference a few units
+            ("logits near 1000 (np.exp(1000) overflows)", (3, 2), 3, 1000.0)]:
+        r = _rng(seed)
+        F, W, b = r.normal(size=(points, features)), r.normal(size=(2, features)), r.normal(size=2)
+        b = b + shift
+        z = F @ W.T + b
+        p1 = sigmoid(z[:, 1] - z[:, 0])
+        z_untransposed = F @ W + b if features == 2 else None
+        cases.append(Case(label, (F, W, b), (p1,), raised=shapes, mistakes=(
+            (0, lambda got, p1=p1: np.allclose(got, 1 - p1), (
+                "That is p(class 0), the softmax's column 0: p(class 1) is the sigmoid of "
+                "z1 - z0 (the logit of class 1 minus that of class 0)")),
+            (0, lambda got, z=z: np.allclose(got, sigmoid(z[:, 1])), (
+                "That is the sigmoid of z1 alone: p(class 1) depends on the difference of the "
+                "two logits, the sigmoid of z1 - z0")),
+            (0, lambda got, p1=p1: np.shape(got) == (len(p1), 2)
+             and np.allclose(np.asarray(got)[:, 1], p1), (
+                 "Both columns of the softmax: return only the column of class 1, one number "
+                 "per point")),
+            (0, lambda got, z=z: np.allclose(got, softmax(z.T)[1]), (
+                "The softmax ran over the points (each column of z): it runs over each point's "
+                "two logits (each row)")),
+            (0, lambda got, zu=z_untransposed: zu is not None
+             and np.allclose(got, sigmoid(zu[:, 1] - zu[:, 0])), "It uses F @ W + b: " + shapes),
+            (0, lambda got, z=z - b: np.allclose(got, sigmoid(z[:, 1] - z[:, 0])), (
+                "The bias is missing: the logits are F @ W.T + b"))),
+            nonfinite=("np.exp overflowed: e^z1 / (e^z0 + e^z1) is inf / inf for logits near 1000; "
+                       "use the form 1 / (1 + e^-(z1 - z0)), which needs only the difference")))
+    return run_cases(fn, cases, ["p(class 1)"], quiet=quiet)
+
 # Every check above first makes sure it was given functions (a student who passes the function's
 # result, an array, reads so instead of "your function raised TypeError").
 for _name, _check in list(globals().items()):

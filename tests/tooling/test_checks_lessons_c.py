@@ -1,4 +1,4 @@
-"""The checks of lessons 8-10 (and lesson 7's weight-decay step) pass reference solutions and catch typical mistakes, naming them."""
+"""The checks of lessons 8-11 (and lesson 7's weight-decay step) pass reference solutions and catch typical mistakes, naming them."""
 
 import contextlib
 
@@ -73,6 +73,13 @@ def ref_confusion_matrix(y_true, y_pred, classes):
                      for i in range(classes)])
 
 
+def ref_p_class1(F, W, b):
+    # the softmax's class-1 column, each row shifted by its maximum (lesson 3's softmax)
+    z = F @ W.T + b
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e[:, 1] / e.sum(axis=1)
+
+
 def ref_recall(confusion):
     return np.array([confusion[i, i] / confusion[i].sum() for i in range(len(confusion))])
 
@@ -105,6 +112,11 @@ CASES = {
         (lambda m: np.diag(m) / m.sum(axis=0), "the recall is wrong"),  # precision
         (lambda m: np.full(len(m), np.trace(m) / m.sum()), "the recall is wrong"),  # accuracy
         (lambda m: np.diag(m), "the recall is"),  # counts, not fractions
+    ]),
+    "p_class1": (checks.check_p_class1, ref_p_class1, [
+        (lambda F, W, b: 1 - ref_p_class1(F, W, b), "That is p(class 0)"),
+        (lambda F, W, b: 1 / (1 + np.exp(-(F @ W.T + b)[:, 1])), "the sigmoid of z1 alone"),
+        (lambda F, W, b: ref_p_class1(F, W, 0 * b), "The bias is missing"),
     ]),
     "init_std": (checks.check_init_std, ref_init_std, [
         (lambda i, o, a: np.sqrt(2 / i) if a == "tanh" else np.sqrt(2 / (i + o)), "tanh, 100 -> 100: the std is wrong: expected 0.1, got 0.141421"),  # swapped
@@ -308,3 +320,65 @@ def test_precision_for_recall_is_named_and_recall_written_another_way_passes(cap
     recall = run(checks.check_recall, lambda c: np.array(
         [c[i, i] / sum(c[i]) for i in range(len(c))]), capsys)
     assert recall.startswith(checks.PASS), recall
+
+
+# -- lesson 11, Exercise 1 (review r9: lesson 1's exercise verbatim became p(class 1)) ----------
+def p_class1_naive(F, W, b):
+    e = np.exp(F @ W.T + b)
+    return e[:, 1] / e.sum(axis=1)
+
+
+def p_class1_both_columns(F, W, b):
+    e = np.exp(F @ W.T + b)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def p_class1_over_the_points(F, W, b):
+    e = np.exp(F @ W.T + b)
+    return (e / e.sum(axis=0))[:, 1]
+
+
+def p_class1_untransposed(F, W, b):
+    z = F @ W + b
+    return 1 / (1 + np.exp(-(z[:, 1] - z[:, 0])))
+
+
+@pytest.mark.parametrize("wrong, named", [
+    (p_class1_naive, "logits near 1000 (np.exp(1000) overflows): p(class 1) contains nan or inf: "
+                     "np.exp overflowed"),
+    (p_class1_both_columns, "should have shape (4,), got shape (4, 2). Both columns of the softmax"),
+    (p_class1_over_the_points, "The softmax ran over the points"),
+    (p_class1_untransposed, "It uses F @ W + b: W has shape (2 classes, features)"),
+])
+def test_the_p_class1_mistakes_are_named(wrong, named, capsys):
+    out = run(checks.check_p_class1, wrong, capsys)
+    assert out.startswith(f"{checks.FAIL} {wrong.__name__}, "), out
+    assert named in out, out
+
+
+def test_p_class1_written_as_a_sigmoid_or_with_nl_softmax_passes(capsys):
+    import nnlesson as nl
+
+    def as_a_sigmoid(F, W, b):
+        z = F @ W.T + b
+        return 1 / (1 + np.exp(z[:, 0] - z[:, 1]))
+
+    def with_nl_softmax(F, W, b):  # a function the lessons taught: allowed
+        return nl.softmax(F @ W.T + b)[:, 1]
+
+    for right in (as_a_sigmoid, with_nl_softmax):
+        out = run(checks.check_p_class1, right, capsys)
+        assert out.startswith(checks.PASS), out
+
+
+def test_p_class1_on_the_playground_agrees_with_its_predict():
+    # the exercise's cell compares the student's p(class 1) with squares.predict: the check's
+    # formula and the playground's must be the same
+    from nnlesson.viz.playground import feature_matrix, playground
+
+    pg = playground(hidden=[], features=["x1^2", "x2^2"], learning_rate=0.1, epoch=5)
+    points = np.random.default_rng(0).uniform(-6, 6, size=(50, 2))
+    W, b = pg.weights()["output layer W"], pg.weights()["output layer b"]
+    mine = ref_p_class1(feature_matrix(points, pg.state["features"]), W, b)
+    assert np.allclose(mine, pg.predict(points), rtol=0, atol=1e-12)
+    assert checks.check_p_class1(ref_p_class1, quiet=True)

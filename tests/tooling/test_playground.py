@@ -497,13 +497,41 @@ def test_lesson_dropout_raises_the_training_loss_and_widens_the_unsure_band():
     xx, yy = np.meshgrid(g, g)
     points = np.column_stack([xx.ravel(), yy.ravel()])
     for seed in SEEDS:
-        loss, unsure = {}, {}
+        loss, unsure, copies = {}, {}, {}
         for p in (0.0, 0.5):
             pg = playground(dropout=p, seed=seed, data_seed=seed, **clusters).train(200)
             loss[p] = pg.run.train_loss[-1]
             prob = pg.predict(points)
             unsure[p] = np.mean((prob > 0.1) & (prob < 0.9))
+            copies[p] = near_copy_share(pg, points)
         assert loss[0.5] > loss[0.0] and unsure[0.5] > unsure[0.0], (seed, loss, unsure)
+        # review r9 (c22): "on each of five seeds ... the run with dropout had more near-copy
+        # pairs" (seen on the lesson's 41 x 41 grid: 26-44 of 70-77 pairs, against 4-16)
+        assert copies[0.5] > copies[0.0], (seed, copies)
+
+
+def near_copy_share(pg, points):
+    """The share of pairs of non-constant units in one hidden layer whose maps over ``points``
+    correlate above 0.95 (lesson 11's near-copies)."""
+    near = pairs = 0
+    for outputs in pg.run.activations_on(pgmod.feature_matrix(points, pg.state["features"]))[:-1]:
+        live = outputs[:, outputs.std(axis=0) > 1e-6]
+        upper = np.corrcoef(live.T)[np.triu_indices(live.shape[1], 1)]
+        near, pairs = near + np.sum(upper > 0.95), pairs + upper.size
+    return near / pairs
+
+
+def test_lesson_the_unit_maps_name_orange_only_where_a_map_can_be_negative(lesson_run):
+    # review r9 (c16, c22): the ReLU maps are never negative, so their label says nothing of orange
+    ns = lesson_run("11_playground").namespace
+    labels = {}
+    for name, activations in [("tanh", "tanh"), ("ReLU", "ReLU")]:
+        pg = playground(hidden=[2], activations=activations)
+        figure = ns["draw_units"](pg, name)
+        labels[name] = figure.get_supxlabel()
+        ns["plt"].close(figure)
+    assert "orange negative" in labels["tanh"], labels
+    assert "orange" not in labels["ReLU"] and "blue positive, white 0" in labels["ReLU"], labels
 
 
 def test_lesson_the_pictured_dropout_runs_test_losses_climb_steadily_or_jump_in_spikes():
