@@ -477,6 +477,7 @@ BINARY = {  # forward, the rules before un-broadcasting, the op's own typical mi
 UNARY = {  # forward, derivative, the inputs' seed, the op's typical mistakes (by id)
     "exp": (np.exp, np.exp, {"times_a": lambda g, a, out: g * a}),
     "log": (np.log, lambda a: 1 / a, {"over_out": lambda g, a, out: g / out,
+                                       "times_out": lambda g, a, out: g * out,
                                        "times_a": lambda g, a, out: g * a}),
     "relu": (lambda a: np.maximum(a, 0), lambda a: (a > 0).astype(float),
              {"dout_sign": lambda g, a, out: g * (g > 0), "times_a": lambda g, a, out: g * a,
