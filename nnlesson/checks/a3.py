@@ -87,7 +87,10 @@ def _same(a, b):
 
 
 def _typical_mistake(fn, cases, mistakes):
-    """The description of the first mistake whose stored results equal ``fn``'s on every case.
+    """The description of the first mistake whose stored results equal ``fn``'s on every case;
+    if there is none, of the first that ``fn`` makes wherever it is wrong (its results equal
+    ``fn``'s on every case that ``fn`` gets wrong): a student who guards p = 0, where dividing
+    by p fails, still divides by p everywhere else.
 
     ``mistakes``: ``[(description, [its result on each case, or None where it cannot run])]``.
     """
@@ -98,10 +101,13 @@ def _typical_mistake(fn, cases, mistakes):
                 got.append(call_with_time_limit(fn, copy.deepcopy(args)))
         except (Exception, TookTooLong):  # noqa: BLE001 - no hint then; the verdict says why
             return None
-    for description, theirs in mistakes:
-        if len(theirs) == len(got) and all(t is not _CANNOT_RUN for t in theirs) and \
-                all(_same(g, t) for g, t in zip(got, theirs)):
-            return description
+    wrong = [not _same(g, expected) for g, (_, _, expected) in zip(got, cases)]
+    for counted in ([True] * len(got), wrong):  # every case first, then the wrong ones
+        for description, theirs in mistakes:
+            if len(theirs) == len(got) and any(counted) and all(
+                    t is not _CANNOT_RUN and _same(g, t)
+                    for g, t, c in zip(got, theirs, counted) if c):
+                return description
     return None
 
 
@@ -153,7 +159,8 @@ DROPOUT_FORWARD_MISTAKES = {
     "unscaled": "the kept units are not scaled by 1 / (1 - p) (inverted dropout keeps the "
                 "expected value)",
     "times_keep": "the kept units are multiplied by (1 - p) instead of divided by it",
-    "over_p": "the kept units are divided by p instead of by 1 - p",
+    "over_p": "the kept units are divided by p instead of by 1 - p, the probability of keeping "
+              "a unit",
     "times_p": "the kept units are multiplied by p instead of divided by 1 - p",
     "kept_fraction": "the kept units are divided by the fraction actually kept, which is 0 when "
                      "every unit is dropped; divide by 1 - p",
@@ -244,7 +251,8 @@ DROPOUT_BACKWARD_MISTAKES = {
     "no_mask": "the gradient flows through the dropped units: multiply by the mask (a dropped "
                "unit's output does not depend on its input)",
     "unscaled": "the gradient is not scaled by 1 / (1 - p), as the forward pass was",
-    "over_p": "the gradient is divided by p instead of by 1 - p",
+    "over_p": "the gradient is divided by p instead of by 1 - p, the probability of keeping a "
+              "unit",
     "times_keep": "the gradient is multiplied by (1 - p) instead of divided by it",
 }
 

@@ -94,6 +94,13 @@ def fwd_over_p(x, p, rng, training=True):
     return x * mask / p, mask
 
 
+def fwd_over_p_guarded(x, p, rng, training=True):  # right at p = 0, where 1 / p fails
+    if not training:
+        return x, None
+    mask = rng.random(x.shape) >= p
+    return (x * mask / p if p else x * mask), mask
+
+
 def fwd_kept_fraction(x, p, rng, training=True):
     if not training:
         return x, None
@@ -274,7 +281,8 @@ WRONG = [
     (a3.check_dropout_forward, fwd_keeps_with_p, "the probability of DROPPING"),
     (a3.check_dropout_forward, fwd_unscaled, "not scaled by 1 / (1 - p)"),
     (a3.check_dropout_forward, fwd_times_p, "multiplied by p instead of divided by 1 - p"),
-    (a3.check_dropout_forward, fwd_over_p, "divided by p instead of by 1 - p"),
+    (a3.check_dropout_forward, fwd_over_p, "divided by p instead of by 1 - p, the probability of keeping a unit"),
+    (a3.check_dropout_forward, fwd_over_p_guarded, "divided by p instead of by 1 - p"),
     (a3.check_dropout_forward, fwd_kept_fraction, "every unit is dropped"),
     (a3.check_dropout_forward, fwd_shortcut_at_zero,
      "mask is None: did you forget a `return`? Likely cause: at p = 0 the mask is still an array"),
