@@ -87,10 +87,9 @@ def _same(a, b):
 
 
 def _typical_mistake(fn, cases, mistakes):
-    """The description of the first mistake whose stored results equal ``fn``'s on every case;
-    if there is none, of the first that ``fn`` makes wherever it is wrong (its results equal
-    ``fn``'s on every case that ``fn`` gets wrong): a student who guards p = 0, where dividing
-    by p fails, still divides by p everywhere else.
+    """The description of the first mistake whose stored results equal ``fn``'s on every case,
+    except where the mistake gives no number (it raises, or divides by zero) and ``fn`` is right:
+    a student who divides by p and guards p = 0 makes that mistake all the same.
 
     ``mistakes``: ``[(description, [its result on each case, or None where it cannot run])]``.
     """
@@ -101,14 +100,25 @@ def _typical_mistake(fn, cases, mistakes):
                 got.append(call_with_time_limit(fn, copy.deepcopy(args)))
         except (Exception, TookTooLong):  # noqa: BLE001 - no hint then; the verdict says why
             return None
-    wrong = [not _same(g, expected) for g, (_, _, expected) in zip(got, cases)]
-    for counted in ([True] * len(got), wrong):  # every case first, then the wrong ones
-        for description, theirs in mistakes:
-            if len(theirs) == len(got) and any(counted) and all(
-                    t is not _CANNOT_RUN and _same(g, t)
-                    for g, t, c in zip(got, theirs, counted) if c):
-                return description
+    right = [_same(g, expected) for g, (_, _, expected) in zip(got, cases)]
+    for description, theirs in mistakes:
+        if len(theirs) == len(got) and not all(right) and all(
+                _same(g, t) or (r and not _numbers(t))
+                for g, t, r in zip(got, theirs, right)):
+            return description
     return None
+
+
+def _numbers(result):
+    """Whether a stored result holds only finite numbers (or None), not a failure to run."""
+    if result is _CANNOT_RUN:
+        return False
+    if isinstance(result, (tuple, list)):
+        return all(_numbers(part) for part in result)
+    try:
+        return result is None or bool(np.all(np.isfinite(np.asarray(result, dtype=float))))
+    except (TypeError, ValueError):
+        return True  # not numbers at all (a label): judged by equality alone
 
 
 _CANNOT_RUN = object()  # a typical mistake that raises on a case (matches nothing)
