@@ -192,6 +192,9 @@ def a1_cases():
             # and the element-wise formula many know (cs231n's), and the sum of the scales
             "cs231n": np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-8)),
             "by_sum": np.max(np.abs(a - b)) / max(np.max(np.abs(a)) + np.max(np.abs(b)), 1e-8),
+            # the mean difference over the scale: one bad entry is averaged away
+            "mean_difference": np.mean(np.abs(a - b)) / max(np.max(np.abs(a)), np.max(np.abs(b)),
+                                                             1e-8),
             # the floor added to the scale instead of taken as its least value
             "floor_added": np.max(np.abs(a - b)) / (max(np.max(np.abs(a)), np.max(np.abs(b)))
                                                     + 1e-8)})

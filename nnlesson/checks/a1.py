@@ -268,6 +268,9 @@ def check_rel_error(fn, *, quiet=False):
              "The relative error is one number: take the max over all elements"),
             (0, lambda got, wrong=case["cs231n"]: _close(got, wrong), SUM_ELEMENTWISE),
             (0, lambda got, wrong=case["by_sum"]: _close(got, wrong), BY_SUM),
+            (0, lambda got, wrong=case["mean_difference"]: _close(got, wrong),
+             "The numerator is the largest difference, max|a - b|, not the mean: a mean "
+             "averages one wrong entry away among many right ones"),
             (0, lambda got, wrong=case["floor_added"]: _close(got, wrong),
              "The 1e-8 is a floor inside the max, max(max|a|, max|b|, 1e-8), not a term added "
              "to the denominator: adding it changes the error of small arrays"),
