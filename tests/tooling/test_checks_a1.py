@@ -523,6 +523,32 @@ def test_typical_mistakes_fail_and_are_named(name, capsys):
         assert phrase in out, f"{phrase!r} not in {out!r}"
 
 
+def cross_entropy_logaddexp(logits, labels):  # right, written another way
+    n, classes = logits.shape
+    lse = np.logaddexp.reduce(logits, axis=1)
+    loss = np.mean(lse - logits[np.arange(n), labels])
+    return loss, (np.exp(logits - lse[:, None]) - np.eye(classes)[labels]) / n
+
+
+def rel_error_from_a_list(a, b):  # right, written another way
+    return np.max(np.abs(a - b)) / np.max([np.abs(a).max(), np.abs(b).max(), 1e-8])
+
+
+def step_lr_kept_out_with_slices(params, grads, velocities, lr, momentum):  # right
+    for p, g, v in zip(params, grads, velocities):
+        v[...] = momentum * v + g
+        p[...] = p - lr * v
+
+
+@pytest.mark.parametrize("check, fn", [
+    (a1.check_softmax_cross_entropy, cross_entropy_logaddexp),
+    (a1.check_rel_error, rel_error_from_a_list),
+    (a1.check_sgd_momentum_step, step_lr_kept_out_with_slices)])
+def test_a_right_answer_written_another_way_passes(check, fn, capsys):
+    out = verdict(check, fn, capsys=capsys)
+    assert out.startswith(checks.PASS), out
+
+
 def stub(*args, **kwargs):
     raise NotImplementedError()
 

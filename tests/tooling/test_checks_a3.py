@@ -101,6 +101,13 @@ def fwd_over_p_guarded(x, p, rng, training=True):  # right at p = 0, where 1 / p
     return (x * mask / p if p else x * mask), mask
 
 
+def fwd_where_and_uniform(x, p, rng, training=True):  # right, written another way
+    if not training:
+        return x, None
+    mask = rng.uniform(size=x.shape) >= p
+    return np.where(mask, x / (1 - p), 0.0), mask
+
+
 def fwd_kept_fraction(x, p, rng, training=True):
     if not training:
         return x, None
@@ -276,6 +283,7 @@ def l2_one_array(params, lam):
 
 
 REFERENCES = [(a3.check_dropout_forward, ref_dropout_forward),
+              (a3.check_dropout_forward, fwd_where_and_uniform),
               (a3.check_dropout_backward, ref_dropout_backward),
               (a3.check_early_stopping, ref_early_stopping),
               (a3.check_l2_penalty, ref_l2_penalty), (a3.check_l2_penalty, l2_with_vdot_and_a_loop)]
