@@ -192,6 +192,9 @@ def a1_cases():
             # and the element-wise formula many know (cs231n's), and the sum of the scales
             "cs231n": np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-8)),
             "by_sum": np.max(np.abs(a - b)) / max(np.max(np.abs(a)) + np.max(np.abs(b)), 1e-8),
+            # the mean difference over the scale: one bad entry is averaged away
+            "mean_difference": np.mean(np.abs(a - b)) / max(np.max(np.abs(a)), np.max(np.abs(b)),
+                                                             1e-8),
             # the floor added to the scale instead of taken as its least value
             "floor_added": np.max(np.abs(a - b)) / (max(np.max(np.abs(a)), np.max(np.abs(b)))
                                                     + 1e-8)})
@@ -477,6 +480,7 @@ BINARY = {  # forward, the rules before un-broadcasting, the op's own typical mi
 UNARY = {  # forward, derivative, the inputs' seed, the op's typical mistakes (by id)
     "exp": (np.exp, np.exp, {"times_a": lambda g, a, out: g * a}),
     "log": (np.log, lambda a: 1 / a, {"over_out": lambda g, a, out: g / out,
+                                       "times_out": lambda g, a, out: g * out,
                                        "times_a": lambda g, a, out: g * a}),
     "relu": (lambda a: np.maximum(a, 0), lambda a: (a > 0).astype(float),
              {"dout_sign": lambda g, a, out: g * (g > 0), "times_a": lambda g, a, out: g * a,

@@ -195,10 +195,12 @@ def check_relu(forward, backward, *, quiet=False):
 
 
 # == Part 3: softmax cross-entropy ==============================================================
-OVERFLOW = ("np.exp overflows for logits near 1000: subtract each row's maximum before np.exp "
-            "(it changes nothing mathematically)")
-LOG_OF_ZERO = ("the probability of the true class underflows to 0 and log(0) = -inf: compute "
-               "the log-probabilities directly, log p = s - log(sum(exp(s))) with s = z - max(z)")
+OVERFLOW = ("np.exp overflows for logits near 1000: subtract each row's maximum before np.exp, "
+            "z - z.max(axis=1, keepdims=True) (it changes nothing mathematically)")
+LOG_OF_ZERO = ("a probability underflows to 0 and log(0) = -inf: compute the log-probabilities "
+               "directly, log p = s - log(sum(exp(s))), with s = z - z.max(axis=1, "
+               "keepdims=True), each row's own maximum (one maximum over the whole batch, "
+               "z.max(), leaves a row far below it with exp(s) = 0 everywhere)")
 
 
 CAPPED = ("The true class's probability underflows to 0 here, and clipping it, log(p + 1e-12) "
@@ -266,6 +268,9 @@ def check_rel_error(fn, *, quiet=False):
              "The relative error is one number: take the max over all elements"),
             (0, lambda got, wrong=case["cs231n"]: _close(got, wrong), SUM_ELEMENTWISE),
             (0, lambda got, wrong=case["by_sum"]: _close(got, wrong), BY_SUM),
+            (0, lambda got, wrong=case["mean_difference"]: _close(got, wrong),
+             "The numerator is the largest difference, max|a - b|, not the mean: a mean "
+             "averages one wrong entry away among many right ones"),
             (0, lambda got, wrong=case["floor_added"]: _close(got, wrong),
              "The 1e-8 is a floor inside the max, max(max|a|, max|b|, 1e-8), not a term added "
              "to the denominator: adding it changes the error of small arrays"),
@@ -476,9 +481,13 @@ def check_sgd_momentum_step(fn, *, quiet=False):
                         problem += f". {rule}"
                     elif k < 2 and _close(got - before[k], before[k] - want[k]):
                         problem += ". The step goes up the gradient: subtract lr * v"
-                    elif k >= 2 and _close(got, -lr * want[k]):
-                        problem += (". Keep lr out of the velocity: v = momentum * v + g, "
-                                    "then p -= lr * v (nnlesson's and PyTorch's convention)")
+                    elif k >= 2 and (sign := next((s for s in (1, -1)
+                                                   if _close(got, s * lr * want[k])), None)):
+                        # v = m v + lr g; p -= v (or -lr g; p += v) moves p the same while lr
+                        # is fixed, but it is another convention than the task's
+                        problem += (f". Keep lr out of the velocity: v = momentum * v + g, "
+                                    f"then p -= lr * v (the task's convention, nnlesson's and "
+                                    f"PyTorch's); yours holds {'-' if sign < 0 else ''}lr * v")
                     return _say((False, f"{where}: {label_k} {problem}"), quiet)
     return _say((True, f"{name} is correct on all 3 cases, 3 steps each (momentum 0.9, 0, "
                        f"0.5)."), quiet)

@@ -380,7 +380,7 @@ def _binary_check(fn, cases, quiet):
 @graded(FORBIDDEN, "Task 1.2")
 def check_add_backward(fn, *, quiet=False):
     """``fn(out_grad, a, b) -> (da, db)`` for ``out = a + b`` with numpy broadcasting."""
-    cases = _binary_cases("add", "db has the wrong sign: d(a + b)/db = +1")
+    cases = _binary_cases("add", "has the wrong sign: d(a + b)/db = +1")
     (g, a), (_, b) = _large(92), _large(93)
     cases.append(_large_case(f"{LARGE} and {LARGE}", (g, a, b),
                              _engine(lambda u, v: u + v, g, a, b)))
@@ -481,6 +481,7 @@ def check_log_backward(fn, *, quiet=False):
     near_zero = 1e-9 * (1 + np.abs(_large(100)[1]))
     return _unary_check(fn, "log", {
         "over_out": "divides by out = log(a): the derivative of log(a) is 1 / a",
+        "times_out": "multiplies by out, which is exp's rule: the derivative of log(a) is 1 / a",
         "times_a": "multiplies by a: the derivative of log(a) is 1 / a"}, quiet,
         large=(f"a {LARGE} of values from 1e-9 to 5e-9", near_zero), tol=EXACT)
 
@@ -757,12 +758,14 @@ def _variant_backprop(root, mistake):
                     parent.grad = parent.grad + grad
 
 
+# predicates of "input 0's gradient ..." (compare's words for a known mistake follow the subject)
 _BACKPROP_MISTAKES = {
-    "overwrite": ("a node that is used twice got only one of its contributions: add each "
-                  "contribution to parent.grad with +=, do not overwrite it"),
-    "forward": ("visits the nodes in the wrong order: go through the topological order in "
-                "reverse (root first), so that a node has all of its gradient before it passes "
-                "it on"),
+    "overwrite": ("lacks a contribution: a node that is used twice got only one of its "
+                  "contributions: add each contribution to parent.grad with +=, do not "
+                  "overwrite it"),
+    "forward": ("is wrong because the pass visits the nodes in the wrong order: go through the "
+                "topological order in reverse (root first), so that a node has all of its "
+                "gradient before it passes it on"),
 }
 
 

@@ -87,7 +87,9 @@ def _same(a, b):
 
 
 def _typical_mistake(fn, cases, mistakes):
-    """The description of the first mistake whose stored results equal ``fn``'s on every case.
+    """The description of the first mistake whose stored results equal ``fn``'s on every case,
+    except where the mistake gives no number (it raises, or divides by zero) and ``fn`` is right:
+    a student who divides by p and guards p = 0 makes that mistake all the same.
 
     ``mistakes``: ``[(description, [its result on each case, or None where it cannot run])]``.
     """
@@ -98,11 +100,25 @@ def _typical_mistake(fn, cases, mistakes):
                 got.append(call_with_time_limit(fn, copy.deepcopy(args)))
         except (Exception, TookTooLong):  # noqa: BLE001 - no hint then; the verdict says why
             return None
+    right = [_same(g, expected) for g, (_, _, expected) in zip(got, cases)]
     for description, theirs in mistakes:
-        if len(theirs) == len(got) and all(t is not _CANNOT_RUN for t in theirs) and \
-                all(_same(g, t) for g, t in zip(got, theirs)):
+        if len(theirs) == len(got) and not all(right) and all(
+                _same(g, t) or (r and not _numbers(t))
+                for g, t, r in zip(got, theirs, right)):
             return description
     return None
+
+
+def _numbers(result):
+    """Whether a stored result holds only finite numbers (or None), not a failure to run."""
+    if result is _CANNOT_RUN:
+        return False
+    if isinstance(result, (tuple, list)):
+        return all(_numbers(part) for part in result)
+    try:
+        return result is None or bool(np.all(np.isfinite(np.asarray(result, dtype=float))))
+    except (TypeError, ValueError):
+        return True  # not numbers at all (a label): judged by equality alone
 
 
 _CANNOT_RUN = object()  # a typical mistake that raises on a case (matches nothing)
@@ -153,7 +169,8 @@ DROPOUT_FORWARD_MISTAKES = {
     "unscaled": "the kept units are not scaled by 1 / (1 - p) (inverted dropout keeps the "
                 "expected value)",
     "times_keep": "the kept units are multiplied by (1 - p) instead of divided by it",
-    "over_p": "the kept units are divided by p instead of by 1 - p",
+    "over_p": "the kept units are divided by p instead of by 1 - p, the probability of keeping "
+              "a unit",
     "times_p": "the kept units are multiplied by p instead of divided by 1 - p",
     "kept_fraction": "the kept units are divided by the fraction actually kept, which is 0 when "
                      "every unit is dropped; divide by 1 - p",
@@ -244,7 +261,8 @@ DROPOUT_BACKWARD_MISTAKES = {
     "no_mask": "the gradient flows through the dropped units: multiply by the mask (a dropped "
                "unit's output does not depend on its input)",
     "unscaled": "the gradient is not scaled by 1 / (1 - p), as the forward pass was",
-    "over_p": "the gradient is divided by p instead of by 1 - p",
+    "over_p": "the gradient is divided by p instead of by 1 - p, the probability of keeping a "
+              "unit",
     "times_keep": "the gradient is multiplied by (1 - p) instead of divided by it",
 }
 

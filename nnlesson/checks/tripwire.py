@@ -36,8 +36,12 @@ When a call counts:
 in the student's code cannot swallow it.
 """
 
+import functools
 import inspect
+import os
+import site
 import sys
+import sysconfig
 import threading
 from contextlib import contextmanager
 
@@ -119,6 +123,25 @@ GRADER = "nnlesson.checks"
 _LOOKUPS = ("__getattr__", "__dir__", "<module>")
 _active = threading.local()  # the rules of the blocks running in this thread
 _handed = set()  # the code of the grader's private helpers a check hands over for now
+
+
+def _library_folders():
+    """The folders of Python's standard library and of the installed packages."""
+    paths = sysconfig.get_paths()
+    folders = {paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")}
+    folders.update(site.getsitepackages() if hasattr(site, "getsitepackages") else ())
+    folders.add(site.getusersitepackages())
+    return tuple(os.path.join(os.path.realpath(folder), "") for folder in folders)
+
+
+@functools.lru_cache(maxsize=256)
+def _library_file(filename):
+    """Whether code from ``filename`` is a library's, not the student's: a file of the standard
+    library or of an installed package, or a frozen module (importlib). A notebook's cells, the
+    student's own files and code given to ``exec`` or ``python -c`` are neither."""
+    if filename.startswith("<frozen"):
+        return True
+    return os.path.realpath(filename).startswith(_library_folders())
 
 
 def _private(code):
@@ -203,11 +226,14 @@ def forbid(*implementations, allow=(), task=""):
                 or frame.f_code in allowed)
 
     def student_function(frame):
-        """The name of the first function up the stack that is neither nnlesson's nor forbidden:
-        the student's function that made the call (my_softmax inside my_cross_entropy)."""
+        """The name of the first function up the stack that is the student's code, not
+        nnlesson's, a forbidden package's or another library's (``import torch`` runs torch's
+        code through importlib and dataclasses): the student's function that made the call
+        (my_softmax inside my_cross_entropy)."""
         while frame is not None:
             module = frame.f_globals.get("__name__") or ""
-            if not (module.startswith("nnlesson") or in_package(module)):
+            if not (module.startswith("nnlesson") or in_package(module)
+                    or _library_file(frame.f_code.co_filename)):
                 name = frame.f_code.co_name
                 return None if name.startswith("<") else name  # a lambda, a cell's top level
             frame = frame.f_back

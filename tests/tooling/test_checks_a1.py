@@ -220,6 +220,15 @@ def cross_entropy_log_of_softmax(logits, labels):  # shifted, but log(0) for a c
     return -np.mean(np.log(p[np.arange(n), labels])), (p - onehot) / n
 
 
+def cross_entropy_one_max_for_the_batch(logits, labels):  # z.max() with no axis
+    n = len(labels)
+    shifted = logits - logits.max()
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    dlogits = np.exp(log_p)
+    dlogits[np.arange(n), labels] -= 1
+    return -log_p[np.arange(n), labels].mean(), dlogits / n
+
+
 def cross_entropy_gradient_not_averaged(logits, labels):
     loss, d = softmax_cross_entropy(logits, labels)
     return loss, d * len(labels)
@@ -281,6 +290,10 @@ def rel_error_cs231n(a, b):  # the element-wise formula many students know
 
 def rel_error_by_the_sum(a, b):
     return np.max(np.abs(a - b)) / max(np.max(np.abs(a)) + np.max(np.abs(b)), 1e-8)
+
+
+def rel_error_mean_difference(a, b):
+    return np.mean(np.abs(a - b)) / max(np.max(np.abs(a)), np.max(np.abs(b)), 1e-8)
 
 
 def rel_error_floor_added(a, b):  # passed every case before review r8
@@ -361,6 +374,13 @@ def step_lr_in_velocity(params, grads, velocities, lr, momentum):
         p += v
 
 
+def step_lr_in_velocity_added(params, grads, velocities, lr, momentum):  # Sutskever's, TF's
+    for p, g, v in zip(params, grads, velocities):
+        v *= momentum
+        v += lr * g
+        p -= v
+
+
 def step_climbs(params, grads, velocities, lr, momentum):
     for p, g, v in zip(params, grads, velocities):
         v *= momentum
@@ -436,7 +456,8 @@ CASES = {
     ]),
     "softmax_cross_entropy": (a1.check_softmax_cross_entropy, [softmax_cross_entropy], [
         ([cross_entropy_naive], "logits near 1000: the loss contains nan or inf: np.exp overflows"),
-        ([cross_entropy_log_of_softmax], "a confident wrong answer (the true class 1000 below the best): the loss contains nan or inf: the probability of the true class underflows to 0"),
+        ([cross_entropy_log_of_softmax], "a confident wrong answer (the true class 1000 below the best): the loss contains nan or inf: a probability underflows to 0 and log(0) = -inf: compute the log-probabilities directly"),
+        ([cross_entropy_one_max_for_the_batch], "the loss contains nan or inf: a probability underflows to 0 and log(0) = -inf: compute the log-probabilities directly, log p = s - log(sum(exp(s))), with s = z - z.max(axis=1, keepdims=True), each row's own maximum (one maximum over the whole batch, z.max(), leaves a row far below it"),
         ([cross_entropy_gradient_not_averaged], "dlogits is 4 times the right value everywhere (N = 4 examples): check the scaling. Divide the gradient by the batch size N"),
         ([cross_entropy_summed], "the loss is 4 times the right value (N = 4 examples): check the scaling. That is the sum over the batch"),
         ([cross_entropy_per_example], "the loss should have shape (), got shape (4,). The loss is one number"),
@@ -453,6 +474,7 @@ CASES = {
         ([rel_error_not_reduced], "The relative error is one number"),
         ([rel_error_cs231n], "expected 1.783e-06, got 9.24619e-06 (relative error 0.81). That is the element-wise formula |a - b| / (|a| + |b|)"),
         ([rel_error_by_the_sum], "the relative error is 1/2 of the right value: check the scaling. Divide by the larger magnitude, max(max|a|, max|b|), not by their sum"),
+        ([rel_error_mean_difference], "expected 1.783e-06, got 5.97418e-07 (relative error 0.66). The numerator is the largest difference, max|a - b|, not the mean"),
         ([rel_error_floor_added], "entries of about 1e-8 (where the floor must not be added): the relative error is wrong: expected 0.6, got 0.5 (relative error 0.17). The 1e-8 is a floor inside the max"),
     ]),
     "gradient_errors": (a1.check_gradient_errors, [gradient_errors], [
@@ -470,7 +492,8 @@ CASES = {
         ([step_rebinds], "step 1: the parameters did not change: `p = p - lr * v` makes a new array"),
         ([step_forgets_velocity], "momentum 0.9, lr 0.1, step 1: the velocities are still zero: update them in place"),
         ([step_ignores_momentum], "momentum 0.9, lr 0.1, step 2: W is wrong"),
-        ([step_lr_in_velocity], "velocity of W is wrong at index (1, 1): expected -2.32503, got 0.232503 (relative error 1.1). Keep lr out of the velocity"),
+        ([step_lr_in_velocity], "velocity of W is wrong at index (1, 1): expected -2.32503, got 0.232503 (relative error 1.1). Keep lr out of the velocity: v = momentum * v + g, then p -= lr * v (the task's convention, nnlesson's and PyTorch's); yours holds -lr * v"),
+        ([step_lr_in_velocity_added], "velocity of W is wrong at index (1, 1): expected -2.32503, got -0.232503 (relative error 0.9). Keep lr out of the velocity: v = momentum * v + g, then p -= lr * v (the task's convention, nnlesson's and PyTorch's); yours holds lr * v"),
         ([step_climbs], "momentum 0.9, lr 0.1, step 1: W is wrong at index (1, 1): expected 0.337403, got -0.127603 (relative error 1.4). The step goes up the gradient"),
         ([step_moving_average], "expected 0.337403, got 0.12815 (relative error 0.62). That is the moving average v = momentum * v + (1 - momentum) * g"),
         ([step_nesterov], "got 0.546656 (relative error 0.38). That is Nesterov's step"),
@@ -498,6 +521,32 @@ def test_typical_mistakes_fail_and_are_named(name, capsys):
         out = verdict(check, *fns, capsys=capsys)
         assert out.startswith(checks.FAIL), out
         assert phrase in out, f"{phrase!r} not in {out!r}"
+
+
+def cross_entropy_logaddexp(logits, labels):  # right, written another way
+    n, classes = logits.shape
+    lse = np.logaddexp.reduce(logits, axis=1)
+    loss = np.mean(lse - logits[np.arange(n), labels])
+    return loss, (np.exp(logits - lse[:, None]) - np.eye(classes)[labels]) / n
+
+
+def rel_error_from_a_list(a, b):  # right, written another way
+    return np.max(np.abs(a - b)) / np.max([np.abs(a).max(), np.abs(b).max(), 1e-8])
+
+
+def step_lr_kept_out_with_slices(params, grads, velocities, lr, momentum):  # right
+    for p, g, v in zip(params, grads, velocities):
+        v[...] = momentum * v + g
+        p[...] = p - lr * v
+
+
+@pytest.mark.parametrize("check, fn", [
+    (a1.check_softmax_cross_entropy, cross_entropy_logaddexp),
+    (a1.check_rel_error, rel_error_from_a_list),
+    (a1.check_sgd_momentum_step, step_lr_kept_out_with_slices)])
+def test_a_right_answer_written_another_way_passes(check, fn, capsys):
+    out = verdict(check, fn, capsys=capsys)
+    assert out.startswith(checks.PASS), out
 
 
 def stub(*args, **kwargs):

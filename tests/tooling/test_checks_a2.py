@@ -146,6 +146,10 @@ def log_divides_by_out(out_grad, a, out):
     return out_grad / out
 
 
+def log_times_out(out_grad, a, out):  # exp's rule copied
+    return out_grad * out
+
+
 def log_nan_at_one(out_grad, a, out):
     return out_grad * out / (a * out)
 
@@ -358,7 +362,7 @@ RULES = {
     "add_backward": (a2.check_add_backward, [
         (add_not_unbroadcast, "has the output's shape (3, 4), not a's (3, 1): un-broadcast it"),
         (add_without_out_grad, "ignores out_grad"),
-        (add_minus, "wrong sign"),
+        (add_minus, ": db has the wrong sign: d(a + b)/db = +1"),
     ]),
     "mul_backward": (a2.check_mul_backward, [
         (mul_swapped, "multiplies by the wrong input"),
@@ -381,6 +385,7 @@ RULES = {
     ]),
     "log_backward": (a2.check_log_backward, [
         (log_divides_by_out, "divides by out = log(a)"),
+        (log_times_out, "da multiplies by out, which is exp's rule: the derivative of log(a) is 1 / a"),
         (log_nan_at_one, "contains NaN or infinity"),
         (exp_times_a, "multiplies by a"),
     ]),
@@ -543,8 +548,8 @@ def test_topological_order_not_written_yet(capsys):
 
 
 BACKPROP = [
-    (make_backprop(mistake="overwrite"), "got only one of its contributions: add each"),
-    (make_backprop(mistake="forward"), "visits the nodes in the wrong order"),
+    (make_backprop(mistake="overwrite"), "x * x (x used twice): the input's gradient lacks a contribution: a node that is used twice got only one of its contributions: add each"),
+    (make_backprop(mistake="forward"), "gradient is wrong because the pass visits the nodes in the wrong order"),
     (make_backprop(mistake="zero seed"), "the root's gradient after the pass is wrong: expected 1, got 0 (relative error 1, tolerance 1e-06): seed it"),
     (make_backprop(mistake="no zeroing"), "calling it twice changed the gradients"),
     (make_backprop(mistake="calls leaves"), "inputs have backward_rule None: skip them"),

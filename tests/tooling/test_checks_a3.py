@@ -94,6 +94,20 @@ def fwd_over_p(x, p, rng, training=True):
     return x * mask / p, mask
 
 
+def fwd_over_p_guarded(x, p, rng, training=True):  # right at p = 0, where 1 / p fails
+    if not training:
+        return x, None
+    mask = rng.random(x.shape) >= p
+    return (x * mask / p if p else x * mask), mask
+
+
+def fwd_where_and_uniform(x, p, rng, training=True):  # right, written another way
+    if not training:
+        return x, None
+    mask = rng.uniform(size=x.shape) >= p
+    return np.where(mask, x / (1 - p), 0.0), mask
+
+
 def fwd_kept_fraction(x, p, rng, training=True):
     if not training:
         return x, None
@@ -177,6 +191,9 @@ def test_a_rule_that_never_stops_restores_its_last_improvement_not_its_lowest_lo
     ok, out = run(a3.check_early_stopping, es_argmin_if_never, capsys)
     assert not ok and ("never stops, its lowest loss a gain smaller than min_delta = 0.1 (no "
                        "improvement): best_epoch should be 1, got 3") in out
+    # right where it stops: no hint of a mistake it makes on one case only ("the best epoch is
+    # the stopping epoch" gives 3 there too)
+    assert "Likely cause" not in out, out
 
 
 def es_improvements_list(val_losses, patience, min_delta):  # right, written another way
@@ -266,6 +283,7 @@ def l2_one_array(params, lam):
 
 
 REFERENCES = [(a3.check_dropout_forward, ref_dropout_forward),
+              (a3.check_dropout_forward, fwd_where_and_uniform),
               (a3.check_dropout_backward, ref_dropout_backward),
               (a3.check_early_stopping, ref_early_stopping),
               (a3.check_l2_penalty, ref_l2_penalty), (a3.check_l2_penalty, l2_with_vdot_and_a_loop)]
@@ -274,7 +292,8 @@ WRONG = [
     (a3.check_dropout_forward, fwd_keeps_with_p, "the probability of DROPPING"),
     (a3.check_dropout_forward, fwd_unscaled, "not scaled by 1 / (1 - p)"),
     (a3.check_dropout_forward, fwd_times_p, "multiplied by p instead of divided by 1 - p"),
-    (a3.check_dropout_forward, fwd_over_p, "divided by p instead of by 1 - p"),
+    (a3.check_dropout_forward, fwd_over_p, "divided by p instead of by 1 - p, the probability of keeping a unit"),
+    (a3.check_dropout_forward, fwd_over_p_guarded, "divided by p instead of by 1 - p"),
     (a3.check_dropout_forward, fwd_kept_fraction, "every unit is dropped"),
     (a3.check_dropout_forward, fwd_shortcut_at_zero,
      "mask is None: did you forget a `return`? Likely cause: at p = 0 the mask is still an array"),

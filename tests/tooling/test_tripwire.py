@@ -3,10 +3,13 @@ however the student reached it, and leaves everything as it was after."""
 
 import json
 import math
+import os
+import subprocess
 import sys
 
 import numpy as np
 import pytest
+from conftest import ROOT
 
 import nnlesson as nl
 from nnlesson import checks
@@ -114,6 +117,44 @@ def test_a_forbidden_call_inside_another_student_function_names_that_function():
         with forbid(nl.softmax):
             my_cross_entropy(*args)
     assert raised.value.caller == "my_softmax"
+
+
+def test_the_caller_named_is_the_students_function_not_a_library_frame_between():
+    # copy.deepcopy (the standard library) calls torch's Tensor.__deepcopy__: the student's
+    # function is the one calling deepcopy, not deepcopy
+    torch = pytest.importorskip("torch")
+    import copy
+
+    def my_copy(t):
+        return copy.deepcopy(t)
+
+    tensor = torch.zeros(2)
+    with pytest.raises(NotYourOwnWork) as raised:
+        with forbid("torch", task="Task 3.1"):
+            my_copy(tensor)
+    assert raised.value.caller == "my_copy", str(raised.value)
+
+
+def test_torch_imported_inside_the_students_function_names_that_function():
+    # The first import of torch runs torch's code through importlib and dataclasses (whose
+    # generated __init__, in `_create_fn`, was once named as the student's function): a fresh
+    # interpreter, where torch is not imported yet
+    pytest.importorskip("torch")
+    code = (
+        "import numpy as np\n"
+        "from nnlesson.checks.tripwire import NotYourOwnWork, forbid\n"
+        "def my_cross_entropy(z, y):\n"
+        "    import torch\n"
+        "    return torch.nn.functional.cross_entropy(torch.tensor(z), torch.tensor(y)).item()\n"
+        "try:\n"
+        "    with forbid('nnlesson', 'torch', task='Task 3.1'):\n"
+        "        my_cross_entropy(np.zeros((2, 3)), np.array([0, 2]))\n"
+        "except NotYourOwnWork as e:\n"
+        "    print(e)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    assert result.stdout.strip() == ("Task 3.1 asks for your own implementation: `torch` is not "
+                                     "allowed here (your `my_cross_entropy` calls it)"), result
 
 
 def test_display_names_are_what_a_student_writes():
