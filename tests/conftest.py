@@ -1,12 +1,12 @@
 """What every test lane shares: the repository's paths, and one run of each lesson per test session.
 
 The two ways a test uses a lesson:
-- ``lesson_run("09_...")``: the lesson's percent-format source (lessons_src/NAME.py) executed once
-  per test session, in this process, under the Agg backend, each exercise cell also tried as the
-  student first runs it (:class:`Attempt`); every test that looks at a lesson's figures, reads
-  its variables after the run or its student version's attempts (tests/lessons/test_figures.py,
-  the claims tests, test_student_versions.py) uses that one run. nbval re-executes the stored
-  notebooks in a kernel on its own: it compares the stored outputs cell by cell.
+- ``lesson_run("09_...")``: the lesson's one run per test session (tests/lesson_record.py): its
+  figures as figlint reads them, its variables after the last cell and its student version's
+  attempts (:class:`Attempt`), read by tests/lessons/test_figures.py, the claims tests and
+  test_student_versions.py. When nbval re-checks the stored notebook (comparing its outputs cell
+  by cell), that is the run, recorded in nbval's kernel; without nbval, the lesson's
+  percent-format source (lessons_src/NAME.py) runs in this process instead.
 - ``from_lesson(LESSON, *names, **context)``: a few of the lesson's functions, defined anew in a
   namespace of the test's making, to re-run an experiment on other seeds without running the rest.
 
@@ -16,8 +16,6 @@ which has no matplotlib or jupytext.
 """
 
 import ast
-import contextlib
-import io
 import json
 import os
 import re
@@ -26,13 +24,13 @@ import signal
 import socket
 import subprocess
 import sys
-import textwrap
 import time
 import urllib.request
-from dataclasses import dataclass, field
 from pathlib import Path
 
+import lesson_record
 import pytest
+from lesson_record import Attempt, LessonRun, Shown, attempt, bound_names  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"  # what a student opens; nbval re-checks their stored outputs
@@ -50,134 +48,6 @@ def code_cells(lesson):
 
     return [c.source for c in jupytext.read(SOURCES / f"{lesson}.py").cells
             if c.cell_type == "code"]
-
-
-@dataclass
-class Shown:
-    """One figure a lesson showed with plt.show(), with what figlint found wrong in it."""
-
-    cell: int  # the code cell's number, from 0
-    title: str
-    dpi: float
-    problems: list  # figlint.figure_problems and figlint.annotations_over_lines, at show time
-
-
-@dataclass
-class Attempt:
-    """A cell as a student first runs it: an exercise cell with the stub (``raise
-    NotImplementedError()``) where the teacher's answer is and the hidden tests left out, then
-    those hidden tests, as nbgrader runs them on the unchanged student version; or a later cell
-    that uses what an exercise defines, with the stubs. Run in a copy of the lesson's namespace
-    at that cell, so that the lesson goes on with the teacher's answers."""
-
-    cell: int  # the code cell's number, from 0
-    source: str  # the student's version of the cell
-    printed: str  # what it printed (the check's verdict)
-    error: BaseException | None  # what it raised: the check must catch the stub's error
-    hidden: bool  # whether the cell has hidden tests
-    hidden_failed: bool  # whether they fail on the stub (the blank scores 0)
-    stubs: dict  # what the student's version defines (their functions, still stubs)
-
-
-@dataclass
-class LessonRun:
-    namespace: dict  # the lesson's globals after its last cell
-    shown: list = field(default_factory=list)  # [Shown], in order
-    leftover: int = 0  # figures still open at the end: plt.show() was never called for them
-    attempts: list = field(default_factory=list)  # [Attempt]: the student version's cells
-
-
-def attempt(lesson, number, parsed, namespace):
-    """The student's first run of code cell ``number`` (see :class:`Attempt`) in a copy of
-    ``namespace`` (the lesson's globals, with the stubs of earlier exercises)."""
-    import matplotlib.pyplot as plt
-
-    from nnlesson.teacher import student_source
-
-    names, printed, error, failed = dict(namespace), io.StringIO(), None, False
-    source = student_source(parsed, "code")
-    hidden = "\n".join(textwrap.dedent("\n".join(region.lines)) for region in parsed.hidden)
-    before = set(plt.get_fignums())
-    with contextlib.redirect_stdout(printed):
-        try:
-            exec(compile(source, f"{lesson}.py, code cell {number} (student)", "exec"), names)
-        except Exception as raised:
-            error = raised
-        try:
-            exec(compile(hidden, f"{lesson}.py, code cell {number} (hidden tests)", "exec"), names)
-        except Exception:
-            failed = True
-    for figure in set(plt.get_fignums()) - before:
-        plt.close(figure)
-    stubs = {name: names[name] for name in bound_names(source) if name in names}
-    return Attempt(number, source, printed.getvalue(), error, bool(parsed.hidden), failed, stubs)
-
-
-def bound_names(source):
-    """The names a cell's top level defines (functions, classes, assignments)."""
-    found = set()
-    for node in ast.parse(source).body:
-        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-            found.add(node.name)
-        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            found |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
-    return found
-
-
-def run_lesson(lesson, workdir):
-    """Execute lessons_src/LESSON.py cell by cell in ``workdir`` with ``plt.show`` recording each
-    open figure, and each exercise cell also as the student first runs it (:class:`Attempt`).
-    Cells that build explorers are skipped: tests/tooling/test_widgets.py checks the explorers,
-    and building them here would only cost time."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from threadpoolctl import threadpool_limits
-
-    from nnlesson.teacher import parse_cell
-    from nnlesson.viz import figlint
-
-    run = LessonRun(namespace={"__name__": "__lesson__"})
-    current = [None]
-    stubs = {}  # the student's still unwritten functions: what later cells get in their attempt
-
-    def show(*args, **kwargs):
-        if current[0] is None:  # a student's attempt: its figures are not the lesson's
-            return
-        for number in plt.get_fignums():
-            fig = plt.figure(number)
-            title = fig.get_suptitle() or (fig.axes[0].get_title() if fig.axes else "")
-            problems = figlint.figure_problems(fig) + figlint.annotations_over_lines(fig)
-            run.shown.append(Shown(current[0], title, fig.dpi, problems))
-            plt.close(fig)  # the next plt.show() shows only the figures drawn after this one
-
-    real_show = plt.show
-    plt.show = show
-    try:
-        # one BLAS thread: as fast for teaching-size matrices, and no spinning on a busy machine;
-        # the lesson's use_style() must not leak into other tests
-        with (threadpool_limits(limits=1, user_api="blas"), plt.rc_context(),
-              pytest.MonkeyPatch.context() as places, contextlib.redirect_stdout(io.StringIO())):
-            places.chdir(workdir)  # (contextlib.chdir needs Python 3.11)
-            for number, source in enumerate(code_cells(lesson)):
-                if "_explorer(" in source:
-                    continue
-                parsed = parse_cell(source, f"{lesson}.py, code cell {number}")
-                if parsed.solutions or stubs and stubs.keys() & {
-                        n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name)}:
-                    current[0] = None
-                    tried = attempt(lesson, number, parsed, {**run.namespace, **stubs})
-                    run.attempts.append(tried)
-                    stubs.update(tried.stubs if parsed.solutions else {})
-                current[0] = number
-                exec(compile(source, f"{lesson}.py, code cell {number}", "exec"), run.namespace)
-            run.leftover = len(plt.get_fignums())
-    finally:
-        plt.show = real_show
-        plt.close("all")
-    return run
 
 
 def from_lesson(lesson, *names, **context):
@@ -215,15 +85,95 @@ def one_blas_thread():
 
 @pytest.fixture(scope="session")
 def lesson_run(tmp_path_factory):
-    """``lesson_run(LESSON)``: the session's one :class:`LessonRun` of that lesson (run on first use)."""
+    """``lesson_run(LESSON)``: the session's one :class:`LessonRun` of that lesson: nbval's, if
+    nbval ran the lesson's notebook in this process, else run here on first use."""
     runs = {}
 
     def get(lesson):
         if lesson not in runs:
-            runs[lesson] = run_lesson(lesson, tmp_path_factory.mktemp(Path(lesson).name))
+            source = SOURCES / f"{lesson}.py"
+            if lesson in KERNEL_RECORDS:
+                runs[lesson] = lesson_record.load(KERNEL_RECORDS[lesson], lesson, source)
+            else:
+                runs[lesson] = lesson_record.run_in_process(
+                    lesson, source, tmp_path_factory.mktemp(Path(lesson).name))
         return runs[lesson]
 
     return get
+
+
+# -- nbval's run is the lesson's run (see tests/lesson_record.py) ------------------------------
+# Before a notebook's first cell, a Recorder is installed in nbval's kernel; after its last cell,
+# while the kernel still runs, the record is written to a file. Both are silent executions: no
+# output, no execution count, and nbval skips their messages (not its cell's). A notebook with a
+# failed cell leaves no record: its tests then run the lesson here and show what fails.
+KERNEL_RECORDS = {}  # lesson -> the file its kernel wrote
+FAILED_NOTEBOOKS = set()
+
+
+def nbval_lesson(item):
+    """The lesson ("09_batch_normalization", "assignments/A1_...") of an nbval cell, or None."""
+    if type(item).__name__ != "IPyNbCell":
+        return None
+    path = Path(str(item.parent.fspath)).resolve()
+    return path.relative_to(NOTEBOOKS).with_suffix("").as_posix() if path.is_relative_to(
+        NOTEBOOKS) else None
+
+
+def run_silently(item, code, timeout=300):
+    """Run ``code`` in the kernel of nbval cell ``item``; its error, or None."""
+    from queue import Empty
+
+    client = item.parent.kernel.kc
+    msg_id = client.execute(code, silent=True, store_history=False, allow_stdin=False)
+    try:
+        while True:
+            reply = client.get_shell_msg(timeout=timeout)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                content = reply["content"]
+                return None if content["status"] == "ok" else content.get("evalue", "aborted")
+    except Empty:
+        return f"no reply in {timeout} s"
+
+
+class KernelRecords:
+    """The hooks that record nbval's run: a plugin, since a conftest's own hooks see only the
+    tests below its folder, and notebooks/ is not."""
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_setup(self, item):
+        yield  # the kernel starts in the notebook's setup
+        lesson = nbval_lesson(item)
+        if lesson and item.cell_num == 0 and item.parent.kernel.is_alive():
+            notebook = NOTEBOOKS / f"{lesson}.ipynb"
+            error = run_silently(item, "\n".join([
+                "import sys",
+                f"sys.path.insert(0, {str(ROOT / 'tests')!r})",
+                "import lesson_record",
+                f"sys.path.remove({str(ROOT / 'tests')!r})",
+                f"__nnlesson_recorder = lesson_record.install({lesson!r}, {str(notebook)!r})"]))
+            if error:
+                FAILED_NOTEBOOKS.add(lesson)
+
+    def pytest_runtest_logreport(self, report):
+        if report.failed and "::Cell " in report.nodeid:
+            FAILED_NOTEBOOKS.add(report.nodeid.split("::")[0])
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_teardown(self, item, nextitem):
+        lesson = nbval_lesson(item)
+        last = lesson and (nextitem is None or getattr(nextitem, "parent", None) is not item.parent)
+        if last and item.parent.kernel.is_alive():
+            notebook = f"notebooks/{lesson}.ipynb"
+            if not {lesson, notebook} & FAILED_NOTEBOOKS:
+                path = Path(item.config._tmp_path_factory.mktemp("record")) / "run.pickle"
+                if run_silently(item, f"__nnlesson_recorder.dump({str(path)!r})") is None:
+                    KERNEL_RECORDS[lesson] = path
+        yield
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(KernelRecords(), "nnlesson-kernel-records")
 
 
 # -- the browser lane (tests/e2e/test_browser.py, test_accessibility.py, test_playground_browser.py)
@@ -373,16 +323,22 @@ def browser():
 
 # -- two worker processes (pytest-xdist, `-n 2` in pyproject's addopts) -------------------------
 # pytest-xdist hands out whole files (--dist loadfile): a notebook's cells need their one kernel,
-# a module's fixtures are built once. The tests that read one lesson's ``lesson_run`` sit in
-# several files (test_figures, the claims tests), so in tests/lessons/ the unit handed out is the
-# lesson instead, read from the test's name (test_09_...) or its parameter ([09_batch_...]): each
-# lesson then runs once per test session, not once per worker. The scheduler sees only these
-# names, so collection checks that every test reading a lesson's run names that lesson.
+# a module's fixtures are built once. A lesson's run is nbval's (see above), read by tests in
+# several files (test_figures, the claims tests), so the unit handed out is the lesson instead:
+# its notebook's cells and the tests in tests/lessons/ that name it in their name (test_09_...)
+# or their parameter ([09_batch_...]), the notebook's cells first. Each lesson then runs once
+# per test session. The scheduler sees only these names, so collection checks that every test
+# reading a lesson's run names that lesson.
 LESSON_IN_NAME = re.compile(r"::test_(\d\d)_|\[(?:assignments/)?([0-9A-Z]\d)_")
+NOTEBOOK_IN_NAME = re.compile(r"notebooks/(?:assignments/)?([0-9A-Z]\d)_[^/]*\.ipynb::")
 
 
 def lesson_in_name(nodeid):
-    """The lesson number ("08", "A1") a test in tests/lessons/ names, or None."""
+    """The lesson number ("08", "A1") of one of a notebook's cells or of a test in
+    tests/lessons/ that names it, or None."""
+    if nodeid.startswith("notebooks/"):
+        found = NOTEBOOK_IN_NAME.match(nodeid)
+        return found and found.group(1)
     found = LESSON_IN_NAME.search(nodeid) if nodeid.startswith("tests/lessons/") else None
     return found and (found.group(1) or found.group(2))
 
@@ -400,12 +356,15 @@ def lesson_read(item):
 
 
 def pytest_collection_modifyitems(config, items):
+    items.sort(key=lambda item: nbval_lesson(item) is None)  # notebooks first, order kept
     wrong = [item.nodeid for item in items
-             if lesson_read(item) not in (None, lesson_in_name(item.nodeid))]
+             if lesson_read(item) not in (None, lesson_in_name(item.nodeid))
+             or "lesson_run" in getattr(item, "fixturenames", ()) and lesson_in_name(item.nodeid) is None]
     if wrong:
         raise pytest.UsageError(
-            "a test that reads lesson_run(LESSON) must say LESSON in its name (test_09_...) or its "
-            "parameter ([09_...]), so that it runs on the worker that ran the lesson "
+            "a test that reads lesson_run(LESSON) must sit in tests/lessons/ and say LESSON in its "
+            "name (test_09_...) or its parameter ([09_...]), so that it runs on the worker that "
+            "ran the lesson "
             f"(tests/conftest.py): {wrong[:3]}")
 
 

@@ -3,10 +3,11 @@ nothing (width, font sizes, overlapping or clipped text, a legend over the data)
 annotation sits on a plotted line (``figlint.annotations_over_lines``).
 
 nbval never compares images, so this is the test that looks at the pictures. Every stored picture
-carries a text alternative (an HTML ``<img alt=...>``, the only alt JupyterLab shows). Each lesson's ``.py``
-runs once per test session (``lesson_run`` in tests/conftest.py, shared with the claims tests)
-cell by cell under the Agg backend, with ``plt.show`` collecting the open figures. Cells that
-build explorers are skipped: tests/tooling/test_widgets.py checks the explorers' own figures.
+carries a text alternative (an HTML ``<img alt=...>``, the only alt JupyterLab shows). Each lesson
+runs once per test session (``lesson_run`` in tests/conftest.py, shared with the claims tests:
+nbval's run when nbval runs the notebook), ``plt.show`` reading each open figure with figlint
+before it is shown. Explorer cells' figures are not read here: tests/tooling/test_widgets.py
+checks the explorers' own figures.
 """
 
 import html
@@ -215,3 +216,15 @@ def test_classes_differ_by_marker_not_by_colour_alone():
     looks = [nlplot.class_style(c) for c in range(nlplot.MAX_CLASSES)]
     assert len({marker for _, marker, _ in looks[:5]}) == 5  # the first classes: all markers
     assert len(set(looks)) == nlplot.MAX_CLASSES
+
+
+def test_11_the_unit_maps_name_orange_only_where_a_map_can_be_negative(lesson_run):
+    # review r9 (c16, c22): the ReLU maps are never negative, so their label says nothing of orange
+    ns = lesson_run("11_playground").namespace
+    labels = {}
+    for name in ("tanh", "ReLU"):
+        figure = ns["draw_units"](ns["playground"](hidden=[2], activations=name), name)
+        labels[name] = figure.get_supxlabel()
+        plt.close(figure)
+    assert "orange negative" in labels["tanh"], labels
+    assert "orange" not in labels["ReLU"] and "blue positive, white 0" in labels["ReLU"], labels

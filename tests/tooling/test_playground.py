@@ -521,19 +521,6 @@ def near_copy_share(pg, points):
     return near / pairs
 
 
-def test_lesson_the_unit_maps_name_orange_only_where_a_map_can_be_negative(lesson_run):
-    # review r9 (c16, c22): the ReLU maps are never negative, so their label says nothing of orange
-    ns = lesson_run("11_playground").namespace
-    labels = {}
-    for name, activations in [("tanh", "tanh"), ("ReLU", "ReLU")]:
-        pg = playground(hidden=[2], activations=activations)
-        figure = ns["draw_units"](pg, name)
-        labels[name] = figure.get_supxlabel()
-        ns["plt"].close(figure)
-    assert "orange negative" in labels["tanh"], labels
-    assert "orange" not in labels["ReLU"] and "blue positive, white 0" in labels["ReLU"], labels
-
-
 def test_lesson_the_pictured_dropout_runs_test_losses_climb_steadily_or_jump_in_spikes():
     # Lesson 11's solution to the dropout Think! (review r7): in the pictured run (seed 0), the
     # test loss without dropout climbs steadily from its early minimum; with dropout it jumps up
