@@ -307,6 +307,7 @@ STOPPING_CASES = [
     ("a bump, patience 3 (compare with the best, not the previous epoch)",
      [1.0, 0.6, 0.9, 0.8, 0.7, 0.65, 0.62], 3, 0.0),
     ("patience 1", [1.0, 1.0, 0.5], 1, 0.0),
+    ("patience runs out on the last epoch, patience 2", [1.0, 2.0, 3.0], 2, 0.0),
     ("a numpy array of 12 losses, patience 4", np.array(
         [2.3, 1.9, 1.6, 1.5, 1.45, 1.47, 1.44, 1.5, 1.52, 1.49, 1.6, 1.7]), 4, 0.02),
 ]
@@ -349,6 +350,12 @@ STOPPING_MISTAKES = {
     "argmin": lambda v, p, d: early_stopping(v, p, d, best_of="argmin"),
     "previous": lambda v, p, d: early_stopping(v, p, d, against="previous"),
     "no_min_delta": lambda v, p, d: early_stopping(v, p, 0.0),
+    # patience tested when the next epoch starts (Keras' `if wait >= patience` at the loop's top):
+    # running out on the last epoch is then no stop
+    "at_next_epoch": lambda v, p, d: (lambda stopped, best: (
+        None if stopped == len(v) else stopped, best))(*early_stopping(v, p, d)),
+    "none_if_never": lambda v, p, d: (lambda stopped, best: (
+        stopped, None if stopped is None else best))(*early_stopping(v, p, d)),
 }
 
 

@@ -187,6 +187,25 @@ def es_argmin_if_never(val_losses, patience, min_delta):  # r9: passed the check
     return (stopped, best) if stopped is not None else (None, int(np.argmin(val_losses)) + 1)
 
 
+def es_patience_at_next_epoch(val_losses, patience, min_delta):  # r10: passed both
+    """Keras-style: patience tested when the next epoch starts, so running out on the last
+    epoch is no stop."""
+    best, best_epoch, wait = np.inf, None, 0
+    for epoch, loss in enumerate(val_losses, start=1):
+        if wait >= patience:
+            return epoch - 1, best_epoch
+        if loss < best - min_delta:
+            best, best_epoch, wait = loss, epoch, 0
+        else:
+            wait += 1
+    return None, best_epoch
+
+
+def es_none_if_never(val_losses, patience, min_delta):
+    stopped, best = ref_early_stopping(val_losses, patience, min_delta)
+    return stopped, None if stopped is None else best
+
+
 def test_a_rule_that_never_stops_restores_its_last_improvement_not_its_lowest_loss(capsys):
     ok, out = run(a3.check_early_stopping, es_argmin_if_never, capsys)
     assert not ok and ("never stops, its lowest loss a gain smaller than min_delta = 0.1 (no "
@@ -314,6 +333,11 @@ WRONG = [
     (a3.check_early_stopping, es_non_strict, "strictly below best - min_delta"),
     (a3.check_early_stopping, es_argmin, "a gain of min_delta or less is not an improvement"),
     (a3.check_early_stopping, es_previous, "compared with the previous epoch's"),
+    (a3.check_early_stopping, es_patience_at_next_epoch,
+     "patience runs out on the last epoch, patience 2: stopped_epoch should be 3, got None. "
+     "Likely cause: patience ran out on the last epoch: that is a stop too"),
+    (a3.check_early_stopping, es_none_if_never,
+     "the best epoch is restored also when the rule never stops"),
     (a3.check_l2_penalty, l2_no_two, "the factor 2 is missing"),
     (a3.check_l2_penalty, l2_biases, "include the biases"),
     (a3.check_l2_penalty, l2_bias_gradient_only, "give each bias (1-D array) a zero gradient"),
