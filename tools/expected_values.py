@@ -274,6 +274,9 @@ DROPOUT_FORWARD_MISTAKES = {
     "over_p": _dropout_variant(lambda p, m: 1 / p),
     "times_p": _dropout_variant(lambda p, m: p),
     "kept_fraction": _dropout_variant(lambda p, m: 1 / m.mean()),
+    # cs231n's mask, scaled: (rng.random(x.shape) >= p) / (1 - p), returned as the mask
+    "scaled_mask": lambda x, p, rng, training=True: (lambda out, mask: (
+        out, mask / (1 - np.float64(p))))(*dropout_forward(x, p, rng)),
 }
 DROPOUT_EVAL_MISTAKES = {
     "drops_anyway": lambda x, p, rng, training=True: dropout_forward(x, p, rng, True),

@@ -174,6 +174,8 @@ DROPOUT_FORWARD_MISTAKES = {
     "times_p": "the kept units are multiplied by p instead of divided by 1 - p",
     "kept_fraction": "the kept units are divided by the fraction actually kept, which is 0 when "
                      "every unit is dropped; divide by 1 - p",
+    "scaled_mask": "the mask holds the scaling 1 / (1 - p) (cs231n's form): return the boolean "
+                   "mask, True for a kept unit, and scale only out",
 }
 DROPOUT_EVAL_MISTAKES = {
     "drops_anyway": "dropout still drops units in eval mode (training=False): there it is the "

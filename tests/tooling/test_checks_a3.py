@@ -134,6 +134,13 @@ def fwd_scales_at_eval(x, p, rng, training=True):
     return x * mask / (1 - p), mask
 
 
+def fwd_scaled_mask(x, p, rng, training=True):  # r10: cs231n's mask, returned scaled
+    if not training:
+        return x, None
+    mask = (rng.random(x.shape) >= p) / (1 - p)
+    return x * mask, mask
+
+
 def fwd_binomial_mask(x, p, rng, training=True):
     if not training:
         return x, None
@@ -319,6 +326,9 @@ WRONG = [
     (a3.check_dropout_forward, fwd_ignores_training, "still drops units in eval mode"),
     (a3.check_dropout_forward, fwd_scales_at_eval, "eval mode scales by (1 - p)"),
     (a3.check_dropout_forward, fwd_binomial_mask, "the mask is not rng.random(x.shape) >= p"),
+    (a3.check_dropout_forward, fwd_scaled_mask,
+     "mask is 2 times the right value everywhere: check the scaling. Likely cause: the mask holds "
+     "the scaling 1 / (1 - p) (cs231n's form)"),
     (a3.check_dropout_forward, fwd_in_place, "changed its input x in place"),
     (a3.check_dropout_forward, fwd_out_only,
      "should return a tuple (out, mask) in eval mode, got ndarray (in eval mode: return x, None)"),
