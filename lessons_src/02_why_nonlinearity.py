@@ -198,12 +198,13 @@ print(f"best straight line on the {len(X_val)} validation points: "
 
 # %% [markdown]
 # ### BEGIN SOLUTION (1 point)
-# No, for two separate reasons. (a) On the training points the stack's line (91.0%) is already
+# No, for three reasons. (a) On the training points the stack's line (91.0%) is already
 # close to the best line the search found (91.4%), and training can only move that line. (b) Some
 # of the validation errors are not the line's limit but come from fitting the training points: a
 # line drawn for the validation points gets 93.3% of them right, against the stack's 84.4%, but
-# training never sees those points. (c) Even that best line gets only 93.3% of the validation
-# points right: no straight line gets them all, however long we train.
+# training never sees those points. (c) Even that line, drawn for the validation points
+# themselves, gets only 93.3% of them right, not 100%: no straight line gets them all, however
+# long we train.
 # ### END SOLUTION
 
 # %% [markdown]
