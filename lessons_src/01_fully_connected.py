@@ -214,7 +214,9 @@ print("hidden layers:", n_linear - 1)
 
 # %% [markdown]
 # Every weight and bias is a number to learn. Counting them shows where a network's size comes from:
-# a layer from $n$ to $m$ units has $m \cdot n$ weights and $m$ biases.
+# a layer from $n$ to $m$ units has $m \cdot n$ weights and $m$ biases. Each parameter is named by
+# its layer's position in the `Sequential` (counted from 0, as `print(mlp)` showed above: `0.W` is the first
+# `nl.Linear`'s weights, `2.b` the second one's biases; the ReLUs at 1 and 3 have none).
 
 # %%
 for name, p in mlp.named_parameters():
@@ -250,9 +252,9 @@ print(f"first layer {sum(sizes[0]):,}, second layer {sum(sizes[1]):,}, total {to
 # %%
 scores = mlp(images[:1])[0]
 probs = np.exp(scores) / np.exp(scores).sum()
-print(f"scores       : {scores}")  # one string each: the output is stored as one piece
+print(f"scores       : {scores}")
 print(f"softmax      : {probs}")
-print(f"sum          : {probs.sum():.6f}")  # rounded: its last bit may differ by machine
+print(f"sum          : {probs.sum():.6f}")  # rounded to 6 decimals
 print("same as nl.softmax:", np.allclose(probs, nl.softmax(scores)))
 print("largest score and largest probability at the same class:",
       np.argmax(scores) == np.argmax(probs))
@@ -394,10 +396,11 @@ print("nl.SoftmaxCrossEntropy().backward() gives the formula:", np.allclose(loss
 #
 # $$ \frac{\partial p_k}{\partial z_j} = p_k\,([k = j] - p_j), $$
 #
-# the matrix `np.diag(p) - np.outer(p, p)` in the code; every entry carries a factor $p_k$ or
-# $p_j$, and so vanishes when the probabilities are near 0 or 1. In the table below, the true class
-# is 0, and every score is 0 except that of a wrong class 1, which we raise; we print both losses' gradients with
-# respect to the true class's score $z_0$ (negative: raise $z_0$).
+# the matrix `np.diag(p) - np.outer(p, p)` in the code. Its diagonal entries are $p_k(1 - p_k)$ and
+# the others $-p_k p_j$, so every entry vanishes when every probability is near 0 or 1. In the
+# table below, the true class is 0, and every score is 0 except that of a wrong class 1, which we
+# raise; we print both losses' gradients with respect to the true class's score $z_0$ (negative:
+# raise $z_0$).
 
 # %%
 def gradients_for_true_class(z, c):
@@ -653,19 +656,21 @@ for lr in [0.02, 0.09]:
         print(f"{lr:13}   {momentum:8}   {changes:30}   {size:19.4f}")
 
 # %% [markdown]
-# At 0.02 plain descent does not zig-zag at all: each step multiplies $w_2$ by
-# $1 - 0.02 \cdot 20 = 0.6$, so $w_2$ shrinks without changing sign; momentum's velocity carries
-# $w_2$ across the floor 14 times, and after 20 steps it is still 0.2329 away. At 0.09 the factor
-# is $1 - 1.8 = -0.8$: plain descent zig-zags at every step (60 sign changes). There momentum's
-# path changes sign less often (29): gradients of opposite sign partly cancel in $v$, so it swings
-# more slowly, but its swings also die out more slowly ($|w_2|$ 0.4442 after 20 steps, against
-# 0.0115). Momentum does not make the steep direction faster. At small learning rates it makes the
-# flat direction faster (2.5 times at 0.02 in the table above), at the price of swinging across
-# the steep one; near the limit it is slower (94 steps against 48 at 0.09): with momentum 0.9
-# every direction shrinks by only about $\sqrt{0.9} \approx 0.95$ a step, while plain descent
-# shrinks $w_1$ by $1 - 0.09 = 0.91$. At every learning rate in the table that factor is the
-# same, $\sqrt{m}$ (why takes algebra beyond this lesson), which is why the momentum column of the
-# table barely changes with the learning rate.
+# **Across the valley (the steep direction, $w_2$).** At 0.02 plain descent does not zig-zag at
+# all: each step multiplies $w_2$ by $1 - 0.02 \cdot 20 = 0.6$, so $w_2$ shrinks without changing
+# sign; momentum's velocity carries $w_2$ across the floor 14 times, and after 20 steps it is still
+# 0.2329 away. At 0.09 the factor is $1 - 1.8 = -0.8$: plain descent zig-zags at every step (60 sign
+# changes). There momentum's path changes sign less often (29): gradients of opposite sign partly
+# cancel in $v$, so it swings more slowly, but its swings also die out more slowly ($|w_2|$ 0.4442
+# after 20 steps, against 0.0115). Momentum does not make the steep direction faster.
+#
+# **Along the valley (the flat direction, $w_1$).** At small learning rates momentum makes the flat
+# direction faster (2.5 times at 0.02 in the table above), at the price of swinging across the steep
+# one; near the limit it is slower (94 steps against 48 at 0.09): with momentum 0.9 every direction
+# shrinks by only about $\sqrt{0.9} \approx 0.95$ a step, while plain descent shrinks $w_1$ by
+# $1 - 0.09 = 0.91$. At every learning rate in the table that factor is the same, $\sqrt{m}$ (why
+# takes algebra beyond this lesson), which is why the momentum column of the table barely changes
+# with the learning rate.
 
 # %% [markdown]
 # **Think! (3 min).** After 60 steps the plain path (vermilion) is still far from the minimum,

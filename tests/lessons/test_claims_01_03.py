@@ -232,6 +232,31 @@ def test_02_doubling_the_width_divides_the_interpolants_error_by_about_4(seed):
     assert np.all(errors[-1] < 0.01) and np.all(ratios[1:] > 3.5) and np.all(ratios < 4.5), ratios
 
 
+def pieces_on_the_interval(net):
+    """Straight pieces of a relu_interpolant on [lo, hi]: the first unit's kink is at lo, so each
+    other unit with a non-zero output weight adds one piece."""
+    return 1 + int(np.sum(np.abs(net[2].W.data[0, 1:]) > 1e-9))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_02_a_width_n_interpolant_has_at_most_n_pieces_and_n_minus_1_for_an_odd_curve_at_even_n(seed):
+    ns = from_lesson("02_why_nonlinearity", "relu_interpolant", "curve")
+    r = np.random.default_rng(seed)
+    a, phase, slope = r.uniform(2, 4), r.uniform(0.3, 1.2), r.uniform(-1, 1)
+
+    def not_odd(x):
+        return np.sin(a * x + phase) + slope * x
+
+    def odd(x):  # odd like the lesson's curve, so f(-h), f(0) = 0 and f(h) lie on one line
+        return np.sin(a * x) + slope * x
+
+    for width in range(2, 17):
+        assert pieces_on_the_interval(ns["relu_interpolant"](not_odd, width)) == width
+        expected = width - 1 if width % 2 == 0 else width  # the figure's odd widths: all n pieces
+        assert pieces_on_the_interval(ns["relu_interpolant"](odd, width)) == expected, width
+        assert pieces_on_the_interval(ns["relu_interpolant"](ns["curve"], width)) == expected, width
+
+
 # -- lesson 03 -----------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def gradient_table():
