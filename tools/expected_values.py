@@ -84,13 +84,14 @@ def momentum_steps(params, grad_steps, lr, momentum, *, rule="sum"):
 
 
 def mlp_loss_and_grads(params, X, y):
+    """(loss, grads, dL/dh, dL/dscores): the last two make the stored mistakes."""
     W1, b1, W2, b2 = params
     z = X @ W1.T + b1
     h = np.maximum(z, 0)
     loss, ds = softmax_cross_entropy(h @ W2.T + b2, y)
     dh = ds @ W2
     dz = dh * (z > 0)
-    return loss, [dz.T @ X, dz.sum(axis=0), ds.T @ h, ds.sum(axis=0)], dh
+    return loss, [dz.T @ X, dz.sum(axis=0), ds.T @ h, ds.sum(axis=0)], dh, ds
 
 
 # == assignment 1's cases =========================================================================
@@ -229,12 +230,14 @@ def a1_cases():
     from nnlesson.checks import mlp_cases
 
     for label, X, y, params in mlp_cases():
-        loss, grads, through = mlp_loss_and_grads(params, X, y)
+        loss, grads, through, dscores = mlp_loss_and_grads(params, X, y)
         W1, b1 = params[:2]
         cases["mlp_loss_and_grads"].append({
             "label": label, "X": X, "y": y, "params": params, "loss": loss, "grads": grads,
             # the mistake "the ReLU lets every gradient through": dW1 from the unmasked dh
-            "unmasked_dW1": through.T @ X})
+            "unmasked_dW1": through.T @ X,
+            # the mistake "the second layer's input is z": dW2 from the pre-ReLU z
+            "pre_relu_dW2": dscores.T @ (X @ W1.T + b1)})
     return cases
 
 

@@ -503,11 +503,14 @@ def check_mlp_loss_and_grads(fn, *, quiet=False):
     for case in _cases("mlp_loss_and_grads"):
         label, X, y, params = case["label"], case["X"], case["y"], case["params"]
         loss, grads, unmasked = case["loss"], case["grads"], case["unmasked_dW1"]
+        pre_relu = case["pre_relu_dW2"]
         shapes = [p.shape for p in params]
         order = "The gradients go in the order of the parameters: [dW1, db1, dW2, db2]"
         cases.append(Case(label, (params, X, y), (loss, *grads), batch=len(X), mistakes=(
             (1, lambda got, unmasked=unmasked: _close(got, unmasked),
              "As if the ReLU let every gradient through: apply relu_backward on the way back"),
+            (3, lambda got, pre_relu=pre_relu: _close(got, pre_relu),
+             "dW2 needs the second layer's input h = relu(z), not z"),
             *((k, lambda got, k=k, shapes=shapes: np.shape(got) in shapes[:k - 1] + shapes[k:],
                order) for k in range(1, 5)),
         ), raised="line up the shapes: W1 is (hidden, in), W2 is (classes, hidden)"))

@@ -417,6 +417,15 @@ def mlp_without_relu_backward(params, X, y):
     return loss, [dW1, db1, dW2, db2]
 
 
+def mlp_second_layer_from_z(params, X, y):  # review r10: the pre-ReLU z into linear_backward
+    W1, b1, W2, b2 = params
+    z = linear_forward(X, W1, b1)
+    loss, ds = softmax_cross_entropy(linear_forward(relu_forward(z), W2, b2), y)
+    dh, dW2, db2 = linear_backward(z, W2, ds)
+    _, dW1, db1 = linear_backward(X, W1, relu_backward(z, dh))
+    return loss, [dW1, db1, dW2, db2]
+
+
 def mlp_gradient_not_averaged(params, X, y):
     loss, grads = mlp_loss_and_grads(params, X, y)
     return loss, [len(X) * g for g in grads]
@@ -500,6 +509,7 @@ CASES = {
     ]),
     "mlp_loss_and_grads": (a1.check_mlp_loss_and_grads, [mlp_loss_and_grads], [
         ([mlp_without_relu_backward], "dW1 is wrong"),
+        ([mlp_second_layer_from_z], "dW2 needs the second layer's input h = relu(z), not z"),
         ([mlp_grads_in_wrong_order], "dW1 should have shape (4, 3), got shape (2, 4). The gradients go in the order of the parameters"),
         ([mlp_grads_as_dict], "the grads should be a list of 4 arrays [dW1, db1, dW2, db2], got dict"),
     ]),
