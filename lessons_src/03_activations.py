@@ -170,15 +170,15 @@ print(f"gap between 1.0 and the next float64: {np.spacing(1.0):.1e}; smallest po
 #
 # *Time: about 5 min of reading.*
 #
-# A ReLU unit whose input is negative for **every** example outputs 0 for all of them, and its
-# derivative there is 0: no gradient reaches its weights, so no later step can change them. The
-# unit is **dead**. A large step can push a unit's bias or weights there. We train the same
+# A ReLU unit whose input is negative (or 0) for **every** example outputs 0 for all of them, and
+# its derivative there is 0: no gradient reaches its weights, so no later step can change them.
+# The unit is **dead**. A large step can push a unit's bias or weights there. We train the same
 # 64 -> 64 -> 10 ReLU network on the digits for 3 epochs at two learning rates, and count the
 # hidden units that output 0 for all 1,797 images:
 
 # %%
 def dead_units(layer, X):
-    """How many units of `layer` (an nl.Linear feeding a ReLU) have a negative input on every row of X."""
+    """How many units of `layer` (an nl.Linear feeding a ReLU) have a non-positive input on every row of X."""
     return int(np.sum(np.all(layer(X) <= 0, axis=0)))
 
 
@@ -193,7 +193,8 @@ def train_relu_net(lr, seed=0, activation=nl.ReLU):
 
 
 def units_with_gradient(net, X, y):
-    """(units below 0 on every row of X, how many of them get a gradient; the same for the rest)."""
+    """(units at or below 0 on every row of X, how many of them get a gradient; the same for
+    the rest)."""
     loss_fn = nl.SoftmaxCrossEntropy()
     loss_fn(net(X), y)
     net.backward(loss_fn.backward())
@@ -210,8 +211,9 @@ for lr in [0.05, 1.0]:
 
 # %% [markdown]
 # At learning rate 1.0, 6 of the 64 hidden units are dead after 3 epochs, against 1 (dead from the
-# start) at 0.05 (printed above): those units compute nothing for any image and never will. We
-# check that no gradient reaches them:
+# start) at 0.05 (printed above): those units compute nothing for any of the 1,797 images, and
+# training on these images cannot bring them back if no gradient reaches them. We check that none
+# does:
 
 # %%
 dead, dead_moving, live, live_moving = units_with_gradient(net, images, labels)
@@ -223,7 +225,7 @@ print(f"ReLU: {dead_moving} of the {dead} dead units get a non-zero gradient; "
 # a small fixed slope, $f(x) = x$ for $x > 0$ and $0.01\,x$ otherwise: its derivative on the
 # negative side is 0.01, not 0, so a unit pushed there still gets a (small) gradient and can come
 # back (the run below shows the gradient, not a recovery: after 3 epochs as many units or more sit
-# below 0 on every image, 8 against ReLU's 6, both printed, but none of them is cut off from
+# at or below 0 on every image, 8 against ReLU's 6, both printed, but none of them is cut off from
 # learning). **pReLU** (He et al., 2015) makes that slope a parameter $\alpha$ and learns it.
 #
 # Two smooth activations used in large models today, **GELU**, $x\,\Phi(x)$ with $\Phi$ the standard
@@ -237,8 +239,8 @@ print(f"ReLU: {dead_moving} of the {dead} dead units get a non-zero gradient; "
 # %%
 net, before = train_relu_net(1.0, activation=lambda: nl.PReLU(alpha=0.01))
 dead, dead_moving, live, live_moving = units_with_gradient(net, images, labels)
-print(f"leaky ReLU: {dead_moving} of the {dead} units below 0 on every image get a non-zero "
-      f"gradient; {live_moving} of the {live} others do")
+print(f"leaky ReLU: {dead_moving} of the {dead} units at or below 0 on every image get a "
+      f"non-zero gradient; {live_moving} of the {live} others do")
 
 # %% [markdown]
 # ## pReLU's alpha is learned
@@ -304,9 +306,12 @@ plt.show()
 #
 # **Explore.** Move $\alpha$: the left plot shows pReLU and its derivative, the right one what a
 # layer outputs for Gaussian inputs (counts on a log scale, so that the tails' tens and, at
-# $\alpha = 0$, the spike at 0 show together). With $\alpha = 0$ (ReLU) half of the inputs are cut
-# to exactly 0, and no gradient flows back through them; with $\alpha > 0$ some signal and some
-# gradient pass. Negative $\alpha$ folds the negative side up: the function is no longer monotonic.
+# $\alpha = 0$, the spike at 0 show together). For $0 < \alpha < 1$ the bars left of 0 are
+# higher: $\alpha$ squeezes the negative inputs into a range $1/\alpha$ times narrower (4 times
+# at the opening $\alpha = 0.25$), so each bar there holds that many times as many outputs. The
+# plot stops at 3: the few outputs above 3 are not drawn. With $\alpha = 0$ (ReLU) half of the
+# inputs are cut to exactly 0, and no gradient flows back through them; with $\alpha > 0$ some
+# signal and some gradient pass. Negative $\alpha$ folds the negative side up: the function is no longer monotonic.
 
 # %%
 from nnlesson.viz.explorers import activation_explorer, prelu_explorer
@@ -327,7 +332,7 @@ prelu_explorer()
 #
 # Each layer adds one factor, its activation's slope times its weight; a gradient that reaches
 # the first layer of a deep network is a product of such factors, one per layer above it (lesson 4
-# does this for whole layers, where the weight becomes the transposed weight matrix). So
+# does this for whole layers: the forward pass multiplies by $W^\top$, the backward pass by $W$). So
 # backpropagation multiplies, layer after layer, by the derivative of the activation (and by the
 # weights). The sigmoid's derivative is at most $\tfrac14$ (printed under the
 # first figure), so after $d$ sigmoid layers the gradient reaching the first layer has been
@@ -487,10 +492,10 @@ activation_explorer(depth=30)
 #   layers with both, but with Glorot's weights it sat about 146 times lower than with He's (the
 #   geometric mean over the layers: 97 times at layer 1, 325 at layer 12), and the signal shrank
 #   with depth; only He-scaled weights kept the signal and the gradients at their size.
-# - A ReLU unit whose input is negative for every example is dead: no gradient reaches it. Leaky
-#   ReLU and pReLU keep a slope on the negative side, so such a unit still receives a gradient
-#   (a recovery is not shown here); GELU and Swish are smooth
-#   relatives used in large models.
+# - A ReLU unit whose input is negative (or 0) for every example is dead: no gradient reaches
+#   it. Leaky ReLU and pReLU keep a slope on the negative side, so such a unit still receives a
+#   gradient (a recovery is not shown here); GELU and Swish are smooth relatives used in large
+#   models.
 #
 # ## Exercises
 #

@@ -230,9 +230,11 @@ assert checks.check_swish_derivative(my_swish_derivative, quiet=True)
 #   $\dfrac{\partial L}{\partial X_{ir}} = \sum_j \dfrac{\partial L}{\partial Y_{ij}} W_{jr}$,
 #   entry $(i, r)$ of $(\partial L / \partial Y)\, W$.
 #
-# A check that catches most slips: each gradient has the shape of its variable ($W$: $(m, n)$ from
-# $(m, N) \cdot (N, n)$; $b$: $(m,)$; $X$: $(N, n)$ from $(N, m) \cdot (m, n)$). We compare one entry
-# of the sum with the matrix formula:
+# A check that catches many slips (a missing transpose, a sum over the wrong axis): each gradient
+# has the shape of its variable ($W$: $(m, n)$ from $(m, N) \cdot (N, n)$; $b$: $(m,)$; $X$:
+# $(N, n)$ from $(N, m) \cdot (m, n)$). A wrong value of the right shape (a wrong sign, a mean in
+# place of a sum) passes it: the section "Gradient checking" below catches those. We compare one
+# entry of the sum with the matrix formula:
 
 # %%
 rng = np.random.default_rng(0)
@@ -345,8 +347,9 @@ draw(L_)
 # backward pass. Each step takes the next operator in reverse order: the tensor it made has
 # received its gradient from everything downstream; the operator multiplies it by its local
 # derivative and passes the product on to its inputs. That is the chain rule, one node at a time,
-# and the numbers are those of our hand computation. The explorer opens at its last step (the
-# stored picture), every gradient filled in: move the slider to 1 and walk forward.
+# and the numbers are those of our hand computation ($t$ is a `Tensor` too, so it also gets a
+# gradient, which nothing uses). The explorer opens at its last step (the stored picture), every
+# gradient filled in: move the slider to 1 and walk forward.
 
 # %%
 from IPython.display import display
@@ -403,8 +406,13 @@ for name, p, t in zip(["W1", "b1", "W2", "b2"], net.parameters(), [W1_, b1_, W2_
 # | relative error | meaning |
 # | --- | --- |
 # | around $10^{-2}$ or more | a bug: a wrong sign, a missing term, a forgotten sum |
-# | around $10^{-4}$ | suspicious: maybe an input sits on a kink of ReLU, or float32 was used |
+# | around $10^{-4}$ | suspicious: maybe float32 was used, or an input sits near a kink of ReLU |
 # | below $10^{-6}$ (`gradcheck`'s tolerance) | correct; a correct backward usually gives $10^{-8}$ or less |
+#
+# A kink can land in any row: when the step $\epsilon$ carries a ReLU's input across 0, the two
+# sides of the central difference see different slopes, and the error can take any size, a bug's
+# included (the plot of the error against $\epsilon$ at the end of this section shows such a
+# jump).
 #
 # These thresholds are adapted from cs231n's notes, which state them for each entry's relative
 # error $|a_i - b_i| / \max(|a_i|, |b_i|)$ and ask for $10^{-7}$ or less; the $10^{-6}$ line is

@@ -872,8 +872,9 @@ def check_alpha_descent(fn, *, quiet=False):
              for label, x, t, a0, lr, steps in [
                  ("targets made with alpha = 0.6", x1, prelu(x1, 0.6), 0.25, 0.5, 6),
                  ("positive inputs only (alpha gets no gradient)", x2, x2 + 0.1, 0.25, 0.5, 3),
-                 ("a zero input and a target above the line", x3, np.array([0.5, 0.0, 0.0, 1.0]),
-                  0.1, 0.2, 4),
+                 # x = 0 adds 0 to dL/dalpha under either mask (x <= 0 or x < 0): both are right
+                 ("a zero input (either mask is right) and a target above the line", x3,
+                  np.array([0.5, 0.0, 0.0, 1.0]), 0.1, 0.2, 4),
              ]]
     # With a 1-D x, len(x) is the number of elements; with rows of several features it is not,
     # and a mean over the rows only makes every step 3 times too large here.

@@ -388,3 +388,16 @@ def test_03_a_large_learning_rate_kills_relus_and_dead_units_get_no_gradient(see
 def test_03_every_leaky_unit_gets_a_gradient(seed, dying_relus):
     below, below_moving, others, others_moving = dying_relus[seed, "leaky"]
     assert below_moving == below and others_moving == others
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_03_prelu_explorer_bars_left_of_0_are_about_1_over_alpha_higher(seed):
+    from nnlesson.viz.explorers import prelu_explorer
+
+    explorer = prelu_explorer(seed=seed)
+    for alpha in (0.25, 0.5):
+        explorer.alpha.value = alpha
+        counts, edges = explorer.hist.get_data()[:2]
+        # the two bars next to 0 (the bins' width is 0.1): about 4 (and 2) times higher on the left
+        left, right = counts[np.searchsorted(edges, 0) - 1], counts[np.searchsorted(edges, 0)]
+        assert 0.75 / alpha < left / right < 1.25 / alpha, (alpha, left, right)

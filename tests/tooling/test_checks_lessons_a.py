@@ -340,6 +340,19 @@ def test_an_alpha_gradient_as_a_mean_of_the_masked_product_passes(capsys):
     assert out.startswith(checks.PASS) and "correct on all 4 cases" in out, out
 
 
+def test_an_alpha_gradient_with_a_strict_mask_passes(capsys):
+    # x = 0 adds 0 to dL/dalpha whichever side of the kink the mask puts it: x < 0 is right too
+    def alpha_descent_strict_mask(x, target, alpha0, lr, steps):
+        alphas = [alpha0]
+        for _ in range(steps):
+            dalpha = np.sum(2 * (nl.prelu(x, alphas[-1]) - target) * x * (x < 0)) / x.size
+            alphas.append(alphas[-1] - lr * dalpha)
+        return alphas
+
+    out = verdict(checks.check_alpha_descent, alpha_descent_strict_mask, capsys)
+    assert out.startswith(checks.PASS) and "either mask is right" in out, out
+
+
 # -- a right answer in a list: the lesson's cell then indexes it as an array and raises ----------
 def softmax_row_by_row(logits):  # each row right, the rows left in a list
     return [np.exp(row - row.max()) / np.exp(row - row.max()).sum() for row in logits]
