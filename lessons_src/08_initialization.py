@@ -437,19 +437,7 @@ print("sigmoid at larger scales, median gradient norm reaching layer 1:",
 #   negative side passes $\alpha$ of the gradient instead of none, so each layer keeps a little
 #   more of it, and 19 layers compound that. About twice as much reaches layer 1: the median
 #   ratio over 30 seeds is 1.85 (printed under the table, "seed by seed").
-
-# %% [markdown] tags=["teacher-note"]
-# **Teacher note.** Students may ask why three pReLU / ReLU ratios are printed under the table.
-# The ratio of the medians is 2.3, and the same at every scale by necessity: each seed draws the
-# same weights at every scale, and ReLU and pReLU pass a scaled input through scaled
-# ($f(sz) = s f(z)$ for $s > 0$), so scaling every weight by $s$ scales the gradient at layer 1
-# by $s^{19}$ for both (the ReLU column shows it: doubling the scale, 0.5 to 1 or 1 to 2,
-# multiplies it by $2^{19} \approx 5 \cdot 10^5$). Seed by seed, our 5 seeds give 2.0 to 2.8
-# (median 2.0), while the median over 30 seeds is 1.85: single networks of width 64 scatter, our
-# 5 seeds happen to lie high, and five seeds are few for a ratio like this one. After
-# Exercise 2 the lesson compares 1.85 with the mean-square prediction.
-
-# %% [markdown]
+#
 # **Explore.** Move the weight scale and pick an activation: the heat map shows how each layer's
 # activations are distributed, on a log colour scale (one narrow yellow column at 0, at 0.5 for
 # the sigmoid, with nearly all of a layer's values in one bin: the signal has died; a column
@@ -584,10 +572,17 @@ print(f"pReLU / ReLU gradient at layer 1: median over 30 seeds {np.median(per_se
 # the median ratio over 30 seeds, 1.85 (both printed above), lies close to it.
 
 # %% [markdown] tags=["teacher-note"]
-# **Teacher note.** On the 5 seeds of the table the pReLU / ReLU ratios lie above this prediction
-# (2.0 to 2.8), and the table at scale $\sqrt 2$ shows where that excess comes from: pReLU's median
-# (1.7) lies close to its mean-square prediction, $1.0625^{9.5} \approx 1.78$, while ReLU's (0.74)
-# falls below its prediction of 1.
+# **Teacher note.** Students may ask why three pReLU / ReLU ratios are printed under the gradient
+# table. The ratio of the medians is 2.3, and the same at every scale by necessity: each seed
+# draws the same weights at every scale, and ReLU and pReLU pass a scaled input through scaled
+# ($f(sz) = s f(z)$ for $s > 0$), so scaling every weight by $s$ scales the gradient at layer 1
+# by $s^{19}$ for both (the ReLU column shows it: doubling the scale, 0.5 to 1 or 1 to 2,
+# multiplies it by $2^{19} \approx 5 \cdot 10^5$). Seed by seed, our 5 seeds give 2.0 to 2.8
+# (median 2.0), above the prediction 1.78, while the median over 30 seeds is 1.85: single
+# networks of width 64 scatter, our 5 seeds happen to lie high, and five seeds are few for a
+# ratio like this one. The table at scale $\sqrt 2$ shows where that excess comes from: pReLU's
+# median (1.7) lies close to its mean-square prediction, $1.0625^{9.5} \approx 1.78$, while
+# ReLU's (0.74) falls below its prediction of 1.
 
 # %% [markdown]
 # **Exercise 3 (short answer, 5 min).** A colleague initialises all weights of her network to zero,
