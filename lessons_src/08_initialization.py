@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 8: Initialisation, and why deep networks explode or vanish
 #
-# *Time: about 67 min (reading 30 min + exercises 37 min).*
+# *Time: about 68 min (reading 31 min + exercises 37 min).*
 #
 # **Learning goals.** After this lesson you can
 # - explain why the weights of a layer must not all start equal (symmetry),
@@ -341,7 +341,7 @@ plt.show()
 #
 # ## Exploding and vanishing gradients, layer by layer
 #
-# *Time: about 11 min (reading 8 min + exercises 3 min).*
+# *Time: about 10 min (reading 7 min + exercises 3 min).*
 #
 # The backward pass multiplies the gradient, layer after layer, by the derivative of the
 # activation and by $W$ (the row $\delta_x = \delta_y W$, as above). We send a gradient of norm 1
@@ -390,8 +390,7 @@ per_seed = np.concatenate([gradients["pReLU", 1.0][:, 0] / gradients["ReLU", 1.0
                             / layer_statistics("ReLU", 1.0, depth=DEPTH, batch=128, seed=seed)[1][0]
                             for seed in more_seeds]])
 print("pReLU / ReLU at layer 1, seed by seed:", ", ".join(f"{r:.1f}" for r in per_seed[:5]),
-      f"on our 5 seeds; median {np.median(per_seed):.2f} over 30 seeds (mean-square prediction "
-      f"{1.0625 ** 9.5:.2f})")
+      f"on our 5 seeds; median {np.median(per_seed):.2f} over 30 seeds")
 
 SIGMOID_SCALES = [4.0, 6.0, 8.0]  # larger than any scale above: the sigmoid's slope is 1/4
 sigmoid_large = {s: np.array([layer_statistics("sigmoid", s, depth=DEPTH, batch=128, seed=seed)[1]
@@ -409,21 +408,22 @@ print("sigmoid at larger scales, median gradient norm reaching layer 1:",
 # at scale 2 it grows to 540. tanh: scales 1 (Glorot, 0.28) and 1.41 (2.1); at 0.5 it vanishes
 # ($1.8 \cdot 10^{-6}$) and at 2 it grows (19). The sigmoid's gradient vanishes at all four of
 # these scales: larger weights help a little ($5.2 \cdot 10^{-18}$ at scale 0.5,
-# $4.3 \cdot 10^{-8}$ at scale 2), but its slope is at most $\tfrac14$: a layer of scale $s$
-# multiplies the gradient's size by about $s/4$ at best, less than 1 for all four scales, so 19
-# layers leave at most about $(s/4)^{19}$ (last column), and every median lies below it. In the
-# figure all four sigmoid lines fall straight from layer 20 to layer 1. Only much larger weights
-# save it: the last printed line shows the gradient reaching layer 1 grow from $1.3 \cdot 10^{-4}$
-# at scale 4 to 0.092 at scale 8, twice the scale at which the slope bound reaches 1 ($s/4 = 1$ at
-# $s = 4$), since the sigmoid's
-# outputs (centred on 1/2) and its flat tails lose more than the bound counts.
+# $4.3 \cdot 10^{-8}$ at scale 2), but its slope is at most $\tfrac14$: in mean square (averaged
+# over random weights; one random $W$ can stretch some directions by more than $s$) a layer of
+# scale $s$ multiplies the gradient's size by at most about $s/4$, less than 1 for all four
+# scales. The mean-square estimate for 19 layers is therefore $(s/4)^{19}$ at best (last column),
+# and every median lies below it. In the figure all four sigmoid lines fall straight from layer
+# 20 to layer 1. Only much larger weights save it: the last printed line shows the gradient
+# reaching layer 1 grow from $1.3 \cdot 10^{-4}$ at scale 4 to 0.092 at scale 8, twice the scale
+# at which that estimate reaches 1 ($s/4 = 1$ at $s = 4$), since the sigmoid's outputs (centred
+# on 1/2) and its flat tails lose more than the estimate counts.
 # ### END SOLUTION
 
 # %% [markdown]
 # Read the table column by column:
-# - **sigmoid** loses the gradient at every scale in the table: its slope is at most $1/4$, so each
-#   layer multiplies the gradient by about scale/4 at best (the last column is that bound after
-#   19 layers); its outputs, centred on 1/2 rather than 0, also push the next layer's
+# - **sigmoid** loses the gradient at every scale in the table: its slope is at most $1/4$, so in
+#   mean square each layer multiplies the gradient by at most about scale/4 (the last column is
+#   that estimate after 19 layers); its outputs, centred on 1/2 rather than 0, also push the next layer's
 #   pre-activations away from 0, where its slope is largest. Only at a scale of about 8 (the last
 #   printed line) is the gradient reaching layer 1 back to about 0.1; none of the usual rules
 #   gives weights that large. Deep sigmoid networks are hard to train from the usual starts (lesson 3 showed the
@@ -433,22 +433,10 @@ print("sigmoid at larger scales, median gradient norm reaching layer 1:",
 # - **ReLU** keeps it of order 1 at scale $\sqrt 2$ (He); at scale 1 it shrinks by $\sqrt 2$ per
 #   layer ($2^{-19/2} \approx 0.0014$ after 19 layers), at scale 2 it grows by $\sqrt 2$ per
 #   layer.
-# - **pReLU** ($\alpha = 0.25$) sits above ReLU at the same scale: the ratio of their median
-#   gradients at layer 1 is 2.3 (printed under the table; the median of the 5 per-seed ratios
-#   printed below it is 2.0). The four ratios of medians printed per scale are one measurement,
-#   the same at every scale by necessity: each seed draws the same weights at every scale, and
-#   ReLU and pReLU pass a scaled input through scaled ($f(sz) = s f(z)$ for $s > 0$), so scaling
-#   every weight by $s$ scales the gradient at layer 1 by $s^{19}$ for both (the ReLU column
-#   shows it: doubling the scale, 0.5 to 1 or 1 to 2, multiplies it by $2^{19} \approx 5 \cdot
-#   10^5$). Its negative side passes
-#   $\alpha$ of the gradient instead of none, so each layer keeps a little more of it, and 19
-#   layers compound that. The mean-square argument of Exercise 2 predicts less,
-#   $\sqrt{1 + \alpha^2}^{\,19} \approx 1.78$, for the average over all random networks. Single
-#   networks of width 64 scatter around it, and our 5 seeds happen to lie high: their ratios run
-#   from 2.0 to 2.8 (printed "seed by seed" under the table), while over 30 seeds the median
-#   ratio is 1.85, close to the prediction. At scale $\sqrt 2$ the table shows where our seeds'
-#   excess comes from: pReLU's median (1.7) lies close to its mean-square prediction 1.78, while
-#   ReLU's (0.74) falls below its prediction of 1. Five seeds are few for a ratio like this one.
+# - **pReLU** ($\alpha = 0.25$) keeps more of the gradient than ReLU at the same scale: its
+#   negative side passes $\alpha$ of the gradient instead of none, so each layer keeps a little
+#   more of it, and 19 layers compound that. About twice as much reaches layer 1: the median
+#   ratio over 30 seeds is 1.85 (printed under the table, "seed by seed").
 #
 # **Explore.** Move the weight scale and pick an activation: the heat map shows how each layer's
 # activations are distributed, on a log colour scale (one narrow yellow column at 0, at 0.5 for
@@ -488,7 +476,7 @@ init_explorer()
 #
 # ## Exercises
 #
-# *Time: about 31 min (reading 1 min + exercises 30 min).*
+# *Time: about 32 min (reading 2 min + exercises 30 min).*
 #
 # **Exercise 1 (code, 10 min).** Weights are often drawn uniformly from $[-a, a]$ rather than from a
 # normal distribution. Write `my_uniform_bound(fan_in, fan_out, activation)`: the bound $a$ that
@@ -556,13 +544,20 @@ if your_scale is not None:
     ax.set_title("10 pReLU layers (alpha = 0.25), seed 0: Glorot loses the signal")
     ax.legend(loc="lower left")
     plt.show()
-    # one network scatters (section 2): the ratio layer 10 / layer 1, median over 5 seeds, against
-    # the rule's prediction, sqrt((1 + alpha^2) scale^2 / 2) per layer for 9 layers
+
+# %%
+# After exercise 2 (this cell uses its answer): one network scatters (section 2), so the ratio
+# layer 10 / layer 1, median over 5 seeds, against the rule's prediction,
+# sqrt((1 + alpha^2) scale^2 / 2) per layer for 9 layers
+if your_scale is not None:
     for label, scale, _ in starts:
         ratios = [np.std(a[-1]) / np.std(a[0]) for a in
                   (layer_statistics("pReLU", scale, depth=10, seed=seed)[0] for seed in SEEDS)]
         print(f"{label:>15}: std at layer 10 / layer 1, median of 5 seeds {np.median(ratios):.2f}, "
               f"predicted {np.sqrt((1 + 0.25 ** 2) * scale ** 2 / 2) ** 9:.2f}")
+# the gradient table's pReLU / ReLU ratio at the same scale: sqrt(1 + alpha^2) per layer, 19 layers
+print(f"pReLU / ReLU gradient at layer 1: median over 30 seeds {np.median(per_seed):.2f}, "
+      f"mean-square prediction {np.sqrt(1 + 0.25 ** 2) ** (DEPTH - 1):.2f}")
 
 # %% [markdown]
 # Glorot's start loses the signal (a factor of about 0.73 per layer); He's and yours both look flat
@@ -570,6 +565,24 @@ if your_scale is not None:
 # 1.03$ per layer, a factor of about 1.3 after 9 layers (the median over 5 seeds above comes close
 # to it); one network's own random weights move its signal by as much (section 2). Your rule is the
 # one whose prediction is exactly 1; the difference from He's grows with depth and with $\alpha$.
+#
+# The same factor explains the pReLU column of the gradient table: at the same scale, pReLU keeps
+# $\sqrt{1 + \alpha^2}$ times ReLU's gradient per layer in mean square, so
+# $\sqrt{1 + \alpha^2}^{\,19} \approx 1.78$ after 19 layers, for the average over random networks;
+# the median ratio over 30 seeds, 1.85 (both printed above), lies close to it.
+
+# %% [markdown] tags=["teacher-note"]
+# **Teacher note.** Students may ask why three pReLU / ReLU ratios are printed under the gradient
+# table. The ratio of the medians is 2.3, and the same at every scale by necessity: each seed
+# draws the same weights at every scale, and ReLU and pReLU pass a scaled input through scaled
+# ($f(sz) = s f(z)$ for $s > 0$), so scaling every weight by $s$ scales the gradient at layer 1
+# by $s^{19}$ for both (the ReLU column shows it: doubling the scale, 0.5 to 1 or 1 to 2,
+# multiplies it by $2^{19} \approx 5 \cdot 10^5$). Seed by seed, our 5 seeds give 2.0 to 2.8
+# (median 2.0), above the prediction 1.78, while the median over 30 seeds is 1.85: single
+# networks of width 64 scatter, our 5 seeds happen to lie high, and five seeds are few for a
+# ratio like this one. The table at scale $\sqrt 2$ shows where that excess comes from: pReLU's
+# median (1.7) lies close to its mean-square prediction, $1.0625^{9.5} \approx 1.78$, while
+# ReLU's (0.74) falls below its prediction of 1.
 
 # %% [markdown]
 # **Exercise 3 (short answer, 5 min).** A colleague initialises all weights of her network to zero,

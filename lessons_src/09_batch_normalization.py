@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 9: Batch normalization
 #
-# *Time: about 93 min (reading 38 min + exercises 55 min).*
+# *Time: about 94 min (reading 39 min + exercises 55 min).*
 #
 # **Learning goals.** After this lesson you can
 # - write down what a batch-normalization layer computes, and why it has a learnable scale and shift,
@@ -304,8 +304,8 @@ for lr in LEARNING_RATES:
 
 # %% [markdown]
 # The table counts runs instead of printing their losses. Large steps can amplify a tiny
-# difference, such as the last bit of one product, step after step (a later section shows this
-# happening with batches of two). Different CPUs round sums of products slightly differently, so
+# difference, such as the last bit of one product, step after step (a later section shows a tiny
+# difference growing, with batches of two). Different CPUs round sums of products slightly differently, so
 # we expect the final losses at the largest learning rates, such as 3 with BatchNorm, to differ a
 # little from one computer to another (the second figure below, over every learning rate, drawn
 # on your computer, may differ a little from your neighbour's). The range a run ends in should
@@ -572,7 +572,8 @@ print("mean and std of each row (3 examples):", layer_norm(x[:3]).mean(axis=1),
 #   mean and variance removes this "internal covariate shift". Its title names this idea.
 # - **Evidence against that explanation.** Santurkar et al. (2018, "How does batch normalization
 #   help optimization?") added random noise *after* each BatchNorm, so that the distributions
-#   shifted even more than without it, and the network still trained about as well. They measured
+#   shifted even more than in the network without BatchNorm, and the network still trained
+#   about as well. They measured
 #   that BatchNorm makes the loss and its gradient change more smoothly from step to step, which
 #   allows larger steps. Bjorck et al. (2018) likewise found that the benefit comes mostly from the
 #   larger learning rates it permits.
