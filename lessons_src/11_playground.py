@@ -385,9 +385,9 @@ for p in (0.0, 0.5):
 # %% [markdown]
 # Without dropout the network is sure of itself almost everywhere, and it bends its boundary
 # around single training points: the training loss is low. With dropout each step trains a random
-# half of the units, so no unit can rely on another one to fix a single point: the training loss
-# stays higher and the area where the network is unsure grows (in the stored run mostly in one
-# corner, while the edge between the clusters stays about as sharp). Over five seeds of data and
+# half of the units, so a unit can rely less on another one to fix a single point: the training
+# loss stays higher and the area where the network is unsure grows (in the stored run mostly in
+# one corner, while the edge between the clusters stays about as sharp). Over five seeds of data and
 # weights we tried, the training loss with dropout was higher every time, and the unsure area
 # larger every time.
 #
