@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 10: Capstone: recognising handwritten digits
 #
-# *Time: about 66 min (reading 34 min + exercises 32 min).*
+# *Time: about 67 min (reading 35 min + exercises 32 min).*
 #
 # **Learning goals.** After this lesson you can
 # - split a data set into training, validation and test sets, and use each for its one purpose,
@@ -91,8 +91,9 @@ plt.show()
 # *Time: about 5 min of reading.*
 #
 # Every network below is 64 -> 64 -> 64 -> 10: two hidden layers built from `nl.Linear` and an
-# activation, each started as lesson 8 suggests for it: He's rule for the ReLU family, Glorot's for
-# tanh, and for the sigmoid, whose slope is at most 1/4 and which lesson 8 showed needs much larger
+# activation, each started as lesson 8 suggests for it: He's rule for the ReLU family (for pReLU
+# with $\alpha = 0.25$, lesson 8's own pReLU rule differs from He's by 3%, so plain He is used),
+# Glorot's for tanh, and for the sigmoid, whose slope is at most 1/4 and which lesson 8 showed needs much larger
 # weights than the usual rules give, Glorot's weights times 4 (a rule of thumb from the early deep
 # learning tutorials, which makes the slope-1/4 layer behave like a slope-1 one near zero). Each is
 # trained with SGD (learning rate 0.05, momentum 0.9) for 20 epochs on batches of 32. Only one
@@ -252,13 +253,15 @@ for name, norms in start_gradients.items():
 # therefore takes smaller steps: its weight gradient starts several times smaller than theirs
 # (3.4 times tanh's and 4.3 times ReLU's in the printed medians), and the signal arriving there
 # about 7 times smaller (0.009 against 0.061 and 0.063). So the small weight gradient is not
-# only an effect of the layers' inputs: the backward signal itself fades. Its
-# validation accuracy is below every seed of tanh and ReLU (its best, 96.4%, against their worst,
+# only an effect of the layers' inputs: the backward signal itself fades.
+#
+# The sigmoid's validation accuracy is below every seed of tanh and ReLU (its best, 96.4%, against their worst,
 # 97.5%). tanh, ReLU and pReLU all fit the training set almost perfectly. tanh and ReLU have the
 # same median validation accuracy (98.1%); pReLU's median is lower (95.6%), and most of its seeds
 # are below every seed of tanh and ReLU, but its best seed (98.9%) is as good as theirs. By the
-# seed rule, 5 seeds do not show pReLU worse; its seeds only spread wider (95.3% to 98.9%). Note
-# also that a lower training loss did not give a higher validation accuracy here: pReLU's median
+# seed rule, 5 seeds do not show pReLU worse; its seeds only spread wider (95.3% to 98.9%).
+#
+# Note also that a lower training loss did not give a higher validation accuracy here: pReLU's median
 # final training loss is 9 times below the sigmoid's (the printed ratio), yet its median
 # validation accuracy is not higher (95.6% against 96.1%, within the spread by the same rule).
 # How closely a network fits its training images does not say how well it recognises new ones:
@@ -294,7 +297,9 @@ print(final_alphas)
 # Nothing in `nl.PReLU` keeps $\alpha$ in $[0, 1]$: the unit is then steeper for negative inputs
 # than for positive ones, still nonlinear. Note also that seed 4 does the opposite (0.097 in layer
 # 1, 1.624 in layer 2): a good extension question is whether a learned $\alpha$ can be read as a
-# property of the data when it changes so much with the seed.
+# property of the data when it changes so much with the seed. In the picture seed 4's layer-1
+# $\alpha$ (its solid line) even dips just below 0 near epoch 11: the unit is then not monotone
+# (lesson 3, exercise 3).
 
 # %% [markdown]
 # ## Regularisers compared

@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 12: From nnlesson to PyTorch
 #
-# *Time: about 63 min (reading 36 min + exercises 27 min).*
+# *Time: about 64 min (reading 37 min + exercises 27 min).*
 #
 # **Learning goals.** After this lesson you can
 # - rebuild a model of your own in `torch.nn`, layer by layer, and show that both compute the same
@@ -54,6 +54,7 @@ except ModuleNotFoundError:
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 import nnlesson as nl
 from nnlesson.checks import lesson12 as checks
@@ -115,11 +116,12 @@ except RuntimeError as error:
 print("with t.float():", layer32(t.float()).dtype)
 
 # %% [markdown]
-# Either convert the input with `.float()` (the usual choice in PyTorch code: float32 is faster
-# and half the memory), or create the layers in float64 with `dtype=torch.float64` (or for every
-# new tensor with `torch.set_default_dtype(torch.float64)`). This lesson does the second, to
-# compare the two libraries to the last digits (a float32 twin agrees to fewer digits: we print
-# how many below).
+# Either convert the input with `.float()` (the usual choice in PyTorch code: float32 takes half
+# the memory, and is usually faster on large networks, which this lesson does not measure), or
+# create the layers in float64 with `dtype=torch.float64` (or for every new tensor with
+# `torch.set_default_dtype(torch.float64)`). This lesson does the second, to
+# compare the two libraries to the last digits (a float32 twin agrees less closely: we print the
+# difference below).
 #
 # ## The capstone's network in both libraries
 #
@@ -215,8 +217,10 @@ print(f"logits: largest difference float32 - float64 {difference32:.1e} "
 
 # %% [markdown]
 # The float32 twin computes the same network, but agrees only to about 1e-6 (printed above), not
-# to round-off in the 16th digit: to compare two implementations digit by digit, use float64; to
-# train, float32 is enough and faster.
+# to round-off in the 16th digit: to compare two implementations digit by digit, use float64. To
+# train, PyTorch code usually uses float32, which takes half the memory; that its round-off does
+# not hurt training and that it is faster on large networks are not measured in this lesson (every
+# run here is float64).
 #
 # ## One epoch of training in each
 #
@@ -275,6 +279,7 @@ print(f"largest difference between the weights after the epoch: {weights_apart:.
 # | `nl.gradcheck(model, x)` | `torch.autograd.gradcheck(f, (x, *weights))` | gradients against finite differences (torch's: of the tensors passed only) |
 # | `nl.Sequential(..., checkpoint_every=k)` | `torch.utils.checkpoint.checkpoint_sequential` | recompute instead of keep |
 # | `nl.BatchNorm(n, momentum=0.1)` | `nn.BatchNorm1d(n, momentum=0.1)` | the same convention |
+# | (nothing: numpy computes on the CPU) | `model.to(device)`, `xb.to(device)` | move the weights and the data to a GPU, if there is one |
 #
 # ### Why PyTorch needs `zero_grad` and nnlesson does not
 #
@@ -417,9 +422,18 @@ print("labels of the first batch's first 8 images: nl.batches", ours[0][1][:8],
 # `nl.fit` did all of this for you. In PyTorch you write it: per epoch, the steps on the
 # `DataLoader`'s batches in training mode, then a validation pass in eval mode without a record
 # for backward, and back to training mode. Early stopping (lesson 7) keeps a copy of the best
-# weights and stops after `patience` epochs without a better validation loss:
+# weights and stops after `patience` epochs without a better validation loss.
+#
+# PyTorch computes where its tensors are: on the CPU, or on a GPU (called `"cuda"`) once moved
+# there with `.to(device)`. The model's weights and each batch must be on the same device
+# (otherwise PyTorch raises an error that names both), and `.cpu()` brings a result back before
+# `.numpy()`. The loop below picks a GPU if there is one; on a machine without one (`device` is
+# printed at the end) every `.to(device)` leaves its tensor where it is:
 
 # %%
+device = "cuda" if torch.cuda.is_available() else "cpu"  # a GPU if there is one
+
+
 def fit_torch(model, loader, X_val, y_val, *, lr=0.05, max_epochs=50, patience=5):
     """SGD with early stopping; returns the best epoch and the number of epochs run."""
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
@@ -428,6 +442,7 @@ def fit_torch(model, loader, X_val, y_val, *, lr=0.05, max_epochs=50, patience=5
     for epoch in range(1, max_epochs + 1):
         model.train()  # BatchNorm: batch statistics (and Dropout on)
         for xb, yb in loader:
+            xb, yb = xb.to(device), yb.to(device)  # the batch to where the weights are
             optimizer.zero_grad()
             torch.nn.functional.cross_entropy(model(xb), yb).backward()
             optimizer.step()
@@ -443,13 +458,13 @@ def fit_torch(model, loader, X_val, y_val, *, lr=0.05, max_epochs=50, patience=5
     return best_epoch, epoch
 
 
-X_val_t, y_val_t = torch.from_numpy(X_val), torch.from_numpy(y_val)
-fitted = nl.to_torch(digits_net(seed=2))
+X_val_t, y_val_t = torch.from_numpy(X_val).to(device), torch.from_numpy(y_val).to(device)
+fitted = nl.to_torch(digits_net(seed=2)).to(device)  # moves every weight (a model changes in place)
 best_epoch, epochs_run = fit_torch(fitted, loader, X_val_t, y_val_t)
 with torch.no_grad():  # fit_torch leaves the model in eval mode
-    val_accuracy = nl.accuracy(fitted(X_val_t).numpy(), y_val)
+    val_accuracy = nl.accuracy(fitted(X_val_t).cpu().numpy(), y_val)
 print(f"stopped after {epochs_run} epochs; restored the weights of epoch {best_epoch}, "
-      f"validation accuracy {val_accuracy:.1%}")
+      f"validation accuracy {val_accuracy:.1%} (device: {device})")
 
 # %% [markdown]
 # The validation loss was best after epoch 7; five epochs without a better one later, the loop
@@ -701,6 +716,7 @@ if yours is not None:
     ax.plot(batches, classmates[:, 1], "--", color=nlplot.VERMILLION, label="the classmate's twin")
     ax.plot(batches, yours[:, 1], ":", color=nlplot.BLUE, lw=2, label="your twin")
     ax.set_xlabel("training batch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # batches are whole numbers
     ax.set_ylabel("running mean, feature 1")
     ax.set_title("BatchNorm's running mean in the model and in two twins")
     ax.legend(loc="best")

@@ -228,3 +228,15 @@ def test_11_the_unit_maps_name_orange_only_where_a_map_can_be_negative(lesson_ru
         plt.close(figure)
     assert "orange negative" in labels["tanh"], labels
     assert "orange" not in labels["ReLU"] and "blue positive, white 0" in labels["ReLU"], labels
+
+
+def test_11_the_unit_maps_mark_a_dead_unit_and_only_it(lesson_run):
+    # review r10 (c22_1): several maps of the run without dropout look white; the one that is 0
+    # everywhere (the unit the near-copy count leaves out) is named under its map
+    ns = lesson_run("11_playground").namespace
+    figure = ns["draw_units"](ns["runs"][0.0], "p = 0")
+    labels = [[tick.get_text() for tick in ax.get_xticklabels()] for ax in figure.axes]
+    plt.close(figure)
+    dead = [(row, label) for row, names in enumerate(labels) for label in names
+            if "(0 everywhere)" in label]
+    assert dead == [(2, "unit 7\n(0 everywhere)")], labels  # layer 3's unit 7, as drawn
