@@ -130,6 +130,34 @@ def test_mc_dropout_accepts_one_pass_over_x_tiled_t_times(capsys):
     assert ok and "correct on all" in out, out
 
 
+def mc_dropout_one_extra_call_first(model, x, T):
+    # review r10 (06, c38): one model(x) to see the output's shape draws one set of masks more;
+    # the T passes after it are as random, so the estimate is as good: accepted
+    model.train()
+    _ = model(x).shape
+    outputs = [model(x) for _ in range(T)]
+    model.eval()
+    return np.mean(outputs, axis=0), np.std(outputs, axis=0)
+
+
+def mc_dropout_averages_t_plus_one_passes(model, x, T):
+    # the extra pass counted in the estimate: T + 1 passes, not T; refused
+    model.train()
+    outputs = [model(x) for _ in range(T + 1)]
+    model.eval()
+    return np.mean(outputs, axis=0), np.std(outputs, axis=0)
+
+
+def test_mc_dropout_accepts_one_extra_call_before_the_passes(capsys):
+    ok, out = run(checks.check_mc_dropout, mc_dropout_one_extra_call_first, capsys)
+    assert ok and "correct on all" in out, out
+
+
+def test_mc_dropout_refuses_t_plus_one_passes_in_the_estimate(capsys):
+    ok, out = run(checks.check_mc_dropout, mc_dropout_averages_t_plus_one_passes, capsys)
+    assert not ok and "the mean" in out, out
+
+
 def mc_dropout_sample_std(model, x, T):
     model.train()
     outputs = [model(x) for _ in range(T)]
