@@ -1084,16 +1084,17 @@ def check_mc_dropout(fn, *, quiet=False):
 
 # -- lesson 7 ----------------------------------------------------------------------------------
 def check_noise_fraction(fn, *, quiet=False):
-    """``fn(y_given, y_true)``: the fraction of labels that are wrong."""
+    """``fn(y_true, y_given)``: the fraction of given labels that are wrong (y_true before
+    y_given, as in check_label_agreement)."""
     r = _rng(0)
     y_true = r.integers(0, 10, size=200)
     y_given = y_true.copy()
     flip = r.random(200) < 0.3
     y_given[flip] = (y_true[flip] + r.integers(1, 10, size=flip.sum())) % 10
-    cases = [Case("200 labels, some wrong", (y_given, y_true),
+    cases = [Case("200 labels, some wrong", (y_true, y_given),
                   (float(np.mean(y_given != y_true)),), batch=200),
              ("no wrong label", (y_true, y_true), 0.0),
-             ("all wrong", ((y_true + 1) % 10, y_true), 1.0)]
+             ("all wrong", (y_true, (y_true + 1) % 10), 1.0)]
     return run_cases(fn, cases, ["the fraction"], quiet=quiet)
 
 

@@ -165,7 +165,7 @@ def mc_dropout_sample_std(model, x, T):
     return np.mean(outputs, axis=0), np.std(outputs, axis=0, ddof=1)
 
 
-def ref_noise_fraction(y_given, y_true):
+def ref_noise_fraction(y_true, y_given):
     return np.count_nonzero(y_given != y_true) / len(y_true)
 
 
@@ -238,8 +238,8 @@ CASES = {
                                        "one pass: right in itself"),
     ]),
     "noise_fraction": (checks.check_noise_fraction, ref_noise_fraction, [
-        (lambda y_given, y_true: np.mean(y_given == y_true), "some wrong: the fraction is"),
-        (lambda y_given, y_true: np.count_nonzero(y_given != y_true), "the fraction is 200 times the right value (N = 200 examples): check the scaling"),
+        (lambda y_true, y_given: np.mean(y_given == y_true), "some wrong: the fraction is"),
+        (lambda y_true, y_given: np.count_nonzero(y_given != y_true), "the fraction is 200 times the right value (N = 200 examples): check the scaling"),
     ]),
     "label_agreement": (checks.check_label_agreement, ref_label_agreement, [
         (agreement_on_all_examples, "100 examples: true_rate is"),
