@@ -113,6 +113,7 @@ print("the Sigmoid's output is the last Linear's input, one array:",
 # the formula beside the measurement.
 
 # %%
+# checkpoint_every: see "Gradient checkpointing" below; None keeps everything, as so far.
 def block_net(depth, width, rng, checkpoint_every=None):
     layers = []
     for _ in range(depth):
@@ -428,7 +429,7 @@ axes[0].axvline(np.sqrt(depth_layers), color=nlplot.GREY, ls=":", label="k = sqr
 axes[0].set_xlabel("checkpoint every k layers")
 axes[0].set_ylabel("peak memory of a training step (MB)")
 axes[0].set_ylim(0, None)  # from 0: the saving reads at its true size
-axes[0].set_title("Memory: smallest near k = sqrt(depth)")
+axes[0].set_title("Memory: flat minimum around k = sqrt(depth)")
 axes[0].legend(loc="upper center")
 axes[1].plot(ks, slowdown, "o-", color=nlplot.BLUE, label="checkpointed")
 axes[1].axhline(1, color=nlplot.VERMILLION, ls="--", label="no checkpointing")
@@ -438,7 +439,7 @@ axes[1].set_ylabel("time of a training step (relative)")
 axes[1].set_ylim(0, max(2, 1.1 * slowdown.max()))  # a busy moment must not fall off the plot
 axes[1].set_title("Time (fastest of 3 steps; noisy)")
 axes[1].legend(loc="lower right")
-nlplot.describe(f"Left: the peak memory of a training step against the checkpoint interval k, lowest for k near sqrt(32), about 5.7, where it is well below the peak without checkpointing (the dashed line); for k = 1 it is well above that line ({memory[0]:.0%} of it), for k = 32 (one segment: nothing saved) about on it ({memory[-1]:.0%}). Right: the time of a step relative to no checkpointing, measured and so noisy: from {slowdown.min():.2f} to {slowdown.max():.2f} times, where the arithmetic says 4/3 = 1.33 (the dotted line; recomputing also reruns the ReLUs and allocates arrays, and other work on the machine adds noise).", summary=False)  # the numbers are this run's
+nlplot.describe(f"Left: the peak memory of a training step against the checkpoint interval k, lowest in a flat region around sqrt(32), about 5.7, where it is well below the peak without checkpointing (the dashed line); for k = 1 it is well above that line ({memory[0]:.0%} of it), for k = 32 (one segment: nothing saved) about on it ({memory[-1]:.0%}). Right: the time of a step relative to no checkpointing, measured and so noisy: from {slowdown.min():.2f} to {slowdown.max():.2f} times, where the arithmetic says 4/3 = 1.33 (the dotted line; recomputing also reruns the ReLUs and allocates arrays, and other work on the machine adds noise).", summary=False)  # the numbers are this run's
 plt.show()
 
 # %% [markdown]
@@ -462,10 +463,10 @@ plt.show()
 # ### END SOLUTION
 
 # %% [markdown]
-# Read the table and its last line. The smallest peak is near $k = \sqrt{32} \approx 5.7$: at
-# $k = 8$, with $k = 4$ and $6$ close behind, about two thirds of the memory of the step
-# without checkpointing (66% to 73% in the stored run). That is more than the simple count
-# $(L/k + k)/L$ predicts, because the count treats every layer alike (here the ReLUs keep only
+# Read the table and its last line. The smallest peak is at $k = 8$, in the flat region around
+# $k = \sqrt{32} \approx 5.7$, with $k = 4$ and $6$ close behind: about two thirds of the memory
+# of the step without checkpointing (66% to 73% in the stored run). That is more than the simple
+# count $(L/k + k)/L$ predicts, because the count treats every layer alike (here the ReLUs keep only
 # 1-byte masks) and ignores what checkpointing cannot save: the gradients (2.1 MB of every peak,
 # the line before the last: backward writes one new array per parameter) and the backward pass's
 # own temporaries. The price is compute: one extra forward pass, whatever $k$ (the Think! above).

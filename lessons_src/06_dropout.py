@@ -257,10 +257,10 @@ plt.show()
 
 # %% [markdown]
 # **Think! (3 min).** In the left panel the training loss keeps falling while the validation loss,
-# after its lowest point early on, climbs for the rest of training. What is the network doing with
-# the 60 training points? With dropout, how do the final models' training and validation losses
-# (printed above the figure) compare with those without, and why does dropout keep the training
-# loss higher?
+# after its lowest point early on, stays near it for a while and then climbs to the end. What is
+# the network doing with the 60 training points? With dropout, how do the final models' training
+# and validation losses (printed above the figure) compare with those without, and why does
+# dropout keep the training loss higher?
 
 # %% [markdown]
 # ### BEGIN SOLUTION (1 point)
@@ -271,7 +271,7 @@ plt.show()
 # and the loss punishes a confident mistake hard. With dropout the final
 # model fits the training points more loosely (training loss 0.26, 87% right) and ends with a
 # lower validation loss, 0.35: every step trains a different random half of the hidden units, so
-# no unit can rely on particular others to memorise single points. Compare final models, not the
+# units can rely less on particular others to memorise single points. Compare final models, not the
 # plotted curves: the plotted training loss is fit's epoch average over mini-batches while the
 # weights move (0.15 without dropout, against the final model's 0.14) and, with dropout, over
 # random sub-networks (0.29).
@@ -279,13 +279,14 @@ plt.show()
 
 # %% [markdown]
 # Read the printed numbers. Without dropout the validation loss reaches its lowest value early
-# (the epoch printed above) and then **rises** for the rest of training, while the training loss keeps
-# falling: the network fits the noise of its 60 points, and its loss on new ones grows far more
-# than its errors do (the validation accuracy falls by less than 5 points). With dropout the
-# final model's training loss is higher (its first printed line) and the validation loss stays
-# near its lowest (0.33, then 0.35 at the end: its second printed line). (The plotted training
-# curve with dropout is that of random sub-networks, averaged over an epoch; the final model,
-# every unit on, still fits the training points more loosely than without dropout.)
+# (the epoch printed above), stays near it for a while, then **rises** to the end, while the
+# training loss keeps falling: the network fits the noise of its 60 points, and its loss on new
+# ones grows far more than its errors do (the validation accuracy falls by less than 5 points).
+# With dropout the final model's training loss is higher (its first printed line) and the
+# validation loss stays near its lowest (0.33, then 0.35 at the end: its second printed line).
+# (The plotted training curve with dropout is that of random sub-networks, averaged over an
+# epoch; the final model, every unit on, still fits the training points more loosely than
+# without dropout.)
 #
 # One run can mislead. We repeat the experiment with four more seeds (new data, weights and
 # batches; seed 0 is the run above) and print the final models' numbers:
@@ -458,9 +459,9 @@ print(f"pooled over the 5 seeds: the band misses the curve at {np.mean(misses_in
 # 5% (pooled over the seeds, the last line), and how often changes a lot from seed to seed
 # (compare the fifth column), so the band's width there is a warning sign, not a measurement of
 # the error. In the data it never misses the curve on any of the 5 seeds (pooled 0%, against a
-# calibrated 95% band's 5%): there it is mostly wider than the network's error, so it tends to
-# over-state the uncertainty. Five seeds are few, and neighbouring grid points err together, so
-# read these rates as rough.
+# calibrated 95% band's 5%): there, on every grid point and every seed, 2 std exceeds the
+# network's error, so it tends to over-state the uncertainty. Five seeds are few, and
+# neighbouring grid points err together, so read these rates as rough.
 # The last column is the gap between the eval-mode prediction (every unit on) and the average of
 # the 300 dropout passes, *on the training range*: the approximation of the section "At test time
 # dropout is off", measured: its largest value on the training range. It is not zero, and on one

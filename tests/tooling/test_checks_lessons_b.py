@@ -130,6 +130,34 @@ def test_mc_dropout_accepts_one_pass_over_x_tiled_t_times(capsys):
     assert ok and "correct on all" in out, out
 
 
+def mc_dropout_one_extra_call_first(model, x, T):
+    # review r10 (06, c38): one model(x) to see the output's shape draws one set of masks more;
+    # the T passes after it are as random, so the estimate is as good: accepted
+    model.train()
+    _ = model(x).shape
+    outputs = [model(x) for _ in range(T)]
+    model.eval()
+    return np.mean(outputs, axis=0), np.std(outputs, axis=0)
+
+
+def mc_dropout_averages_t_plus_one_passes(model, x, T):
+    # the extra pass counted in the estimate: T + 1 passes, not T; refused
+    model.train()
+    outputs = [model(x) for _ in range(T + 1)]
+    model.eval()
+    return np.mean(outputs, axis=0), np.std(outputs, axis=0)
+
+
+def test_mc_dropout_accepts_one_extra_call_before_the_passes(capsys):
+    ok, out = run(checks.check_mc_dropout, mc_dropout_one_extra_call_first, capsys)
+    assert ok and "correct on all" in out, out
+
+
+def test_mc_dropout_refuses_t_plus_one_passes_in_the_estimate(capsys):
+    ok, out = run(checks.check_mc_dropout, mc_dropout_averages_t_plus_one_passes, capsys)
+    assert not ok and "the mean" in out, out
+
+
 def mc_dropout_sample_std(model, x, T):
     model.train()
     outputs = [model(x) for _ in range(T)]
@@ -137,7 +165,7 @@ def mc_dropout_sample_std(model, x, T):
     return np.mean(outputs, axis=0), np.std(outputs, axis=0, ddof=1)
 
 
-def ref_noise_fraction(y_given, y_true):
+def ref_noise_fraction(y_true, y_given):
     return np.count_nonzero(y_given != y_true) / len(y_true)
 
 
@@ -210,8 +238,8 @@ CASES = {
                                        "one pass: right in itself"),
     ]),
     "noise_fraction": (checks.check_noise_fraction, ref_noise_fraction, [
-        (lambda y_given, y_true: np.mean(y_given == y_true), "some wrong: the fraction is"),
-        (lambda y_given, y_true: np.count_nonzero(y_given != y_true), "the fraction is 200 times the right value (N = 200 examples): check the scaling"),
+        (lambda y_true, y_given: np.mean(y_given == y_true), "some wrong: the fraction is"),
+        (lambda y_true, y_given: np.count_nonzero(y_given != y_true), "the fraction is 200 times the right value (N = 200 examples): check the scaling"),
     ]),
     "label_agreement": (checks.check_label_agreement, ref_label_agreement, [
         (agreement_on_all_examples, "100 examples: true_rate is"),
