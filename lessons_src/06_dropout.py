@@ -612,7 +612,9 @@ assert checks.check_mc_dropout(my_mc_dropout, quiet=True)
 # %% [markdown]
 # ### BEGIN SOLUTION
 # (a) During training each unit's expected output would be $(1-p)h$; at test time, with all units on,
-# the next layer would receive $h$, larger by a factor $1/(1-p)$ than anything it saw in training.
+# the next layer would receive $h$ from every unit, $1/(1-p)$ times what it received on average in
+# training: its pre-activations would be systematically too large (each surviving unit passed $h$
+# in training too, but only a share $1-p$ of them did).
 # (The original dropout paper fixed this by scaling the weights by $1-p$ at test time; inverted
 # dropout scales during training instead, so that testing needs no change.)
 #

@@ -484,6 +484,9 @@ def check_sigmoid_derivative(fn, *, quiet=False):
         ("an array of mixed signs", r.normal(0, 3, size=(4, 5))),
         ("negative inputs", -np.abs(r.normal(0, 3, size=7))),
         ("large inputs (+-50)", np.array([-50.0, 50.0])),
+        # where np.exp(-x) overflows: exp(-x) / (1 + exp(-x))**2 gives inf / inf = nan there
+        ("saturated inputs (+-1000: build it from nl.sigmoid, which never overflows)",
+         np.array([-1000.0, 1000.0])),
         ("zero", np.zeros(1)),
     ]]
     # the exercise builds it from nl.sigmoid: only the derivatives are the student's to write

@@ -792,6 +792,18 @@ def check_train_mlp(fn, *, quiet=False):
     problem = _epochs_problem(name, first[1], calls, y_train, epochs, _batch_size(fn))
     if problem:
         return _say((False, problem), quiet)
+    # The settings are used (review r11: plain SGD steps, momentum never used, reached the goal
+    # too): another momentum, or another learning rate, trains other parameters.
+    for setting, value in [("momentum", 0.0), ("lr", 0.01)]:
+        other, failed = _train(fn, (X_train, y_train, X_val, y_val),
+                               {"epochs": epochs, setting: value}, f"a run with {setting}={value}",
+                               TRAIN_BUDGET)
+        if failed:
+            return _say(failed, quiet)
+        if _params_equal(other[0], first[0]):
+            return _say((False, f"{name}: {setting}={value} trains exactly the parameters that "
+                                f"the default {setting} trains: {setting} is not used; pass it "
+                                f"on to sgd_momentum_step"), quiet)
     return _say((ok, message), quiet)
 
 

@@ -115,6 +115,10 @@ CASES = {
         (lambda x: nl.sigmoid(x) * (1 + nl.sigmoid(x)), "is wrong at index"),
         (lambda x: 2 * ref_sigmoid_derivative(x), "2 times the right value"),
         (lambda x: -ref_sigmoid_derivative(x), "wrong sign"),
+        # review r11: the closed form from np.exp, right up to +-709, is nan where exp overflows
+        (lambda x: np.exp(-x) / (1 + np.exp(-x)) ** 2,
+         "saturated inputs (+-1000: build it from nl.sigmoid, which never overflows): the "
+         "derivative contains nan or inf"),
     ]),
     "prelu_backward": (checks.check_prelu_backward, [ref_prelu_backward], [
         (lambda x, a, d: (np.where(x <= 0, a * d, d), np.sum(d * x)), "dalpha"),  # all x, not x <= 0

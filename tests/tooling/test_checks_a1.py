@@ -667,6 +667,12 @@ def test_the_notebooks_claims_hold_on_five_seeds(seed):
     (make_train(mean_over="nothing"), "the training loss is nan or inf in epoch 1"),
     (lambda *args, **kwargs: make_train()(*args, **kwargs)[1], "should return (params, history)"),
     (make_train(as_arrays=True, seeded=False), "two runs with the same seed give different losses"),
+    # review r11: plain steps, the momentum never used, reach the goal too
+    (make_train(step=lambda params, grads, velocities, lr, momentum: sgd_momentum_step(
+        params, grads, velocities, lr, 0.0)), "momentum=0.0 trains exactly the parameters that "
+                                              "the default momentum trains: momentum is not used"),
+    (make_train(step=lambda params, grads, velocities, lr, momentum: sgd_momentum_step(
+        params, grads, velocities, 0.05, momentum)), "lr=0.01 trains exactly the parameters"),
 ])
 def test_typical_training_mistakes_are_named(wrong, phrase, capsys):
     wrong.__name__ = "train_mlp"
