@@ -668,9 +668,7 @@ for lr in [0.02, 0.09]:
 # direction faster (2.5 times at 0.02 in the table above), at the price of swinging across the steep
 # one; near the limit it is slower (94 steps against 48 at 0.09): with momentum 0.9 every direction
 # shrinks by only about $\sqrt{0.9} \approx 0.95$ a step, while plain descent shrinks $w_1$ by
-# $1 - 0.09 = 0.91$. At every learning rate in the table that factor is the same, $\sqrt{m}$ (why
-# takes algebra beyond this lesson), which is why the momentum column of the table barely changes
-# with the learning rate.
+# $1 - 0.09 = 0.91$.
 
 # %% [markdown]
 # **Think! (3 min).** After 60 steps the plain path (vermilion) is still far from the minimum,
@@ -697,9 +695,10 @@ for lr in [0.02, 0.09]:
 # the limit is $2(1 + m)/20 = 0.19$. Extension question: why does momentum tolerate a larger
 # learning rate here, yet gain nothing at 0.09?
 #
-# Going further, for students who ask why momentum's paths shrink by $\sqrt{0.9}$ a step at every
-# rate of the table: writing $v$ as $(w_{t-1} - w_t)/\eta$, each coordinate with slope $h$ (1 or
-# 20) follows $w_{t+1} = (1 + m - \eta h)\, w_t - m\, w_{t-1}$. Its solutions are combinations of
+# Going further: at every learning rate in the table momentum's factor per step is the same,
+# $\sqrt{m} = \sqrt{0.9}$, which is why the momentum column of the table barely changes with the
+# learning rate. For students who ask why: writing $v$ as $(w_{t-1} - w_t)/\eta$, each
+# coordinate with slope $h$ (1 or 20) follows $w_{t+1} = (1 + m - \eta h)\, w_t - m\, w_{t-1}$. Its solutions are combinations of
 # $\lambda^t$ for the two roots of $\lambda^2 - (1 + m - \eta h)\lambda + m = 0$, whose product
 # is $m$. At every rate in the table both coordinates give complex roots, of equal size, so each
 # has size $\sqrt m$ whatever the rate.
@@ -739,8 +738,8 @@ for lr in [0.02, 0.09]:
 # function is right and, if not, what is wrong with it. They get harder as they go. A check
 # refuses nnlesson's own implementation of what it asks for (calling `nl.softmax` in
 # `my_softmax` fails with "not allowed here"), and nnlesson's other functions too; it lets you
-# call the activations lessons 01-03 teach (`nl.relu`, `nl.softmax`, and from lesson 03
-# `nl.sigmoid`, `nl.tanh`, `nl.prelu`) wherever they are not the exercise's subject (so not
+# call the activations lessons 01-03 teach (`nl.relu`, the function behind `nl.ReLU()`;
+# `nl.softmax`; and from lesson 03 `nl.sigmoid`, `nl.tanh`, `nl.prelu`) wherever they are not the exercise's subject (so not
 # `nl.softmax` in Exercise 3 either: the cross-entropy's softmax is its subject). numpy is always
 # allowed.
 #

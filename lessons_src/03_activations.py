@@ -163,7 +163,8 @@ print(f"gap between 1.0 and the next float64: {np.spacing(1.0):.1e}; smallest po
 # is kept. The misconception to watch for is that `sigmoid(40) == 1.0` means the sigmoid reaches 1:
 # the function never does (that rounding is the number format's); what *is* the function's is its
 # saturation, a derivative near 0 for large $|x|$ ($\sigma'(40) \approx 4 \cdot 10^{-18}$ in
-# exact arithmetic too), which is what slows learning.
+# exact arithmetic too), which is what slows learning. (`nl.sigmoid_derivative(40.0)` prints 0.0
+# for the same rounding reason: it computes $s(1-s)$ with $s$ stored as 1.0.)
 
 # %% [markdown]
 # ## Dying ReLUs, and why pReLU lets the negative side through
@@ -174,7 +175,8 @@ print(f"gap between 1.0 and the next float64: {np.spacing(1.0):.1e}; smallest po
 # its derivative there is 0: no gradient reaches its weights, so no later step can change them.
 # The unit is **dead**. A large step can push a unit's bias or weights there. We train the same
 # 64 -> 64 -> 10 ReLU network on the digits for 3 epochs at two learning rates, and count the
-# hidden units that output 0 for all 1,797 images:
+# hidden units that output 0 for all 1,797 images (`nl.Linear` starts from random weights of a
+# scale this lesson explains later, "He initialisation"):
 
 # %%
 def dead_units(layer, X):
@@ -457,13 +459,14 @@ plt.show()
 #   of each other across the 12 layers (He's: 1.5, the largest / smallest column), yet every layer's
 #   gradient is many times smaller (the factor printed under the table). The halving does not
 #   show as a slope: with Glorot weights each ReLU layer shrinks the signal going forward (its
-#   size falls from 0.317 after layer 1 to 0.012 after layer 11, printed) and the gradient going
-#   backward. A weight's gradient $\partial L / \partial W_l$ is the product of the two, the
+#   size falls from 0.317 after layer 1 to 0.012 after layer 11, printed) and, by the same
+#   argument run backward, should shrink the gradient going backward (not printed here). A weight's gradient $\partial L / \partial W_l$ is the product of the two, the
 #   signal coming into layer $l$ and the gradient coming back to it (lesson 4 derives
 #   $\partial L / \partial W = (\partial L / \partial Y)^\top X$ for a layer with input $X$ and
 #   output $Y$), so near the input a large signal meets a small
-#   gradient and near the output the reverse: the shrinkings balance into a flat but low curve.
-#   With He weights the signal keeps its size (0.535 to 0.605) and so does the gradient.
+#   gradient and near the output the reverse: the shrinkings roughly balance into a flat but low
+#   curve. With He weights the signal keeps its size (0.535 to 0.605), and so, by the same
+#   argument, should the gradient.
 #
 # The sigmoid's vanishing gradients are the main reason ReLU-family activations, with He
 # initialisation, replaced it in hidden layers. (`nl.Linear` uses He by default.)

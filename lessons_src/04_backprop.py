@@ -252,7 +252,7 @@ print("shapes: dW", (dY_small.T @ X_small).shape, " db", dY_small.sum(axis=0).sh
 #
 # | step | gradient | shape |
 # | --- | --- | --- |
-# | loss | $\partial L / \partial S = (\mathrm{softmax}(S) - \mathrm{onehot}(y)) / N$ | $(N, k)$ |
+# | loss | $\partial L / \partial S = (\mathrm{softmax}(S) - \mathrm{onehot}(y)) / N$ (derived in lesson 1) | $(N, k)$ |
 # | $S = A W_2^\top + b_2$ | $\partial L/\partial W_2 = (\partial L/\partial S)^\top A$, $\;\partial L/\partial b_2 = \sum_\text{rows} \partial L/\partial S$, $\;\partial L/\partial A = (\partial L/\partial S)\, W_2$ | $(k, m)$, $(k,)$, $(N, m)$ |
 # | $A = \mathrm{relu}(H)$ | $\partial L/\partial H = \partial L/\partial A \odot [H > 0]$ | $(N, m)$ |
 # | $H = X W_1^\top + b_1$ | $\partial L/\partial W_1 = (\partial L/\partial H)^\top X$, $\;\partial L/\partial b_1 = \sum_\text{rows} \partial L/\partial H$ | $(m, n)$, $(m,)$ |
@@ -442,8 +442,9 @@ print(report)
 # %% [markdown] tags=["teacher-note"]
 # **Teacher note.** What to do live in a lab: let students plant their own bug in
 # `ForgetfulLinear.backward` and predict which line of the report fails and roughly with what error
-# before running it. A gradient that is twice too large gives a relative error of exactly 0.5 by
-# the formula $|2b - b| / |2b|$; a wrong sign gives 2; a gradient from one example of the batch
+# before running it. A gradient that is twice too large gives a relative error of about 0.5 (exactly
+# 0.5 against the exact gradient, by the formula $|2b - b| / |2b|$; gradcheck compares with central
+# differences); a wrong sign gives about 2; a gradient from one example of the batch
 # instead of the sum over eight can give any error (`2.b` shows 0.126 here), because that one
 # example's gradient is not a fixed multiple of the sum.
 
@@ -489,7 +490,7 @@ def draw_epsilon_errors(errors, title):
 
 
 errors = epsilon_errors(nl.numerical_gradient)
-draw_epsilon_errors(errors, "Central differences: truncation (right) vs round-off (left)")
+draw_epsilon_errors(errors, "Central differences: round-off (left), truncation then ReLU kinks (right)")
 plt.show()
 print(f"smallest relative error {min(errors):.1e}, at epsilon = {epsilons[np.argmin(errors)]:.0e}")
 # a step eps in W1[j, k] moves the pre-activation H[i, j] by eps * |X[i, k]|: it crosses the

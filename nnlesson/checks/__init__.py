@@ -466,13 +466,19 @@ def check_linear_forward(fn, *, quiet=False):
 # -- lesson 2 ----------------------------------------------------------------------------------
 def check_collapse(fn, *, quiet=False):
     """``fn(W1, b1, W2, b2) -> (W, b)``: the single layer equal to two stacked linear layers."""
+    bias = "b1 is part of layer 1's output, so it passes through layer 2's W2 before b2 is added."
     cases = []
     for label, (n, h, m), seed in [("2 -> 5 -> 3", (2, 5, 3), 0), ("4 -> 1 -> 2", (4, 1, 2), 1)]:
         r = _rng(seed)
         W1, b1 = r.normal(size=(h, n)), r.normal(size=h)
         W2, b2 = r.normal(size=(m, h)), r.normal(size=m)
-        cases.append(Case(label, (W1, b1, W2, b2), (W2 @ W1, W2 @ b1 + b2),
-                          raised="layer 1 acts on x first: which matrix must multiply x first?"))
+        # b = b1 + b2 raises on 2 -> 5 -> 3 (shapes (5,) and (3,)) but broadcasts on 4 -> 1 -> 2
+        added = (1, lambda got, b1=b1, b2=b2: (np.shape(got) == b2.shape
+                                                and np.allclose(got, b1 + b2)),
+                 "It equals b1 + b2: " + bias)
+        cases.append(Case(label, (W1, b1, W2, b2), (W2 @ W1, W2 @ b1 + b2), mistakes=(added,),
+                          raised="layer 1 acts on x first: which matrix must multiply x first? "
+                                 "And if the error is in b: " + bias))
     return run_cases(fn, cases, ["W", "b"], quiet=quiet)
 
 

@@ -265,6 +265,24 @@ def test_collapse_in_the_wrong_order_says_which_layer_acts_first(capsys):
     assert "layer 1 acts on x first" in out, out
 
 
+def test_collapse_with_the_biases_added_names_layer_2s_weights(capsys):
+    # review r11: b = b1 + b2 raises on the first case and broadcasts silently on the second
+    out = verdict(checks.check_collapse, lambda W1, b1, W2, b2: (W2 @ W1, b1 + b2), capsys)
+    assert out.startswith(checks.FAIL) and "passes through layer 2's W2" in out, out
+    # the same mistake where the shapes do broadcast: the named-mistake hint, not the raised one
+    out = verdict(checks.check_collapse,
+                  lambda W1, b1, W2, b2: (W2 @ W1, b1 + b2 if b1.shape == (1,) else W2 @ b1 + b2),
+                  capsys)
+    assert out.startswith(checks.FAIL) and "4 -> 1 -> 2" in out and "It equals b1 + b2" in out, out
+
+
+def test_collapse_written_another_way_passes(capsys):
+    out = verdict(checks.check_collapse,
+                  lambda W1, b1, W2, b2: (np.einsum("mh,hn->mn", W2, W1),
+                                          b2 + np.einsum("mh,h->m", W2, b1)), capsys)
+    assert out.startswith(checks.PASS), out
+
+
 def softmax_without_keepdims(logits):  # e.sum(axis=1) has shape (batch,): it does not broadcast
     e = np.exp(logits - logits.max(axis=1, keepdims=True))
     return e / e.sum(axis=1)
