@@ -193,6 +193,13 @@ def a1_cases():
             # and the element-wise formula many know (cs231n's), and the sum of the scales
             "cs231n": np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-8)),
             "by_sum": np.max(np.abs(a - b)) / max(np.max(np.abs(a)) + np.max(np.abs(b)), 1e-8),
+            # a sum over the entries as the scale (review r11): the L1 sums, or the norms
+            "by_entry_sums": np.max(np.abs(a - b)) / max(np.sum(np.abs(a)), np.sum(np.abs(b)),
+                                                         1e-8),
+            "by_total": np.max(np.abs(a - b)) / max(np.sum(np.abs(a)) + np.sum(np.abs(b)), 1e-8),
+            "by_norms": np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), 1e-8),
+            "by_larger_norm": np.linalg.norm(a - b) / max(np.linalg.norm(a), np.linalg.norm(b),
+                                                          1e-8),
             # the mean difference over the scale: one bad entry is averaged away
             "mean_difference": np.mean(np.abs(a - b)) / max(np.max(np.abs(a)), np.max(np.abs(b)),
                                                              1e-8),
@@ -356,6 +363,9 @@ STOPPING_MISTAKES = {
     "argmin": lambda v, p, d: early_stopping(v, p, d, best_of="argmin"),
     "previous": lambda v, p, d: early_stopping(v, p, d, against="previous"),
     "no_min_delta": lambda v, p, d: early_stopping(v, p, 0.0),
+    # a relative threshold (PyTorch's threshold_mode='rel'): V_t < V* (1 - min_delta)
+    "relative": lambda v, p, d: early_stopping(
+        v, p, d, improves=lambda loss, best: loss < best * (1 - d)),
     # patience tested when the next epoch starts (Keras' `if wait >= patience` at the loop's top):
     # running out on the last epoch is then no stop
     "at_next_epoch": lambda v, p, d: (lambda stopped, best: (

@@ -388,7 +388,9 @@ assert a1.check_minibatches(minibatches, quiet=True)
 # $$ v \leftarrow \mu\, v + g, \qquad w \leftarrow w - \eta\, v, $$
 #
 # with the momentum $\mu$ (0.9 is common; $\mu = 0$ is plain SGD) and the learning rate $\eta$.
-# This is the convention of `nl.SGD` and PyTorch.
+# This is the convention of `nl.SGD` and PyTorch: $v$ holds no learning rate. (The cs231n notes
+# store $-\eta v$ instead, `v = mu * v - lr * g; w += v`; the steps are the same, the velocity
+# is not, and the check compares the velocity too.)
 #
 # **Task 5.2 (code, 3 points, 15 min).** Write `sgd_momentum_step(params, grads, velocities, lr, momentum)`
 # that takes one step for every parameter. `params`, `grads` and `velocities` are lists of arrays

@@ -137,7 +137,8 @@ assert np.allclose(dx, nl.numerical_gradient(lambda v: np.sum(v * kept / 0.6 * g
 #
 # Lesson 7's patience rule: after each epoch $t$ (counted from 1) compare the validation loss
 # $V_t$ with the best so far, $V^\ast$. Epoch $t$ **improves** if $V_t < V^\ast - \epsilon$
-# (strictly; $\epsilon$ is `min_delta`), and then becomes the best epoch. After `patience`
+# (strictly; $\epsilon$ is `min_delta`, an amount of loss, not a fraction of $V^\ast$), and then
+# becomes the best epoch. After `patience`
 # epochs in a row without an improvement, training stops, and the weights of the best epoch are
 # restored.
 #

@@ -246,6 +246,9 @@ def check_softmax_cross_entropy(fn, *, quiet=False):
 
 # == Part 4: the gradient check =================================================================
 BY_SUM = ("Divide by the larger magnitude, max(max|a|, max|b|), not by their sum")
+BY_ENTRIES = ("Divide the largest difference, max|a - b|, by the largest magnitude, "
+              "max(max|a|, max|b|), not by a sum over the entries (sum|a|, or a norm): a sum "
+              "grows with the number of entries, so a large array's error would look small")
 SUM_ELEMENTWISE = ("That is the element-wise formula |a - b| / (|a| + |b|): divide the largest "
                    "difference by the larger magnitude, max(max|a|, max|b|), not by the sum, "
                    "and not element by element")
@@ -268,6 +271,8 @@ def check_rel_error(fn, *, quiet=False):
              "The relative error is one number: take the max over all elements"),
             (0, lambda got, wrong=case["cs231n"]: _close(got, wrong), SUM_ELEMENTWISE),
             (0, lambda got, wrong=case["by_sum"]: _close(got, wrong), BY_SUM),
+            *((0, lambda got, wrong=case[key]: _close(got, wrong), BY_ENTRIES)
+              for key in ("by_entry_sums", "by_total", "by_norms", "by_larger_norm")),
             (0, lambda got, wrong=case["mean_difference"]: _close(got, wrong),
              "The numerator is the largest difference, max|a - b|, not the mean: a mean "
              "averages one wrong entry away among many right ones"),

@@ -993,6 +993,7 @@ def check_train(fn, Var, *, quiet=False):
              ("3 steps, lr 0.1, a batch of 1", _mlp_case(81, 1, (3, 5, 3)), 0.1, 3)]
     for label, (X, y, params), lr, steps in cases:
         variables = [Var(p.copy()) for p in params]
+        given = list(variables)   # the Vars themselves: a rebinding puts others in the list
         Y = _one_hot(y, params[2].shape[0])
         got, problem = _call(fn, (variables, X, Y, lr, steps), label)
         if problem:
@@ -1024,6 +1025,11 @@ def check_train(fn, Var, *, quiet=False):
                        else "the list of losses")
             return _say((False, f"{name}, {label}: {subject} {words}"
                                 f"{_earlier_failures(fn)}"), quiet)
+        if any(v is not g for v, g in zip(variables, given)):
+            return _say((False, f"{name}, {label}: the list now holds new Vars in place of the "
+                                f"ones you were given: update each one in place, "
+                                f"p.data -= lr * p.grad, so that whoever else holds a parameter "
+                                f"(a layer, an optimizer) sees the step"), quiet)
         if all(np.array_equal(v.data, p) for v, p in zip(variables, params)):
             return _say((False, f"{name}, {label}: the losses are right but the Vars you were "
                                 f"given never changed: update each one in place, "

@@ -297,6 +297,8 @@ STOPPING_MISTAKES = {
               "improvement: restore the last epoch that improved",
     "previous": "each loss is compared with the previous epoch's instead of the best so far",
     "no_min_delta": "min_delta is ignored",
+    "relative": "min_delta is absolute, not a fraction of the best loss: an epoch improves "
+                "when V_t < V* - min_delta, not V_t < V* (1 - min_delta)",
     "at_next_epoch": "patience ran out on the last epoch: that is a stop too (test the patience "
                      "after each epoch's loss, not when the next epoch starts)",
     "none_if_never": "the best epoch is restored also when the rule never stops: return the last "

@@ -292,6 +292,14 @@ def rel_error_by_the_sum(a, b):
     return np.max(np.abs(a - b)) / max(np.max(np.abs(a)) + np.max(np.abs(b)), 1e-8)
 
 
+def rel_error_by_the_entries_sums(a, b):  # review r11: the L1 sums as the scale
+    return np.max(np.abs(a - b)) / max(np.sum(np.abs(a)), np.sum(np.abs(b)), 1e-8)
+
+
+def rel_error_by_the_norms(a, b):  # review r11: ||a - b|| / (||a|| + ||b||)
+    return np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), 1e-8)
+
+
 def rel_error_mean_difference(a, b):
     return np.mean(np.abs(a - b)) / max(np.max(np.abs(a)), np.max(np.abs(b)), 1e-8)
 
@@ -483,6 +491,8 @@ CASES = {
         ([rel_error_not_reduced], "The relative error is one number"),
         ([rel_error_cs231n], "expected 1.783e-06, got 9.24619e-06 (relative error 0.81). That is the element-wise formula |a - b| / (|a| + |b|)"),
         ([rel_error_by_the_sum], "the relative error is 1/2 of the right value: check the scaling. Divide by the larger magnitude, max(max|a|, max|b|), not by their sum"),
+        ([rel_error_by_the_entries_sums], "expected 1.783e-06, got 3.42659e-07 (relative error 0.81). Divide the largest difference, max|a - b|, by the largest magnitude, max(max|a|, max|b|), not by a sum over the entries"),
+        ([rel_error_by_the_norms], "not by a sum over the entries (sum|a|, or a norm)"),
         ([rel_error_mean_difference], "expected 1.783e-06, got 5.97418e-07 (relative error 0.66). The numerator is the largest difference, max|a - b|, not the mean"),
         ([rel_error_floor_added], "entries of about 1e-8 (where the floor must not be added): the relative error is wrong: expected 0.6, got 0.5 (relative error 0.17). The 1e-8 is a floor inside the max"),
     ]),

@@ -338,13 +338,16 @@ def make_train(engine, mistake):
                     p = engine["Var"](p.data - lr * p.grad)  # noqa: PLW2901 - the mistake
                 elif mistake == "lr twice":
                     p.data -= 2 * lr * p.grad
-                elif mistake not in ("record after", "new Vars"):
+                elif mistake not in ("record after", "new Vars", "swapped in the list"):
                     p.data -= lr * p.grad
             if mistake == "record after":
                 for p in params:
                     p.data -= lr * p.grad
             if mistake == "new Vars":  # right numbers, but on Vars the caller never sees
                 params = [engine["Var"](p.data - lr * p.grad) for p in params]  # noqa: PLW2901
+            if mistake == "swapped in the list":  # r11: right numbers, the given Vars lost
+                for i, p in enumerate(params):
+                    params[i] = engine["Var"](p.data - lr * p.grad)
             losses.append(loss if mistake == "Vars" else loss.data.item())
         return losses
 
@@ -677,6 +680,7 @@ def test_train_reference_passes(engine, capsys):
     ("Vars", "should return numbers, not Vars"),
     ("lr twice", "the list of losses is wrong at index"),  # r7: "the losses is wrong"
     ("new Vars", "the Vars you were given never changed: update each one in place"),  # r8
+    ("swapped in the list", "the list now holds new Vars in place of the ones you were given"),
 ])
 def test_wrong_training_loops_fail_and_name_the_problem(engine, mistake, phrase, capsys):
     ok, out = run(a2.check_train, make_train(engine, mistake), engine["Var"], capsys=capsys)

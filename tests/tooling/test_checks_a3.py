@@ -245,6 +245,29 @@ def es_non_strict(val_losses, patience, min_delta):
     return None, best_epoch
 
 
+def es_relative(val_losses, patience, min_delta):  # review r11: PyTorch's threshold_mode='rel'
+    best, best_epoch, wait = np.inf, None, 0
+    for epoch, loss in enumerate(val_losses, start=1):
+        if loss < best * (1 - min_delta):
+            best, best_epoch, wait = loss, epoch, 0
+        else:
+            wait += 1
+            if wait >= patience:
+                return epoch, best_epoch
+    return None, best_epoch
+
+
+def es_gain_above_min_delta(val_losses, patience, min_delta):  # right, written another way
+    best, best_epoch, wait = np.inf, None, 0
+    for epoch, loss in enumerate(val_losses, start=1):
+        wait = 0 if best - loss > min_delta else wait + 1
+        if wait == 0:
+            best, best_epoch = loss, epoch
+        if wait >= patience:
+            return epoch, best_epoch
+    return None, best_epoch
+
+
 def es_argmin(val_losses, patience, min_delta):
     stopped, _ = ref_early_stopping(val_losses, patience, min_delta)
     seen = val_losses if stopped is None else val_losses[:stopped]
@@ -312,6 +335,7 @@ REFERENCES = [(a3.check_dropout_forward, ref_dropout_forward),
               (a3.check_dropout_forward, fwd_where_and_uniform),
               (a3.check_dropout_backward, ref_dropout_backward),
               (a3.check_early_stopping, ref_early_stopping),
+              (a3.check_early_stopping, es_gain_above_min_delta),
               (a3.check_l2_penalty, ref_l2_penalty), (a3.check_l2_penalty, l2_with_vdot_and_a_loop)]
 
 WRONG = [
@@ -343,6 +367,9 @@ WRONG = [
     (a3.check_early_stopping, es_non_strict, "strictly below best - min_delta"),
     (a3.check_early_stopping, es_argmin, "a gain of min_delta or less is not an improvement"),
     (a3.check_early_stopping, es_previous, "compared with the previous epoch's"),
+    (a3.check_early_stopping, es_relative,
+     "stopped_epoch should be 4, got None. Likely cause: min_delta is absolute, not a fraction of "
+     "the best loss"),
     (a3.check_early_stopping, es_patience_at_next_epoch,
      "patience runs out on the last epoch, patience 2: stopped_epoch should be 3, got None. "
      "Likely cause: patience ran out on the last epoch: that is a stop too"),
