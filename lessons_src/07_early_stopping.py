@@ -178,7 +178,8 @@ print("test accuracy of epochs 1 to 8:", ", ".join(f"{a:.1%}" for a in curves["t
 # falls further mostly by memorising the wrong labels one by one: the solid vermilion line climbs
 # to 100% (printed for epoch 60), and since an image gets one prediction, the true digit is
 # predicted less and less (0% at epoch 60). Memorising even costs some clean labels for a while
-# (fitted: 96% at epoch 6, 88% at epoch 26), before both reach 100% near the end. The test
+# (fitted: 96% at epoch 6, 88% at epoch 26, the low point of a jagged line; the course's claims
+# tests find such a dip on each of 5 seeds), before both reach 100% near the end. The test
 # accuracy falls with it, from 91% at epoch 6 to its lowest, 59% at epoch 26, and then partly
 # recovers, to 71% at epoch 60 (at epoch 26 it has memorised 71% of the wrong labels, printed).
 # Why it recovers part of the way is not something this lesson measures.
@@ -205,7 +206,9 @@ print("test accuracy of epochs 1 to 8:", ", ".join(f"{a:.1%}" for a in curves["t
 # memorises the wrong labels one by one (the solid vermilion line climbs, the dotted one falls),
 # for a while even at the cost of some clean labels (the blue line dips, printed above, before
 # both reach 100%), and the test accuracy falls, to a low point well below where it ends (printed
-# above).
+# above). This is one run; the course's claims tests (`tests/lessons/test_claims_04_07.py`) repeat
+# it on 5 seeds (other wrong labels, initial weights and batch order) and find the clean labels'
+# dip, and the test accuracy's, on each.
 #
 # ## The validation loss tells us when to stop
 #
@@ -232,10 +235,9 @@ print("validation loss of epochs 1 to 8:", ", ".join(f"{v:.2f}" for v in history
 # the end of training, the cell above measures the final model on the whole training set.
 #
 # Most of the fall comes from epoch 1 to epoch 2 (1.87 to 1.74, the last line printed); from
-# epoch 2 to 8 the loss goes up and down by about 0.1 from one epoch to the next, as much as it
-# moves over all of those epochs. Which of them is lowest (here epoch 6, at 1.70) is partly
-# luck: on the 5 seeds of the course's claims tests (other wrong labels, initial weights and
-# batch order) the lowest validation loss comes at epoch 2, 3 or 6.
+# epoch 2 to 8 the loss goes up and down by up to about 0.1 from one epoch to the next, as much as
+# it moves over all of those epochs. Which of them is lowest (here epoch 6, at 1.70) is partly
+# luck: on the 5 seeds of the claims tests the lowest validation loss comes at epoch 2, 3 or 6.
 #
 # **Think! (2 min).** The validation labels are as noisy as the training labels. Why does the
 # validation loss climb after the marked epoch to 4.51, far above where it started (1.87), while

@@ -240,7 +240,10 @@ plt.show()
 # layer: each layer's actual gain depends on its own random weights and scatters around
 # $n\sigma^2$, and 30 such deviations compound. The scatter grows with depth and shrinks with
 # width (a wider layer averages over more weights), as the next cell measures on 10 seeds for each
-# shape; the geometric trend is what survives.
+# shape; the geometric trend is what survives. Its figure is a typical deviation (the spread of
+# the log over the seeds), so a single seed can lie further off, as two of the five ratios above
+# do (0.7 and 1.33, the same shape as the second line below), and 10 seeds give only a rough size
+# of it.
 
 # %%
 def ratio_scatter(width, depth, seeds=range(10)):

@@ -518,7 +518,8 @@ for b, moved in nudge_moves.items():
 
 # %% [markdown]
 # With batches of 2, a change in the last bits of one weight out of thousands moves the final
-# loss by more than 0.001 on every seed; with batches of 32 the loss stays the same to round-off.
+# loss by more than 0.001 on each of the 3 seeds tried; with batches of 32 the loss stays the
+# same to round-off.
 # The comparison is at equal epochs, not equal steps: batches of 2 take 600 SGD steps in the 4
 # epochs, batches of 32 take 40 (printed under the table), and each step gives a small difference
 # another chance to grow, so this test does not tell the batch size and the number of steps apart.
@@ -703,7 +704,8 @@ assert checks.check_running_update(my_running_update, quiet=True)
 # $g = \partial L/\partial \hat x = \gamma\, \partial L/\partial y$, find
 # $\partial L/\partial \sigma_j^2$, then $\partial L/\partial \mu_j$ (it has a term through
 # $\sigma_j^2$, which depends on $\mu_j$; that term turns out to be 0: why?), then add the three paths to each $x_{kj}$. Any correct
-# form passes the check, the long one or a simplified one.
+# form passes the check, the long one or a simplified one. The function does not get $x$: where
+# the long form needs $x - \mu$, use $x - \mu = \hat x / s$.
 
 # %%
 def my_batchnorm_backward(dout, xhat, inv_std, gamma):

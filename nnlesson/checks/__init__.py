@@ -990,13 +990,21 @@ def check_array_bytes(fn, *, quiet=False):
     computer holds), by numpy's MemoryError.
     """
     name = getattr(fn, "__name__", "your function")
-    cases = [(f"shape {shape}, {np.dtype(dtype).name}", (shape, dtype),
-              math.prod(shape) * np.dtype(dtype).itemsize)  # np.prod wraps at 2**31 on Windows
-             for shape, dtype in [((64, 256), np.float64), ((64, 256), np.float32),
-                                  ((64, 256), bool), ((3, 4, 5), np.float64), ((7,), np.int32),
-                                  ((100_000, 100_000, 100_000), np.float64)]]
+    # np.prod(shape) counts in numpy's default integer, 32 bits on Windows with numpy 1.x: there
+    # the 7 PiB case wraps around, to an answer off by a multiple of 2**32
+    hint = ("The count wrapped around: np.prod counts in a 32-bit integer on some systems "
+            "(Windows with numpy 1.x); use math.prod(shape), or multiply Python ints")
+    cases = []
+    for shape, dtype in [((64, 256), np.float64), ((64, 256), np.float32), ((64, 256), bool),
+                         ((3, 4, 5), np.float64), ((7,), np.int32),
+                         ((100_000, 100_000, 100_000), np.float64)]:
+        expected = math.prod(shape) * np.dtype(dtype).itemsize
+        wrapped = (0, lambda got, e=expected: (int(got) - e) % 2 ** 32 == 0, hint)
+        cases.append(Case(f"shape {shape}, {np.dtype(dtype).name}", (shape, dtype), (expected,),
+                          mistakes=(wrapped,)))
     created = "creates the array: compute the bytes from the shape and the dtype alone"
-    for label, args, expected in cases:
+    for case in cases:
+        label, args, (expected,) = case.label, case.args, case.expected
         with np.errstate(all="ignore"):
             measured, problem = attempt(_peak_bytes, (fn, *args), label, name=name)
         if problem and "raised MemoryError" in problem:

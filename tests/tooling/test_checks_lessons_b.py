@@ -362,3 +362,13 @@ def test_the_cache_bytes_check_reads_stored_values_and_holds_no_formula():
     source = inspect.getsource(checks.check_cache_bytes)
     assert 'stored("lesson05", "cache_bytes")' in source
     assert "* 8" not in source and "+ 1" not in source and "depth *" not in source
+
+
+def test_a_count_that_wraps_around_is_named(capsys):
+    # review r11: the student saw only "expected 8000000000000000, got ...", with no reason
+    with np.errstate(all="ignore"):
+        _, out = run(checks.check_array_bytes, array_bytes_in_a_32_bit_integer, capsys)
+    assert "The count wrapped around: np.prod counts in a 32-bit integer" in out, out
+    assert "use math.prod(shape)" in out, out
+    _, out = run(checks.check_array_bytes, lambda shape, dtype: int(np.prod(shape)), capsys)
+    assert "wrapped" not in out, out  # elements, not bytes: another mistake, not this one
