@@ -516,7 +516,7 @@ display(exercise)
 #   not lower the final test loss (both runs over-fit).
 # - One clear sign of a learning rate that is too large is a loss that climbs above where it
 #   started, zig-zagging up and down, or exploding. A zig-zag alone is not the sign: on a logarithmic axis
-#   the noise of a loss already near zero zig-zags too (Experiment 2).
+#   a loss already near zero zig-zags too (Experiment 2).
 
 # %% [markdown]
 # ## Exercises
