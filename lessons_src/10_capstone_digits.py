@@ -68,6 +68,10 @@ np.set_printoptions(precision=3, suppress=True)
 # - **test** (20%): touched **once**, at the very end, to measure the chosen network. Every
 #   choice made by looking at a set makes the result on that set optimistic; the test set stays
 #   honest only if no choice depends on it.
+#
+# With few images, **cross-validation** uses them more fully: split the images outside the test
+# set into k parts, train k times, each time validating on the part left out, and average the k
+# scores. It costs k trainings per setting; this lesson keeps one validation set.
 
 # %%
 X, y = nl.load_digits()
@@ -264,8 +268,8 @@ for name, norms in start_gradients.items():
 # Note also that a lower training loss did not give a higher validation accuracy here: pReLU's median
 # final training loss is 9 times below the sigmoid's (the printed ratio), yet its median
 # validation accuracy is not higher (95.6% against 96.1%, within the spread by the same rule).
-# How closely a network fits its training images does not say how well it recognises new ones:
-# only images it never trained on measure that.
+# How closely a network fits its training images does not by itself decide how well it recognises
+# new ones: only images it never trained on measure that.
 #
 # pReLU's slope $\alpha$ for negative inputs is a parameter like any weight: it starts at 0.25 and
 # gradient descent moves it. Its trajectory in each hidden layer, for each seed:
@@ -432,7 +436,7 @@ plt.show()
 #
 # ## The final model, and the one look at the test set
 #
-# *Time: about 7 min (reading 5 min + exercises 2 min).*
+# *Time: about 8 min (reading 6 min + exercises 2 min).*
 #
 # We choose the setting with the best median validation accuracy among all those above (not the
 # best single seed: that would be choosing noise), and measure its 5 networks on the test set,
@@ -455,7 +459,9 @@ print(f"test accuracy of its 5 networks: {summary(test_accuracy)}")
 # this small, a few images, lies inside both ranges, so it does not show that bias by itself. The
 # choice takes the best median, as announced. By the seed rule its lead is within the spread over
 # every other ReLU, pReLU and tanh setting; only the sigmoid is below it on every seed (the table
-# at the end of the lesson lists them all).
+# at the end of the lesson lists them all). A stricter rule, stated before the search, would
+# prefer the simpler setting unless the difference exceeds the spread: it would keep a plain network
+# (ReLU or tanh, no decay to tune) on the same evidence.
 #
 # Which digits does the chosen network mix up? A **confusion matrix** answers that: its entry in
 # row $i$, column $j$ counts the test images of true digit $i$ that the network predicted as digit
@@ -622,8 +628,8 @@ if recall is not None:
 # Each test accuracy is the true accuracy plus noise (which images happen to be in the test set);
 # picking the maximum of 40 noisy numbers picks, in part, the luckiest noise, so the reported
 # figure is biased upwards. The test set has become a validation set. She should choose the
-# setting on a validation set (or by cross-validation: split the training data into k parts,
-# train k times, each time validating on the part left out, and average) and then measure
+# setting on a validation set (or by cross-validation, from the section on the three splits)
+# and then measure
 # that one setting on the test set, once.
 # ### END SOLUTION
 

@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Lesson 11: The playground
 #
-# *Time: about 51 min (reading 26 min + exercises 25 min).*
+# *Time: about 52 min (reading 27 min + exercises 25 min).*
 #
 # The **Questions** under the pictures are optional explorations, not counted in these times: give
 # them 15 to 20 min more if you can.
@@ -99,7 +99,9 @@ nlplot.use_style()
 # learning rate 0.03, batch size 10. The controls are grouped as in Playground (data, features,
 # network, training, output): click a group's tab to see its controls. Press **play** (it becomes
 # **pause**); **step** trains one frame, **reset** goes back to the same initial weights, **new
-# seed** draws others. In the output group, **show test data** and **discretize output** work as
+# seed** draws others (it adds 1 to the seed `seed`, which also sets the order of the mini-batches
+# and the dropout masks). The data come from a second seed, `data_seed`: **regenerate data**, in
+# the data group, adds 1 to it and draws new points and a new split into training and test points. In the output group, **show test data** and **discretize output** work as
 # in Playground (the bar beside the output is its colour legend), and **state as text**, or
 # `pg.describe()`, lists the settings, the losses and every unit's weights and bias.
 #
@@ -267,11 +269,13 @@ plt.show()
 # plane (the inputs already include $\sin x_1$, $\sin x_2$ and products, so even the first
 # layer's maps are not plain stripes), and the output layer adds them up into the spiral's arms.
 #
-# The training loss in the picture zig-zags from epoch 30 on, yet the learning rate (0.03) is not
-# too large. The loss axis is logarithmic there (it runs from 0.001 to 1): the ups and downs of a
-# loss already near zero (from epoch 60 on between 0.002 and 0.059, printed above), the noise of
-# mini-batch steps, look as tall as a fall from 1 to 0.1. One clear sign of a learning rate that is too large, though not
-# the only one, is a loss that climbs above where it started (Experiment 4 tests exactly that).
+# The training loss in the picture zig-zags from epoch 30 on, which need not mean that the
+# learning rate (0.03, with momentum 0.9) is too large. The loss axis is logarithmic there (it runs
+# from 0.001 to 1): the ups and downs of a loss already near zero (from epoch 60 on between 0.002
+# and 0.059, printed above) look as tall as a fall from 1 to 0.1. This run alone does not say
+# what causes them (the mini-batch steps and the momentum are candidates). One clear sign of a
+# learning rate that is too large, though not the only one, is a loss that climbs above where it
+# started (Experiment 4 tests exactly that).
 #
 # The picture shows a gap too: after 150 epochs the training loss is 0.003 and the test loss
 # 0.161 (printed above), and the dashed test curve stays far above the training curve. The
@@ -290,8 +294,11 @@ plt.show()
 # on seeds 0 to 4 (0 to 9 for the learning rate of 3):
 # `test_lesson_the_spiral_needs_hidden_layers_and_two_of_8_separate_it`,
 # `test_lesson_dropout_raises_the_training_loss_and_widens_the_unsure_band` and
-# `test_lesson_learning_rate_3_zigzags_and_saturates_the_units`. To show one seed in class,
-# press new seed in the playground with the same settings.
+# `test_lesson_learning_rate_3_zigzags_and_saturates_the_units`. Each test's seed k sets both
+# seeds: to show seed k in class, run `playground(seed=k, data_seed=k, ...)` with the test's
+# settings, or, in a playground with those settings at seed 0 and data seed 0, press **new seed**
+# k times and **regenerate data** k times (new seed keeps the data; regenerate data keeps the
+# weights' seed).
 
 # %% [markdown]
 # ## Experiment 3: what dropout does to the boundary
@@ -509,7 +516,7 @@ display(exercise)
 #   not lower the final test loss (both runs over-fit).
 # - One clear sign of a learning rate that is too large is a loss that climbs above where it
 #   started, zig-zagging up and down, or exploding. A zig-zag alone is not the sign: on a logarithmic axis
-#   the noise of a loss already near zero zig-zags too (Experiment 2).
+#   a loss already near zero zig-zags too (Experiment 2).
 
 # %% [markdown]
 # ## Exercises

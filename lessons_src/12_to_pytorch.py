@@ -732,7 +732,7 @@ if yours is not None:
 # Without `zero_grad`, `.grad` holds the sum of the gradients of every batch so far, so step t
 # moves the weights by the learning rate times that sum (with plain SGD; with momentum these
 # growing gradients are added up once more in the velocity): the first step is right, the later ones
-# grow ever larger and point along an average of old gradients (like a momentum of 1 that never
+# can grow ever larger and point along an average of old gradients (like a momentum of 1 that never
 # forgets). While the old gradients still roughly agree with the current one, the loss falls,
 # faster even; as the sum grows, the steps become too large and the loss rises or diverges.
 # nnlesson's backward replaces `.grad`, so it has no such step to forget.

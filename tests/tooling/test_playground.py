@@ -90,6 +90,18 @@ def test_reset_restores_the_initial_weights_bit_for_bit_and_new_seed_changes_the
     assert not weights_equal(pg.weights(), initial)
 
 
+def test_the_buttons_reach_a_tested_seed_as_lesson_11s_teacher_note_says():
+    """new seed k times and regenerate data k times give playground(seed=k, data_seed=k)."""
+    settings = dict(dataset="spiral", hidden=[4], dropout=0.2)
+    pg = playground(**settings)
+    for button in ("regenerate", "new_seed", "new_seed", "regenerate"):  # in any order
+        pg.controls[button].click()
+    tested = playground(seed=2, data_seed=2, **settings)
+    assert np.array_equal(pg.run.X_train, tested.run.X_train)
+    assert weights_equal(pg.weights(), tested.weights())
+    assert pg.train(5).run.train_loss == tested.train(5).run.train_loss  # batches and masks too
+
+
 def test_state_round_trips_with_settings_changed_during_the_run():
     pg = playground(dataset="moons", hidden=[5, 3], activations=["ReLU", "pReLU"], seed=3,
                     data_seed=2, features=["x1", "x2", "x1x2"], init="he", init_scale=0.8)
