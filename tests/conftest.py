@@ -44,10 +44,7 @@ def source_of(notebook):
 
 def code_cells(lesson):
     """The code cells' sources of lessons_src/LESSON.py (LESSON may be "assignments/A1_...")."""
-    import jupytext
-
-    return [c.source for c in jupytext.read(SOURCES / f"{lesson}.py").cells
-            if c.cell_type == "code"]
+    return lesson_record.code_cells_of(SOURCES / f"{lesson}.py")
 
 
 def from_lesson(lesson, *names, **context):

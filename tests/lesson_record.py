@@ -50,7 +50,8 @@ class Attempt:
     error: str | None  # repr of what it raised: the check must catch the stub's error
     hidden: bool  # whether the cell has hidden tests
     hidden_failed: bool  # whether they fail on the stub (the blank scores 0)
-    stubs: dict  # what the student's version defines (their functions, still stubs)
+    stubs: dict  # what the student's version defines (their functions, still stubs; from a
+    # kernel, their names only)
 
 
 @dataclass
