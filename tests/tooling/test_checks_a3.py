@@ -44,10 +44,11 @@ def ref_dropout_backward(dout, mask, p):
     return dout if mask is None else dout * mask / (1 - p)
 
 
-def ref_early_stopping(val_losses, patience, min_delta):
+def ref_early_stopping(val_losses, patience, min_delta,
+                       improves=lambda loss, best, min_delta: loss < best - min_delta):
     best, best_epoch, wait = np.inf, None, 0
     for epoch, loss in enumerate(val_losses, start=1):
-        if loss < best - min_delta:
+        if improves(loss, best, min_delta):
             best, best_epoch, wait = loss, epoch, 0
         else:
             wait += 1
@@ -246,15 +247,8 @@ def es_non_strict(val_losses, patience, min_delta):
 
 
 def es_relative(val_losses, patience, min_delta):  # review r11: PyTorch's threshold_mode='rel'
-    best, best_epoch, wait = np.inf, None, 0
-    for epoch, loss in enumerate(val_losses, start=1):
-        if loss < best * (1 - min_delta):
-            best, best_epoch, wait = loss, epoch, 0
-        else:
-            wait += 1
-            if wait >= patience:
-                return epoch, best_epoch
-    return None, best_epoch
+    return ref_early_stopping(val_losses, patience, min_delta,
+                              improves=lambda loss, best, d: loss < best * (1 - d))
 
 
 def es_gain_above_min_delta(val_losses, patience, min_delta):  # right, written another way
