@@ -260,25 +260,25 @@ def check_rel_error(fn, *, quiet=False):
     _functions("a1.check_rel_error", fn)
     cases = []
     for case in _cases("rel_error"):
+        def stored(key, message, case=case):  # the mistake whose stored result is case[key]
+            return 0, lambda got, wrong=case[key]: _close(got, wrong), message
+
         cases.append(Case(case["label"], (case["a"], case["b"]), (case["error"],), mistakes=(
-            (0, lambda got, wrong=case["elementwise"]: _close(got, wrong),
-             "Dividing element by element makes the round-off of a near-zero entry look huge: "
-             "divide by the largest magnitude in either array"),
-            (0, lambda got, wrong=case["by_a"]: _close(got, wrong),
-             "Divide by the larger of max|a| and max|b|, so that rel_error(a, b) = "
-             "rel_error(b, a)"),
+            stored("elementwise", "Dividing element by element makes the round-off of a "
+                   "near-zero entry look huge: divide by the largest magnitude in either array"),
+            stored("by_a", "Divide by the larger of max|a| and max|b|, so that rel_error(a, b) = "
+                   "rel_error(b, a)"),
             (0, lambda got: np.ndim(got) > 0,
              "The relative error is one number: take the max over all elements"),
-            (0, lambda got, wrong=case["cs231n"]: _close(got, wrong), SUM_ELEMENTWISE),
-            (0, lambda got, wrong=case["by_sum"]: _close(got, wrong), BY_SUM),
-            *((0, lambda got, wrong=case[key]: _close(got, wrong), BY_ENTRIES)
+            stored("cs231n", SUM_ELEMENTWISE),
+            stored("by_sum", BY_SUM),
+            *(stored(key, BY_ENTRIES)
               for key in ("by_entry_sums", "by_total", "by_norms", "by_larger_norm")),
-            (0, lambda got, wrong=case["mean_difference"]: _close(got, wrong),
-             "The numerator is the largest difference, max|a - b|, not the mean: a mean "
-             "averages one wrong entry away among many right ones"),
-            (0, lambda got, wrong=case["floor_added"]: _close(got, wrong),
-             "The 1e-8 is a floor inside the max, max(max|a|, max|b|, 1e-8), not a term added "
-             "to the denominator: adding it changes the error of small arrays"),
+            stored("mean_difference", "The numerator is the largest difference, max|a - b|, not "
+                   "the mean: a mean averages one wrong entry away among many right ones"),
+            stored("floor_added", "The 1e-8 is a floor inside the max, max(max|a|, max|b|, "
+                   "1e-8), not a term added to the denominator: adding it changes the error of "
+                   "small arrays"),
         ), nonfinite="two zero arrays must give 0: keep the 1e-8 floor in the denominator"))
     return _say(_verdict(fn, cases, ["the relative error"]), quiet)
 
