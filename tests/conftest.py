@@ -30,7 +30,6 @@ from pathlib import Path
 
 import lesson_record
 import pytest
-from lesson_record import Attempt, LessonRun, Shown, attempt, bound_names  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"  # what a student opens; nbval re-checks their stored outputs

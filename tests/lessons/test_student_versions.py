@@ -63,7 +63,7 @@ def test_a_lessons_notebook_cells_and_its_tests_go_to_one_worker():
 
 def test_an_attempt_sees_an_error_the_check_lets_through_and_hidden_tests_that_pass_a_stub():
     """What the test above relies on: an attempt runs the stub, not the teacher's answer."""
-    from conftest import attempt
+    from lesson_record import attempt
 
     from nnlesson.teacher import parse_cell
 
