@@ -738,7 +738,7 @@ for lr in [0.02, 0.09]:
 # function is right and, if not, what is wrong with it. They get harder as they go. A check
 # refuses nnlesson's own implementation of what it asks for (calling `nl.softmax` in
 # `my_softmax` fails with "not allowed here"), and nnlesson's other functions too; it lets you
-# call the activations lessons 01-03 teach (`nl.relu`, the function behind `nl.ReLU()`;
+# call the activations lessons 01-03 teach (`nl.relu`, the function `nl.ReLU()` computes;
 # `nl.softmax`; and from lesson 03 `nl.sigmoid`, `nl.tanh`, `nl.prelu`) wherever they are not the exercise's subject (so not
 # `nl.softmax` in Exercise 3 either: the cross-entropy's softmax is its subject). numpy is always
 # allowed.

@@ -237,7 +237,8 @@ print("validation loss of epochs 1 to 8:", ", ".join(f"{v:.2f}" for v in history
 # Most of the fall comes from epoch 1 to epoch 2 (1.87 to 1.74, the last line printed); from
 # epoch 2 to 8 the loss goes up and down by up to about 0.1 from one epoch to the next, as much as
 # it moves over all of those epochs. Which of them is lowest (here epoch 6, at 1.70) is partly
-# luck: on the 5 seeds of the claims tests the lowest validation loss comes at epoch 2, 3 or 6.
+# luck: on the 5 seeds of the claims tests the lowest validation loss comes between epochs 2
+# and 6, and not at the same epoch on every seed.
 #
 # **Think! (2 min).** The validation labels are as noisy as the training labels. Why does the
 # validation loss climb after the marked epoch to 4.51, far above where it started (1.87), while
